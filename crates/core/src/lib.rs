@@ -4,5 +4,19 @@
 //! no clock. Everything that touches the outside world lives in other crates.
 #![forbid(unsafe_code)]
 
+pub mod batch;
+pub mod compile;
+pub mod def;
+pub mod diag;
+pub mod engine;
+pub mod explain;
 pub mod formula;
+pub mod i18n;
+pub mod input;
+pub mod model;
 pub mod num;
+
+pub use compile::{check, compile_str, Checked};
+pub use engine::{Engine, Frame, NoTrace, Recorder, RowError, Val};
+pub use i18n::{Lang, Msg};
+pub use model::Template;

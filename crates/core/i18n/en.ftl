@@ -1,0 +1,151 @@
+# kaohe English message catalogue
+
+## Template check (kaohe template check)
+diag-toml = the template file is not valid: { $detail }
+help-toml = check quotes, brackets and commas on that line; the fields are listed in docs/templates.md
+diag-bad-id = `{ $id }` cannot be used as an id: use letters, Chinese characters, digits and underscores, not starting with a digit
+help-bad-id = e.g. `sales`, `销售任务`, `late_times`; `total`, `and`, `or` and `not` are reserved
+diag-duplicate-id = the id `{ $id }` is used twice
+help-duplicate-id = every param, input, metric, item, section, event and pay line needs its own id: rename one
+diag-bad-choice = `{ $value }` is not a valid value for `{ $field }`; expected one of: { $choices }
+diag-missing-field = rule `{ $rule }` needs the field `{ $field }`
+help-missing-field = add `{ $field }` to the item
+diag-unused-field = the field `{ $field }` has no effect with rule `{ $rule }`
+help-unused-field = fields this rule uses: { $rules }
+help-rules = rules: { $rules }
+diag-formula = the formula of “{ $what }” is wrong: { $detail }
+help-formula = { $detail }
+diag-unknown-name = the formula of “{ $what }” refers to `{ $name }`, which does not exist
+help-did-you-mean = did you mean `{ $name }`?
+help-unknown-name = a formula may use declared inputs, params, metrics, items, sections, and total
+diag-scope = the formula of “{ $what }” cannot use `{ $name }`: it has no value yet at that point
+help-scope = metrics and items may use inputs, params and metrics; sections also items; the total also sections; pay and ranking also total
+diag-unknown-section = there is no section `{ $name }`
+help-unknown-section = declare it with [[section]] first, or use a declared id
+diag-unknown-rater = there is no rater `{ $name }`
+help-unknown-rater = declare the rater and its weight with [[rater]] first
+diag-cycle = the formula of metric `{ $name }` depends on itself
+help-cycle = break the cycle: at least one metric must be computed from inputs and params only
+diag-rater-weights = rater weights add up to { $sum }%, not 100%
+help-rater-weights = make the raters' weights add up to 100, or write rater_weights = "relative" in [form] to use them as shares
+diag-negative = `{ $field }` must be greater than zero
+diag-section-weights = section weights add up to { $sum }%, not 100%
+diag-section-weight-missing = some sections have a weight and some do not
+help-section-weights = give every [[section]] a weight adding up to 100, or none (the total is then the sum), or write the total formula in [form] total
+diag-section-sum = section “{ $section }” is declared worth { $points } points but its items add up to { $sum }
+help-section-sum = change the items' points or the section's points so they agree
+diag-min-max = the low end { $lo } is above the high end { $hi }
+help-min-max = swap them: [low, high]
+diag-default-range = the default { $value } is outside the allowed range
+diag-decimals = decimals can be at most 10
+diag-step-per = the step size `per` must be greater than 0
+diag-step-sign = a step needs either deduct or add
+help-step-sign = e.g. below = {"{"} per = 5, deduct = 3 {"}"} means “3 points off per full 5 below”
+diag-event-sign = event “{ $event }” needs either deduct or add
+help-event-sign = e.g. {"{"} id = "late", name = "迟到", deduct = 1 {"}"}; write deductions as positive numbers
+diag-event-negative = write event points as positive numbers: deduct for deductions, add for additions
+diag-event-amount = event points must be a number or a range [low, high]
+diag-range-formula = range must be numbers [low, high]
+diag-level-dup = level { $level } is listed twice
+diag-picked-band = when the assessor picks the score, a tier's score must be a number or a range
+diag-too-many-criteria = a checklist has at most 32 criteria
+diag-band-empty = the tier [{ $from }, { $to }) is empty: from must be below to
+help-band-empty = from is the inclusive low end, to the exclusive high end
+diag-band-gap = the tiers leave a gap: nothing covers { $from } to { $to }
+help-band-gap = add a tier {"{"} from = { $from }, to = { $to }, score = … {"}"} and say in a comment how the sheet's silence is read
+diag-band-overlap = tiers { $a } and { $b } overlap
+help-band-overlap = adjust from / to so every value falls in one tier (from inclusive, to exclusive)
+diag-band-low = values below { $from } fall in no tier and score 0
+diag-band-high = values of { $to } or more fall in no tier and score 0
+help-band-low = ignore this if intended; otherwise leave out from on the lowest tier and to on the highest
+diag-grade-order = the min of grade “{ $grade }” must be below the grade before it
+diag-grade-open = only the last (lowest) grade may leave out min
+help-grade-order = list grades from highest to lowest, e.g. 优秀 min = 90, 良好 min = 80, 合格 min = 60, 不合格 without min
+diag-item-unreachable = item “{ $item }” can score at most { $hi }, never its { $points } points
+help-item-unreachable = check the scores of its tiers, levels or criteria, or set points to what can really be scored
+diag-total-unreachable = the total can reach at most { $hi }, never the declared { $points }
+help-total-unreachable = check the items' points and the weights, or change total_points in [form]
+diag-total-exceeds = the total can reach { $hi }, above the declared { $points }
+diag-total-unbounded = the total has no upper bound and can exceed the declared { $points }
+help-total-exceeds = if the sheet allows more than full marks (bonus points), write may_exceed_total = true in [form]; otherwise give the items a max
+diag-total-negative = the total can go below zero
+help-total-negative = if the sheet allows it (“negative item scores count in the total”), write may_go_negative = true in [form]
+
+## Data errors while scoring
+err-div-zero = division by zero while computing “{ $what }” (formula: { $formula })
+err-overflow = number too large while computing “{ $what }” (formula: { $formula })
+err-target-zero = the target of item “{ $item }” is 0, so no completion ratio can be computed (target: { $formula })
+err-na-forbidden = item “{ $item }” cannot be marked not applicable
+err-event-range = event “{ $event }” happened { $count } time(s) at { $lo }–{ $hi } points each, so its points must be from { $min } to { $max }, not { $value }
+err-pick-missing = item “{ $item }” needs the assessor to pick a score within the tier's range
+err-pick-range = the { $value } picked for item “{ $item }” is outside the tier's range { $lo }–{ $hi }
+err-tier-pick = the score { $value } of item “{ $item }” fits no tier (allowed: { $allowed })
+err-level = item “{ $item }” has no level { $value } (allowed: { $known })
+err-reason = an adjustment of { $value } on item “{ $item }” needs a reason
+err-unknown-param = there is no parameter `{ $id }` (this template's parameters: { $known })
+err-param-range = parameter `{ $id }` = { $value } is outside its range [{ $min }, { $max }]
+
+## Explanations
+ex-metric = { $name } = { $formula } = { $arithmetic } = { $value }{ $unit }
+ex-measure = achieved { $arithmetic } = { $value }, target { $target }
+ex-zero-below = { $measure } is below { $cutoff }: the item scores nothing
+ex-steps-below = { $gap } below target, { $n } full step(s) of { $per } at { $step } points each: { $amount } points off
+ex-steps-above = { $gap } above target, { $n } full step(s) of { $per } at { $sign }{ $step } each: { $sign }{ $amount } points
+ex-ratio = actual { $measure }, target { $target }, { $better ->
+    [lower] lower is better, achievement = target ÷ actual
+   *[higher] achievement = actual ÷ target
+ } = { $pct }%
+ex-ratio-cap = capped at { $cap }%
+ex-ratio-score = { $points } points × { $pct }% = { $value }
+ex-tier = { $arithmetic } = { $measure }, tier { $n } { $band }: { $value } points { $text }
+ex-tier-none = { $measure } falls in no tier: 0 points
+ex-tier-picked = the assessor chose tier { $n } ({ $range } points) and gave { $value } { $text }
+ex-level = rated level { $level }: { $value } points { $text }
+ex-rating = rating { $rating } of { $scale }, scaled: { $points } × { $rating } ÷ { $scale } = { $value }
+ex-grade = rated “{ $grade }” at { $pct }%: { $points } × { $pct }% = { $value }
+ex-checklist = { $n } of { $total } criteria met: { $met }, { $value } points
+ex-events-start = starts at { $start }
+ex-event-deduct = { $event }: { $count } time(s) at { $per } each, { $amount } points off
+ex-event-add = { $event }: { $count } time(s) at { $per } each, { $amount } points added
+ex-event-cap = “{ $event }” counts at most { $cap } points
+ex-event-when-no = “{ $event }”: { $cond } ({ $arithmetic }) does not hold, nothing off
+ex-adjust = company adjustment of { $value }, reason: { $reason }
+ex-score = the assessor gave { $value }
+ex-formula = { $formula } = { $arithmetic } = { $value }
+ex-raters = weighted over raters: ({ $parts }) ÷ { $weights } = { $value }
+ex-floor = { $raw } is below the floor: counts as { $floor }
+ex-cap = { $raw } is above the cap: counts as { $max }
+ex-round = { $raw } rounded half-up to { $dp } places: { $value }
+ex-item-score = score { $value } (of { $points })
+ex-peer-average = does not apply: the average of the others in the group, { $value }
+ex-peer-none = does not apply, and applies to no one in the group: 0
+ex-dropped = does not apply: left out, and its section is scaled from the other items
+ex-renormalise = applicable items { $sum } ÷ applicable points { $applicable } × { $points } = { $value }
+ex-section-sum = { $parts } = { $value }
+ex-total-sum = { $parts } = { $value }
+ex-grade-band = total { $total } ≥ { $min }: grade “{ $grade }”
+ex-pay = { $formula } = { $arithmetic } = { $raw }, rounded half-up to the fen: { $value } yuan
+ex-rank = rank { $rank } of { $size } in group “{ $group }”
+ex-selected = selected as “{ $title }”
+
+## Headings of explanations
+ex-head-item = { $name }
+ex-head-total = Total
+ex-head-grade = Grade
+ex-head-rank = Rank
+
+## Input data
+in-dup-column = column “{ $header }” repeats column { $first }
+in-no-id = there is no employee-number column: add a column `id` (or 工号)
+in-missing-column = the column `{ $id }` ({ $name }) is missing{ $hint }
+in-empty-id = the employee number is empty
+in-empty = “{ $name }” (`{ $id }`) is empty
+in-short-row = this row is shorter than the header: `{ $id }` is missing
+in-not-number = `{ $value }` is not a number (“{ $name }”)
+in-range = { $value } is outside the allowed range [{ $min }, { $max }] (“{ $name }”)
+in-na = “{ $name }” cannot be marked not applicable
+in-choice = `{ $value }` is not one of the choices for “{ $name }” ({ $choices })
+in-set = `{ $value }` in “{ $name }” is not a criterion number from 1 to { $n }
+in-no-percent = “{ $name }” is not a percentage: remove the % (got `{ $value }`)
+in-count = “{ $name }” must be a whole number of times, 0 or more (got `{ $value }`)
+in-dup-id = the employee number `{ $id }` appears twice (first on line { $first })

@@ -1,0 +1,243 @@
+//! Scoring many appraisees at once: peer averages for items that do not apply,
+//! and ranking within groups. The result does not depend on row order.
+
+use crate::engine::{Engine, Frame, NoTrace, Recorder, RowError, Target, Tracer};
+use crate::input::Row;
+use crate::model::NaPolicy;
+use crate::msg;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// The scores of a batch, in row order.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// Values per row: items, sections, total, pay (see [`Batch::width`]).
+    pub out: Vec<Decimal>,
+    /// Per row and item: the item did not apply.
+    pub na: Vec<bool>,
+    pub grade: Vec<Option<u16>>,
+    /// Rank within the row's group (1 = best), ties sharing a rank.
+    pub rank: Vec<Option<u32>>,
+    /// Size of the row's group.
+    pub group_size: Vec<u32>,
+    /// Selected by the ranking's `top`.
+    pub selected: Vec<bool>,
+    /// Rows that could not be scored.
+    pub errors: Vec<(usize, RowError)>,
+    /// Peer averages per group, per item.
+    pub peers: HashMap<String, Vec<Option<Decimal>>>,
+    n_items: usize,
+    n_sections: usize,
+    n_pay: usize,
+}
+
+impl Batch {
+    /// Values stored per row.
+    pub fn width(&self) -> usize {
+        self.n_items + self.n_sections + 1 + self.n_pay
+    }
+    fn row(&self, r: usize) -> &[Decimal] {
+        let w = self.width();
+        &self.out[r * w..(r + 1) * w]
+    }
+    /// Item `i` of row `r`.
+    pub fn item(&self, r: usize, i: usize) -> Decimal {
+        self.row(r)[i]
+    }
+    /// Section `s` of row `r`.
+    pub fn section(&self, r: usize, s: usize) -> Decimal {
+        self.row(r)[self.n_items + s]
+    }
+    /// Total of row `r`.
+    pub fn total(&self, r: usize) -> Decimal {
+        self.row(r)[self.n_items + self.n_sections]
+    }
+    /// Pay line `p` of row `r`.
+    pub fn pay(&self, r: usize, p: usize) -> Decimal {
+        self.row(r)[self.n_items + self.n_sections + 1 + p]
+    }
+    /// Did row `r` fail?
+    pub fn failed(&self, r: usize) -> Option<&RowError> {
+        self.errors.iter().find(|(i, _)| *i == r).map(|(_, e)| e)
+    }
+}
+
+fn group_of(row: &Row) -> &str {
+    row.group.as_deref().unwrap_or("")
+}
+
+const CHUNK: usize = 4096;
+
+/// Score every row. Rows with bad data are listed in `errors` and left out of averages and ranks.
+pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
+    let t = engine.t;
+    let (ni, ns, np) = (t.items.len(), t.sections.len(), t.pay.len());
+    let w = ni + ns + 1 + np;
+    let n = rows.len();
+    let mut b = Batch {
+        out: vec![Decimal::ZERO; n * w],
+        na: vec![false; n * ni],
+        grade: vec![None; n],
+        rank: vec![None; n],
+        group_size: vec![0; n],
+        selected: vec![false; n],
+        errors: Vec::new(),
+        peers: HashMap::new(),
+        n_items: ni,
+        n_sections: ns,
+        n_pay: np,
+    };
+    let mut by: Vec<Option<Decimal>> = vec![None; n];
+    let l = t.layout;
+    let copy_out = |f: &Frame, out: &mut [Decimal]| {
+        out[..ni].copy_from_slice(&f.v[l.items as usize..l.items as usize + ni]);
+        out[ni..ni + ns].copy_from_slice(&f.v[l.sections as usize..l.sections as usize + ns]);
+        out[ni + ns] = f.v[l.total as usize];
+        out[ni + ns + 1..].copy_from_slice(&f.v[l.pay as usize..l.pay as usize + np]);
+    };
+    let rank_by = |f: &Frame| t.ranking.as_ref().map(|r| r.by.expr.eval(&f.v).unwrap_or(Decimal::ZERO));
+
+    if !t.needs_peers {
+        // One pass; chunks run in parallel when the `parallel` feature is on.
+        let work = |(ci, (out, (na, (grade, (byc, errs))))): (usize, (&mut [Decimal], (&mut [bool], (&mut [Option<u16>], (&mut [Option<Decimal>], &mut Vec<(usize, RowError)>)))))| {
+            let mut f = Frame::new(t);
+            let start = ci * CHUNK;
+            for (k, row) in rows[start..(start + CHUNK).min(n)].iter().enumerate() {
+                match engine.score(&row.values, &mut f, &[], &mut NoTrace) {
+                    Ok(()) => {
+                        copy_out(&f, &mut out[k * w..(k + 1) * w]);
+                        for i in 0..ni {
+                            na[k * ni + i] = f.na[l.items as usize + i];
+                        }
+                        grade[k] = f.grade.map(|g| g as u16);
+                        byc[k] = rank_by(&f);
+                    }
+                    Err(e) => errs.push((start + k, e)),
+                }
+            }
+        };
+        let n_chunks = n.div_ceil(CHUNK);
+        let mut errs: Vec<Vec<(usize, RowError)>> = (0..n_chunks).map(|_| Vec::new()).collect();
+        let zipped = b
+            .out
+            .chunks_mut(CHUNK * w)
+            .zip(b.na.chunks_mut((CHUNK * ni).max(1)).chain(std::iter::repeat_with(|| &mut [][..])))
+            .zip(b.grade.chunks_mut(CHUNK))
+            .zip(by.chunks_mut(CHUNK))
+            .zip(errs.iter_mut())
+            .map(|((((o, na), g), byc), e)| (o, (na, (g, (byc, e)))))
+            .enumerate();
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            zipped.collect::<Vec<_>>().into_par_iter().for_each(work);
+        }
+        #[cfg(not(feature = "parallel"))]
+        zipped.for_each(work);
+        b.errors = errs.into_iter().flatten().collect();
+    } else {
+        // Two passes: items first, then peer averages, then the rest.
+        let mut frames: Vec<Option<Frame>> = Vec::with_capacity(n);
+        for (r, row) in rows.iter().enumerate() {
+            let mut f = Frame::new(t);
+            match engine.stage_items(&row.values, &mut f, &mut NoTrace) {
+                Ok(()) => frames.push(Some(f)),
+                Err(e) => {
+                    b.errors.push((r, e));
+                    frames.push(None);
+                }
+            }
+        }
+        b.peers = peer_averages(engine, rows, &frames);
+        for (r, fr) in frames.iter_mut().enumerate() {
+            let Some(f) = fr else { continue };
+            let peers = b.peers.get(group_of(&rows[r])).map(Vec::as_slice).unwrap_or(&[]);
+            match engine.stage_totals(f, peers, &mut NoTrace) {
+                Ok(()) => {
+                    copy_out(f, &mut b.out[r * w..(r + 1) * w]);
+                    for i in 0..ni {
+                        b.na[r * ni + i] = f.na[l.items as usize + i];
+                    }
+                    b.grade[r] = f.grade.map(|g| g as u16);
+                    by[r] = rank_by(f);
+                }
+                Err(e) => b.errors.push((r, e)),
+            }
+        }
+        b.errors.sort_by_key(|(r, _)| *r);
+    }
+
+    // Ranking within groups: competition ranking (1, 1, 3), order-independent.
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (r, row) in rows.iter().enumerate() {
+        if b.errors.binary_search_by_key(&r, |(i, _)| *i).is_err() {
+            groups.entry(group_of(row)).or_default().push(r);
+        }
+    }
+    if let Some(rk) = &t.ranking {
+        for members in groups.values_mut() {
+            members.sort_by(|&x, &y| {
+                let (a, c) = (by[x].unwrap_or_default(), by[y].unwrap_or_default());
+                if rk.descending { c.cmp(&a) } else { a.cmp(&c) }
+            });
+            let size = members.len() as u32;
+            let mut prev: Option<Decimal> = None;
+            let mut rank = 0u32;
+            for (pos, &r) in members.iter().enumerate() {
+                if prev != by[r] {
+                    rank = pos as u32 + 1;
+                    prev = by[r];
+                }
+                b.rank[r] = Some(rank);
+                b.group_size[r] = size;
+                b.selected[r] = rk.top.is_some_and(|top| rank <= top);
+            }
+        }
+    } else {
+        for members in groups.values() {
+            for &r in members {
+                b.group_size[r] = members.len() as u32;
+            }
+        }
+    }
+    b
+}
+
+/// Average item score per group over the rows where the item applies.
+fn peer_averages(engine: &Engine, rows: &[Row], frames: &[Option<Frame>]) -> HashMap<String, Vec<Option<Decimal>>> {
+    let t = engine.t;
+    let l = t.layout;
+    let mut acc: HashMap<String, Vec<(Decimal, u32)>> = HashMap::new();
+    for (r, f) in frames.iter().enumerate() {
+        let Some(f) = f else { continue };
+        let e = acc.entry(group_of(&rows[r]).to_string()).or_insert_with(|| vec![(Decimal::ZERO, 0); t.items.len()]);
+        for (k, item) in t.items.iter().enumerate() {
+            if item.na == NaPolicy::PeerAverage && !f.na[l.items as usize + k] {
+                e[k].0 += f.v[l.items as usize + k];
+                e[k].1 += 1;
+            }
+        }
+    }
+    acc.into_iter()
+        .map(|(g, v)| (g, v.into_iter().map(|(s, c)| (c > 0).then(|| s / Decimal::from(c))).collect()))
+        .collect()
+}
+
+/// The explanation of one row of a scored batch.
+pub fn explain_row(engine: &Engine, batch: &Batch, rows: &[Row], r: usize) -> Result<(Frame, Recorder), RowError> {
+    let t = engine.t;
+    let mut f = Frame::new(t);
+    let mut rec = Recorder::default();
+    let peers = batch.peers.get(group_of(&rows[r])).map(Vec::as_slice).unwrap_or(&[]);
+    engine.score(&rows[r].values, &mut f, peers, &mut rec)?;
+    if let (Some(rank), Some(rk)) = (batch.rank[r], &t.ranking) {
+        let group = rows[r].group.clone().unwrap_or_else(|| "全部".into());
+        rec.line(Target::Rank, msg!("ex-rank", group = group, size = batch.group_size[r], rank = rank));
+        if batch.selected[r] {
+            if let Some(title) = &rk.title {
+                rec.line(Target::Rank, msg!("ex-selected", title = title.clone()));
+            }
+        }
+    }
+    Ok((f, rec))
+}

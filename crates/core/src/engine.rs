@@ -1,0 +1,804 @@
+//! Scoring: one appraisee's inputs in, item/section/total/grade/pay out.
+//!
+//! The same code computes with and without an explanation: it is generic over a
+//! [`Tracer`], and the no-op tracer compiles away, so the hot path builds no text.
+
+use crate::i18n::Msg;
+use crate::model::*;
+use crate::msg;
+use crate::num::{fmt, round_half_up};
+use rust_decimal::Decimal;
+
+/// One input cell, understood.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Val {
+    /// Left empty: the input's default (or 0).
+    #[default]
+    Empty,
+    /// 不适用 / N/A.
+    Na,
+    /// A number (a choice is stored as its position).
+    Num(Decimal),
+    /// Criteria met, as bits (criterion 1 = bit 0).
+    Set(u32),
+    /// Free text.
+    Text(Box<str>),
+}
+
+impl Val {
+    fn num(&self) -> Option<Decimal> {
+        match self {
+            Val::Num(d) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// Where an explanation line belongs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Metric(usize),
+    Item(usize),
+    Section(usize),
+    Total,
+    Grade,
+    Pay(usize),
+    Rank,
+}
+
+/// Receives explanation lines; [`NoTrace`] ignores them at no cost.
+pub trait Tracer {
+    /// Whether lines are wanted at all (lets the compiler drop their construction).
+    const ON: bool;
+    /// One line.
+    fn line(&mut self, target: Target, msg: Msg);
+}
+
+/// Scores without explaining.
+pub struct NoTrace;
+impl Tracer for NoTrace {
+    const ON: bool = false;
+    #[inline(always)]
+    fn line(&mut self, _: Target, _: Msg) {}
+}
+
+/// Collects the explanation.
+#[derive(Debug, Default, Clone)]
+pub struct Recorder {
+    pub lines: Vec<(Target, Msg)>,
+}
+impl Tracer for Recorder {
+    const ON: bool = true;
+    fn line(&mut self, target: Target, msg: Msg) {
+        self.lines.push((target, msg));
+    }
+}
+
+/// Something wrong with one appraisee's data, found while scoring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// The input column at fault, if one is.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub msg: Msg,
+}
+
+/// The working values of one appraisee: every slot of the template's layout.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub v: Vec<Decimal>,
+    /// 不适用 per slot (inputs, metrics, items).
+    pub na: Vec<bool>,
+    pub grade: Option<usize>,
+    /// Per item: the score of each rater, in the item's rater order.
+    pub rater_scores: Vec<Vec<Decimal>>,
+}
+
+impl Frame {
+    /// A frame sized for `t`.
+    pub fn new(t: &Template) -> Frame {
+        Frame {
+            v: vec![Decimal::ZERO; t.layout.len as usize],
+            na: vec![false; t.layout.len as usize],
+            grade: None,
+            rater_scores: t.items.iter().map(|i| vec![Decimal::ZERO; i.raters.len()]).collect(),
+        }
+    }
+    /// An item's score.
+    pub fn item(&self, t: &Template, i: usize) -> Decimal {
+        self.v[t.layout.items as usize + i]
+    }
+    /// Does item `i` not apply?
+    pub fn item_na(&self, t: &Template, i: usize) -> bool {
+        self.na[t.layout.items as usize + i]
+    }
+    /// A section's score.
+    pub fn section(&self, t: &Template, i: usize) -> Decimal {
+        self.v[t.layout.sections as usize + i]
+    }
+    /// The total.
+    pub fn total(&self, t: &Template) -> Decimal {
+        self.v[t.layout.total as usize]
+    }
+    /// A pay line.
+    pub fn pay(&self, t: &Template, i: usize) -> Decimal {
+        self.v[t.layout.pay as usize + i]
+    }
+}
+
+/// A template ready to score, with the cycle's parameter values.
+#[derive(Debug, Clone)]
+pub struct Engine<'t> {
+    pub t: &'t Template,
+    params: Vec<Decimal>,
+}
+
+fn eval_err(e: crate::formula::EvalError, f: &Formula, what: &str) -> RowError {
+    RowError {
+        column: None,
+        msg: match e {
+            crate::formula::EvalError::DivByZero => msg!("err-div-zero", what = what, formula = f.text.clone()),
+            crate::formula::EvalError::Overflow => msg!("err-overflow", what = what, formula = f.text.clone()),
+        },
+    }
+}
+
+impl<'t> Engine<'t> {
+    /// An engine with the template's default parameters.
+    pub fn new(t: &'t Template) -> Self {
+        Engine {
+            t,
+            params: t.params.iter().map(|p| p.default).collect(),
+        }
+    }
+
+    /// Set a parameter for the whole cycle.
+    pub fn set_param(&mut self, id: &str, v: Decimal) -> Result<(), Msg> {
+        let Some(i) = self.t.params.iter().position(|p| p.id == id) else {
+            let known: Vec<_> = self.t.params.iter().map(|p| p.id.as_str()).collect();
+            return Err(msg!("err-unknown-param", id = id, known = if known.is_empty() { "-".to_string() } else { known.join(", ") }));
+        };
+        let p = &self.t.params[i];
+        if p.min.is_some_and(|m| v < m) || p.max.is_some_and(|m| v > m) {
+            return Err(msg!(
+                "err-param-range",
+                id = id,
+                value = fmt(v),
+                min = p.min.map_or("-∞".into(), fmt),
+                max = p.max.map_or("+∞".into(), fmt)
+            ));
+        }
+        self.params[i] = v;
+        Ok(())
+    }
+
+    /// The cycle value of parameter `i`.
+    pub fn param(&self, i: usize) -> Decimal {
+        self.params[i]
+    }
+
+    /// Score one appraisee completely (peer averages, if any, taken from `peers`).
+    #[inline]
+    pub fn score<T: Tracer>(&self, row: &[Val], frame: &mut Frame, peers: &[Option<Decimal>], tr: &mut T) -> Result<(), RowError> {
+        self.stage_items(row, frame, tr)?;
+        self.stage_totals(frame, peers, tr)
+    }
+
+    /// Inputs, parameters, metrics and items.
+    pub fn stage_items<T: Tracer>(&self, row: &[Val], f: &mut Frame, tr: &mut T) -> Result<(), RowError> {
+        let t = self.t;
+        let l = t.layout;
+        // Inputs.
+        for (i, inp) in t.inputs.iter().enumerate() {
+            let (v, na) = match row.get(i) {
+                Some(Val::Num(d)) => (*d, false),
+                Some(Val::Na) => (Decimal::ZERO, true),
+                Some(Val::Set(s)) => (Decimal::from(s.count_ones()), false),
+                _ => (inp.default.unwrap_or(Decimal::ZERO), false),
+            };
+            f.v[i] = v;
+            f.na[i] = na;
+        }
+        // Parameters: a row value overrides the cycle's.
+        for (i, p) in self.params.iter().enumerate() {
+            let s = l.params as usize + i;
+            f.v[s] = row.get(s).and_then(Val::num).unwrap_or(*p);
+            f.na[s] = false;
+        }
+        // Metrics.
+        for (k, m) in t.metrics.iter().enumerate() {
+            let s = m.slot as usize;
+            if m.reads.iter().any(|&r| f.na[r as usize]) {
+                f.na[s] = true;
+                f.v[s] = Decimal::ZERO;
+                continue;
+            }
+            f.na[s] = false;
+            f.v[s] = m.formula.expr.eval(&f.v).map_err(|e| eval_err(e, &m.formula, &m.name))?;
+            if T::ON {
+                let _ = k;
+                let idx = (m.slot - l.metrics) as usize;
+                tr.line(Target::Metric(idx), msg!("ex-metric", name = m.name.clone(), formula = m.formula.text.clone(), arithmetic = self.arith(&m.formula, f), value = fmt(f.v[s]), unit = m.unit.clone().unwrap_or_default()));
+            }
+        }
+        // Items.
+        for (k, item) in t.items.iter().enumerate() {
+            let s = l.items as usize + k;
+            if item.reads.iter().any(|&r| f.na[r as usize]) {
+                if item.na == NaPolicy::Forbidden {
+                    let col = item.reads.iter().find(|&&r| f.na[r as usize] && (r as usize) < t.inputs.len()).map(|&r| t.inputs[r as usize].id.clone());
+                    return Err(RowError { column: col, msg: msg!("err-na-forbidden", item = item.name.clone()) });
+                }
+                f.na[s] = true;
+                f.v[s] = Decimal::ZERO;
+                continue;
+            }
+            f.na[s] = false;
+            f.v[s] = self.item(k, item, row, f, tr)?;
+        }
+        Ok(())
+    }
+
+    fn arith(&self, formula: &Formula, f: &Frame) -> String {
+        let t = self.t;
+        let mut slots = Vec::new();
+        formula.expr.slots(&mut slots);
+        // Map names to values through the compiled slots, in order of appearance.
+        let names = formula.node.names();
+        let lookup = |n: &str| -> Option<Decimal> {
+            let i = names.iter().position(|(x, _)| *x == n)?;
+            let _ = i;
+            slot_by_name(t, n).map(|s| f.v[s as usize])
+        };
+        formula.node.render_with(&lookup)
+    }
+
+    fn item<T: Tracer>(&self, k: usize, item: &Item, row: &[Val], f: &mut Frame, tr: &mut T) -> Result<Decimal, RowError> {
+        let t = self.t;
+        let tg = Target::Item(k);
+        let mut score;
+        if item.raters.is_empty() {
+            match self.rule(k, item, &item.rules[0], row, f, tr)? {
+                RuleOutcome::Score(x) => score = x,
+                RuleOutcome::Zero => return Ok(Decimal::ZERO),
+            }
+        } else {
+            let mut num = Decimal::ZERO;
+            let mut den = Decimal::ZERO;
+            let mut parts = Vec::new();
+            for (j, &r) in item.raters.iter().enumerate() {
+                let rs = match self.rule(k, item, &item.rules[j], row, f, tr)? {
+                    RuleOutcome::Score(x) => x,
+                    RuleOutcome::Zero => Decimal::ZERO,
+                };
+                f.rater_scores[k][j] = rs;
+                let w = t.raters[r].weight;
+                if w > Decimal::ZERO {
+                    num += rs * w;
+                    den += w;
+                }
+                if T::ON {
+                    parts.push(format!("{} {} × {}", t.raters[r].name, fmt(rs), fmt(w)));
+                }
+            }
+            score = if den.is_zero() { Decimal::ZERO } else { num / den };
+            if T::ON {
+                tr.line(tg, msg!("ex-raters", parts = parts.join(" + "), weights = fmt(den), value = fmt(round_half_up(score, t.form.decimals))));
+            }
+        }
+        // Events.
+        for e in &item.events {
+            let count = match (&e.when, e.count) {
+                (Some(w), _) => {
+                    let on = !w.expr.eval(&f.v).map_err(|x| eval_err(x, w, &e.name))?.is_zero();
+                    if T::ON && !on {
+                        tr.line(tg, msg!("ex-event-when-no", event = e.name.clone(), cond = w.text.clone(), arithmetic = self.arith(w, f)));
+                    }
+                    if on { Decimal::ONE } else { Decimal::ZERO }
+                }
+                (None, Some(c)) => f.v[c as usize],
+                (None, None) => Decimal::ZERO,
+            };
+            let mut amount = match &e.points {
+                EventPoints::Fixed(x) => count * x,
+                EventPoints::Range { lo, hi, picked } => {
+                    let got = f.v[*picked as usize];
+                    let (min, max) = (count * lo, count * hi);
+                    if got < min || got > max {
+                        return Err(RowError {
+                            column: Some(t.inputs[*picked as usize].id.clone()),
+                            msg: msg!("err-event-range", event = e.name.clone(), value = fmt(got), count = fmt(count), lo = fmt(*lo), hi = fmt(*hi), min = fmt(min), max = fmt(max)),
+                        });
+                    }
+                    got
+                }
+            };
+            if count.is_zero() && amount.is_zero() {
+                continue;
+            }
+            let raw = amount;
+            if let Some(c) = e.cap {
+                amount = amount.min(c);
+            }
+            score += e.sign * amount;
+            if T::ON {
+                let key_per = match &e.points {
+                    EventPoints::Fixed(x) => fmt(*x),
+                    EventPoints::Range { lo, hi, .. } => format!("{}–{}", fmt(*lo), fmt(*hi)),
+                };
+                let m = if e.sign.is_sign_negative() {
+                    msg!("ex-event-deduct", event = e.name.clone(), count = fmt(count), per = key_per, amount = fmt(raw))
+                } else {
+                    msg!("ex-event-add", event = e.name.clone(), count = fmt(count), per = key_per, amount = fmt(raw))
+                };
+                tr.line(tg, m);
+                if raw != amount {
+                    tr.line(tg, msg!("ex-event-cap", event = e.name.clone(), cap = fmt(amount)));
+                }
+            }
+        }
+        // Floor and cap.
+        if let Some(fl) = item.floor {
+            if score < fl {
+                if T::ON {
+                    tr.line(tg, msg!("ex-floor", raw = fmt(score), floor = fmt(fl)));
+                }
+                score = fl;
+            }
+        }
+        if let Some(mx) = item.max {
+            if score > mx {
+                if T::ON {
+                    tr.line(tg, msg!("ex-cap", raw = fmt(score), max = fmt(mx)));
+                }
+                score = mx;
+            }
+        }
+        let rounded = round_half_up(score, t.form.decimals);
+        if T::ON {
+            if rounded != score {
+                tr.line(tg, msg!("ex-round", raw = fmt(score), value = fmt(rounded), dp = t.form.decimals));
+            }
+            tr.line(tg, msg!("ex-item-score", value = fmt(rounded), points = fmt(item.points)));
+        }
+        Ok(rounded)
+    }
+
+    fn need_num(&self, row: &[Val], slot: u32, what: &Item) -> Result<Decimal, RowError> {
+        match row.get(slot as usize) {
+            Some(Val::Num(d)) => Ok(*d),
+            _ => Err(RowError { column: Some(self.t.inputs[slot as usize].id.clone()), msg: msg!("err-pick-missing", item = what.name.clone()) }),
+        }
+    }
+
+    fn rule<T: Tracer>(&self, k: usize, item: &Item, rule: &Rule, row: &[Val], f: &Frame, tr: &mut T) -> Result<RuleOutcome, RowError> {
+        let t = self.t;
+        let tg = Target::Item(k);
+        let p = item.points;
+        let ev = |x: &Formula| x.expr.eval(&f.v).map_err(|e| eval_err(e, x, &item.name));
+        Ok(RuleOutcome::Score(match rule {
+            Rule::Ratio { measure, target, better, cap_pct, zero_below } => {
+                let m = ev(measure)?;
+                let tv = ev(target)?;
+                if let Some(z) = zero_below {
+                    let zv = ev(z)?;
+                    if m < zv {
+                        if T::ON {
+                            tr.line(tg, msg!("ex-zero-below", measure = fmt(m), cutoff = fmt(zv)));
+                        }
+                        return Ok(RuleOutcome::Zero);
+                    }
+                }
+                if tv.is_zero() {
+                    return Err(RowError { column: None, msg: msg!("err-target-zero", item = item.name.clone(), formula = target.text.clone()) });
+                }
+                let mut a = match better {
+                    Better::Higher => m / tv,
+                    Better::Lower => {
+                        if m.is_zero() {
+                            cap_pct.map_or(Decimal::ONE, |c| c / Decimal::ONE_HUNDRED)
+                        } else {
+                            tv / m
+                        }
+                    }
+                };
+                let raw_pct = a * Decimal::ONE_HUNDRED;
+                let mut capped = false;
+                if let Some(c) = cap_pct {
+                    let c = c / Decimal::ONE_HUNDRED;
+                    if a > c {
+                        a = c;
+                        capped = true;
+                    }
+                }
+                let s = p * a;
+                if T::ON {
+                    let key = if *better == Better::Higher { "higher" } else { "lower" };
+                    tr.line(tg, msg!("ex-ratio", measure = fmt(m), target = fmt(tv), arithmetic = self.arith(measure, f), better = key, pct = fmt(round_half_up(raw_pct, 2))));
+                    if capped {
+                        tr.line(tg, msg!("ex-ratio-cap", cap = fmt(cap_pct.unwrap_or_default())));
+                    }
+                    tr.line(tg, msg!("ex-ratio-score", points = fmt(p), pct = fmt(round_half_up(a * Decimal::ONE_HUNDRED, 4)), value = fmt(round_half_up(s, 4))));
+                }
+                s
+            }
+            Rule::Steps { measure, target, below, above, zero_below } => {
+                let m = ev(measure)?;
+                let tv = ev(target)?;
+                if T::ON {
+                    tr.line(tg, msg!("ex-measure", arithmetic = self.arith(measure, f), value = fmt(round_half_up(m, 4)), target = fmt(tv)));
+                }
+                if let Some(z) = zero_below {
+                    let zv = ev(z)?;
+                    if m < zv {
+                        if T::ON {
+                            tr.line(tg, msg!("ex-zero-below", measure = fmt(round_half_up(m, 4)), cutoff = fmt(zv)));
+                        }
+                        return Ok(RuleOutcome::Zero);
+                    }
+                }
+                let mut s = p;
+                if m < tv {
+                    if let Some(b) = below {
+                        let gap = tv - m;
+                        let n = (gap / b.per).floor();
+                        let d = n * b.points;
+                        s += d;
+                        if T::ON {
+                            tr.line(tg, msg!("ex-steps-below", gap = fmt(round_half_up(gap, 4)), per = fmt(b.per), step = fmt(b.points.abs()), n = fmt(n), amount = fmt(d.abs())));
+                        }
+                    }
+                } else if m > tv {
+                    if let Some(a) = above {
+                        let gap = m - tv;
+                        let n = (gap / a.per).floor();
+                        let d = n * a.points;
+                        s += d;
+                        if T::ON {
+                            tr.line(tg, msg!("ex-steps-above", gap = fmt(round_half_up(gap, 4)), per = fmt(a.per), step = fmt(a.points.abs()), n = fmt(n), amount = fmt(d.abs()), sign = if a.points.is_sign_negative() { "-" } else { "+" }));
+                        }
+                    }
+                }
+                s
+            }
+            Rule::Tiers { measure, bands, pick } => {
+                match measure {
+                    Some(mf) => {
+                        let m = ev(mf)?;
+                        let Some((bi, band)) = bands.iter().enumerate().find(|(_, b)| b.from.is_none_or(|x| m >= x) && b.to.is_none_or(|x| m < x)) else {
+                            if T::ON {
+                                tr.line(tg, msg!("ex-tier-none", measure = fmt(round_half_up(m, 4))));
+                            }
+                            return Ok(RuleOutcome::Score(Decimal::ZERO));
+                        };
+                        let s = match &band.score {
+                            ScoreSpec::Fixed(x) => *x,
+                            ScoreSpec::Formula(x) => ev(x)?,
+                            ScoreSpec::Range(lo, hi) => {
+                                let pk = pick.ok_or_else(|| RowError { column: None, msg: msg!("err-pick-missing", item = item.name.clone()) })?;
+                                let v = self.need_num(row, pk, item)?;
+                                if v < *lo || v > *hi {
+                                    return Err(RowError { column: Some(t.inputs[pk as usize].id.clone()), msg: msg!("err-pick-range", item = item.name.clone(), value = fmt(v), lo = fmt(*lo), hi = fmt(*hi)) });
+                                }
+                                v
+                            }
+                        };
+                        if T::ON {
+                            tr.line(tg, msg!("ex-tier", arithmetic = self.arith(mf, f), measure = fmt(round_half_up(m, 4)), band = band_label(band), n = bi + 1, value = fmt(s), text = band.text.clone().unwrap_or_default()));
+                        }
+                        s
+                    }
+                    None => {
+                        let pk = pick.unwrap_or(0);
+                        let v = self.need_num(row, pk, item)?;
+                        let hit = bands.iter().enumerate().find(|(_, b)| match &b.score {
+                            ScoreSpec::Fixed(x) => v == *x,
+                            ScoreSpec::Range(lo, hi) => v >= *lo && v <= *hi,
+                            ScoreSpec::Formula(_) => false,
+                        });
+                        let Some((bi, band)) = hit else {
+                            let allowed: Vec<String> = bands.iter().map(|b| spec_label(&b.score)).collect();
+                            return Err(RowError { column: Some(t.inputs[pk as usize].id.clone()), msg: msg!("err-tier-pick", item = item.name.clone(), value = fmt(v), allowed = allowed.join(" / ")) });
+                        };
+                        if T::ON {
+                            tr.line(tg, msg!("ex-tier-picked", n = bi + 1, range = spec_label(&band.score), value = fmt(v), text = band.text.clone().unwrap_or_default()));
+                        }
+                        v
+                    }
+                }
+            }
+            Rule::Levels { input, levels } => {
+                let lv = f.v[*input as usize];
+                let Some(l) = levels.iter().find(|l| Decimal::from(l.level) == lv) else {
+                    let known: Vec<String> = levels.iter().map(|l| l.level.to_string()).collect();
+                    return Err(RowError { column: Some(t.inputs[*input as usize].id.clone()), msg: msg!("err-level", item = item.name.clone(), value = fmt(lv), known = known.join(", ")) });
+                };
+                if T::ON {
+                    tr.line(tg, msg!("ex-level", level = l.level, value = fmt(l.score), text = l.text.clone().unwrap_or_default()));
+                }
+                l.score
+            }
+            Rule::Rating { input, scale } => {
+                let r = f.v[*input as usize];
+                let s = p * r / scale;
+                if T::ON {
+                    tr.line(tg, msg!("ex-rating", rating = fmt(r), scale = fmt(*scale), points = fmt(p), value = fmt(round_half_up(s, 4))));
+                }
+                s
+            }
+            Rule::Grade { input, options, pick } => {
+                let i = f.v[*input as usize];
+                let idx = usize::try_from(i.trunc().mantissa()).unwrap_or(usize::MAX);
+                let Some(o) = options.get(idx) else {
+                    return Err(RowError { column: Some(t.inputs[*input as usize].id.clone()), msg: msg!("err-level", item = item.name.clone(), value = fmt(i), known = options.iter().map(|o| o.grade.clone()).collect::<Vec<_>>().join(", ")) });
+                };
+                let pct = match &o.pct {
+                    ScoreSpec::Fixed(x) => *x,
+                    ScoreSpec::Formula(x) => ev(x)?,
+                    ScoreSpec::Range(lo, hi) => {
+                        let pk = pick.ok_or_else(|| RowError { column: None, msg: msg!("err-pick-missing", item = item.name.clone()) })?;
+                        let v = self.need_num(row, pk, item)?;
+                        if v < *lo || v > *hi {
+                            return Err(RowError { column: Some(t.inputs[pk as usize].id.clone()), msg: msg!("err-pick-range", item = item.name.clone(), value = fmt(v), lo = fmt(*lo), hi = fmt(*hi)) });
+                        }
+                        v
+                    }
+                };
+                let s = p * pct / Decimal::ONE_HUNDRED;
+                if T::ON {
+                    tr.line(tg, msg!("ex-grade", grade = o.grade.clone(), pct = fmt(pct), points = fmt(p), value = fmt(round_half_up(s, 4))));
+                }
+                s
+            }
+            Rule::Checklist { input, criteria } => {
+                let bits = match row.get(*input as usize) {
+                    Some(Val::Set(b)) => *b,
+                    _ => 0,
+                };
+                let mut s = Decimal::ZERO;
+                let mut met = Vec::new();
+                for (i, c) in criteria.iter().enumerate() {
+                    if bits & (1 << i) != 0 {
+                        s += c.points;
+                        if T::ON {
+                            met.push(format!("{}({})", circled(i + 1), fmt(c.points)));
+                        }
+                    }
+                }
+                if T::ON {
+                    tr.line(tg, msg!("ex-checklist", met = if met.is_empty() { "—".to_string() } else { met.join(" ") }, n = met.len(), total = criteria.len(), value = fmt(s)));
+                }
+                s
+            }
+            Rule::Events { start } => {
+                if T::ON {
+                    tr.line(tg, msg!("ex-events-start", start = fmt(*start)));
+                }
+                *start
+            }
+            Rule::Adjust { input, reason, .. } => {
+                let v = f.v[*input as usize];
+                let why = match row.get(*reason as usize) {
+                    Some(Val::Text(s)) if !s.trim().is_empty() => Some(s.clone()),
+                    _ => None,
+                };
+                if !v.is_zero() && why.is_none() {
+                    return Err(RowError { column: Some(t.inputs[*reason as usize].id.clone()), msg: msg!("err-reason", item = item.name.clone(), value = fmt(v)) });
+                }
+                if T::ON && !v.is_zero() {
+                    tr.line(tg, msg!("ex-adjust", value = fmt(v), reason = why.map(|s| s.to_string()).unwrap_or_default()));
+                }
+                v
+            }
+            Rule::Score { input, .. } => {
+                let v = f.v[*input as usize];
+                if T::ON {
+                    tr.line(tg, msg!("ex-score", value = fmt(v)));
+                }
+                v
+            }
+            Rule::Formula { score } => {
+                let v = ev(score)?;
+                if T::ON {
+                    tr.line(tg, msg!("ex-formula", formula = score.text.clone(), arithmetic = self.arith(score, f), value = fmt(round_half_up(v, 4))));
+                }
+                v
+            }
+        }))
+    }
+
+    /// Sections, total, grade and pay. `peers[k]` is the peer average of item `k` (if it applies).
+    pub fn stage_totals<T: Tracer>(&self, f: &mut Frame, peers: &[Option<Decimal>], tr: &mut T) -> Result<(), RowError> {
+        let t = self.t;
+        let l = t.layout;
+        let dp = t.form.decimals;
+        // Items that do not apply.
+        for (k, item) in t.items.iter().enumerate() {
+            let s = l.items as usize + k;
+            if !f.na[s] {
+                continue;
+            }
+            match item.na {
+                NaPolicy::PeerAverage => {
+                    let avg = peers.get(k).copied().flatten();
+                    f.v[s] = avg.map_or(Decimal::ZERO, |a| round_half_up(a, dp));
+                    if T::ON {
+                        match avg {
+                            Some(_) => tr.line(Target::Item(k), msg!("ex-peer-average", value = fmt(f.v[s]))),
+                            None => tr.line(Target::Item(k), msg!("ex-peer-none")),
+                        }
+                    }
+                }
+                NaPolicy::Drop => {
+                    if T::ON {
+                        tr.line(Target::Item(k), msg!("ex-dropped"));
+                    }
+                }
+                NaPolicy::Forbidden => {}
+            }
+        }
+        // Sections.
+        for (si, sec) in t.sections.iter().enumerate() {
+            let slot = l.sections as usize + si;
+            let mut sum = Decimal::ZERO;
+            let mut applicable = Decimal::ZERO;
+            let mut dropped = false;
+            for &k in &sec.items {
+                let s = l.items as usize + k;
+                if f.na[s] && t.items[k].na == NaPolicy::Drop {
+                    dropped = true;
+                    continue;
+                }
+                sum += f.v[s];
+                applicable += t.items[k].points;
+            }
+            let mut v = sum;
+            if dropped && !applicable.is_zero() {
+                v = round_half_up(sum * sec.points / applicable, dp);
+                if T::ON {
+                    tr.line(Target::Section(si), msg!("ex-renormalise", sum = fmt(sum), applicable = fmt(applicable), points = fmt(sec.points), value = fmt(v)));
+                }
+            }
+            if let Some(sf) = &sec.score {
+                v = sf.expr.eval(&f.v).map_err(|e| eval_err(e, sf, &sec.name))?;
+                if T::ON {
+                    tr.line(Target::Section(si), msg!("ex-formula", formula = sf.text.clone(), arithmetic = self.arith(sf, f), value = fmt(v)));
+                }
+            } else if T::ON && !dropped {
+                let parts: Vec<String> = sec.items.iter().map(|&k| fmt(f.v[l.items as usize + k])).collect();
+                tr.line(Target::Section(si), msg!("ex-section-sum", parts = if parts.is_empty() { "0".into() } else { parts.join(" + ") }, value = fmt(sum)));
+            }
+            if let Some(fl) = sec.floor {
+                if v < fl {
+                    if T::ON {
+                        tr.line(Target::Section(si), msg!("ex-floor", raw = fmt(v), floor = fmt(fl)));
+                    }
+                    v = fl;
+                }
+            }
+            if let Some(mx) = sec.max {
+                if v > mx {
+                    if T::ON {
+                        tr.line(Target::Section(si), msg!("ex-cap", raw = fmt(v), max = fmt(mx)));
+                    }
+                    v = mx;
+                }
+            }
+            f.v[slot] = v;
+        }
+        // Total.
+        let total = match &t.total {
+            Some(tf) => {
+                let v = tf.expr.eval(&f.v).map_err(|e| eval_err(e, tf, "总分"))?;
+                if T::ON {
+                    tr.line(Target::Total, msg!("ex-formula", formula = tf.text.clone(), arithmetic = self.arith(tf, f), value = fmt(v)));
+                }
+                v
+            }
+            None => {
+                let mut v = Decimal::ZERO;
+                let mut parts = Vec::new();
+                for (si, sec) in t.sections.iter().enumerate() {
+                    let s = f.v[l.sections as usize + si];
+                    match sec.weight {
+                        Some(w) => {
+                            v += s * w / Decimal::ONE_HUNDRED;
+                            if T::ON {
+                                parts.push(format!("{} {} × {}%", sec.name, fmt(s), fmt(w)));
+                            }
+                        }
+                        None => {
+                            v += s;
+                            if T::ON {
+                                parts.push(format!("{} {}", sec.name, fmt(s)));
+                            }
+                        }
+                    }
+                }
+                if T::ON {
+                    tr.line(Target::Total, msg!("ex-total-sum", parts = parts.join(" + "), value = fmt(v)));
+                }
+                v
+            }
+        };
+        f.v[l.total as usize] = total;
+        // Grade.
+        f.grade = t.grades.iter().position(|g| g.min.is_none_or(|m| total >= m));
+        f.v[l.grade_factor as usize] = f.grade.map_or(Decimal::ONE, |g| t.grades[g].factor);
+        if T::ON {
+            if let Some(g) = f.grade {
+                let gr = &t.grades[g];
+                tr.line(Target::Grade, msg!("ex-grade-band", grade = gr.name.clone(), min = gr.min.map_or("—".into(), fmt), total = fmt(total)));
+            }
+        }
+        // Pay.
+        for (pi, pay) in t.pay.iter().enumerate() {
+            let raw = pay.formula.expr.eval(&f.v).map_err(|e| eval_err(e, &pay.formula, &pay.name))?;
+            let v = round_half_up(raw, pay.decimals);
+            if T::ON {
+                tr.line(Target::Pay(pi), msg!("ex-pay", formula = pay.formula.text.clone(), arithmetic = self.arith(&pay.formula, f), raw = fmt(raw), value = crate::num::fmt_dp(v, pay.decimals)));
+            }
+            f.v[l.pay as usize + pi] = v;
+        }
+        Ok(())
+    }
+}
+
+enum RuleOutcome {
+    Score(Decimal),
+    /// The item scores 0 whatever else (a cut-off).
+    Zero,
+}
+
+fn spec_label(s: &ScoreSpec) -> String {
+    match s {
+        ScoreSpec::Fixed(x) => fmt(*x),
+        ScoreSpec::Range(lo, hi) => format!("{}–{}", fmt(*lo), fmt(*hi)),
+        ScoreSpec::Formula(f) => f.text.clone(),
+    }
+}
+
+fn band_label(b: &Band) -> String {
+    match (b.from, b.to) {
+        (Some(a), Some(z)) => format!("[{}, {})", fmt(a), fmt(z)),
+        (Some(a), None) => format!("≥ {}", fmt(a)),
+        (None, Some(z)) => format!("< {}", fmt(z)),
+        (None, None) => "*".into(),
+    }
+}
+
+/// ① ② ③ … as on the sheets.
+pub fn circled(n: usize) -> String {
+    if (1..=20).contains(&n) {
+        char::from_u32(0x2460 + n as u32 - 1).map_or_else(|| n.to_string(), |c| c.to_string())
+    } else {
+        format!("({n})")
+    }
+}
+
+/// The frame slot a formula name refers to.
+pub fn slot_by_name(t: &Template, n: &str) -> Option<u32> {
+    let l = t.layout;
+    if n == "total" {
+        return Some(l.total);
+    }
+    if n == "grade_factor" {
+        return Some(l.grade_factor);
+    }
+    if let Some(i) = t.inputs.iter().position(|x| x.id == n) {
+        return Some(i as u32);
+    }
+    if let Some(i) = t.params.iter().position(|x| x.id == n) {
+        return Some(l.params + i as u32);
+    }
+    if let Some(m) = t.metrics.iter().find(|x| x.id == n) {
+        return Some(m.slot);
+    }
+    if let Some(i) = t.items.iter().position(|x| x.id == n) {
+        return Some(l.items + i as u32);
+    }
+    if let Some(i) = t.sections.iter().position(|x| x.id == n) {
+        return Some(l.sections + i as u32);
+    }
+    t.pay.iter().position(|x| x.id == n).map(|i| l.pay + i as u32)
+}
