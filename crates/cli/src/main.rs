@@ -1,1 +1,126 @@
-fn main(){}
+//! `kaohe`: the command line of kaohe (考核), performance appraisal for customer managers.
+#![forbid(unsafe_code)]
+
+mod bench;
+mod bundled;
+mod load;
+mod score;
+mod template_cmd;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kaohe_core::Lang;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// kaohe (考核): 客户经理绩效考核 — score appraisal forms exactly, explain every point.
+#[derive(Parser)]
+#[command(name = "kaohe", version, about, long_about = None)]
+struct Cli {
+    /// Language of messages: zh (简体中文, default), en, or both.
+    #[arg(long, global = true, default_value = "zh", value_enum)]
+    lang: LangArg,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LangArg {
+    Zh,
+    En,
+    Both,
+}
+
+impl LangArg {
+    fn langs(self) -> Vec<Lang> {
+        match self {
+            LangArg::Zh => vec![Lang::Zh],
+            LangArg::En => vec![Lang::En],
+            LangArg::Both => vec![Lang::Zh, Lang::En],
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Templates: check, show, test, list (模板: 检查、显示、测试、列表).
+    Template {
+        #[command(subcommand)]
+        cmd: TemplateCmd,
+    },
+    /// Score a batch of appraisees from CSV or JSON (批量计分).
+    Score(score::ScoreArgs),
+    /// Score the bundled example of a form, with explanations: a first look at kaohe.
+    Demo {
+        /// Form id of a bundled template.
+        #[arg(default_value = "F01")]
+        form: String,
+    },
+    /// Benchmarks (性能测试).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum TemplateCmd {
+    /// Check template files: errors and warnings with file:line:column and a fix.
+    Check {
+        /// Template files, or bundled ids such as F01 (default: all bundled).
+        files: Vec<String>,
+    },
+    /// Print the form as the sheet reads, with every rule in words.
+    Show {
+        /// A template file or a bundled id (F01 … F18).
+        template: String,
+    },
+    /// Run a template's worked examples.
+    Test {
+        /// Template files or bundled ids (default: all bundled).
+        templates: Vec<String>,
+        /// The examples file (default: examples/<id>.toml beside the template).
+        #[arg(long)]
+        examples: Option<PathBuf>,
+    },
+    /// List the bundled templates.
+    List,
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+    /// Score generated F01 appraisees: compute-only throughput and CSV-to-CSV time.
+    Engine(bench::EngineArgs),
+}
+
+/// Shared by commands that take `--param id=value`.
+#[derive(Args, Clone, Default)]
+pub struct ParamArgs {
+    /// Set a template parameter for the whole batch: --param target_pct=95
+    #[arg(long = "param", value_name = "ID=VALUE")]
+    pub params: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let langs = cli.lang.langs();
+    let result = match cli.cmd {
+        Cmd::Template { cmd } => match cmd {
+            TemplateCmd::Check { files } => template_cmd::check(&files, &langs),
+            TemplateCmd::Show { template } => template_cmd::show(&template, &langs),
+            TemplateCmd::Test { templates, examples } => template_cmd::test(&templates, examples.as_deref(), &langs),
+            TemplateCmd::List => template_cmd::list(),
+        },
+        Cmd::Score(args) => score::run(&args, &langs),
+        Cmd::Demo { form } => score::demo(&form, &langs),
+        Cmd::Bench { what } => match what {
+            BenchCmd::Engine(a) => bench::engine(&a),
+        },
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kaohe: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

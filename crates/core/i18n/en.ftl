@@ -87,17 +87,17 @@ err-param-range = parameter `{ $id }` = { $value } is outside its range [{ $min 
 
 ## Explanations
 ex-metric = { $name } = { $formula } = { $arithmetic } = { $value }{ $unit }
-ex-measure = achieved { $arithmetic } = { $value }, target { $target }
-ex-zero-below = { $measure } is below { $cutoff }: the item scores nothing
-ex-steps-below = { $gap } below target, { $n } full step(s) of { $per } at { $step } points each: { $amount } points off
-ex-steps-above = { $gap } above target, { $n } full step(s) of { $per } at { $sign }{ $step } each: { $sign }{ $amount } points
-ex-ratio = actual { $measure }, target { $target }, { $better ->
+ex-measure = { $label } { $value }{ $unit }, target { $target }{ $unit }
+ex-zero-below = { $measure }{ $unit } is below { $cutoff }{ $unit }: the item scores nothing
+ex-steps-below = { $gap }{ $unit } below target, { $n } full step(s) of { $per }{ $unit } at { $step } points each: { $amount } points off
+ex-steps-above = { $gap }{ $unit } above target, { $n } full step(s) of { $per }{ $unit } at { $sign }{ $step } each: { $sign }{ $amount } points
+ex-ratio = { $label }: actual { $measure }, target { $target }, { $better ->
     [lower] lower is better, achievement = target ÷ actual
    *[higher] achievement = actual ÷ target
  } = { $pct }%
 ex-ratio-cap = capped at { $cap }%
 ex-ratio-score = { $points } points × { $pct }% = { $value }
-ex-tier = { $arithmetic } = { $measure }, tier { $n } { $band }: { $value } points { $text }
+ex-tier = { $label } { $measure }{ $unit }, tier { $n } { $band }: { $value } points { $text }
 ex-tier-none = { $measure } falls in no tier: 0 points
 ex-tier-picked = the assessor chose tier { $n } ({ $range } points) and gave { $value } { $text }
 ex-level = rated level { $level }: { $value } points { $text }
@@ -149,3 +149,44 @@ in-set = `{ $value }` in “{ $name }” is not a criterion number from 1 to { $
 in-no-percent = “{ $name }” is not a percentage: remove the % (got `{ $value }`)
 in-count = “{ $name }” must be a whole number of times, 0 or more (got `{ $value }`)
 in-dup-id = the employee number `{ $id }` appears twice (first on line { $first })
+
+## Form display (kaohe template show)
+show-header = Positions: { $positions }    Period: { $period }    Full marks: { $total }
+show-raters = Raters and weights: { $raters }
+show-param = Parameter “{ $name }” (`{ $id }`), default { $value }{ $unit }
+show-points = { $points } pts
+show-total-formula = Total = { $formula }
+show-total-sum = Total = sum of the sections (weighted where weights are given)
+show-grades = Grades: { $grades }
+show-ranking = Ranked by { $by }; the top { $top } of each group become “{ $title }”
+rule-ratio = by achievement ({ $better ->
+    [lower] lower is better: target ÷ actual
+   *[higher] actual ÷ target
+ }): { $points } points × achievement; actual = { $measure }, target = { $target }
+rule-cap-pct = achievement capped at { $cap }%
+rule-zero-below = scores nothing below { $cutoff }
+rule-steps = steps against the target: actual = { $measure }, target = { $target }, starting from { $points }
+rule-step-below = { $step } points off per full { $per } below target
+rule-step-above = { $step } points added per full { $per } above target
+rule-tiers = by the tier { $measure } falls in (low end inclusive, high end exclusive):
+rule-tiers-picked = the assessor picks the tier that fits the description and a score within it:
+rule-levels = the assessor rates a level:
+rule-rating = the assessor rates 1–{ $scale }, scaled to { $points } × rating ÷ { $scale }
+rule-grade = the assessor grades, worth a percentage of the points:
+rule-checklist = each criterion met earns its points:
+rule-events = starts at { $start }, plus or minus per event:
+rule-adjust = company adjustment from { $lo } to { $hi }, with a reason
+rule-score = the assessor gives { $lo }–{ $hi } points
+rule-formula = scored by formula: { $formula }
+rule-event-deduct = { $event }: { $per } points off each time
+rule-event-add = { $event }: { $per } points added each time
+rule-event-when = (once, when { $cond })
+rule-event-cap = (at most { $cap } points)
+rule-floor-zero = stops at 0 (扣完为止)
+rule-floor = at least { $floor }
+rule-negative = may go below zero and counts in the total
+rule-no-cap = no upper limit
+rule-na-peer = when it does not apply: the peers' average
+rule-na-drop = when it does not apply: left out, weights renormalised
+rule-raters = raters: { $raters }
+in-csv = the CSV is malformed: { $detail }

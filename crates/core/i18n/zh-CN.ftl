@@ -87,17 +87,17 @@ err-param-range = 参数 `{ $id }` 的值 { $value } 超出允许范围 [{ $min 
 
 ## 计分说明
 ex-metric = { $name } = { $formula } = { $arithmetic } = { $value }{ $unit }
-ex-measure = 完成情况 { $arithmetic } = { $value }，目标 { $target }
-ex-zero-below = { $measure } 低于 { $cutoff }，本项不计分
-ex-steps-below = 低于目标 { $gap }，按每 { $per } 扣 { $step } 分计 { $n } 档，扣 { $amount } 分
-ex-steps-above = 超过目标 { $gap }，按每 { $per } { $sign }{ $step } 分计 { $n } 档，{ $sign }{ $amount } 分
-ex-ratio = 实际 { $measure }，目标 { $target }，{ $better ->
+ex-measure = { $label } { $value }{ $unit }，目标 { $target }{ $unit }
+ex-zero-below = { $measure }{ $unit } 低于 { $cutoff }{ $unit }，本项不计分
+ex-steps-below = 低于目标 { $gap }{ $unit }，按每 { $per }{ $unit } 扣 { $step } 分计 { $n } 档，扣 { $amount } 分
+ex-steps-above = 超过目标 { $gap }{ $unit }，按每 { $per }{ $unit } { $sign }{ $step } 分计 { $n } 档，{ $sign }{ $amount } 分
+ex-ratio = { $label } 实际 { $measure }，目标 { $target }，{ $better ->
     [lower] 越低越好，完成比例 = 目标 ÷ 实际
    *[higher] 完成比例 = 实际 ÷ 目标
  } = { $pct }%
 ex-ratio-cap = 按 { $cap }% 封顶
 ex-ratio-score = { $points } 分 × { $pct }% = { $value }
-ex-tier = { $arithmetic } = { $measure }，落在第 { $n } 档 { $band }，得 { $value } 分 { $text }
+ex-tier = { $label } { $measure }{ $unit }，落在第 { $n } 档 { $band }，得 { $value } 分 { $text }
 ex-tier-none = { $measure } 不在任何分档内，得 0 分
 ex-tier-picked = 考核人评定第 { $n } 档 ({ $range } 分)，给 { $value } 分 { $text }
 ex-level = 评定为 { $level } 级，得 { $value } 分 { $text }
@@ -149,3 +149,44 @@ in-set = 「{ $name }」中的 `{ $value }` 不是 1 到 { $n } 的条目编号
 in-no-percent = 「{ $name }」不是百分比，请去掉 % (填写的是 `{ $value }`)
 in-count = 「{ $name }」应为不小于 0 的整数次数 (填写的是 `{ $value }`)
 in-dup-id = 工号 `{ $id }` 重复 (第 { $first } 行已出现)
+
+## 表单显示 (kaohe template show)
+show-header = 适用岗位: { $positions }    考核周期: { $period }    满分: { $total }
+show-raters = 评分人及权重: { $raters }
+show-param = 参数「{ $name }」(`{ $id }`) 默认 { $value }{ $unit }
+show-points = { $points } 分
+show-total-formula = 总分 = { $formula }
+show-total-sum = 总分 = 各部分得分之和(有权重时按权重加权)
+show-grades = 等级: { $grades }
+show-ranking = 排名依据: { $by }; 每组前 { $top } 名评为「{ $title }」
+rule-ratio = 按完成比例计分({ $better ->
+    [lower] 越低越好: 目标 ÷ 实际
+   *[higher] 实际 ÷ 目标
+ }): { $points } 分 × 比例; 实际 = { $measure }，目标 = { $target }
+rule-cap-pct = 比例最高按 { $cap }% 封顶
+rule-zero-below = 低于 { $cutoff } 时本项不计分
+rule-steps = 对照目标按档加扣: 实际 = { $measure }，目标 = { $target }，基础 { $points } 分
+rule-step-below = 每低于目标满 { $per } 扣 { $step } 分
+rule-step-above = 每超过目标满 { $per } 加 { $step } 分
+rule-tiers = 按 { $measure } 所在分档计分(下限含、上限不含):
+rule-tiers-picked = 由考核人对照描述选定分档，并在该档分数范围内给分:
+rule-levels = 由考核人评定等级:
+rule-rating = 由考核人按 1–{ $scale } 评分，折算为 { $points } 分 × 评分 ÷ { $scale }
+rule-grade = 由考核人评定等级，按百分比折算分值:
+rule-checklist = 逐条检查，达标即得该条分数:
+rule-events = 基础 { $start } 分，按事件加扣:
+rule-adjust = 由公司综合评定加扣，范围 { $lo } 到 { $hi } 分，必须写明理由
+rule-score = 由考核人在 { $lo }–{ $hi } 分之间评分
+rule-formula = 按公式计分: { $formula }
+rule-event-deduct = { $event }: 每次扣 { $per } 分
+rule-event-add = { $event }: 每次加 { $per } 分
+rule-event-when = (满足 { $cond } 时计一次)
+rule-event-cap = (最多计 { $cap } 分)
+rule-floor-zero = 扣完为止(最低 0 分)
+rule-floor = 最低 { $floor } 分
+rule-negative = 可扣至负数，并入总分
+rule-no-cap = 不设上限
+rule-na-peer = 不适用时取同组平均分
+rule-na-drop = 不适用时不计入，权重重新分配
+rule-raters = 评分人: { $raters }
+in-csv = CSV 格式错误: { $detail }

@@ -253,6 +253,30 @@ impl<'t> Engine<'t> {
         formula.node.render_with(&lookup)
     }
 
+    /// A formula for people: a lone name shows as its display name, anything else as written.
+    fn label(&self, f: &Formula) -> String {
+        match &f.node {
+            crate::formula::Node::Var(n, _) => slot_by_name(self.t, n).map_or_else(|| n.clone(), |s| self.t.slot_name(s)),
+            _ => f.text.clone(),
+        }
+    }
+
+    /// The unit of a measure that is a lone metric or input (e.g. `%`).
+    fn unit(&self, f: &Formula) -> String {
+        let crate::formula::Node::Var(n, _) = &f.node else { return String::new() };
+        let t = self.t;
+        if let Some(m) = t.metrics.iter().find(|m| &m.id == n) {
+            return m.unit.clone().unwrap_or_default();
+        }
+        if let Some(i) = t.inputs.iter().find(|i| &i.id == n) {
+            if i.kind == InputKind::Percent {
+                return "%".into();
+            }
+            return i.unit.clone().unwrap_or_default();
+        }
+        String::new()
+    }
+
     fn item<T: Tracer>(&self, k: usize, item: &Item, row: &[Val], f: &mut Frame, tr: &mut T) -> Result<Decimal, RowError> {
         let t = self.t;
         let tg = Target::Item(k);
@@ -384,7 +408,7 @@ impl<'t> Engine<'t> {
                     let zv = ev(z)?;
                     if m < zv {
                         if T::ON {
-                            tr.line(tg, msg!("ex-zero-below", measure = fmt(m), cutoff = fmt(zv)));
+                            tr.line(tg, msg!("ex-zero-below", measure = fmt(m), cutoff = fmt(zv), unit = self.unit(measure)));
                         }
                         return Ok(RuleOutcome::Zero);
                     }
@@ -414,7 +438,7 @@ impl<'t> Engine<'t> {
                 let s = p * a;
                 if T::ON {
                     let key = if *better == Better::Higher { "higher" } else { "lower" };
-                    tr.line(tg, msg!("ex-ratio", measure = fmt(m), target = fmt(tv), arithmetic = self.arith(measure, f), better = key, pct = fmt(round_half_up(raw_pct, 2))));
+                    tr.line(tg, msg!("ex-ratio", label = self.label(measure), measure = fmt(m), target = fmt(tv), better = key, pct = fmt(round_half_up(raw_pct, 2))));
                     if capped {
                         tr.line(tg, msg!("ex-ratio-cap", cap = fmt(cap_pct.unwrap_or_default())));
                     }
@@ -425,14 +449,15 @@ impl<'t> Engine<'t> {
             Rule::Steps { measure, target, below, above, zero_below } => {
                 let m = ev(measure)?;
                 let tv = ev(target)?;
+                let unit = if T::ON { self.unit(measure) } else { String::new() };
                 if T::ON {
-                    tr.line(tg, msg!("ex-measure", arithmetic = self.arith(measure, f), value = fmt(round_half_up(m, 4)), target = fmt(tv)));
+                    tr.line(tg, msg!("ex-measure", label = self.label(measure), value = fmt(round_half_up(m, 4)), target = fmt(tv), unit = unit.clone()));
                 }
                 if let Some(z) = zero_below {
                     let zv = ev(z)?;
                     if m < zv {
                         if T::ON {
-                            tr.line(tg, msg!("ex-zero-below", measure = fmt(round_half_up(m, 4)), cutoff = fmt(zv)));
+                            tr.line(tg, msg!("ex-zero-below", measure = fmt(round_half_up(m, 4)), cutoff = fmt(zv), unit = unit.clone()));
                         }
                         return Ok(RuleOutcome::Zero);
                     }
@@ -445,7 +470,7 @@ impl<'t> Engine<'t> {
                         let d = n * b.points;
                         s += d;
                         if T::ON {
-                            tr.line(tg, msg!("ex-steps-below", gap = fmt(round_half_up(gap, 4)), per = fmt(b.per), step = fmt(b.points.abs()), n = fmt(n), amount = fmt(d.abs())));
+                            tr.line(tg, msg!("ex-steps-below", gap = fmt(round_half_up(gap, 4)), per = fmt(b.per), unit = unit.clone(), step = fmt(b.points.abs()), n = fmt(n), amount = fmt(d.abs())));
                         }
                     }
                 } else if m > tv {
@@ -455,7 +480,7 @@ impl<'t> Engine<'t> {
                         let d = n * a.points;
                         s += d;
                         if T::ON {
-                            tr.line(tg, msg!("ex-steps-above", gap = fmt(round_half_up(gap, 4)), per = fmt(a.per), step = fmt(a.points.abs()), n = fmt(n), amount = fmt(d.abs()), sign = if a.points.is_sign_negative() { "-" } else { "+" }));
+                            tr.line(tg, msg!("ex-steps-above", gap = fmt(round_half_up(gap, 4)), per = fmt(a.per), unit = unit.clone(), step = fmt(a.points.abs()), n = fmt(n), amount = fmt(d.abs()), sign = if a.points.is_sign_negative() { "-" } else { "+" }));
                         }
                     }
                 }
@@ -484,7 +509,7 @@ impl<'t> Engine<'t> {
                             }
                         };
                         if T::ON {
-                            tr.line(tg, msg!("ex-tier", arithmetic = self.arith(mf, f), measure = fmt(round_half_up(m, 4)), band = band_label(band), n = bi + 1, value = fmt(s), text = band.text.clone().unwrap_or_default()));
+                            tr.line(tg, msg!("ex-tier", label = self.label(mf), unit = self.unit(mf), measure = fmt(round_half_up(m, 4)), band = band_label(band), n = bi + 1, value = fmt(s), text = band.text.clone().unwrap_or_default()));
                         }
                         s
                     }

@@ -15,6 +15,8 @@ pub mod i18n;
 pub mod input;
 pub mod model;
 pub mod num;
+pub mod scenario;
+pub mod show;
 
 pub use compile::{check, compile_str, Checked};
 pub use engine::{Engine, Frame, NoTrace, Recorder, RowError, Val};

@@ -1,0 +1,127 @@
+//! `kaohe bench engine`: F01 over generated appraisees.
+//!
+//! Prints two figures: compute-only scorecards per second on one core (rows already
+//! parsed, no explanations), and the wall time of CSV in → scores → CSV out.
+
+use anyhow::Result;
+use clap::Args;
+use kaohe_core::batch::score_batch;
+use kaohe_core::engine::{Engine, Frame, NoTrace};
+use kaohe_core::input::{match_header, parse_row, Row};
+use std::hint::black_box;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct EngineArgs {
+    /// Appraisees for the compute-only run.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub rows: usize,
+    /// Appraisees for the CSV-to-CSV run.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub csv_rows: usize,
+}
+
+/// A deterministic generator, so every run scores the same data.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// A CSV of `n` generated F01 appraisees.
+pub fn f01_csv(n: usize) -> Vec<u8> {
+    let mut g = Lcg(42);
+    let mut out = Vec::with_capacity(n * 72);
+    out.extend_from_slice(b"id,sales_target,sales_actual,new_customers,authorised_work,samples,contracts,idle,away,untidy,leave_late_early,absent_days,unapproved_leave,leave_days,monthly_bonus\n");
+    for i in 0..n {
+        let target = 100 + g.next(400);
+        let actual = target * (30 + g.next(100)) / 100;
+        let _ = writeln!(
+            out,
+            "E{i:07},{target},{actual}.{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            g.next(10),
+            g.next(3),
+            10 + g.next(11),
+            8 + g.next(8),
+            7 + g.next(9),
+            g.next(2),
+            g.next(2),
+            g.next(2),
+            g.next(4),
+            g.next(2) * g.next(2),
+            g.next(2),
+            g.next(5),
+            2000 + 100 * g.next(31)
+        );
+    }
+    out
+}
+
+pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
+    let (_, t) = crate::load::template("F01", &[kaohe_core::Lang::Zh])?;
+    let engine = Engine::new(&t);
+
+    // Compute only: parse once, then score on one core.
+    let csv = f01_csv(a.rows.min(200_000));
+    let mut rdr = csv::Reader::from_reader(&csv[..]);
+    let headers: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
+    let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let cols = match_header(&t, &hdr).map_err(|e| anyhow::anyhow!("{:?}", e))?;
+    let rows: Vec<Row> = rdr
+        .records()
+        .enumerate()
+        .map(|(i, r)| {
+            let r = r.expect("generated CSV is valid");
+            parse_row(&t, &cols, &r.iter().collect::<Vec<_>>(), i + 2).expect("generated rows are valid")
+        })
+        .collect();
+    let mut f = Frame::new(&t);
+    let mut checksum = rust_decimal::Decimal::ZERO;
+    // Warm up.
+    for r in rows.iter().take(10_000) {
+        engine.score(&r.values, &mut f, &[], &mut NoTrace).expect("scores");
+    }
+    let start = Instant::now();
+    let mut done = 0usize;
+    while done < a.rows {
+        for r in &rows {
+            if done == a.rows {
+                break;
+            }
+            engine.score(black_box(&r.values), &mut f, &[], &mut NoTrace).expect("scores");
+            checksum += f.total(&t);
+            done += 1;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!("engine/F01 compute-only, 1 core: {done} scorecards in {secs:.3} s = {:.2} M scorecards/s (checksum {})", done as f64 / secs / 1e6, black_box(checksum));
+
+    // CSV in → CSV out, the whole pipeline as `kaohe score` runs it.
+    let csv = f01_csv(a.csv_rows);
+    let dir = std::env::temp_dir().join(format!("kaohe-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let input = dir.join("f01.csv");
+    std::fs::write(&input, &csv)?;
+    let output = dir.join("f01-scores.csv");
+    let start = Instant::now();
+    let loaded = crate::score::load_rows(&t, &input)?;
+    anyhow::ensure!(loaded.errors.is_empty(), "generated rows are valid");
+    let b = score_batch(&engine, &loaded.rows);
+    anyhow::ensure!(b.errors.is_empty(), "generated rows score");
+    let text = crate::score::render(&engine, &b, &loaded.rows, crate::score::Format::Csv, false, &[kaohe_core::Lang::Zh])?;
+    crate::score::write_atomic(&output, &text)?;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "engine/F01 CSV→CSV, {} threads: {} appraisees in {secs:.3} s ({:.1} MB in, {:.1} MB out)",
+        rayon::current_num_threads(),
+        loaded.rows.len(),
+        csv.len() as f64 / 1e6,
+        text.len() as f64 / 1e6
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(ExitCode::SUCCESS)
+}
