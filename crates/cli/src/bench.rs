@@ -5,9 +5,8 @@
 
 use anyhow::Result;
 use clap::Args;
-use kaohe_core::batch::score_batch;
 use kaohe_core::engine::{Engine, Frame, NoTrace};
-use kaohe_core::input::{match_header, parse_row, Row};
+use kaohe_core::input::{Row, match_header, parse_row};
 use std::hint::black_box;
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,7 +26,10 @@ pub struct EngineArgs {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -76,14 +78,17 @@ pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
         .enumerate()
         .map(|(i, r)| {
             let r = r.expect("generated CSV is valid");
-            parse_row(&t, &cols, &r.iter().collect::<Vec<_>>(), i + 2).expect("generated rows are valid")
+            parse_row(&t, &cols, &r.iter().collect::<Vec<_>>(), i + 2)
+                .expect("generated rows are valid")
         })
         .collect();
     let mut f = Frame::new(&t);
     let mut checksum = rust_decimal::Decimal::ZERO;
     // Warm up.
     for r in rows.iter().take(10_000) {
-        engine.score(&r.values, &mut f, &[], &mut NoTrace).expect("scores");
+        engine
+            .score(&r.values, &mut f, &[], &mut NoTrace)
+            .expect("scores");
     }
     let start = Instant::now();
     let mut done = 0usize;
@@ -92,13 +97,19 @@ pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
             if done == a.rows {
                 break;
             }
-            engine.score(black_box(&r.values), &mut f, &[], &mut NoTrace).expect("scores");
+            engine
+                .score(black_box(&r.values), &mut f, &[], &mut NoTrace)
+                .expect("scores");
             checksum += f.total(&t);
             done += 1;
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!("engine/F01 compute-only, 1 core: {done} scorecards in {secs:.3} s = {:.2} M scorecards/s (checksum {})", done as f64 / secs / 1e6, black_box(checksum));
+    println!(
+        "engine/F01 compute-only, 1 core: {done} scorecards in {secs:.3} s = {:.2} M scorecards/s (checksum {})",
+        done as f64 / secs / 1e6,
+        black_box(checksum)
+    );
 
     // CSV in → CSV out, the whole pipeline as `kaohe score` runs it.
     let csv = f01_csv(a.csv_rows);
@@ -108,19 +119,17 @@ pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
     std::fs::write(&input, &csv)?;
     let output = dir.join("f01-scores.csv");
     let start = Instant::now();
-    let loaded = crate::score::load_rows(&t, &input)?;
-    anyhow::ensure!(loaded.errors.is_empty(), "generated rows are valid");
-    let b = score_batch(&engine, &loaded.rows);
-    anyhow::ensure!(b.errors.is_empty(), "generated rows score");
-    let text = crate::score::render(&engine, &b, &loaded.rows, crate::score::Format::Csv, false, &[kaohe_core::Lang::Zh])?;
-    crate::score::write_atomic(&output, &text)?;
+    let bytes = std::fs::read(&input)?;
+    let st = crate::score::stream_csv(&engine, &bytes, false, &[kaohe_core::Lang::Zh])?;
+    anyhow::ensure!(st.errors.is_empty(), "generated rows are valid");
+    crate::score::write_atomic(&output, &st.out)?;
     let secs = start.elapsed().as_secs_f64();
     println!(
         "engine/F01 CSV→CSV, {} threads: {} appraisees in {secs:.3} s ({:.1} MB in, {:.1} MB out)",
         rayon::current_num_threads(),
-        loaded.rows.len(),
+        st.rows,
         csv.len() as f64 / 1e6,
-        text.len() as f64 / 1e6
+        st.out.len() as f64 / 1e6
     );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)

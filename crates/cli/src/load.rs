@@ -1,6 +1,6 @@
 //! Finding and compiling templates: a path, or the id of a bundled form.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use kaohe_core::diag::Diagnostic;
 use kaohe_core::{Lang, Template};
 use std::path::{Path, PathBuf};
@@ -18,14 +18,21 @@ pub struct Source {
 pub fn source(spec: &str) -> Result<Source> {
     let p = Path::new(spec);
     if p.exists() {
-        let text = std::fs::read_to_string(p).with_context(|| format!("无法读取 / cannot read {spec}"))?;
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("无法读取 / cannot read {spec}"))?;
         let ex_path: PathBuf = p
             .parent()
             .unwrap_or(Path::new("."))
             .join("examples")
             .join(p.file_name().unwrap_or_default());
-        let examples = std::fs::read_to_string(&ex_path).ok().map(|t| (ex_path.display().to_string(), t));
-        return Ok(Source { name: spec.to_string(), text, examples });
+        let examples = std::fs::read_to_string(&ex_path)
+            .ok()
+            .map(|t| (ex_path.display().to_string(), t));
+        return Ok(Source {
+            name: spec.to_string(),
+            text,
+            examples,
+        });
     }
     if let Some((id, text, ex)) = crate::bundled::find(spec) {
         return Ok(Source {
@@ -35,12 +42,19 @@ pub fn source(spec: &str) -> Result<Source> {
         });
     }
     let ids: Vec<&str> = crate::bundled::BUNDLED.iter().map(|b| b.0).collect();
-    bail!("找不到模板 `{spec}`: 既不是文件，也不是内置表单 ({}) / no template `{spec}`: not a file, nor a bundled form", ids.join(", "))
+    bail!(
+        "找不到模板 `{spec}`: 既不是文件，也不是内置表单 ({}) / no template `{spec}`: not a file, nor a bundled form",
+        ids.join(", ")
+    )
 }
 
 /// Render diagnostics for a terminal.
 pub fn render_diags(name: &str, src: &str, diags: &[Diagnostic], langs: &[Lang]) -> String {
-    diags.iter().map(|d| d.render(name, src, langs)).collect::<Vec<_>>().join("\n")
+    diags
+        .iter()
+        .map(|d| d.render(name, src, langs))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Compile a template, or fail with its diagnostics.
@@ -48,6 +62,9 @@ pub fn template(spec: &str, langs: &[Lang]) -> Result<(Source, Template)> {
     let src = source(spec)?;
     match kaohe_core::compile_str(&src.text) {
         Ok(t) => Ok((src, t)),
-        Err(d) => bail!("模板有错误 / the template has errors:\n{}", render_diags(&src.name, &src.text, &d, langs)),
+        Err(d) => bail!(
+            "模板有错误 / the template has errors:\n{}",
+            render_diags(&src.name, &src.text, &d, langs)
+        ),
     }
 }

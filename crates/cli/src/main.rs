@@ -107,7 +107,10 @@ fn main() -> ExitCode {
         Cmd::Template { cmd } => match cmd {
             TemplateCmd::Check { files } => template_cmd::check(&files, &langs),
             TemplateCmd::Show { template } => template_cmd::show(&template, &langs),
-            TemplateCmd::Test { templates, examples } => template_cmd::test(&templates, examples.as_deref(), &langs),
+            TemplateCmd::Test {
+                templates,
+                examples,
+            } => template_cmd::test(&templates, examples.as_deref(), &langs),
             TemplateCmd::List => template_cmd::list(),
         },
         Cmd::Score(args) => score::run(&args, &langs),

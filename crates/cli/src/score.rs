@@ -1,12 +1,12 @@
 //! `kaohe score`: a batch of appraisees from CSV or JSON to a table, JSON or CSV.
 //! Nothing is written unless every row is good (or `--skip-invalid` is given).
 
-use crate::{load, ParamArgs};
-use anyhow::{bail, Context, Result};
+use crate::{ParamArgs, load};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use kaohe_core::batch::{explain_row, score_batch, Batch};
+use kaohe_core::batch::{Batch, explain_row, score_batch};
 use kaohe_core::engine::Engine;
-use kaohe_core::input::{match_header, parse_row, CellError, Row};
+use kaohe_core::input::{CellError, Row, match_header, parse_row};
 use kaohe_core::num::{fmt, fmt_dp};
 use kaohe_core::{Lang, Template};
 use rayon::prelude::*;
@@ -59,7 +59,9 @@ pub struct Loaded {
 
 /// Read and parse a CSV or JSON batch.
 pub fn load_rows(t: &Template, path: &Path) -> Result<Loaded> {
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let bytes = if path.as_os_str() == "-" {
         let mut b = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
@@ -68,18 +70,32 @@ pub fn load_rows(t: &Template, path: &Path) -> Result<Loaded> {
         std::fs::read(path).with_context(|| format!("无法读取 / cannot read {}", path.display()))?
     };
     let (headers, records): (Vec<String>, Vec<(usize, Vec<String>)>) = if is_json {
-        json_records(&bytes).with_context(|| format!("{}: JSON 格式错误 / not valid JSON", path.display()))?
+        json_records(&bytes)
+            .with_context(|| format!("{}: JSON 格式错误 / not valid JSON", path.display()))?
     } else {
         return load_csv(t, &bytes);
     };
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
     let cols = match match_header(t, &hdr) {
         Ok(c) => c,
-        Err(errors) => return Ok(Loaded { rows: vec![], errors, warnings: vec![] }),
+        Err(errors) => {
+            return Ok(Loaded {
+                rows: vec![],
+                errors,
+                warnings: vec![],
+            });
+        }
     };
-    let mut out = Loaded { rows: Vec::with_capacity(records.len()), errors: vec![], warnings: vec![] };
+    let mut out = Loaded {
+        rows: Vec::with_capacity(records.len()),
+        errors: vec![],
+        warnings: vec![],
+    };
     if !cols.ignored.is_empty() {
-        out.warnings.push(format!("未使用的字段 / fields not used by the template: {}", cols.ignored.join(", ")));
+        out.warnings.push(format!(
+            "未使用的字段 / fields not used by the template: {}",
+            cols.ignored.join(", ")
+        ));
     }
     for (line, cells) in records {
         let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
@@ -100,7 +116,9 @@ fn json_records(bytes: &[u8]) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>)
     };
     let mut headers: Vec<String> = Vec::new();
     for o in &arr {
-        let obj = o.as_object().context("每条记录应为对象 / every record must be an object")?;
+        let obj = o
+            .as_object()
+            .context("每条记录应为对象 / every record must be an object")?;
         for k in obj.keys() {
             if !headers.contains(k) {
                 headers.push(k.clone());
@@ -118,7 +136,11 @@ fn json_records(bytes: &[u8]) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>)
                     None | Some(serde_json::Value::Null) => String::new(),
                     Some(serde_json::Value::String(s)) => s.clone(),
                     Some(serde_json::Value::Bool(b)) => (if *b { "1" } else { "0" }).to_string(),
-                    Some(serde_json::Value::Array(a)) => a.iter().map(|x| x.to_string().trim_matches('"').to_string()).collect::<Vec<_>>().join(","),
+                    Some(serde_json::Value::Array(a)) => a
+                        .iter()
+                        .map(|x| x.to_string().trim_matches('"').to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
                     Some(other) => other.to_string(),
                 })
                 .collect();
@@ -130,15 +152,29 @@ fn json_records(bytes: &[u8]) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>)
 
 fn load_csv(t: &Template, bytes: &[u8]) -> Result<Loaded> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let headers: Vec<String> = rdr.headers().context("CSV 表头无法读取 / cannot read the CSV header")?.iter().map(str::to_string).collect();
+    let headers: Vec<String> = rdr
+        .headers()
+        .context("CSV 表头无法读取 / cannot read the CSV header")?
+        .iter()
+        .map(str::to_string)
+        .collect();
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
     let cols = match match_header(t, &hdr) {
         Ok(c) => c,
-        Err(errors) => return Ok(Loaded { rows: vec![], errors, warnings: vec![] }),
+        Err(errors) => {
+            return Ok(Loaded {
+                rows: vec![],
+                errors,
+                warnings: vec![],
+            });
+        }
     };
     let mut warnings = Vec::new();
     if !cols.ignored.is_empty() {
-        warnings.push(format!("未使用的列 / columns not used by the template: {}", cols.ignored.join(", ")));
+        warnings.push(format!(
+            "未使用的列 / columns not used by the template: {}",
+            cols.ignored.join(", ")
+        ));
     }
     let mut records = Vec::new();
     let mut errors = Vec::new();
@@ -147,7 +183,12 @@ fn load_csv(t: &Template, bytes: &[u8]) -> Result<Loaded> {
             Ok(r) => records.push(r),
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                errors.push(CellError { line, column: None, header: None, msg: kaohe_core::msg!("in-csv", detail = e.to_string()) });
+                errors.push(CellError {
+                    line,
+                    column: None,
+                    header: None,
+                    msg: kaohe_core::msg!("in-csv", detail = e.to_string()),
+                });
             }
         }
     }
@@ -159,7 +200,11 @@ fn load_csv(t: &Template, bytes: &[u8]) -> Result<Loaded> {
             parse_row(t, &cols, &cells, line)
         })
         .collect();
-    let mut out = Loaded { rows: Vec::with_capacity(parsed.len()), errors, warnings };
+    let mut out = Loaded {
+        rows: Vec::with_capacity(parsed.len()),
+        errors,
+        warnings,
+    };
     for p in parsed {
         match p {
             Ok(r) => out.rows.push(r),
@@ -175,7 +220,12 @@ fn check_duplicates(out: &mut Loaded) {
     let mut dups = Vec::new();
     for r in &out.rows {
         if let Some(first) = seen.insert(r.id.as_str(), r.line) {
-            dups.push(CellError { line: r.line, column: None, header: Some("id".into()), msg: kaohe_core::msg!("in-dup-id", id = r.id.clone(), first = first) });
+            dups.push(CellError {
+                line: r.line,
+                column: None,
+                header: Some("id".into()),
+                msg: kaohe_core::msg!("in-dup-id", id = r.id.clone(), first = first),
+            });
         }
     }
     if !dups.is_empty() {
@@ -194,12 +244,20 @@ pub fn render_errors(file: &str, errors: &[CellError], langs: &[Lang]) -> String
             Some(c) => format!("{file}:{}:{c}", e.line),
             None => format!("{file}:{}", e.line),
         };
-        let hdr = e.header.as_ref().map(|h| format!(" [{h}]")).unwrap_or_default();
+        let hdr = e
+            .header
+            .as_ref()
+            .map(|h| format!(" [{h}]"))
+            .unwrap_or_default();
         let msgs: Vec<String> = langs.iter().map(|l| e.msg.render(*l)).collect();
         s.push_str(&format!("{place}{hdr}: {}\n", msgs.join(" / ")));
     }
     if errors.len() > 200 {
-        s.push_str(&format!("… 另有 {} 处 / and {} more\n", errors.len() - 200, errors.len() - 200));
+        s.push_str(&format!(
+            "… 另有 {} 处 / and {} more\n",
+            errors.len() - 200,
+            errors.len() - 200
+        ));
     }
     s
 }
@@ -214,16 +272,283 @@ fn engine_with_params<'t>(t: &'t Template, p: &ParamArgs, langs: &[Lang]) -> Res
             bail!("--param {k}: `{v}` 不是数字 / is not a number");
         };
         if let Err(m) = e.set_param(k.trim(), v.value()) {
-            bail!("--param: {}", langs.iter().map(|l| m.render(*l)).collect::<Vec<_>>().join(" / "));
+            bail!(
+                "--param: {}",
+                langs
+                    .iter()
+                    .map(|l| m.render(*l))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            );
         }
     }
     Ok(e)
+}
+
+/// Can a batch be scored in a stream, chunk by chunk? Only when no row depends on
+/// another: no peer averages and no ranking.
+pub fn streamable(t: &Template) -> bool {
+    !t.needs_peers && t.ranking.is_none()
+}
+
+/// The outcome of a streamed run.
+pub struct Streamed {
+    pub out: Vec<u8>,
+    pub errors: Vec<CellError>,
+    pub warnings: Vec<String>,
+    pub rows: usize,
+}
+
+fn csv_field(buf: &mut Vec<u8>, s: &str) {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        buf.push(b'"');
+        for b in s.bytes() {
+            if b == b'"' {
+                buf.push(b'"');
+            }
+            buf.push(b);
+        }
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(s.as_bytes());
+    }
+}
+
+fn csv_header(t: &Template, explain: bool) -> Vec<String> {
+    let mut header: Vec<String> = vec!["id".into(), "name".into(), "group".into()];
+    header.extend(t.items.iter().map(|i| i.id.clone()));
+    if t.sections.len() > 1 {
+        header.extend(t.sections.iter().map(|s| s.id.clone()));
+    }
+    header.push("total".into());
+    if !t.grades.is_empty() {
+        header.push("grade".into());
+    }
+    header.extend(t.pay.iter().map(|p| p.id.clone()));
+    if t.ranking.is_some() {
+        header.push("rank".into());
+        header.push("selected".into());
+    }
+    if explain {
+        header.push("explanation".into());
+    }
+    header
+}
+
+/// CSV in → CSV out in chunks of rows scored in parallel, for large batches.
+/// The output is kept in memory and written only when every row is good.
+pub fn stream_csv(
+    engine: &Engine,
+    bytes: &[u8],
+    explain: bool,
+    langs: &[Lang],
+) -> Result<Streamed> {
+    use kaohe_core::engine::{Frame, NoTrace, Recorder};
+    use std::fmt::Write as _;
+    let t = engine.t;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers: Vec<String> = rdr
+        .headers()
+        .context("CSV 表头无法读取 / cannot read the CSV header")?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut st = Streamed {
+        out: Vec::with_capacity(bytes.len()),
+        errors: vec![],
+        warnings: vec![],
+        rows: 0,
+    };
+    let cols = match match_header(t, &hdr) {
+        Ok(c) => c,
+        Err(errors) => {
+            st.errors = errors;
+            return Ok(st);
+        }
+    };
+    if !cols.ignored.is_empty() {
+        st.warnings.push(format!(
+            "未使用的列 / columns not used by the template: {}",
+            cols.ignored.join(", ")
+        ));
+    }
+    let header = csv_header(t, explain);
+    for (i, h) in header.iter().enumerate() {
+        if i > 0 {
+            st.out.push(b',');
+        }
+        csv_field(&mut st.out, h);
+    }
+    st.out.push(b'\n');
+    const CHUNK: usize = 65536;
+    let mut recs: Vec<csv::StringRecord> = (0..CHUNK).map(|_| csv::StringRecord::new()).collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let (ni, ns, np) = (t.items.len(), t.sections.len(), t.pay.len());
+    let l = t.layout;
+    loop {
+        let mut n = 0;
+        while n < CHUNK {
+            match rdr.read_record(&mut recs[n]) {
+                Ok(true) => n += 1,
+                Ok(false) => break,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line() as usize);
+                    st.errors.push(CellError {
+                        line,
+                        column: None,
+                        header: None,
+                        msg: kaohe_core::msg!("in-csv", detail = e.to_string()),
+                    });
+                }
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        let parts: Vec<(Vec<u8>, Vec<CellError>, Vec<(String, usize)>)> = recs[..n]
+            .par_chunks(4096)
+            .map(|chunk| {
+                let mut buf = Vec::with_capacity(chunk.len() * 64);
+                let mut errs = Vec::new();
+                let mut ids = Vec::with_capacity(chunk.len());
+                let mut f = Frame::new(t);
+                let mut cells: Vec<&str> = Vec::with_capacity(headers.len());
+                let mut num = String::new();
+                for r in chunk {
+                    let line = r.position().map_or(0, |p| p.line() as usize);
+                    cells.clear();
+                    cells.extend(r.iter());
+                    let row = match parse_row(t, &cols, &cells, line) {
+                        Ok(row) => row,
+                        Err(e) => {
+                            errs.extend(e);
+                            continue;
+                        }
+                    };
+                    if let Err(e) = engine.score(&row.values, &mut f, &[], &mut NoTrace) {
+                        errs.push(CellError {
+                            line,
+                            column: None,
+                            header: e.column.clone(),
+                            msg: e.msg,
+                        });
+                        continue;
+                    }
+                    let mut put = |buf: &mut Vec<u8>, d: rust_decimal::Decimal| {
+                        num.clear();
+                        let _ = write!(num, "{}", d.normalize());
+                        buf.push(b',');
+                        buf.extend_from_slice(num.as_bytes());
+                    };
+                    csv_field(&mut buf, &row.id);
+                    buf.push(b',');
+                    csv_field(&mut buf, row.name.as_deref().unwrap_or(""));
+                    buf.push(b',');
+                    csv_field(&mut buf, row.group.as_deref().unwrap_or(""));
+                    for i in 0..ni {
+                        put(&mut buf, f.v[l.items as usize + i]);
+                    }
+                    if ns > 1 {
+                        for i in 0..ns {
+                            put(&mut buf, f.v[l.sections as usize + i]);
+                        }
+                    }
+                    put(&mut buf, f.v[l.total as usize]);
+                    if !t.grades.is_empty() {
+                        buf.push(b',');
+                        csv_field(
+                            &mut buf,
+                            f.grade.map(|g| t.grades[g].name.as_str()).unwrap_or(""),
+                        );
+                    }
+                    for p in 0..np {
+                        buf.push(b',');
+                        buf.extend_from_slice(
+                            fmt_dp(f.v[l.pay as usize + p], t.pay[p].decimals).as_bytes(),
+                        );
+                    }
+                    if explain {
+                        let mut f2 = Frame::new(t);
+                        let mut rec = Recorder::default();
+                        let text = match engine.score(&row.values, &mut f2, &[], &mut rec) {
+                            Ok(()) => langs
+                                .iter()
+                                .map(|lg| kaohe_core::explain::render(t, &f2, &rec, *lg))
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                            Err(e) => e.msg.render(Lang::Zh),
+                        };
+                        buf.push(b',');
+                        csv_field(&mut buf, &text);
+                    }
+                    buf.push(b'\n');
+                    ids.push((row.id, line));
+                }
+                (buf, errs, ids)
+            })
+            .collect();
+        for (buf, errs, ids) in parts {
+            st.out.extend_from_slice(&buf);
+            st.errors.extend(errs);
+            for (id, line) in ids {
+                st.rows += 1;
+                if let Some(first) = seen.get(&id) {
+                    st.errors.push(CellError {
+                        line,
+                        column: None,
+                        header: Some("id".into()),
+                        msg: kaohe_core::msg!("in-dup-id", id = id.clone(), first = *first),
+                    });
+                } else {
+                    seen.insert(id, line);
+                }
+            }
+        }
+        if n < CHUNK {
+            break;
+        }
+    }
+    st.errors.sort_by_key(|e| (e.line, e.column));
+    Ok(st)
 }
 
 /// `kaohe score`.
 pub fn run(a: &ScoreArgs, langs: &[Lang]) -> Result<ExitCode> {
     let (_, t) = load::template(&a.template, langs)?;
     let engine = engine_with_params(&t, &a.params, langs)?;
+    let is_csv_in = !a
+        .input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if a.format == Format::Csv && is_csv_in && streamable(&t) && !a.skip_invalid {
+        let file = a.input.display().to_string();
+        let bytes = if a.input.as_os_str() == "-" {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
+            b
+        } else {
+            std::fs::read(&a.input).with_context(|| format!("无法读取 / cannot read {file}"))?
+        };
+        let st = stream_csv(&engine, &bytes, a.explain, langs)?;
+        for w in &st.warnings {
+            eprintln!("{file}: 警告 / warning: {w}");
+        }
+        if !st.errors.is_empty() {
+            eprint!("{}", render_errors(&file, &st.errors, langs));
+            eprintln!(
+                "没有写出任何结果: 请修正以上 {} 处错误，或用 --skip-invalid 跳过错误行 / nothing was written: fix the {} problem(s) above, or pass --skip-invalid",
+                st.errors.len(),
+                st.errors.len()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        match &a.output {
+            Some(p) => write_atomic(p, &st.out)?,
+            None => std::io::stdout().lock().write_all(&st.out)?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let loaded = load_rows(&t, &a.input)?;
     let file = a.input.display().to_string();
     for w in &loaded.warnings {
@@ -233,7 +558,11 @@ pub fn run(a: &ScoreArgs, langs: &[Lang]) -> Result<ExitCode> {
     let mut bad = loaded.errors;
     if !bad.is_empty() && !a.skip_invalid {
         eprint!("{}", render_errors(&file, &bad, langs));
-        eprintln!("没有写出任何结果: 请修正以上 {} 处错误，或用 --skip-invalid 跳过错误行 / nothing was written: fix the {} problem(s) above, or pass --skip-invalid", bad.len(), bad.len());
+        eprintln!(
+            "没有写出任何结果: 请修正以上 {} 处错误，或用 --skip-invalid 跳过错误行 / nothing was written: fix the {} problem(s) above, or pass --skip-invalid",
+            bad.len(),
+            bad.len()
+        );
         return Ok(ExitCode::from(2));
     }
     let mut batch = score_batch(&engine, &rows);
@@ -241,14 +570,23 @@ pub fn run(a: &ScoreArgs, langs: &[Lang]) -> Result<ExitCode> {
         let errs: Vec<CellError> = batch
             .errors
             .iter()
-            .map(|(r, e)| CellError { line: rows[*r].line, column: None, header: e.column.clone(), msg: e.msg.clone() })
+            .map(|(r, e)| CellError {
+                line: rows[*r].line,
+                column: None,
+                header: e.column.clone(),
+                msg: e.msg.clone(),
+            })
             .collect();
         if !a.skip_invalid {
             eprint!("{}", render_errors(&file, &errs, langs));
-            eprintln!("没有写出任何结果 / nothing was written ({} 行无法计分 / row(s) could not be scored)", errs.len());
+            eprintln!(
+                "没有写出任何结果 / nothing was written ({} 行无法计分 / row(s) could not be scored)",
+                errs.len()
+            );
             return Ok(ExitCode::from(2));
         }
-        let failed: std::collections::HashSet<usize> = batch.errors.iter().map(|(r, _)| *r).collect();
+        let failed: std::collections::HashSet<usize> =
+            batch.errors.iter().map(|(r, _)| *r).collect();
         let mut k = 0;
         rows.retain(|_| {
             k += 1;
@@ -259,7 +597,11 @@ pub fn run(a: &ScoreArgs, langs: &[Lang]) -> Result<ExitCode> {
     }
     if !bad.is_empty() {
         eprint!("{}", render_errors(&file, &bad, langs));
-        eprintln!("已跳过 {} 处错误 / skipped {} problem(s)", bad.len(), bad.len());
+        eprintln!(
+            "已跳过 {} 处错误 / skipped {} problem(s)",
+            bad.len(),
+            bad.len()
+        );
     }
     let text = render(&engine, &batch, &rows, a.format, a.explain, langs)?;
     match &a.output {
@@ -271,14 +613,21 @@ pub fn run(a: &ScoreArgs, langs: &[Lang]) -> Result<ExitCode> {
 
 /// Write the whole file or nothing: a temporary file renamed into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("out")));
-    std::fs::write(&tmp, bytes).with_context(|| format!("无法写入 / cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("无法写入 / cannot write {}", path.display()))?;
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("out")
+    ));
+    std::fs::write(&tmp, bytes)
+        .with_context(|| format!("无法写入 / cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("无法写入 / cannot write {}", path.display()))?;
     Ok(())
 }
 
 fn width(s: &str) -> usize {
-    s.chars().map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum()
+    s.chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum()
 }
 
 fn pad(s: &str, w: usize) -> String {
@@ -287,13 +636,28 @@ fn pad(s: &str, w: usize) -> String {
 }
 
 fn name_in<'a>(zh: &'a str, en: Option<&'a str>, langs: &[Lang]) -> &'a str {
-    if langs.first() == Some(&Lang::En) { en.unwrap_or(zh) } else { zh }
+    if langs.first() == Some(&Lang::En) {
+        en.unwrap_or(zh)
+    } else {
+        zh
+    }
 }
 
 /// Render a scored batch.
-pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain: bool, langs: &[Lang]) -> Result<Vec<u8>> {
+pub fn render(
+    engine: &Engine,
+    b: &Batch,
+    rows: &[Row],
+    format: Format,
+    explain: bool,
+    langs: &[Lang],
+) -> Result<Vec<u8>> {
     let t = engine.t;
-    let grade_name = |r: usize| b.grade[r].map(|g| t.grades[g as usize].name.clone()).unwrap_or_default();
+    let grade_name = |r: usize| {
+        b.grade[r]
+            .map(|g| t.grades[g as usize].name.clone())
+            .unwrap_or_default()
+    };
     let explanation = |r: usize, lang: Lang| -> String {
         match explain_row(engine, b, rows, r) {
             Ok((f, rec)) => kaohe_core::explain::render(t, &f, &rec, lang),
@@ -302,23 +666,7 @@ pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain:
     };
     Ok(match format {
         Format::Csv => {
-            let mut header: Vec<String> = vec!["id".into(), "name".into(), "group".into()];
-            header.extend(t.items.iter().map(|i| i.id.clone()));
-            if t.sections.len() > 1 {
-                header.extend(t.sections.iter().map(|s| s.id.clone()));
-            }
-            header.push("total".into());
-            if !t.grades.is_empty() {
-                header.push("grade".into());
-            }
-            header.extend(t.pay.iter().map(|p| p.id.clone()));
-            if t.ranking.is_some() {
-                header.push("rank".into());
-                header.push("selected".into());
-            }
-            if explain {
-                header.push("explanation".into());
-            }
+            let header = csv_header(t, explain);
             let mut out = Vec::with_capacity(rows.len() * 64);
             {
                 let mut w = csv::Writer::from_writer(&mut out);
@@ -331,7 +679,9 @@ pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain:
                 .par_chunks(8192)
                 .map(|rs| {
                     let mut buf = Vec::with_capacity(rs.len() * 80);
-                    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(&mut buf);
+                    let mut w = csv::WriterBuilder::new()
+                        .has_headers(false)
+                        .from_writer(&mut buf);
                     let mut rec: Vec<String> = Vec::with_capacity(header.len());
                     for &r in rs {
                         rec.clear();
@@ -356,10 +706,20 @@ pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain:
                         }
                         if t.ranking.is_some() {
                             rec.push(b.rank[r].map(|x| x.to_string()).unwrap_or_default());
-                            rec.push(if b.selected[r] { "1".into() } else { "0".into() });
+                            rec.push(if b.selected[r] {
+                                "1".into()
+                            } else {
+                                "0".into()
+                            });
                         }
                         if explain {
-                            rec.push(langs.iter().map(|l| explanation(r, *l)).collect::<Vec<_>>().join("\n"));
+                            rec.push(
+                                langs
+                                    .iter()
+                                    .map(|l| explanation(r, *l))
+                                    .collect::<Vec<_>>()
+                                    .join("\n"),
+                            );
                         }
                         let _ = w.write_record(&rec);
                     }
@@ -380,22 +740,49 @@ pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain:
                     o.insert("id".into(), row.id.clone().into());
                     o.insert("name".into(), row.name.clone().into());
                     o.insert("group".into(), row.group.clone().into());
-                    let items: serde_json::Map<String, serde_json::Value> = t.items.iter().enumerate().map(|(i, it)| (it.id.clone(), fmt(b.item(r, i)).into())).collect();
+                    let items: serde_json::Map<String, serde_json::Value> = t
+                        .items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, it)| (it.id.clone(), fmt(b.item(r, i)).into()))
+                        .collect();
                     o.insert("items".into(), items.into());
-                    let na: Vec<serde_json::Value> = t.items.iter().enumerate().filter(|(i, _)| b.na[r * t.items.len() + i]).map(|(_, it)| it.id.clone().into()).collect();
+                    let na: Vec<serde_json::Value> = t
+                        .items
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| b.na[r * t.items.len() + i])
+                        .map(|(_, it)| it.id.clone().into())
+                        .collect();
                     o.insert("not_applicable".into(), na.into());
-                    let secs: serde_json::Map<String, serde_json::Value> = t.sections.iter().enumerate().map(|(i, s)| (s.id.clone(), fmt(b.section(r, i)).into())).collect();
+                    let secs: serde_json::Map<String, serde_json::Value> = t
+                        .sections
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| (s.id.clone(), fmt(b.section(r, i)).into()))
+                        .collect();
                     o.insert("sections".into(), secs.into());
                     o.insert("total".into(), fmt(b.total(r)).into());
-                    o.insert("grade".into(), b.grade[r].map(|g| t.grades[g as usize].name.clone()).into());
-                    let pay: serde_json::Map<String, serde_json::Value> = t.pay.iter().enumerate().map(|(i, p)| (p.id.clone(), fmt_dp(b.pay(r, i), p.decimals).into())).collect();
+                    o.insert(
+                        "grade".into(),
+                        b.grade[r].map(|g| t.grades[g as usize].name.clone()).into(),
+                    );
+                    let pay: serde_json::Map<String, serde_json::Value> = t
+                        .pay
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| (p.id.clone(), fmt_dp(b.pay(r, i), p.decimals).into()))
+                        .collect();
                     o.insert("pay".into(), pay.into());
                     o.insert("rank".into(), b.rank[r].into());
                     o.insert("selected".into(), b.selected[r].into());
                     if explain {
                         let mut ex = serde_json::Map::new();
                         for l in langs {
-                            ex.insert(if *l == Lang::Zh { "zh-CN" } else { "en" }.into(), explanation(r, *l).into());
+                            ex.insert(
+                                if *l == Lang::Zh { "zh-CN" } else { "en" }.into(),
+                                explanation(r, *l).into(),
+                            );
                         }
                         o.insert("explanation".into(), ex.into());
                     }
@@ -411,14 +798,34 @@ pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain:
             if langs.first() == Some(&Lang::En) {
                 header = vec!["ID".into(), "Name".into()];
             }
-            header.extend(t.items.iter().map(|i| name_in(&i.name, i.name_en.as_deref(), langs).to_string()));
-            header.push(if langs.first() == Some(&Lang::En) { "Total".into() } else { "总分".into() });
+            header.extend(
+                t.items
+                    .iter()
+                    .map(|i| name_in(&i.name, i.name_en.as_deref(), langs).to_string()),
+            );
+            header.push(if langs.first() == Some(&Lang::En) {
+                "Total".into()
+            } else {
+                "总分".into()
+            });
             if !t.grades.is_empty() {
-                header.push(if langs.first() == Some(&Lang::En) { "Grade".into() } else { "等级".into() });
+                header.push(if langs.first() == Some(&Lang::En) {
+                    "Grade".into()
+                } else {
+                    "等级".into()
+                });
             }
-            header.extend(t.pay.iter().map(|p| name_in(&p.name, p.name_en.as_deref(), langs).to_string()));
+            header.extend(
+                t.pay
+                    .iter()
+                    .map(|p| name_in(&p.name, p.name_en.as_deref(), langs).to_string()),
+            );
             if t.ranking.is_some() {
-                header.push(if langs.first() == Some(&Lang::En) { "Rank".into() } else { "排名".into() });
+                header.push(if langs.first() == Some(&Lang::En) {
+                    "Rank".into()
+                } else {
+                    "排名".into()
+                });
             }
             let mut table: Vec<Vec<String>> = vec![header];
             for r in 0..rows.len() {
@@ -426,7 +833,11 @@ pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain:
                 let mut line = vec![row.id.clone(), row.name.clone().unwrap_or_default()];
                 for i in 0..t.items.len() {
                     let na = b.na[r * t.items.len() + i];
-                    line.push(format!("{}{}", fmt(b.item(r, i)), if na { "*" } else { "" }));
+                    line.push(format!(
+                        "{}{}",
+                        fmt(b.item(r, i)),
+                        if na { "*" } else { "" }
+                    ));
                 }
                 line.push(fmt(b.total(r)));
                 if !t.grades.is_empty() {
@@ -436,16 +847,30 @@ pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain:
                     line.push(fmt_dp(b.pay(r, p), pay.decimals));
                 }
                 if t.ranking.is_some() {
-                    line.push(format!("{}{}", b.rank[r].map(|x| x.to_string()).unwrap_or_default(), if b.selected[r] { " ★" } else { "" }));
+                    line.push(format!(
+                        "{}{}",
+                        b.rank[r].map(|x| x.to_string()).unwrap_or_default(),
+                        if b.selected[r] { " ★" } else { "" }
+                    ));
                 }
                 table.push(line);
             }
             let ncol = table[0].len();
-            let widths: Vec<usize> = (0..ncol).map(|c| table.iter().map(|l| width(&l[c])).max().unwrap_or(0)).collect();
+            let widths: Vec<usize> = (0..ncol)
+                .map(|c| table.iter().map(|l| width(&l[c])).max().unwrap_or(0))
+                .collect();
             let mut s = String::new();
-            s.push_str(&format!("{}  [{}]\n", name_in(&t.form.title, t.form.title_en.as_deref(), langs), t.form.id));
+            s.push_str(&format!(
+                "{}  [{}]\n",
+                name_in(&t.form.title, t.form.title_en.as_deref(), langs),
+                t.form.id
+            ));
             for (i, l) in table.iter().enumerate() {
-                let cells: Vec<String> = l.iter().enumerate().map(|(c, v)| pad(v, widths[c])).collect();
+                let cells: Vec<String> = l
+                    .iter()
+                    .enumerate()
+                    .map(|(c, v)| pad(v, widths[c]))
+                    .collect();
                 s.push_str(cells.join("  ").trim_end());
                 s.push('\n');
                 if i == 0 {
@@ -459,7 +884,11 @@ pub fn render(engine: &Engine, b: &Batch, rows: &[Row], format: Format, explain:
             if explain {
                 for r in 0..rows.len() {
                     for l in langs {
-                        s.push_str(&format!("\n▌{} {}\n", rows[r].id, rows[r].name.clone().unwrap_or_default()));
+                        s.push_str(&format!(
+                            "\n▌{} {}\n",
+                            rows[r].id,
+                            rows[r].name.clone().unwrap_or_default()
+                        ));
                         s.push_str(&explanation(r, *l));
                     }
                 }
@@ -482,11 +911,21 @@ pub fn demo(form: &str, langs: &[Lang]) -> Result<ExitCode> {
     for case in &ex.cases {
         let (headers, cells) = kaohe_core::scenario::case_table(case);
         let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
-        let Ok(cols) = match_header(&t, &hdr) else { continue };
+        let Ok(cols) = match_header(&t, &hdr) else {
+            continue;
+        };
         let rows: Vec<Row> = cells
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| parse_row(&t, &cols, &c.iter().map(String::as_str).collect::<Vec<_>>(), i + 1).ok())
+            .filter_map(|(i, c)| {
+                parse_row(
+                    &t,
+                    &cols,
+                    &c.iter().map(String::as_str).collect::<Vec<_>>(),
+                    i + 1,
+                )
+                .ok()
+            })
             .collect();
         if rows.is_empty() {
             continue;

@@ -2,13 +2,16 @@
 
 use crate::load;
 use anyhow::Result;
-use kaohe_core::{scenario, Lang};
+use kaohe_core::{Lang, scenario};
 use std::path::Path;
 use std::process::ExitCode;
 
 fn all_or(specs: &[String]) -> Vec<String> {
     if specs.is_empty() {
-        crate::bundled::BUNDLED.iter().map(|b| b.0.to_string()).collect()
+        crate::bundled::BUNDLED
+            .iter()
+            .map(|b| b.0.to_string())
+            .collect()
     } else {
         specs.to_vec()
     }
@@ -24,12 +27,22 @@ pub fn check(files: &[String], langs: &[Lang]) -> Result<ExitCode> {
         let w = checked.diagnostics.len() - e;
         errors += e;
         if !checked.diagnostics.is_empty() {
-            println!("{}", load::render_diags(&src.name, &src.text, &checked.diagnostics, langs));
+            println!(
+                "{}",
+                load::render_diags(&src.name, &src.text, &checked.diagnostics, langs)
+            );
         }
         let status = if e > 0 { "✗" } else { "✓" };
-        println!("{status} {}: {e} 个错误 / error(s), {w} 个警告 / warning(s)", src.name);
+        println!(
+            "{status} {}: {e} 个错误 / error(s), {w} 个警告 / warning(s)",
+            src.name
+        );
     }
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `kaohe template show`.
@@ -77,14 +90,22 @@ pub fn test(specs: &[String], examples: Option<&Path>, langs: &[Lang]) -> Result
         }
     }
     println!("{passed} passed, {failed} failed");
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `kaohe template list`.
 pub fn list() -> Result<ExitCode> {
     for (id, src, ex) in crate::bundled::BUNDLED {
-        let title = kaohe_core::compile_str(src).map(|t| format!("{} — {}", t.form.title, t.form.title_en.unwrap_or_default())).unwrap_or_else(|_| "(有错误 / has errors)".into());
-        let n = ex.and_then(|e| scenario::parse(e).ok()).map_or(0, |e| e.cases.len());
+        let title = kaohe_core::compile_str(src)
+            .map(|t| format!("{} — {}", t.form.title, t.form.title_en.unwrap_or_default()))
+            .unwrap_or_else(|_| "(有错误 / has errors)".into());
+        let n = ex
+            .and_then(|e| scenario::parse(e).ok())
+            .map_or(0, |e| e.cases.len());
         println!("{id}  {title}  [{n} 个算例 / examples]");
     }
     Ok(ExitCode::SUCCESS)

@@ -95,11 +95,27 @@ pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
         out[ni + ns] = f.v[l.total as usize];
         out[ni + ns + 1..].copy_from_slice(&f.v[l.pay as usize..l.pay as usize + np]);
     };
-    let rank_by = |f: &Frame| t.ranking.as_ref().map(|r| r.by.expr.eval(&f.v).unwrap_or(Decimal::ZERO));
+    let rank_by = |f: &Frame| {
+        t.ranking
+            .as_ref()
+            .map(|r| r.by.expr.eval(&f.v).unwrap_or(Decimal::ZERO))
+    };
 
     if !t.needs_peers {
         // One pass; chunks run in parallel when the `parallel` feature is on.
-        let work = |(ci, (out, (na, (grade, (byc, errs))))): (usize, (&mut [Decimal], (&mut [bool], (&mut [Option<u16>], (&mut [Option<Decimal>], &mut Vec<(usize, RowError)>)))))| {
+        let work = |(ci, (out, (na, (grade, (byc, errs))))): (
+            usize,
+            (
+                &mut [Decimal],
+                (
+                    &mut [bool],
+                    (
+                        &mut [Option<u16>],
+                        (&mut [Option<Decimal>], &mut Vec<(usize, RowError)>),
+                    ),
+                ),
+            ),
+        )| {
             let mut f = Frame::new(t);
             let start = ci * CHUNK;
             for (k, row) in rows[start..(start + CHUNK).min(n)].iter().enumerate() {
@@ -121,7 +137,10 @@ pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
         let zipped = b
             .out
             .chunks_mut(CHUNK * w)
-            .zip(b.na.chunks_mut((CHUNK * ni).max(1)).chain(std::iter::repeat_with(|| &mut [][..])))
+            .zip(
+                b.na.chunks_mut((CHUNK * ni).max(1))
+                    .chain(std::iter::repeat_with(|| &mut [][..])),
+            )
             .zip(b.grade.chunks_mut(CHUNK))
             .zip(by.chunks_mut(CHUNK))
             .zip(errs.iter_mut())
@@ -151,7 +170,11 @@ pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
         b.peers = peer_averages(engine, rows, &frames);
         for (r, fr) in frames.iter_mut().enumerate() {
             let Some(f) = fr else { continue };
-            let peers = b.peers.get(group_of(&rows[r])).map(Vec::as_slice).unwrap_or(&[]);
+            let peers = b
+                .peers
+                .get(group_of(&rows[r]))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             match engine.stage_totals(f, peers, &mut NoTrace) {
                 Ok(()) => {
                     copy_out(f, &mut b.out[r * w..(r + 1) * w]);
@@ -204,13 +227,19 @@ pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
 }
 
 /// Average item score per group over the rows where the item applies.
-fn peer_averages(engine: &Engine, rows: &[Row], frames: &[Option<Frame>]) -> HashMap<String, Vec<Option<Decimal>>> {
+fn peer_averages(
+    engine: &Engine,
+    rows: &[Row],
+    frames: &[Option<Frame>],
+) -> HashMap<String, Vec<Option<Decimal>>> {
     let t = engine.t;
     let l = t.layout;
     let mut acc: HashMap<String, Vec<(Decimal, u32)>> = HashMap::new();
     for (r, f) in frames.iter().enumerate() {
         let Some(f) = f else { continue };
-        let e = acc.entry(group_of(&rows[r]).to_string()).or_insert_with(|| vec![(Decimal::ZERO, 0); t.items.len()]);
+        let e = acc
+            .entry(group_of(&rows[r]).to_string())
+            .or_insert_with(|| vec![(Decimal::ZERO, 0); t.items.len()]);
         for (k, item) in t.items.iter().enumerate() {
             if item.na == NaPolicy::PeerAverage && !f.na[l.items as usize + k] {
                 e[k].0 += f.v[l.items as usize + k];
@@ -219,20 +248,44 @@ fn peer_averages(engine: &Engine, rows: &[Row], frames: &[Option<Frame>]) -> Has
         }
     }
     acc.into_iter()
-        .map(|(g, v)| (g, v.into_iter().map(|(s, c)| (c > 0).then(|| s / Decimal::from(c))).collect()))
+        .map(|(g, v)| {
+            (
+                g,
+                v.into_iter()
+                    .map(|(s, c)| (c > 0).then(|| s / Decimal::from(c)))
+                    .collect(),
+            )
+        })
         .collect()
 }
 
 /// The explanation of one row of a scored batch.
-pub fn explain_row(engine: &Engine, batch: &Batch, rows: &[Row], r: usize) -> Result<(Frame, Recorder), RowError> {
+pub fn explain_row(
+    engine: &Engine,
+    batch: &Batch,
+    rows: &[Row],
+    r: usize,
+) -> Result<(Frame, Recorder), RowError> {
     let t = engine.t;
     let mut f = Frame::new(t);
     let mut rec = Recorder::default();
-    let peers = batch.peers.get(group_of(&rows[r])).map(Vec::as_slice).unwrap_or(&[]);
+    let peers = batch
+        .peers
+        .get(group_of(&rows[r]))
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     engine.score(&rows[r].values, &mut f, peers, &mut rec)?;
     if let (Some(rank), Some(rk)) = (batch.rank[r], &t.ranking) {
         let group = rows[r].group.clone().unwrap_or_else(|| "全部".into());
-        rec.line(Target::Rank, msg!("ex-rank", group = group, size = batch.group_size[r], rank = rank));
+        rec.line(
+            Target::Rank,
+            msg!(
+                "ex-rank",
+                group = group,
+                size = batch.group_size[r],
+                rank = rank
+            ),
+        );
         if batch.selected[r] {
             if let Some(title) = &rk.title {
                 rec.line(Target::Rank, msg!("ex-selected", title = title.clone()));

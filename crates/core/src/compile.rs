@@ -44,7 +44,8 @@ pub fn check(src: &str) -> Checked {
     let mut c = Compiler::default();
     let template = c.compile(&def);
     let has_err = c.diags.iter().any(|d| d.is_error());
-    c.diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    c.diags
+        .sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     Checked {
         template: if has_err { None } else { template },
         diagnostics: c.diags,
@@ -111,7 +112,10 @@ fn is_valid_id(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
-        && !matches!(s, "and" | "or" | "not" | "且" | "或" | "非" | "total" | "grade_factor")
+        && !matches!(
+            s,
+            "and" | "or" | "not" | "且" | "或" | "非" | "total" | "grade_factor"
+        )
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -134,7 +138,7 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     candidates
         .into_iter()
         .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= (name.chars().count().max(c.chars().count()) / 3).max(1))
+        .filter(|(d, c)| *d <= (name.chars().count().max(c.chars().count()) / 2).clamp(1, 3))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -175,7 +179,10 @@ fn b_mul(a: Bound, b: Bound) -> Bound {
     }
 }
 fn b_union(a: Bound, b: Bound) -> Bound {
-    (a.0.zip(b.0).map(|(x, y)| x.min(y)), a.1.zip(b.1).map(|(x, y)| x.max(y)))
+    (
+        a.0.zip(b.0).map(|(x, y)| x.min(y)),
+        a.1.zip(b.1).map(|(x, y)| x.max(y)),
+    )
 }
 
 /// Interval of an expression given bounds of its slots.
@@ -206,32 +213,40 @@ fn bounds(e: &Expr, slot: &dyn Fn(u32) -> Bound) -> Bound {
             }
         }
         Expr::If(_, a, b) => b_union(bounds(a, slot), bounds(b, slot)),
-        Expr::Min(v) => v.iter().map(|e| bounds(e, slot)).reduce(|a, b| {
-            (
-                match (a.0, b.0) {
-                    (Some(x), Some(y)) => Some(x.min(y)),
-                    _ => None,
-                },
-                match (a.1, b.1) {
-                    (Some(x), Some(y)) => Some(x.min(y)),
-                    (Some(x), None) | (None, Some(x)) => Some(x),
-                    _ => None,
-                },
-            )
-        }).unwrap_or((None, None)),
-        Expr::Max(v) => v.iter().map(|e| bounds(e, slot)).reduce(|a, b| {
-            (
-                match (a.0, b.0) {
-                    (Some(x), Some(y)) => Some(x.max(y)),
-                    (Some(x), None) | (None, Some(x)) => Some(x),
-                    _ => None,
-                },
-                match (a.1, b.1) {
-                    (Some(x), Some(y)) => Some(x.max(y)),
-                    _ => None,
-                },
-            )
-        }).unwrap_or((None, None)),
+        Expr::Min(v) => v
+            .iter()
+            .map(|e| bounds(e, slot))
+            .reduce(|a, b| {
+                (
+                    match (a.0, b.0) {
+                        (Some(x), Some(y)) => Some(x.min(y)),
+                        _ => None,
+                    },
+                    match (a.1, b.1) {
+                        (Some(x), Some(y)) => Some(x.min(y)),
+                        (Some(x), None) | (None, Some(x)) => Some(x),
+                        _ => None,
+                    },
+                )
+            })
+            .unwrap_or((None, None)),
+        Expr::Max(v) => v
+            .iter()
+            .map(|e| bounds(e, slot))
+            .reduce(|a, b| {
+                (
+                    match (a.0, b.0) {
+                        (Some(x), Some(y)) => Some(x.max(y)),
+                        (Some(x), None) | (None, Some(x)) => Some(x),
+                        _ => None,
+                    },
+                    match (a.1, b.1) {
+                        (Some(x), Some(y)) => Some(x.max(y)),
+                        _ => None,
+                    },
+                )
+            })
+            .unwrap_or((None, None)),
         Expr::Abs(a) => {
             let (lo, hi) = bounds(a, slot);
             let hi = lo.zip(hi).map(|(l, h)| l.abs().max(h.abs()));
@@ -266,11 +281,21 @@ struct ItemPlan<'a> {
 }
 
 impl Compiler {
-    fn err(&mut self, code: &'static str, m: crate::i18n::Msg, span: Option<Range<usize>>) -> &mut Diagnostic {
+    fn err(
+        &mut self,
+        code: &'static str,
+        m: crate::i18n::Msg,
+        span: Option<Range<usize>>,
+    ) -> &mut Diagnostic {
         self.diags.push(Diagnostic::error(code, m, span));
         self.diags.last_mut().expect("just pushed")
     }
-    fn warn(&mut self, code: &'static str, m: crate::i18n::Msg, span: Option<Range<usize>>) -> &mut Diagnostic {
+    fn warn(
+        &mut self,
+        code: &'static str,
+        m: crate::i18n::Msg,
+        span: Option<Range<usize>>,
+    ) -> &mut Diagnostic {
         self.diags.push(Diagnostic::warning(code, m, span));
         self.diags.last_mut().expect("just pushed")
     }
@@ -316,17 +341,27 @@ impl Compiler {
     }
 
     /// Parse and resolve a formula; on error report it at the character and return None.
-    fn formula(&mut self, text: &Spanned<FormulaText>, stage: Stage, what: &str) -> Option<Formula> {
+    fn formula(
+        &mut self,
+        text: &Spanned<FormulaText>,
+        stage: Stage,
+        what: &str,
+    ) -> Option<Formula> {
         let src = &text.get_ref().0;
         let span = text.span();
         // Inside a quoted TOML string the formula starts one byte after the quote.
         let base = span.start + usize::from(span.end - span.start > src.len());
-        let at = |e: &FormulaError| Some(base + e.span.start..base + e.span.end.max(e.span.start + 1));
+        let at =
+            |e: &FormulaError| Some(base + e.span.start..base + e.span.end.max(e.span.start + 1));
         let node = match formula::parse(src) {
             Ok(n) => n,
             Err(e) => {
-                let d = Diagnostic::error("E004", msg!("diag-formula", what = what, detail = formula_error_zh(&e)), at(&e))
-                    .with_help(msg!("help-formula", detail = e.to_string()));
+                let d = Diagnostic::error(
+                    "E004",
+                    msg!("diag-formula", what = what, detail = formula_error_zh(&e)),
+                    at(&e),
+                )
+                .with_help(msg!("help-formula", detail = e.to_string()));
                 self.diags.push(d);
                 return None;
             }
@@ -339,7 +374,12 @@ impl Compiler {
             if !name.allowed_in(stage) {
                 bad.get_or_insert((
                     FormulaError {
-                        span: node.names().iter().find(|(x, _)| *x == n).map(|(_, s)| *s).unwrap_or(formula::Span { start: 0, end: 0 }),
+                        span: node
+                            .names()
+                            .iter()
+                            .find(|(x, _)| *x == n)
+                            .map(|(_, s)| *s)
+                            .unwrap_or(formula::Span { start: 0, end: 0 }),
                         kind: FormulaErrorKind::UnknownName(n.to_string()),
                     },
                     true,
@@ -349,9 +389,15 @@ impl Compiler {
         });
         if let Some((e, scope)) = bad {
             if scope {
-                let FormulaErrorKind::UnknownName(n) = &e.kind else { unreachable!() };
-                let d = Diagnostic::error("E023", msg!("diag-scope", name = n.clone(), what = what), at(&e))
-                    .with_help(msg!("help-scope"));
+                let FormulaErrorKind::UnknownName(n) = &e.kind else {
+                    unreachable!()
+                };
+                let d = Diagnostic::error(
+                    "E023",
+                    msg!("diag-scope", name = n.clone(), what = what),
+                    at(&e),
+                )
+                .with_help(msg!("help-scope"));
                 self.diags.push(d);
                 return None;
             }
@@ -364,11 +410,19 @@ impl Compiler {
             }),
             Err(e) => {
                 let FormulaErrorKind::UnknownName(n) = &e.kind else {
-                    let d = Diagnostic::error("E004", msg!("diag-formula", what = what, detail = formula_error_zh(&e)), at(&e));
+                    let d = Diagnostic::error(
+                        "E004",
+                        msg!("diag-formula", what = what, detail = formula_error_zh(&e)),
+                        at(&e),
+                    );
                     self.diags.push(d);
                     return None;
                 };
-                let mut d = Diagnostic::error("E003", msg!("diag-unknown-name", name = n.clone(), what = what), at(&e));
+                let mut d = Diagnostic::error(
+                    "E003",
+                    msg!("diag-unknown-name", name = n.clone(), what = what),
+                    at(&e),
+                );
                 d.help = Some(match suggest(n, self.names.keys().map(String::as_str)) {
                     Some(s) => msg!("help-did-you-mean", name = s),
                     None => msg!("help-unknown-name"),
@@ -387,8 +441,15 @@ impl Compiler {
         let mut rater_ids: HashMap<String, usize> = HashMap::new();
         for r in &def.rater {
             let rd = r.get_ref();
-            if rater_ids.insert(rd.id.get_ref().clone(), raters.len()).is_some() {
-                self.err("E002", msg!("diag-duplicate-id", id = rd.id.get_ref()), sp(&rd.id));
+            if rater_ids
+                .insert(rd.id.get_ref().clone(), raters.len())
+                .is_some()
+            {
+                self.err(
+                    "E002",
+                    msg!("diag-duplicate-id", id = rd.id.get_ref()),
+                    sp(&rd.id),
+                );
             }
             self.check_id(&rd.id);
             raters.push(Rater {
@@ -398,25 +459,48 @@ impl Compiler {
                 weight: rd.weight.get_ref().0,
             });
         }
-        let relative = match def.form.get_ref().rater_weights.as_ref().map(|s| s.get_ref().as_str()) {
+        let relative = match def
+            .form
+            .get_ref()
+            .rater_weights
+            .as_ref()
+            .map(|s| s.get_ref().as_str())
+        {
             None | Some("percent") => false,
             Some("relative") => true,
             Some(other) => {
                 let s = def.form.get_ref().rater_weights.as_ref().and_then(sp);
-                self.err("E006", msg!("diag-bad-choice", field = "rater_weights", value = other, choices = "percent, relative"), s);
+                self.err(
+                    "E006",
+                    msg!(
+                        "diag-bad-choice",
+                        field = "rater_weights",
+                        value = other,
+                        choices = "percent, relative"
+                    ),
+                    s,
+                );
                 false
             }
         };
         if !raters.is_empty() && !relative {
             let sum: Decimal = raters.iter().map(|r| r.weight).sum();
             if sum != Decimal::ONE_HUNDRED {
-                self.err("E010", msg!("diag-rater-weights", sum = fmt_d(sum)), sp(&def.rater[0]))
-                    .help = Some(msg!("help-rater-weights"));
+                self.err(
+                    "E010",
+                    msg!("diag-rater-weights", sum = fmt_d(sum)),
+                    sp(&def.rater[0]),
+                )
+                .help = Some(msg!("help-rater-weights"));
             }
         }
         for r in &def.rater {
             if r.get_ref().weight.get_ref().0 < Decimal::ZERO {
-                self.err("E008", msg!("diag-negative", field = "weight"), sp(&r.get_ref().weight));
+                self.err(
+                    "E008",
+                    msg!("diag-negative", field = "weight"),
+                    sp(&r.get_ref().weight),
+                );
             }
         }
 
@@ -468,16 +552,36 @@ impl Compiler {
                 Some("money") => InputKind::Money,
                 Some("text") => InputKind::Text,
                 Some(other) => {
-                    self.err("E006", msg!("diag-bad-choice", field = "type", value = other, choices = "number, count, percent, money, text"), d.kind.as_ref().and_then(sp));
+                    self.err(
+                        "E006",
+                        msg!(
+                            "diag-bad-choice",
+                            field = "type",
+                            value = other,
+                            choices = "number, count, percent, money, text"
+                        ),
+                        d.kind.as_ref().and_then(sp),
+                    );
                     InputKind::Number
                 }
             };
-            let (min, max) = (d.min.as_ref().map(|m| m.get_ref().0), d.max.as_ref().map(|m| m.get_ref().0));
-            let min = min.or(if kind == InputKind::Count || kind == InputKind::Money { Some(Decimal::ZERO) } else { None });
+            let (min, max) = (
+                d.min.as_ref().map(|m| m.get_ref().0),
+                d.max.as_ref().map(|m| m.get_ref().0),
+            );
+            let min = min.or(if kind == InputKind::Count || kind == InputKind::Money {
+                Some(Decimal::ZERO)
+            } else {
+                None
+            });
             if let (Some(lo), Some(hi)) = (min, max) {
                 if lo > hi {
-                    self.err("E008", msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)), d.min.as_ref().and_then(sp))
-                        .help = Some(msg!("help-min-max"));
+                    self.err(
+                        "E008",
+                        msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
+                        d.min.as_ref().and_then(sp),
+                    )
+                    .help = Some(msg!("help-min-max"));
                 }
             }
             let base = Input {
@@ -503,7 +607,16 @@ impl Compiler {
                     "prev" => ("prev", "上期", "previous period"),
                     "last_year" => ("last_year", "去年同期", "same period last year"),
                     other => {
-                        self.err("E006", msg!("diag-bad-choice", field = "prior", value = other, choices = "prev, last_year"), sp(p));
+                        self.err(
+                            "E006",
+                            msg!(
+                                "diag-bad-choice",
+                                field = "prior",
+                                value = other,
+                                choices = "prev, last_year"
+                            ),
+                            sp(p),
+                        );
                         continue;
                     }
                 };
@@ -511,7 +624,10 @@ impl Compiler {
                 let slot = self.add_input(Input {
                     id: id.clone(),
                     name: format!("{}({zh})", base.name),
-                    name_en: Some(format!("{} ({en})", base.name_en.as_deref().unwrap_or(&base.id))),
+                    name_en: Some(format!(
+                        "{} ({en})",
+                        base.name_en.as_deref().unwrap_or(&base.id)
+                    )),
                     origin: Origin::Prior,
                     ..base.clone()
                 });
@@ -527,17 +643,27 @@ impl Compiler {
                 Some(s) => match section_ids.get(s.get_ref()) {
                     Some(&i) => i,
                     None => {
-                        let help = match suggest(s.get_ref(), section_ids.keys().map(String::as_str)) {
-                            Some(x) => msg!("help-did-you-mean", name = x),
-                            None => msg!("help-unknown-section"),
-                        };
-                        self.err("E003", msg!("diag-unknown-section", name = s.get_ref()), sp(s)).help = Some(help);
+                        let help =
+                            match suggest(s.get_ref(), section_ids.keys().map(String::as_str)) {
+                                Some(x) => msg!("help-did-you-mean", name = x),
+                                None => msg!("help-unknown-section"),
+                            };
+                        self.err(
+                            "E003",
+                            msg!("diag-unknown-section", name = s.get_ref()),
+                            sp(s),
+                        )
+                        .help = Some(help);
                         0
                     }
                 },
                 None => {
                     if def.section.len() > 1 {
-                        self.err("E007", msg!("diag-missing-field", field = "section", rule = "item"), sp(&d.id));
+                        self.err(
+                            "E007",
+                            msg!("diag-missing-field", field = "section", rule = "item"),
+                            sp(&d.id),
+                        );
                     }
                     0
                 }
@@ -581,15 +707,26 @@ impl Compiler {
         for (i, p) in def.param.iter().enumerate() {
             let d = p.get_ref();
             self.declare(&d.id, Name::Param(i as u32));
-            let (min, max) = (d.min.as_ref().map(|m| m.get_ref().0), d.max.as_ref().map(|m| m.get_ref().0));
+            let (min, max) = (
+                d.min.as_ref().map(|m| m.get_ref().0),
+                d.max.as_ref().map(|m| m.get_ref().0),
+            );
             let dv = d.default.get_ref().0;
             if let (Some(lo), Some(hi)) = (min, max) {
                 if lo > hi {
-                    self.err("E008", msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)), d.min.as_ref().and_then(sp));
+                    self.err(
+                        "E008",
+                        msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
+                        d.min.as_ref().and_then(sp),
+                    );
                 }
             }
             if min.is_some_and(|m| dv < m) || max.is_some_and(|m| dv > m) {
-                self.err("E008", msg!("diag-default-range", value = fmt_d(dv)), sp(&d.default));
+                self.err(
+                    "E008",
+                    msg!("diag-default-range", value = fmt_d(dv)),
+                    sp(&d.default),
+                );
             }
             params.push(Param {
                 id: d.id.get_ref().clone(),
@@ -618,7 +755,11 @@ impl Compiler {
         for ii in &item_inputs {
             for (id, slot, span) in &ii.named {
                 if self.names.contains_key(id) {
-                    self.err("E002", msg!("diag-duplicate-id", id = id.clone()), Some(span.clone()));
+                    self.err(
+                        "E002",
+                        msg!("diag-duplicate-id", id = id.clone()),
+                        Some(span.clone()),
+                    );
                 } else {
                     self.names.insert(id.clone(), Name::Input(*slot));
                 }
@@ -657,8 +798,17 @@ impl Compiler {
             match &d.points {
                 Some(p) => {
                     if p.get_ref().0 != item_sum && d.score.is_none() {
-                        self.err("E015", msg!("diag-section-sum", section = d.name.clone(), points = fmt_d(p.get_ref().0), sum = fmt_d(item_sum)), sp(p))
-                            .help = Some(msg!("help-section-sum"));
+                        self.err(
+                            "E015",
+                            msg!(
+                                "diag-section-sum",
+                                section = d.name.clone(),
+                                points = fmt_d(p.get_ref().0),
+                                sum = fmt_d(item_sum)
+                            ),
+                            sp(p),
+                        )
+                        .help = Some(msg!("help-section-sum"));
                     }
                 }
                 None => sections[i].points = item_sum,
@@ -670,21 +820,47 @@ impl Compiler {
         if def.section.is_empty() {
             sections[0].points = items.iter().map(|i| i.points).sum();
         }
-        let weighted: Vec<_> = def.section.iter().filter(|s| s.get_ref().weight.is_some()).collect();
+        let weighted: Vec<_> = def
+            .section
+            .iter()
+            .filter(|s| s.get_ref().weight.is_some())
+            .collect();
         if !weighted.is_empty() {
             if weighted.len() != def.section.len() {
-                let s = def.section.iter().find(|s| s.get_ref().weight.is_none()).map(|s| s.span());
-                self.err("E009", msg!("diag-section-weight-missing"), s).help = Some(msg!("help-section-weights"));
+                let s = def
+                    .section
+                    .iter()
+                    .find(|s| s.get_ref().weight.is_none())
+                    .map(|s| s.span());
+                self.err("E009", msg!("diag-section-weight-missing"), s)
+                    .help = Some(msg!("help-section-weights"));
             } else {
-                let sum: Decimal = weighted.iter().map(|s| s.get_ref().weight.as_ref().map_or(Decimal::ZERO, |w| w.get_ref().0)).sum();
+                let sum: Decimal = weighted
+                    .iter()
+                    .map(|s| {
+                        s.get_ref()
+                            .weight
+                            .as_ref()
+                            .map_or(Decimal::ZERO, |w| w.get_ref().0)
+                    })
+                    .sum();
                 if sum != Decimal::ONE_HUNDRED && def.form.get_ref().total.is_none() {
-                    self.err("E009", msg!("diag-section-weights", sum = fmt_d(sum)), sp(&def.section[0]))
-                        .help = Some(msg!("help-section-weights"));
+                    self.err(
+                        "E009",
+                        msg!("diag-section-weights", sum = fmt_d(sum)),
+                        sp(&def.section[0]),
+                    )
+                    .help = Some(msg!("help-section-weights"));
                 }
             }
         }
 
-        let total = def.form.get_ref().total.as_ref().and_then(|t| self.formula(t, Stage::Total, "总分 total"));
+        let total = def
+            .form
+            .get_ref()
+            .total
+            .as_ref()
+            .and_then(|t| self.formula(t, Stage::Total, "总分 total"));
 
         // Grades, highest first.
         let mut grades = Vec::new();
@@ -694,10 +870,20 @@ impl Compiler {
             let min = d.min.as_ref().map(|m| m.get_ref().0);
             match (min, last_min) {
                 (Some(m), Some(l)) if m >= l => {
-                    self.err("E016", msg!("diag-grade-order", grade = d.name.get_ref()), sp(&d.name)).help = Some(msg!("help-grade-order"));
+                    self.err(
+                        "E016",
+                        msg!("diag-grade-order", grade = d.name.get_ref()),
+                        sp(&d.name),
+                    )
+                    .help = Some(msg!("help-grade-order"));
                 }
                 (None, _) if i + 1 != def.grade.len() => {
-                    self.err("E016", msg!("diag-grade-open", grade = d.name.get_ref()), sp(&d.name)).help = Some(msg!("help-grade-order"));
+                    self.err(
+                        "E016",
+                        msg!("diag-grade-open", grade = d.name.get_ref()),
+                        sp(&d.name),
+                    )
+                    .help = Some(msg!("help-grade-order"));
                 }
                 _ => {}
             }
@@ -735,14 +921,27 @@ impl Compiler {
                 None => {
                     let node = formula::parse("total").ok()?;
                     let expr = Expr::Slot(self.layout.total);
-                    Formula { text: "total".into(), node, expr }
+                    Formula {
+                        text: "total".into(),
+                        node,
+                        expr,
+                    }
                 }
             };
             let descending = match d.order.as_ref().map(|o| o.get_ref().as_str()) {
                 None | Some("desc") => true,
                 Some("asc") => false,
                 Some(other) => {
-                    self.err("E006", msg!("diag-bad-choice", field = "order", value = other, choices = "desc, asc"), d.order.as_ref().and_then(sp));
+                    self.err(
+                        "E006",
+                        msg!(
+                            "diag-bad-choice",
+                            field = "order",
+                            value = other,
+                            choices = "desc, asc"
+                        ),
+                        d.order.as_ref().and_then(sp),
+                    );
                     true
                 }
             };
@@ -772,8 +971,13 @@ impl Compiler {
             layout: self.layout,
             needs_peers,
         };
+        let mut t = t;
         if !self.diags.iter().any(|d| d.is_error()) {
-            self.reachability(&t, def);
+            let raw = self.reachability(&t, def);
+            for (it, (lo, hi)) in t.items.iter_mut().zip(raw) {
+                it.check_floor = !matches!((it.floor, lo), (Some(f), Some(l)) if l >= f);
+                it.check_max = !matches!((it.max, hi), (Some(m), Some(h)) if h <= m);
+            }
         }
         Some(t)
     }
@@ -786,13 +990,26 @@ impl Compiler {
             "annual" | "年度" => Period::Annual,
             "once" | "单次" => Period::Once,
             other => {
-                self.err("E006", msg!("diag-bad-choice", field = "period", value = other, choices = "monthly, quarterly, annual, once"), sp(&f.period));
+                self.err(
+                    "E006",
+                    msg!(
+                        "diag-bad-choice",
+                        field = "period",
+                        value = other,
+                        choices = "monthly, quarterly, annual, once"
+                    ),
+                    sp(&f.period),
+                );
                 Period::Monthly
             }
         };
         let decimals = f.decimals.as_ref().map_or(2, |d| *d.get_ref());
         if decimals > 10 {
-            self.err("E008", msg!("diag-decimals"), f.decimals.as_ref().and_then(sp));
+            self.err(
+                "E008",
+                msg!("diag-decimals"),
+                f.decimals.as_ref().and_then(sp),
+            );
         }
         Some(Form {
             id: f.id.get_ref().clone(),
@@ -820,7 +1037,12 @@ impl Compiler {
                         Some(x) => msg!("help-did-you-mean", name = x),
                         None => msg!("help-unknown-rater"),
                     };
-                    self.err("E003", msg!("diag-unknown-rater", name = r.get_ref()), sp(r)).help = Some(help);
+                    self.err(
+                        "E003",
+                        msg!("diag-unknown-rater", name = r.get_ref()),
+                        sp(r),
+                    )
+                    .help = Some(help);
                 }
             }
         }
@@ -851,7 +1073,13 @@ impl Compiler {
             .collect();
         let mut order = Vec::new();
         let mut state = vec![0u8; n]; // 0 new, 1 visiting, 2 done
-        fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8], order: &mut Vec<usize>, cycle: &mut Option<usize>) {
+        fn visit(
+            i: usize,
+            deps: &[Vec<usize>],
+            state: &mut [u8],
+            order: &mut Vec<usize>,
+            cycle: &mut Option<usize>,
+        ) {
             if state[i] == 2 {
                 return;
             }
@@ -872,7 +1100,12 @@ impl Compiler {
         }
         if let Some(i) = cycle {
             let d = def.metric[i].get_ref();
-            self.err("E005", msg!("diag-cycle", name = d.id.get_ref()), sp(&d.formula)).help = Some(msg!("help-cycle"));
+            self.err(
+                "E005",
+                msg!("diag-cycle", name = d.id.get_ref()),
+                sp(&d.formula),
+            )
+            .help = Some(msg!("help-cycle"));
         }
         // Metrics keep their declared slots; evaluation follows `order`.
         // Transitive input reads.
@@ -899,15 +1132,18 @@ impl Compiler {
         for &i in &order {
             let d = def.metric[i].get_ref();
             if let Some(f) = compiled[i].take() {
-                out.push((i, Metric {
-                    id: d.id.get_ref().clone(),
-                    name: d.name.clone(),
-                    name_en: d.name_en.clone(),
-                    formula: f,
-                    unit: d.unit.clone(),
-                    reads: reads.get(&(base + i as u32)).cloned().unwrap_or_default(),
-                    slot: base + i as u32,
-                }));
+                out.push((
+                    i,
+                    Metric {
+                        id: d.id.get_ref().clone(),
+                        name: d.name.clone(),
+                        name_en: d.name_en.clone(),
+                        formula: f,
+                        unit: d.unit.clone(),
+                        reads: reads.get(&(base + i as u32)).cloned().unwrap_or_default(),
+                        slot: base + i as u32,
+                    },
+                ));
             }
         }
         out.into_iter().map(|(_, m)| m).collect()
@@ -922,17 +1158,28 @@ fn limit(l: Limit) -> Option<Decimal> {
 }
 
 fn takes_rating(rule: &str) -> bool {
-    matches!(rule, "levels" | "rating" | "grade" | "checklist" | "score" | "adjust" | "tiers")
+    matches!(
+        rule,
+        "levels" | "rating" | "grade" | "checklist" | "score" | "adjust" | "tiers"
+    )
 }
 
 fn formula_error_zh(e: &FormulaError) -> String {
     match &e.kind {
         FormulaErrorKind::UnexpectedChar(c) => format!("无法识别的字符 `{c}`"),
-        FormulaErrorKind::Expected { expected, found } => format!("此处应为 {expected}，实际是 `{found}`"),
+        FormulaErrorKind::Expected { expected, found } => {
+            format!("此处应为 {expected}，实际是 `{found}`")
+        }
         FormulaErrorKind::UnexpectedEnd { expected } => format!("公式不完整，缺少 {expected}"),
         FormulaErrorKind::BadNumber(s) => format!("`{s}` 不是有效的数字"),
-        FormulaErrorKind::UnknownFunction(s) => format!("未知函数 `{s}`（可用: if, min, max, abs, round, floor, ceil, clamp）"),
-        FormulaErrorKind::Arity { func, expected, found } => format!("`{func}` 需要 {expected} 个参数，实际 {found} 个"),
+        FormulaErrorKind::UnknownFunction(s) => {
+            format!("未知函数 `{s}`（可用: if, min, max, abs, round, floor, ceil, clamp）")
+        }
+        FormulaErrorKind::Arity {
+            func,
+            expected,
+            found,
+        } => format!("`{func}` 需要 {expected} 个参数，实际 {found} 个"),
         FormulaErrorKind::UnknownName(s) => format!("未知名称 `{s}`"),
         FormulaErrorKind::TooComplex => "公式过长或嵌套过深".into(),
         FormulaErrorKind::BadPlaces => "round 的小数位数必须是 0 到 10 的整数".into(),
@@ -970,7 +1217,8 @@ fn rule_fields(rule: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-const RULES: &str = "ratio, steps, tiers, levels, rating, grade, checklist, events, adjust, score, formula";
+const RULES: &str =
+    "ratio, steps, tiers, levels, rating, grade, checklist, events, adjust, score, formula";
 
 fn present_fields(d: &ItemDef) -> Vec<(&'static str, Option<Range<usize>>)> {
     let mut v = Vec::new();
@@ -1014,7 +1262,11 @@ impl Compiler {
         let id = d.id.get_ref().clone();
         let rule = d.rule.get_ref().as_str();
         let points = d.points.get_ref().0;
-        let who: Vec<Option<usize>> = if p.raters.is_empty() { vec![None] } else { p.raters.iter().map(|&r| Some(r)).collect() };
+        let who: Vec<Option<usize>> = if p.raters.is_empty() {
+            vec![None]
+        } else {
+            p.raters.iter().map(|&r| Some(r)).collect()
+        };
         let mut ii = ItemInputs {
             value: vec![],
             pick: vec![],
@@ -1023,8 +1275,14 @@ impl Compiler {
             event_pick: vec![],
             named: vec![],
         };
-        let has_range_band = d.bands.as_ref().is_some_and(|b| b.iter().any(|b| matches!(b.get_ref().score.get_ref(), Amount::Range(..))));
-        let has_range_grade = d.grades.as_ref().is_some_and(|g| g.iter().any(|g| matches!(g.get_ref().pct.get_ref(), Amount::Range(..))));
+        let has_range_band = d.bands.as_ref().is_some_and(|b| {
+            b.iter()
+                .any(|b| matches!(b.get_ref().score.get_ref(), Amount::Range(..)))
+        });
+        let has_range_grade = d.grades.as_ref().is_some_and(|g| {
+            g.iter()
+                .any(|g| matches!(g.get_ref().pct.get_ref(), Amount::Range(..)))
+        });
         let range = d.range.as_ref().and_then(|r| match r.get_ref() {
             Amount::Range(lo, hi) => Some((*lo, *hi)),
             Amount::Fixed(x) => Some((Decimal::ZERO, *x)),
@@ -1032,13 +1290,33 @@ impl Compiler {
         });
         for r in who {
             let suffix = r.map(|r| format!("@{}", raters[r].id)).unwrap_or_default();
-            let rname = r.map(|r| format!("({})", raters[r].name)).unwrap_or_default();
-            let rname_en = r.map(|r| format!(" ({})", raters[r].name_en.as_deref().unwrap_or(&raters[r].id))).unwrap_or_default();
-            let mk = |this: &mut Self, sub: &str, zh: &str, en: &str, kind: InputKind, min, max, required, origin| {
+            let rname = r
+                .map(|r| format!("({})", raters[r].name))
+                .unwrap_or_default();
+            let rname_en = r
+                .map(|r| {
+                    format!(
+                        " ({})",
+                        raters[r].name_en.as_deref().unwrap_or(&raters[r].id)
+                    )
+                })
+                .unwrap_or_default();
+            let mk = |this: &mut Self,
+                      sub: &str,
+                      zh: &str,
+                      en: &str,
+                      kind: InputKind,
+                      min,
+                      max,
+                      required,
+                      origin| {
                 this.add_input(Input {
                     id: format!("{id}{sub}{suffix}"),
                     name: format!("{}{zh}{rname}", d.name),
-                    name_en: Some(format!("{}{en}{rname_en}", d.name_en.as_deref().unwrap_or(&id))),
+                    name_en: Some(format!(
+                        "{}{en}{rname_en}",
+                        d.name_en.as_deref().unwrap_or(&id)
+                    )),
                     kind,
                     unit: None,
                     min,
@@ -1055,40 +1333,153 @@ impl Compiler {
             let (mut value, mut pick, mut reason) = (None, None, None);
             match rule {
                 "levels" => {
-                    let lv: Vec<u32> = d.levels.iter().flatten().map(|l| *l.get_ref().level.get_ref()).collect();
-                    let (lo, hi) = (lv.iter().min().copied().unwrap_or(1), lv.iter().max().copied().unwrap_or(5));
-                    value = Some(mk(self, "", "(等级)", " (level)", InputKind::Count, Some(lo.into()), Some(hi.into()), true, Origin::Item));
+                    let lv: Vec<u32> = d
+                        .levels
+                        .iter()
+                        .flatten()
+                        .map(|l| *l.get_ref().level.get_ref())
+                        .collect();
+                    let (lo, hi) = (
+                        lv.iter().min().copied().unwrap_or(1),
+                        lv.iter().max().copied().unwrap_or(5),
+                    );
+                    value = Some(mk(
+                        self,
+                        "",
+                        "(等级)",
+                        " (level)",
+                        InputKind::Count,
+                        Some(lo.into()),
+                        Some(hi.into()),
+                        true,
+                        Origin::Item,
+                    ));
                 }
                 "rating" => {
                     let scale = d.scale.as_ref().map_or(Decimal::from(5), |s| s.get_ref().0);
                     let (lo, hi) = range.unwrap_or((Decimal::ONE, scale));
-                    value = Some(mk(self, "", "(评分)", " (rating)", InputKind::Number, Some(lo), Some(hi), true, Origin::Item));
+                    value = Some(mk(
+                        self,
+                        "",
+                        "(评分)",
+                        " (rating)",
+                        InputKind::Number,
+                        Some(lo),
+                        Some(hi),
+                        true,
+                        Origin::Item,
+                    ));
                 }
                 "grade" => {
-                    let labels = d.grades.iter().flatten().map(|g| g.get_ref().grade.get_ref().clone()).collect();
-                    value = Some(mk(self, "", "(等级)", " (grade)", InputKind::Choice(labels), None, None, true, Origin::Item));
+                    let labels = d
+                        .grades
+                        .iter()
+                        .flatten()
+                        .map(|g| g.get_ref().grade.get_ref().clone())
+                        .collect();
+                    value = Some(mk(
+                        self,
+                        "",
+                        "(等级)",
+                        " (grade)",
+                        InputKind::Choice(labels),
+                        None,
+                        None,
+                        true,
+                        Origin::Item,
+                    ));
                     if has_range_grade {
-                        pick = Some(mk(self, ".pick", "(百分比)", " (percent picked)", InputKind::Percent, Some(Decimal::ZERO), None, false, Origin::Pick));
+                        pick = Some(mk(
+                            self,
+                            ".pick",
+                            "(百分比)",
+                            " (percent picked)",
+                            InputKind::Percent,
+                            Some(Decimal::ZERO),
+                            None,
+                            false,
+                            Origin::Pick,
+                        ));
                     }
                 }
                 "checklist" => {
                     let n = d.criteria.as_ref().map_or(0, Vec::len) as u32;
-                    value = Some(mk(self, "", "(达标项)", " (criteria met)", InputKind::Set(n), None, None, true, Origin::Item));
+                    value = Some(mk(
+                        self,
+                        "",
+                        "(达标项)",
+                        " (criteria met)",
+                        InputKind::Set(n),
+                        None,
+                        None,
+                        true,
+                        Origin::Item,
+                    ));
                 }
                 "adjust" => {
                     let (lo, hi) = range.unwrap_or((Decimal::ZERO, Decimal::ZERO));
-                    value = Some(mk(self, "", "(加扣分)", " (adjustment)", InputKind::Number, Some(lo), Some(hi), false, Origin::Item));
-                    reason = Some(mk(self, ".reason", "(理由)", " (reason)", InputKind::Text, None, None, false, Origin::Reason));
+                    value = Some(mk(
+                        self,
+                        "",
+                        "(加扣分)",
+                        " (adjustment)",
+                        InputKind::Number,
+                        Some(lo),
+                        Some(hi),
+                        false,
+                        Origin::Item,
+                    ));
+                    reason = Some(mk(
+                        self,
+                        ".reason",
+                        "(理由)",
+                        " (reason)",
+                        InputKind::Text,
+                        None,
+                        None,
+                        false,
+                        Origin::Reason,
+                    ));
                 }
                 "score" => {
                     let (lo, hi) = range.unwrap_or((Decimal::ZERO, points));
-                    value = Some(mk(self, "", "(得分)", " (score)", InputKind::Number, Some(lo), Some(hi), true, Origin::Item));
+                    value = Some(mk(
+                        self,
+                        "",
+                        "(得分)",
+                        " (score)",
+                        InputKind::Number,
+                        Some(lo),
+                        Some(hi),
+                        true,
+                        Origin::Item,
+                    ));
                 }
                 "tiers" => {
                     if d.measure.is_none() {
-                        value = Some(mk(self, "", "(得分)", " (score)", InputKind::Number, None, None, true, Origin::Item));
+                        value = Some(mk(
+                            self,
+                            "",
+                            "(得分)",
+                            " (score)",
+                            InputKind::Number,
+                            None,
+                            None,
+                            true,
+                            Origin::Item,
+                        ));
                     } else if has_range_band {
-                        pick = Some(mk(self, ".pick", "(档内评分)", " (score picked in tier)", InputKind::Number, None, None, false, Origin::Pick));
+                        pick = Some(mk(
+                            self,
+                            ".pick",
+                            "(档内评分)",
+                            " (score picked in tier)",
+                            InputKind::Number,
+                            None,
+                            None,
+                            false,
+                            Origin::Pick,
+                        ));
                     }
                 }
                 _ => {}
@@ -1103,7 +1494,10 @@ impl Compiler {
                 let slot = self.add_input(Input {
                     id: ed.id.get_ref().clone(),
                     name: format!("{}(次数)", ed.name),
-                    name_en: Some(format!("{} (times)", ed.name_en.as_deref().unwrap_or(ed.id.get_ref()))),
+                    name_en: Some(format!(
+                        "{} (times)",
+                        ed.name_en.as_deref().unwrap_or(ed.id.get_ref())
+                    )),
                     kind: InputKind::Count,
                     unit: Some("次".into()),
                     min: Some(Decimal::ZERO),
@@ -1124,12 +1518,18 @@ impl Compiler {
                 if !self.check_id(&ed.id) {}
                 None
             };
-            let is_range = [&ed.deduct, &ed.add].iter().any(|a| a.as_ref().is_some_and(|a| matches!(a.get_ref(), Amount::Range(..))));
+            let is_range = [&ed.deduct, &ed.add].iter().any(|a| {
+                a.as_ref()
+                    .is_some_and(|a| matches!(a.get_ref(), Amount::Range(..)))
+            });
             let pick = if is_range {
                 Some(self.add_input(Input {
                     id: format!("{}.points", ed.id.get_ref()),
                     name: format!("{}(合计分数)", ed.name),
-                    name_en: Some(format!("{} (points in all)", ed.name_en.as_deref().unwrap_or(ed.id.get_ref()))),
+                    name_en: Some(format!(
+                        "{} (points in all)",
+                        ed.name_en.as_deref().unwrap_or(ed.id.get_ref())
+                    )),
                     kind: InputKind::Number,
                     unit: Some("分".into()),
                     min: Some(Decimal::ZERO),
@@ -1163,13 +1563,27 @@ impl Compiler {
                 Some(x) => msg!("help-did-you-mean", name = x),
                 None => msg!("help-rules", rules = RULES),
             };
-            self.err("E006", msg!("diag-bad-choice", field = "rule", value = rule_name, choices = RULES), sp(&d.rule)).help = Some(help);
+            self.err(
+                "E006",
+                msg!(
+                    "diag-bad-choice",
+                    field = "rule",
+                    value = rule_name,
+                    choices = RULES
+                ),
+                sp(&d.rule),
+            )
+            .help = Some(help);
             return self.dummy_item(d, p);
         };
         for (f, span) in present_fields(d) {
             if !allowed.contains(&f) {
-                self.warn("W001", msg!("diag-unused-field", field = f, rule = rule_name), span.or_else(|| Some(at.clone())))
-                    .help = Some(msg!("help-unused-field", rules = allowed.join(", ")));
+                self.warn(
+                    "W001",
+                    msg!("diag-unused-field", field = f, rule = rule_name),
+                    span.or_else(|| Some(at.clone())),
+                )
+                .help = Some(msg!("help-unused-field", rules = allowed.join(", ")));
             }
         }
         macro_rules! required {
@@ -1177,8 +1591,12 @@ impl Compiler {
                 match &$field {
                     Some(x) => Some(x),
                     None => {
-                        self.err("E007", msg!("diag-missing-field", field = $name, rule = rule_name), sp(&d.rule))
-                            .help = Some(msg!("help-missing-field", field = $name));
+                        self.err(
+                            "E007",
+                            msg!("diag-missing-field", field = $name, rule = rule_name),
+                            sp(&d.rule),
+                        )
+                        .help = Some(msg!("help-missing-field", field = $name));
                         None
                     }
                 }
@@ -1196,7 +1614,10 @@ impl Compiler {
                 }
             }
         };
-        let zero_below = d.zero_below.as_ref().and_then(|z| self.formula(z, Stage::Item, what));
+        let zero_below = d
+            .zero_below
+            .as_ref()
+            .and_then(|z| self.formula(z, Stage::Item, what));
         if let Some(z) = &zero_below {
             f_reads(z, self, &mut reads);
         }
@@ -1207,22 +1628,41 @@ impl Compiler {
             let pick = ii.pick[r];
             let rule = match rule_name {
                 "ratio" | "steps" => {
-                    let measure = required!(d.measure, "measure").and_then(|m| self.formula(m, Stage::Item, what));
-                    let target = required!(d.target, "target").and_then(|m| self.formula(m, Stage::Item, what));
+                    let measure = required!(d.measure, "measure")
+                        .and_then(|m| self.formula(m, Stage::Item, what));
+                    let target = required!(d.target, "target")
+                        .and_then(|m| self.formula(m, Stage::Item, what));
                     for f in [&measure, &target].into_iter().flatten() {
                         f_reads(f, self, &mut reads);
                     }
-                    let (Some(measure), Some(target)) = (measure, target) else { return self.dummy_item(d, p) };
+                    let (Some(measure), Some(target)) = (measure, target) else {
+                        return self.dummy_item(d, p);
+                    };
                     if rule_name == "ratio" {
                         let better = match d.better.as_ref().map(|b| b.get_ref().as_str()) {
                             None | Some("higher") => Better::Higher,
                             Some("lower") => Better::Lower,
                             Some(other) => {
-                                self.err("E006", msg!("diag-bad-choice", field = "better", value = other, choices = "higher, lower"), d.better.as_ref().and_then(sp));
+                                self.err(
+                                    "E006",
+                                    msg!(
+                                        "diag-bad-choice",
+                                        field = "better",
+                                        value = other,
+                                        choices = "higher, lower"
+                                    ),
+                                    d.better.as_ref().and_then(sp),
+                                );
                                 Better::Higher
                             }
                         };
-                        Rule::Ratio { measure, target, better, cap_pct: d.cap_pct.as_ref().map(|c| c.get_ref().0), zero_below: zero_below.clone() }
+                        Rule::Ratio {
+                            measure,
+                            target,
+                            better,
+                            cap_pct: d.cap_pct.as_ref().map(|c| c.get_ref().0),
+                            zero_below: zero_below.clone(),
+                        }
                     } else {
                         let step = |me: &mut Self, s: &Option<Spanned<StepDef>>| -> Option<Step> {
                             let s = s.as_ref()?;
@@ -1235,22 +1675,47 @@ impl Compiler {
                                 (Some(x), None) => -x.get_ref().0,
                                 (None, Some(x)) => x.get_ref().0,
                                 _ => {
-                                    me.err("E019", msg!("diag-step-sign"), sp(s)).help = Some(msg!("help-step-sign"));
+                                    me.err("E019", msg!("diag-step-sign"), sp(s)).help =
+                                        Some(msg!("help-step-sign"));
                                     Decimal::ZERO
                                 }
                             };
-                            Some(Step { per: if per <= Decimal::ZERO { Decimal::ONE } else { per }, points: pts })
+                            Some(Step {
+                                per: if per <= Decimal::ZERO {
+                                    Decimal::ONE
+                                } else {
+                                    per
+                                },
+                                points: pts,
+                            })
                         };
                         let below = step(self, &d.below);
                         let above = step(self, &d.above);
                         if below.is_none() && above.is_none() {
-                            self.err("E007", msg!("diag-missing-field", field = "below / above", rule = rule_name), sp(&d.rule));
+                            self.err(
+                                "E007",
+                                msg!(
+                                    "diag-missing-field",
+                                    field = "below / above",
+                                    rule = rule_name
+                                ),
+                                sp(&d.rule),
+                            );
                         }
-                        Rule::Steps { measure, target, below, above, zero_below: zero_below.clone() }
+                        Rule::Steps {
+                            measure,
+                            target,
+                            below,
+                            above,
+                            zero_below: zero_below.clone(),
+                        }
                     }
                 }
                 "tiers" => {
-                    let measure = d.measure.as_ref().and_then(|m| self.formula(m, Stage::Item, what));
+                    let measure = d
+                        .measure
+                        .as_ref()
+                        .and_then(|m| self.formula(m, Stage::Item, what));
                     if let Some(m) = &measure {
                         f_reads(m, self, &mut reads);
                     }
@@ -1258,53 +1723,99 @@ impl Compiler {
                     for b in required!(d.bands, "bands").into_iter().flatten() {
                         let bd = b.get_ref();
                         let score = self.amount(&bd.score, what, &mut reads);
-                        bands.push(Band { from: bd.from.as_ref().map(|x| x.get_ref().0), to: bd.to.as_ref().map(|x| x.get_ref().0), score, text: bd.text.clone() });
+                        bands.push(Band {
+                            from: bd.from.as_ref().map(|x| x.get_ref().0),
+                            to: bd.to.as_ref().map(|x| x.get_ref().0),
+                            score,
+                            text: bd.text.clone(),
+                        });
                     }
                     if r == 0 {
                         if measure.is_some() || d.measure.is_some() {
                             self.check_bands(d);
                         } else {
                             for b in d.bands.iter().flatten() {
-                                if !matches!(b.get_ref().score.get_ref(), Amount::Range(..) | Amount::Fixed(_)) {
-                                    self.err("E007", msg!("diag-picked-band"), sp(&b.get_ref().score));
+                                if !matches!(
+                                    b.get_ref().score.get_ref(),
+                                    Amount::Range(..) | Amount::Fixed(_)
+                                ) {
+                                    self.err(
+                                        "E007",
+                                        msg!("diag-picked-band"),
+                                        sp(&b.get_ref().score),
+                                    );
                                 }
                             }
                         }
                     }
                     reads.extend(value.or(pick));
-                    Rule::Tiers { measure, bands, pick: value.or(pick) }
+                    Rule::Tiers {
+                        measure,
+                        bands,
+                        pick: value.or(pick),
+                    }
                 }
                 "levels" => {
                     let mut levels: Vec<Level> = Vec::new();
                     for l in required!(d.levels, "levels").into_iter().flatten() {
                         let ld = l.get_ref();
                         if r == 0 && levels.iter().any(|x| x.level == *ld.level.get_ref()) {
-                            self.err("E017", msg!("diag-level-dup", level = *ld.level.get_ref()), sp(&ld.level));
+                            self.err(
+                                "E017",
+                                msg!("diag-level-dup", level = *ld.level.get_ref()),
+                                sp(&ld.level),
+                            );
                         }
-                        levels.push(Level { level: *ld.level.get_ref(), score: ld.score.get_ref().0, text: ld.text.clone() });
+                        levels.push(Level {
+                            level: *ld.level.get_ref(),
+                            score: ld.score.get_ref().0,
+                            text: ld.text.clone(),
+                        });
                     }
                     levels.sort_by_key(|l| l.level);
                     reads.extend(value);
-                    Rule::Levels { input: value.unwrap_or(0), levels }
+                    Rule::Levels {
+                        input: value.unwrap_or(0),
+                        levels,
+                    }
                 }
                 "rating" => {
                     let scale = d.scale.as_ref().map_or(Decimal::from(5), |s| s.get_ref().0);
                     if scale <= Decimal::ZERO {
-                        self.err("E008", msg!("diag-negative", field = "scale"), d.scale.as_ref().and_then(sp));
+                        self.err(
+                            "E008",
+                            msg!("diag-negative", field = "scale"),
+                            d.scale.as_ref().and_then(sp),
+                        );
                     }
                     reads.extend(value);
-                    Rule::Rating { input: value.unwrap_or(0), scale: if scale <= Decimal::ZERO { Decimal::ONE } else { scale } }
+                    Rule::Rating {
+                        input: value.unwrap_or(0),
+                        scale: if scale <= Decimal::ZERO {
+                            Decimal::ONE
+                        } else {
+                            scale
+                        },
+                    }
                 }
                 "grade" => {
                     let mut options = Vec::new();
                     for g in required!(d.grades, "grades").into_iter().flatten() {
                         let gd = g.get_ref();
                         let pct = self.amount(&gd.pct, what, &mut reads);
-                        options.push(GradeOption { grade: gd.grade.get_ref().clone(), pct, text: gd.text.clone() });
+                        options.push(GradeOption {
+                            grade: gd.grade.get_ref().clone(),
+                            pct,
+                            text: gd.text.clone(),
+                        });
                     }
                     reads.extend(value);
                     reads.extend(pick);
-                    Rule::Grade { input: value.unwrap_or(0), options, pick }
+                    Rule::Grade {
+                        input: value.unwrap_or(0),
+                        options,
+                        pick,
+                    }
                 }
                 "checklist" => {
                     let each = d.each.as_ref().map(|e| e.get_ref().0);
@@ -1313,42 +1824,86 @@ impl Compiler {
                         match c {
                             CriterionDef::Text(t) => {
                                 if each.is_none() && r == 0 {
-                                    self.err("E007", msg!("diag-missing-field", field = "each", rule = rule_name), sp(&d.rule));
+                                    self.err(
+                                        "E007",
+                                        msg!(
+                                            "diag-missing-field",
+                                            field = "each",
+                                            rule = rule_name
+                                        ),
+                                        sp(&d.rule),
+                                    );
                                 }
-                                criteria.push(Criterion { text: t.clone(), points: each.unwrap_or(Decimal::ZERO) });
+                                criteria.push(Criterion {
+                                    text: t.clone(),
+                                    points: each.unwrap_or(Decimal::ZERO),
+                                });
                             }
-                            CriterionDef::Full { text, points } => criteria.push(Criterion { text: text.clone(), points: points.0 }),
+                            CriterionDef::Full { text, points } => criteria.push(Criterion {
+                                text: text.clone(),
+                                points: points.0,
+                            }),
                         }
                     }
                     if criteria.len() > 32 && r == 0 {
                         self.err("E008", msg!("diag-too-many-criteria"), sp(&d.rule));
                     }
                     reads.extend(value);
-                    Rule::Checklist { input: value.unwrap_or(0), criteria }
+                    Rule::Checklist {
+                        input: value.unwrap_or(0),
+                        criteria,
+                    }
                 }
                 "events" => {
                     if d.events.is_none() && r == 0 {
-                        self.err("E007", msg!("diag-missing-field", field = "events", rule = rule_name), sp(&d.rule));
+                        self.err(
+                            "E007",
+                            msg!("diag-missing-field", field = "events", rule = rule_name),
+                            sp(&d.rule),
+                        );
                     }
-                    let deducts = d.events.iter().flatten().any(|e| e.get_ref().deduct.is_some());
-                    let start = d.start.as_ref().map(|s| s.get_ref().0).unwrap_or(if deducts { points } else { Decimal::ZERO });
+                    let deducts = d
+                        .events
+                        .iter()
+                        .flatten()
+                        .any(|e| e.get_ref().deduct.is_some());
+                    let start = d
+                        .start
+                        .as_ref()
+                        .map(|s| s.get_ref().0)
+                        .unwrap_or(if deducts { points } else { Decimal::ZERO });
                     Rule::Events { start }
                 }
                 "adjust" => {
                     let (lo, hi) = self.range(d, Decimal::ZERO, r == 0);
                     if d.range.is_none() && r == 0 {
-                        self.err("E007", msg!("diag-missing-field", field = "range", rule = rule_name), sp(&d.rule));
+                        self.err(
+                            "E007",
+                            msg!("diag-missing-field", field = "range", rule = rule_name),
+                            sp(&d.rule),
+                        );
                     }
                     reads.extend(value);
-                    Rule::Adjust { input: value.unwrap_or(0), reason: ii.reason[r].unwrap_or(0), lo, hi }
+                    Rule::Adjust {
+                        input: value.unwrap_or(0),
+                        reason: ii.reason[r].unwrap_or(0),
+                        lo,
+                        hi,
+                    }
                 }
                 "score" => {
                     let (lo, hi) = self.range(d, points, r == 0);
                     reads.extend(value);
-                    Rule::Score { input: value.unwrap_or(0), lo, hi }
+                    Rule::Score {
+                        input: value.unwrap_or(0),
+                        lo,
+                        hi,
+                    }
                 }
                 "formula" => {
-                    let Some(f) = required!(d.score, "score").and_then(|f| self.formula(f, Stage::Item, what)) else {
+                    let Some(f) = required!(d.score, "score")
+                        .and_then(|f| self.formula(f, Stage::Item, what))
+                    else {
                         return self.dummy_item(d, p);
                     };
                     f_reads(&f, self, &mut reads);
@@ -1366,29 +1921,47 @@ impl Compiler {
                 (Some(a), None) => (Decimal::NEGATIVE_ONE, a),
                 (None, Some(a)) => (Decimal::ONE, a),
                 _ => {
-                    self.err("E019", msg!("diag-event-sign", event = ed.name.clone()), sp(&ed.id)).help = Some(msg!("help-event-sign"));
+                    self.err(
+                        "E019",
+                        msg!("diag-event-sign", event = ed.name.clone()),
+                        sp(&ed.id),
+                    )
+                    .help = Some(msg!("help-event-sign"));
                     continue;
                 }
             };
             let points = match amount.get_ref() {
                 Amount::Fixed(x) => {
                     if *x < Decimal::ZERO {
-                        self.err("E008", msg!("diag-event-negative"), sp(amount)).help = Some(msg!("help-event-sign"));
+                        self.err("E008", msg!("diag-event-negative"), sp(amount))
+                            .help = Some(msg!("help-event-sign"));
                     }
                     EventPoints::Fixed(*x)
                 }
                 Amount::Range(lo, hi) => {
                     if lo > hi {
-                        self.err("E008", msg!("diag-min-max", lo = fmt_d(*lo), hi = fmt_d(*hi)), sp(amount)).help = Some(msg!("help-min-max"));
+                        self.err(
+                            "E008",
+                            msg!("diag-min-max", lo = fmt_d(*lo), hi = fmt_d(*hi)),
+                            sp(amount),
+                        )
+                        .help = Some(msg!("help-min-max"));
                     }
-                    EventPoints::Range { lo: *lo, hi: *hi, picked: ii.event_pick[k].unwrap_or(0) }
+                    EventPoints::Range {
+                        lo: *lo,
+                        hi: *hi,
+                        picked: ii.event_pick[k].unwrap_or(0),
+                    }
                 }
                 Amount::Formula(_) => {
                     self.err("E008", msg!("diag-event-amount"), sp(amount));
                     continue;
                 }
             };
-            let when = ed.when.as_ref().and_then(|w| self.formula(w, Stage::Item, &ed.name));
+            let when = ed
+                .when
+                .as_ref()
+                .and_then(|w| self.formula(w, Stage::Item, &ed.name));
             if let Some(w) = &when {
                 f_reads(w, self, &mut reads);
             }
@@ -1412,7 +1985,16 @@ impl Compiler {
             Some("peer_average") => NaPolicy::PeerAverage,
             Some("drop") => NaPolicy::Drop,
             Some(other) => {
-                self.err("E006", msg!("diag-bad-choice", field = "na", value = other, choices = "peer_average, drop"), d.na.as_ref().and_then(sp));
+                self.err(
+                    "E006",
+                    msg!(
+                        "diag-bad-choice",
+                        field = "na",
+                        value = other,
+                        choices = "peer_average, drop"
+                    ),
+                    d.na.as_ref().and_then(sp),
+                );
                 NaPolicy::Forbidden
             }
         };
@@ -1431,7 +2013,14 @@ impl Compiler {
         };
         if let (Some(lo), Some(hi)) = (floor, max) {
             if lo > hi {
-                self.err("E008", msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)), d.floor.as_ref().and_then(sp).or(d.max.as_ref().and_then(sp)));
+                self.err(
+                    "E008",
+                    msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
+                    d.floor
+                        .as_ref()
+                        .and_then(sp)
+                        .or(d.max.as_ref().and_then(sp)),
+                );
             }
         }
         Item {
@@ -1445,6 +2034,8 @@ impl Compiler {
             floor,
             max,
             na,
+            check_floor: true,
+            check_max: true,
             raters: p.raters.clone(),
             rules,
             events,
@@ -1457,7 +2048,12 @@ impl Compiler {
         match d.range.as_ref().map(|r| (r.get_ref(), r.span())) {
             Some((Amount::Range(lo, hi), span)) => {
                 if lo > hi && report {
-                    self.err("E008", msg!("diag-min-max", lo = fmt_d(*lo), hi = fmt_d(*hi)), Some(span)).help = Some(msg!("help-min-max"));
+                    self.err(
+                        "E008",
+                        msg!("diag-min-max", lo = fmt_d(*lo), hi = fmt_d(*hi)),
+                        Some(span),
+                    )
+                    .help = Some(msg!("help-min-max"));
                 }
                 (*lo, *hi)
             }
@@ -1477,7 +2073,12 @@ impl Compiler {
             Amount::Fixed(x) => ScoreSpec::Fixed(*x),
             Amount::Range(lo, hi) => {
                 if lo > hi {
-                    self.err("E008", msg!("diag-min-max", lo = fmt_d(*lo), hi = fmt_d(*hi)), sp(a)).help = Some(msg!("help-min-max"));
+                    self.err(
+                        "E008",
+                        msg!("diag-min-max", lo = fmt_d(*lo), hi = fmt_d(*hi)),
+                        sp(a),
+                    )
+                    .help = Some(msg!("help-min-max"));
                 }
                 ScoreSpec::Range(*lo, *hi)
             }
@@ -1501,12 +2102,23 @@ impl Compiler {
         let Some(bands) = &d.bands else { return };
         let mut v: Vec<(Option<Decimal>, Option<Decimal>, Range<usize>)> = bands
             .iter()
-            .map(|b| (b.get_ref().from.as_ref().map(|x| x.get_ref().0), b.get_ref().to.as_ref().map(|x| x.get_ref().0), b.span()))
+            .map(|b| {
+                (
+                    b.get_ref().from.as_ref().map(|x| x.get_ref().0),
+                    b.get_ref().to.as_ref().map(|x| x.get_ref().0),
+                    b.span(),
+                )
+            })
             .collect();
         for (from, to, span) in &v {
             if let (Some(f), Some(t)) = (from, to) {
                 if f >= t {
-                    self.err("E008", msg!("diag-band-empty", from = fmt_d(*f), to = fmt_d(*t)), Some(span.clone())).help = Some(msg!("help-band-empty"));
+                    self.err(
+                        "E008",
+                        msg!("diag-band-empty", from = fmt_d(*f), to = fmt_d(*t)),
+                        Some(span.clone()),
+                    )
+                    .help = Some(msg!("help-band-empty"));
                 }
             }
         }
@@ -1516,29 +2128,63 @@ impl Compiler {
             (_, None) => std::cmp::Ordering::Greater,
             (Some(x), Some(y)) => x.cmp(&y),
         });
-        if v.first().is_some_and(|b| b.0.is_some_and(|f| f > Decimal::ZERO)) {
+        if v.first()
+            .is_some_and(|b| b.0.is_some_and(|f| f > Decimal::ZERO))
+        {
             let f = v[0].0.unwrap_or_default();
-            self.warn("W004", msg!("diag-band-low", from = fmt_d(f)), Some(v[0].2.clone())).help = Some(msg!("help-band-low"));
+            self.warn(
+                "W004",
+                msg!("diag-band-low", from = fmt_d(f)),
+                Some(v[0].2.clone()),
+            )
+            .help = Some(msg!("help-band-low"));
         }
         for w in v.windows(2) {
             let (a, b) = (&w[0], &w[1]);
             match (a.1, b.0) {
                 (None, _) | (_, None) => {
-                    self.err("E012", msg!("diag-band-overlap", a = band_text(a.0, a.1), b = band_text(b.0, b.1)), Some(b.2.clone())).help = Some(msg!("help-band-overlap"));
+                    self.err(
+                        "E012",
+                        msg!(
+                            "diag-band-overlap",
+                            a = band_text(a.0, a.1),
+                            b = band_text(b.0, b.1)
+                        ),
+                        Some(b.2.clone()),
+                    )
+                    .help = Some(msg!("help-band-overlap"));
                 }
                 (Some(end), Some(start)) if end < start => {
-                    self.err("E011", msg!("diag-band-gap", from = fmt_d(end), to = fmt_d(start)), Some(b.2.clone()))
-                        .help = Some(msg!("help-band-gap", from = fmt_d(end), to = fmt_d(start)));
+                    self.err(
+                        "E011",
+                        msg!("diag-band-gap", from = fmt_d(end), to = fmt_d(start)),
+                        Some(b.2.clone()),
+                    )
+                    .help = Some(msg!("help-band-gap", from = fmt_d(end), to = fmt_d(start)));
                 }
                 (Some(end), Some(start)) if end > start => {
-                    self.err("E012", msg!("diag-band-overlap", a = band_text(a.0, a.1), b = band_text(b.0, b.1)), Some(b.2.clone())).help = Some(msg!("help-band-overlap"));
+                    self.err(
+                        "E012",
+                        msg!(
+                            "diag-band-overlap",
+                            a = band_text(a.0, a.1),
+                            b = band_text(b.0, b.1)
+                        ),
+                        Some(b.2.clone()),
+                    )
+                    .help = Some(msg!("help-band-overlap"));
                 }
                 _ => {}
             }
         }
         if v.last().is_some_and(|b| b.1.is_some()) {
             let t = v.last().and_then(|b| b.1).unwrap_or_default();
-            self.warn("W004", msg!("diag-band-high", to = fmt_d(t)), Some(v.last().map(|b| b.2.clone()).unwrap_or_default())).help = Some(msg!("help-band-low"));
+            self.warn(
+                "W004",
+                msg!("diag-band-high", to = fmt_d(t)),
+                Some(v.last().map(|b| b.2.clone()).unwrap_or_default()),
+            )
+            .help = Some(msg!("help-band-low"));
         }
     }
 
@@ -1554,8 +2200,12 @@ impl Compiler {
             floor: None,
             max: None,
             na: NaPolicy::Forbidden,
+            check_floor: true,
+            check_max: true,
             raters: vec![],
-            rules: vec![Rule::Events { start: Decimal::ZERO }],
+            rules: vec![Rule::Events {
+                start: Decimal::ZERO,
+            }],
             events: vec![],
             reads: vec![],
             note: None,
@@ -1563,7 +2213,9 @@ impl Compiler {
     }
 
     /// Can every item and the total reach full marks, and no more than declared?
-    fn reachability(&mut self, t: &Template, def: &TemplateDef) {
+    /// Returns each item's raw bounds (before floor and cap).
+    fn reachability(&mut self, t: &Template, def: &TemplateDef) -> Vec<Bound> {
+        let mut raws = Vec::with_capacity(t.items.len());
         let l = t.layout;
         let mut slot_bounds: Vec<Bound> = vec![(None, None); l.len as usize];
         for (i, inp) in t.inputs.iter().enumerate() {
@@ -1578,6 +2230,7 @@ impl Compiler {
         }
         for (k, it) in t.items.iter().enumerate() {
             let raw = item_raw_bounds(t, it, &slot_bounds);
+            raws.push(raw);
             let lo = match (it.floor, raw.0) {
                 (Some(f), Some(r)) => Some(f.max(r)),
                 (Some(f), None) => Some(f),
@@ -1589,9 +2242,21 @@ impl Compiler {
                 (None, r) => r,
             };
             let span = def.item[k].get_ref().points.span();
-            if it.points > Decimal::ZERO && hi.is_some_and(|h| h < it.points) && !matches!(it.rules[0], Rule::Formula { .. }) {
-                self.err("E013", msg!("diag-item-unreachable", item = it.name.clone(), hi = fmt_d(hi.unwrap_or_default()), points = fmt_d(it.points)), Some(span))
-                    .help = Some(msg!("help-item-unreachable"));
+            if it.points > Decimal::ZERO
+                && hi.is_some_and(|h| h < it.points)
+                && !matches!(it.rules[0], Rule::Formula { .. })
+            {
+                self.err(
+                    "E013",
+                    msg!(
+                        "diag-item-unreachable",
+                        item = it.name.clone(),
+                        hi = fmt_d(hi.unwrap_or_default()),
+                        points = fmt_d(it.points)
+                    ),
+                    Some(span),
+                )
+                .help = Some(msg!("help-item-unreachable"));
             }
             slot_bounds[(l.items + k as u32) as usize] = (lo, hi);
         }
@@ -1618,7 +2283,13 @@ impl Compiler {
                 for (k, s) in t.sections.iter().enumerate() {
                     let sb = slot_bounds[(l.sections + k as u32) as usize];
                     let sb = match s.weight {
-                        Some(w) => b_mul(sb, (Some(w / Decimal::ONE_HUNDRED), Some(w / Decimal::ONE_HUNDRED))),
+                        Some(w) => b_mul(
+                            sb,
+                            (
+                                Some(w / Decimal::ONE_HUNDRED),
+                                Some(w / Decimal::ONE_HUNDRED),
+                            ),
+                        ),
                         None => sb,
                     };
                     b = b_add(b, sb);
@@ -1630,19 +2301,44 @@ impl Compiler {
         let declared = t.form.total_points;
         match total.1 {
             Some(hi) if hi < declared => {
-                self.err("E013", msg!("diag-total-unreachable", hi = fmt_d(hi), points = fmt_d(declared)), span.clone()).help = Some(msg!("help-total-unreachable"));
+                self.err(
+                    "E013",
+                    msg!(
+                        "diag-total-unreachable",
+                        hi = fmt_d(hi),
+                        points = fmt_d(declared)
+                    ),
+                    span.clone(),
+                )
+                .help = Some(msg!("help-total-unreachable"));
             }
             Some(hi) if hi > declared && !t.form.may_exceed_total => {
-                self.err("E014", msg!("diag-total-exceeds", hi = fmt_d(hi), points = fmt_d(declared)), span.clone()).help = Some(msg!("help-total-exceeds"));
+                self.err(
+                    "E014",
+                    msg!(
+                        "diag-total-exceeds",
+                        hi = fmt_d(hi),
+                        points = fmt_d(declared)
+                    ),
+                    span.clone(),
+                )
+                .help = Some(msg!("help-total-exceeds"));
             }
             None if !t.form.may_exceed_total => {
-                self.err("E014", msg!("diag-total-unbounded", points = fmt_d(declared)), span.clone()).help = Some(msg!("help-total-exceeds"));
+                self.err(
+                    "E014",
+                    msg!("diag-total-unbounded", points = fmt_d(declared)),
+                    span.clone(),
+                )
+                .help = Some(msg!("help-total-exceeds"));
             }
             _ => {}
         }
         if total.0.is_none_or(|lo| lo < Decimal::ZERO) && !t.form.may_go_negative {
-            self.warn("W005", msg!("diag-total-negative"), span).help = Some(msg!("help-total-negative"));
+            self.warn("W005", msg!("diag-total-negative"), span).help =
+                Some(msg!("help-total-negative"));
         }
+        raws
     }
 }
 
@@ -1659,14 +2355,24 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
     let rule_b = |rule: &Rule| -> Bound {
         let p = it.points;
         match rule {
-            Rule::Ratio { better, cap_pct, .. } => match (better, cap_pct) {
+            Rule::Ratio {
+                better, cap_pct, ..
+            } => match (better, cap_pct) {
                 (_, Some(c)) => (Some(Decimal::ZERO), Some(p * c / Decimal::ONE_HUNDRED)),
                 (Better::Higher, None) => (Some(Decimal::ZERO), None),
                 (Better::Lower, None) => (Some(Decimal::ZERO), None),
             },
             Rule::Steps { below, above, .. } => (
-                if below.is_some() { None } else { Some(Decimal::ZERO) },
-                if above.is_some_and(|a| a.points > Decimal::ZERO) { None } else { Some(p) },
+                if below.is_some() {
+                    None
+                } else {
+                    Some(Decimal::ZERO)
+                },
+                if above.is_some_and(|a| a.points > Decimal::ZERO) {
+                    None
+                } else {
+                    Some(p)
+                },
             ),
             Rule::Tiers { bands, .. } => {
                 let mut b: Option<Bound> = None;
@@ -1678,7 +2384,10 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
                     };
                     b = Some(match b {
                         None => x,
-                        Some(y) => (x.0.zip(y.0).map(|(a, b)| a.min(b)), x.1.zip(y.1).map(|(a, b)| a.max(b))),
+                        Some(y) => (
+                            x.0.zip(y.0).map(|(a, b)| a.min(b)),
+                            x.1.zip(y.1).map(|(a, b)| a.max(b)),
+                        ),
                     });
                 }
                 b.unwrap_or((Some(Decimal::ZERO), Some(Decimal::ZERO)))
@@ -1689,7 +2398,10 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
             ),
             Rule::Rating { input, scale } => {
                 let inp = &t.inputs[*input as usize];
-                (inp.min.map(|m| p * m / scale), inp.max.map(|m| p * m / scale))
+                (
+                    inp.min.map(|m| p * m / scale),
+                    inp.max.map(|m| p * m / scale),
+                )
             }
             Rule::Grade { options, .. } => {
                 let pct = |s: &ScoreSpec, hi: bool| match s {
@@ -1698,17 +2410,33 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
                     ScoreSpec::Formula(_) => None,
                 };
                 (
-                    options.iter().filter_map(|o| pct(&o.pct, false)).min().map(|x| p * x / Decimal::ONE_HUNDRED),
-                    options.iter().filter_map(|o| pct(&o.pct, true)).max().map(|x| p * x / Decimal::ONE_HUNDRED),
+                    options
+                        .iter()
+                        .filter_map(|o| pct(&o.pct, false))
+                        .min()
+                        .map(|x| p * x / Decimal::ONE_HUNDRED),
+                    options
+                        .iter()
+                        .filter_map(|o| pct(&o.pct, true))
+                        .max()
+                        .map(|x| p * x / Decimal::ONE_HUNDRED),
                 )
             }
-            Rule::Checklist { criteria, .. } => (Some(Decimal::ZERO), Some(criteria.iter().map(|c| c.points).sum())),
+            Rule::Checklist { criteria, .. } => (
+                Some(Decimal::ZERO),
+                Some(criteria.iter().map(|c| c.points).sum()),
+            ),
             Rule::Events { start } => (Some(*start), Some(*start)),
             Rule::Adjust { lo, hi, .. } | Rule::Score { lo, hi, .. } => (Some(*lo), Some(*hi)),
             Rule::Formula { score } => bounds(&score.expr, &|s| slots[s as usize]),
         }
     };
-    let mut b = it.rules.iter().map(rule_b).reduce(b_union).unwrap_or((Some(Decimal::ZERO), Some(Decimal::ZERO)));
+    let mut b = it
+        .rules
+        .iter()
+        .map(rule_b)
+        .reduce(b_union)
+        .unwrap_or((Some(Decimal::ZERO), Some(Decimal::ZERO)));
     for e in &it.events {
         let per_hi = match &e.points {
             EventPoints::Fixed(x) => *x,
@@ -1719,7 +2447,11 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
             (true, None) => (Some(Decimal::ZERO), Some(per_hi)),
             (false, None) => (Some(Decimal::ZERO), None),
         };
-        let signed = if e.sign.is_sign_negative() { b_neg(span) } else { span };
+        let signed = if e.sign.is_sign_negative() {
+            b_neg(span)
+        } else {
+            span
+        };
         b = b_add(b, signed);
     }
     b

@@ -4,8 +4,8 @@
 //! See `docs/templates.md` for the language, with examples.
 
 use rust_decimal::Decimal;
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 use std::str::FromStr;
 use toml::Spanned;
@@ -153,7 +153,9 @@ impl<'de> Deserialize<'de> for Amount {
                     .next_element()?
                     .ok_or_else(|| de::Error::custom("a range needs two numbers: [low, high]"))?;
                 if seq.next_element::<Num>()?.is_some() {
-                    return Err(de::Error::custom("a range has exactly two numbers: [low, high]"));
+                    return Err(de::Error::custom(
+                        "a range has exactly two numbers: [low, high]",
+                    ));
                 }
                 Ok(Amount::Range(lo.0, hi.0))
             }

@@ -76,7 +76,11 @@ impl Diagnostic {
                 (Severity::Warning, Lang::En) => "warning",
             };
             if i == 0 {
-                out.push_str(&format!("{place}: {sev} {}: {}\n", self.code, self.message.render(*lang)));
+                out.push_str(&format!(
+                    "{place}: {sev} {}: {}\n",
+                    self.code,
+                    self.message.render(*lang)
+                ));
             } else {
                 out.push_str(&format!("  {sev}: {}\n", self.message.render(*lang)));
             }
@@ -87,7 +91,15 @@ impl Diagnostic {
                 let pad: String = text
                     .chars()
                     .take(col - 1)
-                    .map(|c| if c == '\t' { '\t' } else if c.len_utf8() > 1 { '　' } else { ' ' })
+                    .map(|c| {
+                        if c == '\t' {
+                            '\t'
+                        } else if c.len_utf8() > 1 {
+                            '　'
+                        } else {
+                            ' '
+                        }
+                    })
                     .collect();
                 out.push_str(&format!("       | {pad}^\n"));
             }

@@ -92,6 +92,8 @@ pub struct Frame {
     pub grade: Option<usize>,
     /// Per item: the score of each rater, in the item's rater order.
     pub rater_scores: Vec<Vec<Decimal>>,
+    /// Some slot of the current row is 不适用 (otherwise `na` is all false).
+    pub any_na: bool,
 }
 
 impl Frame {
@@ -101,7 +103,12 @@ impl Frame {
             v: vec![Decimal::ZERO; t.layout.len as usize],
             na: vec![false; t.layout.len as usize],
             grade: None,
-            rater_scores: t.items.iter().map(|i| vec![Decimal::ZERO; i.raters.len()]).collect(),
+            rater_scores: t
+                .items
+                .iter()
+                .map(|i| vec![Decimal::ZERO; i.raters.len()])
+                .collect(),
+            any_na: false,
         }
     }
     /// An item's score.
@@ -137,8 +144,12 @@ fn eval_err(e: crate::formula::EvalError, f: &Formula, what: &str) -> RowError {
     RowError {
         column: None,
         msg: match e {
-            crate::formula::EvalError::DivByZero => msg!("err-div-zero", what = what, formula = f.text.clone()),
-            crate::formula::EvalError::Overflow => msg!("err-overflow", what = what, formula = f.text.clone()),
+            crate::formula::EvalError::DivByZero => {
+                msg!("err-div-zero", what = what, formula = f.text.clone())
+            }
+            crate::formula::EvalError::Overflow => {
+                msg!("err-overflow", what = what, formula = f.text.clone())
+            }
         },
     }
 }
@@ -156,7 +167,15 @@ impl<'t> Engine<'t> {
     pub fn set_param(&mut self, id: &str, v: Decimal) -> Result<(), Msg> {
         let Some(i) = self.t.params.iter().position(|p| p.id == id) else {
             let known: Vec<_> = self.t.params.iter().map(|p| p.id.as_str()).collect();
-            return Err(msg!("err-unknown-param", id = id, known = if known.is_empty() { "-".to_string() } else { known.join(", ") }));
+            return Err(msg!(
+                "err-unknown-param",
+                id = id,
+                known = if known.is_empty() {
+                    "-".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ));
         };
         let p = &self.t.params[i];
         if p.min.is_some_and(|m| v < m) || p.max.is_some_and(|m| v > m) {
@@ -179,61 +198,96 @@ impl<'t> Engine<'t> {
 
     /// Score one appraisee completely (peer averages, if any, taken from `peers`).
     #[inline]
-    pub fn score<T: Tracer>(&self, row: &[Val], frame: &mut Frame, peers: &[Option<Decimal>], tr: &mut T) -> Result<(), RowError> {
+    pub fn score<T: Tracer>(
+        &self,
+        row: &[Val],
+        frame: &mut Frame,
+        peers: &[Option<Decimal>],
+        tr: &mut T,
+    ) -> Result<(), RowError> {
         self.stage_items(row, frame, tr)?;
         self.stage_totals(frame, peers, tr)
     }
 
     /// Inputs, parameters, metrics and items.
-    pub fn stage_items<T: Tracer>(&self, row: &[Val], f: &mut Frame, tr: &mut T) -> Result<(), RowError> {
+    pub fn stage_items<T: Tracer>(
+        &self,
+        row: &[Val],
+        f: &mut Frame,
+        tr: &mut T,
+    ) -> Result<(), RowError> {
         let t = self.t;
         let l = t.layout;
         // Inputs.
+        if f.any_na {
+            f.na.iter_mut().for_each(|x| *x = false);
+            f.any_na = false;
+        }
         for (i, inp) in t.inputs.iter().enumerate() {
-            let (v, na) = match row.get(i) {
-                Some(Val::Num(d)) => (*d, false),
-                Some(Val::Na) => (Decimal::ZERO, true),
-                Some(Val::Set(s)) => (Decimal::from(s.count_ones()), false),
-                _ => (inp.default.unwrap_or(Decimal::ZERO), false),
+            f.v[i] = match row.get(i) {
+                Some(Val::Num(d)) => *d,
+                Some(Val::Na) => {
+                    f.na[i] = true;
+                    f.any_na = true;
+                    Decimal::ZERO
+                }
+                Some(Val::Set(s)) => Decimal::from(s.count_ones()),
+                _ => inp.default.unwrap_or(Decimal::ZERO),
             };
-            f.v[i] = v;
-            f.na[i] = na;
         }
         // Parameters: a row value overrides the cycle's.
         for (i, p) in self.params.iter().enumerate() {
             let s = l.params as usize + i;
             f.v[s] = row.get(s).and_then(Val::num).unwrap_or(*p);
-            f.na[s] = false;
         }
         // Metrics.
         for (k, m) in t.metrics.iter().enumerate() {
             let s = m.slot as usize;
-            if m.reads.iter().any(|&r| f.na[r as usize]) {
+            if f.any_na && m.reads.iter().any(|&r| f.na[r as usize]) {
                 f.na[s] = true;
                 f.v[s] = Decimal::ZERO;
                 continue;
             }
-            f.na[s] = false;
-            f.v[s] = m.formula.expr.eval(&f.v).map_err(|e| eval_err(e, &m.formula, &m.name))?;
+            f.v[s] = m
+                .formula
+                .expr
+                .eval(&f.v)
+                .map_err(|e| eval_err(e, &m.formula, &m.name))?;
             if T::ON {
                 let _ = k;
                 let idx = (m.slot - l.metrics) as usize;
-                tr.line(Target::Metric(idx), msg!("ex-metric", name = m.name.clone(), formula = m.formula.text.clone(), arithmetic = self.arith(&m.formula, f), value = fmt(f.v[s]), unit = m.unit.clone().unwrap_or_default()));
+                tr.line(
+                    Target::Metric(idx),
+                    msg!(
+                        "ex-metric",
+                        name = m.name.clone(),
+                        formula = m.formula.text.clone(),
+                        arithmetic = self.arith(&m.formula, f),
+                        value = fmt(f.v[s]),
+                        unit = m.unit.clone().unwrap_or_default()
+                    ),
+                );
             }
         }
         // Items.
         for (k, item) in t.items.iter().enumerate() {
             let s = l.items as usize + k;
-            if item.reads.iter().any(|&r| f.na[r as usize]) {
+            if f.any_na && item.reads.iter().any(|&r| f.na[r as usize]) {
                 if item.na == NaPolicy::Forbidden {
-                    let col = item.reads.iter().find(|&&r| f.na[r as usize] && (r as usize) < t.inputs.len()).map(|&r| t.inputs[r as usize].id.clone());
-                    return Err(RowError { column: col, msg: msg!("err-na-forbidden", item = item.name.clone()) });
+                    let col = item
+                        .reads
+                        .iter()
+                        .find(|&&r| f.na[r as usize] && (r as usize) < t.inputs.len())
+                        .map(|&r| t.inputs[r as usize].id.clone());
+                    return Err(RowError {
+                        column: col,
+                        msg: msg!("err-na-forbidden", item = item.name.clone()),
+                    });
                 }
                 f.na[s] = true;
                 f.v[s] = Decimal::ZERO;
                 continue;
             }
-            f.na[s] = false;
             f.v[s] = self.item(k, item, row, f, tr)?;
         }
         Ok(())
@@ -256,14 +310,18 @@ impl<'t> Engine<'t> {
     /// A formula for people: a lone name shows as its display name, anything else as written.
     fn label(&self, f: &Formula) -> String {
         match &f.node {
-            crate::formula::Node::Var(n, _) => slot_by_name(self.t, n).map_or_else(|| n.clone(), |s| self.t.slot_name(s)),
+            crate::formula::Node::Var(n, _) => {
+                slot_by_name(self.t, n).map_or_else(|| n.clone(), |s| self.t.slot_name(s))
+            }
             _ => f.text.clone(),
         }
     }
 
     /// The unit of a measure that is a lone metric or input (e.g. `%`).
     fn unit(&self, f: &Formula) -> String {
-        let crate::formula::Node::Var(n, _) = &f.node else { return String::new() };
+        let crate::formula::Node::Var(n, _) = &f.node else {
+            return String::new();
+        };
         let t = self.t;
         if let Some(m) = t.metrics.iter().find(|m| &m.id == n) {
             return m.unit.clone().unwrap_or_default();
@@ -277,14 +335,29 @@ impl<'t> Engine<'t> {
         String::new()
     }
 
-    fn item<T: Tracer>(&self, k: usize, item: &Item, row: &[Val], f: &mut Frame, tr: &mut T) -> Result<Decimal, RowError> {
+    fn item<T: Tracer>(
+        &self,
+        k: usize,
+        item: &Item,
+        row: &[Val],
+        f: &mut Frame,
+        tr: &mut T,
+    ) -> Result<Decimal, RowError> {
         let t = self.t;
         let tg = Target::Item(k);
         let mut score;
         if item.raters.is_empty() {
             match self.rule(k, item, &item.rules[0], row, f, tr)? {
                 RuleOutcome::Score(x) => score = x,
-                RuleOutcome::Zero => return Ok(Decimal::ZERO),
+                RuleOutcome::Zero => {
+                    if T::ON {
+                        tr.line(
+                            tg,
+                            msg!("ex-item-score", value = "0", points = fmt(item.points)),
+                        );
+                    }
+                    return Ok(Decimal::ZERO);
+                }
             }
         } else {
             let mut num = Decimal::ZERO;
@@ -305,18 +378,42 @@ impl<'t> Engine<'t> {
                     parts.push(format!("{} {} × {}", t.raters[r].name, fmt(rs), fmt(w)));
                 }
             }
-            score = if den.is_zero() { Decimal::ZERO } else { num / den };
+            score = if den.is_zero() {
+                Decimal::ZERO
+            } else {
+                num / den
+            };
             if T::ON {
-                tr.line(tg, msg!("ex-raters", parts = parts.join(" + "), weights = fmt(den), value = fmt(round_half_up(score, t.form.decimals))));
+                tr.line(
+                    tg,
+                    msg!(
+                        "ex-raters",
+                        parts = parts.join(" + "),
+                        weights = fmt(den),
+                        value = fmt(round_half_up(score, t.form.decimals))
+                    ),
+                );
             }
         }
         // Events.
         for e in &item.events {
             let count = match (&e.when, e.count) {
                 (Some(w), _) => {
-                    let on = !w.expr.eval(&f.v).map_err(|x| eval_err(x, w, &e.name))?.is_zero();
+                    let on = !w
+                        .expr
+                        .eval(&f.v)
+                        .map_err(|x| eval_err(x, w, &e.name))?
+                        .is_zero();
                     if T::ON && !on {
-                        tr.line(tg, msg!("ex-event-when-no", event = e.name.clone(), cond = w.text.clone(), arithmetic = self.arith(w, f)));
+                        tr.line(
+                            tg,
+                            msg!(
+                                "ex-event-when-no",
+                                event = e.name.clone(),
+                                cond = w.text.clone(),
+                                arithmetic = self.arith(w, f)
+                            ),
+                        );
                     }
                     if on { Decimal::ONE } else { Decimal::ZERO }
                 }
@@ -324,6 +421,7 @@ impl<'t> Engine<'t> {
                 (None, None) => Decimal::ZERO,
             };
             let mut amount = match &e.points {
+                EventPoints::Fixed(_) if count.is_zero() => continue,
                 EventPoints::Fixed(x) => count * x,
                 EventPoints::Range { lo, hi, picked } => {
                     let got = f.v[*picked as usize];
@@ -331,7 +429,16 @@ impl<'t> Engine<'t> {
                     if got < min || got > max {
                         return Err(RowError {
                             column: Some(t.inputs[*picked as usize].id.clone()),
-                            msg: msg!("err-event-range", event = e.name.clone(), value = fmt(got), count = fmt(count), lo = fmt(*lo), hi = fmt(*hi), min = fmt(min), max = fmt(max)),
+                            msg: msg!(
+                                "err-event-range",
+                                event = e.name.clone(),
+                                value = fmt(got),
+                                count = fmt(count),
+                                lo = fmt(*lo),
+                                hi = fmt(*hi),
+                                min = fmt(min),
+                                max = fmt(max)
+                            ),
                         });
                     }
                     got
@@ -344,25 +451,44 @@ impl<'t> Engine<'t> {
             if let Some(c) = e.cap {
                 amount = amount.min(c);
             }
-            score += e.sign * amount;
+            if e.sign.is_sign_negative() {
+                score -= amount;
+            } else {
+                score += amount;
+            }
             if T::ON {
                 let key_per = match &e.points {
                     EventPoints::Fixed(x) => fmt(*x),
                     EventPoints::Range { lo, hi, .. } => format!("{}–{}", fmt(*lo), fmt(*hi)),
                 };
                 let m = if e.sign.is_sign_negative() {
-                    msg!("ex-event-deduct", event = e.name.clone(), count = fmt(count), per = key_per, amount = fmt(raw))
+                    msg!(
+                        "ex-event-deduct",
+                        event = e.name.clone(),
+                        count = fmt(count),
+                        per = key_per,
+                        amount = fmt(raw)
+                    )
                 } else {
-                    msg!("ex-event-add", event = e.name.clone(), count = fmt(count), per = key_per, amount = fmt(raw))
+                    msg!(
+                        "ex-event-add",
+                        event = e.name.clone(),
+                        count = fmt(count),
+                        per = key_per,
+                        amount = fmt(raw)
+                    )
                 };
                 tr.line(tg, m);
                 if raw != amount {
-                    tr.line(tg, msg!("ex-event-cap", event = e.name.clone(), cap = fmt(amount)));
+                    tr.line(
+                        tg,
+                        msg!("ex-event-cap", event = e.name.clone(), cap = fmt(amount)),
+                    );
                 }
             }
         }
-        // Floor and cap.
-        if let Some(fl) = item.floor {
+        // Floor and cap (skipped where the checker proved the rule stays within them).
+        if let Some(fl) = item.floor.filter(|_| item.check_floor) {
             if score < fl {
                 if T::ON {
                     tr.line(tg, msg!("ex-floor", raw = fmt(score), floor = fmt(fl)));
@@ -370,7 +496,7 @@ impl<'t> Engine<'t> {
                 score = fl;
             }
         }
-        if let Some(mx) = item.max {
+        if let Some(mx) = item.max.filter(|_| item.check_max) {
             if score > mx {
                 if T::ON {
                     tr.line(tg, msg!("ex-cap", raw = fmt(score), max = fmt(mx)));
@@ -381,9 +507,24 @@ impl<'t> Engine<'t> {
         let rounded = round_half_up(score, t.form.decimals);
         if T::ON {
             if rounded != score {
-                tr.line(tg, msg!("ex-round", raw = fmt(score), value = fmt(rounded), dp = t.form.decimals));
+                tr.line(
+                    tg,
+                    msg!(
+                        "ex-round",
+                        raw = fmt(score),
+                        value = fmt(rounded),
+                        dp = t.form.decimals
+                    ),
+                );
             }
-            tr.line(tg, msg!("ex-item-score", value = fmt(rounded), points = fmt(item.points)));
+            tr.line(
+                tg,
+                msg!(
+                    "ex-item-score",
+                    value = fmt(rounded),
+                    points = fmt(item.points)
+                ),
+            );
         }
         Ok(rounded)
     }
@@ -391,30 +532,62 @@ impl<'t> Engine<'t> {
     fn need_num(&self, row: &[Val], slot: u32, what: &Item) -> Result<Decimal, RowError> {
         match row.get(slot as usize) {
             Some(Val::Num(d)) => Ok(*d),
-            _ => Err(RowError { column: Some(self.t.inputs[slot as usize].id.clone()), msg: msg!("err-pick-missing", item = what.name.clone()) }),
+            _ => Err(RowError {
+                column: Some(self.t.inputs[slot as usize].id.clone()),
+                msg: msg!("err-pick-missing", item = what.name.clone()),
+            }),
         }
     }
 
-    fn rule<T: Tracer>(&self, k: usize, item: &Item, rule: &Rule, row: &[Val], f: &Frame, tr: &mut T) -> Result<RuleOutcome, RowError> {
+    fn rule<T: Tracer>(
+        &self,
+        k: usize,
+        item: &Item,
+        rule: &Rule,
+        row: &[Val],
+        f: &Frame,
+        tr: &mut T,
+    ) -> Result<RuleOutcome, RowError> {
         let t = self.t;
         let tg = Target::Item(k);
         let p = item.points;
         let ev = |x: &Formula| x.expr.eval(&f.v).map_err(|e| eval_err(e, x, &item.name));
         Ok(RuleOutcome::Score(match rule {
-            Rule::Ratio { measure, target, better, cap_pct, zero_below } => {
+            Rule::Ratio {
+                measure,
+                target,
+                better,
+                cap_pct,
+                zero_below,
+            } => {
                 let m = ev(measure)?;
                 let tv = ev(target)?;
                 if let Some(z) = zero_below {
                     let zv = ev(z)?;
                     if m < zv {
                         if T::ON {
-                            tr.line(tg, msg!("ex-zero-below", measure = fmt(m), cutoff = fmt(zv), unit = self.unit(measure)));
+                            tr.line(
+                                tg,
+                                msg!(
+                                    "ex-zero-below",
+                                    measure = fmt(m),
+                                    cutoff = fmt(zv),
+                                    unit = self.unit(measure)
+                                ),
+                            );
                         }
                         return Ok(RuleOutcome::Zero);
                     }
                 }
                 if tv.is_zero() {
-                    return Err(RowError { column: None, msg: msg!("err-target-zero", item = item.name.clone(), formula = target.text.clone()) });
+                    return Err(RowError {
+                        column: None,
+                        msg: msg!(
+                            "err-target-zero",
+                            item = item.name.clone(),
+                            formula = target.text.clone()
+                        ),
+                    });
                 }
                 let mut a = match better {
                     Better::Higher => m / tv,
@@ -437,27 +610,79 @@ impl<'t> Engine<'t> {
                 }
                 let s = p * a;
                 if T::ON {
-                    let key = if *better == Better::Higher { "higher" } else { "lower" };
-                    tr.line(tg, msg!("ex-ratio", label = self.label(measure), measure = fmt(m), target = fmt(tv), better = key, pct = fmt(round_half_up(raw_pct, 2))));
+                    let key = if *better == Better::Higher {
+                        "higher"
+                    } else {
+                        "lower"
+                    };
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-ratio",
+                            label = self.label(measure),
+                            measure = fmt(m),
+                            target = fmt(tv),
+                            better = key,
+                            pct = fmt(round_half_up(raw_pct, 2))
+                        ),
+                    );
                     if capped {
-                        tr.line(tg, msg!("ex-ratio-cap", cap = fmt(cap_pct.unwrap_or_default())));
+                        tr.line(
+                            tg,
+                            msg!("ex-ratio-cap", cap = fmt(cap_pct.unwrap_or_default())),
+                        );
                     }
-                    tr.line(tg, msg!("ex-ratio-score", points = fmt(p), pct = fmt(round_half_up(a * Decimal::ONE_HUNDRED, 4)), value = fmt(round_half_up(s, 4))));
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-ratio-score",
+                            points = fmt(p),
+                            pct = fmt(round_half_up(a * Decimal::ONE_HUNDRED, 4)),
+                            value = fmt(round_half_up(s, 4))
+                        ),
+                    );
                 }
                 s
             }
-            Rule::Steps { measure, target, below, above, zero_below } => {
+            Rule::Steps {
+                measure,
+                target,
+                below,
+                above,
+                zero_below,
+            } => {
                 let m = ev(measure)?;
                 let tv = ev(target)?;
-                let unit = if T::ON { self.unit(measure) } else { String::new() };
+                let unit = if T::ON {
+                    self.unit(measure)
+                } else {
+                    String::new()
+                };
                 if T::ON {
-                    tr.line(tg, msg!("ex-measure", label = self.label(measure), value = fmt(round_half_up(m, 4)), target = fmt(tv), unit = unit.clone()));
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-measure",
+                            label = self.label(measure),
+                            value = fmt(round_half_up(m, 4)),
+                            target = fmt(tv),
+                            unit = unit.clone()
+                        ),
+                    );
                 }
                 if let Some(z) = zero_below {
                     let zv = ev(z)?;
                     if m < zv {
                         if T::ON {
-                            tr.line(tg, msg!("ex-zero-below", measure = fmt(round_half_up(m, 4)), cutoff = fmt(zv), unit = unit.clone()));
+                            tr.line(
+                                tg,
+                                msg!(
+                                    "ex-zero-below",
+                                    measure = fmt(round_half_up(m, 4)),
+                                    cutoff = fmt(zv),
+                                    unit = unit.clone()
+                                ),
+                            );
                         }
                         return Ok(RuleOutcome::Zero);
                     }
@@ -466,80 +691,171 @@ impl<'t> Engine<'t> {
                 if m < tv {
                     if let Some(b) = below {
                         let gap = tv - m;
-                        let n = (gap / b.per).floor();
+                        let n = floor_div(gap, b.per);
                         let d = n * b.points;
                         s += d;
                         if T::ON {
-                            tr.line(tg, msg!("ex-steps-below", gap = fmt(round_half_up(gap, 4)), per = fmt(b.per), unit = unit.clone(), step = fmt(b.points.abs()), n = fmt(n), amount = fmt(d.abs())));
+                            tr.line(
+                                tg,
+                                msg!(
+                                    "ex-steps-below",
+                                    gap = fmt(round_half_up(gap, 4)),
+                                    per = fmt(b.per),
+                                    unit = unit.clone(),
+                                    step = fmt(b.points.abs()),
+                                    n = fmt(n),
+                                    amount = fmt(d.abs())
+                                ),
+                            );
                         }
                     }
                 } else if m > tv {
                     if let Some(a) = above {
                         let gap = m - tv;
-                        let n = (gap / a.per).floor();
+                        let n = floor_div(gap, a.per);
                         let d = n * a.points;
                         s += d;
                         if T::ON {
-                            tr.line(tg, msg!("ex-steps-above", gap = fmt(round_half_up(gap, 4)), per = fmt(a.per), unit = unit.clone(), step = fmt(a.points.abs()), n = fmt(n), amount = fmt(d.abs()), sign = if a.points.is_sign_negative() { "-" } else { "+" }));
+                            tr.line(
+                                tg,
+                                msg!(
+                                    "ex-steps-above",
+                                    gap = fmt(round_half_up(gap, 4)),
+                                    per = fmt(a.per),
+                                    unit = unit.clone(),
+                                    step = fmt(a.points.abs()),
+                                    n = fmt(n),
+                                    amount = fmt(d.abs()),
+                                    sign = if a.points.is_sign_negative() {
+                                        "-"
+                                    } else {
+                                        "+"
+                                    }
+                                ),
+                            );
                         }
                     }
                 }
                 s
             }
-            Rule::Tiers { measure, bands, pick } => {
-                match measure {
-                    Some(mf) => {
-                        let m = ev(mf)?;
-                        let Some((bi, band)) = bands.iter().enumerate().find(|(_, b)| b.from.is_none_or(|x| m >= x) && b.to.is_none_or(|x| m < x)) else {
-                            if T::ON {
-                                tr.line(tg, msg!("ex-tier-none", measure = fmt(round_half_up(m, 4))));
-                            }
-                            return Ok(RuleOutcome::Score(Decimal::ZERO));
-                        };
-                        let s = match &band.score {
-                            ScoreSpec::Fixed(x) => *x,
-                            ScoreSpec::Formula(x) => ev(x)?,
-                            ScoreSpec::Range(lo, hi) => {
-                                let pk = pick.ok_or_else(|| RowError { column: None, msg: msg!("err-pick-missing", item = item.name.clone()) })?;
-                                let v = self.need_num(row, pk, item)?;
-                                if v < *lo || v > *hi {
-                                    return Err(RowError { column: Some(t.inputs[pk as usize].id.clone()), msg: msg!("err-pick-range", item = item.name.clone(), value = fmt(v), lo = fmt(*lo), hi = fmt(*hi)) });
-                                }
-                                v
-                            }
-                        };
+            Rule::Tiers {
+                measure,
+                bands,
+                pick,
+            } => match measure {
+                Some(mf) => {
+                    let m = ev(mf)?;
+                    let Some((bi, band)) = bands
+                        .iter()
+                        .enumerate()
+                        .find(|(_, b)| b.from.is_none_or(|x| m >= x) && b.to.is_none_or(|x| m < x))
+                    else {
                         if T::ON {
-                            tr.line(tg, msg!("ex-tier", label = self.label(mf), unit = self.unit(mf), measure = fmt(round_half_up(m, 4)), band = band_label(band), n = bi + 1, value = fmt(s), text = band.text.clone().unwrap_or_default()));
+                            tr.line(tg, msg!("ex-tier-none", measure = fmt(round_half_up(m, 4))));
                         }
-                        s
-                    }
-                    None => {
-                        let pk = pick.unwrap_or(0);
-                        let v = self.need_num(row, pk, item)?;
-                        let hit = bands.iter().enumerate().find(|(_, b)| match &b.score {
-                            ScoreSpec::Fixed(x) => v == *x,
-                            ScoreSpec::Range(lo, hi) => v >= *lo && v <= *hi,
-                            ScoreSpec::Formula(_) => false,
-                        });
-                        let Some((bi, band)) = hit else {
-                            let allowed: Vec<String> = bands.iter().map(|b| spec_label(&b.score)).collect();
-                            return Err(RowError { column: Some(t.inputs[pk as usize].id.clone()), msg: msg!("err-tier-pick", item = item.name.clone(), value = fmt(v), allowed = allowed.join(" / ")) });
-                        };
-                        if T::ON {
-                            tr.line(tg, msg!("ex-tier-picked", n = bi + 1, range = spec_label(&band.score), value = fmt(v), text = band.text.clone().unwrap_or_default()));
+                        return Ok(RuleOutcome::Score(Decimal::ZERO));
+                    };
+                    let s = match &band.score {
+                        ScoreSpec::Fixed(x) => *x,
+                        ScoreSpec::Formula(x) => ev(x)?,
+                        ScoreSpec::Range(lo, hi) => {
+                            let pk = pick.ok_or_else(|| RowError {
+                                column: None,
+                                msg: msg!("err-pick-missing", item = item.name.clone()),
+                            })?;
+                            let v = self.need_num(row, pk, item)?;
+                            if v < *lo || v > *hi {
+                                return Err(RowError {
+                                    column: Some(t.inputs[pk as usize].id.clone()),
+                                    msg: msg!(
+                                        "err-pick-range",
+                                        item = item.name.clone(),
+                                        value = fmt(v),
+                                        lo = fmt(*lo),
+                                        hi = fmt(*hi)
+                                    ),
+                                });
+                            }
+                            v
                         }
-                        v
+                    };
+                    if T::ON {
+                        tr.line(
+                            tg,
+                            msg!(
+                                "ex-tier",
+                                label = self.label(mf),
+                                unit = self.unit(mf),
+                                measure = fmt(round_half_up(m, 4)),
+                                band = band_label(band),
+                                n = bi + 1,
+                                value = fmt(s),
+                                text = band.text.clone().unwrap_or_default()
+                            ),
+                        );
                     }
+                    s
                 }
-            }
+                None => {
+                    let pk = pick.unwrap_or(0);
+                    let v = self.need_num(row, pk, item)?;
+                    let hit = bands.iter().enumerate().find(|(_, b)| match &b.score {
+                        ScoreSpec::Fixed(x) => v == *x,
+                        ScoreSpec::Range(lo, hi) => v >= *lo && v <= *hi,
+                        ScoreSpec::Formula(_) => false,
+                    });
+                    let Some((bi, band)) = hit else {
+                        let allowed: Vec<String> =
+                            bands.iter().map(|b| spec_label(&b.score)).collect();
+                        return Err(RowError {
+                            column: Some(t.inputs[pk as usize].id.clone()),
+                            msg: msg!(
+                                "err-tier-pick",
+                                item = item.name.clone(),
+                                value = fmt(v),
+                                allowed = allowed.join(" / ")
+                            ),
+                        });
+                    };
+                    if T::ON {
+                        tr.line(
+                            tg,
+                            msg!(
+                                "ex-tier-picked",
+                                n = bi + 1,
+                                range = spec_label(&band.score),
+                                value = fmt(v),
+                                text = band.text.clone().unwrap_or_default()
+                            ),
+                        );
+                    }
+                    v
+                }
+            },
             Rule::Levels { input, levels } => {
                 let lv = f.v[*input as usize];
                 let Some(l) = levels.iter().find(|l| Decimal::from(l.level) == lv) else {
                     let known: Vec<String> = levels.iter().map(|l| l.level.to_string()).collect();
-                    return Err(RowError { column: Some(t.inputs[*input as usize].id.clone()), msg: msg!("err-level", item = item.name.clone(), value = fmt(lv), known = known.join(", ")) });
+                    return Err(RowError {
+                        column: Some(t.inputs[*input as usize].id.clone()),
+                        msg: msg!(
+                            "err-level",
+                            item = item.name.clone(),
+                            value = fmt(lv),
+                            known = known.join(", ")
+                        ),
+                    });
                 };
                 if T::ON {
-                    tr.line(tg, msg!("ex-level", level = l.level, value = fmt(l.score), text = l.text.clone().unwrap_or_default()));
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-level",
+                            level = l.level,
+                            value = fmt(l.score),
+                            text = l.text.clone().unwrap_or_default()
+                        ),
+                    );
                 }
                 l.score
             }
@@ -547,31 +863,77 @@ impl<'t> Engine<'t> {
                 let r = f.v[*input as usize];
                 let s = p * r / scale;
                 if T::ON {
-                    tr.line(tg, msg!("ex-rating", rating = fmt(r), scale = fmt(*scale), points = fmt(p), value = fmt(round_half_up(s, 4))));
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-rating",
+                            rating = fmt(r),
+                            scale = fmt(*scale),
+                            points = fmt(p),
+                            value = fmt(round_half_up(s, 4))
+                        ),
+                    );
                 }
                 s
             }
-            Rule::Grade { input, options, pick } => {
+            Rule::Grade {
+                input,
+                options,
+                pick,
+            } => {
                 let i = f.v[*input as usize];
                 let idx = usize::try_from(i.trunc().mantissa()).unwrap_or(usize::MAX);
                 let Some(o) = options.get(idx) else {
-                    return Err(RowError { column: Some(t.inputs[*input as usize].id.clone()), msg: msg!("err-level", item = item.name.clone(), value = fmt(i), known = options.iter().map(|o| o.grade.clone()).collect::<Vec<_>>().join(", ")) });
+                    return Err(RowError {
+                        column: Some(t.inputs[*input as usize].id.clone()),
+                        msg: msg!(
+                            "err-level",
+                            item = item.name.clone(),
+                            value = fmt(i),
+                            known = options
+                                .iter()
+                                .map(|o| o.grade.clone())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
                 };
                 let pct = match &o.pct {
                     ScoreSpec::Fixed(x) => *x,
                     ScoreSpec::Formula(x) => ev(x)?,
                     ScoreSpec::Range(lo, hi) => {
-                        let pk = pick.ok_or_else(|| RowError { column: None, msg: msg!("err-pick-missing", item = item.name.clone()) })?;
+                        let pk = pick.ok_or_else(|| RowError {
+                            column: None,
+                            msg: msg!("err-pick-missing", item = item.name.clone()),
+                        })?;
                         let v = self.need_num(row, pk, item)?;
                         if v < *lo || v > *hi {
-                            return Err(RowError { column: Some(t.inputs[pk as usize].id.clone()), msg: msg!("err-pick-range", item = item.name.clone(), value = fmt(v), lo = fmt(*lo), hi = fmt(*hi)) });
+                            return Err(RowError {
+                                column: Some(t.inputs[pk as usize].id.clone()),
+                                msg: msg!(
+                                    "err-pick-range",
+                                    item = item.name.clone(),
+                                    value = fmt(v),
+                                    lo = fmt(*lo),
+                                    hi = fmt(*hi)
+                                ),
+                            });
                         }
                         v
                     }
                 };
                 let s = p * pct / Decimal::ONE_HUNDRED;
                 if T::ON {
-                    tr.line(tg, msg!("ex-grade", grade = o.grade.clone(), pct = fmt(pct), points = fmt(p), value = fmt(round_half_up(s, 4))));
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-grade",
+                            grade = o.grade.clone(),
+                            pct = fmt(pct),
+                            points = fmt(p),
+                            value = fmt(round_half_up(s, 4))
+                        ),
+                    );
                 }
                 s
             }
@@ -591,7 +953,20 @@ impl<'t> Engine<'t> {
                     }
                 }
                 if T::ON {
-                    tr.line(tg, msg!("ex-checklist", met = if met.is_empty() { "—".to_string() } else { met.join(" ") }, n = met.len(), total = criteria.len(), value = fmt(s)));
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-checklist",
+                            met = if met.is_empty() {
+                                "—".to_string()
+                            } else {
+                                met.join(" ")
+                            },
+                            n = met.len(),
+                            total = criteria.len(),
+                            value = fmt(s)
+                        ),
+                    );
                 }
                 s
             }
@@ -608,10 +983,20 @@ impl<'t> Engine<'t> {
                     _ => None,
                 };
                 if !v.is_zero() && why.is_none() {
-                    return Err(RowError { column: Some(t.inputs[*reason as usize].id.clone()), msg: msg!("err-reason", item = item.name.clone(), value = fmt(v)) });
+                    return Err(RowError {
+                        column: Some(t.inputs[*reason as usize].id.clone()),
+                        msg: msg!("err-reason", item = item.name.clone(), value = fmt(v)),
+                    });
                 }
                 if T::ON && !v.is_zero() {
-                    tr.line(tg, msg!("ex-adjust", value = fmt(v), reason = why.map(|s| s.to_string()).unwrap_or_default()));
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-adjust",
+                            value = fmt(v),
+                            reason = why.map(|s| s.to_string()).unwrap_or_default()
+                        ),
+                    );
                 }
                 v
             }
@@ -625,7 +1010,15 @@ impl<'t> Engine<'t> {
             Rule::Formula { score } => {
                 let v = ev(score)?;
                 if T::ON {
-                    tr.line(tg, msg!("ex-formula", formula = score.text.clone(), arithmetic = self.arith(score, f), value = fmt(round_half_up(v, 4))));
+                    tr.line(
+                        tg,
+                        msg!(
+                            "ex-formula",
+                            formula = score.text.clone(),
+                            arithmetic = self.arith(score, f),
+                            value = fmt(round_half_up(v, 4))
+                        ),
+                    );
                 }
                 v
             }
@@ -633,12 +1026,17 @@ impl<'t> Engine<'t> {
     }
 
     /// Sections, total, grade and pay. `peers[k]` is the peer average of item `k` (if it applies).
-    pub fn stage_totals<T: Tracer>(&self, f: &mut Frame, peers: &[Option<Decimal>], tr: &mut T) -> Result<(), RowError> {
+    pub fn stage_totals<T: Tracer>(
+        &self,
+        f: &mut Frame,
+        peers: &[Option<Decimal>],
+        tr: &mut T,
+    ) -> Result<(), RowError> {
         let t = self.t;
         let l = t.layout;
         let dp = t.form.decimals;
         // Items that do not apply.
-        for (k, item) in t.items.iter().enumerate() {
+        for (k, item) in t.items.iter().enumerate().filter(|_| f.any_na) {
             let s = l.items as usize + k;
             if !f.na[s] {
                 continue;
@@ -649,7 +1047,10 @@ impl<'t> Engine<'t> {
                     f.v[s] = avg.map_or(Decimal::ZERO, |a| round_half_up(a, dp));
                     if T::ON {
                         match avg {
-                            Some(_) => tr.line(Target::Item(k), msg!("ex-peer-average", value = fmt(f.v[s]))),
+                            Some(_) => tr.line(
+                                Target::Item(k),
+                                msg!("ex-peer-average", value = fmt(f.v[s])),
+                            ),
                             None => tr.line(Target::Item(k), msg!("ex-peer-none")),
                         }
                     }
@@ -681,22 +1082,57 @@ impl<'t> Engine<'t> {
             if dropped && !applicable.is_zero() {
                 v = round_half_up(sum * sec.points / applicable, dp);
                 if T::ON {
-                    tr.line(Target::Section(si), msg!("ex-renormalise", sum = fmt(sum), applicable = fmt(applicable), points = fmt(sec.points), value = fmt(v)));
+                    tr.line(
+                        Target::Section(si),
+                        msg!(
+                            "ex-renormalise",
+                            sum = fmt(sum),
+                            applicable = fmt(applicable),
+                            points = fmt(sec.points),
+                            value = fmt(v)
+                        ),
+                    );
                 }
             }
             if let Some(sf) = &sec.score {
                 v = sf.expr.eval(&f.v).map_err(|e| eval_err(e, sf, &sec.name))?;
                 if T::ON {
-                    tr.line(Target::Section(si), msg!("ex-formula", formula = sf.text.clone(), arithmetic = self.arith(sf, f), value = fmt(v)));
+                    tr.line(
+                        Target::Section(si),
+                        msg!(
+                            "ex-formula",
+                            formula = sf.text.clone(),
+                            arithmetic = self.arith(sf, f),
+                            value = fmt(v)
+                        ),
+                    );
                 }
             } else if T::ON && !dropped {
-                let parts: Vec<String> = sec.items.iter().map(|&k| fmt(f.v[l.items as usize + k])).collect();
-                tr.line(Target::Section(si), msg!("ex-section-sum", parts = if parts.is_empty() { "0".into() } else { parts.join(" + ") }, value = fmt(sum)));
+                let parts: Vec<String> = sec
+                    .items
+                    .iter()
+                    .map(|&k| fmt(f.v[l.items as usize + k]))
+                    .collect();
+                tr.line(
+                    Target::Section(si),
+                    msg!(
+                        "ex-section-sum",
+                        parts = if parts.is_empty() {
+                            "0".into()
+                        } else {
+                            parts.join(" + ")
+                        },
+                        value = fmt(sum)
+                    ),
+                );
             }
             if let Some(fl) = sec.floor {
                 if v < fl {
                     if T::ON {
-                        tr.line(Target::Section(si), msg!("ex-floor", raw = fmt(v), floor = fmt(fl)));
+                        tr.line(
+                            Target::Section(si),
+                            msg!("ex-floor", raw = fmt(v), floor = fmt(fl)),
+                        );
                     }
                     v = fl;
                 }
@@ -704,7 +1140,10 @@ impl<'t> Engine<'t> {
             if let Some(mx) = sec.max {
                 if v > mx {
                     if T::ON {
-                        tr.line(Target::Section(si), msg!("ex-cap", raw = fmt(v), max = fmt(mx)));
+                        tr.line(
+                            Target::Section(si),
+                            msg!("ex-cap", raw = fmt(v), max = fmt(mx)),
+                        );
                     }
                     v = mx;
                 }
@@ -716,7 +1155,15 @@ impl<'t> Engine<'t> {
             Some(tf) => {
                 let v = tf.expr.eval(&f.v).map_err(|e| eval_err(e, tf, "总分"))?;
                 if T::ON {
-                    tr.line(Target::Total, msg!("ex-formula", formula = tf.text.clone(), arithmetic = self.arith(tf, f), value = fmt(v)));
+                    tr.line(
+                        Target::Total,
+                        msg!(
+                            "ex-formula",
+                            formula = tf.text.clone(),
+                            arithmetic = self.arith(tf, f),
+                            value = fmt(v)
+                        ),
+                    );
                 }
                 v
             }
@@ -741,31 +1188,72 @@ impl<'t> Engine<'t> {
                     }
                 }
                 if T::ON {
-                    tr.line(Target::Total, msg!("ex-total-sum", parts = parts.join(" + "), value = fmt(v)));
+                    tr.line(
+                        Target::Total,
+                        msg!("ex-total-sum", parts = parts.join(" + "), value = fmt(v)),
+                    );
                 }
                 v
             }
         };
         f.v[l.total as usize] = total;
         // Grade.
-        f.grade = t.grades.iter().position(|g| g.min.is_none_or(|m| total >= m));
+        f.grade = t
+            .grades
+            .iter()
+            .position(|g| g.min.is_none_or(|m| total >= m));
         f.v[l.grade_factor as usize] = f.grade.map_or(Decimal::ONE, |g| t.grades[g].factor);
         if T::ON {
             if let Some(g) = f.grade {
                 let gr = &t.grades[g];
-                tr.line(Target::Grade, msg!("ex-grade-band", grade = gr.name.clone(), min = gr.min.map_or("—".into(), fmt), total = fmt(total)));
+                tr.line(
+                    Target::Grade,
+                    msg!(
+                        "ex-grade-band",
+                        grade = gr.name.clone(),
+                        min = gr.min.map_or("—".into(), fmt),
+                        total = fmt(total)
+                    ),
+                );
             }
         }
         // Pay.
         for (pi, pay) in t.pay.iter().enumerate() {
-            let raw = pay.formula.expr.eval(&f.v).map_err(|e| eval_err(e, &pay.formula, &pay.name))?;
+            let raw = pay
+                .formula
+                .expr
+                .eval(&f.v)
+                .map_err(|e| eval_err(e, &pay.formula, &pay.name))?;
             let v = round_half_up(raw, pay.decimals);
             if T::ON {
-                tr.line(Target::Pay(pi), msg!("ex-pay", formula = pay.formula.text.clone(), arithmetic = self.arith(&pay.formula, f), raw = fmt(raw), value = crate::num::fmt_dp(v, pay.decimals)));
+                tr.line(
+                    Target::Pay(pi),
+                    msg!(
+                        "ex-pay",
+                        formula = pay.formula.text.clone(),
+                        arithmetic = self.arith(&pay.formula, f),
+                        raw = fmt(raw),
+                        value = crate::num::fmt_dp(v, pay.decimals)
+                    ),
+                );
             }
             f.v[l.pay as usize + pi] = v;
         }
         Ok(())
+    }
+}
+
+/// `floor(a / b)` for b > 0, in integers when the mantissas allow (the usual case).
+#[inline]
+fn floor_div(a: Decimal, b: Decimal) -> Decimal {
+    let (sa, sb) = (a.scale(), b.scale());
+    let (ma, mb) = (a.mantissa(), b.mantissa());
+    // a / b = (ma · 10^sb) / (mb · 10^sa)
+    let num = 10i128.checked_pow(sb).and_then(|p| ma.checked_mul(p));
+    let den = 10i128.checked_pow(sa).and_then(|p| mb.checked_mul(p));
+    match (num, den) {
+        (Some(n), Some(d)) if d > 0 => Decimal::from_i128_with_scale(n.div_euclid(d), 0),
+        _ => (a / b).floor(),
     }
 }
 
@@ -825,5 +1313,8 @@ pub fn slot_by_name(t: &Template, n: &str) -> Option<u32> {
     if let Some(i) = t.sections.iter().position(|x| x.id == n) {
         return Some(l.sections + i as u32);
     }
-    t.pay.iter().position(|x| x.id == n).map(|i| l.pay + i as u32)
+    t.pay
+        .iter()
+        .position(|x| x.id == n)
+        .map(|i| l.pay + i as u32)
 }

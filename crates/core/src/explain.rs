@@ -40,14 +40,25 @@ pub fn render(t: &Template, f: &Frame, rec: &Recorder, lang: Lang) -> String {
     }
     for (si, sec) in t.sections.iter().enumerate() {
         if t.sections.len() > 1 {
-            out.push_str(&format!("【{}】\n", name(&sec.name, sec.name_en.as_deref(), lang)));
+            out.push_str(&format!(
+                "【{}】\n",
+                name(&sec.name, sec.name_en.as_deref(), lang)
+            ));
         }
         for &k in &sec.items {
             let it = &t.items[k];
-            out.push_str(&format!("  {}{colon}{}\n", name(&it.name, it.name_en.as_deref(), lang), join(Target::Item(k))));
+            out.push_str(&format!(
+                "  {}{colon}{}\n",
+                name(&it.name, it.name_en.as_deref(), lang),
+                join(Target::Item(k))
+            ));
         }
         if t.sections.len() > 1 {
-            out.push_str(&format!("  = {}{colon}{}\n", name(&sec.name, sec.name_en.as_deref(), lang), join(Target::Section(si))));
+            out.push_str(&format!(
+                "  = {}{colon}{}\n",
+                name(&sec.name, sec.name_en.as_deref(), lang),
+                join(Target::Section(si))
+            ));
         }
     }
     let total_label = match lang {
@@ -64,7 +75,11 @@ pub fn render(t: &Template, f: &Frame, rec: &Recorder, lang: Lang) -> String {
         out.push_str(&format!("{label}{colon}{g}\n"));
     }
     for (pi, p) in t.pay.iter().enumerate() {
-        out.push_str(&format!("{}{colon}{}\n", name(&p.name, p.name_en.as_deref(), lang), join(Target::Pay(pi))));
+        out.push_str(&format!(
+            "{}{colon}{}\n",
+            name(&p.name, p.name_en.as_deref(), lang),
+            join(Target::Pay(pi))
+        ));
     }
     let r = join(Target::Rank);
     if !r.is_empty() {

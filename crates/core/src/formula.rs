@@ -45,7 +45,10 @@ pub enum FormulaErrorKind {
     /// A character that cannot start any token.
     UnexpectedChar(char),
     /// A token where something else was needed.
-    Expected { expected: &'static str, found: String },
+    Expected {
+        expected: &'static str,
+        found: String,
+    },
     /// The formula ended early.
     UnexpectedEnd { expected: &'static str },
     /// A number that does not fit.
@@ -53,7 +56,11 @@ pub enum FormulaErrorKind {
     /// An unknown function name.
     UnknownFunction(String),
     /// A function called with the wrong number of arguments.
-    Arity { func: &'static str, expected: &'static str, found: usize },
+    Arity {
+        func: &'static str,
+        expected: &'static str,
+        found: usize,
+    },
     /// A name that refers to nothing in the template.
     UnknownName(String),
     /// Too long or too deeply nested.
@@ -82,7 +89,10 @@ impl fmt::Display for FormulaError {
             FormulaErrorKind::UnknownName(s) => write!(f, "unknown name `{s}`"),
             FormulaErrorKind::TooComplex => write!(f, "formula too long or too deeply nested"),
             FormulaErrorKind::BadPlaces => {
-                write!(f, "the places of `round` must be a whole number from 0 to 10")
+                write!(
+                    f,
+                    "the places of `round` must be a whole number from 0 to 10"
+                )
             }
         }
     }
@@ -549,7 +559,9 @@ impl Parser {
                 }
                 if func == Func::Round && args.len() == 2 {
                     match &args[1] {
-                        Node::Num(n) if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::TEN => {}
+                        Node::Num(n)
+                            if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::TEN => {
+                        }
                         _ => {
                             return Err(FormulaError {
                                 span,
@@ -648,7 +660,10 @@ fn pow10_exponent(d: Decimal) -> Option<u32> {
 }
 
 /// Resolve names to slots; `resolve` returns `None` for a name that does not exist.
-pub fn compile(node: &Node, resolve: &mut dyn FnMut(&str) -> Option<u32>) -> Result<Expr, FormulaError> {
+pub fn compile(
+    node: &Node,
+    resolve: &mut dyn FnMut(&str) -> Option<u32>,
+) -> Result<Expr, FormulaError> {
     Ok(match node {
         Node::Num(d) => Expr::Const(*d),
         Node::Var(n, span) => Expr::Slot(resolve(n).ok_or_else(|| FormulaError {
@@ -680,13 +695,18 @@ pub fn compile(node: &Node, resolve: &mut dyn FnMut(&str) -> Option<u32>) -> Res
                 Func::Max => Expr::Max(c),
                 _ => {
                     let mut it = c.into_iter().map(Box::new);
-                    let mut next = || it.next().unwrap_or_else(|| Box::new(Expr::Const(Decimal::ZERO)));
+                    let mut next = || {
+                        it.next()
+                            .unwrap_or_else(|| Box::new(Expr::Const(Decimal::ZERO)))
+                    };
                     match f {
                         Func::If => Expr::If(next(), next(), next()),
                         Func::Abs => Expr::Abs(next()),
                         Func::Round => {
                             let dp = match args.get(1) {
-                                Some(Node::Num(n)) => u32::try_from(n.normalize().mantissa()).unwrap_or(0),
+                                Some(Node::Num(n)) => {
+                                    u32::try_from(n.normalize().mantissa()).unwrap_or(0)
+                                }
                                 _ => 0,
                             };
                             Expr::Round(next(), dp)
@@ -805,7 +825,13 @@ impl Expr {
         match self {
             Expr::Const(_) => {}
             Expr::Slot(i) => out.push(*i),
-            Expr::Neg(a) | Expr::Not(a) | Expr::Shift(a, _) | Expr::Abs(a) | Expr::Round(a, _) | Expr::Floor(a) | Expr::Ceil(a) => a.slots(out),
+            Expr::Neg(a)
+            | Expr::Not(a)
+            | Expr::Shift(a, _)
+            | Expr::Abs(a)
+            | Expr::Round(a, _)
+            | Expr::Floor(a)
+            | Expr::Ceil(a) => a.slots(out),
             Expr::Bin(_, a, b) => {
                 a.slots(out);
                 b.slots(out);
@@ -831,7 +857,10 @@ mod tests {
     fn eval_with(src: &str, vars: &[(&str, &str)]) -> Result<Decimal, EvalError> {
         let node = parse(src).unwrap();
         let frame: Vec<Decimal> = vars.iter().map(|(_, v)| d(v)).collect();
-        let e = compile(&node, &mut |n| vars.iter().position(|(k, _)| *k == n).map(|i| i as u32)).unwrap();
+        let e = compile(&node, &mut |n| {
+            vars.iter().position(|(k, _)| *k == n).map(|i| i as u32)
+        })
+        .unwrap();
         e.eval(&frame)
     }
 
@@ -841,13 +870,19 @@ mod tests {
         assert_ne!(eval_with("1/3", &[]).unwrap(), Decimal::ZERO);
         assert_eq!(eval_with("0.1 + 0.2", &[]).unwrap(), d("0.3"));
         assert_eq!(eval_with("300.30 * 75 / 100", &[]).unwrap(), d("225.225"));
-        assert_eq!(eval_with("round(300.30 * 75 / 100, 2)", &[]).unwrap(), d("225.23"));
+        assert_eq!(
+            eval_with("round(300.30 * 75 / 100, 2)", &[]).unwrap(),
+            d("225.23")
+        );
     }
 
     #[test]
     fn sheet_notation_reads_as_written() {
         let vars = [("业绩", "90"), ("行为", "80")];
-        assert_eq!(eval_with("业绩 × 80% + 行为 × 20%", &vars).unwrap(), d("88"));
+        assert_eq!(
+            eval_with("业绩 × 80% + 行为 × 20%", &vars).unwrap(),
+            d("88")
+        );
         assert_eq!(eval_with("业绩×80%＋行为×20%", &vars).unwrap(), d("88"));
     }
 
@@ -857,11 +892,17 @@ mod tests {
         assert_eq!(eval_with("-2 * -3", &[]).unwrap(), d("6"));
         assert_eq!(eval_with("10 - 4 - 3", &[]).unwrap(), d("3"));
         assert_eq!(eval_with("100 / 10 / 5", &[]).unwrap(), d("2"));
-        assert_eq!(eval_with("if(1 < 2 and 3 >= 3, 5, 6)", &[]).unwrap(), d("5"));
+        assert_eq!(
+            eval_with("if(1 < 2 and 3 >= 3, 5, 6)", &[]).unwrap(),
+            d("5")
+        );
         assert_eq!(eval_with("if(not 1, 5, 6)", &[]).unwrap(), d("6"));
         assert_eq!(eval_with("min(3, 1, 2) + max(3, 9)", &[]).unwrap(), d("10"));
         assert_eq!(eval_with("clamp(130, 0, 120)", &[]).unwrap(), d("120"));
-        assert_eq!(eval_with("floor(2.6) + ceil(2.1) + abs(-1)", &[]).unwrap(), d("6"));
+        assert_eq!(
+            eval_with("floor(2.6) + ceil(2.1) + abs(-1)", &[]).unwrap(),
+            d("6")
+        );
         assert_eq!(eval_with("round(2.5)", &[]).unwrap(), d("3"));
         assert_eq!(eval_with("x.prev ≥ 3", &[("x.prev", "3")]).unwrap(), d("1"));
     }

@@ -65,7 +65,8 @@ fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
         let langid: unic_langid::LanguageIdentifier = id.parse().expect("valid language id");
         let mut b = FluentBundle::new_concurrent(vec![langid]);
         b.set_use_isolating(false);
-        b.add_resource(res).expect("bundled catalogue has no duplicate keys");
+        b.add_resource(res)
+            .expect("bundled catalogue has no duplicate keys");
         b
     })
 }

@@ -5,7 +5,7 @@ use crate::engine::Val;
 use crate::i18n::Msg;
 use crate::model::{InputKind, Template};
 use crate::msg;
-use crate::num::{fmt, parse_user_number, Parsed};
+use crate::num::{Parsed, fmt, parse_user_number};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -63,7 +63,10 @@ pub fn match_header(t: &Template, headers: &[&str]) -> Result<Columns, Vec<CellE
         by_name.entry(p.name.clone()).or_insert(c);
     }
     for (names, c) in [
-        (&["id", "工号", "员工编号", "employee_id", "编号"][..], Col::Id),
+        (
+            &["id", "工号", "员工编号", "employee_id", "编号"][..],
+            Col::Id,
+        ),
         (&["name", "姓名", "被考核人"][..], Col::Name),
         (&["group", "组", "分组", "小组", "部门"][..], Col::Group),
     ] {
@@ -91,7 +94,12 @@ pub fn match_header(t: &Template, headers: &[&str]) -> Result<Columns, Vec<CellE
         cols.push(c);
     }
     if !seen.contains_key(&Col::Id) {
-        errors.push(CellError { line: 1, column: None, header: None, msg: msg!("in-no-id") });
+        errors.push(CellError {
+            line: 1,
+            column: None,
+            header: None,
+            msg: msg!("in-no-id"),
+        });
     }
     for (i, inp) in t.inputs.iter().enumerate() {
         if inp.required && !seen.contains_key(&Col::Slot(i as u32)) {
@@ -102,7 +110,12 @@ pub fn match_header(t: &Template, headers: &[&str]) -> Result<Columns, Vec<CellE
                 line: 1,
                 column: None,
                 header: Some(inp.id.clone()),
-                msg: msg!("in-missing-column", id = inp.id.clone(), name = inp.name.clone(), hint = hint),
+                msg: msg!(
+                    "in-missing-column",
+                    id = inp.id.clone(),
+                    name = inp.name.clone(),
+                    hint = hint
+                ),
             });
         }
     }
@@ -126,7 +139,12 @@ pub struct Row {
 }
 
 /// Parse one row of cells (`None` = the cell is missing).
-pub fn parse_row(t: &Template, cols: &Columns, cells: &[&str], line: usize) -> Result<Row, Vec<CellError>> {
+pub fn parse_row(
+    t: &Template,
+    cols: &Columns,
+    cells: &[&str],
+    line: usize,
+) -> Result<Row, Vec<CellError>> {
     let mut row = Row {
         line,
         id: String::new(),
@@ -144,20 +162,40 @@ pub fn parse_row(t: &Template, cols: &Columns, cells: &[&str], line: usize) -> R
             Col::Group => row.group = (!cell.is_empty()).then(|| cell.to_string()),
             Col::Slot(s) => match parse_cell(t, s, cell) {
                 Ok(v) => row.values[s as usize] = v,
-                Err(m) => errors.push(CellError { line, column: Some(ci + 1), header: Some(slot_id(t, s)), msg: m }),
+                Err(m) => errors.push(CellError {
+                    line,
+                    column: Some(ci + 1),
+                    header: Some(slot_id(t, s)),
+                    msg: m,
+                }),
             },
         }
     }
     if row.id.is_empty() {
-        errors.push(CellError { line, column: cols.cols.iter().position(|c| *c == Col::Id).map(|c| c + 1), header: Some("id".into()), msg: msg!("in-empty-id") });
+        errors.push(CellError {
+            line,
+            column: cols.cols.iter().position(|c| *c == Col::Id).map(|c| c + 1),
+            header: Some("id".into()),
+            msg: msg!("in-empty-id"),
+        });
     }
     for (i, inp) in t.inputs.iter().enumerate() {
         if inp.required && row.values[i] == Val::Empty {
             let ci = cols.cols.iter().position(|c| *c == Col::Slot(i as u32));
             if ci.is_some_and(|c| c < cells.len()) || ci.is_none() {
-                errors.push(CellError { line, column: ci.map(|c| c + 1), header: Some(inp.id.clone()), msg: msg!("in-empty", id = inp.id.clone(), name = inp.name.clone()) });
+                errors.push(CellError {
+                    line,
+                    column: ci.map(|c| c + 1),
+                    header: Some(inp.id.clone()),
+                    msg: msg!("in-empty", id = inp.id.clone(), name = inp.name.clone()),
+                });
             } else {
-                errors.push(CellError { line, column: ci.map(|c| c + 1), header: Some(inp.id.clone()), msg: msg!("in-short-row", id = inp.id.clone()) });
+                errors.push(CellError {
+                    line,
+                    column: ci.map(|c| c + 1),
+                    header: Some(inp.id.clone()),
+                    msg: msg!("in-short-row", id = inp.id.clone()),
+                });
             }
         }
     }
@@ -188,13 +226,23 @@ pub fn parse_cell(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
         };
         let v = v.value();
         if p.min.is_some_and(|m| v < m) || p.max.is_some_and(|m| v > m) {
-            return Err(msg!("in-range", value = fmt(v), name = p.name.clone(), min = p.min.map_or("-∞".into(), fmt), max = p.max.map_or("+∞".into(), fmt)));
+            return Err(msg!(
+                "in-range",
+                value = fmt(v),
+                name = p.name.clone(),
+                min = p.min.map_or("-∞".into(), fmt),
+                max = p.max.map_or("+∞".into(), fmt)
+            ));
         }
         return Ok(Val::Num(v));
     }
     let inp = &t.inputs[s as usize];
     if NA_MARKERS.contains(&cell) {
-        return if inp.na_ok { Ok(Val::Na) } else { Err(msg!("in-na", name = inp.name.clone())) };
+        return if inp.na_ok {
+            Ok(Val::Na)
+        } else {
+            Err(msg!("in-na", name = inp.name.clone()))
+        };
     }
     let v = match &inp.kind {
         InputKind::Text => return Ok(Val::Text(cell.into())),
@@ -202,16 +250,27 @@ pub fn parse_cell(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
             if let Some(i) = labels.iter().position(|l| l == cell) {
                 return Ok(Val::Num(Decimal::from(i)));
             }
-            return Err(msg!("in-choice", value = cell, name = inp.name.clone(), choices = labels.join(" / ")));
+            return Err(msg!(
+                "in-choice",
+                value = cell,
+                name = inp.name.clone(),
+                choices = labels.join(" / ")
+            ));
         }
-        InputKind::Set(n) => return parse_set(cell, *n).map(Val::Set).map_err(|bad| msg!("in-set", value = bad, name = inp.name.clone(), n = *n)),
+        InputKind::Set(n) => {
+            return parse_set(cell, *n)
+                .map(Val::Set)
+                .map_err(|bad| msg!("in-set", value = bad, name = inp.name.clone(), n = *n));
+        }
         kind => {
             let Some(p) = parse_user_number(cell) else {
                 return Err(msg!("in-not-number", value = cell, name = inp.name.clone()));
             };
             match (kind, p) {
                 (InputKind::Percent, _) => p.value(),
-                (_, Parsed::Percent(_)) => return Err(msg!("in-no-percent", value = cell, name = inp.name.clone())),
+                (_, Parsed::Percent(_)) => {
+                    return Err(msg!("in-no-percent", value = cell, name = inp.name.clone()));
+                }
                 (InputKind::Count, Parsed::Number(d)) => {
                     if !d.fract().is_zero() || d.is_sign_negative() {
                         return Err(msg!("in-count", value = cell, name = inp.name.clone()));
@@ -223,7 +282,13 @@ pub fn parse_cell(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
         }
     };
     if inp.min.is_some_and(|m| v < m) || inp.max.is_some_and(|m| v > m) {
-        return Err(msg!("in-range", value = fmt(v), name = inp.name.clone(), min = inp.min.map_or("-∞".into(), fmt), max = inp.max.map_or("+∞".into(), fmt)));
+        return Err(msg!(
+            "in-range",
+            value = fmt(v),
+            name = inp.name.clone(),
+            min = inp.min.map_or("-∞".into(), fmt),
+            max = inp.max.map_or("+∞".into(), fmt)
+        ));
     }
     Ok(Val::Num(v))
 }

@@ -18,7 +18,7 @@ pub mod num;
 pub mod scenario;
 pub mod show;
 
-pub use compile::{check, compile_str, Checked};
+pub use compile::{Checked, check, compile_str};
 pub use engine::{Engine, Frame, NoTrace, Recorder, RowError, Val};
 pub use i18n::{Lang, Msg};
 pub use model::Template;

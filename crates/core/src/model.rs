@@ -233,7 +233,11 @@ pub struct Criterion {
 pub enum EventPoints {
     Fixed(Decimal),
     /// The assessor enters the total picked, between count×lo and count×hi.
-    Range { lo: Decimal, hi: Decimal, picked: u32 },
+    Range {
+        lo: Decimal,
+        hi: Decimal,
+        picked: u32,
+    },
 }
 
 /// An event that adds or deducts points.
@@ -355,6 +359,10 @@ pub struct Item {
     pub floor: Option<Decimal>,
     pub max: Option<Decimal>,
     pub na: NaPolicy,
+    /// The rule can fall below `floor` (else the check is skipped).
+    pub check_floor: bool,
+    /// The rule can rise above `max` (else the check is skipped).
+    pub check_max: bool,
     /// Raters (indices) in order; empty when the item has one entry.
     pub raters: Vec<usize>,
     /// The rule once per rater (or once), each reading its rater's columns.

@@ -52,7 +52,9 @@ pub fn parse_user_number(s: &str) -> Option<Parsed> {
         return None;
     }
     // Fast path: plain ASCII decimal.
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') {
+    if s.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
         return parse_plain(s).map(Parsed::Number);
     }
     let mut buf = String::with_capacity(s.len());
@@ -121,12 +123,17 @@ mod tests {
     #[test]
     fn parses_what_people_type() {
         assert_eq!(parse_user_number("87.5"), Some(Parsed::Number(d("87.5"))));
-        assert_eq!(parse_user_number(" 1,234.50 "), Some(Parsed::Number(d("1234.50"))));
+        assert_eq!(
+            parse_user_number(" 1,234.50 "),
+            Some(Parsed::Number(d("1234.50")))
+        );
         assert_eq!(parse_user_number("９５％"), Some(Parsed::Percent(d("95"))));
         assert_eq!(parse_user_number("95%"), Some(Parsed::Percent(d("95"))));
         assert_eq!(parse_user_number("+2"), Some(Parsed::Number(d("2"))));
         assert_eq!(parse_user_number("－３"), Some(Parsed::Number(d("-3"))));
-        for bad in ["", "abc", "1e5", "1.2.3", "5%%", "5%3", "-", ".", "1.2万", "NaN"] {
+        for bad in [
+            "", "abc", "1e5", "1.2.3", "5%%", "5%3", "-", ".", "1.2万", "NaN",
+        ] {
             assert_eq!(parse_user_number(bad), None, "{bad:?}");
         }
     }

@@ -92,8 +92,16 @@ fn cell(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
         toml::Value::Integer(i) => i.to_string(),
-        toml::Value::Float(f) => crate::num::from_toml_float(*f).map(fmt).unwrap_or_else(|| f.to_string()),
-        toml::Value::Boolean(b) => if *b { "1".into() } else { "0".into() },
+        toml::Value::Float(f) => crate::num::from_toml_float(*f)
+            .map(fmt)
+            .unwrap_or_else(|| f.to_string()),
+        toml::Value::Boolean(b) => {
+            if *b {
+                "1".into()
+            } else {
+                "0".into()
+            }
+        }
         toml::Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(","),
         other => other.to_string(),
     }
@@ -112,7 +120,12 @@ pub fn case_table(case: &Case) -> (Vec<String>, Vec<Vec<String>>) {
     let cells = case
         .rows
         .iter()
-        .map(|r| headers.iter().map(|h| r.get(h).map(cell).unwrap_or_default()).collect())
+        .map(|r| {
+            headers
+                .iter()
+                .map(|h| r.get(h).map(cell).unwrap_or_default())
+                .collect()
+        })
         .collect();
     (headers, cells)
 }
@@ -128,11 +141,16 @@ pub fn run(t: &Template, ex: &Examples) -> Vec<CaseReport> {
 }
 
 fn run_case(t: &Template, case: &Case) -> CaseReport {
-    let mut rep = CaseReport { name: case.name.clone(), failures: Vec::new(), checks: 0 };
+    let mut rep = CaseReport {
+        name: case.name.clone(),
+        failures: Vec::new(),
+        checks: 0,
+    };
     let mut engine = Engine::new(t);
     for (k, v) in &case.params {
         if let Err(m) = engine.set_param(k, v.0) {
-            rep.failures.push(format!("param {k}: {}", m.render(Lang::Zh)));
+            rep.failures
+                .push(format!("param {k}: {}", m.render(Lang::Zh)));
             return rep;
         }
     }
@@ -168,18 +186,26 @@ fn run_case(t: &Template, case: &Case) -> CaseReport {
             rep.checks += 1;
             match &case.error {
                 Some(want) if text.iter().any(|m| m.contains(want.as_str())) => {}
-                _ => rep.failures.push(format!("header refused: {}", text.join("; "))),
+                _ => rep
+                    .failures
+                    .push(format!("header refused: {}", text.join("; "))),
             }
             return rep;
         }
     };
     if !cols.ignored.is_empty() {
-        rep.failures.push(format!("columns the template does not know: {}", cols.ignored.join(", ")));
+        rep.failures.push(format!(
+            "columns the template does not know: {}",
+            cols.ignored.join(", ")
+        ));
     }
     let mut rows = Vec::new();
     let mut row_of = Vec::new();
     for (i, tbl) in tables.iter().enumerate() {
-        let cells: Vec<String> = headers.iter().map(|h| tbl.get(h).map(cell).unwrap_or_default()).collect();
+        let cells: Vec<String> = headers
+            .iter()
+            .map(|h| tbl.get(h).map(cell).unwrap_or_default())
+            .collect();
         let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
         match parse_row(t, &cols, &refs, i + 1) {
             Ok(r) => {
@@ -187,11 +213,22 @@ fn run_case(t: &Template, case: &Case) -> CaseReport {
                 row_of.push(i);
             }
             Err(errs) => {
-                let text: Vec<String> = errs.iter().map(|e| format!("{}: {}", e.header.clone().unwrap_or_default(), e.msg.render(Lang::Zh))).collect();
+                let text: Vec<String> = errs
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            e.header.clone().unwrap_or_default(),
+                            e.msg.render(Lang::Zh)
+                        )
+                    })
+                    .collect();
                 rep.checks += 1;
                 match expects[i].error.as_ref().or(case.error.as_ref()) {
                     Some(want) if text.iter().any(|m| m.contains(want.as_str())) => {}
-                    _ => rep.failures.push(format!("row {} refused: {}", i + 1, text.join("; "))),
+                    _ => rep
+                        .failures
+                        .push(format!("row {} refused: {}", i + 1, text.join("; "))),
                 }
             }
         }
@@ -210,24 +247,42 @@ fn run_case(t: &Template, case: &Case) -> CaseReport {
             continue;
         }
         if let Some(want) = &ex.error {
-            rep.failures.push(format!("{who}: expected an error containing `{want}`, but it scored"));
+            rep.failures.push(format!(
+                "{who}: expected an error containing `{want}`, but it scored"
+            ));
             continue;
         }
         fn check(rep: &mut CaseReport, who: &str, what: String, got: Decimal, want: Decimal) {
             rep.checks += 1;
             if got.normalize() != want.normalize() {
-                rep.failures.push(format!("{who}: {what} = {}, expected {}", fmt(got), fmt(want)));
+                rep.failures.push(format!(
+                    "{who}: {what} = {}, expected {}",
+                    fmt(got),
+                    fmt(want)
+                ));
             }
         }
         for (id, want) in &ex.items {
             match t.item_index(id) {
-                Some(k) => check(&mut rep, &who, format!("item `{id}`"), batch.item(r, k), want.0),
+                Some(k) => check(
+                    &mut rep,
+                    &who,
+                    format!("item `{id}`"),
+                    batch.item(r, k),
+                    want.0,
+                ),
                 None => rep.failures.push(format!("{who}: no item `{id}`")),
             }
         }
         for (id, want) in &ex.sections {
             match t.sections.iter().position(|s| &s.id == id) {
-                Some(k) => check(&mut rep, &who, format!("section `{id}`"), batch.section(r, k), want.0),
+                Some(k) => check(
+                    &mut rep,
+                    &who,
+                    format!("section `{id}`"),
+                    batch.section(r, k),
+                    want.0,
+                ),
                 None => rep.failures.push(format!("{who}: no section `{id}`")),
             }
         }
@@ -236,34 +291,51 @@ fn run_case(t: &Template, case: &Case) -> CaseReport {
         }
         for (id, want) in &ex.pay {
             match t.pay.iter().position(|p| &p.id == id) {
-                Some(k) => check(&mut rep, &who, format!("pay `{id}`"), batch.pay(r, k), want.0),
+                Some(k) => check(
+                    &mut rep,
+                    &who,
+                    format!("pay `{id}`"),
+                    batch.pay(r, k),
+                    want.0,
+                ),
                 None => rep.failures.push(format!("{who}: no pay line `{id}`")),
             }
         }
         if let Some(want) = &ex.grade {
             rep.checks += 1;
-            let got = batch.grade[r].map(|g| t.grades[g as usize].name.as_str()).unwrap_or("-");
+            let got = batch.grade[r]
+                .map(|g| t.grades[g as usize].name.as_str())
+                .unwrap_or("-");
             if got != want {
-                rep.failures.push(format!("{who}: grade = {got}, expected {want}"));
+                rep.failures
+                    .push(format!("{who}: grade = {got}, expected {want}"));
             }
         }
         if let Some(want) = ex.rank {
             rep.checks += 1;
             if batch.rank[r] != Some(want) {
-                rep.failures.push(format!("{who}: rank = {:?}, expected {want}", batch.rank[r]));
+                rep.failures.push(format!(
+                    "{who}: rank = {:?}, expected {want}",
+                    batch.rank[r]
+                ));
             }
         }
         if let Some(want) = ex.selected {
             rep.checks += 1;
             if batch.selected[r] != want {
-                rep.failures.push(format!("{who}: selected = {}, expected {want}", batch.selected[r]));
+                rep.failures.push(format!(
+                    "{who}: selected = {}, expected {want}",
+                    batch.selected[r]
+                ));
             }
         }
         for id in &ex.na {
             rep.checks += 1;
             match t.item_index(id) {
                 Some(k) if batch.na[r * t.items.len() + k] => {}
-                _ => rep.failures.push(format!("{who}: item `{id}` should be not applicable")),
+                _ => rep
+                    .failures
+                    .push(format!("{who}: item `{id}` should be not applicable")),
             }
         }
         if !ex.explain.is_empty() || !ex.explain_en.is_empty() {
@@ -274,12 +346,15 @@ fn run_case(t: &Template, case: &Case) -> CaseReport {
                         for w in wants {
                             rep.checks += 1;
                             if !text.contains(w.as_str()) {
-                                rep.failures.push(format!("{who}: explanation lacks `{w}`:\n{text}"));
+                                rep.failures
+                                    .push(format!("{who}: explanation lacks `{w}`:\n{text}"));
                             }
                         }
                     }
                 }
-                Err(e) => rep.failures.push(format!("{who}: explain failed: {}", e.msg.render(Lang::Zh))),
+                Err(e) => rep
+                    .failures
+                    .push(format!("{who}: explain failed: {}", e.msg.render(Lang::Zh))),
             }
         }
     }

@@ -7,7 +7,11 @@ use crate::msg;
 use crate::num::fmt;
 
 fn nm<'a>(zh: &'a str, en: Option<&'a str>, lang: Lang) -> &'a str {
-    if lang == Lang::En { en.unwrap_or(zh) } else { zh }
+    if lang == Lang::En {
+        en.unwrap_or(zh)
+    } else {
+        zh
+    }
 }
 
 fn spec(s: &ScoreSpec) -> String {
@@ -23,8 +27,24 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
     let mut out = Vec::new();
     let r = |m: crate::i18n::Msg| m.render(lang);
     match &it.rules[0] {
-        Rule::Ratio { measure, target, better, cap_pct, zero_below } => {
-            out.push(r(msg!("rule-ratio", measure = measure.text.clone(), target = target.text.clone(), better = if *better == Better::Higher { "higher" } else { "lower" }, points = fmt(it.points))));
+        Rule::Ratio {
+            measure,
+            target,
+            better,
+            cap_pct,
+            zero_below,
+        } => {
+            out.push(r(msg!(
+                "rule-ratio",
+                measure = measure.text.clone(),
+                target = target.text.clone(),
+                better = if *better == Better::Higher {
+                    "higher"
+                } else {
+                    "lower"
+                },
+                points = fmt(it.points)
+            )));
             if let Some(c) = cap_pct {
                 out.push(r(msg!("rule-cap-pct", cap = fmt(*c))));
             }
@@ -32,13 +52,32 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
                 out.push(r(msg!("rule-zero-below", cutoff = z.text.clone())));
             }
         }
-        Rule::Steps { measure, target, below, above, zero_below } => {
-            out.push(r(msg!("rule-steps", measure = measure.text.clone(), target = target.text.clone(), points = fmt(it.points))));
+        Rule::Steps {
+            measure,
+            target,
+            below,
+            above,
+            zero_below,
+        } => {
+            out.push(r(msg!(
+                "rule-steps",
+                measure = measure.text.clone(),
+                target = target.text.clone(),
+                points = fmt(it.points)
+            )));
             if let Some(b) = below {
-                out.push(r(msg!("rule-step-below", per = fmt(b.per), step = fmt(b.points.abs()))));
+                out.push(r(msg!(
+                    "rule-step-below",
+                    per = fmt(b.per),
+                    step = fmt(b.points.abs())
+                )));
             }
             if let Some(a) = above {
-                out.push(r(msg!("rule-step-above", per = fmt(a.per), step = fmt(a.points.abs()))));
+                out.push(r(msg!(
+                    "rule-step-above",
+                    per = fmt(a.per),
+                    step = fmt(a.points.abs())
+                )));
             }
             if let Some(z) = zero_below {
                 out.push(r(msg!("rule-zero-below", cutoff = z.text.clone())));
@@ -57,30 +96,64 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
                     (None, None) => String::new(),
                 };
                 let text = b.text.clone().unwrap_or_default();
-                out.push(format!("  {range} → {} {text}", spec(&b.score)).replace("  →", "  →").trim_end().to_string());
+                out.push(
+                    format!("  {range} → {} {text}", spec(&b.score))
+                        .replace("  →", "  →")
+                        .trim_end()
+                        .to_string(),
+                );
             }
         }
         Rule::Levels { levels, .. } => {
             out.push(r(msg!("rule-levels")));
             for l in levels {
-                out.push(format!("  {}级 {}分 {}", l.level, fmt(l.score), l.text.clone().unwrap_or_default()).trim_end().to_string());
+                out.push(
+                    format!(
+                        "  {}级 {}分 {}",
+                        l.level,
+                        fmt(l.score),
+                        l.text.clone().unwrap_or_default()
+                    )
+                    .trim_end()
+                    .to_string(),
+                );
             }
         }
-        Rule::Rating { scale, .. } => out.push(r(msg!("rule-rating", scale = fmt(*scale), points = fmt(it.points)))),
+        Rule::Rating { scale, .. } => out.push(r(msg!(
+            "rule-rating",
+            scale = fmt(*scale),
+            points = fmt(it.points)
+        ))),
         Rule::Grade { options, .. } => {
             out.push(r(msg!("rule-grade")));
             for o in options {
-                out.push(format!("  {} {}% {}", o.grade, spec(&o.pct), o.text.clone().unwrap_or_default()).trim_end().to_string());
+                out.push(
+                    format!(
+                        "  {} {}% {}",
+                        o.grade,
+                        spec(&o.pct),
+                        o.text.clone().unwrap_or_default()
+                    )
+                    .trim_end()
+                    .to_string(),
+                );
             }
         }
         Rule::Checklist { criteria, .. } => {
             out.push(r(msg!("rule-checklist")));
             for (i, c) in criteria.iter().enumerate() {
-                out.push(format!("  {} {} ({}分)", crate::engine::circled(i + 1), c.text, fmt(c.points)));
+                out.push(format!(
+                    "  {} {} ({}分)",
+                    crate::engine::circled(i + 1),
+                    c.text,
+                    fmt(c.points)
+                ));
             }
         }
         Rule::Events { start } => out.push(r(msg!("rule-events", start = fmt(*start)))),
-        Rule::Adjust { lo, hi, .. } => out.push(r(msg!("rule-adjust", lo = fmt(*lo), hi = fmt(*hi)))),
+        Rule::Adjust { lo, hi, .. } => {
+            out.push(r(msg!("rule-adjust", lo = fmt(*lo), hi = fmt(*hi))))
+        }
         Rule::Score { lo, hi, .. } => out.push(r(msg!("rule-score", lo = fmt(*lo), hi = fmt(*hi)))),
         Rule::Formula { score } => out.push(r(msg!("rule-formula", formula = score.text.clone()))),
     }
@@ -90,9 +163,17 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
             EventPoints::Range { lo, hi, .. } => format!("{}–{}", fmt(*lo), fmt(*hi)),
         };
         let mut line = if e.sign.is_sign_negative() {
-            r(msg!("rule-event-deduct", event = nm(&e.name, e.name_en.as_deref(), lang), per = per))
+            r(msg!(
+                "rule-event-deduct",
+                event = nm(&e.name, e.name_en.as_deref(), lang),
+                per = per
+            ))
         } else {
-            r(msg!("rule-event-add", event = nm(&e.name, e.name_en.as_deref(), lang), per = per))
+            r(msg!(
+                "rule-event-add",
+                event = nm(&e.name, e.name_en.as_deref(), lang),
+                per = per
+            ))
         };
         if let Some(w) = &e.when {
             line.push_str(&r(msg!("rule-event-when", cond = w.text.clone())));
@@ -103,7 +184,13 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
         out.push(format!("  · {line}"));
     }
     match it.floor {
-        Some(f) if f.is_zero() && !matches!(it.rules[0], Rule::Adjust { .. }) && (!it.events.is_empty()) => out.push(r(msg!("rule-floor-zero"))),
+        Some(f)
+            if f.is_zero()
+                && !matches!(it.rules[0], Rule::Adjust { .. })
+                && (!it.events.is_empty()) =>
+        {
+            out.push(r(msg!("rule-floor-zero")))
+        }
         Some(f) if !f.is_zero() => out.push(r(msg!("rule-floor", floor = fmt(f)))),
         None if !matches!(it.rules[0], Rule::Adjust { .. }) => out.push(r(msg!("rule-negative"))),
         _ => {}
@@ -117,7 +204,17 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
         NaPolicy::Forbidden => {}
     }
     if !it.raters.is_empty() {
-        let names: Vec<String> = it.raters.iter().map(|&i| format!("{} {}", nm(&t.raters[i].name, t.raters[i].name_en.as_deref(), lang), fmt(t.raters[i].weight))).collect();
+        let names: Vec<String> = it
+            .raters
+            .iter()
+            .map(|&i| {
+                format!(
+                    "{} {}",
+                    nm(&t.raters[i].name, t.raters[i].name_en.as_deref(), lang),
+                    fmt(t.raters[i].weight)
+                )
+            })
+            .collect();
         out.push(r(msg!("rule-raters", raters = names.join(", "))));
     }
     out
@@ -127,31 +224,83 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
 pub fn show(t: &Template, lang: Lang) -> String {
     let f = &t.form;
     let mut s = String::new();
-    s.push_str(&format!("{}  [{}]\n", nm(&f.title, f.title_en.as_deref(), lang), f.id));
-    let period = if lang == Lang::En { f.period.en() } else { f.period.zh() };
-    s.push_str(&msg!("show-header", positions = f.positions.join("、"), period = period, total = fmt(f.total_points)).render(lang));
+    s.push_str(&format!(
+        "{}  [{}]\n",
+        nm(&f.title, f.title_en.as_deref(), lang),
+        f.id
+    ));
+    let period = if lang == Lang::En {
+        f.period.en()
+    } else {
+        f.period.zh()
+    };
+    s.push_str(
+        &msg!(
+            "show-header",
+            positions = f.positions.join("、"),
+            period = period,
+            total = fmt(f.total_points)
+        )
+        .render(lang),
+    );
     s.push('\n');
     if !t.raters.is_empty() {
-        let r: Vec<String> = t.raters.iter().map(|r| format!("{} {}", nm(&r.name, r.name_en.as_deref(), lang), fmt(r.weight))).collect();
+        let r: Vec<String> = t
+            .raters
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    nm(&r.name, r.name_en.as_deref(), lang),
+                    fmt(r.weight)
+                )
+            })
+            .collect();
         s.push_str(&msg!("show-raters", raters = r.join(" / ")).render(lang));
         s.push('\n');
     }
     if !t.params.is_empty() {
         for p in &t.params {
-            s.push_str(&msg!("show-param", name = nm(&p.name, p.name_en.as_deref(), lang), id = p.id.clone(), value = fmt(p.default), unit = p.unit.clone().unwrap_or_default()).render(lang));
+            s.push_str(
+                &msg!(
+                    "show-param",
+                    name = nm(&p.name, p.name_en.as_deref(), lang),
+                    id = p.id.clone(),
+                    value = fmt(p.default),
+                    unit = p.unit.clone().unwrap_or_default()
+                )
+                .render(lang),
+            );
             s.push('\n');
         }
     }
     let mut n = 0;
     for sec in &t.sections {
         s.push('\n');
-        let w = sec.weight.map(|w| format!(" × {}%", fmt(w))).unwrap_or_default();
-        s.push_str(&format!("━━ {} ({}{}) {}\n", nm(&sec.name, sec.name_en.as_deref(), lang), msg!("show-points", points = fmt(sec.points)).render(lang), w, sec.dept.clone().unwrap_or_default()));
+        let w = sec
+            .weight
+            .map(|w| format!(" × {}%", fmt(w)))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "━━ {} ({}{}) {}\n",
+            nm(&sec.name, sec.name_en.as_deref(), lang),
+            msg!("show-points", points = fmt(sec.points)).render(lang),
+            w,
+            sec.dept.clone().unwrap_or_default()
+        ));
         for &k in &sec.items {
             n += 1;
             let it = &t.items[k];
-            let dept = it.dept.as_ref().map(|d| format!("  [{d}]")).unwrap_or_default();
-            s.push_str(&format!("{n:>2}. {}  {}{dept}\n", nm(&it.name, it.name_en.as_deref(), lang), msg!("show-points", points = fmt(it.points)).render(lang)));
+            let dept = it
+                .dept
+                .as_ref()
+                .map(|d| format!("  [{d}]"))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "{n:>2}. {}  {}{dept}\n",
+                nm(&it.name, it.name_en.as_deref(), lang),
+                msg!("show-points", points = fmt(it.points)).render(lang)
+            ));
             if let Some(st) = &it.standard {
                 for line in st.lines() {
                     s.push_str(&format!("      {line}\n"));
@@ -169,15 +318,37 @@ pub fn show(t: &Template, lang: Lang) -> String {
     }
     s.push('\n');
     if !t.grades.is_empty() {
-        let g: Vec<String> = t.grades.iter().map(|g| format!("{} {}", nm(&g.name, g.name_en.as_deref(), lang), g.min.map_or("<".into(), |m| format!("≥{}", fmt(m))))).collect();
+        let g: Vec<String> = t
+            .grades
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} {}",
+                    nm(&g.name, g.name_en.as_deref(), lang),
+                    g.min.map_or("<".into(), |m| format!("≥{}", fmt(m)))
+                )
+            })
+            .collect();
         s.push_str(&msg!("show-grades", grades = g.join(" / ")).render(lang));
         s.push('\n');
     }
     for p in &t.pay {
-        s.push_str(&format!("{}: {}\n", nm(&p.name, p.name_en.as_deref(), lang), p.formula.text));
+        s.push_str(&format!(
+            "{}: {}\n",
+            nm(&p.name, p.name_en.as_deref(), lang),
+            p.formula.text
+        ));
     }
     if let Some(r) = &t.ranking {
-        s.push_str(&msg!("show-ranking", by = r.by.text.clone(), top = r.top.map_or("-".into(), |x| x.to_string()), title = r.title.clone().unwrap_or_default()).render(lang));
+        s.push_str(
+            &msg!(
+                "show-ranking",
+                by = r.by.text.clone(),
+                top = r.top.map_or("-".into(), |x| x.to_string()),
+                title = r.title.clone().unwrap_or_default()
+            )
+            .render(lang),
+        );
         s.push('\n');
     }
     if let Some(nt) = &f.notes {
@@ -185,7 +356,11 @@ pub fn show(t: &Template, lang: Lang) -> String {
     }
     if !f.signatures.is_empty() {
         s.push('\n');
-        let sig: Vec<String> = f.signatures.iter().map(|x| format!("{x}: ________  日期: ________")).collect();
+        let sig: Vec<String> = f
+            .signatures
+            .iter()
+            .map(|x| format!("{x}: ________  日期: ________"))
+            .collect();
         s.push_str(&sig.join("    "));
         s.push('\n');
     }
