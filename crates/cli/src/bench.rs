@@ -8,7 +8,6 @@ use clap::Args;
 use kaohe_core::engine::{Engine, Frame, NoTrace};
 use kaohe_core::input::{Row, match_header, parse_row};
 use std::hint::black_box;
-use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -22,53 +21,12 @@ pub struct EngineArgs {
     pub csv_rows: usize,
 }
 
-/// A deterministic generator, so every run scores the same data.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
-
-/// A CSV of `n` generated F01 appraisees.
-pub fn f01_csv(n: usize) -> Vec<u8> {
-    let mut g = Lcg(42);
-    let mut out = Vec::with_capacity(n * 72);
-    out.extend_from_slice(b"id,sales_target,sales_actual,new_customers,authorised_work,samples,contracts,idle,away,untidy,leave_late_early,absent_days,unapproved_leave,leave_days,monthly_bonus\n");
-    for i in 0..n {
-        let target = 100 + g.next(400);
-        let actual = target * (30 + g.next(100)) / 100;
-        let _ = writeln!(
-            out,
-            "E{i:07},{target},{actual}.{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            g.next(10),
-            g.next(3),
-            10 + g.next(11),
-            8 + g.next(8),
-            7 + g.next(9),
-            g.next(2),
-            g.next(2),
-            g.next(2),
-            g.next(4),
-            g.next(2) * g.next(2),
-            g.next(2),
-            g.next(5),
-            2000 + 100 * g.next(31)
-        );
-    }
-    out
-}
-
 pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
     let (_, t) = crate::load::template("F01", &[kaohe_core::Lang::Zh])?;
     let engine = Engine::new(&t);
 
     // Compute only: parse once, then score on one core.
-    let csv = f01_csv(a.rows.min(200_000));
+    let csv = kaohe_core::synth::f01_csv(a.rows.min(200_000)).into_bytes();
     let mut rdr = csv::Reader::from_reader(&csv[..]);
     let headers: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
@@ -112,7 +70,7 @@ pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
     );
 
     // CSV in → CSV out, the whole pipeline as `kaohe score` runs it.
-    let csv = f01_csv(a.csv_rows);
+    let csv = kaohe_core::synth::f01_csv(a.csv_rows).into_bytes();
     let dir = std::env::temp_dir().join(format!("kaohe-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let input = dir.join("f01.csv");

@@ -68,6 +68,14 @@ fn group_of(row: &Row) -> &str {
 
 const CHUNK: usize = 4096;
 
+struct ChunkOut {
+    out: Vec<Decimal>,
+    na: Vec<bool>,
+    grade: Vec<Option<u16>>,
+    by: Vec<Option<Decimal>>,
+    errs: Vec<(usize, RowError)>,
+}
+
 /// Score every row. Rows with bad data are listed in `errors` and left out of averages and ranks.
 pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
     let t = engine.t;
@@ -103,57 +111,49 @@ pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
 
     if !t.needs_peers {
         // One pass; chunks run in parallel when the `parallel` feature is on.
-        let work = |(ci, (out, (na, (grade, (byc, errs))))): (
-            usize,
-            (
-                &mut [Decimal],
-                (
-                    &mut [bool],
-                    (
-                        &mut [Option<u16>],
-                        (&mut [Option<Decimal>], &mut Vec<(usize, RowError)>),
-                    ),
-                ),
-            ),
-        )| {
-            let mut f = Frame::new(t);
+        let score_chunk = |ci: usize| -> ChunkOut {
             let start = ci * CHUNK;
-            for (k, row) in rows[start..(start + CHUNK).min(n)].iter().enumerate() {
+            let end = (start + CHUNK).min(n);
+            let mut c = ChunkOut {
+                out: vec![Decimal::ZERO; (end - start) * w],
+                na: vec![false; (end - start) * ni],
+                grade: vec![None; end - start],
+                by: vec![None; end - start],
+                errs: Vec::new(),
+            };
+            let mut f = Frame::new(t);
+            for (k, row) in rows[start..end].iter().enumerate() {
                 match engine.score(&row.values, &mut f, &[], &mut NoTrace) {
                     Ok(()) => {
-                        copy_out(&f, &mut out[k * w..(k + 1) * w]);
+                        copy_out(&f, &mut c.out[k * w..(k + 1) * w]);
                         for i in 0..ni {
-                            na[k * ni + i] = f.na[l.items as usize + i];
+                            c.na[k * ni + i] = f.na[l.items as usize + i];
                         }
-                        grade[k] = f.grade.map(|g| g as u16);
-                        byc[k] = rank_by(&f);
+                        c.grade[k] = f.grade.map(|g| g as u16);
+                        c.by[k] = rank_by(&f);
                     }
-                    Err(e) => errs.push((start + k, e)),
+                    Err(e) => c.errs.push((start + k, e)),
                 }
             }
+            c
         };
         let n_chunks = n.div_ceil(CHUNK);
-        let mut errs: Vec<Vec<(usize, RowError)>> = (0..n_chunks).map(|_| Vec::new()).collect();
-        let zipped = b
-            .out
-            .chunks_mut(CHUNK * w)
-            .zip(
-                b.na.chunks_mut((CHUNK * ni).max(1))
-                    .chain(std::iter::repeat_with(|| &mut [][..])),
-            )
-            .zip(b.grade.chunks_mut(CHUNK))
-            .zip(by.chunks_mut(CHUNK))
-            .zip(errs.iter_mut())
-            .map(|((((o, na), g), byc), e)| (o, (na, (g, (byc, e)))))
-            .enumerate();
         #[cfg(feature = "parallel")]
-        {
+        let chunks: Vec<ChunkOut> = {
             use rayon::prelude::*;
-            zipped.collect::<Vec<_>>().into_par_iter().for_each(work);
-        }
+            (0..n_chunks).into_par_iter().map(score_chunk).collect()
+        };
         #[cfg(not(feature = "parallel"))]
-        zipped.for_each(work);
-        b.errors = errs.into_iter().flatten().collect();
+        let chunks: Vec<ChunkOut> = (0..n_chunks).map(score_chunk).collect();
+        for (ci, c) in chunks.into_iter().enumerate() {
+            let start = ci * CHUNK;
+            let len = c.grade.len();
+            b.out[start * w..(start + len) * w].copy_from_slice(&c.out);
+            b.na[start * ni..(start + len) * ni].copy_from_slice(&c.na);
+            b.grade[start..start + len].copy_from_slice(&c.grade);
+            by[start..start + len].copy_from_slice(&c.by);
+            b.errors.extend(c.errs);
+        }
     } else {
         // Two passes: items first, then peer averages, then the rest.
         let mut frames: Vec<Option<Frame>> = Vec::with_capacity(n);
@@ -286,10 +286,10 @@ pub fn explain_row(
                 rank = rank
             ),
         );
-        if batch.selected[r] {
-            if let Some(title) = &rk.title {
-                rec.line(Target::Rank, msg!("ex-selected", title = title.clone()));
-            }
+        if batch.selected[r]
+            && let Some(title) = &rk.title
+        {
+            rec.line(Target::Rank, msg!("ex-selected", title = title.clone()));
         }
     }
     Ok((f, rec))

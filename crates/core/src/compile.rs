@@ -387,20 +387,20 @@ impl Compiler {
             }
             Some(me.slot_of(name))
         });
-        if let Some((e, scope)) = bad {
-            if scope {
-                let FormulaErrorKind::UnknownName(n) = &e.kind else {
-                    unreachable!()
-                };
-                let d = Diagnostic::error(
-                    "E023",
-                    msg!("diag-scope", name = n.clone(), what = what),
-                    at(&e),
-                )
-                .with_help(msg!("help-scope"));
-                self.diags.push(d);
-                return None;
-            }
+        if let Some((e, scope)) = bad
+            && scope
+        {
+            let FormulaErrorKind::UnknownName(n) = &e.kind else {
+                unreachable!()
+            };
+            let d = Diagnostic::error(
+                "E023",
+                msg!("diag-scope", name = n.clone(), what = what),
+                at(&e),
+            )
+            .with_help(msg!("help-scope"));
+            self.diags.push(d);
+            return None;
         }
         match expr {
             Ok(expr) => Some(Formula {
@@ -574,15 +574,15 @@ impl Compiler {
             } else {
                 None
             });
-            if let (Some(lo), Some(hi)) = (min, max) {
-                if lo > hi {
-                    self.err(
-                        "E008",
-                        msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
-                        d.min.as_ref().and_then(sp),
-                    )
-                    .help = Some(msg!("help-min-max"));
-                }
+            if let (Some(lo), Some(hi)) = (min, max)
+                && lo > hi
+            {
+                self.err(
+                    "E008",
+                    msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
+                    d.min.as_ref().and_then(sp),
+                )
+                .help = Some(msg!("help-min-max"));
             }
             let base = Input {
                 id: d.id.get_ref().clone(),
@@ -712,14 +712,14 @@ impl Compiler {
                 d.max.as_ref().map(|m| m.get_ref().0),
             );
             let dv = d.default.get_ref().0;
-            if let (Some(lo), Some(hi)) = (min, max) {
-                if lo > hi {
-                    self.err(
-                        "E008",
-                        msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
-                        d.min.as_ref().and_then(sp),
-                    );
-                }
+            if let (Some(lo), Some(hi)) = (min, max)
+                && lo > hi
+            {
+                self.err(
+                    "E008",
+                    msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
+                    d.min.as_ref().and_then(sp),
+                );
             }
             if min.is_some_and(|m| dv < m) || max.is_some_and(|m| dv > m) {
                 self.err(
@@ -1515,7 +1515,7 @@ impl Compiler {
                 }
                 Some(slot)
             } else {
-                if !self.check_id(&ed.id) {}
+                self.check_id(&ed.id);
                 None
             };
             let is_range = [&ed.deduct, &ed.add].iter().any(|a| {
@@ -2011,17 +2011,17 @@ impl Compiler {
             None if is_adjust => None,
             None => Some(points),
         };
-        if let (Some(lo), Some(hi)) = (floor, max) {
-            if lo > hi {
-                self.err(
-                    "E008",
-                    msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
-                    d.floor
-                        .as_ref()
-                        .and_then(sp)
-                        .or(d.max.as_ref().and_then(sp)),
-                );
-            }
+        if let (Some(lo), Some(hi)) = (floor, max)
+            && lo > hi
+        {
+            self.err(
+                "E008",
+                msg!("diag-min-max", lo = fmt_d(lo), hi = fmt_d(hi)),
+                d.floor
+                    .as_ref()
+                    .and_then(sp)
+                    .or(d.max.as_ref().and_then(sp)),
+            );
         }
         Item {
             id: d.id.get_ref().clone(),
@@ -2111,15 +2111,15 @@ impl Compiler {
             })
             .collect();
         for (from, to, span) in &v {
-            if let (Some(f), Some(t)) = (from, to) {
-                if f >= t {
-                    self.err(
-                        "E008",
-                        msg!("diag-band-empty", from = fmt_d(*f), to = fmt_d(*t)),
-                        Some(span.clone()),
-                    )
-                    .help = Some(msg!("help-band-empty"));
-                }
+            if let (Some(f), Some(t)) = (from, to)
+                && f >= t
+            {
+                self.err(
+                    "E008",
+                    msg!("diag-band-empty", from = fmt_d(*f), to = fmt_d(*t)),
+                    Some(span.clone()),
+                )
+                .help = Some(msg!("help-band-empty"));
             }
         }
         v.sort_by(|a, b| match (a.0, b.0) {

@@ -85,24 +85,24 @@ impl Diagnostic {
                 out.push_str(&format!("  {sev}: {}\n", self.message.render(*lang)));
             }
         }
-        if let Some((line, col)) = self.line_col(src) {
-            if let Some(text) = src.lines().nth(line - 1) {
-                out.push_str(&format!("  {line:>4} | {text}\n"));
-                let pad: String = text
-                    .chars()
-                    .take(col - 1)
-                    .map(|c| {
-                        if c == '\t' {
-                            '\t'
-                        } else if c.len_utf8() > 1 {
-                            '　'
-                        } else {
-                            ' '
-                        }
-                    })
-                    .collect();
-                out.push_str(&format!("       | {pad}^\n"));
-            }
+        if let Some((line, col)) = self.line_col(src)
+            && let Some(text) = src.lines().nth(line - 1)
+        {
+            out.push_str(&format!("  {line:>4} | {text}\n"));
+            let pad: String = text
+                .chars()
+                .take(col - 1)
+                .map(|c| {
+                    if c == '\t' {
+                        '\t'
+                    } else if c.len_utf8() > 1 {
+                        '　'
+                    } else {
+                        ' '
+                    }
+                })
+                .collect();
+            out.push_str(&format!("       | {pad}^\n"));
         }
         if let Some(help) = &self.help {
             for lang in langs {

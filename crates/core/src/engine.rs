@@ -488,21 +488,21 @@ impl<'t> Engine<'t> {
             }
         }
         // Floor and cap (skipped where the checker proved the rule stays within them).
-        if let Some(fl) = item.floor.filter(|_| item.check_floor) {
-            if score < fl {
-                if T::ON {
-                    tr.line(tg, msg!("ex-floor", raw = fmt(score), floor = fmt(fl)));
-                }
-                score = fl;
+        if let Some(fl) = item.floor.filter(|_| item.check_floor)
+            && score < fl
+        {
+            if T::ON {
+                tr.line(tg, msg!("ex-floor", raw = fmt(score), floor = fmt(fl)));
             }
+            score = fl;
         }
-        if let Some(mx) = item.max.filter(|_| item.check_max) {
-            if score > mx {
-                if T::ON {
-                    tr.line(tg, msg!("ex-cap", raw = fmt(score), max = fmt(mx)));
-                }
-                score = mx;
+        if let Some(mx) = item.max.filter(|_| item.check_max)
+            && score > mx
+        {
+            if T::ON {
+                tr.line(tg, msg!("ex-cap", raw = fmt(score), max = fmt(mx)));
             }
+            score = mx;
         }
         let rounded = round_half_up(score, t.form.decimals);
         if T::ON {
@@ -709,31 +709,31 @@ impl<'t> Engine<'t> {
                             );
                         }
                     }
-                } else if m > tv {
-                    if let Some(a) = above {
-                        let gap = m - tv;
-                        let n = floor_div(gap, a.per);
-                        let d = n * a.points;
-                        s += d;
-                        if T::ON {
-                            tr.line(
-                                tg,
-                                msg!(
-                                    "ex-steps-above",
-                                    gap = fmt(round_half_up(gap, 4)),
-                                    per = fmt(a.per),
-                                    unit = unit.clone(),
-                                    step = fmt(a.points.abs()),
-                                    n = fmt(n),
-                                    amount = fmt(d.abs()),
-                                    sign = if a.points.is_sign_negative() {
-                                        "-"
-                                    } else {
-                                        "+"
-                                    }
-                                ),
-                            );
-                        }
+                } else if m > tv
+                    && let Some(a) = above
+                {
+                    let gap = m - tv;
+                    let n = floor_div(gap, a.per);
+                    let d = n * a.points;
+                    s += d;
+                    if T::ON {
+                        tr.line(
+                            tg,
+                            msg!(
+                                "ex-steps-above",
+                                gap = fmt(round_half_up(gap, 4)),
+                                per = fmt(a.per),
+                                unit = unit.clone(),
+                                step = fmt(a.points.abs()),
+                                n = fmt(n),
+                                amount = fmt(d.abs()),
+                                sign = if a.points.is_sign_negative() {
+                                    "-"
+                                } else {
+                                    "+"
+                                }
+                            ),
+                        );
                     }
                 }
                 s
@@ -1126,27 +1126,27 @@ impl<'t> Engine<'t> {
                     ),
                 );
             }
-            if let Some(fl) = sec.floor {
-                if v < fl {
-                    if T::ON {
-                        tr.line(
-                            Target::Section(si),
-                            msg!("ex-floor", raw = fmt(v), floor = fmt(fl)),
-                        );
-                    }
-                    v = fl;
+            if let Some(fl) = sec.floor
+                && v < fl
+            {
+                if T::ON {
+                    tr.line(
+                        Target::Section(si),
+                        msg!("ex-floor", raw = fmt(v), floor = fmt(fl)),
+                    );
                 }
+                v = fl;
             }
-            if let Some(mx) = sec.max {
-                if v > mx {
-                    if T::ON {
-                        tr.line(
-                            Target::Section(si),
-                            msg!("ex-cap", raw = fmt(v), max = fmt(mx)),
-                        );
-                    }
-                    v = mx;
+            if let Some(mx) = sec.max
+                && v > mx
+            {
+                if T::ON {
+                    tr.line(
+                        Target::Section(si),
+                        msg!("ex-cap", raw = fmt(v), max = fmt(mx)),
+                    );
                 }
+                v = mx;
             }
             f.v[slot] = v;
         }
@@ -1203,19 +1203,19 @@ impl<'t> Engine<'t> {
             .iter()
             .position(|g| g.min.is_none_or(|m| total >= m));
         f.v[l.grade_factor as usize] = f.grade.map_or(Decimal::ONE, |g| t.grades[g].factor);
-        if T::ON {
-            if let Some(g) = f.grade {
-                let gr = &t.grades[g];
-                tr.line(
-                    Target::Grade,
-                    msg!(
-                        "ex-grade-band",
-                        grade = gr.name.clone(),
-                        min = gr.min.map_or("—".into(), fmt),
-                        total = fmt(total)
-                    ),
-                );
-            }
+        if T::ON
+            && let Some(g) = f.grade
+        {
+            let gr = &t.grades[g];
+            tr.line(
+                Target::Grade,
+                msg!(
+                    "ex-grade-band",
+                    grade = gr.name.clone(),
+                    min = gr.min.map_or("—".into(), fmt),
+                    total = fmt(total)
+                ),
+            );
         }
         // Pay.
         for (pi, pay) in t.pay.iter().enumerate() {

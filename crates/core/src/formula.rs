@@ -12,7 +12,8 @@
 //! Identifiers may be Chinese and may contain `.` (`pass_rate.prev`).
 //! A comparison is 1 when true and 0 when false; `if` takes any non-zero value as true.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+pub use rust_decimal::Decimal;
+use rust_decimal::RoundingStrategy;
 use std::fmt;
 use std::str::FromStr;
 

@@ -17,6 +17,7 @@ pub mod model;
 pub mod num;
 pub mod scenario;
 pub mod show;
+pub mod synth;
 
 pub use compile::{Checked, check, compile_str};
 pub use engine::{Engine, Frame, NoTrace, Recorder, RowError, Val};

@@ -1,0 +1,268 @@
+//! The `kaohe` command as a person uses it: scoring files, the errors bad files get,
+//! and that nothing is written when the input is bad.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn kaohe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(args)
+        .output()
+        .expect("kaohe runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory for one test.
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kaohe-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const F01_HEADER: &str = "工号,姓名,sales_target,sales_actual,new_customers,authorised_work,samples,contracts,idle,leave_late_early,leave_days,monthly_bonus";
+
+#[test]
+fn scores_a_csv_batch_to_csv() {
+    let d = tmp("csv");
+    let input = d.join("in.csv");
+    std::fs::write(&input, format!("{F01_HEADER}\nE001,张伟,100,87,1,18,14,13,1,2,1,3000\nE002,李娜,100,100,0,15,10,10,0,0,0,300.30\n")).unwrap();
+    let out = d.join("out.csv");
+    let o = kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let total = header.iter().position(|h| *h == "total").unwrap();
+    let bonus = header.iter().position(|h| *h == "bonus").unwrap();
+    let sales = header.iter().position(|h| *h == "sales").unwrap();
+    let e1: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(
+        (e1[0], e1[1], e1[sales], e1[total], e1[bonus]),
+        ("E001", "张伟", "29", "90", "2700.00")
+    );
+    let e2: Vec<&str> = lines.next().unwrap().split(',').collect();
+    // 30 + 15 + 10 + 10 + 10 + 10 = 85; 85% of 300.30 = 255.255 → 255.26 (half-up).
+    assert_eq!((e2[total], e2[bonus]), ("85", "255.26"));
+}
+
+#[test]
+fn explains_in_chinese_and_english() {
+    let d = tmp("explain");
+    let input = d.join("in.csv");
+    std::fs::write(
+        &input,
+        format!("{F01_HEADER}\nE001,张伟,100,87,1,18,14,13,1,2,1,3000\n"),
+    )
+    .unwrap();
+    let o = kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "--explain",
+        "--lang",
+        "both",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(
+        s.contains("低于目标 13%，按每 5% 扣 3 分计 2 档，扣 6 分"),
+        "{s}"
+    );
+    assert!(
+        s.contains("13% below target, 2 full step(s) of 5% at 3 points each: 6 points off"),
+        "{s}"
+    );
+    assert!(s.contains("2700.00"), "{s}");
+}
+
+#[test]
+fn json_in_json_out_keeps_decimals_exact() {
+    let d = tmp("json");
+    let input = d.join("in.json");
+    std::fs::write(
+        &input,
+        r#"[{"id": "E006", "sales_target": 100, "sales_actual": 100, "authorised_work": 15, "samples": 10, "contracts": 10,
+             "untidy": 1, "unapproved_leave": 1, "leave_late_early": 1, "other": -4, "other.reason": "客户投诉", "monthly_bonus": "300.30"}]"#,
+    )
+    .unwrap();
+    let o = kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["total"], "75");
+    // 300.30 × 75 / 100 = 225.225 → 225.23, where f64 arithmetic gives 225.22.
+    assert_eq!(v[0]["pay"]["bonus"], "225.23");
+}
+
+#[test]
+fn bad_cells_are_named_by_line_and_column_and_nothing_is_written() {
+    let d = tmp("bad");
+    let input = d.join("in.csv");
+    std::fs::write(
+        &input,
+        format!("{F01_HEADER}\nE001,张伟,100,abc,1,18,14,13,1,2,1,3000\nE002,李娜,100,90,1,25,14,13,1,2,1,3000\nE001,王强,100,90,1,18,14,13,1.5,2,1,3000\n"),
+    )
+    .unwrap();
+    let out = d.join("out.csv");
+    let o = kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("in.csv:2:4 [sales_actual]") && e.contains("`abc` 不是数字"),
+        "{e}"
+    );
+    assert!(
+        e.contains("in.csv:3:6 [authorised_work]") && e.contains("25 超出允许范围 [0, 20]"),
+        "{e}"
+    );
+    assert!(
+        e.contains("in.csv:4:9 [idle]") && e.contains("整数次数"),
+        "{e}"
+    );
+    assert!(
+        e.contains("工号 `E001` 重复 (第 2 行已出现)") || e.contains("in.csv:4"),
+        "{e}"
+    );
+    assert!(e.contains("没有写出任何结果"), "{e}");
+    assert!(!out.exists(), "no partial output");
+}
+
+#[test]
+fn a_missing_column_is_named() {
+    let d = tmp("missing");
+    let input = d.join("in.csv");
+    std::fs::write(&input, "id,sales_target,sales_actal,authorised_work,samples,contracts,monthly_bonus\nE1,100,90,10,10,10,1000\n").unwrap();
+    let o = kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("the column `sales_actual` (当月实际销售额) is missing (`sales_actal`?)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn skip_invalid_scores_the_good_rows_and_reports_the_bad() {
+    let d = tmp("skip");
+    let input = d.join("in.csv");
+    std::fs::write(&input, format!("{F01_HEADER}\nE001,张伟,100,87,1,18,14,13,1,2,1,3000\nE002,李娜,100,xx,1,18,14,13,1,2,1,3000\n")).unwrap();
+    let o = kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "csv",
+        "--skip-invalid",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = stdout(&o);
+    assert!(s.contains("E001") && !s.contains("E002"), "{s}");
+    assert!(stderr(&o).contains("in.csv:3:4"), "{}", stderr(&o));
+}
+
+#[test]
+fn template_check_reports_file_line_column_and_fails() {
+    let d = tmp("check");
+    let f = d.join("bad.toml");
+    std::fs::write(
+        &f,
+        "[form]\nid = \"X\"\ntitle = \"坏表\"\nperiod = \"monthly\"\ntotal_points = 100\n\n[[item]]\nid = \"a\"\nname = \"甲\"\npoints = 100\nrule = \"ratio\"\nmeasure = \"sales\"\ntarget = 100\n",
+    )
+    .unwrap();
+    let o = kaohe(&["template", "check", f.to_str().unwrap(), "--lang", "both"]);
+    assert_eq!(o.status.code(), Some(1));
+    let s = stdout(&o);
+    assert!(s.contains("bad.toml:12:12: 错误 E003"), "{s}");
+    assert!(s.contains("refers to `sales`, which does not exist"), "{s}");
+}
+
+#[test]
+fn bundled_templates_list_show_and_test() {
+    let o = kaohe(&["template", "list"]);
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("F01  大客户经理岗位绩效考核表"),
+        "{}",
+        stdout(&o)
+    );
+    let o = kaohe(&["template", "show", "F01"]);
+    assert!(
+        stdout(&o).contains("每低于目标满 5 扣 3 分"),
+        "{}",
+        stdout(&o)
+    );
+    let o = kaohe(&["template", "test", "F01"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).contains(" passed, 0 failed"));
+}
+
+#[test]
+fn an_unknown_template_or_param_is_a_clear_error() {
+    let o = kaohe(&["score", "-t", "F99", "-i", "x.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("找不到模板 `F99`"), "{}", stderr(&o));
+    let d = tmp("param");
+    let input = d.join("in.csv");
+    std::fs::write(
+        &input,
+        format!("{F01_HEADER}\nE001,张伟,100,87,1,18,14,13,1,2,1,3000\n"),
+    )
+    .unwrap();
+    let o = kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "--param",
+        "nope=1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("没有参数 `nope`"), "{}", stderr(&o));
+}
