@@ -63,7 +63,7 @@ pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    println!(
+    crate::outln!(
         "engine/F01 compute-only, 1 core: {done} scorecards in {secs:.3} s = {:.2} M scorecards/s (checksum {})",
         done as f64 / secs / 1e6,
         black_box(checksum)
@@ -82,7 +82,7 @@ pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
     anyhow::ensure!(st.errors.is_empty(), "generated rows are valid");
     crate::score::write_atomic(&output, &st.out)?;
     let secs = start.elapsed().as_secs_f64();
-    println!(
+    crate::outln!(
         "engine/F01 CSV→CSV, {} threads: {} appraisees in {secs:.3} s ({:.1} MB in, {:.1} MB out)",
         rayon::current_num_threads(),
         st.rows,

@@ -1,6 +1,19 @@
 //! `kaohe`: the command line of kaohe (考核), performance appraisal for customer managers.
 #![forbid(unsafe_code)]
 
+/// `println!` that ends quietly when the reader has gone (`kaohe … | head`).
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+pub(crate) use outln;
+
 mod bench;
 mod bundled;
 mod load;

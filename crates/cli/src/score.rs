@@ -545,7 +545,7 @@ pub fn run(a: &ScoreArgs, langs: &[Lang]) -> Result<ExitCode> {
         }
         match &a.output {
             Some(p) => write_atomic(p, &st.out)?,
-            None => std::io::stdout().lock().write_all(&st.out)?,
+            None => write_stdout(&st.out)?,
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -606,9 +606,17 @@ pub fn run(a: &ScoreArgs, langs: &[Lang]) -> Result<ExitCode> {
     let text = render(&engine, &batch, &rows, a.format, a.explain, langs)?;
     match &a.output {
         Some(p) => write_atomic(p, &text)?,
-        None => std::io::stdout().lock().write_all(&text)?,
+        None => write_stdout(&text)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Write to stdout; a reader that went away (`| head`) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        r => Ok(r?),
+    }
 }
 
 /// Write the whole file or nothing: a temporary file renamed into place.
@@ -906,7 +914,7 @@ pub fn demo(form: &str, langs: &[Lang]) -> Result<ExitCode> {
     };
     let ex = kaohe_core::scenario::parse(ex_text).map_err(anyhow::Error::msg)?;
     for lang in langs {
-        println!("{}", kaohe_core::show::show(&t, *lang));
+        crate::outln!("{}", kaohe_core::show::show(&t, *lang));
     }
     for case in &ex.cases {
         let (headers, cells) = kaohe_core::scenario::case_table(case);
@@ -938,9 +946,9 @@ pub fn demo(form: &str, langs: &[Lang]) -> Result<ExitCode> {
         if !b.errors.is_empty() {
             continue;
         }
-        println!("══ {} ══", case.name);
-        std::io::stdout().write_all(&render(&engine, &b, &rows, Format::Table, true, langs)?)?;
-        println!();
+        crate::outln!("══ {} ══", case.name);
+        write_stdout(&render(&engine, &b, &rows, Format::Table, true, langs)?)?;
+        crate::outln!();
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -27,13 +27,13 @@ pub fn check(files: &[String], langs: &[Lang]) -> Result<ExitCode> {
         let w = checked.diagnostics.len() - e;
         errors += e;
         if !checked.diagnostics.is_empty() {
-            println!(
+            crate::outln!(
                 "{}",
                 load::render_diags(&src.name, &src.text, &checked.diagnostics, langs)
             );
         }
         let status = if e > 0 { "✗" } else { "✓" };
-        println!(
+        crate::outln!(
             "{status} {}: {e} 个错误 / error(s), {w} 个警告 / warning(s)",
             src.name
         );
@@ -49,7 +49,7 @@ pub fn check(files: &[String], langs: &[Lang]) -> Result<ExitCode> {
 pub fn show(spec: &str, langs: &[Lang]) -> Result<ExitCode> {
     let (_, t) = load::template(spec, langs)?;
     for lang in langs {
-        println!("{}", kaohe_core::show::show(&t, *lang));
+        crate::outln!("{}", kaohe_core::show::show(&t, *lang));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -63,7 +63,7 @@ pub fn test(specs: &[String], examples: Option<&Path>, langs: &[Lang]) -> Result
             (Some(p), _) => (p.display().to_string(), std::fs::read_to_string(p)?),
             (None, Some((n, t))) => (n.clone(), t.clone()),
             (None, None) => {
-                println!("? {}: 没有算例 / no worked examples", src.name);
+                crate::outln!("? {}: 没有算例 / no worked examples", src.name);
                 failed += 1;
                 continue;
             }
@@ -71,7 +71,7 @@ pub fn test(specs: &[String], examples: Option<&Path>, langs: &[Lang]) -> Result
         let ex = match scenario::parse(&ex_text) {
             Ok(e) => e,
             Err(e) => {
-                println!("✗ {ex_name}: {e}");
+                crate::outln!("✗ {ex_name}: {e}");
                 failed += 1;
                 continue;
             }
@@ -79,17 +79,17 @@ pub fn test(specs: &[String], examples: Option<&Path>, langs: &[Lang]) -> Result
         for rep in scenario::run(&t, &ex) {
             if rep.failures.is_empty() {
                 passed += 1;
-                println!("✓ {} — {} ({} checks)", t.form.id, rep.name, rep.checks);
+                crate::outln!("✓ {} — {} ({} checks)", t.form.id, rep.name, rep.checks);
             } else {
                 failed += 1;
-                println!("✗ {} — {}", t.form.id, rep.name);
+                crate::outln!("✗ {} — {}", t.form.id, rep.name);
                 for f in &rep.failures {
-                    println!("    {f}");
+                    crate::outln!("    {f}");
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    crate::outln!("{passed} passed, {failed} failed");
     Ok(if failed > 0 {
         ExitCode::from(1)
     } else {
@@ -106,7 +106,7 @@ pub fn list() -> Result<ExitCode> {
         let n = ex
             .and_then(|e| scenario::parse(e).ok())
             .map_or(0, |e| e.cases.len());
-        println!("{id}  {title}  [{n} 个算例 / examples]");
+        crate::outln!("{id}  {title}  [{n} 个算例 / examples]");
     }
     Ok(ExitCode::SUCCESS)
 }

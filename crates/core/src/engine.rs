@@ -6,7 +6,7 @@
 use crate::i18n::Msg;
 use crate::model::*;
 use crate::msg;
-use crate::num::{fmt, round_half_up};
+use crate::num::{fmt, fmt_short, round_half_up};
 use rust_decimal::Decimal;
 
 /// One input cell, understood.
@@ -263,9 +263,10 @@ impl<'t> Engine<'t> {
                         name = m.name.clone(),
                         formula = m.formula.text.clone(),
                         arithmetic = self.arith(&m.formula, f),
-                        value = fmt(f.v[s]),
+                        value = fmt_short(f.v[s]),
                         unit = m.unit.clone().unwrap_or_default()
-                    ),
+                    )
+                    .en_arg("name", m.name_en.clone().unwrap_or_else(|| m.name.clone())),
                 );
             }
         }
@@ -317,6 +318,23 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// [`Self::label`] in English, where the template gives English names.
+    fn label_en(&self, f: &Formula) -> String {
+        let t = self.t;
+        match &f.node {
+            crate::formula::Node::Var(n, _) => {
+                if let Some(m) = t.metrics.iter().find(|m| &m.id == n) {
+                    return m.name_en.clone().unwrap_or_else(|| m.name.clone());
+                }
+                if let Some(i) = t.inputs.iter().find(|i| &i.id == n) {
+                    return i.name_en.clone().unwrap_or_else(|| i.name.clone());
+                }
+                self.label(f)
+            }
+            _ => f.text.clone(),
+        }
+    }
+
     /// The unit of a measure that is a lone metric or input (e.g. `%`).
     fn unit(&self, f: &Formula) -> String {
         let crate::formula::Node::Var(n, _) = &f.node else {
@@ -363,6 +381,7 @@ impl<'t> Engine<'t> {
             let mut num = Decimal::ZERO;
             let mut den = Decimal::ZERO;
             let mut parts = Vec::new();
+            let mut parts_en = Vec::new();
             for (j, &r) in item.raters.iter().enumerate() {
                 let rs = match self.rule(k, item, &item.rules[j], row, f, tr)? {
                     RuleOutcome::Score(x) => x,
@@ -375,7 +394,9 @@ impl<'t> Engine<'t> {
                     den += w;
                 }
                 if T::ON {
-                    parts.push(format!("{} {} × {}", t.raters[r].name, fmt(rs), fmt(w)));
+                    let rt = &t.raters[r];
+                    parts.push(format!("{} {} × {}", rt.name, fmt_short(rs), fmt(w)));
+                    parts_en.push(format!("{} {} × {}", rt.name_en.as_deref().unwrap_or(&rt.name), fmt_short(rs), fmt(w)));
                 }
             }
             score = if den.is_zero() {
@@ -390,8 +411,9 @@ impl<'t> Engine<'t> {
                         "ex-raters",
                         parts = parts.join(" + "),
                         weights = fmt(den),
-                        value = fmt(round_half_up(score, t.form.decimals))
-                    ),
+                        value = fmt_short(score)
+                    )
+                    .en_arg("parts", parts_en.join(" + ")),
                 );
             }
         }
@@ -412,7 +434,8 @@ impl<'t> Engine<'t> {
                                 event = e.name.clone(),
                                 cond = w.text.clone(),
                                 arithmetic = self.arith(w, f)
-                            ),
+                            )
+                            .en_arg("event", e.name_en.clone().unwrap_or_else(|| e.name.clone())),
                         );
                     }
                     if on { Decimal::ONE } else { Decimal::ZERO }
@@ -469,6 +492,7 @@ impl<'t> Engine<'t> {
                         per = key_per,
                         amount = fmt(raw)
                     )
+                    .en_arg("event", e.name_en.clone().unwrap_or_else(|| e.name.clone()))
                 } else {
                     msg!(
                         "ex-event-add",
@@ -477,12 +501,14 @@ impl<'t> Engine<'t> {
                         per = key_per,
                         amount = fmt(raw)
                     )
+                    .en_arg("event", e.name_en.clone().unwrap_or_else(|| e.name.clone()))
                 };
                 tr.line(tg, m);
                 if raw != amount {
                     tr.line(
                         tg,
-                        msg!("ex-event-cap", event = e.name.clone(), cap = fmt(amount)),
+                        msg!("ex-event-cap", event = e.name.clone(), cap = fmt(amount))
+                            .en_arg("event", e.name_en.clone().unwrap_or_else(|| e.name.clone())),
                     );
                 }
             }
@@ -492,7 +518,7 @@ impl<'t> Engine<'t> {
             && score < fl
         {
             if T::ON {
-                tr.line(tg, msg!("ex-floor", raw = fmt(score), floor = fmt(fl)));
+                tr.line(tg, msg!("ex-floor", raw = fmt_short(score), floor = fmt(fl)));
             }
             score = fl;
         }
@@ -500,7 +526,7 @@ impl<'t> Engine<'t> {
             && score > mx
         {
             if T::ON {
-                tr.line(tg, msg!("ex-cap", raw = fmt(score), max = fmt(mx)));
+                tr.line(tg, msg!("ex-cap", raw = fmt_short(score), max = fmt(mx)));
             }
             score = mx;
         }
@@ -511,7 +537,7 @@ impl<'t> Engine<'t> {
                     tg,
                     msg!(
                         "ex-round",
-                        raw = fmt(score),
+                        raw = fmt_short(score),
                         value = fmt(rounded),
                         dp = t.form.decimals
                     ),
@@ -624,7 +650,8 @@ impl<'t> Engine<'t> {
                             target = fmt(tv),
                             better = key,
                             pct = fmt(round_half_up(raw_pct, 2))
-                        ),
+                        )
+                        .en_arg("label", self.label_en(measure)),
                     );
                     if capped {
                         tr.line(
@@ -667,7 +694,8 @@ impl<'t> Engine<'t> {
                             value = fmt(round_half_up(m, 4)),
                             target = fmt(tv),
                             unit = unit.clone()
-                        ),
+                        )
+                        .en_arg("label", self.label_en(measure)),
                     );
                 }
                 if let Some(z) = zero_below {
@@ -791,7 +819,8 @@ impl<'t> Engine<'t> {
                                 n = bi + 1,
                                 value = fmt(s),
                                 text = band.text.clone().unwrap_or_default()
-                            ),
+                            )
+                            .en_arg("label", self.label_en(mf)),
                         );
                     }
                     s
@@ -1086,7 +1115,7 @@ impl<'t> Engine<'t> {
                         Target::Section(si),
                         msg!(
                             "ex-renormalise",
-                            sum = fmt(sum),
+                            sum = fmt_short(sum),
                             applicable = fmt(applicable),
                             points = fmt(sec.points),
                             value = fmt(v)
@@ -1170,6 +1199,7 @@ impl<'t> Engine<'t> {
             None => {
                 let mut v = Decimal::ZERO;
                 let mut parts = Vec::new();
+                let mut parts_en = Vec::new();
                 for (si, sec) in t.sections.iter().enumerate() {
                     let s = f.v[l.sections as usize + si];
                     match sec.weight {
@@ -1177,12 +1207,14 @@ impl<'t> Engine<'t> {
                             v += s * w / Decimal::ONE_HUNDRED;
                             if T::ON {
                                 parts.push(format!("{} {} × {}%", sec.name, fmt(s), fmt(w)));
+                                parts_en.push(format!("{} {} × {}%", sec.name_en.as_deref().unwrap_or(&sec.name), fmt(s), fmt(w)));
                             }
                         }
                         None => {
                             v += s;
                             if T::ON {
                                 parts.push(format!("{} {}", sec.name, fmt(s)));
+                                parts_en.push(format!("{} {}", sec.name_en.as_deref().unwrap_or(&sec.name), fmt(s)));
                             }
                         }
                     }
@@ -1190,7 +1222,8 @@ impl<'t> Engine<'t> {
                 if T::ON {
                     tr.line(
                         Target::Total,
-                        msg!("ex-total-sum", parts = parts.join(" + "), value = fmt(v)),
+                        msg!("ex-total-sum", parts = parts.join(" + "), value = fmt(v))
+                            .en_arg("parts", parts_en.join(" + ")),
                     );
                 }
                 v
@@ -1214,7 +1247,8 @@ impl<'t> Engine<'t> {
                     grade = gr.name.clone(),
                     min = gr.min.map_or("—".into(), fmt),
                     total = fmt(total)
-                ),
+                )
+                .en_arg("grade", gr.name_en.clone().unwrap_or_else(|| gr.name.clone())),
             );
         }
         // Pay.

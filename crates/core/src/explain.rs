@@ -53,7 +53,13 @@ pub fn render(t: &Template, f: &Frame, rec: &Recorder, lang: Lang) -> String {
                 join(Target::Item(k))
             ));
         }
-        if t.sections.len() > 1 {
+        // A lone section repeats the total, unless something happened to it (scaling, a cap).
+        let plain = rec
+            .lines
+            .iter()
+            .filter(|(tg, _)| *tg == Target::Section(si))
+            .all(|(_, m)| m.key == "ex-section-sum");
+        if t.sections.len() > 1 || !plain {
             out.push_str(&format!(
                 "  = {}{colon}{}\n",
                 name(&sec.name, sec.name_en.as_deref(), lang),

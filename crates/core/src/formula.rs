@@ -244,21 +244,29 @@ impl Node {
     /// The formula written back with each name replaced by what `value` gives for it,
     /// e.g. `87 ÷ 100 × 100`: the arithmetic of an explanation.
     pub fn render_with(&self, value: &dyn Fn(&str) -> Option<Decimal>) -> String {
+        self.render_map(&|n| {
+            value(n).map(|v| {
+                if v.is_sign_negative() {
+                    format!("({})", crate::num::fmt_short(v))
+                } else {
+                    crate::num::fmt_short(v)
+                }
+            })
+        })
+    }
+
+    /// The formula written back with each name replaced by what `map` gives (e.g. its display name).
+    pub fn render_map(&self, map: &dyn Fn(&str) -> Option<String>) -> String {
         let mut s = String::new();
-        self.render(&mut s, 0, value);
+        self.render(&mut s, 0, map);
         s
     }
 
-    fn render(&self, s: &mut String, parent_prec: u8, value: &dyn Fn(&str) -> Option<Decimal>) {
+    fn render(&self, s: &mut String, parent_prec: u8, value: &dyn Fn(&str) -> Option<String>) {
         match self {
             Node::Num(d) => s.push_str(&crate::num::fmt(*d)),
             Node::Var(n, _) => match value(n) {
-                Some(v) if v.is_sign_negative() => {
-                    s.push('(');
-                    s.push_str(&crate::num::fmt(v));
-                    s.push(')');
-                }
-                Some(v) => s.push_str(&crate::num::fmt(v)),
+                Some(v) => s.push_str(&v),
                 None => s.push_str(n),
             },
             Node::Neg(a) => {

@@ -38,13 +38,15 @@ pub struct Msg {
     pub key: &'static str,
     /// Named arguments, already formatted.
     pub args: Vec<(&'static str, String)>,
+    /// Arguments that read differently in English (names with an English form).
+    pub en: Vec<(&'static str, String)>,
 }
 
 /// Build a [`Msg`]: `msg!("key", name = value, …)`.
 #[macro_export]
 macro_rules! msg {
     ($key:literal $(, $k:ident = $v:expr)* $(,)?) => {
-        $crate::i18n::Msg { key: $key, args: vec![$((stringify!($k), ($v).to_string())),*] }
+        $crate::i18n::Msg { key: $key, args: vec![$((stringify!($k), ($v).to_string())),*], en: Vec::new() }
     };
 }
 
@@ -77,6 +79,12 @@ pub fn has_key(lang: Lang, key: &str) -> bool {
 }
 
 impl Msg {
+    /// Give argument `k` another value in English (a name's English form).
+    pub fn en_arg(mut self, k: &'static str, v: impl Into<String>) -> Self {
+        self.en.push((k, v.into()));
+        self
+    }
+
     /// Render in `lang`; a missing key renders as the key itself (and a test fails on it).
     pub fn render(&self, lang: Lang) -> String {
         let b = bundle(lang);
@@ -89,6 +97,11 @@ impl Msg {
         let mut args = FluentArgs::new();
         for (k, v) in &self.args {
             args.set(*k, v.as_str());
+        }
+        if lang == Lang::En {
+            for (k, v) in &self.en {
+                args.set(*k, v.as_str());
+            }
         }
         let mut errs = Vec::new();
         b.format_pattern(p, Some(&args), &mut errs).into_owned()

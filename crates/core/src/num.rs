@@ -18,6 +18,16 @@ pub fn fmt(v: Decimal) -> String {
     v.normalize().to_string()
 }
 
+/// Render for an explanation: at most 6 decimal places, `…` when more were cut.
+pub fn fmt_short(v: Decimal) -> String {
+    let n = v.normalize();
+    if n.scale() <= 6 {
+        n.to_string()
+    } else {
+        format!("{}…", n.round_dp_with_strategy(6, RoundingStrategy::ToZero).normalize())
+    }
+}
+
 /// Render with a fixed number of places (money: 2).
 pub fn fmt_dp(v: Decimal, dp: u32) -> String {
     let r = round_half_up(v, dp);

@@ -14,6 +14,33 @@ fn nm<'a>(zh: &'a str, en: Option<&'a str>, lang: Lang) -> &'a str {
     }
 }
 
+/// A formula with names shown as the sheet names them.
+fn named(t: &Template, f: &Formula, lang: Lang) -> String {
+    f.node.render_map(&|n| {
+        let t = t;
+        if let Some(i) = t.inputs.iter().find(|i| i.id == n) {
+            return Some(nm(&i.name, i.name_en.as_deref(), lang).to_string());
+        }
+        if let Some(p) = t.params.iter().find(|p| p.id == n) {
+            return Some(nm(&p.name, p.name_en.as_deref(), lang).to_string());
+        }
+        if let Some(m) = t.metrics.iter().find(|m| m.id == n) {
+            return Some(nm(&m.name, m.name_en.as_deref(), lang).to_string());
+        }
+        if let Some(i) = t.items.iter().find(|i| i.id == n) {
+            return Some(nm(&i.name, i.name_en.as_deref(), lang).to_string());
+        }
+        if let Some(s) = t.sections.iter().find(|s| s.id == n) {
+            return Some(nm(&s.name, s.name_en.as_deref(), lang).to_string());
+        }
+        match (n, lang) {
+            ("total", Lang::Zh) => Some("总分".into()),
+            ("total", Lang::En) => Some("total".into()),
+            _ => None,
+        }
+    })
+}
+
 fn spec(s: &ScoreSpec) -> String {
     match s {
         ScoreSpec::Fixed(x) => fmt(*x),
@@ -36,8 +63,8 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
         } => {
             out.push(r(msg!(
                 "rule-ratio",
-                measure = measure.text.clone(),
-                target = target.text.clone(),
+                measure = named(t, measure, lang),
+                target = named(t, target, lang),
                 better = if *better == Better::Higher {
                     "higher"
                 } else {
@@ -49,7 +76,7 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
                 out.push(r(msg!("rule-cap-pct", cap = fmt(*c))));
             }
             if let Some(z) = zero_below {
-                out.push(r(msg!("rule-zero-below", cutoff = z.text.clone())));
+                out.push(r(msg!("rule-zero-below", cutoff = named(t, z, lang))));
             }
         }
         Rule::Steps {
@@ -61,8 +88,8 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
         } => {
             out.push(r(msg!(
                 "rule-steps",
-                measure = measure.text.clone(),
-                target = target.text.clone(),
+                measure = named(t, measure, lang),
+                target = named(t, target, lang),
                 points = fmt(it.points)
             )));
             if let Some(b) = below {
@@ -80,12 +107,12 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
                 )));
             }
             if let Some(z) = zero_below {
-                out.push(r(msg!("rule-zero-below", cutoff = z.text.clone())));
+                out.push(r(msg!("rule-zero-below", cutoff = named(t, z, lang))));
             }
         }
         Rule::Tiers { measure, bands, .. } => {
             match measure {
-                Some(m) => out.push(r(msg!("rule-tiers", measure = m.text.clone()))),
+                Some(m) => out.push(r(msg!("rule-tiers", measure = named(t, m, lang)))),
                 None => out.push(r(msg!("rule-tiers-picked"))),
             }
             for b in bands {
@@ -155,7 +182,7 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
             out.push(r(msg!("rule-adjust", lo = fmt(*lo), hi = fmt(*hi))))
         }
         Rule::Score { lo, hi, .. } => out.push(r(msg!("rule-score", lo = fmt(*lo), hi = fmt(*hi)))),
-        Rule::Formula { score } => out.push(r(msg!("rule-formula", formula = score.text.clone()))),
+        Rule::Formula { score } => out.push(r(msg!("rule-formula", formula = named(t, score, lang)))),
     }
     for e in &it.events {
         let per = match &e.points {
@@ -176,12 +203,12 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
             ))
         };
         if let Some(w) = &e.when {
-            line.push_str(&r(msg!("rule-event-when", cond = w.text.clone())));
+            line.push_str(&r(msg!("rule-event-when", cond = named(t, w, lang))));
         }
         if let Some(c) = e.cap {
             line.push_str(&r(msg!("rule-event-cap", cap = fmt(c))));
         }
-        out.push(format!("  · {line}"));
+        out.push(format!("· {line}"));
     }
     match it.floor {
         Some(f)
@@ -313,7 +340,7 @@ pub fn show(t: &Template, lang: Lang) -> String {
     }
     s.push('\n');
     match &t.total {
-        Some(tf) => s.push_str(&msg!("show-total-formula", formula = tf.text.clone()).render(lang)),
+        Some(tf) => s.push_str(&msg!("show-total-formula", formula = named(t, tf, lang)).render(lang)),
         None => s.push_str(&msg!("show-total-sum").render(lang)),
     }
     s.push('\n');
