@@ -16,6 +16,9 @@ pub struct EngineArgs {
     /// Appraisees for the compute-only run.
     #[arg(long, default_value_t = 2_000_000)]
     pub rows: usize,
+    /// Distinct generated appraisees the compute-only run cycles through.
+    #[arg(long, default_value_t = 200_000)]
+    pub distinct: usize,
     /// Appraisees for the CSV-to-CSV run.
     #[arg(long, default_value_t = 1_000_000)]
     pub csv_rows: usize,
@@ -26,7 +29,7 @@ pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
     let engine = Engine::new(&t);
 
     // Compute only: parse once, then score on one core.
-    let csv = kaohe_core::synth::f01_csv(a.rows.min(200_000)).into_bytes();
+    let csv = kaohe_core::synth::f01_csv(a.rows.min(a.distinct)).into_bytes();
     let mut rdr = csv::Reader::from_reader(&csv[..]);
     let headers: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
     let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();

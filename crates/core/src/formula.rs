@@ -743,40 +743,58 @@ fn bool_dec(b: bool) -> Decimal {
 impl Expr {
     /// Evaluate over a frame of values.
     pub fn eval(&self, frame: &[Decimal]) -> Result<Decimal, EvalError> {
-        Ok(match self {
+        let mut err = None;
+        let v = self.ev(frame, &mut err);
+        match err {
+            None => Ok(v),
+            Some(e) => Err(e),
+        }
+    }
+
+    /// Evaluate, reporting the first error through `err` (the value is then meaningless).
+    /// Returning a bare `Decimal` keeps it in registers: the hot path of every scorecard.
+    pub fn ev(&self, frame: &[Decimal], err: &mut Option<EvalError>) -> Decimal {
+        #[cold]
+        fn fail(err: &mut Option<EvalError>, e: EvalError) -> Decimal {
+            err.get_or_insert(e);
+            Decimal::ZERO
+        }
+        match self {
             Expr::Const(d) => *d,
             Expr::Slot(i) => frame[*i as usize],
-            Expr::Neg(a) => -a.eval(frame)?,
-            Expr::Not(a) => bool_dec(!truth(a.eval(frame)?)),
+            Expr::Neg(a) => -a.ev(frame, err),
+            Expr::Not(a) => bool_dec(!truth(a.ev(frame, err))),
             Expr::Shift(a, k) => {
-                let v = a.eval(frame)?;
+                let v = a.ev(frame, err);
                 let scale = v.scale() + k;
                 if scale <= 28 {
                     let mut r = v;
-                    r.set_scale(scale).map_err(|_| EvalError::Overflow)?;
-                    r
+                    match r.set_scale(scale) {
+                        Ok(()) => r,
+                        Err(_) => fail(err, EvalError::Overflow),
+                    }
                 } else {
                     v.checked_div(Decimal::from_i128_with_scale(10i128.pow(*k), 0))
-                        .ok_or(EvalError::Overflow)?
+                        .unwrap_or_else(|| fail(err, EvalError::Overflow))
                 }
             }
             Expr::Bin(op, a, b) => {
-                let x = a.eval(frame)?;
+                let x = a.ev(frame, err);
                 match op {
-                    BinOp::And => return Ok(bool_dec(truth(x) && truth(b.eval(frame)?))),
-                    BinOp::Or => return Ok(bool_dec(truth(x) || truth(b.eval(frame)?))),
+                    BinOp::And => return bool_dec(truth(x) && truth(b.ev(frame, err))),
+                    BinOp::Or => return bool_dec(truth(x) || truth(b.ev(frame, err))),
                     _ => {}
                 }
-                let y = b.eval(frame)?;
+                let y = b.ev(frame, err);
                 match op {
-                    BinOp::Add => x.checked_add(y).ok_or(EvalError::Overflow)?,
-                    BinOp::Sub => x.checked_sub(y).ok_or(EvalError::Overflow)?,
-                    BinOp::Mul => x.checked_mul(y).ok_or(EvalError::Overflow)?,
+                    BinOp::Add => x.checked_add(y).unwrap_or_else(|| fail(err, EvalError::Overflow)),
+                    BinOp::Sub => x.checked_sub(y).unwrap_or_else(|| fail(err, EvalError::Overflow)),
+                    BinOp::Mul => x.checked_mul(y).unwrap_or_else(|| fail(err, EvalError::Overflow)),
                     BinOp::Div => {
                         if y.is_zero() {
-                            return Err(EvalError::DivByZero);
+                            return fail(err, EvalError::DivByZero);
                         }
-                        x.checked_div(y).ok_or(EvalError::Overflow)?
+                        x.checked_div(y).unwrap_or_else(|| fail(err, EvalError::Overflow))
                     }
                     BinOp::Lt => bool_dec(x < y),
                     BinOp::Le => bool_dec(x <= y),
@@ -788,37 +806,37 @@ impl Expr {
                 }
             }
             Expr::If(c, a, b) => {
-                if truth(c.eval(frame)?) {
-                    a.eval(frame)?
+                if truth(c.ev(frame, err)) {
+                    a.ev(frame, err)
                 } else {
-                    b.eval(frame)?
+                    b.ev(frame, err)
                 }
             }
             Expr::Min(args) => {
-                let mut m = args[0].eval(frame)?;
+                let mut m = args[0].ev(frame, err);
                 for a in &args[1..] {
-                    m = m.min(a.eval(frame)?);
+                    m = m.min(a.ev(frame, err));
                 }
                 m
             }
             Expr::Max(args) => {
-                let mut m = args[0].eval(frame)?;
+                let mut m = args[0].ev(frame, err);
                 for a in &args[1..] {
-                    m = m.max(a.eval(frame)?);
+                    m = m.max(a.ev(frame, err));
                 }
                 m
             }
-            Expr::Abs(a) => a.eval(frame)?.abs(),
+            Expr::Abs(a) => a.ev(frame, err).abs(),
             Expr::Round(a, dp) => a
-                .eval(frame)?
+                .ev(frame, err)
                 .round_dp_with_strategy(*dp, RoundingStrategy::MidpointAwayFromZero),
-            Expr::Floor(a) => a.eval(frame)?.floor(),
-            Expr::Ceil(a) => a.eval(frame)?.ceil(),
+            Expr::Floor(a) => a.ev(frame, err).floor(),
+            Expr::Ceil(a) => a.ev(frame, err).ceil(),
             Expr::Clamp(x, lo, hi) => {
-                let (x, lo, hi) = (x.eval(frame)?, lo.eval(frame)?, hi.eval(frame)?);
+                let (x, lo, hi) = (x.ev(frame, err), lo.ev(frame, err), hi.ev(frame, err));
                 x.max(lo).min(hi)
             }
-        })
+        }
     }
 
     /// The constant value, when the expression has no names.
