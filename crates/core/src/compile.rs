@@ -2355,25 +2355,22 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
     let rule_b = |rule: &Rule| -> Bound {
         let p = it.points;
         match rule {
-            Rule::Ratio {
-                better, cap_pct, ..
-            } => match (better, cap_pct) {
-                (_, Some(c)) => (Some(Decimal::ZERO), Some(p * c / Decimal::ONE_HUNDRED)),
-                (Better::Higher, None) => (Some(Decimal::ZERO), None),
-                (Better::Lower, None) => (Some(Decimal::ZERO), None),
-            },
-            Rule::Steps { below, above, .. } => (
-                if below.is_some() {
-                    None
-                } else {
-                    Some(Decimal::ZERO)
-                },
-                if above.is_some_and(|a| a.points > Decimal::ZERO) {
-                    None
-                } else {
-                    Some(p)
-                },
-            ),
+            // The measure may be negative (a shrinking market), so no lower bound is assumed.
+            Rule::Ratio { cap_pct, .. } => (None, cap_pct.map(|c| p * c / Decimal::ONE_HUNDRED)),
+            Rule::Steps {
+                below,
+                above,
+                zero_below,
+                ..
+            } => {
+                let steps = [below, above];
+                let lowers = steps.iter().any(|s| s.is_some_and(|s| s.points < Decimal::ZERO));
+                let raises = steps.iter().any(|s| s.is_some_and(|s| s.points > Decimal::ZERO));
+                let lo = if lowers { None } else { Some(p) };
+                // A cut-off scores 0, whatever the steps would give.
+                let lo = if zero_below.is_some() { lo.map(|l| l.min(Decimal::ZERO)) } else { lo };
+                (lo, if raises { None } else { Some(p.max(Decimal::ZERO)) })
+            }
             Rule::Tiers { bands, .. } => {
                 let mut b: Option<Bound> = None;
                 for band in bands {

@@ -1332,7 +1332,13 @@ pub fn slot_by_name(t: &Template, n: &str) -> Option<u32> {
     if n == "grade_factor" {
         return Some(l.grade_factor);
     }
-    if let Some(i) = t.inputs.iter().position(|x| x.id == n) {
+    // The same order as the checker resolves formula names: an item's own rating column
+    // shares the item's id, and in a formula that id means the item's score.
+    if let Some(i) = t
+        .inputs
+        .iter()
+        .position(|x| x.id == n && matches!(x.origin, Origin::Declared | Origin::Prior | Origin::Event))
+    {
         return Some(i as u32);
     }
     if let Some(i) = t.params.iter().position(|x| x.id == n) {

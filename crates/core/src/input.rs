@@ -162,12 +162,16 @@ pub fn parse_row(
             Col::Group => row.group = (!cell.is_empty()).then(|| cell.to_string()),
             Col::Slot(s) => match parse_cell(t, s, cell) {
                 Ok(v) => row.values[s as usize] = v,
-                Err(m) => errors.push(CellError {
-                    line,
-                    column: Some(ci + 1),
-                    header: Some(slot_id(t, s)),
-                    msg: m,
-                }),
+                Err(m) => {
+                    // Reported once here, not again as "empty" below.
+                    row.values[s as usize] = Val::Na;
+                    errors.push(CellError {
+                        line,
+                        column: Some(ci + 1),
+                        header: Some(slot_id(t, s)),
+                        msg: m,
+                    })
+                }
             },
         }
     }
