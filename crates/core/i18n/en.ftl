@@ -109,13 +109,16 @@ ex-event-deduct = { $event }: { $count } time(s) at { $per } each, { $amount } p
 ex-event-add = { $event }: { $count } time(s) at { $per } each, { $amount } points added
 ex-event-cap = “{ $event }” counts at most { $cap } points
 ex-event-when-no = “{ $event }”: { $cond } ({ $arithmetic }) does not hold, nothing off
-ex-adjust = company adjustment of { $value }, reason: { $reason }
+ex-adjust = adjustment of { $value }, reason: { $reason }
 ex-score = the assessor gave { $value }
 ex-formula = { $formula } = { $arithmetic } = { $value }
 ex-raters = weighted over raters: ({ $parts }) ÷ { $weights } = { $value }
 ex-floor = { $raw } is below the floor: counts as { $floor }
 ex-cap = { $raw } is above the cap: counts as { $max }
 ex-round = { $raw } rounded half-up to { $dp } places: { $value }
+ex-floor-cap = { $raw } is beyond the deduction cap: counts as { $floor }
+ex-rater-head = [{ $rater }]
+err-pick-unused = item “{ $item }” scores a fixed { $value } in this tier: leave the picked score empty
 ex-item-score = score { $value } (of { $points })
 ex-peer-average = does not apply: the average of the others in the group, { $value }
 ex-peer-none = does not apply, and applies to no one in the group: 0
@@ -159,6 +162,7 @@ show-total-formula = Total = { $formula }
 show-total-sum = Total = sum of the sections (weighted where weights are given)
 show-grades = Grades: { $grades }
 show-ranking = Ranked by { $by }; the top { $top } of each group become “{ $title }”
+show-ranking-plain = Ranked by { $by }
 rule-ratio = by achievement ({ $better ->
     [lower] lower is better: target ÷ actual
    *[higher] actual ÷ target

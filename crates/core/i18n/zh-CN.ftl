@@ -109,13 +109,16 @@ ex-event-deduct = { $event } { $count } 次 (每次扣 { $per } 分)，扣 { $am
 ex-event-add = { $event } { $count } 次 (每次加 { $per } 分)，加 { $amount } 分
 ex-event-cap = 「{ $event }」最多计 { $cap } 分
 ex-event-when-no = 「{ $event }」条件 { $cond } ({ $arithmetic }) 不成立，不扣分
-ex-adjust = 公司综合评定加扣 { $value } 分，理由: { $reason }
+ex-adjust = 加扣 { $value } 分，理由: { $reason }
 ex-score = 考核人评分 { $value }
 ex-formula = { $formula } = { $arithmetic } = { $value }
 ex-raters = 各评分人加权: ({ $parts }) ÷ { $weights } = { $value }
 ex-floor = { $raw } 低于下限，按 { $floor } 分计 (扣完为止)
 ex-cap = { $raw } 超过上限，按 { $max } 分计
 ex-round = { $raw } 四舍五入保留 { $dp } 位小数为 { $value }
+ex-floor-cap = { $raw } 超过扣分上限，按 { $floor } 分计
+ex-rater-head = 〔{ $rater }〕
+err-pick-unused = 项目「{ $item }」本档分数固定为 { $value }，不需要选定分数 (请清空该列)
 ex-item-score = 得分 { $value } (分值 { $points })
 ex-peer-average = 本项不适用，取同组其他人平均分 { $value }
 ex-peer-none = 本项不适用，且同组无人适用，按 0 分计
@@ -159,6 +162,7 @@ show-total-formula = 总分 = { $formula }
 show-total-sum = 总分 = 各部分得分之和(有权重时按权重加权)
 show-grades = 等级: { $grades }
 show-ranking = 排名依据: { $by }; 每组前 { $top } 名评为「{ $title }」
+show-ranking-plain = 排名依据: { $by }
 rule-ratio = 按完成比例计分({ $better ->
     [lower] 越低越好: 目标 ÷ 实际
    *[higher] 实际 ÷ 目标

@@ -276,20 +276,27 @@ pub fn explain_row(
         .unwrap_or(&[]);
     engine.score(&rows[r].values, &mut f, peers, &mut rec)?;
     if let (Some(rank), Some(rk)) = (batch.rank[r], &t.ranking) {
-        let group = rows[r].group.clone().unwrap_or_else(|| "全部".into());
+        let group = rows[r].group.clone();
         rec.line(
             Target::Rank,
             msg!(
                 "ex-rank",
-                group = group,
+                group = group.clone().unwrap_or_else(|| "全部".into()),
                 size = batch.group_size[r],
                 rank = rank
-            ),
+            )
+            .en_arg("group", group.unwrap_or_else(|| "all".into())),
         );
         if batch.selected[r]
             && let Some(title) = &rk.title
         {
-            rec.line(Target::Rank, msg!("ex-selected", title = title.clone()));
+            rec.line(
+                Target::Rank,
+                msg!("ex-selected", title = title.clone()).en_arg(
+                    "title",
+                    rk.title_en.clone().unwrap_or_else(|| title.clone()),
+                ),
+            );
         }
     }
     Ok((f, rec))

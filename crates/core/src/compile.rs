@@ -584,6 +584,7 @@ impl Compiler {
                 )
                 .help = Some(msg!("help-min-max"));
             }
+            let is_text = kind == InputKind::Text;
             let base = Input {
                 id: d.id.get_ref().clone(),
                 name: d.name.clone(),
@@ -594,7 +595,8 @@ impl Compiler {
                 max,
                 default: d.default.as_ref().map(|x| x.get_ref().0),
                 dept: d.dept.clone(),
-                required: d.default.is_none(),
+                // Text (a comment, a reason) may always be left empty.
+                required: d.default.is_none() && !is_text,
                 na_ok: false,
                 origin: Origin::Declared,
                 rater: None,
@@ -2364,12 +2366,27 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
                 ..
             } => {
                 let steps = [below, above];
-                let lowers = steps.iter().any(|s| s.is_some_and(|s| s.points < Decimal::ZERO));
-                let raises = steps.iter().any(|s| s.is_some_and(|s| s.points > Decimal::ZERO));
+                let lowers = steps
+                    .iter()
+                    .any(|s| s.is_some_and(|s| s.points < Decimal::ZERO));
+                let raises = steps
+                    .iter()
+                    .any(|s| s.is_some_and(|s| s.points > Decimal::ZERO));
                 let lo = if lowers { None } else { Some(p) };
                 // A cut-off scores 0, whatever the steps would give.
-                let lo = if zero_below.is_some() { lo.map(|l| l.min(Decimal::ZERO)) } else { lo };
-                (lo, if raises { None } else { Some(p.max(Decimal::ZERO)) })
+                let lo = if zero_below.is_some() {
+                    lo.map(|l| l.min(Decimal::ZERO))
+                } else {
+                    lo
+                };
+                (
+                    lo,
+                    if raises {
+                        None
+                    } else {
+                        Some(p.max(Decimal::ZERO))
+                    },
+                )
             }
             Rule::Tiers { bands, .. } => {
                 let mut b: Option<Bound> = None;

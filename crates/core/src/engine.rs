@@ -383,6 +383,16 @@ impl<'t> Engine<'t> {
             let mut parts = Vec::new();
             let mut parts_en = Vec::new();
             for (j, &r) in item.raters.iter().enumerate() {
+                if T::ON {
+                    let rt = &t.raters[r];
+                    tr.line(
+                        tg,
+                        msg!("ex-rater-head", rater = rt.name.clone()).en_arg(
+                            "rater",
+                            rt.name_en.clone().unwrap_or_else(|| rt.name.clone()),
+                        ),
+                    );
+                }
                 let rs = match self.rule(k, item, &item.rules[j], row, f, tr)? {
                     RuleOutcome::Score(x) => x,
                     RuleOutcome::Zero => Decimal::ZERO,
@@ -396,7 +406,12 @@ impl<'t> Engine<'t> {
                 if T::ON {
                     let rt = &t.raters[r];
                     parts.push(format!("{} {} × {}", rt.name, fmt_short(rs), fmt(w)));
-                    parts_en.push(format!("{} {} × {}", rt.name_en.as_deref().unwrap_or(&rt.name), fmt_short(rs), fmt(w)));
+                    parts_en.push(format!(
+                        "{} {} × {}",
+                        rt.name_en.as_deref().unwrap_or(&rt.name),
+                        fmt_short(rs),
+                        fmt(w)
+                    ));
                 }
             }
             score = if den.is_zero() {
@@ -518,7 +533,18 @@ impl<'t> Engine<'t> {
             && score < fl
         {
             if T::ON {
-                tr.line(tg, msg!("ex-floor", raw = fmt_short(score), floor = fmt(fl)));
+                let key = if fl.is_sign_negative() {
+                    "ex-floor-cap"
+                } else {
+                    "ex-floor"
+                };
+                tr.line(
+                    tg,
+                    crate::i18n::Msg {
+                        key,
+                        ..msg!("ex-floor", raw = fmt_short(score), floor = fmt(fl))
+                    },
+                );
             }
             score = fl;
         }
@@ -646,7 +672,7 @@ impl<'t> Engine<'t> {
                         msg!(
                             "ex-ratio",
                             label = self.label(measure),
-                            measure = fmt(m),
+                            measure = fmt_short(m),
                             target = fmt(tv),
                             better = key,
                             pct = fmt(round_half_up(raw_pct, 2))
@@ -784,6 +810,27 @@ impl<'t> Engine<'t> {
                         return Ok(RuleOutcome::Score(Decimal::ZERO));
                     };
                     let s = match &band.score {
+                        ScoreSpec::Fixed(_) | ScoreSpec::Formula(_)
+                            if pick.is_some_and(|pk| {
+                                matches!(row.get(pk as usize), Some(Val::Num(_)))
+                            }) =>
+                        {
+                            // A score picked where the tier fixes it is a mistake worth saying.
+                            let fixed = match &band.score {
+                                ScoreSpec::Fixed(x) => *x,
+                                ScoreSpec::Formula(x) => ev(x)?,
+                                ScoreSpec::Range(..) => unreachable!("matched above"),
+                            };
+                            let pk = pick.unwrap_or_default();
+                            return Err(RowError {
+                                column: Some(t.inputs[pk as usize].id.clone()),
+                                msg: msg!(
+                                    "err-pick-unused",
+                                    item = item.name.clone(),
+                                    value = fmt(fixed)
+                                ),
+                            });
+                        }
                         ScoreSpec::Fixed(x) => *x,
                         ScoreSpec::Formula(x) => ev(x)?,
                         ScoreSpec::Range(lo, hi) => {
@@ -1207,14 +1254,23 @@ impl<'t> Engine<'t> {
                             v += s * w / Decimal::ONE_HUNDRED;
                             if T::ON {
                                 parts.push(format!("{} {} × {}%", sec.name, fmt(s), fmt(w)));
-                                parts_en.push(format!("{} {} × {}%", sec.name_en.as_deref().unwrap_or(&sec.name), fmt(s), fmt(w)));
+                                parts_en.push(format!(
+                                    "{} {} × {}%",
+                                    sec.name_en.as_deref().unwrap_or(&sec.name),
+                                    fmt(s),
+                                    fmt(w)
+                                ));
                             }
                         }
                         None => {
                             v += s;
                             if T::ON {
                                 parts.push(format!("{} {}", sec.name, fmt(s)));
-                                parts_en.push(format!("{} {}", sec.name_en.as_deref().unwrap_or(&sec.name), fmt(s)));
+                                parts_en.push(format!(
+                                    "{} {}",
+                                    sec.name_en.as_deref().unwrap_or(&sec.name),
+                                    fmt(s)
+                                ));
                             }
                         }
                     }
@@ -1248,7 +1304,10 @@ impl<'t> Engine<'t> {
                     min = gr.min.map_or("—".into(), fmt),
                     total = fmt(total)
                 )
-                .en_arg("grade", gr.name_en.clone().unwrap_or_else(|| gr.name.clone())),
+                .en_arg(
+                    "grade",
+                    gr.name_en.clone().unwrap_or_else(|| gr.name.clone()),
+                ),
             );
         }
         // Pay.
@@ -1334,11 +1393,9 @@ pub fn slot_by_name(t: &Template, n: &str) -> Option<u32> {
     }
     // The same order as the checker resolves formula names: an item's own rating column
     // shares the item's id, and in a formula that id means the item's score.
-    if let Some(i) = t
-        .inputs
-        .iter()
-        .position(|x| x.id == n && matches!(x.origin, Origin::Declared | Origin::Prior | Origin::Event))
-    {
+    if let Some(i) = t.inputs.iter().position(|x| {
+        x.id == n && matches!(x.origin, Origin::Declared | Origin::Prior | Origin::Event)
+    }) {
         return Some(i as u32);
     }
     if let Some(i) = t.params.iter().position(|x| x.id == n) {

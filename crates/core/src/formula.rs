@@ -787,14 +787,21 @@ impl Expr {
                 }
                 let y = b.ev(frame, err);
                 match op {
-                    BinOp::Add => x.checked_add(y).unwrap_or_else(|| fail(err, EvalError::Overflow)),
-                    BinOp::Sub => x.checked_sub(y).unwrap_or_else(|| fail(err, EvalError::Overflow)),
-                    BinOp::Mul => x.checked_mul(y).unwrap_or_else(|| fail(err, EvalError::Overflow)),
+                    BinOp::Add => x
+                        .checked_add(y)
+                        .unwrap_or_else(|| fail(err, EvalError::Overflow)),
+                    BinOp::Sub => x
+                        .checked_sub(y)
+                        .unwrap_or_else(|| fail(err, EvalError::Overflow)),
+                    BinOp::Mul => x
+                        .checked_mul(y)
+                        .unwrap_or_else(|| fail(err, EvalError::Overflow)),
                     BinOp::Div => {
                         if y.is_zero() {
                             return fail(err, EvalError::DivByZero);
                         }
-                        x.checked_div(y).unwrap_or_else(|| fail(err, EvalError::Overflow))
+                        x.checked_div(y)
+                            .unwrap_or_else(|| fail(err, EvalError::Overflow))
                     }
                     BinOp::Lt => bool_dec(x < y),
                     BinOp::Le => bool_dec(x <= y),

@@ -24,7 +24,11 @@ pub fn fmt_short(v: Decimal) -> String {
     if n.scale() <= 6 {
         n.to_string()
     } else {
-        format!("{}…", n.round_dp_with_strategy(6, RoundingStrategy::ToZero).normalize())
+        format!(
+            "{}…",
+            n.round_dp_with_strategy(6, RoundingStrategy::ToZero)
+                .normalize()
+        )
     }
 }
 

@@ -182,7 +182,9 @@ pub fn rule_words(t: &Template, it: &Item, lang: Lang) -> Vec<String> {
             out.push(r(msg!("rule-adjust", lo = fmt(*lo), hi = fmt(*hi))))
         }
         Rule::Score { lo, hi, .. } => out.push(r(msg!("rule-score", lo = fmt(*lo), hi = fmt(*hi)))),
-        Rule::Formula { score } => out.push(r(msg!("rule-formula", formula = named(t, score, lang)))),
+        Rule::Formula { score } => {
+            out.push(r(msg!("rule-formula", formula = named(t, score, lang))))
+        }
     }
     for e in &it.events {
         let per = match &e.points {
@@ -315,6 +317,9 @@ pub fn show(t: &Template, lang: Lang) -> String {
             w,
             sec.dept.clone().unwrap_or_default()
         ));
+        if let Some(sf) = &sec.score {
+            s.push_str(&format!("    = {}\n", named(t, sf, lang)));
+        }
         for &k in &sec.items {
             n += 1;
             let it = &t.items[k];
@@ -336,24 +341,32 @@ pub fn show(t: &Template, lang: Lang) -> String {
             for w in rule_words(t, it, lang) {
                 s.push_str(&format!("    ▸ {w}\n"));
             }
+            if let Some(n) = &it.note {
+                s.push_str(&format!("    ※ {n}\n"));
+            }
         }
     }
     s.push('\n');
     match &t.total {
-        Some(tf) => s.push_str(&msg!("show-total-formula", formula = named(t, tf, lang)).render(lang)),
+        Some(tf) => {
+            s.push_str(&msg!("show-total-formula", formula = named(t, tf, lang)).render(lang))
+        }
         None => s.push_str(&msg!("show-total-sum").render(lang)),
     }
     s.push('\n');
     if !t.grades.is_empty() {
+        let mut prev = None;
         let g: Vec<String> = t
             .grades
             .iter()
             .map(|g| {
-                format!(
-                    "{} {}",
-                    nm(&g.name, g.name_en.as_deref(), lang),
-                    g.min.map_or("<".into(), |m| format!("≥{}", fmt(m)))
-                )
+                let band = match (g.min, prev) {
+                    (Some(m), _) => format!("≥{}", fmt(m)),
+                    (None, Some(p)) => format!("<{}", fmt(p)),
+                    (None, None) => String::new(),
+                };
+                prev = g.min.or(prev);
+                format!("{} {band}", nm(&g.name, g.name_en.as_deref(), lang))
             })
             .collect();
         s.push_str(&msg!("show-grades", grades = g.join(" / ")).render(lang));
@@ -363,19 +376,21 @@ pub fn show(t: &Template, lang: Lang) -> String {
         s.push_str(&format!(
             "{}: {}\n",
             nm(&p.name, p.name_en.as_deref(), lang),
-            p.formula.text
+            named(t, &p.formula, lang)
         ));
     }
     if let Some(r) = &t.ranking {
-        s.push_str(
-            &msg!(
+        let m = match (r.top, &r.title) {
+            (Some(top), Some(title)) => msg!(
                 "show-ranking",
-                by = r.by.text.clone(),
-                top = r.top.map_or("-".into(), |x| x.to_string()),
-                title = r.title.clone().unwrap_or_default()
+                by = named(t, &r.by, lang),
+                top = top,
+                title = title.clone()
             )
-            .render(lang),
-        );
+            .en_arg("title", r.title_en.clone().unwrap_or_else(|| title.clone())),
+            _ => msg!("show-ranking-plain", by = named(t, &r.by, lang)),
+        };
+        s.push_str(&m.render(lang));
         s.push('\n');
     }
     if let Some(nt) = &f.notes {
