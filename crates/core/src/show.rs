@@ -17,7 +17,6 @@ fn nm<'a>(zh: &'a str, en: Option<&'a str>, lang: Lang) -> &'a str {
 /// A formula with names shown as the sheet names them.
 fn named(t: &Template, f: &Formula, lang: Lang) -> String {
     f.node.render_map(&|n| {
-        let t = t;
         if let Some(i) = t.inputs.iter().find(|i| i.id == n) {
             return Some(nm(&i.name, i.name_en.as_deref(), lang).to_string());
         }
