@@ -106,6 +106,10 @@ struct Compiler {
     layout: Layout,
     /// Metric slot → input slots it reads (transitively).
     metric_reads: HashMap<u32, Vec<u32>>,
+    /// Inputs entered by each rater (`per_rater = true`): their slot per form rater.
+    per_rater: HashMap<String, Vec<u32>>,
+    /// The rater whose rule is being compiled, if any.
+    rater_ctx: Option<usize>,
 }
 
 fn is_valid_id(s: &str) -> bool {
@@ -369,7 +373,29 @@ impl Compiler {
         let mut bad: Option<(FormulaError, bool)> = None;
         let names = &self.names;
         let me = &*self;
+        let span_of = |n: &str| {
+            node.names()
+                .iter()
+                .find(|(x, _)| *x == n)
+                .map(|(_, s)| *s)
+                .unwrap_or(formula::Span { start: 0, end: 0 })
+        };
         let expr = formula::compile(&node, &mut |n| {
+            if let Some(slots) = me.per_rater.get(n) {
+                return match me.rater_ctx {
+                    Some(r) => slots.get(r).copied(),
+                    None => {
+                        bad.get_or_insert((
+                            FormulaError {
+                                span: span_of(n),
+                                kind: FormulaErrorKind::UnknownName(n.to_string()),
+                            },
+                            false,
+                        ));
+                        slots.first().copied()
+                    }
+                };
+            }
             let name = names.get(n).copied()?;
             if !name.allowed_in(stage) {
                 bad.get_or_insert((
@@ -387,6 +413,19 @@ impl Compiler {
             }
             Some(me.slot_of(name))
         });
+        if let Some((e, false)) = &bad {
+            let FormulaErrorKind::UnknownName(n) = &e.kind else {
+                unreachable!()
+            };
+            let d = Diagnostic::error(
+                "E024",
+                msg!("diag-per-rater", name = n.clone(), what = what),
+                at(e),
+            )
+            .with_help(msg!("help-per-rater"));
+            self.diags.push(d);
+            return None;
+        }
         if let Some((e, scope)) = bad
             && scope
         {
@@ -602,6 +641,35 @@ impl Compiler {
                 rater: None,
                 item: None,
             };
+            if d.per_rater {
+                if raters.is_empty() {
+                    self.err(
+                        "E024",
+                        msg!("diag-per-rater-none", name = d.id.get_ref()),
+                        sp(&d.id),
+                    )
+                    .help = Some(msg!("help-per-rater"));
+                }
+                let mut slots = Vec::new();
+                for r in &raters {
+                    slots.push(self.add_input(Input {
+                        id: format!("{}@{}", base.id, r.id),
+                        name: format!("{}({})", base.name, r.name),
+                        name_en: Some(format!(
+                            "{} ({})",
+                            base.name_en.as_deref().unwrap_or(&base.id),
+                            r.name_en.as_deref().unwrap_or(&r.id)
+                        )),
+                        rater: Some(slots.len()),
+                        ..base.clone()
+                    }));
+                }
+                if let Some(&first) = slots.first() {
+                    self.declare(&d.id, Name::Input(first));
+                }
+                self.per_rater.insert(base.id.clone(), slots);
+                continue;
+            }
             let slot = self.add_input(base.clone());
             self.declare(&d.id, Name::Input(slot));
             for p in &d.prior {
@@ -787,6 +855,14 @@ impl Compiler {
                 let ok = it.na != NaPolicy::Forbidden;
                 let e = &mut na_ok[r as usize];
                 *e = Some(e.unwrap_or(true) && ok);
+            }
+            // An absent rater (不适用) is left out when others remain.
+            for rr in &it.rater_reads {
+                for &r in rr {
+                    let ok = it.raters.len() >= 2 || it.na != NaPolicy::Forbidden;
+                    let e = &mut na_ok[r as usize];
+                    *e = Some(e.unwrap_or(true) && ok);
+                }
             }
         }
         for (inp, ok) in self.inputs.iter_mut().zip(na_ok) {
@@ -1492,7 +1568,7 @@ impl Compiler {
         }
         for e in d.events.iter().flatten() {
             let ed = e.get_ref();
-            let count = if ed.when.is_none() {
+            let count = if ed.when.is_none() && ed.count.is_none() {
                 let slot = self.add_input(Input {
                     id: ed.id.get_ref().clone(),
                     name: format!("{}(次数)", ed.name),
@@ -1628,6 +1704,8 @@ impl Compiler {
         for r in 0..n {
             let value = ii.value[r];
             let pick = ii.pick[r];
+            // Per-rater inputs in this rule's formulas read this rater's column.
+            self.rater_ctx = p.raters.get(r).copied();
             let rule = match rule_name {
                 "ratio" | "steps" => {
                     let measure = required!(d.measure, "measure")
@@ -1914,6 +1992,7 @@ impl Compiler {
                 _ => unreachable!("rule names checked above"),
             };
             rules.push(rule);
+            self.rater_ctx = None;
         }
         // Events.
         let mut events = Vec::new();
@@ -1967,6 +2046,20 @@ impl Compiler {
             if let Some(w) = &when {
                 f_reads(w, self, &mut reads);
             }
+            if ed.when.is_some() && ed.count.is_some() {
+                self.err(
+                    "E007",
+                    msg!("diag-event-when-count", event = ed.name.clone()),
+                    ed.count.as_ref().and_then(sp),
+                );
+            }
+            let count_formula = ed
+                .count
+                .as_ref()
+                .and_then(|c| self.formula(c, Stage::Item, &ed.name));
+            if let Some(c) = &count_formula {
+                f_reads(c, self, &mut reads);
+            }
             reads.extend(ii.event_count[k]);
             reads.extend(ii.event_pick[k]);
             events.push(Event {
@@ -1977,11 +2070,32 @@ impl Compiler {
                 points,
                 count: ii.event_count[k],
                 when,
+                count_formula,
                 cap: ed.cap.as_ref().map(|c| c.get_ref().0),
             });
         }
         reads.sort_unstable();
         reads.dedup();
+        let rater_reads: Vec<Vec<u32>> = p
+            .raters
+            .iter()
+            .map(|&r| {
+                reads
+                    .iter()
+                    .copied()
+                    .filter(|&x| {
+                        self.inputs
+                            .get(x as usize)
+                            .is_some_and(|i| i.rater == Some(r))
+                    })
+                    .collect()
+            })
+            .collect();
+        reads.retain(|&x| {
+            self.inputs
+                .get(x as usize)
+                .is_none_or(|i| i.rater.is_none())
+        });
         let na = match d.na.as_ref().map(|n| n.get_ref().as_str()) {
             None => NaPolicy::Forbidden,
             Some("peer_average") => NaPolicy::PeerAverage,
@@ -2042,6 +2156,7 @@ impl Compiler {
             rules,
             events,
             reads,
+            rater_reads,
             note: d.note.clone(),
         }
     }
@@ -2210,6 +2325,7 @@ impl Compiler {
             }],
             events: vec![],
             reads: vec![],
+            rater_reads: vec![],
             note: None,
         }
     }

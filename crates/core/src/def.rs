@@ -262,6 +262,9 @@ pub struct InputDef {
     pub dept: Option<String>,
     /// Value used when the cell is empty; without it the input is required.
     pub default: Option<Spanned<Num>>,
+    /// Entered by each rater separately (`<id>@<rater>` columns), for measured items with raters.
+    #[serde(default)]
+    pub per_rater: bool,
     /// Prior values the caller supplies: "prev" (上月/上期), "last_year" (去年同期).
     #[serde(default)]
     pub prior: Vec<Spanned<String>>,
@@ -374,6 +377,8 @@ pub struct EventDef {
     pub add: Option<Spanned<Amount>>,
     /// Applies once when this holds, instead of per counted occurrence (a threshold).
     pub when: Option<Spanned<FormulaText>>,
+    /// How many times, computed from other inputs instead of entered (e.g. `"due - made"`).
+    pub count: Option<Spanned<FormulaText>>,
     /// At most this many points in all from this event (a category cap).
     pub cap: Option<Spanned<Num>>,
     /// Who enters the count.

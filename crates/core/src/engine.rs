@@ -273,11 +273,16 @@ impl<'t> Engine<'t> {
         // Items.
         for (k, item) in t.items.iter().enumerate() {
             let s = l.items as usize + k;
-            if f.any_na && item.reads.iter().any(|&r| f.na[r as usize]) {
+            let na = |rs: &[u32]| rs.iter().any(|&r| f.na[r as usize]);
+            if f.any_na
+                && (na(&item.reads)
+                    || (!item.rater_reads.is_empty() && item.rater_reads.iter().all(|rr| na(rr))))
+            {
                 if item.na == NaPolicy::Forbidden {
                     let col = item
                         .reads
                         .iter()
+                        .chain(item.rater_reads.iter().flatten())
                         .find(|&&r| f.na[r as usize] && (r as usize) < t.inputs.len())
                         .map(|&r| t.inputs[r as usize].id.clone());
                     return Err(RowError {
@@ -383,6 +388,19 @@ impl<'t> Engine<'t> {
             let mut parts = Vec::new();
             let mut parts_en = Vec::new();
             for (j, &r) in item.raters.iter().enumerate() {
+                if f.any_na && item.rater_reads[j].iter().any(|&x| f.na[x as usize]) {
+                    if T::ON {
+                        let rt = &t.raters[r];
+                        tr.line(
+                            tg,
+                            msg!("ex-rater-absent", rater = rt.name.clone()).en_arg(
+                                "rater",
+                                rt.name_en.clone().unwrap_or_else(|| rt.name.clone()),
+                            ),
+                        );
+                    }
+                    continue;
+                }
                 if T::ON {
                     let rt = &t.raters[r];
                     tr.line(
@@ -456,7 +474,24 @@ impl<'t> Engine<'t> {
                     if on { Decimal::ONE } else { Decimal::ZERO }
                 }
                 (None, Some(c)) => f.v[c as usize],
-                (None, None) => Decimal::ZERO,
+                (None, None) => match &e.count_formula {
+                    Some(cf) => {
+                        let c = cf.expr.eval(&f.v).map_err(|x| eval_err(x, cf, &e.name))?;
+                        if c.is_sign_negative() || !c.fract().is_zero() {
+                            return Err(RowError {
+                                column: None,
+                                msg: msg!(
+                                    "err-event-count",
+                                    event = e.name.clone(),
+                                    formula = cf.text.clone(),
+                                    value = fmt(c)
+                                ),
+                            });
+                        }
+                        c
+                    }
+                    None => Decimal::ZERO,
+                },
             };
             let mut amount = match &e.points {
                 EventPoints::Fixed(_) if count.is_zero() => continue,

@@ -253,6 +253,8 @@ pub struct Event {
     pub count: Option<u32>,
     /// A threshold: applies once when it holds.
     pub when: Option<Formula>,
+    /// The count computed by a formula instead of entered.
+    pub count_formula: Option<Formula>,
     /// At most this many points in all.
     pub cap: Option<Decimal>,
 }
@@ -369,8 +371,12 @@ pub struct Item {
     pub rules: Vec<Rule>,
     /// Events, counted once for the item whoever rates it.
     pub events: Vec<Event>,
-    /// Every input slot the item reads, through metrics too (to detect 不适用).
+    /// Every input slot the item reads that no single rater owns, through metrics too
+    /// (to detect 不适用).
     pub reads: Vec<u32>,
+    /// Per rater (in `raters` order): the slots only that rater fills. A rater whose
+    /// column is 不适用 is left out and the others' weights renormalised.
+    pub rater_reads: Vec<Vec<u32>>,
     pub note: Option<String>,
 }
 
