@@ -14,6 +14,7 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
+mod admin;
 mod bench;
 mod bundled;
 mod load;
@@ -67,6 +68,39 @@ enum Cmd {
         /// Form id of a bundled template.
         #[arg(default_value = "F01")]
         form: String,
+    },
+    /// Create or update the database schema (数据库迁移).
+    Migrate {
+        #[command(flatten)]
+        db: admin::DbArgs,
+    },
+    /// Users (用户).
+    User {
+        #[command(flatten)]
+        db: admin::DbArgs,
+        #[command(subcommand)]
+        cmd: admin::UserCmd,
+    },
+    /// Organisation: departments, positions, employees (组织架构).
+    Org {
+        #[command(flatten)]
+        db: admin::DbArgs,
+        #[command(subcommand)]
+        cmd: admin::OrgCmd,
+    },
+    /// The audit log (审计日志).
+    Audit {
+        #[command(flatten)]
+        db: admin::DbArgs,
+        #[command(subcommand)]
+        cmd: admin::AuditCmd,
+    },
+    /// A consistent copy of the live SQLite database (备份).
+    Backup {
+        #[command(flatten)]
+        db: admin::DbArgs,
+        /// The copy to write (must not exist).
+        file: PathBuf,
     },
     /// Benchmarks (性能测试).
     Bench {
@@ -128,6 +162,11 @@ fn main() -> ExitCode {
         },
         Cmd::Score(args) => score::run(&args, &langs),
         Cmd::Demo { form } => score::demo(&form, &langs),
+        Cmd::Migrate { db } => admin::migrate(&db),
+        Cmd::User { db, cmd } => admin::user(&db, &cmd),
+        Cmd::Org { db, cmd } => admin::org(&db, &cmd),
+        Cmd::Audit { db, cmd } => admin::audit(&db, &cmd),
+        Cmd::Backup { db, file } => admin::backup(&db, &file),
         Cmd::Bench { what } => match what {
             BenchCmd::Engine(a) => bench::engine(&a),
         },

@@ -266,3 +266,106 @@ fn an_unknown_template_or_param_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("没有参数 `nope`"), "{}", stderr(&o));
 }
+
+fn kaohe_db(db: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+    c.args(args)
+        .env("KAOHE_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env_remove("KAOHE_PASSWORD");
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("kaohe runs");
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn organisation_users_audit_and_backup_from_the_command_line() {
+    let d = tmp("admin");
+    let db = d.join("kaohe.db");
+    let org = d.join("org.csv");
+    std::fs::write(&org, "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号\nE001,张伟,SC,市场部,业务,大客户经理,E003\nE003,王强,SC,市场部,业务,市场部经理,\nX01,赵行政,XZ,行政部,职能,行政专员,\n").unwrap();
+    let o = kaohe_db(&db, &["org", "import", org.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("员工 +3 employees"), "{}", stdout(&o));
+
+    let bad = d.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "工号,姓名,部门编码,直接上级工号\nE010,新人,SC,E999\nE010,重复,SC,\n",
+    )
+    .unwrap();
+    let o = kaohe_db(&db, &["org", "import", bad.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("bad.csv:2 [直接上级工号 supervisor]: `E999`")
+            && e.contains("bad.csv:3 [工号 emp_no]"),
+        "{e}"
+    );
+    assert!(e.contains("未导入任何数据"), "{e}");
+
+    let o = kaohe_db(
+        &db,
+        &["user", "add", "hr", "--role", "hr_admin"],
+        Some("a long password\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kaohe_db(
+        &db,
+        &[
+            "user",
+            "add",
+            "zw",
+            "--role",
+            "employee",
+            "--employee",
+            "E404",
+        ],
+        Some("a long password\n"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`E404` 不存在"), "{}", stderr(&o));
+    let o = kaohe_db(
+        &db,
+        &["user", "add", "x", "--role", "boss"],
+        Some("a long password\n"),
+    );
+    assert!(stderr(&o).contains("未知角色 `boss`"), "{}", stderr(&o));
+
+    let o = kaohe_db(&db, &["audit", "verify"], None);
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("审计日志完整: 2 条记录"),
+        "{}",
+        stdout(&o)
+    );
+
+    let copy = d.join("copy.db");
+    let o = kaohe_db(&db, &["backup", copy.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kaohe_db(&copy, &["audit", "verify"], None);
+    assert!(
+        stdout(&o).contains("2 条记录"),
+        "the copy is a working database: {}",
+        stdout(&o)
+    );
+    let o = kaohe_db(&db, &["backup", copy.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2), "never overwrites");
+
+    let o = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["migrate", "--database-url", "mysql://x/y"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("不支持的数据库地址 `mysql://x/y`"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -1,0 +1,645 @@
+//! The two backends. The SQL is written once (portable SQL with `$n` placeholders, numbered
+//! in order of appearance so SQLite binds them the same way); a macro stamps out the
+//! implementation for each pool type. What differs — opening, migrations, and how a write
+//! transaction takes the audit lock — is in each backend's small `impl` block.
+
+use crate::*;
+use sqlx::Row;
+use std::str::FromStr;
+
+/// SQLite: one file, WAL, foreign keys on.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: sqlx::SqlitePool,
+}
+
+/// PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: sqlx::PgPool,
+}
+
+impl SqliteStore {
+    /// Open (creating the file if needed).
+    pub async fn open(url: &str) -> Result<Self> {
+        use sqlx::sqlite::{
+            SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+        };
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        // An in-memory database lives in one connection.
+        let max = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max)
+            .connect_with(opts)
+            .await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The pool, for backups and tests.
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        &self.pool
+    }
+
+    async fn run_migrations(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A write transaction that holds the write lock from the start, so audit entries
+    /// chain one after another.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A consistent copy of the live database into `path` (`VACUUM INTO`).
+    pub async fn backup(&self, path: &str) -> Result<()> {
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Connect.
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(10)
+            .connect(url)
+            .await?;
+        Ok(PgStore { pool })
+    }
+
+    /// The pool, for tests.
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
+    async fn run_migrations(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A write transaction holding the audit lock: concurrent writers (also from another
+    /// `kaohe serve` on the same database) append to the chain one after another.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+macro_rules! store_impl {
+    ($store:ty, $db:ty, $backend:expr) => {
+        impl $store {
+            async fn append_audit(tx: &mut sqlx::Transaction<'static, $db>, e: &NewAudit) -> Result<AuditEntry> {
+                let prev: Option<String> = sqlx::query("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(|r| r.get::<String, _>("hash"));
+                let prev = prev.unwrap_or_else(|| GENESIS.to_string());
+                let at = now();
+                let hash = audit_hash(&prev, &at, e);
+                let row = sqlx::query(
+                    "INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(&at)
+                .bind(&e.actor)
+                .bind(&e.action)
+                .bind(&e.entity)
+                .bind(&e.entity_id)
+                .bind(&e.old_value)
+                .bind(&e.new_value)
+                .bind(&e.reason)
+                .bind(&prev)
+                .bind(&hash)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(AuditEntry {
+                    id: row.get("id"),
+                    at,
+                    actor: e.actor.clone(),
+                    action: e.action.clone(),
+                    entity: e.entity.clone(),
+                    entity_id: e.entity_id.clone(),
+                    old_value: e.old_value.clone(),
+                    new_value: e.new_value.clone(),
+                    reason: e.reason.clone(),
+                    prev_hash: prev,
+                    hash,
+                })
+            }
+
+            async fn load_user(&self, id: i64) -> Result<Option<User>> {
+                let Some(r) = sqlx::query("SELECT id, username, employee_id, lang FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let grants = sqlx::query("SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .filter_map(|g| {
+                        Some(Grant {
+                            role: Role::parse(&g.get::<String, _>("role"))?,
+                            department_id: g.get("department_id"),
+                        })
+                    })
+                    .collect();
+                Ok(Some(User {
+                    id: r.get("id"),
+                    username: r.get("username"),
+                    employee_id: r.get("employee_id"),
+                    lang: r.get("lang"),
+                    grants,
+                }))
+            }
+        }
+
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                self.run_migrations().await
+            }
+
+            async fn create_department(&self, actor: &str, d: &NewDepartment) -> Result<Department> {
+                if d.code.trim().is_empty() || d.name.trim().is_empty() {
+                    return Err(StoreError::Invalid { field: "code / name".into(), message: "部门编码和名称不能为空 / a department needs a code and a name".into() });
+                }
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(d.code.trim())
+                    .bind(d.name.trim())
+                    .bind(d.kind.as_str())
+                    .bind(now())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "部门 / department", key: d.code.clone() } } else { e.into() })?;
+                let id: i64 = row.get("id");
+                Self::append_audit(&mut tx, &NewAudit {
+                    actor: actor.into(),
+                    action: "department.create".into(),
+                    entity: "department".into(),
+                    entity_id: d.code.clone(),
+                    new_value: Some(format!("{} ({})", d.name, d.kind.as_str())),
+                    ..Default::default()
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(Department { id, code: d.code.trim().into(), name: d.name.trim().into(), kind: d.kind })
+            }
+
+            async fn departments(&self) -> Result<Vec<Department>> {
+                let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code").fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| Department {
+                        id: r.get("id"),
+                        code: r.get("code"),
+                        name: r.get("name"),
+                        kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
+                    })
+                    .collect())
+            }
+
+            async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {
+                // Check every row first; nothing is written unless all are good.
+                let mut problems = Vec::new();
+                let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+                for r in rows {
+                    if r.emp_no.trim().is_empty() {
+                        problems.push((r.line, "工号 emp_no".to_string(), "不能为空 / is empty".to_string()));
+                    } else if let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
+                        problems.push((r.line, "工号 emp_no".to_string(), format!("`{}` 与第 {first} 行重复 / repeats line {first}", r.emp_no)));
+                    }
+                    if r.name.trim().is_empty() {
+                        problems.push((r.line, "姓名 name".to_string(), "不能为空 / is empty".to_string()));
+                    }
+                    if r.dept_code.trim().is_empty() {
+                        problems.push((r.line, "部门编码 dept_code".to_string(), "不能为空 / is empty".to_string()));
+                    }
+                    if DeptKind::parse(&r.dept_kind).is_none() {
+                        problems.push((r.line, "部门类型 dept_kind".to_string(), format!("`{}` 应为 业务/职能 (line/functional)", r.dept_kind)));
+                    }
+                }
+                let mut tx = self.begin_write().await?;
+                for r in rows {
+                    let sup = r.supervisor_emp_no.trim();
+                    if !sup.is_empty() && !seen.contains_key(sup) {
+                        let exists = sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(sup).fetch_optional(&mut *tx).await?.is_some();
+                        if !exists {
+                            problems.push((r.line, "直接上级工号 supervisor".to_string(), format!("`{sup}` 不在文件中也不在系统中 / is neither in the file nor stored")));
+                        }
+                    }
+                    if sup == r.emp_no.trim() && !sup.is_empty() {
+                        problems.push((r.line, "直接上级工号 supervisor".to_string(), "不能是本人 / cannot be the employee".to_string()));
+                    }
+                }
+                if !problems.is_empty() {
+                    problems.sort();
+                    return Err(StoreError::Rows(problems));
+                }
+                let mut sum = ImportSummary::default();
+                for r in rows {
+                    let kind = DeptKind::parse(&r.dept_kind).unwrap_or(DeptKind::Line);
+                    let name = if r.dept_name.trim().is_empty() { r.dept_code.trim() } else { r.dept_name.trim() };
+                    let added = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
+                        .bind(r.dept_code.trim())
+                        .bind(name)
+                        .bind(kind.as_str())
+                        .bind(now())
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    sum.departments_added += added as usize;
+                    if !r.position.trim().is_empty() {
+                        let added = sqlx::query("INSERT INTO positions (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING")
+                            .bind(r.position.trim())
+                            .bind(r.position.trim())
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                        sum.positions_added += added as usize;
+                    }
+                    let dept_id: i64 = sqlx::query("SELECT id FROM departments WHERE code = $1").bind(r.dept_code.trim()).fetch_one(&mut *tx).await?.get("id");
+                    let pos_id: Option<i64> = if r.position.trim().is_empty() {
+                        None
+                    } else {
+                        Some(sqlx::query("SELECT id FROM positions WHERE code = $1").bind(r.position.trim()).fetch_one(&mut *tx).await?.get("id"))
+                    };
+                    let existing = sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(r.emp_no.trim()).fetch_optional(&mut *tx).await?;
+                    if existing.is_some() {
+                        sqlx::query("UPDATE employees SET name = $1, department_id = $2, position_id = $3, active = $4 WHERE emp_no = $5")
+                            .bind(r.name.trim())
+                            .bind(dept_id)
+                            .bind(pos_id)
+                            .bind(true)
+                            .bind(r.emp_no.trim())
+                            .execute(&mut *tx)
+                            .await?;
+                        sum.employees_updated += 1;
+                    } else {
+                        sqlx::query("INSERT INTO employees (emp_no, name, department_id, position_id, active) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(r.emp_no.trim())
+                            .bind(r.name.trim())
+                            .bind(dept_id)
+                            .bind(pos_id)
+                            .bind(true)
+                            .execute(&mut *tx)
+                            .await?;
+                        sum.employees_added += 1;
+                    }
+                }
+                // Reporting lines, once everyone exists.
+                for r in rows {
+                    let sup = r.supervisor_emp_no.trim();
+                    if sup.is_empty() {
+                        continue;
+                    }
+                    let sup_id: i64 = sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(sup).fetch_one(&mut *tx).await?.get("id");
+                    sqlx::query("UPDATE employees SET supervisor_id = $1 WHERE emp_no = $2").bind(sup_id).bind(r.emp_no.trim()).execute(&mut *tx).await?;
+                }
+                Self::append_audit(&mut tx, &NewAudit {
+                    actor: actor.into(),
+                    action: "org.import".into(),
+                    entity: "organisation".into(),
+                    entity_id: "-".into(),
+                    new_value: Some(format!(
+                        "departments +{}, positions +{}, employees +{} ~{}",
+                        sum.departments_added, sum.positions_added, sum.employees_added, sum.employees_updated
+                    )),
+                    ..Default::default()
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(sum)
+            }
+
+            async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
+                let r = sqlx::query("SELECT id, emp_no, name, department_id, position_id, supervisor_id, active FROM employees WHERE emp_no = $1")
+                    .bind(emp_no)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(r.map(|r| Employee {
+                    id: r.get("id"),
+                    emp_no: r.get("emp_no"),
+                    name: r.get("name"),
+                    department_id: r.get("department_id"),
+                    position_id: r.get("position_id"),
+                    supervisor_id: r.get("supervisor_id"),
+                    active: r.get("active"),
+                }))
+            }
+
+            async fn employees(&self, page: Page) -> Result<Vec<Employee>> {
+                let rows = sqlx::query("SELECT id, emp_no, name, department_id, position_id, supervisor_id, active FROM employees ORDER BY emp_no LIMIT $1 OFFSET $2")
+                    .bind(page.limit.clamp(1, 1000))
+                    .bind(page.offset.max(0))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| Employee {
+                        id: r.get("id"),
+                        emp_no: r.get("emp_no"),
+                        name: r.get("name"),
+                        department_id: r.get("department_id"),
+                        position_id: r.get("position_id"),
+                        supervisor_id: r.get("supervisor_id"),
+                        active: r.get("active"),
+                    })
+                    .collect())
+            }
+
+            async fn create_user(&self, actor: &str, u: &NewUser) -> Result<User> {
+                if u.username.trim().is_empty() {
+                    return Err(StoreError::Invalid { field: "username".into(), message: "用户名不能为空 / the user name is empty".into() });
+                }
+                if u.password.chars().count() < 8 {
+                    return Err(StoreError::Invalid { field: "password".into(), message: "密码至少 8 位 / the password needs at least 8 characters".into() });
+                }
+                let hash = hash_password(&u.password)?;
+                let mut tx = self.begin_write().await?;
+                let employee_id: Option<i64> = match &u.emp_no {
+                    Some(no) => Some(
+                        sqlx::query("SELECT id FROM employees WHERE emp_no = $1")
+                            .bind(no)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .ok_or_else(|| StoreError::NotFound { what: "员工 / employee", key: no.clone() })?
+                            .get("id"),
+                    ),
+                    None => None,
+                };
+                let row = sqlx::query("INSERT INTO users (username, password_hash, employee_id, lang, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                    .bind(u.username.trim())
+                    .bind(&hash)
+                    .bind(employee_id)
+                    .bind(&u.lang)
+                    .bind(now())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "用户 / user", key: u.username.clone() } } else { e.into() })?;
+                let id: i64 = row.get("id");
+                for g in &u.grants {
+                    sqlx::query("INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(g.role.as_str())
+                        .bind(g.department_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let roles: Vec<&str> = u.grants.iter().map(|g| g.role.as_str()).collect();
+                Self::append_audit(&mut tx, &NewAudit {
+                    actor: actor.into(),
+                    action: "user.create".into(),
+                    entity: "user".into(),
+                    entity_id: u.username.trim().into(),
+                    new_value: Some(format!("roles: {}", roles.join(","))),
+                    ..Default::default()
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(User { id, username: u.username.trim().into(), employee_id, lang: u.lang.clone(), grants: u.grants.clone() })
+            }
+
+            async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
+                let Some(r) = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
+                    .bind(username.trim())
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    // Spend the same time as a real check, so timing does not reveal user names.
+                    let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZkZvM2Vqa3l6UkxwV0pOa3dxQ2xRQQ");
+                    return Ok(None);
+                };
+                if !verify_password(password, &r.get::<String, _>("password_hash")) {
+                    return Ok(None);
+                }
+                self.load_user(r.get("id")).await
+            }
+
+            async fn user_count(&self) -> Result<i64> {
+                Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.get("n"))
+            }
+
+            async fn create_session(&self, user_id: i64, ttl: time::Duration) -> Result<String> {
+                let (token, hash) = new_token()?;
+                let expires = stamp(time::OffsetDateTime::now_utc() + ttl);
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                    .bind(&hash)
+                    .bind(user_id)
+                    .bind(&expires)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(token)
+            }
+
+            async fn session_user(&self, token: &str) -> Result<Option<User>> {
+                let r = sqlx::query("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+                    .bind(token_hash(token))
+                    .bind(now())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match r {
+                    Some(r) => self.load_user(r.get("user_id")).await,
+                    None => Ok(None),
+                }
+            }
+
+            async fn delete_session(&self, token: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn publish_template(&self, actor: &str, source: &str) -> Result<TemplateVersion> {
+                let t = kaohe_core::compile_str(source).map_err(|diags| StoreError::Invalid {
+                    field: "template".into(),
+                    message: diags
+                        .iter()
+                        .filter(|d| d.is_error())
+                        .map(|d| d.render("template", source, &[kaohe_core::Lang::Zh, kaohe_core::Lang::En]))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                })?;
+                let mut tx = self.begin_write().await?;
+                let last: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM templates WHERE form_id = $1")
+                    .bind(&t.form.id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .get("v");
+                let version = last.unwrap_or(0) + 1;
+                let at = now();
+                let row = sqlx::query("INSERT INTO templates (form_id, version, title, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+                    .bind(&t.form.id)
+                    .bind(version)
+                    .bind(&t.form.title)
+                    .bind(source)
+                    .bind(actor)
+                    .bind(&at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Self::append_audit(&mut tx, &NewAudit {
+                    actor: actor.into(),
+                    action: "template.publish".into(),
+                    entity: "template".into(),
+                    entity_id: format!("{}@{version}", t.form.id),
+                    new_value: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(source.as_bytes()))),
+                    ..Default::default()
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(TemplateVersion {
+                    id: row.get("id"),
+                    form_id: t.form.id.clone(),
+                    version,
+                    title: t.form.title.clone(),
+                    source: source.into(),
+                    created_by: actor.into(),
+                    created_at: at,
+                })
+            }
+
+            async fn template(&self, form_id: &str, version: Option<i64>) -> Result<Option<TemplateVersion>> {
+                let r = match version {
+                    Some(v) => {
+                        sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 AND version = $2")
+                            .bind(form_id)
+                            .bind(v)
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                    None => {
+                        sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC LIMIT 1")
+                            .bind(form_id)
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                };
+                Ok(r.map(|r| TemplateVersion {
+                    id: r.get("id"),
+                    form_id: r.get("form_id"),
+                    version: r.get("version"),
+                    title: r.get("title"),
+                    source: r.get("source"),
+                    created_by: r.get("created_by"),
+                    created_at: r.get("created_at"),
+                }))
+            }
+
+            async fn templates(&self) -> Result<Vec<TemplateVersion>> {
+                let rows = sqlx::query(
+                    "SELECT t.id, t.form_id, t.version, t.title, t.source, t.created_by, t.created_at FROM templates t \
+                     WHERE t.version = (SELECT MAX(u.version) FROM templates u WHERE u.form_id = t.form_id) ORDER BY t.form_id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| TemplateVersion {
+                        id: r.get("id"),
+                        form_id: r.get("form_id"),
+                        version: r.get("version"),
+                        title: r.get("title"),
+                        source: r.get("source"),
+                        created_by: r.get("created_by"),
+                        created_at: r.get("created_at"),
+                    })
+                    .collect())
+            }
+
+            async fn audit(&self, entry: &NewAudit) -> Result<AuditEntry> {
+                let mut tx = self.begin_write().await?;
+                let e = Self::append_audit(&mut tx, entry).await?;
+                tx.commit().await?;
+                Ok(e)
+            }
+
+            async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+                let rows = sqlx::query(
+                    "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash \
+                     FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after_id)
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| AuditEntry {
+                        id: r.get("id"),
+                        at: r.get("at"),
+                        actor: r.get("actor"),
+                        action: r.get("action"),
+                        entity: r.get("entity"),
+                        entity_id: r.get("entity_id"),
+                        old_value: r.get("old_value"),
+                        new_value: r.get("new_value"),
+                        reason: r.get("reason"),
+                        prev_hash: r.get("prev_hash"),
+                        hash: r.get("hash"),
+                    })
+                    .collect())
+            }
+
+            async fn verify_audit(&self) -> Result<AuditCheck> {
+                let mut prev = GENESIS.to_string();
+                let mut after = 0;
+                let mut n = 0;
+                loop {
+                    let batch = self.audit_log(after, 5000).await?;
+                    if batch.is_empty() {
+                        return Ok(AuditCheck::Intact { entries: n });
+                    }
+                    for e in &batch {
+                        if e.prev_hash != prev {
+                            return Ok(AuditCheck::Broken { id: e.id, reason: "与前一条记录的链接不符 / does not link to the entry before".into() });
+                        }
+                        let want = audit_hash(&prev, &e.at, &NewAudit {
+                            actor: e.actor.clone(),
+                            action: e.action.clone(),
+                            entity: e.entity.clone(),
+                            entity_id: e.entity_id.clone(),
+                            old_value: e.old_value.clone(),
+                            new_value: e.new_value.clone(),
+                            reason: e.reason.clone(),
+                        });
+                        if want != e.hash {
+                            return Ok(AuditCheck::Broken { id: e.id, reason: "内容与哈希不符 / content does not match its hash".into() });
+                        }
+                        prev = e.hash.clone();
+                        n += 1;
+                    }
+                    after = batch.last().map_or(after, |e| e.id);
+                }
+            }
+        }
+    };
+}
+
+store_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+store_impl!(PgStore, sqlx::Postgres, Backend::Postgres);

@@ -1,0 +1,235 @@
+//! kaohe-store: everything kaohe keeps, behind one [`Store`] trait, with a SQLite and a
+//! PostgreSQL implementation generated from the same code (the same SQL, `$n` placeholders),
+//! each with its own migrations. [`connect`] picks the backend from the database URL.
+//!
+//! Every change is audited in the same transaction that makes it, into a hash-chained,
+//! append-only log ([`Store::verify_audit`] finds any tampering). Decimals are stored as
+//! TEXT, never as SQLite NUMERIC or REAL. Times are RFC 3339 UTC text.
+#![forbid(unsafe_code)]
+
+mod backend;
+mod model;
+
+pub use backend::{PgStore, SqliteStore};
+pub use model::*;
+
+use std::future::Future;
+
+/// Everything that can go wrong in storage, with what a person needs to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL names no backend kaohe supports.
+    #[error(
+        "不支持的数据库地址 `{0}`: 请使用 sqlite://文件路径 或 postgres://… / unsupported database URL `{0}`: use sqlite://PATH or postgres://…"
+    )]
+    UnsupportedUrl(String),
+    /// Something the caller named does not exist.
+    #[error("{what} `{key}` 不存在 / {what} `{key}` does not exist")]
+    NotFound { what: &'static str, key: String },
+    /// A unique name is taken.
+    #[error("{what} `{key}` 已存在 / {what} `{key}` already exists")]
+    Conflict { what: &'static str, key: String },
+    /// Input that cannot be stored, with the field at fault.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The database said no.
+    #[error("数据库错误 / database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Rows of an import that cannot be stored: (line, field, problem). Nothing was stored.
+    #[error("{}", rows_text(.0))]
+    Rows(Vec<(usize, String, String)>),
+    /// Migrations failed.
+    #[error("数据库迁移失败 / migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+fn rows_text(rows: &[(usize, String, String)]) -> String {
+    let mut s = format!(
+        "{} 处错误，未导入任何数据 / {} problem(s), nothing was imported:",
+        rows.len(),
+        rows.len()
+    );
+    for (line, field, msg) in rows {
+        s.push_str(&format!("\n  第 {line} 行 / line {line} [{field}]: {msg}"));
+    }
+    s
+}
+
+/// The result of a storage operation.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database is behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Storage for kaohe. Implemented by [`SqliteStore`], [`PgStore`] and [`Db`].
+pub trait Store: Clone + Send + Sync + 'static {
+    /// The database behind it.
+    fn backend(&self) -> Backend;
+    /// Apply pending migrations.
+    fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// Add a department.
+    fn create_department(
+        &self,
+        actor: &str,
+        d: &NewDepartment,
+    ) -> impl Future<Output = Result<Department>> + Send;
+    /// All departments, by code.
+    fn departments(&self) -> impl Future<Output = Result<Vec<Department>>> + Send;
+    /// Import departments, positions and employees: all rows or none.
+    fn import_org(
+        &self,
+        actor: &str,
+        rows: &[OrgRow],
+    ) -> impl Future<Output = Result<ImportSummary>> + Send;
+    /// An employee by employee number.
+    fn employee(&self, emp_no: &str) -> impl Future<Output = Result<Option<Employee>>> + Send;
+    /// Employees by employee number, a page at a time.
+    fn employees(&self, page: Page) -> impl Future<Output = Result<Vec<Employee>>> + Send;
+
+    /// Add a user; the password is hashed with argon2id.
+    fn create_user(&self, actor: &str, u: &NewUser) -> impl Future<Output = Result<User>> + Send;
+    /// The user, if the password is right.
+    fn authenticate(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// How many users there are (0 before the first administrator).
+    fn user_count(&self) -> impl Future<Output = Result<i64>> + Send;
+    /// Start a session; returns the token to give the browser (only its hash is stored).
+    fn create_session(
+        &self,
+        user_id: i64,
+        ttl: time::Duration,
+    ) -> impl Future<Output = Result<String>> + Send;
+    /// The user of a live session.
+    fn session_user(&self, token: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// End a session.
+    fn delete_session(&self, token: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Check a template with the engine and store it as the form's next version.
+    fn publish_template(
+        &self,
+        actor: &str,
+        source: &str,
+    ) -> impl Future<Output = Result<TemplateVersion>> + Send;
+    /// A version of a form's template (the latest when `version` is None).
+    fn template(
+        &self,
+        form_id: &str,
+        version: Option<i64>,
+    ) -> impl Future<Output = Result<Option<TemplateVersion>>> + Send;
+    /// The latest version of every form.
+    fn templates(&self) -> impl Future<Output = Result<Vec<TemplateVersion>>> + Send;
+
+    /// Append to the audit log (for changes made outside the store's own operations).
+    fn audit(&self, entry: &NewAudit) -> impl Future<Output = Result<AuditEntry>> + Send;
+    /// Audit entries after `after_id`, oldest first.
+    fn audit_log(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+    /// Recompute the hash chain; the first broken entry, if any.
+    fn verify_audit(&self) -> impl Future<Output = Result<AuditCheck>> + Send;
+}
+
+/// A store chosen at run time by the database URL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Open the database named by `url` (`sqlite://kaohe.db`, `sqlite::memory:`, `postgres://…`),
+/// creating a SQLite file if needed. Migrations are not applied: call [`Store::migrate`].
+pub async fn connect(url: &str) -> Result<Db> {
+    if url.starts_with("sqlite:") {
+        Ok(Db::Sqlite(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Db::Postgres(PgStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Db::Sqlite($s) => $e.await,
+            Db::Postgres($s) => $e.await,
+        }
+    };
+}
+
+impl Store for Db {
+    fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+    async fn migrate(&self) -> Result<()> {
+        delegate!(self, s => s.migrate())
+    }
+    async fn create_department(&self, actor: &str, d: &NewDepartment) -> Result<Department> {
+        delegate!(self, s => s.create_department(actor, d))
+    }
+    async fn departments(&self) -> Result<Vec<Department>> {
+        delegate!(self, s => s.departments())
+    }
+    async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {
+        delegate!(self, s => s.import_org(actor, rows))
+    }
+    async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
+        delegate!(self, s => s.employee(emp_no))
+    }
+    async fn employees(&self, page: Page) -> Result<Vec<Employee>> {
+        delegate!(self, s => s.employees(page))
+    }
+    async fn create_user(&self, actor: &str, u: &NewUser) -> Result<User> {
+        delegate!(self, s => s.create_user(actor, u))
+    }
+    async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
+        delegate!(self, s => s.authenticate(username, password))
+    }
+    async fn user_count(&self) -> Result<i64> {
+        delegate!(self, s => s.user_count())
+    }
+    async fn create_session(&self, user_id: i64, ttl: time::Duration) -> Result<String> {
+        delegate!(self, s => s.create_session(user_id, ttl))
+    }
+    async fn session_user(&self, token: &str) -> Result<Option<User>> {
+        delegate!(self, s => s.session_user(token))
+    }
+    async fn delete_session(&self, token: &str) -> Result<()> {
+        delegate!(self, s => s.delete_session(token))
+    }
+    async fn publish_template(&self, actor: &str, source: &str) -> Result<TemplateVersion> {
+        delegate!(self, s => s.publish_template(actor, source))
+    }
+    async fn template(
+        &self,
+        form_id: &str,
+        version: Option<i64>,
+    ) -> Result<Option<TemplateVersion>> {
+        delegate!(self, s => s.template(form_id, version))
+    }
+    async fn templates(&self) -> Result<Vec<TemplateVersion>> {
+        delegate!(self, s => s.templates())
+    }
+    async fn audit(&self, entry: &NewAudit) -> Result<AuditEntry> {
+        delegate!(self, s => s.audit(entry))
+    }
+    async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        delegate!(self, s => s.audit_log(after_id, limit))
+    }
+    async fn verify_audit(&self) -> Result<AuditCheck> {
+        delegate!(self, s => s.verify_audit())
+    }
+}
