@@ -143,10 +143,16 @@ const ORG_COLUMNS: [(&str, &[&str]); 7] = [
 
 /// Read an organisation CSV into rows, naming any header problem.
 pub fn read_org_csv(path: &std::path::Path) -> Result<Vec<OrgRow>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("无法读取 / cannot read {}", path.display()))?;
+    parse_org_text(&text, path)
+}
+
+/// Organisation CSV text into rows; `path` names the file in errors.
+pub fn parse_org_text(text: &str, path: &std::path::Path) -> Result<Vec<OrgRow>> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_path(path)
-        .with_context(|| format!("无法读取 / cannot read {}", path.display()))?;
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = rdr
         .headers()?
         .iter()

@@ -19,6 +19,7 @@ mod bench;
 mod bundled;
 mod load;
 mod score;
+mod serve;
 mod template_cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -69,6 +70,8 @@ enum Cmd {
         #[arg(default_value = "F01")]
         form: String,
     },
+    /// Run the server: the JSON API (服务). `--demo` loads a demo company.
+    Serve(serve::ServeArgs),
     /// Create or update the database schema (数据库迁移).
     Migrate {
         #[command(flatten)]
@@ -162,6 +165,7 @@ fn main() -> ExitCode {
         },
         Cmd::Score(args) => score::run(&args, &langs),
         Cmd::Demo { form } => score::demo(&form, &langs),
+        Cmd::Serve(a) => serve::run(&a),
         Cmd::Migrate { db } => admin::migrate(&db),
         Cmd::User { db, cmd } => admin::user(&db, &cmd),
         Cmd::Org { db, cmd } => admin::org(&db, &cmd),

@@ -1,0 +1,153 @@
+//! One error format for the whole API: a status, a stable code, a message in zh-CN and
+//! English, and the fields at fault. A 500 says little to the client and logs the cause.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kaohe_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A field (or line/column of an uploaded file) at fault.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, e.g. `password`, or the template key at fault.
+    pub field: String,
+    /// What is wrong (zh-CN).
+    pub message: String,
+    /// What is wrong (English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_en: Option<String>,
+    /// Line in an uploaded file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Column in an uploaded file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid`, `bad_request`, `internal`.
+    pub code: &'static str,
+    pub message: String,
+    pub message_en: String,
+    pub fields: Vec<FieldError>,
+}
+
+/// An error a handler returns.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Not signed in.
+    Unauthorized,
+    /// Signed in, but not allowed.
+    Forbidden,
+    /// No such thing (or not visible to this user).
+    NotFound(String),
+    /// Taken, or changed by someone else.
+    Conflict(String),
+    /// Input that cannot be accepted, field by field.
+    Invalid(Vec<FieldError>),
+    /// A malformed request (not JSON, wrong types).
+    BadRequest(String),
+    /// Our fault; logged, not shown.
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            StoreError::Conflict { .. } => ApiError::Conflict(e.to_string()),
+            StoreError::Invalid { field, message } => ApiError::Invalid(vec![FieldError {
+                field,
+                message,
+                message_en: None,
+                line: None,
+                column: None,
+            }]),
+            StoreError::Rows(rows) => ApiError::Invalid(
+                rows.into_iter()
+                    .map(|(line, field, message)| FieldError {
+                        field,
+                        message,
+                        message_en: None,
+                        line: Some(line),
+                        column: None,
+                    })
+                    .collect(),
+            ),
+            StoreError::UnsupportedUrl(_) | StoreError::Database(_) | StoreError::Migrate(_) => {
+                ApiError::Internal(e.to_string())
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, message_en, fields) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "请先登录".into(),
+                "sign in first".into(),
+                vec![],
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "无权访问".into(),
+                "not allowed".into(),
+                vec![],
+            ),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone(), m, vec![]),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), m, vec![]),
+            ApiError::Invalid(f) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "输入有误，见各字段".into(),
+                "invalid input: see the fields".into(),
+                f,
+            ),
+            ApiError::BadRequest(m) => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("请求格式错误: {m}"),
+                format!("malformed request: {m}"),
+                vec![],
+            ),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器内部错误".into(),
+                    "internal server error".into(),
+                    vec![],
+                )
+            }
+        };
+        (
+            status,
+            axum::Json(ErrorBody {
+                error: ErrorDetail {
+                    code,
+                    message,
+                    message_en,
+                    fields,
+                },
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// Handlers' result.
+pub type ApiResult<T> = Result<T, ApiError>;

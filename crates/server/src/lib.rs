@@ -1,0 +1,755 @@
+//! kaohe-server: the JSON API over a [`Store`], with sessions and role-based access.
+//!
+//! The server is generic over the store, so SQLite and PostgreSQL run the same handlers.
+//! Every request body error, every refusal and every failure answers in one format
+//! ([`error::ErrorBody`]); the OpenAPI document is served at `/api/openapi.json`.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod error;
+
+use auth::{Auth, COOKIE};
+use axum::Router;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use error::{ApiError, ApiResult, FieldError};
+use kaohe_store::{Grant, NewDepartment, NewUser, Page, Role, Store};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState<S: Store> {
+    pub store: S,
+    /// The one-time token that creates the first administrator (None once used).
+    pub setup_token: Arc<Mutex<Option<String>>>,
+    /// How long a session lasts.
+    pub session_ttl: time::Duration,
+}
+
+impl<S: Store> AppState<S> {
+    /// State over a migrated store.
+    pub fn new(store: S) -> Self {
+        AppState {
+            store,
+            setup_token: Arc::new(Mutex::new(None)),
+            session_ttl: time::Duration::hours(10),
+        }
+    }
+}
+
+/// A JSON body whose errors answer in the API's format, naming the field.
+pub struct ApiJson<T>(pub T);
+
+impl<T, St> FromRequest<St> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    St: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &St) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// A user as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub lang: String,
+    pub roles: Vec<String>,
+}
+
+impl From<&kaohe_store::User> for UserView {
+    fn from(u: &kaohe_store::User) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username.clone(),
+            lang: u.lang.clone(),
+            roles: u
+                .grants
+                .iter()
+                .map(|g| g.role.as_str().to_string())
+                .collect(),
+        }
+    }
+}
+
+/// Sign-in details.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+/// First-run administrator.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Setup {
+    /// The one-time token printed when the server started with no users.
+    pub token: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// A department as the API shows it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DepartmentView {
+    #[serde(default)]
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// `line` or `functional` (data source / assessor: 行政部, 财务部 …).
+    pub kind: String,
+}
+
+/// An employee as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployeeView {
+    pub id: i64,
+    pub emp_no: String,
+    pub name: String,
+    pub department_id: i64,
+    pub supervisor_id: Option<i64>,
+}
+
+/// Paging.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct Paging {
+    /// Items to skip (default 0).
+    pub offset: Option<i64>,
+    /// Items per page (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// A stored template version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemplateView {
+    pub form_id: String,
+    pub version: i64,
+    pub title: String,
+    pub created_by: String,
+    pub created_at: String,
+    /// The TOML source (only on single-template reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Which version.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VersionQuery {
+    /// A version number (default: the latest).
+    pub version: Option<i64>,
+}
+
+/// An audit entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+    pub hash: String,
+}
+
+/// Where to start reading the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Entries after this id (default 0).
+    pub after: Option<i64>,
+    /// At most this many (default 100).
+    pub limit: Option<i64>,
+}
+
+/// The audit chain's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditVerify {
+    pub intact: bool,
+    pub entries: Option<i64>,
+    pub broken_at: Option<i64>,
+    pub message: String,
+}
+
+/// Rows to score with a template (columns as in `kaohe score`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PreviewRequest {
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn session_cookie(token: &str, max_age: time::Duration) -> String {
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        max_age.whole_seconds().max(0)
+    )
+}
+
+/// Sign in.
+#[utoipa::path(post, path = "/api/login", request_body = Login, responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody)))]
+async fn login<S: Store>(
+    State(st): State<AppState<S>>,
+    ApiJson(l): ApiJson<Login>,
+) -> ApiResult<Response> {
+    let Some(u) = st.store.authenticate(&l.username, &l.password).await? else {
+        return Err(ApiError::Unauthorized);
+    };
+    let token = st.store.create_session(u.id, st.session_ttl).await?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&token, st.session_ttl))],
+        axum::Json(UserView::from(&u)),
+    )
+        .into_response())
+}
+
+/// Sign out.
+#[utoipa::path(post, path = "/api/logout", responses((status = 204)))]
+async fn logout<S: Store>(
+    State(st): State<AppState<S>>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    let jar = axum_extra::extract::cookie::CookieJar::from_headers(&headers);
+    if let Some(c) = jar.get(COOKIE) {
+        st.store.delete_session(c.value()).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session_cookie("", time::Duration::ZERO))],
+    )
+        .into_response())
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/me", responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody)))]
+async fn me(auth: Auth) -> axum::Json<UserView> {
+    axum::Json(UserView::from(&auth.0))
+}
+
+/// Create the first administrator with the one-time token printed at start.
+#[utoipa::path(post, path = "/api/setup", request_body = Setup, responses((status = 201, body = UserView), (status = 403, body = error::ErrorBody)))]
+async fn setup<S: Store>(
+    State(st): State<AppState<S>>,
+    ApiJson(s): ApiJson<Setup>,
+) -> ApiResult<(StatusCode, axum::Json<UserView>)> {
+    let expected = st
+        .setup_token
+        .lock()
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .clone();
+    match expected {
+        Some(t) if t == s.token && st.store.user_count().await? == 0 => {}
+        _ => return Err(ApiError::Forbidden),
+    }
+    let u = st
+        .store
+        .create_user(
+            "setup",
+            &NewUser {
+                username: s.username,
+                password: s.password,
+                emp_no: None,
+                grants: vec![Grant {
+                    role: Role::HrAdmin,
+                    department_id: None,
+                }],
+                lang: "zh-CN".into(),
+            },
+        )
+        .await?;
+    *st.setup_token
+        .lock()
+        .map_err(|e| ApiError::Internal(e.to_string()))? = None;
+    Ok((StatusCode::CREATED, axum::Json(UserView::from(&u))))
+}
+
+/// Departments.
+#[utoipa::path(get, path = "/api/departments", responses((status = 200, body = Vec<DepartmentView>)))]
+async fn departments<S: Store>(
+    State(st): State<AppState<S>>,
+    _auth: Auth,
+) -> ApiResult<axum::Json<Vec<DepartmentView>>> {
+    let d = st.store.departments().await?;
+    Ok(axum::Json(
+        d.into_iter()
+            .map(|d| DepartmentView {
+                id: d.id,
+                code: d.code,
+                name: d.name,
+                kind: d.kind.as_str().into(),
+            })
+            .collect(),
+    ))
+}
+
+/// Add a department (HR).
+#[utoipa::path(post, path = "/api/departments", request_body = DepartmentView, responses((status = 201, body = DepartmentView), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
+async fn create_department<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    ApiJson(d): ApiJson<DepartmentView>,
+) -> ApiResult<(StatusCode, axum::Json<DepartmentView>)> {
+    let u = auth.require(&[])?;
+    let Some(kind) = kaohe_store::DeptKind::parse(&d.kind) else {
+        return Err(ApiError::Invalid(vec![FieldError {
+            field: "kind".into(),
+            message: format!("`{}` 应为 line 或 functional", d.kind),
+            message_en: Some(format!("`{}` must be line or functional", d.kind)),
+            line: None,
+            column: None,
+        }]));
+    };
+    let made = st
+        .store
+        .create_department(
+            &u.username,
+            &NewDepartment {
+                code: d.code,
+                name: d.name,
+                kind,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(DepartmentView {
+            id: made.id,
+            code: made.code,
+            name: made.name,
+            kind: made.kind.as_str().into(),
+        }),
+    ))
+}
+
+/// Employees, a page at a time (HR, reviewers, approvers).
+#[utoipa::path(get, path = "/api/employees", params(Paging), responses((status = 200, body = Vec<EmployeeView>)))]
+async fn employees<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Query(p): Query<Paging>,
+) -> ApiResult<axum::Json<Vec<EmployeeView>>> {
+    auth.require(&[Role::Reviewer, Role::Approver])?;
+    let e = st
+        .store
+        .employees(Page {
+            offset: p.offset.unwrap_or(0),
+            limit: p.limit.unwrap_or(100),
+        })
+        .await?;
+    Ok(axum::Json(
+        e.into_iter()
+            .map(|e| EmployeeView {
+                id: e.id,
+                emp_no: e.emp_no,
+                name: e.name,
+                department_id: e.department_id,
+                supervisor_id: e.supervisor_id,
+            })
+            .collect(),
+    ))
+}
+
+/// Import the organisation from CSV (HR): all rows or none.
+#[utoipa::path(post, path = "/api/org/import", request_body(content = String, content_type = "text/csv"), responses((status = 200, body = Object), (status = 422, body = error::ErrorBody)))]
+async fn import_org<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    body: String,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let u = auth.require(&[])?;
+    let rows = parse_org_csv(&body)?;
+    let s = st.store.import_org(&u.username, &rows).await?;
+    Ok(axum::Json(serde_json::json!({
+        "departments_added": s.departments_added,
+        "positions_added": s.positions_added,
+        "employees_added": s.employees_added,
+        "employees_updated": s.employees_updated,
+    })))
+}
+
+/// Organisation CSV → rows (工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号).
+pub fn parse_org_csv(text: &str) -> ApiResult<Vec<kaohe_store::OrgRow>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let no = find(&["工号", "emp_no", "id"]);
+    let name = find(&["姓名", "name"]);
+    let code = find(&["部门编码", "dept_code"]).or(find(&["部门名称", "部门", "dept_name"]));
+    let (Some(no), Some(name), Some(code)) = (no, name, code) else {
+        return Err(ApiError::Invalid(vec![FieldError {
+            field: "header".into(),
+            message: "表头需要 工号、姓名、部门编码 列".into(),
+            message_en: Some("the header needs emp_no, name and dept_code".into()),
+            line: Some(1),
+            column: None,
+        }]));
+    };
+    let (dname, kind, pos, sup) = (
+        find(&["部门名称", "dept_name"]),
+        find(&["部门类型", "dept_kind"]),
+        find(&["岗位", "position"]),
+        find(&["直接上级工号", "supervisor"]),
+    );
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        rows.push(kaohe_store::OrgRow {
+            line,
+            emp_no: get(Some(no)),
+            name: get(Some(name)),
+            dept_code: get(Some(code)),
+            dept_name: get(dname),
+            dept_kind: get(kind),
+            position: get(pos),
+            supervisor_emp_no: get(sup),
+        });
+    }
+    Ok(rows)
+}
+
+fn template_view(t: kaohe_store::TemplateVersion, with_source: bool) -> TemplateView {
+    TemplateView {
+        form_id: t.form_id,
+        version: t.version,
+        title: t.title,
+        created_by: t.created_by,
+        created_at: t.created_at,
+        source: with_source.then_some(t.source),
+    }
+}
+
+/// The latest version of every template.
+#[utoipa::path(get, path = "/api/templates", responses((status = 200, body = Vec<TemplateView>)))]
+async fn templates<S: Store>(
+    State(st): State<AppState<S>>,
+    _auth: Auth,
+) -> ApiResult<axum::Json<Vec<TemplateView>>> {
+    Ok(axum::Json(
+        st.store
+            .templates()
+            .await?
+            .into_iter()
+            .map(|t| template_view(t, false))
+            .collect(),
+    ))
+}
+
+/// One template version, with its source.
+#[utoipa::path(get, path = "/api/templates/{form_id}", params(("form_id" = String, Path), VersionQuery), responses((status = 200, body = TemplateView), (status = 404, body = error::ErrorBody)))]
+async fn template<S: Store>(
+    State(st): State<AppState<S>>,
+    _auth: Auth,
+    Path(form_id): Path<String>,
+    Query(q): Query<VersionQuery>,
+) -> ApiResult<axum::Json<TemplateView>> {
+    match st.store.template(&form_id, q.version).await? {
+        Some(t) => Ok(axum::Json(template_view(t, true))),
+        None => Err(ApiError::NotFound(format!(
+            "模板 `{form_id}` 不存在 / no template `{form_id}`"
+        ))),
+    }
+}
+
+/// Check a template (TOML body) and publish it as its form's next version (HR). Errors
+/// come back field by field with line and column.
+#[utoipa::path(post, path = "/api/templates", request_body(content = String, content_type = "application/toml"), responses((status = 201, body = TemplateView), (status = 422, body = error::ErrorBody)))]
+async fn publish_template<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    body: String,
+) -> ApiResult<(StatusCode, axum::Json<TemplateView>)> {
+    let u = auth.require(&[])?;
+    let checked = kaohe_core::check(&body);
+    if checked.has_errors() {
+        return Err(ApiError::Invalid(diagnostics(&body, &checked.diagnostics)));
+    }
+    let t = st.store.publish_template(&u.username, &body).await?;
+    Ok((StatusCode::CREATED, axum::Json(template_view(t, false))))
+}
+
+fn diagnostics(src: &str, diags: &[kaohe_core::diag::Diagnostic]) -> Vec<FieldError> {
+    diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let (line, column) = d
+                .line_col(src)
+                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+            let help_zh = d
+                .help
+                .as_ref()
+                .map(|h| format!(" 建议: {}", h.render(kaohe_core::Lang::Zh)))
+                .unwrap_or_default();
+            let help_en = d
+                .help
+                .as_ref()
+                .map(|h| format!(" help: {}", h.render(kaohe_core::Lang::En)))
+                .unwrap_or_default();
+            FieldError {
+                field: d.code.to_string(),
+                message: format!("{}{help_zh}", d.message.render(kaohe_core::Lang::Zh)),
+                message_en: Some(format!(
+                    "{}{help_en}",
+                    d.message.render(kaohe_core::Lang::En)
+                )),
+                line,
+                column,
+            }
+        })
+        .collect()
+}
+
+/// Score sample rows with a stored template, with explanations (HR preview).
+#[utoipa::path(post, path = "/api/templates/{form_id}/preview", params(("form_id" = String, Path), VersionQuery), request_body = PreviewRequest, responses((status = 200, body = Object), (status = 422, body = error::ErrorBody)))]
+async fn preview<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(form_id): Path<String>,
+    Query(q): Query<VersionQuery>,
+    ApiJson(req): ApiJson<PreviewRequest>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    auth.require(&[])?;
+    let Some(tv) = st.store.template(&form_id, q.version).await? else {
+        return Err(ApiError::NotFound(format!(
+            "模板 `{form_id}` 不存在 / no template `{form_id}`"
+        )));
+    };
+    let t = kaohe_core::compile_str(&tv.source)
+        .map_err(|_| ApiError::Internal("a stored template no longer compiles".into()))?;
+    let mut headers: Vec<String> = Vec::new();
+    for r in &req.rows {
+        for k in r.keys() {
+            if !headers.contains(k) {
+                headers.push(k.clone());
+            }
+        }
+    }
+    let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let cols = kaohe_core::input::match_header(&t, &hdr)
+        .map_err(|e| ApiError::Invalid(cell_errors(&e)))?;
+    let mut rows = Vec::new();
+    let mut errs = Vec::new();
+    for (i, r) in req.rows.iter().enumerate() {
+        let cells: Vec<String> = headers
+            .iter()
+            .map(|h| match r.get(h) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(v) => v.to_string(),
+            })
+            .collect();
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        match kaohe_core::input::parse_row(&t, &cols, &refs, i + 1) {
+            Ok(row) => rows.push(row),
+            Err(e) => errs.extend(e),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Invalid(cell_errors(&errs)));
+    }
+    let engine = kaohe_core::Engine::new(&t);
+    let b = kaohe_core::batch::score_batch(&engine, &rows);
+    if let Some((r, e)) = b.errors.first() {
+        return Err(ApiError::Invalid(vec![FieldError {
+            field: e.column.clone().unwrap_or_else(|| format!("rows[{r}]")),
+            message: e.msg.render(kaohe_core::Lang::Zh),
+            message_en: Some(e.msg.render(kaohe_core::Lang::En)),
+            line: Some(rows[*r].line),
+            column: None,
+        }]));
+    }
+    let out: Vec<serde_json::Value> = (0..rows.len())
+        .map(|r| {
+            let (f, rec) = kaohe_core::batch::explain_row(&engine, &b, &rows, r).expect("scored above");
+            serde_json::json!({
+                "id": rows[r].id,
+                "items": t.items.iter().enumerate().map(|(i, it)| (it.id.clone(), serde_json::Value::String(kaohe_core::num::fmt(b.item(r, i))))).collect::<serde_json::Map<_, _>>(),
+                "total": kaohe_core::num::fmt(b.total(r)),
+                "grade": b.grade[r].map(|g| t.grades[g as usize].name.clone()),
+                "pay": t.pay.iter().enumerate().map(|(i, p)| (p.id.clone(), serde_json::Value::String(kaohe_core::num::fmt_dp(b.pay(r, i), p.decimals)))).collect::<serde_json::Map<_, _>>(),
+                "explanation": { "zh-CN": kaohe_core::explain::render(&t, &f, &rec, kaohe_core::Lang::Zh), "en": kaohe_core::explain::render(&t, &f, &rec, kaohe_core::Lang::En) },
+            })
+        })
+        .collect();
+    Ok(axum::Json(
+        serde_json::json!({ "form_id": tv.form_id, "version": tv.version, "results": out }),
+    ))
+}
+
+fn cell_errors(e: &[kaohe_core::input::CellError]) -> Vec<FieldError> {
+    e.iter()
+        .map(|c| FieldError {
+            field: c.header.clone().unwrap_or_else(|| "row".into()),
+            message: c.msg.render(kaohe_core::Lang::Zh),
+            message_en: Some(c.msg.render(kaohe_core::Lang::En)),
+            line: Some(c.line),
+            column: c.column,
+        })
+        .collect()
+}
+
+/// The audit log (HR), oldest first.
+#[utoipa::path(get, path = "/api/audit", params(AuditQuery), responses((status = 200, body = Vec<AuditView>)))]
+async fn audit_log<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<axum::Json<Vec<AuditView>>> {
+    auth.require(&[])?;
+    let e = st
+        .store
+        .audit_log(q.after.unwrap_or(0), q.limit.unwrap_or(100))
+        .await?;
+    Ok(axum::Json(
+        e.into_iter()
+            .map(|e| AuditView {
+                id: e.id,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                entity: e.entity,
+                entity_id: e.entity_id,
+                old_value: e.old_value,
+                new_value: e.new_value,
+                reason: e.reason,
+                hash: e.hash,
+            })
+            .collect(),
+    ))
+}
+
+/// Check the audit chain (HR).
+#[utoipa::path(get, path = "/api/audit/verify", responses((status = 200, body = AuditVerify)))]
+async fn audit_verify<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+) -> ApiResult<axum::Json<AuditVerify>> {
+    auth.require(&[])?;
+    let c = st.store.verify_audit().await?;
+    let message = c.to_string();
+    Ok(axum::Json(match c {
+        kaohe_store::AuditCheck::Intact { entries } => AuditVerify {
+            intact: true,
+            entries: Some(entries),
+            broken_at: None,
+            message,
+        },
+        kaohe_store::AuditCheck::Broken { id, .. } => AuditVerify {
+            intact: false,
+            entries: None,
+            broken_at: Some(id),
+            message,
+        },
+    }))
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kaohe API",
+        description = "客户经理绩效考核 — performance appraisal"
+    ),
+    paths(
+        login,
+        logout,
+        me,
+        setup,
+        departments,
+        create_department,
+        employees,
+        import_org,
+        templates,
+        template,
+        publish_template,
+        preview,
+        audit_log,
+        audit_verify
+    ),
+    components(schemas(
+        error::ErrorBody,
+        error::ErrorDetail,
+        error::FieldError,
+        UserView,
+        Login,
+        Setup,
+        DepartmentView,
+        EmployeeView,
+        TemplateView,
+        AuditView,
+        AuditVerify,
+        PreviewRequest
+    ))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Response {
+    match ApiDoc::openapi().to_pretty_json() {
+        Ok(s) => ([(header::CONTENT_TYPE, "application/json")], s).into_response(),
+        Err(e) => ApiError::Internal(e.to_string()).into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("没有这个地址 / no such endpoint".into())
+}
+
+/// Every route.
+pub fn router<S: Store>(state: AppState<S>) -> Router {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/login", post(login::<S>))
+        .route("/api/logout", post(logout::<S>))
+        .route("/api/me", get(me))
+        .route("/api/setup", post(setup::<S>))
+        .route(
+            "/api/departments",
+            get(departments::<S>).post(create_department::<S>),
+        )
+        .route("/api/employees", get(employees::<S>))
+        .route("/api/org/import", post(import_org::<S>))
+        .route(
+            "/api/templates",
+            get(templates::<S>).post(publish_template::<S>),
+        )
+        .route("/api/templates/{form_id}", get(template::<S>))
+        .route("/api/templates/{form_id}/preview", post(preview::<S>))
+        .route("/api/audit", get(audit_log::<S>))
+        .route("/api/audit/verify", get(audit_verify::<S>))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Serve until the process is stopped.
+pub async fn serve<S: Store>(
+    state: AppState<S>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}

@@ -1,0 +1,493 @@
+//! The API over HTTP: a real server on a free port, a fresh database per test, on SQLite
+//! and on PostgreSQL (KAOHE_TEST_POSTGRES_URL, default 127.0.0.1:5432, required).
+
+use kaohe_server::{AppState, serve};
+use kaohe_store::{Db, Grant, NewUser, Role, Store, connect};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+struct App {
+    base: String,
+    store: Db,
+    setup_token: String,
+}
+
+async fn fresh(pg: bool) -> Db {
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    if !pg {
+        let dir = std::env::temp_dir().join(format!("kaohe-api-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        return connect(&format!("sqlite://{}", dir.join("kaohe.db").display()))
+            .await
+            .unwrap();
+    }
+    let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for the API tests and is not reachable at {admin}: {e}")
+    });
+    let name = format!("kaohe_test_api_{}_{n}", std::process::id());
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let base = admin.rsplit_once('/').unwrap().0;
+    connect(&format!("{base}/{name}")).await.unwrap()
+}
+
+async fn spawn_app(pg: bool) -> App {
+    let store = fresh(pg).await;
+    store.migrate().await.unwrap();
+    let state = AppState::new(store.clone());
+    *state.setup_token.lock().unwrap() = Some("one-time-token".into());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(state, listener));
+    App {
+        base: format!("http://{addr}"),
+        store,
+        setup_token: "one-time-token".into(),
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+impl App {
+    async fn user(&self, name: &str, role: Role) -> reqwest::Client {
+        self.store
+            .create_user(
+                "test",
+                &NewUser {
+                    username: name.into(),
+                    password: "a long password".into(),
+                    emp_no: None,
+                    grants: vec![Grant {
+                        role,
+                        department_id: None,
+                    }],
+                    lang: "zh-CN".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let c = client();
+        let r = c
+            .post(format!("{}/api/login", self.base))
+            .json(&json!({"username": name, "password": "a long password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        c
+    }
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
+    };
+}
+
+both!(
+    first_run_sign_in_and_out,
+    roles_decide_who_may_do_what,
+    templates_publish_with_errors_in_place,
+    bad_input_is_400_or_422_never_500
+);
+
+async fn first_run_sign_in_and_out(app: App) {
+    let c = client();
+    let r = c.get(format!("{}/api/me", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert_eq!(body["error"]["message"], "请先登录");
+
+    let bad = c
+        .post(format!("{}/api/setup", app.base))
+        .json(&json!({"token": "guess", "username": "hr", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+    let ok = c
+        .post(format!("{}/api/setup", app.base))
+        .json(&json!({"token": app.setup_token, "username": "hr", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::CREATED);
+    let again = c
+        .post(format!("{}/api/setup", app.base))
+        .json(&json!({"token": app.setup_token, "username": "hr2", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::FORBIDDEN,
+        "the token works once"
+    );
+
+    let wrong = c
+        .post(format!("{}/api/login", app.base))
+        .json(&json!({"username": "hr", "password": "nope nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .post(format!("{}/api/login", app.base))
+        .json(&json!({"username": "hr", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let me: Value = c
+        .get(format!("{}/api/me", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "hr");
+    assert_eq!(me["roles"], json!(["hr_admin"]));
+    let out = c
+        .post(format!("{}/api/logout", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let r = c.get(format!("{}/api/me", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "signed out");
+}
+
+async fn roles_decide_who_may_do_what(app: App) {
+    let hr = app.user("hr", Role::HrAdmin).await;
+    let employee = app.user("emp", Role::Employee).await;
+    let reviewer = app.user("rev", Role::Reviewer).await;
+    let anon = client();
+    let b = &app.base;
+    let org = "工号,姓名,部门编码,部门名称,部门类型\nE001,张伟,SC,市场部,业务\n";
+    // (method, path, body) × who → expected status.
+    let cases: Vec<(&str, String, Option<String>, [u16; 4])> = vec![
+        //                                                              anon employee reviewer hr
+        (
+            "GET",
+            format!("{b}/api/departments"),
+            None,
+            [401, 200, 200, 200],
+        ),
+        (
+            "POST",
+            format!("{b}/api/departments"),
+            Some(r#"{"code":"XZ","name":"行政部","kind":"functional"}"#.into()),
+            [401, 403, 403, 201],
+        ),
+        (
+            "GET",
+            format!("{b}/api/employees"),
+            None,
+            [401, 403, 200, 200],
+        ),
+        (
+            "POST",
+            format!("{b}/api/org/import"),
+            Some(org.into()),
+            [401, 403, 403, 200],
+        ),
+        (
+            "GET",
+            format!("{b}/api/templates"),
+            None,
+            [401, 200, 200, 200],
+        ),
+        (
+            "POST",
+            format!("{b}/api/templates"),
+            Some(include_str!("../../../templates/F01.toml").into()),
+            [401, 403, 403, 201],
+        ),
+        (
+            "GET",
+            format!("{b}/api/templates/F01"),
+            None,
+            [401, 200, 200, 200],
+        ),
+        ("GET", format!("{b}/api/audit"), None, [401, 403, 403, 200]),
+        (
+            "GET",
+            format!("{b}/api/audit/verify"),
+            None,
+            [401, 403, 403, 200],
+        ),
+    ];
+    // HR goes last on each row so the reads that need data find it.
+    for (method, url, body, want) in &cases {
+        for (who, c) in [(0, &anon), (1, &employee), (2, &reviewer), (3, &hr)] {
+            let mut req = if *method == "GET" {
+                c.get(url)
+            } else {
+                c.post(url)
+            };
+            if let Some(bd) = body {
+                let ct = if bd.starts_with('{') {
+                    "application/json"
+                } else {
+                    "text/plain"
+                };
+                req = req.header("content-type", ct).body(bd.clone());
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap();
+            let want_here = want[who];
+            assert_eq!(status, want_here, "{method} {url} as #{who}: {text}");
+            if status >= 400 {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert!(
+                    v.get("error").is_some() && v.as_object().unwrap().len() == 1,
+                    "errors carry no data: {text}"
+                );
+            }
+        }
+    }
+}
+
+async fn templates_publish_with_errors_in_place(app: App) {
+    let hr = app.user("hr", Role::HrAdmin).await;
+    let src = include_str!("../../../templates/F01.toml");
+    let broken = src.replace("measure = \"completion\"", "measure = \"completoin\"");
+    let r = hr
+        .post(format!("{}/api/templates", app.base))
+        .body(broken.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    let f = &v["error"]["fields"][0];
+    let line = broken
+        .lines()
+        .position(|l| l.contains("completoin"))
+        .unwrap()
+        + 1;
+    assert_eq!(f["line"], json!(line));
+    assert_eq!(f["field"], "E003");
+    assert!(
+        f["message"].as_str().unwrap().contains("`completion`"),
+        "{f}"
+    );
+
+    let r = hr
+        .post(format!("{}/api/templates", app.base))
+        .body(src)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["form_id"].as_str(), v["version"].as_i64()),
+        (Some("F01"), Some(1))
+    );
+
+    let r = hr
+        .post(format!("{}/api/templates/F01/preview", app.base))
+        .json(&json!({"rows": [{"id": "E001", "sales_target": 100, "sales_actual": 87, "new_customers": 1, "authorised_work": 18, "samples": 14, "contracts": 13, "idle": 1, "leave_late_early": 2, "leave_days": 1, "monthly_bonus": "300.30"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let res = &v["results"][0];
+    assert_eq!(res["total"], "90");
+    assert_eq!(res["pay"]["bonus"], "270.27", "300.30 × 90% = 270.27");
+    assert!(
+        res["explanation"]["zh-CN"]
+            .as_str()
+            .unwrap()
+            .contains("按每 5% 扣 3 分计 2 档")
+    );
+
+    let bad_cell = json!({"rows": [{"id": "E1", "sales_target": 100, "sales_actual": "abc", "authorised_work": 1, "samples": 1, "contracts": 1, "monthly_bonus": 1000}]});
+    let r = hr
+        .post(format!("{}/api/templates/F01/preview", app.base))
+        .json(&bad_cell)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    let f = &v["error"]["fields"][0];
+    assert_eq!(
+        (f["field"].as_str(), f["line"].as_i64()),
+        (Some("sales_actual"), Some(1)),
+        "{v}"
+    );
+    assert!(
+        f["message"].as_str().unwrap().contains("`abc` 不是数字"),
+        "{v}"
+    );
+    let missing = json!({"rows": [{"id": "E1", "sales_target": 100, "sales_actual": 90}]});
+    let v: Value = hr
+        .post(format!("{}/api/templates/F01/preview", app.base))
+        .json(&missing)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        v["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["field"] == "authorised_work"),
+        "missing column named: {v}"
+    );
+
+    let audit: Value = hr
+        .get(format!("{}/api/audit/verify", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit["intact"], true);
+}
+
+async fn bad_input_is_400_or_422_never_500(app: App) {
+    let hr = app.user("hr", Role::HrAdmin).await;
+    let b = &app.base;
+    for (url, ct, body, want) in [
+        (
+            format!("{b}/api/login"),
+            "application/json",
+            "{not json",
+            400,
+        ),
+        (
+            format!("{b}/api/login"),
+            "application/json",
+            r#"{"username": 5}"#,
+            400,
+        ),
+        (
+            format!("{b}/api/departments"),
+            "application/json",
+            r#"{"code":"X","name":"某","kind":"weird"}"#,
+            422,
+        ),
+        (
+            format!("{b}/api/departments"),
+            "application/json",
+            r#"{"code":"","name":"","kind":"line"}"#,
+            422,
+        ),
+        (format!("{b}/api/org/import"), "text/csv", "a,b\n1,2\n", 422),
+        (
+            format!("{b}/api/org/import"),
+            "text/csv",
+            "工号,姓名,部门编码,直接上级工号\nE1,,SC,E9\n",
+            422,
+        ),
+        (
+            format!("{b}/api/templates"),
+            "application/toml",
+            "[form\nid=",
+            422,
+        ),
+        (
+            format!("{b}/api/templates/NOPE/preview"),
+            "application/json",
+            r#"{"rows": []}"#,
+            404,
+        ),
+    ] {
+        let r = hr
+            .post(&url)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(status, want, "{url} {body}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    let dup = r#"{"code":"XZ","name":"行政部","kind":"functional"}"#;
+    assert_eq!(
+        hr.post(format!("{b}/api/departments"))
+            .header("content-type", "application/json")
+            .body(dup)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    assert_eq!(
+        hr.post(format!("{b}/api/departments"))
+            .header("content-type", "application/json")
+            .body(dup)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
+    let r = hr
+        .get(format!("{b}/api/no/such/thing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let doc: Value = client()
+        .get(format!("{b}/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["paths"]["/api/templates/{form_id}/preview"]["post"].is_object(),
+        "the OpenAPI document lists the endpoints"
+    );
+}
