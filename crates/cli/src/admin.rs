@@ -119,83 +119,11 @@ pub fn user(db: &DbArgs, cmd: &UserCmd) -> Result<ExitCode> {
     })
 }
 
-/// Column names accepted for each field of an organisation import.
-const ORG_COLUMNS: [(&str, &[&str]); 7] = [
-    ("emp_no", &["工号", "员工编号", "emp_no", "id"]),
-    ("name", &["姓名", "name"]),
-    ("dept_code", &["部门编码", "dept_code", "部门代码"]),
-    (
-        "dept_name",
-        &["部门名称", "部门", "dept_name", "department"],
-    ),
-    ("dept_kind", &["部门类型", "dept_kind", "kind"]),
-    ("position", &["岗位", "职位", "position"]),
-    (
-        "supervisor",
-        &[
-            "直接上级工号",
-            "上级工号",
-            "supervisor",
-            "supervisor_emp_no",
-        ],
-    ),
-];
-
-/// Read an organisation CSV into rows, naming any header problem.
+/// Read an organisation CSV file into rows, naming the file in any error.
 pub fn read_org_csv(path: &std::path::Path) -> Result<Vec<OrgRow>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("无法读取 / cannot read {}", path.display()))?;
-    parse_org_text(&text, path)
-}
-
-/// Organisation CSV text into rows; `path` names the file in errors.
-pub fn parse_org_text(text: &str, path: &std::path::Path) -> Result<Vec<OrgRow>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let col = |field: &str| -> Option<usize> {
-        let names = ORG_COLUMNS.iter().find(|(f, _)| *f == field)?.1;
-        headers.iter().position(|h| names.contains(&h.as_str()))
-    };
-    let (Some(no), Some(name)) = (col("emp_no"), col("name")) else {
-        bail!(
-            "{}: 表头需要「工号」和「姓名」列 / the header needs 工号 (emp_no) and 姓名 (name); found: {}",
-            path.display(),
-            headers.join(",")
-        );
-    };
-    let Some(dept) = col("dept_code").or(col("dept_name")) else {
-        bail!(
-            "{}: 表头需要「部门编码」或「部门名称」列 / the header needs 部门编码 (dept_code) or 部门名称 (dept_name)",
-            path.display()
-        );
-    };
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec =
-            rec.with_context(|| format!("{}: CSV 格式错误 / malformed CSV", path.display()))?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        rows.push(OrgRow {
-            line,
-            emp_no: get(Some(no)),
-            name: get(Some(name)),
-            dept_code: get(Some(dept)),
-            dept_name: get(col("dept_name")),
-            dept_kind: get(col("dept_kind")),
-            position: get(col("position")),
-            supervisor_emp_no: get(col("supervisor")),
-        });
-    }
-    Ok(rows)
+    kaohe_store::parse_org_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// `kaohe org import`.

@@ -62,10 +62,8 @@ const DEMO_USERS: [(&str, Role, Option<&str>, &str); 6] = [
 ];
 
 async fn load_demo<S: Store>(store: &S) -> Result<()> {
-    let rows = crate::admin::parse_org_text(
-        include_str!("demo_org.csv"),
-        std::path::Path::new("demo_org.csv"),
-    )?;
+    let rows =
+        kaohe_store::parse_org_csv(include_str!("demo_org.csv")).map_err(anyhow::Error::msg)?;
     store.import_org("demo", &rows).await?;
     for (name, role, emp, _) in DEMO_USERS {
         let mut grants = vec![Grant {

@@ -376,56 +376,17 @@ async fn import_org<S: Store>(
     })))
 }
 
-/// Organisation CSV → rows (工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号).
-pub fn parse_org_csv(text: &str) -> ApiResult<Vec<kaohe_store::OrgRow>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr
-        .headers()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let no = find(&["工号", "emp_no", "id"]);
-    let name = find(&["姓名", "name"]);
-    let code = find(&["部门编码", "dept_code"]).or(find(&["部门名称", "部门", "dept_name"]));
-    let (Some(no), Some(name), Some(code)) = (no, name, code) else {
-        return Err(ApiError::Invalid(vec![FieldError {
+/// Organisation CSV → rows, or the header problem as a field error.
+fn parse_org_csv(text: &str) -> ApiResult<Vec<kaohe_store::OrgRow>> {
+    kaohe_store::parse_org_csv(text).map_err(|m| {
+        ApiError::Invalid(vec![FieldError {
             field: "header".into(),
-            message: "表头需要 工号、姓名、部门编码 列".into(),
-            message_en: Some("the header needs emp_no, name and dept_code".into()),
+            message: m,
+            message_en: None,
             line: Some(1),
             column: None,
-        }]));
-    };
-    let (dname, kind, pos, sup) = (
-        find(&["部门名称", "dept_name"]),
-        find(&["部门类型", "dept_kind"]),
-        find(&["岗位", "position"]),
-        find(&["直接上级工号", "supervisor"]),
-    );
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
-        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        rows.push(kaohe_store::OrgRow {
-            line,
-            emp_no: get(Some(no)),
-            name: get(Some(name)),
-            dept_code: get(Some(code)),
-            dept_name: get(dname),
-            dept_kind: get(kind),
-            position: get(pos),
-            supervisor_emp_no: get(sup),
-        });
-    }
-    Ok(rows)
+        }])
+    })
 }
 
 fn template_view(t: kaohe_store::TemplateVersion, with_source: bool) -> TemplateView {
