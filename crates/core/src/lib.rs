@@ -18,6 +18,7 @@ pub mod num;
 pub mod scenario;
 pub mod show;
 pub mod synth;
+pub mod workflow;
 
 pub use compile::{Checked, check, compile_str};
 pub use engine::{Engine, Frame, NoTrace, Recorder, RowError, Val};
