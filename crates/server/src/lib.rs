@@ -58,6 +58,26 @@ where
     }
 }
 
+/// Query parameters whose errors answer in the API's format.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, St> axum::extract::FromRequestParts<St> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    St: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &St,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
 /// A user as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -196,7 +216,7 @@ fn session_cookie(token: &str, max_age: time::Duration) -> String {
 }
 
 /// Sign in.
-#[utoipa::path(post, path = "/api/login", request_body = Login, responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/login", request_body = Login, responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn login<S: Store>(
     State(st): State<AppState<S>>,
     ApiJson(l): ApiJson<Login>,
@@ -213,7 +233,7 @@ async fn login<S: Store>(
 }
 
 /// Sign out.
-#[utoipa::path(post, path = "/api/logout", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/logout", responses((status = 204), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn logout<S: Store>(
     State(st): State<AppState<S>>,
     headers: axum::http::HeaderMap,
@@ -230,13 +250,13 @@ async fn logout<S: Store>(
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/me", responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/me", responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn me(auth: Auth) -> axum::Json<UserView> {
     axum::Json(UserView::from(&auth.0))
 }
 
 /// Create the first administrator with the one-time token printed at start.
-#[utoipa::path(post, path = "/api/setup", request_body = Setup, responses((status = 201, body = UserView), (status = 403, body = error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/setup", request_body = Setup, responses((status = 201, body = UserView), (status = 403, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn setup<S: Store>(
     State(st): State<AppState<S>>,
     ApiJson(s): ApiJson<Setup>,
@@ -273,7 +293,7 @@ async fn setup<S: Store>(
 }
 
 /// Departments.
-#[utoipa::path(get, path = "/api/departments", responses((status = 200, body = Vec<DepartmentView>)))]
+#[utoipa::path(get, path = "/api/departments", responses((status = 200, body = Vec<DepartmentView>), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn departments<S: Store>(
     State(st): State<AppState<S>>,
     _auth: Auth,
@@ -292,7 +312,7 @@ async fn departments<S: Store>(
 }
 
 /// Add a department (HR).
-#[utoipa::path(post, path = "/api/departments", request_body = DepartmentView, responses((status = 201, body = DepartmentView), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/departments", request_body = DepartmentView, responses((status = 201, body = DepartmentView), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody)))]
 async fn create_department<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
@@ -331,11 +351,11 @@ async fn create_department<S: Store>(
 }
 
 /// Employees, a page at a time (HR, reviewers, approvers).
-#[utoipa::path(get, path = "/api/employees", params(Paging), responses((status = 200, body = Vec<EmployeeView>)))]
+#[utoipa::path(get, path = "/api/employees", params(Paging), responses((status = 200, body = Vec<EmployeeView>), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn employees<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
-    Query(p): Query<Paging>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<axum::Json<Vec<EmployeeView>>> {
     auth.require(&[Role::Reviewer, Role::Approver])?;
     let e = st
@@ -359,7 +379,7 @@ async fn employees<S: Store>(
 }
 
 /// Import the organisation from CSV (HR): all rows or none.
-#[utoipa::path(post, path = "/api/org/import", request_body(content = String, content_type = "text/csv"), responses((status = 200, body = Object), (status = 422, body = error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/org/import", request_body(content = String, content_type = "text/csv"), responses((status = 200, body = Object), (status = 422, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody)))]
 async fn import_org<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
@@ -401,7 +421,7 @@ fn template_view(t: kaohe_store::TemplateVersion, with_source: bool) -> Template
 }
 
 /// The latest version of every template.
-#[utoipa::path(get, path = "/api/templates", responses((status = 200, body = Vec<TemplateView>)))]
+#[utoipa::path(get, path = "/api/templates", responses((status = 200, body = Vec<TemplateView>), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn templates<S: Store>(
     State(st): State<AppState<S>>,
     _auth: Auth,
@@ -417,12 +437,12 @@ async fn templates<S: Store>(
 }
 
 /// One template version, with its source.
-#[utoipa::path(get, path = "/api/templates/{form_id}", params(("form_id" = String, Path), VersionQuery), responses((status = 200, body = TemplateView), (status = 404, body = error::ErrorBody)))]
+#[utoipa::path(get, path = "/api/templates/{form_id}", params(("form_id" = String, Path), VersionQuery), responses((status = 200, body = TemplateView), (status = 404, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn template<S: Store>(
     State(st): State<AppState<S>>,
     _auth: Auth,
     Path(form_id): Path<String>,
-    Query(q): Query<VersionQuery>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> ApiResult<axum::Json<TemplateView>> {
     match st.store.template(&form_id, q.version).await? {
         Some(t) => Ok(axum::Json(template_view(t, true))),
@@ -434,7 +454,7 @@ async fn template<S: Store>(
 
 /// Check a template (TOML body) and publish it as its form's next version (HR). Errors
 /// come back field by field with line and column.
-#[utoipa::path(post, path = "/api/templates", request_body(content = String, content_type = "application/toml"), responses((status = 201, body = TemplateView), (status = 422, body = error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/templates", request_body(content = String, content_type = "text/plain"), responses((status = 201, body = TemplateView), (status = 422, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody)))]
 async fn publish_template<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
@@ -482,12 +502,12 @@ fn diagnostics(src: &str, diags: &[kaohe_core::diag::Diagnostic]) -> Vec<FieldEr
 }
 
 /// Score sample rows with a stored template, with explanations (HR preview).
-#[utoipa::path(post, path = "/api/templates/{form_id}/preview", params(("form_id" = String, Path), VersionQuery), request_body = PreviewRequest, responses((status = 200, body = Object), (status = 422, body = error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/templates/{form_id}/preview", params(("form_id" = String, Path), VersionQuery), request_body = PreviewRequest, responses((status = 200, body = Object), (status = 422, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody)))]
 async fn preview<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
     Path(form_id): Path<String>,
-    Query(q): Query<VersionQuery>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
     ApiJson(req): ApiJson<PreviewRequest>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     auth.require(&[])?;
@@ -571,11 +591,11 @@ fn cell_errors(e: &[kaohe_core::input::CellError]) -> Vec<FieldError> {
 }
 
 /// The audit log (HR), oldest first.
-#[utoipa::path(get, path = "/api/audit", params(AuditQuery), responses((status = 200, body = Vec<AuditView>)))]
+#[utoipa::path(get, path = "/api/audit", params(AuditQuery), responses((status = 200, body = Vec<AuditView>), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn audit_log<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<axum::Json<Vec<AuditView>>> {
     auth.require(&[])?;
     let e = st
@@ -601,7 +621,7 @@ async fn audit_log<S: Store>(
 }
 
 /// Check the audit chain (HR).
-#[utoipa::path(get, path = "/api/audit/verify", responses((status = 200, body = AuditVerify)))]
+#[utoipa::path(get, path = "/api/audit/verify", responses((status = 200, body = AuditVerify), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn audit_verify<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
