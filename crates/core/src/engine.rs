@@ -626,6 +626,35 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// The score the assessor picked within `lo..=hi` (a tier's or a grade's range).
+    fn picked(
+        &self,
+        row: &[Val],
+        pick: Option<u32>,
+        item: &Item,
+        lo: Decimal,
+        hi: Decimal,
+    ) -> Result<Decimal, RowError> {
+        let pk = pick.ok_or_else(|| RowError {
+            column: None,
+            msg: msg!("err-pick-missing", item = item.name.clone()),
+        })?;
+        let v = self.need_num(row, pk, item)?;
+        if v < lo || v > hi {
+            return Err(RowError {
+                column: Some(self.t.inputs[pk as usize].id.clone()),
+                msg: msg!(
+                    "err-pick-range",
+                    item = item.name.clone(),
+                    value = fmt(v),
+                    lo = fmt(lo),
+                    hi = fmt(hi)
+                ),
+            });
+        }
+        Ok(v)
+    }
+
     fn rule<T: Tracer>(
         &self,
         k: usize,
@@ -868,26 +897,7 @@ impl<'t> Engine<'t> {
                         }
                         ScoreSpec::Fixed(x) => *x,
                         ScoreSpec::Formula(x) => ev(x)?,
-                        ScoreSpec::Range(lo, hi) => {
-                            let pk = pick.ok_or_else(|| RowError {
-                                column: None,
-                                msg: msg!("err-pick-missing", item = item.name.clone()),
-                            })?;
-                            let v = self.need_num(row, pk, item)?;
-                            if v < *lo || v > *hi {
-                                return Err(RowError {
-                                    column: Some(t.inputs[pk as usize].id.clone()),
-                                    msg: msg!(
-                                        "err-pick-range",
-                                        item = item.name.clone(),
-                                        value = fmt(v),
-                                        lo = fmt(*lo),
-                                        hi = fmt(*hi)
-                                    ),
-                                });
-                            }
-                            v
-                        }
+                        ScoreSpec::Range(lo, hi) => self.picked(row, *pick, item, *lo, *hi)?,
                     };
                     if T::ON {
                         tr.line(
@@ -1012,26 +1022,7 @@ impl<'t> Engine<'t> {
                 let pct = match &o.pct {
                     ScoreSpec::Fixed(x) => *x,
                     ScoreSpec::Formula(x) => ev(x)?,
-                    ScoreSpec::Range(lo, hi) => {
-                        let pk = pick.ok_or_else(|| RowError {
-                            column: None,
-                            msg: msg!("err-pick-missing", item = item.name.clone()),
-                        })?;
-                        let v = self.need_num(row, pk, item)?;
-                        if v < *lo || v > *hi {
-                            return Err(RowError {
-                                column: Some(t.inputs[pk as usize].id.clone()),
-                                msg: msg!(
-                                    "err-pick-range",
-                                    item = item.name.clone(),
-                                    value = fmt(v),
-                                    lo = fmt(*lo),
-                                    hi = fmt(*hi)
-                                ),
-                            });
-                        }
-                        v
-                    }
+                    ScoreSpec::Range(lo, hi) => self.picked(row, *pick, item, *lo, *hi)?,
                 };
                 let s = p * pct / Decimal::ONE_HUNDRED;
                 if T::ON {
