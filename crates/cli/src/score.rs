@@ -57,34 +57,45 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
+/// The bytes of an input file, or of stdin for `-`.
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
+        Ok(b)
+    } else {
+        std::fs::read(path).with_context(|| format!("无法读取 / cannot read {}", path.display()))
+    }
+}
+
+/// Match a header; a header the template cannot use becomes a batch with only errors.
+fn columns(
+    t: &Template,
+    headers: &[String],
+) -> std::result::Result<kaohe_core::input::Columns, Loaded> {
+    let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
+    match_header(t, &hdr).map_err(|errors| Loaded {
+        rows: vec![],
+        errors,
+        warnings: vec![],
+    })
+}
+
 /// Read and parse a CSV or JSON batch.
 pub fn load_rows(t: &Template, path: &Path) -> Result<Loaded> {
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let bytes = if path.as_os_str() == "-" {
-        let mut b = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
-        b
-    } else {
-        std::fs::read(path).with_context(|| format!("无法读取 / cannot read {}", path.display()))?
-    };
+    let bytes = read_input(path)?;
     let (headers, records): (Vec<String>, Vec<(usize, Vec<String>)>) = if is_json {
         json_records(&bytes)
             .with_context(|| format!("{}: JSON 格式错误 / not valid JSON", path.display()))?
     } else {
         return load_csv(t, &bytes);
     };
-    let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let cols = match match_header(t, &hdr) {
+    let cols = match columns(t, &headers) {
         Ok(c) => c,
-        Err(errors) => {
-            return Ok(Loaded {
-                rows: vec![],
-                errors,
-                warnings: vec![],
-            });
-        }
+        Err(loaded) => return Ok(loaded),
     };
     let mut out = Loaded {
         rows: Vec::with_capacity(records.len()),
@@ -158,16 +169,9 @@ fn load_csv(t: &Template, bytes: &[u8]) -> Result<Loaded> {
         .iter()
         .map(str::to_string)
         .collect();
-    let hdr: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let cols = match match_header(t, &hdr) {
+    let cols = match columns(t, &headers) {
         Ok(c) => c,
-        Err(errors) => {
-            return Ok(Loaded {
-                rows: vec![],
-                errors,
-                warnings: vec![],
-            });
-        }
+        Err(loaded) => return Ok(loaded),
     };
     let mut warnings = Vec::new();
     if !cols.ignored.is_empty() {
@@ -523,13 +527,7 @@ pub fn run(a: &ScoreArgs, langs: &[Lang]) -> Result<ExitCode> {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if a.format == Format::Csv && is_csv_in && streamable(&t) && !a.skip_invalid {
         let file = a.input.display().to_string();
-        let bytes = if a.input.as_os_str() == "-" {
-            let mut b = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
-            b
-        } else {
-            std::fs::read(&a.input).with_context(|| format!("无法读取 / cannot read {file}"))?
-        };
+        let bytes = read_input(&a.input)?;
         let st = stream_csv(&engine, &bytes, a.explain, langs)?;
         for w in &st.warnings {
             eprintln!("{file}: 警告 / warning: {w}");

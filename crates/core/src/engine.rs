@@ -806,52 +806,34 @@ impl<'t> Engine<'t> {
                     }
                 }
                 let mut s = p;
-                if m < tv {
-                    if let Some(b) = below {
-                        let gap = tv - m;
-                        let n = floor_div(gap, b.per);
-                        let d = n * b.points;
-                        s += d;
-                        if T::ON {
-                            tr.line(
-                                tg,
-                                msg!(
-                                    "ex-steps-below",
-                                    gap = fmt(round_half_up(gap, 4)),
-                                    per = fmt(b.per),
-                                    unit = unit.clone(),
-                                    step = fmt(b.points.abs()),
-                                    n = fmt(n),
-                                    amount = fmt(d.abs())
-                                ),
-                            );
-                        }
-                    }
-                } else if m > tv
-                    && let Some(a) = above
-                {
-                    let gap = m - tv;
-                    let n = floor_div(gap, a.per);
-                    let d = n * a.points;
+                // Below the target the `below` step applies, above it the `above` step.
+                let side = if m < tv {
+                    below.map(|b| (b, tv - m, "ex-steps-below"))
+                } else if m > tv {
+                    above.map(|a| (a, m - tv, "ex-steps-above"))
+                } else {
+                    None
+                };
+                if let Some((st, gap, key)) = side {
+                    let n = floor_div(gap, st.per);
+                    let d = n * st.points;
                     s += d;
                     if T::ON {
-                        tr.line(
-                            tg,
-                            msg!(
-                                "ex-steps-above",
-                                gap = fmt(round_half_up(gap, 4)),
-                                per = fmt(a.per),
-                                unit = unit.clone(),
-                                step = fmt(a.points.abs()),
-                                n = fmt(n),
-                                amount = fmt(d.abs()),
-                                sign = if a.points.is_sign_negative() {
-                                    "-"
-                                } else {
-                                    "+"
-                                }
-                            ),
+                        let line = msg!(
+                            "ex-steps-above",
+                            gap = fmt(round_half_up(gap, 4)),
+                            per = fmt(st.per),
+                            unit = unit.clone(),
+                            step = fmt(st.points.abs()),
+                            n = fmt(n),
+                            amount = fmt(d.abs()),
+                            sign = if st.points.is_sign_negative() {
+                                "-"
+                            } else {
+                                "+"
+                            }
                         );
+                        tr.line(tg, crate::i18n::Msg { key, ..line });
                     }
                 }
                 s
