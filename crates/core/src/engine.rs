@@ -316,9 +316,10 @@ impl<'t> Engine<'t> {
     /// A formula for people: a lone name shows as its display name, anything else as written.
     fn label(&self, f: &Formula) -> String {
         match &f.node {
-            crate::formula::Node::Var(n, _) => {
-                slot_by_name(self.t, n).map_or_else(|| n.clone(), |s| self.t.slot_name(s))
-            }
+            crate::formula::Node::Var(n, _) => match self.t.input_for_name(n) {
+                Some((_, name, _)) => name,
+                None => slot_by_name(self.t, n).map_or_else(|| n.clone(), |s| self.t.slot_name(s)),
+            },
             _ => f.text.clone(),
         }
     }
@@ -331,8 +332,8 @@ impl<'t> Engine<'t> {
                 if let Some(m) = t.metrics.iter().find(|m| &m.id == n) {
                     return m.name_en.clone().unwrap_or_else(|| m.name.clone());
                 }
-                if let Some(i) = t.inputs.iter().find(|i| &i.id == n) {
-                    return i.name_en.clone().unwrap_or_else(|| i.name.clone());
+                if let Some((_, name, name_en)) = t.input_for_name(n) {
+                    return name_en.unwrap_or(name);
                 }
                 self.label(f)
             }
@@ -349,7 +350,7 @@ impl<'t> Engine<'t> {
         if let Some(m) = t.metrics.iter().find(|m| &m.id == n) {
             return m.unit.clone().unwrap_or_default();
         }
-        if let Some(i) = t.inputs.iter().find(|i| &i.id == n) {
+        if let Some((i, _, _)) = t.input_for_name(n) {
             if i.kind == InputKind::Percent {
                 return "%".into();
             }
@@ -415,6 +416,23 @@ impl<'t> Engine<'t> {
                     RuleOutcome::Score(x) => x,
                     RuleOutcome::Zero => Decimal::ZERO,
                 };
+                // Each rater's score is a score of the item: within its floor and cap.
+                let limited = match (item.floor, item.max) {
+                    (Some(lo), _) if rs < lo => lo,
+                    (_, Some(hi)) if rs > hi => hi,
+                    _ => rs,
+                };
+                if T::ON && limited != rs {
+                    let key = if limited < rs { "ex-cap" } else { "ex-floor" };
+                    let m = msg!(
+                        "ex-cap",
+                        raw = fmt_short(rs),
+                        max = fmt(limited),
+                        floor = fmt(limited)
+                    );
+                    tr.line(tg, crate::i18n::Msg { key, ..m });
+                }
+                let rs = limited;
                 f.rater_scores[k][j] = rs;
                 let w = t.raters[r].weight;
                 if w > Decimal::ZERO {

@@ -452,6 +452,34 @@ impl Template {
     pub fn item_index(&self, id: &str) -> Option<usize> {
         self.items.iter().position(|i| i.id == id)
     }
+    /// The input a formula name stands for, with its display names (zh, en). A per-rater
+    /// input's columns (`rate@self`, …) stand for it under its own name.
+    pub fn input_for_name(&self, n: &str) -> Option<(&Input, String, Option<String>)> {
+        let named =
+            |i: &&Input| matches!(i.origin, Origin::Declared | Origin::Prior | Origin::Event);
+        if let Some(i) = self.inputs.iter().filter(named).find(|i| i.id == n) {
+            return Some((i, i.name.clone(), i.name_en.clone()));
+        }
+        let prefix = format!("{n}@");
+        let i = self
+            .inputs
+            .iter()
+            .filter(named)
+            .find(|i| i.id.starts_with(&prefix))?;
+        let r = &self.raters[i.rater?];
+        let name = i
+            .name
+            .strip_suffix(&format!("({})", r.name))
+            .unwrap_or(&i.name)
+            .to_string();
+        let en_suffix = format!(" ({})", r.name_en.as_deref().unwrap_or(&r.id));
+        let name_en = i
+            .name_en
+            .as_ref()
+            .map(|e| e.strip_suffix(&en_suffix).unwrap_or(e).to_string());
+        Some((i, name, name_en))
+    }
+
     /// The name of anything with a slot, for explanations.
     pub fn slot_name(&self, slot: u32) -> String {
         let l = &self.layout;

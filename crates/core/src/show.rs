@@ -17,8 +17,8 @@ fn nm<'a>(zh: &'a str, en: Option<&'a str>, lang: Lang) -> &'a str {
 /// A formula with names shown as the sheet names them.
 fn named(t: &Template, f: &Formula, lang: Lang) -> String {
     f.node.render_map(&|n| {
-        if let Some(i) = t.inputs.iter().find(|i| i.id == n) {
-            return Some(nm(&i.name, i.name_en.as_deref(), lang).to_string());
+        if let Some((_, name, name_en)) = t.input_for_name(n) {
+            return Some(nm(&name, name_en.as_deref(), lang).to_string());
         }
         if let Some(p) = t.params.iter().find(|p| p.id == n) {
             return Some(nm(&p.name, p.name_en.as_deref(), lang).to_string());
