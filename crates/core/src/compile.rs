@@ -1277,6 +1277,40 @@ struct ItemInputs {
     named: Vec<(String, u32, Range<usize>)>,
 }
 
+/// An input column an event takes: its count, or the points an assessor picked in all.
+#[allow(clippy::too_many_arguments)]
+fn event_input(
+    item: usize,
+    d: &ItemDef,
+    ed: &EventDef,
+    suffix: &str,
+    zh: &str,
+    en: &str,
+    kind: InputKind,
+    unit: &str,
+    origin: Origin,
+) -> Input {
+    Input {
+        id: format!("{}{suffix}", ed.id.get_ref()),
+        name: format!("{}{zh}", ed.name),
+        name_en: Some(format!(
+            "{}{en}",
+            ed.name_en.as_deref().unwrap_or(ed.id.get_ref())
+        )),
+        kind,
+        unit: Some(unit.into()),
+        min: Some(Decimal::ZERO),
+        max: None,
+        default: Some(Decimal::ZERO),
+        dept: ed.dept.clone().or_else(|| d.dept.clone()),
+        required: false,
+        na_ok: false,
+        origin,
+        rater: None,
+        item: Some(item),
+    }
+}
+
 /// Which fields each rule uses (besides the common ones).
 fn rule_fields(rule: &str) -> Option<&'static [&'static str]> {
     Some(match rule {
@@ -1569,25 +1603,17 @@ impl Compiler {
         for e in d.events.iter().flatten() {
             let ed = e.get_ref();
             let count = if ed.when.is_none() && ed.count.is_none() {
-                let slot = self.add_input(Input {
-                    id: ed.id.get_ref().clone(),
-                    name: format!("{}(次数)", ed.name),
-                    name_en: Some(format!(
-                        "{} (times)",
-                        ed.name_en.as_deref().unwrap_or(ed.id.get_ref())
-                    )),
-                    kind: InputKind::Count,
-                    unit: Some("次".into()),
-                    min: Some(Decimal::ZERO),
-                    max: None,
-                    default: Some(Decimal::ZERO),
-                    dept: ed.dept.clone().or_else(|| d.dept.clone()),
-                    required: false,
-                    na_ok: false,
-                    origin: Origin::Event,
-                    rater: None,
-                    item: Some(idx),
-                });
+                let slot = self.add_input(event_input(
+                    idx,
+                    d,
+                    ed,
+                    "",
+                    "(次数)",
+                    " (times)",
+                    InputKind::Count,
+                    "次",
+                    Origin::Event,
+                ));
                 if self.check_id(&ed.id) {
                     ii.named.push((ed.id.get_ref().clone(), slot, ed.id.span()));
                 }
@@ -1601,25 +1627,17 @@ impl Compiler {
                     .is_some_and(|a| matches!(a.get_ref(), Amount::Range(..)))
             });
             let pick = if is_range {
-                Some(self.add_input(Input {
-                    id: format!("{}.points", ed.id.get_ref()),
-                    name: format!("{}(合计分数)", ed.name),
-                    name_en: Some(format!(
-                        "{} (points in all)",
-                        ed.name_en.as_deref().unwrap_or(ed.id.get_ref())
-                    )),
-                    kind: InputKind::Number,
-                    unit: Some("分".into()),
-                    min: Some(Decimal::ZERO),
-                    max: None,
-                    default: Some(Decimal::ZERO),
-                    dept: ed.dept.clone().or_else(|| d.dept.clone()),
-                    required: false,
-                    na_ok: false,
-                    origin: Origin::Pick,
-                    rater: None,
-                    item: Some(idx),
-                }))
+                Some(self.add_input(event_input(
+                    idx,
+                    d,
+                    ed,
+                    ".points",
+                    "(合计分数)",
+                    " (points in all)",
+                    InputKind::Number,
+                    "分",
+                    Origin::Pick,
+                )))
             } else {
                 None
             };
