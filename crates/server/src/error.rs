@@ -48,6 +48,8 @@ pub enum ApiError {
     Unauthorized,
     /// Signed in, but not allowed.
     Forbidden,
+    /// Refused, with the reason (e.g. a field the user may not write).
+    Refused(String),
     /// No such thing (or not visible to this user).
     NotFound(String),
     /// Taken, or changed by someone else.
@@ -83,6 +85,19 @@ impl From<StoreError> for ApiError {
                     })
                     .collect(),
             ),
+            StoreError::Fields(f) => ApiError::Invalid(
+                f.into_iter()
+                    .map(|(field, message)| FieldError {
+                        field,
+                        message,
+                        message_en: None,
+                        line: None,
+                        column: None,
+                    })
+                    .collect(),
+            ),
+            StoreError::Stale { .. } | StoreError::Workflow(_) => ApiError::Conflict(e.to_string()),
+            StoreError::Forbidden(m) => ApiError::Refused(m),
             StoreError::UnsupportedUrl(_) | StoreError::Database(_) | StoreError::Migrate(_) => {
                 ApiError::Internal(e.to_string())
             }
@@ -107,6 +122,7 @@ impl IntoResponse for ApiError {
                 "not allowed".into(),
                 vec![],
             ),
+            ApiError::Refused(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), m, vec![]),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone(), m, vec![]),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), m, vec![]),
             ApiError::Invalid(f) => (

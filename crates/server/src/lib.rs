@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod cycles;
 pub mod error;
 
 use auth::{Auth, COOKIE};
@@ -28,6 +29,8 @@ pub struct AppState<S: Store> {
     pub setup_token: Arc<Mutex<Option<String>>>,
     /// How long a session lasts.
     pub session_ttl: time::Duration,
+    /// How often the auto-confirmation job runs.
+    pub auto_confirm_every: std::time::Duration,
 }
 
 impl<S: Store> AppState<S> {
@@ -37,6 +40,7 @@ impl<S: Store> AppState<S> {
             store,
             setup_token: Arc::new(Mutex::new(None)),
             session_ttl: time::Duration::hours(10),
+            auto_confirm_every: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -670,7 +674,24 @@ async fn health() -> &'static str {
         publish_template,
         preview,
         audit_log,
-        audit_verify
+        audit_verify,
+        cycles::cycles,
+        cycles::create_cycle,
+        cycles::cycle,
+        cycles::launch,
+        cycles::score,
+        cycles::results,
+        cycles::payroll,
+        cycles::grid,
+        cycles::complete,
+        cycles::appraisals,
+        cycles::appraisal,
+        cycles::values,
+        cycles::notes,
+        cycles::act,
+        cycles::tasks,
+        cycles::ledger,
+        cycles::auto_confirm
     ),
     components(schemas(
         error::ErrorBody,
@@ -684,7 +705,21 @@ async fn health() -> &'static str {
         TemplateView,
         AuditView,
         AuditVerify,
-        PreviewRequest
+        PreviewRequest,
+        cycles::CycleRequest,
+        cycles::CycleView,
+        cycles::LaunchView,
+        cycles::AppraisalView,
+        cycles::ValuesRequest,
+        cycles::GridRequest,
+        cycles::GridRowRequest,
+        cycles::NotesRequest,
+        cycles::InterviewBody,
+        cycles::ActionRequest,
+        cycles::TaskView,
+        cycles::ResultView,
+        cycles::ResultsPage,
+        cycles::LedgerView
     ))
 )]
 pub struct ApiDoc;
@@ -723,6 +758,37 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/templates/{form_id}/preview", post(preview::<S>))
         .route("/api/audit", get(audit_log::<S>))
         .route("/api/audit/verify", get(audit_verify::<S>))
+        .route(
+            "/api/cycles",
+            get(cycles::cycles::<S>).post(cycles::create_cycle::<S>),
+        )
+        .route("/api/cycles/{id}", get(cycles::cycle::<S>))
+        .route("/api/cycles/{id}/launch", post(cycles::launch::<S>))
+        .route("/api/cycles/{id}/score", post(cycles::score::<S>))
+        .route("/api/cycles/{id}/results", get(cycles::results::<S>))
+        .route("/api/cycles/{id}/payroll.csv", get(cycles::payroll::<S>))
+        .route(
+            "/api/cycles/{id}/departments/{dept_id}/data",
+            axum::routing::put(cycles::grid::<S>),
+        )
+        .route(
+            "/api/cycles/{id}/departments/{dept_id}/complete",
+            post(cycles::complete::<S>),
+        )
+        .route("/api/appraisals", get(cycles::appraisals::<S>))
+        .route("/api/appraisals/{id}", get(cycles::appraisal::<S>))
+        .route(
+            "/api/appraisals/{id}/values",
+            axum::routing::put(cycles::values::<S>),
+        )
+        .route(
+            "/api/appraisals/{id}/notes",
+            axum::routing::put(cycles::notes::<S>),
+        )
+        .route("/api/appraisals/{id}/actions", post(cycles::act::<S>))
+        .route("/api/tasks", get(cycles::tasks::<S>))
+        .route("/api/employees/{emp_no}/ledger", get(cycles::ledger::<S>))
+        .route("/api/jobs/auto-confirm", post(cycles::auto_confirm::<S>))
         .fallback(not_found)
         .with_state(state)
 }
@@ -732,5 +798,11 @@ pub async fn serve<S: Store>(
     state: AppState<S>,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    let job = tokio::spawn(cycles::auto_confirm_loop(
+        state.store.clone(),
+        state.auto_confirm_every,
+    ));
+    let r = axum::serve(listener, router(state)).await;
+    job.abort();
+    r
 }

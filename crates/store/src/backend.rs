@@ -10,13 +10,13 @@ use std::str::FromStr;
 /// SQLite: one file, WAL, foreign keys on.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    pool: sqlx::SqlitePool,
+    pub(crate) pool: sqlx::SqlitePool,
 }
 
 /// PostgreSQL.
 #[derive(Clone, Debug)]
 pub struct PgStore {
-    pool: sqlx::PgPool,
+    pub(crate) pool: sqlx::PgPool,
 }
 
 impl SqliteStore {
@@ -54,7 +54,7 @@ impl SqliteStore {
 
     /// A write transaction that holds the write lock from the start, so audit entries
     /// chain one after another.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
@@ -92,7 +92,7 @@ impl PgStore {
 
     /// A write transaction holding the audit lock: concurrent writers (also from another
     /// `kaohe serve` on the same database) append to the chain one after another.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
             .execute(&mut *tx)
@@ -637,6 +637,24 @@ macro_rules! store_impl {
                     after = batch.last().map_or(after, |e| e.id);
                 }
             }
+
+            async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> { self.create_cycle_impl(actor, c).await }
+            async fn cycle(&self, id: i64) -> Result<Cycle> { self.cycle_impl(id).await }
+            async fn cycles(&self, page: Page) -> Result<Vec<Cycle>> { self.cycles_impl(page).await }
+            async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> { self.launch_cycle_impl(actor, id).await }
+            async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> { self.appraisal_impl(who, id).await }
+            async fn appraisals(&self, who: &User, cycle_id: Option<i64>, state: Option<kaohe_core::workflow::State>, page: Page) -> Result<Vec<Appraisal>> { self.appraisals_impl(who, cycle_id, state, page).await }
+            async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> { self.enter_impl(who, id, version, values).await }
+            async fn enter_grid(&self, who: &User, cycle_id: i64, dept_id: i64, rows: &[GridRow]) -> Result<usize> { self.enter_grid_impl(who, cycle_id, dept_id, rows).await }
+            async fn complete_data(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> { self.complete_data_impl(who, cycle_id, dept_id).await }
+            async fn act(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> { self.act_impl(who, id, version, step).await }
+            async fn write_notes(&self, who: &User, id: i64, version: i64, notes: &Notes) -> Result<Appraisal> { self.write_notes_impl(who, id, version, notes).await }
+            async fn auto_confirm(&self, at: &str) -> Result<Vec<i64>> { self.auto_confirm_impl(at).await }
+            async fn tasks(&self, who: &User) -> Result<Vec<Task>> { self.tasks_impl(who).await }
+            async fn results(&self, cycle_id: i64) -> Result<Vec<ResultRow>> { self.results_impl(cycle_id).await }
+            async fn ledger(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> { self.ledger_impl(employee_id).await }
+            async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> { self.payroll_impl(cycle_id).await }
+            async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> { self.score_cycle_impl(actor, cycle_id).await }
         }
     };
 }

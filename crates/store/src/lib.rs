@@ -8,9 +8,13 @@
 #![forbid(unsafe_code)]
 
 mod backend;
+mod cycle;
+mod cycles;
 mod model;
 
 pub use backend::{PgStore, SqliteStore};
+pub use cycle::*;
+pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
 pub use model::*;
 
 use std::future::Future;
@@ -38,6 +42,20 @@ pub enum StoreError {
     /// Rows of an import that cannot be stored: (line, field, problem). Nothing was stored.
     #[error("{}", rows_text(.0))]
     Rows(Vec<(usize, String, String)>),
+    /// Values that cannot be stored: (field, problem) for each. Nothing was stored.
+    #[error("{}", fields_text(.0))]
+    Fields(Vec<(String, String)>),
+    /// Someone changed the record since the caller read it (optimistic concurrency).
+    #[error(
+        "记录已被他人修改（当前版本 {current}），请刷新后重试 / changed by someone else since you read it (now version {current}): reload and try again"
+    )]
+    Stale { current: i64 },
+    /// Not possible in the record's state, or not allowed to this user.
+    #[error("{0}")]
+    Workflow(String),
+    /// The user may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// Migrations failed.
     #[error("数据库迁移失败 / migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -53,6 +71,13 @@ fn rows_text(rows: &[(usize, String, String)]) -> String {
         s.push_str(&format!("\n  第 {line} 行 / line {line} [{field}]: {msg}"));
     }
     s
+}
+
+pub(crate) fn fields_text(f: &[(String, String)]) -> String {
+    f.iter()
+        .map(|(k, m)| format!("{k}: {m}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The result of a storage operation.
@@ -137,6 +162,82 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
     /// Recompute the hash chain; the first broken entry, if any.
     fn verify_audit(&self) -> impl Future<Output = Result<AuditCheck>> + Send;
+
+    /// Create a cycle (a draft): pins the form's template version, checks every value.
+    fn create_cycle(&self, actor: &str, c: &NewCycle)
+    -> impl Future<Output = Result<Cycle>> + Send;
+    /// A cycle.
+    fn cycle(&self, id: i64) -> impl Future<Output = Result<Cycle>> + Send;
+    /// Cycles, newest first.
+    fn cycles(&self, page: Page) -> impl Future<Output = Result<Vec<Cycle>>> + Send;
+    /// Launch: one appraisal per employee, and the tasks of departments, appraisees and raters.
+    fn launch_cycle(
+        &self,
+        actor: &str,
+        id: i64,
+    ) -> impl Future<Output = Result<LaunchSummary>> + Send;
+    /// An appraisal as `who` may see it (NotFound when they may not).
+    fn appraisal(&self, who: &User, id: i64) -> impl Future<Output = Result<Appraisal>> + Send;
+    /// The appraisals `who` may see.
+    fn appraisals(
+        &self,
+        who: &User,
+        cycle_id: Option<i64>,
+        state: Option<kaohe_core::workflow::State>,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<Appraisal>>> + Send;
+    /// Enter values into one appraisal (only those `who` supplies at this stage).
+    fn enter(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        values: &Values,
+    ) -> impl Future<Output = Result<Appraisal>> + Send;
+    /// Enter a department's data for many appraisees at once: all rows or none.
+    fn enter_grid(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: i64,
+        rows: &[GridRow],
+    ) -> impl Future<Output = Result<usize>> + Send;
+    /// A department hands in its data; when the last one has, the appraisals move on.
+    fn complete_data(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: i64,
+    ) -> impl Future<Output = Result<usize>> + Send;
+    /// Take a workflow step on an appraisal.
+    fn act(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        step: &Step,
+    ) -> impl Future<Output = Result<Appraisal>> + Send;
+    /// Write the self-summary, comments, next-period goals or the interview record.
+    fn write_notes(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        notes: &Notes,
+    ) -> impl Future<Output = Result<Appraisal>> + Send;
+    /// Confirm every published appraisal whose window closed before `at` (视为默认).
+    fn auto_confirm(&self, at: &str) -> impl Future<Output = Result<Vec<i64>>> + Send;
+    /// `who`'s inbox (待办).
+    fn tasks(&self, who: &User) -> impl Future<Output = Result<Vec<Task>>> + Send;
+    /// A cycle's results with ranks within groups.
+    fn results(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<ResultRow>>> + Send;
+    /// An employee's last 12 published periods.
+    fn ledger(&self, employee_id: i64) -> impl Future<Output = Result<Vec<LedgerEntry>>> + Send;
+    /// The confirmed appraisals of a cycle, for payroll.
+    fn payroll(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<PayrollRow>>> + Send;
+    /// Score every appraisal of the cycle not yet published.
+    fn score_cycle(&self, actor: &str, cycle_id: i64)
+    -> impl Future<Output = Result<usize>> + Send;
 }
 
 /// A store chosen at run time by the database URL.
@@ -231,5 +332,75 @@ impl Store for Db {
     }
     async fn verify_audit(&self) -> Result<AuditCheck> {
         delegate!(self, s => s.verify_audit())
+    }
+
+    async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> {
+        delegate!(self, s => s.create_cycle(actor, c))
+    }
+    async fn cycle(&self, id: i64) -> Result<Cycle> {
+        delegate!(self, s => s.cycle(id))
+    }
+    async fn cycles(&self, page: Page) -> Result<Vec<Cycle>> {
+        delegate!(self, s => s.cycles(page))
+    }
+    async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> {
+        delegate!(self, s => s.launch_cycle(actor, id))
+    }
+    async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> {
+        delegate!(self, s => s.appraisal(who, id))
+    }
+    async fn appraisals(
+        &self,
+        who: &User,
+        cycle_id: Option<i64>,
+        state: Option<kaohe_core::workflow::State>,
+        page: Page,
+    ) -> Result<Vec<Appraisal>> {
+        delegate!(self, s => s.appraisals(who, cycle_id, state, page))
+    }
+    async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
+        delegate!(self, s => s.enter(who, id, version, values))
+    }
+    async fn enter_grid(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: i64,
+        rows: &[GridRow],
+    ) -> Result<usize> {
+        delegate!(self, s => s.enter_grid(who, cycle_id, dept_id, rows))
+    }
+    async fn complete_data(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> {
+        delegate!(self, s => s.complete_data(who, cycle_id, dept_id))
+    }
+    async fn act(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> {
+        delegate!(self, s => s.act(who, id, version, step))
+    }
+    async fn write_notes(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        notes: &Notes,
+    ) -> Result<Appraisal> {
+        delegate!(self, s => s.write_notes(who, id, version, notes))
+    }
+    async fn auto_confirm(&self, at: &str) -> Result<Vec<i64>> {
+        delegate!(self, s => s.auto_confirm(at))
+    }
+    async fn tasks(&self, who: &User) -> Result<Vec<Task>> {
+        delegate!(self, s => s.tasks(who))
+    }
+    async fn results(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
+        delegate!(self, s => s.results(cycle_id))
+    }
+    async fn ledger(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {
+        delegate!(self, s => s.ledger(employee_id))
+    }
+    async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> {
+        delegate!(self, s => s.payroll(cycle_id))
+    }
+    async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> {
+        delegate!(self, s => s.score_cycle(actor, cycle_id))
     }
 }

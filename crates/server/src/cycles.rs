@@ -1,0 +1,714 @@
+//! Cycles, appraisals, tasks, the workflow, ledger and payroll over HTTP. Who may do what
+//! is decided by the store (it knows the tasks and reporting lines); the handlers check
+//! the coarse role first and shape the answers.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::{ApiJson, ApiQuery, AppState, Paging};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kaohe_core::workflow::{Action, State as WState};
+use kaohe_store::{
+    Appraisal, Cycle, GridRow, Interview, Members, NewCycle, Notes, Page, Role, Step, Store,
+    TargetSet, Values,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A cycle to create.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CycleRequest {
+    /// e.g. 「2026年11月 大客户经理考核」.
+    pub name: String,
+    /// The form (template) id, e.g. `F01`.
+    pub form_id: String,
+    /// Pin this template version (default: the latest).
+    pub template_version: Option<i64>,
+    /// `2026-11` (monthly), `2026-Q4` (quarterly) or `2026` (annual).
+    pub period: String,
+    /// Per-form parameters, id → value.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub params: Values,
+    /// Targets and bonus bases per position or per employee.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    pub targets: Vec<TargetSet>,
+    /// Positions and/or employees appraised (default: the form's positions), and raters
+    /// named per appraisee.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub members: Members,
+    pub data_due: Option<String>,
+    pub rating_due: Option<String>,
+    /// Hours to sign or appeal after publication (default 72).
+    pub confirm_window_hours: Option<i64>,
+}
+
+/// A cycle as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CycleView {
+    pub id: i64,
+    pub name: String,
+    pub form_id: String,
+    pub template_version: i64,
+    pub period_kind: String,
+    pub period: String,
+    /// draft, launched, closed.
+    pub status: String,
+    #[schema(value_type = Object)]
+    pub params: Values,
+    #[schema(value_type = Vec<Object>)]
+    pub targets: Vec<TargetSet>,
+    #[schema(value_type = Object)]
+    pub members: Members,
+    pub data_due: Option<String>,
+    pub rating_due: Option<String>,
+    pub confirm_window_hours: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub launched_at: Option<String>,
+}
+
+impl From<Cycle> for CycleView {
+    fn from(c: Cycle) -> Self {
+        CycleView {
+            id: c.id,
+            name: c.name,
+            form_id: c.form_id,
+            template_version: c.template_version,
+            period_kind: c.period_kind.as_str().into(),
+            period: c.period,
+            status: c.status,
+            params: c.params,
+            targets: c.targets,
+            members: c.members,
+            data_due: c.data_due,
+            rating_due: c.rating_due,
+            confirm_window_hours: c.confirm_window_hours,
+            created_by: c.created_by,
+            created_at: c.created_at,
+            launched_at: c.launched_at,
+        }
+    }
+}
+
+/// What a launch created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LaunchView {
+    pub appraisals: usize,
+    pub tasks: usize,
+    /// Departments named on the form that the organisation lacks (HR enters their data).
+    pub unmatched_departments: Vec<String>,
+}
+
+/// An appraisal as the API shows it. Scores and bonus are absent for those who may not
+/// see them (e.g. the appraisee before publication, a department clerk).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppraisalView {
+    pub id: i64,
+    pub cycle_id: i64,
+    pub emp_no: String,
+    pub name: String,
+    pub department: String,
+    pub group: String,
+    /// data_entry, self_assessment, rating, review, approval, published, appealed, confirmed.
+    pub state: String,
+    /// The state's Chinese name.
+    pub state_zh: String,
+    /// Send it back with every write (a stale write is refused with 409).
+    pub version: i64,
+    #[schema(value_type = Object)]
+    pub inputs: Values,
+    pub open_items: Option<Vec<String>>,
+    /// Items, sections, total, grade and pay lines as exact decimal text.
+    #[schema(value_type = Object)]
+    pub result: Option<serde_json::Value>,
+    pub total: Option<String>,
+    pub grade: Option<String>,
+    pub bonus: Option<String>,
+    pub self_summary: Option<String>,
+    pub comments: Option<String>,
+    pub next_goals: Option<String>,
+    #[schema(value_type = Object)]
+    pub interview: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub appeal: Option<serde_json::Value>,
+    pub published_at: Option<String>,
+    pub confirm_due: Option<String>,
+    pub confirmed_at: Option<String>,
+    pub confirmed_by: Option<String>,
+    pub updated_at: String,
+}
+
+impl From<Appraisal> for AppraisalView {
+    fn from(a: Appraisal) -> Self {
+        AppraisalView {
+            id: a.id,
+            cycle_id: a.cycle_id,
+            emp_no: a.emp_no,
+            name: a.name,
+            department: a.department,
+            group: a.group,
+            state: a.state.as_str().into(),
+            state_zh: a.state.zh().into(),
+            version: a.version,
+            inputs: a.inputs,
+            open_items: a.open_items,
+            result: a.result.and_then(|r| serde_json::to_value(r).ok()),
+            total: a.total,
+            grade: a.grade,
+            bonus: a.bonus,
+            self_summary: a.notes.self_summary,
+            comments: a.notes.comments,
+            next_goals: a.notes.next_goals,
+            interview: a.notes.interview.and_then(|i| serde_json::to_value(i).ok()),
+            appeal: a.appeal.and_then(|i| serde_json::to_value(i).ok()),
+            published_at: a.published_at,
+            confirm_due: a.confirm_due,
+            confirmed_at: a.confirmed_at,
+            confirmed_by: a.confirmed_by,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// Filters for the appraisal list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AppraisalQuery {
+    pub cycle_id: Option<i64>,
+    /// A state name (e.g. `review`).
+    pub state: Option<String>,
+    pub offset: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// Values to enter into one appraisal.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ValuesRequest {
+    /// The version read.
+    pub version: i64,
+    /// Input id → value as written (`95%`, `１２`, `不适用`; empty clears).
+    #[schema(value_type = Object)]
+    pub values: Values,
+}
+
+/// A department's data grid.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GridRequest {
+    pub rows: Vec<GridRowRequest>,
+}
+
+/// One row of the grid.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GridRowRequest {
+    pub emp_no: String,
+    #[schema(value_type = Object)]
+    pub values: Values,
+    /// The version read (optional; a stale row refuses the save).
+    pub version: Option<i64>,
+}
+
+/// What people write on the sheet; omitted fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NotesRequest {
+    pub version: i64,
+    pub self_summary: Option<String>,
+    pub comments: Option<String>,
+    pub next_goals: Option<String>,
+    pub interview: Option<InterviewBody>,
+}
+
+/// The performance interview (绩效面谈).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InterviewBody {
+    /// `2026-12-03`.
+    pub date: String,
+    pub participants: String,
+    pub notes: String,
+}
+
+/// A workflow step.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActionRequest {
+    pub version: i64,
+    /// submit, review_pass, review_return, approve, reject, sign, appeal, uphold, reopen, correct.
+    pub action: String,
+    /// Required for review_return, reject, appeal, uphold, reopen, correct.
+    pub reason: Option<String>,
+    /// The items disputed (appeal) or reopened (reopen).
+    pub items: Option<Vec<String>>,
+    /// The signer's name (sign).
+    pub name: Option<String>,
+}
+
+/// An inbox entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskView {
+    /// data, self, rate, review, approve, sign.
+    pub kind: String,
+    pub cycle_id: i64,
+    pub appraisal_id: Option<i64>,
+    pub appraisee: Option<String>,
+    pub rater: Option<String>,
+    pub department_id: Option<i64>,
+    pub due: Option<String>,
+}
+
+/// A line of a cycle's results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultView {
+    pub appraisal_id: i64,
+    pub emp_no: String,
+    pub name: String,
+    pub department: String,
+    pub group: String,
+    pub state: String,
+    pub total: Option<String>,
+    pub grade: Option<String>,
+    pub bonus: Option<String>,
+    pub rank: Option<u32>,
+}
+
+/// A page of results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultsPage {
+    pub total_rows: usize,
+    pub offset: usize,
+    pub rows: Vec<ResultView>,
+}
+
+/// A month of the ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerView {
+    pub period: String,
+    pub form_id: String,
+    pub cycle: String,
+    pub state: String,
+    pub total: Option<String>,
+    pub grade: Option<String>,
+    pub bonus: Option<String>,
+}
+
+fn page(offset: Option<i64>, limit: Option<i64>) -> Page {
+    Page {
+        offset: offset.unwrap_or(0),
+        limit: limit.unwrap_or(100),
+    }
+}
+
+fn field(name: &str, zh: &str, en: &str) -> ApiError {
+    ApiError::Invalid(vec![FieldError {
+        field: name.into(),
+        message: zh.into(),
+        message_en: Some(en.into()),
+        line: None,
+        column: None,
+    }])
+}
+
+/// Cycles, newest first (HR, reviewers, approvers).
+#[utoipa::path(get, path = "/api/cycles", params(Paging), responses((status = 200, body = Vec<CycleView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cycles<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<axum::Json<Vec<CycleView>>> {
+    auth.require(&[Role::Reviewer, Role::Approver])?;
+    let c = st.store.cycles(page(p.offset, p.limit)).await?;
+    Ok(axum::Json(c.into_iter().map(CycleView::from).collect()))
+}
+
+/// Create a cycle (HR). It is a draft until launched.
+#[utoipa::path(post, path = "/api/cycles", request_body = CycleRequest, responses((status = 201, body = CycleView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_cycle<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    ApiJson(r): ApiJson<CycleRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CycleView>)> {
+    let u = auth.require(&[])?;
+    let c = st
+        .store
+        .create_cycle(
+            &u.username,
+            &NewCycle {
+                name: r.name,
+                form_id: r.form_id,
+                template_version: r.template_version,
+                period: r.period,
+                params: r.params,
+                targets: r.targets,
+                members: r.members,
+                data_due: r.data_due,
+                rating_due: r.rating_due,
+                confirm_window_hours: r.confirm_window_hours.unwrap_or(72),
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(c.into())))
+}
+
+/// One cycle (HR, reviewers, approvers).
+#[utoipa::path(get, path = "/api/cycles/{id}", params(("id" = i64, Path)), responses((status = 200, body = CycleView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cycle<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<CycleView>> {
+    auth.require(&[Role::Reviewer, Role::Approver])?;
+    Ok(axum::Json(st.store.cycle(id).await?.into()))
+}
+
+/// Launch a cycle (HR): one appraisal per employee, tasks for departments and raters.
+#[utoipa::path(post, path = "/api/cycles/{id}/launch", params(("id" = i64, Path)), responses((status = 200, body = LaunchView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn launch<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<LaunchView>> {
+    let u = auth.require(&[])?;
+    let s = st.store.launch_cycle(&u.username, id).await?;
+    Ok(axum::Json(LaunchView {
+        appraisals: s.appraisals,
+        tasks: s.tasks,
+        unmatched_departments: s.unmatched_departments,
+    }))
+}
+
+/// Score every appraisal of the cycle not yet published (HR).
+#[utoipa::path(post, path = "/api/cycles/{id}/score", params(("id" = i64, Path)), responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn score<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let u = auth.require(&[])?;
+    let n = st.store.score_cycle(&u.username, id).await?;
+    Ok(axum::Json(serde_json::json!({ "scored": n })))
+}
+
+/// A cycle's results, ranked within groups (HR, reviewers, approvers).
+#[utoipa::path(get, path = "/api/cycles/{id}/results", params(("id" = i64, Path), Paging), responses((status = 200, body = ResultsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn results<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<axum::Json<ResultsPage>> {
+    auth.require(&[Role::Reviewer, Role::Approver])?;
+    st.store.cycle(id).await?;
+    let all = st.store.results(id).await?;
+    let offset = p.offset.unwrap_or(0).max(0) as usize;
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000) as usize;
+    let total_rows = all.len();
+    let rows = all
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|r| ResultView {
+            appraisal_id: r.appraisal_id,
+            emp_no: r.emp_no,
+            name: r.name,
+            department: r.department,
+            group: r.group,
+            state: r.state.as_str().into(),
+            total: r.total,
+            grade: r.grade,
+            bonus: r.bonus,
+            rank: r.rank,
+        })
+        .collect();
+    Ok(axum::Json(ResultsPage {
+        total_rows,
+        offset,
+        rows,
+    }))
+}
+
+/// Payroll of the cycle's confirmed appraisals as CSV (HR): UTF-8 with BOM so Excel opens
+/// it; the last line is a checksum (rows and the sum of bonuses).
+#[utoipa::path(get, path = "/api/cycles/{id}/payroll.csv", params(("id" = i64, Path)), responses((status = 200, body = String, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn payroll<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    auth.require(&[])?;
+    st.store.cycle(id).await?;
+    let rows = st.store.payroll(id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"payroll.csv\"",
+            ),
+        ],
+        payroll_csv(&rows),
+    )
+        .into_response())
+}
+
+/// The payroll CSV: header, one line per confirmed appraisal, and a checksum line.
+pub fn payroll_csv(rows: &[kaohe_store::PayrollRow]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["工号", "姓名", "部门", "期间", "总分", "等级", "奖金"]);
+    let mut sum = rust_decimal::Decimal::ZERO;
+    for r in rows {
+        sum += r.bonus.parse::<rust_decimal::Decimal>().unwrap_or_default();
+        let _ = w.write_record([
+            &r.emp_no,
+            &r.name,
+            &r.department,
+            &r.period,
+            &r.total,
+            &r.grade,
+            &r.bonus,
+        ]);
+    }
+    let _ = w.write_record([
+        "合计 / checksum",
+        &format!("{} 人", rows.len()),
+        "",
+        "",
+        "",
+        "",
+        &format!("{:.2}", sum),
+    ]);
+    let body = w.into_inner().unwrap_or_default();
+    format!("\u{feff}{}", String::from_utf8_lossy(&body))
+}
+
+/// Enter a department's data for the cycle's appraisees (that department's clerk, or HR):
+/// every row is checked; one bad row stores nothing.
+#[utoipa::path(put, path = "/api/cycles/{id}/departments/{dept_id}/data", params(("id" = i64, Path), ("dept_id" = i64, Path)), request_body = GridRequest, responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn grid<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path((id, dept)): Path<(i64, i64)>,
+    ApiJson(g): ApiJson<GridRequest>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let u = auth.require(&[Role::Clerk])?;
+    let rows: Vec<GridRow> = g
+        .rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| GridRow {
+            line: i + 1,
+            emp_no: r.emp_no,
+            values: r.values,
+            version: r.version,
+        })
+        .collect();
+    let n = st.store.enter_grid(u, id, dept, &rows).await?;
+    Ok(axum::Json(serde_json::json!({ "updated": n })))
+}
+
+/// A department hands in its data for the cycle; when the last one has, appraisals move on.
+#[utoipa::path(post, path = "/api/cycles/{id}/departments/{dept_id}/complete", params(("id" = i64, Path), ("dept_id" = i64, Path)), responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn complete<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path((id, dept)): Path<(i64, i64)>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let u = auth.require(&[Role::Clerk])?;
+    let n = st.store.complete_data(u, id, dept).await?;
+    Ok(axum::Json(serde_json::json!({ "advanced": n })))
+}
+
+/// The appraisals the signed-in user may see.
+#[utoipa::path(get, path = "/api/appraisals", params(AppraisalQuery), responses((status = 200, body = Vec<AppraisalView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn appraisals<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<AppraisalQuery>,
+) -> ApiResult<axum::Json<Vec<AppraisalView>>> {
+    let state = match q.state.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(WState::parse(s).ok_or_else(|| {
+            field(
+                "state",
+                &format!("没有状态 `{s}`"),
+                &format!("no state `{s}`"),
+            )
+        })?),
+    };
+    let list = st
+        .store
+        .appraisals(&auth.0, q.cycle_id, state, page(q.offset, q.limit))
+        .await?;
+    Ok(axum::Json(
+        list.into_iter().map(AppraisalView::from).collect(),
+    ))
+}
+
+/// One appraisal (404 for those who may not see it).
+#[utoipa::path(get, path = "/api/appraisals/{id}", params(("id" = i64, Path)), responses((status = 200, body = AppraisalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn appraisal<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<AppraisalView>> {
+    Ok(axum::Json(st.store.appraisal(&auth.0, id).await?.into()))
+}
+
+/// Enter values (only those the user supplies at this stage; 409 if the version is stale).
+#[utoipa::path(put, path = "/api/appraisals/{id}/values", params(("id" = i64, Path)), request_body = ValuesRequest, responses((status = 200, body = AppraisalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn values<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<ValuesRequest>,
+) -> ApiResult<axum::Json<AppraisalView>> {
+    Ok(axum::Json(
+        st.store
+            .enter(&auth.0, id, r.version, &r.values)
+            .await?
+            .into(),
+    ))
+}
+
+/// Write the self-summary, comments, next-period goals or the interview record.
+#[utoipa::path(put, path = "/api/appraisals/{id}/notes", params(("id" = i64, Path)), request_body = NotesRequest, responses((status = 200, body = AppraisalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn notes<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<NotesRequest>,
+) -> ApiResult<axum::Json<AppraisalView>> {
+    let n = Notes {
+        self_summary: r.self_summary,
+        comments: r.comments,
+        next_goals: r.next_goals,
+        interview: r.interview.map(|i| Interview {
+            date: i.date,
+            participants: i.participants,
+            notes: i.notes,
+        }),
+    };
+    Ok(axum::Json(
+        st.store
+            .write_notes(&auth.0, id, r.version, &n)
+            .await?
+            .into(),
+    ))
+}
+
+/// Take a workflow step: submit (self-assessment or my rating), review_pass, review_return,
+/// approve, reject, sign, appeal, uphold, reopen, correct.
+#[utoipa::path(post, path = "/api/appraisals/{id}/actions", params(("id" = i64, Path)), request_body = ActionRequest, responses((status = 200, body = AppraisalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<ActionRequest>,
+) -> ApiResult<axum::Json<AppraisalView>> {
+    let reason = r.reason.clone().unwrap_or_default();
+    let items = r.items.clone().unwrap_or_default();
+    let step = match r.action.as_str() {
+        "submit" => Step::Submit,
+        "review_pass" => Step::Do(Action::ReviewPass),
+        "review_return" => Step::Do(Action::ReviewReturn { reason }),
+        "approve" => Step::Do(Action::Approve),
+        "reject" => Step::Do(Action::Reject { reason }),
+        "sign" => Step::Do(Action::Sign {
+            name: r.name.clone().unwrap_or_default(),
+        }),
+        "appeal" => Step::Do(Action::Appeal { reason, items }),
+        "uphold" => Step::Do(Action::Uphold { reason }),
+        "reopen" => Step::Do(Action::Reopen { reason, items }),
+        "correct" => Step::Do(Action::Correct { reason }),
+        other => {
+            return Err(field(
+                "action",
+                &format!("没有操作 `{other}`"),
+                &format!(
+                    "no action `{other}`: use submit, review_pass, review_return, approve, reject, sign, appeal, uphold, reopen or correct"
+                ),
+            ));
+        }
+    };
+    Ok(axum::Json(
+        st.store.act(&auth.0, id, r.version, &step).await?.into(),
+    ))
+}
+
+/// My inbox (待办): data to enter, appraisals to rate, review, approve, my result to sign.
+#[utoipa::path(get, path = "/api/tasks", responses((status = 200, body = Vec<TaskView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn tasks<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+) -> ApiResult<axum::Json<Vec<TaskView>>> {
+    let t = st.store.tasks(&auth.0).await?;
+    Ok(axum::Json(
+        t.into_iter()
+            .map(|t| TaskView {
+                kind: t.kind,
+                cycle_id: t.cycle_id,
+                appraisal_id: t.appraisal_id,
+                appraisee: t.appraisee,
+                rater: t.rater,
+                department_id: t.department_id,
+                due: t.due,
+            })
+            .collect(),
+    ))
+}
+
+/// An employee's last 12 published periods: score and bonus (the employee or HR).
+#[utoipa::path(get, path = "/api/employees/{emp_no}/ledger", params(("emp_no" = String, Path)), responses((status = 200, body = Vec<LedgerView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn ledger<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(emp_no): Path<String>,
+) -> ApiResult<axum::Json<Vec<LedgerView>>> {
+    let e = st.store.employee(&emp_no).await?;
+    let Some(e) = e.filter(|e| auth.0.has(Role::HrAdmin) || auth.0.employee_id == Some(e.id))
+    else {
+        return Err(ApiError::NotFound(format!(
+            "员工 `{emp_no}` 不存在 / no employee `{emp_no}`"
+        )));
+    };
+    let l = st.store.ledger(e.id).await?;
+    Ok(axum::Json(
+        l.into_iter()
+            .map(|l| LedgerView {
+                period: l.period,
+                form_id: l.form_id,
+                cycle: l.cycle,
+                state: l.state.as_str().into(),
+                total: l.total,
+                grade: l.grade,
+                bonus: l.bonus,
+            })
+            .collect(),
+    ))
+}
+
+/// Run the auto-confirmation now (HR; it also runs in the background every minute).
+#[utoipa::path(post, path = "/api/jobs/auto-confirm", responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn auto_confirm<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    auth.require(&[])?;
+    let ids = st.store.auto_confirm(&kaohe_store::now()).await?;
+    Ok(axum::Json(serde_json::json!({ "confirmed": ids })))
+}
+
+/// The background job: confirm appraisals whose window has passed (视为默认). The
+/// deadline is stored, so a restarted server confirms what fell due while it was down.
+pub async fn auto_confirm_loop<S: Store>(store: S, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match store.auto_confirm(&kaohe_store::now()).await {
+            Ok(ids) if !ids.is_empty() => {
+                tracing::info!(count = ids.len(), "auto-confirmed appraisals (视为默认)")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "auto-confirmation failed; will retry"),
+        }
+    }
+}

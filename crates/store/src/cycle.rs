@@ -1,0 +1,625 @@
+//! Cycles and appraisals as plain types, and the pure planning around them: who supplies
+//! which input of a form, which tasks a launch creates, how stored values become an engine
+//! row, and how a scored batch becomes what is stored. No I/O here.
+
+use crate::{Department, StoreError};
+use kaohe_core::Template;
+use kaohe_core::batch::{Batch, score_batch};
+use kaohe_core::engine::Engine;
+use kaohe_core::input::{Col, Columns, Row, parse_cell};
+use kaohe_core::model::Origin;
+use kaohe_core::num::fmt;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Input or parameter id → the value as a person wrote it (kept as text, parsed by the engine).
+pub type Values = BTreeMap<String, String>;
+
+/// How often a cycle runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeriodKind {
+    Monthly,
+    Quarterly,
+    Annual,
+}
+
+impl PeriodKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodKind::Monthly => "monthly",
+            PeriodKind::Quarterly => "quarterly",
+            PeriodKind::Annual => "annual",
+        }
+    }
+    pub fn parse(s: &str) -> Option<PeriodKind> {
+        Some(match s {
+            "monthly" | "月度" => PeriodKind::Monthly,
+            "quarterly" | "季度" => PeriodKind::Quarterly,
+            "annual" | "年度" => PeriodKind::Annual,
+            _ => return None,
+        })
+    }
+    /// Check a period key: `2026-11` (monthly), `2026-Q4` (quarterly), `2026` (annual).
+    pub fn check(self, period: &str) -> Result<(), String> {
+        let ok = match self {
+            PeriodKind::Monthly => period.len() == 7 && month_of(period).is_some(),
+            PeriodKind::Quarterly => {
+                period.len() == 7
+                    && period[..4].parse::<u16>().is_ok()
+                    && matches!(&period[4..], "-Q1" | "-Q2" | "-Q3" | "-Q4")
+            }
+            PeriodKind::Annual => period.len() == 4 && period.parse::<u16>().is_ok(),
+        };
+        if ok {
+            Ok(())
+        } else {
+            let want = match self {
+                PeriodKind::Monthly => "2026-11",
+                PeriodKind::Quarterly => "2026-Q4",
+                PeriodKind::Annual => "2026",
+            };
+            Err(format!(
+                "期间 `{period}` 格式不对，应如 `{want}` / period `{period}` should look like `{want}`"
+            ))
+        }
+    }
+}
+
+fn month_of(period: &str) -> Option<(i32, u32)> {
+    let (y, m) = period.split_once('-')?;
+    let y: i32 = y.parse().ok()?;
+    let m: u32 = m.parse().ok()?;
+    (y > 1900 && (1..=12).contains(&m)).then_some((y, m))
+}
+
+/// The period before `period` (`2026-01` → `2025-12`, `2026-Q1` → `2025-Q4`, `2026` → `2025`).
+pub fn previous_period(period: &str) -> Option<String> {
+    if let Some((y, m)) = month_of(period) {
+        return Some(if m == 1 {
+            format!("{}-12", y - 1)
+        } else {
+            format!("{y}-{:02}", m - 1)
+        });
+    }
+    if let Some((y, q)) = period.split_once("-Q") {
+        let y: i32 = y.parse().ok()?;
+        let q: u32 = q.parse().ok()?;
+        return Some(if q == 1 {
+            format!("{}-Q4", y - 1)
+        } else {
+            format!("{y}-Q{}", q - 1)
+        });
+    }
+    period.parse::<i32>().ok().map(|y| (y - 1).to_string())
+}
+
+/// The same period a year earlier.
+pub fn same_period_last_year(period: &str) -> Option<String> {
+    let (y, rest) = period.split_at(4.min(period.len()));
+    let y: i32 = y.parse().ok()?;
+    Some(format!("{}{rest}", y - 1))
+}
+
+/// Targets and bonus bases: values for inputs or parameters, for every holder of a
+/// position or for one employee (an employee's value wins over the position's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetSet {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emp_no: Option<String>,
+    pub values: Values,
+}
+
+/// Who is appraised in a cycle, and raters named for particular appraisees (e.g. F05's
+/// interviewers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Members {
+    /// Everyone holding these positions (when empty and `employees` is empty: the
+    /// template's positions).
+    #[serde(default)]
+    pub positions: Vec<String>,
+    /// These employees, by employee number.
+    #[serde(default)]
+    pub employees: Vec<String>,
+    /// Appraisee emp_no → rater id → the rater's emp_no.
+    #[serde(default)]
+    pub raters: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// What HR fills in to create a cycle.
+#[derive(Debug, Clone, Default)]
+pub struct NewCycle {
+    pub name: String,
+    pub form_id: String,
+    /// The template version to pin (the latest when None).
+    pub template_version: Option<i64>,
+    pub period: String,
+    pub params: Values,
+    pub targets: Vec<TargetSet>,
+    pub members: Members,
+    pub data_due: Option<String>,
+    pub rating_due: Option<String>,
+    /// Hours the appraisee has to sign or appeal once the result is published.
+    pub confirm_window_hours: i64,
+}
+
+/// A cycle as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle {
+    pub id: i64,
+    pub name: String,
+    pub form_id: String,
+    pub template_id: i64,
+    pub template_version: i64,
+    pub period_kind: PeriodKind,
+    pub period: String,
+    /// draft, launched, closed.
+    pub status: String,
+    pub params: Values,
+    pub targets: Vec<TargetSet>,
+    pub members: Members,
+    pub data_due: Option<String>,
+    pub rating_due: Option<String>,
+    pub confirm_window_hours: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub launched_at: Option<String>,
+}
+
+/// What a launch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaunchSummary {
+    pub appraisals: usize,
+    pub tasks: usize,
+    /// Departments the form names that the organisation does not have: HR enters those inputs.
+    pub unmatched_departments: Vec<String>,
+}
+
+/// The performance interview (绩效面谈).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interview {
+    pub date: String,
+    pub participants: String,
+    pub notes: String,
+}
+
+/// An appeal (申诉).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appeal {
+    pub reason: String,
+    pub items: Vec<String>,
+    pub at: String,
+    /// HR's decision: `upheld` or `reopened`, with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_reason: Option<String>,
+}
+
+/// What people write on the sheet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notes {
+    /// 自我总结 (the appraisee).
+    pub self_summary: Option<String>,
+    /// 主管评语 (a rater).
+    pub comments: Option<String>,
+    /// 下期工作要求 (a rater).
+    pub next_goals: Option<String>,
+    /// 绩效面谈 (a rater or HR).
+    pub interview: Option<Interview>,
+}
+
+/// One item's score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemScore {
+    pub id: String,
+    pub score: String,
+    #[serde(default)]
+    pub na: bool,
+}
+
+/// The computed result of an appraisal, as stored (exact decimals as text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreResult {
+    pub items: Vec<ItemScore>,
+    /// Section id → score.
+    pub sections: Vec<(String, String)>,
+    pub total: Option<String>,
+    pub grade: Option<String>,
+    /// Pay line id → amount.
+    pub pay: Vec<(String, String)>,
+    /// Why it cannot be scored yet: (field, message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<(String, String)>,
+}
+
+/// One appraisal, as stored, with the appraisee's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appraisal {
+    pub id: i64,
+    pub cycle_id: i64,
+    pub employee_id: i64,
+    pub emp_no: String,
+    pub name: String,
+    pub department: String,
+    pub group: String,
+    pub state: kaohe_core::workflow::State,
+    pub version: i64,
+    pub inputs: Values,
+    pub open_items: Option<Vec<String>>,
+    pub result: Option<ScoreResult>,
+    pub total: Option<String>,
+    pub grade: Option<String>,
+    pub bonus: Option<String>,
+    pub notes: Notes,
+    pub appeal: Option<Appeal>,
+    pub published_at: Option<String>,
+    pub confirm_due: Option<String>,
+    pub confirmed_at: Option<String>,
+    pub confirmed_by: Option<String>,
+    pub updated_at: String,
+}
+
+/// A piece of work for someone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    pub id: i64,
+    pub cycle_id: i64,
+    pub appraisal_id: Option<i64>,
+    /// data, self, rate, review, approve, sign.
+    pub kind: String,
+    pub rater: Option<String>,
+    pub department_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub status: String,
+    pub due: Option<String>,
+    /// The appraisee, for tasks on one appraisal.
+    pub appraisee: Option<String>,
+}
+
+/// Who may write an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// A department's clerk (by department id).
+    Dept(i64),
+    /// A rater of the form (by rater id; `self` is the appraisee).
+    Rater(String),
+    /// HR (cycle values such as bonus bases, and data from departments the org lacks).
+    Hr,
+}
+
+/// The rater who scores an item when the form names none: the direct supervisor (考核人).
+pub const SUPERVISOR: &str = "supervisor";
+
+/// Who supplies each input of `t`, given the organisation's departments; and the
+/// department names the form uses that the organisation lacks.
+pub fn input_owners(t: &Template, depts: &[Department]) -> (Vec<Owner>, Vec<String>) {
+    let mut unmatched = Vec::new();
+    let owners = t
+        .inputs
+        .iter()
+        .map(|inp| {
+            if let Some(r) = inp.rater {
+                return Owner::Rater(t.raters[r].id.clone());
+            }
+            let dept = inp
+                .dept
+                .as_deref()
+                .or_else(|| inp.item.and_then(|i| t.items[i].dept.as_deref()));
+            if let Some(names) = dept {
+                for name in names.split(['、', ',', '，', '/']) {
+                    if let Some(d) = depts.iter().find(|d| d.name == name.trim()) {
+                        return Owner::Dept(d.id);
+                    }
+                }
+                if !unmatched.iter().any(|u| u == names) {
+                    unmatched.push(names.to_string());
+                }
+                return Owner::Hr;
+            }
+            match (inp.item, &inp.origin) {
+                (_, Origin::Prior) => Owner::Hr,
+                (Some(_), _) => Owner::Rater(default_rater(t)),
+                (None, _) => Owner::Hr,
+            }
+        })
+        .collect();
+    (owners, unmatched)
+}
+
+/// The rater of items that name none: the form's first rater other than self, else the supervisor.
+pub fn default_rater(t: &Template) -> String {
+    t.raters
+        .iter()
+        .find(|r| r.id != "self")
+        .map(|r| r.id.clone())
+        .unwrap_or_else(|| SUPERVISOR.to_string())
+}
+
+/// Does the form have a self-assessment?
+pub fn has_self(t: &Template) -> bool {
+    t.raters.iter().any(|r| r.id == "self")
+}
+
+/// The raters (other than self) who get a task on every appraisal.
+pub fn rating_roles(t: &Template, owners: &[Owner]) -> Vec<String> {
+    let mut roles: Vec<String> = Vec::new();
+    for o in owners {
+        if let Owner::Rater(r) = o
+            && r != "self"
+            && !roles.contains(r)
+        {
+            roles.push(r.clone());
+        }
+    }
+    // A form whose raters enter nothing of their own still gets them (they sign the sheet).
+    for r in &t.raters {
+        if r.id != "self" && !roles.contains(&r.id) {
+            roles.push(r.id.clone());
+        }
+    }
+    roles
+}
+
+/// The department a rater stands for (a rater named like a department: 财务部, 行政部 …).
+pub fn rater_department<'d>(
+    t: &Template,
+    rater: &str,
+    depts: &'d [Department],
+) -> Option<&'d Department> {
+    let r = t.raters.iter().find(|r| r.id == rater)?;
+    depts.iter().find(|d| {
+        d.name == r.name
+            || r.name.starts_with(&d.name)
+            || (d.code.eq_ignore_ascii_case(rater) && rater != SUPERVISOR)
+    })
+}
+
+/// Check values entered for `t` (input or parameter ids → text). Errors name the field.
+pub fn check_values(t: &Template, values: &Values) -> Result<(), StoreError> {
+    let mut problems = Vec::new();
+    for (k, v) in values {
+        match slot_of(t, k) {
+            None => problems.push((
+                0,
+                k.clone(),
+                "表中没有这一项 / the form has no such input".to_string(),
+            )),
+            Some(s) => {
+                if !v.trim().is_empty()
+                    && let Err(m) = parse_cell(t, s, v)
+                {
+                    problems.push((
+                        0,
+                        k.clone(),
+                        format!(
+                            "{} / {}",
+                            m.render(kaohe_core::Lang::Zh),
+                            m.render(kaohe_core::Lang::En)
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Fields(
+            problems.into_iter().map(|(_, f, m)| (f, m)).collect(),
+        ))
+    }
+}
+
+/// The slot of an input or parameter id.
+pub fn slot_of(t: &Template, id: &str) -> Option<u32> {
+    if let Some(i) = t.input_index(id) {
+        return Some(i as u32);
+    }
+    t.params
+        .iter()
+        .position(|p| p.id == id)
+        .map(|i| t.layout.params + i as u32)
+}
+
+/// One appraisal to score: its values, the prior periods' values, and its group.
+pub struct ToScore<'a> {
+    pub emp_no: &'a str,
+    pub group: &'a str,
+    pub values: &'a Values,
+    pub prev: Option<&'a Values>,
+    pub last_year: Option<&'a Values>,
+}
+
+/// Engine rows for appraisals. Prior-period inputs (`x.prev`, `x.last_year`) not entered
+/// by hand are taken from the stored appraisal of that period.
+pub fn engine_rows(t: &Template, list: &[ToScore<'_>]) -> Vec<Result<Row, (String, String)>> {
+    let n_slots = t.layout.params as usize + t.params.len();
+    let mut cols: Vec<Col> = vec![Col::Id, Col::Group];
+    cols.extend((0..n_slots as u32).map(Col::Slot));
+    let columns = Columns {
+        cols,
+        ignored: Vec::new(),
+    };
+    let n_inputs = t.inputs.len();
+    list.iter()
+        .enumerate()
+        .map(|(line, a)| {
+            let mut cells: Vec<&str> = Vec::with_capacity(n_slots + 2);
+            cells.push(a.emp_no);
+            cells.push(a.group);
+            for (i, inp) in t.inputs.iter().enumerate() {
+                let mut v = a.values.get(&inp.id).map(String::as_str).unwrap_or("");
+                if v.is_empty()
+                    && inp.origin == Origin::Prior
+                    && let Some((base, when)) = inp.id.rsplit_once('.')
+                {
+                    let from = if when == "last_year" {
+                        a.last_year
+                    } else {
+                        a.prev
+                    };
+                    v = from
+                        .and_then(|m| m.get(base))
+                        .map(String::as_str)
+                        .unwrap_or("");
+                }
+                debug_assert!(i < n_inputs);
+                cells.push(v);
+            }
+            cells.resize(t.layout.params as usize + 2, "");
+            for p in &t.params {
+                cells.push(a.values.get(&p.id).map(String::as_str).unwrap_or(""));
+            }
+            kaohe_core::input::parse_row(t, &columns, &cells, line + 1).map_err(|errs| {
+                let e = &errs[0];
+                (
+                    e.header.clone().unwrap_or_default(),
+                    format!(
+                        "{} / {}",
+                        e.msg.render(kaohe_core::Lang::Zh),
+                        e.msg.render(kaohe_core::Lang::En)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Score appraisals together (peer averages and ranks are per group within the list).
+/// Returns one result per appraisal, in order; rows that cannot be scored carry the error.
+pub fn score_all(engine: &Engine, list: &[ToScore<'_>]) -> Vec<ScoreResult> {
+    let t = engine.t;
+    let parsed = engine_rows(t, list);
+    let mut rows = Vec::with_capacity(parsed.len());
+    let mut at = Vec::with_capacity(parsed.len());
+    let mut out: Vec<ScoreResult> = Vec::with_capacity(parsed.len());
+    for r in parsed {
+        match r {
+            Ok(row) => {
+                at.push(Some(rows.len()));
+                rows.push(row);
+                out.push(ScoreResult::default());
+            }
+            Err(e) => {
+                at.push(None);
+                out.push(ScoreResult {
+                    error: Some(e),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    let batch = score_batch(engine, &rows);
+    for (i, slot) in at.iter().enumerate() {
+        if let Some(r) = *slot {
+            out[i] = result_of(t, &batch, r);
+        }
+    }
+    out
+}
+
+fn result_of(t: &Template, b: &Batch, r: usize) -> ScoreResult {
+    if let Some(e) = b.failed(r) {
+        return ScoreResult {
+            error: Some((
+                e.column.clone().unwrap_or_default(),
+                format!(
+                    "{} / {}",
+                    e.msg.render(kaohe_core::Lang::Zh),
+                    e.msg.render(kaohe_core::Lang::En)
+                ),
+            )),
+            ..Default::default()
+        };
+    }
+    let n_items = t.items.len();
+    ScoreResult {
+        items: t
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| ItemScore {
+                id: it.id.clone(),
+                score: fmt(b.item(r, i)),
+                na: b.na[r * n_items + i],
+            })
+            .collect(),
+        sections: t
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(s, sec)| (sec.id.clone(), fmt(b.section(r, s))))
+            .collect(),
+        total: Some(fmt(b.total(r))),
+        grade: b.grade[r].map(|g| t.grades[g as usize].name.clone()),
+        pay: t
+            .pay
+            .iter()
+            .enumerate()
+            .map(|(p, line)| (line.id.clone(), fmt(b.pay(r, p))))
+            .collect(),
+        error: None,
+    }
+}
+
+/// The bonus of a result: the form's last pay line (the payout), if any.
+pub fn bonus_of(r: &ScoreResult) -> Option<String> {
+    r.pay.last().map(|(_, v)| v.clone())
+}
+
+/// Competition ranks (1, 2, 2, 4) of totals within groups; rows without a total get None.
+pub fn rank_in_groups(rows: &[(String, Option<Decimal>)]) -> Vec<Option<u32>> {
+    let mut by: BTreeMap<&str, Vec<Decimal>> = BTreeMap::new();
+    for (g, v) in rows {
+        if let Some(v) = v {
+            by.entry(g).or_default().push(*v);
+        }
+    }
+    for v in by.values_mut() {
+        v.sort_by(|a, b| b.cmp(a));
+    }
+    rows.iter()
+        .map(|(g, v)| {
+            let v = (*v)?;
+            let sorted = &by[g.as_str()];
+            Some(sorted.partition_point(|x| *x > v) as u32 + 1)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_step_back() {
+        assert_eq!(previous_period("2026-01").as_deref(), Some("2025-12"));
+        assert_eq!(previous_period("2026-11").as_deref(), Some("2026-10"));
+        assert_eq!(previous_period("2026-Q1").as_deref(), Some("2025-Q4"));
+        assert_eq!(previous_period("2026").as_deref(), Some("2025"));
+        assert_eq!(same_period_last_year("2026-11").as_deref(), Some("2025-11"));
+        assert!(PeriodKind::Monthly.check("2026-13").is_err());
+        assert!(PeriodKind::Quarterly.check("2026-Q4").is_ok());
+    }
+
+    #[test]
+    fn ranks_share_ties_within_groups() {
+        let d = |s: &str| Some(s.parse::<Decimal>().unwrap());
+        let rows = vec![
+            ("a".to_string(), d("90")),
+            ("a".to_string(), d("95")),
+            ("a".to_string(), d("90")),
+            ("b".to_string(), d("10")),
+            ("a".to_string(), None),
+            ("a".to_string(), d("80")),
+        ];
+        assert_eq!(
+            rank_in_groups(&rows),
+            vec![Some(2), Some(1), Some(2), Some(1), None, Some(4)]
+        );
+    }
+}
