@@ -1,101 +1,12 @@
 //! The API over HTTP: a real server on a free port, a fresh database per test, on SQLite
 //! and on PostgreSQL (KAOHE_TEST_POSTGRES_URL, default 127.0.0.1:5432, required).
 
-use kaohe_server::{AppState, serve};
-use kaohe_store::{Db, Grant, NewUser, Role, Store, connect};
+mod common;
+
+use common::{App, client, spawn_app};
+use kaohe_store::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-static N: AtomicUsize = AtomicUsize::new(0);
-
-struct App {
-    base: String,
-    store: Db,
-    setup_token: String,
-}
-
-async fn fresh(pg: bool) -> Db {
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    if !pg {
-        let dir = std::env::temp_dir().join(format!("kaohe-api-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        return connect(&format!("sqlite://{}", dir.join("kaohe.db").display()))
-            .await
-            .unwrap();
-    }
-    let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL is required for the API tests and is not reachable at {admin}: {e}")
-    });
-    let name = format!("kaohe_test_api_{}_{n}", std::process::id());
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name}"
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let base = admin.rsplit_once('/').unwrap().0;
-    connect(&format!("{base}/{name}")).await.unwrap()
-}
-
-async fn spawn_app(pg: bool) -> App {
-    let store = fresh(pg).await;
-    store.migrate().await.unwrap();
-    let state = AppState::new(store.clone());
-    *state.setup_token.lock().unwrap() = Some("one-time-token".into());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(state, listener));
-    App {
-        base: format!("http://{addr}"),
-        store,
-        setup_token: "one-time-token".into(),
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap()
-}
-
-impl App {
-    async fn user(&self, name: &str, role: Role) -> reqwest::Client {
-        self.store
-            .create_user(
-                "test",
-                &NewUser {
-                    username: name.into(),
-                    password: "a long password".into(),
-                    emp_no: None,
-                    grants: vec![Grant {
-                        role,
-                        department_id: None,
-                    }],
-                    lang: "zh-CN".into(),
-                },
-            )
-            .await
-            .unwrap();
-        let c = client();
-        let r = c
-            .post(format!("{}/api/login", self.base))
-            .json(&json!({"username": name, "password": "a long password"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        c
-    }
-}
 
 macro_rules! both {
     ($($name:ident),* $(,)?) => {

@@ -8,7 +8,7 @@ use kaohe_core::batch::{Batch, score_batch};
 use kaohe_core::engine::Engine;
 use kaohe_core::input::{Col, Columns, Row, parse_cell};
 use kaohe_core::model::Origin;
-use kaohe_core::num::fmt;
+use kaohe_core::num::{fmt, fmt_dp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -560,7 +560,7 @@ fn result_of(t: &Template, b: &Batch, r: usize) -> ScoreResult {
             .pay
             .iter()
             .enumerate()
-            .map(|(p, line)| (line.id.clone(), fmt(b.pay(r, p))))
+            .map(|(p, line)| (line.id.clone(), fmt_dp(b.pay(r, p), line.decimals)))
             .collect(),
         error: None,
     }

@@ -409,17 +409,17 @@ macro_rules! cycles_impl {
             /// those not yet published, and return how many were stored.
             async fn rescore(c: &mut <$db as sqlx::Database>::Connection, cycle: &Cycle, t: &Template, only: Option<i64>) -> Result<usize> {
                 let rows = if only.is_some() && !t.needs_peers {
-                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
+                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
                         .bind(only)
                         .fetch_all(&mut *c)
                         .await?
                 } else {
-                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
+                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
                         .bind(cycle.id)
                         .fetch_all(&mut *c)
                         .await?
                 };
-                struct R { id: i64, emp: i64, emp_no: String, grp: String, inputs: Values, fin: bool }
+                struct R { id: i64, emp: i64, emp_no: String, grp: String, inputs: Values, fin: bool, was_published: bool }
                 let list: Vec<R> = rows
                     .iter()
                     .map(|r| R {
@@ -429,6 +429,7 @@ macro_rules! cycles_impl {
                         grp: r.get("grp"),
                         inputs: parse_json(Some(r.get("inputs"))),
                         fin: is_final_or_out(State::parse(&r.get::<String, _>("state")).unwrap_or(State::DataEntry)),
+                        was_published: r.get::<Option<String>, _>("published_at").is_some(),
                     })
                     .collect();
                 let has_prior = t.inputs.iter().any(|i| i.origin == kaohe_core::model::Origin::Prior);
@@ -460,16 +461,24 @@ macro_rules! cycles_impl {
                     })
                     .collect();
                 let results = score_all(&engine, &to);
+                // Total, grade and bonus of an appraisal published before (and reopened) stay
+                // as approved until it is approved again; its result shows the new scores.
                 let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
+                let mut upd_result: Vec<(i64, Vec<Option<String>>)> = Vec::new();
                 for (r, res) in list.iter().zip(results) {
                     if r.fin || only.is_some_and(|o| o != r.id) {
                         continue;
                     }
-                    let bonus = bonus_of(&res);
-                    upd.push((r.id, vec![Some(json(&res)), res.total.clone(), res.grade.clone(), bonus]));
+                    if r.was_published {
+                        upd_result.push((r.id, vec![Some(json(&res))]));
+                    } else {
+                        let bonus = bonus_of(&res);
+                        upd.push((r.id, vec![Some(json(&res)), res.total.clone(), res.grade.clone(), bonus]));
+                    }
                 }
                 Self::bulk_update(c, &["result", "total", "grade", "bonus"], &upd, "").await?;
-                Ok(upd.len())
+                Self::bulk_update(c, &["result"], &upd_result, "").await?;
+                Ok(upd.len() + upd_result.len())
             }
 
             /// `UPDATE appraisals SET col = v.col … FROM (VALUES …) v WHERE appraisals.id = v.id`, in chunks.
@@ -526,7 +535,7 @@ macro_rules! cycles_impl {
                 let n = sqlx::query(
                     "UPDATE appraisals SET state = $1, version = version + 1, inputs = $2, open_items = $3, self_summary = $4, comments = $5, \
                      next_goals = $6, interview = $7, appeal = $8, published_at = $9, confirm_due = $10, confirmed_at = $11, confirmed_by = $12, \
-                     updated_at = $13 WHERE id = $14 AND version = $15",
+                     updated_at = $13, total = $14, grade = $15, bonus = $16 WHERE id = $17 AND version = $18",
                 )
                 .bind(a.state.as_str())
                 .bind(json(&a.inputs))
@@ -541,6 +550,9 @@ macro_rules! cycles_impl {
                 .bind(&a.confirmed_at)
                 .bind(&a.confirmed_by)
                 .bind(now())
+                .bind(&a.total)
+                .bind(&a.grade)
+                .bind(&a.bonus)
                 .bind(a.id)
                 .bind(expected)
                 .execute(&mut *c)
@@ -1167,6 +1179,7 @@ macro_rules! cycles_impl {
                         if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
                             return Err(StoreError::Fields(vec![(f, m)]));
                         }
+                        (a.total, a.grade, a.bonus, a.result) = (b.total, b.grade, b.bonus, b.result);
                     }
                     Action::ReviewReturn { reason: r } | Action::Reject { reason: r } => {
                         reason = Some(r.clone());
@@ -1180,9 +1193,10 @@ macro_rules! cycles_impl {
                         if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
                             return Err(StoreError::Fields(vec![(f, m)]));
                         }
-                        a.total = b.total;
-                        a.grade = b.grade;
-                        a.bonus = b.bonus;
+                        let res = b.result.clone().unwrap_or_default();
+                        a.total = res.total.clone();
+                        a.grade = res.grade.clone();
+                        a.bonus = bonus_of(&res);
                         a.published_at = Some(at.clone());
                         a.confirm_due = Some(add_hours(&at, cy.confirm_window_hours));
                     }

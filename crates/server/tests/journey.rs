@@ -1,0 +1,588 @@
+//! The month over HTTP, as the people of a company live it: HR launches a cycle, the
+//! departments enter their data, the appraisee assesses themself, the raters score, review
+//! and approval, and the appraisee signs — or lets the window pass, or appeals. Each form
+//! is driven with its own worked example (templates/examples), so the totals and bonuses
+//! asserted are the ones the paper sheet gives. On SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{App, client, spawn_app};
+use kaohe_store::{Department, Grant, NewUser, Owner, Role, Store, input_owners};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const ORG: &str = "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号
+S001,王强,SC,市场部,业务,市场部经理,
+A001,张伟,SC,市场部,业务,大客户经理,S001
+A002,李娜,SC,市场部,业务,大客户经理,S001
+K001,周敏,SC,市场部,业务,客服经理,S001
+K002,马俊,SC,市场部,业务,客户服务中心经理,S001
+X001,赵芳,XZ,行政部,职能,行政专员,
+C001,钱多,CW,财务部,职能,会计,
+R001,孙丽,RL,人力资源部,职能,人事专员,
+";
+
+/// Signed-in clients for everyone in the story.
+struct People {
+    hr: reqwest::Client,
+    /// Department code → that department's clerk (also its rater).
+    clerks: BTreeMap<String, reqwest::Client>,
+    /// The appraisees' supervisor.
+    supervisor: reqwest::Client,
+    /// Appraisee emp_no → their client.
+    staff: BTreeMap<String, reqwest::Client>,
+    reviewer: reqwest::Client,
+    approver: reqwest::Client,
+    depts: Vec<Department>,
+}
+
+async fn login(app: &App, name: &str) -> reqwest::Client {
+    let c = client();
+    let r = c
+        .post(format!("{}/api/login", app.base))
+        .json(&json!({"username": name, "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{name} signs in");
+    c
+}
+
+async fn add_user(app: &App, name: &str, emp_no: Option<&str>, grants: Vec<Grant>) {
+    app.store
+        .create_user(
+            "test",
+            &NewUser {
+                username: name.into(),
+                password: "a long password".into(),
+                emp_no: emp_no.map(str::to_string),
+                grants,
+                lang: "zh-CN".into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn people(app: &App) -> People {
+    let hr = app.user("hr", Role::HrAdmin).await;
+    let r = hr
+        .post(format!("{}/api/org/import", app.base))
+        .body(ORG)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let depts = app.store.departments().await.unwrap();
+    let mut clerks = BTreeMap::new();
+    for d in &depts {
+        let name = format!("clerk_{}", d.code.to_lowercase());
+        add_user(
+            app,
+            &name,
+            None,
+            vec![
+                Grant {
+                    role: Role::Clerk,
+                    department_id: Some(d.id),
+                },
+                Grant {
+                    role: Role::Rater,
+                    department_id: Some(d.id),
+                },
+            ],
+        )
+        .await;
+        clerks.insert(d.code.clone(), login(app, &name).await);
+    }
+    add_user(app, "wangqiang", Some("S001"), vec![]).await;
+    let mut staff = BTreeMap::new();
+    for no in ["A001", "A002", "K001", "K002"] {
+        let name = no.to_lowercase();
+        add_user(
+            app,
+            &name,
+            Some(no),
+            vec![Grant {
+                role: Role::Employee,
+                department_id: None,
+            }],
+        )
+        .await;
+        staff.insert(no.to_string(), login(app, &name).await);
+    }
+    add_user(
+        app,
+        "fuhe",
+        None,
+        vec![Grant {
+            role: Role::Reviewer,
+            department_id: None,
+        }],
+    )
+    .await;
+    add_user(
+        app,
+        "shenpi",
+        None,
+        vec![Grant {
+            role: Role::Approver,
+            department_id: None,
+        }],
+    )
+    .await;
+    People {
+        hr,
+        clerks,
+        supervisor: login(app, "wangqiang").await,
+        staff,
+        reviewer: login(app, "fuhe").await,
+        approver: login(app, "shenpi").await,
+        depts,
+    }
+}
+
+async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = rb.send().await.unwrap();
+    let s = r.status();
+    let text = r.text().await.unwrap();
+    (s, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn dec(v: &Value) -> Decimal {
+    match v {
+        Value::String(s) => s.parse().unwrap(),
+        Value::Number(n) => n.to_string().parse().unwrap(),
+        other => panic!("not a number: {other}"),
+    }
+}
+
+/// The worked example's first row of `form`'s case `case`: input values and expectations.
+fn example(form: &str, case: usize) -> (BTreeMap<String, String>, toml::Table) {
+    let src = std::fs::read_to_string(format!(
+        "{}/../../templates/examples/{form}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let doc: toml::Table = toml::from_str(&src).unwrap();
+    let row = doc["case"].as_array().unwrap()[case]["row"]
+        .as_array()
+        .unwrap()[0]
+        .as_table()
+        .unwrap()
+        .clone();
+    let mut values = BTreeMap::new();
+    for (k, v) in &row {
+        if matches!(k.as_str(), "id" | "name" | "expect" | "group") {
+            continue;
+        }
+        let text = match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        values.insert(k.clone(), text);
+    }
+    (values, row["expect"].as_table().unwrap().clone())
+}
+
+fn template(form: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../../templates/{form}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+struct Month {
+    cycle: i64,
+    appraisal: i64,
+    template: kaohe_core::Template,
+}
+
+async fn get_appraisal(app: &App, c: &reqwest::Client, id: i64) -> Value {
+    let (s, a) = send(c.get(format!("{}/api/appraisals/{id}", app.base))).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    a
+}
+
+async fn act(app: &App, c: &reqwest::Client, id: i64, body: Value) -> (StatusCode, Value) {
+    let version = get_appraisal(app, c, id).await["version"].clone();
+    let mut body = body;
+    body["version"] = version;
+    send(c.post(format!("{}/api/appraisals/{id}/actions", app.base)).json(&body)).await
+}
+
+async fn enter(
+    app: &App,
+    c: &reqwest::Client,
+    id: i64,
+    values: &BTreeMap<String, String>,
+) -> Value {
+    let version = get_appraisal(app, c, id).await["version"].clone();
+    let (s, a) = send(
+        c.put(format!("{}/api/appraisals/{id}/values", app.base))
+            .json(&json!({"version": version, "values": values})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    a
+}
+
+/// Audit actions recorded for an appraisal, in order.
+async fn trail(app: &App, id: i64) -> Vec<String> {
+    let log = app.store.audit_log(0, 10_000).await.unwrap();
+    log.into_iter()
+        .filter(|e| e.entity == "appraisal" && e.entity_id == id.to_string())
+        .map(|e| e.action)
+        .collect()
+}
+
+/// HR publishes `form`, creates and launches a cycle for `emp_no`; every department and
+/// rater enters what the form says they supply (from the worked example); review and
+/// approval follow. Returns with the appraisal published.
+async fn month_until_published(
+    app: &App,
+    p: &People,
+    form: &str,
+    case: usize,
+    emp_no: &str,
+    window_hours: i64,
+) -> Month {
+    let src = template(form);
+    let (s, b) = send(
+        p.hr.post(format!("{}/api/templates", app.base))
+            .body(src.clone()),
+    )
+    .await;
+    assert!(s == StatusCode::CREATED, "{b}");
+    let t = kaohe_core::compile_str(&src).unwrap();
+    let (values, _) = example(form, case);
+    let (s, cy) = send(p.hr.post(format!("{}/api/cycles", app.base)).json(&json!({
+        "name": format!("2026年11月 {form}"),
+        "form_id": form,
+        "period": "2026-11",
+        "members": {"employees": [emp_no]},
+        "confirm_window_hours": window_hours,
+        "data_due": "2026-12-05",
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let cycle = cy["id"].as_i64().unwrap();
+    let (s, l) = send(p.hr.post(format!("{}/api/cycles/{cycle}/launch", app.base))).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    assert_eq!(l["appraisals"], 1);
+    let (_, list) = send(p.hr.get(format!("{}/api/appraisals?cycle_id={cycle}", app.base))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+
+    // Who supplies what, as the form says.
+    let (owners, _) = input_owners(&t, &p.depts);
+    let mut by_owner: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (k, v) in &values {
+        let o = match t.input_index(k) {
+            Some(i) => owners[i].clone(),
+            None => Owner::Hr,
+        };
+        let key = match o {
+            Owner::Dept(d) => format!("dept:{d}"),
+            Owner::Rater(r) => format!("rater:{r}"),
+            Owner::Hr => "hr".into(),
+        };
+        by_owner.entry(key).or_default().insert(k.clone(), v.clone());
+    }
+    // HR: bases and values of departments the org lacks.
+    if let Some(v) = by_owner.get("hr") {
+        enter(app, &p.hr, id, v).await;
+    }
+    // Departments: their grid, then hand in.
+    let data_depts: Vec<i64> = owners
+        .iter()
+        .filter_map(|o| if let Owner::Dept(d) = o { Some(*d) } else { None })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for d in &data_depts {
+        let code = &p.depts.iter().find(|x| x.id == *d).unwrap().code;
+        let clerk = &p.clerks[code];
+        let vals = by_owner.get(&format!("dept:{d}")).cloned().unwrap_or_default();
+        let (s, b) = send(
+            clerk
+                .put(format!("{}/api/cycles/{cycle}/departments/{d}/data", app.base))
+                .json(&json!({"rows": [{"emp_no": emp_no, "values": vals}]})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (s, b) = send(clerk.post(format!(
+            "{}/api/cycles/{cycle}/departments/{d}/complete",
+            app.base
+        )))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let me = &p.staff[emp_no];
+    let a = get_appraisal(app, me, id).await;
+    if t.raters.iter().any(|r| r.id == "self") {
+        assert_eq!(a["state"], "self_assessment");
+        assert!(a["total"].is_null(), "no score shown before publication: {a}");
+        if let Some(v) = by_owner.get("rater:self") {
+            enter(app, me, id, v).await;
+        }
+        let (s, b) = send(me.put(format!("{}/api/appraisals/{id}/notes", app.base)).json(&json!({
+            "version": a["version"].as_i64().unwrap() + 1,
+            "self_summary": "本月完成主要客户回访，投诉处理及时。",
+        })))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (s, b) = act(app, me, id, json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    assert_eq!(get_appraisal(app, &p.hr, id).await["state"], "rating");
+    // Raters: each enters their own column and hands in.
+    let raters = kaohe_store::rating_roles(&t, &owners);
+    for r in &raters {
+        let who = match kaohe_store::rater_department(&t, r, &p.depts) {
+            Some(d) => &p.clerks[&d.code],
+            None => &p.supervisor,
+        };
+        if let Some(v) = by_owner.get(&format!("rater:{r}")) {
+            enter(app, who, id, v).await;
+        }
+        let (s, b) = act(app, who, id, json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::OK, "rater {r} hands in: {b}");
+    }
+    assert_eq!(get_appraisal(app, &p.hr, id).await["state"], "review");
+    let (s, b) = act(app, &p.reviewer, id, json!({"action": "review_pass"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = act(app, &p.approver, id, json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "published");
+    Month {
+        cycle,
+        appraisal: id,
+        template: t,
+    }
+}
+
+fn assert_expected(a: &Value, form: &str, case: usize) {
+    let (_, expect) = example(form, case);
+    let want = match &expect["total"] {
+        toml::Value::Integer(i) => Decimal::from(*i),
+        toml::Value::Float(f) => f.to_string().parse().unwrap(),
+        other => panic!("{other}"),
+    };
+    assert_eq!(dec(&a["total"]), want, "total of {form} case {case}: {a}");
+    if let Some(pay) = expect.get("pay").and_then(|p| p.as_table()) {
+        let (_, v) = pay.iter().last().unwrap();
+        let want: Decimal = v.to_string().parse().unwrap();
+        assert_eq!(dec(&a["bonus"]), want, "bonus of {form} case {case}: {a}");
+    }
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
+    };
+}
+
+both!(
+    f01_month_signed,
+    f06_month_confirmed_by_default,
+    f07_month_signed_with_interview,
+    f01_appeal_upheld_and_reopened,
+);
+
+async fn f01_month_signed(app: App) {
+    let p = people(&app).await;
+    let m = month_until_published(&app, &p, "F01", 0, "A001", 72).await;
+    let me = &p.staff["A001"];
+    let a = get_appraisal(&app, me, m.appraisal).await;
+    assert_eq!(a["state_zh"], "待确认");
+    assert_expected(&a, "F01", 0);
+    assert_eq!(a["bonus"], "2700.00");
+
+    // Another employee cannot see it, not even that it exists.
+    let (s, b) = send(p.staff["A002"].get(format!("{}/api/appraisals/{}", app.base, m.appraisal))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!b.to_string().contains("2700"), "{b}");
+    let (_, list) = send(p.staff["A002"].get(format!("{}/api/appraisals", app.base))).await;
+    assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+
+    // The appraisee's inbox has the signature; signing needs a name.
+    let (_, inbox) = send(me.get(format!("{}/api/tasks", app.base))).await;
+    assert!(inbox.as_array().unwrap().iter().any(|t| t["kind"] == "sign"), "{inbox}");
+    let (s, b) = act(&app, me, m.appraisal, json!({"action": "sign", "name": " "})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "name");
+    let (s, b) = act(&app, me, m.appraisal, json!({"action": "sign", "name": "张伟"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "confirmed");
+    assert_eq!(b["confirmed_by"], "张伟");
+
+    // Final: no more changes, not even by HR without a reasoned correction.
+    let (s, _) = act(&app, me, m.appraisal, json!({"action": "appeal", "reason": "x", "items": ["sales"]})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let version = b["version"].as_i64().unwrap();
+    let (s, _) = send(p.hr.put(format!("{}/api/appraisals/{}/values", app.base, m.appraisal)).json(&json!({"version": version, "values": {"authorised_work": "20"}}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    assert_eq!(
+        trail(&app, m.appraisal).await,
+        [
+            "appraisal.values",
+            "appraisal.values",
+            "appraisal.values",
+            "appraisal.data_complete",
+            "appraisal.values",
+            "appraisal.ratings_complete",
+            "appraisal.review_pass",
+            "appraisal.approve",
+            "appraisal.sign"
+        ]
+    );
+    let log = app.store.audit_log(0, 10_000).await.unwrap();
+    let approve = log.iter().find(|e| e.action == "appraisal.approve").unwrap();
+    assert_eq!(approve.actor, "shenpi");
+    assert!(approve.new_value.as_deref().unwrap().contains("bonus=2700.00"));
+
+    // The ledger and payroll show the month.
+    let (s, l) = send(me.get(format!("{}/api/employees/A001/ledger", app.base))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(l[0]["period"], "2026-11");
+    assert_eq!(l[0]["bonus"], "2700.00");
+    let (s, _) = send(me.get(format!("{}/api/employees/A002/ledger", app.base))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "never another's bonus");
+    let csv = p.hr.get(format!("{}/api/cycles/{}/payroll.csv", app.base, m.cycle)).send().await.unwrap().text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("A001,张伟,市场部,2026-11,90,,2700.00"), "{csv}");
+    assert!(csv.trim_end().ends_with("合计 / checksum,1 人,,,,,2700.00"), "{csv}");
+    let (s, v) = send(p.hr.get(format!("{}/api/audit/verify", app.base))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["intact"], true);
+}
+
+async fn f06_month_confirmed_by_default(app: App) {
+    let p = people(&app).await;
+    // A window of 0 hours: it closes at publication.
+    let m = month_until_published(&app, &p, "F06", 0, "K001", 0).await;
+    let a = get_appraisal(&app, &p.staff["K001"], m.appraisal).await;
+    assert_expected(&a, "F06", 0);
+    assert_eq!(a["self_summary"], "本月完成主要客户回访，投诉处理及时。");
+    assert!(m.template.raters.len() == 4);
+    // The server that published is gone; a new one over the same database confirms what
+    // fell due, by itself.
+    let mut state = kaohe_server::AppState::new(app.store.clone());
+    state.auto_confirm_every = std::time::Duration::from_millis(100);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    tokio::spawn(kaohe_server::serve(state, listener));
+    let mut state_now = String::new();
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        state_now = get_appraisal(&app, &p.hr, m.appraisal).await["state"].as_str().unwrap().to_string();
+        if state_now == "confirmed" {
+            break;
+        }
+    }
+    assert_eq!(state_now, "confirmed");
+    let a = get_appraisal(&app, &p.staff["K001"], m.appraisal).await;
+    assert_eq!(a["confirmed_by"], "视为默认 / deemed accepted");
+    let log = app.store.audit_log(0, 10_000).await.unwrap();
+    let auto = log.iter().find(|e| e.action == "appraisal.auto_confirm").unwrap();
+    assert_eq!(auto.actor, "system");
+    assert!(auto.reason.as_deref().unwrap().contains("视为默认"));
+    // Too late to appeal.
+    let (s, _) = act(&app, &p.staff["K001"], m.appraisal, json!({"action": "appeal", "reason": "分数不对", "items": ["relations"]})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
+
+async fn f07_month_signed_with_interview(app: App) {
+    let p = people(&app).await;
+    let m = month_until_published(&app, &p, "F07", 0, "K002", 72).await;
+    let me = &p.staff["K002"];
+    let a = get_appraisal(&app, me, m.appraisal).await;
+    assert_expected(&a, "F07", 0);
+    // The supervisor records the performance interview and next month's requirements.
+    let (s, b) = send(p.supervisor.put(format!("{}/api/appraisals/{}/notes", app.base, m.appraisal)).json(&json!({
+        "version": a["version"],
+        "comments": "投诉处理及时，客户满意度高。",
+        "next_goals": "下月利润率达到 110%。",
+        "interview": {"date": "2026-12-03", "participants": "王强、马俊", "notes": "确认下月目标。"}
+    }))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["interview"]["participants"], "王强、马俊");
+    // The appraisee may not write the supervisor's comments.
+    let (s, _) = send(me.put(format!("{}/api/appraisals/{}/notes", app.base, m.appraisal)).json(&json!({
+        "version": b["version"], "comments": "我很好"
+    }))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // A bad date is named.
+    let (s, e) = send(p.supervisor.put(format!("{}/api/appraisals/{}/notes", app.base, m.appraisal)).json(&json!({
+        "version": b["version"], "interview": {"date": "12月3日", "participants": "x", "notes": "y"}
+    }))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["error"]["fields"][0]["field"], "interview.date");
+    let (s, b) = act(&app, me, m.appraisal, json!({"action": "sign", "name": "马俊"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let t = trail(&app, m.appraisal).await;
+    assert!(t.contains(&"appraisal.submit_self".to_string()), "{t:?}");
+    assert!(t.contains(&"appraisal.interview".to_string()), "{t:?}");
+    assert_eq!(t.last().unwrap(), "appraisal.sign");
+}
+
+async fn f01_appeal_upheld_and_reopened(app: App) {
+    let p = people(&app).await;
+    let m = month_until_published(&app, &p, "F01", 0, "A001", 72).await;
+    let me = &p.staff["A001"];
+    let id = m.appraisal;
+    // An appeal needs a reason and the items disputed, which must be on the form.
+    let (s, b) = act(&app, me, id, json!({"action": "appeal", "reason": "新增客户未计入", "items": []})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (s, b) = act(&app, me, id, json!({"action": "appeal", "reason": "新增客户未计入", "items": ["no_such_item"]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "items.no_such_item");
+    let (s, b) = act(&app, me, id, json!({"action": "appeal", "reason": "授权工作完成了两项，应得满分", "items": ["authorised_work"]})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "appealed");
+    // Only HR decides.
+    let (s, _) = act(&app, &p.approver, id, json!({"action": "uphold", "reason": "x"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // HR reopens the disputed item: only it can be re-scored.
+    let (s, b) = act(&app, &p.hr, id, json!({"action": "reopen", "reason": "核实后授权工作确已完成", "items": ["authorised_work"]})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "rating");
+    let v = get_appraisal(&app, &p.supervisor, id).await["version"].clone();
+    let (s, _) = send(p.supervisor.put(format!("{}/api/appraisals/{id}/values", app.base)).json(&json!({"version": v, "values": {"samples": "15"}}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "items not reopened stay closed");
+    let mut vals = BTreeMap::new();
+    vals.insert("authorised_work".to_string(), "20".to_string());
+    enter(&app, &p.supervisor, id, &vals).await;
+    let (s, b) = act(&app, &p.supervisor, id, json!({"action": "submit"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    act(&app, &p.reviewer, id, json!({"action": "review_pass"})).await;
+    let (s, b) = act(&app, &p.approver, id, json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // 18 → 20 on authorised work: total 90 → 92, bonus 2700.00 → 2760.00.
+    assert_eq!(b["total"], "92");
+    assert_eq!(b["bonus"], "2760.00");
+    let log = app.store.audit_log(0, 10_000).await.unwrap();
+    let re = log.iter().rfind(|e| e.action == "appraisal.approve").unwrap();
+    assert!(re.old_value.as_deref().unwrap().contains("bonus=2700.00"), "{re:?}");
+    assert!(re.new_value.as_deref().unwrap().contains("bonus=2760.00"), "{re:?}");
+    let reopen = log.iter().find(|e| e.action == "appraisal.reopen").unwrap();
+    assert_eq!(reopen.reason.as_deref(), Some("核实后授权工作确已完成"));
+
+    // A second appeal, upheld: final with HR's reason.
+    let (s, _) = act(&app, me, id, json!({"action": "appeal", "reason": "仍有异议", "items": ["sales"]})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = act(&app, &p.hr, id, json!({"action": "uphold", "reason": " "})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (s, b) = act(&app, &p.hr, id, json!({"action": "uphold", "reason": "销售数据经财务核实无误"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "confirmed");
+    assert_eq!(b["appeal"]["decision"], "upheld");
+    // HR may correct a final appraisal only with a reason; it goes back to rating.
+    let (s, b) = act(&app, &p.hr, id, json!({"action": "correct", "reason": "工资核算发现录入错误"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "rating");
+}
