@@ -501,7 +501,7 @@ pub async fn grid<S: Store>(
             version: r.version,
         })
         .collect();
-    let n = st.store.enter_grid(u, id, dept, &rows).await?;
+    let n = st.store.enter_grid(u, id, Some(dept), &rows).await?;
     Ok(axum::Json(serde_json::json!({ "updated": n })))
 }
 

@@ -148,7 +148,10 @@ async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let r = rb.send().await.unwrap();
     let s = r.status();
     let text = r.text().await.unwrap();
-    (s, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        s,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 fn dec(v: &Value) -> Decimal {
@@ -211,7 +214,11 @@ async fn act(app: &App, c: &reqwest::Client, id: i64, body: Value) -> (StatusCod
     let version = get_appraisal(app, c, id).await["version"].clone();
     let mut body = body;
     body["version"] = version;
-    send(c.post(format!("{}/api/appraisals/{id}/actions", app.base)).json(&body)).await
+    send(
+        c.post(format!("{}/api/appraisals/{id}/actions", app.base))
+            .json(&body),
+    )
+    .await
 }
 
 async fn enter(
@@ -289,7 +296,10 @@ async fn month_until_published(
             Owner::Rater(r) => format!("rater:{r}"),
             Owner::Hr => "hr".into(),
         };
-        by_owner.entry(key).or_default().insert(k.clone(), v.clone());
+        by_owner
+            .entry(key)
+            .or_default()
+            .insert(k.clone(), v.clone());
     }
     // HR: bases and values of departments the org lacks.
     if let Some(v) = by_owner.get("hr") {
@@ -298,17 +308,29 @@ async fn month_until_published(
     // Departments: their grid, then hand in.
     let data_depts: Vec<i64> = owners
         .iter()
-        .filter_map(|o| if let Owner::Dept(d) = o { Some(*d) } else { None })
+        .filter_map(|o| {
+            if let Owner::Dept(d) = o {
+                Some(*d)
+            } else {
+                None
+            }
+        })
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
     for d in &data_depts {
         let code = &p.depts.iter().find(|x| x.id == *d).unwrap().code;
         let clerk = &p.clerks[code];
-        let vals = by_owner.get(&format!("dept:{d}")).cloned().unwrap_or_default();
+        let vals = by_owner
+            .get(&format!("dept:{d}"))
+            .cloned()
+            .unwrap_or_default();
         let (s, b) = send(
             clerk
-                .put(format!("{}/api/cycles/{cycle}/departments/{d}/data", app.base))
+                .put(format!(
+                    "{}/api/cycles/{cycle}/departments/{d}/data",
+                    app.base
+                ))
                 .json(&json!({"rows": [{"emp_no": emp_no, "values": vals}]})),
         )
         .await;
@@ -324,14 +346,20 @@ async fn month_until_published(
     let a = get_appraisal(app, me, id).await;
     if t.raters.iter().any(|r| r.id == "self") {
         assert_eq!(a["state"], "self_assessment");
-        assert!(a["total"].is_null(), "no score shown before publication: {a}");
+        assert!(
+            a["total"].is_null(),
+            "no score shown before publication: {a}"
+        );
         if let Some(v) = by_owner.get("rater:self") {
             enter(app, me, id, v).await;
         }
-        let (s, b) = send(me.put(format!("{}/api/appraisals/{id}/notes", app.base)).json(&json!({
-            "version": a["version"].as_i64().unwrap() + 1,
-            "self_summary": "本月完成主要客户回访，投诉处理及时。",
-        })))
+        let (s, b) = send(
+            me.put(format!("{}/api/appraisals/{id}/notes", app.base))
+                .json(&json!({
+                    "version": a["version"].as_i64().unwrap() + 1,
+                    "self_summary": "本月完成主要客户回访，投诉处理及时。",
+                })),
+        )
         .await;
         assert_eq!(s, StatusCode::OK, "{b}");
         let (s, b) = act(app, me, id, json!({"action": "submit"})).await;
@@ -403,7 +431,8 @@ async fn f01_month_signed(app: App) {
     assert_eq!(a["bonus"], "2700.00");
 
     // Another employee cannot see it, not even that it exists.
-    let (s, b) = send(p.staff["A002"].get(format!("{}/api/appraisals/{}", app.base, m.appraisal))).await;
+    let (s, b) =
+        send(p.staff["A002"].get(format!("{}/api/appraisals/{}", app.base, m.appraisal))).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(!b.to_string().contains("2700"), "{b}");
     let (_, list) = send(p.staff["A002"].get(format!("{}/api/appraisals", app.base))).await;
@@ -411,20 +440,52 @@ async fn f01_month_signed(app: App) {
 
     // The appraisee's inbox has the signature; signing needs a name.
     let (_, inbox) = send(me.get(format!("{}/api/tasks", app.base))).await;
-    assert!(inbox.as_array().unwrap().iter().any(|t| t["kind"] == "sign"), "{inbox}");
-    let (s, b) = act(&app, me, m.appraisal, json!({"action": "sign", "name": " "})).await;
+    assert!(
+        inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "sign"),
+        "{inbox}"
+    );
+    let (s, b) = act(
+        &app,
+        me,
+        m.appraisal,
+        json!({"action": "sign", "name": " "}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert_eq!(b["error"]["fields"][0]["field"], "name");
-    let (s, b) = act(&app, me, m.appraisal, json!({"action": "sign", "name": "张伟"})).await;
+    let (s, b) = act(
+        &app,
+        me,
+        m.appraisal,
+        json!({"action": "sign", "name": "张伟"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "confirmed");
     assert_eq!(b["confirmed_by"], "张伟");
 
     // Final: no more changes, not even by HR without a reasoned correction.
-    let (s, _) = act(&app, me, m.appraisal, json!({"action": "appeal", "reason": "x", "items": ["sales"]})).await;
+    let (s, _) = act(
+        &app,
+        me,
+        m.appraisal,
+        json!({"action": "appeal", "reason": "x", "items": ["sales"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
     let version = b["version"].as_i64().unwrap();
-    let (s, _) = send(p.hr.put(format!("{}/api/appraisals/{}/values", app.base, m.appraisal)).json(&json!({"version": version, "values": {"authorised_work": "20"}}))).await;
+    let (s, _) = send(
+        p.hr.put(format!(
+            "{}/api/appraisals/{}/values",
+            app.base, m.appraisal
+        ))
+        .json(&json!({"version": version, "values": {"authorised_work": "20"}})),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     assert_eq!(
@@ -442,9 +503,18 @@ async fn f01_month_signed(app: App) {
         ]
     );
     let log = app.store.audit_log(0, 10_000).await.unwrap();
-    let approve = log.iter().find(|e| e.action == "appraisal.approve").unwrap();
+    let approve = log
+        .iter()
+        .find(|e| e.action == "appraisal.approve")
+        .unwrap();
     assert_eq!(approve.actor, "shenpi");
-    assert!(approve.new_value.as_deref().unwrap().contains("bonus=2700.00"));
+    assert!(
+        approve
+            .new_value
+            .as_deref()
+            .unwrap()
+            .contains("bonus=2700.00")
+    );
 
     // The ledger and payroll show the month.
     let (s, l) = send(me.get(format!("{}/api/employees/A001/ledger", app.base))).await;
@@ -453,10 +523,23 @@ async fn f01_month_signed(app: App) {
     assert_eq!(l[0]["bonus"], "2700.00");
     let (s, _) = send(me.get(format!("{}/api/employees/A002/ledger", app.base))).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "never another's bonus");
-    let csv = p.hr.get(format!("{}/api/cycles/{}/payroll.csv", app.base, m.cycle)).send().await.unwrap().text().await.unwrap();
+    let csv =
+        p.hr.get(format!("{}/api/cycles/{}/payroll.csv", app.base, m.cycle))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
     assert!(csv.starts_with('\u{feff}'));
-    assert!(csv.contains("A001,张伟,市场部,2026-11,90,,2700.00"), "{csv}");
-    assert!(csv.trim_end().ends_with("合计 / checksum,1 人,,,,,2700.00"), "{csv}");
+    assert!(
+        csv.contains("A001,张伟,市场部,2026-11,90,,2700.00"),
+        "{csv}"
+    );
+    assert!(
+        csv.trim_end().ends_with("合计 / checksum,1 人,,,,,2700.00"),
+        "{csv}"
+    );
     let (s, v) = send(p.hr.get(format!("{}/api/audit/verify", app.base))).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["intact"], true);
@@ -479,7 +562,10 @@ async fn f06_month_confirmed_by_default(app: App) {
     let mut state_now = String::new();
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        state_now = get_appraisal(&app, &p.hr, m.appraisal).await["state"].as_str().unwrap().to_string();
+        state_now = get_appraisal(&app, &p.hr, m.appraisal).await["state"]
+            .as_str()
+            .unwrap()
+            .to_string();
         if state_now == "confirmed" {
             break;
         }
@@ -488,11 +574,20 @@ async fn f06_month_confirmed_by_default(app: App) {
     let a = get_appraisal(&app, &p.staff["K001"], m.appraisal).await;
     assert_eq!(a["confirmed_by"], "视为默认 / deemed accepted");
     let log = app.store.audit_log(0, 10_000).await.unwrap();
-    let auto = log.iter().find(|e| e.action == "appraisal.auto_confirm").unwrap();
+    let auto = log
+        .iter()
+        .find(|e| e.action == "appraisal.auto_confirm")
+        .unwrap();
     assert_eq!(auto.actor, "system");
     assert!(auto.reason.as_deref().unwrap().contains("视为默认"));
     // Too late to appeal.
-    let (s, _) = act(&app, &p.staff["K001"], m.appraisal, json!({"action": "appeal", "reason": "分数不对", "items": ["relations"]})).await;
+    let (s, _) = act(
+        &app,
+        &p.staff["K001"],
+        m.appraisal,
+        json!({"action": "appeal", "reason": "分数不对", "items": ["relations"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
 
@@ -512,9 +607,13 @@ async fn f07_month_signed_with_interview(app: App) {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["interview"]["participants"], "王强、马俊");
     // The appraisee may not write the supervisor's comments.
-    let (s, _) = send(me.put(format!("{}/api/appraisals/{}/notes", app.base, m.appraisal)).json(&json!({
-        "version": b["version"], "comments": "我很好"
-    }))).await;
+    let (s, _) = send(
+        me.put(format!("{}/api/appraisals/{}/notes", app.base, m.appraisal))
+            .json(&json!({
+                "version": b["version"], "comments": "我很好"
+            })),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // A bad date is named.
     let (s, e) = send(p.supervisor.put(format!("{}/api/appraisals/{}/notes", app.base, m.appraisal)).json(&json!({
@@ -522,7 +621,13 @@ async fn f07_month_signed_with_interview(app: App) {
     }))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(e["error"]["fields"][0]["field"], "interview.date");
-    let (s, b) = act(&app, me, m.appraisal, json!({"action": "sign", "name": "马俊"})).await;
+    let (s, b) = act(
+        &app,
+        me,
+        m.appraisal,
+        json!({"action": "sign", "name": "马俊"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let t = trail(&app, m.appraisal).await;
     assert!(t.contains(&"appraisal.submit_self".to_string()), "{t:?}");
@@ -536,23 +641,46 @@ async fn f01_appeal_upheld_and_reopened(app: App) {
     let me = &p.staff["A001"];
     let id = m.appraisal;
     // An appeal needs a reason and the items disputed, which must be on the form.
-    let (s, b) = act(&app, me, id, json!({"action": "appeal", "reason": "新增客户未计入", "items": []})).await;
+    let (s, b) = act(
+        &app,
+        me,
+        id,
+        json!({"action": "appeal", "reason": "新增客户未计入", "items": []}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-    let (s, b) = act(&app, me, id, json!({"action": "appeal", "reason": "新增客户未计入", "items": ["no_such_item"]})).await;
+    let (s, b) = act(
+        &app,
+        me,
+        id,
+        json!({"action": "appeal", "reason": "新增客户未计入", "items": ["no_such_item"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert_eq!(b["error"]["fields"][0]["field"], "items.no_such_item");
     let (s, b) = act(&app, me, id, json!({"action": "appeal", "reason": "授权工作完成了两项，应得满分", "items": ["authorised_work"]})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "appealed");
     // Only HR decides.
-    let (s, _) = act(&app, &p.approver, id, json!({"action": "uphold", "reason": "x"})).await;
+    let (s, _) = act(
+        &app,
+        &p.approver,
+        id,
+        json!({"action": "uphold", "reason": "x"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // HR reopens the disputed item: only it can be re-scored.
     let (s, b) = act(&app, &p.hr, id, json!({"action": "reopen", "reason": "核实后授权工作确已完成", "items": ["authorised_work"]})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "rating");
     let v = get_appraisal(&app, &p.supervisor, id).await["version"].clone();
-    let (s, _) = send(p.supervisor.put(format!("{}/api/appraisals/{id}/values", app.base)).json(&json!({"version": v, "values": {"samples": "15"}}))).await;
+    let (s, _) = send(
+        p.supervisor
+            .put(format!("{}/api/appraisals/{id}/values", app.base))
+            .json(&json!({"version": v, "values": {"samples": "15"}})),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "items not reopened stay closed");
     let mut vals = BTreeMap::new();
     vals.insert("authorised_work".to_string(), "20".to_string());
@@ -566,23 +694,50 @@ async fn f01_appeal_upheld_and_reopened(app: App) {
     assert_eq!(b["total"], "92");
     assert_eq!(b["bonus"], "2760.00");
     let log = app.store.audit_log(0, 10_000).await.unwrap();
-    let re = log.iter().rfind(|e| e.action == "appraisal.approve").unwrap();
-    assert!(re.old_value.as_deref().unwrap().contains("bonus=2700.00"), "{re:?}");
-    assert!(re.new_value.as_deref().unwrap().contains("bonus=2760.00"), "{re:?}");
+    let re = log
+        .iter()
+        .rfind(|e| e.action == "appraisal.approve")
+        .unwrap();
+    assert!(
+        re.old_value.as_deref().unwrap().contains("bonus=2700.00"),
+        "{re:?}"
+    );
+    assert!(
+        re.new_value.as_deref().unwrap().contains("bonus=2760.00"),
+        "{re:?}"
+    );
     let reopen = log.iter().find(|e| e.action == "appraisal.reopen").unwrap();
     assert_eq!(reopen.reason.as_deref(), Some("核实后授权工作确已完成"));
 
     // A second appeal, upheld: final with HR's reason.
-    let (s, _) = act(&app, me, id, json!({"action": "appeal", "reason": "仍有异议", "items": ["sales"]})).await;
+    let (s, _) = act(
+        &app,
+        me,
+        id,
+        json!({"action": "appeal", "reason": "仍有异议", "items": ["sales"]}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let (s, b) = act(&app, &p.hr, id, json!({"action": "uphold", "reason": " "})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-    let (s, b) = act(&app, &p.hr, id, json!({"action": "uphold", "reason": "销售数据经财务核实无误"})).await;
+    let (s, b) = act(
+        &app,
+        &p.hr,
+        id,
+        json!({"action": "uphold", "reason": "销售数据经财务核实无误"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "confirmed");
     assert_eq!(b["appeal"]["decision"], "upheld");
     // HR may correct a final appraisal only with a reason; it goes back to rating.
-    let (s, b) = act(&app, &p.hr, id, json!({"action": "correct", "reason": "工资核算发现录入错误"})).await;
+    let (s, b) = act(
+        &app,
+        &p.hr,
+        id,
+        json!({"action": "correct", "reason": "工资核算发现录入错误"}),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "rating");
 }

@@ -645,7 +645,7 @@ macro_rules! store_impl {
             async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> { self.appraisal_impl(who, id).await }
             async fn appraisals(&self, who: &User, cycle_id: Option<i64>, state: Option<kaohe_core::workflow::State>, page: Page) -> Result<Vec<Appraisal>> { self.appraisals_impl(who, cycle_id, state, page).await }
             async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> { self.enter_impl(who, id, version, values).await }
-            async fn enter_grid(&self, who: &User, cycle_id: i64, dept_id: i64, rows: &[GridRow]) -> Result<usize> { self.enter_grid_impl(who, cycle_id, dept_id, rows).await }
+            async fn enter_grid(&self, who: &User, cycle_id: i64, dept_id: Option<i64>, rows: &[GridRow]) -> Result<usize> { self.enter_grid_impl(who, cycle_id, dept_id, rows).await }
             async fn complete_data(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> { self.complete_data_impl(who, cycle_id, dept_id).await }
             async fn act(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> { self.act_impl(who, id, version, step).await }
             async fn write_notes(&self, who: &User, id: i64, version: i64, notes: &Notes) -> Result<Appraisal> { self.write_notes_impl(who, id, version, notes).await }

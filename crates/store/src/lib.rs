@@ -194,12 +194,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         version: i64,
         values: &Values,
     ) -> impl Future<Output = Result<Appraisal>> + Send;
-    /// Enter a department's data for many appraisees at once: all rows or none.
+    /// Enter data for many appraisees at once: one department's inputs (its clerk or HR),
+    /// or with `dept_id` None any input (HR's import): all rows or none.
     fn enter_grid(
         &self,
         who: &User,
         cycle_id: i64,
-        dept_id: i64,
+        dept_id: Option<i64>,
         rows: &[GridRow],
     ) -> impl Future<Output = Result<usize>> + Send;
     /// A department hands in its data; when the last one has, the appraisals move on.
@@ -365,7 +366,7 @@ impl Store for Db {
         &self,
         who: &User,
         cycle_id: i64,
-        dept_id: i64,
+        dept_id: Option<i64>,
         rows: &[GridRow],
     ) -> Result<usize> {
         delegate!(self, s => s.enter_grid(who, cycle_id, dept_id, rows))
