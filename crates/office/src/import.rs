@@ -286,7 +286,7 @@ pub fn import_table(t: &Template, table: &Table, overrides: &HashMap<String, Str
         .headers
         .iter()
         .zip(&cols.cols)
-        .filter(|(h, c)| **c == Col::Ignored && !h.is_empty())
+        .filter(|(h, c)| **c == Col::Ignored && !h.is_empty() && !overrides.contains_key(*h))
         .map(|(h, _)| h.as_str())
         .collect();
     if !unused.is_empty() {

@@ -212,6 +212,11 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, OfficeError
                     blanks.insert((r, c));
                     continue;
                 }
+                // A formula's empty-string result looks the same as a missing one.
+                DataRef::String(s) if s.is_empty() => {
+                    blanks.insert((r, c));
+                    continue;
+                }
                 DataRef::String(s) => s.clone(),
                 DataRef::SharedString(s) => (*s).to_string(),
                 DataRef::Float(f) => number_text(*f, percent.get(style).copied().unwrap_or(false)),
