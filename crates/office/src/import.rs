@@ -143,10 +143,7 @@ fn fold(s: &str) -> String {
         .filter(|c| !c.is_whitespace() && *c != '*')
         .collect::<String>()
         .to_lowercase();
-    loop {
-        let Some(last) = out.chars().last() else {
-            break;
-        };
+    while let Some(last) = out.chars().last() {
         let open = match last {
             ')' => '(',
             ']' => '[',

@@ -24,6 +24,7 @@ pub mod read;
 pub mod results;
 mod style;
 
+pub use form::{FilledForm, FormHeader, Signature, Signatures};
 pub use import::{Imported, Proposal, import_table, propose_mapping};
 pub use read::{CellIssue, IssueKind, Table, TableRow, read_csv, read_path, read_xlsx};
 
