@@ -16,6 +16,7 @@ pub(crate) use outln;
 
 mod admin;
 mod bench;
+mod bench_cycle;
 mod bundled;
 mod load;
 mod score;
@@ -140,6 +141,8 @@ enum TemplateCmd {
 enum BenchCmd {
     /// Score generated F01 appraisees: compute-only throughput and CSV-to-CSV time.
     Engine(bench::EngineArgs),
+    /// A synthetic company's monthly F01 cycle: launch, load all inputs, score, persist, rank.
+    Cycle(bench_cycle::CycleArgs),
 }
 
 /// Shared by commands that take `--param id=value`.
@@ -173,6 +176,7 @@ fn main() -> ExitCode {
         Cmd::Backup { db, file } => admin::backup(&db, &file),
         Cmd::Bench { what } => match what {
             BenchCmd::Engine(a) => bench::engine(&a),
+            BenchCmd::Cycle(a) => bench_cycle::run(&a),
         },
     };
     match result {
