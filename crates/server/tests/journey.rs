@@ -470,6 +470,11 @@ async fn f01_month_signed(app: App) {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "confirmed");
     assert_eq!(b["confirmed_by"], "张伟");
+    let (_, cy) = send(p.hr.get(format!("{}/api/cycles/{}", app.base, m.cycle))).await;
+    assert_eq!(
+        cy["status"], "closed",
+        "every appraisal final: the cycle is closed"
+    );
 
     // Final: no more changes, not even by HR without a reasoned correction.
     let (s, _) = act(
@@ -743,6 +748,8 @@ async fn f01_appeal_upheld_and_reopened(app: App) {
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "rating");
+    let (_, cy) = send(p.hr.get(format!("{}/api/cycles/{}", app.base, m.cycle))).await;
+    assert_eq!(cy["status"], "launched", "a correction reopens the cycle");
 }
 
 async fn who_may_do_what_on_cycles_and_appraisals(app: App) {

@@ -551,6 +551,23 @@ macro_rules! cycles_impl {
                 Ok(())
             }
 
+            /// A cycle is closed when every appraisal in it is final; a correction reopens it.
+            async fn sync_cycle_status(c: &mut <$db as sqlx::Database>::Connection, cycle_id: i64) -> Result<()> {
+                let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND state <> 'confirmed'")
+                    .bind(cycle_id)
+                    .fetch_one(&mut *c)
+                    .await?
+                    .get("n");
+                let status = if open == 0 { "closed" } else { "launched" };
+                sqlx::query("UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3")
+                    .bind(status)
+                    .bind(cycle_id)
+                    .bind(status)
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            }
+
             async fn reopen_raters(c: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<()> {
                 sqlx::query("UPDATE tasks SET status = 'open', done_at = NULL, done_by = NULL WHERE appraisal_id = $1 AND kind = 'rate'")
                     .bind(id)
@@ -1252,6 +1269,9 @@ macro_rules! cycles_impl {
                 }
                 a.state = to;
                 Self::save(&mut tx, &a, version).await?;
+                if to == State::Confirmed || from == State::Confirmed {
+                    Self::sync_cycle_status(&mut tx, a.cycle_id).await?;
+                }
                 let mut new_value = to.as_str().to_string();
                 let mut old_value = from.as_str().to_string();
                 if matches!(action, Action::Approve) {
@@ -1354,11 +1374,12 @@ macro_rules! cycles_impl {
                     return Ok(ids);
                 }
                 let to = workflow::next(State::Published, &Action::AutoConfirm, Actor::System, false).map_err(wf_err)?;
+                let started = now();
                 sqlx::query("UPDATE appraisals SET state = $1, version = version + 1, confirmed_at = $2, confirmed_by = $3, updated_at = $4 WHERE state = 'published' AND confirm_due <= $5")
                     .bind(to.as_str())
-                    .bind(now())
+                    .bind(&started)
                     .bind("视为默认 / deemed accepted")
-                    .bind(now())
+                    .bind(&started)
                     .bind(at)
                     .execute(&mut *tx)
                     .await?;
@@ -1375,6 +1396,16 @@ macro_rules! cycles_impl {
                     })
                     .collect();
                 Self::append_audits(&mut tx, &audits).await?;
+                let cycles: Vec<i64> = sqlx::query("SELECT DISTINCT cycle_id FROM appraisals WHERE state = 'confirmed' AND confirmed_at >= $1")
+                    .bind(&started)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.get("cycle_id"))
+                    .collect();
+                for c in cycles {
+                    Self::sync_cycle_status(&mut tx, c).await?;
+                }
                 tx.commit().await?;
                 Ok(ids)
             }
