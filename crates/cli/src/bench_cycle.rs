@@ -229,7 +229,7 @@ async fn bench(store: &Db, n: usize) -> Result<ExitCode> {
             "hr",
         ),
     ];
-    let mut grids: Vec<Vec<GridRow>> = vec![Vec::with_capacity(n); 3];
+    let mut grids: Vec<Vec<GridRow>> = (0..3).map(|_| Vec::with_capacity(n)).collect();
     for (line, rec) in rdr.records().enumerate() {
         let rec = rec?;
         for (g, (cols, _, _)) in groups.iter().enumerate() {

@@ -401,7 +401,7 @@ fn assert_expected(a: &Value, form: &str, case: usize) {
     };
     assert_eq!(dec(&a["total"]), want, "total of {form} case {case}: {a}");
     if let Some(pay) = expect.get("pay").and_then(|p| p.as_table()) {
-        let (_, v) = pay.iter().last().unwrap();
+        let (_, v) = pay.iter().next_back().unwrap();
         let want: Decimal = v.to_string().parse().unwrap();
         assert_eq!(dec(&a["bonus"]), want, "bonus of {form} case {case}: {a}");
     }
@@ -422,6 +422,7 @@ both!(
     who_may_do_what_on_cycles_and_appraisals,
     concurrent_writers_one_wins_nothing_lost,
     bad_cycle_and_grid_input_is_named_and_stores_nothing,
+    f05_interviewers_named_per_candidate_one_absent,
 );
 
 async fn f01_month_signed(app: App) {
@@ -1089,4 +1090,88 @@ async fn bad_cycle_and_grid_input_is_named_and_stores_nothing(app: App) {
     assert_eq!(b["error"]["fields"][0]["field"], "action");
     let (s, _) = send(p.hr.get(format!("{}/api/appraisals?state=sleeping", app.base))).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn f05_interviewers_named_per_candidate_one_absent(app: App) {
+    let p = people(&app).await;
+    send(
+        p.hr.post(format!("{}/api/templates", app.base))
+            .body(template("F05")),
+    )
+    .await;
+    // The candidate K001 is interviewed by S001, A001 and A002, named by HR for this cycle.
+    let (s, cy) = send(p.hr.post(format!("{}/api/cycles", app.base)).json(&json!({
+        "name": "2026年11月 客服经理面试", "form_id": "F05", "period": "2026-11",
+        "members": {"employees": ["K001"], "raters": {"K001": {"i1": "S001", "i2": "A001", "i3": "A002"}}}
+    }))).await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let c = cy["id"].as_i64().unwrap();
+    let (_, l) = send(p.hr.post(format!("{}/api/cycles/{c}/launch", app.base))).await;
+    assert_eq!(l["tasks"], 3, "one task per interviewer: {l}");
+    let (_, list) = send(p.hr.get(format!("{}/api/appraisals?cycle_id={c}", app.base))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        list[0]["state"], "rating",
+        "no department data on an interview form"
+    );
+    let (s, _) = send(p.staff["K002"].get(format!("{}/api/appraisals/{id}", app.base))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not an interviewer");
+    let (values, _) = example("F05", 0);
+    for (rater, who) in [
+        ("i1", &p.supervisor),
+        ("i2", &p.staff["A001"]),
+        ("i3", &p.staff["A002"]),
+    ] {
+        let mine: BTreeMap<String, String> = values
+            .iter()
+            .filter(|(k, _)| k.ends_with(&format!("@{rater}")))
+            // The third interviewer was away: 不适用 in every row of their column.
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    if rater == "i3" {
+                        "不适用".into()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(mine.len(), 4, "{rater}");
+        // Nobody writes another interviewer's column.
+        let other = if rater == "i1" {
+            "knowledge@i2"
+        } else {
+            "knowledge@i1"
+        };
+        let v = get_appraisal(&app, who, id).await["version"].clone();
+        let (s, _) = send(
+            who.put(format!("{}/api/appraisals/{id}/values", app.base))
+                .json(&json!({"version": v, "values": {other: "5"}})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{rater} writing {other}");
+        enter(&app, who, id, &mine).await;
+        let (s, b) = act(&app, who, id, json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::OK, "{rater}: {b}");
+    }
+    act(&app, &p.reviewer, id, json!({"action": "review_pass"})).await;
+    let (s, b) = act(&app, &p.approver, id, json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Averages of the two present: (20+25)/2 + (25+25)/2 + (20+20)/2 + (15+20)/2 = 85.
+    let items: BTreeMap<String, String> = b["result"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["score"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(items["knowledge"], "22.5");
+    assert_eq!(items["teamwork"], "17.5");
+    assert_eq!(b["total"], "85");
+    assert_eq!(b["grade"], "建议录用");
 }
