@@ -1169,7 +1169,6 @@ impl<'t> Engine<'t> {
         for (si, sec) in t.sections.iter().enumerate() {
             let slot = l.sections as usize + si;
             let mut sum = Decimal::ZERO;
-            let mut applicable = Decimal::ZERO;
             let mut dropped = false;
             for &k in &sec.items {
                 let s = l.items as usize + k;
@@ -1178,9 +1177,17 @@ impl<'t> Engine<'t> {
                     continue;
                 }
                 sum += f.v[s];
-                applicable += t.items[k].points;
             }
             let mut v = sum;
+            // The points of the items that apply: only needed to scale a section back up.
+            let applicable = if dropped {
+                sec.items
+                    .iter()
+                    .filter(|&&k| !(f.na[l.items as usize + k] && t.items[k].na == NaPolicy::Drop))
+                    .fold(Decimal::ZERO, |a, &k| a + t.items[k].points)
+            } else {
+                Decimal::ZERO
+            };
             if dropped && !applicable.is_zero() {
                 v = round_half_up(sum * sec.points / applicable, dp);
                 if T::ON {
