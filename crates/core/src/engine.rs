@@ -6,7 +6,7 @@
 use crate::i18n::Msg;
 use crate::model::*;
 use crate::msg;
-use crate::num::{fmt, fmt_short, round_half_up};
+use crate::num::{self, fmt, fmt_short, round_half_up};
 use rust_decimal::Decimal;
 
 /// One input cell, understood.
@@ -513,7 +513,7 @@ impl<'t> Engine<'t> {
             };
             let mut amount = match &e.points {
                 EventPoints::Fixed(_) if count.is_zero() => continue,
-                EventPoints::Fixed(x) => count * x,
+                EventPoints::Fixed(x) => num::mul(count, *x),
                 EventPoints::Range { lo, hi, picked } => {
                     let got = f.v[*picked as usize];
                     let (min, max) = (count * lo, count * hi);
@@ -540,13 +540,13 @@ impl<'t> Engine<'t> {
             }
             let raw = amount;
             if let Some(c) = e.cap {
-                amount = amount.min(c);
+                amount = num::min(amount, c);
             }
-            if e.sign.is_sign_negative() {
-                score -= amount;
+            score = if e.sign.is_sign_negative() {
+                num::sub(score, amount)
             } else {
-                score += amount;
-            }
+                num::add(score, amount)
+            };
             if T::ON {
                 let key_per = match &e.points {
                     EventPoints::Fixed(x) => fmt(*x),
@@ -583,7 +583,7 @@ impl<'t> Engine<'t> {
         }
         // Floor and cap (skipped where the checker proved the rule stays within them).
         if let Some(fl) = item.floor.filter(|_| item.check_floor)
-            && score < fl
+            && num::lt(score, fl)
         {
             if T::ON {
                 let key = if fl.is_sign_negative() {
@@ -602,7 +602,7 @@ impl<'t> Engine<'t> {
             score = fl;
         }
         if let Some(mx) = item.max.filter(|_| item.check_max)
-            && score > mx
+            && num::gt(score, mx)
         {
             if T::ON {
                 tr.line(tg, msg!("ex-cap", raw = fmt_short(score), max = fmt(mx)));
@@ -808,7 +808,7 @@ impl<'t> Engine<'t> {
                 }
                 if let Some(z) = zero_below {
                     let zv = ev(z)?;
-                    if m < zv {
+                    if num::lt(m, zv) {
                         if T::ON {
                             tr.line(
                                 tg,
@@ -825,17 +825,17 @@ impl<'t> Engine<'t> {
                 }
                 let mut s = p;
                 // Below the target the `below` step applies, above it the `above` step.
-                let side = if m < tv {
+                let side = if num::lt(m, tv) {
                     below.map(|b| (b, tv - m, "ex-steps-below"))
-                } else if m > tv {
+                } else if num::gt(m, tv) {
                     above.map(|a| (a, m - tv, "ex-steps-above"))
                 } else {
                     None
                 };
                 if let Some((st, gap, key)) = side {
                     let n = floor_div(gap, st.per);
-                    let d = n * st.points;
-                    s += d;
+                    let d = num::mul(n, st.points);
+                    s = num::add(s, d);
                     if T::ON {
                         let line = msg!(
                             "ex-steps-above",
@@ -1176,7 +1176,7 @@ impl<'t> Engine<'t> {
                     dropped = true;
                     continue;
                 }
-                sum += f.v[s];
+                sum = num::add(sum, f.v[s]);
             }
             let mut v = sum;
             // The points of the items that apply: only needed to scale a section back up.
@@ -1236,7 +1236,7 @@ impl<'t> Engine<'t> {
                 );
             }
             if let Some(fl) = sec.floor
-                && v < fl
+                && num::lt(v, fl)
             {
                 if T::ON {
                     tr.line(
@@ -1247,7 +1247,7 @@ impl<'t> Engine<'t> {
                 v = fl;
             }
             if let Some(mx) = sec.max
-                && v > mx
+                && num::gt(v, mx)
             {
                 if T::ON {
                     tr.line(
@@ -1296,7 +1296,7 @@ impl<'t> Engine<'t> {
                             }
                         }
                         None => {
-                            v += s;
+                            v = num::add(v, s);
                             if T::ON {
                                 parts.push(format!("{} {}", sec.name, fmt(s)));
                                 parts_en.push(format!(
