@@ -371,7 +371,13 @@ impl<'t> Engine<'t> {
         let tg = Target::Item(k);
         let mut score;
         if item.raters.is_empty() {
-            match self.rule(k, item, &item.rules[0], row, f, tr)? {
+            let outcome = match &item.rules[0] {
+                // Rules that only read a value, when nothing is explained: no call needed.
+                Rule::Score { input, .. } if !T::ON => RuleOutcome::Score(f.v[*input as usize]),
+                Rule::Events { start } if !T::ON => RuleOutcome::Score(*start),
+                r => self.rule(k, item, r, row, f, tr)?,
+            };
+            match outcome {
                 RuleOutcome::Score(x) => score = x,
                 RuleOutcome::Zero => {
                     if T::ON {
@@ -1372,6 +1378,16 @@ impl<'t> Engine<'t> {
 /// `floor(a / b)` for b > 0, in integers when the mantissas allow (the usual case).
 #[inline]
 fn floor_div(a: Decimal, b: Decimal) -> Decimal {
+    // A whole step (every 5 %, every 1 point): floor(a / b) = floor(floor(a) / b) for a
+    // whole b > 0, and the floor of a gap is a small integer.
+    let fa = a.floor();
+    if b.scale() == 0
+        && fa.scale() == 0
+        && let (Ok(n), Ok(d)) = (i64::try_from(fa.mantissa()), i64::try_from(b.mantissa()))
+        && d > 0
+    {
+        return Decimal::from(n.div_euclid(d));
+    }
     let (sa, sb) = (a.scale(), b.scale());
     let (ma, mb) = (a.mantissa(), b.mantissa());
     // a / b = (ma · 10^sb) / (mb · 10^sa)
@@ -1447,4 +1463,30 @@ pub fn slot_by_name(t: &Template, n: &str) -> Option<u32> {
         .iter()
         .position(|x| x.id == n)
         .map(|i| l.pay + i as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::floor_div;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn floor_div_is_the_floor_of_the_quotient(
+            m in -(1i128 << 95)..(1i128 << 95),
+            s in 0u32..=28,
+            step in 1i64..=1000,
+            step_scale in 0u32..=3,
+        ) {
+            let a = Decimal::from_i128_with_scale(m, s);
+            let b = Decimal::new(step, step_scale);
+            // The exact floor, in integers: (m / 10^s) / (step / 10^step_scale).
+            let want = (m * 10i128.pow(step_scale)).div_euclid(i128::from(step) * 10i128.pow(s));
+            prop_assume!(want.unsigned_abs() < 1 << 96);
+            let want = Decimal::from_i128_with_scale(want, 0);
+            prop_assert_eq!(floor_div(a, b).serialize(), want.serialize());
+        }
+    }
 }
