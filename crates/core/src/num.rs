@@ -161,15 +161,37 @@ pub fn checked_mul_pow10(x: Decimal, k: u32) -> Option<Decimal> {
     x.checked_mul(Decimal::from(POW10[k as usize]))
 }
 
-/// Compare by value. Exact, so any correct way gives rust_decimal's answer: at the same
-/// scale the mantissas order the values; otherwise rust_decimal's `cmp`.
+/// 10^k for k ≤ 28.
+const POW10_WIDE: [i128; 29] = {
+    let mut t = [1i128; 29];
+    let mut k = 1;
+    while k < 29 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// Compare by value. Exact, so any correct way gives rust_decimal's answer: here the
+/// mantissas as integers at the larger scale, when that surely fits in an i128 (the smaller
+/// scale's mantissa below 2^(127 − 4k), as 10^k < 2^(4k)), else rust_decimal's `cmp`.
 #[inline(always)]
 pub fn cmp(a: Decimal, b: Decimal) -> Ordering {
-    if a.scale() == b.scale() {
-        a.mantissa().cmp(&b.mantissa())
-    } else {
-        a.cmp(&b)
+    let (sa, sb) = (a.scale(), b.scale());
+    let (ma, mb) = (a.mantissa(), b.mantissa());
+    if sa == sb {
+        return ma.cmp(&mb);
     }
+    let (lo, k) = if sa >= sb {
+        (mb, sa - sb)
+    } else {
+        (ma, sb - sa)
+    };
+    if lo.unsigned_abs().leading_zeros() <= 1 + 4 * k {
+        return a.cmp(&b);
+    }
+    let lo = lo * POW10_WIDE[k as usize];
+    if sa >= sb { ma.cmp(&lo) } else { lo.cmp(&mb) }
 }
 
 /// `a < b`.
