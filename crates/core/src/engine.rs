@@ -223,8 +223,9 @@ impl<'t> Engine<'t> {
             f.na.iter_mut().for_each(|x| *x = false);
             f.any_na = false;
         }
-        for (i, inp) in t.inputs.iter().enumerate() {
-            f.v[i] = match row.get(i) {
+        let inputs = f.v[..t.inputs.len()].iter_mut().zip(&t.inputs);
+        for (i, (v, inp)) in inputs.enumerate() {
+            *v = match row.get(i) {
                 Some(Val::Num(d)) => *d,
                 Some(Val::Na) => {
                     f.na[i] = true;
