@@ -1175,22 +1175,22 @@ impl<'t> Engine<'t> {
         // Sections.
         for (si, sec) in t.sections.iter().enumerate() {
             let slot = l.sections as usize + si;
-            let mut sum = Decimal::ZERO;
-            let mut dropped = false;
-            for &k in &sec.items {
-                let s = l.items as usize + k;
-                if f.na[s] && t.items[k].na == NaPolicy::Drop {
-                    dropped = true;
-                    continue;
-                }
-                sum = num::add(sum, f.v[s]);
-            }
+            // Items that do not apply and are dropped leave the section's sum.
+            let applies =
+                |k: usize| !(f.na[l.items as usize + k] && t.items[k].na == NaPolicy::Drop);
+            let dropped = sec.items.iter().any(|&k| !applies(k));
+            let sum = num::sum(
+                sec.items
+                    .iter()
+                    .filter(|&&k| applies(k))
+                    .map(|&k| f.v[l.items as usize + k]),
+            );
             let mut v = sum;
             // The points of the items that apply: only needed to scale a section back up.
             let applicable = if dropped {
                 sec.items
                     .iter()
-                    .filter(|&&k| !(f.na[l.items as usize + k] && t.items[k].na == NaPolicy::Drop))
+                    .filter(|&&k| applies(k))
                     .fold(Decimal::ZERO, |a, &k| a + t.items[k].points)
             } else {
                 Decimal::ZERO

@@ -97,6 +97,29 @@ fn mul_small(a: Decimal, b: Decimal) -> Option<Decimal> {
     ))
 }
 
+/// `0 + x1 + x2 + … + xn`, added left to right as rust_decimal adds. Shortcut: every term
+/// non-negative, of one scale, with a mantissa below 2^32. Then `0 + x1` is `x1` and each
+/// later sum is exact at that scale (zeros included), so the result is the integer sum of
+/// the mantissas at that scale.
+pub fn sum<I: Iterator<Item = Decimal> + Clone>(terms: I) -> Decimal {
+    let mut it = terms.clone();
+    let Some(first) = it.next() else {
+        return Decimal::ZERO;
+    };
+    let u = first.unpack();
+    let (mut total, mut small) = (u64::from(u.lo), !u.negative && (u.hi | u.mid) == 0);
+    for x in it {
+        let v = x.unpack();
+        small &= !v.negative && v.scale == u.scale && (v.hi | v.mid) == 0;
+        total += u64::from(v.lo);
+    }
+    if small {
+        Decimal::from_parts(total as u32, (total >> 32) as u32, 0, false, u.scale)
+    } else {
+        terms.fold(Decimal::ZERO, add)
+    }
+}
+
 /// `a + b` (panics on overflow, like `+`).
 #[inline(always)]
 pub fn add(a: Decimal, b: Decimal) -> Decimal {
@@ -400,6 +423,13 @@ mod tests {
             prop_assert!(same(Some(min(a, b)), Some(a.min(b))));
             if let Some(x) = a.checked_add(b) {
                 prop_assert!(same(Some(add(a, b)), Some(x)));
+            }
+            if let Some(x) = [a, b, a].into_iter().try_fold(Decimal::ZERO, |s, t| s.checked_add(t)) {
+                prop_assert!(same(Some(sum([a, b, a].into_iter())), Some(x)));
+            }
+            let (c, d) = (a.abs().trunc_with_scale(k), b.abs().trunc_with_scale(k));
+            if let Some(x) = [c, d, c].into_iter().try_fold(Decimal::ZERO, |s, t| s.checked_add(t)) {
+                prop_assert!(same(Some(sum([c, d, c].into_iter())), Some(x)));
             }
             if let Some(x) = a.checked_sub(b) {
                 prop_assert!(same(Some(sub(a, b)), Some(x)));
