@@ -706,6 +706,7 @@ async fn health() -> &'static str {
         cycles::complete,
         cycles::appraisals,
         cycles::appraisal,
+        cycles::explain,
         cycles::values,
         cycles::notes,
         cycles::act,
@@ -730,6 +731,7 @@ async fn health() -> &'static str {
         cycles::CycleView,
         cycles::LaunchView,
         cycles::AppraisalView,
+        cycles::ExplainView,
         cycles::ValuesRequest,
         cycles::GridRequest,
         cycles::GridRowRequest,
@@ -797,6 +799,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .route("/api/appraisals", get(cycles::appraisals::<S>))
         .route("/api/appraisals/{id}", get(cycles::appraisal::<S>))
+        .route("/api/appraisals/{id}/explain", get(cycles::explain::<S>))
         .route(
             "/api/appraisals/{id}/values",
             axum::routing::put(cycles::values::<S>),
