@@ -18,6 +18,7 @@ mod admin;
 mod bench;
 mod bundled;
 mod load;
+mod office_cmd;
 mod score;
 mod serve;
 mod template_cmd;
@@ -105,6 +106,13 @@ enum Cmd {
         /// The copy to write (must not exist).
         file: PathBuf,
     },
+    /// Import a cycle's data (metric data and rater scores) from .xlsx or .csv (导入数据).
+    Import(office_cmd::ImportArgs),
+    /// Export filled forms, department workbooks, results or payroll (导出 Excel).
+    Export {
+        #[command(subcommand)]
+        what: office_cmd::ExportCmd,
+    },
     /// Benchmarks (性能测试).
     Bench {
         #[command(subcommand)]
@@ -140,6 +148,8 @@ enum TemplateCmd {
 enum BenchCmd {
     /// Score generated F01 appraisees: compute-only throughput and CSV-to-CSV time.
     Engine(bench::EngineArgs),
+    /// Excel import of generated F01 rows and export of filled forms.
+    Office(bench::OfficeArgs),
 }
 
 /// Shared by commands that take `--param id=value`.
@@ -171,8 +181,11 @@ fn main() -> ExitCode {
         Cmd::Org { db, cmd } => admin::org(&db, &cmd),
         Cmd::Audit { db, cmd } => admin::audit(&db, &cmd),
         Cmd::Backup { db, file } => admin::backup(&db, &file),
+        Cmd::Import(a) => office_cmd::import(&a),
+        Cmd::Export { what } => office_cmd::export(&what),
         Cmd::Bench { what } => match what {
             BenchCmd::Engine(a) => bench::engine(&a),
+            BenchCmd::Office(a) => bench::office(&a),
         },
     };
     match result {
