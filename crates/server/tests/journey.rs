@@ -401,7 +401,7 @@ fn assert_expected(a: &Value, form: &str, case: usize) {
     };
     assert_eq!(dec(&a["total"]), want, "total of {form} case {case}: {a}");
     if let Some(pay) = expect.get("pay").and_then(|p| p.as_table()) {
-        let (_, v) = pay.iter().last().unwrap();
+        let (_, v) = pay.iter().next_back().unwrap();
         let want: Decimal = v.to_string().parse().unwrap();
         assert_eq!(dec(&a["bonus"]), want, "bonus of {form} case {case}: {a}");
     }
