@@ -363,6 +363,12 @@ async fn refused(app: &App, s: &Setup, what: &str, bytes: Vec<u8>, place: &str, 
 
 async fn bad_sheets_are_named_by_sheet_row_and_column_and_nothing_is_stored(app: App) {
     let s = setup(&app).await;
+    // Values stored before: each bad file below would change A001's sales_actual to 87.
+    let mut earlier = good_a001();
+    earlier[3] = C::N(80.0);
+    let (st, r) = import(&app, &s, "", workbook(&[earlier], |_| {})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(inputs(&app, &s).await["A001"]["sales_actual"], "80");
     let with = |f: &dyn Fn(&mut Vec<C<'static>>)| {
         let mut r = good_a002();
         f(&mut r);
