@@ -16,6 +16,7 @@ pub(crate) use outln;
 
 mod admin;
 mod bench;
+mod bench_cycle;
 mod bundled;
 mod load;
 mod office_cmd;
@@ -150,6 +151,8 @@ enum BenchCmd {
     Engine(bench::EngineArgs),
     /// Excel import of generated F01 rows and export of filled forms.
     Office(bench::OfficeArgs),
+    /// A synthetic company's monthly F01 cycle: launch, load all inputs, score, persist, rank.
+    Cycle(bench_cycle::CycleArgs),
 }
 
 /// Shared by commands that take `--param id=value`.
@@ -186,6 +189,7 @@ fn main() -> ExitCode {
         Cmd::Bench { what } => match what {
             BenchCmd::Engine(a) => bench::engine(&a),
             BenchCmd::Office(a) => bench::office(&a),
+            BenchCmd::Cycle(a) => bench_cycle::run(&a),
         },
     };
     match result {

@@ -66,9 +66,20 @@ async fn load_demo<S: Store>(store: &S) -> Result<()> {
         kaohe_store::parse_org_csv(include_str!("demo_org.csv")).map_err(anyhow::Error::msg)?;
     store.import_org("demo", &rows).await?;
     for (name, role, emp, _) in DEMO_USERS {
+        // The clerk enters 行政部's data: the grant names the department.
+        let dept = if role == Role::Clerk {
+            store
+                .departments()
+                .await?
+                .into_iter()
+                .find(|d| d.code == "XZ")
+                .map(|d| d.id)
+        } else {
+            None
+        };
         let mut grants = vec![Grant {
             role,
-            department_id: None,
+            department_id: dept,
         }];
         if role != Role::Employee && role != Role::HrAdmin {
             grants.push(Grant {
@@ -92,6 +103,145 @@ async fn load_demo<S: Store>(store: &S) -> Result<()> {
     for (_, src, _) in crate::bundled::BUNDLED {
         store.publish_template("demo", src).await?;
     }
+    demo_months(store).await
+}
+
+/// Two months of F01 for the demo's account managers: October closed (张伟 signed, the
+/// others accepted by default), November in progress (市场部 has entered its data,
+/// 行政部 has not yet).
+async fn demo_months<S: Store>(store: &S) -> Result<()> {
+    let user = |name: &'static str| async move {
+        store
+            .authenticate(name, DEMO_PASSWORD)
+            .await?
+            .with_context(|| format!("demo user {name}"))
+    };
+    let hr = user("hr").await?;
+    let depts = store.departments().await?;
+    let dept = |code: &str| depts.iter().find(|d| d.code == code).map(|d| d.id);
+    let csv = kaohe_core::synth::f01_csv(3);
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let headers: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
+    let recs: Vec<csv::StringRecord> = rdr.records().collect::<std::result::Result<_, _>>()?;
+    let grid = |cols: &[&str], month: usize| -> Vec<kaohe_store::GridRow> {
+        ["E001", "E002", "E004"]
+            .iter()
+            .zip(&recs)
+            .enumerate()
+            .map(|(i, (no, rec))| kaohe_store::GridRow {
+                line: i + 1,
+                emp_no: no.to_string(),
+                values: headers
+                    .iter()
+                    .zip(rec.iter())
+                    .filter(|(h, _)| cols.contains(&h.as_str()))
+                    .map(|(h, v)| {
+                        // November differs a little from October.
+                        let v = if month == 11 && h == "sales_actual" {
+                            format!("{}", v.parse::<f64>().map_or(0, |x| (x * 1.1) as i64))
+                        } else {
+                            v.to_string()
+                        };
+                        (h.clone(), v)
+                    })
+                    .collect(),
+                version: None,
+            })
+            .collect()
+    };
+    const MARKET: [&str; 3] = ["sales_target", "sales_actual", "new_customers"];
+    const ADMIN: [&str; 4] = [
+        "leave_late_early",
+        "absent_days",
+        "unapproved_leave",
+        "leave_days",
+    ];
+    const RATER: [&str; 6] = [
+        "authorised_work",
+        "samples",
+        "contracts",
+        "idle",
+        "away",
+        "untidy",
+    ];
+    let mut ids = Vec::new();
+    for (month, period) in [(10, "2026-10"), (11, "2026-11")] {
+        let cy = store
+            .create_cycle(
+                "hr",
+                &kaohe_store::NewCycle {
+                    name: format!("2026年{month}月 大客户经理考核"),
+                    form_id: "F01".into(),
+                    period: period.into(),
+                    targets: vec![kaohe_store::TargetSet {
+                        position: Some("大客户经理".into()),
+                        emp_no: None,
+                        values: kaohe_store::Values::from([(
+                            "monthly_bonus".to_string(),
+                            "3000".to_string(),
+                        )]),
+                    }],
+                    confirm_window_hours: if month == 10 { 0 } else { 72 },
+                    data_due: Some(format!("2026-{:02}-05", month + 1)),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        store.launch_cycle("hr", cy.id).await?;
+        store
+            .enter_grid(&hr, cy.id, dept("SC"), &grid(&MARKET, month))
+            .await?;
+        store
+            .complete_data(&hr, cy.id, dept("SC").context("SC")?)
+            .await?;
+        ids.push(cy.id);
+        if month == 11 {
+            break;
+        }
+        store
+            .enter_grid(&hr, cy.id, dept("XZ"), &grid(&ADMIN, month))
+            .await?;
+        store
+            .complete_data(&hr, cy.id, dept("XZ").context("XZ")?)
+            .await?;
+        store
+            .enter_grid(&hr, cy.id, None, &grid(&RATER, month))
+            .await?;
+        let (zhuguan, fuhe, shenpi) = (
+            user("zhuguan").await?,
+            user("fuhe").await?,
+            user("shenpi").await?,
+        );
+        for a in store
+            .appraisals(&hr, Some(cy.id), None, kaohe_store::Page::default())
+            .await?
+        {
+            use kaohe_core::workflow::Action;
+            use kaohe_store::Step;
+            let a = store.act(&zhuguan, a.id, a.version, &Step::Submit).await?;
+            let a = store
+                .act(&fuhe, a.id, a.version, &Step::Do(Action::ReviewPass))
+                .await?;
+            let a = store
+                .act(&shenpi, a.id, a.version, &Step::Do(Action::Approve))
+                .await?;
+            if a.emp_no == "E001" {
+                let me = user("zhangwei").await?;
+                store
+                    .act(
+                        &me,
+                        a.id,
+                        a.version,
+                        &Step::Do(Action::Sign {
+                            name: "张伟".into(),
+                        }),
+                    )
+                    .await?;
+            }
+        }
+        // The others let the window pass: accepted by default (视为默认).
+        store.auto_confirm(&kaohe_store::now()).await?;
+    }
     Ok(())
 }
 
@@ -106,6 +256,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         if a.demo && store.user_count().await? == 0 {
             load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
             eprintln!("已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());
+            eprintln!("  2026年10月 大客户经理考核: 已结束 / closed;  2026年11月: 进行中 (行政部考勤待录入) / in progress (行政部 to enter attendance)");
         }
         if a.demo {
             eprintln!("演示用户 (密码均为 `{DEMO_PASSWORD}`) / demo users (password `{DEMO_PASSWORD}`):");

@@ -4,8 +4,8 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
-use crate::{ApiJson, ApiQuery, AppState, Paging};
-use axum::extract::{Path, State};
+use crate::{ApiJson, ApiPath as Path, ApiQuery, AppState, Paging};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kaohe_core::workflow::{Action, State as WState};
@@ -123,7 +123,7 @@ pub struct AppraisalView {
     pub inputs: Values,
     pub open_items: Option<Vec<String>>,
     /// Items, sections, total, grade and pay lines as exact decimal text.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub result: Option<serde_json::Value>,
     pub total: Option<String>,
     pub grade: Option<String>,
@@ -131,9 +131,9 @@ pub struct AppraisalView {
     pub self_summary: Option<String>,
     pub comments: Option<String>,
     pub next_goals: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub interview: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub appeal: Option<serde_json::Value>,
     pub published_at: Option<String>,
     pub confirm_due: Option<String>,

@@ -83,6 +83,26 @@ where
     }
 }
 
+/// Path parameters whose errors (e.g. an id out of range) answer in the API's format.
+pub struct ApiPath<T>(pub T);
+
+impl<T, St> axum::extract::FromRequestParts<St> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    St: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &St,
+    ) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(ApiError::BadRequest(e.body_text())),
+        }
+    }
+}
+
 /// A user as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {

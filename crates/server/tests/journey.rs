@@ -419,6 +419,10 @@ both!(
     f06_month_confirmed_by_default,
     f07_month_signed_with_interview,
     f01_appeal_upheld_and_reopened,
+    who_may_do_what_on_cycles_and_appraisals,
+    concurrent_writers_one_wins_nothing_lost,
+    bad_cycle_and_grid_input_is_named_and_stores_nothing,
+    f05_interviewers_named_per_candidate_one_absent,
 );
 
 async fn f01_month_signed(app: App) {
@@ -467,6 +471,11 @@ async fn f01_month_signed(app: App) {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "confirmed");
     assert_eq!(b["confirmed_by"], "张伟");
+    let (_, cy) = send(p.hr.get(format!("{}/api/cycles/{}", app.base, m.cycle))).await;
+    assert_eq!(
+        cy["status"], "closed",
+        "every appraisal final: the cycle is closed"
+    );
 
     // Final: no more changes, not even by HR without a reasoned correction.
     let (s, _) = act(
@@ -740,4 +749,429 @@ async fn f01_appeal_upheld_and_reopened(app: App) {
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "rating");
+    let (_, cy) = send(p.hr.get(format!("{}/api/cycles/{}", app.base, m.cycle))).await;
+    assert_eq!(cy["status"], "launched", "a correction reopens the cycle");
+}
+
+async fn who_may_do_what_on_cycles_and_appraisals(app: App) {
+    let p = people(&app).await;
+    let m = month_until_published(&app, &p, "F01", 0, "A001", 72).await;
+    let (b, c, a) = (&app.base, m.cycle, m.appraisal);
+    let sc = p.depts.iter().find(|d| d.code == "SC").unwrap().id;
+    let anon = client();
+    // Order: anonymous, another employee, a clerk, the supervisor, reviewer, approver, HR,
+    // and the appraisee last (so a signature comes after every refusal).
+    let who: [(&str, &reqwest::Client); 8] = [
+        ("anon", &anon),
+        ("other employee", &p.staff["A002"]),
+        ("clerk 市场部", &p.clerks["SC"]),
+        ("supervisor", &p.supervisor),
+        ("reviewer", &p.reviewer),
+        ("approver", &p.approver),
+        ("hr", &p.hr),
+        ("appraisee", &p.staff["A001"]),
+    ];
+    let new_cycle = json!({"name": "矩阵测试", "form_id": "F01", "period": "2026-12"}).to_string();
+    let version = get_appraisal(&app, &p.hr, a).await["version"]
+        .as_i64()
+        .unwrap();
+    let values = json!({"version": version, "values": {"authorised_work": "1"}}).to_string();
+    let sign = json!({"version": version, "action": "sign", "name": "张伟"}).to_string();
+    let cases: Vec<(&str, String, Option<String>, [u16; 8])> = vec![
+        (
+            "GET",
+            format!("{b}/api/cycles"),
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403],
+        ),
+        (
+            "GET",
+            format!("{b}/api/cycles/{c}"),
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403],
+        ),
+        (
+            "POST",
+            format!("{b}/api/cycles"),
+            Some(new_cycle),
+            [401, 403, 403, 403, 403, 403, 201, 403],
+        ),
+        (
+            "POST",
+            format!("{b}/api/cycles/{c}/score"),
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        (
+            "GET",
+            format!("{b}/api/cycles/{c}/results"),
+            None,
+            [401, 403, 403, 403, 200, 200, 200, 403],
+        ),
+        (
+            "GET",
+            format!("{b}/api/cycles/{c}/payroll.csv"),
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        (
+            "PUT",
+            format!("{b}/api/cycles/{c}/departments/{sc}/data"),
+            Some(r#"{"rows": []}"#.into()),
+            [401, 403, 200, 403, 403, 403, 200, 403],
+        ),
+        (
+            "POST",
+            format!("{b}/api/cycles/{c}/departments/{sc}/complete"),
+            None,
+            [401, 403, 409, 403, 403, 403, 409, 403],
+        ),
+        (
+            "GET",
+            format!("{b}/api/appraisals/{a}"),
+            None,
+            [401, 404, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            format!("{b}/api/appraisals"),
+            None,
+            [401, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "PUT",
+            format!("{b}/api/appraisals/{a}/values"),
+            Some(values),
+            [401, 404, 403, 403, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            format!("{b}/api/tasks"),
+            None,
+            [401, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            format!("{b}/api/employees/A001/ledger"),
+            None,
+            [401, 404, 404, 404, 404, 404, 200, 200],
+        ),
+        (
+            "POST",
+            format!("{b}/api/jobs/auto-confirm"),
+            None,
+            [401, 403, 403, 403, 403, 403, 200, 403],
+        ),
+        (
+            "POST",
+            format!("{b}/api/appraisals/{a}/actions"),
+            Some(sign),
+            [401, 404, 403, 403, 403, 403, 403, 200],
+        ),
+    ];
+    for (method, url, body, want) in &cases {
+        for (i, (name, cl)) in who.iter().enumerate() {
+            let mut req = match *method {
+                "GET" => cl.get(url),
+                "PUT" => cl.put(url),
+                _ => cl.post(url),
+            };
+            if let Some(bd) = body {
+                req = req
+                    .header("content-type", "application/json")
+                    .body(bd.clone());
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let text = r.text().await.unwrap();
+            assert_eq!(status, want[i], "{method} {url} as {name}: {text}");
+            if status >= 400 {
+                assert!(
+                    !text.contains("2700") && !text.contains("\"inputs\""),
+                    "{method} {url} as {name} leaks data: {text}"
+                );
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert!(v["error"]["code"].is_string(), "one error format: {text}");
+            }
+        }
+    }
+    // What each sees in the lists.
+    let (_, mine) = send(p.staff["A002"].get(format!("{b}/api/appraisals"))).await;
+    assert_eq!(mine.as_array().unwrap().len(), 0);
+    let (_, clerk) = send(p.clerks["SC"].get(format!("{b}/api/appraisals/{a}"))).await;
+    assert!(
+        clerk["bonus"].is_null() && clerk["total"].is_null(),
+        "a clerk sees the data, not the bonus: {clerk}"
+    );
+    assert_eq!(clerk["inputs"]["sales_actual"], "87");
+    let (_, sup) = send(p.supervisor.get(format!("{b}/api/appraisals/{a}"))).await;
+    assert_eq!(sup["bonus"], "2700.00");
+}
+
+async fn concurrent_writers_one_wins_nothing_lost(app: App) {
+    let p = people(&app).await;
+    let src = template("F01");
+    send(p.hr.post(format!("{}/api/templates", app.base)).body(src)).await;
+    let (_, cy) = send(p.hr.post(format!("{}/api/cycles", app.base)).json(&json!({
+        "name": "并发", "form_id": "F01", "period": "2026-11", "members": {"employees": ["A001"]}
+    })))
+    .await;
+    let c = cy["id"].as_i64().unwrap();
+    send(p.hr.post(format!("{}/api/cycles/{c}/launch", app.base))).await;
+    let (_, list) = send(p.hr.get(format!("{}/api/appraisals?cycle_id={c}", app.base))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+    let v = list[0]["version"].as_i64().unwrap();
+    // Two HR sessions write different inputs from the same version at the same moment.
+    let hr2 = login(&app, "hr").await;
+    let url = format!("{}/api/appraisals/{id}/values", app.base);
+    let (r1, r2) = tokio::join!(
+        send(
+            p.hr.put(&url)
+                .json(&json!({"version": v, "values": {"monthly_bonus": "3000"}}))
+        ),
+        send(
+            hr2.put(&url)
+                .json(&json!({"version": v, "values": {"authorised_work": "18"}}))
+        ),
+    );
+    let mut codes = [r1.0.as_u16(), r2.0.as_u16()];
+    codes.sort();
+    assert_eq!(codes, [200, 409], "{r1:?} {r2:?}");
+    let loser = if r1.0 == StatusCode::CONFLICT {
+        &r1.1
+    } else {
+        &r2.1
+    };
+    assert_eq!(loser["error"]["code"], "conflict");
+    assert!(
+        loser["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("当前版本")
+    );
+    // The loser reloads and writes again: both values are there.
+    let a = get_appraisal(&app, &p.hr, id).await;
+    let (retry_values, _) = if r1.0 == StatusCode::CONFLICT {
+        (json!({"monthly_bonus": "3000"}), 0)
+    } else {
+        (json!({"authorised_work": "18"}), 1)
+    };
+    let (s, b) = send(
+        p.hr.put(&url)
+            .json(&json!({"version": a["version"], "values": retry_values})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["inputs"]["monthly_bonus"], "3000");
+    assert_eq!(b["inputs"]["authorised_work"], "18");
+    assert_eq!(b["version"].as_i64().unwrap(), v + 2);
+}
+
+async fn bad_cycle_and_grid_input_is_named_and_stores_nothing(app: App) {
+    let p = people(&app).await;
+    send(
+        p.hr.post(format!("{}/api/templates", app.base))
+            .body(template("F01")),
+    )
+    .await;
+    let bad = [
+        (
+            json!({"name": "x", "form_id": "F99", "period": "2026-11"}),
+            "form_id",
+        ),
+        (
+            json!({"name": "x", "form_id": "F01", "period": "2026-13"}),
+            "period",
+        ),
+        (
+            json!({"name": "x", "form_id": "F01", "period": "2026-11", "params": {"nope": "1"}}),
+            "params.nope",
+        ),
+        (
+            json!({"name": "x", "form_id": "F01", "period": "2026-11", "targets": [{"position": "大客户经理", "values": {"monthly_bonus": "三千"}}]}),
+            "targets[0].monthly_bonus",
+        ),
+        (
+            json!({"name": "x", "form_id": "F01", "period": "2026-11", "data_due": "下周五"}),
+            "data_due",
+        ),
+        (
+            json!({"name": "x", "form_id": "F01", "period": "2026-11", "members": {"employees": ["Z999"]}}),
+            "members",
+        ),
+        (
+            json!({"name": "x", "form_id": "F01", "period": "2026-11", "confirm_window_hours": -1}),
+            "confirm_window_hours",
+        ),
+    ];
+    for (body, field) in bad {
+        let (s, b) = send(p.hr.post(format!("{}/api/cycles", app.base)).json(&body)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {b}");
+        let fields: Vec<&str> = b["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert!(fields.contains(&field), "{body}: {fields:?}");
+    }
+    let (_, cy) = send(p.hr.post(format!("{}/api/cycles", app.base)).json(&json!({
+        "name": "网格", "form_id": "F01", "period": "2026-11"
+    })))
+    .await;
+    let c = cy["id"].as_i64().unwrap();
+    let (s, l) = send(p.hr.post(format!("{}/api/cycles/{c}/launch", app.base))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(l["appraisals"], 2, "both 大客户经理: {l}");
+    let (s, _) = send(p.hr.post(format!("{}/api/cycles/{c}/launch", app.base))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "launched once");
+    let sc = p.depts.iter().find(|d| d.code == "SC").unwrap().id;
+    let audit_before = app.store.audit_log(0, 10_000).await.unwrap().len();
+    let (s, b) = send(
+        p.clerks["SC"]
+            .put(format!("{}/api/cycles/{c}/departments/{sc}/data", app.base))
+            .json(&json!({"rows": [
+                {"emp_no": "A001", "values": {"sales_target": "100", "sales_actual": "８７"}},
+                {"emp_no": "A002", "values": {"sales_target": "一百", "leave_days": "1"}},
+                {"emp_no": "Z999", "values": {"sales_actual": "1"}},
+                {"emp_no": "A001", "values": {"sales_actual": "1"}},
+            ]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let f: Vec<(u64, String)> = b["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(f.contains(&(2, "sales_target".into())), "{f:?}");
+    assert!(f.contains(&(3, "工号 emp_no".into())), "{f:?}");
+    assert!(f.contains(&(4, "工号 emp_no".into())), "{f:?}");
+    assert!(
+        f.contains(&(2, "leave_days".into())),
+        "not this department's input: {f:?}"
+    );
+    let (_, list) = send(p.hr.get(format!("{}/api/appraisals?cycle_id={c}", app.base))).await;
+    for a in list.as_array().unwrap() {
+        assert!(
+            a["inputs"].get("sales_actual").is_none(),
+            "nothing stored: {a}"
+        );
+    }
+    assert_eq!(
+        app.store.audit_log(0, 10_000).await.unwrap().len(),
+        audit_before,
+        "nothing audited"
+    );
+    // The good rows alone go in, full-width digits read as numbers.
+    let (s, b) = send(
+        p.clerks["SC"]
+            .put(format!("{}/api/cycles/{c}/departments/{sc}/data", app.base))
+            .json(&json!({"rows": [
+                {"emp_no": "A001", "values": {"sales_target": "100", "sales_actual": "８７"}},
+            ]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Unknown actions and states are named.
+    let id = list[0]["id"].as_i64().unwrap();
+    let (s, b) = send(
+        p.hr.post(format!("{}/api/appraisals/{id}/actions", app.base))
+            .json(&json!({"version": 1, "action": "dance"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b["error"]["fields"][0]["field"], "action");
+    let (s, _) = send(p.hr.get(format!("{}/api/appraisals?state=sleeping", app.base))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn f05_interviewers_named_per_candidate_one_absent(app: App) {
+    let p = people(&app).await;
+    send(
+        p.hr.post(format!("{}/api/templates", app.base))
+            .body(template("F05")),
+    )
+    .await;
+    // The candidate K001 is interviewed by S001, A001 and A002, named by HR for this cycle.
+    let (s, cy) = send(p.hr.post(format!("{}/api/cycles", app.base)).json(&json!({
+        "name": "2026年11月 客服经理面试", "form_id": "F05", "period": "2026-11",
+        "members": {"employees": ["K001"], "raters": {"K001": {"i1": "S001", "i2": "A001", "i3": "A002"}}}
+    }))).await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let c = cy["id"].as_i64().unwrap();
+    let (_, l) = send(p.hr.post(format!("{}/api/cycles/{c}/launch", app.base))).await;
+    assert_eq!(l["tasks"], 3, "one task per interviewer: {l}");
+    let (_, list) = send(p.hr.get(format!("{}/api/appraisals?cycle_id={c}", app.base))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        list[0]["state"], "rating",
+        "no department data on an interview form"
+    );
+    let (s, _) = send(p.staff["K002"].get(format!("{}/api/appraisals/{id}", app.base))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "not an interviewer");
+    let (values, _) = example("F05", 0);
+    for (rater, who) in [
+        ("i1", &p.supervisor),
+        ("i2", &p.staff["A001"]),
+        ("i3", &p.staff["A002"]),
+    ] {
+        let mine: BTreeMap<String, String> = values
+            .iter()
+            .filter(|(k, _)| k.ends_with(&format!("@{rater}")))
+            // The third interviewer was away: 不适用 in every row of their column.
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    if rater == "i3" {
+                        "不适用".into()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(mine.len(), 4, "{rater}");
+        // Nobody writes another interviewer's column.
+        let other = if rater == "i1" {
+            "knowledge@i2"
+        } else {
+            "knowledge@i1"
+        };
+        let v = get_appraisal(&app, who, id).await["version"].clone();
+        let (s, _) = send(
+            who.put(format!("{}/api/appraisals/{id}/values", app.base))
+                .json(&json!({"version": v, "values": {other: "5"}})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{rater} writing {other}");
+        enter(&app, who, id, &mine).await;
+        let (s, b) = act(&app, who, id, json!({"action": "submit"})).await;
+        assert_eq!(s, StatusCode::OK, "{rater}: {b}");
+    }
+    act(&app, &p.reviewer, id, json!({"action": "review_pass"})).await;
+    let (s, b) = act(&app, &p.approver, id, json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Averages of the two present: (20+25)/2 + (25+25)/2 + (20+20)/2 + (15+20)/2 = 85.
+    let items: BTreeMap<String, String> = b["result"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["score"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(items["knowledge"], "22.5");
+    assert_eq!(items["teamwork"], "17.5");
+    assert_eq!(b["total"], "85");
+    assert_eq!(b["grade"], "建议录用");
 }

@@ -30,7 +30,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
+            .busy_timeout(std::time::Duration::from_secs(10))
+            // A cycle of 100,000 appraisals is rewritten in bulk: keep its pages in memory.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         // An in-memory database lives in one connection.
         let max = if url.contains(":memory:") { 1 } else { 8 };
         let pool = SqlitePoolOptions::new()
@@ -264,19 +267,24 @@ macro_rules! store_impl {
                     return Err(StoreError::Rows(problems));
                 }
                 let mut sum = ImportSummary::default();
+                // Departments and positions: few, one statement each.
+                let mut seen_dept = std::collections::HashSet::new();
+                let mut seen_pos = std::collections::HashSet::new();
                 for r in rows {
-                    let kind = DeptKind::parse(&r.dept_kind).unwrap_or(DeptKind::Line);
-                    let name = if r.dept_name.trim().is_empty() { r.dept_code.trim() } else { r.dept_name.trim() };
-                    let added = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
-                        .bind(r.dept_code.trim())
-                        .bind(name)
-                        .bind(kind.as_str())
-                        .bind(now())
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    sum.departments_added += added as usize;
-                    if !r.position.trim().is_empty() {
+                    if seen_dept.insert(r.dept_code.trim()) {
+                        let kind = DeptKind::parse(&r.dept_kind).unwrap_or(DeptKind::Line);
+                        let name = if r.dept_name.trim().is_empty() { r.dept_code.trim() } else { r.dept_name.trim() };
+                        let added = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
+                            .bind(r.dept_code.trim())
+                            .bind(name)
+                            .bind(kind.as_str())
+                            .bind(now())
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                        sum.departments_added += added as usize;
+                    }
+                    if !r.position.trim().is_empty() && seen_pos.insert(r.position.trim()) {
                         let added = sqlx::query("INSERT INTO positions (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING")
                             .bind(r.position.trim())
                             .bind(r.position.trim())
@@ -285,44 +293,53 @@ macro_rules! store_impl {
                             .rows_affected();
                         sum.positions_added += added as usize;
                     }
-                    let dept_id: i64 = sqlx::query("SELECT id FROM departments WHERE code = $1").bind(r.dept_code.trim()).fetch_one(&mut *tx).await?.get("id");
-                    let pos_id: Option<i64> = if r.position.trim().is_empty() {
-                        None
-                    } else {
-                        Some(sqlx::query("SELECT id FROM positions WHERE code = $1").bind(r.position.trim()).fetch_one(&mut *tx).await?.get("id"))
-                    };
-                    let existing = sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(r.emp_no.trim()).fetch_optional(&mut *tx).await?;
-                    if existing.is_some() {
-                        sqlx::query("UPDATE employees SET name = $1, department_id = $2, position_id = $3, active = $4 WHERE emp_no = $5")
-                            .bind(r.name.trim())
-                            .bind(dept_id)
-                            .bind(pos_id)
-                            .bind(true)
-                            .bind(r.emp_no.trim())
-                            .execute(&mut *tx)
-                            .await?;
-                        sum.employees_updated += 1;
-                    } else {
-                        sqlx::query("INSERT INTO employees (emp_no, name, department_id, position_id, active) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(r.emp_no.trim())
-                            .bind(r.name.trim())
-                            .bind(dept_id)
-                            .bind(pos_id)
-                            .bind(true)
-                            .execute(&mut *tx)
-                            .await?;
-                        sum.employees_added += 1;
-                    }
                 }
+                let ids = |rows: Vec<<$db as sqlx::Database>::Row>, key: &str| -> std::collections::HashMap<String, i64> {
+                    rows.iter().map(|r| (r.get::<String, _>(key), r.get::<i64, _>("id"))).collect()
+                };
+                let dept_ids = ids(sqlx::query("SELECT id, code FROM departments").fetch_all(&mut *tx).await?, "code");
+                let pos_ids = ids(sqlx::query("SELECT id, code FROM positions").fetch_all(&mut *tx).await?, "code");
+                let existing = ids(sqlx::query("SELECT id, emp_no FROM employees").fetch_all(&mut *tx).await?, "emp_no");
+                // Employees: new ones inserted, known ones updated, each in one bulk write.
+                let (old, new): (Vec<&OrgRow>, Vec<&OrgRow>) = rows.iter().partition(|r| existing.contains_key(r.emp_no.trim()));
+                let pos = |r: &OrgRow| (!r.position.trim().is_empty()).then(|| pos_ids[r.position.trim()]);
+                use crate::bulk::{Bulk, BulkCol};
+                tx.bulk_insert(
+                    "employees",
+                    &["emp_no", "name", "department_id", "position_id"],
+                    &[
+                        BulkCol::Text(new.iter().map(|r| Some(r.emp_no.trim().to_string())).collect()),
+                        BulkCol::Text(new.iter().map(|r| Some(r.name.trim().to_string())).collect()),
+                        BulkCol::Int(new.iter().map(|r| Some(dept_ids[r.dept_code.trim()])).collect()),
+                        BulkCol::Int(new.iter().map(|r| pos(r)).collect()),
+                    ],
+                )
+                .await?;
+                tx.bulk_update(
+                    "employees",
+                    &old.iter().map(|r| existing[r.emp_no.trim()]).collect::<Vec<_>>(),
+                    &["name", "department_id", "position_id"],
+                    &[
+                        BulkCol::Text(old.iter().map(|r| Some(r.name.trim().to_string())).collect()),
+                        BulkCol::Int(old.iter().map(|r| Some(dept_ids[r.dept_code.trim()])).collect()),
+                        BulkCol::Int(old.iter().map(|r| pos(r)).collect()),
+                    ],
+                    ", active = TRUE",
+                )
+                .await?;
+                sum.employees_added = new.len();
+                sum.employees_updated = old.len();
                 // Reporting lines, once everyone exists.
-                for r in rows {
-                    let sup = r.supervisor_emp_no.trim();
-                    if sup.is_empty() {
-                        continue;
-                    }
-                    let sup_id: i64 = sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(sup).fetch_one(&mut *tx).await?.get("id");
-                    sqlx::query("UPDATE employees SET supervisor_id = $1 WHERE emp_no = $2").bind(sup_id).bind(r.emp_no.trim()).execute(&mut *tx).await?;
-                }
+                let all = ids(sqlx::query("SELECT id, emp_no FROM employees").fetch_all(&mut *tx).await?, "emp_no");
+                let with_sup: Vec<&OrgRow> = rows.iter().filter(|r| !r.supervisor_emp_no.trim().is_empty()).collect();
+                tx.bulk_update(
+                    "employees",
+                    &with_sup.iter().map(|r| all[r.emp_no.trim()]).collect::<Vec<_>>(),
+                    &["supervisor_id"],
+                    &[BulkCol::Int(with_sup.iter().map(|r| Some(all[r.supervisor_emp_no.trim()])).collect())],
+                    "",
+                )
+                .await?;
                 Self::append_audit(&mut tx, &NewAudit {
                     actor: actor.into(),
                     action: "org.import".into(),

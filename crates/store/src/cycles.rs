@@ -2,6 +2,7 @@
 //! `backend.rs` for the pattern). Every change runs in one write transaction with its audit
 //! entries; a write to an appraisal names the version it read and is refused if stale.
 
+use crate::bulk::{Bulk, BulkCol};
 use crate::*;
 use kaohe_core::Template;
 use kaohe_core::workflow::{self, Action, Actor, State};
@@ -302,9 +303,6 @@ where
     }
 }
 
-/// Rows per multi-row statement (well under SQLite's and PostgreSQL's parameter limits).
-pub(crate) const CHUNK: usize = 1000;
-
 macro_rules! cycles_impl {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -481,21 +479,13 @@ macro_rules! cycles_impl {
                 Ok(upd.len() + upd_result.len())
             }
 
-            /// `UPDATE appraisals SET col = v.col … FROM (VALUES …) v WHERE appraisals.id = v.id`, in chunks.
+            /// `UPDATE appraisals SET col = value …` for many appraisals at once (text columns).
             async fn bulk_update(c: &mut <$db as sqlx::Database>::Connection, cols: &[&str], rows: &[(i64, Vec<Option<String>>)], extra: &str) -> Result<()> {
-                for chunk in rows.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("WITH v(id, {}) AS (", cols.join(", ")));
-                    qb.push_values(chunk, |mut b, (id, vals)| {
-                        b.push_bind(*id);
-                        for v in vals {
-                            b.push_bind(v.clone());
-                        }
-                    });
-                    let sets: Vec<String> = cols.iter().map(|c| format!("{c} = v.{c}")).collect();
-                    qb.push(format!(") UPDATE appraisals SET {}{extra} FROM v WHERE appraisals.id = v.id", sets.join(", ")));
-                    qb.build().execute(&mut *c).await?;
-                }
-                Ok(())
+                let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+                let columns: Vec<BulkCol> = (0..cols.len())
+                    .map(|k| BulkCol::Text(rows.iter().map(|r| r.1[k].clone()).collect()))
+                    .collect();
+                c.bulk_update("appraisals", &ids, cols, &columns, extra).await
             }
 
             /// Append many audit entries at once (one chain, one statement per chunk).
@@ -510,24 +500,20 @@ macro_rules! cycles_impl {
                     .unwrap_or_else(|| GENESIS.to_string());
                 let at = now();
                 let hashes = chain(&prev, &at, entries);
-                let all: Vec<(&NewAudit, &(String, String))> = entries.iter().zip(&hashes).collect();
-                for chunk in all.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash) ");
-                    qb.push_values(chunk, |mut b, (e, (p, h))| {
-                        b.push_bind(at.clone())
-                            .push_bind(e.actor.clone())
-                            .push_bind(e.action.clone())
-                            .push_bind(e.entity.clone())
-                            .push_bind(e.entity_id.clone())
-                            .push_bind(e.old_value.clone())
-                            .push_bind(e.new_value.clone())
-                            .push_bind(e.reason.clone())
-                            .push_bind(p.clone())
-                            .push_bind(h.clone());
-                    });
-                    qb.build().execute(&mut *c).await?;
-                }
-                Ok(())
+                let text = |f: &dyn Fn(&NewAudit) -> Option<String>| BulkCol::Text(entries.iter().map(f).collect());
+                let cols = [
+                    BulkCol::Text(vec![Some(at.clone()); entries.len()]),
+                    text(&|e| Some(e.actor.clone())),
+                    text(&|e| Some(e.action.clone())),
+                    text(&|e| Some(e.entity.clone())),
+                    text(&|e| Some(e.entity_id.clone())),
+                    text(&|e| e.old_value.clone()),
+                    text(&|e| e.new_value.clone()),
+                    text(&|e| e.reason.clone()),
+                    BulkCol::Text(hashes.iter().map(|h| Some(h.0.clone())).collect()),
+                    BulkCol::Text(hashes.iter().map(|h| Some(h.1.clone())).collect()),
+                ];
+                c.bulk_insert("audit_log", &["at", "actor", "action", "entity", "entity_id", "old_value", "new_value", "reason", "prev_hash", "hash"], &cols).await
             }
 
             /// Store a changed appraisal if nobody changed it meanwhile; bumps the version.
@@ -562,6 +548,23 @@ macro_rules! cycles_impl {
                     let current: i64 = sqlx::query("SELECT version FROM appraisals WHERE id = $1").bind(a.id).fetch_one(&mut *c).await?.get("version");
                     return Err(StoreError::Stale { current });
                 }
+                Ok(())
+            }
+
+            /// A cycle is closed when every appraisal in it is final; a correction reopens it.
+            async fn sync_cycle_status(c: &mut <$db as sqlx::Database>::Connection, cycle_id: i64) -> Result<()> {
+                let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND state <> 'confirmed'")
+                    .bind(cycle_id)
+                    .fetch_one(&mut *c)
+                    .await?
+                    .get("n");
+                let status = if open == 0 { "closed" } else { "launched" };
+                sqlx::query("UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3")
+                    .bind(status)
+                    .bind(cycle_id)
+                    .bind(status)
+                    .execute(&mut *c)
+                    .await?;
                 Ok(())
             }
 
@@ -733,9 +736,9 @@ macro_rules! cycles_impl {
                 };
                 let at = now();
                 // Appraisals, with targets and bases filled in (the employee's own win).
-                for chunk in all.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO appraisals (cycle_id, employee_id, grp, state, version, inputs, updated_at) ");
-                    qb.push_values(chunk, |mut b, e| {
+                let inputs: Vec<Option<String>> = all
+                    .iter()
+                    .map(|e| {
                         let mut v = Values::new();
                         for ts in &cy.targets {
                             if ts.position.is_some() && ts.position == e.position {
@@ -747,16 +750,24 @@ macro_rules! cycles_impl {
                                 v.extend(ts.values.clone());
                             }
                         }
-                        b.push_bind(cy.id)
-                            .push_bind(e.id)
-                            .push_bind(e.dept.clone())
-                            .push_bind(start.as_str())
-                            .push_bind(1i64)
-                            .push_bind(json(&v))
-                            .push_bind(at.clone());
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
+                        Some(json(&v))
+                    })
+                    .collect();
+                let k = all.len();
+                tx.bulk_insert(
+                    "appraisals",
+                    &["cycle_id", "employee_id", "grp", "state", "version", "inputs", "updated_at"],
+                    &[
+                        BulkCol::Int(vec![Some(cy.id); k]),
+                        BulkCol::Int(all.iter().map(|e| Some(e.id)).collect()),
+                        BulkCol::Text(all.iter().map(|e| Some(e.dept.clone())).collect()),
+                        BulkCol::Text(vec![Some(start.as_str().to_string()); k]),
+                        BulkCol::Int(vec![Some(1); k]),
+                        BulkCol::Text(inputs),
+                        BulkCol::Text(vec![Some(at.clone()); k]),
+                    ],
+                )
+                .await?;
                 let ids: HashMap<i64, i64> = sqlx::query("SELECT id, employee_id FROM appraisals WHERE cycle_id = $1")
                     .bind(cy.id)
                     .fetch_all(&mut *tx)
@@ -796,13 +807,22 @@ macro_rules! cycles_impl {
                         tasks.push((Some(aid), "rate", Some(r.clone()), dept, who, cy.rating_due.clone()));
                     }
                 }
-                for chunk in tasks.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO tasks (cycle_id, appraisal_id, kind, rater, department_id, assignee_id, status, due) ");
-                    qb.push_values(chunk, |mut b, (a, k, r, d, w, due)| {
-                        b.push_bind(cy.id).push_bind(*a).push_bind(*k).push_bind(r.clone()).push_bind(*d).push_bind(*w).push_bind("open").push_bind(due.clone());
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
+                let k = tasks.len();
+                tx.bulk_insert(
+                    "tasks",
+                    &["cycle_id", "appraisal_id", "kind", "rater", "department_id", "assignee_id", "status", "due"],
+                    &[
+                        BulkCol::Int(vec![Some(cy.id); k]),
+                        BulkCol::Int(tasks.iter().map(|t| t.0).collect()),
+                        BulkCol::Text(tasks.iter().map(|t| Some(t.1.to_string())).collect()),
+                        BulkCol::Text(tasks.iter().map(|t| t.2.clone()).collect()),
+                        BulkCol::Int(tasks.iter().map(|t| t.3).collect()),
+                        BulkCol::Int(tasks.iter().map(|t| t.4).collect()),
+                        BulkCol::Text(vec![Some("open".to_string()); k]),
+                        BulkCol::Text(tasks.iter().map(|t| t.5.clone()).collect()),
+                    ],
+                )
+                .await?;
                 sqlx::query("UPDATE cycles SET status = 'launched', launched_at = $1 WHERE id = $2").bind(&at).bind(cy.id).execute(&mut *tx).await?;
                 Self::append_audits(&mut tx, &[NewAudit {
                     actor: actor.into(),
@@ -1249,6 +1269,9 @@ macro_rules! cycles_impl {
                 }
                 a.state = to;
                 Self::save(&mut tx, &a, version).await?;
+                if to == State::Confirmed || from == State::Confirmed {
+                    Self::sync_cycle_status(&mut tx, a.cycle_id).await?;
+                }
                 let mut new_value = to.as_str().to_string();
                 let mut old_value = from.as_str().to_string();
                 if matches!(action, Action::Approve) {
@@ -1351,11 +1374,12 @@ macro_rules! cycles_impl {
                     return Ok(ids);
                 }
                 let to = workflow::next(State::Published, &Action::AutoConfirm, Actor::System, false).map_err(wf_err)?;
+                let started = now();
                 sqlx::query("UPDATE appraisals SET state = $1, version = version + 1, confirmed_at = $2, confirmed_by = $3, updated_at = $4 WHERE state = 'published' AND confirm_due <= $5")
                     .bind(to.as_str())
-                    .bind(now())
+                    .bind(&started)
                     .bind("视为默认 / deemed accepted")
-                    .bind(now())
+                    .bind(&started)
                     .bind(at)
                     .execute(&mut *tx)
                     .await?;
@@ -1372,6 +1396,16 @@ macro_rules! cycles_impl {
                     })
                     .collect();
                 Self::append_audits(&mut tx, &audits).await?;
+                let cycles: Vec<i64> = sqlx::query("SELECT DISTINCT cycle_id FROM appraisals WHERE state = 'confirmed' AND confirmed_at >= $1")
+                    .bind(&started)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.get("cycle_id"))
+                    .collect();
+                for c in cycles {
+                    Self::sync_cycle_status(&mut tx, c).await?;
+                }
                 tx.commit().await?;
                 Ok(ids)
             }

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod backend;
+mod bulk;
 mod cycle;
 mod cycles;
 mod model;

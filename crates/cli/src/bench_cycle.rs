@@ -1,0 +1,290 @@
+//! `kaohe bench cycle`: a synthetic company, a monthly F01 cycle launched for everyone,
+//! all inputs loaded the way departments and HR load them (grids), everything scored,
+//! persisted and ranked — timed step by step, on SQLite or PostgreSQL.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use kaohe_store::{
+    Db, Grant, GridRow, Members, NewCycle, NewUser, OrgRow, Role, Store, TargetSet, Values, connect,
+};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct CycleArgs {
+    /// Appraisees in the synthetic company.
+    #[arg(long, default_value_t = 100_000)]
+    pub employees: usize,
+    /// Database: a sqlite:// file (default: a fresh file in a temporary directory) or a
+    /// postgres:// server, where a fresh database is created and dropped afterwards.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+/// The steps and their seconds.
+struct Clock {
+    at: Instant,
+    steps: Vec<(&'static str, f64)>,
+}
+
+impl Clock {
+    fn lap(&mut self, what: &'static str) {
+        let s = self.at.elapsed().as_secs_f64();
+        crate::outln!("  {what:<44} {s:>7.2} s");
+        self.steps.push((what, s));
+        self.at = Instant::now();
+    }
+}
+
+pub fn run(a: &CycleArgs) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let dir = std::env::temp_dir().join(format!("kaohe-bench-cycle-{}", std::process::id()));
+        let (url, drop_pg) = match &a.database_url {
+            None => {
+                std::fs::create_dir_all(&dir)?;
+                (format!("sqlite://{}", dir.join("bench.db").display()), None)
+            }
+            Some(u) if u.starts_with("postgres") => {
+                let admin = sqlx::PgPool::connect(u)
+                    .await
+                    .with_context(|| format!("无法连接 / cannot connect to {u}"))?;
+                let name = format!("kaohe_bench_{}", std::process::id());
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&admin)
+                    .await?;
+                let base = u.rsplit_once('/').map_or(u.as_str(), |(b, _)| b);
+                (format!("{base}/{name}"), Some((admin, name)))
+            }
+            Some(u) => (u.clone(), None),
+        };
+        let store = connect(&url).await?;
+        store.migrate().await?;
+        let r = bench(&store, a.employees).await;
+        match &store {
+            Db::Sqlite(s) => s.pool().close().await,
+            Db::Postgres(s) => s.pool().close().await,
+        }
+        if let Some((admin, name)) = drop_pg {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&admin)
+            .await?;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        r
+    })
+}
+
+async fn bench(store: &Db, n: usize) -> Result<ExitCode> {
+    crate::outln!("bench cycle: {n} appraisees on F01, {:?}", store.backend());
+    let mut clock = Clock {
+        at: Instant::now(),
+        steps: Vec::new(),
+    };
+    // The company: 1 manager per 100 account managers, 市场部 and 行政部.
+    let mut org = Vec::with_capacity(n + n / 100 + 2);
+    let bosses = n.div_ceil(100);
+    for b in 0..bosses {
+        org.push(OrgRow {
+            line: org.len() + 2,
+            emp_no: format!("S{b:06}"),
+            name: format!("主管{b}"),
+            dept_code: "SC".into(),
+            dept_name: "市场部".into(),
+            dept_kind: "业务".into(),
+            position: "市场部经理".into(),
+            supervisor_emp_no: String::new(),
+        });
+    }
+    for i in 0..n {
+        org.push(OrgRow {
+            line: org.len() + 2,
+            emp_no: format!("E{i:07}"),
+            name: format!("客户经理{i}"),
+            dept_code: "SC".into(),
+            dept_name: "市场部".into(),
+            dept_kind: "业务".into(),
+            position: "大客户经理".into(),
+            supervisor_emp_no: format!("S{:06}", i / 100),
+        });
+    }
+    org.push(OrgRow {
+        line: org.len() + 2,
+        emp_no: "X000001".into(),
+        name: "考勤专员".into(),
+        dept_code: "XZ".into(),
+        dept_name: "行政部".into(),
+        dept_kind: "职能".into(),
+        position: "行政专员".into(),
+        supervisor_emp_no: String::new(),
+    });
+    store.import_org("bench", &org).await?;
+    let depts = store.departments().await?;
+    let dept = |code: &str| depts.iter().find(|d| d.code == code).map(|d| d.id);
+    for (name, role, d) in [
+        ("hr", Role::HrAdmin, None),
+        ("clerk_sc", Role::Clerk, dept("SC")),
+        ("clerk_xz", Role::Clerk, dept("XZ")),
+    ] {
+        store
+            .create_user(
+                "bench",
+                &NewUser {
+                    username: name.into(),
+                    password: "bench password".into(),
+                    emp_no: None,
+                    grants: vec![Grant {
+                        role,
+                        department_id: d,
+                    }],
+                    lang: "zh-CN".into(),
+                },
+            )
+            .await?;
+    }
+    store
+        .publish_template(
+            "bench",
+            crate::bundled::BUNDLED
+                .iter()
+                .find(|(id, _, _)| *id == "F01")
+                .map(|(_, s, _)| *s)
+                .context("F01 is bundled")?,
+        )
+        .await?;
+    clock.lap("company (org import, users, template)");
+
+    let hr = store
+        .authenticate("hr", "bench password")
+        .await?
+        .context("hr")?;
+    let clerk = |name: &'static str| async move {
+        store
+            .authenticate(name, "bench password")
+            .await
+            .ok()
+            .flatten()
+            .context("clerk")
+    };
+    let cy = store
+        .create_cycle(
+            "hr",
+            &NewCycle {
+                name: "2026年11月 大客户经理考核".into(),
+                form_id: "F01".into(),
+                period: "2026-11".into(),
+                members: Members {
+                    positions: vec!["大客户经理".into()],
+                    ..Default::default()
+                },
+                targets: vec![TargetSet {
+                    position: Some("大客户经理".into()),
+                    emp_no: None,
+                    values: Values::from([("monthly_bonus".to_string(), "3000".to_string())]),
+                }],
+                confirm_window_hours: 72,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let launched = store.launch_cycle("hr", cy.id).await?;
+    anyhow::ensure!(launched.appraisals == n, "every employee is appraised");
+    let start = Instant::now();
+    clock.lap("launch (appraisals and tasks)");
+
+    // The inputs, as the departments and HR enter them.
+    let csv = kaohe_core::synth::f01_csv(n);
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let headers: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
+    let groups: [(&[&str], Option<i64>, &'static str); 3] = [
+        (
+            &["sales_target", "sales_actual", "new_customers"],
+            dept("SC"),
+            "clerk_sc",
+        ),
+        (
+            &[
+                "leave_late_early",
+                "absent_days",
+                "unapproved_leave",
+                "leave_days",
+            ],
+            dept("XZ"),
+            "clerk_xz",
+        ),
+        (
+            &[
+                "authorised_work",
+                "samples",
+                "contracts",
+                "idle",
+                "away",
+                "untidy",
+            ],
+            None,
+            "hr",
+        ),
+    ];
+    let mut grids: Vec<Vec<GridRow>> = (0..3).map(|_| Vec::with_capacity(n)).collect();
+    for (line, rec) in rdr.records().enumerate() {
+        let rec = rec?;
+        for (g, (cols, _, _)) in groups.iter().enumerate() {
+            let mut values = Values::new();
+            for (h, v) in headers.iter().zip(rec.iter()) {
+                if cols.contains(&h.as_str()) {
+                    values.insert(h.clone(), v.to_string());
+                }
+            }
+            grids[g].push(GridRow {
+                line: line + 2,
+                emp_no: rec[0].to_string(),
+                values,
+                version: None,
+            });
+        }
+    }
+    for (g, (_, d, who)) in groups.iter().enumerate() {
+        let user = if *who == "hr" {
+            hr.clone()
+        } else {
+            clerk(who).await?
+        };
+        let k = store.enter_grid(&user, cy.id, *d, &grids[g]).await?;
+        anyhow::ensure!(k == n, "{who} entered {k} of {n}");
+    }
+    clock.lap("load inputs (2 department grids + HR import)");
+    for code in ["SC", "XZ"] {
+        let who = if code == "SC" { "clerk_sc" } else { "clerk_xz" };
+        store
+            .complete_data(&clerk(who).await?, cy.id, dept(code).context("dept")?)
+            .await?;
+    }
+    clock.lap("departments hand in (all move to rating)");
+    let scored = store.score_cycle("hr", cy.id).await?;
+    anyhow::ensure!(scored == n, "scored {scored} of {n}");
+    clock.lap("score and persist");
+    let results = store.results(cy.id).await?;
+    let ranked = results.iter().filter(|r| r.rank.is_some()).count();
+    anyhow::ensure!(ranked == n, "ranked {ranked} of {n}");
+    clock.lap("rank");
+    let total = start.elapsed().as_secs_f64();
+    crate::outln!(
+        "bench cycle/{:?}: {n} appraisees launched, loaded, scored, persisted and ranked in {total:.2} s",
+        store.backend()
+    );
+    let top = results.iter().find(|r| r.rank == Some(1));
+    if let Some(t) = top {
+        crate::outln!(
+            "  第一名 / rank 1: {} {} total {} bonus {}",
+            t.emp_no,
+            t.name,
+            t.total.clone().unwrap_or_default(),
+            t.bonus.clone().unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

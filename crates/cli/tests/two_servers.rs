@@ -1,0 +1,192 @@
+//! Two `kaohe serve` processes on one PostgreSQL database behave as one system: a session
+//! made on one is valid on the other, concurrent writes through both keep one audit chain,
+//! and two writers to one appraisal through different servers get one 200 and one 409.
+
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn fresh_pg() -> String {
+    let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for this test and is not reachable at {admin}: {e}")
+    });
+    let name = format!("kaohe_test_two_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+}
+
+fn kaohe(url: &str, args: &[&str], password: Option<&str>) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+    c.args(args).env("KAOHE_DATABASE_URL", url);
+    if let Some(p) = password {
+        c.env("KAOHE_PASSWORD", p);
+    }
+    let o = c.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+async fn serve(url: &str) -> (Server, String) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("KAOHE_DATABASE_URL", url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Held at once, so the process is killed and waited for however the test ends.
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            return (server, base);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("kaohe serve did not start on {base}");
+}
+
+async fn send(rb: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = rb.send().await.unwrap();
+    let s = r.status().as_u16();
+    let t = r.text().await.unwrap();
+    (s, serde_json::from_str(&t).unwrap_or(Value::String(t)))
+}
+
+#[tokio::test]
+async fn two_servers_on_one_postgres_database_are_one_system() {
+    let url = fresh_pg().await;
+    kaohe(&url, &["migrate"], None);
+    kaohe(
+        &url,
+        &["user", "add", "hr", "--role", "hr_admin"],
+        Some("a long password"),
+    );
+    let (_a, a) = serve(&url).await;
+    let (_b, b) = serve(&url).await;
+    // Signed in on A, known on B: sessions live in the database.
+    let login = reqwest::Client::new()
+        .post(format!("{a}/api/login"))
+        .json(&json!({"username": "hr", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let c = {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("cookie", cookie.parse().unwrap());
+        reqwest::Client::builder()
+            .default_headers(h)
+            .build()
+            .unwrap()
+    };
+    let (s, me) = send(c.get(format!("{b}/api/me"))).await;
+    assert_eq!((s, me["username"].as_str()), (200, Some("hr")));
+
+    // Departments created through both at once: all there, one intact chain.
+    let mut jobs = Vec::new();
+    for i in 0..20 {
+        let base = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let c = c.clone();
+        jobs.push(tokio::spawn(async move {
+            send(c.post(format!("{base}/api/departments")).json(&json!({
+                "code": format!("D{i:02}"), "name": format!("部门{i}"), "kind": "line"
+            })))
+            .await
+            .0
+        }));
+    }
+    for j in jobs {
+        assert_eq!(j.await.unwrap(), 201);
+    }
+    let (_, depts) = send(c.get(format!("{a}/api/departments"))).await;
+    assert_eq!(depts.as_array().unwrap().len(), 20);
+    let (_, v) = send(c.get(format!("{b}/api/audit/verify"))).await;
+    assert_eq!(v["intact"], true, "{v}");
+
+    // One appraisal, written through A and B from the same version: one wins.
+    let org = "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号\nS001,王强,SC,市场部,业务,市场部经理,\nE001,张伟,SC,市场部,业务,大客户经理,S001\n";
+    assert_eq!(
+        send(c.post(format!("{a}/api/org/import")).body(org))
+            .await
+            .0,
+        200
+    );
+    let f01 = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../templates/F01.toml"
+    ))
+    .unwrap();
+    assert_eq!(
+        send(c.post(format!("{b}/api/templates")).body(f01)).await.0,
+        201
+    );
+    let (s, cy) = send(c.post(format!("{a}/api/cycles")).json(&json!({
+        "name": "两台服务器", "form_id": "F01", "period": "2026-11"
+    })))
+    .await;
+    assert_eq!(s, 201, "{cy}");
+    let id = cy["id"].as_i64().unwrap();
+    assert_eq!(
+        send(c.post(format!("{b}/api/cycles/{id}/launch"))).await.0,
+        200
+    );
+    let (_, list) = send(c.get(format!("{a}/api/appraisals?cycle_id={id}"))).await;
+    let ap = list[0]["id"].as_i64().unwrap();
+    let v = list[0]["version"].as_i64().unwrap();
+    let (r1, r2) = tokio::join!(
+        send(
+            c.put(format!("{a}/api/appraisals/{ap}/values"))
+                .json(&json!({"version": v, "values": {"monthly_bonus": "3000"}}))
+        ),
+        send(
+            c.put(format!("{b}/api/appraisals/{ap}/values"))
+                .json(&json!({"version": v, "values": {"authorised_work": "18"}}))
+        ),
+    );
+    let mut codes = [r1.0, r2.0];
+    codes.sort();
+    assert_eq!(codes, [200, 409], "{r1:?} {r2:?}");
+    let (_, v) = send(c.get(format!("{a}/api/audit/verify"))).await;
+    assert_eq!(v["intact"], true, "{v}");
+}
