@@ -129,6 +129,22 @@ fn parse_map(items: &[String]) -> Result<BTreeMap<String, String>> {
     Ok(m)
 }
 
+/// `file: 考核数据!F5 [authorised_work]: 中文 / English`.
+fn problem_line(file: &Path, p: &office::ImportProblem) -> String {
+    let h = p
+        .header
+        .as_ref()
+        .map(|h| format!(" [{h}]"))
+        .unwrap_or_default();
+    format!(
+        "{}: {}{h}: {} / {}",
+        file.display(),
+        p.place,
+        p.message,
+        p.message_en
+    )
+}
+
 fn show(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("(空)")
 }
@@ -165,13 +181,7 @@ fn print_report(r: &ImportReport, file: &Path) {
     }
     if !r.skipped_rows.is_empty() {
         for p in &r.problems {
-            eprintln!(
-                "{}: {}: {} / {}",
-                file.display(),
-                p.place,
-                p.message,
-                p.message_en
-            );
+            eprintln!("{}", problem_line(file, p));
         }
         let rows: Vec<String> = r.skipped_rows.iter().map(usize::to_string).collect();
         eprintln!(
@@ -257,13 +267,7 @@ pub fn import(a: &ImportArgs) -> Result<ExitCode> {
                     eprintln!("注意 / note: {w}");
                 }
                 for p in &r.problems {
-                    eprintln!(
-                        "{}: {}: {} / {}",
-                        a.file.display(),
-                        p.place,
-                        p.message,
-                        p.message_en
-                    );
+                    eprintln!("{}", problem_line(&a.file, p));
                 }
                 eprintln!(
                     "未导入任何数据 / nothing was imported ({} 处错误 / problem(s)){}",

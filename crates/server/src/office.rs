@@ -939,10 +939,10 @@ pub async fn filled_forms<S: Store>(
         if let Some(stored) = a.result.as_ref().and_then(|r| r.total.as_ref())
             && stored.parse::<Decimal>().ok() != printed.parse::<Decimal>().ok()
         {
-            return Err(OfficeFail::Internal(format!(
+            return Err(OfficeFail::Store(StoreError::Workflow(format!(
                 "{} 的总分重算为 {printed}，与记录的 {stored} 不一致 / the total of {} recomputes to {printed}, not the stored {stored}",
                 a.emp_no, a.emp_no
-            )));
+            ))));
         }
         forms.push(f);
     }
