@@ -9,9 +9,9 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
-use crate::{ApiQuery, AppState};
+use crate::{ApiPath as Path, ApiQuery, AppState};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kaohe_core::Template;
