@@ -200,6 +200,10 @@ fn bounds(e: &Expr, slot: &dyn Fn(u32) -> Bound) -> Bound {
             let f = Decimal::new(1, *k);
             b_mul(bounds(a, slot), (Some(f), Some(f)))
         }
+        Expr::Scale(a, k) => {
+            let f = Decimal::from(10i64.pow(*k));
+            b_mul(bounds(a, slot), (Some(f), Some(f)))
+        }
         Expr::Bin(op, a, b) => {
             let (x, y) = (bounds(a, slot), bounds(b, slot));
             match op {

@@ -6,7 +6,7 @@
 use crate::i18n::Msg;
 use crate::model::*;
 use crate::msg;
-use crate::num::{fmt, fmt_short, round_half_up};
+use crate::num::{self, fmt, fmt_short, round_half_up};
 use rust_decimal::Decimal;
 
 /// One input cell, understood.
@@ -223,8 +223,9 @@ impl<'t> Engine<'t> {
             f.na.iter_mut().for_each(|x| *x = false);
             f.any_na = false;
         }
-        for (i, inp) in t.inputs.iter().enumerate() {
-            f.v[i] = match row.get(i) {
+        let inputs = f.v[..t.inputs.len()].iter_mut().zip(&t.inputs);
+        for (i, (v, inp)) in inputs.enumerate() {
+            *v = match row.get(i) {
                 Some(Val::Num(d)) => *d,
                 Some(Val::Na) => {
                     f.na[i] = true;
@@ -371,7 +372,13 @@ impl<'t> Engine<'t> {
         let tg = Target::Item(k);
         let mut score;
         if item.raters.is_empty() {
-            match self.rule(k, item, &item.rules[0], row, f, tr)? {
+            let outcome = match &item.rules[0] {
+                // Rules that only read a value, when nothing is explained: no call needed.
+                Rule::Score { input, .. } if !T::ON => RuleOutcome::Score(f.v[*input as usize]),
+                Rule::Events { start } if !T::ON => RuleOutcome::Score(*start),
+                r => self.rule(k, item, r, row, f, tr)?,
+            };
+            match outcome {
                 RuleOutcome::Score(x) => score = x,
                 RuleOutcome::Zero => {
                     if T::ON {
@@ -513,7 +520,7 @@ impl<'t> Engine<'t> {
             };
             let mut amount = match &e.points {
                 EventPoints::Fixed(_) if count.is_zero() => continue,
-                EventPoints::Fixed(x) => count * x,
+                EventPoints::Fixed(x) => num::mul(count, *x),
                 EventPoints::Range { lo, hi, picked } => {
                     let got = f.v[*picked as usize];
                     let (min, max) = (count * lo, count * hi);
@@ -540,13 +547,13 @@ impl<'t> Engine<'t> {
             }
             let raw = amount;
             if let Some(c) = e.cap {
-                amount = amount.min(c);
+                amount = num::min(amount, c);
             }
-            if e.sign.is_sign_negative() {
-                score -= amount;
+            score = if e.sign.is_sign_negative() {
+                num::sub(score, amount)
             } else {
-                score += amount;
-            }
+                num::add(score, amount)
+            };
             if T::ON {
                 let key_per = match &e.points {
                     EventPoints::Fixed(x) => fmt(*x),
@@ -583,7 +590,7 @@ impl<'t> Engine<'t> {
         }
         // Floor and cap (skipped where the checker proved the rule stays within them).
         if let Some(fl) = item.floor.filter(|_| item.check_floor)
-            && score < fl
+            && num::lt(score, fl)
         {
             if T::ON {
                 let key = if fl.is_sign_negative() {
@@ -602,7 +609,7 @@ impl<'t> Engine<'t> {
             score = fl;
         }
         if let Some(mx) = item.max.filter(|_| item.check_max)
-            && score > mx
+            && num::gt(score, mx)
         {
             if T::ON {
                 tr.line(tg, msg!("ex-cap", raw = fmt_short(score), max = fmt(mx)));
@@ -808,7 +815,7 @@ impl<'t> Engine<'t> {
                 }
                 if let Some(z) = zero_below {
                     let zv = ev(z)?;
-                    if m < zv {
+                    if num::lt(m, zv) {
                         if T::ON {
                             tr.line(
                                 tg,
@@ -825,17 +832,17 @@ impl<'t> Engine<'t> {
                 }
                 let mut s = p;
                 // Below the target the `below` step applies, above it the `above` step.
-                let side = if m < tv {
+                let side = if num::lt(m, tv) {
                     below.map(|b| (b, tv - m, "ex-steps-below"))
-                } else if m > tv {
+                } else if num::gt(m, tv) {
                     above.map(|a| (a, m - tv, "ex-steps-above"))
                 } else {
                     None
                 };
                 if let Some((st, gap, key)) = side {
                     let n = floor_div(gap, st.per);
-                    let d = n * st.points;
-                    s += d;
+                    let d = num::mul(n, st.points);
+                    s = num::add(s, d);
                     if T::ON {
                         let line = msg!(
                             "ex-steps-above",
@@ -1168,19 +1175,26 @@ impl<'t> Engine<'t> {
         // Sections.
         for (si, sec) in t.sections.iter().enumerate() {
             let slot = l.sections as usize + si;
-            let mut sum = Decimal::ZERO;
-            let mut applicable = Decimal::ZERO;
-            let mut dropped = false;
-            for &k in &sec.items {
-                let s = l.items as usize + k;
-                if f.na[s] && t.items[k].na == NaPolicy::Drop {
-                    dropped = true;
-                    continue;
-                }
-                sum += f.v[s];
-                applicable += t.items[k].points;
-            }
+            // Items that do not apply and are dropped leave the section's sum.
+            let applies =
+                |k: usize| !(f.na[l.items as usize + k] && t.items[k].na == NaPolicy::Drop);
+            let dropped = sec.items.iter().any(|&k| !applies(k));
+            let sum = num::sum(
+                sec.items
+                    .iter()
+                    .filter(|&&k| applies(k))
+                    .map(|&k| f.v[l.items as usize + k]),
+            );
             let mut v = sum;
+            // The points of the items that apply: only needed to scale a section back up.
+            let applicable = if dropped {
+                sec.items
+                    .iter()
+                    .filter(|&&k| applies(k))
+                    .fold(Decimal::ZERO, |a, &k| a + t.items[k].points)
+            } else {
+                Decimal::ZERO
+            };
             if dropped && !applicable.is_zero() {
                 v = round_half_up(sum * sec.points / applicable, dp);
                 if T::ON {
@@ -1229,7 +1243,7 @@ impl<'t> Engine<'t> {
                 );
             }
             if let Some(fl) = sec.floor
-                && v < fl
+                && num::lt(v, fl)
             {
                 if T::ON {
                     tr.line(
@@ -1240,7 +1254,7 @@ impl<'t> Engine<'t> {
                 v = fl;
             }
             if let Some(mx) = sec.max
-                && v > mx
+                && num::gt(v, mx)
             {
                 if T::ON {
                     tr.line(
@@ -1289,7 +1303,7 @@ impl<'t> Engine<'t> {
                             }
                         }
                         None => {
-                            v += s;
+                            v = num::add(v, s);
                             if T::ON {
                                 parts.push(format!("{} {}", sec.name, fmt(s)));
                                 parts_en.push(format!(
@@ -1367,6 +1381,28 @@ impl<'t> Engine<'t> {
 fn floor_div(a: Decimal, b: Decimal) -> Decimal {
     let (sa, sb) = (a.scale(), b.scale());
     let (ma, mb) = (a.mantissa(), b.mantissa());
+    // A whole step below 2^32 (every 5 %, every 1 point): a / b = ma / (mb · 10^sa), with
+    // |ma| < 2^96 and mb · 10^sa < 2^32 · 10^28 < 2^126, in one unsigned division.
+    if sb == 0 && mb > 0 && mb <= i128::from(u32::MAX) {
+        const POW10: [u128; 29] = {
+            let mut t = [1u128; 29];
+            let mut k = 1;
+            while k < 29 {
+                t[k] = t[k - 1] * 10;
+                k += 1;
+            }
+            t
+        };
+        let d = mb.unsigned_abs() * POW10[sa as usize];
+        let x = ma.unsigned_abs();
+        let q = if ma >= 0 {
+            (x / d) as i128
+        } else {
+            // floor(−x / d) = −ceil(x / d)
+            -(x.div_ceil(d) as i128)
+        };
+        return Decimal::from_i128_with_scale(q, 0);
+    }
     // a / b = (ma · 10^sb) / (mb · 10^sa)
     let num = 10i128.checked_pow(sb).and_then(|p| ma.checked_mul(p));
     let den = 10i128.checked_pow(sa).and_then(|p| mb.checked_mul(p));
@@ -1440,4 +1476,30 @@ pub fn slot_by_name(t: &Template, n: &str) -> Option<u32> {
         .iter()
         .position(|x| x.id == n)
         .map(|i| l.pay + i as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::floor_div;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn floor_div_is_the_floor_of_the_quotient(
+            m in -(1i128 << 96) + 1..(1i128 << 96),
+            s in 0u32..=28,
+            step in 1i64..=1000,
+            step_scale in 0u32..=3,
+        ) {
+            let a = Decimal::from_i128_with_scale(m, s);
+            let b = Decimal::new(step, step_scale);
+            // The exact floor, in integers: (m / 10^s) / (step / 10^step_scale).
+            let want = (m * 10i128.pow(step_scale)).div_euclid(i128::from(step) * 10i128.pow(s));
+            prop_assume!(want.unsigned_abs() < 1 << 96);
+            let want = Decimal::from_i128_with_scale(want, 0);
+            prop_assert_eq!(floor_div(a, b).serialize(), want.serialize());
+        }
+    }
 }

@@ -99,3 +99,34 @@ pub fn render(t: &Template, f: &Frame, rec: &Recorder, lang: Lang) -> String {
     let _ = f;
     out
 }
+
+/// The explanation as keyed lines, for pages that show one number's explanation at a time:
+/// `metric:<id>`, `item:<id>`, `section:<id>`, `total`, `grade`, `pay:<id>`, `rank`.
+pub fn keyed(t: &Template, rec: &Recorder, lang: Lang) -> Vec<(String, String)> {
+    let sep = match lang {
+        Lang::Zh => "；",
+        Lang::En => "; ",
+    };
+    let key = |tg: Target| match tg {
+        Target::Metric(i) => format!("metric:{}", t.metrics[i].id),
+        Target::Item(i) => format!("item:{}", t.items[i].id),
+        Target::Section(i) => format!("section:{}", t.sections[i].id),
+        Target::Total => "total".to_string(),
+        Target::Grade => "grade".to_string(),
+        Target::Pay(i) => format!("pay:{}", t.pay[i].id),
+        Target::Rank => "rank".to_string(),
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (tg, m) in &rec.lines {
+        let k = key(*tg);
+        let text = m.render(lang).trim().to_string();
+        match out.iter_mut().find(|(x, _)| *x == k) {
+            Some((_, v)) => {
+                v.push_str(sep);
+                v.push_str(&text);
+            }
+            None => out.push((k, text)),
+        }
+    }
+    out
+}

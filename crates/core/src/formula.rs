@@ -12,6 +12,7 @@
 //! Identifiers may be Chinese and may contain `.` (`pass_rate.prev`).
 //! A comparison is 1 when true and 0 when false; `if` takes any non-zero value as true.
 
+use crate::num;
 pub use rust_decimal::Decimal;
 use rust_decimal::RoundingStrategy;
 use std::fmt;
@@ -626,6 +627,8 @@ pub enum Expr {
     Bin(BinOp, Box<Expr>, Box<Expr>),
     /// `x / 10^k`: exact and cheap, no division needed.
     Shift(Box<Expr>, u32),
+    /// `x × 10^k` with `10^k` an integer (k ≤ 9): no general multiplication needed.
+    Scale(Box<Expr>, u32),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     Min(Vec<Expr>),
     Max(Vec<Expr>),
@@ -668,6 +671,14 @@ fn pow10_exponent(d: Decimal) -> Option<u32> {
     }
 }
 
+/// `k` when `d` is the integer 10^k written without decimals (scale 0), k ≤ 9.
+fn int_pow10(d: Decimal) -> Option<u32> {
+    if d.scale() != 0 || d.is_sign_negative() {
+        return None;
+    }
+    (0..=9).find(|&k| d.mantissa() == 10i128.pow(k))
+}
+
 /// Resolve names to slots; `resolve` returns `None` for a name that does not exist.
 pub fn compile(
     node: &Node,
@@ -690,6 +701,9 @@ pub fn compile(
             match (op, &a, &b) {
                 (BinOp::Div, _, Expr::Const(d)) if pow10_exponent(*d).is_some() => {
                     Expr::Shift(Box::new(a), pow10_exponent(*d).unwrap_or(0))
+                }
+                (BinOp::Mul, _, Expr::Const(d)) if int_pow10(*d).is_some() => {
+                    Expr::Scale(Box::new(a), int_pow10(*d).unwrap_or(0))
                 }
                 _ => Expr::Bin(*op, Box::new(a), Box::new(b)),
             }
@@ -744,10 +758,21 @@ impl Expr {
     /// Evaluate over a frame of values.
     pub fn eval(&self, frame: &[Decimal]) -> Result<Decimal, EvalError> {
         let mut err = None;
-        let v = self.ev(frame, &mut err);
+        let v = self.ev_leaf(frame, &mut err);
         match err {
             None => Ok(v),
             Some(e) => Err(e),
+        }
+    }
+
+    /// [`Self::ev`], with constants and frame values (most operands) read in place
+    /// rather than through a call.
+    #[inline(always)]
+    fn ev_leaf(&self, frame: &[Decimal], err: &mut Option<EvalError>) -> Decimal {
+        match self {
+            Expr::Const(d) => *d,
+            Expr::Slot(i) => frame[*i as usize],
+            _ => self.ev(frame, err),
         }
     }
 
@@ -762,10 +787,10 @@ impl Expr {
         match self {
             Expr::Const(d) => *d,
             Expr::Slot(i) => frame[*i as usize],
-            Expr::Neg(a) => -a.ev(frame, err),
-            Expr::Not(a) => bool_dec(!truth(a.ev(frame, err))),
+            Expr::Neg(a) => -a.ev_leaf(frame, err),
+            Expr::Not(a) => bool_dec(!truth(a.ev_leaf(frame, err))),
             Expr::Shift(a, k) => {
-                let v = a.ev(frame, err);
+                let v = a.ev_leaf(frame, err);
                 let scale = v.scale() + k;
                 if scale <= 28 {
                     let mut r = v;
@@ -778,24 +803,28 @@ impl Expr {
                         .unwrap_or_else(|| fail(err, EvalError::Overflow))
                 }
             }
+            Expr::Scale(a, k) => {
+                let v = a.ev_leaf(frame, err);
+                num::checked_mul_pow10(v, *k).unwrap_or_else(|| fail(err, EvalError::Overflow))
+            }
             Expr::Bin(op, a, b) => {
-                let x = a.ev(frame, err);
+                let x = a.ev_leaf(frame, err);
                 match op {
-                    BinOp::And => return bool_dec(truth(x) && truth(b.ev(frame, err))),
-                    BinOp::Or => return bool_dec(truth(x) || truth(b.ev(frame, err))),
+                    BinOp::And => return bool_dec(truth(x) && truth(b.ev_leaf(frame, err))),
+                    BinOp::Or => return bool_dec(truth(x) || truth(b.ev_leaf(frame, err))),
                     _ => {}
                 }
-                let y = b.ev(frame, err);
+                let y = b.ev_leaf(frame, err);
                 match op {
-                    BinOp::Add => x
-                        .checked_add(y)
-                        .unwrap_or_else(|| fail(err, EvalError::Overflow)),
-                    BinOp::Sub => x
-                        .checked_sub(y)
-                        .unwrap_or_else(|| fail(err, EvalError::Overflow)),
-                    BinOp::Mul => x
-                        .checked_mul(y)
-                        .unwrap_or_else(|| fail(err, EvalError::Overflow)),
+                    BinOp::Add => {
+                        num::checked_add(x, y).unwrap_or_else(|| fail(err, EvalError::Overflow))
+                    }
+                    BinOp::Sub => {
+                        num::checked_sub(x, y).unwrap_or_else(|| fail(err, EvalError::Overflow))
+                    }
+                    BinOp::Mul => {
+                        num::checked_mul(x, y).unwrap_or_else(|| fail(err, EvalError::Overflow))
+                    }
                     BinOp::Div => {
                         if y.is_zero() {
                             return fail(err, EvalError::DivByZero);
@@ -803,45 +832,49 @@ impl Expr {
                         x.checked_div(y)
                             .unwrap_or_else(|| fail(err, EvalError::Overflow))
                     }
-                    BinOp::Lt => bool_dec(x < y),
-                    BinOp::Le => bool_dec(x <= y),
-                    BinOp::Gt => bool_dec(x > y),
-                    BinOp::Ge => bool_dec(x >= y),
-                    BinOp::Eq => bool_dec(x == y),
-                    BinOp::Ne => bool_dec(x != y),
+                    BinOp::Lt => bool_dec(num::cmp(x, y).is_lt()),
+                    BinOp::Le => bool_dec(num::cmp(x, y).is_le()),
+                    BinOp::Gt => bool_dec(num::cmp(x, y).is_gt()),
+                    BinOp::Ge => bool_dec(num::cmp(x, y).is_ge()),
+                    BinOp::Eq => bool_dec(num::cmp(x, y).is_eq()),
+                    BinOp::Ne => bool_dec(num::cmp(x, y).is_ne()),
                     BinOp::And | BinOp::Or => unreachable!("handled above"),
                 }
             }
             Expr::If(c, a, b) => {
-                if truth(c.ev(frame, err)) {
-                    a.ev(frame, err)
+                if truth(c.ev_leaf(frame, err)) {
+                    a.ev_leaf(frame, err)
                 } else {
-                    b.ev(frame, err)
+                    b.ev_leaf(frame, err)
                 }
             }
             Expr::Min(args) => {
-                let mut m = args[0].ev(frame, err);
+                let mut m = args[0].ev_leaf(frame, err);
                 for a in &args[1..] {
-                    m = m.min(a.ev(frame, err));
+                    m = num::min(m, a.ev_leaf(frame, err));
                 }
                 m
             }
             Expr::Max(args) => {
-                let mut m = args[0].ev(frame, err);
+                let mut m = args[0].ev_leaf(frame, err);
                 for a in &args[1..] {
-                    m = m.max(a.ev(frame, err));
+                    m = num::max(m, a.ev_leaf(frame, err));
                 }
                 m
             }
-            Expr::Abs(a) => a.ev(frame, err).abs(),
+            Expr::Abs(a) => a.ev_leaf(frame, err).abs(),
             Expr::Round(a, dp) => a
-                .ev(frame, err)
+                .ev_leaf(frame, err)
                 .round_dp_with_strategy(*dp, RoundingStrategy::MidpointAwayFromZero),
-            Expr::Floor(a) => a.ev(frame, err).floor(),
-            Expr::Ceil(a) => a.ev(frame, err).ceil(),
+            Expr::Floor(a) => a.ev_leaf(frame, err).floor(),
+            Expr::Ceil(a) => a.ev_leaf(frame, err).ceil(),
             Expr::Clamp(x, lo, hi) => {
-                let (x, lo, hi) = (x.ev(frame, err), lo.ev(frame, err), hi.ev(frame, err));
-                x.max(lo).min(hi)
+                let (x, lo, hi) = (
+                    x.ev_leaf(frame, err),
+                    lo.ev_leaf(frame, err),
+                    hi.ev_leaf(frame, err),
+                );
+                num::min(num::max(x, lo), hi)
             }
         }
     }
@@ -862,6 +895,7 @@ impl Expr {
             Expr::Neg(a)
             | Expr::Not(a)
             | Expr::Shift(a, _)
+            | Expr::Scale(a, _)
             | Expr::Abs(a)
             | Expr::Round(a, _)
             | Expr::Floor(a)

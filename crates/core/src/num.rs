@@ -1,6 +1,7 @@
 //! Exact decimal helpers: parsing what people type, rounding half-up (四舍五入), display.
 
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::cmp::Ordering;
 use std::str::FromStr;
 
 /// Round half away from zero (四舍五入) to `dp` decimal places.
@@ -11,6 +12,233 @@ pub fn round_half_up(v: Decimal, dp: u32) -> Decimal {
     } else {
         v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
     }
+}
+
+// Exact shortcuts for the hot path. Each gives bit for bit what rust_decimal gives (value,
+// scale and sign) in the cases it covers, and hands every other case to rust_decimal.
+
+/// 10^k for k ≤ 9.
+const POW10: [u64; 10] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
+
+/// `a + b` when both have the same sign and scale, mantissas below 2^32 and are not both
+/// zero. rust_decimal then returns the operand that is not zero, or adds the 32-bit
+/// mantissas keeping sign and scale: the same number in each case.
+#[inline(always)]
+fn add_small(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (x, y) = (a.unpack(), b.unpack());
+    if x.negative != y.negative
+        || x.scale != y.scale
+        || (x.hi | x.mid | y.hi | y.mid) != 0
+        || (x.lo | y.lo) == 0
+    {
+        return None;
+    }
+    let s = u64::from(x.lo) + u64::from(y.lo);
+    Some(Decimal::from_parts(
+        s as u32,
+        (s >> 32) as u32,
+        0,
+        x.negative,
+        x.scale,
+    ))
+}
+
+/// `a - b` under the same conditions as [`add_small`]. rust_decimal then subtracts the
+/// smaller mantissa from the larger, flipping the sign when `b`'s is the larger (which is
+/// also what it returns for `0 - b` and for `a - 0`); a zero difference is a positive zero
+/// of that scale, as `from_parts` makes it.
+#[inline(always)]
+fn sub_small(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (x, y) = (a.unpack(), b.unpack());
+    if x.negative != y.negative
+        || x.scale != y.scale
+        || (x.hi | x.mid | y.hi | y.mid) != 0
+        || (x.lo | y.lo) == 0
+    {
+        return None;
+    }
+    Some(if x.lo >= y.lo {
+        Decimal::from_parts(x.lo - y.lo, 0, 0, x.negative, x.scale)
+    } else {
+        Decimal::from_parts(y.lo - x.lo, 0, 0, !x.negative, x.scale)
+    })
+}
+
+/// `a × b` when both mantissas are below 2^32 and the scales add up to at most 28.
+/// rust_decimal then returns a zero product as `0` (scale 0), and otherwise the 64-bit
+/// product of the mantissas with the scales added and the signs combined.
+#[inline(always)]
+fn mul_small(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (x, y) = (a.unpack(), b.unpack());
+    if (x.hi | x.mid | y.hi | y.mid) != 0 || x.scale + y.scale > 28 {
+        return None;
+    }
+    if x.lo == 0 || y.lo == 0 {
+        return Some(Decimal::ZERO);
+    }
+    let p = u64::from(x.lo) * u64::from(y.lo);
+    Some(Decimal::from_parts(
+        p as u32,
+        (p >> 32) as u32,
+        0,
+        x.negative != y.negative,
+        x.scale + y.scale,
+    ))
+}
+
+/// `0 + x1 + x2 + … + xn`, added left to right as rust_decimal adds. Shortcut: every term
+/// non-negative, of one scale, with a mantissa below 2^32. Then `0 + x1` is `x1` and each
+/// later sum is exact at that scale (zeros included), so the result is the integer sum of
+/// the mantissas at that scale.
+pub fn sum<I: Iterator<Item = Decimal> + Clone>(terms: I) -> Decimal {
+    let mut it = terms.clone();
+    let Some(first) = it.next() else {
+        return Decimal::ZERO;
+    };
+    let u = first.unpack();
+    let (mut total, mut small) = (u64::from(u.lo), !u.negative && (u.hi | u.mid) == 0);
+    for x in it {
+        let v = x.unpack();
+        small &= !v.negative && v.scale == u.scale && (v.hi | v.mid) == 0;
+        total += u64::from(v.lo);
+    }
+    if small {
+        Decimal::from_parts(total as u32, (total >> 32) as u32, 0, false, u.scale)
+    } else {
+        terms.fold(Decimal::ZERO, add)
+    }
+}
+
+/// `a + b` (panics on overflow, like `+`).
+#[inline(always)]
+pub fn add(a: Decimal, b: Decimal) -> Decimal {
+    add_small(a, b).unwrap_or_else(|| a + b)
+}
+
+/// `a - b` (panics on overflow, like `-`).
+#[inline(always)]
+pub fn sub(a: Decimal, b: Decimal) -> Decimal {
+    sub_small(a, b).unwrap_or_else(|| a - b)
+}
+
+/// `a × b` (panics on overflow, like `*`).
+#[inline(always)]
+pub fn mul(a: Decimal, b: Decimal) -> Decimal {
+    mul_small(a, b).unwrap_or_else(|| a * b)
+}
+
+/// `a.checked_add(b)`.
+#[inline(always)]
+pub fn checked_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    add_small(a, b).or_else(|| a.checked_add(b))
+}
+
+/// `a.checked_sub(b)`.
+#[inline(always)]
+pub fn checked_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
+    sub_small(a, b).or_else(|| a.checked_sub(b))
+}
+
+/// `a.checked_mul(b)`.
+#[inline(always)]
+pub fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    mul_small(a, b).or_else(|| a.checked_mul(b))
+}
+
+/// `x.checked_mul(10^k)` with `10^k` an integer (scale 0), k ≤ 9. rust_decimal multiplies
+/// the mantissa by 10^k at `x`'s scale; when that no longer fits in 96 bits it drops the
+/// fewest trailing digits that make it fit (its estimate of how many is a lower bound, then
+/// it drops one more at a time), lowering the scale by as many. While at most k digits go
+/// they are zeros of 10^k, so nothing is rounded: the result is the mantissa times a
+/// smaller power of ten. More than k (or than the scale) never fit here: rust_decimal's.
+#[inline]
+pub fn checked_mul_pow10(x: Decimal, k: u32) -> Option<Decimal> {
+    if x.is_zero() {
+        return Some(Decimal::ZERO);
+    }
+    let u = x.unpack();
+    let m = (u128::from(u.hi) << 64) | (u128::from(u.mid) << 32) | u128::from(u.lo);
+    for dropped in 0..=k.min(u.scale) {
+        let p = m * u128::from(POW10[(k - dropped) as usize]);
+        if p >> 96 == 0 {
+            return Some(Decimal::from_parts(
+                p as u32,
+                (p >> 32) as u32,
+                (p >> 64) as u32,
+                u.negative,
+                u.scale - dropped,
+            ));
+        }
+    }
+    x.checked_mul(Decimal::from(POW10[k as usize]))
+}
+
+/// 10^k for k ≤ 28.
+const POW10_WIDE: [i128; 29] = {
+    let mut t = [1i128; 29];
+    let mut k = 1;
+    while k < 29 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// Compare by value. Exact, so any correct way gives rust_decimal's answer: here the
+/// mantissas as integers at the larger scale, when that surely fits in an i128 (the smaller
+/// scale's mantissa below 2^(127 − 4k), as 10^k < 2^(4k)), else rust_decimal's `cmp`.
+#[inline(always)]
+pub fn cmp(a: Decimal, b: Decimal) -> Ordering {
+    let (sa, sb) = (a.scale(), b.scale());
+    let (ma, mb) = (a.mantissa(), b.mantissa());
+    if sa == sb {
+        return ma.cmp(&mb);
+    }
+    let (lo, k) = if sa >= sb {
+        (mb, sa - sb)
+    } else {
+        (ma, sb - sa)
+    };
+    if lo.unsigned_abs().leading_zeros() <= 1 + 4 * k {
+        return a.cmp(&b);
+    }
+    let lo = lo * POW10_WIDE[k as usize];
+    if sa >= sb { ma.cmp(&lo) } else { lo.cmp(&mb) }
+}
+
+/// `a < b`.
+#[inline(always)]
+pub fn lt(a: Decimal, b: Decimal) -> bool {
+    cmp(a, b) == Ordering::Less
+}
+
+/// `a > b`.
+#[inline(always)]
+pub fn gt(a: Decimal, b: Decimal) -> bool {
+    cmp(a, b) == Ordering::Greater
+}
+
+/// `a.max(b)`: `b` only when `a < b` (so `a` when they are equal, whatever the scales).
+#[inline(always)]
+pub fn max(a: Decimal, b: Decimal) -> Decimal {
+    if lt(a, b) { b } else { a }
+}
+
+/// `a.min(b)`: `b` only when `a > b`.
+#[inline(always)]
+pub fn min(a: Decimal, b: Decimal) -> Decimal {
+    if gt(a, b) { b } else { a }
 }
 
 /// Render a decimal the way a sheet prints it: no trailing zeros, no exponent.
@@ -158,6 +386,66 @@ mod tests {
         assert_eq!(round_half_up(d("-0.125"), 2), d("-0.13"));
         assert_eq!(round_half_up(d("2.5"), 0), d("3"));
         assert_eq!(fmt_dp(d("300.30") * d("75") / d("100"), 2), "225.23");
+    }
+
+    use proptest::prelude::*;
+
+    /// Decimals of every width (32, 64, 96 bits), scale and sign, zeros included.
+    fn any_dec() -> impl Strategy<Value = Decimal> {
+        let mantissa = prop_oneof![
+            0u128..=3,
+            0u128..=1000,
+            0u128..=u128::from(u32::MAX),
+            0u128..=u128::from(u64::MAX),
+            0u128..(1u128 << 96),
+        ];
+        (mantissa, 0u32..=28, any::<bool>()).prop_map(|(m, s, neg)| {
+            Decimal::from_parts(m as u32, (m >> 32) as u32, (m >> 64) as u32, neg, s)
+        })
+    }
+
+    /// Same value, same scale, same sign: what shows in output.
+    fn same(a: Option<Decimal>, b: Option<Decimal>) -> bool {
+        a.map(|x| x.serialize()) == b.map(|x| x.serialize())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn shortcuts_give_rust_decimals_bits(a in any_dec(), b in any_dec(), k in 0u32..=9) {
+            prop_assert!(same(checked_add(a, b), a.checked_add(b)));
+            prop_assert!(same(checked_sub(a, b), a.checked_sub(b)));
+            prop_assert!(same(checked_mul(a, b), a.checked_mul(b)));
+            let p = Decimal::from(POW10[k as usize]);
+            prop_assert!(same(checked_mul_pow10(a, k), a.checked_mul(p)));
+            prop_assert_eq!(cmp(a, b), a.cmp(&b));
+            prop_assert!(same(Some(max(a, b)), Some(a.max(b))));
+            prop_assert!(same(Some(min(a, b)), Some(a.min(b))));
+            if let Some(x) = a.checked_add(b) {
+                prop_assert!(same(Some(add(a, b)), Some(x)));
+            }
+            if let Some(x) = [a, b, a].into_iter().try_fold(Decimal::ZERO, |s, t| s.checked_add(t)) {
+                prop_assert!(same(Some(sum([a, b, a].into_iter())), Some(x)));
+            }
+            let (c, d) = (a.abs().trunc_with_scale(k), b.abs().trunc_with_scale(k));
+            if let Some(x) = [c, d, c].into_iter().try_fold(Decimal::ZERO, |s, t| s.checked_add(t)) {
+                prop_assert!(same(Some(sum([c, d, c].into_iter())), Some(x)));
+            }
+            if let Some(x) = a.checked_sub(b) {
+                prop_assert!(same(Some(sub(a, b)), Some(x)));
+            }
+            if let Some(x) = a.checked_mul(b) {
+                prop_assert!(same(Some(mul(a, b)), Some(x)));
+            }
+        }
+
+        #[test]
+        fn quotients_times_a_hundred(a in any_dec(), b in any_dec()) {
+            // The shape of a completion rate: a 28-digit quotient, then × 100.
+            if let Some(q) = a.checked_div(b) {
+                prop_assert!(same(checked_mul_pow10(q, 2), q.checked_mul(Decimal::ONE_HUNDRED)));
+            }
+        }
     }
 
     #[test]

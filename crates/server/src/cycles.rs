@@ -553,6 +553,43 @@ pub async fn appraisal<S: Store>(
     Ok(axum::Json(st.store.appraisal(&auth.0, id).await?.into()))
 }
 
+/// How every number of an appraisal was computed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExplainView {
+    /// `item:<id>`, `section:<id>`, `total`, `grade`, `pay:<id>`, `metric:<id>` → text, in zh-CN.
+    #[schema(value_type = Object)]
+    pub zh: serde_json::Map<String, serde_json::Value>,
+    /// The same in English.
+    #[schema(value_type = Object)]
+    pub en: serde_json::Map<String, serde_json::Value>,
+    /// The whole explanation as text, zh-CN.
+    pub text_zh: String,
+    /// The whole explanation as text, English.
+    pub text_en: String,
+}
+
+/// Explain every number: which rule, which inputs, what arithmetic (for those who may see
+/// the scores: the appraisee once published, raters, reviewers, approvers, HR).
+#[utoipa::path(get, path = "/api/appraisals/{id}/explain", params(("id" = i64, Path)), responses((status = 200, body = ExplainView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn explain<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<ExplainView>> {
+    let e = st.store.explain(&auth.0, id).await?;
+    let map = |v: Vec<(String, String)>| {
+        v.into_iter()
+            .map(|(k, t)| (k, serde_json::Value::String(t)))
+            .collect()
+    };
+    Ok(axum::Json(ExplainView {
+        zh: map(e.lines_zh),
+        en: map(e.lines_en),
+        text_zh: e.text_zh,
+        text_en: e.text_en,
+    }))
+}
+
 /// Enter values (only those the user supplies at this stage; 409 if the version is stale).
 #[utoipa::path(put, path = "/api/appraisals/{id}/values", params(("id" = i64, Path)), request_body = ValuesRequest, responses((status = 200, body = AppraisalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn values<S: Store>(

@@ -707,6 +707,7 @@ async fn health() -> &'static str {
         cycles::complete,
         cycles::appraisals,
         cycles::appraisal,
+        cycles::explain,
         cycles::values,
         cycles::notes,
         cycles::act,
@@ -736,6 +737,7 @@ async fn health() -> &'static str {
         cycles::CycleView,
         cycles::LaunchView,
         cycles::AppraisalView,
+        cycles::ExplainView,
         cycles::ValuesRequest,
         cycles::GridRequest,
         cycles::GridRowRequest,
@@ -822,6 +824,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .route("/api/appraisals", get(cycles::appraisals::<S>))
         .route("/api/appraisals/{id}", get(cycles::appraisal::<S>))
+        .route("/api/appraisals/{id}/explain", get(cycles::explain::<S>))
         .route(
             "/api/appraisals/{id}/values",
             axum::routing::put(cycles::values::<S>),

@@ -350,6 +350,12 @@ async fn month_until_published(
             a["total"].is_null(),
             "no score shown before publication: {a}"
         );
+        let (s, _) = send(me.get(format!("{}/api/appraisals/{id}/explain", app.base))).await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "no explanation before publication"
+        );
         if let Some(v) = by_owner.get("rater:self") {
             enter(app, me, id, v).await;
         }
@@ -433,6 +439,39 @@ async fn f01_month_signed(app: App) {
     assert_eq!(a["state_zh"], "待确认");
     assert_expected(&a, "F01", 0);
     assert_eq!(a["bonus"], "2700.00");
+    // Every number explained, in both languages.
+    let (s, ex) = send(me.get(format!(
+        "{}/api/appraisals/{}/explain",
+        app.base, m.appraisal
+    )))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{ex}");
+    let sales = ex["zh"]["item:sales"].as_str().unwrap();
+    assert!(
+        sales.contains("低于目标 13%，按每 5% 扣 3 分计 2 档，扣 6 分"),
+        "{sales}"
+    );
+    assert!(
+        ex["en"]["item:sales"]
+            .as_str()
+            .unwrap()
+            .contains("2 full step(s) of 5%"),
+        "{ex}"
+    );
+    assert!(
+        ex["zh"]["pay:bonus"]
+            .as_str()
+            .unwrap()
+            .contains("2700.00 元"),
+        "{ex}"
+    );
+    assert!(ex["text_zh"].as_str().unwrap().contains("总分"), "{ex}");
+    let (s, _) = send(p.staff["A002"].get(format!(
+        "{}/api/appraisals/{}/explain",
+        app.base, m.appraisal
+    )))
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another employee's explanation");
 
     // Another employee cannot see it, not even that it exists.
     let (s, b) =

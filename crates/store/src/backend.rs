@@ -672,6 +672,7 @@ macro_rules! store_impl {
             async fn ledger(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> { self.ledger_impl(employee_id).await }
             async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> { self.payroll_impl(cycle_id).await }
             async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> { self.score_cycle_impl(actor, cycle_id).await }
+            async fn explain(&self, who: &User, id: i64) -> Result<Explained> { self.explain_impl(who, id).await }
 
             async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
                 let r = sqlx::query("SELECT id FROM users WHERE username = $1")

@@ -566,6 +566,60 @@ fn result_of(t: &Template, b: &Batch, r: usize) -> ScoreResult {
     }
 }
 
+/// The explanation of appraisal `idx` of `list` (scored together with the others, so peer
+/// averages are the cycle's): keyed lines and the full text, in zh-CN and English.
+pub fn explain_in(
+    engine: &Engine,
+    list: &[ToScore<'_>],
+    idx: usize,
+) -> Result<Explained, (String, String)> {
+    let t = engine.t;
+    let parsed = engine_rows(t, list);
+    let mut rows = Vec::with_capacity(parsed.len());
+    let mut at = None;
+    for (i, r) in parsed.into_iter().enumerate() {
+        match r {
+            Ok(row) => {
+                if i == idx {
+                    at = Some(rows.len());
+                }
+                rows.push(row);
+            }
+            Err(e) if i == idx => return Err(e),
+            Err(_) => {}
+        }
+    }
+    let r = at.ok_or_else(|| (String::new(), "no such appraisal".to_string()))?;
+    let batch = score_batch(engine, &rows);
+    let (f, rec) = kaohe_core::batch::explain_row(engine, &batch, &rows, r).map_err(|e| {
+        (
+            e.column.clone().unwrap_or_default(),
+            format!(
+                "{} / {}",
+                e.msg.render(kaohe_core::Lang::Zh),
+                e.msg.render(kaohe_core::Lang::En)
+            ),
+        )
+    })?;
+    use kaohe_core::Lang::{En, Zh};
+    Ok(Explained {
+        lines_zh: kaohe_core::explain::keyed(t, &rec, Zh),
+        lines_en: kaohe_core::explain::keyed(t, &rec, En),
+        text_zh: kaohe_core::explain::render(t, &f, &rec, Zh),
+        text_en: kaohe_core::explain::render(t, &f, &rec, En),
+    })
+}
+
+/// An appraisal's explanation: which rule, which inputs, what arithmetic, per number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    /// (`item:<id>` / `section:<id>` / `total` / `grade` / `pay:<id>` …, text).
+    pub lines_zh: Vec<(String, String)>,
+    pub lines_en: Vec<(String, String)>,
+    pub text_zh: String,
+    pub text_en: String,
+}
+
 /// The bonus of a result: the form's last pay line (the payout), if any.
 pub fn bonus_of(r: &ScoreResult) -> Option<String> {
     r.pay.last().map(|(_, v)| v.clone())

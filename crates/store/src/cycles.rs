@@ -440,14 +440,7 @@ macro_rules! cycles_impl {
                 } else {
                     (HashMap::new(), HashMap::new())
                 };
-                let mut engine = kaohe_core::Engine::new(t);
-                for (k, v) in &cycle.params {
-                    if let Some(p) = t.params.iter().find(|p| &p.id == k)
-                        && let Some(d) = kaohe_core::num::parse_user_number(v).map(|p| p.value())
-                    {
-                        let _ = engine.set_param(&p.id, d);
-                    }
-                }
+                let engine = engine_for(t, cycle);
                 let to: Vec<ToScore<'_>> = list
                     .iter()
                     .map(|r| ToScore {
@@ -1585,6 +1578,45 @@ macro_rules! cycles_impl {
                 Ok(n)
             }
 
+            pub(crate) async fn explain_impl(&self, who: &User, id: i64) -> Result<Explained> {
+                let mut c = self.pool.acquire().await?;
+                let (a, dept) = Self::load_appraisal(&mut c, id).await?;
+                let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+                if !roles.sees() {
+                    return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
+                }
+                if !roles.sees_scores(a.state) {
+                    return Err(StoreError::Forbidden("结果公布前不能查看计分说明 / the explanation is shown once the result is published".into()));
+                }
+                let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
+                let t = Self::template_of(&mut c, cy.template_id).await?;
+                let rows = if t.needs_peers {
+                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
+                        .bind(cy.id)
+                        .fetch_all(&mut *c)
+                        .await?
+                } else {
+                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
+                        .bind(id)
+                        .fetch_all(&mut *c)
+                        .await?
+                };
+                let list: Vec<(i64, i64, String, String, Values)> = rows
+                    .iter()
+                    .map(|r| (r.get("id"), r.get("employee_id"), r.get("emp_no"), r.get("grp"), parse_json(Some(r.get("inputs")))))
+                    .collect();
+                let ids: Vec<i64> = list.iter().map(|r| r.1).collect();
+                let prev = Self::prior_values(&mut c, &cy.form_id, previous_period(&cy.period), &ids).await?;
+                let last = Self::prior_values(&mut c, &cy.form_id, same_period_last_year(&cy.period), &ids).await?;
+                let engine = engine_for(&t, &cy);
+                let to: Vec<ToScore<'_>> = list
+                    .iter()
+                    .map(|r| ToScore { emp_no: &r.2, group: &r.3, values: &r.4, prev: prev.get(&r.1), last_year: last.get(&r.1) })
+                    .collect();
+                let idx = list.iter().position(|r| r.0 == id).unwrap_or(0);
+                explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))
+            }
+
             pub(crate) async fn cycles_impl(&self, page: Page) -> Result<Vec<Cycle>> {
                 let rows = sqlx::query(concat!(cycle_select!(), " ORDER BY c.id DESC LIMIT $1 OFFSET $2"))
                     .bind(page.limit.clamp(1, 1000))
@@ -1600,6 +1632,17 @@ macro_rules! cycles_impl {
             }
         }
     };
+}
+
+/// The engine for a cycle's template, with the cycle's parameters set.
+fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> kaohe_core::Engine<'t> {
+    let mut engine = kaohe_core::Engine::new(t);
+    for (k, v) in &cy.params {
+        if let Some(d) = kaohe_core::num::parse_user_number(v).map(|p| p.value()) {
+            let _ = engine.set_param(k, d);
+        }
+    }
+    engine
 }
 
 /// A workflow refusal as a storage error: a missing reason or item list is bad input (the

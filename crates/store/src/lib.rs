@@ -239,6 +239,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn ledger(&self, employee_id: i64) -> impl Future<Output = Result<Vec<LedgerEntry>>> + Send;
     /// The confirmed appraisals of a cycle, for payroll.
     fn payroll(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<PayrollRow>>> + Send;
+    /// The explanation of every number of an appraisal (once its scores may be seen).
+    fn explain(&self, who: &User, id: i64) -> impl Future<Output = Result<Explained>> + Send;
     /// Score every appraisal of the cycle not yet published.
     fn score_cycle(&self, actor: &str, cycle_id: i64)
     -> impl Future<Output = Result<usize>> + Send;
@@ -437,5 +439,8 @@ impl Store for Db {
         map: &std::collections::BTreeMap<String, String>,
     ) -> Result<()> {
         delegate!(self, s => s.save_import_mapping(actor, form_id, map))
+    }
+    async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
+        delegate!(self, s => s.explain(who, id))
     }
 }

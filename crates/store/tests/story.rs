@@ -2,65 +2,9 @@
 //! test). PostgreSQL is required: set KAOHE_TEST_POSTGRES_URL, or run it at 127.0.0.1:5432.
 
 use kaohe_store::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-static N: AtomicUsize = AtomicUsize::new(0);
-
-fn pg_admin_url() -> String {
-    std::env::var("KAOHE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// A fresh, migrated store of the given kind.
-async fn fresh(kind: Backend) -> Db {
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let db = match kind {
-        Backend::Sqlite => {
-            let dir = std::env::temp_dir().join(format!("kaohe-store-{}-{n}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            connect(&format!("sqlite://{}", dir.join("kaohe.db").display()))
-                .await
-                .unwrap()
-        }
-        Backend::Postgres => {
-            let admin = pg_admin_url();
-            let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
-                panic!("PostgreSQL is required for the storage tests and is not reachable at {admin}: {e}. Start it, or set KAOHE_TEST_POSTGRES_URL.")
-            });
-            // Databases left by earlier runs of this suite (not this process's).
-            let mine = format!("kaohe_test_{}_", std::process::id());
-            let old: Vec<String> = sqlx::query_scalar(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'kaohe\\_test\\_%'",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap_or_default();
-            for d in old.into_iter().filter(|d| !d.starts_with(&mine)) {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {d} WITH (FORCE)"
-                )))
-                .execute(&pool)
-                .await;
-            }
-            let name = format!("kaohe_test_{}_{n}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name}"
-            )))
-            .execute(&pool)
-            .await
-            .unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&pool)
-                .await
-                .unwrap();
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-            connect(&format!("{base}/{name}")).await.unwrap()
-        }
-    };
-    db.migrate().await.unwrap();
-    db
-}
+mod common;
+use common::*;
 
 macro_rules! both {
     ($($name:ident),* $(,)?) => {

@@ -1,0 +1,282 @@
+//! What the engine is fed from stored data: last year's values for a comparison (F02), the
+//! averages of peers in the same cycle (F15), and the template version a cycle started with
+//! (F01). Each form is driven with its worked example, so the expected numbers are the
+//! sheet's. On SQLite and PostgreSQL.
+
+mod common;
+
+use common::*;
+use kaohe_store::*;
+use std::collections::BTreeMap;
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::fresh(super::Backend::Sqlite).await).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::fresh(super::Backend::Postgres).await).await })*
+        }
+    };
+}
+
+both!(
+    last_years_values_come_from_last_years_cycle,
+    peers_average_within_the_cycle,
+    a_launched_cycle_keeps_its_template_version,
+);
+
+fn root(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The rows of a worked example: (id, values, expected total).
+fn example(form: &str, case: usize) -> Vec<(String, Values, String)> {
+    let doc: toml::Table =
+        toml::from_str(&root(&format!("templates/examples/{form}.toml"))).unwrap();
+    doc["case"].as_array().unwrap()[case]["row"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let row = row.as_table().unwrap();
+            let mut v = Values::new();
+            for (k, x) in row {
+                if matches!(k.as_str(), "id" | "name" | "expect" | "group") {
+                    continue;
+                }
+                v.insert(
+                    k.clone(),
+                    match x {
+                        toml::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                );
+            }
+            let total = row["expect"]
+                .get("total")
+                .map(|t| t.to_string())
+                .unwrap_or_default();
+            (row["id"].as_str().unwrap().to_string(), v, total)
+        })
+        .collect()
+}
+
+async fn hr(db: &Db, emps: &[&str]) -> User {
+    let mut org = vec![];
+    for (i, e) in emps.iter().enumerate() {
+        org.push(OrgRow {
+            line: i + 2,
+            emp_no: e.to_string(),
+            name: format!("员工{e}"),
+            dept_code: "KF".into(),
+            dept_name: "客服部".into(),
+            dept_kind: "业务".into(),
+            position: "客户经理".into(),
+            supervisor_emp_no: String::new(),
+        });
+    }
+    db.import_org("test", &org).await.unwrap();
+    db.create_user(
+        "test",
+        &NewUser {
+            username: "hr".into(),
+            password: "a long password".into(),
+            emp_no: None,
+            grants: vec![Grant {
+                role: Role::HrAdmin,
+                department_id: None,
+            }],
+            lang: "zh-CN".into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// A launched cycle with the rows entered by HR and scored; the appraisals by emp_no.
+async fn cycle(
+    db: &Db,
+    hr: &User,
+    form: &str,
+    period: &str,
+    rows: &[(String, Values)],
+) -> BTreeMap<String, Appraisal> {
+    let cy = db
+        .create_cycle(
+            "hr",
+            &NewCycle {
+                name: format!("{form} {period}"),
+                form_id: form.into(),
+                period: period.into(),
+                members: Members {
+                    employees: rows.iter().map(|r| r.0.clone()).collect(),
+                    ..Default::default()
+                },
+                confirm_window_hours: 72,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    db.launch_cycle("hr", cy.id).await.unwrap();
+    let grid: Vec<GridRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (no, v))| GridRow {
+            line: i + 1,
+            emp_no: no.clone(),
+            values: v.clone(),
+            version: None,
+        })
+        .collect();
+    assert_eq!(
+        db.enter_grid(hr, cy.id, None, &grid).await.unwrap(),
+        rows.len()
+    );
+    db.score_cycle("hr", cy.id).await.unwrap();
+    db.appraisals(hr, Some(cy.id), None, Page::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.emp_no.clone(), a))
+        .collect()
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.parse::<rust_decimal::Decimal>().unwrap() == b.parse::<rust_decimal::Decimal>().unwrap()
+}
+
+async fn last_years_values_come_from_last_years_cycle(db: Db) {
+    db.publish_template("hr", &root("templates/F02.toml"))
+        .await
+        .unwrap();
+    let (id, values, total) = example("F02", 0).remove(0);
+    let hr = hr(&db, &[&id]).await;
+    // Last November's appraisal holds the sales of last year...
+    let mut last = values.clone();
+    let prior = last
+        .remove("orphan_sales.last_year")
+        .expect("the example compares");
+    last.insert("orphan_sales".into(), prior.clone());
+    last.remove("orphan_sales.last_year");
+    cycle(&db, &hr, "F02", "2025-11", &[(id.clone(), last)]).await;
+    // ...so this November's sheet needs no hand-copied prior value.
+    let mut now = values.clone();
+    now.remove("orphan_sales.last_year");
+    let a = &cycle(&db, &hr, "F02", "2026-11", &[(id.clone(), now.clone())]).await[&id];
+    let res = a.result.as_ref().unwrap();
+    assert!(res.error.is_none(), "{res:?}");
+    assert!(
+        same(a.total.as_deref().unwrap(), &total),
+        "{} vs {total}",
+        a.total.as_deref().unwrap()
+    );
+    // Without last year's cycle, the comparison has nothing to compare with and differs.
+    let other = fresh(db.backend()).await;
+    other
+        .publish_template("hr", &root("templates/F02.toml"))
+        .await
+        .unwrap();
+    let hr2 = self::hr(&other, &[&id]).await;
+    let b = &cycle(&other, &hr2, "F02", "2026-11", &[(id.clone(), now)]).await[&id];
+    assert!(
+        b.total != a.total || b.result.as_ref().unwrap().error.is_some(),
+        "{b:?}"
+    );
+}
+
+async fn peers_average_within_the_cycle(db: Db) {
+    db.publish_template("hr", &root("templates/F15.toml"))
+        .await
+        .unwrap();
+    let rows = example("F15", 0);
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let hr = hr(&db, &ids).await;
+    let got = cycle(
+        &db,
+        &hr,
+        "F15",
+        "2026-Q4",
+        &rows
+            .iter()
+            .map(|r| (r.0.clone(), r.1.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    for (id, _, total) in &rows {
+        let a = &got[id];
+        assert!(
+            same(a.total.as_deref().unwrap(), total),
+            "{id}: {:?} vs {total}",
+            a.total
+        );
+    }
+    // 孙三 (M3) had three items that did not apply: each is the others' average.
+    let m3 = got["M3"].result.as_ref().unwrap();
+    let na: Vec<&str> = m3
+        .items
+        .iter()
+        .filter(|i| i.na)
+        .map(|i| i.id.as_str())
+        .collect();
+    assert_eq!(
+        na,
+        [
+            "thousand_households",
+            "vulnerable_support",
+            "blank_villages"
+        ]
+    );
+}
+
+async fn a_launched_cycle_keeps_its_template_version(db: Db) {
+    let v1 = root("templates/F01.toml");
+    db.publish_template("hr", &v1).await.unwrap();
+    let (id, values, _) = example("F01", 0).remove(0);
+    let hr = hr(&db, &[&id]).await;
+    let cy = db
+        .create_cycle(
+            "hr",
+            &NewCycle {
+                name: "固定版本".into(),
+                form_id: "F01".into(),
+                period: "2026-11".into(),
+                members: Members {
+                    employees: vec![id.clone()],
+                    ..Default::default()
+                },
+                confirm_window_hours: 72,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(cy.template_version, 1);
+    db.launch_cycle("hr", cy.id).await.unwrap();
+    // HR edits the form while the month runs: the bonus would double.
+    let v2 = v1.replace(
+        "formula = \"max(total, 0) / 100 × monthly_bonus\"",
+        "formula = \"max(total, 0) / 100 × monthly_bonus × 2\"",
+    );
+    assert_ne!(v1, v2);
+    assert_eq!(db.publish_template("hr", &v2).await.unwrap().version, 2);
+    let grid = [GridRow {
+        line: 1,
+        emp_no: id.clone(),
+        values,
+        version: None,
+    }];
+    db.enter_grid(&hr, cy.id, None, &grid).await.unwrap();
+    db.score_cycle("hr", cy.id).await.unwrap();
+    let a = db
+        .appraisals(&hr, Some(cy.id), None, Page::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        a[0].bonus.as_deref(),
+        Some("2700.00"),
+        "the running cycle keeps version 1"
+    );
+    assert_eq!(db.cycle(cy.id).await.unwrap().template_version, 1);
+}
