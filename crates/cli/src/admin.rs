@@ -54,7 +54,7 @@ pub async fn open(db: &DbArgs) -> Result<Db> {
     Ok(store)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)

@@ -24,6 +24,56 @@ pub struct EngineArgs {
     pub csv_rows: usize,
 }
 
+#[derive(Args)]
+pub struct OfficeArgs {
+    /// Rows of the generated F01 workbook to import (20 columns).
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: usize,
+    /// Filled F01 forms to export (one workbook per department, a sheet per employee).
+    #[arg(long, default_value_t = 10_000)]
+    pub forms: usize,
+    /// Also write the exported workbooks into this folder.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// `kaohe bench office`: the figures of `kaohe_office::bench_import` and `bench_export`.
+pub fn office(a: &OfficeArgs) -> Result<ExitCode> {
+    let i = kaohe_office::bench::bench_import(a.rows)?;
+    let secs = (i.read + i.import).as_secs_f64();
+    crate::outln!(
+        "office/import: {} rows × {} columns ({:.1} MB .xlsx) in {secs:.2} s (read {:.2} s + match and parse {:.2} s) = {:.0} rows/s; target ≤ 10 s for 100,000 rows: {}",
+        i.rows,
+        i.columns,
+        i.file_bytes as f64 / 1e6,
+        i.read.as_secs_f64(),
+        i.import.as_secs_f64(),
+        i.rows as f64 / secs,
+        if a.rows < 100_000 || secs <= 10.0 {
+            "ok"
+        } else {
+            "MISSED"
+        }
+    );
+    let e = kaohe_office::bench::bench_export(a.forms, a.out.as_deref())?;
+    let secs = e.export.as_secs_f64();
+    crate::outln!(
+        "office/export: {} filled forms in {} workbooks ({:.1} MB) in {secs:.2} s (scoring beforehand {:.2} s) = {:.0} forms/s on {} threads; target ≤ 20 s for 10,000 forms: {}",
+        e.forms,
+        e.workbooks,
+        e.bytes as f64 / 1e6,
+        e.prepare.as_secs_f64(),
+        e.forms as f64 / secs,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if a.forms < 10_000 || secs <= 20.0 {
+            "ok"
+        } else {
+            "MISSED"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
     let (_, t) = crate::load::template("F01", &[kaohe_core::Lang::Zh])?;
     let engine = Engine::new(&t);

@@ -19,6 +19,7 @@ mod bench;
 mod bench_cycle;
 mod bundled;
 mod load;
+mod office_cmd;
 mod score;
 mod serve;
 mod template_cmd;
@@ -106,6 +107,13 @@ enum Cmd {
         /// The copy to write (must not exist).
         file: PathBuf,
     },
+    /// Import a cycle's data (metric data and rater scores) from .xlsx or .csv (导入数据).
+    Import(office_cmd::ImportArgs),
+    /// Export filled forms, department workbooks, results or payroll (导出 Excel).
+    Export {
+        #[command(subcommand)]
+        what: office_cmd::ExportCmd,
+    },
     /// Benchmarks (性能测试).
     Bench {
         #[command(subcommand)]
@@ -141,6 +149,8 @@ enum TemplateCmd {
 enum BenchCmd {
     /// Score generated F01 appraisees: compute-only throughput and CSV-to-CSV time.
     Engine(bench::EngineArgs),
+    /// Excel import of generated F01 rows and export of filled forms.
+    Office(bench::OfficeArgs),
     /// A synthetic company's monthly F01 cycle: launch, load all inputs, score, persist, rank.
     Cycle(bench_cycle::CycleArgs),
 }
@@ -174,8 +184,11 @@ fn main() -> ExitCode {
         Cmd::Org { db, cmd } => admin::org(&db, &cmd),
         Cmd::Audit { db, cmd } => admin::audit(&db, &cmd),
         Cmd::Backup { db, file } => admin::backup(&db, &file),
+        Cmd::Import(a) => office_cmd::import(&a),
+        Cmd::Export { what } => office_cmd::export(&what),
         Cmd::Bench { what } => match what {
             BenchCmd::Engine(a) => bench::engine(&a),
+            BenchCmd::Office(a) => bench::office(&a),
             BenchCmd::Cycle(a) => bench_cycle::run(&a),
         },
     };

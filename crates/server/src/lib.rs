@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod cycles;
 pub mod error;
+pub mod office;
 
 use auth::{Auth, COOKIE};
 use axum::Router;
@@ -712,7 +713,12 @@ async fn health() -> &'static str {
         cycles::act,
         cycles::tasks,
         cycles::ledger,
-        cycles::auto_confirm
+        cycles::auto_confirm,
+        office::import,
+        office::import_propose,
+        office::form,
+        office::results,
+        office::payroll
     ),
     components(schemas(
         error::ErrorBody,
@@ -741,7 +747,13 @@ async fn health() -> &'static str {
         cycles::TaskView,
         cycles::ResultView,
         cycles::ResultsPage,
-        cycles::LedgerView
+        cycles::LedgerView,
+        office::ImportReport,
+        office::ImportProblem,
+        office::EmployeeChanges,
+        office::ValueChange,
+        office::ProposalView,
+        office::ProposedColumnView
     ))
 )]
 pub struct ApiDoc;
@@ -789,6 +801,19 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/cycles/{id}/score", post(cycles::score::<S>))
         .route("/api/cycles/{id}/results", get(cycles::results::<S>))
         .route("/api/cycles/{id}/payroll.csv", get(cycles::payroll::<S>))
+        .route("/api/cycles/{id}/payroll.xlsx", get(office::payroll::<S>))
+        .route("/api/cycles/{id}/results.xlsx", get(office::results::<S>))
+        .route(
+            "/api/cycles/{id}/import",
+            post(office::import::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(office::MAX_UPLOAD)),
+        )
+        .route(
+            "/api/cycles/{id}/import/propose",
+            post(office::import_propose::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(office::MAX_UPLOAD)),
+        )
+        .route("/api/appraisals/{id}/form.xlsx", get(office::form::<S>))
         .route(
             "/api/cycles/{id}/departments/{dept_id}/data",
             axum::routing::put(cycles::grid::<S>),

@@ -673,6 +673,71 @@ macro_rules! store_impl {
             async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> { self.payroll_impl(cycle_id).await }
             async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> { self.score_cycle_impl(actor, cycle_id).await }
             async fn explain(&self, who: &User, id: i64) -> Result<Explained> { self.explain_impl(who, id).await }
+
+            async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+                let r = sqlx::query("SELECT id FROM users WHERE username = $1")
+                    .bind(username.trim())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match r {
+                    Some(r) => self.load_user(r.get("id")).await,
+                    None => Ok(None),
+                }
+            }
+
+            async fn import_mapping(&self, form_id: &str) -> Result<std::collections::BTreeMap<String, String>> {
+                Ok(sqlx::query("SELECT header, target FROM import_mappings WHERE form_id = $1 ORDER BY header")
+                    .bind(form_id)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| (r.get("header"), r.get("target")))
+                    .collect())
+            }
+
+            async fn save_import_mapping(&self, actor: &str, form_id: &str, map: &std::collections::BTreeMap<String, String>) -> Result<()> {
+                if form_id.trim().is_empty() {
+                    return Err(StoreError::Invalid { field: "form_id".into(), message: "表单编号不能为空 / the form id is empty".into() });
+                }
+                if let Some(h) = map.keys().find(|h| h.trim().is_empty()) {
+                    return Err(StoreError::Invalid { field: format!("mapping[{h}]"), message: "表头不能为空 / a header is empty".into() });
+                }
+                let mut tx = self.begin_write().await?;
+                let old: std::collections::BTreeMap<String, String> = sqlx::query("SELECT header, target FROM import_mappings WHERE form_id = $1")
+                    .bind(form_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| (r.get("header"), r.get("target")))
+                    .collect();
+                if &old == map {
+                    return Ok(());
+                }
+                sqlx::query("DELETE FROM import_mappings WHERE form_id = $1").bind(form_id).execute(&mut *tx).await?;
+                let at = now();
+                for (h, t) in map {
+                    sqlx::query("INSERT INTO import_mappings (form_id, header, target, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(form_id)
+                        .bind(h)
+                        .bind(t.trim())
+                        .bind(actor)
+                        .bind(&at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Self::append_audit(&mut tx, &NewAudit {
+                    actor: actor.into(),
+                    action: "import_mapping.save".into(),
+                    entity: "form".into(),
+                    entity_id: form_id.into(),
+                    old_value: (!old.is_empty()).then(|| serde_json::to_string(&old).unwrap_or_default()),
+                    new_value: Some(serde_json::to_string(map).unwrap_or_default()),
+                    ..Default::default()
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
         }
     };
 }

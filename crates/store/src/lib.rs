@@ -112,6 +112,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         actor: &str,
         rows: &[OrgRow],
     ) -> impl Future<Output = Result<ImportSummary>> + Send;
+    /// A user by user name (with their roles).
+    fn user_by_name(&self, username: &str) -> impl Future<Output = Result<Option<User>>> + Send;
     /// An employee by employee number.
     fn employee(&self, emp_no: &str) -> impl Future<Output = Result<Option<Employee>>> + Send;
     /// Employees by employee number, a page at a time.
@@ -242,6 +244,20 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Score every appraisal of the cycle not yet published.
     fn score_cycle(&self, actor: &str, cycle_id: i64)
     -> impl Future<Output = Result<usize>> + Send;
+
+    /// The spreadsheet column mapping remembered for a form: header → input id (or `id`,
+    /// `name`, `group`, or `-` for a column left out). Empty when none was saved.
+    fn import_mapping(
+        &self,
+        form_id: &str,
+    ) -> impl Future<Output = Result<std::collections::BTreeMap<String, String>>> + Send;
+    /// Remember a form's column mapping (replacing the one before); audited when it changes.
+    fn save_import_mapping(
+        &self,
+        actor: &str,
+        form_id: &str,
+        map: &std::collections::BTreeMap<String, String>,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// A store chosen at run time by the database URL.
@@ -290,6 +306,9 @@ impl Store for Db {
     }
     async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {
         delegate!(self, s => s.import_org(actor, rows))
+    }
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        delegate!(self, s => s.user_by_name(username))
     }
     async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
         delegate!(self, s => s.employee(emp_no))
@@ -406,6 +425,20 @@ impl Store for Db {
     }
     async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> {
         delegate!(self, s => s.score_cycle(actor, cycle_id))
+    }
+    async fn import_mapping(
+        &self,
+        form_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        delegate!(self, s => s.import_mapping(form_id))
+    }
+    async fn save_import_mapping(
+        &self,
+        actor: &str,
+        form_id: &str,
+        map: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
+        delegate!(self, s => s.save_import_mapping(actor, form_id, map))
     }
     async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
         delegate!(self, s => s.explain(who, id))

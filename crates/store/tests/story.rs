@@ -23,6 +23,7 @@ both!(
     templates_are_versioned_and_checked,
     the_audit_chain_detects_tampering,
     concurrent_writers_keep_one_chain,
+    import_mappings_are_remembered_per_form,
 );
 
 fn row(line: usize, no: &str, name: &str, dept: &str, kind: &str, pos: &str, sup: &str) -> OrgRow {
@@ -333,4 +334,65 @@ async fn concurrent_writers_keep_one_chain(db: Db) {
         db.verify_audit().await.unwrap(),
         AuditCheck::Intact { entries: 24 }
     );
+}
+
+async fn import_mappings_are_remembered_per_form(db: Db) {
+    use std::collections::BTreeMap;
+    assert!(db.import_mapping("F01").await.unwrap().is_empty());
+    let before = db.audit_log(0, 1000).await.unwrap().len();
+    let map: BTreeMap<String, String> = [
+        ("员工号".to_string(), "id".to_string()),
+        ("销售额（万元）".to_string(), "sales_actual".to_string()),
+        ("备注".to_string(), "-".to_string()),
+    ]
+    .into();
+    db.save_import_mapping("hr", "F01", &map).await.unwrap();
+    assert_eq!(db.import_mapping("F01").await.unwrap(), map);
+    assert!(db.import_mapping("F02").await.unwrap().is_empty());
+    let log = db.audit_log(0, 1000).await.unwrap();
+    assert_eq!(log.len(), before + 1);
+    let e = log.last().unwrap();
+    assert_eq!(
+        (e.action.as_str(), e.entity_id.as_str(), e.actor.as_str()),
+        ("import_mapping.save", "F01", "hr")
+    );
+    assert!(e.new_value.as_deref().unwrap().contains("sales_actual"));
+    // The same mapping again changes nothing and is not audited.
+    db.save_import_mapping("hr", "F01", &map).await.unwrap();
+    assert_eq!(db.audit_log(0, 1000).await.unwrap().len(), before + 1);
+    // A new mapping replaces the old one.
+    let map2: BTreeMap<String, String> = [("工号".to_string(), "id".to_string())].into();
+    db.save_import_mapping("hr2", "F01", &map2).await.unwrap();
+    assert_eq!(db.import_mapping("F01").await.unwrap(), map2);
+    let e = db.audit_log(0, 1000).await.unwrap().pop().unwrap();
+    assert!(e.old_value.as_deref().unwrap().contains("sales_actual"));
+    assert!(matches!(
+        db.save_import_mapping("hr", "F01", &[(" ".to_string(), "id".to_string())].into())
+            .await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        db.verify_audit().await.unwrap(),
+        AuditCheck::Intact { .. }
+    ));
+
+    // Users by name, with their roles.
+    assert!(db.user_by_name("hr").await.unwrap().is_none());
+    db.create_user(
+        "setup",
+        &NewUser {
+            username: "hr".into(),
+            password: "a long password".into(),
+            emp_no: None,
+            grants: vec![Grant {
+                role: Role::HrAdmin,
+                department_id: None,
+            }],
+            lang: "zh-CN".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let u = db.user_by_name("hr").await.unwrap().unwrap();
+    assert!(u.has(Role::HrAdmin));
 }

@@ -1,0 +1,363 @@
+//! `kaohe import` and `kaohe export`: a cycle's data in from Excel/CSV, forms, results and
+//! payroll out. The work is `kaohe_server::office`'s, shared with the HTTP API.
+
+use crate::admin::{DbArgs, open, runtime};
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use kaohe_server::office::{self, ImportOptions, ImportReport, OfficeFail};
+use kaohe_store::{Db, Store, User};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `kaohe import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The cycle to import into (its id).
+    #[arg(long)]
+    pub cycle: i64,
+    /// An .xlsx workbook or a .csv file: a header row (工号 or 姓名, and the form's fields
+    /// by id, Chinese or English name), one row per employee.
+    pub file: PathBuf,
+    /// The sheet to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Map a column to a field: --map "销售额（万元）=sales_actual" (repeat; `-` leaves a
+    /// column out). Remembered for the form once the import is stored.
+    #[arg(long = "map", value_name = "表头=字段")]
+    pub map: Vec<String>,
+    /// Show what would change (per employee: field old → new) and store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows and list the bad ones (default: one bad row imports nothing).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// The HR administrator the import is done as (and audited under).
+    #[arg(long = "as", value_name = "USER", default_value = "hr")]
+    pub as_user: String,
+}
+
+/// `kaohe export …`.
+#[derive(Subcommand)]
+pub enum ExportCmd {
+    /// One appraisal's filled form, laid out like the paper sheet (.xlsx).
+    Form {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The appraisal's id.
+        #[arg(long)]
+        appraisal: i64,
+        /// The workbook to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Export as this user (what they may see).
+        #[arg(long = "as", value_name = "USER", default_value = "hr")]
+        as_user: String,
+    },
+    /// A department's filled forms: one sheet per employee (.xlsx).
+    Department {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        cycle: i64,
+        /// The department's code (or name).
+        #[arg(long)]
+        department: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long = "as", value_name = "USER", default_value = "hr")]
+        as_user: String,
+    },
+    /// The results: ranking and grade distribution per department, 12-month ledger (.xlsx).
+    Results {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        cycle: i64,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// The payroll of the confirmed appraisals with a checksum row (.csv or .xlsx).
+    Payroll {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        cycle: i64,
+        /// FILE.csv (UTF-8 with BOM) or FILE.xlsx.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+async fn hr_user(store: &Db, name: &str) -> Result<User> {
+    let Some(u) = store.user_by_name(name).await? else {
+        bail!(
+            "用户 `{name}` 不存在，请用 --as 指定人事管理员 / no user `{name}`: name an HR administrator with --as"
+        );
+    };
+    if !u.has(kaohe_store::Role::HrAdmin) {
+        bail!(
+            "用户 `{name}` 不是人事管理员 (hr_admin) / user `{name}` is not an HR administrator (hr_admin)"
+        );
+    }
+    Ok(u)
+}
+
+async fn any_user(store: &Db, name: &str) -> Result<User> {
+    store
+        .user_by_name(name)
+        .await?
+        .with_context(|| format!("用户 `{name}` 不存在 / no user `{name}`"))
+}
+
+fn parse_map(items: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut m = BTreeMap::new();
+    for it in items {
+        let Some((h, t)) = it.rsplit_once('=') else {
+            bail!(
+                "--map `{it}`: 应写成 表头=字段 / should be HEADER=FIELD, e.g. \"销售额（万元）=sales_actual\""
+            );
+        };
+        if h.trim().is_empty() {
+            bail!("--map `{it}`: 表头为空 / the header is empty");
+        }
+        m.insert(h.trim().to_string(), t.trim().to_string());
+    }
+    Ok(m)
+}
+
+/// `file: 考核数据!F5 [authorised_work]: 中文 / English`.
+fn problem_line(file: &Path, p: &office::ImportProblem) -> String {
+    let h = p
+        .header
+        .as_ref()
+        .map(|h| format!(" [{h}]"))
+        .unwrap_or_default();
+    format!(
+        "{}: {}{h}: {} / {}",
+        file.display(),
+        p.place,
+        p.message,
+        p.message_en
+    )
+}
+
+fn show(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("(空)")
+}
+
+fn print_report(r: &ImportReport, file: &Path) {
+    crate::outln!(
+        "{}「{}」: 读取 {} 行，匹配 {} 行 / {} rows read, {} matched{}",
+        file.display(),
+        r.sheet,
+        r.rows_read,
+        r.rows_matched,
+        r.rows_read,
+        r.rows_matched,
+        if r.matched_by_name {
+            "（按姓名匹配 / matched by name）"
+        } else {
+            ""
+        }
+    );
+    for e in &r.changes {
+        crate::outln!(
+            "{} {}（第 {} 行 / row {}）:",
+            e.emp_no,
+            e.name,
+            e.row,
+            e.row
+        );
+        for c in &e.changes {
+            crate::outln!("  {} {}: {} → {}", c.name, c.input, show(&c.old), c.new);
+        }
+    }
+    for w in &r.warnings {
+        eprintln!("注意 / note: {w}");
+    }
+    if !r.skipped_rows.is_empty() {
+        for p in &r.problems {
+            eprintln!("{}", problem_line(file, p));
+        }
+        let rows: Vec<String> = r.skipped_rows.iter().map(usize::to_string).collect();
+        eprintln!(
+            "跳过的行 / skipped rows ({}): {}",
+            rows.len(),
+            rows.join(", ")
+        );
+    }
+    if r.dry_run {
+        crate::outln!(
+            "试运行：将更新 {} 人 {} 项数据，未写入任何数据 / dry run: {} value(s) of {} employee(s) would change; nothing was stored",
+            r.appraisals_changed,
+            r.values_changed,
+            r.values_changed,
+            r.appraisals_changed
+        );
+    } else {
+        crate::outln!(
+            "已导入：更新 {} 人 {} 项数据 / imported: {} value(s) of {} employee(s) changed",
+            r.appraisals_changed,
+            r.values_changed,
+            r.values_changed,
+            r.appraisals_changed
+        );
+    }
+}
+
+/// `kaohe import`.
+pub fn import(a: &ImportArgs) -> Result<ExitCode> {
+    let bytes = std::fs::read(&a.file)
+        .with_context(|| format!("无法读取 / cannot read {}", a.file.display()))?;
+    let ext = a
+        .file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    if ext == "xls" {
+        bail!(
+            "{}: 这是旧版 .xls 文件，请在 Excel 中另存为 .xlsx / a legacy .xls file: save it as .xlsx",
+            a.file.display()
+        );
+    }
+    let opts = ImportOptions {
+        sheet: a.sheet.clone(),
+        file_name: a
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        map: parse_map(&a.map)?,
+        dry_run: a.dry_run,
+        skip_invalid: a.skip_invalid,
+    };
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    // Only large files get a bar (it draws on a terminal only).
+    let large = bytes.len() > 256 * 1024;
+    let progress = |msg: &str, done: usize, total: usize| {
+        if large {
+            bar.set_message(msg.to_string());
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.tick();
+        }
+    };
+    runtime()?.block_on(async {
+        let store = open(&a.db).await?;
+        let who = hr_user(&store, &a.as_user).await?;
+        let r = office::import_file(&store, &who, a.cycle, &bytes, &opts, &progress).await;
+        bar.finish_and_clear();
+        match r {
+            Ok(r) => {
+                print_report(&r, &a.file);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(OfficeFail::Refused(r)) => {
+                for w in &r.warnings {
+                    eprintln!("注意 / note: {w}");
+                }
+                for p in &r.problems {
+                    eprintln!("{}", problem_line(&a.file, p));
+                }
+                eprintln!(
+                    "未导入任何数据 / nothing was imported ({} 处错误 / problem(s)){}",
+                    r.problems.len(),
+                    if a.skip_invalid {
+                        ""
+                    } else {
+                        "；可用 --skip-invalid 跳过错误行 / use --skip-invalid to skip the bad rows"
+                    }
+                );
+                Ok(ExitCode::from(2))
+            }
+            Err(e) => Err(anyhow::anyhow!("{}: {e}", a.file.display())),
+        }
+    })
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    crate::score::write_atomic(path, bytes)
+        .with_context(|| format!("无法写入 / cannot write {}", path.display()))
+}
+
+/// `kaohe export …`.
+pub fn export(cmd: &ExportCmd) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        match cmd {
+            ExportCmd::Form {
+                db,
+                appraisal,
+                output,
+                as_user,
+            } => {
+                let store = open(db).await?;
+                let who = any_user(&store, as_user).await?;
+                let (_, bytes) = office::form_xlsx(&store, &who, *appraisal).await?;
+                write(output, &bytes)?;
+                crate::outln!("已写出考核表 / form written: {}", output.display());
+            }
+            ExportCmd::Department {
+                db,
+                cycle,
+                department,
+                output,
+                as_user,
+            } => {
+                let store = open(db).await?;
+                let who = hr_user(&store, as_user).await?;
+                let bytes = office::department_xlsx(&store, &who, *cycle, department).await?;
+                write(output, &bytes)?;
+                crate::outln!(
+                    "已写出部门考核表 / department forms written: {}",
+                    output.display()
+                );
+            }
+            ExportCmd::Results { db, cycle, output } => {
+                let store = open(db).await?;
+                let bytes = office::results_xlsx(&store, *cycle).await?;
+                write(output, &bytes)?;
+                crate::outln!("已写出考核结果 / results written: {}", output.display());
+            }
+            ExportCmd::Payroll { db, cycle, output } => {
+                let xlsx = match output
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_lowercase)
+                    .as_deref()
+                {
+                    Some("xlsx") => true,
+                    Some("csv") => false,
+                    _ => bail!(
+                        "{}: 请用 .csv 或 .xlsx 文件名 / name a .csv or .xlsx file",
+                        output.display()
+                    ),
+                };
+                let store = open(db).await?;
+                let rows = store.payroll(*cycle).await?;
+                let bytes = office::payroll_file(&store, *cycle, xlsx).await?;
+                write(output, &bytes)?;
+                let sum: rust_decimal::Decimal =
+                    rows.iter().filter_map(|r| r.bonus.parse::<rust_decimal::Decimal>().ok()).sum();
+                crate::outln!(
+                    "已写出工资表 / payroll written: {}（合计 {} 人，奖金 {} 元 / {} employees, bonuses {}）",
+                    output.display(),
+                    rows.len(),
+                    kaohe_core::num::fmt_dp(sum, 2),
+                    rows.len(),
+                    kaohe_core::num::fmt_dp(sum, 2)
+                );
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

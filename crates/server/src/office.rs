@@ -1,0 +1,1263 @@
+//! Spreadsheets in and out: importing a cycle's data from `.xlsx`/`.csv`, and the filled
+//! forms, department workbooks, results workbook and payroll as files.
+//!
+//! The work is done here once, for the HTTP handlers below and for the command line
+//! (`kaohe import`, `kaohe export`): [`import_file`] reads the file with `kaohe-office`,
+//! matches each row to an appraisal of the cycle (by 工号, or by 姓名 when the sheet has no
+//! number column), works out what would change, and stores it with
+//! [`Store::enter_grid`] — all rows or none, every problem named by sheet, row and column.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use crate::{ApiPath as Path, ApiQuery, AppState};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use kaohe_core::Template;
+use kaohe_core::engine::Val;
+use kaohe_core::input::Col;
+use kaohe_core::model::InputKind;
+use kaohe_office::form::{FilledForm, FormHeader, Signature, Signatures};
+use kaohe_office::import::{ID, MatchKind, NAME};
+use kaohe_office::{CellProblem, OfficeError, Table};
+use kaohe_store::{
+    Appraisal, Cycle, Grant, GridRow, Page, Role, Store, StoreError, ToScore, User, Values,
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use utoipa::{IntoParams, ToSchema};
+
+// ---------------------------------------------------------------------------------------
+// Errors shared by the command line and the handlers
+// ---------------------------------------------------------------------------------------
+
+/// Why an import or export did not happen.
+#[derive(Debug)]
+pub enum OfficeFail {
+    /// The file cannot be read at all (not a workbook, no header, no such sheet …).
+    File(String),
+    /// The rows have problems; nothing was stored. The report lists them.
+    Refused(Box<ImportReport>),
+    /// Nothing to export, or not visible to this user.
+    NotFound(String),
+    /// The storage said no.
+    Store(StoreError),
+    /// Writing the workbook failed, or the template does not compile.
+    Internal(String),
+}
+
+impl fmt::Display for OfficeFail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OfficeFail::File(m) | OfficeFail::NotFound(m) | OfficeFail::Internal(m) => {
+                write!(f, "{m}")
+            }
+            OfficeFail::Store(e) => write!(f, "{e}"),
+            OfficeFail::Refused(r) => {
+                for p in &r.problems {
+                    writeln!(f, "{}: {} / {}", p.place, p.message, p.message_en)?;
+                }
+                write!(
+                    f,
+                    "{n} 处错误，未导入任何数据 / {n} problem(s): nothing was imported",
+                    n = r.problems.len()
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for OfficeFail {}
+
+impl From<StoreError> for OfficeFail {
+    fn from(e: StoreError) -> Self {
+        OfficeFail::Store(e)
+    }
+}
+
+impl From<OfficeError> for OfficeFail {
+    fn from(e: OfficeError) -> Self {
+        match e {
+            OfficeError::Write(_) | OfficeError::Io(_) => OfficeFail::Internal(e.to_string()),
+            e => OfficeFail::File(e.to_string()),
+        }
+    }
+}
+
+impl From<OfficeFail> for ApiError {
+    fn from(e: OfficeFail) -> Self {
+        match e {
+            OfficeFail::File(m) => ApiError::Invalid(vec![FieldError {
+                field: "file".into(),
+                message: m.clone(),
+                message_en: Some(m),
+                line: None,
+                column: None,
+            }]),
+            OfficeFail::Refused(r) => ApiError::Invalid(
+                r.problems
+                    .iter()
+                    .map(|p| FieldError {
+                        field: p
+                            .field
+                            .clone()
+                            .or_else(|| p.header.clone())
+                            .unwrap_or_else(|| "row".into()),
+                        message: format!("{}: {}", p.place, p.message),
+                        message_en: Some(format!("{}: {}", p.place, p.message_en)),
+                        line: Some(p.row),
+                        column: p.col.map(|c| c + 1),
+                    })
+                    .collect(),
+            ),
+            OfficeFail::NotFound(m) => ApiError::NotFound(m),
+            OfficeFail::Store(e) => e.into(),
+            OfficeFail::Internal(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+type Fail<T> = Result<T, OfficeFail>;
+
+// ---------------------------------------------------------------------------------------
+// Import
+// ---------------------------------------------------------------------------------------
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The sheet to read (default: the first). Ignored for CSV.
+    pub sheet: Option<String>,
+    /// The file's name, used as the "sheet" of a CSV in messages.
+    pub file_name: String,
+    /// Columns the user mapped: header as in the sheet → input id, `id`, `name`, `group`,
+    /// or `-` to leave the column out. Remembered for the form once the import is stored.
+    pub map: BTreeMap<String, String>,
+    /// Work out and report the changes, store nothing.
+    pub dry_run: bool,
+    /// Import the good rows and list the bad ones, instead of importing nothing.
+    pub skip_invalid: bool,
+}
+
+/// A problem with a cell or a row of the file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportProblem {
+    pub sheet: String,
+    /// 1-based row, as Excel shows it.
+    pub row: usize,
+    /// 0-based column, when one cell is at fault.
+    pub col: Option<usize>,
+    /// The column's letter (`C`), when one cell is at fault.
+    pub column: Option<String>,
+    /// The column's header in the sheet.
+    pub header: Option<String>,
+    /// The form's field (input id, `id`, `name`) the column is mapped to.
+    pub field: Option<String>,
+    /// `考核数据!C7`, or `考核数据!7:7` for a whole row.
+    pub place: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+/// One value an import changes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ValueChange {
+    /// The input id.
+    pub input: String,
+    /// The input's name on the form.
+    pub name: String,
+    /// The value stored now (None: empty).
+    pub old: Option<String>,
+    pub new: String,
+}
+
+/// What an import changes for one employee.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmployeeChanges {
+    /// The row of the file.
+    pub row: usize,
+    pub emp_no: String,
+    pub name: String,
+    pub appraisal_id: i64,
+    pub changes: Vec<ValueChange>,
+}
+
+/// What an import did (or, on a dry run, would do).
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub cycle_id: i64,
+    pub form_id: String,
+    pub sheet: String,
+    /// The row the header was found on.
+    pub header_row: usize,
+    /// Data rows in the file (blank rows not counted).
+    pub rows_read: usize,
+    /// Rows matched to an appraisal of the cycle without problems.
+    pub rows_matched: usize,
+    /// Employees whose values change.
+    pub appraisals_changed: usize,
+    /// Values that change, over all employees.
+    pub values_changed: usize,
+    /// Per employee: input, old → new.
+    pub changes: Vec<EmployeeChanges>,
+    /// Every problem, by row and column.
+    pub problems: Vec<ImportProblem>,
+    /// Rows left out (with `skip_invalid`).
+    pub skipped_rows: Vec<usize>,
+    /// Worth knowing, not stopping the import ("中文 / English").
+    pub warnings: Vec<String>,
+    /// The mapping used: header → field, for the columns the form reads.
+    pub mapping: BTreeMap<String, String>,
+    /// Employees were matched by name (the sheet has no 工号 column).
+    pub matched_by_name: bool,
+    pub dry_run: bool,
+    /// The changes were stored.
+    pub stored: bool,
+}
+
+/// `PK\x03\x04`: a zip file, so an `.xlsx`.
+pub fn is_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Read a table from file bytes: `.xlsx` by its zip signature, otherwise CSV.
+pub fn read_table(bytes: &[u8], sheet: Option<&str>, file_name: &str) -> Fail<Table> {
+    let r = if is_xlsx(bytes) || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        kaohe_office::read_xlsx(bytes, sheet)
+    } else {
+        let name = if file_name.is_empty() {
+            "CSV"
+        } else {
+            file_name
+        };
+        kaohe_office::read_csv(bytes, name)
+    };
+    r.map_err(|e| match e {
+        OfficeError::Cells(ps) => OfficeFail::Refused(Box::new(ImportReport {
+            problems: ps.iter().map(|p| problem(p, None)).collect(),
+            sheet: ps.first().map(|p| p.sheet.clone()).unwrap_or_default(),
+            ..Default::default()
+        })),
+        e => e.into(),
+    })
+}
+
+fn problem(p: &CellProblem, field: Option<String>) -> ImportProblem {
+    ImportProblem {
+        sheet: p.sheet.clone(),
+        row: p.row,
+        col: p.col,
+        column: p.col.map(kaohe_office::col_letter),
+        header: p.header.clone(),
+        field,
+        place: p.place(),
+        message: p.zh.clone(),
+        message_en: p.en.clone(),
+    }
+}
+
+/// A user with HR's reach, for reading what an export or a peer average needs.
+fn reader() -> User {
+    User {
+        id: 0,
+        username: "system".into(),
+        employee_id: None,
+        lang: "zh-CN".into(),
+        grants: vec![Grant {
+            role: Role::HrAdmin,
+            department_id: None,
+        }],
+    }
+}
+
+/// Every appraisal of a cycle `who` may see.
+pub async fn all_appraisals<S: Store>(
+    store: &S,
+    who: &User,
+    cycle_id: i64,
+) -> Fail<Vec<Appraisal>> {
+    let mut out = Vec::new();
+    loop {
+        let page = store
+            .appraisals(
+                who,
+                Some(cycle_id),
+                None,
+                Page {
+                    offset: out.len() as i64,
+                    limit: 1000,
+                },
+            )
+            .await?;
+        let n = page.len();
+        out.extend(page);
+        if n < 1000 {
+            return Ok(out);
+        }
+    }
+}
+
+/// The cycle and its pinned template, compiled.
+pub async fn cycle_template<S: Store>(store: &S, cycle_id: i64) -> Fail<(Cycle, Template)> {
+    let cy = store.cycle(cycle_id).await?;
+    let tv = store
+        .template(&cy.form_id, Some(cy.template_version))
+        .await?
+        .ok_or_else(|| {
+            OfficeFail::NotFound(format!(
+                "模板 {}@{} 不存在 / template {}@{} does not exist",
+                cy.form_id, cy.template_version, cy.form_id, cy.template_version
+            ))
+        })?;
+    let t = kaohe_core::compile_str(&tv.source).map_err(|_| {
+        OfficeFail::Internal(format!(
+            "模板 {} 无法编译 / template {} does not compile",
+            cy.form_id, cy.form_id
+        ))
+    })?;
+    Ok((cy, t))
+}
+
+fn slot_id(t: &Template, s: usize) -> Option<(String, String)> {
+    if s < t.inputs.len() {
+        let i = &t.inputs[s];
+        return Some((i.id.clone(), i.name.clone()));
+    }
+    let p = s.checked_sub(t.layout.params as usize)?;
+    t.params.get(p).map(|p| (p.id.clone(), p.name.clone()))
+}
+
+/// The text stored for a parsed value (what the engine reads back as the same value):
+/// numbers without `%`, full-width digits or separators; choices as their label; sets as
+/// `1,3`. `None` for an empty cell (the stored value stays).
+pub fn value_text(t: &Template, slot: usize, v: &Val) -> Option<String> {
+    let kind = t.inputs.get(slot).map(|i| &i.kind);
+    match v {
+        Val::Empty => None,
+        Val::Na => Some("不适用".into()),
+        Val::Text(s) => Some(s.to_string()),
+        Val::Set(bits) => {
+            if *bits == 0 {
+                return Some("无".into());
+            }
+            let on: Vec<String> = (0..32)
+                .filter(|b| bits & (1 << b) != 0)
+                .map(|b| (b + 1).to_string())
+                .collect();
+            Some(on.join(","))
+        }
+        Val::Num(d) => match kind {
+            Some(InputKind::Choice(labels)) => {
+                let i: usize = d.to_string().parse().ok()?;
+                labels.get(i).cloned()
+            }
+            _ => Some(kaohe_core::num::fmt(*d)),
+        },
+    }
+}
+
+fn field_of(t: &Template, c: Col) -> Option<String> {
+    match c {
+        Col::Id => Some(ID.into()),
+        Col::Name => Some(NAME.into()),
+        Col::Group => Some("group".into()),
+        Col::Slot(s) => slot_id(t, s as usize).map(|(id, _)| id),
+        Col::Ignored => None,
+    }
+}
+
+/// Import a cycle's data (metric data and rater scores) from an `.xlsx` or CSV file, as
+/// `who` (an HR administrator). See the module documentation.
+pub async fn import_file<S: Store>(
+    store: &S,
+    who: &User,
+    cycle_id: i64,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    progress: &(dyn Fn(&str, usize, usize) + Send + Sync),
+) -> Fail<ImportReport> {
+    if !who.has(Role::HrAdmin) {
+        return Err(OfficeFail::Store(StoreError::Forbidden(
+            "只有人事管理员可以导入 / only HR administrators may import".into(),
+        )));
+    }
+    let (cy, t) = cycle_template(store, cycle_id).await?;
+    progress("读取文件 / reading the file", 0, 0);
+    let table = read_table(bytes, opts.sheet.as_deref(), &opts.file_name)?;
+    let mut report = ImportReport {
+        cycle_id,
+        form_id: cy.form_id.clone(),
+        sheet: table.sheet.clone(),
+        header_row: table.header_row,
+        rows_read: table.rows.len(),
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+
+    // Any input may come from the file: nothing is required in one import.
+    let mut tp = t.clone();
+    for i in &mut tp.inputs {
+        i.required = false;
+    }
+
+    // The mapping: remembered for the form, then what the user said now.
+    let saved = store.import_mapping(&cy.form_id).await?;
+    let mut overrides: HashMap<String, String> = saved
+        .iter()
+        .filter(|(h, _)| table.headers.contains(h))
+        .map(|(h, t)| (h.clone(), t.clone()))
+        .collect();
+    let mut fatal: Vec<ImportProblem> = Vec::new();
+    for (h, target) in &opts.map {
+        let h = h.trim();
+        match table.headers.iter().position(|x| x == h) {
+            Some(_) => {
+                overrides.insert(h.to_string(), target.trim().to_string());
+            }
+            None => fatal.push(problem(
+                &table.problem(
+                    table.header_row,
+                    None,
+                    format!("表头中没有「{h}」（--map 所指的列）"),
+                    format!("there is no header `{h}` (named by --map)"),
+                ),
+                None,
+            )),
+        }
+    }
+    // Employees by name when the sheet has no employee-number column.
+    let proposal = kaohe_office::propose_mapping(&tp, &table.headers);
+    let target_of = |h: &str, overrides: &HashMap<String, String>| -> Option<String> {
+        if let Some(t) = overrides.get(h) {
+            return Some(t.clone());
+        }
+        proposal
+            .columns
+            .iter()
+            .find(|c| c.header == h && c.how == Some(MatchKind::Exact))
+            .and_then(|c| c.target.clone())
+    };
+    let has_id = table
+        .headers
+        .iter()
+        .any(|h| target_of(h, &overrides).as_deref() == Some(ID));
+    let mut name_col = None;
+    if !has_id
+        && let Some((c, h)) = table
+            .headers
+            .iter()
+            .enumerate()
+            .find(|(_, h)| target_of(h, &overrides).as_deref() == Some(NAME))
+    {
+        overrides.insert(h.clone(), ID.into());
+        name_col = Some(c);
+        report.matched_by_name = true;
+    }
+
+    let imported = kaohe_office::import_table(&tp, &table, &overrides);
+    report.warnings.extend(imported.warnings.iter().cloned());
+    let Some(cols) = imported.columns.clone() else {
+        // The header does not fit the form: say what might.
+        report.problems = fatal;
+        report
+            .problems
+            .extend(imported.problems.iter().map(|p| problem(p, None)));
+        let hints: Vec<String> = proposal
+            .columns
+            .iter()
+            .filter(|c| c.how == Some(MatchKind::Loose) && !overrides.contains_key(&c.header))
+            .filter_map(|c| {
+                c.target
+                    .as_ref()
+                    .map(|t| format!("--map \"{}={t}\"", c.header))
+            })
+            .collect();
+        if !hints.is_empty() {
+            report.warnings.push(format!(
+                "可能的对应，请确认后用 --map 指定 / possible matches, confirm them with --map: {}",
+                hints.join(" ")
+            ));
+        }
+        return Err(OfficeFail::Refused(Box::new(report)));
+    };
+    for (c, col) in cols.cols.iter().enumerate() {
+        if let Some(f) = field_of(&t, *col) {
+            let f = if report.matched_by_name && *col == Col::Id {
+                NAME.to_string()
+            } else {
+                f
+            };
+            report.mapping.insert(table.headers[c].clone(), f);
+        }
+    }
+    if !cols.cols.iter().any(|c| matches!(c, Col::Slot(_))) {
+        fatal.push(problem(
+            &table.problem(
+                table.header_row,
+                None,
+                "没有一列对应本表的字段，没有可导入的数据",
+                "no column matches a field of the form: nothing to import",
+            ),
+            None,
+        ));
+    }
+    if !fatal.is_empty() {
+        report.problems = fatal;
+        return Err(OfficeFail::Refused(Box::new(report)));
+    }
+    let field_at = |c: Option<usize>| {
+        c.and_then(|c| cols.cols.get(c))
+            .and_then(|c| field_of(&t, *c))
+    };
+    let mut problems: Vec<ImportProblem> = imported
+        .problems
+        .iter()
+        .map(|p| problem(p, field_at(p.col)))
+        .collect();
+
+    // Match rows to the cycle's appraisals.
+    let list = all_appraisals(store, who, cycle_id).await?;
+    let by_no: HashMap<&str, &Appraisal> = list.iter().map(|a| (a.emp_no.as_str(), a)).collect();
+    let mut by_name: HashMap<&str, Vec<&Appraisal>> = HashMap::new();
+    for a in &list {
+        by_name.entry(a.name.as_str()).or_default().push(a);
+    }
+    let id_col = cols.cols.iter().position(|c| *c == Col::Id);
+    let total = imported.rows.len();
+    let mut grid: Vec<GridRow> = Vec::new();
+    for (i, row) in imported.rows.iter().enumerate() {
+        if i % 1000 == 0 {
+            progress("核对数据 / checking rows", i, total);
+        }
+        let at = |zh: String, en: String, col: Option<usize>| {
+            problem(&table.problem(row.line, col, zh, en), field_at(col))
+        };
+        let a = if report.matched_by_name {
+            match by_name.get(row.id.as_str()).map(Vec::as_slice) {
+                Some([a]) => *a,
+                Some(many) => {
+                    let nos: Vec<&str> = many.iter().map(|a| a.emp_no.as_str()).collect();
+                    problems.push(at(
+                        format!(
+                            "姓名「{}」在本周期有 {} 人（工号 {}），请加一列工号",
+                            row.id,
+                            many.len(),
+                            nos.join("、")
+                        ),
+                        format!(
+                            "{} people named `{}` are appraised in this cycle (employee numbers {}): add an employee-number column",
+                            many.len(),
+                            row.id,
+                            nos.join(", ")
+                        ),
+                        name_col,
+                    ));
+                    continue;
+                }
+                None => {
+                    problems.push(at(
+                        format!("姓名「{}」不是本周期的被考核人", row.id),
+                        format!("nobody named `{}` is appraised in this cycle", row.id),
+                        name_col,
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            match by_no.get(row.id.as_str()) {
+                Some(a) => *a,
+                None => {
+                    let known = store.employee(&row.id).await?.is_some();
+                    let (zh, en) = if known {
+                        (
+                            format!("工号 {} 不是本周期的被考核人", row.id),
+                            format!("employee {} is not appraised in this cycle", row.id),
+                        )
+                    } else {
+                        (
+                            format!("工号 {} 不存在", row.id),
+                            format!("there is no employee {}", row.id),
+                        )
+                    };
+                    problems.push(at(zh, en, id_col));
+                    continue;
+                }
+            }
+        };
+        if !report.matched_by_name
+            && let Some(n) = &row.name
+            && n != &a.name
+        {
+            report.warnings.push(format!(
+                "第 {} 行: 工号 {} 是「{}」，表中姓名为「{n}」 / row {}: employee {} is `{}`, the sheet says `{n}`",
+                row.line, a.emp_no, a.name, row.line, a.emp_no, a.name
+            ));
+        }
+        use kaohe_core::workflow::State as W;
+        if matches!(a.state, W::Published | W::Appealed | W::Confirmed) {
+            problems.push(at(
+                format!("{}（{}）的考核已发布，不能再导入数据", a.name, a.emp_no),
+                format!(
+                    "the appraisal of {} ({}) is published: its data can no longer be imported",
+                    a.name, a.emp_no
+                ),
+                None,
+            ));
+            continue;
+        }
+        let mut changes = Vec::new();
+        let mut values = Values::new();
+        for (s, v) in row.values.iter().enumerate() {
+            let Some(text) = value_text(&t, s, v) else {
+                continue;
+            };
+            let Some((id, name)) = slot_id(&t, s) else {
+                continue;
+            };
+            let old = a.inputs.get(&id).cloned();
+            if old.as_deref() != Some(text.as_str()) {
+                values.insert(id.clone(), text.clone());
+                changes.push(ValueChange {
+                    input: id,
+                    name,
+                    old,
+                    new: text,
+                });
+            }
+        }
+        report.rows_matched += 1;
+        if !changes.is_empty() {
+            grid.push(GridRow {
+                line: row.line,
+                emp_no: a.emp_no.clone(),
+                values,
+                version: Some(a.version),
+            });
+            report.changes.push(EmployeeChanges {
+                row: row.line,
+                emp_no: a.emp_no.clone(),
+                name: a.name.clone(),
+                appraisal_id: a.id,
+                changes,
+            });
+        }
+    }
+    problems.sort_by_key(|p| (p.row, p.col));
+    let bad: BTreeSet<usize> = problems.iter().map(|p| p.row).collect();
+    report.problems = problems;
+    if !report.problems.is_empty() {
+        if !opts.skip_invalid {
+            report.changes.clear();
+            report.rows_matched = 0;
+            return Err(OfficeFail::Refused(Box::new(report)));
+        }
+        report.skipped_rows = bad.iter().copied().collect();
+        grid.retain(|g| !bad.contains(&g.line));
+        report.changes.retain(|c| !bad.contains(&c.row));
+    }
+    report.appraisals_changed = report.changes.len();
+    report.values_changed = report.changes.iter().map(|c| c.changes.len()).sum();
+    if opts.dry_run {
+        return Ok(report);
+    }
+    if !grid.is_empty() {
+        progress("写入数据库 / storing", total, total);
+        match store.enter_grid(who, cycle_id, None, &grid).await {
+            Ok(_) => {}
+            Err(StoreError::Rows(rows)) => {
+                report.problems = rows
+                    .into_iter()
+                    .map(|(line, field, msg)| {
+                        let col = cols
+                            .cols
+                            .iter()
+                            .position(|c| field_of(&t, *c).as_deref() == Some(field.as_str()));
+                        let (zh, en) = match msg.split_once(" / ") {
+                            Some((z, e)) => (z.to_string(), e.to_string()),
+                            None => (msg.clone(), msg),
+                        };
+                        problem(&table.problem(line, col, zh, en), Some(field))
+                    })
+                    .collect();
+                report.changes.clear();
+                report.appraisals_changed = 0;
+                report.values_changed = 0;
+                return Err(OfficeFail::Refused(Box::new(report)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    report.stored = true;
+    if !opts.map.is_empty() {
+        let mut merged = saved;
+        for (h, target) in &opts.map {
+            merged.insert(h.trim().to_string(), target.trim().to_string());
+        }
+        store
+            .save_import_mapping(&who.username, &cy.form_id, &merged)
+            .await?;
+    }
+    Ok(report)
+}
+
+/// A proposed column for the UI.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProposedColumnView {
+    /// Column letter.
+    pub column: String,
+    pub header: String,
+    /// Input id, `id`, `name`, `group`, or `-`; None when unmatched.
+    pub target: Option<String>,
+    pub target_name: Option<String>,
+    /// `exact`, `loose` (confirm it), `remembered` (the form's saved mapping) or None.
+    pub how: Option<String>,
+}
+
+/// How a file's columns would map to the cycle's form.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProposalView {
+    pub sheet: String,
+    pub header_row: usize,
+    pub columns: Vec<ProposedColumnView>,
+    pub unmatched: Vec<String>,
+    /// No column is the employee number: rows would be matched by name.
+    pub missing_id: bool,
+    /// The form's remembered mapping.
+    pub remembered: BTreeMap<String, String>,
+}
+
+/// Propose a mapping of a file's columns to the cycle's form.
+pub async fn propose<S: Store>(
+    store: &S,
+    cycle_id: i64,
+    bytes: &[u8],
+    sheet: Option<&str>,
+) -> Fail<ProposalView> {
+    let (cy, t) = cycle_template(store, cycle_id).await?;
+    let table = read_table(bytes, sheet, "CSV")?;
+    let remembered = store.import_mapping(&cy.form_id).await?;
+    let p = kaohe_office::propose_mapping(&t, &table.headers);
+    let columns = p
+        .columns
+        .iter()
+        .map(|c| {
+            let (target, target_name, how) = match remembered.get(&c.header) {
+                Some(r) => (
+                    Some(r.clone()),
+                    t.inputs.iter().find(|i| &i.id == r).map(|i| i.name.clone()),
+                    Some("remembered".to_string()),
+                ),
+                None => (
+                    c.target.clone(),
+                    c.target_name.clone(),
+                    c.how.map(|h| match h {
+                        MatchKind::Exact => "exact".to_string(),
+                        MatchKind::Loose => "loose".to_string(),
+                    }),
+                ),
+            };
+            ProposedColumnView {
+                column: kaohe_office::col_letter(c.col),
+                header: c.header.clone(),
+                target,
+                target_name,
+                how,
+            }
+        })
+        .collect::<Vec<_>>();
+    Ok(ProposalView {
+        sheet: table.sheet.clone(),
+        header_row: table.header_row,
+        unmatched: columns
+            .iter()
+            .filter(|c| c.target.is_none())
+            .map(|c| c.header.clone())
+            .collect(),
+        missing_id: !columns.iter().any(|c| c.target.as_deref() == Some(ID)),
+        columns,
+        remembered,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Export
+// ---------------------------------------------------------------------------------------
+
+/// `2026-11` → `2026年11月`, `2026-Q4` → `2026年第4季度`, `2026` → `2026年`.
+pub fn period_text(p: &str) -> String {
+    if let Some((y, q)) = p.split_once("-Q") {
+        return format!("{y}年第{q}季度");
+    }
+    if let Some((y, m)) = p.split_once('-') {
+        return format!("{y}年{}月", m.trim_start_matches('0'));
+    }
+    format!("{p}年")
+}
+
+fn when(stamp: &Option<String>) -> Option<String> {
+    stamp
+        .as_ref()
+        .map(|s| s.chars().take(16).collect::<String>().replace('T', " "))
+}
+
+fn header_of(t: &Template, cy: &Cycle, a: &Appraisal) -> FormHeader {
+    FormHeader {
+        name: a.name.clone(),
+        emp_no: a.emp_no.clone(),
+        position: match t.form.positions.as_slice() {
+            [one] => one.clone(),
+            _ => String::new(),
+        },
+        department: a.department.clone(),
+        period: period_text(&cy.period),
+        signatures: Signatures {
+            appraisee: Signature {
+                name: a.confirmed_by.clone(),
+                time: when(&a.confirmed_at),
+            },
+            approver: Signature {
+                name: None,
+                time: when(&a.published_at),
+            },
+            ..Default::default()
+        },
+    }
+}
+
+/// Inputs of the same employees in another period of the same form (for `x.prev`).
+async fn prior_inputs<S: Store>(
+    store: &S,
+    cy: &Cycle,
+    period: Option<String>,
+) -> Fail<HashMap<i64, Values>> {
+    let mut out = HashMap::new();
+    let Some(period) = period else {
+        return Ok(out);
+    };
+    let hr = reader();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .cycles(Page {
+                offset,
+                limit: 1000,
+            })
+            .await?;
+        let n = page.len() as i64;
+        for c in page
+            .iter()
+            .filter(|c| c.form_id == cy.form_id && c.period == period)
+        {
+            for a in all_appraisals(store, &hr, c.id).await? {
+                out.insert(a.employee_id, a.inputs);
+            }
+        }
+        if n < 1000 {
+            return Ok(out);
+        }
+        offset += n;
+    }
+}
+
+/// Score `which` (appraisals of the cycle) into filled forms, as the store scores them:
+/// the cycle's parameters, peer averages over the whole cycle, prior periods' values.
+/// Refuses when a printed total would differ from the stored one.
+pub async fn filled_forms<S: Store>(
+    store: &S,
+    t: &Template,
+    cy: &Cycle,
+    which: &[Appraisal],
+) -> Fail<Vec<FilledForm>> {
+    let mut engine = kaohe_core::Engine::new(t);
+    for (k, v) in &cy.params {
+        if let Some(p) = t.params.iter().find(|p| &p.id == k)
+            && let Some(d) = kaohe_core::num::parse_user_number(v).map(|p| p.value())
+        {
+            let _ = engine.set_param(&p.id, d);
+        }
+    }
+    let has_prior = t
+        .inputs
+        .iter()
+        .any(|i| i.origin == kaohe_core::model::Origin::Prior);
+    let (prev, last) = if has_prior {
+        (
+            prior_inputs(store, cy, kaohe_store::previous_period(&cy.period)).await?,
+            prior_inputs(store, cy, kaohe_store::same_period_last_year(&cy.period)).await?,
+        )
+    } else {
+        (HashMap::new(), HashMap::new())
+    };
+    // Peer averages are over the whole cycle.
+    let everyone = if t.needs_peers {
+        all_appraisals(store, &reader(), cy.id).await?
+    } else {
+        which.to_vec()
+    };
+    let to = |list: &[Appraisal]| -> Vec<kaohe_core::input::Row> {
+        let ts: Vec<ToScore<'_>> = list
+            .iter()
+            .map(|a| ToScore {
+                emp_no: &a.emp_no,
+                group: &a.group,
+                values: &a.inputs,
+                prev: prev.get(&a.employee_id),
+                last_year: last.get(&a.employee_id),
+            })
+            .collect();
+        kaohe_store::engine_rows(t, &ts)
+            .into_iter()
+            .map(|r| r.unwrap_or_default_row(t))
+            .collect()
+    };
+    let peers = t
+        .needs_peers
+        .then(|| kaohe_core::batch::score_batch(&engine, &to(&everyone)));
+    let rows = to(which);
+    let mut forms = Vec::with_capacity(which.len());
+    for (a, row) in which.iter().zip(rows) {
+        let group_peers = peers
+            .as_ref()
+            .and_then(|b| b.peers.get(a.group.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let f = FilledForm::score_with_peers(&engine, header_of(t, cy, a), row.values, group_peers)
+            .map_err(|e| {
+                OfficeFail::NotFound(format!(
+                    "{}（{}）的考核表还不能计分 / the appraisal of {} ({}) cannot be scored yet: {}",
+                    a.name,
+                    a.emp_no,
+                    a.name,
+                    a.emp_no,
+                    e.msg.render(kaohe_core::Lang::En)
+                ))
+            })?;
+        let printed = kaohe_core::num::fmt(f.frame.total(t));
+        if let Some(stored) = a.result.as_ref().and_then(|r| r.total.as_ref())
+            && stored.parse::<Decimal>().ok() != printed.parse::<Decimal>().ok()
+        {
+            return Err(OfficeFail::Store(StoreError::Workflow(format!(
+                "{} 的总分重算为 {printed}，与记录的 {stored} 不一致 / the total of {} recomputes to {printed}, not the stored {stored}",
+                a.emp_no, a.emp_no
+            ))));
+        }
+        forms.push(f);
+    }
+    Ok(forms)
+}
+
+trait RowOrEmpty {
+    fn unwrap_or_default_row(self, t: &Template) -> kaohe_core::input::Row;
+}
+
+impl RowOrEmpty for Result<kaohe_core::input::Row, (String, String)> {
+    /// A row that cannot be parsed (a value no longer valid) prints as empty inputs.
+    fn unwrap_or_default_row(self, t: &Template) -> kaohe_core::input::Row {
+        self.unwrap_or_else(|_| kaohe_core::input::Row {
+            line: 0,
+            id: String::new(),
+            name: None,
+            group: None,
+            values: vec![Val::Empty; t.layout.metrics as usize],
+        })
+    }
+}
+
+/// One appraisal's form as an `.xlsx`, as `who` may see it: refused (not found) when the
+/// scores are hidden from them (e.g. the appraisee before publication).
+pub async fn form_xlsx<S: Store>(
+    store: &S,
+    who: &User,
+    appraisal_id: i64,
+) -> Fail<(String, Vec<u8>)> {
+    let a = store.appraisal(who, appraisal_id).await?;
+    if a.result.as_ref().and_then(|r| r.total.as_ref()).is_none() {
+        return Err(OfficeFail::NotFound(format!(
+            "考核表 {appraisal_id} 还没有可以给您看的分数 / appraisal {appraisal_id} has no score you may see yet"
+        )));
+    }
+    let (cy, t) = cycle_template(store, a.cycle_id).await?;
+    let forms = filled_forms(store, &t, &cy, std::slice::from_ref(&a)).await?;
+    let bytes = kaohe_office::form::form_workbook(&t, &forms[0]).map_err(OfficeFail::from)?;
+    Ok((
+        format!("{}-{}-{}.xlsx", cy.form_id, cy.period, a.emp_no),
+        bytes,
+    ))
+}
+
+/// A department's forms in one workbook, a sheet per employee (HR). `dept` is the
+/// department's code or name.
+pub async fn department_xlsx<S: Store>(
+    store: &S,
+    who: &User,
+    cycle_id: i64,
+    dept: &str,
+) -> Fail<Vec<u8>> {
+    let (cy, t) = cycle_template(store, cycle_id).await?;
+    let depts = store.departments().await?;
+    let d = depts
+        .iter()
+        .find(|d| d.code == dept || d.name == dept)
+        .ok_or_else(|| {
+            OfficeFail::NotFound(format!("部门 `{dept}` 不存在 / no department `{dept}`"))
+        })?;
+    let mut list: Vec<Appraisal> = all_appraisals(store, who, cycle_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.department == d.name && a.result.as_ref().is_some_and(|r| r.total.is_some()))
+        .collect();
+    if list.is_empty() {
+        return Err(OfficeFail::NotFound(format!(
+            "部门 {} 在本周期没有已计分的考核表 / department {} has no scored appraisal in this cycle",
+            d.name, d.code
+        )));
+    }
+    list.sort_by(|a, b| a.emp_no.cmp(&b.emp_no));
+    let forms = filled_forms(store, &t, &cy, &list).await?;
+    Ok(kaohe_office::form::department_workbook(&t, &forms)?)
+}
+
+fn dec(s: &Option<String>) -> Option<Decimal> {
+    s.as_deref().and_then(|s| s.parse().ok())
+}
+
+/// The results workbook: ranking and grade distribution per department, the 12-month
+/// ledger of the cycle's year.
+pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64) -> Fail<Vec<u8>> {
+    use kaohe_office::results::{DeptResults, LedgerRow, ResultRow, ResultsBook};
+    let (cy, t) = cycle_template(store, cycle_id).await?;
+    let rows = store.results(cycle_id).await?;
+    let list = all_appraisals(store, &reader(), cycle_id).await?;
+    let emp_of: HashMap<i64, i64> = list.iter().map(|a| (a.id, a.employee_id)).collect();
+    let mut departments: Vec<DeptResults> = Vec::new();
+    let mut ledger = Vec::new();
+    let year = cy.period.split('-').next().unwrap_or("").to_string();
+    for r in &rows {
+        let Some(total) = dec(&r.total) else { continue };
+        let rr = ResultRow {
+            emp_no: r.emp_no.clone(),
+            name: r.name.clone(),
+            total,
+            grade: r.grade.clone(),
+            bonus: dec(&r.bonus).unwrap_or_default(),
+        };
+        match departments
+            .iter_mut()
+            .find(|d| d.department == r.department)
+        {
+            Some(d) => d.rows.push(rr),
+            None => departments.push(DeptResults {
+                department: r.department.clone(),
+                rows: vec![rr],
+            }),
+        }
+        let mut months: [Option<(Decimal, Decimal)>; 12] = Default::default();
+        if let Some(e) = emp_of.get(&r.appraisal_id) {
+            let entries = store.ledger(*e).await?;
+            // This form's entry first, then any other form's, per month.
+            for pass in [true, false] {
+                for le in &entries {
+                    if (le.form_id == cy.form_id) != pass {
+                        continue;
+                    }
+                    let Some((y, m)) = le.period.split_once('-') else {
+                        continue;
+                    };
+                    let (Ok(m), Some(total)) = (m.parse::<usize>(), dec(&le.total)) else {
+                        continue;
+                    };
+                    if y == year && (1..=12).contains(&m) && months[m - 1].is_none() {
+                        months[m - 1] = Some((total, dec(&le.bonus).unwrap_or_default()));
+                    }
+                }
+            }
+        }
+        ledger.push(LedgerRow {
+            emp_no: r.emp_no.clone(),
+            name: r.name.clone(),
+            months,
+        });
+    }
+    departments.sort_by(|a, b| a.department.cmp(&b.department));
+    ledger.sort_by(|a, b| a.emp_no.cmp(&b.emp_no));
+    let order: Vec<String> = t.grades.iter().map(|g| g.name.clone()).collect();
+    let period = period_text(&cy.period);
+    Ok(kaohe_office::results::results_workbook(&ResultsBook {
+        period: &period,
+        departments: &departments,
+        grade_order: &order,
+        ledger: &ledger,
+    })?)
+}
+
+/// The payroll of a cycle (confirmed appraisals), as CSV or `.xlsx`, with the checksum row.
+pub async fn payroll_file<S: Store>(store: &S, cycle_id: i64, xlsx: bool) -> Fail<Vec<u8>> {
+    store.cycle(cycle_id).await?;
+    let rows: Vec<kaohe_office::payroll::PayrollRow> = store
+        .payroll(cycle_id)
+        .await?
+        .into_iter()
+        .map(|r| kaohe_office::payroll::PayrollRow {
+            emp_no: r.emp_no,
+            name: r.name,
+            period: r.period,
+            total: r.total.parse().unwrap_or_default(),
+            grade: (!r.grade.is_empty()).then_some(r.grade),
+            bonus: r.bonus.parse().unwrap_or_default(),
+        })
+        .collect();
+    if xlsx {
+        Ok(kaohe_office::payroll::payroll_xlsx(&rows)?)
+    } else {
+        Ok(kaohe_office::payroll::payroll_csv(&rows))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------
+
+/// Import options in the query string.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Work out the changes, store nothing.
+    pub dry_run: Option<bool>,
+    /// The sheet to read (default: the first).
+    pub sheet: Option<String>,
+    /// Import the good rows, list the bad ones.
+    pub skip_invalid: Option<bool>,
+    /// Column mapping as JSON, header → field, e.g. `{"员工号":"id"}`; remembered for the form.
+    pub map: Option<String>,
+}
+
+/// Which sheet.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SheetQuery {
+    /// The sheet to read (default: the first).
+    pub sheet: Option<String>,
+}
+
+/// The largest file an import takes (64 MB: some 200,000 rows of 20 columns).
+pub const MAX_UPLOAD: usize = 64 << 20;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn file(bytes: Vec<u8>, name: &str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    name.replace(
+                        |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+                        "_"
+                    )
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Import a cycle's data from the request body (an `.xlsx` workbook or CSV text), HR only.
+/// All rows or none (unless `skip_invalid`); 422 names each problem's sheet, row and column.
+#[utoipa::path(post, path = "/api/cycles/{id}/import", params(("id" = i64, Path), ImportQuery), request_body(content = String, content_type = "application/octet-stream"), responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<axum::Json<ImportReport>> {
+    let who = auth.require(&[])?;
+    let map: BTreeMap<String, String> = match q.map.as_deref() {
+        Some(m) if !m.trim().is_empty() => {
+            serde_json::from_str(m).map_err(|e| ApiError::BadRequest(format!("map: {e}")))?
+        }
+        _ => BTreeMap::new(),
+    };
+    let opts = ImportOptions {
+        sheet: q.sheet,
+        file_name: "CSV".into(),
+        map,
+        dry_run: q.dry_run.unwrap_or(false),
+        skip_invalid: q.skip_invalid.unwrap_or(false),
+    };
+    let r = import_file(&st.store, who, id, &body, &opts, &|_, _, _| {}).await?;
+    Ok(axum::Json(r))
+}
+
+/// Propose how the columns of a file (the request body) map to the cycle's form, HR only.
+#[utoipa::path(post, path = "/api/cycles/{id}/import/propose", params(("id" = i64, Path), SheetQuery), request_body(content = String, content_type = "application/octet-stream"), responses((status = 200, body = ProposalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_propose<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiQuery(q): ApiQuery<SheetQuery>,
+    body: Bytes,
+) -> ApiResult<axum::Json<ProposalView>> {
+    auth.require(&[])?;
+    Ok(axum::Json(
+        propose(&st.store, id, &body, q.sheet.as_deref()).await?,
+    ))
+}
+
+/// One appraisal's form as an `.xlsx`, for whoever may see its scores (404 when hidden).
+#[utoipa::path(get, path = "/api/appraisals/{id}/form.xlsx", params(("id" = i64, Path)), responses((status = 200, body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn form<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let (name, bytes) = form_xlsx(&st.store, &auth.0, id).await?;
+    Ok(file(bytes, &name, XLSX))
+}
+
+/// A cycle's results workbook (HR).
+#[utoipa::path(get, path = "/api/cycles/{id}/results.xlsx", params(("id" = i64, Path)), responses((status = 200, body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn results<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    auth.require(&[])?;
+    let bytes = results_xlsx(&st.store, id).await?;
+    Ok(file(bytes, &format!("results-{id}.xlsx"), XLSX))
+}
+
+/// A cycle's payroll as `.xlsx` with the checksum row (HR).
+#[utoipa::path(get, path = "/api/cycles/{id}/payroll.xlsx", params(("id" = i64, Path)), responses((status = 200, body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn payroll<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    auth.require(&[])?;
+    let bytes = payroll_file(&st.store, id, true).await?;
+    Ok(file(bytes, &format!("payroll-{id}.xlsx"), XLSX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_read_like_a_sheet() {
+        assert_eq!(period_text("2026-11"), "2026年11月");
+        assert_eq!(period_text("2026-03"), "2026年3月");
+        assert_eq!(period_text("2026-Q4"), "2026年第4季度");
+        assert_eq!(period_text("2026"), "2026年");
+    }
+
+    #[test]
+    fn xlsx_by_signature() {
+        assert!(is_xlsx(b"PK\x03\x04rest"));
+        assert!(!is_xlsx("工号,姓名".as_bytes()));
+    }
+}

@@ -1,0 +1,786 @@
+//! Excel in and out over HTTP, as HR uses it: a month's data sheet (Chinese headers, a merged
+//! title, blank rows, numbers typed as text, full-width digits, percent strings) imported
+//! into a launched cycle and every value checked on the appraisals; every kind of bad sheet
+//! refused with its sheet, row and column and nothing stored; dry runs, skipping bad rows,
+//! the remembered column mapping; and the results, form and payroll workbooks. On SQLite
+//! and on PostgreSQL.
+
+mod common;
+
+use common::{App, spawn_app};
+use kaohe_office::read::read_xlsx;
+use kaohe_office::results::RANK_HEADERS;
+use kaohe_store::{Role, Store};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Format, Formula, Workbook, Worksheet};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const ORG: &str = "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号
+S001,王强,SC,市场部,业务,市场部经理,
+A001,张伟,SC,市场部,业务,大客户经理,S001
+A002,李娜,SC,市场部,业务,大客户经理,S001
+A003,王伟,SC,市场部,业务,大客户经理,S001
+A004,王伟,XS,销售部,业务,大客户经理,S001
+K002,马俊,SC,市场部,业务,客户服务中心经理,S001
+X001,赵芳,XZ,行政部,职能,行政专员,
+";
+
+struct Setup {
+    hr: reqwest::Client,
+    cycle: i64,
+}
+
+async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = rb.send().await.unwrap();
+    let s = r.status();
+    let text = r.text().await.unwrap();
+    (
+        s,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn template(form: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../../templates/{form}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// HR signs in, imports the organisation, publishes `form` and launches a cycle for `members`.
+async fn launched(
+    app: &App,
+    hr: &reqwest::Client,
+    form: &str,
+    period: &str,
+    members: &[&str],
+) -> i64 {
+    let (s, b) = send(
+        hr.post(format!("{}/api/templates", app.base))
+            .body(template(form)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, cy) = send(hr.post(format!("{}/api/cycles", app.base)).json(&json!({
+        "name": format!("{period} {form}"),
+        "form_id": form,
+        "period": period,
+        "members": {"employees": members},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let cycle = cy["id"].as_i64().unwrap();
+    let (s, l) = send(hr.post(format!("{}/api/cycles/{cycle}/launch", app.base))).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    cycle
+}
+
+async fn setup(app: &App) -> Setup {
+    let hr = app.user("hr", Role::HrAdmin).await;
+    let (s, b) = send(hr.post(format!("{}/api/org/import", app.base)).body(ORG)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let cycle = launched(
+        app,
+        &hr,
+        "F01",
+        "2026-11",
+        &["A001", "A002", "A003", "A004"],
+    )
+    .await;
+    Setup { hr, cycle }
+}
+
+/// emp_no → stored inputs of the cycle's appraisals.
+async fn inputs(app: &App, s: &Setup) -> BTreeMap<String, BTreeMap<String, String>> {
+    let (st, list) =
+        send(s.hr.get(format!("{}/api/appraisals?cycle_id={}", app.base, s.cycle))).await;
+    assert_eq!(st, StatusCode::OK, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let m: BTreeMap<String, String> = a["inputs"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect();
+            (a["emp_no"].as_str().unwrap().to_string(), m)
+        })
+        .collect()
+}
+
+async fn audit_len(app: &App) -> usize {
+    app.store.audit_log(0, 10_000).await.unwrap().len()
+}
+
+async fn import(app: &App, s: &Setup, query: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    send(
+        s.hr.post(format!("{}/api/cycles/{}/import{query}", app.base, s.cycle))
+            .body(body),
+    )
+    .await
+}
+
+/// A cell: number, string or nothing.
+#[derive(Clone, Copy)]
+enum C<'a> {
+    N(f64),
+    S(&'a str),
+    E,
+}
+
+fn put(ws: &mut Worksheet, row: u32, cells: &[C]) {
+    for (c, v) in cells.iter().enumerate() {
+        match v {
+            C::N(f) => {
+                ws.write_number(row, c as u16, *f).unwrap();
+            }
+            C::S(s) => {
+                ws.write_string(row, c as u16, *s).unwrap();
+            }
+            C::E => {}
+        }
+    }
+}
+
+const HEADER: [&str; 13] = [
+    "工号",
+    "姓名",
+    "当月销售目标",
+    "当月实际销售额",
+    "new_customers",
+    "authorised_work",
+    "客户样品开发跟进(得分)",
+    "contracts",
+    "idle",
+    "leave_late_early",
+    "当月请假天数",
+    "月度绩效奖金",
+    "备注",
+];
+
+/// Sheet 「考核数据」: a merged title A1:M1, row 2 blank, the header on row 3, data from
+/// row 4 (rows[0] is sheet row 4, and so on).
+fn workbook(rows: &[Vec<C>], extra: impl FnOnce(&mut Worksheet)) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("考核数据").unwrap();
+    ws.merge_range(0, 0, 0, 12, "2026年11月 大客户经理考核数据", &Format::new())
+        .unwrap();
+    let h: Vec<C> = HEADER.iter().map(|h| C::S(h)).collect();
+    put(ws, 2, &h);
+    for (i, r) in rows.iter().enumerate() {
+        put(ws, 3 + i as u32, r);
+    }
+    extra(ws);
+    wb.save_to_buffer().unwrap()
+}
+
+fn good_a001() -> Vec<C<'static>> {
+    vec![
+        C::S("A001"),
+        C::S("张伟"),
+        C::N(100.0),
+        C::N(87.0),
+        C::N(1.0),
+        C::N(18.0),
+        C::N(14.0),
+        C::N(13.0),
+        C::N(1.0),
+        C::N(2.0),
+        C::N(1.0),
+        C::S("3,000"),
+        C::S("好"),
+    ]
+}
+
+fn good_a002() -> Vec<C<'static>> {
+    vec![
+        C::S("A002"),
+        C::S("李娜"),
+        C::S("100"),
+        C::S("９５"),
+        C::S("0"),
+        C::S("15"),
+        C::N(12.5),
+        C::N(10.0),
+        C::E,
+        C::N(0.0),
+        C::S("０"),
+        C::N(2500.5),
+        C::E,
+    ]
+}
+
+fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
+    };
+}
+
+both!(
+    a_chinese_sheet_is_imported_value_by_value,
+    percent_strings_and_csv_text,
+    bad_sheets_are_named_by_sheet_row_and_column_and_nothing_is_stored,
+    a_dry_run_stores_nothing,
+    skip_invalid_imports_the_good_rows_and_lists_the_bad,
+    the_confirmed_mapping_is_remembered_for_the_next_import,
+    employees_matched_by_name_when_there_is_no_number_column,
+    results_form_and_payroll_workbooks,
+);
+
+async fn a_chinese_sheet_is_imported_value_by_value(app: App) {
+    let s = setup(&app).await;
+    // Row 6 stays blank; A003 on row 7 has only some values.
+    let mut a003 = vec![C::S("A003"), C::S("王伟"), C::S("120"), C::N(130.0)];
+    a003.extend([C::E; 9]);
+    let bytes = workbook(&[good_a001(), good_a002(), vec![C::E; 13], a003], |_| {});
+    let before = audit_len(&app).await;
+    let (st, r) = import(&app, &s, "", bytes).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["sheet"], "考核数据");
+    assert_eq!(r["header_row"], 3);
+    assert_eq!(r["rows_read"], 3);
+    assert_eq!(r["rows_matched"], 3);
+    assert_eq!(r["appraisals_changed"], 3);
+    assert_eq!(r["stored"], true);
+    assert!(
+        r["warnings"].to_string().contains("备注"),
+        "the unused column is named: {r}"
+    );
+    let all = inputs(&app, &s).await;
+    let want_a001 = map(&[
+        ("sales_target", "100"),
+        ("sales_actual", "87"),
+        ("new_customers", "1"),
+        ("authorised_work", "18"),
+        ("samples", "14"),
+        ("contracts", "13"),
+        ("idle", "1"),
+        ("leave_late_early", "2"),
+        ("leave_days", "1"),
+        ("monthly_bonus", "3000"),
+    ]);
+    assert_eq!(all["A001"], want_a001);
+    let want_a002 = map(&[
+        ("sales_target", "100"),
+        ("sales_actual", "95"),
+        ("new_customers", "0"),
+        ("authorised_work", "15"),
+        ("samples", "12.5"),
+        ("contracts", "10"),
+        ("leave_late_early", "0"),
+        ("leave_days", "0"),
+        ("monthly_bonus", "2500.5"),
+    ]);
+    assert_eq!(all["A002"], want_a002);
+    assert_eq!(
+        all["A003"],
+        map(&[("sales_target", "120"), ("sales_actual", "130")])
+    );
+    assert!(all["A004"].is_empty());
+    // One audit entry per changed appraisal.
+    assert_eq!(audit_len(&app).await, before + 3);
+    // The same file again changes nothing.
+    let bytes = workbook(&[good_a001(), good_a002()], |_| {});
+    let (st, r) = import(&app, &s, "", bytes).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["appraisals_changed"], 0);
+    assert_eq!(audit_len(&app).await, before + 3);
+}
+
+async fn percent_strings_and_csv_text(app: App) {
+    let s = setup(&app).await;
+    let cycle = launched(&app, &s.hr, "F11", "2026-Q4", &["K002"]).await;
+    let csv =
+        "工号,姓名,大客户保有率,客户回访率,电话接听率\r\nK002,马俊,９５％,88%,\" 99.5 % \"\r\n";
+    let (st, r) = send(
+        s.hr.post(format!("{}/api/cycles/{cycle}/import", app.base))
+            .body(csv.as_bytes().to_vec()),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let (_, list) = send(s.hr.get(format!("{}/api/appraisals?cycle_id={cycle}", app.base))).await;
+    let a = &list[0]["inputs"];
+    assert_eq!(a["retention"], "95", "{a}");
+    assert_eq!(a["callback"], "88", "{a}");
+    assert_eq!(a["answer"], "99.5", "{a}");
+    // A percent where F01 wants money is refused, named by cell.
+    let mut row = good_a001();
+    row[3] = C::S("９５％");
+    let before = (inputs(&app, &s).await, audit_len(&app).await);
+    let (st, e) = import(&app, &s, "", workbook(&[row], |_| {})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let f = &e["error"]["fields"][0];
+    assert!(
+        f["message"].as_str().unwrap().starts_with("考核数据!D4"),
+        "{e}"
+    );
+    assert_eq!(f["field"], "sales_actual");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(4), Some(4))
+    );
+    assert_eq!((inputs(&app, &s).await, audit_len(&app).await), before);
+}
+
+/// Import `bytes`, expect 422, and check that one message starts with `place` and
+/// contains every one of `words`; nothing stored, nothing audited.
+async fn refused(app: &App, s: &Setup, what: &str, bytes: Vec<u8>, place: &str, words: &[&str]) {
+    let before = (inputs(app, s).await, audit_len(app).await);
+    let (st, e) = import(app, s, "", bytes).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {e}");
+    let fields = e["error"]["fields"].as_array().unwrap();
+    assert!(
+        fields.iter().any(|f| {
+            let m = format!(
+                "{} {}",
+                f["message"].as_str().unwrap(),
+                f["message_en"].as_str().unwrap_or("")
+            );
+            m.starts_with(place) && words.iter().all(|w| m.contains(w))
+        }),
+        "{what}: expected {place} {words:?} in {e}"
+    );
+    assert_eq!(
+        (inputs(app, s).await, audit_len(app).await),
+        before,
+        "{what}: nothing stored, nothing audited"
+    );
+}
+
+async fn bad_sheets_are_named_by_sheet_row_and_column_and_nothing_is_stored(app: App) {
+    let s = setup(&app).await;
+    // Values stored before: each bad file below would change A001's sales_actual to 87.
+    let mut earlier = good_a001();
+    earlier[3] = C::N(80.0);
+    let (st, r) = import(&app, &s, "", workbook(&[earlier], |_| {})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(inputs(&app, &s).await["A001"]["sales_actual"], "80");
+    let with = |f: &dyn Fn(&mut Vec<C<'static>>)| {
+        let mut r = good_a002();
+        f(&mut r);
+        workbook(&[good_a001(), r], |_| {})
+    };
+    refused(
+        &app,
+        &s,
+        "unknown employee",
+        with(&|r| r[0] = C::S("Z999")),
+        "考核数据!A5",
+        &["Z999", "不存在", "no employee"],
+    )
+    .await;
+    refused(
+        &app,
+        &s,
+        "an employee not in the cycle",
+        with(&|r| r[0] = C::S("S001")),
+        "考核数据!A5",
+        &["S001", "不是本周期的被考核人"],
+    )
+    .await;
+    refused(
+        &app,
+        &s,
+        "not a number",
+        with(&|r| r[3] = C::S("abc")),
+        "考核数据!D5",
+        &["abc", "当月实际销售额"],
+    )
+    .await;
+    refused(
+        &app,
+        &s,
+        "out of range",
+        with(&|r| r[5] = C::N(25.0)),
+        "考核数据!F5",
+        &["25", "[0, 20]"],
+    )
+    .await;
+    refused(
+        &app,
+        &s,
+        "duplicate row",
+        workbook(&[good_a001(), good_a002(), good_a001()], |_| {}),
+        "考核数据!A6",
+        &["A001", "4", "6"],
+    )
+    .await;
+    refused(
+        &app,
+        &s,
+        "merged cells",
+        workbook(&[good_a001(), good_a002()], |ws| {
+            ws.merge_range(4, 6, 5, 7, "14", &Format::new()).unwrap();
+        }),
+        "考核数据!G5",
+        &["合并单元格", "merged"],
+    )
+    .await;
+    // A formula whose result was not saved (written by a program that does not calculate).
+    let bytes = workbook(&[good_a001(), good_a002()], |ws| {
+        ws.write_formula(4, 7, Formula::new("=C5/10")).unwrap();
+    });
+    let bytes = drop_formula_result(&bytes, "<f>C5/10</f><v>0</v>", "<f>C5/10</f>");
+    refused(
+        &app,
+        &s,
+        "a formula without a value",
+        bytes,
+        "考核数据!H5",
+        &["公式", "formula"],
+    )
+    .await;
+    refused(
+        &app,
+        &s,
+        "no employee column",
+        b"\xe5\x91\x98\xe5\xb7\xa5,sales_actual\nA001,5\n".to_vec(),
+        "CSV!1:1",
+        &["工号"],
+    )
+    .await;
+    // Not a spreadsheet at all.
+    let (st, e) = import(&app, &s, "", b"PK\x03\x04 not really a zip".to_vec()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["fields"][0]["field"], "file", "{e}");
+    // Only HR imports.
+    let clerk = app.user("someone", Role::Reviewer).await;
+    let (st, _) = send(
+        clerk
+            .post(format!("{}/api/cycles/{}/import", app.base, s.cycle))
+            .body(workbook(&[good_a001()], |_| {})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+}
+
+async fn a_dry_run_stores_nothing(app: App) {
+    let s = setup(&app).await;
+    let (st, _) = import(&app, &s, "", workbook(&[good_a001()], |_| {})).await;
+    assert_eq!(st, StatusCode::OK);
+    let mut changed = good_a001();
+    changed[3] = C::N(92.0);
+    let before = (inputs(&app, &s).await, audit_len(&app).await);
+    let (st, r) = import(
+        &app,
+        &s,
+        "?dry_run=true",
+        workbook(&[changed, good_a002()], |_| {}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["dry_run"], true);
+    assert_eq!(r["stored"], false);
+    assert_eq!(r["appraisals_changed"], 2);
+    let a001 = r["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["emp_no"] == "A001")
+        .unwrap();
+    assert_eq!(
+        a001["changes"],
+        json!([{"input": "sales_actual", "name": "当月实际销售额", "old": "87", "new": "92"}])
+    );
+    let a002 = r["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["emp_no"] == "A002")
+        .unwrap();
+    assert!(
+        a002["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["old"].is_null())
+    );
+    assert_eq!((inputs(&app, &s).await, audit_len(&app).await), before);
+}
+
+async fn skip_invalid_imports_the_good_rows_and_lists_the_bad(app: App) {
+    let s = setup(&app).await;
+    let mut bad = good_a002();
+    bad[5] = C::N(25.0);
+    let mut unknown = good_a002();
+    unknown[0] = C::S("Z999");
+    let bytes = workbook(&[good_a001(), bad, unknown], |_| {});
+    let (st, r) = import(&app, &s, "?skip_invalid=true", bytes).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["skipped_rows"], json!([5, 6]));
+    assert_eq!(r["appraisals_changed"], 1);
+    let places: Vec<&str> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["place"].as_str().unwrap())
+        .collect();
+    assert_eq!(places, ["考核数据!F5", "考核数据!A6"]);
+    let all = inputs(&app, &s).await;
+    assert_eq!(all["A001"]["sales_actual"], "87");
+    assert!(all["A002"].is_empty());
+}
+
+async fn the_confirmed_mapping_is_remembered_for_the_next_import(app: App) {
+    let s = setup(&app).await;
+    let csv = "员工号,实际销售（万元）,当月销售目标（万元）\nA001,87,100\n";
+    let (st, e) = import(&app, &s, "", csv.as_bytes().to_vec()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    // The proposal offers the loose match, and no number column.
+    let (st, p) = send(
+        s.hr.post(format!(
+            "{}/api/cycles/{}/import/propose",
+            app.base, s.cycle
+        ))
+        .body(csv),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["missing_id"], true);
+    assert_eq!(p["columns"][2]["target"], "sales_target", "{p}");
+    assert_eq!(p["columns"][2]["how"], "loose", "{p}");
+    // HR confirms the mapping.
+    let m = r#"{"员工号":"id","实际销售（万元）":"sales_actual","当月销售目标（万元）":"sales_target"}"#;
+    let q = format!("?map={}", urlencode(m));
+    let (st, r) = import(&app, &s, &q, csv.as_bytes().to_vec()).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(
+        app.store.import_mapping("F01").await.unwrap()["员工号"],
+        "id"
+    );
+    // Next month's file, same headers, no mapping given.
+    let csv2 = "员工号,实际销售（万元）,当月销售目标（万元）\nA002,95,100\n";
+    let (st, r) = import(&app, &s, "", csv2.as_bytes().to_vec()).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let all = inputs(&app, &s).await;
+    assert_eq!(all["A002"]["sales_actual"], "95");
+    assert_eq!(all["A002"]["sales_target"], "100");
+    let (_, p) = send(
+        s.hr.post(format!(
+            "{}/api/cycles/{}/import/propose",
+            app.base, s.cycle
+        ))
+        .body(csv2),
+    )
+    .await;
+    assert_eq!(p["columns"][0]["how"], "remembered", "{p}");
+    assert_eq!(p["missing_id"], false, "{p}");
+}
+
+async fn employees_matched_by_name_when_there_is_no_number_column(app: App) {
+    let s = setup(&app).await;
+    let csv = "姓名,当月实际销售额\n张伟,87\n李娜,95\n";
+    let (st, r) = import(&app, &s, "", csv.as_bytes().to_vec()).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["matched_by_name"], true);
+    let all = inputs(&app, &s).await;
+    assert_eq!(
+        (
+            all["A001"]["sales_actual"].as_str(),
+            all["A002"]["sales_actual"].as_str()
+        ),
+        ("87", "95")
+    );
+    // Two 王伟: refused, naming both numbers.
+    refused(
+        &app,
+        &s,
+        "ambiguous name",
+        "姓名,当月实际销售额\n张伟,90\n王伟,100\n"
+            .as_bytes()
+            .to_vec(),
+        "CSV!A3",
+        &["王伟", "A003", "A004"],
+    )
+    .await;
+    refused(
+        &app,
+        &s,
+        "unknown name",
+        "姓名,当月实际销售额\n张三,100\n".as_bytes().to_vec(),
+        "CSV!A2",
+        &["张三"],
+    )
+    .await;
+}
+
+async fn results_form_and_payroll_workbooks(app: App) {
+    let s = setup(&app).await;
+    let mut a003 = good_a002();
+    a003[0] = C::S("A003");
+    a003[3] = C::N(130.0);
+    let mut a004 = good_a001();
+    a004[0] = C::S("A004");
+    a004[1] = C::S("王伟");
+    let (st, r) = import(
+        &app,
+        &s,
+        "",
+        workbook(&[good_a001(), good_a002(), a003, a004], |_| {}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let (st, b) = send(s.hr.post(format!("{}/api/cycles/{}/score", app.base, s.cycle))).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, res) = send(s.hr.get(format!("{}/api/cycles/{}/results", app.base, s.cycle))).await;
+    assert_eq!(st, StatusCode::OK, "{res}");
+    let want: BTreeMap<String, (Decimal, Decimal)> = res["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["emp_no"].as_str().unwrap().to_string(),
+                (
+                    r["total"].as_str().unwrap().parse().unwrap(),
+                    r["bonus"].as_str().unwrap().parse().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(want.len(), 4, "{res}");
+    assert_eq!(want["A001"], (Decimal::from(90), Decimal::from(2700)));
+
+    // The results workbook reads back with the same totals and bonuses.
+    let r =
+        s.hr.get(format!("{}/api/cycles/{}/results.xlsx", app.base, s.cycle))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    let bytes = r.bytes().await.unwrap();
+    let mut got = BTreeMap::new();
+    for sheet in ["市场部", "销售部"] {
+        let t = read_xlsx(&bytes, Some(sheet)).unwrap();
+        assert_eq!(t.headers, RANK_HEADERS);
+        for row in &t.rows {
+            if row.cells[1].is_empty() || !row.cells[0].chars().all(|c| c.is_ascii_digit()) {
+                break; // the grade distribution below the ranking
+            }
+            got.insert(
+                row.cells[1].clone(),
+                (
+                    row.cells[3].parse::<Decimal>().unwrap(),
+                    row.cells[5].parse::<Decimal>().unwrap(),
+                ),
+            );
+        }
+    }
+    assert_eq!(got, want);
+    let ledger = read_xlsx(&bytes, Some(kaohe_office::results::LEDGER_SHEET)).unwrap();
+    assert_eq!(ledger.rows.len(), 4);
+
+    // A form for HR; hidden (404) from the appraisee before publication.
+    let (_, list) =
+        send(s.hr.get(format!("{}/api/appraisals?cycle_id={}", app.base, s.cycle))).await;
+    let a001 = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["emp_no"] == "A001")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r =
+        s.hr.get(format!("{}/api/appraisals/{a001}/form.xlsx", app.base))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK\x03\x04"));
+    app.store
+        .create_user(
+            "test",
+            &kaohe_store::NewUser {
+                username: "a001".into(),
+                password: "a long password".into(),
+                emp_no: Some("A001".into()),
+                grants: vec![kaohe_store::Grant {
+                    role: Role::Employee,
+                    department_id: None,
+                }],
+                lang: "zh-CN".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let me = common::client();
+    let r = me
+        .post(format!("{}/api/login", app.base))
+        .json(&json!({"username": "a001", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (st, e) = send(me.get(format!("{}/api/appraisals/{a001}/form.xlsx", app.base))).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    let (st, _) = send(me.get(format!("{}/api/cycles/{}/results.xlsx", app.base, s.cycle))).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+
+    // Payroll (no one has confirmed yet: just the checksum row).
+    let r =
+        s.hr.get(format!("{}/api/cycles/{}/payroll.xlsx", app.base, s.cycle))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let t = read_xlsx(&r.bytes().await.unwrap(), None).unwrap();
+    let (rows, sum) = kaohe_office::payroll::verify_payroll(&t).unwrap();
+    assert_eq!((rows.len(), sum.rows), (0, 0));
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Rewrite the first sheet's XML: rust_xlsxwriter always saves a formula result, some
+/// programs save none.
+fn drop_formula_result(xlsx: &[u8], from: &str, to: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let s = String::from_utf8(data).unwrap();
+            assert!(s.contains(from), "{s}");
+            data = s.replace(from, to).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
