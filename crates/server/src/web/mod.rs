@@ -589,7 +589,7 @@ struct SheetView {
     form_id: String,
     emp_no: String,
     name: String,
-    position: String,
+    position: Option<String>,
     department: String,
     period: String,
     cycle: String,
@@ -754,7 +754,12 @@ fn sheet(lang: Lang, t: &kaohe_core::Template, c: &Cycle, a: &Appraisal, me: &Us
         form_id: t.form.id.clone(),
         emp_no: a.emp_no.clone(),
         name: a.name.clone(),
-        position: a.group.clone(),
+        // The store does not give the appraisee's position yet (the appraisal's group is
+        // the department): a form made for one position names it.
+        position: match t.form.positions.as_slice() {
+            [p] => Some(p.clone()),
+            _ => None,
+        },
         department: a.department.clone(),
         period: c.period.clone(),
         cycle: c.name.clone(),
