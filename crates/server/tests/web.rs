@@ -414,6 +414,13 @@ async fn sign_in_inbox_sheet_sign_appeal_and_refusals() {
     ] {
         assert!(sheet.contains(want), "the sheet lacks {want}:\n{sheet}");
     }
+    // Every number can be explained, without JavaScript.
+    assert!(sheet.contains("说明计算"), "{sheet}");
+    assert!(
+        sheet.contains("低于目标 13%，按每 5% 扣 3 分计 2 档，扣 6 分"),
+        "the sales item's explanation: {sheet}"
+    );
+    assert!(sheet.contains("2700.00 元"), "the bonus explained: {sheet}");
     // The self-summary written over the API comes back inert.
     assert!(sheet.contains(XSS_ESCAPED), "{sheet}");
     assert!(!sheet.contains(XSS), "{sheet}");
@@ -603,6 +610,8 @@ async fn every_page_reads_in_both_languages() {
         "Appraisee",
         "Sign or appeal before",
         "Self-summary",
+        "Explain",
+        "13% below target, 2 full step(s) of 5% at 3 points each: 6 points off",
     ] {
         assert!(
             html.contains(want),

@@ -23,6 +23,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::cookie::CookieJar;
 use i18n::{Arg, tag, text};
 use kaohe_core::Lang;
+use kaohe_core::engine::Target;
 use kaohe_core::workflow::{Action, State as WState};
 use kaohe_store::{Appraisal, Cycle, Role, Step, Store, StoreError, User};
 use minijinja::value::{Kwargs, Serde, Value};
@@ -598,9 +599,11 @@ struct SheetView {
     scores: bool,
     score_error: Option<String>,
     total: Option<String>,
+    total_explain: Option<String>,
     total_points: String,
     grade: Option<String>,
     bonus: Option<String>,
+    bonus_explain: Option<String>,
     form_notes: Option<String>,
     self_summary: Option<String>,
     comments: Option<String>,
@@ -617,6 +620,7 @@ struct SectionView {
     name: String,
     points: String,
     score: Option<String>,
+    explain: Option<String>,
     items: Vec<ItemView>,
 }
 
@@ -628,6 +632,7 @@ struct ItemView {
     points: String,
     values: Vec<ValueView>,
     score: Option<String>,
+    explain: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -668,10 +673,16 @@ fn sheet(lang: Lang, t: &kaohe_core::Template, c: &Cycle, a: &Appraisal, me: &Us
         result.and_then(|r| r.items.iter().find(|i| i.id == id).map(|i| i.score.clone()))
     };
     let input_slots = t.layout.params;
+    let ex = result.and_then(|r| explanations(lang, t, a, r));
+    let ex_of = |target: Target| {
+        ex.as_ref()
+            .and_then(|e| e.iter().find(|(t, _)| *t == target).map(|(_, l)| l.clone()))
+    };
     let sections = t
         .sections
         .iter()
-        .map(|s| SectionView {
+        .enumerate()
+        .map(|(si, s)| SectionView {
             name: pick(lang, &s.name, s.name_en.as_deref()).to_string(),
             points: fmt(s.points),
             score: result.and_then(|r| {
@@ -680,6 +691,7 @@ fn sheet(lang: Lang, t: &kaohe_core::Template, c: &Cycle, a: &Appraisal, me: &Us
                     .find(|(id, _)| *id == s.id)
                     .map(|(_, v)| v.clone())
             }),
+            explain: ex_of(Target::Section(si)),
             items: s
                 .items
                 .iter()
@@ -712,6 +724,7 @@ fn sheet(lang: Lang, t: &kaohe_core::Template, c: &Cycle, a: &Appraisal, me: &Us
                         points: fmt(it.points),
                         values,
                         score: item_score(&it.id),
+                        explain: ex_of(Target::Item(i)),
                     }
                 })
                 .collect(),
@@ -771,6 +784,10 @@ fn sheet(lang: Lang, t: &kaohe_core::Template, c: &Cycle, a: &Appraisal, me: &Us
             .total
             .clone()
             .or_else(|| result.and_then(|r| r.total.clone())),
+        total_explain: ex_of(Target::Total),
+        bonus_explain: (!t.pay.is_empty())
+            .then(|| ex_of(Target::Pay(t.pay.len() - 1)))
+            .flatten(),
         total_points: fmt(t.form.total_points),
         grade: a
             .grade
@@ -790,6 +807,65 @@ fn sheet(lang: Lang, t: &kaohe_core::Template, c: &Cycle, a: &Appraisal, me: &Us
         confirm_due: a.confirm_due.as_deref().map(short_time),
         items,
     }
+}
+
+/// Each number's explanation (by the engine's target), in `lang`: the appraisal scored
+/// again from its stored values with a recorder. Given only when that gives exactly the
+/// stored scores, so an explanation never disagrees with the number it explains; forms that
+/// read prior periods or peers' averages get none yet (the store holds those inputs).
+fn explanations(
+    lang: Lang,
+    t: &kaohe_core::Template,
+    a: &Appraisal,
+    stored: &kaohe_store::ScoreResult,
+) -> Option<Vec<(Target, String)>> {
+    use kaohe_core::model::Origin;
+    let prior = t.inputs.iter().any(|i| i.origin == Origin::Prior);
+    if t.needs_peers || prior || stored.error.is_some() {
+        return None;
+    }
+    let to = [kaohe_store::ToScore {
+        emp_no: &a.emp_no,
+        group: &a.group,
+        values: &a.inputs,
+        prev: None,
+        last_year: None,
+    }];
+    let rows: Vec<_> = kaohe_store::engine_rows(t, &to)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let engine = kaohe_core::Engine::new(t);
+    let b = kaohe_core::batch::score_batch(&engine, &rows);
+    let fmt = kaohe_core::num::fmt;
+    let same_items = t.items.iter().enumerate().all(|(i, it)| {
+        stored
+            .items
+            .iter()
+            .find(|x| x.id == it.id)
+            .is_some_and(|x| x.score == fmt(b.item(0, i)))
+    });
+    if !same_items || stored.total.as_deref() != Some(fmt(b.total(0)).as_str()) {
+        return None;
+    }
+    let (_, rec) = kaohe_core::batch::explain_row(&engine, &b, &rows, 0).ok()?;
+    let sep = match lang {
+        Lang::Zh => "；",
+        Lang::En => "; ",
+    };
+    // Engine targets are few (items, sections, total, pay): a list is enough.
+    let mut out: Vec<(Target, String)> = Vec::new();
+    for (target, m) in &rec.lines {
+        let line = m.render(lang).trim().to_string();
+        match out.iter_mut().find(|(t, _)| t == target) {
+            Some((_, l)) => {
+                l.push_str(sep);
+                l.push_str(&line);
+            }
+            None => out.push((*target, line)),
+        }
+    }
+    Some(out)
 }
 
 /// The signature lines: the form's, then review and approval if the form has none.

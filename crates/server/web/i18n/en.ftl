@@ -69,6 +69,7 @@ sheet-col-standard = Standard
 sheet-col-points = Points
 sheet-col-values = Entered
 sheet-col-score = Score
+explain = Explain
 sheet-subtotal = Subtotal
 sheet-total = Total
 sheet-grade = Grade

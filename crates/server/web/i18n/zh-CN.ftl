@@ -66,6 +66,7 @@ sheet-col-standard = 考核标准
 sheet-col-points = 分值
 sheet-col-values = 录入数据
 sheet-col-score = 得分
+explain = 说明计算
 sheet-subtotal = 小计
 sheet-total = 合计
 sheet-grade = 等级
