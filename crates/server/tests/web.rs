@@ -540,6 +540,10 @@ async fn sign_in_inbox_sheet_sign_appeal_and_refusals() {
         ledger.contains("2026-11") && ledger.contains("2700.00") && ledger.contains("已确认"),
         "{ledger}"
     );
+    assert!(
+        ledger.contains(&format!(r#"href="/appraisals/{mine}""#)),
+        "the ledger links the sheet: {ledger}"
+    );
 
     // The other appraisee appeals through the page, with a reason and the items disputed;
     // the stored reason comes back escaped.

@@ -1099,12 +1099,62 @@ async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
             Err(e) => return server_error(ctx.lang, &e.to_string()),
         },
     };
+    let sheets = match my_sheets(&st, u).await {
+        Ok(s) => s,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
     render(
         &ctx,
         StatusCode::OK,
         "ledger.html",
-        context! { rows => Serde(rows) },
+        context! { rows => Serde(rows), sheets => Serde(sheets) },
     )
+}
+
+#[derive(Serialize)]
+struct SheetLink {
+    id: i64,
+    cycle: String,
+    period: String,
+    state: &'static str,
+}
+
+/// The user's own appraisals, newest first, to open their sheets. Those who see many
+/// others' appraisals (HR, reviewers, approvers) get none here yet: the store lists
+/// appraisals by visibility, not by appraisee.
+async fn my_sheets<S: Store>(st: &AppState<S>, u: &User) -> kaohe_store::Result<Vec<SheetLink>> {
+    let Some(me) = u.employee_id else {
+        return Ok(Vec::new());
+    };
+    if [Role::HrAdmin, Role::Reviewer, Role::Approver]
+        .iter()
+        .any(|r| u.has(*r))
+    {
+        return Ok(Vec::new());
+    }
+    let page = kaohe_store::Page {
+        offset: 0,
+        limit: 1000,
+    };
+    let mut cycles: BTreeMap<i64, Cycle> = BTreeMap::new();
+    let mut out = Vec::new();
+    for a in st.store.appraisals(u, None, None, page).await? {
+        if a.employee_id != me {
+            continue;
+        }
+        if !cycles.contains_key(&a.cycle_id) {
+            cycles.insert(a.cycle_id, st.store.cycle(a.cycle_id).await?);
+        }
+        let c = &cycles[&a.cycle_id];
+        out.push(SheetLink {
+            id: a.id,
+            cycle: c.name.clone(),
+            period: c.period.clone(),
+            state: a.state.as_str(),
+        });
+    }
+    out.reverse();
+    Ok(out)
 }
 
 fn todo(ctx: &Ctx, what: &str) -> Response {

@@ -123,6 +123,7 @@ action-unknown = Unknown action.
 ledger-title = My ledger (last 12 months)
 ledger-empty = No published results yet.
 ledger-no-employee = Your account is not linked to an employee, so there is no ledger.
+ledger-sheets = My appraisal sheets
 ledger-col-period = Period
 ledger-col-form = Form
 ledger-col-cycle = Cycle

@@ -120,6 +120,7 @@ action-unknown = 不支持的操作。
 ledger-title = 我的绩效台账（近 12 个月）
 ledger-empty = 暂无已发布的考核结果。
 ledger-no-employee = 您的账号没有关联员工，没有台账。
+ledger-sheets = 我的考核表
 ledger-col-period = 期间
 ledger-col-form = 考核表
 ledger-col-cycle = 考核周期
