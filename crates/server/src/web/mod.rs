@@ -1142,10 +1142,12 @@ async fn my_sheets<S: Store>(st: &AppState<S>, u: &User) -> kaohe_store::Result<
         if a.employee_id != me {
             continue;
         }
-        if !cycles.contains_key(&a.cycle_id) {
-            cycles.insert(a.cycle_id, st.store.cycle(a.cycle_id).await?);
-        }
-        let c = &cycles[&a.cycle_id];
+        let c = match cycles.entry(a.cycle_id) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(st.store.cycle(a.cycle_id).await?)
+            }
+        };
         out.push(SheetLink {
             id: a.id,
             cycle: c.name.clone(),
