@@ -153,6 +153,11 @@ fn assert_complete(url: &str, html: &str) {
 /// HR launches an F01 cycle for A001 and A002; 市场部 and 行政部 enter their data, the
 /// supervisor rates, review and approval follow. Returns the two appraisal ids (A001, A002).
 async fn f01_published(app: &App) -> (i64, i64) {
+    f01_month(app, true).await
+}
+
+/// As [`f01_published`]; with `rated` false it stops when rating opens.
+async fn f01_month(app: &App, rated: bool) -> (i64, i64) {
     let hr = app.user("hr", Role::HrAdmin).await;
     let (s, b) = send(hr.post(format!("{}/api/org/import", app.base)).body(ORG)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -297,6 +302,9 @@ async fn f01_published(app: &App) -> (i64, i64) {
         )))
         .await;
         assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    if !rated {
+        return (ids[0], ids[1]);
     }
     let supervisor = api_login(app, "wangqiang").await;
     for id in ids {
@@ -682,4 +690,94 @@ async fn demo_sign_in_page_names_the_demo_users() {
     let plain = spawn_app(false).await;
     let (_, html) = page(&client(), &format!("{}/login", plain.base)).await;
     assert!(!html.contains("kaohe-demo"), "{html}");
+}
+
+/// The `v.<input>` fields of a page's rating form, in order.
+fn entry_fields(html: &str) -> Vec<String> {
+    html.match_indices(r#"name="v."#)
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rater_scores_through_the_page() {
+    let app = spawn_app(false).await;
+    let (mine, theirs) = f01_month(&app, false).await;
+    let b = &app.base;
+    let sup = web_login(&app, "wangqiang").await;
+    let (_, inbox) = page(&sup, &format!("{b}/tasks")).await;
+    assert!(inbox.contains("评分") && inbox.contains("2 项"), "{inbox}");
+    assert!(inbox.contains("张伟") && inbox.contains("李娜"), "{inbox}");
+
+    // The rating form has the supervisor's inputs, with their ranges.
+    let url = format!("{b}/appraisals/{mine}");
+    let (s, sheet) = page(&sup, &url).await;
+    assert_eq!(s, StatusCode::OK);
+    let fields = entry_fields(&sheet);
+    assert!(fields.contains(&"authorised_work".to_string()), "{sheet}");
+    assert!(
+        !fields.contains(&"leave_days".to_string()),
+        "行政部's input is not the supervisor's: {fields:?}"
+    );
+    assert!(sheet.contains(r#"max="20""#), "{sheet}");
+    let case: BTreeMap<&str, &str> = F01_CASE.into_iter().collect();
+    let filled: Vec<(String, String)> = fields
+        .iter()
+        .map(|f| {
+            (
+                format!("v.{f}"),
+                case.get(f.as_str()).unwrap_or(&"0").to_string(),
+            )
+        })
+        .collect();
+
+    // Out of range: refused in place, next to the field, the typed value kept.
+    let mut bad = filled.clone();
+    for (k, v) in &mut bad {
+        if k == "v.authorised_work" {
+            *v = "99".into();
+        }
+    }
+    let token = csrf_of(&sheet);
+    let v = version_of(&sheet);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &token), ("version", &v), ("action", "save")];
+    form.extend(bad.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (s, _, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("field-error"), "{html}");
+    assert!(html.contains(r#"value="99""#), "{html}");
+
+    // Saved and handed in: the sheet goes to review, the form is gone.
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &token), ("version", &v), ("action", "submit")];
+    form.extend(filled.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (s, path, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, format!("/appraisals/{mine}").as_str()),
+        "{html}"
+    );
+    assert!(html.contains("state-review"), "{html}");
+    assert!(entry_fields(&html).is_empty(), "{html}");
+    let (_, inbox) = page(&sup, &format!("{b}/tasks")).await;
+    assert!(inbox.contains("1 项") && !inbox.contains("张伟"), "{inbox}");
+
+    // The other sheet is still open to rate; the appraisee sees neither form nor scores.
+    let (_, other) = page(&sup, &format!("{b}/appraisals/{theirs}?lang=en")).await;
+    assert!(!entry_fields(&other).is_empty(), "{other}");
+    assert!(
+        other.contains("Rating") && other.contains("Submit"),
+        "{other}"
+    );
+    assert_complete("rating form (en)", &other);
+    let me = web_login(&app, "a001").await;
+    let (_, html) = page(&me, &url).await;
+    assert!(entry_fields(&html).is_empty(), "{html}");
+    assert!(html.contains("得分在结果发布后可见"), "{html}");
+    assert!(
+        !html.contains("说明计算"),
+        "no explanation before publication: {html}"
+    );
 }

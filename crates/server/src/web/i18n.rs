@@ -179,7 +179,15 @@ mod tests {
                 .iter()
                 .map(|u| format!("demo-user-{u}")),
         );
-        keys.extend(["decision-upheld".into(), "decision-reopened".into()]);
+        keys.extend(
+            [
+                "decision-upheld",
+                "decision-reopened",
+                "entry-title-rate",
+                "entry-title-self",
+            ]
+            .map(String::from),
+        );
         for k in keys {
             for lang in Lang::ALL {
                 assert!(bundle(lang).has_message(&k), "{k} missing in {lang:?}");

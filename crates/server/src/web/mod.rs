@@ -940,6 +940,10 @@ struct Typed {
     name: String,
     reason: String,
     items: Vec<String>,
+    /// Input id → what was typed into the rating form.
+    values: BTreeMap<String, String>,
+    /// Input id → what is wrong with it.
+    errors: BTreeMap<String, String>,
 }
 
 async fn sheet_page<S: Store>(
@@ -972,6 +976,10 @@ async fn sheet_page<S: Store>(
         return server_error(ctx.lang, "a stored template no longer compiles");
     };
     let view = sheet(ctx.lang, &t, &c, &a, me);
+    let entry = match entry_form(st, ctx.lang, &t, &a, me, &typed).await {
+        Ok(e) => e,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
     let (status, error) = match error {
         Some((s, m)) => (s, Some(m)),
         None => (StatusCode::OK, None),
@@ -980,7 +988,7 @@ async fn sheet_page<S: Store>(
         ctx,
         status,
         "appraisal.html",
-        context! { a => Serde(view), error, typed => Serde(typed) },
+        context! { a => Serde(view), entry => Serde(entry), error, typed => Serde(typed) },
     )
 }
 
@@ -1019,6 +1027,12 @@ async fn act<S: Store>(
         name: form.get("name").unwrap_or_default().to_string(),
         reason: form.get("reason").unwrap_or_default().to_string(),
         items: form.all("items"),
+        values: form
+            .0
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("v.")?.to_string(), v.clone())))
+            .collect(),
+        errors: BTreeMap::new(),
     };
     let Some(version) = form.get("version").and_then(|v| v.parse::<i64>().ok()) else {
         let m = text(ctx.lang, "action-bad-version", &[]);
@@ -1032,6 +1046,9 @@ async fn act<S: Store>(
         )
         .await;
     };
+    if let Some(what @ ("save" | "submit")) = form.get("action") {
+        return rate(&st, &ctx, &me, id, version, what == "submit", typed).await;
+    }
     let step = match form.get("action") {
         Some("sign") => Step::Do(Action::Sign {
             name: typed.name.clone(),
@@ -1063,6 +1080,157 @@ async fn act<S: Store>(
             sheet_page(&st, &ctx, &me, id, Some((status, m)), typed).await
         }
     }
+}
+
+/// Save what a rater (or the appraisee, in self-assessment) typed; with `submit`, hand in.
+async fn rate<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    me: &User,
+    id: i64,
+    version: i64,
+    submit: bool,
+    mut typed: Typed,
+) -> Response {
+    let mut version = version;
+    if !typed.values.is_empty() {
+        match st.store.enter(me, id, version, &typed.values).await {
+            Ok(a) => version = a.version,
+            Err(StoreError::NotFound { .. }) => return not_found(ctx),
+            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(e) => {
+                let (status, m) = store_refusal(ctx.lang, &e);
+                if let StoreError::Fields(f) = &e {
+                    for (field, msg) in f {
+                        typed.errors.insert(field.clone(), in_lang(ctx.lang, msg));
+                    }
+                }
+                let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+                return sheet_page(st, ctx, me, id, Some((status, m)), typed).await;
+            }
+        }
+    }
+    if submit {
+        match st.store.act(me, id, version, &Step::Submit).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound { .. }) => return not_found(ctx),
+            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(e) => {
+                let (status, m) = store_refusal(ctx.lang, &e);
+                let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+                // The values were saved: show what is stored now.
+                typed.values.clear();
+                return sheet_page(st, ctx, me, id, Some((status, m)), typed).await;
+            }
+        }
+    }
+    see_other(&format!("/appraisals/{id}"))
+}
+
+#[derive(Serialize)]
+struct EntryView {
+    /// `rate` or `self`.
+    kind: &'static str,
+    fields: Vec<FieldView>,
+}
+
+#[derive(Serialize)]
+struct FieldView {
+    id: String,
+    item: Option<String>,
+    name: String,
+    value: String,
+    unit: Option<String>,
+    /// `number`, `choice` or `text`.
+    input: &'static str,
+    min: Option<String>,
+    max: Option<String>,
+    step: &'static str,
+    choices: Vec<String>,
+    required: bool,
+    error: Option<String>,
+}
+
+/// The inputs `me` fills on this appraisal now (a rater's column during rating, the
+/// appraisee's own during self-assessment), as the store decides who supplies what; None
+/// when there are none. The store checks again on save.
+async fn entry_form<S: Store>(
+    st: &AppState<S>,
+    lang: Lang,
+    t: &kaohe_core::Template,
+    a: &Appraisal,
+    me: &User,
+    typed: &Typed,
+) -> kaohe_store::Result<Option<EntryView>> {
+    let kind = match a.state {
+        WState::Rating => "rate",
+        WState::SelfAssessment if me.employee_id == Some(a.employee_id) => "self",
+        _ => return Ok(None),
+    };
+    let raters: Vec<String> = st
+        .store
+        .tasks(me)
+        .await?
+        .into_iter()
+        .filter(|x| x.appraisal_id == Some(a.id) && x.kind == kind)
+        .map(|x| x.rater.unwrap_or_else(|| "self".into()))
+        .collect();
+    if raters.is_empty() {
+        return Ok(None);
+    }
+    let depts = st.store.departments().await?;
+    let (owners, _) = kaohe_store::input_owners(t, &depts);
+    let open = |inp: &kaohe_core::model::Input| match (&a.open_items, inp.item) {
+        (None, _) => true,
+        (Some(o), Some(i)) => o.contains(&t.items[i].id),
+        (Some(_), None) => false,
+    };
+    let fmt = kaohe_core::num::fmt;
+    let fields: Vec<FieldView> = t
+        .inputs
+        .iter()
+        .zip(&owners)
+        .filter(|(inp, o)| {
+            matches!(o, kaohe_store::Owner::Rater(r) if raters.contains(r)) && open(inp)
+        })
+        .map(|(inp, _)| {
+            use kaohe_core::model::InputKind;
+            let (input, step, choices) = match &inp.kind {
+                InputKind::Number | InputKind::Money | InputKind::Percent => {
+                    ("number", "any", Vec::new())
+                }
+                InputKind::Count => ("number", "1", Vec::new()),
+                InputKind::Choice(c) => ("choice", "", c.clone()),
+                InputKind::Set(_) | InputKind::Text => ("text", "", Vec::new()),
+            };
+            let min = inp
+                .min
+                .map(fmt)
+                .or_else(|| (matches!(inp.kind, InputKind::Count)).then(|| "0".to_string()));
+            FieldView {
+                id: inp.id.clone(),
+                item: inp.item.map(|i| {
+                    pick(lang, &t.items[i].name, t.items[i].name_en.as_deref()).to_string()
+                }),
+                name: pick(lang, &inp.name, inp.name_en.as_deref()).to_string(),
+                value: typed
+                    .values
+                    .get(&inp.id)
+                    .or_else(|| a.inputs.get(&inp.id))
+                    .cloned()
+                    .unwrap_or_default(),
+                unit: inp.unit.clone(),
+                input,
+                min,
+                max: inp.max.map(fmt),
+                step,
+                choices,
+                required: inp.required,
+                error: typed.errors.get(&inp.id).cloned(),
+            }
+        })
+        .collect();
+    Ok(Some(EntryView { kind, fields }))
 }
 
 #[derive(Serialize)]
