@@ -153,11 +153,21 @@ fn assert_complete(url: &str, html: &str) {
 /// HR launches an F01 cycle for A001 and A002; 市场部 and 行政部 enter their data, the
 /// supervisor rates, review and approval follow. Returns the two appraisal ids (A001, A002).
 async fn f01_published(app: &App) -> (i64, i64) {
-    f01_month(app, true).await
+    f01_month(app, Stop::Published).await
 }
 
-/// As [`f01_published`]; with `rated` false it stops when rating opens.
-async fn f01_month(app: &App, rated: bool) -> (i64, i64) {
+/// Where [`f01_month`] leaves the month.
+#[derive(PartialEq)]
+enum Stop {
+    /// HR's values entered; the departments' data not.
+    Data,
+    /// The departments have handed in: rating is open.
+    Rating,
+    Published,
+}
+
+/// As [`f01_published`], stopping at `stop`.
+async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
     let hr = app.user("hr", Role::HrAdmin).await;
     let (s, b) = send(hr.post(format!("{}/api/org/import", app.base)).body(ORG)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -277,6 +287,9 @@ async fn f01_month(app: &App, rated: bool) -> (i64, i64) {
             enter(hr.clone(), id, v.clone()).await;
         }
     }
+    if stop == Stop::Data {
+        return (ids[0], ids[1]);
+    }
     for d in &depts {
         let Some(vals) = by_owner.get(&format!("dept:{}", d.id)) else {
             continue;
@@ -303,7 +316,7 @@ async fn f01_month(app: &App, rated: bool) -> (i64, i64) {
         .await;
         assert_eq!(s, StatusCode::OK, "{b}");
     }
-    if !rated {
+    if stop == Stop::Rating {
         return (ids[0], ids[1]);
     }
     let supervisor = api_login(app, "wangqiang").await;
@@ -705,7 +718,7 @@ fn entry_fields(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_rater_scores_through_the_page() {
     let app = spawn_app(false).await;
-    let (mine, theirs) = f01_month(&app, false).await;
+    let (mine, theirs) = f01_month(&app, Stop::Rating).await;
     let b = &app.base;
     let sup = web_login(&app, "wangqiang").await;
     let (_, inbox) = page(&sup, &format!("{b}/tasks")).await;
@@ -780,4 +793,123 @@ async fn a_rater_scores_through_the_page() {
         !html.contains("说明计算"),
         "no explanation before publication: {html}"
     );
+}
+
+/// `name="<prefix>N…" value="…"` pairs of a page, in order.
+fn named_values(html: &str, prefix: &str) -> Vec<(String, String)> {
+    let pat = format!(r#"name="{prefix}"#);
+    html.match_indices(&pat)
+        .map(|(i, _)| {
+            let rest = &html[i + r#"name=""#.len()..];
+            let name = rest[..rest.find('"').unwrap()].to_string();
+            let v = &rest[rest.find(r#"value=""#).unwrap() + r#"value=""#.len()..];
+            (name, v[..v.find('"').unwrap()].to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_department_enters_its_data_in_the_grid() {
+    let app = spawn_app(false).await;
+    let (mine, _) = f01_month(&app, Stop::Data).await;
+    let b = &app.base;
+    let hr = app.user("hr2", Role::HrAdmin).await;
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{mine}"))).await;
+    let cycle = a["cycle_id"].as_i64().unwrap();
+    let xz = app
+        .store
+        .departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.code == "XZ")
+        .unwrap()
+        .id;
+
+    let clerk = web_login(&app, "clerk_xz").await;
+    let (_, inbox) = page(&clerk, &format!("{b}/tasks")).await;
+    let grid_path = format!("/cycles/{cycle}/departments/{xz}");
+    assert!(inbox.contains("数据录入"), "{inbox}");
+    assert!(inbox.contains(&esc(&grid_path)), "{inbox}");
+    let url = format!("{b}{grid_path}");
+    let (s, html) = page(&clerk, &url).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("张伟") && html.contains("李娜") && html.contains("行政部"),
+        "{html}"
+    );
+    assert!(html.contains("当月请假天数"), "{html}");
+    assert!(
+        !html.contains("当月实际销售额"),
+        "市场部's column is not 行政部's: {html}"
+    );
+
+    // Every row's cells, from the page; the first row gets an impossible leave count.
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf_of(&html))];
+    form.extend(named_values(&html, "emp."));
+    form.extend(named_values(&html, "ver."));
+    let case: BTreeMap<&str, &str> = F01_CASE.into_iter().collect();
+    let cells: Vec<(String, String)> = named_values(&html, "c.")
+        .into_iter()
+        .map(|(k, _)| {
+            let input = k.splitn(3, '.').nth(2).unwrap().to_string();
+            (k, case.get(input.as_str()).unwrap_or(&"0").to_string())
+        })
+        .collect();
+    assert!(
+        cells.iter().any(|(k, _)| k == "c.0.leave_days"),
+        "{cells:?}"
+    );
+    let mut bad = form.clone();
+    bad.extend(cells.iter().map(|(k, v)| {
+        (
+            k.clone(),
+            if k == "c.0.leave_days" {
+                "40".into()
+            } else {
+                v.clone()
+            },
+        )
+    }));
+    bad.push(("action".into(), "save".into()));
+    let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, _, html) = post_form(&clerk, &url, &pairs).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("field-error") && html.contains(r#"value="40""#),
+        "{html}"
+    );
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{mine}"))).await;
+    assert!(a["inputs"]["leave_days"].is_null(), "nothing stored: {a}");
+
+    // Saved and handed in: read only, the inbox is empty, the values are stored.
+    let mut good = form.clone();
+    good.extend(cells.iter().cloned());
+    good.push(("action".into(), "complete".into()));
+    let pairs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, path, html) = post_form(&clerk, &url, &pairs).await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, grid_path.as_str()),
+        "{html}"
+    );
+    assert!(
+        html.contains("只能查看") && named_values(&html, "c.").is_empty(),
+        "{html}"
+    );
+    let (_, inbox) = page(&clerk, &format!("{b}/tasks")).await;
+    assert!(inbox.contains("目前没有待办事项"), "{inbox}");
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{mine}"))).await;
+    assert_eq!(a["inputs"]["leave_days"], "1", "{a}");
+
+    // Another department's clerk, or an employee, does not get the grid.
+    let other = web_login(&app, "clerk_sc").await;
+    let (s, _) = page(&other, &url).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let me = web_login(&app, "a001").await;
+    let (s, _) = page(&me, &url).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, html) = page(&clerk, &format!("{url}?lang=en")).await;
+    assert_complete("grid (en)", &html);
+    assert!(html.contains("Data entry"), "{html}");
 }

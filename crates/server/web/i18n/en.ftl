@@ -125,6 +125,16 @@ action-failed = Could not do this: { $reason }
 action-bad-version = The form has no version: reload the page and try again.
 action-unknown = Unknown action.
 
+## Department data
+grid-title = Data entry
+grid-due = due { $due }
+grid-help = One row per person, one column per input of your department. Save stores the whole page (one error and nothing is stored); Submit saves and hands in your department's data.
+grid-closed = Your department's data has been handed in, or data entry is over: read only.
+grid-no-columns = This form takes no data from your department.
+grid-complete = Hand in our data
+grid-prev = Previous page
+grid-next = Next page
+
 ## Ledger
 ledger-title = My ledger (last 12 months)
 ledger-empty = No published results yet.
@@ -147,5 +157,4 @@ error-500-title = Server error
 error-500-text = Something went wrong on the server; it has been logged. Please try again later.
 todo-title = Coming soon
 todo-text = This page comes in a later version; meanwhile the JSON API does it (see /api/openapi.json).
-todo-grid = Department data grid
 todo-hr = HR pages

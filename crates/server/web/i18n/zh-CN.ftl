@@ -122,6 +122,16 @@ action-failed = 未能完成：{ $reason }
 action-bad-version = 表单缺少版本号，请刷新页面后重试。
 action-unknown = 不支持的操作。
 
+## 部门数据录入
+grid-title = 数据录入
+grid-due = 截止 { $due }
+grid-help = 每人一行，本部门负责的数据各占一列。「保存」一次保存整页（有一处错误则全部不保存）；「提交」保存并交出本部门的数据。
+grid-closed = 本部门的数据已提交，或已过数据录入阶段，只能查看。
+grid-no-columns = 这张考核表没有由本部门提供的数据。
+grid-complete = 提交本部门数据
+grid-prev = 上一页
+grid-next = 下一页
+
 ## 台账
 ledger-title = 我的绩效台账（近 12 个月）
 ledger-empty = 暂无已发布的考核结果。
@@ -144,5 +154,4 @@ error-500-title = 服务器出错
 error-500-text = 服务器内部错误，已记录。请稍后再试。
 todo-title = 页面建设中
 todo-text = 这个页面将在后续版本提供；目前可通过 JSON 接口完成（见 /api/openapi.json）。
-todo-grid = 部门数据录入表格
 todo-hr = 人事管理页面
