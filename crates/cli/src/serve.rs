@@ -252,7 +252,8 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         .build()?;
     rt.block_on(async {
         let store = open(&a.db).await?;
-        let state = kaohe_server::AppState::new(store.clone());
+        let mut state = kaohe_server::AppState::new(store.clone());
+        state.demo = a.demo;
         if a.demo && store.user_count().await? == 0 {
             load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
             eprintln!("已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());

@@ -1,4 +1,5 @@
-//! kaohe-server: the JSON API over a [`Store`], with sessions and role-based access.
+//! kaohe-server: the JSON API over a [`Store`], with sessions and role-based access, and
+//! the server-rendered pages ([`web`]).
 //!
 //! The server is generic over the store, so SQLite and PostgreSQL run the same handlers.
 //! Every request body error, every refusal and every failure answers in one format
@@ -9,6 +10,7 @@ pub mod auth;
 pub mod cycles;
 pub mod error;
 pub mod office;
+pub mod web;
 
 use auth::{Auth, COOKIE};
 use axum::Router;
@@ -32,6 +34,8 @@ pub struct AppState<S: Store> {
     pub session_ttl: time::Duration,
     /// How often the auto-confirmation job runs.
     pub auto_confirm_every: std::time::Duration,
+    /// Started with `serve --demo`: the sign-in page names the demo users and password.
+    pub demo: bool,
 }
 
 impl<S: Store> AppState<S> {
@@ -42,6 +46,7 @@ impl<S: Store> AppState<S> {
             setup_token: Arc::new(Mutex::new(None)),
             session_ttl: time::Duration::hours(10),
             auto_confirm_every: std::time::Duration::from_secs(60),
+            demo: false,
         }
     }
 }
@@ -233,7 +238,7 @@ pub struct PreviewRequest {
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
-fn session_cookie(token: &str, max_age: time::Duration) -> String {
+pub(crate) fn session_cookie(token: &str, max_age: time::Duration) -> String {
     format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
         max_age.whole_seconds().max(0)
@@ -765,7 +770,7 @@ async fn openapi() -> Response {
     }
 }
 
-async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound("没有这个地址 / no such endpoint".into())
 }
 
@@ -837,7 +842,8 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/tasks", get(cycles::tasks::<S>))
         .route("/api/employees/{emp_no}/ledger", get(cycles::ledger::<S>))
         .route("/api/jobs/auto-confirm", post(cycles::auto_confirm::<S>))
-        .fallback(not_found)
+        .merge(web::routes::<S>())
+        .fallback(web::fallback)
         .with_state(state)
 }
 

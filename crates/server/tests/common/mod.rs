@@ -46,9 +46,15 @@ pub async fn fresh(pg: bool) -> Db {
 }
 
 pub async fn spawn_app(pg: bool) -> App {
+    spawn_app_with(pg, false).await
+}
+
+/// A server as `kaohe serve --demo` starts it (the sign-in page names the demo users).
+pub async fn spawn_app_with(pg: bool, demo: bool) -> App {
     let store = fresh(pg).await;
     store.migrate().await.unwrap();
-    let state = AppState::new(store.clone());
+    let mut state = AppState::new(store.clone());
+    state.demo = demo;
     *state.setup_token.lock().unwrap() = Some("one-time-token".into());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -1,0 +1,915 @@
+//! The pages, as a person uses them in a browser without JavaScript: sign in through the
+//! form, the inbox, the F01 sheet once published, signing and appealing through its forms,
+//! the ledger; another employee's sheet is a 404; a form without its CSRF token is refused;
+//! free text comes back escaped; every page reads in zh-CN and in English with no missing
+//! message; the demo's sign-in page names the demo users. A real server on a free port over
+//! a fresh SQLite database; the month up to publication is driven over the JSON API.
+
+mod common;
+
+use common::{App, client, spawn_app, spawn_app_with};
+use kaohe_store::{Department, Grant, NewUser, Owner, Role, Store, input_owners};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const ORG: &str = "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号
+S001,王强,SC,市场部,业务,市场部经理,
+A001,张伟,SC,市场部,业务,大客户经理,S001
+A002,李娜,SC,市场部,业务,大客户经理,S001
+X001,赵芳,XZ,行政部,职能,行政专员,
+";
+
+/// F01's first worked example (templates/examples/F01.toml): total 90, bonus 2700.00.
+const F01_CASE: [(&str, &str); 10] = [
+    ("sales_target", "100"),
+    ("sales_actual", "87"),
+    ("new_customers", "1"),
+    ("authorised_work", "18"),
+    ("samples", "14"),
+    ("contracts", "13"),
+    ("idle", "1"),
+    ("leave_late_early", "2"),
+    ("leave_days", "1"),
+    ("monthly_bonus", "3000"),
+];
+
+const XSS: &str = "<script>alert(1)</script>";
+/// As minijinja escapes it (`/` too).
+const XSS_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;&#x2f;script&gt;";
+
+async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = rb.send().await.unwrap();
+    let s = r.status();
+    let text = r.text().await.unwrap();
+    (
+        s,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn add_user(app: &App, name: &str, emp_no: Option<&str>, grants: Vec<Grant>) {
+    app.store
+        .create_user(
+            "test",
+            &NewUser {
+                username: name.into(),
+                password: "a long password".into(),
+                emp_no: emp_no.map(str::to_string),
+                grants,
+                lang: "zh-CN".into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn api_login(app: &App, name: &str) -> reqwest::Client {
+    let c = client();
+    let r = c
+        .post(format!("{}/api/login", app.base))
+        .json(&json!({"username": name, "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{name} signs in");
+    c
+}
+
+/// A path as the pages write it in an attribute (minijinja escapes `/` too).
+fn esc(path: &str) -> String {
+    path.replace('/', "&#x2f;")
+}
+
+/// A page's HTML, with its status.
+async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The value of the first `name="csrf"` field of a page.
+fn csrf_of(html: &str) -> String {
+    let at = html.find(r#"name="csrf" value=""#).expect("a CSRF field");
+    let rest = &html[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+fn version_of(html: &str) -> String {
+    let at = html
+        .find(r#"name="version" value=""#)
+        .expect("a version field");
+    let rest = &html[at + r#"name="version" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// POST a form (fields may repeat); the response after redirects, with its final path.
+async fn post_form(
+    c: &reqwest::Client,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let r = c
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let path = r.url().path().to_string();
+    (r.status(), path, r.text().await.unwrap())
+}
+
+/// Sign in through the page's form, as a browser does (the session cookie is kept).
+async fn web_login(app: &App, name: &str) -> reqwest::Client {
+    let c = client();
+    let (s, html) = page(&c, &format!("{}/login", app.base)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, path, html) = post_form(
+        &c,
+        &format!("{}/login", app.base),
+        &[
+            ("csrf", &csrf_of(&html)),
+            ("username", name),
+            ("password", "a long password"),
+            ("next", "/tasks"),
+        ],
+    )
+    .await;
+    assert_eq!((s, path.as_str()), (StatusCode::OK, "/tasks"), "{html}");
+    c
+}
+
+/// A page has no missing message and reads in the language asked for.
+fn assert_complete(url: &str, html: &str) {
+    assert!(
+        !html.contains(kaohe_server::web::i18n::MISSING_OPEN),
+        "{url}: a message key is missing:\n{html}"
+    );
+}
+
+/// HR launches an F01 cycle for A001 and A002; 市场部 and 行政部 enter their data, the
+/// supervisor rates, review and approval follow. Returns the two appraisal ids (A001, A002).
+async fn f01_published(app: &App) -> (i64, i64) {
+    f01_month(app, Stop::Published).await
+}
+
+/// Where [`f01_month`] leaves the month.
+#[derive(PartialEq)]
+enum Stop {
+    /// HR's values entered; the departments' data not.
+    Data,
+    /// The departments have handed in: rating is open.
+    Rating,
+    Published,
+}
+
+/// As [`f01_published`], stopping at `stop`.
+async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
+    let hr = app.user("hr", Role::HrAdmin).await;
+    let (s, b) = send(hr.post(format!("{}/api/org/import", app.base)).body(ORG)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let depts: Vec<Department> = app.store.departments().await.unwrap();
+    for d in &depts {
+        let g = |role| Grant {
+            role,
+            department_id: Some(d.id),
+        };
+        add_user(
+            app,
+            &format!("clerk_{}", d.code.to_lowercase()),
+            None,
+            vec![g(Role::Clerk), g(Role::Rater)],
+        )
+        .await;
+    }
+    add_user(app, "wangqiang", Some("S001"), vec![]).await;
+    for no in ["A001", "A002"] {
+        let g = Grant {
+            role: Role::Employee,
+            department_id: None,
+        };
+        add_user(app, &no.to_lowercase(), Some(no), vec![g]).await;
+    }
+    for (name, role) in [("fuhe", Role::Reviewer), ("shenpi", Role::Approver)] {
+        let g = Grant {
+            role,
+            department_id: None,
+        };
+        add_user(app, name, None, vec![g]).await;
+    }
+
+    let src = std::fs::read_to_string(format!(
+        "{}/../../templates/F01.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let (s, b) = send(
+        hr.post(format!("{}/api/templates", app.base))
+            .body(src.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let t = kaohe_core::compile_str(&src).unwrap();
+    let (s, cy) = send(hr.post(format!("{}/api/cycles", app.base)).json(&json!({
+        "name": "2026年11月 大客户经理考核",
+        "form_id": "F01",
+        "period": "2026-11",
+        "members": {"employees": ["A001", "A002"]},
+        "confirm_window_hours": 72,
+        "data_due": "2026-12-05",
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let cycle = cy["id"].as_i64().unwrap();
+    let (s, b) = send(hr.post(format!("{}/api/cycles/{cycle}/launch", app.base))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, list) = send(hr.get(format!("{}/api/appraisals?cycle_id={cycle}", app.base))).await;
+    let id_of = |no: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["emp_no"] == no)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let ids = [id_of("A001"), id_of("A002")];
+
+    // The appraisee writes a self-summary before publication: free text to escape.
+    let me = api_login(app, "a001").await;
+    let (_, a) = send(me.get(format!("{}/api/appraisals/{}", app.base, ids[0]))).await;
+    let (s, b) = send(
+        me.put(format!("{}/api/appraisals/{}/notes", app.base, ids[0]))
+            .json(&json!({"version": a["version"], "self_summary": XSS})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    // Who supplies what, as the form says.
+    let (owners, _) = input_owners(&t, &depts);
+    let mut by_owner: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (k, v) in F01_CASE {
+        let key = match t.input_index(k).map(|i| owners[i].clone()) {
+            Some(Owner::Dept(d)) => format!("dept:{d}"),
+            Some(Owner::Rater(r)) => format!("rater:{r}"),
+            Some(Owner::Hr) | None => "hr".into(),
+        };
+        by_owner
+            .entry(key)
+            .or_default()
+            .insert(k.to_string(), v.to_string());
+    }
+    let enter = |c: reqwest::Client, id: i64, values: BTreeMap<String, String>| async move {
+        let (_, a) = send(c.get(format!("{}/api/appraisals/{id}", app.base))).await;
+        let (s, b) = send(
+            c.put(format!("{}/api/appraisals/{id}/values", app.base))
+                .json(&json!({"version": a["version"], "values": values})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    };
+    let act = |c: reqwest::Client, id: i64, body: Value| async move {
+        let (_, a) = send(c.get(format!("{}/api/appraisals/{id}", app.base))).await;
+        let mut body = body;
+        body["version"] = a["version"].clone();
+        let (s, b) = send(
+            c.post(format!("{}/api/appraisals/{id}/actions", app.base))
+                .json(&body),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}: {b}");
+    };
+    for id in ids {
+        if let Some(v) = by_owner.get("hr") {
+            enter(hr.clone(), id, v.clone()).await;
+        }
+    }
+    if stop == Stop::Data {
+        return (ids[0], ids[1]);
+    }
+    for d in &depts {
+        let Some(vals) = by_owner.get(&format!("dept:{}", d.id)) else {
+            continue;
+        };
+        let clerk = api_login(app, &format!("clerk_{}", d.code.to_lowercase())).await;
+        let rows: Vec<Value> = ["A001", "A002"]
+            .iter()
+            .map(|no| json!({"emp_no": no, "values": vals}))
+            .collect();
+        let (s, b) = send(
+            clerk
+                .put(format!(
+                    "{}/api/cycles/{cycle}/departments/{}/data",
+                    app.base, d.id
+                ))
+                .json(&json!({ "rows": rows })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let (s, b) = send(clerk.post(format!(
+            "{}/api/cycles/{cycle}/departments/{}/complete",
+            app.base, d.id
+        )))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    if stop == Stop::Rating {
+        return (ids[0], ids[1]);
+    }
+    let supervisor = api_login(app, "wangqiang").await;
+    for id in ids {
+        for r in kaohe_store::rating_roles(&t, &owners) {
+            let who = match kaohe_store::rater_department(&t, &r, &depts) {
+                Some(d) => api_login(app, &format!("clerk_{}", d.code.to_lowercase())).await,
+                None => supervisor.clone(),
+            };
+            if let Some(v) = by_owner.get(&format!("rater:{r}")) {
+                enter(who.clone(), id, v.clone()).await;
+            }
+            act(who, id, json!({"action": "submit"})).await;
+        }
+        act(
+            api_login(app, "fuhe").await,
+            id,
+            json!({"action": "review_pass"}),
+        )
+        .await;
+        act(
+            api_login(app, "shenpi").await,
+            id,
+            json!({"action": "approve"}),
+        )
+        .await;
+    }
+    (ids[0], ids[1])
+}
+
+#[tokio::test]
+async fn sign_in_inbox_sheet_sign_appeal_and_refusals() {
+    let app = spawn_app(false).await;
+    let (mine, theirs) = f01_published(&app).await;
+    let b = &app.base;
+
+    // Not signed in: / and the pages lead to the sign-in form.
+    let anon = client();
+    let r = anon.get(format!("{b}/")).send().await.unwrap();
+    assert_eq!(r.url().path(), "/login");
+    let r = anon
+        .get(format!("{b}/appraisals/{mine}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().path(), "/login");
+    let login_html = r.text().await.unwrap();
+    assert!(
+        login_html.contains(&format!(
+            r#"value="{}""#,
+            esc(&format!("/appraisals/{mine}"))
+        )),
+        "comes back here after signing in: {login_html}"
+    );
+
+    // A wrong password shows the error in place; a form without its token is refused.
+    let (s, _, html) = post_form(
+        &anon,
+        &format!("{b}/login"),
+        &[
+            ("csrf", &csrf_of(&login_html)),
+            ("username", "a001"),
+            ("password", "wrong"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("用户名或密码不正确"), "{html}");
+    assert!(html.contains(r#"value="a001""#), "the username is kept");
+    let (s, _, _) = post_form(
+        &anon,
+        &format!("{b}/login"),
+        &[("username", "a001"), ("password", "a long password")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "sign-in without its CSRF token");
+
+    // The appraisee signs in through the form and finds the sheet to sign in the inbox.
+    let me = web_login(&app, "a001").await;
+    let (s, inbox) = page(&me, &format!("{b}/tasks")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(inbox.contains("签字确认"), "{inbox}");
+    assert!(inbox.contains("2026年11月 大客户经理考核"), "{inbox}");
+    assert!(
+        inbox.contains(&format!(
+            r#"href="{}""#,
+            esc(&format!("/appraisals/{mine}"))
+        )),
+        "{inbox}"
+    );
+    assert!(inbox.contains("1 项"), "{inbox}");
+
+    // The sheet reads like the paper form.
+    let url = format!("{b}/appraisals/{mine}");
+    let (s, sheet) = page(&me, &url).await;
+    assert_eq!(s, StatusCode::OK, "{sheet}");
+    for want in [
+        "大客户经理岗位绩效考核表",
+        "张伟",
+        "A001",
+        "<th>岗位</th><td>大客户经理</td>",
+        "<th>部门</th><td>市场部</td>",
+        "2026-11",
+        "待确认",
+        "销售任务",
+        "每低于目标5%扣3分",
+        "当月实际销售额: <b>87</b> 万元",
+        r#"<dd id="total">90</dd>"#,
+        r#"<dd id="bonus">2700.00</dd>"#,
+        "被考核人",
+        "复核",
+        "审批",
+        "小计",
+        "签字确认",
+        "申诉",
+    ] {
+        assert!(sheet.contains(want), "the sheet lacks {want}:\n{sheet}");
+    }
+    // Every number can be explained, without JavaScript.
+    assert!(sheet.contains("说明计算"), "{sheet}");
+    assert!(
+        sheet.contains("低于目标 13%，按每 5% 扣 3 分计 2 档，扣 6 分"),
+        "the sales item's explanation: {sheet}"
+    );
+    assert!(sheet.contains("2700.00 元"), "the bonus explained: {sheet}");
+    // The self-summary written over the API comes back inert.
+    assert!(sheet.contains(XSS_ESCAPED), "{sheet}");
+    assert!(!sheet.contains(XSS), "{sheet}");
+
+    // Another employee: the same address is a 404, with nothing of the sheet.
+    let other = web_login(&app, "a002").await;
+    let (s, html) = page(&other, &url).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("页面不存在") && !html.contains("2700"),
+        "{html}"
+    );
+    let (s, _) = page(&other, &format!("{b}/appraisals/not-a-number")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Forms without the CSRF token, or with another session's, are refused.
+    let action = format!("{b}/appraisals/{mine}/actions");
+    let v = version_of(&sheet);
+    let (s, _, html) = post_form(
+        &me,
+        &action,
+        &[("version", &v), ("action", "sign"), ("name", "张伟")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    assert!(html.contains("表单已过期"), "{html}");
+    let (_, other_tasks) = page(&other, &format!("{b}/tasks")).await;
+    let (s, _, _) = post_form(
+        &me,
+        &action,
+        &[
+            ("csrf", &csrf_of(&other_tasks)),
+            ("version", &v),
+            ("action", "sign"),
+            ("name", "张伟"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = post_form(&me, &format!("{b}/logout"), &[]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "sign-out needs the token too");
+
+    // The store's refusals are shown in place: a blank name, an appeal naming no item.
+    let token = csrf_of(&sheet);
+    let (s, _, html) = post_form(
+        &me,
+        &action,
+        &[
+            ("csrf", &token),
+            ("version", &v),
+            ("action", "sign"),
+            ("name", " "),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("未能完成"), "{html}");
+    assert!(html.contains("大客户经理岗位绩效考核表"), "{html}");
+    let (s, _, html) = post_form(
+        &me,
+        &action,
+        &[
+            ("csrf", &token),
+            ("version", &v),
+            ("action", "appeal"),
+            ("reason", XSS),
+        ],
+    )
+    .await;
+    assert!(s.is_client_error(), "{s}: {html}");
+    assert!(html.contains("未能完成"), "{html}");
+    assert!(
+        html.contains(XSS_ESCAPED) && !html.contains(XSS),
+        "the typed reason comes back escaped: {html}"
+    );
+
+    // Signed through the page: the state changes, the signature line has the name.
+    let (s, path, html) = post_form(
+        &me,
+        &action,
+        &[
+            ("csrf", &token),
+            ("version", &v),
+            ("action", "sign"),
+            ("name", "张伟"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert_eq!(path, format!("/appraisals/{mine}"));
+    assert!(html.contains("已确认"), "{html}");
+    assert!(html.contains(r#"<span class="line">张伟</span>"#), "{html}");
+    assert!(
+        !html.contains(r#"value="sign""#),
+        "no sign form once signed"
+    );
+    let (s, _, html) = post_form(
+        &me,
+        &action,
+        &[
+            ("csrf", &token),
+            ("version", &v),
+            ("action", "sign"),
+            ("name", "张伟"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a stale second signature: {html}");
+    assert!(html.contains("未能完成"), "{html}");
+    let (_, inbox) = page(&me, &format!("{b}/tasks")).await;
+    assert!(inbox.contains("目前没有待办事项"), "{inbox}");
+
+    // The ledger has the month.
+    let (s, ledger) = page(&me, &format!("{b}/ledger")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        ledger.contains("2026-11") && ledger.contains("2700.00") && ledger.contains("已确认"),
+        "{ledger}"
+    );
+    assert!(
+        ledger.contains(&format!(r#"href="/appraisals/{mine}""#)),
+        "the ledger links the sheet: {ledger}"
+    );
+
+    // The other appraisee appeals through the page, with a reason and the items disputed;
+    // the stored reason comes back escaped.
+    let url2 = format!("{b}/appraisals/{theirs}");
+    let (_, sheet2) = page(&other, &url2).await;
+    let (s, _, html) = post_form(
+        &other,
+        &format!("{url2}/actions"),
+        &[
+            ("csrf", &csrf_of(&sheet2)),
+            ("version", &version_of(&sheet2)),
+            ("action", "appeal"),
+            ("reason", XSS),
+            ("items", "sales"),
+            ("items", "attendance"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("申诉中"), "{html}");
+    assert!(html.contains(XSS_ESCAPED) && !html.contains(XSS), "{html}");
+    assert!(html.contains("销售任务、考勤管理"), "{html}");
+
+    // Signing out ends the session.
+    let (_, tasks) = page(&me, &format!("{b}/tasks")).await;
+    let (s, path, _) = post_form(&me, &format!("{b}/logout"), &[("csrf", &csrf_of(&tasks))]).await;
+    assert_eq!((s, path.as_str()), (StatusCode::OK, "/login"));
+    let r = me.get(format!("{b}/tasks")).send().await.unwrap();
+    assert_eq!(r.url().path(), "/login");
+}
+
+#[tokio::test]
+async fn every_page_reads_in_both_languages() {
+    let app = spawn_app(false).await;
+    let (mine, _) = f01_published(&app).await;
+    let b = &app.base;
+    let me = web_login(&app, "a001").await;
+    let hr = web_login(&app, "hr").await;
+    let anon = client();
+    let pages: Vec<(&reqwest::Client, String)> = vec![
+        (&anon, "/login".into()),
+        (&anon, "/no-such-page".into()),
+        (&me, "/tasks".into()),
+        (&me, format!("/appraisals/{mine}")),
+        (&me, "/ledger".into()),
+        (&me, "/appraisals/999999".into()),
+        (&hr, "/tasks".into()),
+        (&hr, format!("/appraisals/{mine}")),
+        (&hr, "/ledger".into()),
+        (&hr, "/hr".into()),
+        (&hr, "/cycles/1/departments/1".into()),
+    ];
+    for (lang, marker) in [("zh-CN", "lang=\"zh-CN\""), ("en", "lang=\"en\"")] {
+        for (c, p) in &pages {
+            let url = format!("{b}{p}?lang={lang}");
+            let (_, html) = page(c, &url).await;
+            assert_complete(&url, &html);
+            assert!(html.contains(marker), "{url} is not in {lang}:\n{html}");
+        }
+    }
+    // The choice is remembered in a cookie: the next page without `?lang=` stays English.
+    let (_, html) = page(&me, &format!("{b}/appraisals/{mine}")).await;
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    for want in [
+        "Key Account Manager Monthly Appraisal",
+        "Awaiting signature",
+        "Subtotal",
+        "Appraisee",
+        "Sign or appeal before",
+        "Self-summary",
+        "Explain",
+        "13% below target, 2 full step(s) of 5% at 3 points each: 6 points off",
+    ] {
+        assert!(
+            html.contains(want),
+            "the English sheet lacks {want}:\n{html}"
+        );
+    }
+    let (_, html) = page(&me, &format!("{b}/tasks")).await;
+    assert!(
+        html.contains("My tasks") && html.contains("1 task"),
+        "{html}"
+    );
+    assert!(
+        kaohe_server::web::i18n::missing_keys().is_empty(),
+        "{:?}",
+        kaohe_server::web::i18n::missing_keys()
+    );
+
+    // The stylesheet is served from the binary, cached for long; print is A4.
+    let r = anon
+        .get(format!("{b}/assets/kaohe.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=31536000")
+    );
+    let css = r.text().await.unwrap();
+    assert!(css.contains("@media print") && css.contains("size: A4"));
+    // Unknown API addresses still answer in the API's JSON format.
+    let (s, body) = send(anon.get(format!("{b}/api/nothing-here"))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn demo_sign_in_page_names_the_demo_users() {
+    let app = spawn_app_with(false, true).await;
+    let (s, html) = page(&client(), &format!("{}/login", app.base)).await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        "演示用户",
+        "kaohe-demo",
+        "hr",
+        "zhuguan",
+        "xingzheng",
+        "fuhe",
+        "shenpi",
+        "zhangwei",
+        "被考核人",
+    ] {
+        assert!(html.contains(want), "the demo page lacks {want}:\n{html}");
+    }
+    assert_complete("/login (demo)", &html);
+    let (_, html) = page(&client(), &format!("{}/login?lang=en", app.base)).await;
+    assert!(
+        html.contains("Demo users") && html.contains("appraisee"),
+        "{html}"
+    );
+    // Without --demo the page says nothing about demo users.
+    let plain = spawn_app(false).await;
+    let (_, html) = page(&client(), &format!("{}/login", plain.base)).await;
+    assert!(!html.contains("kaohe-demo"), "{html}");
+}
+
+/// The `v.<input>` fields of a page's rating form, in order.
+fn entry_fields(html: &str) -> Vec<String> {
+    html.match_indices(r#"name="v."#)
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_rater_scores_through_the_page() {
+    let app = spawn_app(false).await;
+    let (mine, theirs) = f01_month(&app, Stop::Rating).await;
+    let b = &app.base;
+    let sup = web_login(&app, "wangqiang").await;
+    let (_, inbox) = page(&sup, &format!("{b}/tasks")).await;
+    assert!(inbox.contains("评分") && inbox.contains("2 项"), "{inbox}");
+    assert!(inbox.contains("张伟") && inbox.contains("李娜"), "{inbox}");
+
+    // The rating form has the supervisor's inputs, with their ranges.
+    let url = format!("{b}/appraisals/{mine}");
+    let (s, sheet) = page(&sup, &url).await;
+    assert_eq!(s, StatusCode::OK);
+    let fields = entry_fields(&sheet);
+    assert!(fields.contains(&"authorised_work".to_string()), "{sheet}");
+    assert!(
+        !fields.contains(&"leave_days".to_string()),
+        "行政部's input is not the supervisor's: {fields:?}"
+    );
+    assert!(sheet.contains(r#"max="20""#), "{sheet}");
+    let case: BTreeMap<&str, &str> = F01_CASE.into_iter().collect();
+    let filled: Vec<(String, String)> = fields
+        .iter()
+        .map(|f| {
+            (
+                format!("v.{f}"),
+                case.get(f.as_str()).unwrap_or(&"0").to_string(),
+            )
+        })
+        .collect();
+
+    // Out of range: refused in place, next to the field, the typed value kept.
+    let mut bad = filled.clone();
+    for (k, v) in &mut bad {
+        if k == "v.authorised_work" {
+            *v = "99".into();
+        }
+    }
+    let token = csrf_of(&sheet);
+    let v = version_of(&sheet);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &token), ("version", &v), ("action", "save")];
+    form.extend(bad.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (s, _, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("field-error"), "{html}");
+    assert!(html.contains(r#"value="99""#), "{html}");
+
+    // Saved and handed in: the sheet goes to review, the form is gone.
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &token), ("version", &v), ("action", "submit")];
+    form.extend(filled.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (s, path, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, format!("/appraisals/{mine}").as_str()),
+        "{html}"
+    );
+    assert!(html.contains("state-review"), "{html}");
+    assert!(entry_fields(&html).is_empty(), "{html}");
+    let (_, inbox) = page(&sup, &format!("{b}/tasks")).await;
+    assert!(inbox.contains("1 项") && !inbox.contains("张伟"), "{inbox}");
+
+    // The other sheet is still open to rate; the appraisee sees neither form nor scores.
+    let (_, other) = page(&sup, &format!("{b}/appraisals/{theirs}?lang=en")).await;
+    assert!(!entry_fields(&other).is_empty(), "{other}");
+    assert!(
+        other.contains("Rating") && other.contains("Submit"),
+        "{other}"
+    );
+    assert_complete("rating form (en)", &other);
+    let me = web_login(&app, "a001").await;
+    let (_, html) = page(&me, &url).await;
+    assert!(entry_fields(&html).is_empty(), "{html}");
+    assert!(html.contains("得分在结果发布后可见"), "{html}");
+    assert!(
+        !html.contains("说明计算"),
+        "no explanation before publication: {html}"
+    );
+}
+
+/// `name="<prefix>N…" value="…"` pairs of a page, in order.
+fn named_values(html: &str, prefix: &str) -> Vec<(String, String)> {
+    let pat = format!(r#"name="{prefix}"#);
+    html.match_indices(&pat)
+        .map(|(i, _)| {
+            let rest = &html[i + r#"name=""#.len()..];
+            let name = rest[..rest.find('"').unwrap()].to_string();
+            let v = &rest[rest.find(r#"value=""#).unwrap() + r#"value=""#.len()..];
+            (name, v[..v.find('"').unwrap()].to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_department_enters_its_data_in_the_grid() {
+    let app = spawn_app(false).await;
+    let (mine, _) = f01_month(&app, Stop::Data).await;
+    let b = &app.base;
+    let hr = app.user("hr2", Role::HrAdmin).await;
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{mine}"))).await;
+    let cycle = a["cycle_id"].as_i64().unwrap();
+    let xz = app
+        .store
+        .departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.code == "XZ")
+        .unwrap()
+        .id;
+
+    let clerk = web_login(&app, "clerk_xz").await;
+    let (_, inbox) = page(&clerk, &format!("{b}/tasks")).await;
+    let grid_path = format!("/cycles/{cycle}/departments/{xz}");
+    assert!(inbox.contains("数据录入"), "{inbox}");
+    assert!(inbox.contains(&esc(&grid_path)), "{inbox}");
+    let url = format!("{b}{grid_path}");
+    let (s, html) = page(&clerk, &url).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("张伟") && html.contains("李娜") && html.contains("行政部"),
+        "{html}"
+    );
+    assert!(html.contains("当月请假天数"), "{html}");
+    assert!(
+        !html.contains("当月实际销售额"),
+        "市场部's column is not 行政部's: {html}"
+    );
+
+    // Every row's cells, from the page; the first row gets an impossible leave count.
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf_of(&html))];
+    form.extend(named_values(&html, "emp."));
+    form.extend(named_values(&html, "ver."));
+    let case: BTreeMap<&str, &str> = F01_CASE.into_iter().collect();
+    let cells: Vec<(String, String)> = named_values(&html, "c.")
+        .into_iter()
+        .map(|(k, _)| {
+            let input = k.splitn(3, '.').nth(2).unwrap().to_string();
+            (k, case.get(input.as_str()).unwrap_or(&"0").to_string())
+        })
+        .collect();
+    assert!(
+        cells.iter().any(|(k, _)| k == "c.0.leave_days"),
+        "{cells:?}"
+    );
+    let mut bad = form.clone();
+    bad.extend(cells.iter().map(|(k, v)| {
+        (
+            k.clone(),
+            if k == "c.0.leave_days" {
+                "40".into()
+            } else {
+                v.clone()
+            },
+        )
+    }));
+    bad.push(("action".into(), "save".into()));
+    let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, _, html) = post_form(&clerk, &url, &pairs).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("field-error") && html.contains(r#"value="40""#),
+        "{html}"
+    );
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{mine}"))).await;
+    assert!(a["inputs"]["leave_days"].is_null(), "nothing stored: {a}");
+
+    // Saved and handed in: read only, the inbox is empty, the values are stored.
+    let mut good = form.clone();
+    good.extend(cells.iter().cloned());
+    good.push(("action".into(), "complete".into()));
+    let pairs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (s, path, html) = post_form(&clerk, &url, &pairs).await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, grid_path.as_str()),
+        "{html}"
+    );
+    assert!(
+        html.contains("只能查看") && named_values(&html, "c.").is_empty(),
+        "{html}"
+    );
+    let (_, inbox) = page(&clerk, &format!("{b}/tasks")).await;
+    assert!(inbox.contains("目前没有待办事项"), "{inbox}");
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{mine}"))).await;
+    assert_eq!(a["inputs"]["leave_days"], "1", "{a}");
+
+    // Another department's clerk, or an employee, does not get the grid.
+    let other = web_login(&app, "clerk_sc").await;
+    let (s, _) = page(&other, &url).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let me = web_login(&app, "a001").await;
+    let (s, _) = page(&me, &url).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, html) = page(&clerk, &format!("{url}?lang=en")).await;
+    assert_complete("grid (en)", &html);
+    assert!(html.contains("Data entry"), "{html}");
+}
