@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{App, client, spawn_app};
-use kaohe_store::{Department, Grant, NewUser, Owner, Role, Store, input_owners};
+use common::{App, add_user, client, login, send, spawn_app};
+use kaohe_store::{Department, Grant, Owner, Role, Store, input_owners};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -36,34 +36,6 @@ struct People {
     reviewer: reqwest::Client,
     approver: reqwest::Client,
     depts: Vec<Department>,
-}
-
-async fn login(app: &App, name: &str) -> reqwest::Client {
-    let c = client();
-    let r = c
-        .post(format!("{}/api/login", app.base))
-        .json(&json!({"username": name, "password": "a long password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{name} signs in");
-    c
-}
-
-async fn add_user(app: &App, name: &str, emp_no: Option<&str>, grants: Vec<Grant>) {
-    app.store
-        .create_user(
-            "test",
-            &NewUser {
-                username: name.into(),
-                password: "a long password".into(),
-                emp_no: emp_no.map(str::to_string),
-                grants,
-                lang: "zh-CN".into(),
-            },
-        )
-        .await
-        .unwrap();
 }
 
 async fn people(app: &App) -> People {
@@ -142,16 +114,6 @@ async fn people(app: &App) -> People {
         approver: login(app, "shenpi").await,
         depts,
     }
-}
-
-async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = rb.send().await.unwrap();
-    let s = r.status();
-    let text = r.text().await.unwrap();
-    (
-        s,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
 }
 
 fn dec(v: &Value) -> Decimal {

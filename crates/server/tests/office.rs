@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{App, spawn_app};
+use common::{App, send, spawn_app};
 use kaohe_office::read::read_xlsx;
 use kaohe_office::results::RANK_HEADERS;
 use kaohe_store::{Role, Store};
@@ -30,16 +30,6 @@ X001,赵芳,XZ,行政部,职能,行政专员,
 struct Setup {
     hr: reqwest::Client,
     cycle: i64,
-}
-
-async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = rb.send().await.unwrap();
-    let s = r.status();
-    let text = r.text().await.unwrap();
-    (
-        s,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
 }
 
 fn template(form: &str) -> String {

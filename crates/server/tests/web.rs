@@ -7,8 +7,8 @@
 
 mod common;
 
-use common::{App, client, spawn_app, spawn_app_with};
-use kaohe_store::{Department, Grant, NewUser, Owner, Role, Store, input_owners};
+use common::{App, add_user, client, login, send, spawn_app, spawn_app_with};
+use kaohe_store::{Department, Grant, Owner, Role, Store, input_owners};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -37,44 +37,6 @@ const F01_CASE: [(&str, &str); 10] = [
 const XSS: &str = "<script>alert(1)</script>";
 /// As minijinja escapes it (`/` too).
 const XSS_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;&#x2f;script&gt;";
-
-async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let r = rb.send().await.unwrap();
-    let s = r.status();
-    let text = r.text().await.unwrap();
-    (
-        s,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn add_user(app: &App, name: &str, emp_no: Option<&str>, grants: Vec<Grant>) {
-    app.store
-        .create_user(
-            "test",
-            &NewUser {
-                username: name.into(),
-                password: "a long password".into(),
-                emp_no: emp_no.map(str::to_string),
-                grants,
-                lang: "zh-CN".into(),
-            },
-        )
-        .await
-        .unwrap();
-}
-
-async fn api_login(app: &App, name: &str) -> reqwest::Client {
-    let c = client();
-    let r = c
-        .post(format!("{}/api/login", app.base))
-        .json(&json!({"username": name, "password": "a long password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{name} signs in");
-    c
-}
 
 /// A path as the pages write it in an attribute (minijinja escapes `/` too).
 fn esc(path: &str) -> String {
@@ -239,7 +201,7 @@ async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
     let ids = [id_of("A001"), id_of("A002")];
 
     // The appraisee writes a self-summary before publication: free text to escape.
-    let me = api_login(app, "a001").await;
+    let me = login(app, "a001").await;
     let (_, a) = send(me.get(format!("{}/api/appraisals/{}", app.base, ids[0]))).await;
     let (s, b) = send(
         me.put(format!("{}/api/appraisals/{}/notes", app.base, ids[0]))
@@ -294,7 +256,7 @@ async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
         let Some(vals) = by_owner.get(&format!("dept:{}", d.id)) else {
             continue;
         };
-        let clerk = api_login(app, &format!("clerk_{}", d.code.to_lowercase())).await;
+        let clerk = login(app, &format!("clerk_{}", d.code.to_lowercase())).await;
         let rows: Vec<Value> = ["A001", "A002"]
             .iter()
             .map(|no| json!({"emp_no": no, "values": vals}))
@@ -319,11 +281,11 @@ async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
     if stop == Stop::Rating {
         return (ids[0], ids[1]);
     }
-    let supervisor = api_login(app, "wangqiang").await;
+    let supervisor = login(app, "wangqiang").await;
     for id in ids {
         for r in kaohe_store::rating_roles(&t, &owners) {
             let who = match kaohe_store::rater_department(&t, &r, &depts) {
-                Some(d) => api_login(app, &format!("clerk_{}", d.code.to_lowercase())).await,
+                Some(d) => login(app, &format!("clerk_{}", d.code.to_lowercase())).await,
                 None => supervisor.clone(),
             };
             if let Some(v) = by_owner.get(&format!("rater:{r}")) {
@@ -332,17 +294,12 @@ async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
             act(who, id, json!({"action": "submit"})).await;
         }
         act(
-            api_login(app, "fuhe").await,
+            login(app, "fuhe").await,
             id,
             json!({"action": "review_pass"}),
         )
         .await;
-        act(
-            api_login(app, "shenpi").await,
-            id,
-            json!({"action": "approve"}),
-        )
-        .await;
+        act(login(app, "shenpi").await, id, json!({"action": "approve"})).await;
     }
     (ids[0], ids[1])
 }

@@ -561,6 +561,35 @@ macro_rules! cycles_impl {
                 Ok(())
             }
 
+            /// The organisation's departments, read inside the caller's transaction.
+            async fn departments_in(c: &mut <$db as sqlx::Database>::Connection) -> Result<Vec<Department>> {
+                Ok(sqlx::query("SELECT id, code, name, kind FROM departments")
+                    .fetch_all(&mut *c)
+                    .await?
+                    .iter()
+                    .map(|r| Department {
+                        id: r.get("id"),
+                        code: r.get("code"),
+                        name: r.get("name"),
+                        kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
+                    })
+                    .collect())
+            }
+
+            /// An appraisal about to be written by `who`, who must see it (else NotFound) and
+            /// have read `version` (else Stale), with what `who` is to it.
+            async fn writable(c: &mut <$db as sqlx::Database>::Connection, who: &User, id: i64, version: i64) -> Result<(Appraisal, Roles)> {
+                let (a, dept) = Self::load_appraisal(&mut *c, id).await?;
+                let roles = Self::roles_on(&mut *c, who, &a, dept).await?;
+                if !roles.sees() {
+                    return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
+                }
+                if a.version != version {
+                    return Err(StoreError::Stale { current: a.version });
+                }
+                Ok((a, roles))
+            }
+
             async fn reopen_raters(c: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<()> {
                 sqlx::query("UPDATE tasks SET status = 'open', done_at = NULL, done_by = NULL WHERE appraisal_id = $1 AND kind = 'rate'")
                     .bind(id)
@@ -676,12 +705,7 @@ macro_rules! cycles_impl {
                     return Err(StoreError::Workflow(format!("周期已启动 / the cycle was launched already ({})", cy.status)));
                 }
                 let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let depts: Vec<Department> = sqlx::query("SELECT id, code, name, kind FROM departments")
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| Department { id: r.get("id"), code: r.get("code"), name: r.get("name"), kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line) })
-                    .collect();
+                let depts = Self::departments_in(&mut tx).await?;
                 let (owners, unmatched) = input_owners(&t, &depts);
                 // Who is appraised.
                 let mut positions = cy.members.positions.clone();
@@ -895,17 +919,10 @@ macro_rules! cycles_impl {
 
             pub(crate) async fn enter_impl(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
                 let mut tx = self.begin_write().await?;
-                let (mut a, dept) = Self::load_appraisal(&mut tx, id).await?;
-                let roles = Self::roles_on(&mut tx, who, &a, dept).await?;
-                if !roles.sees() {
-                    return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
-                }
-                if a.version != version {
-                    return Err(StoreError::Stale { current: a.version });
-                }
+                let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
                 let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
                 let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let depts: Vec<Department> = self.departments().await?;
+                let depts = Self::departments_in(&mut tx).await?;
                 let (owners, _) = input_owners(&t, &depts);
                 let open_item = |slot: usize| -> bool {
                     match (&a.open_items, t.inputs.get(slot).and_then(|i| i.item)) {
@@ -971,12 +988,7 @@ macro_rules! cycles_impl {
                 let mut tx = self.begin_write().await?;
                 let cy = Self::load_cycle(&mut tx, cycle_id).await?;
                 let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let depts: Vec<Department> = sqlx::query("SELECT id, code, name, kind FROM departments")
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| Department { id: r.get("id"), code: r.get("code"), name: r.get("name"), kind: DeptKind::Line })
-                    .collect();
+                let depts = Self::departments_in(&mut tx).await?;
                 let (owners, _) = input_owners(&t, &depts);
                 let mut current: HashMap<String, (i64, i64, String, Values)> = HashMap::new();
                 for r in sqlx::query("SELECT a.id, a.version, a.state, a.inputs, e.emp_no FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1")
@@ -1117,14 +1129,7 @@ macro_rules! cycles_impl {
 
             pub(crate) async fn act_impl(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> {
                 let mut tx = self.begin_write().await?;
-                let (mut a, dept) = Self::load_appraisal(&mut tx, id).await?;
-                let roles = Self::roles_on(&mut tx, who, &a, dept).await?;
-                if !roles.sees() {
-                    return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
-                }
-                if a.version != version {
-                    return Err(StoreError::Stale { current: a.version });
-                }
+                let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
                 let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
                 let t = Self::template_of(&mut tx, cy.template_id).await?;
                 let at = now();
@@ -1297,14 +1302,7 @@ macro_rules! cycles_impl {
 
             pub(crate) async fn write_notes_impl(&self, who: &User, id: i64, version: i64, n: &Notes) -> Result<Appraisal> {
                 let mut tx = self.begin_write().await?;
-                let (mut a, dept) = Self::load_appraisal(&mut tx, id).await?;
-                let roles = Self::roles_on(&mut tx, who, &a, dept).await?;
-                if !roles.sees() {
-                    return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
-                }
-                if a.version != version {
-                    return Err(StoreError::Stale { current: a.version });
-                }
+                let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
                 if a.state == State::Confirmed {
                     return Err(StoreError::Workflow("考核已确认，不能修改 / the appraisal is final and cannot change".into()));
                 }

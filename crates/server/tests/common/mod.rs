@@ -102,3 +102,44 @@ impl App {
         c
     }
 }
+
+/// Send a request; the status and the body as JSON (or as a JSON string when it is not JSON).
+pub async fn send(rb: reqwest::RequestBuilder) -> (StatusCode, serde_json::Value) {
+    let r = rb.send().await.unwrap();
+    let s = r.status();
+    let text = r.text().await.unwrap();
+    (
+        s,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// Add a user whose password is "a long password".
+pub async fn add_user(app: &App, name: &str, emp_no: Option<&str>, grants: Vec<Grant>) {
+    app.store
+        .create_user(
+            "test",
+            &NewUser {
+                username: name.into(),
+                password: "a long password".into(),
+                emp_no: emp_no.map(str::to_string),
+                grants,
+                lang: "zh-CN".into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// A client signed in through the JSON API.
+pub async fn login(app: &App, name: &str) -> reqwest::Client {
+    let c = client();
+    let r = c
+        .post(format!("{}/api/login", app.base))
+        .json(&json!({"username": name, "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{name} signs in");
+    c
+}
