@@ -127,7 +127,7 @@ mod tests {
 
     #[test]
     fn every_key_a_template_names_is_in_both_catalogues() {
-        for (name, src) in super::super::TEMPLATES {
+        for &(name, src) in super::super::TEMPLATES {
             let mut rest: &str = src;
             while let Some(i) = rest.find("t(\"") {
                 rest = &rest[i + 3..];

@@ -1,0 +1,130 @@
+use super::*;
+
+pub(super) async fn home(ctx: Ctx) -> Response {
+    if ctx.user.is_some() {
+        see_other("/tasks")
+    } else {
+        see_other("/login")
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct NextQuery {
+    next: Option<String>,
+}
+
+pub(super) async fn login_form<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
+) -> Response {
+    if ctx.user.is_some() {
+        return see_other(safe_next(q.next.as_deref()));
+    }
+    login_page(&st, &ctx, q.next.as_deref(), None, StatusCode::OK)
+}
+
+pub(super) fn login_page<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    next: Option<&str>,
+    username: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let token = match ctx.jar.get(LOGIN_CSRF_COOKIE) {
+        Some(c) if c.value().len() == 64 => c.value().to_string(),
+        _ => match kaohe_store::new_token() {
+            Ok((t, _)) => t,
+            Err(e) => return server_error(ctx.lang, &e.to_string()),
+        },
+    };
+    let demo: Vec<Value> = if st.demo {
+        DEMO_USERS
+            .iter()
+            .map(|u| context! { name => *u, key => format!("demo-user-{u}") })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut res = render(
+        ctx,
+        status,
+        "login.html",
+        context! {
+            form_csrf => token.clone(),
+            next => safe_next(next),
+            username => username.unwrap_or_default(),
+            failed => username.is_some(),
+            demo,
+            demo_password => DEMO_PASSWORD,
+        },
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub(super) async fn login<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    let cookie = ctx
+        .jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string());
+    match (cookie, form.get(CSRF_FIELD)) {
+        (Some(want), Some(got)) if !want.is_empty() && same(&want, got) => {}
+        _ => return csrf_refused(&ctx),
+    }
+    let username = form.get("username").unwrap_or_default().trim();
+    let password = form.get("password").unwrap_or_default();
+    let next = safe_next(form.get("next")).to_string();
+    let user = match st.store.authenticate(username, password).await {
+        Ok(u) => u,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let Some(u) = user else {
+        return login_page(
+            &st,
+            &ctx,
+            Some(&next),
+            Some(username),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let token = match st.store.create_session(u.id, st.session_ttl).await {
+        Ok(t) => t,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let mut res = see_other(&next);
+    if let Ok(v) = HeaderValue::from_str(&crate::session_cookie(&token, st.session_ttl)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub(super) async fn logout<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return csrf_refused(&ctx);
+    }
+    if let Some(t) = &ctx.session
+        && let Err(e) = st.store.delete_session(t).await
+    {
+        return server_error(ctx.lang, &e.to_string());
+    }
+    let mut res = see_other("/login");
+    if let Ok(v) = HeaderValue::from_str(&crate::session_cookie("", time::Duration::ZERO)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}

@@ -1,0 +1,658 @@
+use super::*;
+
+#[derive(Serialize)]
+pub(super) struct SheetView {
+    id: i64,
+    version: i64,
+    title: String,
+    form_id: String,
+    emp_no: String,
+    name: String,
+    position: Option<String>,
+    department: String,
+    period: String,
+    cycle: String,
+    state: &'static str,
+    sections: Vec<SectionView>,
+    scores: bool,
+    score_error: Option<String>,
+    total: Option<String>,
+    total_explain: Option<String>,
+    total_points: String,
+    grade: Option<String>,
+    bonus: Option<String>,
+    bonus_explain: Option<String>,
+    form_notes: Option<String>,
+    self_summary: Option<String>,
+    comments: Option<String>,
+    next_goals: Option<String>,
+    appeal: Option<AppealView>,
+    signatures: Vec<SigView>,
+    can_respond: bool,
+    confirm_due: Option<String>,
+    items: Vec<(String, String)>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SectionView {
+    name: String,
+    points: String,
+    score: Option<String>,
+    explain: Option<String>,
+    items: Vec<ItemView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ItemView {
+    id: String,
+    name: String,
+    standard: Option<String>,
+    points: String,
+    values: Vec<ValueView>,
+    score: Option<String>,
+    explain: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ValueView {
+    name: String,
+    value: String,
+    unit: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct AppealView {
+    reason: String,
+    items: Vec<String>,
+    at: String,
+    decision: Option<String>,
+    decision_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SigView {
+    label: String,
+    name: Option<String>,
+    at: Option<String>,
+}
+
+pub(super) fn pick<'a>(lang: Lang, zh: &'a str, en: Option<&'a str>) -> &'a str {
+    match (lang, en) {
+        (Lang::En, Some(e)) => e,
+        _ => zh,
+    }
+}
+
+/// The sheet as the page shows it: the form's layout with this appraisal's values and scores.
+pub(super) fn sheet(
+    lang: Lang,
+    t: &kaohe_core::Template,
+    c: &Cycle,
+    a: &Appraisal,
+    me: &User,
+) -> SheetView {
+    let fmt = kaohe_core::num::fmt;
+    let result = a.result.as_ref();
+    let item_score = |id: &str| {
+        result.and_then(|r| r.items.iter().find(|i| i.id == id).map(|i| i.score.clone()))
+    };
+    let input_slots = t.layout.params;
+    let ex = result.and_then(|r| explanations(lang, t, a, r));
+    let ex_of = |target: Target| {
+        ex.as_ref()
+            .and_then(|e| e.iter().find(|(t, _)| *t == target).map(|(_, l)| l.clone()))
+    };
+    let sections = t
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(si, s)| SectionView {
+            name: pick(lang, &s.name, s.name_en.as_deref()).to_string(),
+            points: fmt(s.points),
+            score: result.and_then(|r| {
+                r.sections
+                    .iter()
+                    .find(|(id, _)| *id == s.id)
+                    .map(|(_, v)| v.clone())
+            }),
+            explain: ex_of(Target::Section(si)),
+            items: s
+                .items
+                .iter()
+                .map(|&i| {
+                    let it = &t.items[i];
+                    let mut slots: Vec<u32> = it.reads.clone();
+                    slots.extend(it.rater_reads.iter().flatten().copied());
+                    let mut seen = Vec::new();
+                    let values = slots
+                        .into_iter()
+                        .filter(|&s| s < input_slots)
+                        .filter_map(|s| {
+                            let inp = &t.inputs[s as usize];
+                            if seen.contains(&s) {
+                                return None;
+                            }
+                            seen.push(s);
+                            let v = a.inputs.get(&inp.id)?;
+                            (!v.trim().is_empty()).then(|| ValueView {
+                                name: pick(lang, &inp.name, inp.name_en.as_deref()).to_string(),
+                                value: v.clone(),
+                                unit: inp.unit.clone(),
+                            })
+                        })
+                        .collect();
+                    ItemView {
+                        id: it.id.clone(),
+                        name: pick(lang, &it.name, it.name_en.as_deref()).to_string(),
+                        standard: it.standard.clone(),
+                        points: fmt(it.points),
+                        values,
+                        score: item_score(&it.id),
+                        explain: ex_of(Target::Item(i)),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let appraisee = me.employee_id == Some(a.employee_id);
+    let items: Vec<(String, String)> = t
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.id.clone(),
+                pick(lang, &i.name, i.name_en.as_deref()).to_string(),
+            )
+        })
+        .collect();
+    let appeal = a.appeal.as_ref().map(|ap| AppealView {
+        reason: ap.reason.clone(),
+        items: ap
+            .items
+            .iter()
+            .map(|id| {
+                items
+                    .iter()
+                    .find(|(i, _)| i == id)
+                    .map_or(id.clone(), |(_, n)| n.clone())
+            })
+            .collect(),
+        at: short_time(&ap.at),
+        decision: ap
+            .decision
+            .as_deref()
+            .map(|d| text(lang, &format!("decision-{d}"), &[])),
+        decision_reason: ap.decision_reason.clone(),
+    });
+    SheetView {
+        id: a.id,
+        version: a.version,
+        title: pick(lang, &t.form.title, t.form.title_en.as_deref()).to_string(),
+        form_id: t.form.id.clone(),
+        emp_no: a.emp_no.clone(),
+        name: a.name.clone(),
+        // The store does not give the appraisee's position yet (the appraisal's group is
+        // the department): a form made for one position names it.
+        position: match t.form.positions.as_slice() {
+            [p] => Some(p.clone()),
+            _ => None,
+        },
+        department: a.department.clone(),
+        period: c.period.clone(),
+        cycle: c.name.clone(),
+        state: a.state.as_str(),
+        sections,
+        scores: result.is_some(),
+        score_error: result.and_then(|r| r.error.as_ref().map(|(_, m)| in_lang(lang, m))),
+        total: a
+            .total
+            .clone()
+            .or_else(|| result.and_then(|r| r.total.clone())),
+        total_explain: ex_of(Target::Total),
+        bonus_explain: (!t.pay.is_empty())
+            .then(|| ex_of(Target::Pay(t.pay.len() - 1)))
+            .flatten(),
+        total_points: fmt(t.form.total_points),
+        grade: a
+            .grade
+            .clone()
+            .or_else(|| result.and_then(|r| r.grade.clone())),
+        bonus: a
+            .bonus
+            .clone()
+            .or_else(|| result.and_then(|r| r.pay.last().map(|(_, v)| v.clone()))),
+        form_notes: t.form.notes.clone(),
+        self_summary: a.notes.self_summary.clone(),
+        comments: a.notes.comments.clone(),
+        next_goals: a.notes.next_goals.clone(),
+        appeal,
+        signatures: signatures(lang, t, a),
+        can_respond: appraisee && a.state == WState::Published,
+        confirm_due: a.confirm_due.as_deref().map(short_time),
+        items,
+    }
+}
+
+/// Each number's explanation (by the engine's target), in `lang`: the appraisal scored
+/// again from its stored values with a recorder. Given only when that gives exactly the
+/// stored scores, so an explanation never disagrees with the number it explains; forms that
+/// read prior periods or peers' averages get none yet (the store holds those inputs).
+pub(super) fn explanations(
+    lang: Lang,
+    t: &kaohe_core::Template,
+    a: &Appraisal,
+    stored: &kaohe_store::ScoreResult,
+) -> Option<Vec<(Target, String)>> {
+    use kaohe_core::model::Origin;
+    let prior = t.inputs.iter().any(|i| i.origin == Origin::Prior);
+    if t.needs_peers || prior || stored.error.is_some() {
+        return None;
+    }
+    let to = [kaohe_store::ToScore {
+        emp_no: &a.emp_no,
+        group: &a.group,
+        values: &a.inputs,
+        prev: None,
+        last_year: None,
+    }];
+    let rows: Vec<_> = kaohe_store::engine_rows(t, &to)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let engine = kaohe_core::Engine::new(t);
+    let b = kaohe_core::batch::score_batch(&engine, &rows);
+    let fmt = kaohe_core::num::fmt;
+    let same_items = t.items.iter().enumerate().all(|(i, it)| {
+        stored
+            .items
+            .iter()
+            .find(|x| x.id == it.id)
+            .is_some_and(|x| x.score == fmt(b.item(0, i)))
+    });
+    if !same_items || stored.total.as_deref() != Some(fmt(b.total(0)).as_str()) {
+        return None;
+    }
+    let (_, rec) = kaohe_core::batch::explain_row(&engine, &b, &rows, 0).ok()?;
+    let sep = match lang {
+        Lang::Zh => "；",
+        Lang::En => "; ",
+    };
+    // Engine targets are few (items, sections, total, pay): a list is enough.
+    let mut out: Vec<(Target, String)> = Vec::new();
+    for (target, m) in &rec.lines {
+        let line = m.render(lang).trim().to_string();
+        match out.iter_mut().find(|(t, _)| t == target) {
+            Some((_, l)) => {
+                l.push_str(sep);
+                l.push_str(&line);
+            }
+            None => out.push((*target, line)),
+        }
+    }
+    Some(out)
+}
+
+/// The signature lines: the form's, then review and approval if the form has none.
+pub(super) fn signatures(lang: Lang, t: &kaohe_core::Template, a: &Appraisal) -> Vec<SigView> {
+    let key = |label: &str| match label {
+        "被考核人" => Some("sig-appraisee"),
+        "考核人" => Some("sig-rater"),
+        "复核" | "复核人" | "审核" | "审核人" => Some("sig-review"),
+        "审批" | "审批人" | "批准" | "批准人" => Some("sig-approval"),
+        _ => None,
+    };
+    let mut labels: Vec<String> = if t.form.signatures.is_empty() {
+        vec!["被考核人".into(), "考核人".into()]
+    } else {
+        t.form.signatures.clone()
+    };
+    for (k, add) in [("sig-review", "复核"), ("sig-approval", "审批")] {
+        if !labels.iter().any(|l| key(l) == Some(k)) {
+            labels.push(add.into());
+        }
+    }
+    labels
+        .iter()
+        .map(|l| {
+            let (name, at) = match key(l) {
+                Some("sig-appraisee") if a.state == WState::Confirmed => (
+                    Some(
+                        a.confirmed_by
+                            .clone()
+                            .unwrap_or_else(|| text(lang, "sheet-sig-default", &[])),
+                    ),
+                    a.confirmed_at.as_deref().map(short_time),
+                ),
+                Some("sig-approval") => (None, a.published_at.as_deref().map(short_time)),
+                _ => (None, None),
+            };
+            SigView {
+                label: match key(l) {
+                    Some(k) => text(lang, k, &[]),
+                    None => l.clone(),
+                },
+                name,
+                at,
+            }
+        })
+        .collect()
+}
+
+/// How a store error reads in place, and the status it answers with.
+pub(super) fn store_refusal(lang: Lang, e: &StoreError) -> (StatusCode, String) {
+    let status = match e {
+        StoreError::Stale { .. } | StoreError::Workflow(_) | StoreError::Conflict { .. } => {
+            StatusCode::CONFLICT
+        }
+        StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+        StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    (status, in_lang(lang, &e.to_string()))
+}
+
+pub(super) fn is_internal(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Database(_) | StoreError::Migrate(_) | StoreError::UnsupportedUrl(_)
+    )
+}
+
+/// What was typed into the sign and appeal forms, kept when they come back with an error.
+#[derive(Serialize, Default)]
+pub(super) struct Typed {
+    name: String,
+    reason: String,
+    items: Vec<String>,
+    /// Input id → what was typed into the rating form.
+    values: BTreeMap<String, String>,
+    /// Input id → what is wrong with it.
+    errors: BTreeMap<String, String>,
+}
+
+pub(super) async fn sheet_page<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    me: &User,
+    id: i64,
+    error: Option<(StatusCode, String)>,
+    typed: Typed,
+) -> Response {
+    let a = match st.store.appraisal(me, id).await {
+        Ok(a) => a,
+        Err(StoreError::NotFound { .. }) => return not_found(ctx),
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let c = match st.store.cycle(a.cycle_id).await {
+        Ok(c) => c,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let tv = match st
+        .store
+        .template(&c.form_id, Some(c.template_version))
+        .await
+    {
+        Ok(Some(tv)) => tv,
+        Ok(None) => return server_error(ctx.lang, "a cycle's template version is gone"),
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let Ok(t) = kaohe_core::compile_str(&tv.source) else {
+        return server_error(ctx.lang, "a stored template no longer compiles");
+    };
+    let view = sheet(ctx.lang, &t, &c, &a, me);
+    let entry = match entry_form(st, ctx.lang, &t, &a, me, &typed).await {
+        Ok(e) => e,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let (status, error) = match error {
+        Some((s, m)) => (s, Some(m)),
+        None => (StatusCode::OK, None),
+    };
+    render(
+        ctx,
+        status,
+        "appraisal.html",
+        context! { a => Serde(view), entry => Serde(entry), error, typed => Serde(typed) },
+    )
+}
+
+pub(super) async fn appraisal<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(me) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(&ctx);
+    };
+    sheet_page(&st, &ctx, &me, id, None, Typed::default()).await
+}
+
+pub(super) async fn act<S: Store>(
+    State(st): State<AppState<S>>,
+    mut ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return csrf_refused(&ctx);
+    }
+    let Some(me) = ctx.user.clone() else {
+        return to_login(&ctx);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(&ctx);
+    };
+    ctx.path = format!("/appraisals/{id}");
+    let typed = Typed {
+        name: form.get("name").unwrap_or_default().to_string(),
+        reason: form.get("reason").unwrap_or_default().to_string(),
+        items: form.all("items"),
+        values: form
+            .0
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("v.")?.to_string(), v.clone())))
+            .collect(),
+        errors: BTreeMap::new(),
+    };
+    let Some(version) = form.get("version").and_then(|v| v.parse::<i64>().ok()) else {
+        let m = text(ctx.lang, "action-bad-version", &[]);
+        return sheet_page(
+            &st,
+            &ctx,
+            &me,
+            id,
+            Some((StatusCode::UNPROCESSABLE_ENTITY, m)),
+            typed,
+        )
+        .await;
+    };
+    if let Some(what @ ("save" | "submit")) = form.get("action") {
+        return rate(&st, &ctx, &me, id, version, what == "submit", typed).await;
+    }
+    let step = match form.get("action") {
+        Some("sign") => Step::Do(Action::Sign {
+            name: typed.name.clone(),
+        }),
+        Some("appeal") => Step::Do(Action::Appeal {
+            reason: typed.reason.clone(),
+            items: typed.items.clone(),
+        }),
+        _ => {
+            let m = text(ctx.lang, "action-unknown", &[]);
+            return sheet_page(
+                &st,
+                &ctx,
+                &me,
+                id,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, m)),
+                typed,
+            )
+            .await;
+        }
+    };
+    match st.store.act(&me, id, version, &step).await {
+        Ok(_) => see_other(&format!("/appraisals/{id}")),
+        Err(StoreError::NotFound { .. }) => not_found(&ctx),
+        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+            sheet_page(&st, &ctx, &me, id, Some((status, m)), typed).await
+        }
+    }
+}
+
+/// Save what a rater (or the appraisee, in self-assessment) typed; with `submit`, hand in.
+pub(super) async fn rate<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    me: &User,
+    id: i64,
+    version: i64,
+    submit: bool,
+    mut typed: Typed,
+) -> Response {
+    let mut version = version;
+    if !typed.values.is_empty() {
+        match st.store.enter(me, id, version, &typed.values).await {
+            Ok(a) => version = a.version,
+            Err(StoreError::NotFound { .. }) => return not_found(ctx),
+            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(e) => {
+                let (status, m) = store_refusal(ctx.lang, &e);
+                if let StoreError::Fields(f) = &e {
+                    for (field, msg) in f {
+                        typed.errors.insert(field.clone(), in_lang(ctx.lang, msg));
+                    }
+                }
+                let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+                return sheet_page(st, ctx, me, id, Some((status, m)), typed).await;
+            }
+        }
+    }
+    if submit {
+        match st.store.act(me, id, version, &Step::Submit).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound { .. }) => return not_found(ctx),
+            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(e) => {
+                let (status, m) = store_refusal(ctx.lang, &e);
+                let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+                // The values were saved: show what is stored now.
+                typed.values.clear();
+                return sheet_page(st, ctx, me, id, Some((status, m)), typed).await;
+            }
+        }
+    }
+    see_other(&format!("/appraisals/{id}"))
+}
+
+#[derive(Serialize)]
+pub(super) struct EntryView {
+    /// `rate` or `self`.
+    kind: &'static str,
+    fields: Vec<FieldView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct FieldView {
+    id: String,
+    item: Option<String>,
+    name: String,
+    value: String,
+    unit: Option<String>,
+    /// `number`, `choice` or `text`.
+    input: &'static str,
+    min: Option<String>,
+    max: Option<String>,
+    step: &'static str,
+    choices: Vec<String>,
+    required: bool,
+    error: Option<String>,
+}
+
+/// The inputs `me` fills on this appraisal now (a rater's column during rating, the
+/// appraisee's own during self-assessment), as the store decides who supplies what; None
+/// when there are none. The store checks again on save.
+pub(super) async fn entry_form<S: Store>(
+    st: &AppState<S>,
+    lang: Lang,
+    t: &kaohe_core::Template,
+    a: &Appraisal,
+    me: &User,
+    typed: &Typed,
+) -> kaohe_store::Result<Option<EntryView>> {
+    let kind = match a.state {
+        WState::Rating => "rate",
+        WState::SelfAssessment if me.employee_id == Some(a.employee_id) => "self",
+        _ => return Ok(None),
+    };
+    let raters: Vec<String> = st
+        .store
+        .tasks(me)
+        .await?
+        .into_iter()
+        .filter(|x| x.appraisal_id == Some(a.id) && x.kind == kind)
+        .map(|x| x.rater.unwrap_or_else(|| "self".into()))
+        .collect();
+    if raters.is_empty() {
+        return Ok(None);
+    }
+    let depts = st.store.departments().await?;
+    let (owners, _) = kaohe_store::input_owners(t, &depts);
+    let open = |inp: &kaohe_core::model::Input| match (&a.open_items, inp.item) {
+        (None, _) => true,
+        (Some(o), Some(i)) => o.contains(&t.items[i].id),
+        (Some(_), None) => false,
+    };
+    let fmt = kaohe_core::num::fmt;
+    let fields: Vec<FieldView> = t
+        .inputs
+        .iter()
+        .zip(&owners)
+        .filter(|(inp, o)| {
+            matches!(o, kaohe_store::Owner::Rater(r) if raters.contains(r)) && open(inp)
+        })
+        .map(|(inp, _)| {
+            use kaohe_core::model::InputKind;
+            let (input, step, choices) = match &inp.kind {
+                InputKind::Number | InputKind::Money | InputKind::Percent => {
+                    ("number", "any", Vec::new())
+                }
+                InputKind::Count => ("number", "1", Vec::new()),
+                InputKind::Choice(c) => ("choice", "", c.clone()),
+                InputKind::Set(_) | InputKind::Text => ("text", "", Vec::new()),
+            };
+            let min = inp
+                .min
+                .map(fmt)
+                .or_else(|| (matches!(inp.kind, InputKind::Count)).then(|| "0".to_string()));
+            FieldView {
+                id: inp.id.clone(),
+                item: inp.item.map(|i| {
+                    pick(lang, &t.items[i].name, t.items[i].name_en.as_deref()).to_string()
+                }),
+                name: pick(lang, &inp.name, inp.name_en.as_deref()).to_string(),
+                value: typed
+                    .values
+                    .get(&inp.id)
+                    .or_else(|| a.inputs.get(&inp.id))
+                    .cloned()
+                    .unwrap_or_default(),
+                unit: inp.unit.clone(),
+                input,
+                min,
+                max: inp.max.map(fmt),
+                step,
+                choices,
+                required: inp.required,
+                error: typed.errors.get(&inp.id).cloned(),
+            }
+        })
+        .collect();
+    Ok(Some(EntryView { kind, fields }))
+}

@@ -1,0 +1,79 @@
+use super::*;
+
+#[derive(Serialize)]
+pub(super) struct TaskGroup {
+    kind: String,
+    tasks: Vec<TaskRow>,
+}
+
+#[derive(Serialize)]
+pub(super) struct TaskRow {
+    cycle: String,
+    who: String,
+    due: Option<String>,
+    href: String,
+}
+
+pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
+    let Some(u) = &ctx.user else {
+        return to_login(&ctx);
+    };
+    let all = match st.store.tasks(u).await {
+        Ok(t) => t,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let mut cycles: BTreeMap<i64, String> = BTreeMap::new();
+    let mut depts: Option<Vec<kaohe_store::Department>> = None;
+    let mut groups: Vec<TaskGroup> = Vec::new();
+    for t in all {
+        if let std::collections::btree_map::Entry::Vacant(v) = cycles.entry(t.cycle_id) {
+            match st.store.cycle(t.cycle_id).await {
+                Ok(c) => v.insert(c.name),
+                Err(e) => return server_error(ctx.lang, &e.to_string()),
+            };
+        }
+        let (who, href) = match (t.appraisal_id, t.department_id) {
+            (Some(a), _) => (
+                t.appraisee.clone().unwrap_or_default(),
+                format!("/appraisals/{a}"),
+            ),
+            (None, Some(d)) => {
+                if depts.is_none() {
+                    match st.store.departments().await {
+                        Ok(x) => depts = Some(x),
+                        Err(e) => return server_error(ctx.lang, &e.to_string()),
+                    }
+                }
+                let name = depts
+                    .iter()
+                    .flatten()
+                    .find(|x| x.id == d)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default();
+                (name, format!("/cycles/{}/departments/{d}", t.cycle_id))
+            }
+            (None, None) => (String::new(), "/tasks".into()),
+        };
+        let row = TaskRow {
+            cycle: cycles[&t.cycle_id].clone(),
+            who,
+            due: t.due.as_deref().map(short_time),
+            href,
+        };
+        match groups.iter_mut().find(|g| g.kind == t.kind) {
+            Some(g) => g.tasks.push(row),
+            None => groups.push(TaskGroup {
+                kind: t.kind,
+                tasks: vec![row],
+            }),
+        }
+    }
+    let rank = |k: &str| TASK_KINDS.iter().position(|x| *x == k).unwrap_or(99);
+    groups.sort_by_key(|g| rank(&g.kind));
+    render(
+        &ctx,
+        StatusCode::OK,
+        "tasks.html",
+        context! { groups => Serde(groups) },
+    )
+}
