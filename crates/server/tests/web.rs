@@ -128,8 +128,9 @@ enum Stop {
     Published,
 }
 
-/// As [`f01_published`], stopping at `stop`.
-async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
+/// The organisation, a clerk and rater per department, the supervisor wangqiang (S001),
+/// employees a001 and a002, reviewer fuhe and approver shenpi; returns HR's API client.
+async fn org_and_people(app: &App) -> reqwest::Client {
     let hr = app.user("hr", Role::HrAdmin).await;
     let (s, b) = send(hr.post(format!("{}/api/org/import", app.base)).body(ORG)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -163,6 +164,12 @@ async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
         add_user(app, name, None, vec![g]).await;
     }
 
+    hr
+}
+
+/// As [`f01_published`], stopping at `stop`.
+async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
+    let hr = org_and_people(app).await;
     let src = std::fs::read_to_string(format!(
         "{}/../../templates/F01.toml",
         env!("CARGO_MANIFEST_DIR")
@@ -175,6 +182,7 @@ async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let t = kaohe_core::compile_str(&src).unwrap();
+    let depts: Vec<Department> = app.store.departments().await.unwrap();
     let (s, cy) = send(hr.post(format!("{}/api/cycles", app.base)).json(&json!({
         "name": "2026年11月 大客户经理考核",
         "form_id": "F01",
@@ -693,6 +701,18 @@ async fn a_rater_scores_through_the_page() {
         "行政部's input is not the supervisor's: {fields:?}"
     );
     assert!(sheet.contains(r#"max="20""#), "{sheet}");
+    // Controls follow the rule: discipline events are counters that say what each event
+    // costs; the discretionary item is held to its range and asks for a reason.
+    assert!(
+        sheet.contains("「工作时间因私事离岗」每次扣 3 分"),
+        "{sheet}"
+    );
+    assert!(sheet.contains("control-counter"), "{sheet}");
+    assert!(sheet.contains(r#"min="-100""#), "{sheet}");
+    assert!(
+        sheet.contains("<textarea") && sheet.contains("有加减分时必须填写理由"),
+        "{sheet}"
+    );
     let case: BTreeMap<&str, &str> = F01_CASE.into_iter().collect();
     let filled: Vec<(String, String)> = fields
         .iter()
@@ -869,4 +889,81 @@ async fn a_department_enters_its_data_in_the_grid() {
     let (_, html) = page(&clerk, &format!("{url}?lang=en")).await;
     assert_complete("grid (en)", &html);
     assert!(html.contains("Data entry"), "{html}");
+}
+
+#[tokio::test]
+async fn checklists_and_pickers_follow_the_rule() {
+    let app = spawn_app(false).await;
+    let hr = org_and_people(&app).await;
+    let b = &app.base;
+    let src = std::fs::read_to_string(format!(
+        "{}/../../templates/F13.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let (s, body) = send(hr.post(format!("{b}/api/templates")).body(src)).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, cy) = send(hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2026年第四季度 客服经理考核",
+        "form_id": "F13",
+        "period": "2026-Q4",
+        "members": {"employees": ["A001"]},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let cycle = cy["id"].as_i64().unwrap();
+    let (s, body) = send(hr.post(format!("{b}/api/cycles/{cycle}/launch"))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, list) = send(hr.get(format!("{b}/api/appraisals?cycle_id={cycle}"))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+    let sup = web_login(&app, "wangqiang").await;
+    let url = format!("{b}/appraisals/{id}");
+    let (s, sheet) = page(&sup, &url).await;
+    assert_eq!(s, StatusCode::OK, "{sheet}");
+    // The checklist is a box per criterion, with what each is worth.
+    assert!(sheet.contains("control-checklist"), "{sheet}");
+    assert_eq!(
+        sheet
+            .matches(r#"type="checkbox" name="v.prevention""#)
+            .count(),
+        4
+    );
+    assert!(
+        sheet.contains("定期分析客户反馈和投诉") && sheet.contains("2.5 分"),
+        "{sheet}"
+    );
+
+    // Ticking criteria 1 and 3 stores `1,3`; the page shows them ticked.
+    let token = csrf_of(&sheet);
+    let v = version_of(&sheet);
+    let form = [
+        ("csrf", token.as_str()),
+        ("version", v.as_str()),
+        ("action", "save"),
+        ("set.prevention", "1"),
+        ("v.prevention", "1"),
+        ("v.prevention", "3"),
+    ];
+    let (s, _, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{id}"))).await;
+    assert_eq!(a["inputs"]["prevention"], "1,3", "{a}");
+    let checked =
+        |html: &str, n: &str| html.contains(&format!(r#"name="v.prevention" value="{n}" checked"#));
+    assert!(checked(&html, "1") && checked(&html, "3"), "{html}");
+    assert!(!checked(&html, "2") && !checked(&html, "4"), "{html}");
+
+    // Unticking everything is an answer too: none met.
+    let v = version_of(&html);
+    let form = [
+        ("csrf", token.as_str()),
+        ("version", v.as_str()),
+        ("action", "save"),
+        ("set.prevention", "1"),
+    ];
+    let (s, _, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{id}"))).await;
+    assert_eq!(a["inputs"]["prevention"], "无", "{a}");
+    assert!(!checked(&html, "1"), "{html}");
 }

@@ -8,6 +8,7 @@
 //! (unguessable without the HttpOnly cookie, nothing stored), on the sign-in form a random
 //! value that must match a cookie (double submit). A POST without it is refused with 403.
 
+mod controls;
 mod grid;
 mod hr;
 pub mod i18n;

@@ -359,6 +359,42 @@ pub(super) fn is_internal(e: &StoreError) -> bool {
 }
 
 /// What was typed into the sign and appeal forms, kept when they come back with an error.
+/// The values typed into a rating form: `v.<input>` fields, where a checklist sends one
+/// `v.<input>` per ticked criterion (joined as `1,3`) and `set.<input>` to say it was on the
+/// form (nothing ticked is `无`, none met).
+pub(super) fn typed_values(form: &Form) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (k, _) in &form.0 {
+        if let Some(id) = k.strip_prefix("set.") {
+            out.entry(id.to_string()).or_default();
+        }
+    }
+    for (k, v) in &form.0 {
+        let Some(id) = k.strip_prefix("v.") else {
+            continue;
+        };
+        match out.get_mut(id) {
+            Some(have) if form.get(&format!("set.{id}")).is_some() => {
+                if !v.is_empty() {
+                    if !have.is_empty() {
+                        have.push(',');
+                    }
+                    have.push_str(v);
+                }
+            }
+            _ => {
+                out.insert(id.to_string(), v.clone());
+            }
+        }
+    }
+    for (k, v) in out.iter_mut() {
+        if v.is_empty() && form.get(&format!("set.{k}")).is_some() {
+            *v = "无".into();
+        }
+    }
+    out
+}
+
 #[derive(Serialize, Default)]
 pub(super) struct Typed {
     name: String,
@@ -451,11 +487,7 @@ pub(super) async fn act<S: Store>(
         name: form.get("name").unwrap_or_default().to_string(),
         reason: form.get("reason").unwrap_or_default().to_string(),
         items: form.all("items"),
-        values: form
-            .0
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("v.")?.to_string(), v.clone())))
-            .collect(),
+        values: typed_values(&form),
         errors: BTreeMap::new(),
     };
     let Some(version) = form.get("version").and_then(|v| v.parse::<i64>().ok()) else {
@@ -573,6 +605,10 @@ pub(super) struct FieldView {
     choices: Vec<String>,
     required: bool,
     error: Option<String>,
+    /// How the rule wants it filled (a level picker, a checklist, …).
+    control: Option<super::controls::Control>,
+    /// Checklist: the criteria ticked now.
+    ticked: Vec<String>,
 }
 
 /// The inputs `me` fills on this appraisal now (a rater's column during rating, the
@@ -610,14 +646,17 @@ pub(super) async fn entry_form<S: Store>(
         (Some(_), None) => false,
     };
     let fmt = kaohe_core::num::fmt;
+    let controls = super::controls::controls(t, lang);
     let fields: Vec<FieldView> = t
         .inputs
         .iter()
+        .enumerate()
         .zip(&owners)
-        .filter(|(inp, o)| {
+        .filter(|((_, inp), o)| {
             matches!(o, kaohe_store::Owner::Rater(r) if raters.contains(r)) && open(inp)
         })
-        .map(|(inp, _)| {
+        .map(|((slot, inp), _)| {
+            let control = controls.get(&(slot as u32)).cloned();
             use kaohe_core::model::InputKind;
             let (input, step, choices) = match &inp.kind {
                 InputKind::Number | InputKind::Money | InputKind::Percent => {
@@ -631,22 +670,44 @@ pub(super) async fn entry_form<S: Store>(
                 .min
                 .map(fmt)
                 .or_else(|| (matches!(inp.kind, InputKind::Count)).then(|| "0".to_string()));
+            let value = typed
+                .values
+                .get(&inp.id)
+                .or_else(|| a.inputs.get(&inp.id))
+                .cloned()
+                .unwrap_or_default();
+            let ticked = match (&control, &inp.kind) {
+                (Some(c), InputKind::Set(n)) if c.kind == "checklist" => {
+                    match kaohe_core::input::parse_set(&value, *n) {
+                        Ok(bits) => (0..*n)
+                            .filter(|i| bits & (1 << i) != 0)
+                            .map(|i| (i + 1).to_string())
+                            .collect(),
+                        Err(_) => Vec::new(),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            let (min, max) = match &control {
+                Some(c) if c.min.is_some() || c.max.is_some() => (
+                    c.min.clone().or(min),
+                    c.max.clone().or_else(|| inp.max.map(fmt)),
+                ),
+                _ => (min, inp.max.map(fmt)),
+            };
             FieldView {
+                control,
+                ticked,
                 id: inp.id.clone(),
                 item: inp.item.map(|i| {
                     pick(lang, &t.items[i].name, t.items[i].name_en.as_deref()).to_string()
                 }),
                 name: pick(lang, &inp.name, inp.name_en.as_deref()).to_string(),
-                value: typed
-                    .values
-                    .get(&inp.id)
-                    .or_else(|| a.inputs.get(&inp.id))
-                    .cloned()
-                    .unwrap_or_default(),
+                value,
                 unit: inp.unit.clone(),
                 input,
                 min,
-                max: inp.max.map(fmt),
+                max,
                 step,
                 choices,
                 required: inp.required,

@@ -158,3 +158,16 @@ error-500-text = Something went wrong on the server; it has been logged. Please 
 todo-title = Coming soon
 todo-text = This page comes in a later version; meanwhile the JSON API does it (see /api/openapi.json).
 todo-hr = HR pages
+
+## Rater controls (crates/server/src/web/controls.rs)
+ctl-points = { $points } pts
+ctl-points-range = { $lo }–{ $hi } pts
+ctl-checklist = (tick each criterion met)
+ctl-grade-pick = Enter a percentage within the chosen grade's range
+ctl-adjust = Discretionary points; a reason is required
+ctl-reason = Required whenever points are added or deducted
+ctl-tiers = Pick a score within the tier: { $tiers }
+ctl-event-plus = “{ $event }”: plus { $each } each time
+ctl-event-minus = “{ $event }”: minus { $each } each time
+ctl-event-cap = , at most { $cap } pts in all
+ctl-event-picked = Enter the total for all occurrences ({ $lo }–{ $hi } pts each)

@@ -155,3 +155,16 @@ error-500-text = 服务器内部错误，已记录。请稍后再试。
 todo-title = 页面建设中
 todo-text = 这个页面将在后续版本提供；目前可通过 JSON 接口完成（见 /api/openapi.json）。
 todo-hr = 人事管理页面
+
+## Rater controls (crates/server/src/web/controls.rs)
+ctl-points = { $points } 分
+ctl-points-range = { $lo }～{ $hi } 分
+ctl-checklist = （勾选达到的各项）
+ctl-grade-pick = 在所选等级的百分比范围内填写
+ctl-adjust = 酌情加减分，须填写理由
+ctl-reason = 有加减分时必须填写理由
+ctl-tiers = 按档次在范围内打分：{ $tiers }
+ctl-event-plus = 「{ $event }」每次加 { $each }
+ctl-event-minus = 「{ $event }」每次扣 { $each }
+ctl-event-cap = ，最多 { $cap } 分
+ctl-event-picked = 填写各次合计的分数（每次 { $lo }～{ $hi } 分）
