@@ -816,6 +816,31 @@ async fn a_department_enters_its_data_in_the_grid() {
         "{html}"
     );
     assert!(html.contains("当月请假天数"), "{html}");
+    // Pasting a block from Excel: the page loads the one small script, served from the
+    // binary and allowed by the page's policy; cells know their row and column.
+    assert!(html.contains(r#"<script src="/assets/grid.js"#), "{html}");
+    assert!(html.contains(r#"data-row="1" data-col="0""#), "{html}");
+    let res = clerk
+        .get(format!("{b}/assets/grid.js"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(res.text().await.unwrap().contains("clipboardData"));
+    let res = clerk.get(&url).send().await.unwrap();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     assert!(
         !html.contains("当月实际销售额"),
         "市场部's column is not 行政部's: {html}"
