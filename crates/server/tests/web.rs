@@ -725,10 +725,18 @@ async fn a_rater_scores_through_the_page() {
         .collect();
 
     // Out of range: refused in place, next to the field, the typed value kept.
+    let reason_field = {
+        let i =
+            sheet.find(r#"<textarea id="v-"#).expect("a reason box") + r#"<textarea id="v-"#.len();
+        format!("v.{}", &sheet[i..i + sheet[i..].find('"').unwrap()])
+    };
     let mut bad = filled.clone();
     for (k, v) in &mut bad {
         if k == "v.authorised_work" {
             *v = "99".into();
+        }
+        if *k == reason_field {
+            *v = XSS.into();
         }
     }
     let token = csrf_of(&sheet);
@@ -739,6 +747,10 @@ async fn a_rater_scores_through_the_page() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(html.contains("field-error"), "{html}");
     assert!(html.contains(r#"value="99""#), "{html}");
+    assert!(
+        html.contains(XSS_ESCAPED) && !html.contains(XSS),
+        "reason kept, inert: {html}"
+    );
 
     // Saved and handed in: the sheet goes to review, the form is gone.
     let mut form: Vec<(&str, &str)> = vec![("csrf", &token), ("version", &v), ("action", "submit")];
