@@ -228,6 +228,29 @@ async fn peers_average_within_the_cycle(db: Db) {
             "blank_villages"
         ]
     );
+    // Its explanation (what the sheet page shows) says so, with the average it took.
+    let ex = db.explain(&hr, got["M3"].id).await.unwrap();
+    let line = |lines: &[(String, String)], key: &str| {
+        lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default()
+    };
+    let zh = line(&ex.lines_zh, "item:thousand_households");
+    let score = &m3
+        .items
+        .iter()
+        .find(|i| i.id == "thousand_households")
+        .unwrap()
+        .score;
+    assert!(zh.contains("本项不适用，取同组其他人平均分"), "{zh}");
+    assert!(zh.contains(score.as_str()), "{zh} / {score}");
+    let en = line(&ex.lines_en, "item:thousand_households");
+    assert!(
+        en.contains("the average of the others in the group"),
+        "{en}"
+    );
 }
 
 async fn a_launched_cycle_keeps_its_template_version(db: Db) {

@@ -90,6 +90,7 @@ pub(super) fn sheet(
     c: &Cycle,
     a: &Appraisal,
     me: &User,
+    ex: Option<&kaohe_store::Explained>,
 ) -> SheetView {
     let fmt = kaohe_core::num::fmt;
     let result = a.result.as_ref();
@@ -97,10 +98,24 @@ pub(super) fn sheet(
         result.and_then(|r| r.items.iter().find(|i| i.id == id).map(|i| i.score.clone()))
     };
     let input_slots = t.layout.params;
-    let ex = result.and_then(|r| explanations(lang, t, a, r));
+    // The store's explanation (with the peers and prior periods the result used), keyed
+    // `item:<id>`, `section:<id>`, `total`, `pay:<id>`.
+    let lines = ex.map(|e| match lang {
+        Lang::Zh => &e.lines_zh,
+        Lang::En => &e.lines_en,
+    });
     let ex_of = |target: Target| {
-        ex.as_ref()
-            .and_then(|e| e.iter().find(|(t, _)| *t == target).map(|(_, l)| l.clone()))
+        let key = match target {
+            Target::Item(i) => format!("item:{}", t.items[i].id),
+            Target::Section(i) => format!("section:{}", t.sections[i].id),
+            Target::Total => "total".into(),
+            Target::Pay(i) => format!("pay:{}", t.pay[i].id),
+            _ => return None,
+        };
+        lines?
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, l)| l.clone())
     };
     let sections = t
         .sections
@@ -231,65 +246,6 @@ pub(super) fn sheet(
         confirm_due: a.confirm_due.as_deref().map(short_time),
         items,
     }
-}
-
-/// Each number's explanation (by the engine's target), in `lang`: the appraisal scored
-/// again from its stored values with a recorder. Given only when that gives exactly the
-/// stored scores, so an explanation never disagrees with the number it explains; forms that
-/// read prior periods or peers' averages get none yet (the store holds those inputs).
-pub(super) fn explanations(
-    lang: Lang,
-    t: &kaohe_core::Template,
-    a: &Appraisal,
-    stored: &kaohe_store::ScoreResult,
-) -> Option<Vec<(Target, String)>> {
-    use kaohe_core::model::Origin;
-    let prior = t.inputs.iter().any(|i| i.origin == Origin::Prior);
-    if t.needs_peers || prior || stored.error.is_some() {
-        return None;
-    }
-    let to = [kaohe_store::ToScore {
-        emp_no: &a.emp_no,
-        group: &a.group,
-        values: &a.inputs,
-        prev: None,
-        last_year: None,
-    }];
-    let rows: Vec<_> = kaohe_store::engine_rows(t, &to)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .ok()?;
-    let engine = kaohe_core::Engine::new(t);
-    let b = kaohe_core::batch::score_batch(&engine, &rows);
-    let fmt = kaohe_core::num::fmt;
-    let same_items = t.items.iter().enumerate().all(|(i, it)| {
-        stored
-            .items
-            .iter()
-            .find(|x| x.id == it.id)
-            .is_some_and(|x| x.score == fmt(b.item(0, i)))
-    });
-    if !same_items || stored.total.as_deref() != Some(fmt(b.total(0)).as_str()) {
-        return None;
-    }
-    let (_, rec) = kaohe_core::batch::explain_row(&engine, &b, &rows, 0).ok()?;
-    let sep = match lang {
-        Lang::Zh => "；",
-        Lang::En => "; ",
-    };
-    // Engine targets are few (items, sections, total, pay): a list is enough.
-    let mut out: Vec<(Target, String)> = Vec::new();
-    for (target, m) in &rec.lines {
-        let line = m.render(lang).trim().to_string();
-        match out.iter_mut().find(|(t, _)| t == target) {
-            Some((_, l)) => {
-                l.push_str(sep);
-                l.push_str(&line);
-            }
-            None => out.push((*target, line)),
-        }
-    }
-    Some(out)
 }
 
 /// The signature lines: the form's, then review and approval if the form has none.
@@ -435,7 +391,16 @@ pub(super) async fn sheet_page<S: Store>(
     let Ok(t) = kaohe_core::compile_str(&tv.source) else {
         return server_error(ctx.lang, "a stored template no longer compiles");
     };
-    let view = sheet(ctx.lang, &t, &c, &a, me);
+    // Explained only once the scores are visible to this reader (the store decides).
+    let ex = match &a.result {
+        Some(r) if r.error.is_none() => match st.store.explain(me, a.id).await {
+            Ok(e) => Some(e),
+            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    let view = sheet(ctx.lang, &t, &c, &a, me, ex.as_ref());
     let entry = match entry_form(st, ctx.lang, &t, &a, me, &typed).await {
         Ok(e) => e,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
