@@ -544,7 +544,10 @@ async fn sign_in_inbox_sheet_sign_appeal_and_refusals() {
             ("action", "appeal"),
             ("reason", XSS),
             ("items", "sales"),
-            ("items", "attendance"),
+            ("why.sales", "新增客户漏记 1 个"),
+            // A reason alone disputes its item, unticked; its text is escaped too.
+            ("why.attendance", XSS),
+            ("why.discipline", "  "),
         ],
     )
     .await;
@@ -552,6 +555,11 @@ async fn sign_in_inbox_sheet_sign_appeal_and_refusals() {
     assert!(html.contains("申诉中"), "{html}");
     assert!(html.contains(XSS_ESCAPED) && !html.contains(XSS), "{html}");
     assert!(html.contains("销售任务、考勤管理"), "{html}");
+    assert!(html.contains("「销售任务」：新增客户漏记 1 个"), "{html}");
+    assert!(
+        !html.contains("「工作纪律」"),
+        "a blank reason names nothing: {html}"
+    );
 
     // Signing out ends the session.
     let (_, tasks) = page(&me, &format!("{b}/tasks")).await;

@@ -356,6 +356,8 @@ pub(super) struct Typed {
     name: String,
     reason: String,
     items: Vec<String>,
+    /// Appeal: item id → the reason given for that item.
+    why: BTreeMap<String, String>,
     /// Input id → what was typed into the rating form.
     values: BTreeMap<String, String>,
     /// Input id → what is wrong with it.
@@ -452,6 +454,15 @@ pub(super) async fn act<S: Store>(
         name: form.get("name").unwrap_or_default().to_string(),
         reason: form.get("reason").unwrap_or_default().to_string(),
         items: form.all("items"),
+        why: form
+            .0
+            .iter()
+            .filter_map(|(k, v)| {
+                let v = v.trim();
+                (!v.is_empty())
+                    .then(|| Some((k.strip_prefix("why.")?.to_string(), v.to_string())))?
+            })
+            .collect(),
         values: typed_values(&form),
         errors: BTreeMap::new(),
     };
@@ -474,10 +485,10 @@ pub(super) async fn act<S: Store>(
         Some("sign") => Step::Do(Action::Sign {
             name: typed.name.clone(),
         }),
-        Some("appeal") => Step::Do(Action::Appeal {
-            reason: typed.reason.clone(),
-            items: typed.items.clone(),
-        }),
+        Some("appeal") => {
+            let (reason, items) = appeal_of(&st, &me, id, &typed).await;
+            Step::Do(Action::Appeal { reason, items })
+        }
         _ => {
             let m = text(ctx.lang, "action-unknown", &[]);
             return sheet_page(
@@ -500,6 +511,59 @@ pub(super) async fn act<S: Store>(
             let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
             sheet_page(&st, &ctx, &me, id, Some((status, m)), typed).await
         }
+    }
+}
+
+/// An appeal's reason and items from the form: the general reason, then a line per item
+/// given its own reason (「销售任务」：…); an item with a reason is disputed even if its box
+/// was left unticked. Item names come from the appraisal's form.
+async fn appeal_of<S: Store>(
+    st: &AppState<S>,
+    me: &User,
+    id: i64,
+    typed: &Typed,
+) -> (String, Vec<String>) {
+    let mut items = typed.items.clone();
+    for k in typed.why.keys() {
+        if !items.contains(k) {
+            items.push(k.clone());
+        }
+    }
+    let names = item_names(st, me, id).await;
+    let mut reason = typed.reason.trim().to_string();
+    for (k, why) in &typed.why {
+        if !reason.is_empty() {
+            reason.push('\n');
+        }
+        let name = names.get(k).map_or(k.as_str(), String::as_str);
+        reason.push_str(&format!("「{name}」：{why}"));
+    }
+    (reason, items)
+}
+
+/// The item ids and (Chinese) names of an appraisal's form; empty if it can't be read (the
+/// store then refuses the appeal's unknown items itself).
+async fn item_names<S: Store>(st: &AppState<S>, me: &User, id: i64) -> BTreeMap<String, String> {
+    let Ok(a) = st.store.appraisal(me, id).await else {
+        return BTreeMap::new();
+    };
+    let Ok(c) = st.store.cycle(a.cycle_id).await else {
+        return BTreeMap::new();
+    };
+    let Ok(Some(tv)) = st
+        .store
+        .template(&c.form_id, Some(c.template_version))
+        .await
+    else {
+        return BTreeMap::new();
+    };
+    match kaohe_core::compile_str(&tv.source) {
+        Ok(t) => t
+            .items
+            .iter()
+            .map(|i| (i.id.clone(), i.name.clone()))
+            .collect(),
+        Err(_) => BTreeMap::new(),
     }
 }
 

@@ -176,3 +176,4 @@ ctl-event-picked = Enter the total for all occurrences ({ $lo }–{ $hi } pts ea
 grid-paste-help = You can copy a block of cells (several rows and columns) from Excel, click a cell in the grid and paste: the block fills right and down from that cell. Check it, then press Save.
 grid-pasted = Pasted { $filled } cells, not saved yet.
 grid-pasted-partial = Pasted { $filled } cells; { $skipped } fell outside the grid and were left out. Not saved yet.
+appeal-item-reason = Reason for this item (optional)

@@ -173,3 +173,4 @@ ctl-event-picked = 填写各次合计的分数（每次 { $lo }～{ $hi } 分）
 grid-paste-help = 可以从 Excel 复制一块单元格（多行多列），在表格中点一个格子后粘贴：数据从该格起向右、向下填入。粘贴后请检查，再点「保存」。
 grid-pasted = 已粘贴 { $filled } 个格子，尚未保存。
 grid-pasted-partial = 已粘贴 { $filled } 个格子，另有 { $skipped } 个超出表格范围而未粘贴；尚未保存。
+appeal-item-reason = 本项理由（可选）
