@@ -573,6 +573,14 @@ async fn every_page_reads_in_both_languages() {
         (&hr, "/ledger".into()),
         (&hr, "/hr".into()),
         (&hr, "/cycles/1/departments/1".into()),
+        // Account, organisation and templates (more in tests/hr_org.rs).
+        (&me, "/account/password".into()),
+        (&me, "/hr".into()),
+        (&hr, "/account/password".into()),
+        (&hr, "/hr/org".into()),
+        (&hr, "/hr/templates".into()),
+        (&hr, "/hr/templates/F01".into()),
+        (&hr, "/hr/templates/F01/preview".into()),
     ];
     for (lang, marker) in [("zh-CN", "lang=\"zh-CN\""), ("en", "lang=\"en\"")] {
         for (c, p) in &pages {
