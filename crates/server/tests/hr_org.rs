@@ -192,7 +192,10 @@ async fn password_change_ends_other_sessions(app: App) {
     let url = format!("{b}/account/password");
     let (s, _, html) = page(&me, &url).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("修改密码") && html.contains("当前密码"), "{html}");
+    assert!(
+        html.contains("修改密码") && html.contains("当前密码"),
+        "{html}"
+    );
     // The header links to the page.
     assert!(html.contains("href=\"/account/password\""), "{html}");
     let csrf = csrf_of(&html);
@@ -201,7 +204,11 @@ async fn password_change_ends_other_sessions(app: App) {
     let (s, _, _) = post_form(
         &me,
         &url,
-        &[("current", "a long password"), ("new", "another password"), ("confirm", "another password")],
+        &[
+            ("current", "a long password"),
+            ("new", "another password"),
+            ("confirm", "another password"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -209,15 +216,28 @@ async fn password_change_ends_other_sessions(app: App) {
     let (s, _, html) = post_form(
         &me,
         &url,
-        &[("csrf", &csrf), ("current", "wrong password"), ("new", "another password"), ("confirm", "another password")],
+        &[
+            ("csrf", &csrf),
+            ("current", "wrong password"),
+            ("new", "another password"),
+            ("confirm", "another password"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains(r#"id="err-current">当前密码不正确"#), "{html}");
+    assert!(
+        html.contains(r#"id="err-current">当前密码不正确"#),
+        "{html}"
+    );
     let (s, _, html) = post_form(
         &me,
         &url,
-        &[("csrf", &csrf), ("current", "a long password"), ("new", "short"), ("confirm", "short")],
+        &[
+            ("csrf", &csrf),
+            ("current", "a long password"),
+            ("new", "short"),
+            ("confirm", "short"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -225,21 +245,44 @@ async fn password_change_ends_other_sessions(app: App) {
     let (s, _, html) = post_form(
         &me,
         &url,
-        &[("csrf", &csrf), ("current", "a long password"), ("new", "another password"), ("confirm", "another passwort")],
+        &[
+            ("csrf", &csrf),
+            ("current", "a long password"),
+            ("new", "another password"),
+            ("confirm", "another passwort"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains(r#"id="err-confirm">两次输入的新密码不一致"#), "{html}");
+    assert!(
+        html.contains(r#"id="err-confirm">两次输入的新密码不一致"#),
+        "{html}"
+    );
     // Nothing changed so far.
-    assert!(app.store.authenticate("zhangwei", "a long password").await.unwrap().is_some());
+    assert!(
+        app.store
+            .authenticate("zhangwei", "a long password")
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     let (s, path, html) = post_form(
         &me,
         &url,
-        &[("csrf", &csrf), ("current", "a long password"), ("new", "another password"), ("confirm", "another password")],
+        &[
+            ("csrf", &csrf),
+            ("current", "a long password"),
+            ("new", "another password"),
+            ("confirm", "another password"),
+        ],
     )
     .await;
-    assert_eq!((s, path.as_str()), (StatusCode::OK, "/account/password"), "{html}");
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, "/account/password"),
+        "{html}"
+    );
     assert!(html.contains("密码已修改"), "{html}");
     // This session goes on; the other one is over.
     let (s, path, _) = page(&me, &format!("{b}/tasks")).await;
@@ -260,7 +303,10 @@ async fn password_change_ends_other_sessions(app: App) {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // Audited, without the password.
     let log = app.store.audit_log(0, 1000).await.unwrap();
-    let e = log.iter().find(|e| e.action == "user.password").expect("audited");
+    let e = log
+        .iter()
+        .find(|e| e.action == "user.password")
+        .expect("audited");
     assert_eq!(e.entity_id, "zhangwei");
     assert!(!format!("{e:?}").contains("another password"));
     // Signed out: the page asks to sign in.
@@ -284,7 +330,13 @@ async fn first_run_in_the_browser(app: App) {
     let (s, _, _) = post_form(
         &client(),
         &url,
-        &[("csrf", &csrf), ("token", &app.setup_token), ("username", "hr"), ("password", "a long password"), ("confirm", "a long password")],
+        &[
+            ("csrf", &csrf),
+            ("token", &app.setup_token),
+            ("username", "hr"),
+            ("password", "a long password"),
+            ("confirm", "a long password"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -292,7 +344,13 @@ async fn first_run_in_the_browser(app: App) {
     let (s, _, html) = post_form(
         &c,
         &url,
-        &[("csrf", &csrf), ("token", "guess"), ("username", XSS), ("password", "a long password"), ("confirm", "a long password")],
+        &[
+            ("csrf", &csrf),
+            ("token", "guess"),
+            ("username", XSS),
+            ("password", "a long password"),
+            ("confirm", "a long password"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -302,15 +360,30 @@ async fn first_run_in_the_browser(app: App) {
     let (s, _, html) = post_form(
         &c,
         &url,
-        &[("csrf", &csrf), ("token", &app.setup_token), ("username", "hr"), ("password", "short"), ("confirm", "short")],
+        &[
+            ("csrf", &csrf),
+            ("token", &app.setup_token),
+            ("username", "hr"),
+            ("password", "short"),
+            ("confirm", "short"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains(r#"id="err-password">密码至少 8 位"#), "{html}");
+    assert!(
+        html.contains(r#"id="err-password">密码至少 8 位"#),
+        "{html}"
+    );
     let (s, _, html) = post_form(
         &c,
         &url,
-        &[("csrf", &csrf), ("token", &app.setup_token), ("username", "hr"), ("password", "a long password"), ("confirm", "a longer password")],
+        &[
+            ("csrf", &csrf),
+            ("token", &app.setup_token),
+            ("username", "hr"),
+            ("password", "a long password"),
+            ("confirm", "a longer password"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -321,7 +394,13 @@ async fn first_run_in_the_browser(app: App) {
     let (s, path, html) = post_form(
         &c,
         &url,
-        &[("csrf", &csrf), ("token", &app.setup_token), ("username", "hr"), ("password", "a long password"), ("confirm", "a long password")],
+        &[
+            ("csrf", &csrf),
+            ("token", &app.setup_token),
+            ("username", "hr"),
+            ("password", "a long password"),
+            ("confirm", "a long password"),
+        ],
     )
     .await;
     assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr"), "{html}");
@@ -329,7 +408,10 @@ async fn first_run_in_the_browser(app: App) {
     let u = app.store.user_by_name("hr").await.unwrap().unwrap();
     assert!(u.has(Role::HrAdmin));
     let log = app.store.audit_log(0, 100).await.unwrap();
-    assert!(log.iter().any(|e| e.action == "user.create" && e.actor == "setup"));
+    assert!(
+        log.iter()
+            .any(|e| e.action == "user.create" && e.actor == "setup")
+    );
 
     // Once a user exists the page refuses, for anyone, and the token is spent.
     let other = client();
@@ -343,7 +425,13 @@ async fn first_run_in_the_browser(app: App) {
     let (s, _, _) = post_form(
         &c,
         &url,
-        &[("csrf", &csrf), ("token", &app.setup_token), ("username", "hr2"), ("password", "a long password"), ("confirm", "a long password")],
+        &[
+            ("csrf", &csrf),
+            ("token", &app.setup_token),
+            ("username", "hr2"),
+            ("password", "a long password"),
+            ("confirm", "a long password"),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -358,10 +446,7 @@ async fn first_run_in_the_browser(app: App) {
 async fn hr_pages_are_for_hr_only(app: App) {
     let b = &app.base;
     let hrc = hr(&app).await;
-    let (s, _) = send(
-        hrc.post(format!("{b}/api/templates")).body(f01_source()),
-    )
-    .await;
+    let (s, _) = send(hrc.post(format!("{b}/api/templates")).body(f01_source())).await;
     assert_eq!(s, StatusCode::CREATED);
     add_user(
         &app,
@@ -397,13 +482,24 @@ async fn hr_pages_are_for_hr_only(app: App) {
     // Posting is refused too, and stores nothing.
     let (_, _, html) = page(&other, &format!("{b}/tasks")).await;
     let csrf = csrf_of(&html);
-    let (s, _, _) = post_form(&other, &format!("{b}/hr/org/import"), &[("csrf", &csrf), ("csv", ORG)]).await;
+    let (s, _, _) = post_form(
+        &other,
+        &format!("{b}/hr/org/import"),
+        &[("csrf", &csrf), ("csv", ORG)],
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(app.store.departments().await.unwrap().is_empty());
     let (s, _, _) = post_form(
         &other,
         &format!("{b}/hr/templates"),
-        &[("csrf", &csrf), ("source", &f01_source().replace("大客户经理岗位绩效考核表", "改"))],
+        &[
+            ("csrf", &csrf),
+            (
+                "source",
+                &f01_source().replace("大客户经理岗位绩效考核表", "改"),
+            ),
+        ],
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -412,9 +508,21 @@ async fn hr_pages_are_for_hr_only(app: App) {
     fields.extend(F01_CASE.iter().map(|(k, v)| (*k, v.to_string())));
     let fields: Vec<(String, String)> = fields
         .into_iter()
-        .map(|(k, v)| (if k == "csrf" { k.to_string() } else { format!("v.{k}") }, v))
+        .map(|(k, v)| {
+            (
+                if k == "csrf" {
+                    k.to_string()
+                } else {
+                    format!("v.{k}")
+                },
+                v,
+            )
+        })
         .collect();
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let (s, _, _) = post_form(&other, &format!("{b}/hr/templates/F01/preview"), &refs).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
@@ -435,8 +543,17 @@ S001,王强,SC,市场部,业务,市场部经理,
 A001,,SC,市场部,业务,大客户经理,S001
 S001,李娜,SC,市场部,总部,大客户经理,Z999
 ";
-    let (s, path, html) = post_multipart(&c, &import, &[("csrf", &csrf)], Some(("file", "org.csv", bad.as_bytes()))).await;
-    assert_eq!((s, path.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "/hr/org/import"));
+    let (s, path, html) = post_multipart(
+        &c,
+        &import,
+        &[("csrf", &csrf)],
+        Some(("file", "org.csv", bad.as_bytes())),
+    )
+    .await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "/hr/org/import")
+    );
     assert!(html.contains("导入未完成，未保存任何数据"), "{html}");
     for want in [
         "<td class=\"num\">第 3 行</td><td>姓名</td><td>不能为空",
@@ -450,12 +567,21 @@ S001,李娜,SC,市场部,总部,大客户经理,Z999
     assert!(app.store.departments().await.unwrap().is_empty());
     assert!(app.store.employee("S001").await.unwrap().is_none());
     // A header without 工号: line 1.
-    let (s, _, html) = post_form(&c, &import, &[("csrf", &csrf), ("csv", "name,x\n张伟,1\n")]).await;
+    let (s, _, html) =
+        post_form(&c, &import, &[("csrf", &csrf), ("csv", "name,x\n张伟,1\n")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("第 1 行") && html.contains("表头需要「工号」和「姓名」列"), "{html}");
+    assert!(
+        html.contains("第 1 行") && html.contains("表头需要「工号」和「姓名」列"),
+        "{html}"
+    );
 
     // Only a check: what would happen, nothing stored, the pasted text kept.
-    let (s, _, html) = post_form(&c, &import, &[("csrf", &csrf), ("csv", ORG), ("check", "1")]).await;
+    let (s, _, html) = post_form(
+        &c,
+        &import,
+        &[("csrf", &csrf), ("csv", ORG), ("check", "1")],
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         html.contains("检查通过（未保存）：将新增部门 2 个、岗位 3 个、员工 4 名，更新员工 0 名"),
@@ -466,8 +592,13 @@ S001,李娜,SC,市场部,总部,大客户经理,Z999
 
     // The import, from a file saved by Excel in GBK.
     let (gbk, _, _) = encoding_rs::GBK.encode(ORG);
-    let (s, path, html) =
-        post_multipart(&c, &import, &[("csrf", &csrf)], Some(("file", "组织.csv", &gbk))).await;
+    let (s, path, html) = post_multipart(
+        &c,
+        &import,
+        &[("csrf", &csrf)],
+        Some(("file", "组织.csv", &gbk)),
+    )
+    .await;
     assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr/org"), "{html}");
     assert!(
         html.contains("导入成功：新增部门 2 个、岗位 3 个、员工 4 名，更新员工 0 名"),
@@ -480,7 +611,12 @@ S001,李娜,SC,市场部,总部,大客户经理,Z999
         "{html}"
     );
     assert!(html.contains("<td>XZ</td><td>行政部</td><td>职能部门</td><td class=\"num\">1</td>"));
-    assert!(html.contains("<td>A001</td><td>张伟</td><td>市场部</td><td>大客户经理</td><td>王强 (S001)</td>"), "{html}");
+    assert!(
+        html.contains(
+            "<td>A001</td><td>张伟</td><td>市场部</td><td>大客户经理</td><td>王强 (S001)</td>"
+        ),
+        "{html}"
+    );
     let audit = app.store.audit_log(0, 1000).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.action == "org.import").count(), 1);
 
@@ -488,13 +624,22 @@ S001,李娜,SC,市场部,总部,大客户经理,Z999
     let changed = ORG.replace("A002,李娜,SC", "A002,李娜娜,SC");
     let (s, _, html) = post_form(&c, &import, &[("csrf", &csrf), ("csv", &changed)]).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("新增部门 0 个、岗位 0 个、员工 0 名，更新员工 4 名"), "{html}");
+    assert!(
+        html.contains("新增部门 0 个、岗位 0 个、员工 0 名，更新员工 4 名"),
+        "{html}"
+    );
 
     // Search by name and by 工号 (any case).
     let (_, _, html) = page(&c, &format!("{url}?q=张伟")).await;
-    assert!(html.contains("<td>A001</td>") && !html.contains("<td>A002</td>"), "{html}");
+    assert!(
+        html.contains("<td>A001</td>") && !html.contains("<td>A002</td>"),
+        "{html}"
+    );
     let (_, _, html) = page(&c, &format!("{url}?q=x00")).await;
-    assert!(html.contains("<td>X001</td>") && !html.contains("<td>A001</td>"), "{html}");
+    assert!(
+        html.contains("<td>X001</td>") && !html.contains("<td>A001</td>"),
+        "{html}"
+    );
     let (_, _, html) = page(&c, &format!("{url}?q=%25")).await;
     assert!(html.contains("没有工号或姓名包含「%」的员工"), "{html}");
 
@@ -506,7 +651,11 @@ S001,李娜,SC,市场部,总部,大客户经理,Z999
     let (s, _, _) = post_form(&c, &import, &[("csrf", &csrf), ("csv", &big)]).await;
     assert_eq!(s, StatusCode::OK);
     let (_, _, html) = page(&c, &url).await;
-    assert_eq!(html.matches("<tr><td class=\"num\">").count(), 200, "{html}");
+    assert_eq!(
+        html.matches("<tr><td class=\"num\">").count(),
+        200,
+        "{html}"
+    );
     assert!(html.contains("offset=200"), "{html}");
     let (_, _, html) = page(&c, &format!("{url}?offset=200")).await;
     assert_eq!(html.matches("<tr><td class=\"num\">").count(), 54);
@@ -525,27 +674,55 @@ async fn template_upload_check_and_publish(app: App) {
 
     // A new form, pasted: published as version 1, shown as the sheet reads.
     let (s, path, html) = post_form(&c, &url, &[("csrf", &csrf), ("source", &src)]).await;
-    assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr/templates/F01"), "{html}");
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, "/hr/templates/F01"),
+        "{html}"
+    );
     assert!(html.contains("已发布 F01 第 1 版"), "{html}");
-    for want in ["大客户经理岗位绩效考核表", "销售任务", "授权工作", "满分 100", "[form]"] {
+    for want in [
+        "大客户经理岗位绩效考核表",
+        "销售任务",
+        "授权工作",
+        "满分 100",
+        "[form]",
+    ] {
         assert!(html.contains(want), "{want}:\n{html}");
     }
     // The source with line numbers.
-    assert!(html.contains(r#"<tr id="L15"><td class="ln">15</td><td><code>[form]</code></td></tr>"#), "{html}");
+    assert!(
+        html.contains(r#"<tr id="L15"><td class="ln">15</td><td><code>[form]</code></td></tr>"#),
+        "{html}"
+    );
 
     // An error: shown under its line, with the fix; nothing published.
     let broken = src.replacen("rule = \"steps\"", "rule = \"stepz\"", 1);
     assert_ne!(broken, src);
     let checked = kaohe_core::check(&broken);
-    let d = checked.diagnostics.iter().find(|d| d.is_error()).expect("an error");
+    let d = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .expect("an error");
     let (line, col) = d.line_col(&broken).unwrap();
-    let (s, _, html) = post_multipart(&c, &url, &[("csrf", &csrf)], Some(("file", "F01.toml", broken.as_bytes()))).await;
+    let (s, _, html) = post_multipart(
+        &c,
+        &url,
+        &[("csrf", &csrf)],
+        Some(("file", "F01.toml", broken.as_bytes())),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("未发布"), "{html}");
-    let at = html.find(&format!("<tr id=\"L{line}\" class=\"has-diag\">")).expect("the line marked");
+    let at = html
+        .find(&format!("<tr id=\"L{line}\" class=\"has-diag\">"))
+        .expect("the line marked");
     let next = html.find(&format!("<tr id=\"L{}\"", line + 1)).unwrap();
     let between = &html[at..next];
-    assert!(between.contains(&format!("第 {line} 行第 {col} 列")), "{between}");
+    assert!(
+        between.contains(&format!("第 {line} 行第 {col} 列")),
+        "{between}"
+    );
     assert!(between.contains(d.code), "{between}");
     assert!(between.contains("diag-error"), "{between}");
     // The source comes back in the box to be fixed.
@@ -553,18 +730,50 @@ async fn template_upload_check_and_publish(app: App) {
     assert!(app.store.template("F01", Some(2)).await.unwrap().is_none());
 
     // In English, the same error in English.
-    let (s, _, html) = post_form(&c, &format!("{url}?lang=en"), &[("csrf", &csrf), ("source", &broken)]).await;
+    let (s, _, html) = post_form(
+        &c,
+        &format!("{url}?lang=en"),
+        &[("csrf", &csrf), ("source", &broken)],
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains(&format!("line {line}, column {col}")), "{html}");
+    assert!(
+        html.contains(&format!("line {line}, column {col}")),
+        "{html}"
+    );
     assert!(html.contains("was not published"), "{html}");
 
     // A valid new version, as a file: version 2, listed.
-    let v2 = src.replace("title_en = \"Key Account Manager Monthly Appraisal\"", "title_en = \"Key Account Manager Monthly Appraisal v2\"");
-    let (s, path, html) = post_multipart(&c, &format!("{url}?lang=zh-CN"), &[("csrf", &csrf)], Some(("file", "F01.toml", v2.as_bytes()))).await;
-    assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr/templates/F01"), "{html}");
+    let v2 = src.replace(
+        "title_en = \"Key Account Manager Monthly Appraisal\"",
+        "title_en = \"Key Account Manager Monthly Appraisal v2\"",
+    );
+    let (s, path, html) = post_multipart(
+        &c,
+        &format!("{url}?lang=zh-CN"),
+        &[("csrf", &csrf)],
+        Some(("file", "F01.toml", v2.as_bytes())),
+    )
+    .await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, "/hr/templates/F01"),
+        "{html}"
+    );
     assert!(html.contains("已发布 F01 第 2 版"), "{html}");
-    assert!(html.contains("href=\"&#x2f;hr&#x2f;templates&#x2f;F01?version=1\""), "{html}");
-    assert_eq!(app.store.template("F01", None).await.unwrap().unwrap().version, 2);
+    assert!(
+        html.contains("href=\"&#x2f;hr&#x2f;templates&#x2f;F01?version=1\""),
+        "{html}"
+    );
+    assert_eq!(
+        app.store
+            .template("F01", None)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
     let (_, _, html) = page(&c, &url).await;
     assert!(html.contains("<td class=\"num\">2</td>"), "{html}");
     // The older version still reads, marked as not the latest.
@@ -573,12 +782,21 @@ async fn template_upload_check_and_publish(app: App) {
     assert!(html.contains("这不是最新版本"), "{html}");
     // "Upload a new version" starts from the latest source.
     let (_, _, html) = page(&c, &format!("{url}?from=F01")).await;
-    assert!(html.contains("Key Account Manager Monthly Appraisal v2"), "{html}");
+    assert!(
+        html.contains("Key Account Manager Monthly Appraisal v2"),
+        "{html}"
+    );
     // Unknown forms are a 404.
     let (s, _, _) = page(&c, &format!("{url}/F99")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let audit = app.store.audit_log(0, 1000).await.unwrap();
-    assert_eq!(audit.iter().filter(|e| e.action == "template.publish").count(), 2);
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "template.publish")
+            .count(),
+        2
+    );
 }
 
 async fn preview_scores_f01(app: App) {
@@ -590,41 +808,72 @@ async fn preview_scores_f01(app: App) {
     let (s, _, html) = page(&c, &url).await;
     assert_eq!(s, StatusCode::OK);
     // One field per input, with its range; the bonus base prefilled with its default.
-    for want in ["name=\"v.sales_actual\"", "name=\"v.leave_days\"", "max=\"31\""] {
+    for want in [
+        "name=\"v.sales_actual\"",
+        "name=\"v.leave_days\"",
+        "max=\"31\"",
+    ] {
         assert!(html.contains(want), "{want}:\n{html}");
     }
     let csrf = csrf_of(&html);
     let mut fields: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
     for (k, v) in F01_CASE {
-        let name = if html.contains(&format!("name=\"p.{k}\"")) { format!("p.{k}") } else { format!("v.{k}") };
+        let name = if html.contains(&format!("name=\"p.{k}\"")) {
+            format!("p.{k}")
+        } else {
+            format!("v.{k}")
+        };
         fields.push((name, v.into()));
     }
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let (s, _, html) = post_form(&c, &url, &refs).await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains(r#"<dd id="total">90</dd>"#), "{html}");
     assert!(html.contains(r#"<dd class="pay">2700.00</dd>"#), "{html}");
-    for want in ["低于目标 13%，按每 5% 扣 3 分计 2 档，扣 6 分", "2700.00 元"] {
+    for want in [
+        "低于目标 13%，按每 5% 扣 3 分计 2 档，扣 6 分",
+        "2700.00 元",
+    ] {
         assert!(html.contains(want), "{want}:\n{html}");
     }
     // The typed values stay in the form.
-    assert!(html.contains(r#"name="v.sales_actual" value="87""#), "{html}");
+    assert!(
+        html.contains(r#"name="v.sales_actual" value="87""#),
+        "{html}"
+    );
     // In English, the explanations are in English.
     let (s, _, html) = post_form(&c, &format!("{url}?lang=en"), &refs).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("13% below target, 2 full step(s) of 5% at 3 points each: 6 points off"), "{html}");
+    assert!(
+        html.contains("13% below target, 2 full step(s) of 5% at 3 points each: 6 points off"),
+        "{html}"
+    );
     // A bad value: said next to its field, nothing scored.
     let bad: Vec<(&str, &str)> = refs
         .iter()
-        .map(|(k, v)| if *k == "v.leave_days" { (*k, "40") } else { (*k, *v) })
+        .map(|(k, v)| {
+            if *k == "v.leave_days" {
+                (*k, "40")
+            } else {
+                (*k, *v)
+            }
+        })
         .collect();
     let (s, _, html) = post_form(&c, &format!("{url}?lang=zh-CN"), &bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!html.contains(r#"<dd id="total">"#), "{html}");
     let at = html.find("name=\"v.leave_days\"").unwrap();
     let after = &html[at..];
-    let err = after.find("field-error").expect("an error next to the field");
-    assert!(err < after.find("<div class=\"field").unwrap_or(after.len()), "{after}");
+    let err = after
+        .find("field-error")
+        .expect("an error next to the field");
+    assert!(
+        err < after.find("<div class=\"field").unwrap_or(after.len()),
+        "{after}"
+    );
 }
 
 async fn free_text_comes_back_escaped(app: App) {
@@ -636,22 +885,60 @@ async fn free_text_comes_back_escaped(app: App) {
     let csrf = csrf_of(&html);
     let mut pages = Vec::new();
     // The search box.
-    pages.push(page(&c, &format!("{b}/hr/org?q={}", form_urlencoded::byte_serialize(XSS.as_bytes()).collect::<String>())).await.2);
+    pages.push(
+        page(
+            &c,
+            &format!(
+                "{b}/hr/org?q={}",
+                form_urlencoded::byte_serialize(XSS.as_bytes()).collect::<String>()
+            ),
+        )
+        .await
+        .2,
+    );
     // The organisation import: pasted text and every field of a row.
-    let org = format!("工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号\n{XSS},{XSS},{XSS},{XSS},{XSS},{XSS},{XSS}\n");
-    let (s, _, html) = post_form(&c, &format!("{b}/hr/org/import"), &[("csrf", &csrf), ("csv", &org)]).await;
+    let org = format!(
+        "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号\n{XSS},{XSS},{XSS},{XSS},{XSS},{XSS},{XSS}\n"
+    );
+    let (s, _, html) = post_form(
+        &c,
+        &format!("{b}/hr/org/import"),
+        &[("csrf", &csrf), ("csv", &org)],
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     pages.push(html);
-    let (s, _, html) = post_multipart(&c, &format!("{b}/hr/org/import"), &[("csrf", &csrf)], Some(("file", XSS, org.as_bytes()))).await;
+    let (s, _, html) = post_multipart(
+        &c,
+        &format!("{b}/hr/org/import"),
+        &[("csrf", &csrf)],
+        Some(("file", XSS, org.as_bytes())),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     pages.push(html);
     // Stored names too, once imported (a valid row with script in the names).
-    let ok = format!("工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号\nE1,{XSS},D1,{XSS},业务,{XSS},\nE2,x,D1,{XSS},业务,,E1\n");
-    let (s, _, html) = post_form(&c, &format!("{b}/hr/org/import"), &[("csrf", &csrf), ("csv", &ok)]).await;
+    let ok = format!(
+        "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号\nE1,{XSS},D1,{XSS},业务,{XSS},\nE2,x,D1,{XSS},业务,,E1\n"
+    );
+    let (s, _, html) = post_form(
+        &c,
+        &format!("{b}/hr/org/import"),
+        &[("csrf", &csrf), ("csv", &ok)],
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{html}");
     pages.push(html);
     // The template upload: the source box and an error's line.
-    let (s, _, html) = post_form(&c, &format!("{b}/hr/templates"), &[("csrf", &csrf), ("source", &format!("# {XSS}\n[form]\nid = \"{XSS}\"\n"))]).await;
+    let (s, _, html) = post_form(
+        &c,
+        &format!("{b}/hr/templates"),
+        &[
+            ("csrf", &csrf),
+            ("source", &format!("# {XSS}\n[form]\nid = \"{XSS}\"\n")),
+        ],
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     pages.push(html);
     // The preview: every field typed as script.
@@ -690,8 +977,16 @@ async fn hr_pages_read_in_both_languages(app: App) {
     let (_, _, html) = page(&c, &format!("{b}/hr")).await;
     let csrf = csrf_of(&html);
     for (lang, marker, words) in [
-        ("zh-CN", "lang=\"zh-CN\"", ["组织架构", "考核表模板", "修改密码"]),
-        ("en", "lang=\"en\"", ["Organisation", "Form templates", "Change password"]),
+        (
+            "zh-CN",
+            "lang=\"zh-CN\"",
+            ["组织架构", "考核表模板", "修改密码"],
+        ),
+        (
+            "en",
+            "lang=\"en\"",
+            ["Organisation", "Form templates", "Change password"],
+        ),
     ] {
         let mut pages: Vec<(String, String)> = Vec::new();
         for (who, p) in [
@@ -705,22 +1000,61 @@ async fn hr_pages_read_in_both_languages(app: App) {
             (&me, "/account/password"),
             (&me, "/hr"),
         ] {
-            let url = format!("{b}{p}{}lang={lang}", if p.contains('?') { '&' } else { '?' });
+            let url = format!(
+                "{b}{p}{}lang={lang}",
+                if p.contains('?') { '&' } else { '?' }
+            );
             pages.push((url.clone(), page(who, &url).await.2));
         }
         // Pages answering a form: errors, a check, a result.
         let u = format!("{b}/hr/org/import?lang={lang}");
-        pages.push((u.clone(), post_form(&c, &u, &[("csrf", &csrf), ("csv", "a,b\n")]).await.2));
-        pages.push((u.clone(), post_form(&c, &u, &[("csrf", &csrf), ("csv", ORG), ("check", "1")]).await.2));
+        pages.push((
+            u.clone(),
+            post_form(&c, &u, &[("csrf", &csrf), ("csv", "a,b\n")])
+                .await
+                .2,
+        ));
+        pages.push((
+            u.clone(),
+            post_form(&c, &u, &[("csrf", &csrf), ("csv", ORG), ("check", "1")])
+                .await
+                .2,
+        ));
         let u = format!("{b}/hr/templates?lang={lang}");
-        pages.push((u.clone(), post_form(&c, &u, &[("csrf", &csrf), ("source", "[form]\nid = 1\n")]).await.2));
+        pages.push((
+            u.clone(),
+            post_form(&c, &u, &[("csrf", &csrf), ("source", "[form]\nid = 1\n")])
+                .await
+                .2,
+        ));
         let u = format!("{b}/hr/templates/F01/preview?lang={lang}");
         let mut fields: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
-        fields.extend(F01_CASE.iter().map(|(k, v)| (format!("v.{k}"), v.to_string())));
-        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        fields.extend(
+            F01_CASE
+                .iter()
+                .map(|(k, v)| (format!("v.{k}"), v.to_string())),
+        );
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         pages.push((u.clone(), post_form(&c, &u, &refs).await.2));
         let u = format!("{b}/account/password?lang={lang}");
-        pages.push((u.clone(), post_form(&c, &u, &[("csrf", &csrf), ("current", "x"), ("new", "y"), ("confirm", "z")]).await.2));
+        pages.push((
+            u.clone(),
+            post_form(
+                &c,
+                &u,
+                &[
+                    ("csrf", &csrf),
+                    ("current", "x"),
+                    ("new", "y"),
+                    ("confirm", "z"),
+                ],
+            )
+            .await
+            .2,
+        ));
         for (url, html) in &pages {
             assert_complete(url, html);
             assert!(html.contains(marker), "{url} is not in {lang}:\n{html}");

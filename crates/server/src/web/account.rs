@@ -23,7 +23,13 @@ pub(super) async fn account_password(
     if ctx.user.is_none() {
         return to_login(&ctx);
     }
-    password_page(&ctx, StatusCode::OK, q.done.is_some(), None, FieldErrors::new())
+    password_page(
+        &ctx,
+        StatusCode::OK,
+        q.done.is_some(),
+        None,
+        FieldErrors::new(),
+    )
 }
 
 fn password_page(
@@ -67,19 +73,10 @@ pub(super) async fn account_password_post<S: Store>(
             text(ctx.lang, "password-too-short", &[("min", min)]),
         );
     } else if new != confirm {
-        errors.insert(
-            "confirm".into(),
-            text(ctx.lang, "password-mismatch", &[]),
-        );
+        errors.insert("confirm".into(), text(ctx.lang, "password-mismatch", &[]));
     }
     if !errors.is_empty() {
-        return password_page(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            false,
-            None,
-            errors,
-        );
+        return password_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, false, None, errors);
     }
     match st
         .store
@@ -91,13 +88,7 @@ pub(super) async fn account_password_post<S: Store>(
             for (field, msg) in f {
                 errors.insert(field, in_lang(ctx.lang, &msg));
             }
-            password_page(
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                false,
-                None,
-                errors,
-            )
+            password_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, false, None, errors)
         }
         Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
         Err(e) => {
@@ -148,7 +139,10 @@ fn anonymous_token(ctx: &Ctx) -> Result<String, Response> {
 }
 
 fn anonymous_csrf_ok(ctx: &Ctx, form: &Form) -> bool {
-    let cookie = ctx.jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
+    let cookie = ctx
+        .jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string());
     matches!((cookie, form.get(CSRF_FIELD)), (Some(want), Some(got)) if !want.is_empty() && same(&want, got))
 }
 
@@ -222,10 +216,7 @@ pub(super) async fn setup_post<S: Store>(
             text(ctx.lang, "password-too-short", &[("min", min)]),
         );
     } else if password != confirm {
-        errors.insert(
-            "confirm".into(),
-            text(ctx.lang, "password-mismatch", &[]),
-        );
+        errors.insert("confirm".into(), text(ctx.lang, "password-mismatch", &[]));
     }
     if !errors.is_empty() {
         return setup_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, username, errors);

@@ -240,7 +240,15 @@ pub(super) async fn hr_org_page<S: Store>(
         });
     }
     let query = q.q.clone().unwrap_or_default();
-    org_page(&st, &ctx, &query, q.offset.unwrap_or(0), StatusCode::OK, view).await
+    org_page(
+        &st,
+        &ctx,
+        &query,
+        q.offset.unwrap_or(0),
+        StatusCode::OK,
+        view,
+    )
+    .await
 }
 
 async fn org_page<S: Store>(
@@ -365,7 +373,11 @@ pub(super) async fn hr_org_import<S: Store>(
         None => pasted.clone(),
     };
     // Only pasted text comes back in the box: a file may be long.
-    view.text = if file.is_none() { pasted } else { String::new() };
+    view.text = if file.is_none() {
+        pasted
+    } else {
+        String::new()
+    };
     let rows = match kaohe_store::parse_org_csv(&csv) {
         Ok(r) => r,
         Err(m) => {

@@ -163,16 +163,18 @@ pub(super) async fn hr_templates_upload<S: Store>(
         .into_iter()
         .find(|f| f.name == "file" && !f.data.is_empty())
     {
-        Some(f) => match std::str::from_utf8(f.data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&f.data)) {
-            Ok(s) => s.to_string(),
-            Err(_) => {
-                let up = UploadView {
-                    error: Some(text(ctx.lang, "tpl-not-utf8", &[])),
-                    ..Default::default()
-                };
-                return list_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, up).await;
+        Some(f) => {
+            match std::str::from_utf8(f.data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&f.data)) {
+                Ok(s) => s.to_string(),
+                Err(_) => {
+                    let up = UploadView {
+                        error: Some(text(ctx.lang, "tpl-not-utf8", &[])),
+                        ..Default::default()
+                    };
+                    return list_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, up).await;
+                }
             }
-        },
+        }
         None => form.get("source").unwrap_or_default().to_string(),
     };
     if source.trim().is_empty() {
@@ -459,7 +461,10 @@ fn preview_fields(
                             .iter()
                             .enumerate()
                             .map(|(i, c)| {
-                                ((i + 1).to_string(), format!("{} ({})", c.text, fmt(c.points)))
+                                (
+                                    (i + 1).to_string(),
+                                    format!("{} ({})", c.text, fmt(c.points)),
+                                )
                             })
                             .collect(),
                     );
@@ -476,11 +481,8 @@ fn preview_fields(
             (InputKind::Set(n), o) => (
                 "set",
                 "",
-                o.cloned().unwrap_or_else(|| {
-                    (1..=*n)
-                        .map(|k| (k.to_string(), k.to_string()))
-                        .collect()
-                }),
+                o.cloned()
+                    .unwrap_or_else(|| (1..=*n).map(|k| (k.to_string(), k.to_string())).collect()),
             ),
             (_, Some(o)) => ("choice", "", o.clone()),
             (InputKind::Choice(c), None) => (
