@@ -129,12 +129,10 @@ pub(super) async fn login_or_setup<S: Store>(
 
 /// The double-submit CSRF token of a form shown before there is a session (as on the
 /// sign-in page): the cookie's, or a new one.
-fn anonymous_token(ctx: &Ctx) -> Result<String, Response> {
+fn anonymous_token(ctx: &Ctx) -> kaohe_store::Result<String> {
     match ctx.jar.get(LOGIN_CSRF_COOKIE) {
         Some(c) if c.value().len() == 64 => Ok(c.value().to_string()),
-        _ => kaohe_store::new_token()
-            .map(|(t, _)| t)
-            .map_err(|e| server_error(ctx.lang, &e.to_string())),
+        _ => kaohe_store::new_token().map(|(t, _)| t),
     }
 }
 
@@ -166,7 +164,7 @@ pub(super) async fn setup_page<S: Store>(State(st): State<AppState<S>>, ctx: Ctx
 fn setup_form(ctx: &Ctx, status: StatusCode, username: &str, errors: FieldErrors) -> Response {
     let token = match anonymous_token(ctx) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
     let mut res = render(
         ctx,

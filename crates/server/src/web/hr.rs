@@ -10,22 +10,22 @@ pub(super) const HR_SECTIONS: &[(&str, &str, &str)] = &[
 
 /// The signed-in HR administrator; for anyone else the response to give instead: the
 /// sign-in page when nobody is signed in, the 403 page for a user who is not HR.
-pub(super) fn hr_only(ctx: &Ctx) -> Result<User, Response> {
+pub(super) fn hr_only(ctx: &Ctx) -> Result<User, Box<Response>> {
     match &ctx.user {
-        None => Err(to_login(ctx)),
+        None => Err(Box::new(to_login(ctx))),
         Some(u) if u.has(Role::HrAdmin) => Ok(u.clone()),
-        Some(_) => Err(error_page(
+        Some(_) => Err(Box::new(error_page(
             ctx,
             StatusCode::FORBIDDEN,
             "error-403-title",
             "error-403-hr",
-        )),
+        ))),
     }
 }
 
 pub(super) async fn hr_home<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
     if let Err(r) = hr_only(&ctx) {
-        return r;
+        return *r;
     }
     let (depts, counts, forms) = match (
         st.store.departments().await,

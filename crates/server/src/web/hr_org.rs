@@ -228,7 +228,7 @@ pub(super) async fn hr_org_page<S: Store>(
     axum::extract::Query(q): axum::extract::Query<OrgQuery>,
 ) -> Response {
     if let Err(r) = hr_only(&ctx) {
-        return r;
+        return *r;
     }
     let mut view = ImportView::default();
     if let (Some(d), Some(p), Some(a), Some(u)) = (q.d, q.p, q.a, q.u) {
@@ -356,7 +356,7 @@ pub(super) async fn hr_org_import<S: Store>(
     }
     let me = match hr_only(&ctx) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     ctx.path = "/hr/org".into();
     let pasted = form.get("csv").unwrap_or_default().to_string();

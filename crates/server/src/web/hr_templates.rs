@@ -102,7 +102,7 @@ pub(super) async fn hr_templates_page<S: Store>(
     axum::extract::Query(q): axum::extract::Query<ListQuery>,
 ) -> Response {
     if let Err(r) = hr_only(&ctx) {
-        return r;
+        return *r;
     }
     let mut up = UploadView::default();
     if let Some(from) = q.from.as_deref() {
@@ -156,7 +156,7 @@ pub(super) async fn hr_templates_upload<S: Store>(
     }
     let me = match hr_only(&ctx) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     ctx.path = "/hr/templates".into();
     let source = match files
@@ -314,7 +314,7 @@ pub(super) async fn hr_template<S: Store>(
     axum::extract::Query(q): axum::extract::Query<VersionQuery>,
 ) -> Response {
     if let Err(r) = hr_only(&ctx) {
-        return r;
+        return *r;
     }
     let (tv, t) = match stored(&st, &ctx, &form_id, q.version).await {
         Ok(x) => x,
@@ -552,7 +552,7 @@ pub(super) async fn hr_preview<S: Store>(
     axum::extract::Query(q): axum::extract::Query<VersionQuery>,
 ) -> Response {
     if let Err(r) = hr_only(&ctx) {
-        return r;
+        return *r;
     }
     let (tv, t) = match stored(&st, &ctx, &form_id, q.version).await {
         Ok(x) => x,
@@ -599,7 +599,7 @@ pub(super) async fn hr_preview_post<S: Store>(
         return csrf_refused(&ctx);
     }
     if let Err(r) = hr_only(&ctx) {
-        return r;
+        return *r;
     }
     let version = form
         .get("version")
