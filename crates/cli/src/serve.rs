@@ -269,6 +269,8 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
             let (token, _) = kaohe_store::new_token()?;
             *state.setup_token.lock().map_err(|e| anyhow::anyhow!("{e}"))? = Some(token.clone());
             eprintln!("首次使用: 用此一次性令牌创建管理员 / first run: create the administrator with this one-time token:");
+            eprintln!("  浏览器 / in a browser: http://{}/setup", a.addr);
+            eprintln!("  令牌 / token: {token}");
             eprintln!("  curl -X POST http://{}/api/setup -H 'content-type: application/json' -d '{{\"token\":\"{token}\",\"username\":\"hr\",\"password\":\"…\"}}'", a.addr);
             eprintln!("  (或 / or: echo PASSWORD | kaohe user add hr --role hr_admin)");
         }

@@ -589,6 +589,14 @@ async fn every_page_reads_in_both_languages() {
         (&hr, "/ledger".into()),
         (&hr, "/hr".into()),
         (&hr, "/cycles/1/departments/1".into()),
+        // Account, organisation and templates (more in tests/hr_org.rs).
+        (&me, "/account/password".into()),
+        (&me, "/hr".into()),
+        (&hr, "/account/password".into()),
+        (&hr, "/hr/org".into()),
+        (&hr, "/hr/templates".into()),
+        (&hr, "/hr/templates/F01".into()),
+        (&hr, "/hr/templates/F01/preview".into()),
     ];
     for (lang, marker) in [("zh-CN", "lang=\"zh-CN\""), ("en", "lang=\"en\"")] {
         for (c, p) in &pages {
@@ -651,6 +659,8 @@ async fn every_page_reads_in_both_languages() {
 #[tokio::test]
 async fn demo_sign_in_page_names_the_demo_users() {
     let app = spawn_app_with(false, true).await;
+    // A demo server has its users (with none, `/login` leads to the first-run page).
+    add_user(&app, "hr", None, vec![]).await;
     let (s, html) = page(&client(), &format!("{}/login", app.base)).await;
     assert_eq!(s, StatusCode::OK);
     for want in [

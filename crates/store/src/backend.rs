@@ -150,86 +150,8 @@ macro_rules! store_impl {
                 })
             }
 
-            async fn load_user(&self, id: i64) -> Result<Option<User>> {
-                let Some(r) = sqlx::query("SELECT id, username, employee_id, lang FROM users WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let grants = sqlx::query("SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .into_iter()
-                    .filter_map(|g| {
-                        Some(Grant {
-                            role: Role::parse(&g.get::<String, _>("role"))?,
-                            department_id: g.get("department_id"),
-                        })
-                    })
-                    .collect();
-                Ok(Some(User {
-                    id: r.get("id"),
-                    username: r.get("username"),
-                    employee_id: r.get("employee_id"),
-                    lang: r.get("lang"),
-                    grants,
-                }))
-            }
-        }
-
-        impl Store for $store {
-            fn backend(&self) -> Backend {
-                $backend
-            }
-
-            async fn migrate(&self) -> Result<()> {
-                self.run_migrations().await
-            }
-
-            async fn create_department(&self, actor: &str, d: &NewDepartment) -> Result<Department> {
-                if d.code.trim().is_empty() || d.name.trim().is_empty() {
-                    return Err(StoreError::Invalid { field: "code / name".into(), message: "部门编码和名称不能为空 / a department needs a code and a name".into() });
-                }
-                let mut tx = self.begin_write().await?;
-                let row = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                    .bind(d.code.trim())
-                    .bind(d.name.trim())
-                    .bind(d.kind.as_str())
-                    .bind(now())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "部门 / department", key: d.code.clone() } } else { e.into() })?;
-                let id: i64 = row.get("id");
-                Self::append_audit(&mut tx, &NewAudit {
-                    actor: actor.into(),
-                    action: "department.create".into(),
-                    entity: "department".into(),
-                    entity_id: d.code.clone(),
-                    new_value: Some(format!("{} ({})", d.name, d.kind.as_str())),
-                    ..Default::default()
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(Department { id, code: d.code.trim().into(), name: d.name.trim().into(), kind: d.kind })
-            }
-
-            async fn departments(&self) -> Result<Vec<Department>> {
-                let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code").fetch_all(&self.pool).await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| Department {
-                        id: r.get("id"),
-                        code: r.get("code"),
-                        name: r.get("name"),
-                        kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
-                    })
-                    .collect())
-            }
-
-            async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {
+            /// An organisation import, committed or (a check) rolled back.
+            async fn import_org_run(&self, actor: &str, rows: &[OrgRow], commit: bool) -> Result<ImportSummary> {
                 // Check every row first; nothing is written unless all are good.
                 let mut problems = Vec::new();
                 let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
@@ -352,8 +274,95 @@ macro_rules! store_impl {
                     ..Default::default()
                 })
                 .await?;
-                tx.commit().await?;
+                if commit {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
                 Ok(sum)
+            }
+
+            async fn load_user(&self, id: i64) -> Result<Option<User>> {
+                let Some(r) = sqlx::query("SELECT id, username, employee_id, lang FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let grants = sqlx::query("SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .filter_map(|g| {
+                        Some(Grant {
+                            role: Role::parse(&g.get::<String, _>("role"))?,
+                            department_id: g.get("department_id"),
+                        })
+                    })
+                    .collect();
+                Ok(Some(User {
+                    id: r.get("id"),
+                    username: r.get("username"),
+                    employee_id: r.get("employee_id"),
+                    lang: r.get("lang"),
+                    grants,
+                }))
+            }
+        }
+
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                self.run_migrations().await
+            }
+
+            async fn create_department(&self, actor: &str, d: &NewDepartment) -> Result<Department> {
+                if d.code.trim().is_empty() || d.name.trim().is_empty() {
+                    return Err(StoreError::Invalid { field: "code / name".into(), message: "部门编码和名称不能为空 / a department needs a code and a name".into() });
+                }
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(d.code.trim())
+                    .bind(d.name.trim())
+                    .bind(d.kind.as_str())
+                    .bind(now())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "部门 / department", key: d.code.clone() } } else { e.into() })?;
+                let id: i64 = row.get("id");
+                Self::append_audit(&mut tx, &NewAudit {
+                    actor: actor.into(),
+                    action: "department.create".into(),
+                    entity: "department".into(),
+                    entity_id: d.code.clone(),
+                    new_value: Some(format!("{} ({})", d.name, d.kind.as_str())),
+                    ..Default::default()
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(Department { id, code: d.code.trim().into(), name: d.name.trim().into(), kind: d.kind })
+            }
+
+            async fn departments(&self) -> Result<Vec<Department>> {
+                let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code").fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| Department {
+                        id: r.get("id"),
+                        code: r.get("code"),
+                        name: r.get("name"),
+                        kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
+                    })
+                    .collect())
+            }
+
+            async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {
+                self.import_org_run(actor, rows, true).await
             }
 
             async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
@@ -737,6 +746,126 @@ macro_rules! store_impl {
                 .await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn change_password(&self, user_id: i64, current: &str, new: &str, keep_session: Option<&str>) -> Result<u64> {
+                let Some(r) = sqlx::query("SELECT username, password_hash FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Err(StoreError::NotFound { what: "用户 / user", key: user_id.to_string() });
+                };
+                let username: String = r.get("username");
+                if !verify_password(current, &r.get::<String, _>("password_hash")) {
+                    return Err(StoreError::Fields(vec![("current".into(), "当前密码不正确 / the current password is wrong".into())]));
+                }
+                if new.chars().count() < 8 {
+                    return Err(StoreError::Fields(vec![("new".into(), "密码至少 8 位 / the password needs at least 8 characters".into())]));
+                }
+                if new == current {
+                    return Err(StoreError::Fields(vec![("new".into(), "新密码不能与当前密码相同 / the new password must differ from the current one".into())]));
+                }
+                let hash = hash_password(new)?;
+                let mut tx = self.begin_write().await?;
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(&hash)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let ended = match keep_session {
+                    Some(t) => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                        .bind(user_id)
+                        .bind(token_hash(t))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                    None => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?.rows_affected(),
+                };
+                Self::append_audit(&mut tx, &NewAudit {
+                    actor: username.clone(),
+                    action: "user.password".into(),
+                    entity: "user".into(),
+                    entity_id: username,
+                    new_value: Some(format!("其他会话已结束 / other sessions ended: {ended}")),
+                    ..Default::default()
+                })
+                .await?;
+                tx.commit().await?;
+                Ok(ended)
+            }
+
+            async fn employee_counts(&self) -> Result<std::collections::BTreeMap<i64, i64>> {
+                Ok(sqlx::query("SELECT department_id, COUNT(*) AS n FROM employees WHERE active = TRUE GROUP BY department_id")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| (r.get("department_id"), r.get("n")))
+                    .collect())
+            }
+
+            async fn search_employees(&self, query: &str, page: Page) -> Result<Vec<OrgEmployee>> {
+                const COLS: &str = "SELECT e.id, e.emp_no, e.name, e.department_id, e.active, p.name AS position, s.emp_no AS sup_no, s.name AS sup_name \
+                     FROM employees e LEFT JOIN positions p ON p.id = e.position_id LEFT JOIN employees s ON s.id = e.supervisor_id";
+                let query = query.trim();
+                let rows = if query.is_empty() {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} ORDER BY e.emp_no LIMIT $1 OFFSET $2")))
+                        .bind(page.limit.clamp(1, 1000))
+                        .bind(page.offset.max(0))
+                        .fetch_all(&self.pool)
+                        .await?
+                } else {
+                    // `%` and `_` typed by a person are literal.
+                    let like = format!(
+                        "%{}%",
+                        query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{COLS} WHERE LOWER(e.emp_no) LIKE $1 ESCAPE '\\' OR LOWER(e.name) LIKE $2 ESCAPE '\\' ORDER BY e.emp_no LIMIT $3 OFFSET $4"
+                    )))
+                    .bind(&like)
+                    .bind(&like)
+                    .bind(page.limit.clamp(1, 1000))
+                    .bind(page.offset.max(0))
+                    .fetch_all(&self.pool)
+                    .await?
+                };
+                Ok(rows
+                    .into_iter()
+                    .map(|r| OrgEmployee {
+                        id: r.get("id"),
+                        emp_no: r.get("emp_no"),
+                        name: r.get("name"),
+                        department_id: r.get("department_id"),
+                        position: r.get("position"),
+                        supervisor_emp_no: r.get("sup_no"),
+                        supervisor_name: r.get("sup_name"),
+                        active: r.get("active"),
+                    })
+                    .collect())
+            }
+
+            async fn template_versions(&self, form_id: &str) -> Result<Vec<TemplateVersion>> {
+                let rows = sqlx::query("SELECT id, form_id, version, title, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC")
+                    .bind(form_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| TemplateVersion {
+                        id: r.get("id"),
+                        form_id: r.get("form_id"),
+                        version: r.get("version"),
+                        title: r.get("title"),
+                        source: String::new(),
+                        created_by: r.get("created_by"),
+                        created_at: r.get("created_at"),
+                    })
+                    .collect())
+            }
+
+            async fn check_org(&self, rows: &[OrgRow]) -> Result<ImportSummary> {
+                self.import_org_run("check", rows, false).await
             }
         }
     };

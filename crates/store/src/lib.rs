@@ -258,6 +258,38 @@ pub trait Store: Clone + Send + Sync + 'static {
         form_id: &str,
         map: &std::collections::BTreeMap<String, String>,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    // ---- Accounts, organisation and template pages (branch hrorg) ----
+    /// Change a user's password: the current one must be right, the new one at least 8
+    /// characters and different. Every other session of the user ends (all of them when
+    /// `keep_session` is None); audited. Returns how many sessions ended. Refusals are
+    /// [`StoreError::Fields`] naming `current` or `new`.
+    fn change_password(
+        &self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+        keep_session: Option<&str>,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Active employees per department: department id → count.
+    fn employee_counts(
+        &self,
+    ) -> impl Future<Output = Result<std::collections::BTreeMap<i64, i64>>> + Send;
+    /// Employees whose 工号 or name contains `query` (every one when it is empty), by 工号,
+    /// a page at a time, with their position and supervisor.
+    fn search_employees(
+        &self,
+        query: &str,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<OrgEmployee>>> + Send;
+    /// Every version of a form's template, newest first (their sources left empty).
+    fn template_versions(
+        &self,
+        form_id: &str,
+    ) -> impl Future<Output = Result<Vec<TemplateVersion>>> + Send;
+    /// Check an organisation import exactly as [`Store::import_org`] does, storing nothing:
+    /// what it would add and update, or the same [`StoreError::Rows`].
+    fn check_org(&self, rows: &[OrgRow]) -> impl Future<Output = Result<ImportSummary>> + Send;
 }
 
 /// A store chosen at run time by the database URL.
@@ -442,5 +474,27 @@ impl Store for Db {
     }
     async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
         delegate!(self, s => s.explain(who, id))
+    }
+
+    async fn change_password(
+        &self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+        keep_session: Option<&str>,
+    ) -> Result<u64> {
+        delegate!(self, s => s.change_password(user_id, current, new, keep_session))
+    }
+    async fn employee_counts(&self) -> Result<std::collections::BTreeMap<i64, i64>> {
+        delegate!(self, s => s.employee_counts())
+    }
+    async fn search_employees(&self, query: &str, page: Page) -> Result<Vec<OrgEmployee>> {
+        delegate!(self, s => s.search_employees(query, page))
+    }
+    async fn template_versions(&self, form_id: &str) -> Result<Vec<TemplateVersion>> {
+        delegate!(self, s => s.template_versions(form_id))
+    }
+    async fn check_org(&self, rows: &[OrgRow]) -> Result<ImportSummary> {
+        delegate!(self, s => s.check_org(rows))
     }
 }

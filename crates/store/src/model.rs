@@ -390,3 +390,16 @@ pub fn parse_org_csv(text: &str) -> Result<Vec<OrgRow>, String> {
     }
     Ok(rows)
 }
+
+/// An employee as the organisation page lists them: with position and supervisor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgEmployee {
+    pub id: i64,
+    pub emp_no: String,
+    pub name: String,
+    pub department_id: i64,
+    pub position: Option<String>,
+    pub supervisor_emp_no: Option<String>,
+    pub supervisor_name: Option<String>,
+    pub active: bool,
+}

@@ -1,18 +1,71 @@
+//! The HR home page: the sections of HR's work, for HR administrators only.
+
 use super::*;
 
-pub(super) fn todo(ctx: &Ctx, what: &str) -> Response {
-    if ctx.user.is_none() {
-        return to_login(ctx);
+/// The HR sections the home page links to, one line each: (address, title key, text key).
+pub(super) const HR_SECTIONS: &[(&str, &str, &str)] = &[
+    ("/hr/org", "hr-org-title", "hr-org-text"),
+    ("/hr/templates", "hr-templates-title", "hr-templates-text"),
+];
+
+/// The signed-in HR administrator; for anyone else the response to give instead: the
+/// sign-in page when nobody is signed in, the 403 page for a user who is not HR.
+pub(super) fn hr_only(ctx: &Ctx) -> Result<User, Box<Response>> {
+    match &ctx.user {
+        None => Err(Box::new(to_login(ctx))),
+        Some(u) if u.has(Role::HrAdmin) => Ok(u.clone()),
+        Some(_) => Err(Box::new(error_page(
+            ctx,
+            StatusCode::FORBIDDEN,
+            "error-403-title",
+            "error-403-hr",
+        ))),
     }
+}
+
+pub(super) async fn hr_home<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
+    if let Err(r) = hr_only(&ctx) {
+        return *r;
+    }
+    let (depts, counts, forms) = match (
+        st.store.departments().await,
+        st.store.employee_counts().await,
+        st.store.templates().await,
+    ) {
+        (Ok(d), Ok(c), Ok(f)) => (d, c, f),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return server_error(ctx.lang, &e.to_string());
+        }
+    };
+    let sections: Vec<Value> = HR_SECTIONS
+        .iter()
+        .map(|(href, title, text)| context! { href => *href, title => *title, text => *text })
+        .collect();
     render(
-        ctx,
+        &ctx,
         StatusCode::OK,
-        "todo.html",
-        context! { what_key => what },
+        "hr.html",
+        context! {
+            sections,
+            departments => depts.len(),
+            employees => counts.values().sum::<i64>(),
+            forms => forms.len(),
+        },
     )
 }
 
-/// The HR pages: still to come.
-pub(super) async fn todo_hr(ctx: Ctx) -> Response {
-    todo(&ctx, "todo-hr")
+#[cfg(test)]
+mod tests {
+    use super::super::i18n::{EN_FTL, ZH_FTL, keys};
+
+    #[test]
+    fn every_hr_section_has_its_messages() {
+        for (_, title, text) in super::HR_SECTIONS {
+            for src in [ZH_FTL, EN_FTL] {
+                let k = keys(src);
+                assert!(k.iter().any(|x| x == title), "{title} missing");
+                assert!(k.iter().any(|x| x == text), "{text} missing");
+            }
+        }
+    }
 }

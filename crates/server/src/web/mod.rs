@@ -8,17 +8,23 @@
 //! (unguessable without the HttpOnly cookie, nothing stored), on the sign-in form a random
 //! value that must match a cookie (double submit). A POST without it is refused with 403.
 
+mod account;
 mod controls;
 mod grid;
 mod hr;
+mod hr_org;
+mod hr_templates;
 pub mod i18n;
 mod ledger;
 mod session;
 mod sheet;
 mod tasks;
 
+use account::*;
 use grid::*;
 use hr::*;
+use hr_org::*;
+use hr_templates::*;
 use ledger::*;
 use session::*;
 use sheet::*;
@@ -28,7 +34,7 @@ use crate::AppState;
 use crate::auth::COOKIE;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -78,6 +84,14 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("error.html"),
     page!("todo.html"),
     page!("grid.html"),
+    // Account, first run, HR home, organisation and templates (branch hrorg).
+    page!("password.html"),
+    page!("setup.html"),
+    page!("hr.html"),
+    page!("hr_org.html"),
+    page!("hr_templates.html"),
+    page!("hr_template.html"),
+    page!("hr_preview.html"),
 ];
 
 /// Task kinds in the order the inbox shows them (the store's `Task::kind`).
@@ -225,8 +239,8 @@ async fn remember_lang(req: Request, next: Next) -> Response {
 /// The page routes (not in the OpenAPI document).
 pub fn routes<S: Store>() -> Router<AppState<S>> {
     Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_form::<S>).post(login::<S>))
+        .route("/", get(home_or_setup::<S>))
+        .route("/login", get(login_or_setup::<S>).post(login::<S>))
         .route("/logout", post(logout::<S>))
         .route("/tasks", get(tasks::<S>))
         .route("/appraisals/{id}", get(appraisal::<S>))
@@ -236,7 +250,29 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
             "/cycles/{id}/departments/{dept}",
             get(grid::<S>).post(grid_save::<S>),
         )
-        .route("/hr", get(todo_hr))
+        .route("/hr", get(hr_home::<S>))
+        // Account, first run, organisation and templates (branch hrorg).
+        .route(
+            "/account/password",
+            get(account_password).post(account_password_post::<S>),
+        )
+        .route("/setup", get(setup_page::<S>).post(setup_post::<S>))
+        .route("/hr/org", get(hr_org_page::<S>))
+        .route(
+            "/hr/org/import",
+            post(hr_org_import::<S>).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/hr/templates",
+            get(hr_templates_page::<S>)
+                .post(hr_templates_upload::<S>)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/hr/templates/{form}", get(hr_template::<S>))
+        .route(
+            "/hr/templates/{form}/preview",
+            get(hr_preview::<S>).post(hr_preview_post::<S>),
+        )
         .layer(middleware::from_fn(remember_lang))
         .route("/assets/kaohe.css", get(css))
         .route("/assets/grid.js", get(grid_js))

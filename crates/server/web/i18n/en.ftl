@@ -177,3 +177,112 @@ grid-paste-help = You can copy a block of cells (several rows and columns) from 
 grid-pasted = Pasted { $filled } cells, not saved yet.
 grid-pasted-partial = Pasted { $filled } cells; { $skipped } fell outside the grid and were left out. Not saved yet.
 appeal-item-reason = Reason for this item (optional)
+## Account and first run (hrorg)
+field-required = Required.
+line-n = line { $line }
+password-title = Change password
+password-help = At least { $min } characters. Changing it signs you out everywhere else (other devices and browsers).
+password-current = Current password
+password-new = New password
+password-confirm = New password again
+password-submit = Change password
+password-done = Your password was changed. You were signed out on every other device.
+password-too-short = The password needs at least { $min } characters.
+password-mismatch = The two new passwords differ.
+setup-title = First run: create the administrator
+setup-intro = There are no users yet. Enter the one-time token the server printed in its log when it started, and choose a user name and password for the HR administrator. You are then signed in as that administrator.
+setup-token = One-time token (see the server log)
+setup-username = Administrator user name
+setup-submit = Create the administrator and sign in
+setup-bad-token = Wrong token. Copy the token printed under "first run" in the server log.
+setup-done-title = Already set up
+setup-done-text = An administrator exists, so this cannot be done again. Sign in; if a password is lost, ask an administrator or use the kaohe user command.
+error-403-hr = Only HR administrators may open this page.
+
+## HR home
+hr-title = HR
+hr-summary = { $departments } departments, { $employees } active employees, { $forms } appraisal forms.
+hr-org-title = Organisation
+hr-org-text = Departments, the employee list, and the import (CSV, all rows or none).
+hr-templates-title = Form templates
+hr-templates-text = Appraisal forms and their versions, uploading a new version, trying the scoring.
+dept-kind-line = Line
+dept-kind-functional = Functional
+
+## Organisation
+org-title = Organisation
+org-departments = Departments
+org-employees = Employees
+org-col-code = Code
+org-col-dept = Department
+org-col-kind = Kind
+org-col-count = Active employees
+org-col-supervisor = Supervisor
+org-inactive = inactive
+org-no-departments = No departments yet. Import the organisation first.
+org-no-employees = No employees yet.
+org-no-match = No employee number or name contains "{ $query }".
+org-search = Find by employee number or name
+org-search-submit = Find
+org-search-clear = Show all
+org-import-title = Import the organisation
+org-import-help = Upload a CSV file (UTF-8, or GBK as Excel saves it) or paste it. The header is that of the kaohe org import command: 工号 (emp_no), 姓名 (name), 部门编码 (dept_code), 部门名称 (dept_name), 部门类型 (dept_kind: 业务 line / 职能 functional), 岗位 (position), 直接上级工号 (supervisor). Known employee numbers are updated. If any row is wrong, nothing is imported.
+org-import-file = CSV file
+org-import-file-was = The file chosen last: { $file }
+org-import-paste = Or paste the CSV
+org-import-check = Only check, do not save
+org-import-submit = Import
+org-import-failed = Not imported: nothing was saved. Fix the problems below and import again:
+org-import-empty = The file holds no employees.
+org-col-line = Line
+org-col-field = Field
+org-col-problem = Problem
+org-imported = Imported: { $departments } departments, { $positions } positions and { $added } employees added; { $updated } employees updated.
+org-checked = Check passed (nothing saved): { $departments } departments, { $positions } positions and { $added } employees would be added; { $updated } employees updated. Untick "Only check" and submit again to import.
+
+## Form templates
+tpl-title = Form templates
+tpl-none = No forms yet. Upload a template below.
+tpl-col-id = Id
+tpl-col-title = Title
+tpl-col-version = Version
+tpl-col-published = Published
+tpl-col-by = By
+tpl-col-rule = Scoring rule
+tpl-view = View
+tpl-preview = Try it
+tpl-new-version = Upload a new version
+tpl-version-n = version { $version }
+tpl-published = Published { $form } version { $version }.
+tpl-published-at = published { $at } by { $by }
+tpl-not-latest = not the latest version
+tpl-total-points = full marks { $points }
+tpl-sheet = The form
+tpl-show = Full text (as kaohe template show prints it)
+tpl-warnings = Warnings
+tpl-versions = Versions
+tpl-source = Template source (TOML)
+tpl-upload-title = Upload a template
+tpl-upload-help = Upload a TOML template file or paste it. If its id (form.id) exists, it is published as that form's next version; otherwise it is a new form. It is checked first and nothing is published while it has an error; cycles already created keep their version.
+tpl-upload-file = Template file (.toml)
+tpl-upload-paste = Or paste the template
+tpl-upload-submit = Check and publish
+tpl-refused = { $count ->
+    [one] The template has 1 error and was not published. It is shown under its line:
+   *[other] The template has { $count } errors and was not published. Each is shown under its line:
+}
+tpl-diag-count = { $errors } error(s), { $warnings } warning(s).
+tpl-error = Error
+tpl-warning = Warning
+tpl-at = line { $line }, column { $column }
+tpl-help = Help: { $help }
+tpl-empty = Choose a template file or paste the template.
+tpl-not-utf8 = The template file is not UTF-8. Save it as UTF-8 and upload it again.
+
+## Try it
+preview-title = Try it
+preview-help = Type a value for each input; the form scores them and shows each item's score, the subtotals, total, grade and bonus, and how each number was reached. Nothing is saved.
+preview-submit = Score
+preview-result = Result
+preview-na = N/A
+preview-errors = Some values need fixing: see the message under each field.
