@@ -18,129 +18,44 @@ pub(super) struct Upload {
     pub data: Vec<u8>,
 }
 
-/// A submitted form, URL-encoded or `multipart/form-data` (its files apart).
-pub(super) fn read_form(headers: &axum::http::HeaderMap, body: &[u8]) -> (Form, Vec<Upload>) {
+/// A submitted form, URL-encoded or `multipart/form-data` (its files apart). The multipart
+/// body is read by `multer`, the parser behind axum's own `Multipart`; a body that is not
+/// what its content type says reads as an empty form (and so fails its CSRF check).
+pub(super) async fn read_form(headers: &axum::http::HeaderMap, body: Bytes) -> (Form, Vec<Upload>) {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if ct
-        .trim_start()
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-        && let Some(parts) = multipart(ct, body)
-    {
-        let mut form = Form::default();
-        let mut files = Vec::new();
-        for (name, filename, data) in parts {
-            match filename {
-                Some(filename) => files.push(Upload {
-                    name,
-                    filename,
-                    data,
-                }),
-                None => form
-                    .0
-                    .push((name, String::from_utf8_lossy(&data).into_owned())),
-            }
-        }
-        return (form, files);
-    }
-    (Form::parse(body), Vec::new())
-}
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if from > hay.len() {
-        return None;
-    }
-    hay[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// A parameter of a header (`name="…"`), quoted or not.
-fn header_param(h: &str, key: &str) -> Option<String> {
-    let mut rest = h;
+    let Ok(boundary) = multer::parse_boundary(ct) else {
+        return (Form::parse(&body), Vec::new());
+    };
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut parts = multer::Multipart::new(stream, boundary);
+    let mut form = Form::default();
+    let mut files = Vec::new();
     loop {
-        let i = rest.find(';')?;
-        rest = rest[i + 1..].trim_start();
-        let Some((k, v)) = rest.split_once('=') else {
-            continue;
+        let field = match parts.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return (Form::default(), Vec::new()),
         };
-        let v = v.trim_start();
-        let (value, after) = match v.strip_prefix('"') {
-            Some(q) => {
-                let mut out = String::new();
-                let mut chars = q.char_indices();
-                let mut end = q.len();
-                while let Some((j, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            if let Some((_, n)) = chars.next() {
-                                out.push(n);
-                            }
-                        }
-                        '"' => {
-                            end = j + 1;
-                            break;
-                        }
-                        _ => out.push(c),
-                    }
-                }
-                (out, &q[end.min(q.len())..])
-            }
-            None => {
-                let end = v.find(';').unwrap_or(v.len());
-                (v[..end].trim().to_string(), &v[end..])
-            }
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.file_name().map(str::to_string);
+        let Ok(data) = field.bytes().await else {
+            return (Form::default(), Vec::new());
         };
-        if k.trim().eq_ignore_ascii_case(key) {
-            return Some(value);
-        }
-        rest = after;
-        if !rest.contains(';') {
-            return None;
+        match filename {
+            Some(filename) => files.push(Upload {
+                name,
+                filename,
+                data: data.to_vec(),
+            }),
+            None => form
+                .0
+                .push((name, String::from_utf8_lossy(&data).into_owned())),
         }
     }
-}
-
-/// The parts of a `multipart/form-data` body: (name, file name if a file, content).
-/// None when the body is not what its content type says.
-fn multipart(content_type: &str, body: &[u8]) -> Option<Vec<(String, Option<String>, Vec<u8>)>> {
-    let boundary = header_param(content_type, "boundary")?;
-    if boundary.is_empty() {
-        return None;
-    }
-    let delim = format!("--{boundary}").into_bytes();
-    let mut at = find(body, &delim, 0)? + delim.len();
-    let mut parts = Vec::new();
-    loop {
-        if body.get(at..at + 2) == Some(b"--") {
-            return Some(parts);
-        }
-        if body.get(at..at + 2) == Some(b"\r\n") {
-            at += 2;
-        }
-        let head_end = find(body, b"\r\n\r\n", at)?;
-        let head = String::from_utf8_lossy(&body[at..head_end]);
-        let start = head_end + 4;
-        let mut close = b"\r\n".to_vec();
-        close.extend_from_slice(&delim);
-        let end = find(body, &close, start)?;
-        let mut name = None;
-        let mut filename = None;
-        for line in head.split("\r\n") {
-            if let Some((k, v)) = line.split_once(':')
-                && k.trim().eq_ignore_ascii_case("content-disposition")
-            {
-                name = header_param(v, "name");
-                filename = header_param(v, "filename");
-            }
-        }
-        parts.push((name?, filename, body[start..end].to_vec()));
-        at = end + close.len();
-    }
+    (form, files)
 }
 
 /// Text from an uploaded file: UTF-8 (a BOM dropped), else GB18030 — the encoding Excel
@@ -350,7 +265,7 @@ pub(super) async fn hr_org_import<S: Store>(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (form, files) = read_form(&headers, &body);
+    let (form, files) = read_form(&headers, body).await;
     if !form.csrf_ok(&ctx) {
         return csrf_refused(&ctx);
     }
@@ -438,15 +353,15 @@ pub(super) async fn hr_org_import<S: Store>(
 mod tests {
     use super::*;
 
-    #[test]
-    fn multipart_bodies_are_read() {
+    #[tokio::test]
+    async fn multipart_bodies_are_read() {
         let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"org;1.csv\"\r\nContent-Type: text/csv\r\n\r\n\xE5\xB7\xA5\xE5\x8F\xB7,x\r\nA,b\r\n\r\n--XyZ--\r\n";
         let mut h = axum::http::HeaderMap::new();
         h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("multipart/form-data; boundary=XyZ"),
         );
-        let (form, files) = read_form(&h, body);
+        let (form, files) = read_form(&h, Bytes::from_static(body)).await;
         assert_eq!(form.get("csrf"), Some("abc"));
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].filename, "org;1.csv");
@@ -454,6 +369,11 @@ mod tests {
         // GBK, as Excel saves it.
         let (gbk, _, _) = encoding_rs::GBK.encode("工号,姓名");
         assert_eq!(decode_text(&gbk), "工号,姓名");
-        assert!(multipart("multipart/form-data; boundary=\"q\"", b"junk").is_none());
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("multipart/form-data; boundary=\"q\""),
+        );
+        let (form, files) = read_form(&h, Bytes::from_static(b"junk")).await;
+        assert!(form.0.is_empty() && files.is_empty());
     }
 }

@@ -150,7 +150,7 @@ pub(super) async fn hr_templates_upload<S: Store>(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (form, files) = read_form(&headers, &body);
+    let (form, files) = read_form(&headers, body).await;
     if !form.csrf_ok(&ctx) {
         return csrf_refused(&ctx);
     }
