@@ -573,6 +573,14 @@ async fn every_page_reads_in_both_languages() {
         (&hr, "/ledger".into()),
         (&hr, "/hr".into()),
         (&hr, "/cycles/1/departments/1".into()),
+        // HR's cycle pages (hr_cycles.rs, hr_results.rs, hr_audit.rs).
+        (&hr, "/hr/cycles".into()),
+        (&hr, "/hr/cycles/1".into()),
+        (&hr, "/hr/cycles/1/results".into()),
+        (&hr, "/hr/appeals".into()),
+        (&hr, "/hr/audit".into()),
+        (&hr, "/hr/employees/A001".into()),
+        (&me, "/hr/cycles".into()),
     ];
     for (lang, marker) in [("zh-CN", "lang=\"zh-CN\""), ("en", "lang=\"en\"")] {
         for (c, p) in &pages {

@@ -10,6 +10,9 @@
 
 mod grid;
 mod hr;
+mod hr_audit;
+mod hr_cycles;
+mod hr_results;
 pub mod i18n;
 mod ledger;
 mod session;
@@ -18,6 +21,9 @@ mod tasks;
 
 use grid::*;
 use hr::*;
+use hr_audit::*;
+use hr_cycles::*;
+use hr_results::*;
 use ledger::*;
 use session::*;
 use sheet::*;
@@ -73,6 +79,14 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("error.html"),
     page!("todo.html"),
     page!("grid.html"),
+    // HR: cycles, results, appeals, audit (hr_cycles.rs, hr_results.rs, hr_audit.rs).
+    page!("hr_charts.html"),
+    page!("hr_cycles.html"),
+    page!("hr_cycle.html"),
+    page!("hr_results.html"),
+    page!("hr_appeals.html"),
+    page!("hr_employee.html"),
+    page!("hr_audit.html"),
 ];
 
 /// Task kinds in the order the inbox shows them (the store's `Task::kind`).
@@ -227,6 +241,18 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
             get(grid::<S>).post(grid_save::<S>),
         )
         .route("/hr", get(todo_hr))
+        // HR: cycles, results, appeals, audit (hr_cycles.rs, hr_results.rs, hr_audit.rs).
+        .route("/hr/cycles", get(hr_cycles::<S>).post(hr_cycle_create::<S>))
+        .route(
+            "/hr/cycles/{id}",
+            get(hr_cycle::<S>).post(hr_cycle_post::<S>),
+        )
+        .route("/hr/cycles/{id}/results", get(hr_results::<S>))
+        .route("/hr/cycles/{id}/quotas", post(hr_quotas::<S>))
+        .route("/hr/appeals", get(hr_appeals::<S>))
+        .route("/hr/appeals/{id}", post(hr_appeal_decide::<S>))
+        .route("/hr/employees/{emp_no}", get(hr_employee::<S>))
+        .route("/hr/audit", get(hr_audit::<S>))
         .layer(middleware::from_fn(remember_lang))
         .route("/assets/kaohe.css", get(css))
 }
