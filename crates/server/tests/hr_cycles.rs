@@ -479,7 +479,7 @@ async fn results_quotas_trend_appeals_and_audit(app: App) {
     );
     assert!(html.contains(&want), "{want} in {html}");
     let (_, en) = page(&hr, &format!("{b}/hr/cycles/{nov}/results?lang=en")).await;
-    assert!(en.contains(&format!("above the maximum of 1%")), "{en}");
+    assert!(en.contains("above the maximum of 1%"), "{en}");
     // The same through the API.
     let (s, q) = send(api.get(format!("{b}/api/cycles/{nov}/quotas"))).await;
     assert_eq!(s, StatusCode::OK, "{q}");

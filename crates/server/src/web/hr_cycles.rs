@@ -13,6 +13,7 @@ const LATE_SHOWN: i64 = 200;
 
 /// The signed-in HR administrator, or the response for anyone else: the sign-in page for
 /// nobody, the 403 page for others.
+#[allow(clippy::result_large_err)] // the page to answer with, returned at once
 pub(super) fn hr_only(ctx: &Ctx) -> Result<User, Response> {
     match &ctx.user {
         None => Err(to_login(ctx)),
