@@ -218,9 +218,14 @@ pub fn check_quotas(
             QuotaCheck {
                 over: graded > 0 && max.is_some_and(|m| share > m),
                 under: graded > 0 && min.is_some_and(|m| share < m),
-                share: share
-                    .round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-                    .to_string(),
+                share: {
+                    let mut r = share.round_dp_with_strategy(
+                        1,
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                    );
+                    r.rescale(1);
+                    r.to_string()
+                },
                 max_pct: q.and_then(|q| q.max_pct.clone()),
                 min_pct: q.and_then(|q| q.min_pct.clone()),
                 grade: g,
