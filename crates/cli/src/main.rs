@@ -17,6 +17,7 @@ pub(crate) use outln;
 mod admin;
 mod bench;
 mod bench_cycle;
+mod bench_pages;
 mod bundled;
 mod load;
 mod office_cmd;
@@ -153,6 +154,8 @@ enum BenchCmd {
     Office(bench::OfficeArgs),
     /// A synthetic company's monthly F01 cycle: launch, load all inputs, score, persist, rank.
     Cycle(bench_cycle::CycleArgs),
+    /// HR's and everyone's pages over a 10,000-employee cycle on SQLite: median and p95 times.
+    Pages(bench_pages::PagesArgs),
 }
 
 /// Shared by commands that take `--param id=value`.
@@ -190,6 +193,7 @@ fn main() -> ExitCode {
             BenchCmd::Engine(a) => bench::engine(&a),
             BenchCmd::Office(a) => bench::office(&a),
             BenchCmd::Cycle(a) => bench_cycle::run(&a),
+            BenchCmd::Pages(a) => bench_pages::run(&a),
         },
     };
     match result {

@@ -749,3 +749,111 @@ pub async fn auto_confirm_loop<S: Store>(store: S, every: std::time::Duration) {
         }
     }
 }
+
+/// A forced-distribution quota: the share of graded appraisals a grade may take.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QuotaBody {
+    pub grade: String,
+    /// At most this percentage (e.g. `"20"`).
+    pub max_pct: Option<String>,
+    /// At least this percentage (e.g. `"5"`).
+    pub min_pct: Option<String>,
+}
+
+/// A cycle's quotas, to replace them all.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct QuotasRequest {
+    pub quotas: Vec<QuotaBody>,
+}
+
+/// One grade checked against its quota.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotaCheckView {
+    pub grade: String,
+    pub count: i64,
+    /// Percentage of the graded appraisals, one decimal.
+    pub share: String,
+    pub max_pct: Option<String>,
+    pub min_pct: Option<String>,
+    /// Above the maximum.
+    pub over: bool,
+    /// Below the minimum.
+    pub under: bool,
+}
+
+/// A cycle's quotas and the grade distribution checked against them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotasView {
+    pub quotas: Vec<QuotaBody>,
+    pub check: Vec<QuotaCheckView>,
+}
+
+async fn quotas_view<S: Store>(store: &S, id: i64) -> ApiResult<QuotasView> {
+    let c = store.cycle(id).await?;
+    let grades: Vec<String> = match store.template(&c.form_id, Some(c.template_version)).await? {
+        Some(tv) => kaohe_core::compile_str(&tv.source)
+            .map(|t| t.grades.iter().map(|g| g.name.clone()).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let quotas = store.grade_quotas(id).await?;
+    let counts = store.cycle_progress(id).await?.grades;
+    let check = kaohe_store::check_quotas(&grades, &counts, &quotas)
+        .into_iter()
+        .map(|k| QuotaCheckView {
+            grade: k.grade,
+            count: k.count,
+            share: k.share,
+            max_pct: k.max_pct,
+            min_pct: k.min_pct,
+            over: k.over,
+            under: k.under,
+        })
+        .collect();
+    Ok(QuotasView {
+        quotas: quotas
+            .into_iter()
+            .map(|q| QuotaBody {
+                grade: q.grade,
+                max_pct: q.max_pct,
+                min_pct: q.min_pct,
+            })
+            .collect(),
+        check,
+    })
+}
+
+/// A cycle's forced-distribution quotas per grade, and its grades checked against them (HR,
+/// reviewers, approvers).
+#[utoipa::path(get, path = "/api/cycles/{id}/quotas", params(("id" = i64, Path)), responses((status = 200, body = QuotasView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn quotas<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<QuotasView>> {
+    auth.require(&[Role::Reviewer, Role::Approver])?;
+    Ok(axum::Json(quotas_view(&st.store, id).await?))
+}
+
+/// Replace a cycle's quotas (HR): percentages from 0 to 100, at least ≤ at most; a grade
+/// with neither is dropped. Audited.
+#[utoipa::path(put, path = "/api/cycles/{id}/quotas", params(("id" = i64, Path)), request_body = QuotasRequest, responses((status = 200, body = QuotasView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_quotas<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<QuotasRequest>,
+) -> ApiResult<axum::Json<QuotasView>> {
+    let u = auth.require(&[])?;
+    let q: Vec<kaohe_store::GradeQuota> = r
+        .quotas
+        .into_iter()
+        .map(|q| kaohe_store::GradeQuota {
+            grade: q.grade,
+            max_pct: q.max_pct,
+            min_pct: q.min_pct,
+        })
+        .collect();
+    st.store.set_grade_quotas(&u.username, id, &q).await?;
+    Ok(axum::Json(quotas_view(&st.store, id).await?))
+}

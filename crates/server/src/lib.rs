@@ -719,6 +719,8 @@ async fn health() -> &'static str {
         cycles::tasks,
         cycles::ledger,
         cycles::auto_confirm,
+        cycles::quotas,
+        cycles::set_quotas,
         office::import,
         office::import_propose,
         office::form,
@@ -753,6 +755,10 @@ async fn health() -> &'static str {
         cycles::ResultView,
         cycles::ResultsPage,
         cycles::LedgerView,
+        cycles::QuotaBody,
+        cycles::QuotasRequest,
+        cycles::QuotaCheckView,
+        cycles::QuotasView,
         office::ImportReport,
         office::ImportProblem,
         office::EmployeeChanges,
@@ -842,6 +848,10 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/tasks", get(cycles::tasks::<S>))
         .route("/api/employees/{emp_no}/ledger", get(cycles::ledger::<S>))
         .route("/api/jobs/auto-confirm", post(cycles::auto_confirm::<S>))
+        .route(
+            "/api/cycles/{id}/quotas",
+            get(cycles::quotas::<S>).put(cycles::set_quotas::<S>),
+        )
         .merge(web::routes::<S>())
         .fallback(web::fallback)
         .with_state(state)

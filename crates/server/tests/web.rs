@@ -597,6 +597,14 @@ async fn every_page_reads_in_both_languages() {
         (&hr, "/hr/templates".into()),
         (&hr, "/hr/templates/F01".into()),
         (&hr, "/hr/templates/F01/preview".into()),
+        // HR's cycle pages (hr_cycles.rs, hr_results.rs, hr_audit.rs).
+        (&hr, "/hr/cycles".into()),
+        (&hr, "/hr/cycles/1".into()),
+        (&hr, "/hr/cycles/1/results".into()),
+        (&hr, "/hr/appeals".into()),
+        (&hr, "/hr/audit".into()),
+        (&hr, "/hr/employees/A001".into()),
+        (&me, "/hr/cycles".into()),
     ];
     for (lang, marker) in [("zh-CN", "lang=\"zh-CN\""), ("en", "lang=\"en\"")] {
         for (c, p) in &pages {

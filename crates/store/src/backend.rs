@@ -682,6 +682,16 @@ macro_rules! store_impl {
             async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> { self.payroll_impl(cycle_id).await }
             async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> { self.score_cycle_impl(actor, cycle_id).await }
             async fn explain(&self, who: &User, id: i64) -> Result<Explained> { self.explain_impl(who, id).await }
+            // HR's cycle pages (hr.rs).
+            async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> { self.cycle_progress_impl(cycle_id).await }
+            async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> { self.cycle_counts_impl(cycle_ids).await }
+            async fn late_tasks(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> { self.late_tasks_impl(cycle_id, today, limit).await }
+            async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> { self.results_page_impl(cycle_id, q).await }
+            async fn grade_quotas(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> { self.grade_quotas_impl(cycle_id).await }
+            async fn set_grade_quotas(&self, actor: &str, cycle_id: i64, quotas: &[GradeQuota]) -> Result<Vec<GradeQuota>> { self.set_grade_quotas_impl(actor, cycle_id, quotas).await }
+            async fn appeals(&self, page: Page) -> Result<Vec<AppealRow>> { self.appeals_impl(page).await }
+            async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> { self.audit_search_impl(q).await }
+            async fn audit_kinds(&self) -> Result<Vec<String>> { self.audit_kinds_impl().await }
 
             async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
                 let r = sqlx::query("SELECT id FROM users WHERE username = $1")

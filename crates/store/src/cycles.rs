@@ -315,7 +315,7 @@ macro_rules! cycles_impl {
                 compile(&src)
             }
 
-            async fn load_cycle(c: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<Cycle> {
+            pub(crate) async fn load_cycle(c: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<Cycle> {
                 let r = sqlx::query(concat!(cycle_select!(), " WHERE c.id = $1"))
                     .bind(id)
                     .fetch_optional(&mut *c)
@@ -482,7 +482,7 @@ macro_rules! cycles_impl {
             }
 
             /// Append many audit entries at once (one chain, one statement per chunk).
-            async fn append_audits(c: &mut <$db as sqlx::Database>::Connection, entries: &[NewAudit]) -> Result<()> {
+            pub(crate) async fn append_audits(c: &mut <$db as sqlx::Database>::Connection, entries: &[NewAudit]) -> Result<()> {
                 if entries.is_empty() {
                     return Ok(());
                 }

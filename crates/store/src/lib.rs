@@ -11,11 +11,13 @@ mod backend;
 mod bulk;
 mod cycle;
 mod cycles;
+mod hr;
 mod model;
 
 pub use backend::{PgStore, SqliteStore};
 pub use cycle::*;
 pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
+pub use hr::*;
 pub use model::*;
 
 use std::future::Future;
@@ -290,6 +292,44 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Check an organisation import exactly as [`Store::import_org`] does, storing nothing:
     /// what it would add and update, or the same [`StoreError::Rows`].
     fn check_org(&self, rows: &[OrgRow]) -> impl Future<Output = Result<ImportSummary>> + Send;
+    // HR's cycle pages (`hr.rs`): aggregates in SQL, so a cycle of 10,000 loads quickly.
+    /// How far a cycle is: appraisals per state, per appraisees' department, the data
+    /// departments' hand-in, and the grades given.
+    fn cycle_progress(&self, cycle_id: i64) -> impl Future<Output = Result<CycleProgress>> + Send;
+    /// For each cycle: (cycle id, appraisals, confirmed).
+    fn cycle_counts(
+        &self,
+        cycle_ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<(i64, i64, i64)>>> + Send;
+    /// Open tasks of a cycle due before `today` (`2026-12-06`): how many, and the first
+    /// `limit` by due date.
+    fn late_tasks(
+        &self,
+        cycle_id: i64,
+        today: &str,
+        limit: i64,
+    ) -> impl Future<Output = Result<LateList>> + Send;
+    /// A page of a cycle's results, sorted and filtered, with ranks within the whole group.
+    fn results_page(
+        &self,
+        cycle_id: i64,
+        q: &ResultQuery,
+    ) -> impl Future<Output = Result<ResultsSlice>> + Send;
+    /// A cycle's forced-distribution quotas, by grade.
+    fn grade_quotas(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<GradeQuota>>> + Send;
+    /// Replace a cycle's quotas (grades with neither share are dropped); audited.
+    fn set_grade_quotas(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        quotas: &[GradeQuota],
+    ) -> impl Future<Output = Result<Vec<GradeQuota>>> + Send;
+    /// Appraisals waiting for HR's decision on an appeal, oldest first, across cycles.
+    fn appeals(&self, page: Page) -> impl Future<Output = Result<Vec<AppealRow>>> + Send;
+    /// The audit log searched, newest first.
+    fn audit_search(&self, q: &AuditQuery) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+    /// The kinds of entity the audit log names.
+    fn audit_kinds(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
 }
 
 /// A store chosen at run time by the database URL.
@@ -496,5 +536,37 @@ impl Store for Db {
     }
     async fn check_org(&self, rows: &[OrgRow]) -> Result<ImportSummary> {
         delegate!(self, s => s.check_org(rows))
+    }
+    async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> {
+        delegate!(self, s => s.cycle_progress(cycle_id))
+    }
+    async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
+        delegate!(self, s => s.cycle_counts(cycle_ids))
+    }
+    async fn late_tasks(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> {
+        delegate!(self, s => s.late_tasks(cycle_id, today, limit))
+    }
+    async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> {
+        delegate!(self, s => s.results_page(cycle_id, q))
+    }
+    async fn grade_quotas(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> {
+        delegate!(self, s => s.grade_quotas(cycle_id))
+    }
+    async fn set_grade_quotas(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        quotas: &[GradeQuota],
+    ) -> Result<Vec<GradeQuota>> {
+        delegate!(self, s => s.set_grade_quotas(actor, cycle_id, quotas))
+    }
+    async fn appeals(&self, page: Page) -> Result<Vec<AppealRow>> {
+        delegate!(self, s => s.appeals(page))
+    }
+    async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        delegate!(self, s => s.audit_search(q))
+    }
+    async fn audit_kinds(&self) -> Result<Vec<String>> {
+        delegate!(self, s => s.audit_kinds())
     }
 }

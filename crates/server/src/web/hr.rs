@@ -6,6 +6,9 @@ use super::*;
 pub(super) const HR_SECTIONS: &[(&str, &str, &str)] = &[
     ("/hr/org", "hr-org-title", "hr-org-text"),
     ("/hr/templates", "hr-templates-title", "hr-templates-text"),
+    ("/hr/cycles", "nav-hr-cycles", "hr-cycles-text"),
+    ("/hr/appeals", "nav-hr-appeals", "hr-appeals-text"),
+    ("/hr/audit", "nav-hr-audit", "hr-audit-text"),
 ];
 
 /// The signed-in HR administrator; for anyone else the response to give instead: the

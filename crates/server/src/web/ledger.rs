@@ -15,10 +15,18 @@ pub(super) async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) ->
     let Some(u) = &ctx.user else {
         return to_login(&ctx);
     };
+    let mut chart = None;
     let rows = match u.employee_id {
         None => None,
         Some(e) => match st.store.ledger(e).await {
-            Ok(l) => Some(
+            Ok(l) => Some({
+                // The 12-month trend, as HR sees it on /hr/employees/{emp_no}.
+                if !l.is_empty() {
+                    chart = Some(super::hr_results::trend_chart(
+                        ctx.lang,
+                        &super::hr_results::trend_points(&l),
+                    ));
+                }
                 l.into_iter()
                     .map(|l| LedgerRow {
                         period: l.period,
@@ -29,8 +37,8 @@ pub(super) async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) ->
                         grade: l.grade,
                         bonus: l.bonus,
                     })
-                    .collect::<Vec<_>>(),
-            ),
+                    .collect::<Vec<_>>()
+            }),
             Err(e) => return server_error(ctx.lang, &e.to_string()),
         },
     };
@@ -42,7 +50,7 @@ pub(super) async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) ->
         &ctx,
         StatusCode::OK,
         "ledger.html",
-        context! { rows => Serde(rows), sheets => Serde(sheets) },
+        context! { rows => Serde(rows), sheets => Serde(sheets), chart => Serde(chart) },
     )
 }
 

@@ -12,7 +12,10 @@ mod account;
 mod controls;
 mod grid;
 mod hr;
+mod hr_audit;
+mod hr_cycles;
 mod hr_org;
+mod hr_results;
 mod hr_templates;
 pub mod i18n;
 mod ledger;
@@ -23,7 +26,10 @@ mod tasks;
 use account::*;
 use grid::*;
 use hr::*;
+use hr_audit::*;
+use hr_cycles::*;
 use hr_org::*;
+use hr_results::*;
 use hr_templates::*;
 use ledger::*;
 use session::*;
@@ -92,6 +98,14 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr_templates.html"),
     page!("hr_template.html"),
     page!("hr_preview.html"),
+    // HR: cycles, results, appeals, audit (hr_cycles.rs, hr_results.rs, hr_audit.rs).
+    page!("hr_charts.html"),
+    page!("hr_cycles.html"),
+    page!("hr_cycle.html"),
+    page!("hr_results.html"),
+    page!("hr_appeals.html"),
+    page!("hr_employee.html"),
+    page!("hr_audit.html"),
 ];
 
 /// Task kinds in the order the inbox shows them (the store's `Task::kind`).
@@ -273,6 +287,18 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
             "/hr/templates/{form}/preview",
             get(hr_preview::<S>).post(hr_preview_post::<S>),
         )
+        // HR: cycles, results, appeals, audit (hr_cycles.rs, hr_results.rs, hr_audit.rs).
+        .route("/hr/cycles", get(hr_cycles::<S>).post(hr_cycle_create::<S>))
+        .route(
+            "/hr/cycles/{id}",
+            get(hr_cycle::<S>).post(hr_cycle_post::<S>),
+        )
+        .route("/hr/cycles/{id}/results", get(hr_results::<S>))
+        .route("/hr/cycles/{id}/quotas", post(hr_quotas::<S>))
+        .route("/hr/appeals", get(hr_appeals::<S>))
+        .route("/hr/appeals/{id}", post(hr_appeal_decide::<S>))
+        .route("/hr/employees/{emp_no}", get(hr_employee::<S>))
+        .route("/hr/audit", get(hr_audit::<S>))
         .layer(middleware::from_fn(remember_lang))
         .route("/assets/kaohe.css", get(css))
         .route("/assets/grid.js", get(grid_js))

@@ -1,0 +1,214 @@
+//! `kaohe bench pages`: the synthetic company of `bench cycle` (10,000 appraisees by
+//! default) on a fresh SQLite file, with grades on F01, a few appeals and a reviewer's view;
+//! the server started in-process on a local port; each page fetched ~20 times with a
+//! session cookie. Prints the median and p95 time per page (localhost round trip: the
+//! server's time plus a few microseconds) against the 100 ms target.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use kaohe_store::{Db, Grant, NewUser, Role, Store, connect};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Args)]
+pub struct PagesArgs {
+    /// Appraisees in the synthetic company.
+    #[arg(long, default_value_t = 10_000)]
+    pub employees: usize,
+    /// Requests per page (after two to warm up).
+    #[arg(long, default_value_t = 20)]
+    pub requests: usize,
+}
+
+/// The target per page.
+const TARGET_MS: f64 = 100.0;
+
+/// F01 with grade bands, so the results page has a distribution to chart.
+const GRADES: &str = "\n[[grade]]\nname = \"A\"\nmin = 90\n\n[[grade]]\nname = \"B\"\nmin = 75\n\n[[grade]]\nname = \"C\"\nmin = 60\n\n[[grade]]\nname = \"D\"\n";
+
+pub fn run(a: &PagesArgs) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let dir = std::env::temp_dir().join(format!("kaohe-bench-pages-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let url = format!("sqlite://{}", dir.join("bench.db").display());
+        let store = connect(&url).await?;
+        store.migrate().await?;
+        let r = bench(&store, a).await;
+        if let Db::Sqlite(s) = &store {
+            s.pool().close().await;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        r
+    })
+}
+
+/// GET `path` with the session cookie; the status and the time to the last byte.
+async fn get(addr: std::net::SocketAddr, cookie: &str, path: &str) -> Result<(u16, Duration)> {
+    let t = Instant::now();
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.set_nodelay(true)?;
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: kaohe_session={cookie}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await?;
+    let mut buf = Vec::with_capacity(1 << 16);
+    s.read_to_end(&mut buf).await?;
+    let took = t.elapsed();
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]);
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Ok((status, took))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn bench(store: &Db, a: &PagesArgs) -> Result<ExitCode> {
+    let n = a.employees;
+    let source = crate::bundled::BUNDLED
+        .iter()
+        .find(|(id, _, _)| *id == "F01")
+        .map(|(_, s, _)| format!("{s}{GRADES}"))
+        .context("F01 is bundled")?;
+    let cycle = crate::bench_cycle::build(store, n, Some(&source)).await?;
+    // A supervisor with an inbox of 100 ratings; a handful of appeals for the queue.
+    store
+        .create_user(
+            "bench",
+            &NewUser {
+                username: "zhuguan".into(),
+                password: "bench password".into(),
+                emp_no: Some("S000000".into()),
+                grants: vec![Grant {
+                    role: Role::Rater,
+                    department_id: None,
+                }],
+                lang: "zh-CN".into(),
+            },
+        )
+        .await?;
+    if let Db::Sqlite(s) = store {
+        sqlx::query(
+            "UPDATE appraisals SET state = 'appealed', published_at = $1, \
+             appeal = '{\"reason\":\"销售数据有误\",\"items\":[\"sales\"],\"at\":\"2026-12-02T08:00:00.000000Z\"}' \
+             WHERE cycle_id = $2 AND id IN (SELECT id FROM appraisals WHERE cycle_id = $3 ORDER BY id LIMIT 30)",
+        )
+        .bind(kaohe_store::now())
+        .bind(cycle)
+        .bind(cycle)
+        .execute(s.pool())
+        .await?;
+    }
+    let depts = store.departments().await?;
+    let sc = depts
+        .iter()
+        .find(|d| d.code == "SC")
+        .map(|d| d.id)
+        .context("SC")?;
+    let hr = store.user_by_name("hr").await?.context("hr")?;
+    let boss = store.user_by_name("zhuguan").await?.context("zhuguan")?;
+    let sheet = store
+        .appraisals(
+            &hr,
+            Some(cycle),
+            None,
+            kaohe_store::Page {
+                offset: 5000.min(n as i64 - 1),
+                limit: 1,
+            },
+        )
+        .await?
+        .first()
+        .map(|a| a.id)
+        .context("an appraisal")?;
+    let hr_cookie = store
+        .create_session(hr.id, time::Duration::hours(1))
+        .await?;
+    let boss_cookie = store
+        .create_session(boss.id, time::Duration::hours(1))
+        .await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(kaohe_server::serve(
+        kaohe_server::AppState::new(store.clone()),
+        listener,
+    ));
+    let pages: Vec<(&str, &str, String)> = vec![
+        ("cycle progress", &hr_cookie, format!("/hr/cycles/{cycle}")),
+        ("cycles list", &hr_cookie, "/hr/cycles".into()),
+        (
+            "results, first page",
+            &hr_cookie,
+            format!("/hr/cycles/{cycle}/results"),
+        ),
+        (
+            "results by total, page 50",
+            &hr_cookie,
+            format!("/hr/cycles/{cycle}/results?sort=total&dir=desc&page=50"),
+        ),
+        ("appeals queue", &hr_cookie, "/hr/appeals".into()),
+        ("audit viewer", &hr_cookie, "/hr/audit".into()),
+        (
+            "audit, text filter",
+            &hr_cookie,
+            "/hr/audit?q=launch".into(),
+        ),
+        (
+            "employee trend",
+            &hr_cookie,
+            "/hr/employees/E0000007".into(),
+        ),
+        (
+            "department grid",
+            &hr_cookie,
+            format!("/cycles/{cycle}/departments/{sc}"),
+        ),
+        ("tasks inbox (supervisor)", &boss_cookie, "/tasks".into()),
+        (
+            "appraisal sheet",
+            &hr_cookie,
+            format!("/appraisals/{sheet}"),
+        ),
+    ];
+    crate::outln!(
+        "bench pages: {n} appraisees, {} requests per page, SQLite (median / p95, target ≤ {TARGET_MS} ms)",
+        a.requests
+    );
+    let mut slow = 0;
+    for (what, cookie, path) in &pages {
+        let mut times = Vec::with_capacity(a.requests);
+        for i in 0..a.requests + 2 {
+            let (status, took) = get(addr, cookie, path).await?;
+            anyhow::ensure!(status == 200, "{path}: HTTP {status}");
+            if i >= 2 {
+                times.push(ms(took));
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        let p95 = times[((times.len() as f64 * 0.95).ceil() as usize).saturating_sub(1)];
+        let ok = p95 <= TARGET_MS;
+        if !ok {
+            slow += 1;
+        }
+        crate::outln!(
+            "  {what:<28} {median:>8.1} ms {p95:>8.1} ms  {}  {path}",
+            if ok { "ok" } else { "SLOW" }
+        );
+    }
+    server.abort();
+    Ok(if slow == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
