@@ -308,7 +308,7 @@ async fn cycles_created_launched_and_followed(app: App) {
     ] {
         let (s, html) = page(&e0, &format!("{b}{p}")).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{p}: {html}");
-        assert!(html.contains("人力资源管理员"), "{html}");
+        assert!(html.contains("此页面仅限人事管理员访问"), "{html}");
         let r = anon.get(format!("{b}{p}")).send().await.unwrap();
         assert_eq!(r.url().path(), "/login", "{p}");
     }

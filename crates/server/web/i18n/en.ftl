@@ -290,7 +290,6 @@ preview-errors = Some values need fixing: see the message under each field.
 nav-hr-cycles = Cycles
 nav-hr-appeals = Appeals
 nav-hr-audit = Audit log
-hrc-forbidden = This page is for HR administrators only.
 cycle-status-draft = Draft
 cycle-status-launched = In progress
 cycle-status-closed = Closed

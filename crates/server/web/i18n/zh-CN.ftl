@@ -284,7 +284,6 @@ preview-errors = 有数据需要修改，见各字段下方的提示。
 nav-hr-cycles = 考核周期
 nav-hr-appeals = 申诉处理
 nav-hr-audit = 审计日志
-hrc-forbidden = 此页面仅限人力资源管理员使用。
 cycle-status-draft = 草稿
 cycle-status-launched = 进行中
 cycle-status-closed = 已结束
