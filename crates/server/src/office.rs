@@ -120,7 +120,7 @@ impl From<OfficeFail> for ApiError {
     }
 }
 
-type Fail<T> = Result<T, OfficeFail>;
+pub type Fail<T> = Result<T, OfficeFail>;
 
 // ---------------------------------------------------------------------------------------
 // Import

@@ -12,6 +12,7 @@ mod grid;
 mod hr;
 pub mod i18n;
 mod ledger;
+pub mod print;
 mod session;
 mod sheet;
 mod tasks;
@@ -73,6 +74,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("error.html"),
     page!("todo.html"),
     page!("grid.html"),
+    page!("sheet.html"),
+    page!("print.html"),
+    page!("print_form.html"),
+    page!("print_results.html"),
 ];
 
 /// Task kinds in the order the inbox shows them (the store's `Task::kind`).
