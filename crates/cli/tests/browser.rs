@@ -534,3 +534,246 @@ async fn a_month_in_the_browser() {
     c.close().await.unwrap();
     eprintln!("browser month: {:.1?}", started.elapsed());
 }
+
+/// `kaohe …` against the demo's database; stdout, stderr and success.
+fn kaohe_cli(db: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+    c.args(args).env("KAOHE_DATABASE_URL", db);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The text of a PDF (`pdftotext -layout`), with runs of spaces made one.
+fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let tool = required("KAOHE_PDFTOTEXT", &["pdftotext"]);
+    let mut child = Command::new(tool)
+        .args(["-layout", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn signed_in(base: &str, user: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{base}/api/login"))
+        .json(&json!({"username": user, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{user} signs in");
+    c
+}
+
+/// The demo's October: 张伟's form and the cycle's results as PDFs, from the command line
+/// and over HTTP; the text in them is the sheet's; a missing Chromium is named.
+#[tokio::test]
+async fn pdfs_of_the_form_and_the_results() {
+    required(
+        "KAOHE_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    );
+    let demo = demo_server().await;
+    let dir = demo._dir.0.clone();
+    let hr = signed_in(&demo.base, "hr").await;
+    let list: Value = hr
+        .get(format!("{}/api/appraisals?cycle_id=1", demo.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["emp_no"] == "E001")
+        .unwrap()
+        .clone();
+    let id = mine["id"].as_i64().unwrap();
+    let a: Value = hr
+        .get(format!("{}/api/appraisals/{id}", demo.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (total, bonus) = (
+        a["total"].as_str().unwrap().to_string(),
+        a["bonus"].as_str().unwrap().to_string(),
+    );
+
+    // The command line: --cycle and --employee, --pdf.
+    let out = dir.join("张伟.pdf");
+    let (ok, _, err) = kaohe_cli(
+        &demo.db,
+        &[
+            "export",
+            "form",
+            "--cycle",
+            "1",
+            "--employee",
+            "E001",
+            "--pdf",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let pdf = std::fs::read(&out).unwrap();
+    if let Some(keep) = std::env::var_os("KAOHE_KEEP_PDF") {
+        std::fs::write(std::path::Path::new(&keep).join("f01-form.pdf"), &pdf).unwrap();
+    }
+    let text = pdf_text(&pdf);
+    for want in [
+        "大客户经理岗位绩效考核表",
+        "张伟",
+        "市场部",
+        "完成上级授权的工作",
+        "被考核人",
+        total.as_str(),
+        bonus.as_str(),
+    ] {
+        assert!(text.contains(want), "the form PDF lacks {want}:\n{text}");
+    }
+    assert!(
+        !text.contains("说明计算"),
+        "no explain toggles on paper: {text}"
+    );
+    // A4: 595 × 842 points.
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(raw.contains("MediaBox [0 0 594.9"), "A4");
+
+    // The results, by --format.
+    let res = dir.join("results.pdf");
+    let (ok, _, err) = kaohe_cli(
+        &demo.db,
+        &[
+            "export",
+            "results",
+            "--cycle",
+            "1",
+            "--format",
+            "pdf",
+            "-o",
+            res.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let res_pdf = std::fs::read(&res).unwrap();
+    if let Some(keep) = std::env::var_os("KAOHE_KEEP_PDF") {
+        std::fs::write(std::path::Path::new(&keep).join("results.pdf"), &res_pdf).unwrap();
+    }
+    let text = pdf_text(&res_pdf);
+    for want in [
+        "考核结果",
+        "市场部",
+        "排名",
+        "张伟",
+        "李娜",
+        "奖金合计",
+        bonus.as_str(),
+    ] {
+        assert!(text.contains(want), "the results PDF lacks {want}:\n{text}");
+    }
+
+    // Without Chromium: a clear error, nothing written.
+    let none = dir.join("none.pdf");
+    let (ok, _, err) = kaohe_cli(
+        &demo.db,
+        &[
+            "export",
+            "form",
+            "--appraisal",
+            &id.to_string(),
+            "-o",
+            none.to_str().unwrap(),
+        ],
+        &[("KAOHE_CHROMIUM", "/nonexistent/chromium")],
+    );
+    assert!(!ok && !none.exists());
+    assert!(
+        err.contains("Chromium")
+            && err.contains("/nonexistent/chromium")
+            && err.contains("apt-get install chromium")
+            || err.contains("install chromium"),
+        "{err}"
+    );
+
+    // Over HTTP, with the .xlsx's permissions: the appraisee gets their own form, HR the
+    // results; the appraisee may not have the results, nor another's form.
+    let me = signed_in(&demo.base, "zhangwei").await;
+    let r = me
+        .get(format!("{}/api/appraisals/{id}/form.pdf", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&r.bytes().await.unwrap());
+    assert!(
+        text.contains("张伟") && text.contains(bonus.as_str()),
+        "{text}"
+    );
+    let r = me
+        .get(format!("{}/api/cycles/1/results.pdf", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let other = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["emp_no"] == "E002")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = me
+        .get(format!("{}/api/appraisals/{other}/form.pdf", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = hr
+        .get(format!("{}/api/cycles/1/results.pdf?lang=en", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = pdf_text(&r.bytes().await.unwrap());
+    assert!(text.contains("Results") && text.contains("Rank"), "{text}");
+    // The page links its PDF.
+    let sheet = me
+        .get(format!("{}/appraisals/{id}", demo.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sheet.contains("form.pdf"), "{sheet}");
+}
