@@ -777,3 +777,79 @@ async fn pdfs_of_the_form_and_the_results() {
         .unwrap();
     assert!(sheet.contains("form.pdf"), "{sheet}");
 }
+
+/// Screenshots of the main pages on the demo company, for the README:
+/// `cargo test -p kaohe --test browser -- --ignored screenshots` writes
+/// `docs/screenshots/*.png`.
+#[tokio::test]
+#[ignore = "writes docs/screenshots; run with --ignored"]
+async fn screenshots() {
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    let out = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/screenshots"
+    ));
+    std::fs::create_dir_all(&out).unwrap();
+    let shot = |name: &'static str| {
+        let (c, out) = (&c, &out);
+        async move {
+            // The whole page: the window as tall as the document.
+            let v = c
+                .execute(
+                    "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            let n = |i: usize| v.get(i).and_then(Value::as_u64).unwrap_or(0);
+            let h = (n(0) + n(1)).clamp(700, 2600) as u32;
+            c.set_window_size(1280, h).await.unwrap();
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(out.join(format!("{name}.png")), png).unwrap();
+            c.set_window_size(1280, 1000).await.unwrap();
+        }
+    };
+    p.open("/login").await;
+    shot("login").await;
+
+    // 行政部's clerk: the inbox, and November's grid with some attendance typed in.
+    p.sign_in("xingzheng").await;
+    shot("inbox").await;
+    p.click(Locator::Css("#kind-data a")).await;
+    p.grid_cell("张伟", "leave_days", "1").await;
+    p.grid_cell("张伟", "leave_late_early", "2").await;
+    p.grid_cell("李娜", "leave_days", "0").await;
+    shot("grid").await;
+    for name in ["李娜", "刘洋"] {
+        p.grid_cell(name, "leave_late_early", "1").await;
+    }
+    p.grid_cell("刘洋", "leave_days", "2").await;
+    p.click(Locator::Css("button[value=complete]")).await;
+
+    // 张伟: October's sheet, signed, and the ledger.
+    p.sign_in("zhangwei").await;
+    p.click(Locator::Css("header nav a[href='/ledger']")).await;
+    shot("ledger").await;
+    p.click(Locator::XPath("//main//a[contains(., '2026年10月')]"))
+        .await;
+    shot("sheet").await;
+    p.click(Locator::LinkText("English")).await;
+    shot("sheet-en").await;
+    p.click(Locator::LinkText("中文")).await;
+
+    // The supervisor's inbox, and the rating form.
+    p.sign_in("zhuguan").await;
+    shot("inbox-supervisor").await;
+    p.click(Locator::XPath(
+        "//section[@id='kind-rate']//tr[td[contains(., '张伟')]]//a",
+    ))
+    .await;
+    p.type_into(Locator::Id("v-authorised_work"), "18").await;
+    shot("rating").await;
+    c.close().await.unwrap();
+}
