@@ -395,7 +395,7 @@ pub fn export(cmd: &ExportCmd, lang: kaohe_core::Lang) -> Result<ExitCode> {
                 };
                 let (name, bytes) = match chromium {
                     Some(ch) => {
-                        kaohe_server::pdf::form_pdf(&store, &who, id, lang, ch).await?
+                        kaohe_server::pdf::form_pdf(&store, &who, id, lang, Some(&ch)).await?
                     }
                     None => office::form_xlsx(&store, &who, id).await?,
                 };
@@ -432,7 +432,7 @@ pub fn export(cmd: &ExportCmd, lang: kaohe_core::Lang) -> Result<ExitCode> {
                 };
                 let store = open(db).await?;
                 let bytes = match chromium {
-                    Some(ch) => kaohe_server::pdf::results_pdf(&store, *cycle, lang, ch).await?,
+                    Some(ch) => kaohe_server::pdf::results_pdf(&store, *cycle, lang, Some(&ch)).await?,
                     None => office::results_xlsx(&store, *cycle).await?,
                 };
                 let output = output.clone().unwrap_or_else(|| {

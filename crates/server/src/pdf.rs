@@ -9,7 +9,7 @@
 //! error says what to install.
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::office::{Fail, OfficeFail, cycle_template};
 use crate::{ApiPath as Path, ApiQuery, AppState};
 use axum::extract::State;
@@ -151,7 +151,8 @@ pub fn html_to_pdf(chromium: &std::path::Path, html: &str) -> Result<Vec<u8>, St
     }
 }
 
-async fn print(chromium: PathBuf, html: String) -> Fail<Vec<u8>> {
+async fn print(chromium: Option<&std::path::Path>, html: String) -> Fail<Vec<u8>> {
+    let chromium = self::chromium(chromium).map_err(OfficeFail::Unavailable)?;
     tokio::task::spawn_blocking(move || html_to_pdf(&chromium, &html))
         .await
         .map_err(|e| OfficeFail::Internal(e.to_string()))?
@@ -159,13 +160,14 @@ async fn print(chromium: PathBuf, html: String) -> Fail<Vec<u8>> {
 }
 
 /// One appraisal's filled form as a PDF, as `who` may see it (refused like the `.xlsx`
-/// when the scores are hidden from them). Returns a file name and the bytes.
+/// when the scores are hidden from them). Returns a file name and the bytes. Chromium is
+/// looked for (`chromium`, see [`chromium()`]) once the appraisal may be printed.
 pub async fn form_pdf<S: Store>(
     store: &S,
     who: &User,
     appraisal_id: i64,
     lang: Lang,
-    chromium: PathBuf,
+    chromium: Option<&std::path::Path>,
 ) -> Fail<(String, Vec<u8>)> {
     let a = store.appraisal(who, appraisal_id).await?;
     if a.result.as_ref().and_then(|r| r.total.as_ref()).is_none() {
@@ -188,7 +190,7 @@ pub async fn results_pdf<S: Store>(
     store: &S,
     cycle_id: i64,
     lang: Lang,
-    chromium: PathBuf,
+    chromium: Option<&std::path::Path>,
 ) -> Fail<Vec<u8>> {
     let (cy, t) = cycle_template(store, cycle_id).await?;
     let rows = store.results(cycle_id).await?;
@@ -210,10 +212,6 @@ fn lang_of(q: &PdfQuery, who: &User) -> Lang {
         .and_then(Lang::parse)
         .or_else(|| Lang::parse(&who.lang))
         .unwrap_or_default()
-}
-
-fn chromium_or_503() -> ApiResult<PathBuf> {
-    chromium(None).map_err(ApiError::Unavailable)
 }
 
 fn pdf_file(bytes: Vec<u8>, name: &str) -> Response {
@@ -246,8 +244,7 @@ pub async fn form<S: Store>(
     ApiQuery(q): ApiQuery<PdfQuery>,
 ) -> ApiResult<Response> {
     let lang = lang_of(&q, &auth.0);
-    let chromium = chromium_or_503()?;
-    let (name, bytes) = form_pdf(&st.store, &auth.0, id, lang, chromium).await?;
+    let (name, bytes) = form_pdf(&st.store, &auth.0, id, lang, None).await?;
     Ok(pdf_file(bytes, &name))
 }
 
@@ -262,7 +259,6 @@ pub async fn results<S: Store>(
 ) -> ApiResult<Response> {
     let who = auth.require(&[])?;
     let lang = lang_of(&q, who);
-    let chromium = chromium_or_503()?;
-    let bytes = results_pdf(&st.store, id, lang, chromium).await?;
+    let bytes = results_pdf(&st.store, id, lang, None).await?;
     Ok(pdf_file(bytes, &format!("results-{id}.pdf")))
 }
