@@ -262,3 +262,17 @@ pub async fn results<S: Store>(
     let bytes = results_pdf(&st.store, id, lang, None).await?;
     Ok(pdf_file(bytes, &format!("results-{id}.pdf")))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_missing_chromium_is_named_with_what_to_install() {
+        let e = super::chromium(Some(std::path::Path::new("/nonexistent/chromium"))).unwrap_err();
+        assert!(e.contains("/nonexistent/chromium"), "{e}");
+        assert!(
+            e.contains("fonts-wqy-microhei") && e.contains("--chromium"),
+            "{e}"
+        );
+        assert!(e.contains(" / "), "Chinese and English: {e}");
+    }
+}
