@@ -188,7 +188,7 @@ fn main() -> ExitCode {
         Cmd::Audit { db, cmd } => admin::audit(&db, &cmd),
         Cmd::Backup { db, file } => admin::backup(&db, &file),
         Cmd::Import(a) => office_cmd::import(&a),
-        Cmd::Export { what } => office_cmd::export(&what),
+        Cmd::Export { what } => office_cmd::export(&what, langs[0]),
         Cmd::Bench { what } => match what {
             BenchCmd::Engine(a) => bench::engine(&a),
             BenchCmd::Office(a) => bench::office(&a),

@@ -40,19 +40,73 @@ pub struct ImportArgs {
     pub as_user: String,
 }
 
+/// The file format of a form or results export.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Xlsx,
+    /// Printed by headless Chromium from kaohe's print page (A4).
+    Pdf,
+}
+
+/// Where PDFs come from.
+#[derive(Args)]
+pub struct PdfArgs {
+    /// xlsx or pdf (default: from the output's extension, else xlsx).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// The Chromium binary that prints PDFs (default: chromium on the PATH).
+    #[arg(long, env = "KAOHE_CHROMIUM", value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+}
+
+impl PdfArgs {
+    /// The format asked for: `--format`, else the output's extension, else xlsx.
+    fn format(&self, output: Option<&Path>) -> Result<Format> {
+        let ext = output
+            .and_then(|o| o.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase);
+        Ok(match (self.format, ext.as_deref()) {
+            (Some(f), _) => f,
+            (None, Some("pdf")) => Format::Pdf,
+            (None, Some("xlsx") | None) => Format::Xlsx,
+            (None, Some(_)) => bail!(
+                "{}: 请用 .xlsx 或 .pdf 文件名，或用 --format / name an .xlsx or .pdf file, or use --format",
+                output.map(|o| o.display().to_string()).unwrap_or_default()
+            ),
+        })
+    }
+
+    fn chromium(&self) -> Result<PathBuf> {
+        kaohe_server::pdf::chromium(self.chromium.as_deref()).map_err(anyhow::Error::msg)
+    }
+}
+
 /// `kaohe export …`.
 #[derive(Subcommand)]
 pub enum ExportCmd {
-    /// One appraisal's filled form, laid out like the paper sheet (.xlsx).
+    /// One appraisal's filled form, laid out like the paper sheet (.xlsx or .pdf):
+    /// `--appraisal ID`, or `--cycle N --employee NO`.
     Form {
         #[command(flatten)]
         db: DbArgs,
         /// The appraisal's id.
-        #[arg(long)]
-        appraisal: i64,
-        /// The workbook to write.
+        #[arg(long, required_unless_present = "employee", conflicts_with_all = ["cycle", "employee"])]
+        appraisal: Option<i64>,
+        /// The cycle (with --employee).
+        #[arg(long, requires = "employee")]
+        cycle: Option<i64>,
+        /// The employee's number 工号 (with --cycle).
+        #[arg(long, requires = "cycle")]
+        employee: Option<String>,
+        /// The file to write (default: <form>-<period>-<工号>.xlsx or .pdf).
         #[arg(short, long)]
-        output: PathBuf,
+        output: Option<PathBuf>,
+        /// Write a PDF to this file (the same as `-o FILE --format pdf`).
+        #[arg(long, value_name = "FILE", conflicts_with = "output")]
+        pdf: Option<PathBuf>,
+        #[command(flatten)]
+        pdf_args: PdfArgs,
         /// Export as this user (what they may see).
         #[arg(long = "as", value_name = "USER", default_value = "hr")]
         as_user: String,
@@ -71,14 +125,18 @@ pub enum ExportCmd {
         #[arg(long = "as", value_name = "USER", default_value = "hr")]
         as_user: String,
     },
-    /// The results: ranking and grade distribution per department, 12-month ledger (.xlsx).
+    /// The results: ranking and grade distribution per department, 12-month ledger (.xlsx);
+    /// or as a PDF: ranking, grade distribution and bonuses per department.
     Results {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
         cycle: i64,
+        /// The file to write (default: results-<cycle>.xlsx or .pdf).
         #[arg(short, long)]
-        output: PathBuf,
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        pdf_args: PdfArgs,
     },
     /// The payroll of the confirmed appraisals with a checksum row (.csv or .xlsx).
     Payroll {
@@ -290,20 +348,59 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("无法写入 / cannot write {}", path.display()))
 }
 
+/// The appraisal of employee `emp_no` in `cycle`.
+async fn appraisal_of(store: &Db, who: &User, cycle: i64, emp_no: &str) -> Result<i64> {
+    office::all_appraisals(store, who, cycle)
+        .await?
+        .into_iter()
+        .find(|a| a.emp_no == emp_no)
+        .map(|a| a.id)
+        .with_context(|| {
+            format!(
+                "周期 {cycle} 中没有员工 {emp_no} 的考核表 / no appraisal of employee {emp_no} in cycle {cycle}"
+            )
+        })
+}
+
 /// `kaohe export …`.
-pub fn export(cmd: &ExportCmd) -> Result<ExitCode> {
+/// PDFs are in `lang` (`--lang en`: English; otherwise 简体中文).
+pub fn export(cmd: &ExportCmd, lang: kaohe_core::Lang) -> Result<ExitCode> {
     runtime()?.block_on(async {
         match cmd {
             ExportCmd::Form {
                 db,
                 appraisal,
+                cycle,
+                employee,
                 output,
+                pdf,
+                pdf_args,
                 as_user,
             } => {
+                let (output, format) = match pdf {
+                    Some(p) => (Some(p.clone()), Format::Pdf),
+                    None => (output.clone(), pdf_args.format(output.as_deref())?),
+                };
+                // Chromium is looked for before anything else is done.
+                let chromium = match format {
+                    Format::Pdf => Some(pdf_args.chromium()?),
+                    Format::Xlsx => None,
+                };
                 let store = open(db).await?;
                 let who = any_user(&store, as_user).await?;
-                let (_, bytes) = office::form_xlsx(&store, &who, *appraisal).await?;
-                write(output, &bytes)?;
+                let id = match (appraisal, cycle, employee) {
+                    (Some(id), _, _) => *id,
+                    (None, Some(c), Some(no)) => appraisal_of(&store, &who, *c, no).await?,
+                    _ => bail!("请给出 --appraisal，或 --cycle 与 --employee / give --appraisal, or --cycle and --employee"),
+                };
+                let (name, bytes) = match chromium {
+                    Some(ch) => {
+                        kaohe_server::pdf::form_pdf(&store, &who, id, lang, Some(&ch)).await?
+                    }
+                    None => office::form_xlsx(&store, &who, id).await?,
+                };
+                let output = output.unwrap_or_else(|| PathBuf::from(name));
+                write(&output, &bytes)?;
                 crate::outln!("已写出考核表 / form written: {}", output.display());
             }
             ExportCmd::Department {
@@ -322,10 +419,29 @@ pub fn export(cmd: &ExportCmd) -> Result<ExitCode> {
                     output.display()
                 );
             }
-            ExportCmd::Results { db, cycle, output } => {
+            ExportCmd::Results {
+                db,
+                cycle,
+                output,
+                pdf_args,
+            } => {
+                let format = pdf_args.format(output.as_deref())?;
+                let chromium = match format {
+                    Format::Pdf => Some(pdf_args.chromium()?),
+                    Format::Xlsx => None,
+                };
                 let store = open(db).await?;
-                let bytes = office::results_xlsx(&store, *cycle).await?;
-                write(output, &bytes)?;
+                let bytes = match chromium {
+                    Some(ch) => kaohe_server::pdf::results_pdf(&store, *cycle, lang, Some(&ch)).await?,
+                    None => office::results_xlsx(&store, *cycle).await?,
+                };
+                let output = output.clone().unwrap_or_else(|| {
+                    PathBuf::from(format!(
+                        "results-{cycle}.{}",
+                        if format == Format::Pdf { "pdf" } else { "xlsx" }
+                    ))
+                });
+                write(&output, &bytes)?;
                 crate::outln!("已写出考核结果 / results written: {}", output.display());
             }
             ExportCmd::Payroll { db, cycle, output } => {

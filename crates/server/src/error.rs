@@ -60,6 +60,8 @@ pub enum ApiError {
     BadRequest(String),
     /// Our fault; logged, not shown.
     Internal(String),
+    /// Something the server needs is missing (e.g. Chromium for PDFs): `中文 / English`.
+    Unavailable(String),
 }
 
 impl From<StoreError> for ApiError {
@@ -139,6 +141,16 @@ impl IntoResponse for ApiError {
                 format!("malformed request: {m}"),
                 vec![],
             ),
+            ApiError::Unavailable(m) => {
+                let (zh, en) = m.split_once(" / ").unwrap_or((&m, &m));
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    zh.to_string(),
+                    en.to_string(),
+                    vec![],
+                )
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (

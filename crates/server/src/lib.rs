@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cycles;
 pub mod error;
 pub mod office;
+pub mod pdf;
 pub mod web;
 
 use auth::{Auth, COOKIE};
@@ -725,7 +726,9 @@ async fn health() -> &'static str {
         office::import_propose,
         office::form,
         office::results,
-        office::payroll
+        office::payroll,
+        pdf::form,
+        pdf::results
     ),
     components(schemas(
         error::ErrorBody,
@@ -825,6 +828,8 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(office::MAX_UPLOAD)),
         )
         .route("/api/appraisals/{id}/form.xlsx", get(office::form::<S>))
+        .route("/api/appraisals/{id}/form.pdf", get(pdf::form::<S>))
+        .route("/api/cycles/{id}/results.pdf", get(pdf::results::<S>))
         .route(
             "/api/cycles/{id}/departments/{dept_id}/data",
             axum::routing::put(cycles::grid::<S>),

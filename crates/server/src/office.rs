@@ -47,12 +47,17 @@ pub enum OfficeFail {
     Store(StoreError),
     /// Writing the workbook failed, or the template does not compile.
     Internal(String),
+    /// A program the export needs is missing (Chromium for PDFs): `中文 / English`.
+    Unavailable(String),
 }
 
 impl fmt::Display for OfficeFail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OfficeFail::File(m) | OfficeFail::NotFound(m) | OfficeFail::Internal(m) => {
+            OfficeFail::File(m)
+            | OfficeFail::NotFound(m)
+            | OfficeFail::Internal(m)
+            | OfficeFail::Unavailable(m) => {
                 write!(f, "{m}")
             }
             OfficeFail::Store(e) => write!(f, "{e}"),
@@ -116,11 +121,12 @@ impl From<OfficeFail> for ApiError {
             OfficeFail::NotFound(m) => ApiError::NotFound(m),
             OfficeFail::Store(e) => e.into(),
             OfficeFail::Internal(m) => ApiError::Internal(m),
+            OfficeFail::Unavailable(m) => ApiError::Unavailable(m),
         }
     }
 }
 
-type Fail<T> = Result<T, OfficeFail>;
+pub type Fail<T> = Result<T, OfficeFail>;
 
 // ---------------------------------------------------------------------------------------
 // Import

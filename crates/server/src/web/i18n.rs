@@ -185,6 +185,13 @@ mod tests {
                 "decision-reopened",
                 "entry-title-rate",
                 "entry-title-self",
+                "decide-title-review",
+                "decide-title-approve",
+                "decide-title-appeal",
+                "decide-help-review",
+                "decide-help-approve",
+                "decide-help-appeal",
+                "results-sig-made",
             ]
             .map(String::from),
         );

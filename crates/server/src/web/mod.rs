@@ -19,6 +19,7 @@ mod hr_results;
 mod hr_templates;
 pub mod i18n;
 mod ledger;
+pub mod print;
 mod session;
 mod sheet;
 mod tasks;
@@ -106,6 +107,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr_appeals.html"),
     page!("hr_employee.html"),
     page!("hr_audit.html"),
+    page!("sheet.html"),
+    page!("print.html"),
+    page!("print_form.html"),
+    page!("print_results.html"),
 ];
 
 /// Task kinds in the order the inbox shows them (the store's `Task::kind`).

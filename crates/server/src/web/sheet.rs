@@ -29,6 +29,8 @@ pub(super) struct SheetView {
     appeal: Option<AppealView>,
     signatures: Vec<SigView>,
     can_respond: bool,
+    /// The decision the viewer may take now: `review`, `approve` or `appeal` (HR).
+    decide: Option<&'static str>,
     confirm_due: Option<String>,
     items: Vec<(String, String)>,
 }
@@ -243,6 +245,7 @@ pub(super) fn sheet(
         appeal,
         signatures: signatures(lang, t, a),
         can_respond: appraisee && a.state == WState::Published,
+        decide: None,
         confirm_due: a.confirm_due.as_deref().map(short_time),
         items,
     }
@@ -402,7 +405,11 @@ pub(super) async fn sheet_page<S: Store>(
         },
         _ => None,
     };
-    let view = sheet(ctx.lang, &t, &c, &a, me, ex.as_ref());
+    let mut view = sheet(ctx.lang, &t, &c, &a, me, ex.as_ref());
+    view.decide = match decision(st, &a, me).await {
+        Ok(d) => d,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
     let entry = match entry_form(st, ctx.lang, &t, &a, me, &typed).await {
         Ok(e) => e,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
@@ -489,6 +496,21 @@ pub(super) async fn act<S: Store>(
             let (reason, items) = appeal_of(&st, &me, id, &typed).await;
             Step::Do(Action::Appeal { reason, items })
         }
+        Some("review_pass") => Step::Do(Action::ReviewPass),
+        Some("review_return") => Step::Do(Action::ReviewReturn {
+            reason: typed.reason.clone(),
+        }),
+        Some("approve") => Step::Do(Action::Approve),
+        Some("reject") => Step::Do(Action::Reject {
+            reason: typed.reason.clone(),
+        }),
+        Some("uphold") => Step::Do(Action::Uphold {
+            reason: typed.reason.clone(),
+        }),
+        Some("reopen") => Step::Do(Action::Reopen {
+            reason: typed.reason.clone(),
+            items: typed.items.clone(),
+        }),
         _ => {
             let m = text(ctx.lang, "action-unknown", &[]);
             return sheet_page(
@@ -610,6 +632,28 @@ pub(super) async fn rate<S: Store>(
         }
     }
     see_other(&format!("/appraisals/{id}"))
+}
+
+/// The decision `me` may take on the appraisal now: review or approval when it is in their
+/// inbox, an appeal's outcome for HR. The store checks again when it is taken.
+pub(super) async fn decision<S: Store>(
+    st: &AppState<S>,
+    a: &Appraisal,
+    me: &User,
+) -> kaohe_store::Result<Option<&'static str>> {
+    let kind = match a.state {
+        WState::Review => "review",
+        WState::Approval => "approve",
+        WState::Appealed if me.has(Role::HrAdmin) => return Ok(Some("appeal")),
+        _ => return Ok(None),
+    };
+    let mine = st
+        .store
+        .tasks(me)
+        .await?
+        .into_iter()
+        .any(|x| x.appraisal_id == Some(a.id) && x.kind == kind);
+    Ok(mine.then_some(kind))
 }
 
 #[derive(Serialize)]

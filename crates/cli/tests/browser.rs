@@ -1,0 +1,855 @@
+//! End-to-end in a real browser: headless Chromium driven over WebDriver (chromedriver,
+//! started here on a free port) against a real `kaohe serve --demo` on a free port over a
+//! fresh SQLite file. People sign in through the form and click and type as they would:
+//!
+//! - the whole F01 month for 张伟 and 李娜: 行政部's clerk enters attendance in the
+//!   department grid and hands it in, HR does the same for 市场部, the supervisor rates both
+//!   from the inbox, the reviewer passes review, the approver approves, 张伟 signs — each
+//!   step asserting the state label, total, grade and bonus the sheet shows;
+//! - an appeal: 李娜 appeals naming 销售任务, HR reopens that item from the sheet;
+//! - a refused address: 李娜 opening 张伟's sheet sees the 404 page, not the sheet;
+//! - the language link: English labels after clicking `English`.
+//!
+//! Chromium and chromedriver are required (`apt-get install chromium chromium-driver
+//! fonts-wqy-microhei`, as `.ci/run` does): without them the test FAILS with a message that
+//! says so — it never passes by skipping. `KAOHE_CHROMEDRIVER` and `KAOHE_CHROMIUM` name other
+//! binaries. `cargo test -p kaohe --test browser -- --ignored screenshots` writes
+//! `docs/screenshots/*.png`.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "kaohe-demo";
+const CYCLE: &str = "2026年12月 大客户经理考核";
+
+/// A child process killed and waited for however the test ends.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A program the browser tests need: `$var`, else the first of `names` on the PATH. Panics
+/// with what to install when it is missing: these tests never skip.
+fn required(var: &str, names: &[&str]) -> PathBuf {
+    if let Ok(p) = std::env::var(var) {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "{var}={} does not exist: the browser tests need it",
+            p.display()
+        );
+        return p;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        for n in names {
+            let p = dir.join(n);
+            if p.is_file() {
+                return p;
+            }
+        }
+    }
+    panic!(
+        "the browser tests need {} and it is not installed (not on the PATH, {var} unset). \
+         Install it: `apt-get install -y chromium chromium-driver fonts-wqy-microhei` \
+         (.ci/run does), or point {var} at it. These tests do not skip.",
+        names[0]
+    );
+}
+
+async fn wait_http(url: &str, what: &str) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if reqwest::get(url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not answer at {url}");
+}
+
+/// `kaohe serve --demo` over a fresh SQLite file in a temporary folder.
+struct Demo {
+    _server: Proc,
+    base: String,
+    db: String,
+    _dir: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn demo_server() -> Demo {
+    let dir = std::env::temp_dir().join(format!(
+        "kaohe-browser-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/demo.db", dir.display());
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args([
+            "serve",
+            "--demo",
+            "--database-url",
+            &db,
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Proc(child);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_http(&format!("{base}/healthz"), "kaohe serve --demo").await;
+    Demo {
+        _server: server,
+        base,
+        db,
+        _dir: TempDir(dir),
+    }
+}
+
+/// chromedriver on a free port, and one headless Chromium session.
+async fn browser() -> (Proc, Client) {
+    let driver = required("KAOHE_CHROMEDRIVER", &["chromedriver"]);
+    let chromium = required(
+        "KAOHE_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    );
+    let port = free_port();
+    let child = Command::new(&driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
+    let proc = Proc(child);
+    let url = format!("http://127.0.0.1:{port}");
+    wait_http(&format!("{url}/status"), "chromedriver").await;
+    let mut chrome = json!({
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--window-size=1280,1000", "--lang=zh-CN", "--hide-scrollbars",
+        ],
+    });
+    // Debian's /usr/bin/chromium is a wrapper script chromedriver finds by itself; another
+    // binary is named explicitly.
+    if std::env::var_os("KAOHE_CHROMIUM").is_some() {
+        chrome["binary"] = json!(chromium.display().to_string());
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), chrome);
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("chromedriver at {url} could not start Chromium: {e}"));
+    (proc, client)
+}
+
+/// The browser on one kaohe server, with what a person does.
+struct Person<'a> {
+    c: &'a Client,
+    base: &'a str,
+}
+
+impl Person<'_> {
+    async fn open(&self, path: &str) {
+        self.c.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.c.current_url().await.unwrap().path().to_string()
+    }
+
+    /// What the page says (the text a person reads).
+    async fn text(&self) -> String {
+        self.c
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        match self.c.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap().trim().to_string(),
+            Err(e) => panic!(
+                "no {css} on {}: {e}\n{}",
+                self.path().await,
+                self.text().await
+            ),
+        }
+    }
+
+    async fn type_into(&self, loc: Locator<'_>, value: &str) {
+        let e = match self.c.find(loc).await {
+            Ok(e) => e,
+            Err(e) => panic!("no field {loc:?} on {}: {e}", self.path().await),
+        };
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    /// Click something that stays on the page (a checkbox).
+    async fn tick(&self, loc: Locator<'_>) {
+        match self.c.find(loc).await {
+            Ok(e) => e.click().await.unwrap(),
+            Err(e) => panic!("nothing to click at {loc:?} on {}: {e}", self.path().await),
+        }
+    }
+
+    /// Click a link or a button that loads another page, and wait for it.
+    async fn click(&self, loc: Locator<'_>) {
+        let old = self.c.find(Locator::Css("html")).await.unwrap();
+        match self.c.find(loc).await {
+            Ok(e) => e.click().await.unwrap(),
+            Err(e) => panic!(
+                "nothing to click at {loc:?} on {}: {e}\n{}",
+                self.path().await,
+                self.text().await
+            ),
+        }
+        // The old document's root goes stale once the new page has replaced it.
+        let start = Instant::now();
+        while old.tag_name().await.is_ok() {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "clicking {loc:?} loaded no page"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.c
+            .wait()
+            .for_element(Locator::Css("body"))
+            .await
+            .unwrap();
+    }
+
+    /// Sign in through the form (from wherever the browser is, signing out first).
+    async fn sign_in(&self, user: &str) {
+        self.open("/login").await;
+        if self
+            .c
+            .find(Locator::Css("form[action='/logout'] button"))
+            .await
+            .is_ok()
+        {
+            self.sign_out().await;
+            self.open("/login").await;
+        }
+        self.type_into(Locator::Css("input[name=username]"), user)
+            .await;
+        self.type_into(Locator::Css("input[name=password]"), PASSWORD)
+            .await;
+        self.click(Locator::Css("form[action='/login'] button"))
+            .await;
+        assert_eq!(self.path().await, "/tasks", "{user} signed in");
+    }
+
+    async fn sign_out(&self) {
+        self.click(Locator::Css("form[action='/logout'] button"))
+            .await;
+        assert_eq!(self.path().await, "/login");
+    }
+
+    /// Open the inbox task of `kind` (data, rate, review, approve, sign) for `who` in the
+    /// test's cycle, by its link.
+    async fn open_task(&self, kind: &str, who: &str) {
+        self.click(Locator::Css("header nav a[href='/tasks']"))
+            .await;
+        let x = format!(
+            "//section[@id='kind-{kind}']//tr[td[1][contains(., '{CYCLE}')] and td[2][contains(., '{who}')]]//a"
+        );
+        self.click(Locator::XPath(&x)).await;
+    }
+
+    /// Type into the department grid's cell of `name`'s row, column `input`.
+    async fn grid_cell(&self, name: &str, input: &str, value: &str) {
+        let suffix = format!(".{input}");
+        let x = format!(
+            "//table[contains(@class,'grid')]//tr[td[2][normalize-space(.)='{name}']]//input[substring(@name, string-length(@name) - {}) = '{suffix}']",
+            suffix.len() - 1
+        );
+        self.type_into(Locator::XPath(&x), value).await;
+    }
+
+    async fn state(&self) -> String {
+        self.text_of(".sheet-head .state").await
+    }
+}
+
+/// The test's cycle for `emp_nos`, created and launched by HR **over the JSON API**. When
+/// the HR cycle page (`/hr/cycles`) lands, this is the one helper to switch to clicking it.
+async fn hr_creates_and_launches_cycle_via_api(base: &str, emp_nos: &[&str]) -> i64 {
+    let hr = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = hr
+        .post(format!("{base}/api/login"))
+        .json(&json!({"username": "hr", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let r = hr
+        .post(format!("{base}/api/cycles"))
+        .json(&json!({
+            "name": CYCLE, "form_id": "F01", "period": "2026-12",
+            "members": {"employees": emp_nos},
+            "targets": [{"position": "大客户经理", "values": {"monthly_bonus": "3000"}}],
+            "data_due": "2027-01-05", "confirm_window_hours": 72,
+        }))
+        .send()
+        .await
+        .unwrap();
+    let cy: Value = r.json().await.unwrap();
+    let id = cy["id"].as_i64().unwrap_or_else(|| panic!("{cy}"));
+    let r = hr
+        .post(format!("{base}/api/cycles/{id}/launch"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    id
+}
+
+/// A user for an employee the demo has no user for (`kaohe user add`).
+fn add_employee_user(db: &str, name: &str, emp_no: &str) {
+    let o = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args([
+            "user",
+            "add",
+            name,
+            "--role",
+            "employee",
+            "--employee",
+            emp_no,
+        ])
+        .env("KAOHE_DATABASE_URL", db)
+        .env("KAOHE_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// F01's worked examples (templates/examples/F01.toml): 张伟 case 1 (total 90, bonus
+/// 2700.00), 李娜 case 2 (total 25, bonus 750.00). Columns by who enters them.
+const MARKET: [(&str, [&str; 2]); 3] = [
+    ("sales_target", ["100", "100"]),
+    ("sales_actual", ["87", "45"]),
+    ("new_customers", ["1", "2"]),
+];
+const ADMIN: [(&str, [&str; 2]); 3] = [
+    ("leave_late_early", ["2", "1"]),
+    ("absent_days", ["0", "1"]),
+    ("leave_days", ["1", "4"]),
+];
+const RATER: [(&str, [&str; 2]); 5] = [
+    ("authorised_work", ["18", "10"]),
+    ("samples", ["14", "8"]),
+    ("contracts", ["13", "7"]),
+    ("idle", ["1", "3"]),
+    ("away", ["0", "2"]),
+];
+const STAFF: [&str; 2] = ["张伟", "李娜"];
+
+#[tokio::test]
+async fn a_month_in_the_browser() {
+    let started = Instant::now();
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    let cycle = hr_creates_and_launches_cycle_via_api(&demo.base, &["E001", "E002"]).await;
+    add_employee_user(&demo.db, "lina", "E002");
+
+    // 行政部's clerk: the inbox names the data task; the grid takes the attendance.
+    p.sign_in("xingzheng").await;
+    let inbox = p.text().await;
+    assert!(
+        inbox.contains("我的待办") && inbox.contains(CYCLE),
+        "{inbox}"
+    );
+    p.open_task("data", "行政部").await;
+    assert!(
+        p.path()
+            .await
+            .starts_with(&format!("/cycles/{cycle}/departments/")),
+        "{}",
+        p.path().await
+    );
+    for (input, values) in ADMIN {
+        for (name, v) in STAFF.iter().zip(values) {
+            p.grid_cell(name, input, v).await;
+        }
+    }
+    p.click(Locator::Css("button[value=save]")).await;
+    assert!(!p.text().await.contains("未能完成"), "{}", p.text().await);
+    p.click(Locator::Css("button[value=complete]")).await;
+    let grid = p.text().await;
+    assert!(grid.contains("数据已提交"), "handed in, read only: {grid}");
+    assert!(
+        p.c.find(Locator::Css("input.cell")).await.is_err(),
+        "no editable cell once handed in"
+    );
+
+    // HR enters 市场部's figures the same way (市场部 has no clerk in the demo).
+    p.sign_in("hr").await;
+    p.open_task("data", "市场部").await;
+    for (input, values) in MARKET {
+        for (name, v) in STAFF.iter().zip(values) {
+            p.grid_cell(name, input, v).await;
+        }
+    }
+    p.click(Locator::Css("button[value=complete]")).await;
+    assert!(p.text().await.contains("数据已提交"), "{}", p.text().await);
+
+    // The supervisor rates both from the inbox.
+    p.sign_in("zhuguan").await;
+    for (i, name) in STAFF.iter().enumerate() {
+        p.open_task("rate", name).await;
+        assert_eq!(p.state().await, "评分");
+        for (input, values) in RATER {
+            p.type_into(Locator::Id(&format!("v-{input}")), values[i])
+                .await;
+        }
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(p.state().await, "复核", "{name} handed in to review");
+    }
+
+    // Review, then approval, each from the inbox.
+    p.sign_in("fuhe").await;
+    for name in STAFF {
+        p.open_task("review", name).await;
+        p.click(Locator::Css("#decide button[value=review_pass]"))
+            .await;
+        assert_eq!(p.state().await, "审批");
+    }
+    p.sign_in("shenpi").await;
+    for name in STAFF {
+        p.open_task("approve", name).await;
+        p.click(Locator::Css("#decide button[value=approve]")).await;
+        assert_eq!(p.state().await, "待确认");
+    }
+
+    // 张伟 reads the result and signs.
+    p.sign_in("zhangwei").await;
+    p.open_task("sign", "张伟").await;
+    let sheet_path = p.path().await;
+    assert_eq!(p.state().await, "待确认");
+    assert_eq!(p.text_of("#total").await, "90");
+    assert_eq!(p.text_of("#bonus").await, "2700.00");
+    // F01 has no grade scale: the sheet says so with a dash.
+    assert_eq!(p.text_of("#grade").await, "—");
+    let sheet = p.text().await;
+    for want in ["大客户经理岗位绩效考核表", "张伟", "市场部", "2026-12"] {
+        assert!(sheet.contains(want), "the sheet lacks {want}:\n{sheet}");
+    }
+    p.type_into(Locator::Css("#sign input[name=name]"), "张伟")
+        .await;
+    p.click(Locator::Css("#sign button")).await;
+    assert_eq!(p.state().await, "已确认");
+    assert!(p.text_of(".signatures").await.contains("张伟"));
+
+    // 李娜 appeals the sales item with a reason.
+    p.sign_in("lina").await;
+    p.open_task("sign", "李娜").await;
+    let lina_path = p.path().await;
+    assert_eq!(p.text_of("#total").await, "25");
+    assert_eq!(p.text_of("#bonus").await, "750.00");
+    p.type_into(
+        Locator::Css("#appeal textarea[name=reason]"),
+        "12月新增客户2家，销售额未计入退货冲回",
+    )
+    .await;
+    p.tick(Locator::Css("#appeal input[value=sales]")).await;
+    p.click(Locator::Css("#appeal button")).await;
+    assert_eq!(p.state().await, "申诉中");
+    assert!(p.text_of(".appeal").await.contains("销售额未计入退货冲回"));
+
+    // She may not open 张伟's sheet: the refusal page, nothing of the sheet.
+    p.open(&sheet_path).await;
+    let refused = p.text().await;
+    assert!(
+        refused.contains("页面不存在") && !refused.contains("2700"),
+        "{refused}"
+    );
+
+    // The language link: English labels, remembered.
+    p.open(&lina_path).await;
+    p.click(Locator::LinkText("English")).await;
+    let en = p.text().await;
+    assert!(
+        en.contains("Appealed") && en.contains("Subtotal") && en.contains("My tasks"),
+        "{en}"
+    );
+    p.click(Locator::LinkText("中文")).await;
+
+    // HR sees the appeal on the sheet and reopens the disputed item for the supervisor.
+    p.sign_in("hr").await;
+    p.open(&lina_path).await;
+    assert!(p.text_of(".appeal").await.contains("销售任务"));
+    p.type_into(
+        Locator::Css("#decide textarea[name=reason]"),
+        "核实退货冲回有误，重新评分",
+    )
+    .await;
+    p.tick(Locator::Css("#decide input[value=sales]")).await;
+    p.click(Locator::Css("#decide button[value=reopen]")).await;
+    assert_eq!(p.state().await, "评分");
+    assert!(p.text_of(".appeal").await.contains("重新评分"));
+
+    c.close().await.unwrap();
+    eprintln!("browser month: {:.1?}", started.elapsed());
+}
+
+/// `kaohe …` against the demo's database; stdout, stderr and success.
+fn kaohe_cli(db: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+    c.args(args).env("KAOHE_DATABASE_URL", db);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The text of a PDF (`pdftotext -layout`), with runs of spaces made one.
+fn pdf_text(pdf: &[u8]) -> String {
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let tool = required("KAOHE_PDFTOTEXT", &["pdftotext"]);
+    let mut child = Command::new(tool)
+        .args(["-layout", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn signed_in(base: &str, user: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{base}/api/login"))
+        .json(&json!({"username": user, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{user} signs in");
+    c
+}
+
+/// The demo's October: 张伟's form and the cycle's results as PDFs, from the command line
+/// and over HTTP; the text in them is the sheet's; a missing Chromium is named.
+#[tokio::test]
+async fn pdfs_of_the_form_and_the_results() {
+    required(
+        "KAOHE_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    );
+    let demo = demo_server().await;
+    let dir = demo._dir.0.clone();
+    let hr = signed_in(&demo.base, "hr").await;
+    let list: Value = hr
+        .get(format!("{}/api/appraisals?cycle_id=1", demo.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mine = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["emp_no"] == "E001")
+        .unwrap()
+        .clone();
+    let id = mine["id"].as_i64().unwrap();
+    let a: Value = hr
+        .get(format!("{}/api/appraisals/{id}", demo.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (total, bonus) = (
+        a["total"].as_str().unwrap().to_string(),
+        a["bonus"].as_str().unwrap().to_string(),
+    );
+
+    // The command line: --cycle and --employee, --pdf.
+    let out = dir.join("张伟.pdf");
+    let (ok, _, err) = kaohe_cli(
+        &demo.db,
+        &[
+            "export",
+            "form",
+            "--cycle",
+            "1",
+            "--employee",
+            "E001",
+            "--pdf",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let pdf = std::fs::read(&out).unwrap();
+    if let Some(keep) = std::env::var_os("KAOHE_KEEP_PDF") {
+        std::fs::write(std::path::Path::new(&keep).join("f01-form.pdf"), &pdf).unwrap();
+    }
+    let text = pdf_text(&pdf);
+    for want in [
+        "大客户经理岗位绩效考核表",
+        "张伟",
+        "市场部",
+        "完成上级授权的工作",
+        "被考核人",
+        total.as_str(),
+        bonus.as_str(),
+    ] {
+        assert!(text.contains(want), "the form PDF lacks {want}:\n{text}");
+    }
+    assert!(
+        !text.contains("说明计算"),
+        "no explain toggles on paper: {text}"
+    );
+    // A4: 595 × 842 points.
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(raw.contains("MediaBox [0 0 594.9"), "A4");
+
+    // The results, by --format.
+    let res = dir.join("results.pdf");
+    let (ok, _, err) = kaohe_cli(
+        &demo.db,
+        &[
+            "export",
+            "results",
+            "--cycle",
+            "1",
+            "--format",
+            "pdf",
+            "-o",
+            res.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let res_pdf = std::fs::read(&res).unwrap();
+    if let Some(keep) = std::env::var_os("KAOHE_KEEP_PDF") {
+        std::fs::write(std::path::Path::new(&keep).join("results.pdf"), &res_pdf).unwrap();
+    }
+    let text = pdf_text(&res_pdf);
+    for want in [
+        "考核结果",
+        "市场部",
+        "排名",
+        "张伟",
+        "李娜",
+        "奖金合计",
+        bonus.as_str(),
+    ] {
+        assert!(text.contains(want), "the results PDF lacks {want}:\n{text}");
+    }
+
+    // Without Chromium: a clear error, nothing written.
+    let none = dir.join("none.pdf");
+    let (ok, _, err) = kaohe_cli(
+        &demo.db,
+        &[
+            "export",
+            "form",
+            "--appraisal",
+            &id.to_string(),
+            "-o",
+            none.to_str().unwrap(),
+        ],
+        &[("KAOHE_CHROMIUM", "/nonexistent/chromium")],
+    );
+    assert!(!ok && !none.exists());
+    assert!(
+        err.contains("Chromium")
+            && err.contains("/nonexistent/chromium")
+            && err.contains("apt-get install chromium")
+            || err.contains("install chromium"),
+        "{err}"
+    );
+
+    // Over HTTP, with the .xlsx's permissions: the appraisee gets their own form, HR the
+    // results; the appraisee may not have the results, nor another's form.
+    let me = signed_in(&demo.base, "zhangwei").await;
+    let r = me
+        .get(format!("{}/api/appraisals/{id}/form.pdf", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&r.bytes().await.unwrap());
+    assert!(
+        text.contains("张伟") && text.contains(bonus.as_str()),
+        "{text}"
+    );
+    let r = me
+        .get(format!("{}/api/cycles/1/results.pdf", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let other = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["emp_no"] == "E002")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let r = me
+        .get(format!("{}/api/appraisals/{other}/form.pdf", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = hr
+        .get(format!("{}/api/cycles/1/results.pdf?lang=en", demo.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = pdf_text(&r.bytes().await.unwrap());
+    assert!(text.contains("Results") && text.contains("Rank"), "{text}");
+    // The page links its PDF.
+    let sheet = me
+        .get(format!("{}/appraisals/{id}", demo.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sheet.contains("form.pdf"), "{sheet}");
+}
+
+/// Screenshots of the main pages on the demo company, for the README:
+/// `cargo test -p kaohe --test browser -- --ignored screenshots` writes
+/// `docs/screenshots/*.png`.
+#[tokio::test]
+#[ignore = "writes docs/screenshots; run with --ignored"]
+async fn screenshots() {
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    let out = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/screenshots"
+    ));
+    std::fs::create_dir_all(&out).unwrap();
+    let shot = |name: &'static str| {
+        let (c, out) = (&c, &out);
+        async move {
+            // The whole page: the window as tall as the document.
+            let v = c
+                .execute(
+                    "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            let n = |i: usize| v.get(i).and_then(Value::as_u64).unwrap_or(0);
+            let h = (n(0) + n(1)).clamp(700, 2600) as u32;
+            c.set_window_size(1280, h).await.unwrap();
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(out.join(format!("{name}.png")), png).unwrap();
+            c.set_window_size(1280, 1000).await.unwrap();
+        }
+    };
+    p.open("/login").await;
+    shot("login").await;
+
+    // 行政部's clerk: the inbox, and November's grid with some attendance typed in.
+    p.sign_in("xingzheng").await;
+    shot("inbox").await;
+    p.click(Locator::Css("#kind-data a")).await;
+    p.grid_cell("张伟", "leave_days", "1").await;
+    p.grid_cell("张伟", "leave_late_early", "2").await;
+    p.grid_cell("李娜", "leave_days", "0").await;
+    shot("grid").await;
+    for name in ["李娜", "刘洋"] {
+        p.grid_cell(name, "leave_late_early", "1").await;
+    }
+    p.grid_cell("刘洋", "leave_days", "2").await;
+    p.click(Locator::Css("button[value=complete]")).await;
+
+    // 张伟: October's sheet, signed, and the ledger.
+    p.sign_in("zhangwei").await;
+    p.click(Locator::Css("header nav a[href='/ledger']")).await;
+    shot("ledger").await;
+    p.click(Locator::XPath("//main//a[contains(., '2026年10月')]"))
+        .await;
+    shot("sheet").await;
+    p.click(Locator::LinkText("English")).await;
+    shot("sheet-en").await;
+    p.click(Locator::LinkText("中文")).await;
+
+    // The supervisor's inbox, and the rating form.
+    p.sign_in("zhuguan").await;
+    shot("inbox-supervisor").await;
+    p.click(Locator::XPath(
+        "//section[@id='kind-rate']//tr[td[contains(., '张伟')]]//a",
+    ))
+    .await;
+    p.type_into(Locator::Id("v-authorised_work"), "18").await;
+    shot("rating").await;
+    c.close().await.unwrap();
+}
