@@ -307,39 +307,48 @@ impl Person<'_> {
     }
 }
 
-/// The test's cycle for `emp_nos`, created and launched by HR **over the JSON API**. When
-/// the HR cycle page (`/hr/cycles`) lands, this is the one helper to switch to clicking it.
-async fn hr_creates_and_launches_cycle_via_api(base: &str, emp_nos: &[&str]) -> i64 {
-    let hr = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let r = hr
-        .post(format!("{base}/api/login"))
-        .json(&json!({"username": "hr", "password": PASSWORD}))
-        .send()
+/// The test's cycle for `emp_nos`, created and launched by HR on the cycle pages
+/// (`/hr/cycles`, then the cycle's own page), as HR does it; its id.
+async fn hr_creates_and_launches_cycle(p: &Person<'_>, emp_nos: &[&str]) -> i64 {
+    p.sign_in("hr").await;
+    p.open("/hr/cycles").await;
+    p.c.find(Locator::Css("select[name=form_id] option[value=F01]"))
+        .await
+        .unwrap_or_else(|e| panic!("F01 is offered: {e}"))
+        .click()
         .await
         .unwrap();
-    assert!(r.status().is_success());
-    let r = hr
-        .post(format!("{base}/api/cycles"))
-        .json(&json!({
-            "name": CYCLE, "form_id": "F01", "period": "2026-12",
-            "members": {"employees": emp_nos},
-            "targets": [{"position": "大客户经理", "values": {"monthly_bonus": "3000"}}],
-            "data_due": "2027-01-05", "confirm_window_hours": 72,
-        }))
-        .send()
-        .await
-        .unwrap();
-    let cy: Value = r.json().await.unwrap();
-    let id = cy["id"].as_i64().unwrap_or_else(|| panic!("{cy}"));
-    let r = hr
-        .post(format!("{base}/api/cycles/{id}/launch"))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    p.type_into(Locator::Css("input[name=period]"), "2026-12")
+        .await;
+    p.type_into(Locator::Css("input[name=name]"), CYCLE).await;
+    p.tick(Locator::Css("input[name=members][value=employees]"))
+        .await;
+    p.type_into(Locator::Css("input[name=employees]"), &emp_nos.join(", "))
+        .await;
+    p.type_into(Locator::Css("input[name=window]"), "72").await;
+    p.type_into(
+        Locator::Css("textarea[name=targets]"),
+        "大客户经理: monthly_bonus=3000",
+    )
+    .await;
+    p.click(Locator::Css(
+        "form[action='/hr/cycles'] button[type=submit]",
+    ))
+    .await;
+    let path = p.path().await;
+    let page = p.text().await;
+    let id: i64 = path
+        .strip_prefix("/hr/cycles/")
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("created: {path}\n{page}"));
+    assert!(page.contains(CYCLE), "{page}");
+    p.click(Locator::Css("button[value=launch]")).await;
+    assert!(
+        p.c.find(Locator::Css("button[value=score]")).await.is_ok(),
+        "launched: {}",
+        p.text().await
+    );
+    p.sign_out().await;
     id
 }
 
@@ -392,7 +401,7 @@ async fn a_month_in_the_browser() {
         c: &c,
         base: &demo.base,
     };
-    let cycle = hr_creates_and_launches_cycle_via_api(&demo.base, &["E001", "E002"]).await;
+    let cycle = hr_creates_and_launches_cycle(&p, &["E001", "E002"]).await;
     add_employee_user(&demo.db, "lina", "E002");
 
     // 行政部's clerk: the inbox names the data task; the grid takes the attendance.
