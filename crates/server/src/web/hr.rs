@@ -57,6 +57,24 @@ pub(super) async fn hr_home<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -
     )
 }
 
+/// The start of every HR form POST about one cycle: the CSRF token checked, HR only, the
+/// cycle id parsed; the form, the user and the id, or the page to answer with.
+pub(super) fn hr_post(
+    ctx: &Ctx,
+    body: &[u8],
+    id: &str,
+) -> Result<(Form, User, i64), Box<Response>> {
+    let form = Form::parse(body);
+    if !form.csrf_ok(ctx) {
+        return Err(Box::new(csrf_refused(ctx)));
+    }
+    let me = hr_only(ctx)?;
+    let Ok(id) = id.parse::<i64>() else {
+        return Err(Box::new(not_found(ctx)));
+    };
+    Ok((form, me, id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::i18n::{EN_FTL, ZH_FTL, keys};

@@ -571,16 +571,9 @@ pub(super) async fn hr_cycle_post<S: Store>(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    let me = match hr_only(&ctx) {
-        Ok(u) => u,
+    let (form, me, id) = match hr_post(&ctx, &body, &id) {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&ctx);
     };
     ctx.path = format!("/hr/cycles/{id}");
     let done = match form.get("action") {
