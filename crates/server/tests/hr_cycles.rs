@@ -7,7 +7,10 @@
 
 mod common;
 
-use common::{App, add_user, client, login, send, spawn_app};
+use common::{
+    App, add_user, assert_complete, client, csrf_of, login, page, post_form, send, spawn_app,
+    web_login,
+};
 use kaohe_store::{Db, Grant, GridRow, Role, Store, Values};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -29,61 +32,6 @@ const XSS: &str = "<script>alert(1)</script>";
 const XSS_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;&#x2f;script&gt;";
 /// Appraisees of the synthetic company (more than a page of results).
 const N: usize = 105;
-
-async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-fn csrf_of(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a CSRF field");
-    let rest = &html[at + r#"name="csrf" value=""#.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-async fn post_form(
-    c: &reqwest::Client,
-    url: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String, String) {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    let r = c
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let path = r.url().path().to_string();
-    (r.status(), path, r.text().await.unwrap())
-}
-
-async fn web_login(app: &App, name: &str) -> reqwest::Client {
-    let c = client();
-    let (_, html) = page(&c, &format!("{}/login", app.base)).await;
-    let (s, path, html) = post_form(
-        &c,
-        &format!("{}/login", app.base),
-        &[
-            ("csrf", &csrf_of(&html)),
-            ("username", name),
-            ("password", "a long password"),
-            ("next", "/tasks"),
-        ],
-    )
-    .await;
-    assert_eq!((s, path.as_str()), (StatusCode::OK, "/tasks"), "{html}");
-    c
-}
-
-fn assert_complete(url: &str, html: &str) {
-    assert!(
-        !html.contains(kaohe_server::web::i18n::MISSING_OPEN),
-        "{url}: a message key is missing:\n{html}"
-    );
-}
 
 /// Rows of the results table: the employee numbers, in order.
 fn emp_nos(html: &str) -> Vec<String> {

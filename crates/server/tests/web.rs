@@ -7,7 +7,10 @@
 
 mod common;
 
-use common::{App, add_user, client, login, send, spawn_app, spawn_app_with};
+use common::{
+    App, add_user, assert_complete, client, csrf_of, login, page, post_form, send, spawn_app,
+    spawn_app_with, version_of, web_login,
+};
 use kaohe_store::{Department, Grant, Owner, Role, Store, input_owners};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -41,75 +44,6 @@ const XSS_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;&#x2f;script&gt;";
 /// A path as the pages write it in an attribute (minijinja escapes `/` too).
 fn esc(path: &str) -> String {
     path.replace('/', "&#x2f;")
-}
-
-/// A page's HTML, with its status.
-async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-/// The value of the first `name="csrf"` field of a page.
-fn csrf_of(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a CSRF field");
-    let rest = &html[at + r#"name="csrf" value=""#.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-fn version_of(html: &str) -> String {
-    let at = html
-        .find(r#"name="version" value=""#)
-        .expect("a version field");
-    let rest = &html[at + r#"name="version" value=""#.len()..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
-/// POST a form (fields may repeat); the response after redirects, with its final path.
-async fn post_form(
-    c: &reqwest::Client,
-    url: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String, String) {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(fields)
-        .finish();
-    let r = c
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let path = r.url().path().to_string();
-    (r.status(), path, r.text().await.unwrap())
-}
-
-/// Sign in through the page's form, as a browser does (the session cookie is kept).
-async fn web_login(app: &App, name: &str) -> reqwest::Client {
-    let c = client();
-    let (s, html) = page(&c, &format!("{}/login", app.base)).await;
-    assert_eq!(s, StatusCode::OK);
-    let (s, path, html) = post_form(
-        &c,
-        &format!("{}/login", app.base),
-        &[
-            ("csrf", &csrf_of(&html)),
-            ("username", name),
-            ("password", "a long password"),
-            ("next", "/tasks"),
-        ],
-    )
-    .await;
-    assert_eq!((s, path.as_str()), (StatusCode::OK, "/tasks"), "{html}");
-    c
-}
-
-/// A page has no missing message and reads in the language asked for.
-fn assert_complete(url: &str, html: &str) {
-    assert!(
-        !html.contains(kaohe_server::web::i18n::MISSING_OPEN),
-        "{url}: a message key is missing:\n{html}"
-    );
 }
 
 /// HR launches an F01 cycle for A001 and A002; 市场部 and 行政部 enter their data, the

@@ -143,3 +143,74 @@ pub async fn login(app: &App, name: &str) -> reqwest::Client {
     assert_eq!(r.status(), StatusCode::OK, "{name} signs in");
     c
 }
+
+// ---- The pages, as a browser uses them ----
+
+/// A page's HTML, with its status.
+pub async fn page(c: &reqwest::Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The value of the first `name="csrf"` field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html.find(r#"name="csrf" value=""#).expect("a CSRF field");
+    let rest = &html[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+pub fn version_of(html: &str) -> String {
+    let at = html
+        .find(r#"name="version" value=""#)
+        .expect("a version field");
+    let rest = &html[at + r#"name="version" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// POST a form (fields may repeat); the response after redirects, with its final path.
+pub async fn post_form(
+    c: &reqwest::Client,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let r = c
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let path = r.url().path().to_string();
+    (r.status(), path, r.text().await.unwrap())
+}
+
+/// Sign in through the page's form, as a browser does (the session cookie is kept).
+pub async fn web_login(app: &App, name: &str) -> reqwest::Client {
+    let c = client();
+    let (s, html) = page(&c, &format!("{}/login", app.base)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, path, html) = post_form(
+        &c,
+        &format!("{}/login", app.base),
+        &[
+            ("csrf", &csrf_of(&html)),
+            ("username", name),
+            ("password", "a long password"),
+            ("next", "/tasks"),
+        ],
+    )
+    .await;
+    assert_eq!((s, path.as_str()), (StatusCode::OK, "/tasks"), "{html}");
+    c
+}
+
+/// A page has no missing message and reads in the language asked for.
+pub fn assert_complete(url: &str, html: &str) {
+    assert!(
+        !html.contains(kaohe_server::web::i18n::MISSING_OPEN),
+        "{url}: a message key is missing:\n{html}"
+    );
+}
