@@ -684,6 +684,7 @@ macro_rules! store_impl {
             async fn explain(&self, who: &User, id: i64) -> Result<Explained> { self.explain_impl(who, id).await }
             // HR's cycle pages (hr.rs).
             async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> { self.cycle_progress_impl(cycle_id).await }
+            async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> { Self::grade_counts_on(&mut *self.pool.acquire().await?, cycle_id).await }
             async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> { self.cycle_counts_impl(cycle_ids).await }
             async fn late_tasks(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> { self.late_tasks_impl(cycle_id, today, limit).await }
             async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> { self.results_page_impl(cycle_id, q).await }

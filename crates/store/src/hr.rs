@@ -405,14 +405,18 @@ macro_rules! hr_impl {
                     done_by: r.get("done_by"),
                 })
                 .collect();
-                out.grades = sqlx::query("SELECT grade, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND grade IS NOT NULL GROUP BY grade ORDER BY grade")
+                out.grades = Self::grade_counts_on(&mut *c, cycle_id).await?;
+                Ok(out)
+            }
+
+            pub(crate) async fn grade_counts_on(c: &mut <$db as sqlx::Database>::Connection, cycle_id: i64) -> Result<Vec<(String, i64)>> {
+                Ok(sqlx::query("SELECT grade, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND grade IS NOT NULL GROUP BY grade ORDER BY grade")
                     .bind(cycle_id)
                     .fetch_all(&mut *c)
                     .await?
                     .iter()
                     .map(|r| (r.get("grade"), r.get("n")))
-                    .collect();
-                Ok(out)
+                    .collect())
             }
 
             pub(crate) async fn cycle_counts_impl(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {

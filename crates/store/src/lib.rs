@@ -296,6 +296,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// How far a cycle is: appraisals per state, per appraisees' department, the data
     /// departments' hand-in, and the grades given.
     fn cycle_progress(&self, cycle_id: i64) -> impl Future<Output = Result<CycleProgress>> + Send;
+    /// The grades given in a cycle: grade → how many (graded appraisals only), by grade.
+    /// The cheap part of [`Store::cycle_progress`], for the results page.
+    fn grade_counts(
+        &self,
+        cycle_id: i64,
+    ) -> impl Future<Output = Result<Vec<(String, i64)>>> + Send;
     /// For each cycle: (cycle id, appraisals, confirmed).
     fn cycle_counts(
         &self,
@@ -539,6 +545,9 @@ impl Store for Db {
     }
     async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> {
         delegate!(self, s => s.cycle_progress(cycle_id))
+    }
+    async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> {
+        delegate!(self, s => s.grade_counts(cycle_id))
     }
     async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
         delegate!(self, s => s.cycle_counts(cycle_ids))

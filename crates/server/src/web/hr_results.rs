@@ -346,8 +346,12 @@ async fn results_page<S: Store>(
         Ok(s) => s,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
-    let progress = match st.store.cycle_progress(id).await {
-        Ok(p) => p,
+    let given = match st.store.grade_counts(id).await {
+        Ok(g) => g,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let departments = match st.store.departments().await {
+        Ok(d) => d,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
     let stored = match st.store.grade_quotas(id).await {
@@ -359,8 +363,8 @@ async fn results_page<S: Store>(
         Err(e) => return server_error(ctx.lang, &e),
     };
     let (quotas, quota_errors) = typed.unwrap_or((stored.clone(), BTreeMap::new()));
-    let checks = kaohe_store::check_quotas(&grades, &progress.grades, &stored);
-    let graded: i64 = progress.grades.iter().map(|g| g.1).sum();
+    let checks = kaohe_store::check_quotas(&grades, &given, &stored);
+    let graded: i64 = given.iter().map(|g| g.1).sum();
     let violations: Vec<String> = checks
         .iter()
         .filter(|c| c.over || c.under)
@@ -461,10 +465,9 @@ async fn results_page<S: Store>(
         sort.as_str(),
         if desc { "desc" } else { "asc" }
     );
-    let depts: Vec<Value> = progress
-        .departments
+    let depts: Vec<Value> = departments
         .iter()
-        .map(|d| context! { id => d.department_id, name => d.department.clone(), selected => Some(d.department_id) == dept })
+        .map(|d| context! { id => d.id, name => d.name.clone(), selected => Some(d.id) == dept })
         .collect();
     render(
         ctx,
