@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use kaohe_core::engine::{Engine, Frame, NoTrace};
+use kaohe_core::engine::{Engine, Frame};
 use kaohe_core::input::{Row, match_header, parse_row};
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -93,34 +93,39 @@ pub fn engine(a: &EngineArgs) -> Result<ExitCode> {
                 .expect("generated rows are valid")
         })
         .collect();
-    let mut f = Frame::new(&t);
-    let mut checksum = rust_decimal::Decimal::ZERO;
-    // Warm up.
-    for r in rows.iter().take(10_000) {
-        engine
-            .score(&r.values, &mut f, &[], &mut NoTrace)
-            .expect("scores");
-    }
-    let start = Instant::now();
-    let mut done = 0usize;
-    while done < a.rows {
-        for r in &rows {
-            if done == a.rows {
-                break;
-            }
+    let time = |engine: &Engine, label: &str| {
+        let mut f = Frame::new(&t);
+        let mut checksum = rust_decimal::Decimal::ZERO;
+        for r in rows.iter().take(10_000) {
             engine
-                .score(black_box(&r.values), &mut f, &[], &mut NoTrace)
+                .score_outputs(&r.values, &mut f, &[])
                 .expect("scores");
-            checksum += f.total(&t);
-            done += 1;
         }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    crate::outln!(
-        "engine/F01 compute-only, 1 core: {done} scorecards in {secs:.3} s = {:.2} M scorecards/s (checksum {})",
-        done as f64 / secs / 1e6,
-        black_box(checksum)
-    );
+        let start = Instant::now();
+        let mut done = 0usize;
+        while done < a.rows {
+            for r in &rows {
+                if done == a.rows {
+                    break;
+                }
+                engine
+                    .score_outputs(black_box(&r.values), &mut f, &[])
+                    .expect("scores");
+                checksum += f.total(&t);
+                done += 1;
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        crate::outln!(
+            "engine/F01 compute-only, 1 core, {label}: {done} scorecards in {secs:.3} s = {:.2} M scorecards/s (checksum {})",
+            done as f64 / secs / 1e6,
+            black_box(checksum)
+        );
+    };
+    time(&engine, "interpreter");
+    let mut lane = engine.clone();
+    lane.use_fast_lane(true);
+    time(&lane, "exact-integer lane (experimental, off by default)");
 
     // CSV in → CSV out, the whole pipeline as `kaohe score` runs it.
     let csv = kaohe_core::synth::f01_csv(a.csv_rows).into_bytes();

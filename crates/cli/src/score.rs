@@ -347,7 +347,7 @@ pub fn stream_csv(
     explain: bool,
     langs: &[Lang],
 ) -> Result<Streamed> {
-    use kaohe_core::engine::{Frame, NoTrace, Recorder};
+    use kaohe_core::engine::{Frame, Recorder};
     use std::fmt::Write as _;
     let t = engine.t;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
@@ -430,7 +430,7 @@ pub fn stream_csv(
                             continue;
                         }
                     };
-                    if let Err(e) = engine.score(&row.values, &mut f, &[], &mut NoTrace) {
+                    if let Err(e) = engine.score_outputs(&row.values, &mut f, &[]) {
                         errs.push(CellError {
                             line,
                             column: None,

@@ -28,7 +28,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("F01");
     g.throughput(Throughput::Elements(rows.len() as u64));
-    g.bench_function("score 10k scorecards, 1 core, no explanations", |b| {
+    g.bench_function("score 10k scorecards, 1 core, interpreter", |b| {
         let mut f = Frame::new(&t);
         b.iter(|| {
             for r in &rows {
@@ -38,6 +38,20 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    let mut lane = engine.clone();
+    lane.use_fast_lane(true);
+    g.bench_function(
+        "score_outputs 10k scorecards, 1 core, exact-integer lane",
+        |b| {
+            let mut f = Frame::new(&t);
+            b.iter(|| {
+                for r in &rows {
+                    lane.score_outputs(black_box(&r.values), &mut f, &[])
+                        .unwrap();
+                }
+            })
+        },
+    );
     g.bench_function("score_batch 10k", |b| {
         b.iter(|| score_batch(&engine, black_box(&rows)))
     });

@@ -109,6 +109,13 @@ pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
             .map(|r| r.by.expr.eval(&f.v).unwrap_or(Decimal::ZERO))
     };
 
+    // The ranking reads only results (or there is none): the frame's inputs and metrics
+    // are not needed, and rows can take the fast lane.
+    let outputs_only = t.ranking.as_ref().is_none_or(|r| {
+        let mut slots = Vec::new();
+        r.by.expr.slots(&mut slots);
+        slots.iter().all(|&s| s >= l.items)
+    });
     if !t.needs_peers {
         // One pass; chunks run in parallel when the `parallel` feature is on.
         let score_chunk = |ci: usize| -> ChunkOut {
@@ -123,7 +130,12 @@ pub fn score_batch(engine: &Engine, rows: &[Row]) -> Batch {
             };
             let mut f = Frame::new(t);
             for (k, row) in rows[start..end].iter().enumerate() {
-                match engine.score(&row.values, &mut f, &[], &mut NoTrace) {
+                let scored = if outputs_only {
+                    engine.score_outputs(&row.values, &mut f, &[])
+                } else {
+                    engine.score(&row.values, &mut f, &[], &mut NoTrace)
+                };
+                match scored {
                     Ok(()) => {
                         copy_out(&f, &mut c.out[k * w..(k + 1) * w]);
                         for i in 0..ni {

@@ -94,6 +94,8 @@ pub struct Frame {
     pub rater_scores: Vec<Vec<Decimal>>,
     /// Some slot of the current row is 不适用 (otherwise `na` is all false).
     pub any_na: bool,
+    /// The fast lane's working values (see [`Engine::score_outputs`]).
+    pub(crate) fx: Vec<crate::fast::V>,
 }
 
 impl Frame {
@@ -109,6 +111,7 @@ impl Frame {
                 .map(|i| vec![Decimal::ZERO; i.raters.len()])
                 .collect(),
             any_na: false,
+            fx: Vec::new(),
         }
     }
     /// An item's score.
@@ -138,6 +141,8 @@ impl Frame {
 pub struct Engine<'t> {
     pub t: &'t Template,
     params: Vec<Decimal>,
+    /// The template can be scored in the fast lane ([`crate::fast`]).
+    fast: bool,
 }
 
 fn eval_err(e: crate::formula::EvalError, f: &Formula, what: &str) -> RowError {
@@ -160,6 +165,7 @@ impl<'t> Engine<'t> {
         Engine {
             t,
             params: t.params.iter().map(|p| p.default).collect(),
+            fast: false,
         }
     }
 
@@ -207,6 +213,47 @@ impl<'t> Engine<'t> {
     ) -> Result<(), RowError> {
         self.stage_items(row, frame, tr)?;
         self.stage_totals(frame, peers, tr)
+    }
+
+    /// Score one appraisee for the results only: items, sections, total, grade and pay,
+    /// exactly as [`Engine::score`] computes them, but without explanations and without
+    /// filling the frame's inputs, parameters and metrics (they are left unspecified).
+    ///
+    /// With [`Engine::use_fast_lane`] on, rows are tried first in the exact-integer lane
+    /// ([`crate::fast`]); a row the lane cannot prove it computes identically (不适用,
+    /// several raters, an error in the row, numbers beyond 18 digits) goes through
+    /// [`Engine::score`], so the results and errors are the same either way.
+    #[inline]
+    pub fn score_outputs(
+        &self,
+        row: &[Val],
+        frame: &mut Frame,
+        peers: &[Option<Decimal>],
+    ) -> Result<(), RowError> {
+        if self.fast {
+            let mut fx = std::mem::take(&mut frame.fx);
+            let done = crate::fast::score(self, row, &mut fx, frame).is_ok();
+            frame.fx = fx;
+            if done {
+                return Ok(());
+            }
+        }
+        self.score(row, frame, peers, &mut NoTrace)
+    }
+
+    /// Turn the exact-integer lane on or off for [`Engine::score_outputs`]; returns
+    /// whether it is on (a template with several raters on an item cannot use it).
+    ///
+    /// Off by default: the lane gives the same numbers but is not yet faster than the
+    /// interpreter (`kaohe bench engine` measures both).
+    pub fn use_fast_lane(&mut self, on: bool) -> bool {
+        self.fast = on && crate::fast::supports(self.t);
+        self.fast
+    }
+
+    /// Whether [`Engine::score_outputs`] tries the exact-integer lane.
+    pub fn has_fast_lane(&self) -> bool {
+        self.fast
     }
 
     /// Inputs, parameters, metrics and items.

@@ -10,6 +10,7 @@ pub mod def;
 pub mod diag;
 pub mod engine;
 pub mod explain;
+mod fast;
 pub mod formula;
 pub mod i18n;
 pub mod input;
