@@ -860,5 +860,22 @@ async fn screenshots() {
     .await;
     p.type_into(Locator::Id("v-authorised_work"), "18").await;
     shot("rating").await;
+
+    // HR: the cycles, November's progress, October's results with the grade chart, the
+    // organisation, the templates, the audit log and 张伟's twelve months.
+    p.sign_in("hr").await;
+    for (path, name) in [
+        ("/hr", "hr-home"),
+        ("/hr/cycles", "hr-cycles"),
+        ("/hr/cycles/2", "hr-cycle-progress"),
+        ("/hr/cycles/1/results", "hr-results"),
+        ("/hr/org", "hr-org"),
+        ("/hr/templates", "hr-templates"),
+        ("/hr/audit", "hr-audit"),
+        ("/hr/employees/E001", "hr-employee"),
+    ] {
+        p.open(path).await;
+        shot(name).await;
+    }
     c.close().await.unwrap();
 }
