@@ -348,7 +348,6 @@ pub fn stream_csv(
     langs: &[Lang],
 ) -> Result<Streamed> {
     use kaohe_core::engine::{Frame, Recorder};
-    use std::fmt::Write as _;
     let t = engine.t;
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers: Vec<String> = rdr
@@ -418,7 +417,6 @@ pub fn stream_csv(
                 let mut ids = Vec::with_capacity(chunk.len());
                 let mut f = Frame::new(t);
                 let mut cells: Vec<&str> = Vec::with_capacity(headers.len());
-                let mut num = String::new();
                 for r in chunk {
                     let line = r.position().map_or(0, |p| p.line() as usize);
                     cells.clear();
@@ -439,11 +437,9 @@ pub fn stream_csv(
                         });
                         continue;
                     }
-                    let mut put = |buf: &mut Vec<u8>, d: rust_decimal::Decimal| {
-                        num.clear();
-                        let _ = write!(num, "{}", d.normalize());
+                    let put = |buf: &mut Vec<u8>, d: rust_decimal::Decimal| {
                         buf.push(b',');
-                        buf.extend_from_slice(num.as_bytes());
+                        kaohe_core::num::write_normalized(buf, d);
                     };
                     csv_field(&mut buf, &row.id);
                     buf.push(b',');
@@ -468,8 +464,10 @@ pub fn stream_csv(
                     }
                     for p in 0..np {
                         buf.push(b',');
-                        buf.extend_from_slice(
-                            fmt_dp(f.v[l.pay as usize + p], t.pay[p].decimals).as_bytes(),
+                        kaohe_core::num::write_dp(
+                            &mut buf,
+                            f.v[l.pay as usize + p],
+                            t.pay[p].decimals,
                         );
                     }
                     if explain {

@@ -141,8 +141,8 @@ impl Frame {
 pub struct Engine<'t> {
     pub t: &'t Template,
     params: Vec<Decimal>,
-    /// The template can be scored in the fast lane ([`crate::fast`]).
-    fast: bool,
+    /// The template ready for the exact-integer lane, when it is on ([`crate::fast`]).
+    plan: Option<std::sync::Arc<crate::fast::Plan>>,
 }
 
 fn eval_err(e: crate::formula::EvalError, f: &Formula, what: &str) -> RowError {
@@ -165,7 +165,7 @@ impl<'t> Engine<'t> {
         Engine {
             t,
             params: t.params.iter().map(|p| p.default).collect(),
-            fast: false,
+            plan: None,
         }
     }
 
@@ -230,9 +230,9 @@ impl<'t> Engine<'t> {
         frame: &mut Frame,
         peers: &[Option<Decimal>],
     ) -> Result<(), RowError> {
-        if self.fast {
+        if let Some(plan) = &self.plan {
             let mut fx = std::mem::take(&mut frame.fx);
-            let done = crate::fast::score(self, row, &mut fx, frame).is_ok();
+            let done = crate::fast::score(plan, &self.params, row, &mut fx, frame).is_ok();
             frame.fx = fx;
             if done {
                 return Ok(());
@@ -247,13 +247,24 @@ impl<'t> Engine<'t> {
     /// Off by default: the lane gives the same numbers but is not yet faster than the
     /// interpreter (`kaohe bench engine` measures both).
     pub fn use_fast_lane(&mut self, on: bool) -> bool {
-        self.fast = on && crate::fast::supports(self.t);
-        self.fast
+        self.plan = on
+            .then(|| crate::fast::Plan::new(self.t))
+            .flatten()
+            .map(std::sync::Arc::new);
+        self.plan.is_some()
     }
 
     /// Whether [`Engine::score_outputs`] tries the exact-integer lane.
     pub fn has_fast_lane(&self) -> bool {
-        self.fast
+        self.plan.is_some()
+    }
+
+    /// Score a row in the exact-integer lane only: `false` where it declines.
+    #[cfg(test)]
+    pub(crate) fn lane_only(&self, row: &[Val], frame: &mut Frame) -> bool {
+        let Some(plan) = &self.plan else { return false };
+        let mut fx = Vec::new();
+        crate::fast::score(plan, &self.params, row, &mut fx, frame).is_ok()
     }
 
     /// Inputs, parameters, metrics and items.

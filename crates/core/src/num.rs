@@ -332,7 +332,110 @@ pub fn parse_user_number(s: &str) -> Option<Parsed> {
     })
 }
 
+/// `-?digits[.digits]` with at most 18 digits, straight into the mantissa: exactly the
+/// `Decimal` that `Decimal::from_str` reads (same mantissa and scale), several times faster.
+/// Anything else (a lone `.`, `5.`, `-0`, more digits) is left to `from_str`.
+#[inline]
+fn parse_small(s: &[u8]) -> Option<Decimal> {
+    let (neg, body) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() || body.len() > 19 || body[0] == b'.' || body[body.len() - 1] == b'.' {
+        return None;
+    }
+    let (mut m, mut scale, mut digits) = (0i64, None, 0u32);
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'0'..=b'9' if digits < 18 => {
+                m = m * 10 + i64::from(b - b'0');
+                digits += 1;
+            }
+            b'.' if scale.is_none() => scale = Some((body.len() - i - 1) as u32),
+            _ => return None,
+        }
+    }
+    if neg && m == 0 {
+        return None;
+    }
+    Some(Decimal::new(if neg { -m } else { m }, scale.unwrap_or(0)))
+}
+
+/// Append `v` as `v.normalize()` displays it (`87.50` → `87.5`, `100` → `100`), without
+/// allocating.
+pub fn write_normalized(out: &mut Vec<u8>, v: Decimal) {
+    let u = v.unpack();
+    if u.hi != 0 {
+        out.extend_from_slice(v.normalize().to_string().as_bytes());
+        return;
+    }
+    let (mut m, mut s) = ((u64::from(u.mid) << 32) | u64::from(u.lo), v.scale());
+    while s > 0 && m % 10 == 0 {
+        m /= 10;
+        s -= 1;
+    }
+    if m == 0 {
+        out.push(b'0');
+        return;
+    }
+    if u.negative {
+        out.push(b'-');
+    }
+    write_digits(out, m, s);
+}
+
+/// The digits of `m / 10^s` (m > 0 or s = 0), with a point when `s > 0`.
+fn write_digits(out: &mut Vec<u8>, mut m: u64, s: u32) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    let digits = &buf[i..];
+    let s = s as usize;
+    if s == 0 {
+        out.extend_from_slice(digits);
+    } else if digits.len() > s {
+        let (int, frac) = digits.split_at(digits.len() - s);
+        out.extend_from_slice(int);
+        out.push(b'.');
+        out.extend_from_slice(frac);
+    } else {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', s - digits.len()));
+        out.extend_from_slice(digits);
+    }
+}
+
+/// Append `v` rounded half-up to `dp` places and written with exactly `dp` decimals, as
+/// [`fmt_dp`] writes it, without allocating.
+pub fn write_dp(out: &mut Vec<u8>, v: Decimal, dp: u32) {
+    let r = round_half_up(v, dp);
+    let u = r.unpack();
+    let m = (u64::from(u.mid) << 32) | u64::from(u.lo);
+    let widened = POW10
+        .get((dp - r.scale().min(dp)) as usize)
+        .and_then(|p| m.checked_mul(*p));
+    match widened {
+        Some(w) if u.hi == 0 && (w != 0 || !u.negative) && r.scale() <= dp => {
+            if u.negative {
+                out.push(b'-');
+            }
+            write_digits(out, w, dp);
+        }
+        _ => out.extend_from_slice(fmt_dp(v, dp).as_bytes()),
+    }
+}
+
 fn parse_plain(s: &str) -> Option<Decimal> {
+    if let Some(d) = parse_small(s.as_bytes()) {
+        return Some(d);
+    }
     if s.is_empty() || s.contains(['e', 'E']) {
         return None;
     }
@@ -357,6 +460,62 @@ pub fn from_toml_float(f: f64) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fast reading gives `from_str`'s very `Decimal`; the fast writers give
+        /// `normalize()`'s and `fmt_dp`'s very text.
+        #[test]
+        fn fast_read_and_write_match_rust_decimal(m in any::<i64>(), s in 0u32..20, dp in 0u32..6, digits in 1usize..20) {
+            let v = Decimal::new(m % 10i64.pow(digits.min(18) as u32), s.min(18));
+            let text = v.to_string();
+            if let Some(fast) = parse_small(text.as_bytes()) {
+                prop_assert_eq!(fast.serialize(), Decimal::from_str(&text).unwrap().serialize(), "{}", text);
+            }
+            let mut out = Vec::new();
+            write_normalized(&mut out, v);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), v.normalize().to_string());
+            let mut out = Vec::new();
+            write_dp(&mut out, v, dp);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), fmt_dp(v, dp));
+        }
+    }
+
+    #[test]
+    fn fast_paths_on_the_awkward_cases() {
+        for s in [
+            "0",
+            "0.0",
+            "-0",
+            "-0.50",
+            "5.",
+            ".5",
+            "-",
+            "1.2.3",
+            "000123.4500",
+            "999999999999999999",
+            "9999999999999999999",
+        ] {
+            let want = Decimal::from_str(s).ok();
+            if let Some(fast) = parse_small(s.as_bytes()) {
+                assert_eq!(Some(fast.serialize()), want.map(|d| d.serialize()), "{s}");
+            }
+        }
+        for (v, dp, want) in [
+            ("-0.004", 2, fmt_dp(d("-0.004"), 2)),
+            ("0.005", 2, "0.01".into()),
+            ("-1.005", 2, "-1.01".into()),
+            ("7", 0, "7".into()),
+            ("0.1", 3, "0.100".into()),
+        ] {
+            let mut out = Vec::new();
+            write_dp(&mut out, d(v), dp);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{v}");
+        }
+        let mut out = Vec::new();
+        write_normalized(&mut out, d("-0.0500"));
+        assert_eq!(out, b"-0.05");
+    }
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
@@ -387,8 +546,6 @@ mod tests {
         assert_eq!(round_half_up(d("2.5"), 0), d("3"));
         assert_eq!(fmt_dp(d("300.30") * d("75") / d("100"), 2), "225.23");
     }
-
-    use proptest::prelude::*;
 
     /// Decimals of every width (32, 64, 96 bits), scale and sign, zeros included.
     fn any_dec() -> impl Strategy<Value = Decimal> {
