@@ -38,8 +38,7 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    let mut lane = engine.clone();
-    lane.use_fast_lane(true);
+    let lane = engine.clone();
     g.bench_function(
         "score_outputs 10k scorecards, 1 core, exact-integer lane",
         |b| {
