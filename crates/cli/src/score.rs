@@ -11,6 +11,7 @@ use kaohe_core::num::{fmt, fmt_dp};
 use kaohe_core::{Lang, Template};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -386,7 +387,10 @@ pub fn stream_csv(
     st.out.push(b'\n');
     const CHUNK: usize = 65536;
     let mut recs: Vec<csv::StringRecord> = (0..CHUNK).map(|_| csv::StringRecord::new()).collect();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Duplicate ids, checked on the reading thread: a cheap hash keeps it off the critical
+    // path (SipHash's resistance to crafted keys buys nothing for a local file).
+    let mut seen: HashMap<String, usize, BuildHasherDefault<IdHasher>> =
+        HashMap::with_hasher(BuildHasherDefault::default());
     let (ni, ns, np) = (t.items.len(), t.sections.len(), t.pay.len());
     let l = t.layout;
     loop {
@@ -513,6 +517,28 @@ pub fn stream_csv(
     }
     st.errors.sort_by_key(|e| (e.line, e.column));
     Ok(st)
+}
+
+/// A multiply-rotate hash for appraisee ids, finished with splitmix64's mixer so that ids
+/// differing only in their last digits still spread over the table.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
 }
 
 /// `kaohe score`.

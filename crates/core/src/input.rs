@@ -276,7 +276,7 @@ pub fn parse_cell(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
                     return Err(msg!("in-no-percent", value = cell, name = inp.name.clone()));
                 }
                 (InputKind::Count, Parsed::Number(d)) => {
-                    if !d.fract().is_zero() || d.is_sign_negative() {
+                    if d.is_sign_negative() || (d.scale() > 0 && !d.fract().is_zero()) {
                         return Err(msg!("in-count", value = cell, name = inp.name.clone()));
                     }
                     d
