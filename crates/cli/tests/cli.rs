@@ -163,6 +163,37 @@ fn bad_cells_are_named_by_line_and_column_and_nothing_is_written() {
     assert!(!out.exists(), "no partial output");
 }
 
+/// Thousands of ids that differ only in their last digits, one of them twice far apart:
+/// the duplicate is found (by line) and nothing is written.
+#[test]
+fn a_duplicate_id_among_many_is_found() {
+    let d = tmp("dup");
+    let input = d.join("in.csv");
+    let mut csv = format!("{F01_HEADER}\n");
+    for i in 0..5000 {
+        csv.push_str(&format!("E{i:07},员工{i},100,90,1,18,14,13,1,2,1,3000\n"));
+    }
+    csv.push_str("E0000042,重复者,100,90,1,18,14,13,1,2,1,3000\n");
+    std::fs::write(&input, csv).unwrap();
+    let out = d.join("out.csv");
+    let o = kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("工号 `E0000042` 重复 (第 44 行已出现)"), "{e}");
+    assert!(e.contains("in.csv:5002"), "{e}");
+    assert!(!out.exists(), "no partial output");
+}
+
 #[test]
 fn a_missing_column_is_named() {
     let d = tmp("missing");
