@@ -922,12 +922,6 @@ fn ev_node(e: &Fx, f: &Regs, bad: &mut bool) -> V {
     }
 }
 
-/// Whether a template can use the lane at all (a row may still bail).
-#[cfg(test)]
-pub(crate) fn supports(t: &Template) -> bool {
-    Plan::new(t).is_some()
-}
-
 /// `floor(a / b)` for `b > 0`.
 #[inline(always)]
 fn floor_div(a: V, b: V) -> R<V> {
@@ -967,6 +961,26 @@ fn spec(s: &Spec, f: &Regs, row: &[Val], pick: Option<u32>) -> R<V> {
     }
 }
 
+/// A measured rule's measure and target, or `None` when the measure is below the rule's
+/// cut-off (the item then scores 0 whatever else).
+#[inline(always)]
+fn measured(measure: &Fx, target: &Fx, zero_below: Option<&Fx>, f: &Regs) -> R<Option<(V, V)>> {
+    let mut bad = false;
+    let m = ev(measure, f, &mut bad);
+    let tv = ev(target, f, &mut bad);
+    let cut = match zero_below {
+        Some(z) => {
+            let zv = ev(z, f, &mut bad);
+            !bad && lt(m, zv)?
+        }
+        None => false,
+    };
+    if bad {
+        return Err(Bail);
+    }
+    Ok((!cut).then_some((m, tv)))
+}
+
 #[inline(always)]
 fn rule(p: &Plan, it: &PItem, row: &[Val], f: &Regs) -> R<Out> {
     let mut bad = false;
@@ -991,20 +1005,9 @@ fn rule(p: &Plan, it: &PItem, row: &[Val], f: &Regs) -> R<Out> {
             above,
             zero_below,
         } => {
-            let m = ev(measure, f, &mut bad);
-            let tv = ev(target, f, &mut bad);
-            if let Some(z) = zero_below {
-                let zv = ev(z, f, &mut bad);
-                if bad {
-                    return Err(Bail);
-                }
-                if lt(m, zv)? {
-                    return Ok(Out::Zero);
-                }
-            }
-            if bad {
-                return Err(Bail);
-            }
+            let Some((m, tv)) = measured(measure, target, zero_below.as_ref(), f)? else {
+                return Ok(Out::Zero);
+            };
             let side = match cmp(m, tv)? {
                 Ordering::Less => below.map(|b| (b, sub(tv, m))),
                 Ordering::Greater => above.map(|a| (a, sub(m, tv))),
@@ -1022,18 +1025,10 @@ fn rule(p: &Plan, it: &PItem, row: &[Val], f: &Regs) -> R<Out> {
             cap,
             zero_below,
         } => {
-            let m = ev(measure, f, &mut bad);
-            let tv = ev(target, f, &mut bad);
-            if let Some(z) = zero_below {
-                let zv = ev(z, f, &mut bad);
-                if bad {
-                    return Err(Bail);
-                }
-                if lt(m, zv)? {
-                    return Ok(Out::Zero);
-                }
-            }
-            if bad || !tv.truth() {
+            let Some((m, tv)) = measured(measure, target, zero_below.as_ref(), f)? else {
+                return Ok(Out::Zero);
+            };
+            if !tv.truth() {
                 return Err(Bail);
             }
             let mut a = if *higher {
@@ -1439,7 +1434,7 @@ mod tests {
             // The lane is for real: of the forms it takes, it answers most rows that
             // score. (It declines, by design, where a rounded quotient could meet a
             // boundary: a ratio of 15 points times a third, a ratio of exactly 1.)
-            if supports(&t) {
+            if Plan::new(&t).is_some() {
                 assert!(
                     answered * 3 >= scored * 2,
                     "{id}: the lane answered {answered} of {scored}"
