@@ -11,6 +11,21 @@ fn kaohe(args: &[&str]) -> Output {
         .expect("kaohe runs")
 }
 
+/// `kaohe score -t F01 -i INPUT -f csv -o OUT`.
+fn score_f01_csv(input: &std::path::Path, out: &std::path::Path) -> Output {
+    kaohe(&[
+        "score",
+        "-t",
+        "F01",
+        "-i",
+        input.to_str().unwrap(),
+        "-f",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -34,17 +49,7 @@ fn scores_a_csv_batch_to_csv() {
     let input = d.join("in.csv");
     std::fs::write(&input, format!("{F01_HEADER}\nE001,张伟,100,87,1,18,14,13,1,2,1,3000\nE002,李娜,100,100,0,15,10,10,0,0,0,300.30\n")).unwrap();
     let out = d.join("out.csv");
-    let o = kaohe(&[
-        "score",
-        "-t",
-        "F01",
-        "-i",
-        input.to_str().unwrap(),
-        "-f",
-        "csv",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = score_f01_csv(&input, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
@@ -130,17 +135,7 @@ fn bad_cells_are_named_by_line_and_column_and_nothing_is_written() {
     )
     .unwrap();
     let out = d.join("out.csv");
-    let o = kaohe(&[
-        "score",
-        "-t",
-        "F01",
-        "-i",
-        input.to_str().unwrap(),
-        "-f",
-        "csv",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = score_f01_csv(&input, &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -176,17 +171,7 @@ fn a_duplicate_id_among_many_is_found() {
     csv.push_str("E0000042,重复者,100,90,1,18,14,13,1,2,1,3000\n");
     std::fs::write(&input, csv).unwrap();
     let out = d.join("out.csv");
-    let o = kaohe(&[
-        "score",
-        "-t",
-        "F01",
-        "-i",
-        input.to_str().unwrap(),
-        "-f",
-        "csv",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let o = score_f01_csv(&input, &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("工号 `E0000042` 重复 (第 44 行已出现)"), "{e}");
