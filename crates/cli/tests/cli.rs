@@ -386,3 +386,53 @@ fn organisation_users_audit_and_backup_from_the_command_line() {
         stderr(&o)
     );
 }
+
+#[test]
+fn bench_engine_prints_both_lanes_with_the_same_checksum_and_the_targets() {
+    let o = kaohe(&[
+        "bench",
+        "engine",
+        "--rows",
+        "3000",
+        "--distinct",
+        "700",
+        "--csv-rows",
+        "500",
+        "--rounds",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // The lane must add up to exactly what the interpreter does over the same rows.
+    let checksum = |label: &str| {
+        let line = out
+            .lines()
+            .find(|l| l.contains(label) && l.contains("checksum"))
+            .unwrap_or_else(|| panic!("no {label} line in {out}"));
+        line.rsplit("checksum ")
+            .next()
+            .unwrap()
+            .trim_end_matches(')')
+            .to_string()
+    };
+    assert_eq!(
+        checksum("interpreter"),
+        checksum("exact-integer lane"),
+        "{out}"
+    );
+    assert!(out.contains("2 × 3000 scorecards, median"), "{out}");
+    assert!(
+        out.contains("target ≥ 5 M scorecards/s on one core: "),
+        "{out}"
+    );
+    assert!(
+        out.contains("CSV→CSV") && out.contains("500 appraisees"),
+        "{out}"
+    );
+    // The 1,000,000-row target does not apply to a 500-row run.
+    assert!(out.contains("target ≤ 1.5 s for 1,000,000: ok"), "{out}");
+
+    let o = kaohe(&["bench", "engine", "--rounds", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--rounds"), "{}", stderr(&o));
+}

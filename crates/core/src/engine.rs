@@ -231,10 +231,7 @@ impl<'t> Engine<'t> {
         peers: &[Option<Decimal>],
     ) -> Result<(), RowError> {
         if let Some(plan) = &self.plan {
-            let mut fx = std::mem::take(&mut frame.fx);
-            let done = crate::fast::score(plan, &self.params, row, &mut fx, frame).is_ok();
-            frame.fx = fx;
-            if done {
+            if crate::fast::score(plan, &self.params, row, frame).is_ok() {
                 return Ok(());
             }
         }
@@ -263,8 +260,7 @@ impl<'t> Engine<'t> {
     #[cfg(test)]
     pub(crate) fn lane_only(&self, row: &[Val], frame: &mut Frame) -> bool {
         let Some(plan) = &self.plan else { return false };
-        let mut fx = crate::fast::Regs::default();
-        crate::fast::score(plan, &self.params, row, &mut fx, frame).is_ok()
+        crate::fast::score(plan, &self.params, row, frame).is_ok()
     }
 
     /// Inputs, parameters, metrics and items.
