@@ -230,10 +230,10 @@ impl<'t> Engine<'t> {
         frame: &mut Frame,
         peers: &[Option<Decimal>],
     ) -> Result<(), RowError> {
-        if let Some(plan) = &self.plan {
-            if crate::fast::score(plan, &self.params, row, frame).is_ok() {
-                return Ok(());
-            }
+        if let Some(plan) = &self.plan
+            && crate::fast::score(plan, &self.params, row, frame).is_ok()
+        {
+            return Ok(());
         }
         self.score(row, frame, peers, &mut NoTrace)
     }
