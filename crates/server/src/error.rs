@@ -34,7 +34,7 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable: `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid`, `bad_request`, `internal`.
+    /// Stable: `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid`, `bad_request`, `too_many_attempts`, `unavailable`, `internal`.
     pub code: &'static str,
     pub message: String,
     pub message_en: String,
@@ -62,6 +62,8 @@ pub enum ApiError {
     Internal(String),
     /// Something the server needs is missing (e.g. Chromium for PDFs): `中文 / English`.
     Unavailable(String),
+    /// Too many wrong passwords for this user name: wait this many minutes.
+    TooManyAttempts(u64),
 }
 
 impl From<StoreError> for ApiError {
@@ -109,6 +111,10 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::TooManyAttempts(minutes) => Some(minutes * 60),
+            _ => None,
+        };
         let (status, code, message, message_en, fields) = match self {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -151,6 +157,16 @@ impl IntoResponse for ApiError {
                     vec![],
                 )
             }
+            ApiError::TooManyAttempts(minutes) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("密码错误次数过多，该账号已暂停登录，请 {minutes} 分钟后再试"),
+                format!(
+                    "too many wrong passwords: signing in with this name is paused, try again in {minutes} minute{}",
+                    if minutes == 1 { "" } else { "s" }
+                ),
+                vec![],
+            ),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 (
@@ -162,7 +178,7 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        (
+        let mut res = (
             status,
             axum::Json(ErrorBody {
                 error: ErrorDetail {
@@ -173,7 +189,12 @@ impl IntoResponse for ApiError {
                 },
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }
 

@@ -11,6 +11,7 @@ pub mod cycles;
 pub mod error;
 pub mod office;
 pub mod pdf;
+pub mod throttle;
 pub mod web;
 
 use auth::{Auth, COOKIE};
@@ -37,6 +38,8 @@ pub struct AppState<S: Store> {
     pub auto_confirm_every: std::time::Duration,
     /// Started with `serve --demo`: the sign-in page names the demo users and password.
     pub demo: bool,
+    /// Wrong passwords per user name, for the sign-in lockout.
+    pub sign_in: Arc<throttle::SignInThrottle>,
 }
 
 impl<S: Store> AppState<S> {
@@ -48,6 +51,7 @@ impl<S: Store> AppState<S> {
             session_ttl: time::Duration::hours(10),
             auto_confirm_every: std::time::Duration::from_secs(60),
             demo: false,
+            sign_in: Arc::default(),
         }
     }
 }
@@ -247,14 +251,25 @@ pub(crate) fn session_cookie(token: &str, max_age: time::Duration) -> String {
 }
 
 /// Sign in.
-#[utoipa::path(post, path = "/api/login", request_body = Login, responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
+///
+/// After five wrong passwords for a name within 15 minutes, the name is refused for 15
+/// minutes (429, with `Retry-After` in seconds).
+#[utoipa::path(post, path = "/api/login", request_body = Login, responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody), (status = 429, body = error::ErrorBody, headers(("Retry-After" = u64, description = "seconds until the name may try again"))), (status = 400, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn login<S: Store>(
     State(st): State<AppState<S>>,
     ApiJson(l): ApiJson<Login>,
 ) -> ApiResult<Response> {
+    let now = std::time::Instant::now();
+    if let Err(wait) = st.sign_in.check(&l.username, now) {
+        return Err(ApiError::TooManyAttempts(throttle::minutes(wait)));
+    }
     let Some(u) = st.store.authenticate(&l.username, &l.password).await? else {
-        return Err(ApiError::Unauthorized);
+        return Err(match st.sign_in.failed(&l.username, now) {
+            Some(wait) => ApiError::TooManyAttempts(throttle::minutes(wait)),
+            None => ApiError::Unauthorized,
+        });
     };
+    st.sign_in.succeeded(&l.username);
     let token = st.store.create_session(u.id, st.session_ttl).await?;
     Ok((
         [(header::SET_COOKIE, session_cookie(&token, st.session_ttl))],

@@ -19,8 +19,60 @@ both!(
     first_run_sign_in_and_out,
     roles_decide_who_may_do_what,
     templates_publish_with_errors_in_place,
-    bad_input_is_400_or_422_never_500
+    bad_input_is_400_or_422_never_500,
+    wrong_passwords_pause_the_name
 );
+
+/// Five wrong passwords for a name within 15 minutes pause it for 15 minutes — even the
+/// right password is refused meanwhile — while other names sign in as usual.
+async fn wrong_passwords_pause_the_name(app: App) {
+    common::add_user(&app, "zhangwei", None, vec![]).await;
+    common::add_user(&app, "lina", None, vec![]).await;
+    let c = client();
+    let try_as = |name: &'static str, password: &'static str| {
+        c.post(format!("{}/api/login", app.base))
+            .json(&json!({"username": name, "password": password}))
+            .send()
+    };
+    // Four misses (one typed in capitals: the same name) are only wrong passwords.
+    for name in ["zhangwei", "zhangwei", "ZhangWei", "zhangwei"] {
+        let r = try_as(name, "guess").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The fifth pauses the name, and says for how long.
+    let r = try_as("zhangwei", "guess").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "900");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("请 15 分钟后再试"),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("try again in 15 minutes"),
+        "{body}"
+    );
+    // Now even the right password is refused, without being checked.
+    let r = try_as("zhangwei", "a long password").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Others are not affected, and a name that does not exist pauses the same way (a
+    // refusal tells nothing about which accounts exist).
+    let r = try_as("lina", "a long password").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for _ in 0..4 {
+        let r = try_as("nobody", "guess").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = try_as("nobody", "guess").await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
 
 async fn first_run_sign_in_and_out(app: App) {
     let c = client();

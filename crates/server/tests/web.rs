@@ -504,6 +504,65 @@ async fn sign_in_inbox_sheet_sign_appeal_and_refusals() {
 }
 
 #[tokio::test]
+async fn the_sign_in_page_pauses_a_name_after_five_wrong_passwords() {
+    let app = spawn_app(false).await;
+    add_user(&app, "a001", None, vec![]).await;
+    let b = &app.base;
+    let anon = client();
+    let submit = |password: &'static str| {
+        let anon = anon.clone();
+        let url = format!("{b}/login");
+        async move {
+            let (_, html) = page(&anon, &url).await;
+            post_form(
+                &anon,
+                &url,
+                &[
+                    ("csrf", &csrf_of(&html)),
+                    ("username", "a001"),
+                    ("password", password),
+                ],
+            )
+            .await
+        }
+    };
+    for _ in 0..4 {
+        let (s, _, html) = submit("wrong").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(html.contains("用户名或密码不正确"), "{html}");
+    }
+    let (s, _, html) = submit("wrong").await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("密码错误次数过多"), "{html}");
+    assert!(html.contains("请 15 分钟后再试"), "{html}");
+    assert!(
+        !html.contains("用户名或密码不正确"),
+        "one message, not two: {html}"
+    );
+    // The right password is refused too while the name is paused.
+    let (s, path, html) = submit("a long password").await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, "/login")
+    );
+    assert!(html.contains("请 15 分钟后再试"), "{html}");
+    // In English.
+    let (_, html) = page(&anon, &format!("{b}/login?lang=en")).await;
+    let (s, _, html) = post_form(
+        &anon,
+        &format!("{b}/login?lang=en"),
+        &[
+            ("csrf", &csrf_of(&html)),
+            ("username", "a001"),
+            ("password", "a long password"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(html.contains("Try again in 15 minutes"), "{html}");
+}
+
+#[tokio::test]
 async fn every_page_reads_in_both_languages() {
     let app = spawn_app(false).await;
     let (mine, _) = f01_published(&app).await;

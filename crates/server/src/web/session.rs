@@ -21,7 +21,17 @@ pub(super) async fn login_form<S: Store>(
     if ctx.user.is_some() {
         return see_other(safe_next(q.next.as_deref()));
     }
-    login_page(&st, &ctx, q.next.as_deref(), None, StatusCode::OK)
+    login_page(&st, &ctx, q.next.as_deref(), None, Failed::No)
+}
+
+/// Why the sign-in form is shown again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Failed {
+    No,
+    /// A wrong name or password.
+    Wrong,
+    /// Too many wrong passwords for the name: paused for this many minutes.
+    Locked(u64),
 }
 
 pub(super) fn login_page<S: Store>(
@@ -29,8 +39,13 @@ pub(super) fn login_page<S: Store>(
     ctx: &Ctx,
     next: Option<&str>,
     username: Option<&str>,
-    status: StatusCode,
+    failed: Failed,
 ) -> Response {
+    let status = match failed {
+        Failed::No => StatusCode::OK,
+        Failed::Wrong => StatusCode::UNAUTHORIZED,
+        Failed::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+    };
     let token = match ctx.jar.get(LOGIN_CSRF_COOKIE) {
         Some(c) if c.value().len() == 64 => c.value().to_string(),
         _ => match kaohe_store::new_token() {
@@ -54,7 +69,11 @@ pub(super) fn login_page<S: Store>(
             form_csrf => token.clone(),
             next => safe_next(next),
             username => username.unwrap_or_default(),
-            failed => username.is_some(),
+            failed => failed == Failed::Wrong,
+            locked_minutes => match failed {
+                Failed::Locked(m) => Some(m),
+                _ => None,
+            },
             demo,
             demo_password => DEMO_PASSWORD,
         },
@@ -84,19 +103,23 @@ pub(super) async fn login<S: Store>(
     let username = form.get("username").unwrap_or_default().trim();
     let password = form.get("password").unwrap_or_default();
     let next = safe_next(form.get("next")).to_string();
+    let now = std::time::Instant::now();
+    let locked = |wait| Failed::Locked(crate::throttle::minutes(wait));
+    if let Err(wait) = st.sign_in.check(username, now) {
+        return login_page(&st, &ctx, Some(&next), Some(username), locked(wait));
+    }
     let user = match st.store.authenticate(username, password).await {
         Ok(u) => u,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
     let Some(u) = user else {
-        return login_page(
-            &st,
-            &ctx,
-            Some(&next),
-            Some(username),
-            StatusCode::UNAUTHORIZED,
-        );
+        let failed = st
+            .sign_in
+            .failed(username, now)
+            .map_or(Failed::Wrong, locked);
+        return login_page(&st, &ctx, Some(&next), Some(username), failed);
     };
+    st.sign_in.succeeded(username);
     let token = match st.store.create_session(u.id, st.session_ttl).await {
         Ok(t) => t,
         Err(e) => return server_error(ctx.lang, &e.to_string()),

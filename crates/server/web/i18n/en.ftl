@@ -22,6 +22,10 @@ login-username = Username
 login-password = Password
 login-submit = Sign in
 login-failed = Wrong username or password: please try again.
+login-locked = Too many wrong passwords: signing in with this name is paused. Try again in { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+}. If you have forgotten your password, ask HR to reset it.
 demo-title = Demo users
 demo-intro = This is a demo company (30 employees in 10 departments; October 2026 closed, November 2026 in progress). Every user below has the password { $password }.
 demo-col-user = Username
