@@ -635,12 +635,22 @@ S001,李娜,SC,市场部,总部,大客户经理,Z999
         html.contains("<td>A001</td>") && !html.contains("<td>A002</td>"),
         "{html}"
     );
+    assert!(
+        html.contains("工号或姓名包含「张伟」的员工共 1 名。"),
+        "{html}"
+    );
     let (_, _, html) = page(&c, &format!("{url}?q=x00")).await;
     assert!(
         html.contains("<td>X001</td>") && !html.contains("<td>A001</td>"),
         "{html}"
     );
-    let (_, _, html) = page(&c, &format!("{url}?q=%25")).await;
+    let (_, _, html) = page(&c, &format!("{url}?q=a00&lang=en")).await;
+    assert!(
+        html.contains("2 employees&#x27; number or name contains &quot;a00&quot;.")
+            || html.contains("2 employees' number or name contains \"a00\"."),
+        "{html}"
+    );
+    let (_, _, html) = page(&c, &format!("{url}?q=%25&lang=zh")).await;
     assert!(html.contains("没有工号或姓名包含「%」的员工"), "{html}");
 
     // 200 a page.
@@ -657,9 +667,29 @@ S001,李娜,SC,市场部,总部,大客户经理,Z999
         "{html}"
     );
     assert!(html.contains("offset=200"), "{html}");
+    assert!(
+        html.contains("当前显示第 1–200 名，共 254 名（含已停用）。"),
+        "{html}"
+    );
     let (_, _, html) = page(&c, &format!("{url}?offset=200")).await;
     assert_eq!(html.matches("<tr><td class=\"num\">").count(), 54);
     assert!(html.contains("<td class=\"num\">201</td>"), "{html}");
+    assert!(html.contains("当前显示第 201–254 名，共 254 名"), "{html}");
+    assert!(
+        !html.contains("offset=400"),
+        "no next page after the last: {html}"
+    );
+    // A search over many pages says how many match, and pages through them.
+    let (_, _, html) = page(&c, &format!("{url}?q=b0")).await;
+    assert!(
+        html.contains("工号或姓名包含「b0」的员工共 250 名。"),
+        "{html}"
+    );
+    assert!(html.contains("当前显示第 1–200 名，共 250 名"), "{html}");
+    assert!(
+        html.contains("q=b0&amp;offset=200") || html.contains("q=b0&offset=200"),
+        "{html}"
+    );
 }
 
 async fn template_upload_check_and_publish(app: App) {

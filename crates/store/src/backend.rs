@@ -815,33 +815,46 @@ macro_rules! store_impl {
                     .collect())
             }
 
-            async fn search_employees(&self, query: &str, page: Page) -> Result<Vec<OrgEmployee>> {
+            async fn search_employees(&self, query: &str, page: Page) -> Result<EmployeeSearch> {
                 const COLS: &str = "SELECT e.id, e.emp_no, e.name, e.department_id, e.active, p.name AS position, s.emp_no AS sup_no, s.name AS sup_name \
                      FROM employees e LEFT JOIN positions p ON p.id = e.position_id LEFT JOIN employees s ON s.id = e.supervisor_id";
+                const MATCH: &str = "LOWER(e.emp_no) LIKE $1 ESCAPE '\\' OR LOWER(e.name) LIKE $2 ESCAPE '\\'";
                 let query = query.trim();
-                let rows = if query.is_empty() {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} ORDER BY e.emp_no LIMIT $1 OFFSET $2")))
+                let (rows, total): (_, i64) = if query.is_empty() {
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} ORDER BY e.emp_no LIMIT $1 OFFSET $2")))
                         .bind(page.limit.clamp(1, 1000))
                         .bind(page.offset.max(0))
                         .fetch_all(&self.pool)
-                        .await?
+                        .await?;
+                    let total = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
+                        .fetch_one(&self.pool)
+                        .await?;
+                    (rows, total)
                 } else {
                     // `%` and `_` typed by a person are literal.
                     let like = format!(
                         "%{}%",
                         query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
                     );
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "{COLS} WHERE LOWER(e.emp_no) LIKE $1 ESCAPE '\\' OR LOWER(e.name) LIKE $2 ESCAPE '\\' ORDER BY e.emp_no LIMIT $3 OFFSET $4"
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "{COLS} WHERE {MATCH} ORDER BY e.emp_no LIMIT $3 OFFSET $4"
                     )))
                     .bind(&like)
                     .bind(&like)
                     .bind(page.limit.clamp(1, 1000))
                     .bind(page.offset.max(0))
                     .fetch_all(&self.pool)
-                    .await?
+                    .await?;
+                    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT COUNT(*) FROM employees e WHERE {MATCH}"
+                    )))
+                    .bind(&like)
+                    .bind(&like)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    (rows, total)
                 };
-                Ok(rows
+                let employees = rows
                     .into_iter()
                     .map(|r| OrgEmployee {
                         id: r.get("id"),
@@ -853,7 +866,8 @@ macro_rules! store_impl {
                         supervisor_name: r.get("sup_name"),
                         active: r.get("active"),
                     })
-                    .collect())
+                    .collect();
+                Ok(EmployeeSearch { employees, total })
             }
 
             async fn template_versions(&self, form_id: &str) -> Result<Vec<TemplateVersion>> {

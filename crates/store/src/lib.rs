@@ -278,12 +278,12 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
     ) -> impl Future<Output = Result<std::collections::BTreeMap<i64, i64>>> + Send;
     /// Employees whose 工号 or name contains `query` (every one when it is empty), by 工号,
-    /// a page at a time, with their position and supervisor.
+    /// a page at a time, with their position and supervisor; and how many match in all.
     fn search_employees(
         &self,
         query: &str,
         page: Page,
-    ) -> impl Future<Output = Result<Vec<OrgEmployee>>> + Send;
+    ) -> impl Future<Output = Result<EmployeeSearch>> + Send;
     /// Every version of a form's template, newest first (their sources left empty).
     fn template_versions(
         &self,
@@ -534,7 +534,7 @@ impl Store for Db {
     async fn employee_counts(&self) -> Result<std::collections::BTreeMap<i64, i64>> {
         delegate!(self, s => s.employee_counts())
     }
-    async fn search_employees(&self, query: &str, page: Page) -> Result<Vec<OrgEmployee>> {
+    async fn search_employees(&self, query: &str, page: Page) -> Result<EmployeeSearch> {
         delegate!(self, s => s.search_employees(query, page))
     }
     async fn template_versions(&self, form_id: &str) -> Result<Vec<TemplateVersion>> {

@@ -403,3 +403,10 @@ pub struct OrgEmployee {
     pub supervisor_name: Option<String>,
     pub active: bool,
 }
+
+/// A page of an employee search, and how many employees match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployeeSearch {
+    pub employees: Vec<OrgEmployee>,
+    pub total: i64,
+}

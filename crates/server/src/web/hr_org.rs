@@ -179,7 +179,7 @@ async fn org_page<S: Store>(
         offset,
         limit: ORG_PAGE,
     };
-    let (depts, counts, emps) = match (
+    let (depts, counts, found) = match (
         st.store.departments().await,
         st.store.employee_counts().await,
         st.store.search_employees(query, page).await,
@@ -202,8 +202,10 @@ async fn org_page<S: Store>(
             employees: counts.get(&d.id).copied().unwrap_or(0),
         })
         .collect();
-    let more = emps.len() as i64 == ORG_PAGE;
-    let emp_views: Vec<EmpView> = emps
+    let shown = found.employees.len() as i64;
+    let more = offset + shown < found.total;
+    let emp_views: Vec<EmpView> = found
+        .employees
         .into_iter()
         .map(|e| EmpView {
             department: dept_name
@@ -232,6 +234,8 @@ async fn org_page<S: Store>(
             total => counts.values().sum::<i64>(),
             query,
             first => offset + 1,
+            last => offset + shown,
+            found => found.total,
             prev => (offset > 0).then(|| link((offset - ORG_PAGE).max(0))),
             next => more.then(|| link(offset + ORG_PAGE)),
             import => Serde(import),

@@ -256,6 +256,11 @@ org-no-match = No employee number or name contains "{ $query }".
 org-search = Find by employee number or name
 org-search-submit = Find
 org-search-clear = Show all
+org-found = { $count ->
+    [one] One employee's
+   *[other] { $count } employees'
+} number or name contains "{ $query }".
+org-showing = Showing { $first }–{ $last } of { $count } (inactive ones included).
 org-import-title = Import the organisation
 org-import-help = Upload a CSV file (UTF-8, or GBK as Excel saves it) or paste it. The header is that of the kaohe org import command: 工号 (emp_no), 姓名 (name), 部门编码 (dept_code), 部门名称 (dept_name), 部门类型 (dept_kind: 业务 line / 职能 functional), 岗位 (position), 直接上级工号 (supervisor). Known employee numbers are updated. If any row is wrong, nothing is imported.
 org-import-file = CSV file
