@@ -1,7 +1,9 @@
 //! `kaohe bench engine`: F01 over generated appraisees.
 //!
 //! Prints two figures: compute-only scorecards per second on one core (rows already
-//! parsed, no explanations), and the wall time of CSV in → scores → CSV out.
+//! parsed, no explanations; the interpreter and the exact-integer lane, whose checksums
+//! must agree), and the wall time of CSV in → scores → CSV out. Each is the median of
+//! `--rounds` runs, with the range, and says whether the target is met.
 
 use anyhow::Result;
 use clap::Args;
