@@ -9,7 +9,7 @@ mod common;
 
 use common::{
     App, add_user, assert_complete, client, csrf_of, login, page, post_form, send, spawn_app,
-    spawn_app_with, version_of, web_login,
+    spawn_app_with, submit_login, version_of, web_login,
 };
 use kaohe_store::{Department, Grant, Owner, Role, Store, input_owners};
 use reqwest::StatusCode;
@@ -509,23 +509,8 @@ async fn the_sign_in_page_pauses_a_name_after_five_wrong_passwords() {
     add_user(&app, "a001", None, vec![]).await;
     let b = &app.base;
     let anon = client();
-    let submit = |password: &'static str| {
-        let anon = anon.clone();
-        let url = format!("{b}/login");
-        async move {
-            let (_, html) = page(&anon, &url).await;
-            post_form(
-                &anon,
-                &url,
-                &[
-                    ("csrf", &csrf_of(&html)),
-                    ("username", "a001"),
-                    ("password", password),
-                ],
-            )
-            .await
-        }
-    };
+    let url = format!("{b}/login");
+    let submit = |password| submit_login(&anon, &url, "a001", password);
     for _ in 0..4 {
         let (s, _, html) = submit("wrong").await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -547,17 +532,8 @@ async fn the_sign_in_page_pauses_a_name_after_five_wrong_passwords() {
     );
     assert!(html.contains("请 15 分钟后再试"), "{html}");
     // In English.
-    let (_, html) = page(&anon, &format!("{b}/login?lang=en")).await;
-    let (s, _, html) = post_form(
-        &anon,
-        &format!("{b}/login?lang=en"),
-        &[
-            ("csrf", &csrf_of(&html)),
-            ("username", "a001"),
-            ("password", "a long password"),
-        ],
-    )
-    .await;
+    let en = format!("{b}/login?lang=en");
+    let (s, _, html) = submit_login(&anon, &en, "a001", "a long password").await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     assert!(html.contains("Try again in 15 minutes"), "{html}");
 }

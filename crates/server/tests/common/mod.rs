@@ -187,22 +187,33 @@ pub async fn post_form(
     (r.status(), path, r.text().await.unwrap())
 }
 
-/// Sign in through the page's form, as a browser does (the session cookie is kept).
-pub async fn web_login(app: &App, name: &str) -> reqwest::Client {
-    let c = client();
-    let (s, html) = page(&c, &format!("{}/login", app.base)).await;
-    assert_eq!(s, StatusCode::OK);
-    let (s, path, html) = post_form(
-        &c,
-        &format!("{}/login", app.base),
+/// Open the sign-in page at `url` (`…/login`, maybe with `?lang=`) and submit its form;
+/// the response after redirects, with its final path.
+pub async fn submit_login(
+    c: &reqwest::Client,
+    url: &str,
+    name: &str,
+    password: &str,
+) -> (StatusCode, String, String) {
+    let (_, html) = page(c, url).await;
+    post_form(
+        c,
+        url,
         &[
             ("csrf", &csrf_of(&html)),
             ("username", name),
-            ("password", "a long password"),
+            ("password", password),
             ("next", "/tasks"),
         ],
     )
-    .await;
+    .await
+}
+
+/// Sign in through the page's form, as a browser does (the session cookie is kept).
+pub async fn web_login(app: &App, name: &str) -> reqwest::Client {
+    let c = client();
+    let url = format!("{}/login", app.base);
+    let (s, path, html) = submit_login(&c, &url, name, "a long password").await;
     assert_eq!((s, path.as_str()), (StatusCode::OK, "/tasks"), "{html}");
     c
 }
