@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use kaohe_store::{AuditCheck, Db, Grant, NewUser, OrgRow, Role, Store, connect};
+use kaohe_store::{AuditCheck, Db, Department, Grant, NewUser, OrgRow, Role, Store, connect};
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +20,9 @@ pub enum UserCmd {
     /// Add a user. The password is read from stdin (one line) or KAOHE_PASSWORD.
     Add {
         username: String,
-        /// employee, rater, clerk, reviewer, approver, hr_admin (repeat for several).
+        /// employee, rater, clerk, reviewer, approver, hr_admin (repeat for several); limit a
+        /// role to one department with ROLE@DEPARTMENT (its code or name), e.g.
+        /// `clerk@行政部`, `reviewer@KF`.
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
         /// The employee number this user is.
@@ -30,6 +32,13 @@ pub enum UserCmd {
         #[arg(long = "ui-lang", default_value = "zh-CN")]
         ui_lang: String,
     },
+    /// Give a user a role, for every department or (ROLE@DEPARTMENT) for one: e.g.
+    /// `kaohe user grant fuhe reviewer@客服部`. Audited.
+    Grant { username: String, role: String },
+    /// Take a role from a user (ROLE@DEPARTMENT takes only that department's). Audited.
+    Revoke { username: String, role: String },
+    /// A user's roles.
+    Show { username: String },
 }
 
 #[derive(Subcommand)]
@@ -72,26 +81,102 @@ pub fn migrate(db: &DbArgs) -> Result<ExitCode> {
     })
 }
 
-/// `kaohe user add`.
-pub fn user(db: &DbArgs, cmd: &UserCmd) -> Result<ExitCode> {
-    let UserCmd::Add {
-        username,
-        roles,
-        employee,
-        ui_lang,
-    } = cmd;
-    let mut grants = Vec::new();
-    for r in roles {
-        let Some(role) = Role::parse(r) else {
-            bail!(
-                "未知角色 `{r}` / unknown role `{r}`: employee, rater, clerk, reviewer, approver, hr_admin"
-            );
-        };
-        grants.push(Grant {
-            role,
-            department_id: None,
-        });
+/// A role as written on the command line: `ROLE` or `ROLE@DEPARTMENT` (code or name).
+fn parse_grant(spec: &str, depts: &[Department]) -> Result<Grant> {
+    let (role, dept) = match spec.split_once('@') {
+        Some((r, d)) => (r.trim(), Some(d.trim())),
+        None => (spec.trim(), None),
+    };
+    let Some(role) = Role::parse(role) else {
+        bail!(
+            "未知角色 `{role}` / unknown role `{role}`: employee, rater, clerk, reviewer, approver, hr_admin"
+        );
+    };
+    let department_id = match dept {
+        None => None,
+        Some(d) => match depts.iter().find(|x| x.code == d || x.name == d) {
+            Some(x) => Some(x.id),
+            None => bail!(
+                "没有部门 `{d}`（可用：{}）/ no department `{d}`",
+                depts
+                    .iter()
+                    .map(|x| format!("{} {}", x.code, x.name))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        },
+    };
+    Ok(Grant {
+        role,
+        department_id,
+    })
+}
+
+/// A grant as people read it: `reviewer@客服部`.
+fn show_grant(g: &Grant, depts: &[Department]) -> String {
+    match g
+        .department_id
+        .and_then(|d| depts.iter().find(|x| x.id == d))
+    {
+        Some(d) => format!("{}@{}", g.role.as_str(), d.name),
+        None => g.role.as_str().to_string(),
     }
+}
+
+/// `kaohe user add|grant|revoke|show`.
+pub fn user(db: &DbArgs, cmd: &UserCmd) -> Result<ExitCode> {
+    match cmd {
+        UserCmd::Add {
+            username,
+            roles,
+            employee,
+            ui_lang,
+        } => user_add(db, username, roles, employee, ui_lang),
+        UserCmd::Show { username } => user_grants(db, username, None),
+        UserCmd::Grant { username, role } => user_grants(db, username, Some((role, true))),
+        UserCmd::Revoke { username, role } => user_grants(db, username, Some((role, false))),
+    }
+}
+
+/// Show a user's grants, after giving (`true`) or taking (`false`) one.
+fn user_grants(db: &DbArgs, username: &str, change: Option<(&String, bool)>) -> Result<ExitCode> {
+    runtime()?.block_on(async {
+        let store = open(db).await?;
+        let depts = store.departments().await?;
+        let Some(mut u) = store.user_by_name(username).await? else {
+            bail!("用户 `{username}` 不存在 / no user `{username}`");
+        };
+        if let Some((role, give)) = change {
+            let g = parse_grant(role, &depts)?;
+            let mut grants = u.grants.clone();
+            if give {
+                if !grants.contains(&g) {
+                    grants.push(g);
+                }
+            } else {
+                let before = grants.len();
+                grants.retain(|x| x != &g);
+                if grants.len() == before {
+                    let shown = show_grant(&g, &depts);
+                    bail!("用户 `{username}` 没有角色 `{shown}` / `{username}` does not hold `{shown}`");
+                }
+            }
+            u = store.set_grants("cli", username, &grants).await?;
+        }
+        let gs: Vec<String> = u.grants.iter().map(|g| show_grant(g, &depts)).collect();
+        crate::outln!("{}: {}", u.username, gs.join(", "));
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `kaohe user add`.
+fn user_add(
+    db: &DbArgs,
+    username: &str,
+    roles: &[String],
+    employee: &Option<String>,
+    ui_lang: &str,
+) -> Result<ExitCode> {
     let password = match std::env::var("KAOHE_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -102,15 +187,20 @@ pub fn user(db: &DbArgs, cmd: &UserCmd) -> Result<ExitCode> {
     };
     runtime()?.block_on(async {
         let store = open(db).await?;
+        let depts = store.departments().await?;
+        let grants = roles
+            .iter()
+            .map(|r| parse_grant(r, &depts))
+            .collect::<Result<Vec<_>>>()?;
         let u = store
             .create_user(
                 "cli",
                 &NewUser {
-                    username: username.clone(),
+                    username: username.to_string(),
                     password,
                     emp_no: employee.clone(),
                     grants,
-                    lang: ui_lang.clone(),
+                    lang: ui_lang.to_string(),
                 },
             )
             .await?;

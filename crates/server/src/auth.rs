@@ -5,7 +5,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use kaohe_store::{Role, Store, User};
+use kaohe_store::policy::{self, Capability, Scope};
+use kaohe_store::{Store, User};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "kaohe_session";
@@ -44,12 +45,20 @@ impl<S: Store> FromRequestParts<AppState<S>> for Auth {
 }
 
 impl Auth {
-    /// Go on only if the user holds one of `roles` (HR administrators hold every role).
-    pub fn require(&self, roles: &[Role]) -> Result<&User, ApiError> {
-        if self.0.has(Role::HrAdmin) || roles.iter().any(|r| self.0.has(*r)) {
-            Ok(&self.0)
-        } else {
-            Err(ApiError::Forbidden)
+    /// Ask the access policy ([`kaohe_store::policy`]) whether the user may use `cap`, and
+    /// over which departments. Handlers never decide access themselves.
+    pub fn may(&self, cap: Capability) -> Result<Scope, ApiError> {
+        Ok(policy::require(&self.0, cap)?)
+    }
+    /// Like [`Auth::may`], for capabilities that are about every department at once (the
+    /// payroll, the audit log, managing cycles): a department-scoped grant is refused.
+    pub fn may_all(&self, cap: Capability) -> Result<&User, ApiError> {
+        match self.may(cap)? {
+            Scope::All => Ok(&self.0),
+            Scope::Departments(_) => Err(ApiError::Refused(
+                "此功能只对全部门权限开放 / this is open only to users whose role covers every department"
+                    .into(),
+            )),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the coarse role first and shape the answers.
 
 use crate::auth::Auth;
+use kaohe_store::policy::{Capability, Scope};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::{ApiJson, ApiPath as Path, ApiQuery, AppState, Paging};
 use axum::extract::State;
@@ -10,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kaohe_core::workflow::{Action, State as WState};
 use kaohe_store::{
-    Appraisal, Cycle, GridRow, Interview, Members, NewCycle, Notes, Page, Role, Step, Store,
+    Appraisal, Cycle, GridRow, Interview, Members, NewCycle, Notes, Page, Role, Step, Store, StoreError,
     TargetSet, Values,
 };
 use serde::{Deserialize, Serialize};
@@ -315,9 +316,35 @@ pub async fn cycles<S: Store>(
     auth: Auth,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<axum::Json<Vec<CycleView>>> {
-    auth.require(&[Role::Reviewer, Role::Approver])?;
-    let c = st.store.cycles(page(p.offset, p.limit)).await?;
+    let scope = auth.may(Capability::ViewCycles)?;
+    let c = st.store.cycles(&scope, page(p.offset, p.limit)).await?;
     Ok(axum::Json(c.into_iter().map(CycleView::from).collect()))
+}
+
+/// The cycle, if the policy's `scope` reaches it: every cycle for a scope of all
+/// departments, else one that appraises someone the user oversees (a 404 otherwise, as for
+/// a cycle that does not exist).
+pub(crate) async fn cycle_in_scope<S: Store>(
+    store: &S,
+    who: &kaohe_store::User,
+    scope: &Scope,
+    id: i64,
+) -> Result<Cycle, ApiError> {
+    let c = store.cycle(id).await?;
+    if scope.is_all() {
+        return Ok(c);
+    }
+    let one = store
+        .appraisals(who, Some(id), None, Page { offset: 0, limit: 1 })
+        .await?;
+    if one.is_empty() {
+        return Err(StoreError::NotFound {
+            what: "考核周期 / cycle",
+            key: id.to_string(),
+        }
+        .into());
+    }
+    Ok(c)
 }
 
 /// Create a cycle (HR). It is a draft until launched.
@@ -327,7 +354,7 @@ pub async fn create_cycle<S: Store>(
     auth: Auth,
     ApiJson(r): ApiJson<CycleRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CycleView>)> {
-    let u = auth.require(&[])?;
+    let u = auth.may_all(Capability::ManageCycles)?;
     let c = st
         .store
         .create_cycle(
@@ -356,8 +383,8 @@ pub async fn cycle<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<CycleView>> {
-    auth.require(&[Role::Reviewer, Role::Approver])?;
-    Ok(axum::Json(st.store.cycle(id).await?.into()))
+    let scope = auth.may(Capability::ViewCycles)?;
+    Ok(axum::Json(cycle_in_scope(&st.store, &auth.0, &scope, id).await?.into()))
 }
 
 /// Launch a cycle (HR): one appraisal per employee, tasks for departments and raters.
@@ -367,7 +394,7 @@ pub async fn launch<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<LaunchView>> {
-    let u = auth.require(&[])?;
+    let u = auth.may_all(Capability::ManageCycles)?;
     let s = st.store.launch_cycle(&u.username, id).await?;
     Ok(axum::Json(LaunchView {
         appraisals: s.appraisals,
@@ -383,7 +410,7 @@ pub async fn score<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let u = auth.require(&[])?;
+    let u = auth.may_all(Capability::ManageCycles)?;
     let n = st.store.score_cycle(&u.username, id).await?;
     Ok(axum::Json(serde_json::json!({ "scored": n })))
 }
@@ -396,9 +423,10 @@ pub async fn results<S: Store>(
     Path(id): Path<i64>,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<axum::Json<ResultsPage>> {
-    auth.require(&[Role::Reviewer, Role::Approver])?;
-    st.store.cycle(id).await?;
-    let all = st.store.results(id).await?;
+    let scope = auth.may(Capability::ViewResults)?;
+    cycle_in_scope(&st.store, &auth.0, &scope, id).await?;
+    let mut all = st.store.results(id).await?;
+    all.retain(|r| scope.contains(r.department_id));
     let offset = p.offset.unwrap_or(0).max(0) as usize;
     let limit = p.limit.unwrap_or(100).clamp(1, 1000) as usize;
     let total_rows = all.len();
@@ -434,7 +462,7 @@ pub async fn payroll<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    auth.require(&[])?;
+    auth.may_all(Capability::Payroll)?;
     st.store.cycle(id).await?;
     let rows = st.store.payroll(id).await?;
     Ok((
@@ -489,7 +517,8 @@ pub async fn grid<S: Store>(
     Path((id, dept)): Path<(i64, i64)>,
     ApiJson(g): ApiJson<GridRequest>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let u = auth.require(&[Role::Clerk])?;
+    auth.may(Capability::EnterDeptData)?;
+    let u = &auth.0;
     let rows: Vec<GridRow> = g
         .rows
         .into_iter()
@@ -512,7 +541,8 @@ pub async fn complete<S: Store>(
     auth: Auth,
     Path((id, dept)): Path<(i64, i64)>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let u = auth.require(&[Role::Clerk])?;
+    auth.may(Capability::EnterDeptData)?;
+    let u = &auth.0;
     let n = st.store.complete_data(u, id, dept).await?;
     Ok(axum::Json(serde_json::json!({ "advanced": n })))
 }
@@ -729,7 +759,7 @@ pub async fn auto_confirm<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    auth.require(&[])?;
+    auth.may_all(Capability::ManageCycles)?;
     let ids = st.store.auto_confirm(&kaohe_store::now()).await?;
     Ok(axum::Json(serde_json::json!({ "confirmed": ids })))
 }
@@ -831,7 +861,7 @@ pub async fn quotas<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<QuotasView>> {
-    auth.require(&[Role::Reviewer, Role::Approver])?;
+    auth.may_all(Capability::ViewResults)?;
     Ok(axum::Json(quotas_view(&st.store, id).await?))
 }
 
@@ -844,7 +874,7 @@ pub async fn set_quotas<S: Store>(
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<QuotasRequest>,
 ) -> ApiResult<axum::Json<QuotasView>> {
-    let u = auth.require(&[])?;
+    let u = auth.may_all(Capability::ManageCycles)?;
     let q: Vec<kaohe_store::GradeQuota> = r
         .quotas
         .into_iter()

@@ -101,11 +101,21 @@ impl From<StoreError> for ApiError {
                     .collect(),
             ),
             StoreError::Stale { .. } | StoreError::Workflow(_) => ApiError::Conflict(e.to_string()),
+            StoreError::Busy => ApiError::Unavailable(e.to_string()),
             StoreError::Forbidden(m) => ApiError::Refused(m),
-            StoreError::UnsupportedUrl(_) | StoreError::Database(_) | StoreError::Migrate(_) => {
+            StoreError::UnsupportedUrl(_)
+            | StoreError::Database(_)
+            | StoreError::Migrate(_)
+            | StoreError::Corrupt { .. } => {
                 ApiError::Internal(e.to_string())
             }
         }
+    }
+}
+
+impl From<kaohe_store::policy::Denied> for ApiError {
+    fn from(d: kaohe_store::policy::Denied) -> Self {
+        ApiError::Refused(format!("{} / {}", d.zh, d.en))
     }
 }
 
@@ -113,6 +123,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
             ApiError::TooManyAttempts(minutes) => Some(minutes * 60),
+            ApiError::Unavailable(_) => Some(1),
             _ => None,
         };
         let (status, code, message, message_en, fields) = match self {

@@ -15,6 +15,7 @@ pub mod throttle;
 pub mod web;
 
 use auth::{Auth, COOKIE};
+use kaohe_store::policy::Capability;
 use axum::Router;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -364,7 +365,7 @@ async fn create_department<S: Store>(
     auth: Auth,
     ApiJson(d): ApiJson<DepartmentView>,
 ) -> ApiResult<(StatusCode, axum::Json<DepartmentView>)> {
-    let u = auth.require(&[])?;
+    let u = auth.may_all(Capability::ManageOrg)?;
     let Some(kind) = kaohe_store::DeptKind::parse(&d.kind) else {
         return Err(ApiError::Invalid(vec![FieldError {
             field: "kind".into(),
@@ -403,10 +404,10 @@ async fn employees<S: Store>(
     auth: Auth,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<axum::Json<Vec<EmployeeView>>> {
-    auth.require(&[Role::Reviewer, Role::Approver])?;
+    let scope = auth.may(Capability::ViewEmployees)?;
     let e = st
         .store
-        .employees(Page {
+        .employees(&scope, Page {
             offset: p.offset.unwrap_or(0),
             limit: p.limit.unwrap_or(100),
         })
@@ -431,7 +432,7 @@ async fn import_org<S: Store>(
     auth: Auth,
     body: String,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let u = auth.require(&[])?;
+    let u = auth.may_all(Capability::ManageOrg)?;
     let rows = parse_org_csv(&body)?;
     let s = st.store.import_org(&u.username, &rows).await?;
     Ok(axum::Json(serde_json::json!({
@@ -506,7 +507,7 @@ async fn publish_template<S: Store>(
     auth: Auth,
     body: String,
 ) -> ApiResult<(StatusCode, axum::Json<TemplateView>)> {
-    let u = auth.require(&[])?;
+    let u = auth.may_all(Capability::ManageTemplates)?;
     let checked = kaohe_core::check(&body);
     if checked.has_errors() {
         return Err(ApiError::Invalid(diagnostics(&body, &checked.diagnostics)));
@@ -556,7 +557,7 @@ async fn preview<S: Store>(
     ApiQuery(q): ApiQuery<VersionQuery>,
     ApiJson(req): ApiJson<PreviewRequest>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    auth.require(&[])?;
+    auth.may_all(Capability::ManageTemplates)?;
     let Some(tv) = st.store.template(&form_id, q.version).await? else {
         return Err(ApiError::NotFound(format!(
             "模板 `{form_id}` 不存在 / no template `{form_id}`"
@@ -643,7 +644,7 @@ async fn audit_log<S: Store>(
     auth: Auth,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<axum::Json<Vec<AuditView>>> {
-    auth.require(&[])?;
+    auth.may_all(Capability::ViewAudit)?;
     let e = st
         .store
         .audit_log(q.after.unwrap_or(0), q.limit.unwrap_or(100))
@@ -672,7 +673,7 @@ async fn audit_verify<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
 ) -> ApiResult<axum::Json<AuditVerify>> {
-    auth.require(&[])?;
+    auth.may_all(Capability::ViewAudit)?;
     let c = st.store.verify_audit().await?;
     let message = c.to_string();
     Ok(axum::Json(match c {
@@ -874,7 +875,58 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .merge(web::routes::<S>())
         .fallback(web::fallback)
+        .layer(axum::middleware::from_fn(api_guard))
         .with_state(state)
+}
+
+/// Is a request from another site (by its `Origin` or `Sec-Fetch-Site`)?
+fn cross_site(h: &axum::http::HeaderMap) -> bool {
+    if h.get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return true;
+    }
+    let Some(origin) = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .unwrap_or("");
+    origin == "null" || origin_host != host
+}
+
+/// Two rules for the JSON API: its answers are never cached (they carry names, scores and
+/// money), and a change made with the session cookie must come from this site — another
+/// site's page can post a `text/plain` body with the user's cookie, so SameSite alone is
+/// not relied on. Clients with a bearer token are not browsers and are not checked.
+async fn api_guard(req: Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    if api
+        && !matches!(
+            *req.method(),
+            axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+        )
+        && req.headers().get(header::AUTHORIZATION).is_none()
+        && cross_site(req.headers())
+    {
+        return ApiError::Refused(
+            "拒绝来自其他网站的请求 / a request from another site was refused".into(),
+        )
+        .into_response();
+    }
+    let mut res = next.run(req).await;
+    if api && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    res
 }
 
 /// Serve until the process is stopped.

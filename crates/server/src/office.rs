@@ -8,6 +8,7 @@
 //! [`Store::enter_grid`] — all rows or none, every problem named by sheet, row and column.
 
 use crate::auth::Auth;
+use kaohe_store::policy::Capability;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::{ApiPath as Path, ApiQuery, AppState};
 use axum::body::Bytes;
@@ -847,10 +848,13 @@ async fn prior_inputs<S: Store>(
     let mut offset = 0;
     loop {
         let page = store
-            .cycles(Page {
-                offset,
-                limit: 1000,
-            })
+            .cycles(
+                &kaohe_store::policy::Scope::All,
+                Page {
+                    offset,
+                    limit: 1000,
+                },
+            )
             .await?;
         let n = page.len() as i64;
         for c in page
@@ -1181,7 +1185,7 @@ pub async fn import<S: Store>(
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> ApiResult<axum::Json<ImportReport>> {
-    let who = auth.require(&[])?;
+    let who = auth.may_all(Capability::ManageCycles)?;
     let map: BTreeMap<String, String> = match q.map.as_deref() {
         Some(m) if !m.trim().is_empty() => {
             serde_json::from_str(m).map_err(|e| ApiError::BadRequest(format!("map: {e}")))?
@@ -1208,7 +1212,7 @@ pub async fn import_propose<S: Store>(
     ApiQuery(q): ApiQuery<SheetQuery>,
     body: Bytes,
 ) -> ApiResult<axum::Json<ProposalView>> {
-    auth.require(&[])?;
+    auth.may_all(Capability::ManageCycles)?;
     Ok(axum::Json(
         propose(&st.store, id, &body, q.sheet.as_deref()).await?,
     ))
@@ -1232,7 +1236,7 @@ pub async fn results<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    auth.require(&[])?;
+    auth.may_all(Capability::Payroll)?;
     let bytes = results_xlsx(&st.store, id).await?;
     Ok(file(bytes, &format!("results-{id}.xlsx"), XLSX))
 }
@@ -1244,7 +1248,7 @@ pub async fn payroll<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    auth.require(&[])?;
+    auth.may_all(Capability::Payroll)?;
     let bytes = payroll_file(&st.store, id, true).await?;
     Ok(file(bytes, &format!("payroll-{id}.xlsx"), XLSX))
 }

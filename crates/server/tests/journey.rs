@@ -391,6 +391,8 @@ both!(
     concurrent_writers_one_wins_nothing_lost,
     bad_cycle_and_grid_input_is_named_and_stores_nothing,
     f05_interviewers_named_per_candidate_one_absent,
+    access_matrix_by_scope_and_state,
+    separation_of_duties,
 );
 
 async fn f01_month_signed(app: App) {
@@ -1175,4 +1177,393 @@ async fn f05_interviewers_named_per_candidate_one_absent(app: App) {
     assert_eq!(items["teamwork"], "17.5");
     assert_eq!(b["total"], "85");
     assert_eq!(b["grade"], "建议录用");
+}
+
+// ---- The access matrix: every reading route and page, for every kind of user, in every
+// state of the month; statuses as the policy says, and no body with a value its reader may
+// not see (checked by the values themselves). ----
+
+/// What a reader of an appraisal is, for the expectations below.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Reader {
+    Hr,
+    Supervisor,
+    /// Clerk of 行政部, whose attendance data the form reads.
+    ClerkOwn,
+    /// Clerk of 财务部, a department the form does not read.
+    ClerkOther,
+    /// Reviewer and approver of every department.
+    Overseer,
+    /// Reviewer of 市场部 (the appraisee's).
+    ScopedIn,
+    /// Reviewer and approver of 行政部 only.
+    ScopedOut,
+    Appraisee,
+    OtherEmployee,
+}
+
+async fn access_matrix_by_scope_and_state(app: App) {
+    let p = people(&app).await;
+    let b = app.base.clone();
+    let dept = |code: &str| p.depts.iter().find(|d| d.code == code).unwrap().id;
+    let (sc, xz) = (dept("SC"), dept("XZ"));
+    let grant = |role, d| Grant {
+        role,
+        department_id: d,
+    };
+    add_user(&app, "rev_sc", None, vec![grant(Role::Reviewer, Some(sc))]).await;
+    add_user(&app, "rev_xz", None, vec![grant(Role::Reviewer, Some(xz))]).await;
+    add_user(&app, "apr_xz", None, vec![grant(Role::Approver, Some(xz))]).await;
+    let users: Vec<(&str, Reader, reqwest::Client)> = vec![
+        ("hr", Reader::Hr, p.hr.clone()),
+        ("supervisor", Reader::Supervisor, p.supervisor.clone()),
+        ("clerk 行政部", Reader::ClerkOwn, p.clerks["XZ"].clone()),
+        ("clerk 财务部", Reader::ClerkOther, p.clerks["CW"].clone()),
+        ("reviewer", Reader::Overseer, p.reviewer.clone()),
+        ("approver", Reader::Overseer, p.approver.clone()),
+        ("reviewer 市场部", Reader::ScopedIn, login(&app, "rev_sc").await),
+        ("reviewer 行政部", Reader::ScopedOut, login(&app, "rev_xz").await),
+        ("approver 行政部", Reader::ScopedOut, login(&app, "apr_xz").await),
+        ("张伟", Reader::Appraisee, p.staff["A001"].clone()),
+        ("李娜", Reader::OtherEmployee, p.staff["A002"].clone()),
+    ];
+
+    // The month: F01 for 张伟, with values no other text on a page could hold.
+    let (s, r) = send(
+        p.hr.post(format!("{b}/api/templates"))
+            .body(template("F01")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, cy) = send(p.hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2026年12月 权限矩阵", "form_id": "F01", "period": "2026-12",
+        "members": {"employees": ["A001"]},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let c = cy["id"].as_i64().unwrap();
+    let (s, l) = send(p.hr.post(format!("{b}/api/cycles/{c}/launch"))).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    let (_, list) = send(p.hr.get(format!("{b}/api/appraisals?cycle_id={c}"))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+    let money = "3137.59"; // the bonus base (HR's)
+    let sales = "873.17"; // 市场部's figure
+    let rated = ["17.25", "13.75"]; // the supervisor's item scores
+    let attendance = "2.5"; // 行政部's figure
+    enter(
+        &app,
+        &p.hr,
+        id,
+        &BTreeMap::from([("monthly_bonus".to_string(), money.to_string())]),
+    )
+    .await;
+
+    // Every route and page that reads, and who gets what.
+    let routes = |s: &str| -> Vec<String> {
+        let _ = s;
+        vec![
+            format!("/api/appraisals/{id}"),
+            format!("/api/appraisals/{id}/explain"),
+            format!("/api/appraisals?cycle_id={c}"),
+            format!("/appraisals/{id}"),
+            format!("/api/cycles"),
+            format!("/api/cycles/{c}"),
+            format!("/api/cycles/{c}/results"),
+            format!("/api/cycles/{c}/quotas"),
+            format!("/api/cycles/{c}/payroll.csv"),
+            format!("/api/cycles/{c}/payroll.xlsx"),
+            format!("/api/cycles/{c}/results.xlsx"),
+            format!("/api/employees"),
+            format!("/api/employees/A001/ledger"),
+            format!("/api/audit"),
+            format!("/api/tasks"),
+            format!("/tasks"),
+            format!("/ledger"),
+            format!("/hr"),
+            format!("/hr/cycles"),
+            format!("/hr/cycles/{c}"),
+            format!("/hr/cycles/{c}/results"),
+            format!("/hr/appeals"),
+            format!("/hr/org"),
+            format!("/hr/audit"),
+            format!("/hr/employees/A001"),
+        ]
+    };
+    let mut checked = 0usize;
+    let mut check_state = async |state: &str, bonus: Option<String>| {
+        let published = matches!(state, "published" | "appealed" | "confirmed");
+        for (name, who, cl) in &users {
+            for route in routes(state) {
+                let r = cl.get(format!("{b}{route}")).send().await.unwrap();
+                let status = r.status().as_u16();
+                let body = String::from_utf8_lossy(&r.bytes().await.unwrap()).to_string();
+                checked += 1;
+                let sees = !matches!(
+                    who,
+                    Reader::ClerkOther | Reader::ScopedOut | Reader::OtherEmployee
+                );
+                let sees_scores = matches!(
+                    who,
+                    Reader::Hr | Reader::Supervisor | Reader::Overseer | Reader::ScopedIn
+                ) || (*who == Reader::Appraisee && published);
+                let hr_only = route.starts_with("/hr")
+                    || route.contains("payroll")
+                    || route.contains("results.xlsx")
+                    || route.starts_with("/api/audit");
+                let overseers = route.starts_with("/api/cycles") || route == "/api/employees";
+                let expected: &[u16] = if hr_only {
+                    if *who == Reader::Hr { &[200] } else { &[403] }
+                } else if route.ends_with("/quotas") {
+                    match who {
+                        Reader::Hr | Reader::Overseer => &[200],
+                        _ => &[403],
+                    }
+                } else if overseers {
+                    match who {
+                        Reader::Hr | Reader::Overseer | Reader::ScopedIn => &[200],
+                        Reader::ScopedOut if route == "/api/cycles" || route == "/api/employees" => &[200],
+                        Reader::ScopedOut => &[404],
+                        _ => &[403],
+                    }
+                } else if route.contains("/appraisals/") {
+                    if !sees {
+                        &[404]
+                    } else if route.ends_with("/explain") && !sees_scores {
+                        &[403]
+                    } else {
+                        &[200]
+                    }
+                } else if route.contains("/ledger") && route.starts_with("/api") {
+                    match who {
+                        Reader::Hr | Reader::Appraisee => &[200],
+                        _ => &[404],
+                    }
+                } else {
+                    &[200]
+                };
+                assert!(
+                    expected.contains(&status),
+                    "{state}: {name} GET {route} → {status}, expected {expected:?}: {}",
+                    body.chars().take(300).collect::<String>()
+                );
+                if status != 200 {
+                    continue;
+                }
+                // No value the reader may not see, at this state.
+                let mut hidden: Vec<&str> = Vec::new();
+                if !sees_scores {
+                    hidden.extend(rated);
+                    hidden.push(money);
+                    if let Some(bonus) = &bonus {
+                        hidden.push(bonus);
+                    }
+                }
+                if matches!(who, Reader::ClerkOwn | Reader::ClerkOther)
+                    || (*who == Reader::Appraisee && !published)
+                {
+                    hidden.push(sales);
+                }
+                if matches!(who, Reader::ClerkOther | Reader::ScopedOut | Reader::OtherEmployee)
+                    || (*who == Reader::Appraisee && !published)
+                {
+                    hidden.push(attendance);
+                }
+                if matches!(who, Reader::ClerkOther | Reader::ScopedOut | Reader::OtherEmployee)
+                    && !route.ends_with("/ledger")
+                {
+                    hidden.push("张伟");
+                    hidden.push("权限矩阵");
+                }
+                for h in hidden {
+                    assert!(
+                        !body.contains(h),
+                        "{state}: {name} GET {route} shows `{h}`, which they may not see"
+                    );
+                }
+            }
+        }
+    };
+
+    check_state("data_entry", None).await;
+    // The departments' data, handed in.
+    for (code, vals) in [
+        ("SC", json!({"sales_target": "1000", "sales_actual": sales, "new_customers": "1"})),
+        ("XZ", json!({"leave_days": attendance})),
+    ] {
+        let d = dept(code);
+        let (s, r) = send(
+            p.clerks[code]
+                .put(format!("{b}/api/cycles/{c}/departments/{d}/data"))
+                .json(&json!({"rows": [{"emp_no": "A001", "values": vals}]})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let (s, r) = send(p.clerks[code].post(format!("{b}/api/cycles/{c}/departments/{d}/complete"))).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+    }
+    check_state("rating", None).await;
+    enter(
+        &app,
+        &p.supervisor,
+        id,
+        &BTreeMap::from([
+            ("authorised_work".to_string(), rated[0].to_string()),
+            ("samples".to_string(), rated[1].to_string()),
+            ("contracts".to_string(), "12".to_string()),
+        ]),
+    )
+    .await;
+    let (s, r) = act(&app, &p.supervisor, id, json!({"action": "submit"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let a = get_appraisal(&app, &p.hr, id).await;
+    assert_eq!(a["state"], "review");
+    let bonus = a["bonus"].as_str().unwrap().to_string();
+    check_state("review", Some(bonus.clone())).await;
+    let (s, r) = act(&app, &p.reviewer, id, json!({"action": "review_pass"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    check_state("approval", Some(bonus.clone())).await;
+    let (s, r) = act(&app, &p.approver, id, json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    check_state("published", Some(bonus.clone())).await;
+    let (s, r) = act(
+        &app,
+        &p.staff["A001"],
+        id,
+        json!({"action": "appeal", "reason": "销售额统计有误", "items": ["sales"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    check_state("appealed", Some(bonus.clone())).await;
+    let (s, r) = act(&app, &p.hr, id, json!({"action": "uphold", "reason": "数据核实无误"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    check_state("confirmed", Some(bonus.clone())).await;
+    println!("access matrix: {checked} (state, user, route) cases, every body checked for hidden values");
+    assert!(checked >= 7 * 11 * 25);
+}
+
+/// Nobody reviews, approves or enters data for their own appraisal, nor approves what they
+/// rated; HR can name an exception on a cycle.
+async fn separation_of_duties(app: App) {
+    let p = people(&app).await;
+    let b = app.base.clone();
+    let sc = p.depts.iter().find(|d| d.code == "SC").unwrap().id;
+    // 李娜 also reviews, and clerks for 市场部; 王强 (who rates) also approves.
+    app.store
+        .set_grants(
+            "test",
+            "a002",
+            &[
+                Grant { role: Role::Employee, department_id: None },
+                Grant { role: Role::Reviewer, department_id: None },
+                Grant { role: Role::Clerk, department_id: Some(sc) },
+            ],
+        )
+        .await
+        .unwrap();
+    app.store
+        .set_grants(
+            "test",
+            "wangqiang",
+            &[Grant { role: Role::Approver, department_id: None }],
+        )
+        .await
+        .unwrap();
+    let lina = &p.staff["A002"];
+    let (s, r) = send(
+        p.hr.post(format!("{b}/api/templates"))
+            .body(template("F01")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    // A month, stopped where each refusal applies.
+    let (s, cy) = send(p.hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2026年12月", "form_id": "F01", "period": "2026-12",
+        "members": {"employees": ["A002"]},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let c = cy["id"].as_i64().unwrap();
+    send(p.hr.post(format!("{b}/api/cycles/{c}/launch"))).await;
+    let (_, list) = send(p.hr.get(format!("{b}/api/appraisals?cycle_id={c}"))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+    // 李娜 as 市场部's clerk: not her own figures, neither in the grid nor on the sheet.
+    let (s, r) = send(
+        lina.put(format!("{b}/api/cycles/{c}/departments/{sc}/data"))
+            .json(&json!({"rows": [{"emp_no": "A002", "values": {"sales_actual": "999"}}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert!(r.to_string().contains("不能为自己的考核表录入数据"), "{r}");
+    let version = get_appraisal(&app, lina, id).await["version"].clone();
+    let (s, r) = send(
+        lina.put(format!("{b}/api/appraisals/{id}/values"))
+            .json(&json!({"version": version, "values": {"sales_actual": "999"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{r}");
+    assert!(r.to_string().contains("不能为自己的考核表录入数据"), "{r}");
+    let a = get_appraisal(&app, &p.hr, id).await;
+    assert!(a["inputs"].get("sales_actual").is_none(), "nothing stored: {a}");
+    // In review: 李娜 may not pass her own.
+    for (code, vals) in [
+        ("SC", json!({"sales_target": "100", "sales_actual": "95"})),
+        ("XZ", json!({"leave_days": "0"})),
+    ] {
+        let d = p.depts.iter().find(|x| x.code == code).unwrap().id;
+        let (s, r) = send(
+            p.clerks[code]
+                .put(format!("{b}/api/cycles/{c}/departments/{d}/data"))
+                .json(&json!({"rows": [{"emp_no": "A002", "values": vals}]})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        send(p.clerks[code].post(format!("{b}/api/cycles/{c}/departments/{d}/complete"))).await;
+    }
+    enter(
+        &app,
+        &p.supervisor,
+        id,
+        &BTreeMap::from([("authorised_work".to_string(), "15".to_string())]),
+    )
+    .await;
+    let (s, r) = act(&app, &p.supervisor, id, json!({"action": "submit"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r) = act(&app, lina, id, json!({"action": "review_pass"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{r}");
+    assert!(r.to_string().contains("不能复核自己的考核表"), "{r}");
+    let (s, r) = act(&app, &p.reviewer, id, json!({"action": "review_pass"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    // 王强 rated it: he may not approve it.
+    let (s, r) = act(&app, &p.supervisor, id, json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{r}");
+    assert!(r.to_string().contains("不能审批自己评过分的考核表"), "{r}");
+    assert_eq!(get_appraisal(&app, &p.hr, id).await["state"], "approval");
+    // The appraisee signs with her own name only.
+    let (s, r) = act(&app, &p.approver, id, json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r) = act(&app, lina, id, json!({"action": "sign", "name": "<b>李娜</b>"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    let (s, r) = act(&app, lina, id, json!({"action": "sign", "name": "李娜"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    // An exception named by HR on a cycle lets 李娜 enter her own figure there.
+    let (s, cy) = send(p.hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2027年1月", "form_id": "F01", "period": "2027-01",
+        "members": {"employees": ["A002"], "sod_exempt": ["a002"]},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let c = cy["id"].as_i64().unwrap();
+    send(p.hr.post(format!("{b}/api/cycles/{c}/launch"))).await;
+    let (s, r) = send(
+        lina.put(format!("{b}/api/cycles/{c}/departments/{sc}/data"))
+            .json(&json!({"rows": [{"emp_no": "A002", "values": {"sales_actual": "99"}}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r) = send(p.hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2027年2月", "form_id": "F01", "period": "2027-02",
+        "members": {"employees": ["A002"], "sod_exempt": ["nobody"]},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
 }

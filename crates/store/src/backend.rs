@@ -5,6 +5,7 @@
 
 use crate::*;
 use sqlx::Row;
+use std::collections::HashMap;
 use std::str::FromStr;
 
 /// SQLite: one file, WAL, foreign keys on.
@@ -295,13 +296,13 @@ macro_rules! store_impl {
                     .fetch_all(&self.pool)
                     .await?
                     .into_iter()
-                    .filter_map(|g| {
-                        Some(Grant {
-                            role: Role::parse(&g.get::<String, _>("role"))?,
+                    .map(|g| {
+                        Ok(Grant {
+                            role: Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt { table: "user_roles", id, column: "role" })?,
                             department_id: g.get("department_id"),
                         })
                     })
-                    .collect();
+                    .collect::<Result<Vec<_>>>()?;
                 Ok(Some(User {
                     id: r.get("id"),
                     username: r.get("username"),
@@ -381,12 +382,17 @@ macro_rules! store_impl {
                 }))
             }
 
-            async fn employees(&self, page: Page) -> Result<Vec<Employee>> {
-                let rows = sqlx::query("SELECT id, emp_no, name, department_id, position_id, supervisor_id, active FROM employees ORDER BY emp_no LIMIT $1 OFFSET $2")
-                    .bind(page.limit.clamp(1, 1000))
-                    .bind(page.offset.max(0))
-                    .fetch_all(&self.pool)
-                    .await?;
+            async fn employees(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Employee>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, emp_no, name, department_id, position_id, supervisor_id, active FROM employees");
+                if let crate::policy::Scope::Departments(d) = scope {
+                    qb.push(" WHERE department_id IN (-1");
+                    for id in d {
+                        qb.push(", ").push_bind(*id);
+                    }
+                    qb.push(")");
+                }
+                qb.push(" ORDER BY emp_no LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
+                let rows = qb.build().fetch_all(&self.pool).await?;
                 Ok(rows
                     .into_iter()
                     .map(|r| Employee {
@@ -408,7 +414,7 @@ macro_rules! store_impl {
                 if u.password.chars().count() < 8 {
                     return Err(StoreError::Invalid { field: "password".into(), message: "密码至少 8 位 / the password needs at least 8 characters".into() });
                 }
-                let hash = hash_password(&u.password)?;
+                let hash = crate::hashing::hash(&u.password).await?;
                 let mut tx = self.begin_write().await?;
                 let employee_id: Option<i64> = match &u.emp_no {
                     Some(no) => Some(
@@ -453,6 +459,75 @@ macro_rules! store_impl {
                 Ok(User { id, username: u.username.trim().into(), employee_id, lang: u.lang.clone(), grants: u.grants.clone() })
             }
 
+            async fn set_grants(&self, actor: &str, username: &str, grants: &[Grant]) -> Result<User> {
+                let mut tx = self.begin_write().await?;
+                let id: i64 = sqlx::query("SELECT id FROM users WHERE username = $1")
+                    .bind(username.trim())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound { what: "用户 / user", key: username.trim().into() })?
+                    .get("id");
+                let depts: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| (r.get("id"), r.get("name")))
+                    .collect();
+                for g in grants {
+                    if let Some(d) = g.department_id
+                        && !depts.contains_key(&d)
+                    {
+                        return Err(StoreError::NotFound { what: "部门 / department", key: d.to_string() });
+                    }
+                }
+                let show = |gs: &[(String, Option<i64>)]| -> String {
+                    gs.iter()
+                        .map(|(r, d)| match d.and_then(|d| depts.get(&d)) {
+                            Some(n) => format!("{r}@{n}"),
+                            None => r.clone(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                let old: Vec<(String, Option<i64>)> = sqlx::query("SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role, department_id")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| (r.get("role"), r.get("department_id")))
+                    .collect();
+                sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+                let mut new: Vec<(String, Option<i64>)> = Vec::new();
+                for g in grants {
+                    let key = (g.role.as_str().to_string(), g.department_id);
+                    if new.contains(&key) {
+                        continue;
+                    }
+                    sqlx::query("INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(g.role.as_str())
+                        .bind(g.department_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    new.push(key);
+                }
+                new.sort();
+                if old != new {
+                    Self::append_audit(&mut tx, &NewAudit {
+                        actor: actor.into(),
+                        action: "user.grants".into(),
+                        entity: "user".into(),
+                        entity_id: username.trim().into(),
+                        old_value: Some(show(&old)),
+                        new_value: Some(show(&new)),
+                        ..Default::default()
+                    })
+                    .await?;
+                }
+                tx.commit().await?;
+                self.load_user(id).await?.ok_or_else(|| StoreError::NotFound { what: "用户 / user", key: username.trim().into() })
+            }
+
             async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
                 let Some(r) = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
                     .bind(username.trim())
@@ -460,10 +535,10 @@ macro_rules! store_impl {
                     .await?
                 else {
                     // Spend the same time as a real check, so timing does not reveal user names.
-                    let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZkZvM2Vqa3l6UkxwV0pOa3dxQ2xRQQ");
+                    let _ = crate::hashing::verify(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZkZvM2Vqa3l6UkxwV0pOa3dxQ2xRQQ").await?;
                     return Ok(None);
                 };
-                if !verify_password(password, &r.get::<String, _>("password_hash")) {
+                if !crate::hashing::verify(password, &r.get::<String, _>("password_hash")).await? {
                     return Ok(None);
                 }
                 self.load_user(r.get("id")).await
@@ -666,7 +741,7 @@ macro_rules! store_impl {
 
             async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> { self.create_cycle_impl(actor, c).await }
             async fn cycle(&self, id: i64) -> Result<Cycle> { self.cycle_impl(id).await }
-            async fn cycles(&self, page: Page) -> Result<Vec<Cycle>> { self.cycles_impl(page).await }
+            async fn cycles(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> { self.cycles_impl(scope, page).await }
             async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> { self.launch_cycle_impl(actor, id).await }
             async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> { self.appraisal_impl(who, id).await }
             async fn appraisals(&self, who: &User, cycle_id: Option<i64>, state: Option<kaohe_core::workflow::State>, page: Page) -> Result<Vec<Appraisal>> { self.appraisals_impl(who, cycle_id, state, page).await }
@@ -768,7 +843,7 @@ macro_rules! store_impl {
                     return Err(StoreError::NotFound { what: "用户 / user", key: user_id.to_string() });
                 };
                 let username: String = r.get("username");
-                if !verify_password(current, &r.get::<String, _>("password_hash")) {
+                if !crate::hashing::verify(current, &r.get::<String, _>("password_hash")).await? {
                     return Err(StoreError::Fields(vec![("current".into(), "当前密码不正确 / the current password is wrong".into())]));
                 }
                 if new.chars().count() < 8 {
@@ -777,7 +852,7 @@ macro_rules! store_impl {
                 if new == current {
                     return Err(StoreError::Fields(vec![("new".into(), "新密码不能与当前密码相同 / the new password must differ from the current one".into())]));
                 }
-                let hash = hash_password(new)?;
+                let hash = crate::hashing::hash(new).await?;
                 let mut tx = self.begin_write().await?;
                 sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                     .bind(&hash)

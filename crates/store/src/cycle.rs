@@ -127,6 +127,11 @@ pub struct Members {
     /// Appraisee emp_no → rater id → the rater's emp_no.
     #[serde(default)]
     pub raters: BTreeMap<String, BTreeMap<String, String>>,
+    /// User names HR exempts from the separation of duties on this cycle (a small company
+    /// where the only approver is also appraised): they may review, approve or enter data for
+    /// their own appraisal. Set when the cycle is created, so it is in the audit log.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sod_exempt: Vec<String>,
 }
 
 /// What HR fills in to create a cycle.

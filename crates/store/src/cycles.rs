@@ -4,6 +4,7 @@
 
 use crate::bulk::{Bulk, BulkCol};
 use crate::*;
+use crate::policy::{self, Duty, Roles};
 use kaohe_core::Template;
 use kaohe_core::workflow::{self, Action, Actor, State};
 use sqlx::Row;
@@ -36,6 +37,7 @@ pub struct ResultRow {
     pub appraisal_id: i64,
     pub emp_no: String,
     pub name: String,
+    pub department_id: i64,
     pub department: String,
     pub group: String,
     pub state: State,
@@ -70,41 +72,6 @@ pub struct PayrollRow {
     pub bonus: String,
 }
 
-/// What a user is to one appraisal.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Roles {
-    pub appraisee: bool,
-    /// Rater ids with an open task for this user.
-    pub open_rate: Vec<(i64, String)>,
-    /// Rater ids this user was ever assigned (open or done).
-    pub rater: Vec<String>,
-    /// Departments where the user is a clerk.
-    pub clerk: Vec<i64>,
-    pub reviewer: bool,
-    pub approver: bool,
-    pub hr: bool,
-}
-
-impl Roles {
-    /// May see the appraisal at all.
-    pub fn sees(&self) -> bool {
-        self.appraisee
-            || !self.rater.is_empty()
-            || self.reviewer
-            || self.approver
-            || self.hr
-            || !self.clerk.is_empty()
-    }
-    /// Sees scores and bonus (not just the data).
-    pub fn sees_scores(&self, state: State) -> bool {
-        self.hr
-            || self.reviewer
-            || self.approver
-            || !self.rater.is_empty()
-            || (self.appraisee && state_rank(state) >= state_rank(State::Published))
-    }
-}
-
 /// Order of states along the month.
 pub fn state_rank(s: State) -> u8 {
     match s {
@@ -121,27 +88,6 @@ pub fn state_rank(s: State) -> u8 {
 
 fn is_final_or_out(s: State) -> bool {
     matches!(s, State::Published | State::Appealed | State::Confirmed)
-}
-
-fn scope_ok(grants: &[Grant], role: Role, dept: i64) -> bool {
-    grants
-        .iter()
-        .any(|g| g.role == role && g.department_id.is_none_or(|d| d == dept))
-}
-
-/// Hide what a viewer may not see.
-pub(crate) fn redact(a: &mut Appraisal, roles: &Roles) {
-    if !roles.sees_scores(a.state) {
-        a.result = None;
-        a.total = None;
-        a.grade = None;
-        a.bonus = None;
-    }
-    if !(roles.appraisee || roles.hr || roles.reviewer || roles.approver || !roles.rater.is_empty())
-    {
-        a.notes = Notes::default();
-        a.appeal = None;
-    }
 }
 
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
@@ -334,13 +280,16 @@ macro_rules! cycles_impl {
             }
 
             async fn roles_on(c: &mut <$db as sqlx::Database>::Connection, who: &User, a: &Appraisal, dept: i64) -> Result<Roles> {
-                let mut roles = Roles {
-                    appraisee: who.employee_id == Some(a.employee_id),
-                    hr: who.has(Role::HrAdmin),
-                    reviewer: scope_ok(&who.grants, Role::Reviewer, dept),
-                    approver: scope_ok(&who.grants, Role::Approver, dept),
-                    ..Default::default()
-                };
+                let mut roles = Roles::of(who, a.employee_id, dept);
+                let members: Option<String> = sqlx::query("SELECT members FROM cycles WHERE id = $1")
+                    .bind(a.cycle_id)
+                    .fetch_optional(&mut *c)
+                    .await?
+                    .map(|r| r.get("members"));
+                if let Some(m) = members {
+                    let m: Members = serde_json::from_str(&m).map_err(|_| StoreError::Corrupt { table: "cycles", id: a.cycle_id, column: "members" })?;
+                    roles.exempt = m.sod_exempt.iter().any(|u| u == &who.username);
+                }
                 let my_depts: Vec<i64> = who
                     .grants
                     .iter()
@@ -382,6 +331,25 @@ macro_rules! cycles_impl {
                     }
                 }
                 Ok(roles)
+            }
+
+            /// Hide from `who` what the policy says they may not see; `owners` caches each
+            /// cycle's template and input owners across calls.
+            async fn redact(c: &mut <$db as sqlx::Database>::Connection, a: &mut Appraisal, roles: &Roles, owners: &mut HashMap<i64, (Template, Vec<Owner>)>) -> Result<()> {
+                if !policy::needs_owners(roles, a.state) {
+                    policy::redact(a, roles, None);
+                    return Ok(());
+                }
+                if !owners.contains_key(&a.cycle_id) {
+                    let cy = Self::load_cycle(&mut *c, a.cycle_id).await?;
+                    let t = Self::template_of(&mut *c, cy.template_id).await?;
+                    let depts = Self::departments_in(&mut *c).await?;
+                    let (o, _) = input_owners(&t, &depts);
+                    owners.insert(a.cycle_id, (t, o));
+                }
+                let (t, o) = &owners[&a.cycle_id];
+                policy::redact(a, roles, Some((t, o)));
+                Ok(())
             }
 
             /// Values of the same employee and form in another period.
@@ -652,6 +620,11 @@ macro_rules! cycles_impl {
                         problems.push(("members".into(), format!("工号 `{no}` 不存在 / no employee `{no}`")));
                     }
                 }
+                for u in &n.members.sod_exempt {
+                    if sqlx::query("SELECT id FROM users WHERE username = $1").bind(u).fetch_optional(&mut *c).await?.is_none() {
+                        problems.push(("members.sod_exempt".into(), format!("用户 `{u}` 不存在 / no user `{u}`")));
+                    }
+                }
                 for p in n.members.positions.iter().chain(n.targets.iter().filter_map(|t| t.position.as_ref())) {
                     if sqlx::query("SELECT id FROM positions WHERE code = $1 OR name = $2").bind(p).bind(p).fetch_optional(&mut *c).await?.is_none() {
                         problems.push(("positions".into(), format!("岗位 `{p}` 不存在 / no position `{p}`")));
@@ -869,11 +842,12 @@ macro_rules! cycles_impl {
                     drop(c);
                     let mut tx = self.begin_write().await?;
                     Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
-                    let (b, _) = Self::load_appraisal(&mut tx, id).await?;
+                    let (mut b, _) = Self::load_appraisal(&mut tx, id).await?;
+                    Self::redact(&mut tx, &mut b, &roles, &mut HashMap::new()).await?;
                     tx.commit().await?;
-                    a = b;
+                    return Ok(b);
                 }
-                redact(&mut a, &roles);
+                Self::redact(&mut c, &mut a, &roles, &mut HashMap::new()).await?;
                 Ok(a)
             }
 
@@ -906,11 +880,12 @@ macro_rules! cycles_impl {
                 let rows = qb.build().fetch_all(&self.pool).await?;
                 let mut c = self.pool.acquire().await?;
                 let mut out = Vec::with_capacity(rows.len());
+                let mut owners = HashMap::new();
                 for r in rows {
                     let (mut a, dept) = appraisal_from(&r);
                     let roles = Self::roles_on(&mut c, who, &a, dept).await?;
                     if roles.sees() {
-                        redact(&mut a, &roles);
+                        Self::redact(&mut c, &mut a, &roles, &mut owners).await?;
                         out.push(a);
                     }
                 }
@@ -935,6 +910,12 @@ macro_rules! cycles_impl {
                 for k in values.keys() {
                     let Some(slot) = slot_of(&t, k) else { continue };
                     let owner = owners.get(slot as usize).cloned().unwrap_or(Owner::Hr);
+                    if !matches!(&owner, Owner::Rater(r) if r == "self")
+                        && let Err(d) = policy::separation(&roles, Duty::Enter)
+                    {
+                        refused.push((k.clone(), format!("{} / {}", d.zh, d.en)));
+                        continue;
+                    }
                     let ok = match (a.state, &owner) {
                         (State::Published | State::Appealed | State::Confirmed | State::Review | State::Approval, _) => false,
                         (_, _) if roles.hr => true,
@@ -975,8 +956,8 @@ macro_rules! cycles_impl {
                 }
                 Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
                 let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
+                Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
                 tx.commit().await?;
-                redact(&mut a, &roles);
                 Ok(a)
             }
 
@@ -991,13 +972,20 @@ macro_rules! cycles_impl {
                 let depts = Self::departments_in(&mut tx).await?;
                 let (owners, _) = input_owners(&t, &depts);
                 let mut current: HashMap<String, (i64, i64, String, Values)> = HashMap::new();
-                for r in sqlx::query("SELECT a.id, a.version, a.state, a.inputs, e.emp_no FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1")
+                let mut own_no: Option<String> = None;
+                for r in sqlx::query("SELECT a.id, a.version, a.state, a.inputs, e.emp_no, a.employee_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1")
                     .bind(cycle_id)
                     .fetch_all(&mut *tx)
                     .await?
                 {
-                    current.insert(r.get("emp_no"), (r.get("id"), r.get("version"), r.get("state"), parse_json(Some(r.get("inputs")))));
+                    let aid: i64 = r.get("id");
+                    if who.employee_id == Some(r.get::<i64, _>("employee_id")) {
+                        own_no = Some(r.get("emp_no"));
+                    }
+                    let inputs = serde_json::from_str(&r.get::<String, _>("inputs")).map_err(|_| StoreError::Corrupt { table: "appraisals", id: aid, column: "inputs" })?;
+                    current.insert(r.get("emp_no"), (aid, r.get("version"), r.get("state"), inputs));
                 }
+                let exempt = cy.members.sod_exempt.iter().any(|u| u == &who.username);
                 let mut problems: Vec<(usize, String, String)> = Vec::new();
                 let mut seen: HashMap<&str, usize> = HashMap::new();
                 let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
@@ -1012,6 +1000,11 @@ macro_rules! cycles_impl {
                         problems.push((row.line, "工号 emp_no".into(), format!("`{no}` 不在本周期中 / is not appraised in this cycle")));
                         continue;
                     };
+                    if !exempt && own_no.as_deref() == Some(no) && !row.values.is_empty() {
+                        let d = policy::separation(&Roles { appraisee: true, ..Default::default() }, Duty::Enter).unwrap_err();
+                        problems.push((row.line, "工号 emp_no".into(), format!("{} / {}", d.zh, d.en)));
+                        continue;
+                    }
                     let open = if hr { !matches!(state.as_str(), "published" | "appealed" | "confirmed") } else { state == "data_entry" };
                     if !open {
                         problems.push((row.line, "状态 state".into(), format!("已过数据录入阶段 ({state}) / data entry is over ({state})")));
@@ -1176,6 +1169,20 @@ macro_rules! cycles_impl {
                         _ => return Err(StoreError::Workflow(format!("「{}」状态下你没有要提交的内容 / nothing for you to hand in while the appraisal is {}", a.state.zh(), a.state.as_str()))),
                     },
                     Step::Do(act) => {
+                        let duty = match act {
+                            Action::ReviewPass | Action::ReviewReturn { .. } => Some(Duty::Review),
+                            Action::Approve | Action::Reject { .. } => Some(Duty::Approve),
+                            Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. } => Some(Duty::Decide),
+                            _ => None,
+                        };
+                        if let Some(duty) = duty {
+                            policy::separation(&roles, duty)?;
+                        }
+                        if let Action::Sign { name } = act
+                            && name.trim() != a.name.trim()
+                        {
+                            return Err(StoreError::Fields(vec![("name".into(), format!("请签写被考核人本人的姓名「{}」/ sign with the appraisee's own name, {}", a.name, a.name))]));
+                        }
                         let actor = match act {
                             Action::Sign { .. } | Action::Appeal { .. } | Action::SubmitSelf if roles.appraisee => Actor::Appraisee,
                             Action::ReviewPass | Action::ReviewReturn { .. } if roles.reviewer => Actor::Reviewer,
@@ -1295,8 +1302,8 @@ macro_rules! cycles_impl {
                 }])
                 .await?;
                 let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
+                Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
                 tx.commit().await?;
-                redact(&mut a, &roles);
                 Ok(a)
             }
 
@@ -1347,8 +1354,8 @@ macro_rules! cycles_impl {
                     .collect();
                 Self::append_audits(&mut tx, &audits).await?;
                 let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
+                Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
                 tx.commit().await?;
-                redact(&mut a, &roles);
                 Ok(a)
             }
 
@@ -1458,7 +1465,7 @@ macro_rules! cycles_impl {
                         let d: i64 = r.get("department_id");
                         let e: i64 = r.get("employee_id");
                         let ok = match role {
-                            Some(role) => scope_ok(&who.grants, role, d),
+                            Some(role) => policy::grant_reaches(&who.grants, role, d),
                             None => e == emp,
                         };
                         if ok {
@@ -1482,7 +1489,7 @@ macro_rules! cycles_impl {
 
             pub(crate) async fn results_impl(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
                 let rows = sqlx::query(
-                    "SELECT a.id, e.emp_no, e.name, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
+                    "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
                      JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 ORDER BY a.id",
                 )
                 .bind(cycle_id)
@@ -1494,6 +1501,7 @@ macro_rules! cycles_impl {
                         appraisal_id: r.get("id"),
                         emp_no: r.get("emp_no"),
                         name: r.get("name"),
+                        department_id: r.get("department_id"),
                         department: r.get("dept"),
                         group: r.get("grp"),
                         state: State::parse(&r.get::<String, _>("state")).unwrap_or(State::DataEntry),
@@ -1615,12 +1623,17 @@ macro_rules! cycles_impl {
                 explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))
             }
 
-            pub(crate) async fn cycles_impl(&self, page: Page) -> Result<Vec<Cycle>> {
-                let rows = sqlx::query(concat!(cycle_select!(), " ORDER BY c.id DESC LIMIT $1 OFFSET $2"))
-                    .bind(page.limit.clamp(1, 1000))
-                    .bind(page.offset.max(0))
-                    .fetch_all(&self.pool)
-                    .await?;
+            pub(crate) async fn cycles_impl(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(cycle_select!());
+                if let crate::policy::Scope::Departments(d) = scope {
+                    qb.push(" WHERE c.id IN (SELECT a.cycle_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE e.department_id IN (-1");
+                    for id in d {
+                        qb.push(", ").push_bind(*id);
+                    }
+                    qb.push("))");
+                }
+                qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
+                let rows = qb.build().fetch_all(&self.pool).await?;
                 Ok(rows.iter().map(cycle_from).collect())
             }
 

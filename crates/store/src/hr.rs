@@ -503,7 +503,7 @@ macro_rules! hr_impl {
                      FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
                 );
                 qb.push_bind(cycle_id);
-                qb.push(") SELECT id, emp_no, name, dept, grp, state, total, grade, bonus, rnk FROM r");
+                qb.push(") SELECT id, emp_no, name, department_id, dept, grp, state, total, grade, bonus, rnk FROM r");
                 if let Some(d) = q.department_id {
                     qb.push(" WHERE department_id = ").push_bind(d);
                 }
@@ -522,6 +522,7 @@ macro_rules! hr_impl {
                         appraisal_id: r.get("id"),
                         emp_no: r.get("emp_no"),
                         name: r.get("name"),
+                        department_id: r.get("department_id"),
                         department: r.get("dept"),
                         group: r.get("grp"),
                         state: State::parse(&r.get::<String, _>("state")).unwrap_or(State::DataEntry),

@@ -12,7 +12,9 @@ mod bulk;
 mod cycle;
 mod cycles;
 mod hr;
+pub mod hashing;
 mod model;
+pub mod policy;
 
 pub use backend::{PgStore, SqliteStore};
 pub use cycle::*;
@@ -59,6 +61,19 @@ pub enum StoreError {
     /// The user may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// A stored row cannot be read (edited by hand, or written by a newer kaohe): it is
+    /// reported, never replaced by a default.
+    #[error(
+        "{table} 表 id={id} 的 {column} 无法读取（数据已损坏）/ the stored {column} of {table} row {id} cannot be read (corrupt data)"
+    )]
+    Corrupt {
+        table: &'static str,
+        id: i64,
+        column: &'static str,
+    },
+    /// Too many password checks are waiting (a sign-in flood): try again in a moment.
+    #[error("登录请求过多，请稍后再试 / too many sign-ins at once: try again in a moment")]
+    Busy,
     /// Migrations failed.
     #[error("数据库迁移失败 / migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -118,11 +133,22 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn user_by_name(&self, username: &str) -> impl Future<Output = Result<Option<User>>> + Send;
     /// An employee by employee number.
     fn employee(&self, emp_no: &str) -> impl Future<Output = Result<Option<Employee>>> + Send;
-    /// Employees by employee number, a page at a time.
-    fn employees(&self, page: Page) -> impl Future<Output = Result<Vec<Employee>>> + Send;
+    /// Employees of the departments in `scope` by employee number, a page at a time.
+    fn employees(
+        &self,
+        scope: &policy::Scope,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<Employee>>> + Send;
 
     /// Add a user; the password is hashed with argon2id.
     fn create_user(&self, actor: &str, u: &NewUser) -> impl Future<Output = Result<User>> + Send;
+    /// Replace a user's grants (roles, each for every department or one), audited old → new.
+    fn set_grants(
+        &self,
+        actor: &str,
+        username: &str,
+        grants: &[Grant],
+    ) -> impl Future<Output = Result<User>> + Send;
     /// The user, if the password is right.
     fn authenticate(
         &self,
@@ -173,8 +199,13 @@ pub trait Store: Clone + Send + Sync + 'static {
     -> impl Future<Output = Result<Cycle>> + Send;
     /// A cycle.
     fn cycle(&self, id: i64) -> impl Future<Output = Result<Cycle>> + Send;
-    /// Cycles, newest first.
-    fn cycles(&self, page: Page) -> impl Future<Output = Result<Vec<Cycle>>> + Send;
+    /// Cycles, newest first: every cycle for [`policy::Scope::All`], else the launched
+    /// cycles that appraise someone of the scope's departments.
+    fn cycles(
+        &self,
+        scope: &policy::Scope,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<Cycle>>> + Send;
     /// Launch: one appraisal per employee, and the tasks of departments, appraisees and raters.
     fn launch_cycle(
         &self,
@@ -391,11 +422,14 @@ impl Store for Db {
     async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
         delegate!(self, s => s.employee(emp_no))
     }
-    async fn employees(&self, page: Page) -> Result<Vec<Employee>> {
-        delegate!(self, s => s.employees(page))
+    async fn employees(&self, scope: &policy::Scope, page: Page) -> Result<Vec<Employee>> {
+        delegate!(self, s => s.employees(scope, page))
     }
     async fn create_user(&self, actor: &str, u: &NewUser) -> Result<User> {
         delegate!(self, s => s.create_user(actor, u))
+    }
+    async fn set_grants(&self, actor: &str, username: &str, grants: &[Grant]) -> Result<User> {
+        delegate!(self, s => s.set_grants(actor, username, grants))
     }
     async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
         delegate!(self, s => s.authenticate(username, password))
@@ -441,8 +475,8 @@ impl Store for Db {
     async fn cycle(&self, id: i64) -> Result<Cycle> {
         delegate!(self, s => s.cycle(id))
     }
-    async fn cycles(&self, page: Page) -> Result<Vec<Cycle>> {
-        delegate!(self, s => s.cycles(page))
+    async fn cycles(&self, scope: &policy::Scope, page: Page) -> Result<Vec<Cycle>> {
+        delegate!(self, s => s.cycles(scope, page))
     }
     async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> {
         delegate!(self, s => s.launch_cycle(actor, id))

@@ -59,10 +59,7 @@ pub(super) async fn grid<S: Store>(
 
 /// May `u` enter department `dept`'s data (its clerk, or HR)?
 pub(super) fn clerk_of(u: &User, dept: i64) -> bool {
-    u.has(Role::HrAdmin)
-        || u.grants
-            .iter()
-            .any(|g| g.role == Role::Clerk && g.department_id.is_none_or(|d| d == dept))
+    kaohe_store::policy::may_enter_department(u, Some(dept)).is_ok()
 }
 
 #[allow(clippy::too_many_arguments)]

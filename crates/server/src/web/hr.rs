@@ -1,6 +1,7 @@
 //! The HR home page: the sections of HR's work, for HR administrators only.
 
 use super::*;
+use kaohe_store::policy::{self, Capability};
 
 /// The HR sections the home page links to, one line each: (address, title key, text key).
 pub(super) const HR_SECTIONS: &[(&str, &str, &str)] = &[
@@ -11,12 +12,13 @@ pub(super) const HR_SECTIONS: &[(&str, &str, &str)] = &[
     ("/hr/audit", "nav-hr-audit", "hr-audit-text"),
 ];
 
-/// The signed-in HR administrator; for anyone else the response to give instead: the
-/// sign-in page when nobody is signed in, the 403 page for a user who is not HR.
-pub(super) fn hr_only(ctx: &Ctx) -> Result<User, Box<Response>> {
+/// The signed-in user, if the access policy gives them `cap` over every department; for
+/// anyone else the response to give instead: the sign-in page when nobody is signed in,
+/// the 403 page otherwise.
+pub(super) fn hr_only(ctx: &Ctx, cap: Capability) -> Result<User, Box<Response>> {
     match &ctx.user {
         None => Err(Box::new(to_login(ctx))),
-        Some(u) if u.has(Role::HrAdmin) => Ok(u.clone()),
+        Some(u) if policy::require(u, cap).is_ok_and(|s| s.is_all()) => Ok(u.clone()),
         Some(_) => Err(Box::new(error_page(
             ctx,
             StatusCode::FORBIDDEN,
@@ -27,7 +29,7 @@ pub(super) fn hr_only(ctx: &Ctx) -> Result<User, Box<Response>> {
 }
 
 pub(super) async fn hr_home<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
         return *r;
     }
     let (depts, counts, forms) = match (
@@ -68,7 +70,7 @@ pub(super) fn hr_post(
     if !form.csrf_ok(ctx) {
         return Err(Box::new(csrf_refused(ctx)));
     }
-    let me = hr_only(ctx)?;
+    let me = hr_only(ctx, Capability::ManageCycles)?;
     let Ok(id) = id.parse::<i64>() else {
         return Err(Box::new(not_found(ctx)));
     };

@@ -1,6 +1,7 @@
 //! HR's audit viewer: the hash-chained audit log, newest first, filtered by the database
 //! (actor, kind of entity and its id, text contained, dates), old → new values and reasons.
 
+use kaohe_store::policy::Capability;
 use super::*;
 
 /// Entries per page.
@@ -43,7 +44,7 @@ pub(super) async fn hr_audit<S: Store>(
     ctx: Ctx,
     axum::extract::Query(f): axum::extract::Query<AuditFilter>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ViewAudit) {
         return *r;
     }
     let page_no = f.page.unwrap_or(1).max(1);

@@ -3,6 +3,7 @@
 //! late) with links to grids, results and the payroll downloads. Counts come from the
 //! store's aggregates, so a cycle of 10,000 loads as fast as one of 10.
 
+use kaohe_store::policy::Capability;
 use super::*;
 use kaohe_store::Values;
 
@@ -85,7 +86,7 @@ pub(super) async fn hr_cycles<S: Store>(
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<ListQuery>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
         return *r;
     }
     let typed = CycleTyped {
@@ -119,7 +120,7 @@ async fn cycles_page<S: Store>(
         offset: (page_no - 1) * CYCLES_PAGE,
         limit: CYCLES_PAGE + 1,
     };
-    let mut cycles = match st.store.cycles(page).await {
+    let mut cycles = match st.store.cycles(&kaohe_store::policy::Scope::All, page).await {
         Ok(c) => c,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
@@ -229,7 +230,7 @@ pub(super) async fn hr_cycle_create<S: Store>(
     if !form.csrf_ok(&ctx) {
         return csrf_refused(&ctx);
     }
-    let me = match hr_only(&ctx) {
+    let me = match hr_only(&ctx, Capability::ManageCycles) {
         Ok(u) => u,
         Err(r) => return *r,
     };
@@ -333,7 +334,7 @@ pub(super) async fn hr_cycle_create<S: Store>(
                     offset,
                     limit: 1000,
                 };
-                let got = match st.store.employees(page).await {
+                let got = match st.store.employees(&kaohe_store::policy::Scope::All, page).await {
                     Ok(e) => e,
                     Err(e) => return server_error(ctx.lang, &e.to_string()),
                 };
@@ -442,7 +443,7 @@ pub(super) async fn hr_cycle<S: Store>(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
         return *r;
     }
     let Ok(id) = id.parse::<i64>() else {

@@ -3,6 +3,7 @@
 //! CSV of `kaohe org import` and `POST /api/org/import`, uploaded or pasted; all rows or
 //! none; a check without storing).
 
+use kaohe_store::policy::Capability;
 use super::*;
 
 /// Employees per page.
@@ -142,7 +143,7 @@ pub(super) async fn hr_org_page<S: Store>(
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<OrgQuery>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageOrg) {
         return *r;
     }
     let mut view = ImportView::default();
@@ -273,7 +274,7 @@ pub(super) async fn hr_org_import<S: Store>(
     if !form.csrf_ok(&ctx) {
         return csrf_refused(&ctx);
     }
-    let me = match hr_only(&ctx) {
+    let me = match hr_only(&ctx, Capability::ManageOrg) {
         Ok(u) => u,
         Err(r) => return *r,
     };

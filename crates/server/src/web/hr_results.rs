@@ -4,6 +4,7 @@
 //! is on the employee's own ledger). Charts are inline SVG laid out here and drawn by
 //! `hr_charts.html`, so every label is escaped by the template.
 
+use kaohe_store::policy::Capability;
 use super::hr_cycles::seg;
 use super::*;
 
@@ -302,7 +303,7 @@ pub(super) async fn hr_results<S: Store>(
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<ResultsQuery>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
         return *r;
     }
     let Ok(id) = id.parse::<i64>() else {
@@ -589,7 +590,7 @@ pub(super) async fn hr_appeals<S: Store>(
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
         return *r;
     }
     appeals_page(&st, &ctx, q.page.unwrap_or(1), StatusCode::OK, None).await
@@ -742,7 +743,7 @@ pub(super) async fn hr_employee<S: Store>(
     ctx: Ctx,
     Path(emp_no): Path<String>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
         return *r;
     }
     let e = match st.store.employee(&emp_no).await {

@@ -4,6 +4,7 @@
 //! there is no error; and a preview that scores values typed into one field per input,
 //! with every number explained.
 
+use kaohe_store::policy::Capability;
 use super::*;
 use kaohe_core::diag::Diagnostic;
 use kaohe_core::model::{InputKind, Rule};
@@ -101,7 +102,7 @@ pub(super) async fn hr_templates_page<S: Store>(
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<ListQuery>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageTemplates) {
         return *r;
     }
     let mut up = UploadView::default();
@@ -154,7 +155,7 @@ pub(super) async fn hr_templates_upload<S: Store>(
     if !form.csrf_ok(&ctx) {
         return csrf_refused(&ctx);
     }
-    let me = match hr_only(&ctx) {
+    let me = match hr_only(&ctx, Capability::ManageTemplates) {
         Ok(u) => u,
         Err(r) => return *r,
     };
@@ -313,7 +314,7 @@ pub(super) async fn hr_template<S: Store>(
     Path(form_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<VersionQuery>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageTemplates) {
         return *r;
     }
     let (tv, t) = match stored(&st, &ctx, &form_id, q.version).await {
@@ -551,7 +552,7 @@ pub(super) async fn hr_preview<S: Store>(
     Path(form_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<VersionQuery>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageTemplates) {
         return *r;
     }
     let (tv, t) = match stored(&st, &ctx, &form_id, q.version).await {
@@ -598,7 +599,7 @@ pub(super) async fn hr_preview_post<S: Store>(
     if !form.csrf_ok(&ctx) {
         return csrf_refused(&ctx);
     }
-    if let Err(r) = hr_only(&ctx) {
+    if let Err(r) = hr_only(&ctx, Capability::ManageTemplates) {
         return *r;
     }
     let version = form

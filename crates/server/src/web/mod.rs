@@ -438,10 +438,43 @@ fn to_login(ctx: &Ctx) -> Response {
 }
 
 /// A page path to return to after signing in (never another site).
+/// Where to go after signing in: only a path on this site. Browsers drop tabs and line
+/// breaks from a URL and read `\\` as `/`, so `/\t/evil.example` would leave the site:
+/// any control character, whitespace or backslash, and any `//` start, falls back to
+/// `/tasks`.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
+            n
+        }
         _ => "/tasks",
+    }
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site() {
+        assert_eq!(safe_next(Some("/appraisals/3?x=1")), "/appraisals/3?x=1");
+        for evil in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/\u{2028}/evil.example",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/tasks", "{evil:?}");
+        }
+        assert_eq!(safe_next(None), "/tasks");
     }
 }
 

@@ -1,0 +1,393 @@
+//! The access policy: the one place that decides who may do what to which appraisal, cycle
+//! or department, and which fields of an appraisal they may see.
+//!
+//! Pure: the facts (a user's grants, what they are to an appraisal) are gathered by the
+//! store; the decisions are made here, and the store, the JSON API, the pages and the command
+//! line all ask this module instead of deciding for themselves.
+//!
+//! - **Capabilities** ([`Capability`]) are the operations that are not about one appraisal
+//!   (the organisation, templates, cycles, results, payroll, the audit log). [`require`]
+//!   answers with the [`Scope`] of departments the user may see, or refuses.
+//! - **Relations** ([`Roles`]) are what a user is to one appraisal: its appraisee, one of its
+//!   raters, a clerk of a department that supplies its data, its reviewer or approver (each
+//!   limited to the departments of their grant), or HR.
+//! - **Visibility**: [`Roles::sees`] (the record at all), [`Roles::sees_scores`] (item scores,
+//!   total, grade and bonus), and [`redact`] (which inputs: a department's clerk sees their
+//!   department's data only — never the raters' scores nor the bonus base; an appraisee sees
+//!   what they entered themselves until the result is published).
+//! - **Separation of duties** ([`separation`]): nobody reviews, approves or enters data for
+//!   their own appraisal, approves what they rated, or decides their own appeal — unless HR
+//!   named them as an exception on the cycle (stored with the cycle, audited with it).
+
+use crate::cycle::{Appraisal, Notes, Owner};
+use crate::cycles::state_rank;
+use crate::model::{Grant, Role, User};
+use kaohe_core::model::Template;
+use kaohe_core::workflow::State;
+
+/// An operation that is not about a single appraisal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Departments, employees, users and their grants (HR).
+    ManageOrg,
+    /// Publish and try out templates (HR).
+    ManageTemplates,
+    /// Create, launch and score cycles; set quotas; import data; run jobs (HR).
+    ManageCycles,
+    /// Read and verify the audit log (HR).
+    ViewAudit,
+    /// Payroll and results workbooks, with everyone's bonus (HR).
+    Payroll,
+    /// See cycles (HR; reviewers and approvers, within their departments).
+    ViewCycles,
+    /// See a cycle's results and quotas (HR; reviewers and approvers, within their departments).
+    ViewResults,
+    /// See the employee list (HR; reviewers and approvers, within their departments).
+    ViewEmployees,
+    /// Enter and hand in a department's data (HR; that department's clerk).
+    EnterDeptData,
+}
+
+impl Capability {
+    /// The roles besides HR that hold the capability (within their grants' departments).
+    fn roles(self) -> &'static [Role] {
+        match self {
+            Capability::ManageOrg
+            | Capability::ManageTemplates
+            | Capability::ManageCycles
+            | Capability::ViewAudit
+            | Capability::Payroll => &[],
+            Capability::ViewCycles | Capability::ViewResults | Capability::ViewEmployees => {
+                &[Role::Reviewer, Role::Approver]
+            }
+            Capability::EnterDeptData => &[Role::Clerk],
+        }
+    }
+}
+
+/// The departments a user may see for a capability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every department.
+    All,
+    /// Only these departments (by id).
+    Departments(Vec<i64>),
+}
+
+impl Scope {
+    /// Does the scope include the department?
+    pub fn contains(&self, department_id: i64) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Departments(d) => d.contains(&department_id),
+        }
+    }
+    /// Is every department in scope?
+    pub fn is_all(&self) -> bool {
+        matches!(self, Scope::All)
+    }
+}
+
+/// Why the policy said no, in both languages (the edge shows the reader's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Denied {
+    fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Denied {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+impl From<Denied> for crate::StoreError {
+    fn from(d: Denied) -> Self {
+        crate::StoreError::Forbidden(format!("{} / {}", d.zh, d.en))
+    }
+}
+
+/// May `user` use `cap` at all, and over which departments?
+pub fn require(user: &User, cap: Capability) -> Result<Scope, Denied> {
+    if user.has(Role::HrAdmin) {
+        return Ok(Scope::All);
+    }
+    let mut depts = Vec::new();
+    let mut granted = false;
+    for g in user.grants.iter().filter(|g| cap.roles().contains(&g.role)) {
+        granted = true;
+        match g.department_id {
+            None => return Ok(Scope::All),
+            Some(d) if !depts.contains(&d) => depts.push(d),
+            Some(_) => {}
+        }
+    }
+    if granted {
+        Ok(Scope::Departments(depts))
+    } else {
+        Err(Denied::new(
+            "你没有权限执行此操作",
+            "you are not allowed to do this",
+        ))
+    }
+}
+
+/// May `user` enter and hand in the data of `department_id`?
+pub fn may_enter_department(user: &User, department_id: Option<i64>) -> Result<(), Denied> {
+    let ok = user.has(Role::HrAdmin)
+        || (department_id.is_some()
+            && user
+                .grants
+                .iter()
+                .any(|g| g.role == Role::Clerk && g.department_id == department_id));
+    if ok {
+        Ok(())
+    } else {
+        Err(Denied::new(
+            "只能录入本部门的数据",
+            "you can enter only your own department's data",
+        ))
+    }
+}
+
+/// Does a grant of `role` reach `department_id`?
+pub fn grant_reaches(grants: &[Grant], role: Role, department_id: i64) -> bool {
+    grants
+        .iter()
+        .any(|g| g.role == role && g.department_id.is_none_or(|d| d == department_id))
+}
+
+/// What a user is to one appraisal.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    /// The appraisal is the user's own.
+    pub appraisee: bool,
+    /// (task id, rater id) of the rating tasks open for this user.
+    pub open_rate: Vec<(i64, String)>,
+    /// Rater ids this user was ever assigned (open or done).
+    pub rater: Vec<String>,
+    /// Departments whose data this user enters (as their clerk) for the appraisal's cycle.
+    pub clerk: Vec<i64>,
+    /// Reviewer (复核) of the appraisee's department.
+    pub reviewer: bool,
+    /// Approver (审批) of the appraisee's department.
+    pub approver: bool,
+    /// HR administrator.
+    pub hr: bool,
+    /// HR named the user an exception to the separation of duties on this cycle.
+    pub exempt: bool,
+}
+
+impl Roles {
+    /// What `user` is to an appraisal of an employee in `department_id`, before tasks are
+    /// looked at (the store adds raters and clerks from the tasks).
+    pub fn of(user: &User, appraisee_id: i64, department_id: i64) -> Roles {
+        Roles {
+            appraisee: user.employee_id == Some(appraisee_id),
+            hr: user.has(Role::HrAdmin),
+            reviewer: grant_reaches(&user.grants, Role::Reviewer, department_id),
+            approver: grant_reaches(&user.grants, Role::Approver, department_id),
+            ..Default::default()
+        }
+    }
+    /// May see the appraisal at all.
+    pub fn sees(&self) -> bool {
+        self.appraisee
+            || !self.rater.is_empty()
+            || self.reviewer
+            || self.approver
+            || self.hr
+            || !self.clerk.is_empty()
+    }
+    /// Oversees the appraisal: sees every input and score at every state.
+    fn oversees(&self) -> bool {
+        self.hr || self.reviewer || self.approver || !self.rater.is_empty()
+    }
+    /// Sees item scores, total, grade and bonus (not just the data).
+    pub fn sees_scores(&self, state: State) -> bool {
+        self.oversees() || (self.appraisee && state_rank(state) >= state_rank(State::Published))
+    }
+    /// Sees the notes (self-summary, comments, interview) and the appeal.
+    pub fn sees_notes(&self) -> bool {
+        self.appraisee || self.oversees()
+    }
+}
+
+/// May a viewer with `roles` see the input supplied by `owner`, at `state`?
+pub fn sees_input(roles: &Roles, state: State, owner: &Owner) -> bool {
+    if roles.sees_scores(state) {
+        return true;
+    }
+    match owner {
+        Owner::Dept(d) => roles.clerk.contains(d),
+        Owner::Rater(r) => roles.appraisee && r == "self",
+        Owner::Hr => false,
+    }
+}
+
+/// Does redaction of inputs need the template (to know who supplies each input)?
+pub fn needs_owners(roles: &Roles, state: State) -> bool {
+    !roles.sees_scores(state)
+}
+
+/// Hide what a viewer may not see: scores and money until they may, the notes and the appeal
+/// from those who only supply data, and every input that is neither theirs nor visible to
+/// them yet. `owners` (from [`crate::input_owners`]) must be given when [`needs_owners`].
+pub fn redact(a: &mut Appraisal, roles: &Roles, owners: Option<(&Template, &[Owner])>) {
+    if !roles.sees_scores(a.state) {
+        a.result = None;
+        a.total = None;
+        a.grade = None;
+        a.bonus = None;
+        let state = a.state;
+        match owners {
+            Some((t, owners)) => a.inputs.retain(|k, _| {
+                crate::cycle::slot_of(t, k)
+                    .and_then(|s| owners.get(s as usize))
+                    .is_some_and(|o| sees_input(roles, state, o))
+            }),
+            None => a.inputs.clear(),
+        }
+    }
+    if !roles.sees_notes() {
+        a.notes = Notes::default();
+        a.appeal = None;
+    }
+}
+
+/// A duty that must not fall to someone with a stake in the appraisal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    /// Pass review or return to the raters (复核).
+    Review,
+    /// Approve or send back (审批).
+    Approve,
+    /// Enter data or a rating that is not the appraisee's own self-assessment.
+    Enter,
+    /// Uphold, reopen or correct (HR's decisions on an appeal or a result).
+    Decide,
+}
+
+/// Separation of duties: may a person with `roles` perform `duty` on the appraisal?
+pub fn separation(roles: &Roles, duty: Duty) -> Result<(), Denied> {
+    if roles.exempt {
+        return Ok(());
+    }
+    if roles.appraisee {
+        return Err(match duty {
+            Duty::Review => Denied::new(
+                "不能复核自己的考核表",
+                "you cannot review your own appraisal",
+            ),
+            Duty::Approve => Denied::new(
+                "不能审批自己的考核表",
+                "you cannot approve your own appraisal",
+            ),
+            Duty::Enter => Denied::new(
+                "不能为自己的考核表录入数据或评分",
+                "you cannot enter data or scores for your own appraisal",
+            ),
+            Duty::Decide => Denied::new(
+                "不能处理自己的考核表或申诉",
+                "you cannot decide on your own appraisal or appeal",
+            ),
+        });
+    }
+    if duty == Duty::Approve && !roles.rater.is_empty() {
+        return Err(Denied::new(
+            "不能审批自己评过分的考核表",
+            "you cannot approve an appraisal you rated",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(grants: &[(Role, Option<i64>)], employee_id: Option<i64>) -> User {
+        User {
+            id: 1,
+            username: "u".into(),
+            employee_id,
+            lang: "zh-CN".into(),
+            grants: grants
+                .iter()
+                .map(|(role, department_id)| Grant {
+                    role: *role,
+                    department_id: *department_id,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn scopes_follow_grants() {
+        assert_eq!(
+            require(&user(&[(Role::HrAdmin, None)], None), Capability::Payroll),
+            Ok(Scope::All)
+        );
+        let scoped = user(&[(Role::Reviewer, Some(3)), (Role::Approver, Some(4))], None);
+        assert_eq!(
+            require(&scoped, Capability::ViewResults),
+            Ok(Scope::Departments(vec![3, 4]))
+        );
+        assert!(require(&scoped, Capability::Payroll).is_err());
+        assert!(require(&user(&[(Role::Clerk, Some(3))], None), Capability::ViewResults).is_err());
+        assert_eq!(
+            require(&user(&[(Role::Reviewer, None)], None), Capability::ViewCycles),
+            Ok(Scope::All)
+        );
+    }
+
+    #[test]
+    fn nobody_handles_their_own() {
+        let own = Roles {
+            appraisee: true,
+            reviewer: true,
+            approver: true,
+            hr: true,
+            ..Default::default()
+        };
+        for d in [Duty::Review, Duty::Approve, Duty::Enter, Duty::Decide] {
+            assert!(separation(&own, d).is_err(), "{d:?}");
+        }
+        let rated = Roles {
+            approver: true,
+            rater: vec!["supervisor".into()],
+            ..Default::default()
+        };
+        assert!(separation(&rated, Duty::Approve).is_err());
+        assert!(separation(&rated, Duty::Review).is_ok());
+        let exempt = Roles { exempt: true, ..own };
+        assert!(separation(&exempt, Duty::Approve).is_ok());
+    }
+
+    #[test]
+    fn clerks_see_their_department_only() {
+        let clerk = Roles {
+            clerk: vec![7],
+            ..Default::default()
+        };
+        assert!(!clerk.sees_scores(State::Confirmed));
+        assert!(sees_input(&clerk, State::Rating, &Owner::Dept(7)));
+        assert!(!sees_input(&clerk, State::Rating, &Owner::Dept(8)));
+        assert!(!sees_input(&clerk, State::Rating, &Owner::Hr));
+        assert!(!sees_input(
+            &clerk,
+            State::Confirmed,
+            &Owner::Rater("supervisor".into())
+        ));
+        let me = Roles {
+            appraisee: true,
+            ..Default::default()
+        };
+        assert!(!sees_input(&me, State::Review, &Owner::Rater("supervisor".into())));
+        assert!(sees_input(&me, State::Review, &Owner::Rater("self".into())));
+        assert!(sees_input(&me, State::Published, &Owner::Rater("supervisor".into())));
+    }
+}
