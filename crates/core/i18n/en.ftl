@@ -82,6 +82,7 @@ help-total-negative = if the sheet allows it (“negative item scores count in t
 ## Data errors while scoring
 err-div-zero = division by zero while computing “{ $what }” (formula: { $formula })
 err-overflow = number too large while computing “{ $what }” (formula: { $formula })
+err-too-big = a number is out of range (beyond 28 significant digits) while computing “{ $what }”: check the values entered
 err-target-zero = the target of item “{ $item }” is 0, so no completion ratio can be computed (target: { $formula })
 err-event-count = the count formula { $formula } of event “{ $event }” gives { $value }, not a whole number of 0 or more
 err-na-forbidden = item “{ $item }” cannot be marked not applicable

@@ -82,6 +82,7 @@ help-total-negative = 若表上允许(如「单项分值可以扣至负数，并
 ## 计分时的数据错误
 err-div-zero = 计算「{ $what }」时除数为 0 (公式: { $formula })
 err-overflow = 计算「{ $what }」时数值过大 (公式: { $formula })
+err-too-big = 计算「{ $what }」时数值超出可计算的范围 (28 位有效数字)，请检查填写的数值
 err-target-zero = 项目「{ $item }」的目标值为 0，无法计算完成比例 (目标: { $formula })
 err-event-count = 事件「{ $event }」的次数公式 { $formula } 算得 { $value }，不是不小于 0 的整数
 err-na-forbidden = 项目「{ $item }」不允许填写「不适用」

@@ -71,15 +71,23 @@ pub(crate) struct V {
 
 const Q: i64 = -1;
 
-/// `a × b`, if it fits.
+/// `a × b`, if it fits. Never `i64::MIN`: every `n` and `m` then has a magnitude that
+/// fits, so negating one (`neg`, `abs`, a negative divisor) cannot overflow.
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn mul64(a: i64, b: i64) -> R<i64> {
-    a.checked_mul(b).ok_or(Bail)
+    match a.checked_mul(b) {
+        Some(x) if x != i64::MIN => Ok(x),
+        _ => Err(Bail),
+    }
 }
 
+/// `a + b`, if it fits; never `i64::MIN` (see [`mul64`]).
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn add64(a: i64, b: i64) -> R<i64> {
-    a.checked_add(b).ok_or(Bail)
+    match a.checked_add(b) {
+        Some(x) if x != i64::MIN => Ok(x),
+        _ => Err(Bail),
+    }
 }
 
 impl V {

@@ -120,6 +120,33 @@ pub fn sum<I: Iterator<Item = Decimal> + Clone>(terms: I) -> Decimal {
     }
 }
 
+/// [`sum`], or `None` when a partial sum is beyond `Decimal`'s range (the shortcut cannot
+/// overflow: fewer than 2^32 terms below 2^32 each fit in 64 bits).
+pub fn checked_sum<I: Iterator<Item = Decimal> + Clone>(mut terms: I) -> Option<Decimal> {
+    let mut it = terms.clone();
+    let Some(first) = it.next() else {
+        return Some(Decimal::ZERO);
+    };
+    let u = first.unpack();
+    let (mut total, mut small) = (u64::from(u.lo), !u.negative && (u.hi | u.mid) == 0);
+    for x in it {
+        let v = x.unpack();
+        small &= !v.negative && v.scale == u.scale && (v.hi | v.mid) == 0;
+        total = total.wrapping_add(u64::from(v.lo));
+    }
+    if small && total >> 63 == 0 {
+        Some(Decimal::from_parts(
+            total as u32,
+            (total >> 32) as u32,
+            0,
+            false,
+            u.scale,
+        ))
+    } else {
+        terms.try_fold(Decimal::ZERO, checked_add)
+    }
+}
+
 /// `a + b` (panics on overflow, like `+`).
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn add(a: Decimal, b: Decimal) -> Decimal {
