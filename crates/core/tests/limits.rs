@@ -316,3 +316,25 @@ fn every_bundled_form_is_well_within_the_limits() {
         assert!(t.inputs.len() * 10 < MAX_COLUMNS);
     }
 }
+
+#[test]
+fn numbers_at_the_edge_of_decimal_in_a_template_do_not_panic_the_checker() {
+    const MAX: &str = "79228162514264337593543950335";
+    let variants = [
+        f01().replace(
+            "formula = \"sales_actual / sales_target × 100\"",
+            &format!("formula = \"sales_actual / sales_target × 100 + {MAX} * {MAX} * 2\""),
+        ),
+        f01().replace(
+            "formula = \"sales_actual / sales_target × 100\"",
+            &format!("formula = \"sales_actual / 0.0000000000000000000000000001 * {MAX}\""),
+        ),
+        f01().replacen("points = 30", &format!("points = {MAX}"), 1),
+        f01().replace("points = ", &format!("points = {MAX} #")),
+        f01().replace("total_points = 100", &format!("total_points = -{MAX}")),
+    ];
+    for src in variants {
+        let r = std::panic::catch_unwind(|| check(&src));
+        assert!(r.is_ok(), "the checker panicked");
+    }
+}
