@@ -30,6 +30,10 @@ help-per-rater = give the item raters = ["self", "supervisor"]; each rater's col
 diag-event-when-count = event “{ $event }” cannot have both when and count
 diag-cycle = the formula of metric `{ $name }` depends on itself
 help-cycle = break the cycle: at least one metric must be computed from inputs and params only
+diag-source-too-large = the template file is too large: { $size } bytes, the limit is { $limit } bytes
+diag-too-many = too many { $what }: { $count }, the limit is { $limit }
+diag-metric-depth = metric `{ $name }` is computed through a chain of { $depth } metrics, more than the limit of { $limit }
+help-limits = templates have limits (file size; numbers of metrics, items, inputs, raters and input columns; length of metric chains) so that one template cannot overwhelm the service; split the template or merge metrics
 diag-rater-weights = rater weights add up to { $sum }%, not 100%
 help-rater-weights = make the raters' weights add up to 100, or write rater_weights = "relative" in [form] to use them as shares
 diag-negative = `{ $field }` must be greater than zero
@@ -78,6 +82,7 @@ help-total-negative = if the sheet allows it (“negative item scores count in t
 ## Data errors while scoring
 err-div-zero = division by zero while computing “{ $what }” (formula: { $formula })
 err-overflow = number too large while computing “{ $what }” (formula: { $formula })
+err-too-big = a number is out of range (beyond 28 significant digits) while computing “{ $what }”: check the values entered
 err-target-zero = the target of item “{ $item }” is 0, so no completion ratio can be computed (target: { $formula })
 err-event-count = the count formula { $formula } of event “{ $event }” gives { $value }, not a whole number of 0 or more
 err-na-forbidden = item “{ $item }” cannot be marked not applicable

@@ -30,6 +30,10 @@ help-per-rater = 在项目上写 raters = ["self", "supervisor"]，每位评分�
 diag-event-when-count = 事件「{ $event }」不能同时写 when 和 count
 diag-cycle = 指标 `{ $name }` 的公式循环引用了自身
 help-cycle = 拆开循环: 至少有一个指标必须只由输入和参数计算
+diag-source-too-large = 模板文件过大: { $size } 字节，上限为 { $limit } 字节
+diag-too-many = { $what } 过多: 有 { $count } 个，上限为 { $limit } 个
+diag-metric-depth = 指标 `{ $name }` 经 { $depth } 层指标才算得，超过上限 { $limit } 层
+help-limits = 模板的规模有上限 (文件大小、指标、项目、输入、评分人、输入列的个数和指标链的层数)，以免一个模板拖垮服务; 请拆分模板或合并指标
 diag-rater-weights = 评分人权重合计为 { $sum }%，应为 100%
 help-rater-weights = 调整各评分人的 weight 使其合计 100; 若按相对比例计算，在 [form] 中写 rater_weights = "relative"
 diag-negative = 字段 `{ $field }` 不能为负数或零
@@ -78,6 +82,7 @@ help-total-negative = 若表上允许(如「单项分值可以扣至负数，并
 ## 计分时的数据错误
 err-div-zero = 计算「{ $what }」时除数为 0 (公式: { $formula })
 err-overflow = 计算「{ $what }」时数值过大 (公式: { $formula })
+err-too-big = 计算「{ $what }」时数值超出可计算的范围 (28 位有效数字)，请检查填写的数值
 err-target-zero = 项目「{ $item }」的目标值为 0，无法计算完成比例 (目标: { $formula })
 err-event-count = 事件「{ $event }」的次数公式 { $formula } 算得 { $value }，不是不小于 0 的整数
 err-na-forbidden = 项目「{ $item }」不允许填写「不适用」

@@ -246,27 +246,45 @@ fn peer_averages(
 ) -> HashMap<String, Vec<Option<Decimal>>> {
     let t = engine.t;
     let l = t.layout;
-    let mut acc: HashMap<String, Vec<(Decimal, u32)>> = HashMap::new();
+    // Per group and item: the sum (`None` once beyond `Decimal`'s range) and the count.
+    let mut acc: HashMap<String, Vec<(Option<Decimal>, u32)>> = HashMap::new();
+    let peer = |f: &Frame, k: usize| {
+        (t.items[k].na == NaPolicy::PeerAverage && !f.na[l.items as usize + k])
+            .then(|| f.v[l.items as usize + k])
+    };
     for (r, f) in frames.iter().enumerate() {
         let Some(f) = f else { continue };
         let e = acc
             .entry(group_of(&rows[r]).to_string())
-            .or_insert_with(|| vec![(Decimal::ZERO, 0); t.items.len()]);
-        for (k, item) in t.items.iter().enumerate() {
-            if item.na == NaPolicy::PeerAverage && !f.na[l.items as usize + k] {
-                e[k].0 += f.v[l.items as usize + k];
-                e[k].1 += 1;
+            .or_insert_with(|| vec![(Some(Decimal::ZERO), 0); t.items.len()]);
+        for (k, e) in e.iter_mut().enumerate() {
+            if let Some(x) = peer(f, k) {
+                e.0 = e.0.and_then(|s| s.checked_add(x));
+                e.1 += 1;
             }
         }
     }
     acc.into_iter()
         .map(|(g, v)| {
-            (
-                g,
-                v.into_iter()
-                    .map(|(s, c)| (c > 0).then(|| s / Decimal::from(c)))
-                    .collect(),
-            )
+            let avg = v
+                .into_iter()
+                .enumerate()
+                .map(|(k, (s, c))| {
+                    let n = Decimal::from(c);
+                    match s {
+                        _ if c == 0 => None,
+                        Some(s) => s.checked_div(n),
+                        // Scores too large to add up: the mean of the shares, which fits.
+                        None => frames
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(r, f)| f.as_ref().filter(|_| group_of(&rows[r]) == g))
+                            .filter_map(|f| peer(f, k))
+                            .try_fold(Decimal::ZERO, |a, x| a.checked_add(x.checked_div(n)?)),
+                    }
+                })
+                .collect();
+            (g, avg)
         })
         .collect()
 }

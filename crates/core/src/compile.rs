@@ -26,8 +26,48 @@ impl Checked {
     }
 }
 
+/// Largest template source accepted, in bytes. The bundled forms are below 40 kB; a
+/// megabyte is far more than any sheet needs and keeps a template upload's work bounded.
+pub const MAX_SOURCE_BYTES: usize = 1_000_000;
+/// Most `[[metric]]` entries in one template.
+pub const MAX_METRICS: usize = 2_000;
+/// Most `[[item]]` entries in one template.
+pub const MAX_ITEMS: usize = 1_000;
+/// Most `[[input]]` entries in one template.
+pub const MAX_INPUTS: usize = 2_000;
+/// Most `[[rater]]` entries in one template (each multiplies the columns of rated items).
+pub const MAX_RATERS: usize = 50;
+/// Most input columns in all: declared inputs, their prior periods and per-rater copies,
+/// and the columns items imply (ratings, picks, reasons, event counts).
+pub const MAX_COLUMNS: usize = 10_000;
+/// Longest chain of metrics computed from metrics (`a` from `b` from `c` … is a depth
+/// of 3). The bundled forms go no deeper than 2.
+pub const MAX_METRIC_DEPTH: usize = 64;
+
 /// Parse and check template text.
+///
+/// The work is bounded by the limits above, each refused with an `E025` diagnostic that
+/// names it; nothing here recurses as deep as a file can make it (the metric dependency
+/// walk keeps its own stack, and formulas are bounded by [`formula::MAX_LEN`],
+/// [`formula::MAX_DEPTH`] and [`formula::MAX_HEIGHT`]).
 pub fn check(src: &str) -> Checked {
+    if src.len() > MAX_SOURCE_BYTES {
+        return Checked {
+            template: None,
+            diagnostics: vec![
+                Diagnostic::error(
+                    "E025",
+                    msg!(
+                        "diag-source-too-large",
+                        size = src.len(),
+                        limit = MAX_SOURCE_BYTES
+                    ),
+                    None,
+                )
+                .with_help(msg!("help-limits")),
+            ],
+        };
+    }
     let def: TemplateDef = match toml::from_str(src) {
         Ok(d) => d,
         Err(e) => {
@@ -41,6 +81,12 @@ pub fn check(src: &str) -> Checked {
             };
         }
     };
+    if let Some(d) = too_many(&def) {
+        return Checked {
+            template: None,
+            diagnostics: vec![d],
+        };
+    }
     let mut c = Compiler::default();
     let template = c.compile(&def);
     let has_err = c.diags.iter().any(|d| d.is_error());
@@ -59,6 +105,51 @@ pub fn compile_str(src: &str) -> Result<Template, Vec<Diagnostic>> {
         Some(t) => Ok(t),
         None => Err(c.diagnostics),
     }
+}
+
+/// The first table of `def` with more entries than its limit, as an `E025` error at the
+/// first entry beyond it.
+fn too_many(def: &TemplateDef) -> Option<Diagnostic> {
+    let over = |what: &'static str, n: usize, limit: usize, span: Option<Range<usize>>| {
+        (n > limit).then(|| {
+            Diagnostic::error(
+                "E025",
+                msg!("diag-too-many", what = what, count = n, limit = limit),
+                span,
+            )
+            .with_help(msg!("help-limits"))
+        })
+    };
+    over(
+        "[[metric]]",
+        def.metric.len(),
+        MAX_METRICS,
+        def.metric.get(MAX_METRICS).map(Spanned::span),
+    )
+    .or_else(|| {
+        over(
+            "[[item]]",
+            def.item.len(),
+            MAX_ITEMS,
+            def.item.get(MAX_ITEMS).map(Spanned::span),
+        )
+    })
+    .or_else(|| {
+        over(
+            "[[input]]",
+            def.input.len(),
+            MAX_INPUTS,
+            def.input.get(MAX_INPUTS).map(Spanned::span),
+        )
+    })
+    .or_else(|| {
+        over(
+            "[[rater]]",
+            def.rater.len(),
+            MAX_RATERS,
+            def.rater.get(MAX_RATERS).map(Spanned::span),
+        )
+    })
 }
 
 fn sp<T>(s: &Spanned<T>) -> Option<Range<usize>> {
@@ -163,24 +254,49 @@ fn b_add(a: Bound, b: Bound) -> Bound {
 fn b_neg(a: Bound) -> Bound {
     (a.1.map(|x| -x), a.0.map(|x| -x))
 }
+/// `a × b` of two bounds; a product beyond `Decimal`'s range leaves that side unbounded.
 fn b_mul(a: Bound, b: Bound) -> Bound {
     match (a, b) {
         ((Some(a0), Some(a1)), (Some(b0), Some(b1))) => {
-            let p = [a0 * b0, a0 * b1, a1 * b0, a1 * b1];
-            (p.iter().min().copied(), p.iter().max().copied())
+            let p = [
+                a0.checked_mul(b0),
+                a0.checked_mul(b1),
+                a1.checked_mul(b0),
+                a1.checked_mul(b1),
+            ];
+            if p.iter().any(Option::is_none) {
+                return (None, None);
+            }
+            (
+                p.iter().flatten().min().copied(),
+                p.iter().flatten().max().copied(),
+            )
         }
         ((Some(a0), a1), (Some(k0), Some(k1))) | ((Some(k0), Some(k1)), (Some(a0), a1))
             if k0 == k1 && k0 >= Decimal::ZERO =>
         {
-            (Some(a0 * k0), a1.map(|x| x * k0))
+            (a0.checked_mul(k0), a1.and_then(|x| x.checked_mul(k0)))
         }
         ((a0, Some(a1)), (Some(k0), Some(k1))) | ((Some(k0), Some(k1)), (a0, Some(a1)))
             if k0 == k1 && k0 >= Decimal::ZERO =>
         {
-            (a0.map(|x| x * k0), Some(a1 * k0))
+            (a0.and_then(|x| x.checked_mul(k0)), a1.checked_mul(k0))
         }
         _ => (None, None),
     }
+}
+
+/// A sum of numbers a template declares, saturating at `Decimal`'s range rather than
+/// panicking: a sum that large fails the check it is compared in.
+fn sat_sum(terms: impl IntoIterator<Item = Decimal>) -> Decimal {
+    terms
+        .into_iter()
+        .fold(Decimal::ZERO, |a, b| a.saturating_add(b))
+}
+
+/// `p × x / 100` for the checker's bounds: `None` (unbounded) beyond `Decimal`'s range.
+fn pct_of(p: Decimal, x: Decimal) -> Option<Decimal> {
+    p.checked_mul(x)?.checked_div(Decimal::ONE_HUNDRED)
 }
 fn b_union(a: Bound, b: Bound) -> Bound {
     (
@@ -212,8 +328,10 @@ fn bounds(e: &Expr, slot: &dyn Fn(u32) -> Bound) -> Bound {
                 BinOp::Mul => b_mul(x, y),
                 BinOp::Div => match y {
                     (Some(k0), Some(k1)) if k0 == k1 && k0 > Decimal::ZERO => {
-                        let inv = Decimal::ONE / k0;
-                        b_mul(x, (Some(inv), Some(inv)))
+                        match Decimal::ONE.checked_div(k0) {
+                            Some(inv) => b_mul(x, (Some(inv), Some(inv))),
+                            None => (None, None),
+                        }
                     }
                     _ => (None, None),
                 },
@@ -527,7 +645,7 @@ impl Compiler {
             }
         };
         if !raters.is_empty() && !relative {
-            let sum: Decimal = raters.iter().map(|r| r.weight).sum();
+            let sum = sat_sum(raters.iter().map(|r| r.weight));
             if sum != Decimal::ONE_HUNDRED {
                 self.err(
                     "E010",
@@ -758,6 +876,21 @@ impl Compiler {
             let ii = self.item_inputs(idx, p, &raters);
             item_inputs.push(ii);
         }
+        if self.inputs.len() > MAX_COLUMNS {
+            self.err(
+                "E025",
+                msg!(
+                    "diag-too-many",
+                    what = "输入列",
+                    count = self.inputs.len(),
+                    limit = MAX_COLUMNS
+                )
+                .en_arg("what", "input columns"),
+                None,
+            )
+            .help = Some(msg!("help-limits"));
+            return None;
+        }
 
         // Layout: [inputs | params | metrics | items | sections | total | grade_factor | pay].
         let n_inputs = self.inputs.len() as u32;
@@ -876,7 +1009,7 @@ impl Compiler {
         // Sections: points, weights, formulas.
         for (i, s) in def.section.iter().enumerate() {
             let d = s.get_ref();
-            let item_sum: Decimal = sections[i].items.iter().map(|&k| items[k].points).sum();
+            let item_sum = sat_sum(sections[i].items.iter().map(|&k| items[k].points));
             match &d.points {
                 Some(p) => {
                     if p.get_ref().0 != item_sum && d.score.is_none() {
@@ -900,7 +1033,7 @@ impl Compiler {
             }
         }
         if def.section.is_empty() {
-            sections[0].points = items.iter().map(|i| i.points).sum();
+            sections[0].points = sat_sum(items.iter().map(|i| i.points));
         }
         let weighted: Vec<_> = def
             .section
@@ -917,15 +1050,12 @@ impl Compiler {
                 self.err("E009", msg!("diag-section-weight-missing"), s)
                     .help = Some(msg!("help-section-weights"));
             } else {
-                let sum: Decimal = weighted
-                    .iter()
-                    .map(|s| {
-                        s.get_ref()
-                            .weight
-                            .as_ref()
-                            .map_or(Decimal::ZERO, |w| w.get_ref().0)
-                    })
-                    .sum();
+                let sum = sat_sum(weighted.iter().map(|s| {
+                    s.get_ref()
+                        .weight
+                        .as_ref()
+                        .map_or(Decimal::ZERO, |w| w.get_ref().0)
+                }));
                 if sum != Decimal::ONE_HUNDRED && def.form.get_ref().total.is_none() {
                     self.err(
                         "E009",
@@ -1153,32 +1283,46 @@ impl Compiler {
                     .collect()
             })
             .collect();
-        let mut order = Vec::new();
+        // Depth-first, on a stack of our own: a file decides how long a chain of metrics
+        // is, and must not decide how deep this function recurses.
+        let mut order = Vec::with_capacity(n);
         let mut state = vec![0u8; n]; // 0 new, 1 visiting, 2 done
-        fn visit(
-            i: usize,
-            deps: &[Vec<usize>],
-            state: &mut [u8],
-            order: &mut Vec<usize>,
-            cycle: &mut Option<usize>,
-        ) {
-            if state[i] == 2 {
-                return;
-            }
-            if state[i] == 1 {
-                cycle.get_or_insert(i);
-                return;
-            }
-            state[i] = 1;
-            for &d in &deps[i] {
-                visit(d, deps, state, order, cycle);
-            }
-            state[i] = 2;
-            order.push(i);
-        }
+        // Each metric's depth: 1 for one computed from inputs and params only.
+        let mut depth = vec![0usize; n];
         let mut cycle = None;
-        for i in 0..n {
-            visit(i, &deps, &mut state, &mut order, &mut cycle);
+        let mut stack: Vec<(usize, usize)> = Vec::new(); // (metric, next dependency)
+        for root in 0..n {
+            if state[root] != 0 {
+                continue;
+            }
+            state[root] = 1;
+            stack.push((root, 0));
+            while let Some(top) = stack.last_mut() {
+                let (i, next) = *top;
+                if let Some(&d) = deps[i].get(next) {
+                    top.1 += 1;
+                    match state[d] {
+                        0 => {
+                            state[d] = 1;
+                            stack.push((d, 0));
+                        }
+                        1 => {
+                            cycle.get_or_insert(d);
+                        }
+                        _ => {}
+                    }
+                } else {
+                    stack.pop();
+                    state[i] = 2;
+                    depth[i] = 1 + deps[i]
+                        .iter()
+                        .filter(|&&d| state[d] == 2)
+                        .map(|&d| depth[d])
+                        .max()
+                        .unwrap_or(0);
+                    order.push(i);
+                }
+            }
         }
         if let Some(i) = cycle {
             let d = def.metric[i].get_ref();
@@ -1188,6 +1332,19 @@ impl Compiler {
                 sp(&d.formula),
             )
             .help = Some(msg!("help-cycle"));
+        } else if let Some(i) = (0..n).find(|&i| depth[i] > MAX_METRIC_DEPTH) {
+            let d = def.metric[i].get_ref();
+            self.err(
+                "E025",
+                msg!(
+                    "diag-metric-depth",
+                    name = d.id.get_ref(),
+                    depth = depth[i],
+                    limit = MAX_METRIC_DEPTH
+                ),
+                sp(&d.formula),
+            )
+            .help = Some(msg!("help-limits"));
         }
         // Metrics keep their declared slots; evaluation follows `order`.
         // Transitive input reads.
@@ -1263,7 +1420,12 @@ fn formula_error_zh(e: &FormulaError) -> String {
             found,
         } => format!("`{func}` 需要 {expected} 个参数，实际 {found} 个"),
         FormulaErrorKind::UnknownName(s) => format!("未知名称 `{s}`"),
-        FormulaErrorKind::TooComplex => "公式过长或嵌套过深".into(),
+        FormulaErrorKind::TooComplex => format!(
+            "公式过长或嵌套过深 (最多 {} 个字符、{} 层嵌套、一串 {} 个运算)",
+            formula::MAX_LEN,
+            formula::MAX_DEPTH,
+            formula::MAX_HEIGHT
+        ),
         FormulaErrorKind::BadPlaces => "round 的小数位数必须是 0 到 10 的整数".into(),
     }
 }
@@ -2423,13 +2585,10 @@ impl Compiler {
                 for (k, s) in t.sections.iter().enumerate() {
                     let sb = slot_bounds[(l.sections + k as u32) as usize];
                     let sb = match s.weight {
-                        Some(w) => b_mul(
-                            sb,
-                            (
-                                Some(w / Decimal::ONE_HUNDRED),
-                                Some(w / Decimal::ONE_HUNDRED),
-                            ),
-                        ),
+                        Some(w) => {
+                            let k = w / Decimal::ONE_HUNDRED;
+                            b_mul(sb, (Some(k), Some(k)))
+                        }
                         None => sb,
                     };
                     b = b_add(b, sb);
@@ -2496,7 +2655,7 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
         let p = it.points;
         match rule {
             // The measure may be negative (a shrinking market), so no lower bound is assumed.
-            Rule::Ratio { cap_pct, .. } => (None, cap_pct.map(|c| p * c / Decimal::ONE_HUNDRED)),
+            Rule::Ratio { cap_pct, .. } => (None, cap_pct.and_then(|c| pct_of(p, c))),
             Rule::Steps {
                 below,
                 above,
@@ -2550,10 +2709,8 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
             ),
             Rule::Rating { input, scale } => {
                 let inp = &t.inputs[*input as usize];
-                (
-                    inp.min.map(|m| p * m / scale),
-                    inp.max.map(|m| p * m / scale),
-                )
+                let of = |m: Decimal| p.checked_mul(m)?.checked_div(*scale);
+                (inp.min.and_then(of), inp.max.and_then(of))
             }
             Rule::Grade { options, .. } => {
                 let pct = |s: &ScoreSpec, hi: bool| match s {
@@ -2566,17 +2723,19 @@ fn item_raw_bounds(t: &Template, it: &Item, slots: &[Bound]) -> Bound {
                         .iter()
                         .filter_map(|o| pct(&o.pct, false))
                         .min()
-                        .map(|x| p * x / Decimal::ONE_HUNDRED),
+                        .and_then(|x| pct_of(p, x)),
                     options
                         .iter()
                         .filter_map(|o| pct(&o.pct, true))
                         .max()
-                        .map(|x| p * x / Decimal::ONE_HUNDRED),
+                        .and_then(|x| pct_of(p, x)),
                 )
             }
             Rule::Checklist { criteria, .. } => (
                 Some(Decimal::ZERO),
-                Some(criteria.iter().map(|c| c.points).sum()),
+                criteria
+                    .iter()
+                    .try_fold(Decimal::ZERO, |a, c| a.checked_add(c.points)),
             ),
             Rule::Events { start } => (Some(*start), Some(*start)),
             Rule::Adjust { lo, hi, .. } | Rule::Score { lo, hi, .. } => (Some(*lo), Some(*hi)),

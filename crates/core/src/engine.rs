@@ -159,6 +159,41 @@ fn eval_err(e: crate::formula::EvalError, f: &Formula, what: &str) -> RowError {
     }
 }
 
+/// A number beyond `Decimal`'s 28 digits while computing `what` (an item, a section, the
+/// total), pointing at the input `column` when one is to blame.
+#[cold]
+#[inline(never)]
+fn too_big(what: &str, column: Option<&str>) -> RowError {
+    RowError {
+        column: column.map(str::to_string),
+        msg: msg!("err-too-big", what = what),
+    }
+}
+
+/// `a × b`, or the row error naming `what`.
+#[inline]
+fn mul_or(a: Decimal, b: Decimal, what: &str) -> Result<Decimal, RowError> {
+    num::checked_mul(a, b).ok_or_else(|| too_big(what, None))
+}
+
+/// `a + b`, or the row error naming `what`.
+#[inline]
+fn add_or(a: Decimal, b: Decimal, what: &str) -> Result<Decimal, RowError> {
+    num::checked_add(a, b).ok_or_else(|| too_big(what, None))
+}
+
+/// `a − b`, or the row error naming `what`.
+#[inline]
+fn sub_or(a: Decimal, b: Decimal, what: &str) -> Result<Decimal, RowError> {
+    num::checked_sub(a, b).ok_or_else(|| too_big(what, None))
+}
+
+/// `a ÷ b` (b ≠ 0), or the row error naming `what`.
+#[inline]
+fn div_or(a: Decimal, b: Decimal, what: &str) -> Result<Decimal, RowError> {
+    a.checked_div(b).ok_or_else(|| too_big(what, None))
+}
+
 impl<'t> Engine<'t> {
     /// An engine with the template's default parameters.
     pub fn new(t: &'t Template) -> Self {
@@ -497,8 +532,8 @@ impl<'t> Engine<'t> {
                 f.rater_scores[k][j] = rs;
                 let w = t.raters[r].weight;
                 if w > Decimal::ZERO {
-                    num += rs * w;
-                    den += w;
+                    num = add_or(num, mul_or(rs, w, &item.name)?, &item.name)?;
+                    den = add_or(den, w, &item.name)?;
                 }
                 if T::ON {
                     let rt = &t.raters[r];
@@ -514,7 +549,7 @@ impl<'t> Engine<'t> {
             score = if den.is_zero() {
                 Decimal::ZERO
             } else {
-                num / den
+                div_or(num, den, &item.name)?
             };
             if T::ON {
                 tr.line(
@@ -574,10 +609,21 @@ impl<'t> Engine<'t> {
             };
             let mut amount = match &e.points {
                 EventPoints::Fixed(_) if count.is_zero() => continue,
-                EventPoints::Fixed(x) => num::mul(count, *x),
+                EventPoints::Fixed(x) => num::checked_mul(count, *x).ok_or_else(|| {
+                    too_big(
+                        &item.name,
+                        e.count.map(|c| t.inputs[c as usize].id.as_str()),
+                    )
+                })?,
                 EventPoints::Range { lo, hi, picked } => {
                     let got = f.v[*picked as usize];
-                    let (min, max) = (count * lo, count * hi);
+                    let (Some(min), Some(max)) = (count.checked_mul(*lo), count.checked_mul(*hi))
+                    else {
+                        return Err(too_big(
+                            &item.name,
+                            e.count.map(|c| t.inputs[c as usize].id.as_str()),
+                        ));
+                    };
                     if got < min || got > max {
                         return Err(RowError {
                             column: Some(t.inputs[*picked as usize].id.clone()),
@@ -604,9 +650,9 @@ impl<'t> Engine<'t> {
                 amount = num::min(amount, c);
             }
             score = if e.sign.is_sign_negative() {
-                num::sub(score, amount)
+                sub_or(score, amount, &item.name)?
             } else {
-                num::add(score, amount)
+                add_or(score, amount, &item.name)?
             };
             if T::ON {
                 let key_per = match &e.points {
@@ -785,16 +831,16 @@ impl<'t> Engine<'t> {
                     });
                 }
                 let mut a = match better {
-                    Better::Higher => m / tv,
+                    Better::Higher => div_or(m, tv, &item.name)?,
                     Better::Lower => {
                         if m.is_zero() {
                             cap_pct.map_or(Decimal::ONE, |c| c / Decimal::ONE_HUNDRED)
                         } else {
-                            tv / m
+                            div_or(tv, m, &item.name)?
                         }
                     }
                 };
-                let raw_pct = a * Decimal::ONE_HUNDRED;
+                let raw = a;
                 let mut capped = false;
                 if let Some(c) = cap_pct {
                     let c = c / Decimal::ONE_HUNDRED;
@@ -803,7 +849,7 @@ impl<'t> Engine<'t> {
                         capped = true;
                     }
                 }
-                let s = p * a;
+                let s = mul_or(p, a, &item.name)?;
                 if T::ON {
                     let key = if *better == Better::Higher {
                         "higher"
@@ -818,7 +864,7 @@ impl<'t> Engine<'t> {
                             measure = fmt_short(m),
                             target = fmt(tv),
                             better = key,
-                            pct = fmt(round_half_up(raw_pct, 2))
+                            pct = pct_text(raw, 2)
                         )
                         .en_arg("label", self.label_en(measure)),
                     );
@@ -833,7 +879,7 @@ impl<'t> Engine<'t> {
                         msg!(
                             "ex-ratio-score",
                             points = fmt(p),
-                            pct = fmt(round_half_up(a * Decimal::ONE_HUNDRED, 4)),
+                            pct = pct_text(a, 4),
                             value = fmt(round_half_up(s, 4))
                         ),
                     );
@@ -887,16 +933,17 @@ impl<'t> Engine<'t> {
                 let mut s = p;
                 // Below the target the `below` step applies, above it the `above` step.
                 let side = if num::lt(m, tv) {
-                    below.map(|b| (b, tv - m, "ex-steps-below"))
+                    below.map(|b| (b, sub_or(tv, m, &item.name), "ex-steps-below"))
                 } else if num::gt(m, tv) {
-                    above.map(|a| (a, m - tv, "ex-steps-above"))
+                    above.map(|a| (a, sub_or(m, tv, &item.name), "ex-steps-above"))
                 } else {
                     None
                 };
                 if let Some((st, gap, key)) = side {
-                    let n = floor_div(gap, st.per);
-                    let d = num::mul(n, st.points);
-                    s = num::add(s, d);
+                    let gap = gap?;
+                    let n = floor_div(gap, st.per).ok_or_else(|| too_big(&item.name, None))?;
+                    let d = mul_or(n, st.points, &item.name)?;
+                    s = add_or(s, d, &item.name)?;
                     if T::ON {
                         let line = msg!(
                             "ex-steps-above",
@@ -1043,7 +1090,9 @@ impl<'t> Engine<'t> {
             }
             Rule::Rating { input, scale } => {
                 let r = f.v[*input as usize];
-                let s = p * r / scale;
+                let s = num::checked_mul(p, r)
+                    .and_then(|x| x.checked_div(*scale))
+                    .ok_or_else(|| too_big(&item.name, Some(&t.inputs[*input as usize].id)))?;
                 if T::ON {
                     tr.line(
                         tg,
@@ -1085,7 +1134,11 @@ impl<'t> Engine<'t> {
                     ScoreSpec::Formula(x) => ev(x)?,
                     ScoreSpec::Range(lo, hi) => self.picked(row, *pick, item, *lo, *hi)?,
                 };
-                let s = p * pct / Decimal::ONE_HUNDRED;
+                let s = div_or(
+                    mul_or(p, pct, &item.name)?,
+                    Decimal::ONE_HUNDRED,
+                    &item.name,
+                )?;
                 if T::ON {
                     tr.line(
                         tg,
@@ -1109,7 +1162,7 @@ impl<'t> Engine<'t> {
                 let mut met = Vec::new();
                 for (i, c) in criteria.iter().enumerate() {
                     if bits & (1 << i) != 0 {
-                        s += c.points;
+                        s = add_or(s, c.points, &item.name)?;
                         if T::ON {
                             met.push(format!("{}({})", circled(i + 1), fmt(c.points)));
                         }
@@ -1233,24 +1286,29 @@ impl<'t> Engine<'t> {
             let applies =
                 |k: usize| !(f.na[l.items as usize + k] && t.items[k].na == NaPolicy::Drop);
             let dropped = sec.items.iter().any(|&k| !applies(k));
-            let sum = num::sum(
+            let sum = num::checked_sum(
                 sec.items
                     .iter()
                     .filter(|&&k| applies(k))
                     .map(|&k| f.v[l.items as usize + k]),
-            );
+            )
+            .ok_or_else(|| too_big(&sec.name, None))?;
             let mut v = sum;
             // The points of the items that apply: only needed to scale a section back up.
             let applicable = if dropped {
                 sec.items
                     .iter()
                     .filter(|&&k| applies(k))
-                    .fold(Decimal::ZERO, |a, &k| a + t.items[k].points)
+                    .try_fold(Decimal::ZERO, |a, &k| a.checked_add(t.items[k].points))
+                    .ok_or_else(|| too_big(&sec.name, None))?
             } else {
                 Decimal::ZERO
             };
             if dropped && !applicable.is_zero() {
-                v = round_half_up(sum * sec.points / applicable, dp);
+                v = round_half_up(
+                    div_or(mul_or(sum, sec.points, &sec.name)?, applicable, &sec.name)?,
+                    dp,
+                );
                 if T::ON {
                     tr.line(
                         Target::Section(si),
@@ -1345,7 +1403,8 @@ impl<'t> Engine<'t> {
                     let s = f.v[l.sections as usize + si];
                     match sec.weight {
                         Some(w) => {
-                            v += s * w / Decimal::ONE_HUNDRED;
+                            let part = div_or(mul_or(s, w, "总分")?, Decimal::ONE_HUNDRED, "总分")?;
+                            v = add_or(v, part, "总分")?;
                             if T::ON {
                                 parts.push(format!("{} {} × {}%", sec.name, fmt(s), fmt(w)));
                                 parts_en.push(format!(
@@ -1357,7 +1416,7 @@ impl<'t> Engine<'t> {
                             }
                         }
                         None => {
-                            v = num::add(v, s);
+                            v = add_or(v, s, "总分")?;
                             if T::ON {
                                 parts.push(format!("{} {}", sec.name, fmt(s)));
                                 parts_en.push(format!(
@@ -1430,9 +1489,10 @@ impl<'t> Engine<'t> {
     }
 }
 
-/// `floor(a / b)` for b > 0, in integers when the mantissas allow (the usual case).
+/// `floor(a / b)` for b > 0, in integers when the mantissas allow (the usual case);
+/// `None` when the quotient is beyond `Decimal`'s range.
 #[inline]
-fn floor_div(a: Decimal, b: Decimal) -> Decimal {
+fn floor_div(a: Decimal, b: Decimal) -> Option<Decimal> {
     let (sa, sb) = (a.scale(), b.scale());
     let (ma, mb) = (a.mantissa(), b.mantissa());
     // A whole step below 2^32 (every 5 %, every 1 point): a / b = ma / (mb · 10^sa), with
@@ -1455,14 +1515,18 @@ fn floor_div(a: Decimal, b: Decimal) -> Decimal {
             // floor(−x / d) = −ceil(x / d)
             -(x.div_ceil(d) as i128)
         };
-        return Decimal::from_i128_with_scale(q, 0);
+        return Some(Decimal::from_i128_with_scale(q, 0));
     }
     // a / b = (ma · 10^sb) / (mb · 10^sa)
     let num = 10i128.checked_pow(sb).and_then(|p| ma.checked_mul(p));
     let den = 10i128.checked_pow(sa).and_then(|p| mb.checked_mul(p));
     match (num, den) {
-        (Some(n), Some(d)) if d > 0 => Decimal::from_i128_with_scale(n.div_euclid(d), 0),
-        _ => (a / b).floor(),
+        (Some(n), Some(d)) if d > 0 => {
+            let q = n.div_euclid(d);
+            // Beyond 96 bits `from_i128_with_scale` would panic.
+            (q.unsigned_abs() < 1u128 << 96).then(|| Decimal::from_i128_with_scale(q, 0))
+        }
+        _ => a.checked_div(b).map(|q| q.floor()),
     }
 }
 
@@ -1486,6 +1550,15 @@ fn band_label(b: &Band) -> String {
         (Some(a), None) => format!("≥ {}", fmt(a)),
         (None, Some(z)) => format!("< {}", fmt(z)),
         (None, None) => "*".into(),
+    }
+}
+
+/// `x` as a percentage rounded to `dp` places, for an explanation; `x × 100` written out
+/// when it is beyond `Decimal`'s range (the score itself was computed without it).
+fn pct_text(x: Decimal, dp: u32) -> String {
+    match x.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => fmt(round_half_up(p, dp)),
+        None => format!("{} × 100", fmt_short(x)),
     }
 }
 
@@ -1553,7 +1626,7 @@ mod tests {
             let want = (m * 10i128.pow(step_scale)).div_euclid(i128::from(step) * 10i128.pow(s));
             prop_assume!(want.unsigned_abs() < 1 << 96);
             let want = Decimal::from_i128_with_scale(want, 0);
-            prop_assert_eq!(floor_div(a, b).serialize(), want.serialize());
+            prop_assert_eq!(floor_div(a, b).map(|q| q.serialize()), Some(want.serialize()));
         }
     }
 }

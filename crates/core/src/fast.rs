@@ -71,15 +71,23 @@ pub(crate) struct V {
 
 const Q: i64 = -1;
 
-/// `a × b`, if it fits.
-#[inline(always)]
+/// `a × b`, if it fits. Never `i64::MIN`: every `n` and `m` then has a magnitude that
+/// fits, so negating one (`neg`, `abs`, a negative divisor) cannot overflow.
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn mul64(a: i64, b: i64) -> R<i64> {
-    a.checked_mul(b).ok_or(Bail)
+    match a.checked_mul(b) {
+        Some(x) if x != i64::MIN => Ok(x),
+        _ => Err(Bail),
+    }
 }
 
-#[inline(always)]
+/// `a + b`, if it fits; never `i64::MIN` (see [`mul64`]).
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn add64(a: i64, b: i64) -> R<i64> {
-    a.checked_add(b).ok_or(Bail)
+    match a.checked_add(b) {
+        Some(x) if x != i64::MIN => Ok(x),
+        _ => Err(Bail),
+    }
 }
 
 impl V {
@@ -96,7 +104,7 @@ impl V {
         s: 0,
     };
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn dec(x: Decimal) -> R<V> {
         let u = x.unpack();
         let s = u.scale;
@@ -113,7 +121,7 @@ impl V {
         })
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn plain(n: i64, s: u32) -> R<V> {
         if s > 18 {
             return Err(Bail);
@@ -126,7 +134,7 @@ impl V {
         })
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn int(n: i64) -> V {
         V {
             n,
@@ -137,7 +145,7 @@ impl V {
     }
 
     /// A fraction `n / d` (d > 0) known not to terminate, with magnitude bound `m`.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn frac(n: i64, d: i64, m: i64) -> V {
         V { n, d, m, s: Q }
     }
@@ -153,18 +161,18 @@ impl V {
     }
 
     /// A fresh fraction: no cancellation went into it.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn fresh(self) -> bool {
         self.m.unsigned_abs() <= self.n.unsigned_abs()
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn bool(b: bool) -> V {
         if b { V::ONE } else { V::ZERO }
     }
 
     /// This number if `keep`, else 0, without a branch.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn or_zero(self, keep: bool) -> V {
         let k = -i64::from(keep);
         V {
@@ -175,13 +183,13 @@ impl V {
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn is_q(self) -> bool {
         self.s < 0
     }
 
     /// The same number as a `Decimal` (a fraction has none that is exact).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn to_dec(self) -> R<Decimal> {
         if self.is_q() {
             return Err(Bail);
@@ -189,7 +197,7 @@ impl V {
         Ok(Decimal::new(self.n, self.s as u32))
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn truth(self) -> bool {
         // A fraction never terminates, so is never 0.
         self.n != 0
@@ -197,7 +205,7 @@ impl V {
 
     /// A fraction is safe to compare with (or round at) `k` decimal places: see the
     /// module's notes. (`m` < 2^63 < 10^19, so up to `k = 7` always.)
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn safe_at(self, k: u32) -> R<()> {
         if k <= 7 || (k <= 25 && u128::from(self.m.unsigned_abs()) < 10u128.pow(26 - k)) {
             Ok(())
@@ -208,7 +216,7 @@ impl V {
 }
 
 /// Two decimals' mantissas at their common scale.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn align(a: V, b: V) -> R<(i64, i64, u32)> {
     let (sa, sb) = (a.s as u32, b.s as u32);
     match sa.cmp(&sb) {
@@ -220,14 +228,14 @@ fn align(a: V, b: V) -> R<(i64, i64, u32)> {
 
 /// `a + b` with `a` a fraction: `(an·bd + bn·ad) / (ad·bd)`, its magnitude bound the sum
 /// of both sides' magnitudes.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn add_q(a: V, b: V) -> R<(i64, i64, i64)> {
     let n = add64(mul64(a.n, b.d)?, mul64(b.n, a.d)?)?;
     let m = add64(mul64(a.m.abs(), b.d)?, mul64(b.m.abs(), a.d)?)?;
     Ok((n, mul64(a.d, b.d)?, m))
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn add(a: V, b: V) -> R<V> {
     match (a.is_q(), b.is_q()) {
         (false, false) => {
@@ -242,18 +250,18 @@ fn add(a: V, b: V) -> R<V> {
     }
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn neg(a: V) -> V {
     V { n: -a.n, ..a }
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn sub(a: V, b: V) -> R<V> {
     add(a, neg(b))
 }
 
 /// `n / d` (d > 0) as a decimal when it terminates, else as a fraction.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn classify(n: i64, d: i64) -> R<V> {
     let twos = d.trailing_zeros();
     let mut r = d >> twos;
@@ -278,7 +286,7 @@ fn classify(n: i64, d: i64) -> R<V> {
     V::plain(mul64(m, f)?, k)
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn mul(a: V, b: V) -> R<V> {
     match (a.is_q(), b.is_q()) {
         (false, false) => V::plain(mul64(a.n, b.n)?, a.s as u32 + b.s as u32),
@@ -293,7 +301,7 @@ fn mul(a: V, b: V) -> R<V> {
 }
 
 /// `q × b`: a fraction unless the exact product terminates, where the lane bails.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn mul_q(q: V, b: V) -> R<V> {
     if b.n == 0 {
         return Ok(V::ZERO);
@@ -305,7 +313,7 @@ fn mul_q(q: V, b: V) -> R<V> {
     )
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn div(a: V, b: V) -> R<V> {
     if b.n == 0 {
         // Division by zero is the interpreter's error to report.
@@ -326,7 +334,7 @@ fn div(a: V, b: V) -> R<V> {
     }
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn cmp(a: V, b: V) -> R<Ordering> {
     match (a.is_q(), b.is_q()) {
         (false, false) => {
@@ -348,28 +356,28 @@ fn cmp(a: V, b: V) -> R<Ordering> {
 }
 
 /// A fraction against a decimal.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn cmp_q(q: V, b: V) -> R<Ordering> {
     q.safe_at(b.s as u32)?;
     Ok((i128::from(q.n) * i128::from(b.d)).cmp(&(i128::from(b.n) * i128::from(q.d))))
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn lt(a: V, b: V) -> R<bool> {
     Ok(cmp(a, b)? == Ordering::Less)
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn gt(a: V, b: V) -> R<bool> {
     Ok(cmp(a, b)? == Ordering::Greater)
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn min(a: V, b: V) -> R<V> {
     Ok(if cmp(b, a)? == Ordering::Less { b } else { a })
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn max(a: V, b: V) -> R<V> {
     Ok(if cmp(b, a)? == Ordering::Greater {
         b
@@ -378,7 +386,7 @@ fn max(a: V, b: V) -> R<V> {
     })
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn floor(a: V) -> R<V> {
     if a.is_q() {
         a.safe_at(0)?;
@@ -386,13 +394,13 @@ fn floor(a: V) -> R<V> {
     Ok(V::int(a.n.div_euclid(a.d)))
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn ceil(a: V) -> R<V> {
     floor(neg(a)).map(neg)
 }
 
 /// Half away from zero (四舍五入) to `dp` places, as [`crate::num::round_half_up`].
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn round(a: V, dp: u32) -> R<V> {
     if !a.is_q() && a.s as u32 <= dp {
         return Ok(a);
@@ -413,7 +421,7 @@ fn round(a: V, dp: u32) -> R<V> {
 }
 
 /// `a × 10^k`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn scale_up(a: V, k: u32) -> R<V> {
     let p = *P10.get(k as usize).ok_or(Bail)?;
     if a.is_q() {
@@ -430,7 +438,7 @@ fn scale_up(a: V, k: u32) -> R<V> {
 }
 
 /// `a / 10^k`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn shift(a: V, k: u32) -> R<V> {
     if a.is_q() {
         Ok(V {
@@ -810,7 +818,7 @@ impl Regs {
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn get(&self, i: impl TryInto<usize>) -> V {
         let i = i.try_into().unwrap_or(usize::MAX);
         let a = &self.v[i];
@@ -822,7 +830,7 @@ impl Regs {
         }
     }
 
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn set(&mut self, i: usize, v: V) {
         let a = &mut self.v[i];
         a[0] = v.n;
@@ -834,7 +842,7 @@ impl Regs {
 
 /// A formula over the lane's frame. Failure travels in `bad` (the value is then
 /// meaningless), so results stay in registers.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn ev(e: &Fx, f: &Regs, bad: &mut bool) -> V {
     match e {
         Fx::Const(v) => *v,
@@ -843,7 +851,7 @@ fn ev(e: &Fx, f: &Regs, bad: &mut bool) -> V {
     }
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn ok(r: R<V>, bad: &mut bool) -> V {
     match r {
         Ok(v) => v,
@@ -931,7 +939,7 @@ fn ev_node(e: &Fx, f: &Regs, bad: &mut bool) -> V {
 }
 
 /// `floor(a / b)` for `b > 0`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn floor_div(a: V, b: V) -> R<V> {
     floor(div(a, b)?)
 }
@@ -971,7 +979,7 @@ fn spec(s: &Spec, f: &Regs, row: &[Val], pick: Option<u32>) -> R<V> {
 
 /// A measured rule's measure and target, or `None` when the measure is below the rule's
 /// cut-off (the item then scores 0 whatever else).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn measured(measure: &Fx, target: &Fx, zero_below: Option<&Fx>, f: &Regs) -> R<Option<(V, V)>> {
     let mut bad = false;
     let m = ev(measure, f, &mut bad);
@@ -989,7 +997,7 @@ fn measured(measure: &Fx, target: &Fx, zero_below: Option<&Fx>, f: &Regs) -> R<O
     Ok((!cut).then_some((m, tv)))
 }
 
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn rule(p: &Plan, it: &PItem, row: &[Val], f: &Regs) -> R<Out> {
     let mut bad = false;
     let pts = it.points;
@@ -1159,7 +1167,7 @@ fn rule(p: &Plan, it: &PItem, row: &[Val], f: &Regs) -> R<Out> {
 }
 
 /// One item's score, rounded to the form's decimals.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn item(p: &Plan, it: &PItem, row: &[Val], f: &Regs) -> R<V> {
     let mut score = match rule(p, it, row, f)? {
         Out::Score(v) => v,

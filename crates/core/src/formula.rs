@@ -22,6 +22,11 @@ use std::str::FromStr;
 pub const MAX_LEN: usize = 4000;
 /// Deepest nesting accepted.
 pub const MAX_DEPTH: usize = 48;
+/// Tallest syntax tree accepted. Nesting is bounded by [`MAX_DEPTH`], but a long chain
+/// such as `a + b + c + …` parses in a loop into a tree as tall as it is long, and every
+/// later walk (resolving, evaluating, the checker's interval analysis, explaining)
+/// recurses once per level. 64 levels is a sum of 64 terms; the bundled forms need 6.
+pub const MAX_HEIGHT: usize = 64;
 
 /// A byte range inside the formula text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +94,11 @@ impl fmt::Display for FormulaError {
                 found,
             } => write!(f, "`{func}` takes {expected} argument(s), found {found}"),
             FormulaErrorKind::UnknownName(s) => write!(f, "unknown name `{s}`"),
-            FormulaErrorKind::TooComplex => write!(f, "formula too long or too deeply nested"),
+            FormulaErrorKind::TooComplex => write!(
+                f,
+                "formula too long or too deeply nested (at most {MAX_LEN} characters, \
+                 {MAX_DEPTH} levels of nesting and {MAX_HEIGHT} operations in a chain)"
+            ),
             FormulaErrorKind::BadPlaces => {
                 write!(
                     f,
@@ -478,7 +487,9 @@ impl Parser {
         }
     }
 
-    fn expr(&mut self, min_prec: u8) -> Result<Node, FormulaError> {
+    /// An expression and the height of its tree, refused past [`MAX_HEIGHT`] as it grows
+    /// (so no tree taller than that is ever built, walked or dropped).
+    fn expr(&mut self, min_prec: u8) -> Result<(Node, usize), FormulaError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(FormulaError {
@@ -486,7 +497,7 @@ impl Parser {
                 kind: FormulaErrorKind::TooComplex,
             });
         }
-        let mut lhs = self.prefix()?;
+        let (mut lhs, mut h) = self.prefix()?;
         loop {
             let op = match self.peek() {
                 Some(Tok::Op(op)) => *op,
@@ -498,14 +509,26 @@ impl Parser {
                 break;
             }
             self.pos += 1;
-            let rhs = self.expr(p + 1)?;
+            let (rhs, rh) = self.expr(p + 1)?;
+            h = self.taller(h.max(rh))?;
             lhs = Node::Bin(op, Box::new(lhs), Box::new(rhs));
         }
         self.depth -= 1;
-        Ok(lhs)
+        Ok((lhs, h))
     }
 
-    fn prefix(&mut self) -> Result<Node, FormulaError> {
+    /// `h + 1`, the height of a node over a subtree of height `h`, if within [`MAX_HEIGHT`].
+    fn taller(&self, h: usize) -> Result<usize, FormulaError> {
+        if h >= MAX_HEIGHT {
+            return Err(FormulaError {
+                span: self.span(),
+                kind: FormulaErrorKind::TooComplex,
+            });
+        }
+        Ok(h + 1)
+    }
+
+    fn prefix(&mut self) -> Result<(Node, usize), FormulaError> {
         let span = self.span();
         let Some((tok, _)) = self.toks.get(self.pos).cloned() else {
             return Err(self.err_expected("a number, a name or `(`"));
@@ -515,13 +538,19 @@ impl Parser {
             Tok::Num(n) => {
                 if self.peek() == Some(&Tok::Percent) {
                     self.pos += 1;
-                    Ok(Node::Num(n / Decimal::ONE_HUNDRED))
+                    Ok((Node::Num(n / Decimal::ONE_HUNDRED), 1))
                 } else {
-                    Ok(Node::Num(n))
+                    Ok((Node::Num(n), 1))
                 }
             }
-            Tok::Minus => Ok(Node::Neg(Box::new(self.expr(7)?))),
-            Tok::Not => Ok(Node::Not(Box::new(self.expr(3)?))),
+            Tok::Minus => {
+                let (a, h) = self.expr(7)?;
+                Ok((Node::Neg(Box::new(a)), self.taller(h)?))
+            }
+            Tok::Not => {
+                let (a, h) = self.expr(3)?;
+                Ok((Node::Not(Box::new(a)), self.taller(h)?))
+            }
             Tok::LParen => {
                 let e = self.expr(0)?;
                 if self.peek() != Some(&Tok::RParen) {
@@ -532,61 +561,70 @@ impl Parser {
             }
             Tok::Ident(name) => {
                 if self.peek() != Some(&Tok::LParen) {
-                    return Ok(Node::Var(name, span));
+                    return Ok((Node::Var(name, span), 1));
                 }
-                let Some(func) = Func::from_name(&name) else {
-                    return Err(FormulaError {
-                        span,
-                        kind: FormulaErrorKind::UnknownFunction(name),
-                    });
-                };
-                self.pos += 1;
-                let mut args = Vec::new();
-                if self.peek() == Some(&Tok::RParen) {
-                    self.pos += 1;
-                } else {
-                    loop {
-                        args.push(self.expr(0)?);
-                        match self.peek() {
-                            Some(Tok::Comma) => self.pos += 1,
-                            Some(Tok::RParen) => {
-                                self.pos += 1;
-                                break;
-                            }
-                            _ => return Err(self.err_expected("`,` or `)`")),
-                        }
-                    }
-                }
-                if let Err((f, expected)) = func.check_arity(args.len()) {
-                    return Err(FormulaError {
-                        span,
-                        kind: FormulaErrorKind::Arity {
-                            func: f,
-                            expected,
-                            found: args.len(),
-                        },
-                    });
-                }
-                if func == Func::Round && args.len() == 2 {
-                    match &args[1] {
-                        Node::Num(n)
-                            if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::TEN => {
-                        }
-                        _ => {
-                            return Err(FormulaError {
-                                span,
-                                kind: FormulaErrorKind::BadPlaces,
-                            });
-                        }
-                    }
-                }
-                Ok(Node::Call(func, args))
+                self.call(name, span)
             }
             _ => {
                 self.pos -= 1;
                 Err(self.err_expected("a number, a name or `(`"))
             }
         }
+    }
+
+    /// A function call, from its `(`. Kept out of [`Self::prefix`], which recurses through
+    /// every level of nesting, so that its frame stays small.
+    #[inline(never)]
+    fn call(&mut self, name: String, span: Span) -> Result<(Node, usize), FormulaError> {
+        let Some(func) = Func::from_name(&name) else {
+            return Err(FormulaError {
+                span,
+                kind: FormulaErrorKind::UnknownFunction(name),
+            });
+        };
+        self.pos += 1;
+        let mut args = Vec::new();
+        let mut h = 0;
+        if self.peek() == Some(&Tok::RParen) {
+            self.pos += 1;
+        } else {
+            loop {
+                let (a, ah) = self.expr(0)?;
+                h = h.max(ah);
+                args.push(a);
+                match self.peek() {
+                    Some(Tok::Comma) => self.pos += 1,
+                    Some(Tok::RParen) => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.err_expected("`,` or `)`")),
+                }
+            }
+        }
+        if let Err((f, expected)) = func.check_arity(args.len()) {
+            return Err(FormulaError {
+                span,
+                kind: FormulaErrorKind::Arity {
+                    func: f,
+                    expected,
+                    found: args.len(),
+                },
+            });
+        }
+        if func == Func::Round && args.len() == 2 {
+            match &args[1] {
+                Node::Num(n)
+                    if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::TEN => {}
+                _ => {
+                    return Err(FormulaError {
+                        span,
+                        kind: FormulaErrorKind::BadPlaces,
+                    });
+                }
+            }
+        }
+        Ok((Node::Call(func, args), self.taller(h)?))
     }
 }
 
@@ -608,7 +646,7 @@ pub fn parse(src: &str) -> Result<Node, FormulaError> {
         end: src.len(),
         depth: 0,
     };
-    let node = p.expr(0)?;
+    let (node, _) = p.expr(0)?;
     if p.pos < p.toks.len() {
         return Err(p.err_expected("an operator or the end of the formula"));
     }
@@ -766,8 +804,9 @@ impl Expr {
     }
 
     /// [`Self::ev`], with constants and frame values (most operands) read in place
-    /// rather than through a call.
-    #[inline(always)]
+    /// rather than through a call. (Inlined only when optimised: unoptimised, every
+    /// inlined copy would add its own slots to `ev`'s frame, some kilobytes per level.)
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn ev_leaf(&self, frame: &[Decimal], err: &mut Option<EvalError>) -> Decimal {
         match self {
             Expr::Const(d) => *d,

@@ -34,7 +34,7 @@ const POW10: [u64; 10] = [
 /// `a + b` when both have the same sign and scale, mantissas below 2^32 and are not both
 /// zero. rust_decimal then returns the operand that is not zero, or adds the 32-bit
 /// mantissas keeping sign and scale: the same number in each case.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn add_small(a: Decimal, b: Decimal) -> Option<Decimal> {
     let (x, y) = (a.unpack(), b.unpack());
     if x.negative != y.negative
@@ -58,7 +58,7 @@ fn add_small(a: Decimal, b: Decimal) -> Option<Decimal> {
 /// smaller mantissa from the larger, flipping the sign when `b`'s is the larger (which is
 /// also what it returns for `0 - b` and for `a - 0`); a zero difference is a positive zero
 /// of that scale, as `from_parts` makes it.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn sub_small(a: Decimal, b: Decimal) -> Option<Decimal> {
     let (x, y) = (a.unpack(), b.unpack());
     if x.negative != y.negative
@@ -78,7 +78,7 @@ fn sub_small(a: Decimal, b: Decimal) -> Option<Decimal> {
 /// `a × b` when both mantissas are below 2^32 and the scales add up to at most 28.
 /// rust_decimal then returns a zero product as `0` (scale 0), and otherwise the 64-bit
 /// product of the mantissas with the scales added and the signs combined.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn mul_small(a: Decimal, b: Decimal) -> Option<Decimal> {
     let (x, y) = (a.unpack(), b.unpack());
     if (x.hi | x.mid | y.hi | y.mid) != 0 || x.scale + y.scale > 28 {
@@ -120,38 +120,65 @@ pub fn sum<I: Iterator<Item = Decimal> + Clone>(terms: I) -> Decimal {
     }
 }
 
+/// [`sum`], or `None` when a partial sum is beyond `Decimal`'s range (the shortcut cannot
+/// overflow: fewer than 2^32 terms below 2^32 each fit in 64 bits).
+pub fn checked_sum<I: Iterator<Item = Decimal> + Clone>(mut terms: I) -> Option<Decimal> {
+    let mut it = terms.clone();
+    let Some(first) = it.next() else {
+        return Some(Decimal::ZERO);
+    };
+    let u = first.unpack();
+    let (mut total, mut small) = (u64::from(u.lo), !u.negative && (u.hi | u.mid) == 0);
+    for x in it {
+        let v = x.unpack();
+        small &= !v.negative && v.scale == u.scale && (v.hi | v.mid) == 0;
+        total = total.wrapping_add(u64::from(v.lo));
+    }
+    if small && total >> 63 == 0 {
+        Some(Decimal::from_parts(
+            total as u32,
+            (total >> 32) as u32,
+            0,
+            false,
+            u.scale,
+        ))
+    } else {
+        terms.try_fold(Decimal::ZERO, checked_add)
+    }
+}
+
 /// `a + b` (panics on overflow, like `+`).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn add(a: Decimal, b: Decimal) -> Decimal {
     add_small(a, b).unwrap_or_else(|| a + b)
 }
 
 /// `a - b` (panics on overflow, like `-`).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn sub(a: Decimal, b: Decimal) -> Decimal {
     sub_small(a, b).unwrap_or_else(|| a - b)
 }
 
 /// `a × b` (panics on overflow, like `*`).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn mul(a: Decimal, b: Decimal) -> Decimal {
     mul_small(a, b).unwrap_or_else(|| a * b)
 }
 
 /// `a.checked_add(b)`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn checked_add(a: Decimal, b: Decimal) -> Option<Decimal> {
     add_small(a, b).or_else(|| a.checked_add(b))
 }
 
 /// `a.checked_sub(b)`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn checked_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
     sub_small(a, b).or_else(|| a.checked_sub(b))
 }
 
 /// `a.checked_mul(b)`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
     mul_small(a, b).or_else(|| a.checked_mul(b))
 }
@@ -198,7 +225,7 @@ const POW10_WIDE: [i128; 29] = {
 /// Compare by value. Exact, so any correct way gives rust_decimal's answer: here the
 /// mantissas as integers at the larger scale, when that surely fits in an i128 (the smaller
 /// scale's mantissa below 2^(127 − 4k), as 10^k < 2^(4k)), else rust_decimal's `cmp`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn cmp(a: Decimal, b: Decimal) -> Ordering {
     let (sa, sb) = (a.scale(), b.scale());
     let (ma, mb) = (a.mantissa(), b.mantissa());
@@ -218,25 +245,25 @@ pub fn cmp(a: Decimal, b: Decimal) -> Ordering {
 }
 
 /// `a < b`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn lt(a: Decimal, b: Decimal) -> bool {
     cmp(a, b) == Ordering::Less
 }
 
 /// `a > b`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn gt(a: Decimal, b: Decimal) -> bool {
     cmp(a, b) == Ordering::Greater
 }
 
 /// `a.max(b)`: `b` only when `a < b` (so `a` when they are equal, whatever the scales).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn max(a: Decimal, b: Decimal) -> Decimal {
     if lt(a, b) { b } else { a }
 }
 
 /// `a.min(b)`: `b` only when `a > b`.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub fn min(a: Decimal, b: Decimal) -> Decimal {
     if gt(a, b) { b } else { a }
 }
