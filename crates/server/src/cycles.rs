@@ -3,16 +3,16 @@
 //! the coarse role first and shape the answers.
 
 use crate::auth::Auth;
-use kaohe_store::policy::{Capability, Scope};
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::{ApiJson, ApiPath as Path, ApiQuery, AppState, Paging};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kaohe_core::workflow::{Action, State as WState};
+use kaohe_store::policy::{Capability, Scope};
 use kaohe_store::{
-    Appraisal, Cycle, GridRow, Interview, Members, NewCycle, Notes, Page, Role, Step, Store, StoreError,
-    TargetSet, Values,
+    Appraisal, Cycle, GridRow, Interview, Members, NewCycle, Notes, Page, Role, Step, Store,
+    StoreError, TargetSet, Values,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -335,7 +335,15 @@ pub(crate) async fn cycle_in_scope<S: Store>(
         return Ok(c);
     }
     let one = store
-        .appraisals(who, Some(id), None, Page { offset: 0, limit: 1 })
+        .appraisals(
+            who,
+            Some(id),
+            None,
+            Page {
+                offset: 0,
+                limit: 1,
+            },
+        )
         .await?;
     if one.is_empty() {
         return Err(StoreError::NotFound {
@@ -384,7 +392,9 @@ pub async fn cycle<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<CycleView>> {
     let scope = auth.may(Capability::ViewCycles)?;
-    Ok(axum::Json(cycle_in_scope(&st.store, &auth.0, &scope, id).await?.into()))
+    Ok(axum::Json(
+        cycle_in_scope(&st.store, &auth.0, &scope, id).await?.into(),
+    ))
 }
 
 /// Launch a cycle (HR): one appraisal per employee, tasks for departments and raters.

@@ -106,9 +106,7 @@ impl From<StoreError> for ApiError {
             StoreError::UnsupportedUrl(_)
             | StoreError::Database(_)
             | StoreError::Migrate(_)
-            | StoreError::Corrupt { .. } => {
-                ApiError::Internal(e.to_string())
-            }
+            | StoreError::Corrupt { .. } => ApiError::Internal(e.to_string()),
         }
     }
 }

@@ -15,13 +15,13 @@ pub mod throttle;
 pub mod web;
 
 use auth::{Auth, COOKIE};
-use kaohe_store::policy::Capability;
 use axum::Router;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use error::{ApiError, ApiResult, FieldError};
+use kaohe_store::policy::Capability;
 use kaohe_store::{Grant, NewDepartment, NewUser, Page, Role, Store};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -407,10 +407,13 @@ async fn employees<S: Store>(
     let scope = auth.may(Capability::ViewEmployees)?;
     let e = st
         .store
-        .employees(&scope, Page {
-            offset: p.offset.unwrap_or(0),
-            limit: p.limit.unwrap_or(100),
-        })
+        .employees(
+            &scope,
+            Page {
+                offset: p.offset.unwrap_or(0),
+                limit: p.limit.unwrap_or(100),
+            },
+        )
         .await?;
     Ok(axum::Json(
         e.into_iter()

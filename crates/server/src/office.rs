@@ -8,7 +8,6 @@
 //! [`Store::enter_grid`] — all rows or none, every problem named by sheet, row and column.
 
 use crate::auth::Auth;
-use kaohe_store::policy::Capability;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::{ApiPath as Path, ApiQuery, AppState};
 use axum::body::Bytes;
@@ -22,6 +21,7 @@ use kaohe_core::model::InputKind;
 use kaohe_office::form::{FilledForm, FormHeader, Signature, Signatures};
 use kaohe_office::import::{ID, MatchKind, NAME};
 use kaohe_office::{CellProblem, OfficeError, Table};
+use kaohe_store::policy::Capability;
 use kaohe_store::{
     Appraisal, Cycle, Grant, GridRow, Page, Role, Store, StoreError, ToScore, User, Values,
 };

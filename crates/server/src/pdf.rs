@@ -9,7 +9,6 @@
 //! error says what to install.
 
 use crate::auth::Auth;
-use kaohe_store::policy::Capability;
 use crate::error::{ApiResult, ErrorBody};
 use crate::office::{Fail, OfficeFail, cycle_template};
 use crate::{ApiPath as Path, ApiQuery, AppState};
@@ -17,6 +16,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kaohe_core::Lang;
+use kaohe_store::policy::Capability;
 use kaohe_store::{Store, User};
 use serde::Deserialize;
 use std::path::PathBuf;

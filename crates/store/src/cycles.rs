@@ -3,8 +3,8 @@
 //! entries; a write to an appraisal names the version it read and is refused if stale.
 
 use crate::bulk::{Bulk, BulkCol};
-use crate::*;
 use crate::policy::{self, Duty, Roles};
+use crate::*;
 use kaohe_core::Template;
 use kaohe_core::workflow::{self, Action, Actor, State};
 use sqlx::Row;

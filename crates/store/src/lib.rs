@@ -11,8 +11,8 @@ mod backend;
 mod bulk;
 mod cycle;
 mod cycles;
-mod hr;
 pub mod hashing;
+mod hr;
 mod model;
 pub mod policy;
 

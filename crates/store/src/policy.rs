@@ -331,15 +331,27 @@ mod tests {
             require(&user(&[(Role::HrAdmin, None)], None), Capability::Payroll),
             Ok(Scope::All)
         );
-        let scoped = user(&[(Role::Reviewer, Some(3)), (Role::Approver, Some(4))], None);
+        let scoped = user(
+            &[(Role::Reviewer, Some(3)), (Role::Approver, Some(4))],
+            None,
+        );
         assert_eq!(
             require(&scoped, Capability::ViewResults),
             Ok(Scope::Departments(vec![3, 4]))
         );
         assert!(require(&scoped, Capability::Payroll).is_err());
-        assert!(require(&user(&[(Role::Clerk, Some(3))], None), Capability::ViewResults).is_err());
+        assert!(
+            require(
+                &user(&[(Role::Clerk, Some(3))], None),
+                Capability::ViewResults
+            )
+            .is_err()
+        );
         assert_eq!(
-            require(&user(&[(Role::Reviewer, None)], None), Capability::ViewCycles),
+            require(
+                &user(&[(Role::Reviewer, None)], None),
+                Capability::ViewCycles
+            ),
             Ok(Scope::All)
         );
     }
@@ -363,7 +375,10 @@ mod tests {
         };
         assert!(separation(&rated, Duty::Approve).is_err());
         assert!(separation(&rated, Duty::Review).is_ok());
-        let exempt = Roles { exempt: true, ..own };
+        let exempt = Roles {
+            exempt: true,
+            ..own
+        };
         assert!(separation(&exempt, Duty::Approve).is_ok());
     }
 
@@ -386,8 +401,16 @@ mod tests {
             appraisee: true,
             ..Default::default()
         };
-        assert!(!sees_input(&me, State::Review, &Owner::Rater("supervisor".into())));
+        assert!(!sees_input(
+            &me,
+            State::Review,
+            &Owner::Rater("supervisor".into())
+        ));
         assert!(sees_input(&me, State::Review, &Owner::Rater("self".into())));
-        assert!(sees_input(&me, State::Published, &Owner::Rater("supervisor".into())));
+        assert!(sees_input(
+            &me,
+            State::Published,
+            &Owner::Rater("supervisor".into())
+        ));
     }
 }

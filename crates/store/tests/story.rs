@@ -112,10 +112,13 @@ async fn organisation_import_is_all_or_nothing(db: Db) {
     assert_eq!(s.employees_updated, 1);
     assert_eq!(db.employee("E001").await.unwrap().unwrap().name, "张伟伟");
     assert_eq!(
-        db.employees(&kaohe_store::policy::Scope::All, Page {
-            offset: 0,
-            limit: 2
-        })
+        db.employees(
+            &kaohe_store::policy::Scope::All,
+            Page {
+                offset: 0,
+                limit: 2
+            }
+        )
         .await
         .unwrap()
         .len(),

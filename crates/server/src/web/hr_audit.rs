@@ -1,8 +1,8 @@
 //! HR's audit viewer: the hash-chained audit log, newest first, filtered by the database
 //! (actor, kind of entity and its id, text contained, dates), old → new values and reasons.
 
-use kaohe_store::policy::Capability;
 use super::*;
+use kaohe_store::policy::Capability;
 
 /// Entries per page.
 const AUDIT_PAGE: i64 = 50;

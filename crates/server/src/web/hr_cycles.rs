@@ -3,9 +3,9 @@
 //! late) with links to grids, results and the payroll downloads. Counts come from the
 //! store's aggregates, so a cycle of 10,000 loads as fast as one of 10.
 
-use kaohe_store::policy::Capability;
 use super::*;
 use kaohe_store::Values;
+use kaohe_store::policy::Capability;
 
 /// Cycles listed per page.
 const CYCLES_PAGE: i64 = 50;
@@ -120,7 +120,11 @@ async fn cycles_page<S: Store>(
         offset: (page_no - 1) * CYCLES_PAGE,
         limit: CYCLES_PAGE + 1,
     };
-    let mut cycles = match st.store.cycles(&kaohe_store::policy::Scope::All, page).await {
+    let mut cycles = match st
+        .store
+        .cycles(&kaohe_store::policy::Scope::All, page)
+        .await
+    {
         Ok(c) => c,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
@@ -334,7 +338,11 @@ pub(super) async fn hr_cycle_create<S: Store>(
                     offset,
                     limit: 1000,
                 };
-                let got = match st.store.employees(&kaohe_store::policy::Scope::All, page).await {
+                let got = match st
+                    .store
+                    .employees(&kaohe_store::policy::Scope::All, page)
+                    .await
+                {
                     Ok(e) => e,
                     Err(e) => return server_error(ctx.lang, &e.to_string()),
                 };

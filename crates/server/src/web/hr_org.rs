@@ -3,8 +3,8 @@
 //! CSV of `kaohe org import` and `POST /api/org/import`, uploaded or pasted; all rows or
 //! none; a check without storing).
 
-use kaohe_store::policy::Capability;
 use super::*;
+use kaohe_store::policy::Capability;
 
 /// Employees per page.
 pub(super) const ORG_PAGE: i64 = 200;

@@ -4,9 +4,9 @@
 //! is on the employee's own ledger). Charts are inline SVG laid out here and drawn by
 //! `hr_charts.html`, so every label is escaped by the template.
 
-use kaohe_store::policy::Capability;
 use super::hr_cycles::seg;
 use super::*;
+use kaohe_store::policy::Capability;
 
 /// Result rows per page.
 const RESULTS_PAGE: i64 = 100;

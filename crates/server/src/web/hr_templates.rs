@@ -4,10 +4,10 @@
 //! there is no error; and a preview that scores values typed into one field per input,
 //! with every number explained.
 
-use kaohe_store::policy::Capability;
 use super::*;
 use kaohe_core::diag::Diagnostic;
 use kaohe_core::model::{InputKind, Rule};
+use kaohe_store::policy::Capability;
 
 #[derive(Serialize)]
 struct FormRow {

@@ -447,7 +447,9 @@ fn safe_next(next: Option<&str>) -> &str {
         Some(n)
             if n.starts_with('/')
                 && !n.starts_with("//")
-                && !n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
         {
             n
         }
