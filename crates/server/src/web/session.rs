@@ -32,6 +32,8 @@ pub(super) enum Failed {
     Wrong,
     /// Too many wrong passwords for the name: paused for this many minutes.
     Locked(u64),
+    /// Too many sign-ins at once (the password checks are queued full): try again.
+    Busy,
 }
 
 pub(super) fn login_page<S: Store>(
@@ -45,6 +47,7 @@ pub(super) fn login_page<S: Store>(
         Failed::No => StatusCode::OK,
         Failed::Wrong => StatusCode::UNAUTHORIZED,
         Failed::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+        Failed::Busy => StatusCode::SERVICE_UNAVAILABLE,
     };
     let token = match ctx.jar.get(LOGIN_CSRF_COOKIE) {
         Some(c) if c.value().len() == 64 => c.value().to_string(),
@@ -70,6 +73,7 @@ pub(super) fn login_page<S: Store>(
             next => safe_next(next),
             username => username.unwrap_or_default(),
             failed => failed == Failed::Wrong,
+            busy => failed == Failed::Busy,
             locked_minutes => match failed {
                 Failed::Locked(m) => Some(m),
                 _ => None,
@@ -110,6 +114,9 @@ pub(super) async fn login<S: Store>(
     }
     let user = match st.store.authenticate(username, password).await {
         Ok(u) => u,
+        Err(kaohe_store::StoreError::Busy) => {
+            return login_page(&st, &ctx, Some(&next), Some(username), Failed::Busy);
+        }
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
     let Some(u) = user else {

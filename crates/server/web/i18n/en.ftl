@@ -22,6 +22,7 @@ login-username = Username
 login-password = Password
 login-submit = Sign in
 login-failed = Wrong username or password: please try again.
+login-busy = Too many people are signing in right now: please try again in a few seconds.
 login-locked = Too many wrong passwords: signing in with this name is paused. Try again in { $minutes } { $minutes ->
     [one] minute
    *[other] minutes
