@@ -274,14 +274,14 @@ pub(crate) fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), OfficeErro
                 "shared strings",
             )
         } else if key.contains("worksheets/") {
-            (limits.max_sheet_xml_bytes, "工作表 XML", "a sheet's XML")
+            (limits.max_sheet_xml_bytes, "工作表 XML ", "a sheet's XML")
         } else {
             (limits.max_part_bytes, "部件", "a part")
         };
         if size > max {
             let (n, m) = (human(size), human(max));
             return Err(too_large(
-                format!("工作簿中的 {name} 解压后有 {n}，超出了{zh}最多 {m} 的限制"),
+                format!("工作簿中的 {name} 解压后有 {n}，超出了{zh}的限制（最多 {m}）"),
                 format!("{name} in the workbook unpacks to {n}, beyond the limit of {m} for {en}"),
             ));
         }
