@@ -34,6 +34,11 @@ pub const MAX_PART_BYTES: u64 = 32 << 20;
 /// Most shared strings (distinct texts of a workbook), counted and also as declared by the
 /// file's `uniqueCount`: 1,000,000.
 pub const MAX_SHARED_STRINGS: usize = 1_000_000;
+/// Most style records in `styles.xml` (`xf`, `font`, `fill`, `border` and `numFmt`
+/// elements together): 262,144. Excel allows 64,000 cell formats; calamine keeps every
+/// record as a style of a few hundred bytes, so a 32 MiB part of empty `<xf/>` would
+/// otherwise take gigabytes.
+pub const MAX_STYLE_RECORDS: usize = 262_144;
 /// Last row read (1-based; for a CSV: the line): 500,000. A filled cell below it is refused.
 pub const MAX_ROWS: usize = 500_000;
 /// Columns read: 1,000, i.e. up to column `ALL`. A filled cell right of it is refused with
@@ -75,6 +80,8 @@ pub struct Limits {
     pub max_part_bytes: u64,
     /// [`MAX_SHARED_STRINGS`].
     pub max_shared_strings: usize,
+    /// [`MAX_STYLE_RECORDS`].
+    pub max_style_records: usize,
     /// [`MAX_ROWS`].
     pub max_rows: usize,
     /// [`MAX_COLS`].
@@ -104,6 +111,7 @@ impl Default for Limits {
             max_shared_strings_xml_bytes: MAX_SHARED_STRINGS_XML_BYTES,
             max_part_bytes: MAX_PART_BYTES,
             max_shared_strings: MAX_SHARED_STRINGS,
+            max_style_records: MAX_STYLE_RECORDS,
             max_rows: MAX_ROWS,
             max_cols: MAX_COLS,
             max_cells: MAX_CELLS,
@@ -255,6 +263,7 @@ pub(crate) fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), OfficeErro
     })?;
     let mut total: u64 = 0;
     let mut shared: Vec<(usize, String)> = Vec::new();
+    let mut styles: Vec<(usize, String)> = Vec::new();
     for i in 0..zip.len() {
         let e = zip.by_index_data(i).map_err(|e| OfficeError::NotXlsx {
             detail: e.to_string(),
@@ -273,6 +282,9 @@ pub(crate) fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), OfficeErro
                 "共享字符串",
                 "shared strings",
             )
+        } else if key.ends_with("styles.xml") {
+            styles.push((i, name.clone()));
+            (limits.max_part_bytes, "部件", "a part")
         } else if key.contains("worksheets/") {
             (limits.max_sheet_xml_bytes, "工作表 XML ", "a sheet's XML")
         } else {
@@ -296,13 +308,62 @@ pub(crate) fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), OfficeErro
             ));
         }
     }
+    // A part that cannot be read is left for calamine to report.
     for (i, name) in shared {
-        // A part that cannot be read is left for calamine to report.
         if let Ok(f) = zip.by_index(i) {
             check_shared_strings(f, &name, limits)?;
         }
     }
+    for (i, name) in styles {
+        if let Ok(f) = zip.by_index(i) {
+            check_styles(f, &name, limits)?;
+        }
+    }
     Ok(())
+}
+
+/// Every start element of an XML part, read as calamine reads it, until `f` refuses one or
+/// the part ends (or is broken: calamine reports that).
+fn each_element(
+    r: impl Read,
+    mut f: impl FnMut(&quick_xml::events::BytesStart<'_>) -> Result<(), OfficeError>,
+) -> Result<(), OfficeError> {
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(r));
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Start(e)) => f(&e)?,
+            Ok(quick_xml::events::Event::Eof) | Err(_) => return Ok(()),
+            _ => {}
+        }
+    }
+}
+
+/// Count the style records calamine keeps one by one.
+fn check_styles(r: impl Read, name: &str, limits: &Limits) -> Result<(), OfficeError> {
+    let max = limits.max_style_records;
+    let mut count = 0usize;
+    each_element(r, |e| {
+        if matches!(
+            e.local_name().as_ref(),
+            "xf" | "font" | "fill" | "border" | "numFmt"
+        ) {
+            count += 1;
+            if count > max {
+                return Err(too_large(
+                    format!("工作簿中的 {name} 有超过 {max} 个样式记录，超出了限制"),
+                    format!("{name} in the workbook has more than {max} style records, the limit"),
+                ));
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Stream the shared strings: refuse a declared `uniqueCount` beyond the limit (calamine
@@ -316,37 +377,26 @@ fn check_shared_strings(r: impl Read, name: &str, limits: &Limits) -> Result<(),
             format!("{name} in the workbook holds {n} shared strings, beyond the limit of {max}"),
         )
     };
-    let mut xml = quick_xml::Reader::from_reader(BufReader::new(r));
-    let config = xml.config_mut();
-    config.check_end_names = false;
-    config.trim_text(false);
-    config.check_comments = false;
-    config.expand_empty_elements = true;
-    let mut buf = Vec::with_capacity(1024);
     let mut count = 0usize;
     let mut seen_sst = false;
-    loop {
-        buf.clear();
-        match xml.read_event_into(&mut buf) {
-            Ok(quick_xml::events::Event::Start(e)) => match e.local_name().as_ref() {
-                "sst" if !seen_sst => {
-                    seen_sst = true;
-                    if let Some(n) = declared_count(&e).filter(|n| *n > max as u128) {
-                        return Err(refuse(n.to_string()));
-                    }
+    each_element(r, |e| {
+        match e.local_name().as_ref() {
+            "sst" if !seen_sst => {
+                seen_sst = true;
+                if let Some(n) = declared_count(e).filter(|n| *n > max as u128) {
+                    return Err(refuse(n.to_string()));
                 }
-                "si" => {
-                    count += 1;
-                    if count > max {
-                        return Err(refuse(format!("{count}+")));
-                    }
+            }
+            "si" => {
+                count += 1;
+                if count > max {
+                    return Err(refuse(format!("{count}+")));
                 }
-                _ => {}
-            },
-            Ok(quick_xml::events::Event::Eof) | Err(_) => return Ok(()),
+            }
             _ => {}
         }
-    }
+        Ok(())
+    })
 }
 
 /// The largest number after any `uniqueCount` in a start tag (leading zeros, spaces, `=` and

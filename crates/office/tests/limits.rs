@@ -57,6 +57,10 @@ fn workbook(rows: &str, shared: Option<&str>) -> Vec<u8> {
 }
 
 fn workbook_with_sheet_xml(sheet: &str, shared: Option<&str>) -> Vec<u8> {
+    workbook_with_parts(sheet, shared, None)
+}
+
+fn workbook_with_parts(sheet: &str, shared: Option<&str>, styles: Option<&str>) -> Vec<u8> {
     let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
     let pkg = "http://schemas.openxmlformats.org/package/2006/relationships";
     let mut parts: Vec<(&str, String)> = vec![
@@ -80,6 +84,9 @@ fn workbook_with_sheet_xml(sheet: &str, shared: Option<&str>) -> Vec<u8> {
     ];
     if let Some(s) = shared {
         parts.push(("xl/sharedStrings.xml", s.to_string()));
+    }
+    if let Some(s) = styles {
+        parts.push(("xl/styles.xml", s.to_string()));
     }
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
@@ -377,6 +384,42 @@ fn shared_strings_beyond_the_limit_are_refused_before_calamine_reads_them() {
     );
     assert!(took < Duration::from_millis(500), "{took:?}");
     assert!(mib < 8, "peak memory rose by {mib} MiB");
+}
+
+#[test]
+fn a_styles_part_of_empty_records_is_refused() {
+    // 1.5 MB of `<xf/>`, a few KB zipped: calamine would keep 300,000 styles.
+    let styles = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="{NS}"><cellXfs>{}</cellXfs></styleSheet>"#,
+        "<xf/>".repeat(300_000)
+    );
+    let rows = format!(
+        r#"{}<row r="2">{}{}</row>"#,
+        header(),
+        c("A2", "E1"),
+        c("B2", "x")
+    );
+    let bytes = workbook_with_parts(
+        &format!(r#"<worksheet xmlns="{NS}"><sheetData>{rows}</sheetData></worksheet>"#),
+        None,
+        Some(&styles),
+    );
+    let (r, took, mib) = measured(|| read_xlsx(&bytes, None));
+    let msg = too_large(r);
+    assert!(
+        msg.contains("xl/styles.xml in the workbook has more than 262144 style records"),
+        "{msg}"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert!(mib < 16, "peak memory rose by {mib} MiB");
+    // Without the limit, for the record.
+    let open = Limits {
+        max_style_records: usize::MAX,
+        ..Limits::default()
+    };
+    let (r, took, mib) = measured(|| read_xlsx_with(&bytes, None, &open));
+    assert!(r.is_ok());
+    eprintln!("300,000 empty styles read without the limit: {took:?}, peak memory +{mib} MiB");
 }
 
 #[test]
