@@ -453,6 +453,7 @@ pub(crate) fn check_csv(bytes: &[u8], name: &str, limits: &Limits) -> Result<(),
     let mut start: usize = 0;
     let mut fields: usize = 1;
     let mut at_record_start = true;
+    let mut prev = 0u8;
     let too_long = |line: u64| {
         let max = human(limits.max_csv_line_bytes as u64);
         too_large(
@@ -506,9 +507,11 @@ pub(crate) fn check_csv(bytes: &[u8], name: &str, limits: &Limits) -> Result<(),
                 false
             }
         };
-        if b == b'\n' {
+        // Lines as the CSV reader numbers them: `\r\n`, `\n` or `\r` each end one.
+        if b == b'\r' || (b == b'\n' && prev != b'\r') {
             line += 1;
         }
+        prev = b;
         if i + 1 - start > limits.max_csv_line_bytes {
             return Err(too_long(start_line));
         }
@@ -547,7 +550,7 @@ mod tests {
             e.to_string().contains("line 2 has more than 3 fields"),
             "{e}"
         );
-        let e = check_csv(b"a,b\n\"c\n\nd\",0123456789\n", "t.csv", &l).unwrap_err();
+        let e = check_csv(b"a,b\r\n\"c\n\nd\",0123456789\n", "t.csv", &l).unwrap_err();
         assert!(e.to_string().contains("第 2 行"), "{e}");
         assert!(e.to_string().contains("line 2 is longer than 10 B"), "{e}");
     }

@@ -509,10 +509,18 @@ pub fn read_csv_with(bytes: &[u8], name: &str, limits: &Limits) -> Result<Table,
     let mut budget = Budget::new(limits, name);
     let mut raw: RawRows = Vec::new();
     let mut rec = csv::StringRecord::new();
+    // Lines are counted here, not taken from `csv` (which counts `\n` only): a file saved
+    // with `\r` line ends (Excel for Mac's "CSV (Macintosh)") has one record per line too.
+    let mut lines = LineCounter::default();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                let line = rec.position().map_or(0, |p| p.line() as usize);
+                // `csv` places a record after blank lines at the first of them.
+                let mut at = rec.position().map_or(0, |p| p.byte() as usize);
+                while matches!(text.as_bytes().get(at), Some(b'\r' | b'\n')) {
+                    at += 1;
+                }
+                let line = lines.line_at(text.as_bytes(), at);
                 let mut cells = RawCells::new();
                 for (c, f) in rec.iter().enumerate() {
                     if f.is_empty() {
@@ -535,6 +543,29 @@ pub fn read_csv_with(bytes: &[u8], name: &str, limits: &Limits) -> Result<Table,
         }
     }
     build_table(name.to_string(), raw, &[], Vec::new(), limits)
+}
+
+/// The 1-based line of a byte offset, `\r\n`, `\n` and `\r` each ending a line; offsets
+/// are asked for in increasing order.
+#[derive(Default)]
+struct LineCounter {
+    at: usize,
+    breaks: usize,
+    prev: u8,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &[u8], to: usize) -> usize {
+        let to = to.min(text.len());
+        for &b in text.get(self.at..to).unwrap_or_default() {
+            if b == b'\r' || (b == b'\n' && self.prev != b'\r') {
+                self.breaks += 1;
+            }
+            self.prev = b;
+        }
+        self.at = self.at.max(to);
+        self.breaks + 1
+    }
 }
 
 /// Read a table from a file: `.xlsx`/`.xlsm` or `.csv` by extension (an unknown extension
@@ -629,6 +660,14 @@ mod tests {
         assert_eq!(t.rows[0].row, 4);
         assert_eq!(t.rows[1].row, 6);
         assert_eq!(t.rows[1].cells, ["E002", "李娜", "100", "45"]);
+    }
+
+    #[test]
+    fn csv_with_cr_line_ends_numbers_its_lines() {
+        let t = read_csv(b"id,name\rE1,a\r\rE2,b\r\nE3,\"c\rd\"\nE4,e", "mac.csv").unwrap();
+        let rows: Vec<usize> = t.rows.iter().map(|r| r.row).collect();
+        assert_eq!(rows, [2, 4, 5, 7]);
+        assert_eq!(t.rows[2].cells, ["E3", "c\rd"]);
     }
 
     #[test]
