@@ -45,7 +45,9 @@ pub const MAX_ROWS: usize = 500_000;
 /// the cell named (a real table has fewer than 200 columns).
 pub const MAX_COLS: usize = 1_000;
 /// Most filled cells in a sheet, and most cells in the table handed on (data rows × the
-/// header's width): 5,000,000 (100,000 employees × 50 columns).
+/// header's width): 5,000,000 (100,000 employees × 50 columns). A date, an error value or
+/// a formula without a result also makes an issue ([`crate::CellIssue`]), which counts as
+/// one more cell.
 pub const MAX_CELLS: usize = 5_000_000;
 /// Longest text of one cell, in characters: 32,767 (Excel's own limit).
 pub const MAX_CELL_CHARS: usize = 32_767;

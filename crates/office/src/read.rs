@@ -299,6 +299,8 @@ fn read_xlsx_cells(
                 budget.cell(row, col, &text)?;
             }
             if let Some(kind) = issue {
+                // The issue keeps a copy of the text: counted as a cell of its own.
+                budget.cell(row, col, &text)?;
                 issues.push(CellIssue {
                     row,
                     col,
