@@ -3,8 +3,9 @@
 //! written by hand (a zip of five small XML parts), so a test can put a cell anywhere.
 //!
 //! Memory is the process's peak resident size (`VmHWM`), reset before each case through
-//! `/proc/self/clear_refs`; the tests of this file run one at a time so the figure is
-//! theirs.
+//! `/proc/self/clear_refs`; the tests of this file run one at a time, in a test binary of
+//! their own (not the crate's `it`), so the figure is theirs. "At once" is checked only
+//! against a hang ([`HANG`]): speed is for the benchmarks.
 
 use kaohe_office::limits::{Limits, MAX_COLS};
 use kaohe_office::{OfficeError, read_csv, read_csv_with, read_xlsx, read_xlsx_with};
@@ -13,6 +14,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A refusal that takes longer than this is a hang, not a refusal.
+const HANG: Duration = Duration::from_secs(30);
 
 /// Peak resident memory since the last reset, in MiB (`None` where /proc is not Linux's).
 fn peak_mib() -> Option<u64> {
@@ -147,7 +151,7 @@ fn one_cell_at_zzzzzz2_is_refused_naming_the_cell_and_the_limit() {
             && msg.contains("ALL"),
         "{msg}"
     );
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(took < HANG, "refused at once, not after {took:?}");
     assert!(mib < 50, "peak memory rose by {mib} MiB");
 }
 
@@ -168,7 +172,7 @@ fn a_cell_in_column_xfd_on_100000_rows_is_refused_at_the_first() {
         msg.contains("考核数据!XFD2") && msg.contains("limit of 1000 columns"),
         "{msg}"
     );
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(took < HANG, "refused at once, not after {took:?}");
     assert!(mib < 100, "peak memory rose by {mib} MiB");
 }
 
@@ -224,7 +228,7 @@ fn a_sheet_xml_beyond_its_limit_is_refused_before_it_is_inflated() {
             && msg.contains("超出了工作表 XML 的限制（最多 1.0 MiB）"),
         "{msg}"
     );
-    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert!(took < HANG, "refused at once, not after {took:?}");
     assert!(mib < 8, "peak memory rose by {mib} MiB");
     // The same file is read within the default limits.
     assert!(read_xlsx(&bytes, None).is_ok());
@@ -259,7 +263,7 @@ fn a_declared_size_beyond_the_default_limit_is_refused_at_once() {
             && msg.contains("beyond the limit of 256.0 MiB for a sheet's XML"),
         "{msg}"
     );
-    assert!(took < Duration::from_millis(500), "{took:?}");
+    assert!(took < HANG, "refused at once, not after {took:?}");
     assert!(mib < 8, "peak memory rose by {mib} MiB");
 }
 
@@ -382,7 +386,7 @@ fn shared_strings_beyond_the_limit_are_refused_before_calamine_reads_them() {
         msg.contains("4000000000 shared strings, beyond the limit of 1000000"),
         "{msg}"
     );
-    assert!(took < Duration::from_millis(500), "{took:?}");
+    assert!(took < HANG, "refused at once, not after {took:?}");
     assert!(mib < 8, "peak memory rose by {mib} MiB");
 }
 
@@ -410,7 +414,7 @@ fn a_styles_part_of_empty_records_is_refused() {
         msg.contains("xl/styles.xml in the workbook has more than 262144 style records"),
         "{msg}"
     );
-    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert!(took < HANG, "refused at once, not after {took:?}");
     assert!(mib < 16, "peak memory rose by {mib} MiB");
     // Without the limit, for the record.
     let open = Limits {
@@ -466,7 +470,7 @@ fn a_huge_csv_line_is_refused_with_its_line() {
             && msg.contains("CSV `big.csv` line 3 is longer than 1.0 MiB, the limit per line"),
         "{msg}"
     );
-    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert!(took < HANG, "refused at once, not after {took:?}");
     assert!(mib < 16, "peak memory rose by {mib} MiB");
 }
 

@@ -483,25 +483,30 @@ pub async fn payroll<S: Store>(
                 "attachment; filename=\"payroll.csv\"",
             ),
         ],
-        payroll_csv(&rows),
+        payroll_csv(&rows)?,
     )
         .into_response())
 }
 
 /// The payroll CSV: header, one line per confirmed appraisal, and a checksum line.
-pub fn payroll_csv(rows: &[kaohe_store::PayrollRow]) -> String {
+pub fn payroll_csv(rows: &[kaohe_store::PayrollRow]) -> Result<String, ApiError> {
+    use kaohe_office::csv_safe;
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["工号", "姓名", "部门", "期间", "总分", "等级", "奖金"]);
     let mut sum = rust_decimal::Decimal::ZERO;
     for r in rows {
-        sum += r.bonus.parse::<rust_decimal::Decimal>().unwrap_or_default();
+        // A bonus that cannot be read is stored data gone wrong: never counted as 0.
+        let bonus = r.bonus.parse::<rust_decimal::Decimal>().map_err(|_| {
+            ApiError::Internal(format!("unreadable bonus `{}` of {}", r.bonus, r.emp_no))
+        })?;
+        sum += bonus;
         let _ = w.write_record([
-            &r.emp_no,
-            &r.name,
-            &r.department,
-            &r.period,
+            &*csv_safe(&r.emp_no),
+            &*csv_safe(&r.name),
+            &*csv_safe(&r.department),
+            &*csv_safe(&r.period),
             &r.total,
-            &r.grade,
+            &*csv_safe(&r.grade),
             &r.bonus,
         ]);
     }
@@ -515,7 +520,7 @@ pub fn payroll_csv(rows: &[kaohe_store::PayrollRow]) -> String {
         &format!("{:.2}", sum),
     ]);
     let body = w.into_inner().unwrap_or_default();
-    format!("\u{feff}{}", String::from_utf8_lossy(&body))
+    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&body)))
 }
 
 /// Enter a department's data for the cycle's appraisees (that department's clerk, or HR):

@@ -3,22 +3,13 @@
 //! (F01). Each form is driven with its worked example, so the expected numbers are the
 //! sheet's. On SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kaohe_store::*;
 use std::collections::BTreeMap;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::fresh(super::Backend::Sqlite).await).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::fresh(super::Backend::Postgres).await).await })*
-        }
-    };
-}
+use common::both;
 
 both!(
     last_years_values_come_from_last_years_cycle,

@@ -1,6 +1,6 @@
 //! Exported forms, read back cell by cell.
 
-mod common;
+use crate::common;
 use calamine::{Data, Reader, Xlsx};
 use common::*;
 use kaohe_office::form::{department_workbook, department_workbooks, form_workbook};

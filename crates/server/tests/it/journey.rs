@@ -4,7 +4,7 @@
 //! is driven with its own worked example (templates/examples), so the totals and bonuses
 //! asserted are the ones the paper sheet gives. On SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{App, add_user, client, login, send, spawn_app};
 use kaohe_store::{Department, Grant, Owner, Role, Store, input_owners};
@@ -375,12 +375,7 @@ fn assert_expected(a: &Value, form: &str, case: usize) {
     }
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
-    };
-}
+use common::both;
 
 both!(
     f01_month_signed,

@@ -9,19 +9,14 @@
 //! 2700.00); `<script>` typed into every free-text field coming back escaped; every page
 //! in both languages with no missing message.
 
-mod common;
+use crate::common;
 
 use common::{App, add_user, client, send, spawn_app};
 use kaohe_store::{Grant, Role, Store};
 use reqwest::StatusCode;
 use serde_json::json;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
-    };
-}
+use common::both;
 
 both!(
     password_change_ends_other_sessions,

@@ -5,7 +5,7 @@
 //! filtered; everyone else refused, free text escaped, both languages complete. A real
 //! server on a free port, on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{
     App, add_user, assert_complete, client, csrf_of, login, page, post_form, send, spawn_app,
@@ -15,12 +15,7 @@ use kaohe_store::{Db, Grant, GridRow, Role, Store, Values};
 use reqwest::StatusCode;
 use serde_json::json;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
-    };
-}
+use common::both;
 
 both!(
     cycles_created_launched_and_followed,

@@ -5,7 +5,7 @@
 //! the remembered column mapping; and the results, form and payroll workbooks. On SQLite
 //! and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{App, send, spawn_app};
 use kaohe_office::read::read_xlsx;
@@ -213,12 +213,7 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
-    };
-}
+use common::both;
 
 both!(
     a_chinese_sheet_is_imported_value_by_value,

@@ -3,19 +3,10 @@
 
 use kaohe_store::*;
 
-mod common;
+use crate::common;
 use common::*;
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::fresh(super::Backend::Sqlite).await).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::fresh(super::Backend::Postgres).await).await })*
-        }
-    };
-}
+use common::both;
 
 both!(
     organisation_import_is_all_or_nothing,
@@ -226,7 +217,7 @@ async fn users_sessions_and_passwords(db: Db) {
     );
 }
 
-const F01: &str = include_str!("../../../templates/F01.toml");
+const F01: &str = include_str!("../../../../templates/F01.toml");
 
 async fn templates_are_versioned_and_checked(db: Db) {
     let v1 = db.publish_template("hr", F01).await.unwrap();

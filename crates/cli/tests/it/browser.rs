@@ -13,7 +13,7 @@
 //! Chromium and chromedriver are required (`apt-get install chromium chromium-driver
 //! fonts-wqy-microhei`, as `.ci/run` does): without them the test FAILS with a message that
 //! says so — it never passes by skipping. `KAOHE_CHROMEDRIVER` and `KAOHE_CHROMIUM` name other
-//! binaries. `cargo test -p kaohe --test browser -- --ignored screenshots` writes
+//! binaries. `cargo test -p kaohe --test it -- --ignored browser::screenshots` writes
 //! `docs/screenshots/*.png`.
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -788,7 +788,7 @@ async fn pdfs_of_the_form_and_the_results() {
 }
 
 /// Screenshots of the main pages on the demo company, for the README:
-/// `cargo test -p kaohe --test browser -- --ignored screenshots` writes
+/// `cargo test -p kaohe --test it -- --ignored browser::screenshots` writes
 /// `docs/screenshots/*.png`.
 #[tokio::test]
 #[ignore = "writes docs/screenshots; run with --ignored"]

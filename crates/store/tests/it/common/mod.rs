@@ -67,3 +67,16 @@ pub async fn fresh(kind: Backend) -> Db {
     db.migrate().await.unwrap();
     db
 }
+
+/// Each named test runs twice, on SQLite and on PostgreSQL, on a fresh database.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::fresh(super::Backend::Sqlite).await).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::fresh(super::Backend::Postgres).await).await })*
+        }
+    };
+}
+pub(crate) use both;

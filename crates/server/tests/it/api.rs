@@ -1,19 +1,14 @@
 //! The API over HTTP: a real server on a free port, a fresh database per test, on SQLite
 //! and on PostgreSQL (KAOHE_TEST_POSTGRES_URL, default 127.0.0.1:5432, required).
 
-mod common;
+use crate::common;
 
 use common::{App, client, spawn_app};
 use kaohe_store::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
-        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
-    };
-}
+use common::both;
 
 both!(
     first_run_sign_in_and_out,
@@ -196,7 +191,7 @@ async fn roles_decide_who_may_do_what(app: App) {
         (
             "POST",
             format!("{b}/api/templates"),
-            Some(include_str!("../../../templates/F01.toml").into()),
+            Some(include_str!("../../../../templates/F01.toml").into()),
             [401, 403, 403, 201],
         ),
         (
@@ -247,7 +242,7 @@ async fn roles_decide_who_may_do_what(app: App) {
 
 async fn templates_publish_with_errors_in_place(app: App) {
     let hr = app.user("hr", Role::HrAdmin).await;
-    let src = include_str!("../../../templates/F01.toml");
+    let src = include_str!("../../../../templates/F01.toml");
     let broken = src.replace("measure = \"completion\"", "measure = \"completoin\"");
     let r = hr
         .post(format!("{}/api/templates", app.base))

@@ -5,7 +5,7 @@
 //! message; the demo's sign-in page names the demo users. A real server on a free port over
 //! a fresh SQLite database; the month up to publication is driven over the JSON API.
 
-mod common;
+use crate::common;
 
 use common::{
     App, add_user, assert_complete, client, csrf_of, login, page, post_form, send, spawn_app,

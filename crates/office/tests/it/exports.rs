@@ -1,6 +1,6 @@
 //! Payroll and results workbooks, read back with the crate's own reader: same values, exactly.
 
-mod common;
+use crate::common;
 use common::*;
 use kaohe_office::payroll::{
     HEADERS, PayrollRow, checksum, payroll_csv, payroll_rows, payroll_xlsx, verify_payroll,

@@ -225,3 +225,12 @@ pub fn assert_complete(url: &str, html: &str) {
         "{url}: a message key is missing:\n{html}"
     );
 }
+
+/// Each named test runs twice, on SQLite and on PostgreSQL, on a fresh database.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(false).await).await })* }
+        mod postgres { $(#[tokio::test] async fn $name() { super::$name(super::spawn_app(true).await).await })* }
+    };
+}
+pub(crate) use both;

@@ -1,0 +1,6 @@
+//! The command line's tests in one binary: `kaohe` commands, two servers on one database, and the browser tests (headless Chromium).
+
+mod browser;
+mod cli;
+mod office;
+mod two_servers;

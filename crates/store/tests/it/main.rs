@@ -1,0 +1,6 @@
+//! The storage tests in one binary, each on SQLite and on PostgreSQL.
+
+mod common;
+
+mod cycles;
+mod story;
