@@ -459,6 +459,27 @@ macro_rules! store_impl {
                 Ok(User { id, username: u.username.trim().into(), employee_id, lang: u.lang.clone(), grants: u.grants.clone() })
             }
 
+            async fn users(&self) -> Result<Vec<User>> {
+                let mut grants: HashMap<i64, Vec<Grant>> = HashMap::new();
+                for g in sqlx::query("SELECT user_id, role, department_id FROM user_roles ORDER BY role, department_id")
+                    .fetch_all(&self.pool)
+                    .await?
+                {
+                    let id: i64 = g.get("user_id");
+                    let role = Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt { table: "user_roles", id, column: "role" })?;
+                    grants.entry(id).or_default().push(Grant { role, department_id: g.get("department_id") });
+                }
+                Ok(sqlx::query("SELECT id, username, employee_id, lang FROM users ORDER BY username")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        let id: i64 = r.get("id");
+                        User { id, username: r.get("username"), employee_id: r.get("employee_id"), lang: r.get("lang"), grants: grants.remove(&id).unwrap_or_default() }
+                    })
+                    .collect())
+            }
+
             async fn set_grants(&self, actor: &str, username: &str, grants: &[Grant]) -> Result<User> {
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query("SELECT id FROM users WHERE username = $1")

@@ -142,6 +142,8 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Add a user; the password is hashed with argon2id.
     fn create_user(&self, actor: &str, u: &NewUser) -> impl Future<Output = Result<User>> + Send;
+    /// Every user with their grants, by user name.
+    fn users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
     /// Replace a user's grants (roles, each for every department or one), audited old → new.
     fn set_grants(
         &self,
@@ -427,6 +429,9 @@ impl Store for Db {
     }
     async fn create_user(&self, actor: &str, u: &NewUser) -> Result<User> {
         delegate!(self, s => s.create_user(actor, u))
+    }
+    async fn users(&self) -> Result<Vec<User>> {
+        delegate!(self, s => s.users())
     }
     async fn set_grants(&self, actor: &str, username: &str, grants: &[Grant]) -> Result<User> {
         delegate!(self, s => s.set_grants(actor, username, grants))

@@ -10,6 +10,7 @@ pub(super) const HR_SECTIONS: &[(&str, &str, &str)] = &[
     ("/hr/cycles", "nav-hr-cycles", "hr-cycles-text"),
     ("/hr/appeals", "nav-hr-appeals", "hr-appeals-text"),
     ("/hr/audit", "nav-hr-audit", "hr-audit-text"),
+    ("/hr/users", "users-title", "hr-users-text"),
 ];
 
 /// The signed-in user, if the access policy gives them `cap` over every department; for

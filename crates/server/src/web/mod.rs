@@ -17,6 +17,7 @@ mod hr_cycles;
 mod hr_org;
 mod hr_results;
 mod hr_templates;
+mod hr_users;
 pub mod i18n;
 mod ledger;
 pub mod print;
@@ -32,6 +33,7 @@ use hr_cycles::*;
 use hr_org::*;
 use hr_results::*;
 use hr_templates::*;
+use hr_users::*;
 use ledger::*;
 use session::*;
 use sheet::*;
@@ -97,6 +99,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr.html"),
     page!("hr_org.html"),
     page!("hr_templates.html"),
+    page!("hr_users.html"),
     page!("hr_template.html"),
     page!("hr_preview.html"),
     // HR: cycles, results, appeals, audit (hr_cycles.rs, hr_results.rs, hr_audit.rs).
@@ -304,6 +307,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hr/appeals/{id}", post(hr_appeal_decide::<S>))
         .route("/hr/employees/{emp_no}", get(hr_employee::<S>))
         .route("/hr/audit", get(hr_audit::<S>))
+        .route("/hr/users", get(hr_users::<S>))
+        .route("/hr/users/{username}/grants", post(hr_user_grants::<S>))
         .layer(middleware::from_fn(remember_lang))
         .route("/assets/kaohe.css", get(css))
         .route("/assets/grid.js", get(grid_js))

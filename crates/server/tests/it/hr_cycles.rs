@@ -252,6 +252,7 @@ async fn cycles_created_launched_and_followed(app: App) {
         format!("/hr/cycles/{id}/results"),
         "/hr/appeals".into(),
         "/hr/audit".into(),
+        "/hr/users".into(),
         "/hr/employees/E0000000".into(),
     ] {
         let (s, html) = page(&e0, &format!("{b}{p}")).await;
@@ -624,6 +625,7 @@ async fn results_quotas_trend_appeals_and_audit(app: App) {
             format!("/hr/cycles/{nov}/results?sort=rank&dir=asc"),
             "/hr/appeals".into(),
             "/hr/audit".into(),
+            "/hr/users".into(),
             "/hr/employees/E0000000".into(),
         ] {
             let url = format!(

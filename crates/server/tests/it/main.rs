@@ -7,4 +7,5 @@ mod hr_cycles;
 mod hr_org;
 mod journey;
 mod office;
+mod users;
 mod web;

@@ -1,0 +1,200 @@
+//! HR's users page: every account with its roles, each role for every department or for
+//! one (`复核 @ 客服部`); a role given or taken here is `Store::set_grants`, audited old → new.
+//! Who may do what with those roles is decided by `kaohe_store::policy`, not here.
+
+use super::*;
+use kaohe_store::policy::Capability;
+use kaohe_store::{Department, Grant};
+
+/// The roles HR can give, in the order the page lists them.
+const ROLES: [Role; 6] = [
+    Role::HrAdmin,
+    Role::Reviewer,
+    Role::Approver,
+    Role::Clerk,
+    Role::Rater,
+    Role::Employee,
+];
+
+#[derive(Serialize)]
+struct GrantView {
+    role: &'static str,
+    department: Option<i64>,
+    /// `reviewer` or `reviewer@12`: what the remove button sends.
+    key: String,
+}
+
+#[derive(Serialize)]
+struct UserView {
+    username: String,
+    /// Where its forms post (the name percent-encoded: it may hold any character).
+    action: String,
+    employee: bool,
+    grants: Vec<GrantView>,
+}
+
+fn grant_key(g: &Grant) -> String {
+    match g.department_id {
+        Some(d) => format!("{}@{d}", g.role.as_str()),
+        None => g.role.as_str().to_string(),
+    }
+}
+
+fn parse_key(key: &str) -> Option<Grant> {
+    let (role, dept) = match key.split_once('@') {
+        Some((r, d)) => (r, Some(d.parse::<i64>().ok()?)),
+        None => (key, None),
+    };
+    Some(Grant {
+        role: Role::parse(role)?,
+        department_id: dept,
+    })
+}
+
+async fn users_page<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    status: StatusCode,
+    error: Option<(String, String)>,
+) -> Response {
+    let (users, depts): (Vec<User>, Vec<Department>) =
+        match (st.store.users().await, st.store.departments().await) {
+            (Ok(u), Ok(d)) => (u, d),
+            (Err(e), _) | (_, Err(e)) => return server_error(ctx.lang, &e.to_string()),
+        };
+    let users: Vec<UserView> = users
+        .iter()
+        .map(|u| UserView {
+            username: u.username.clone(),
+            action: format!(
+                "/hr/users/{}/grants",
+                form_urlencoded::byte_serialize(u.username.as_bytes()).collect::<String>()
+            ),
+            employee: u.employee_id.is_some(),
+            grants: u
+                .grants
+                .iter()
+                .map(|g| GrantView {
+                    role: g.role.as_str(),
+                    department: g.department_id,
+                    key: grant_key(g),
+                })
+                .collect(),
+        })
+        .collect();
+    let depts: Vec<Value> = depts
+        .iter()
+        .map(|d| context! { id => d.id, name => d.name.clone(), code => d.code.clone() })
+        .collect();
+    let roles: Vec<&str> = ROLES.iter().map(|r| r.as_str()).collect();
+    render(
+        ctx,
+        status,
+        "hr_users.html",
+        context! {
+            users => Serde(users),
+            depts,
+            roles,
+            error_user => error.as_ref().map(|e| e.0.clone()),
+            error => error.map(|e| e.1),
+        },
+    )
+}
+
+pub(super) async fn hr_users<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
+    if let Err(r) = hr_only(&ctx, Capability::ManageOrg) {
+        return *r;
+    }
+    users_page(&st, &ctx, StatusCode::OK, None).await
+}
+
+/// Give (`action=add`, with `role` and `department`, empty for every department) or take
+/// (`action=remove`, with `grant`) one role of a user.
+pub(super) async fn hr_user_grants<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(username): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return csrf_refused(&ctx);
+    }
+    let me = match hr_only(&ctx, Capability::ManageOrg) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let refuse = |key: &str| Some((username.clone(), text(ctx.lang, key, &[])));
+    let user = match st.store.user_by_name(&username).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return not_found(&ctx),
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let mut grants = user.grants.clone();
+    match form.get("action") {
+        Some("add") => {
+            let role = form.get("role").and_then(Role::parse);
+            let dept = match form.get("department").unwrap_or_default().trim() {
+                "" => Ok(None),
+                d => d.parse::<i64>().map(Some),
+            };
+            let (Some(role), Ok(department_id)) = (role, dept) else {
+                let e = refuse("users-bad-role");
+                return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+            };
+            let g = Grant {
+                role,
+                department_id,
+            };
+            if !grants.contains(&g) {
+                grants.push(g);
+            }
+        }
+        Some("remove") => {
+            let Some(g) = form.get("grant").and_then(parse_key) else {
+                let e = refuse("users-bad-role");
+                return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+            };
+            if user.username == me.username && g.role == Role::HrAdmin {
+                let e = refuse("users-keep-own-hr");
+                return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+            }
+            grants.retain(|x| x != &g);
+        }
+        _ => {
+            let e = refuse("action-unknown");
+            return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+        }
+    }
+    match st.store.set_grants(&me.username, &username, &grants).await {
+        Ok(_) => see_other(&format!("/hr/users#user-{username}")),
+        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            users_page(&st, &ctx, status, Some((username, m))).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grant_survives_its_key() {
+        for g in [
+            Grant {
+                role: Role::Reviewer,
+                department_id: Some(12),
+            },
+            Grant {
+                role: Role::HrAdmin,
+                department_id: None,
+            },
+        ] {
+            assert_eq!(parse_key(&grant_key(&g)), Some(g));
+        }
+        assert_eq!(parse_key("reviewer@x"), None);
+        assert_eq!(parse_key("boss"), None);
+    }
+}
