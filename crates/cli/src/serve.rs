@@ -17,6 +17,20 @@ pub struct ServeArgs {
     /// Load a demo company into an empty database (organisation, users, all bundled forms).
     #[arg(long)]
     pub demo: bool,
+    /// Log format on stderr: text (for people) or json (one object a line). The level is
+    /// KAOHE_LOG (default info; e.g. KAOHE_LOG=debug or KAOHE_LOG=kaohe_server=debug).
+    #[arg(long, env = "KAOHE_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: crate::logging::LogFormat,
+    /// The server is reached over HTTPS: mark cookies Secure and send
+    /// Strict-Transport-Security.
+    #[arg(long, env = "KAOHE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// A session ends after this many minutes without a request.
+    #[arg(long, env = "KAOHE_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_idle_minutes: u32,
+    /// Seconds between runs of the auto-confirmation job (and the session purge).
+    #[arg(long, env = "KAOHE_AUTO_CONFIRM_SECS", default_value_t = 60, hide = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub auto_confirm_secs: u64,
 }
 
 /// The password of every demo user.
@@ -250,10 +264,14 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    crate::logging::init(a.log_format);
     rt.block_on(async {
         let store = open(&a.db).await?;
         let mut state = kaohe_server::AppState::new(store.clone());
         state.demo = a.demo;
+        state.secure_cookies = a.secure_cookies;
+        state.session_idle = time::Duration::minutes(a.session_idle_minutes.into());
+        state.auto_confirm_every = std::time::Duration::from_secs(a.auto_confirm_secs);
         if a.demo && store.user_count().await? == 0 {
             load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
             eprintln!("已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());

@@ -32,6 +32,8 @@ pub(super) enum Failed {
     Wrong,
     /// Too many wrong passwords for the name: paused for this many minutes.
     Locked(u64),
+    /// A demo account's default password, outside `--demo` (`crate::ops`).
+    DemoPassword,
 }
 
 pub(super) fn login_page<S: Store>(
@@ -45,6 +47,7 @@ pub(super) fn login_page<S: Store>(
         Failed::No => StatusCode::OK,
         Failed::Wrong => StatusCode::UNAUTHORIZED,
         Failed::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
+        Failed::DemoPassword => StatusCode::FORBIDDEN,
     };
     let token = match ctx.jar.get(LOGIN_CSRF_COOKIE) {
         Some(c) if c.value().len() == 64 => c.value().to_string(),
@@ -70,6 +73,7 @@ pub(super) fn login_page<S: Store>(
             next => safe_next(next),
             username => username.unwrap_or_default(),
             failed => failed == Failed::Wrong,
+            demo_refused => failed == Failed::DemoPassword,
             locked_minutes => match failed {
                 Failed::Locked(m) => Some(m),
                 _ => None,
@@ -107,6 +111,10 @@ pub(super) async fn login<S: Store>(
     let locked = |wait| Failed::Locked(crate::throttle::minutes(wait));
     if let Err(wait) = st.sign_in.check(username, now) {
         return login_page(&st, &ctx, Some(&next), Some(username), locked(wait));
+    }
+    if crate::ops::demo_password_refused(&st, username, password) {
+        let failed = Failed::DemoPassword;
+        return login_page(&st, &ctx, Some(&next), Some(username), failed);
     }
     let user = match st.store.authenticate(username, password).await {
         Ok(u) => u,
