@@ -31,7 +31,9 @@ macro_rules! sessions_impl {
                 {
                     return Ok(None);
                 }
-                if last_seen.is_none_or(|seen| seen <= stamp(now_t - TOUCH_EVERY)) {
+                // Refreshed often enough that a session used within `idle` never ends.
+                let touch = idle.map_or(TOUCH_EVERY, |i| TOUCH_EVERY.min(i / 4));
+                if last_seen.is_none_or(|seen| seen <= stamp(now_t - touch)) {
                     sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
                         .bind(&at)
                         .bind(&hash)
