@@ -20,6 +20,7 @@ mod bench_cycle;
 mod bench_pages;
 mod bundled;
 mod load;
+mod logging;
 mod office_cmd;
 mod score;
 mod serve;

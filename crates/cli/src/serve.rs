@@ -17,6 +17,20 @@ pub struct ServeArgs {
     /// Load a demo company into an empty database (organisation, users, all bundled forms).
     #[arg(long)]
     pub demo: bool,
+    /// Log format on stderr: text (for people) or json (one object a line). The level is
+    /// KAOHE_LOG (default info; e.g. KAOHE_LOG=debug or KAOHE_LOG=kaohe_server=debug).
+    #[arg(long, env = "KAOHE_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: crate::logging::LogFormat,
+    /// The server is reached over HTTPS: mark cookies Secure and send
+    /// Strict-Transport-Security.
+    #[arg(long, env = "KAOHE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// A session ends after this many minutes without a request.
+    #[arg(long, env = "KAOHE_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub session_idle_minutes: u32,
+    /// Seconds between runs of the auto-confirmation job (and the session purge).
+    #[arg(long, env = "KAOHE_AUTO_CONFIRM_SECS", default_value_t = 60, hide = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub auto_confirm_secs: u64,
 }
 
 /// The password of every demo user.
@@ -245,41 +259,58 @@ async fn demo_months<S: Store>(store: &S) -> Result<()> {
     Ok(())
 }
 
+/// A line for the person who started the server: as it is on stderr, or a log event in
+/// `--log-format json` (so that every line of stderr is JSON).
+macro_rules! say {
+    ($json:expr, $($t:tt)*) => {
+        if $json {
+            tracing::info!(target: "kaohe::serve", "{}", format!($($t)*));
+        } else {
+            eprintln!($($t)*);
+        }
+    };
+}
+
 /// `kaohe serve`.
 pub fn run(a: &ServeArgs) -> Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    crate::logging::init(a.log_format);
+    let json = a.log_format == crate::logging::LogFormat::Json;
     rt.block_on(async {
         let store = open(&a.db).await?;
         let mut state = kaohe_server::AppState::new(store.clone());
         state.demo = a.demo;
+        state.secure_cookies = a.secure_cookies;
+        state.session_idle = time::Duration::minutes(a.session_idle_minutes.into());
+        state.auto_confirm_every = std::time::Duration::from_secs(a.auto_confirm_secs);
         if a.demo && store.user_count().await? == 0 {
             load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
-            eprintln!("已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());
-            eprintln!("  2026年10月 大客户经理考核: 已结束 / closed;  2026年11月: 进行中 (行政部考勤待录入) / in progress (行政部 to enter attendance)");
+            say!(json, "已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());
+            say!(json, "  2026年10月 大客户经理考核: 已结束 / closed;  2026年11月: 进行中 (行政部考勤待录入) / in progress (行政部 to enter attendance)");
         }
         if a.demo {
-            eprintln!("演示用户 (密码均为 `{DEMO_PASSWORD}`) / demo users (password `{DEMO_PASSWORD}`):");
+            say!(json, "演示用户 (密码均为 `{DEMO_PASSWORD}`) / demo users (password `{DEMO_PASSWORD}`):");
             for (name, _, _, what) in DEMO_USERS {
-                eprintln!("  {name:<10} {what}");
+                say!(json, "  {name:<10} {what}");
             }
         }
         if store.user_count().await? == 0 {
             let (token, _) = kaohe_store::new_token()?;
             *state.setup_token.lock().map_err(|e| anyhow::anyhow!("{e}"))? = Some(token.clone());
-            eprintln!("首次使用: 用此一次性令牌创建管理员 / first run: create the administrator with this one-time token:");
-            eprintln!("  浏览器 / in a browser: http://{}/setup", a.addr);
-            eprintln!("  令牌 / token: {token}");
-            eprintln!("  curl -X POST http://{}/api/setup -H 'content-type: application/json' -d '{{\"token\":\"{token}\",\"username\":\"hr\",\"password\":\"…\"}}'", a.addr);
-            eprintln!("  (或 / or: echo PASSWORD | kaohe user add hr --role hr_admin)");
+            say!(json, "首次使用: 用此一次性令牌创建管理员 / first run: create the administrator with this one-time token:");
+            say!(json, "  浏览器 / in a browser: http://{}/setup", a.addr);
+            say!(json, "  令牌 / token: {token}");
+            say!(json, "  curl -X POST http://{}/api/setup -H 'content-type: application/json' -d '{{\"token\":\"{token}\",\"username\":\"hr\",\"password\":\"…\"}}'", a.addr);
+            say!(json, "  (或 / or: echo PASSWORD | kaohe user add hr --role hr_admin)");
         }
         let listener = tokio::net::TcpListener::bind(&a.addr).await.with_context(|| format!("无法监听 / cannot listen on {}", a.addr))?;
-        eprintln!("kaohe 已启动 / listening on http://{} (数据库 / database: {})", listener.local_addr()?, a.db.database_url);
-        eprintln!("  API: http://{}/api/openapi.json", listener.local_addr()?);
+        say!(json, "kaohe 已启动 / listening on http://{} (数据库 / database: {})", listener.local_addr()?, a.db.database_url);
+        say!(json, "  API: http://{}/api/openapi.json", listener.local_addr()?);
         tokio::select! {
             r = kaohe_server::serve(state, listener) => r?,
-            _ = tokio::signal::ctrl_c() => eprintln!("已停止 / stopped"),
+            _ = tokio::signal::ctrl_c() => say!(json, "已停止 / stopped"),
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -37,7 +37,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for Auth {
         let Some(t) = token(parts) else {
             return Err(ApiError::Unauthorized);
         };
-        match state.store.session_user(&t).await? {
+        match crate::ops::session_user(state, parts, &t).await? {
             Some(u) => Ok(Auth(u)),
             None => Err(ApiError::Unauthorized),
         }

@@ -785,12 +785,23 @@ pub async fn auto_confirm_loop<S: Store>(store: S, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        match store.auto_confirm(&kaohe_store::now()).await {
-            Ok(ids) if !ids.is_empty() => {
-                tracing::info!(count = ids.len(), "auto-confirmed appraisals (视为默认)")
+        let _ = auto_confirm_once(&store).await;
+    }
+}
+
+/// One run of the auto-confirmation job, logged: how many were confirmed, or the failure
+/// with its cause (returned too).
+pub async fn auto_confirm_once<S: Store>(store: &S) -> Result<usize, String> {
+    match store.auto_confirm(&kaohe_store::now()).await {
+        Ok(ids) => {
+            if !ids.is_empty() {
+                tracing::info!(count = ids.len(), "auto-confirmed appraisals (视为默认)");
             }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "auto-confirmation failed; will retry"),
+            Ok(ids.len())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "auto-confirmation failed; will retry");
+            Err(e.to_string())
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cycles;
 pub mod error;
 pub mod office;
+pub mod ops;
 pub mod pdf;
 pub mod throttle;
 pub mod web;
@@ -41,6 +42,14 @@ pub struct AppState<S: Store> {
     pub demo: bool,
     /// Wrong passwords per user name, for the sign-in lockout.
     pub sign_in: Arc<throttle::SignInThrottle>,
+    /// A session ends after this long without a request (default 60 minutes).
+    pub session_idle: time::Duration,
+    /// `serve --secure-cookies`: cookies are `Secure`, and HSTS is sent.
+    pub secure_cookies: bool,
+    /// The background jobs' last runs, for `/readyz`.
+    pub jobs: Arc<ops::JobStatus>,
+    /// Demo accounts whose demo password is refused ([`ops::refuse_demo_passwords`]).
+    pub demo_refused: ops::DemoRefused,
 }
 
 impl<S: Store> AppState<S> {
@@ -53,6 +62,10 @@ impl<S: Store> AppState<S> {
             auto_confirm_every: std::time::Duration::from_secs(60),
             demo: false,
             sign_in: Arc::default(),
+            session_idle: time::Duration::minutes(60),
+            secure_cookies: false,
+            jobs: Arc::default(),
+            demo_refused: Arc::default(),
         }
     }
 }
@@ -263,6 +276,9 @@ async fn login<S: Store>(
     let now = std::time::Instant::now();
     if let Err(wait) = st.sign_in.check(&l.username, now) {
         return Err(ApiError::TooManyAttempts(throttle::minutes(wait)));
+    }
+    if ops::demo_password_refused(&st, &l.username, &l.password) {
+        return Err(ApiError::Refused(ops::DEMO_REFUSED.into()));
     }
     let Some(u) = st.store.authenticate(&l.username, &l.password).await? else {
         return Err(match st.sign_in.failed(&l.username, now) {
@@ -806,6 +822,7 @@ pub(crate) async fn not_found() -> ApiError {
 pub fn router<S: Store>(state: AppState<S>) -> Router {
     Router::new()
         .route("/healthz", get(health))
+        .route("/readyz", get(ops::readyz::<S>))
         .route("/api/openapi.json", get(openapi))
         .route("/api/login", post(login::<S>))
         .route("/api/logout", post(logout::<S>))
@@ -879,6 +896,11 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .merge(web::routes::<S>())
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn(api_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.secure_cookies,
+            ops::secure_cookies,
+        ))
+        .layer(axum::middleware::from_fn(ops::request_log))
         .with_state(state)
 }
 
@@ -937,10 +959,10 @@ pub async fn serve<S: Store>(
     state: AppState<S>,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    let job = tokio::spawn(cycles::auto_confirm_loop(
-        state.store.clone(),
-        state.auto_confirm_every,
-    ));
+    if let Err(e) = ops::refuse_demo_passwords(&state).await {
+        tracing::error!(error = %e, "checking the demo accounts failed");
+    }
+    let job = tokio::spawn(ops::jobs_loop(state.clone()));
     let r = axum::serve(listener, router(state)).await;
     job.abort();
     r

@@ -411,9 +411,7 @@ macro_rules! store_impl {
                 if u.username.trim().is_empty() {
                     return Err(StoreError::Invalid { field: "username".into(), message: "用户名不能为空 / the user name is empty".into() });
                 }
-                if u.password.chars().count() < 8 {
-                    return Err(StoreError::Invalid { field: "password".into(), message: "密码至少 8 位 / the password needs at least 8 characters".into() });
-                }
+                crate::password::check("password", &u.username, &u.password)?;
                 let hash = crate::hashing::hash(&u.password).await?;
                 let mut tx = self.begin_write().await?;
                 let employee_id: Option<i64> = match &u.emp_no {
@@ -572,26 +570,33 @@ macro_rules! store_impl {
             async fn create_session(&self, user_id: i64, ttl: time::Duration) -> Result<String> {
                 let (token, hash) = new_token()?;
                 let expires = stamp(time::OffsetDateTime::now_utc() + ttl);
-                sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at, last_seen) VALUES ($1, $2, $3, $4)")
                     .bind(&hash)
                     .bind(user_id)
                     .bind(&expires)
+                    .bind(now())
                     .execute(&self.pool)
                     .await?;
                 Ok(token)
             }
 
             async fn session_user(&self, token: &str) -> Result<Option<User>> {
-                let r = sqlx::query("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-                    .bind(token_hash(token))
-                    .bind(now())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                match r {
-                    Some(r) => self.load_user(r.get("user_id")).await,
+                match self.session_user_id_impl(token, None).await? {
+                    Some(id) => self.load_user(id).await,
                     None => Ok(None),
                 }
             }
+
+            async fn session_user_idle(&self, token: &str, idle: time::Duration) -> Result<Option<User>> {
+                match self.session_user_id_impl(token, Some(idle)).await? {
+                    Some(id) => self.load_user(id).await,
+                    None => Ok(None),
+                }
+            }
+
+            async fn purge_sessions(&self, idle: time::Duration) -> Result<u64> { self.purge_sessions_impl(idle).await }
+
+            async fn ping(&self) -> Result<()> { self.ping_impl().await }
 
             async fn delete_session(&self, token: &str) -> Result<()> {
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
@@ -867,8 +872,8 @@ macro_rules! store_impl {
                 if !crate::hashing::verify(current, &r.get::<String, _>("password_hash")).await? {
                     return Err(StoreError::Fields(vec![("current".into(), "当前密码不正确 / the current password is wrong".into())]));
                 }
-                if new.chars().count() < 8 {
-                    return Err(StoreError::Fields(vec![("new".into(), "密码至少 8 位 / the password needs at least 8 characters".into())]));
+                if let Err(StoreError::Invalid { field, message }) = crate::password::check("new", &username, new) {
+                    return Err(StoreError::Fields(vec![(field, message)]));
                 }
                 if new == current {
                     return Err(StoreError::Fields(vec![("new".into(), "新密码不能与当前密码相同 / the new password must differ from the current one".into())]));

@@ -14,13 +14,16 @@ mod cycles;
 pub mod hashing;
 mod hr;
 mod model;
+mod password;
 pub mod policy;
+mod sessions;
 
 pub use backend::{PgStore, SqliteStore};
 pub use cycle::*;
 pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
 pub use hr::*;
 pub use model::*;
+pub use password::{MIN_PASSWORD_CHARS, password_problem};
 
 use std::future::Future;
 
@@ -169,6 +172,17 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn session_user(&self, token: &str) -> impl Future<Output = Result<Option<User>>> + Send;
     /// End a session.
     fn delete_session(&self, token: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The user of a live session that was used within `idle` (it ends after `idle`
+    /// without a request); notes this use.
+    fn session_user_idle(
+        &self,
+        token: &str,
+        idle: time::Duration,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Delete the sessions that have expired or been idle for `idle`; how many.
+    fn purge_sessions(&self, idle: time::Duration) -> impl Future<Output = Result<u64>> + Send;
+    /// A trivial query: is the database answering?
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 
     /// Check a template with the engine and store it as the form's next version.
     fn publish_template(
@@ -295,8 +309,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<()>> + Send;
 
     // ---- Accounts, organisation and template pages (branch hrorg) ----
-    /// Change a user's password: the current one must be right, the new one at least 8
-    /// characters and different. Every other session of the user ends (all of them when
+    /// Change a user's password: the current one must be right, the new one must pass
+    /// [`password_problem`] and differ. Every other session of the user ends (all of them when
     /// `keep_session` is None); audited. Returns how many sessions ended. Refusals are
     /// [`StoreError::Fields`] naming `current` or `new`.
     fn change_password(
@@ -450,6 +464,15 @@ impl Store for Db {
     }
     async fn delete_session(&self, token: &str) -> Result<()> {
         delegate!(self, s => s.delete_session(token))
+    }
+    async fn session_user_idle(&self, token: &str, idle: time::Duration) -> Result<Option<User>> {
+        delegate!(self, s => s.session_user_idle(token, idle))
+    }
+    async fn purge_sessions(&self, idle: time::Duration) -> Result<u64> {
+        delegate!(self, s => s.purge_sessions(idle))
+    }
+    async fn ping(&self) -> Result<()> {
+        delegate!(self, s => s.ping())
     }
     async fn publish_template(&self, actor: &str, source: &str) -> Result<TemplateVersion> {
         delegate!(self, s => s.publish_template(actor, source))

@@ -3,4 +3,5 @@
 mod browser;
 mod cli;
 mod office;
+mod ops;
 mod two_servers;

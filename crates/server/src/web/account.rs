@@ -6,7 +6,7 @@ use super::*;
 use kaohe_store::{Grant, NewUser};
 
 /// The shortest password the store accepts (`create_user`, `change_password`).
-pub(super) const MIN_PASSWORD: usize = 8;
+pub(super) const MIN_PASSWORD: usize = kaohe_store::MIN_PASSWORD_CHARS;
 
 #[derive(serde::Deserialize)]
 pub(super) struct DoneQuery {

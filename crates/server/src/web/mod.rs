@@ -223,9 +223,7 @@ impl<S: Store> FromRequestParts<AppState<S>> for Ctx {
             .map(|c| c.value().to_string())
             .filter(|s| !s.is_empty());
         let user = match &session {
-            Some(t) => st
-                .store
-                .session_user(t)
+            Some(t) => crate::ops::session_user(st, parts, t)
                 .await
                 .map_err(|e| server_error(chosen.unwrap_or_default(), &e.to_string()))?,
             None => None,

@@ -34,6 +34,8 @@ pub(super) enum Failed {
     Locked(u64),
     /// Too many sign-ins at once (the password checks are queued full): try again.
     Busy,
+    /// A demo account's default password, outside `--demo` (`crate::ops`).
+    DemoPassword,
 }
 
 pub(super) fn login_page<S: Store>(
@@ -48,6 +50,7 @@ pub(super) fn login_page<S: Store>(
         Failed::Wrong => StatusCode::UNAUTHORIZED,
         Failed::Locked(_) => StatusCode::TOO_MANY_REQUESTS,
         Failed::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        Failed::DemoPassword => StatusCode::FORBIDDEN,
     };
     let token = match ctx.jar.get(LOGIN_CSRF_COOKIE) {
         Some(c) if c.value().len() == 64 => c.value().to_string(),
@@ -74,6 +77,7 @@ pub(super) fn login_page<S: Store>(
             username => username.unwrap_or_default(),
             failed => failed == Failed::Wrong,
             busy => failed == Failed::Busy,
+            demo_refused => failed == Failed::DemoPassword,
             locked_minutes => match failed {
                 Failed::Locked(m) => Some(m),
                 _ => None,
@@ -111,6 +115,10 @@ pub(super) async fn login<S: Store>(
     let locked = |wait| Failed::Locked(crate::throttle::minutes(wait));
     if let Err(wait) = st.sign_in.check(username, now) {
         return login_page(&st, &ctx, Some(&next), Some(username), locked(wait));
+    }
+    if crate::ops::demo_password_refused(&st, username, password) {
+        let failed = Failed::DemoPassword;
+        return login_page(&st, &ctx, Some(&next), Some(username), failed);
     }
     let user = match st.store.authenticate(username, password).await {
         Ok(u) => u,

@@ -236,7 +236,7 @@ async fn password_change_ends_other_sessions(app: App) {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains(r#"id="err-new">密码至少 8 位"#), "{html}");
+    assert!(html.contains(r#"id="err-new">密码至少 10 位"#), "{html}");
     let (s, _, html) = post_form(
         &me,
         &url,
@@ -366,7 +366,7 @@ async fn first_run_in_the_browser(app: App) {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        html.contains(r#"id="err-password">密码至少 8 位"#),
+        html.contains(r#"id="err-password">密码至少 10 位"#),
         "{html}"
     );
     let (s, _, html) = post_form(

@@ -7,5 +7,6 @@ mod hr_cycles;
 mod hr_org;
 mod journey;
 mod office;
+mod ops;
 mod users;
 mod web;

@@ -27,6 +27,7 @@ login-locked = Too many wrong passwords: signing in with this name is paused. Tr
     [one] minute
    *[other] minutes
 }. If you have forgotten your password, ask HR to reset it.
+login-demo-refused = The demo accounts' default password works only with --demo: change the password (start with --demo, sign in, and use Change password).
 demo-title = Demo users
 demo-intro = This is a demo company (30 employees in 10 departments; October 2026 closed, November 2026 in progress). Every user below has the password { $password }.
 demo-col-user = Username

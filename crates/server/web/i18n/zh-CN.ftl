@@ -24,6 +24,7 @@ login-submit = 登录
 login-failed = 用户名或密码不正确，请重新输入。
 login-busy = 此刻登录的人太多，请几秒钟后再试。
 login-locked = 密码错误次数过多，该账号已暂停登录，请 { $minutes } 分钟后再试。如忘记密码，请联系人事部门重置。
+login-demo-refused = 演示账号的默认密码只在 --demo 下可用，请修改密码（以 --demo 启动后登录，在「修改密码」页修改）。
 demo-title = 演示用户
 demo-intro = 这是一家演示公司（30 名员工，10 个部门，2026年10月已结束，2026年11月进行中）。以下用户的密码均为 { $password }。
 demo-col-user = 用户名
