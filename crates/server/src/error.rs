@@ -69,8 +69,14 @@ pub enum ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
-            StoreError::Conflict { .. } => ApiError::Conflict(e.to_string()),
+            StoreError::NotFound { what, key } => {
+                let (wz, we) = what.split_once(" / ").unwrap_or((what, what));
+                ApiError::NotFound(format!("{wz}「{key}」不存在 / {we} `{key}` does not exist"))
+            }
+            StoreError::Conflict { what, key } => {
+                let (wz, we) = what.split_once(" / ").unwrap_or((what, what));
+                ApiError::Conflict(format!("{wz}「{key}」已存在 / {we} `{key}` already exists"))
+            }
             StoreError::Invalid { field, message } => ApiError::Invalid(vec![FieldError {
                 field,
                 message,
@@ -80,24 +86,12 @@ impl From<StoreError> for ApiError {
             }]),
             StoreError::Rows(rows) => ApiError::Invalid(
                 rows.into_iter()
-                    .map(|(line, field, message)| FieldError {
-                        field,
-                        message,
-                        message_en: None,
-                        line: Some(line),
-                        column: None,
-                    })
+                    .map(|(line, field, message)| field_error(field, message, Some(line)))
                     .collect(),
             ),
             StoreError::Fields(f) => ApiError::Invalid(
                 f.into_iter()
-                    .map(|(field, message)| FieldError {
-                        field,
-                        message,
-                        message_en: None,
-                        line: None,
-                        column: None,
-                    })
+                    .map(|(field, message)| field_error(field, message, None))
                     .collect(),
             ),
             StoreError::Stale { .. } | StoreError::Workflow(_) => ApiError::Conflict(e.to_string()),
@@ -139,9 +133,18 @@ impl IntoResponse for ApiError {
                 "not allowed".into(),
                 vec![],
             ),
-            ApiError::Refused(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), m, vec![]),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone(), m, vec![]),
-            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), m, vec![]),
+            ApiError::Refused(m) => {
+                let (zh, en) = bilingual(&m);
+                (StatusCode::FORBIDDEN, "forbidden", zh, en, vec![])
+            }
+            ApiError::NotFound(m) => {
+                let (zh, en) = bilingual(&m);
+                (StatusCode::NOT_FOUND, "not_found", zh, en, vec![])
+            }
+            ApiError::Conflict(m) => {
+                let (zh, en) = bilingual(&m);
+                (StatusCode::CONFLICT, "conflict", zh, en, vec![])
+            }
             ApiError::Invalid(f) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid",
@@ -157,12 +160,12 @@ impl IntoResponse for ApiError {
                 vec![],
             ),
             ApiError::Unavailable(m) => {
-                let (zh, en) = m.split_once(" / ").unwrap_or((&m, &m));
+                let (zh, en) = bilingual(&m);
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    zh.to_string(),
-                    en.to_string(),
+                    zh,
+                    en,
                     vec![],
                 )
             }
@@ -204,6 +207,27 @@ impl IntoResponse for ApiError {
                 .insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         res
+    }
+}
+
+/// A stored message written `中文 / English`, as its two halves for `message` and
+/// `message_en`; a message with no single ` / ` is given whole in both.
+pub fn bilingual(m: &str) -> (String, String) {
+    match m.split_once(" / ") {
+        Some((zh, en)) if !en.contains(" / ") => (zh.to_string(), en.to_string()),
+        _ => (m.to_string(), m.to_string()),
+    }
+}
+
+/// A field error whose message is `中文 / English`: each half in its field.
+fn field_error(field: String, message: String, line: Option<usize>) -> FieldError {
+    let (zh, en) = bilingual(&message);
+    FieldError {
+        field,
+        message_en: (zh != en).then_some(en),
+        message: zh,
+        line,
+        column: None,
     }
 }
 

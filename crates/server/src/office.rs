@@ -230,6 +230,24 @@ pub fn is_xlsx(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
 }
 
+/// [`read_table`] on a blocking thread: parsing a large workbook takes seconds of CPU, which
+/// must not hold up the async executor's threads (other users' requests).
+pub async fn read_table_off(bytes: &[u8], sheet: Option<&str>, file_name: &str) -> Fail<Table> {
+    let (bytes, sheet, name) = (
+        bytes.to_vec(),
+        sheet.map(str::to_string),
+        file_name.to_string(),
+    );
+    tokio::task::spawn_blocking(move || read_table(&bytes, sheet.as_deref(), &name))
+        .await
+        .map_err(|e| {
+            OfficeFail::Store(StoreError::Invalid {
+                field: "file".into(),
+                message: format!("读取文件失败 / reading the file failed: {e}"),
+            })
+        })?
+}
+
 /// Read a table from file bytes: `.xlsx` by its zip signature, otherwise CSV.
 pub fn read_table(bytes: &[u8], sheet: Option<&str>, file_name: &str) -> Fail<Table> {
     let r = if is_xlsx(bytes) || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
@@ -386,14 +404,14 @@ pub async fn import_file<S: Store>(
     opts: &ImportOptions,
     progress: &(dyn Fn(&str, usize, usize) + Send + Sync),
 ) -> Fail<ImportReport> {
-    if !who.has(Role::HrAdmin) {
+    if !kaohe_store::policy::require(who, Capability::ManageCycles).is_ok_and(|s| s.is_all()) {
         return Err(OfficeFail::Store(StoreError::Forbidden(
             "只有人事管理员可以导入 / only HR administrators may import".into(),
         )));
     }
     let (cy, t) = cycle_template(store, cycle_id).await?;
     progress("读取文件 / reading the file", 0, 0);
-    let table = read_table(bytes, opts.sheet.as_deref(), &opts.file_name)?;
+    let table = read_table_off(bytes, opts.sheet.as_deref(), &opts.file_name).await?;
     let mut report = ImportReport {
         cycle_id,
         form_id: cy.form_id.clone(),
@@ -744,7 +762,7 @@ pub async fn propose<S: Store>(
     sheet: Option<&str>,
 ) -> Fail<ProposalView> {
     let (cy, t) = cycle_template(store, cycle_id).await?;
-    let table = read_table(bytes, sheet, "CSV")?;
+    let table = read_table_off(bytes, sheet, "CSV").await?;
     let remembered = store.import_mapping(&cy.form_id).await?;
     let p = kaohe_office::propose_mapping(&t, &table.headers);
     let columns = p
