@@ -41,6 +41,9 @@ pub struct AppState<S: Store> {
     pub demo: bool,
     /// Wrong passwords per user name, for the sign-in lockout.
     pub sign_in: Arc<throttle::SignInThrottle>,
+    /// The PDF queue: Chromiums at once, PDFs waiting, per user, time limit
+    /// (`pdf::PdfQueue::new(pdf::PdfLimits { workers: 2, ..Default::default() })`).
+    pub pdf: Arc<pdf::PdfQueue>,
 }
 
 impl<S: Store> AppState<S> {
@@ -53,6 +56,7 @@ impl<S: Store> AppState<S> {
             auto_confirm_every: std::time::Duration::from_secs(60),
             demo: false,
             sign_in: Arc::default(),
+            pdf: Arc::default(),
         }
     }
 }
