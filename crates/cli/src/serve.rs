@@ -17,6 +17,9 @@ pub struct ServeArgs {
     /// Load a demo company into an empty database (organisation, users, all bundled forms).
     #[arg(long)]
     pub demo: bool,
+    /// PDFs printed at once (one Chromium, about 1 GB, each); more wait in a queue of 8.
+    #[arg(long, env = "KAOHE_PDF_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub pdf_workers: u16,
 }
 
 /// The password of every demo user.
@@ -254,6 +257,10 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         let store = open(&a.db).await?;
         let mut state = kaohe_server::AppState::new(store.clone());
         state.demo = a.demo;
+        state.pdf = std::sync::Arc::new(kaohe_server::pdf::PdfQueue::new(kaohe_server::pdf::PdfLimits {
+            workers: usize::from(a.pdf_workers),
+            ..Default::default()
+        }));
         if a.demo && store.user_count().await? == 0 {
             load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
             eprintln!("已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());

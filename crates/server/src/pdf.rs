@@ -9,17 +9,20 @@
 //! error says what to install.
 //!
 //! **One Chromium per PDF, through a bounded queue.** Each PDF is one short-lived
-//! Chromium (`--single-process`: one process of about 350 MB instead of ten or more
-//! processes and about 1 GB; Debian's Chromium prints the same PDF either way) in its own
-//! process group, with a hard time limit: on timeout the whole group is killed. Its
-//! stdout and stderr are read by threads while it runs, so a full pipe cannot stall it,
-//! and it runs on a blocking thread, never on the async workers. The server puts every
-//! PDF through a [`PdfQueue`] (in `AppState`): at most [`PdfLimits::workers`] Chromiums
-//! at once (1 by default), at most [`PdfLimits::queue`] PDFs waiting (8); beyond that a
-//! 503 with Retry-After. One user may have at most [`PdfLimits::per_user`] PDFs queued
-//! or printing (2); beyond that a 429 (`busy`) with Retry-After. A client that goes away
-//! gives its place in the queue back; a Chromium already printing finishes (or times
-//! out) before its slot is freed, so the bound holds whatever clients do.
+//! Chromium in its own process group, with a hard time limit: on timeout the whole group
+//! is killed. Its stdout and stderr are read by threads while it runs, so a full pipe
+//! cannot stall it, and it runs on a blocking thread, never on the async workers. Its
+//! fan-out is cut with `--no-zygote --renderer-process-limit=1 --in-process-gpu` and
+//! nothing in the background: about 7 processes and 1 GB summed RSS for one PDF instead of
+//! 11 and 1.1 GB. (`--single-process` would be one process of 350 MB, but Debian's
+//! Chromium 156 crashed in about 1 of 50 prints that way; it is a debugging mode.) The
+//! server puts every PDF through a [`PdfQueue`] (in `AppState`): at most
+//! [`PdfLimits::workers`] Chromiums at once (1 by default, `kaohe serve --pdf-workers`),
+//! at most [`PdfLimits::queue`] PDFs waiting (8); beyond that a 503 with Retry-After. One
+//! user may have at most [`PdfLimits::per_user`] PDFs queued or printing (2); beyond that
+//! a 429 (`busy`) with Retry-After. A client that goes away gives its place in the queue
+//! back; a Chromium already printing finishes (or times out) before its slot is freed, so
+//! the bound holds whatever clients do.
 //!
 //! Why not one long-lived Chromium driven over the DevTools protocol: it would save the
 //! start-up (about a second) but needs a WebSocket client and CDP code, a supervisor that
@@ -59,15 +62,16 @@ const COMMAND_LINE_TIMEOUT: Duration = Duration::from_secs(90);
 const RETRY_AFTER_SECS: u64 = 5;
 
 /// Chromium's flags: headless, no sandbox (it runs as the server's user, on kaohe's own
-/// page), one process (`--single-process --no-zygote --in-process-gpu`), nothing in the
-/// background, no header or footer.
-const CHROMIUM_FLAGS: [&str; 16] = [
+/// page), as few processes as it prints reliably with (no zygote, one renderer, the GPU
+/// code in the browser process), nothing in the background, no header or footer.
+const CHROMIUM_FLAGS: [&str; 17] = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
-    "--single-process",
     "--no-zygote",
+    "--renderer-process-limit=1",
     "--in-process-gpu",
+    "--disable-features=site-per-process",
     "--disable-dev-shm-usage",
     "--disable-extensions",
     "--disable-background-networking",
