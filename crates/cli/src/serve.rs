@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// Seconds between runs of the auto-confirmation job (and the session purge).
     #[arg(long, env = "KAOHE_AUTO_CONFIRM_SECS", default_value_t = 60, hide = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub auto_confirm_secs: u64,
+    /// PDFs printed at once (one Chromium, about 1 GB, each); more wait in a queue of 8.
+    #[arg(long, env = "KAOHE_PDF_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub pdf_workers: u16,
 }
 
 /// The password of every demo user.
@@ -285,6 +288,10 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         state.secure_cookies = a.secure_cookies;
         state.session_idle = time::Duration::minutes(a.session_idle_minutes.into());
         state.auto_confirm_every = std::time::Duration::from_secs(a.auto_confirm_secs);
+        state.pdf = std::sync::Arc::new(kaohe_server::pdf::PdfQueue::new(kaohe_server::pdf::PdfLimits {
+            workers: usize::from(a.pdf_workers),
+            ..Default::default()
+        }));
         if a.demo && store.user_count().await? == 0 {
             load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
             say!(json, "已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());

@@ -34,7 +34,7 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable: `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid`, `bad_request`, `too_many_attempts`, `unavailable`, `internal`.
+    /// Stable: `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid`, `bad_request`, `too_many_attempts`, `busy`, `unavailable`, `internal`.
     pub code: &'static str,
     pub message: String,
     pub message_en: String,
@@ -64,7 +64,21 @@ pub enum ApiError {
     Unavailable(String),
     /// Too many wrong passwords for this user name: wait this many minutes.
     TooManyAttempts(u64),
+    /// This user already has as much work in flight as they may (e.g. PDFs being printed):
+    /// 429, code `busy`, `中文 / English`, and a Retry-After.
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// The server is too busy right now (e.g. the PDF queue is full), or gave up on slow
+    /// work: 503, code `unavailable`, `中文 / English`, and a Retry-After.
+    Overloaded {
+        message: String,
+        retry_after_secs: u64,
+    },
 }
+
+/// `中文 / English` as the two messages (the same text twice without the separator).
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
@@ -116,6 +130,12 @@ impl IntoResponse for ApiError {
         let retry_after = match &self {
             ApiError::TooManyAttempts(minutes) => Some(minutes * 60),
             ApiError::Unavailable(_) => Some(1),
+            ApiError::Busy {
+                retry_after_secs, ..
+            }
+            | ApiError::Overloaded {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         };
         let (status, code, message, message_en, fields) = match self {
@@ -159,7 +179,7 @@ impl IntoResponse for ApiError {
                 format!("malformed request: {m}"),
                 vec![],
             ),
-            ApiError::Unavailable(m) => {
+            ApiError::Unavailable(m) | ApiError::Overloaded { message: m, .. } => {
                 let (zh, en) = bilingual(&m);
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -168,6 +188,10 @@ impl IntoResponse for ApiError {
                     en,
                     vec![],
                 )
+            }
+            ApiError::Busy { message, .. } => {
+                let (zh, en) = bilingual(&message);
+                (StatusCode::TOO_MANY_REQUESTS, "busy", zh, en, vec![])
             }
             ApiError::TooManyAttempts(minutes) => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -50,6 +50,9 @@ pub struct AppState<S: Store> {
     pub jobs: Arc<ops::JobStatus>,
     /// Demo accounts whose demo password is refused ([`ops::refuse_demo_passwords`]).
     pub demo_refused: ops::DemoRefused,
+    /// The PDF queue: Chromiums at once, PDFs waiting, per user, time limit
+    /// (`pdf::PdfQueue::new(pdf::PdfLimits { workers: 2, ..Default::default() })`).
+    pub pdf: Arc<pdf::PdfQueue>,
 }
 
 impl<S: Store> AppState<S> {
@@ -66,6 +69,7 @@ impl<S: Store> AppState<S> {
             secure_cookies: false,
             jobs: Arc::default(),
             demo_refused: Arc::default(),
+            pdf: Arc::default(),
         }
     }
 }

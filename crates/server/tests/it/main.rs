@@ -8,5 +8,6 @@ mod hr_org;
 mod journey;
 mod office;
 mod ops;
+mod pdf;
 mod users;
 mod web;

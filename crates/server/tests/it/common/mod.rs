@@ -51,10 +51,15 @@ pub async fn spawn_app(pg: bool) -> App {
 
 /// A server as `kaohe serve --demo` starts it (the sign-in page names the demo users).
 pub async fn spawn_app_with(pg: bool, demo: bool) -> App {
+    spawn_app_configured(pg, |state| state.demo = demo).await
+}
+
+/// A server whose state `configure` adjusts first (e.g. the PDF queue's limits).
+pub async fn spawn_app_configured(pg: bool, configure: impl FnOnce(&mut AppState<Db>)) -> App {
     let store = fresh(pg).await;
     store.migrate().await.unwrap();
     let mut state = AppState::new(store.clone());
-    state.demo = demo;
+    configure(&mut state);
     *state.setup_token.lock().unwrap() = Some("one-time-token".into());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
