@@ -78,8 +78,6 @@ pub enum ApiError {
     },
 }
 
-/// `中文 / English` as the two messages (the same text twice without the separator).
-
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
