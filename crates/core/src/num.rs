@@ -334,7 +334,12 @@ pub fn parse_user_number(s: &str) -> Option<Parsed> {
             '．' | '。' => '.',
             '－' | '—' | '−' => '-',
             '＋' => '+',
-            ',' | '，' | '_' | ' ' | '\u{3000}' => continue,
+            ',' | '，' | '_' => {
+                // A thousands separator: only between groups of digits.
+                buf.push(',');
+                continue;
+            }
+            ' ' | '\u{3000}' => continue,
             '%' | '％' => {
                 if percent {
                     return None;
@@ -351,12 +356,53 @@ pub fn parse_user_number(s: &str) -> Option<Parsed> {
         buf.push(c);
     }
     let buf = buf.strip_prefix('+').unwrap_or(&buf);
+    let grouped;
+    let buf = if buf.contains(',') {
+        grouped = ungroup(buf)?;
+        grouped.as_str()
+    } else {
+        buf
+    };
     let d = parse_plain(buf)?;
     Some(if percent {
         Parsed::Percent(d)
     } else {
         Parsed::Number(d)
     })
+}
+
+/// `1,234,567.5` without its separators, if they stand in groups of three as people write
+/// them: the first group 1–3 digits, every other exactly 3, none after the point. `1,2,3,4`
+/// or `12,34.5,6` is a typo, not 1234 or 1234.56.
+fn ungroup(s: &str) -> Option<String> {
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", s),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if frac.is_some_and(|f| f.contains(',')) {
+        return None;
+    }
+    let mut groups = int.split(',');
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out = format!("{sign}{first}");
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        out.push_str(g);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    Some(out)
 }
 
 /// `-?digits[.digits]` with at most 18 digits, straight into the mantissa: exactly the
@@ -488,6 +534,27 @@ pub fn from_toml_float(f: f64) -> Option<Decimal> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn thousands_separators_only_in_groups_of_three() {
+        let n = |s: &str| parse_user_number(s).map(|p| p.value().to_string());
+        assert_eq!(n("1,234.5"), Some("1234.5".into()));
+        assert_eq!(n("１，２３４，５６７"), Some("1234567".into()));
+        assert_eq!(n("-12,345"), Some("-12345".into()));
+        assert_eq!(n("1,000%"), Some("1000".into()));
+        assert_eq!(n("2 500.50"), Some("2500.50".into()));
+        for typo in [
+            "1,2,3,4",
+            "12,34.5,6",
+            ",123",
+            "1,23",
+            "1234,567",
+            "1,234.5,6",
+            "1,,234",
+        ] {
+            assert_eq!(n(typo), None, "{typo}");
+        }
+    }
 
     proptest! {
         /// The fast reading gives `from_str`'s very `Decimal`; the fast writers give

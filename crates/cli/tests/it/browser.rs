@@ -25,23 +25,7 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "kaohe-demo";
 const CYCLE: &str = "2026年12月 大客户经理考核";
 
-/// A child process killed and waited for however the test ends.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::common::{Proc, free_port};
 
 /// A program the browser tests need: `$var`, else the first of `names` on the PATH. Panics
 /// with what to install when it is missing: these tests never skip.

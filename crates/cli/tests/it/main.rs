@@ -1,5 +1,7 @@
 //! The command line's tests in one binary: `kaohe` commands, two servers on one database, and the browser tests (headless Chromium).
 
+mod common;
+
 mod browser;
 mod cli;
 mod office;

@@ -5,22 +5,7 @@
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::common::{Proc as Server, free_port};
 
 async fn fresh_pg() -> String {
     let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")

@@ -12,19 +12,7 @@ use serde_json::json;
 
 /// A server over a fresh migrated database, its state set up by `f` first.
 async fn spawn(pg: bool, f: impl FnOnce(&mut AppState<Db>)) -> App {
-    let store = fresh(pg).await;
-    store.migrate().await.unwrap();
-    let mut state = AppState::new(store.clone());
-    *state.setup_token.lock().unwrap() = Some("one-time-token".into());
-    f(&mut state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(state, listener));
-    App {
-        base: format!("http://{addr}"),
-        store,
-        setup_token: "one-time-token".into(),
-    }
+    common::spawn_app_configured(pg, f).await
 }
 
 async fn add(store: &Db, name: &str, password: &str) {
@@ -88,7 +76,11 @@ async fn demo_password_is_refused_outside_demo() {
         msg.contains("演示账号的默认密码只在 --demo 下可用"),
         "{body}"
     );
-    assert!(msg.contains("works only with --demo"), "{body}");
+    let en = body["error"]["message_en"].as_str().unwrap();
+    assert!(
+        en.contains("works only with --demo") && !msg.contains("works only"),
+        "{body}"
+    );
     let r = api_login(&app, &c, "fuhe", "a long password").await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = api_login(&app, &c, "lina", "kaohe-demo").await;
