@@ -436,3 +436,69 @@ fn bench_engine_prints_both_lanes_with_the_same_checksum_and_the_targets() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--rounds"), "{}", stderr(&o));
 }
+
+#[test]
+fn roles_for_one_department_from_the_command_line() {
+    let d = tmp("grants");
+    let db = d.join("kaohe.db");
+    let org = d.join("org.csv");
+    std::fs::write(&org, "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号\nE001,张伟,SC,市场部,业务,大客户经理,\nK001,黄磊,KF,客服部,业务,客服经理,\n").unwrap();
+    assert!(
+        kaohe_db(&db, &["org", "import", org.to_str().unwrap()], None)
+            .status
+            .success()
+    );
+    let o = kaohe_db(
+        &db,
+        &[
+            "user",
+            "add",
+            "fuhe",
+            "--role",
+            "reviewer@客服部",
+            "--role",
+            "employee",
+        ],
+        Some("a long password\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kaohe_db(&db, &["user", "show", "fuhe"], None);
+    assert_eq!(stdout(&o).trim(), "fuhe: employee, reviewer@客服部");
+    // By code as well as by name; giving twice is once.
+    for _ in 0..2 {
+        let o = kaohe_db(&db, &["user", "grant", "fuhe", "approver@SC"], None);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = kaohe_db(&db, &["user", "show", "fuhe"], None);
+    assert_eq!(
+        stdout(&o).trim(),
+        "fuhe: approver@市场部, employee, reviewer@客服部"
+    );
+    let o = kaohe_db(&db, &["user", "revoke", "fuhe", "reviewer@KF"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "fuhe: approver@市场部, employee");
+    // Mistakes are named, and change nothing.
+    let o = kaohe_db(&db, &["user", "grant", "fuhe", "reviewer@财务部"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("没有部门 `财务部`") && stderr(&o).contains("KF 客服部"),
+        "{}",
+        stderr(&o)
+    );
+    let o = kaohe_db(&db, &["user", "revoke", "fuhe", "hr_admin"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("没有角色 `hr_admin`"), "{}", stderr(&o));
+    let o = kaohe_db(&db, &["user", "grant", "nobody", "employee"], None);
+    assert!(
+        stderr(&o).contains("用户 `nobody` 不存在"),
+        "{}",
+        stderr(&o)
+    );
+    // Each change is audited once (the org, the user, one grant, one revoke).
+    let o = kaohe_db(&db, &["audit", "verify"], None);
+    assert!(
+        stdout(&o).contains("审计日志完整: 4 条记录"),
+        "{}",
+        stdout(&o)
+    );
+}
