@@ -94,15 +94,73 @@ pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-fn parse_json<T: serde::de::DeserializeOwned + Default>(s: Option<String>) -> T {
-    s.and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default()
+/// Stored JSON read back; a row that cannot be read is [`StoreError::Corrupt`], never a
+/// default.
+fn read_json<T: serde::de::DeserializeOwned>(
+    s: &str,
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+) -> Result<T> {
+    serde_json::from_str(s).map_err(|_| StoreError::Corrupt { table, id, column })
 }
 
-fn add_hours(at: &str, hours: i64) -> String {
+/// Optional stored JSON read back (NULL is None; anything unreadable is corrupt).
+fn read_json_opt<T: serde::de::DeserializeOwned>(
+    s: Option<String>,
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+) -> Result<Option<T>> {
+    s.map(|s| read_json(&s, table, id, column)).transpose()
+}
+
+/// A stored workflow state read back.
+pub(crate) fn read_state(s: &str, table: &'static str, id: i64) -> Result<State> {
+    State::parse(s).ok_or(StoreError::Corrupt {
+        table,
+        id,
+        column: "state",
+    })
+}
+
+/// A stored time (RFC 3339), checked.
+fn read_time(
+    s: Option<String>,
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+) -> Result<Option<String>> {
+    if let Some(t) = &s
+        && time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).is_err()
+    {
+        return Err(StoreError::Corrupt { table, id, column });
+    }
+    Ok(s)
+}
+
+/// A stored decimal (scores, money), checked.
+fn read_decimal(
+    s: Option<String>,
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+) -> Result<Option<String>> {
+    if let Some(d) = &s
+        && d.parse::<rust_decimal::Decimal>().is_err()
+    {
+        return Err(StoreError::Corrupt { table, id, column });
+    }
+    Ok(s)
+}
+
+fn add_hours(at: &str, hours: i64) -> Result<String> {
     let t = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    stamp(t + time::Duration::hours(hours))
+        .map_err(|_| StoreError::Invalid {
+            field: "at".into(),
+            message: format!("`{at}` 不是时间 / is not a time"),
+        })?;
+    Ok(stamp(t + time::Duration::hours(hours)))
 }
 
 fn check_date(field: &str, v: &Option<String>) -> Result<()> {
@@ -173,80 +231,81 @@ macro_rules! cycle_select {
     };
 }
 
-fn appraisal_from<R: Row>(r: &R) -> (Appraisal, i64)
+fn appraisal_from<R: Row>(r: &R) -> Result<(Appraisal, i64)>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
+    const T: &str = "appraisals";
+    let id: i64 = r.get("id");
     let a = Appraisal {
-        id: r.get("id"),
+        id,
         cycle_id: r.get("cycle_id"),
         employee_id: r.get("employee_id"),
         emp_no: r.get("emp_no"),
         name: r.get("name"),
         department: r.get("dept"),
         group: r.get("grp"),
-        state: State::parse(&r.get::<String, _>("state")).unwrap_or(State::DataEntry),
+        state: read_state(&r.get::<String, _>("state"), T, id)?,
         version: r.get("version"),
-        inputs: parse_json(Some(r.get("inputs"))),
-        open_items: r
-            .get::<Option<String>, _>("open_items")
-            .and_then(|s| serde_json::from_str(&s).ok()),
-        result: r
-            .get::<Option<String>, _>("result")
-            .and_then(|s| serde_json::from_str(&s).ok()),
-        total: r.get("total"),
+        inputs: read_json(&r.get::<String, _>("inputs"), T, id, "inputs")?,
+        open_items: read_json_opt(r.get("open_items"), T, id, "open_items")?,
+        result: read_json_opt(r.get("result"), T, id, "result")?,
+        total: read_decimal(r.get("total"), T, id, "total")?,
         grade: r.get("grade"),
-        bonus: r.get("bonus"),
+        bonus: read_decimal(r.get("bonus"), T, id, "bonus")?,
         notes: Notes {
             self_summary: r.get("self_summary"),
             comments: r.get("comments"),
             next_goals: r.get("next_goals"),
-            interview: r
-                .get::<Option<String>, _>("interview")
-                .and_then(|s| serde_json::from_str(&s).ok()),
+            interview: read_json_opt(r.get("interview"), T, id, "interview")?,
         },
-        appeal: r
-            .get::<Option<String>, _>("appeal")
-            .and_then(|s| serde_json::from_str(&s).ok()),
-        published_at: r.get("published_at"),
-        confirm_due: r.get("confirm_due"),
-        confirmed_at: r.get("confirmed_at"),
+        appeal: read_json_opt(r.get("appeal"), T, id, "appeal")?,
+        published_at: read_time(r.get("published_at"), T, id, "published_at")?,
+        confirm_due: read_time(r.get("confirm_due"), T, id, "confirm_due")?,
+        confirmed_at: read_time(r.get("confirmed_at"), T, id, "confirmed_at")?,
         confirmed_by: r.get("confirmed_by"),
-        updated_at: r.get("updated_at"),
+        updated_at: read_time(Some(r.get("updated_at")), T, id, "updated_at")?.unwrap_or_default(),
     };
-    (a, r.get("department_id"))
+    Ok((a, r.get("department_id")))
 }
 
-fn cycle_from<R: Row>(r: &R) -> Cycle
+fn cycle_from<R: Row>(r: &R) -> Result<Cycle>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
-    Cycle {
-        id: r.get("id"),
+    const T: &str = "cycles";
+    let id: i64 = r.get("id");
+    Ok(Cycle {
+        id,
         name: r.get("name"),
         form_id: r.get("form_id"),
         template_id: r.get("template_id"),
         template_version: r.get("template_version"),
-        period_kind: PeriodKind::parse(&r.get::<String, _>("period_kind"))
-            .unwrap_or(PeriodKind::Monthly),
+        period_kind: PeriodKind::parse(&r.get::<String, _>("period_kind")).ok_or(
+            StoreError::Corrupt {
+                table: T,
+                id,
+                column: "period_kind",
+            },
+        )?,
         period: r.get("period"),
         status: r.get("status"),
-        params: parse_json(Some(r.get("params"))),
-        targets: parse_json(Some(r.get("targets"))),
-        members: parse_json(Some(r.get("members"))),
+        params: read_json(&r.get::<String, _>("params"), T, id, "params")?,
+        targets: read_json(&r.get::<String, _>("targets"), T, id, "targets")?,
+        members: read_json(&r.get::<String, _>("members"), T, id, "members")?,
         data_due: r.get("data_due"),
         rating_due: r.get("rating_due"),
         confirm_window_hours: r.get("confirm_window_hours"),
         created_by: r.get("created_by"),
         created_at: r.get("created_at"),
         launched_at: r.get("launched_at"),
-    }
+    })
 }
 
 macro_rules! cycles_impl {
@@ -267,7 +326,7 @@ macro_rules! cycles_impl {
                     .fetch_optional(&mut *c)
                     .await?
                     .ok_or_else(|| StoreError::NotFound { what: "考核周期 / cycle", key: id.to_string() })?;
-                Ok(cycle_from(&r))
+                cycle_from(&r)
             }
 
             async fn load_appraisal(c: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<(Appraisal, i64)> {
@@ -276,7 +335,7 @@ macro_rules! cycles_impl {
                     .fetch_optional(&mut *c)
                     .await?
                     .ok_or_else(|| StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() })?;
-                Ok(appraisal_from(&r))
+                appraisal_from(&r)
             }
 
             async fn roles_on(c: &mut <$db as sqlx::Database>::Connection, who: &User, a: &Appraisal, dept: i64) -> Result<Roles> {
@@ -365,7 +424,7 @@ macro_rules! cycles_impl {
                 for r in rows {
                     let e: i64 = r.get("employee_id");
                     if want.contains(&e) {
-                        out.insert(e, parse_json(Some(r.get("inputs"))));
+                        out.insert(e, read_json(&r.get::<String, _>("inputs"), "appraisals", r.get("id"), "inputs")?);
                     }
                 }
                 Ok(out)
@@ -388,16 +447,19 @@ macro_rules! cycles_impl {
                 struct R { id: i64, emp: i64, emp_no: String, grp: String, inputs: Values, fin: bool, was_published: bool }
                 let list: Vec<R> = rows
                     .iter()
-                    .map(|r| R {
-                        id: r.get("id"),
-                        emp: r.get("employee_id"),
-                        emp_no: r.get("emp_no"),
-                        grp: r.get("grp"),
-                        inputs: parse_json(Some(r.get("inputs"))),
-                        fin: is_final_or_out(State::parse(&r.get::<String, _>("state")).unwrap_or(State::DataEntry)),
-                        was_published: r.get::<Option<String>, _>("published_at").is_some(),
+                    .map(|r| {
+                        let id: i64 = r.get("id");
+                        Ok(R {
+                            id,
+                            emp: r.get("employee_id"),
+                            emp_no: r.get("emp_no"),
+                            grp: r.get("grp"),
+                            inputs: read_json(&r.get::<String, _>("inputs"), "appraisals", id, "inputs")?,
+                            fin: is_final_or_out(read_state(&r.get::<String, _>("state"), "appraisals", id)?),
+                            was_published: r.get::<Option<String>, _>("published_at").is_some(),
+                        })
                     })
-                    .collect();
+                    .collect::<Result<_>>()?;
                 let has_prior = t.inputs.iter().any(|i| i.origin == kaohe_core::model::Origin::Prior);
                 let (prev, last) = if has_prior {
                     let ids: Vec<i64> = list.iter().map(|r| r.emp).collect();
@@ -408,7 +470,7 @@ macro_rules! cycles_impl {
                 } else {
                     (HashMap::new(), HashMap::new())
                 };
-                let engine = engine_for(t, cycle);
+                let engine = engine_for(t, cycle)?;
                 let to: Vec<ToScore<'_>> = list
                     .iter()
                     .map(|r| ToScore {
@@ -882,7 +944,7 @@ macro_rules! cycles_impl {
                 let mut out = Vec::with_capacity(rows.len());
                 let mut owners = HashMap::new();
                 for r in rows {
-                    let (mut a, dept) = appraisal_from(&r);
+                    let (mut a, dept) = appraisal_from(&r)?;
                     let roles = Self::roles_on(&mut c, who, &a, dept).await?;
                     if roles.sees() {
                         Self::redact(&mut c, &mut a, &roles, &mut owners).await?;
@@ -1228,7 +1290,7 @@ macro_rules! cycles_impl {
                         a.grade = res.grade.clone();
                         a.bonus = bonus_of(&res);
                         a.published_at = Some(at.clone());
-                        a.confirm_due = Some(add_hours(&at, cy.confirm_window_hours));
+                        a.confirm_due = Some(add_hours(&at, cy.confirm_window_hours)?);
                     }
                     Action::Sign { name } => {
                         a.confirmed_at = Some(at.clone());
@@ -1497,20 +1559,23 @@ macro_rules! cycles_impl {
                 .await?;
                 let mut out: Vec<ResultRow> = rows
                     .iter()
-                    .map(|r| ResultRow {
-                        appraisal_id: r.get("id"),
-                        emp_no: r.get("emp_no"),
-                        name: r.get("name"),
-                        department_id: r.get("department_id"),
-                        department: r.get("dept"),
-                        group: r.get("grp"),
-                        state: State::parse(&r.get::<String, _>("state")).unwrap_or(State::DataEntry),
-                        total: r.get("total"),
-                        grade: r.get("grade"),
-                        bonus: r.get("bonus"),
-                        rank: None,
+                    .map(|r| {
+                        let id: i64 = r.get("id");
+                        Ok(ResultRow {
+                            appraisal_id: id,
+                            emp_no: r.get("emp_no"),
+                            name: r.get("name"),
+                            department_id: r.get("department_id"),
+                            department: r.get("dept"),
+                            group: r.get("grp"),
+                            state: read_state(&r.get::<String, _>("state"), "appraisals", id)?,
+                            total: read_decimal(r.get("total"), "appraisals", id, "total")?,
+                            grade: r.get("grade"),
+                            bonus: read_decimal(r.get("bonus"), "appraisals", id, "bonus")?,
+                            rank: None,
+                        })
                     })
-                    .collect();
+                    .collect::<Result<_>>()?;
                 let keys: Vec<(String, Option<rust_decimal::Decimal>)> = out
                     .iter()
                     .map(|r| (r.group.clone(), r.total.as_deref().and_then(|t| t.parse().ok())))
@@ -1609,12 +1674,12 @@ macro_rules! cycles_impl {
                 };
                 let list: Vec<(i64, i64, String, String, Values)> = rows
                     .iter()
-                    .map(|r| (r.get("id"), r.get("employee_id"), r.get("emp_no"), r.get("grp"), parse_json(Some(r.get("inputs")))))
-                    .collect();
+                    .map(|r| Ok((r.get("id"), r.get("employee_id"), r.get("emp_no"), r.get("grp"), read_json(&r.get::<String, _>("inputs"), "appraisals", r.get("id"), "inputs")?)))
+                    .collect::<Result<_>>()?;
                 let ids: Vec<i64> = list.iter().map(|r| r.1).collect();
                 let prev = Self::prior_values(&mut c, &cy.form_id, previous_period(&cy.period), &ids).await?;
                 let last = Self::prior_values(&mut c, &cy.form_id, same_period_last_year(&cy.period), &ids).await?;
-                let engine = engine_for(&t, &cy);
+                let engine = engine_for(&t, &cy)?;
                 let to: Vec<ToScore<'_>> = list
                     .iter()
                     .map(|r| ToScore { emp_no: &r.2, group: &r.3, values: &r.4, prev: prev.get(&r.1), last_year: last.get(&r.1) })
@@ -1634,7 +1699,7 @@ macro_rules! cycles_impl {
                 }
                 qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
                 let rows = qb.build().fetch_all(&self.pool).await?;
-                Ok(rows.iter().map(cycle_from).collect())
+                rows.iter().map(cycle_from).collect()
             }
 
             pub(crate) async fn cycle_impl(&self, id: i64) -> Result<Cycle> {
@@ -1645,15 +1710,23 @@ macro_rules! cycles_impl {
     };
 }
 
-/// The engine for a cycle's template, with the cycle's parameters set.
-fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> kaohe_core::Engine<'t> {
+/// The engine for a cycle's template, with the cycle's parameters set. Parameters were
+/// checked when the cycle was created, so one that no longer reads is stored data gone
+/// wrong: an error naming the cycle, never a parameter quietly left at its default.
+fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
     let mut engine = kaohe_core::Engine::new(t);
+    let corrupt = || StoreError::Corrupt {
+        table: "cycles",
+        id: cy.id,
+        column: "params",
+    };
     for (k, v) in &cy.params {
-        if let Some(d) = kaohe_core::num::parse_user_number(v).map(|p| p.value()) {
-            let _ = engine.set_param(k, d);
-        }
+        let d = kaohe_core::num::parse_user_number(v)
+            .map(|p| p.value())
+            .ok_or_else(corrupt)?;
+        engine.set_param(k, d).map_err(|_| corrupt())?;
     }
-    engine
+    Ok(engine)
 }
 
 /// A workflow refusal as a storage error: a missing reason or item list is bad input (the

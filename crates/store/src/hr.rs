@@ -518,20 +518,23 @@ macro_rules! hr_impl {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(|r| ResultRow {
-                        appraisal_id: r.get("id"),
-                        emp_no: r.get("emp_no"),
-                        name: r.get("name"),
-                        department_id: r.get("department_id"),
-                        department: r.get("dept"),
-                        group: r.get("grp"),
-                        state: State::parse(&r.get::<String, _>("state")).unwrap_or(State::DataEntry),
-                        total: r.get("total"),
-                        grade: r.get("grade"),
-                        bonus: r.get("bonus"),
-                        rank: r.get::<Option<i64>, _>("rnk").map(|n| n as u32),
+                    .map(|r| {
+                        let id: i64 = r.get("id");
+                        Ok(ResultRow {
+                            appraisal_id: id,
+                            emp_no: r.get("emp_no"),
+                            name: r.get("name"),
+                            department_id: r.get("department_id"),
+                            department: r.get("dept"),
+                            group: r.get("grp"),
+                            state: crate::cycles::read_state(&r.get::<String, _>("state"), "appraisals", id)?,
+                            total: r.get("total"),
+                            grade: r.get("grade"),
+                            bonus: r.get("bonus"),
+                            rank: r.get::<Option<i64>, _>("rnk").map(|n| n as u32),
+                        })
                     })
-                    .collect();
+                    .collect::<Result<_>>()?;
                 Ok(ResultsSlice { total_rows, rows })
             }
 

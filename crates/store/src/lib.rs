@@ -17,6 +17,8 @@ mod model;
 mod password;
 pub mod policy;
 mod sessions;
+#[doc(hidden)]
+pub mod test_support;
 
 pub use backend::{PgStore, SqliteStore};
 pub use cycle::*;

@@ -15,6 +15,7 @@ both!(
     last_years_values_come_from_last_years_cycle,
     peers_average_within_the_cycle,
     a_launched_cycle_keeps_its_template_version,
+    a_row_that_cannot_be_read_is_corrupt_not_a_default,
 );
 
 fn root(path: &str) -> String {
@@ -293,4 +294,105 @@ async fn a_launched_cycle_keeps_its_template_version(db: Db) {
         "the running cycle keeps version 1"
     );
     assert_eq!(db.cycle(cy.id).await.unwrap().template_version, 1);
+}
+
+/// Run one statement on the store's own database (to corrupt it as a hand edit would).
+async fn raw(db: &Db, sql: &str, id: i64) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match db {
+        Db::Sqlite(s) => {
+            sqlx::query(sql).bind(id).execute(s.pool()).await.unwrap();
+        }
+        Db::Postgres(s) => {
+            sqlx::query(sql).bind(id).execute(s.pool()).await.unwrap();
+        }
+    }
+}
+
+/// A state, a decimal, a time or JSON that cannot be read is reported with its table, row
+/// and column — never read as data entry, zero or "now".
+async fn a_row_that_cannot_be_read_is_corrupt_not_a_default(db: Db) {
+    db.publish_template("hr", &root("templates/F01.toml"))
+        .await
+        .unwrap();
+    let (no, values, _) = example("F01", 0).remove(0);
+    let hr = hr(&db, &[&no]).await;
+    let a = cycle(&db, &hr, "F01", "2026-12", &[(no.clone(), values)]).await[&no].clone();
+    let id = a.id;
+    assert!(db.appraisal(&hr, id).await.is_ok());
+    for (column, bad, good) in [
+        ("state", "'bogus'", format!("'{}'", a.state.as_str())),
+        ("bonus", "'12,o0'", "NULL".to_string()),
+        ("total", "'ninety'", "NULL".to_string()),
+        (
+            "updated_at",
+            "'yesterday'",
+            "'2026-12-01T00:00:00.000000Z'".to_string(),
+        ),
+        ("published_at", "'soon'", "NULL".to_string()),
+        ("inputs", "'{not json'", "'{}'".to_string()),
+    ] {
+        raw(
+            &db,
+            &format!("UPDATE appraisals SET {column} = {bad} WHERE id = $1"),
+            id,
+        )
+        .await;
+        for got in [
+            db.appraisal(&hr, id).await.map(|_| ()),
+            db.appraisals(&hr, Some(a.cycle_id), None, Page::default())
+                .await
+                .map(|_| ()),
+        ] {
+            match got {
+                Err(StoreError::Corrupt {
+                    table: "appraisals",
+                    id: at,
+                    column: c,
+                }) => {
+                    assert_eq!((at, c), (id, column));
+                }
+                other => panic!("{column} = {bad}: {other:?}"),
+            }
+        }
+        let e = db.appraisal(&hr, id).await.unwrap_err().to_string();
+        assert!(
+            e.contains(column) && e.contains("appraisals") && e.contains(&id.to_string()),
+            "the message names the row: {e}"
+        );
+        raw(
+            &db,
+            &format!("UPDATE appraisals SET {column} = {good} WHERE id = $1"),
+            id,
+        )
+        .await;
+    }
+    // The results list too; and a cycle's parameters.
+    raw(
+        &db,
+        "UPDATE appraisals SET state = 'bogus' WHERE id = $1",
+        id,
+    )
+    .await;
+    assert!(matches!(
+        db.results(a.cycle_id).await,
+        Err(StoreError::Corrupt {
+            column: "state",
+            ..
+        })
+    ));
+    raw(
+        &db,
+        "UPDATE cycles SET members = '[1,' WHERE id = $1",
+        a.cycle_id,
+    )
+    .await;
+    assert!(matches!(
+        db.cycle(a.cycle_id).await,
+        Err(StoreError::Corrupt {
+            table: "cycles",
+            column: "members",
+            ..
+        })
+    ));
 }

@@ -30,6 +30,7 @@ pub async fn fresh(pg: bool) -> Db {
     let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
         panic!("PostgreSQL is required for the API tests and is not reachable at {admin}: {e}")
     });
+    kaohe_store::test_support::drop_ended_test_databases(&pool).await;
     let name = format!("kaohe_test_api_{}_{n}", std::process::id());
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {name}"

@@ -28,27 +28,7 @@ pub async fn fresh(kind: Backend) -> Db {
             let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
                 panic!("PostgreSQL is required for the storage tests and is not reachable at {admin}: {e}. Start it, or set KAOHE_TEST_POSTGRES_URL.")
             });
-            // Databases left by earlier runs of the test suites: only those whose process
-            // has ended (the name carries its pid), never another running binary's.
-            let old: Vec<String> = sqlx::query_scalar(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'kaohe\\_test\\_%'",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap_or_default();
-            let ended = |d: &String| {
-                d.split('_')
-                    .filter_map(|part| part.parse::<u32>().ok())
-                    .next()
-                    .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
-            };
-            for d in old.into_iter().filter(ended) {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {d} WITH (FORCE)"
-                )))
-                .execute(&pool)
-                .await;
-            }
+            kaohe_store::test_support::drop_ended_test_databases(&pool).await;
             let name = format!("kaohe_test_{}_{n}", std::process::id());
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name}"
