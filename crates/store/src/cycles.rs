@@ -415,7 +415,7 @@ macro_rules! cycles_impl {
             async fn prior_values(c: &mut <$db as sqlx::Database>::Connection, form_id: &str, period: Option<String>, employee_ids: &[i64]) -> Result<HashMap<i64, Values>> {
                 let mut out = HashMap::new();
                 let Some(period) = period else { return Ok(out) };
-                let rows = sqlx::query("SELECT a.employee_id, a.inputs FROM appraisals a JOIN cycles c ON c.id = a.cycle_id WHERE c.form_id = $1 AND c.period = $2")
+                let rows = sqlx::query("SELECT a.id, a.employee_id, a.inputs FROM appraisals a JOIN cycles c ON c.id = a.cycle_id WHERE c.form_id = $1 AND c.period = $2")
                     .bind(form_id)
                     .bind(&period)
                     .fetch_all(&mut *c)

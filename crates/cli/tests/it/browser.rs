@@ -95,6 +95,7 @@ async fn demo_server() -> Demo {
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}/demo.db", dir.display());
     let port = free_port();
+    let log = std::env::temp_dir().join(format!("kaohe-browser-serve-{port}.log"));
     let child = Command::new(env!("CARGO_BIN_EXE_kaohe"))
         .args([
             "serve",
@@ -105,9 +106,11 @@ async fn demo_server() -> Demo {
             &format!("127.0.0.1:{port}"),
         ])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        // The server's log, to read when a test fails.
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
+    eprintln!("server log: {}", log.display());
     let server = Proc(child);
     let base = format!("http://127.0.0.1:{port}");
     wait_http(&format!("{base}/healthz"), "kaohe serve --demo").await;
