@@ -41,8 +41,31 @@ pub fn run(a: &CycleArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let dir = std::env::temp_dir().join(format!("kaohe-bench-cycle-{}", std::process::id()));
-        let (url, drop_pg) = match &a.database_url {
+        let scratch = Scratch::open(a.database_url.as_deref(), "cycle").await?;
+        let store = connect(&scratch.url).await?;
+        store.migrate().await?;
+        let r = bench(&store, a.employees).await;
+        match &store {
+            Db::Sqlite(s) => s.pool().close().await,
+            Db::Postgres(s) => s.pool().close().await,
+        }
+        scratch.close().await?;
+        r
+    })
+}
+
+/// A benchmark's fresh database: a SQLite file in a temporary directory (no URL), a new
+/// database on a PostgreSQL server (dropped by [`Scratch::close`]), or the URL as given.
+pub(crate) struct Scratch {
+    pub url: String,
+    dir: std::path::PathBuf,
+    drop_pg: Option<(sqlx::PgPool, String)>,
+}
+
+impl Scratch {
+    pub async fn open(url: Option<&str>, tag: &str) -> Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("kaohe-bench-{tag}-{}", std::process::id()));
+        let (url, drop_pg) = match url {
             None => {
                 std::fs::create_dir_all(&dir)?;
                 (format!("sqlite://{}", dir.join("bench.db").display()), None)
@@ -51,32 +74,35 @@ pub fn run(a: &CycleArgs) -> Result<ExitCode> {
                 let admin = sqlx::PgPool::connect(u)
                     .await
                     .with_context(|| format!("无法连接 / cannot connect to {u}"))?;
-                let name = format!("kaohe_bench_{}", std::process::id());
+                let name = format!("kaohe_bench_{tag}_{}", std::process::id());
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name}"
+                )))
+                .execute(&admin)
+                .await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&admin)
                     .await?;
-                let base = u.rsplit_once('/').map_or(u.as_str(), |(b, _)| b);
+                let base = u.rsplit_once('/').map_or(u, |(b, _)| b);
                 (format!("{base}/{name}"), Some((admin, name)))
             }
-            Some(u) => (u.clone(), None),
+            Some(u) => (u.to_string(), None),
         };
-        let store = connect(&url).await?;
-        store.migrate().await?;
-        let r = bench(&store, a.employees).await;
-        match &store {
-            Db::Sqlite(s) => s.pool().close().await,
-            Db::Postgres(s) => s.pool().close().await,
-        }
-        if let Some((admin, name)) = drop_pg {
+        Ok(Scratch { url, dir, drop_pg })
+    }
+
+    /// Drop the database or remove the directory (the store's pool closed first).
+    pub async fn close(self) -> Result<()> {
+        if let Some((admin, name)) = self.drop_pg {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {name}"
             )))
             .execute(&admin)
             .await?;
         }
-        let _ = std::fs::remove_dir_all(&dir);
-        r
-    })
+        let _ = std::fs::remove_dir_all(&self.dir);
+        Ok(())
+    }
 }
 
 async fn bench(store: &Db, n: usize) -> Result<ExitCode> {

@@ -18,6 +18,7 @@ mod admin;
 mod bench;
 mod bench_cycle;
 mod bench_pages;
+mod bench_serve;
 mod bundled;
 mod load;
 mod logging;
@@ -157,6 +158,9 @@ enum BenchCmd {
     Cycle(bench_cycle::CycleArgs),
     /// HR's and everyone's pages over a 10,000-employee cycle on SQLite: median and p95 times.
     Pages(bench_pages::PagesArgs),
+    /// The server under load over the demo company: reads, writes, both, and reads during a
+    /// sign-in flood (SQLite by default, PostgreSQL by URL).
+    Serve(bench_serve::ServeBenchArgs),
 }
 
 /// Shared by commands that take `--param id=value`.
@@ -195,6 +199,7 @@ fn main() -> ExitCode {
             BenchCmd::Office(a) => bench::office(&a),
             BenchCmd::Cycle(a) => bench_cycle::run(&a),
             BenchCmd::Pages(a) => bench_pages::run(&a),
+            BenchCmd::Serve(a) => bench_serve::run(&a),
         },
     };
     match result {

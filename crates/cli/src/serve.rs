@@ -78,7 +78,7 @@ const DEMO_USERS: [(&str, Role, Option<&str>, &str); 6] = [
     ),
 ];
 
-async fn load_demo<S: Store>(store: &S) -> Result<()> {
+pub(crate) async fn load_demo<S: Store>(store: &S) -> Result<()> {
     let rows =
         kaohe_store::parse_org_csv(include_str!("demo_org.csv")).map_err(anyhow::Error::msg)?;
     store.import_org("demo", &rows).await?;
