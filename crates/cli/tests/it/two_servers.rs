@@ -3,7 +3,7 @@
 //! and two writers to one appraisal through different servers get one 200 and one 409.
 
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::common::{Proc as Server, free_port};
 
