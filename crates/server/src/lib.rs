@@ -712,6 +712,13 @@ async fn audit_verify<S: Store>(
             broken_at: Some(id),
             message,
         },
+        kaohe_store::AuditCheck::BadCheckpoint { .. }
+        | kaohe_store::AuditCheck::Truncated { .. } => AuditVerify {
+            intact: false,
+            entries: None,
+            broken_at: None,
+            message,
+        },
     }))
 }
 

@@ -122,6 +122,14 @@ pub async fn jobs_loop<S: Store>(st: AppState<S>) {
             Ok(n) => tracing::debug!(sessions = n, "purged expired and idle sessions"),
             Err(e) => tracing::error!(error = %e, "purging sessions failed; will retry"),
         }
+        // A MAC'd checkpoint of the audit chain's head, if it moved (and there is a key).
+        match st.store.audit_checkpoint().await {
+            Ok(Some(cp)) => {
+                tracing::debug!(checkpoint = cp.id, last_id = cp.last_id, "audit checkpoint")
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "audit checkpoint failed; will retry"),
+        }
     }
 }
 

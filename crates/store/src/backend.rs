@@ -12,12 +12,14 @@ use std::str::FromStr;
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pub(crate) pool: sqlx::SqlitePool,
+    pub(crate) audit_keys: AuditKeys,
 }
 
 /// PostgreSQL.
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pub(crate) pool: sqlx::PgPool,
+    pub(crate) audit_keys: AuditKeys,
 }
 
 impl SqliteStore {
@@ -41,7 +43,10 @@ impl SqliteStore {
             .max_connections(max)
             .connect_with(opts)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            audit_keys: AuditKeys::default(),
+        })
     }
 
     /// The pool, for backups and tests.
@@ -79,7 +84,10 @@ impl PgStore {
             .max_connections(10)
             .connect(url)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            audit_keys: AuditKeys::default(),
+        })
     }
 
     /// The pool, for tests.
@@ -112,17 +120,18 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 macro_rules! store_impl {
     ($store:ty, $db:ty, $backend:expr) => {
         impl $store {
-            async fn append_audit(tx: &mut sqlx::Transaction<'static, $db>, e: &NewAudit) -> Result<AuditEntry> {
-                let prev: Option<String> = sqlx::query("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .map(|r| r.get::<String, _>("hash"));
-                let prev = prev.unwrap_or_else(|| GENESIS.to_string());
+            /// The keys the audit log is MAC'd and verified with, newest first.
+            pub fn set_audit_keys(&mut self, keys: AuditKeys) {
+                self.audit_keys = keys;
+            }
+
+            async fn append_audit(&self, tx: &mut sqlx::Transaction<'static, $db>, e: &NewAudit) -> Result<AuditEntry> {
+                let prev = Self::audit_head(&mut **tx, &self.audit_keys).await?;
                 let at = now();
-                let hash = audit_hash(&prev, &at, e);
+                let (hash, key_id) = crate::audit::entry_hash(&self.audit_keys, &prev, &at, e);
                 let row = sqlx::query(
-                    "INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                    "INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash, key_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 )
                 .bind(&at)
                 .bind(&e.actor)
@@ -134,10 +143,15 @@ macro_rules! store_impl {
                 .bind(&e.reason)
                 .bind(&prev)
                 .bind(&hash)
+                .bind(&key_id)
                 .fetch_one(&mut **tx)
                 .await?;
+                let id: i64 = row.get("id");
+                if let Some(k) = self.audit_keys.current() && id % CHECKPOINT_EVERY == 0 {
+                    Self::write_checkpoint(&mut **tx, k).await?;
+                }
                 Ok(AuditEntry {
-                    id: row.get("id"),
+                    id,
                     at,
                     actor: e.actor.clone(),
                     action: e.action.clone(),
@@ -149,6 +163,191 @@ macro_rules! store_impl {
                     prev_hash: prev,
                     hash,
                 })
+            }
+
+            /// The hash the next audit entry links to. Refuses to append without a key after an
+            /// entry made with one: that entry would look like a rewrite to `verify`.
+            pub(crate) async fn audit_head(c: &mut <$db as sqlx::Database>::Connection, keys: &AuditKeys) -> Result<String> {
+                let Some(r) = sqlx::query("SELECT hash, key_id FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(&mut *c)
+                    .await?
+                else {
+                    return Ok(GENESIS.to_string());
+                };
+                if keys.is_empty() && let Some(k) = r.get::<Option<String>, _>("key_id") {
+                    return Err(StoreError::Invalid {
+                        field: "KAOHE_AUDIT_KEY".into(),
+                        message: format!(
+                            "审计日志已用密钥 {k} 保护, 未配置密钥不能写入: 请设置 KAOHE_AUDIT_KEY 或 KAOHE_AUDIT_KEY_FILE / \
+                             the audit log is protected with key {k}; nothing is written without a key: set KAOHE_AUDIT_KEY or KAOHE_AUDIT_KEY_FILE"
+                        ),
+                    });
+                }
+                Ok(r.get("hash"))
+            }
+
+            /// Store a checkpoint of the chain's head, MAC'd with `key` (in the caller's write
+            /// transaction, so the head cannot move meanwhile).
+            pub(crate) async fn write_checkpoint(c: &mut <$db as sqlx::Database>::Connection, key: &AuditKey) -> Result<Option<AuditCheckpoint>> {
+                let Some(head) = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+                    .fetch_optional(&mut *c)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let (last_id, last_hash): (i64, String) = (head.get("id"), head.get("hash"));
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&mut *c).await?;
+                let at = now();
+                let mac = checkpoint_mac(key, &at, last_id, &last_hash, count);
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO audit_checkpoints (at, last_id, last_hash, count, mac, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&at)
+                .bind(last_id)
+                .bind(&last_hash)
+                .bind(count)
+                .bind(&mac)
+                .bind(key.id())
+                .fetch_one(&mut *c)
+                .await?;
+                Ok(Some(AuditCheckpoint { id, at, last_id, last_hash, count, mac, key_id: key.id().to_string() }))
+            }
+
+            /// Check the chain and the checkpoints with the store's keys.
+            async fn audit_report_impl(&self) -> Result<AuditReport> {
+                let keys = &self.audit_keys;
+                let mut missing = std::collections::BTreeSet::new();
+                let mut report = AuditReport {
+                    check: AuditCheck::Intact { entries: 0 },
+                    entries: 0,
+                    keys: keys.list().iter().map(|k| k.id().to_string()).collect(),
+                    plain: 0,
+                    keyed: 0,
+                    unchecked: 0,
+                    first_unchecked: None,
+                    missing_keys: Vec::new(),
+                    checkpoints: 0,
+                    latest_checkpoint: None,
+                };
+                // The checkpoints: each MAC checked with its key (if given); by entry id.
+                let cps = sqlx::query("SELECT id, at, last_id, last_hash, count, mac, key_id FROM audit_checkpoints ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut bad_checkpoint = None;
+                let mut at_entry: HashMap<i64, (i64, String)> = HashMap::new();
+                let mut furthest: Option<(i64, i64, i64)> = None; // (checkpoint, last_id, count)
+                for r in &cps {
+                    let (id, last_id, count): (i64, i64, i64) = (r.get("id"), r.get("last_id"), r.get("count"));
+                    let (at, last_hash, mac, key_id): (String, String, String, String) = (r.get("at"), r.get("last_hash"), r.get("mac"), r.get("key_id"));
+                    match keys.get(&key_id) {
+                        Some(k) => {
+                            if checkpoint_mac(k, &at, last_id, &last_hash, count) != mac {
+                                bad_checkpoint.get_or_insert(id);
+                                continue;
+                            }
+                        }
+                        None => {
+                            missing.insert(key_id);
+                        }
+                    }
+                    at_entry.insert(last_id, (id, last_hash));
+                    if furthest.is_none_or(|(_, l, c)| last_id > l || (last_id == l && count > c)) {
+                        furthest = Some((id, last_id, count));
+                    }
+                    report.checkpoints += 1;
+                    report.latest_checkpoint = Some((id, last_id));
+                }
+                let mut prev = GENESIS.to_string();
+                let mut after = 0;
+                let mut seen_keyed = false;
+                let mut broken = None;
+                'walk: loop {
+                    let batch = sqlx::query(
+                        "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash, key_id \
+                         FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000",
+                    )
+                    .bind(after)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    if batch.is_empty() {
+                        break;
+                    }
+                    for r in &batch {
+                        let id: i64 = r.get("id");
+                        after = id;
+                        let (at, prev_hash, hash): (String, String, String) = (r.get("at"), r.get("prev_hash"), r.get("hash"));
+                        let key_id: Option<String> = r.get("key_id");
+                        if prev_hash != prev {
+                            broken = Some((id, "与前一条记录的链接不符 / does not link to the entry before".to_string()));
+                            break 'walk;
+                        }
+                        let e = NewAudit {
+                            actor: r.get("actor"),
+                            action: r.get("action"),
+                            entity: r.get("entity"),
+                            entity_id: r.get("entity_id"),
+                            old_value: r.get("old_value"),
+                            new_value: r.get("new_value"),
+                            reason: r.get("reason"),
+                        };
+                        match key_id {
+                            None => {
+                                if seen_keyed {
+                                    // kaohe does not write without a key after a keyed entry.
+                                    broken = Some((id, "在有密钥的记录之后却没有密钥: 被改写 / without a key after keyed entries: rewritten".to_string()));
+                                    break 'walk;
+                                }
+                                if audit_hash(&prev, &at, &e) != hash {
+                                    broken = Some((id, "内容与哈希不符 / content does not match its hash".to_string()));
+                                    break 'walk;
+                                }
+                                report.plain += 1;
+                            }
+                            Some(k) => {
+                                seen_keyed = true;
+                                match keys.get(&k) {
+                                    Some(key) => {
+                                        if audit_mac(key, &prev, &at, &e) != hash {
+                                            broken = Some((id, format!("内容与密钥 {k} 的 MAC 不符 / content does not match its MAC (key {k})")));
+                                            break 'walk;
+                                        }
+                                        report.keyed += 1;
+                                    }
+                                    None => {
+                                        report.unchecked += 1;
+                                        report.first_unchecked.get_or_insert(id);
+                                        missing.insert(k);
+                                    }
+                                }
+                            }
+                        }
+                        if let Some((cp, h)) = at_entry.remove(&id)
+                            && h != hash
+                        {
+                            broken = Some((id, format!("与检查点 {cp} 不符 / does not match checkpoint {cp}")));
+                            break 'walk;
+                        }
+                        prev = hash;
+                        report.entries += 1;
+                    }
+                }
+                report.missing_keys = missing.into_iter().collect();
+                let ends_at = after;
+                report.check = if let Some((id, reason)) = broken {
+                    AuditCheck::Broken { id, reason }
+                } else if let Some(id) = bad_checkpoint {
+                    AuditCheck::BadCheckpoint { id }
+                } else if let Some((checkpoint, at_entry_id, count)) = furthest
+                    .filter(|&(_, l, c)| l > ends_at || c > report.entries)
+                {
+                    AuditCheck::Truncated { checkpoint, at_entry: at_entry_id, count, ends_at, entries: report.entries }
+                } else if let Some((&id, &(cp, _))) = at_entry.iter().min_by_key(|(id, _)| **id) {
+                    // A checkpoint names an entry within the log that is not there.
+                    AuditCheck::Broken { id, reason: format!("检查点 {cp} 记录的条目不存在 / the entry checkpoint {cp} names is missing") }
+                } else {
+                    AuditCheck::Intact { entries: report.entries }
+                };
+                Ok(report)
             }
 
             /// An organisation import, committed or (a check) rolled back.
@@ -263,7 +462,7 @@ macro_rules! store_impl {
                     "",
                 )
                 .await?;
-                Self::append_audit(&mut tx, &NewAudit {
+                self.append_audit(&mut tx, &NewAudit {
                     actor: actor.into(),
                     action: "org.import".into(),
                     entity: "organisation".into(),
@@ -336,7 +535,7 @@ macro_rules! store_impl {
                     .await
                     .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "部门 / department", key: d.code.clone() } } else { e.into() })?;
                 let id: i64 = row.get("id");
-                Self::append_audit(&mut tx, &NewAudit {
+                self.append_audit(&mut tx, &NewAudit {
                     actor: actor.into(),
                     action: "department.create".into(),
                     entity: "department".into(),
@@ -444,7 +643,7 @@ macro_rules! store_impl {
                         .await?;
                 }
                 let roles: Vec<&str> = u.grants.iter().map(|g| g.role.as_str()).collect();
-                Self::append_audit(&mut tx, &NewAudit {
+                self.append_audit(&mut tx, &NewAudit {
                     actor: actor.into(),
                     action: "user.create".into(),
                     entity: "user".into(),
@@ -532,7 +731,7 @@ macro_rules! store_impl {
                 }
                 new.sort();
                 if old != new {
-                    Self::append_audit(&mut tx, &NewAudit {
+                    self.append_audit(&mut tx, &NewAudit {
                         actor: actor.into(),
                         action: "user.grants".into(),
                         entity: "user".into(),
@@ -630,7 +829,7 @@ macro_rules! store_impl {
                     .bind(&at)
                     .fetch_one(&mut *tx)
                     .await?;
-                Self::append_audit(&mut tx, &NewAudit {
+                self.append_audit(&mut tx, &NewAudit {
                     actor: actor.into(),
                     action: "template.publish".into(),
                     entity: "template".into(),
@@ -701,7 +900,7 @@ macro_rules! store_impl {
 
             async fn audit(&self, entry: &NewAudit) -> Result<AuditEntry> {
                 let mut tx = self.begin_write().await?;
-                let e = Self::append_audit(&mut tx, entry).await?;
+                let e = self.append_audit(&mut tx, entry).await?;
                 tx.commit().await?;
                 Ok(e)
             }
@@ -734,35 +933,26 @@ macro_rules! store_impl {
             }
 
             async fn verify_audit(&self) -> Result<AuditCheck> {
-                let mut prev = GENESIS.to_string();
-                let mut after = 0;
-                let mut n = 0;
-                loop {
-                    let batch = self.audit_log(after, 5000).await?;
-                    if batch.is_empty() {
-                        return Ok(AuditCheck::Intact { entries: n });
-                    }
-                    for e in &batch {
-                        if e.prev_hash != prev {
-                            return Ok(AuditCheck::Broken { id: e.id, reason: "与前一条记录的链接不符 / does not link to the entry before".into() });
-                        }
-                        let want = audit_hash(&prev, &e.at, &NewAudit {
-                            actor: e.actor.clone(),
-                            action: e.action.clone(),
-                            entity: e.entity.clone(),
-                            entity_id: e.entity_id.clone(),
-                            old_value: e.old_value.clone(),
-                            new_value: e.new_value.clone(),
-                            reason: e.reason.clone(),
-                        });
-                        if want != e.hash {
-                            return Ok(AuditCheck::Broken { id: e.id, reason: "内容与哈希不符 / content does not match its hash".into() });
-                        }
-                        prev = e.hash.clone();
-                        n += 1;
-                    }
-                    after = batch.last().map_or(after, |e| e.id);
+                Ok(self.audit_report_impl().await?.check)
+            }
+
+            async fn audit_report(&self) -> Result<AuditReport> {
+                self.audit_report_impl().await
+            }
+
+            async fn audit_checkpoint(&self) -> Result<Option<AuditCheckpoint>> {
+                let Some(key) = self.audit_keys.current() else {
+                    return Ok(None);
+                };
+                let mut tx = self.begin_write().await?;
+                let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(last_id) FROM audit_checkpoints").fetch_one(&mut *tx).await?;
+                let head: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(&mut *tx).await?;
+                if head.is_none() || latest == head {
+                    return Ok(None);
                 }
+                let cp = Self::write_checkpoint(&mut *tx, key).await?;
+                tx.commit().await?;
+                Ok(cp)
             }
 
             async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> { self.create_cycle_impl(actor, c).await }
@@ -846,7 +1036,7 @@ macro_rules! store_impl {
                         .execute(&mut *tx)
                         .await?;
                 }
-                Self::append_audit(&mut tx, &NewAudit {
+                self.append_audit(&mut tx, &NewAudit {
                     actor: actor.into(),
                     action: "import_mapping.save".into(),
                     entity: "form".into(),
@@ -894,7 +1084,7 @@ macro_rules! store_impl {
                         .rows_affected(),
                     None => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?.rows_affected(),
                 };
-                Self::append_audit(&mut tx, &NewAudit {
+                self.append_audit(&mut tx, &NewAudit {
                     actor: username.clone(),
                     action: "user.password".into(),
                     entity: "user".into(),

@@ -188,14 +188,20 @@ pub(crate) fn compile(source: &str) -> Result<Template> {
 }
 
 /// Audit entries for a batch, chained after `prev`.
-pub(crate) fn chain(prev: &str, at: &str, entries: &[NewAudit]) -> Vec<(String, String)> {
+/// Each is (prev_hash, hash, key_id): MAC'd with the current key if there is one.
+pub(crate) fn chain(
+    keys: &AuditKeys,
+    prev: &str,
+    at: &str,
+    entries: &[NewAudit],
+) -> Vec<(String, String, Option<String>)> {
     let mut prev = prev.to_string();
     entries
         .iter()
         .map(|e| {
-            let h = audit_hash(&prev, at, e);
+            let (h, k) = crate::audit::entry_hash(keys, &prev, at, e);
             let p = std::mem::replace(&mut prev, h.clone());
-            (p, h)
+            (p, h, k)
         })
         .collect()
 }
@@ -512,17 +518,13 @@ macro_rules! cycles_impl {
             }
 
             /// Append many audit entries at once (one chain, one statement per chunk).
-            pub(crate) async fn append_audits(c: &mut <$db as sqlx::Database>::Connection, entries: &[NewAudit]) -> Result<()> {
+            pub(crate) async fn append_audits(&self, c: &mut <$db as sqlx::Database>::Connection, entries: &[NewAudit]) -> Result<()> {
                 if entries.is_empty() {
                     return Ok(());
                 }
-                let prev: String = sqlx::query("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                    .fetch_optional(&mut *c)
-                    .await?
-                    .map(|r| r.get::<String, _>("hash"))
-                    .unwrap_or_else(|| GENESIS.to_string());
+                let prev = Self::audit_head(c, &self.audit_keys).await?;
                 let at = now();
-                let hashes = chain(&prev, &at, entries);
+                let hashes = chain(&self.audit_keys, &prev, &at, entries);
                 let text = |f: &dyn Fn(&NewAudit) -> Option<String>| BulkCol::Text(entries.iter().map(f).collect());
                 let cols = [
                     BulkCol::Text(vec![Some(at.clone()); entries.len()]),
@@ -535,8 +537,18 @@ macro_rules! cycles_impl {
                     text(&|e| e.reason.clone()),
                     BulkCol::Text(hashes.iter().map(|h| Some(h.0.clone())).collect()),
                     BulkCol::Text(hashes.iter().map(|h| Some(h.1.clone())).collect()),
+                    BulkCol::Text(hashes.iter().map(|h| h.2.clone()).collect()),
                 ];
-                c.bulk_insert("audit_log", &["at", "actor", "action", "entity", "entity_id", "old_value", "new_value", "reason", "prev_hash", "hash"], &cols).await
+                c.bulk_insert("audit_log", &["at", "actor", "action", "entity", "entity_id", "old_value", "new_value", "reason", "prev_hash", "hash", "key_id"], &cols).await?;
+                // A checkpoint if the batch passed a multiple of CHECKPOINT_EVERY.
+                if let Some(k) = self.audit_keys.current() {
+                    let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(&mut *c).await?;
+                    let first = last - entries.len() as i64 + 1;
+                    if last / CHECKPOINT_EVERY != (first - 1) / CHECKPOINT_EVERY {
+                        Self::write_checkpoint(c, k).await?;
+                    }
+                }
+                Ok(())
             }
 
             /// Store a changed appraisal if nobody changed it meanwhile; bumps the version.
@@ -719,7 +731,7 @@ macro_rules! cycles_impl {
                 .await
                 .map_err(|e| if is_unique(&e) { StoreError::Conflict { what: "考核周期 / cycle", key: format!("{} {} {}", tv.form_id, n.period, n.name) } } else { e.into() })?;
                 let id: i64 = row.get("id");
-                Self::append_audits(&mut tx, &[NewAudit {
+                self.append_audits(&mut tx, &[NewAudit {
                     actor: actor.into(),
                     action: "cycle.create".into(),
                     entity: "cycle".into(),
@@ -876,7 +888,7 @@ macro_rules! cycles_impl {
                 )
                 .await?;
                 sqlx::query("UPDATE cycles SET status = 'launched', launched_at = $1 WHERE id = $2").bind(&at).bind(cy.id).execute(&mut *tx).await?;
-                Self::append_audits(&mut tx, &[NewAudit {
+                self.append_audits(&mut tx, &[NewAudit {
                     actor: actor.into(),
                     action: "cycle.launch".into(),
                     entity: "cycle".into(),
@@ -1005,7 +1017,7 @@ macro_rules! cycles_impl {
                 }
                 Self::save(&mut tx, &a, version).await?;
                 if let Some((o, n)) = diff(&old, &a.inputs) {
-                    Self::append_audits(&mut tx, &[NewAudit {
+                    self.append_audits(&mut tx, &[NewAudit {
                         actor: who.username.clone(),
                         action: "appraisal.values".into(),
                         entity: "appraisal".into(),
@@ -1114,7 +1126,7 @@ macro_rules! cycles_impl {
                     return Err(StoreError::Rows(problems));
                 }
                 Self::bulk_update(&mut tx, &["inputs", "result"], &upd, ", version = version + 1").await?;
-                Self::append_audits(&mut tx, &audits).await?;
+                self.append_audits(&mut tx, &audits).await?;
                 tx.commit().await?;
                 Ok(upd.len())
             }
@@ -1177,7 +1189,7 @@ macro_rules! cycles_impl {
                         ..Default::default()
                     }));
                 }
-                Self::append_audits(&mut tx, &audits).await?;
+                self.append_audits(&mut tx, &audits).await?;
                 tx.commit().await?;
                 Ok(advanced)
             }
@@ -1214,7 +1226,7 @@ macro_rules! cycles_impl {
                                 .bind(id).fetch_one(&mut *tx).await?.get("n");
                             if open > 0 {
                                 Self::save(&mut tx, &a, version).await?;
-                                Self::append_audits(&mut tx, &[NewAudit {
+                                self.append_audits(&mut tx, &[NewAudit {
                                     actor: who.username.clone(),
                                     action: "appraisal.rating_submitted".into(),
                                     entity: "appraisal".into(),
@@ -1353,7 +1365,7 @@ macro_rules! cycles_impl {
                 if let Action::Sign { name } = &action {
                     new_value = format!("{new_value}; signed by {}", name.trim());
                 }
-                Self::append_audits(&mut tx, &[NewAudit {
+                self.append_audits(&mut tx, &[NewAudit {
                     actor: who.username.clone(),
                     action: format!("appraisal.{}", action.name()),
                     entity: "appraisal".into(),
@@ -1414,7 +1426,7 @@ macro_rules! cycles_impl {
                         ..Default::default()
                     })
                     .collect();
-                Self::append_audits(&mut tx, &audits).await?;
+                self.append_audits(&mut tx, &audits).await?;
                 let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
                 Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
                 tx.commit().await?;
@@ -1455,7 +1467,7 @@ macro_rules! cycles_impl {
                         reason: Some("确认期内未签字，视为默认 / not signed within the window: deemed accepted".into()),
                     })
                     .collect();
-                Self::append_audits(&mut tx, &audits).await?;
+                self.append_audits(&mut tx, &audits).await?;
                 let cycles: Vec<i64> = sqlx::query("SELECT DISTINCT cycle_id FROM appraisals WHERE state = 'confirmed' AND confirmed_at >= $1")
                     .bind(&started)
                     .fetch_all(&mut *tx)
@@ -1636,7 +1648,7 @@ macro_rules! cycles_impl {
                 let cy = Self::load_cycle(&mut tx, cycle_id).await?;
                 let t = Self::template_of(&mut tx, cy.template_id).await?;
                 let n = Self::rescore(&mut tx, &cy, &t, None).await?;
-                Self::append_audits(&mut tx, &[NewAudit {
+                self.append_audits(&mut tx, &[NewAudit {
                     actor: actor.into(),
                     action: "cycle.score".into(),
                     entity: "cycle".into(),

@@ -597,7 +597,7 @@ macro_rules! hr_impl {
                 let mut sorted = clean.clone();
                 sorted.sort_by(|a, b| a.grade.cmp(&b.grade));
                 if old != sorted {
-                    Self::append_audits(&mut tx, &[NewAudit {
+                    self.append_audits(&mut tx, &[NewAudit {
                         actor: actor.into(),
                         action: "cycle.quotas".into(),
                         entity: "cycle".into(),

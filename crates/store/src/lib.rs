@@ -3,10 +3,13 @@
 //! each with its own migrations. [`connect`] picks the backend from the database URL.
 //!
 //! Every change is audited in the same transaction that makes it, into a hash-chained,
-//! append-only log ([`Store::verify_audit`] finds any tampering). Decimals are stored as
+//! append-only log ([`Store::verify_audit`] finds tampering; with an audit key, see
+//! [`AuditKeys`], entries are MAC'd so that even the database's administrator cannot
+//! rewrite them unnoticed). Decimals are stored as
 //! TEXT, never as SQLite NUMERIC or REAL. Times are RFC 3339 UTC text.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod backend;
 mod bulk;
 mod cycle;
@@ -20,6 +23,10 @@ mod sessions;
 #[doc(hidden)]
 pub mod test_support;
 
+pub use audit::{
+    AuditCheckpoint, AuditKey, AuditKeys, AuditReport, CHECKPOINT_EVERY, MIN_KEY_BYTES, audit_mac,
+    checkpoint_mac, hmac_sha256,
+};
 pub use backend::{PgStore, SqliteStore};
 pub use cycle::*;
 pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
@@ -211,6 +218,12 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
     /// Recompute the hash chain; the first broken entry, if any.
     fn verify_audit(&self) -> impl Future<Output = Result<AuditCheck>> + Send;
+    /// Check the chain and its checkpoints with the store's audit keys, and say how far the
+    /// result can be trusted (which keys, entries that cannot be checked, checkpoints).
+    fn audit_report(&self) -> impl Future<Output = Result<AuditReport>> + Send;
+    /// Store a MAC'd checkpoint of the chain's head, unless there is no audit key, the
+    /// log is empty, or the latest checkpoint is already at the head (then `None`).
+    fn audit_checkpoint(&self) -> impl Future<Output = Result<Option<AuditCheckpoint>>> + Send;
 
     /// Create a cycle (a draft): pins the form's template version, checks every value.
     fn create_cycle(&self, actor: &str, c: &NewCycle)
@@ -406,6 +419,17 @@ pub async fn connect(url: &str) -> Result<Db> {
     }
 }
 
+impl Db {
+    /// The keys the audit log is MAC'd and verified with, newest first (none: plain
+    /// SHA-256, not protected against the database's administrator).
+    pub fn set_audit_keys(&mut self, keys: AuditKeys) {
+        match self {
+            Db::Sqlite(s) => s.set_audit_keys(keys),
+            Db::Postgres(s) => s.set_audit_keys(keys),
+        }
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $s:ident => $e:expr) => {
         match $self {
@@ -497,6 +521,12 @@ impl Store for Db {
     }
     async fn verify_audit(&self) -> Result<AuditCheck> {
         delegate!(self, s => s.verify_audit())
+    }
+    async fn audit_report(&self) -> Result<AuditReport> {
+        delegate!(self, s => s.audit_report())
+    }
+    async fn audit_checkpoint(&self) -> Result<Option<AuditCheckpoint>> {
+        delegate!(self, s => s.audit_checkpoint())
     }
 
     async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> {

@@ -221,9 +221,10 @@ pub struct AuditEntry {
 /// The hash of the empty chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The hash of an entry: SHA-256 over the previous hash and every field, unambiguously joined.
-pub fn audit_hash(prev: &str, at: &str, e: &NewAudit) -> String {
-    let mut h = Sha256::new();
+/// The bytes an entry's hash (or MAC) covers: the previous hash and every field, each
+/// preceded by its length, so the joining is unambiguous.
+pub fn audit_message(prev: &str, at: &str, e: &NewAudit) -> Vec<u8> {
+    let mut m = Vec::new();
     for part in [
         prev,
         at,
@@ -235,19 +236,45 @@ pub fn audit_hash(prev: &str, at: &str, e: &NewAudit) -> String {
         e.new_value.as_deref().unwrap_or("\u{0}"),
         e.reason.as_deref().unwrap_or("\u{0}"),
     ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
+        m.extend((part.len() as u64).to_le_bytes());
+        m.extend(part.as_bytes());
     }
-    hex::encode(h.finalize())
+    m
+}
+
+/// The hash of an entry written without an audit key: plain SHA-256 over
+/// [`audit_message`]. Anyone who can write the database can recompute it; see
+/// [`crate::audit_mac`] for entries written with a key.
+pub fn audit_hash(prev: &str, at: &str, e: &NewAudit) -> String {
+    hex::encode(Sha256::digest(audit_message(prev, at, e)))
 }
 
 /// The outcome of checking the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditCheck {
-    /// Every entry's hash is right and links to the one before.
+    /// Every entry's hash (or MAC) is right and links to the one before, and every
+    /// checkpoint holds.
     Intact { entries: i64 },
-    /// The first entry whose hash or link is wrong.
+    /// The first entry whose hash, MAC or link is wrong.
     Broken { id: i64, reason: String },
+    /// A checkpoint whose MAC is wrong (forged or altered).
+    BadCheckpoint { id: i64 },
+    /// Entries up to a checkpoint were deleted: checkpoint `checkpoint` was taken at entry
+    /// `at_entry` (with `count` entries) but the log ends at `ends_at` with `entries`.
+    Truncated {
+        checkpoint: i64,
+        at_entry: i64,
+        count: i64,
+        ends_at: i64,
+        entries: i64,
+    },
+}
+
+impl AuditCheck {
+    /// Intact.
+    pub fn is_intact(&self) -> bool {
+        matches!(self, AuditCheck::Intact { .. })
+    }
 }
 
 impl fmt::Display for AuditCheck {
@@ -262,6 +289,21 @@ impl fmt::Display for AuditCheck {
             AuditCheck::Broken { id, reason } => write!(
                 f,
                 "审计日志在第 {id} 条记录处被改动 ({reason}) / audit log tampered with at entry {id} ({reason})"
+            ),
+            AuditCheck::BadCheckpoint { id } => write!(
+                f,
+                "检查点 {id} 的 MAC 不符: 被伪造或改动 / checkpoint {id} does not match its MAC: forged or altered"
+            ),
+            AuditCheck::Truncated {
+                checkpoint,
+                at_entry,
+                count,
+                ends_at,
+                entries,
+            } => write!(
+                f,
+                "审计日志被截断: 检查点 {checkpoint} 在第 {at_entry} 条 ({count} 条记录), 但日志止于第 {ends_at} 条 ({entries} 条) / \
+                 truncated: checkpoint {checkpoint} at entry {at_entry} ({count} entries) but the log ends at {ends_at} ({entries} entries)"
             ),
         }
     }

@@ -547,3 +547,95 @@ fn bench_serve_prints_every_figure_with_its_target() {
         assert!(out.contains(figure), "no `{figure}` in {out}");
     }
 }
+
+#[test]
+fn audit_verify_with_a_key_finds_a_rewritten_and_rechained_entry() {
+    const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+    let d = tmp("audit-key");
+    let db = d.join("kaohe.db");
+    let keyed = |args: &[&str], stdin: Option<&str>| {
+        use std::io::Write;
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
+        c.args(args)
+            .env("KAOHE_DATABASE_URL", format!("sqlite://{}", db.display()))
+            .env("KAOHE_AUDIT_KEY", KEY)
+            .env_remove("KAOHE_AUDIT_KEY_FILE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().expect("kaohe runs");
+        if let Some(s) = stdin {
+            let _ = child.stdin.take().unwrap().write_all(s.as_bytes());
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    };
+    for u in ["hr", "hr2", "hr3"] {
+        let o = keyed(
+            &["user", "add", u, "--role", "hr_admin"],
+            Some("a long password\n"),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let key_id = kaohe_store::AuditKey::parse(KEY).unwrap().id().to_string();
+    let o = keyed(&["audit", "verify"], None);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains(&key_id) && stdout(&o).contains("audit log intact: 3 entries"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Rewrite entry 2's actor and value and recompute the plain SHA-256 chain after it.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Row;
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query("SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, hash FROM audit_log ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        let mut prev: String = rows[0].get("hash");
+        for r in &rows[1..] {
+            let id: i64 = r.get("id");
+            let mut e = kaohe_store::NewAudit {
+                actor: r.get("actor"),
+                action: r.get("action"),
+                entity: r.get("entity"),
+                entity_id: r.get("entity_id"),
+                old_value: r.get("old_value"),
+                new_value: r.get("new_value"),
+                reason: r.get("reason"),
+            };
+            if id == 2 {
+                e.actor = "mallory".into();
+                e.new_value = Some("employee".into());
+            }
+            let hash = kaohe_store::audit_hash(&prev, &r.get::<String, _>("at"), &e);
+            sqlx::query("UPDATE audit_log SET actor = $1, new_value = $2, prev_hash = $3, hash = $4 WHERE id = $5")
+                .bind(&e.actor)
+                .bind(&e.new_value)
+                .bind(&prev)
+                .bind(&hash)
+                .bind(id)
+                .execute(&pool)
+                .await
+                .unwrap();
+            prev = hash;
+        }
+    });
+    let o = keyed(&["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("audit log tampered with at entry 2"),
+        "{}",
+        stdout(&o)
+    );
+    // Without the key, kaohe says the log cannot be trusted against its administrator.
+    let o = kaohe_db(&db, &["audit", "verify"], None);
+    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("NOT protected"), "{}", stdout(&o));
+    let o = kaohe_db(&db, &["audit", "checkpoint"], None);
+    assert!(stderr(&o).contains("needs an audit key"), "{}", stderr(&o));
+}

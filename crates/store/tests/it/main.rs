@@ -2,5 +2,6 @@
 
 mod common;
 
+mod audit;
 mod cycles;
 mod story;
