@@ -278,6 +278,32 @@ where
     Ok((a, r.get("department_id")))
 }
 
+/// A line of a cycle's results from a row with `id, emp_no, name, department_id, dept, grp,
+/// state, total, grade, bonus`; the stored state and decimals checked.
+pub(crate) fn result_row<R: Row>(r: &R, rank: Option<u32>) -> Result<ResultRow>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    const T: &str = "appraisals";
+    let id: i64 = r.get("id");
+    Ok(ResultRow {
+        appraisal_id: id,
+        emp_no: r.get("emp_no"),
+        name: r.get("name"),
+        department_id: r.get("department_id"),
+        department: r.get("dept"),
+        group: r.get("grp"),
+        state: read_state(&r.get::<String, _>("state"), T, id)?,
+        total: read_decimal(r.get("total"), T, id, "total")?,
+        grade: r.get("grade"),
+        bonus: read_decimal(r.get("bonus"), T, id, "bonus")?,
+        rank,
+    })
+}
+
 fn cycle_from<R: Row>(r: &R) -> Result<Cycle>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
@@ -1571,22 +1597,7 @@ macro_rules! cycles_impl {
                 .await?;
                 let mut out: Vec<ResultRow> = rows
                     .iter()
-                    .map(|r| {
-                        let id: i64 = r.get("id");
-                        Ok(ResultRow {
-                            appraisal_id: id,
-                            emp_no: r.get("emp_no"),
-                            name: r.get("name"),
-                            department_id: r.get("department_id"),
-                            department: r.get("dept"),
-                            group: r.get("grp"),
-                            state: read_state(&r.get::<String, _>("state"), "appraisals", id)?,
-                            total: read_decimal(r.get("total"), "appraisals", id, "total")?,
-                            grade: r.get("grade"),
-                            bonus: read_decimal(r.get("bonus"), "appraisals", id, "bonus")?,
-                            rank: None,
-                        })
-                    })
+                    .map(|r| result_row(r, None))
                     .collect::<Result<_>>()?;
                 let keys: Vec<(String, Option<rust_decimal::Decimal>)> = out
                     .iter()

@@ -518,22 +518,7 @@ macro_rules! hr_impl {
                     .fetch_all(&self.pool)
                     .await?
                     .iter()
-                    .map(|r| {
-                        let id: i64 = r.get("id");
-                        Ok(ResultRow {
-                            appraisal_id: id,
-                            emp_no: r.get("emp_no"),
-                            name: r.get("name"),
-                            department_id: r.get("department_id"),
-                            department: r.get("dept"),
-                            group: r.get("grp"),
-                            state: crate::cycles::read_state(&r.get::<String, _>("state"), "appraisals", id)?,
-                            total: r.get("total"),
-                            grade: r.get("grade"),
-                            bonus: r.get("bonus"),
-                            rank: r.get::<Option<i64>, _>("rnk").map(|n| n as u32),
-                        })
-                    })
+                    .map(|r| crate::cycles::result_row(r, r.get::<Option<i64>, _>("rnk").map(|n| n as u32)))
                     .collect::<Result<_>>()?;
                 Ok(ResultsSlice { total_rows, rows })
             }
