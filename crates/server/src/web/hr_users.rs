@@ -6,14 +6,15 @@ use super::*;
 use kaohe_store::policy::Capability;
 use kaohe_store::{Department, Grant};
 
-/// The roles HR can give, in the order the page lists them.
+/// The roles HR can give, in the order the page lists them: the least powerful first, so
+/// the preselected choice never makes someone an administrator by a slip.
 const ROLES: [Role; 6] = [
-    Role::HrAdmin,
+    Role::Employee,
+    Role::Rater,
+    Role::Clerk,
     Role::Reviewer,
     Role::Approver,
-    Role::Clerk,
-    Role::Rater,
-    Role::Employee,
+    Role::HrAdmin,
 ];
 
 #[derive(Serialize)]
