@@ -25,8 +25,9 @@ pub struct ImportArgs {
     /// The sheet to read (default: the first).
     #[arg(long)]
     pub sheet: Option<String>,
-    /// Map a column to a field: --map "销售额（万元）=sales_actual" (repeat; `-` leaves a
-    /// column out). Remembered for the form once the import is stored.
+    /// Map a column to a field by the name the sheet and the grid show, or its id:
+    /// --map "实际完成（万元）=当月实际销售额" (repeat; `-` leaves a column out). Remembered
+    /// for the form once the import is stored.
     #[arg(long = "map", value_name = "表头=字段")]
     pub map: Vec<String>,
     /// Show what would change (per employee: field old → new) and store nothing.
@@ -35,6 +36,10 @@ pub struct ImportArgs {
     /// Import the good rows and list the bad ones (default: one bad row imports nothing).
     #[arg(long)]
     pub skip_invalid: bool,
+    /// The header's row (as Excel numbers it), when the one found is not it (default: the
+    /// row that best names the form's fields and 工号/姓名).
+    #[arg(long, value_name = "ROW")]
+    pub header_row: Option<usize>,
     /// The HR administrator the import is done as (and audited under).
     #[arg(long = "as", value_name = "USER", default_value = "hr")]
     pub as_user: String,
@@ -237,6 +242,13 @@ fn print_report(r: &ImportReport, file: &Path) {
     for w in &r.warnings {
         eprintln!("注意 / note: {w}");
     }
+    if !r.totals_skipped.is_empty() {
+        let rows: Vec<String> = r.totals_skipped.iter().map(usize::to_string).collect();
+        eprintln!(
+            "注意 / note: 合计行未导入 / totals rows left out: {}",
+            rows.join(", ")
+        );
+    }
     if !r.skipped_rows.is_empty() {
         for p in &r.problems {
             eprintln!("{}", problem_line(file, p));
@@ -293,6 +305,7 @@ pub fn import(a: &ImportArgs) -> Result<ExitCode> {
         map: parse_map(&a.map)?,
         dry_run: a.dry_run,
         skip_invalid: a.skip_invalid,
+        header_row: a.header_row,
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(

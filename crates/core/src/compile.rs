@@ -750,6 +750,7 @@ impl Compiler {
                 id: d.id.get_ref().clone(),
                 name: d.name.clone(),
                 name_en: d.name_en.clone(),
+                aliases: d.aliases.clone(),
                 kind,
                 unit: d.unit.clone(),
                 min,
@@ -783,6 +784,7 @@ impl Compiler {
                             r.name_en.as_deref().unwrap_or(&r.id)
                         )),
                         rater: Some(slots.len()),
+                        aliases: Vec::new(),
                         ..base.clone()
                     }));
                 }
@@ -821,6 +823,7 @@ impl Compiler {
                         base.name_en.as_deref().unwrap_or(&base.id)
                     )),
                     origin: Origin::Prior,
+                    aliases: Vec::new(),
                     ..base.clone()
                 });
                 self.names.insert(id, Name::Input(slot));
@@ -1463,6 +1466,7 @@ fn event_input(
             "{}{en}",
             ed.name_en.as_deref().unwrap_or(ed.id.get_ref())
         )),
+        aliases: Vec::new(),
         kind,
         unit: Some(unit.into()),
         min: Some(Decimal::ZERO),
@@ -1595,6 +1599,7 @@ impl Compiler {
                         "{}{en}{rname_en}",
                         d.name_en.as_deref().unwrap_or(&id)
                     )),
+                    aliases: Vec::new(),
                     kind,
                     unit: None,
                     min,

@@ -252,6 +252,10 @@ pub struct InputDef {
     pub id: Spanned<String>,
     pub name: String,
     pub name_en: Option<String>,
+    /// Other headers the departments' workbooks give this column (实际完成, 完成额 …):
+    /// an import matches them as it matches the name.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// number (default), count, percent, money, text
     #[serde(rename = "type")]
     pub kind: Option<Spanned<String>>,

@@ -104,6 +104,8 @@ pub struct Input {
     pub id: String,
     pub name: String,
     pub name_en: Option<String>,
+    /// Other headers an import matches to this input (the template's `aliases`).
+    pub aliases: Vec<String>,
     pub kind: InputKind,
     pub unit: Option<String>,
     pub min: Option<Decimal>,

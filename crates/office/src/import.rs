@@ -110,6 +110,11 @@ fn dictionary(t: &Template) -> Vec<(String, String, String)> {
             d.push((en.clone(), inp.id.clone(), inp.name.clone()));
         }
     }
+    for inp in &t.inputs {
+        for a in &inp.aliases {
+            d.push((a.clone(), inp.id.clone(), inp.name.clone()));
+        }
+    }
     for p in &t.params {
         d.push((p.id.clone(), p.id.clone(), p.name.clone()));
         d.push((p.name.clone(), p.id.clone(), p.name.clone()));
@@ -158,16 +163,118 @@ fn fold(s: &str) -> String {
     out
 }
 
+/// Words a header often starts with that say "this month" (当月请假天数 = 请假天数).
+const PREFIXES: &[&str] = &["当月", "本月", "本期", "当期", "本季度", "当季", "本年", "月度"];
+/// Counting words a header often ends with (新增客户数 = 新增客户, 迟到早退次数 = 迟到早退).
+const SUFFIXES: &[&str] = &[
+    "次数", "天数", "人数", "户数", "个数", "笔数", "数量", "数", "次", "天", "人", "户", "个",
+    "笔",
+];
+
+/// A header as people write it, reduced further than [`fold`]: the period prefix and the
+/// counting suffix dropped (「当月请假天数」, 「请假天数」 and 「请假（天）」 all give 请假).
+fn core_of(s: &str) -> String {
+    let mut f = fold(s);
+    for p in PREFIXES {
+        if let Some(rest) = f.strip_prefix(p)
+            && !rest.is_empty()
+        {
+            f = rest.to_string();
+            break;
+        }
+    }
+    for x in SUFFIXES {
+        if let Some(rest) = f.strip_suffix(x)
+            && rest.chars().count() >= 2
+        {
+            f = rest.to_string();
+            break;
+        }
+    }
+    f
+}
+
+/// Keys to targets, a key that two targets share left out (it would be a guess).
+fn unambiguous<'a>(
+    dict: &'a [(String, String, String)],
+    key: impl Fn(&str) -> String,
+) -> HashMap<String, (&'a str, &'a str)> {
+    let mut m: HashMap<String, Option<(&str, &str)>> = HashMap::new();
+    for (k, id, name) in dict {
+        let k = key(k);
+        if k.is_empty() {
+            continue;
+        }
+        match m.get(&k) {
+            None => {
+                m.insert(k, Some((id.as_str(), name.as_str())));
+            }
+            Some(Some((other, _))) if *other != id.as_str() => {
+                m.insert(k, None);
+            }
+            Some(_) => {}
+        }
+    }
+    m.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
+}
+
+/// The target a person named for a column: an input or parameter id, one of its names (as
+/// the grid and the sheet show them), an alias, or 工号 / 姓名 / 组; `None` when it is none.
+pub fn resolve_target(t: &Template, named: &str) -> Option<String> {
+    let named = named.trim();
+    if is_target(t, named) {
+        return Some(named.to_string());
+    }
+    let dict = dictionary(t);
+    if let Some((_, id, _)) = dict.iter().find(|(k, _, _)| k == named) {
+        return Some(id.clone());
+    }
+    let folded = fold(named);
+    unambiguous(&dict, fold)
+        .get(&folded)
+        .map(|(id, _)| id.to_string())
+}
+
+/// A score for a row as the header of a table for `t`: how many of its cells name the
+/// employee number, the name or one of the form's fields (exact names count double). For
+/// [`crate::HeaderPick::Best`].
+pub fn header_score(t: &Template) -> impl Fn(&[String]) -> usize + Send + Sync + 'static {
+    let dict = dictionary(t);
+    let exact: HashSet<String> = dict.iter().map(|(k, _, _)| k.clone()).collect();
+    let loose: HashSet<String> = dict
+        .iter()
+        .flat_map(|(k, _, _)| [fold(k), core_of(k)])
+        .filter(|k| !k.is_empty())
+        .collect();
+    move |cells: &[String]| {
+        cells
+            .iter()
+            .map(|c| {
+                let c = c.trim();
+                if c.is_empty() {
+                    0
+                } else if exact.contains(c) {
+                    2
+                } else if loose.contains(&fold(c)) || loose.contains(&core_of(c)) {
+                    1
+                } else {
+                    0
+                }
+            })
+            .sum()
+    }
+}
+
 /// Propose how a sheet's headers map to the template: exact names first (as
 /// `kaohe score` reads a CSV), then loose matches, each target used once.
 pub fn propose_mapping(t: &Template, headers: &[String]) -> Proposal {
     let dict = dictionary(t);
     let mut exact: HashMap<&str, (&str, &str)> = HashMap::new();
-    let mut loose: HashMap<String, (&str, &str)> = HashMap::new();
     for (k, id, name) in &dict {
         exact.entry(k.as_str()).or_insert((id, name));
-        loose.entry(fold(k)).or_insert((id, name));
     }
+    let loose = unambiguous(&dict, fold);
+    let cores = unambiguous(&dict, core_of);
     let mut used: HashSet<String> = HashSet::new();
     let mut columns: Vec<ProposedColumn> = Vec::new();
     for (col, h) in headers.iter().enumerate() {
@@ -183,18 +290,23 @@ pub fn propose_mapping(t: &Template, headers: &[String]) -> Proposal {
             how: None,
         });
     }
-    for pass in [MatchKind::Exact, MatchKind::Loose] {
+    for pass in 0..3 {
         for c in columns.iter_mut().filter(|c| c.target.is_none()) {
             let hit = match pass {
-                MatchKind::Exact => exact.get(c.header.as_str()).copied(),
-                MatchKind::Loose => loose.get(&fold(&c.header)).copied(),
+                0 => exact.get(c.header.as_str()).copied(),
+                1 => loose.get(&fold(&c.header)).copied(),
+                _ => cores.get(&core_of(&c.header)).copied(),
             };
             if let Some((id, name)) = hit
                 && used.insert(id.to_string())
             {
                 c.target = Some(id.to_string());
                 c.target_name = Some(name.to_string());
-                c.how = Some(pass);
+                c.how = Some(if pass == 0 {
+                    MatchKind::Exact
+                } else {
+                    MatchKind::Loose
+                });
             }
         }
     }
@@ -240,7 +352,7 @@ pub fn import_table(t: &Template, table: &Table, overrides: &HashMap<String, Str
             Some(target) if target.trim().is_empty() || target.trim() == "-" => {
                 renamed.push(format!("\u{1}ignored {c}"))
             }
-            Some(target) if is_target(t, target.trim()) => renamed.push(target.trim().to_string()),
+            Some(target) if let Some(id) = resolve_target(t, target) => renamed.push(id),
             Some(target) => {
                 problems.push(table.problem(
                     table.header_row,

@@ -26,11 +26,14 @@ pub mod results;
 mod style;
 
 pub use form::{FilledForm, FormHeader, Signature, Signatures};
-pub use import::{Imported, Proposal, import_table, propose_mapping};
+pub use import::{
+    Imported, Proposal, header_score, import_table, propose_mapping, resolve_target,
+};
 pub use limits::Limits;
 pub use read::{
-    CellIssue, IssueKind, Table, TableRow, read_csv, read_csv_with, read_path, read_path_with,
-    read_xlsx, read_xlsx_with,
+    CellIssue, HEADER_SCAN, HeaderPick, IssueKind, Table, TableRow, is_total_label, read_csv,
+    read_csv_pick, read_csv_with, read_path, read_path_with, read_xlsx, read_xlsx_pick,
+    read_xlsx_with,
 };
 
 use rust_decimal::Decimal;

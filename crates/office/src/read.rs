@@ -81,6 +81,57 @@ pub struct Table {
     pub rows: Vec<TableRow>,
     /// Dates, error values and formulas without a value, anywhere in the header or data.
     pub issues: Vec<CellIssue>,
+    /// Rows below the header that are totals (合计, 小计, 总计, Total …): left out of
+    /// [`Table::rows`], listed so a person sees they were recognised. 1-based.
+    pub totals: Vec<usize>,
+    /// The rows a person may pick as the header instead (the first filled rows of the
+    /// sheet): (1-based row, its filled cells joined by ` | `).
+    pub candidates: Vec<(usize, String)>,
+}
+
+/// Which row of a sheet is the header.
+#[derive(Clone, Default)]
+pub enum HeaderPick {
+    /// The first row with two filled cells outside a merged range (a title merged across
+    /// the table above it is passed over).
+    #[default]
+    Auto,
+    /// This 1-based row, as the person chose it.
+    Row(usize),
+    /// Of the first [`HEADER_SCAN`] rows that could be a header, the one `score` rates
+    /// highest (ties: the upper one); [`HeaderPick::Auto`] when every score is 0. Use
+    /// [`crate::header_score`] to score by a template's fields.
+    Best(std::sync::Arc<dyn Fn(&[String]) -> usize + Send + Sync>),
+}
+
+impl std::fmt::Debug for HeaderPick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeaderPick::Auto => f.write_str("Auto"),
+            HeaderPick::Row(r) => write!(f, "Row({r})"),
+            HeaderPick::Best(_) => f.write_str("Best"),
+        }
+    }
+}
+
+/// How many rows from the top a header is looked for in, and offered to pick from.
+pub const HEADER_SCAN: usize = 30;
+
+/// Words that mark a totals row (compared without spaces, case or a trailing colon).
+const TOTAL_WORDS: &[&str] = &[
+    "合计", "小计", "总计", "共计", "总合计", "累计", "合计数", "total", "subtotal", "grandtotal",
+    "sum", "totals",
+];
+
+/// Is this cell text a totals label (`合 计`, `合计：`, `Total`)?
+pub fn is_total_label(s: &str) -> bool {
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .trim_end_matches([':', '：'])
+        .to_lowercase();
+    TOTAL_WORDS.contains(&t.as_str())
 }
 
 impl Table {
@@ -185,6 +236,27 @@ pub fn read_xlsx_with(
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<Table, OfficeError> {
+    read_xlsx_as(bytes, sheet, limits, &HeaderPick::Auto, false)
+}
+
+/// [`read_xlsx_with`] for an import: the header row chosen by `pick`, and totals rows
+/// (合计, 小计 …) left out of the data and listed in [`Table::totals`].
+pub fn read_xlsx_pick(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    limits: &Limits,
+    pick: &HeaderPick,
+) -> Result<Table, OfficeError> {
+    read_xlsx_as(bytes, sheet, limits, pick, true)
+}
+
+fn read_xlsx_as(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    limits: &Limits,
+    pick: &HeaderPick,
+    skip_totals: bool,
+) -> Result<Table, OfficeError> {
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(OfficeError::LegacyXls);
     }
@@ -205,7 +277,7 @@ pub fn read_xlsx_with(
         ))
     })?;
     let (name, raw, merges, issues) = read;
-    build_table(name, raw, &merges, issues, limits)
+    build_table(name, raw, &merges, issues, limits, pick, skip_totals)
 }
 
 /// What [`read_xlsx_cells`] gives: the sheet, its filled cells, its merged ranges and issues.
@@ -381,6 +453,8 @@ fn build_table(
     merges: &[((usize, usize), (usize, usize))],
     mut issues: Vec<CellIssue>,
     limits: &Limits,
+    pick: &HeaderPick,
+    skip_totals: bool,
 ) -> Result<Table, OfficeError> {
     let filled = |cells: &RawCells| cells.iter().filter(|(_, c)| !c.trim().is_empty()).count();
     if raw.iter().all(|(_, cells)| filled(cells) == 0) {
@@ -399,16 +473,97 @@ fn build_table(
         }
         reach >= r
     };
-    let Some(hi) = raw
+    // Rows that could be the header: two filled cells, not inside a merged title.
+    let possible: Vec<usize> = raw
         .iter()
-        .position(|(r, cells)| filled(cells) >= 2 && !merged_row(*r))
-    else {
-        return Err(OfficeError::NoHeader { sheet });
+        .enumerate()
+        .filter(|(_, (r, cells))| filled(cells) >= 2 && !merged_row(*r))
+        .map(|(i, _)| i)
+        .take(HEADER_SCAN)
+        .collect();
+    let candidates: Vec<(usize, String)> = raw
+        .iter()
+        .filter(|(_, cells)| filled(cells) >= 1)
+        .take(HEADER_SCAN)
+        .map(|(r, cells)| {
+            let mut line = cells
+                .iter()
+                .map(|(_, t)| t.trim())
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" | ");
+            if line.chars().count() > 120 {
+                line = line.chars().take(119).collect::<String>() + "…";
+            }
+            (*r, line)
+        })
+        .collect();
+    let texts = |i: usize| -> Vec<String> {
+        let cells = &raw[i].1;
+        let width = cells.iter().map(|(c, _)| *c as usize + 1).max().unwrap_or(0);
+        let mut v = vec![String::new(); width];
+        for (c, t) in cells {
+            if let Some(slot) = v.get_mut(*c as usize) {
+                *slot = t.trim().to_string();
+            }
+        }
+        v
+    };
+    let hi = match pick {
+        HeaderPick::Row(row) => match raw.iter().position(|(r, cells)| r == row && filled(cells) >= 1) {
+            Some(i) => i,
+            None => {
+                return Err(OfficeError::Cells(vec![CellProblem {
+                    sheet: sheet.clone(),
+                    row: *row,
+                    col: None,
+                    header: None,
+                    zh: format!("第 {row} 行是空行，不能作表头"),
+                    en: format!("row {row} is empty: it cannot be the header"),
+                }]));
+            }
+        },
+        HeaderPick::Auto => match possible.first() {
+            Some(i) => *i,
+            None => return Err(OfficeError::NoHeader { sheet }),
+        },
+        HeaderPick::Best(score) => {
+            let Some(first) = possible.first().copied() else {
+                return Err(OfficeError::NoHeader { sheet });
+            };
+            let mut best = (0, first);
+            for &i in &possible {
+                let s = score(&texts(i));
+                if s > best.0 {
+                    best = (s, i);
+                }
+            }
+            best.1
+        }
     };
     let header_row = raw[hi].0;
+    let header_width = raw[hi]
+        .1
+        .iter()
+        .filter(|(_, h)| !h.trim().is_empty())
+        .map(|(c, _)| *c as usize + 1)
+        .max()
+        .unwrap_or(0);
+    // Totals rows below the header: left out, and their merged label cells allowed.
+    let totals: Vec<usize> = raw[hi + 1..]
+        .iter()
+        .filter(|_| skip_totals)
+        .filter(|(_, cells)| {
+            cells
+                .iter()
+                .any(|(c, t)| (*c as usize) < header_width && is_total_label(t))
+        })
+        .map(|(r, _)| *r)
+        .collect();
     let problems: Vec<CellProblem> = merges
         .iter()
         .filter(|(_, b)| b.0 >= header_row)
+        .filter(|(a, b)| !(a.0..=b.0).all(|r| totals.binary_search(&r).is_ok()))
         .map(|(a, b)| CellProblem {
             sheet: sheet.clone(),
             row: a.0,
@@ -452,7 +607,9 @@ fn build_table(
             .iter()
             .any(|(c, t)| (*c as usize) < width && !t.trim().is_empty())
     };
-    let data: Vec<(usize, RawCells)> = it.filter(|(_, cells)| kept(cells)).collect();
+    let data: Vec<(usize, RawCells)> = it
+        .filter(|(r, cells)| kept(cells) && totals.binary_search(r).is_err())
+        .collect();
     if data.len().saturating_mul(width) > limits.max_cells {
         let (n, max) = (data.len(), limits.max_cells);
         return Err(too_large(
@@ -476,7 +633,7 @@ fn build_table(
             TableRow { row, cells: dense }
         })
         .collect();
-    issues.retain(|i| i.row >= header_row && i.col < width);
+    issues.retain(|i| i.row >= header_row && i.col < width && totals.binary_search(&i.row).is_err());
     issues.sort_by_key(|i| (i.row, i.col));
     Ok(Table {
         sheet,
@@ -484,6 +641,8 @@ fn build_table(
         headers,
         rows,
         issues,
+        totals,
+        candidates,
     })
 }
 
@@ -498,6 +657,27 @@ pub fn read_csv(bytes: &[u8], name: &str) -> Result<Table, OfficeError> {
 /// [`read_csv`] within the given limits: the file size, each record's length and fields,
 /// and the rows, columns, cells and text kept, as for a sheet.
 pub fn read_csv_with(bytes: &[u8], name: &str, limits: &Limits) -> Result<Table, OfficeError> {
+    read_csv_as(bytes, name, limits, &HeaderPick::Auto, false)
+}
+
+/// [`read_csv_with`] for an import: the header row chosen by `pick`, and totals rows left
+/// out (see [`read_xlsx_pick`]).
+pub fn read_csv_pick(
+    bytes: &[u8],
+    name: &str,
+    limits: &Limits,
+    pick: &HeaderPick,
+) -> Result<Table, OfficeError> {
+    read_csv_as(bytes, name, limits, pick, true)
+}
+
+fn read_csv_as(
+    bytes: &[u8],
+    name: &str,
+    limits: &Limits,
+    pick: &HeaderPick,
+    skip_totals: bool,
+) -> Result<Table, OfficeError> {
     check_csv(bytes, name, limits)?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {
@@ -544,7 +724,7 @@ pub fn read_csv_with(bytes: &[u8], name: &str, limits: &Limits) -> Result<Table,
             }
         }
     }
-    build_table(name.to_string(), raw, &[], Vec::new(), limits)
+    build_table(name.to_string(), raw, &[], Vec::new(), limits, pick, skip_totals)
 }
 
 /// The 1-based line of a byte offset, `\r\n`, `\n` and `\r` each ending a line; offsets

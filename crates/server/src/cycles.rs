@@ -177,6 +177,7 @@ impl From<Appraisal> for AppraisalView {
 
 /// Filters for the appraisal list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AppraisalQuery {
     pub cycle_id: Option<i64>,
     /// A state name (e.g. `review`).

@@ -194,6 +194,7 @@ pub struct EmployeeView {
 
 /// Paging.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     /// Items to skip (default 0).
     pub offset: Option<i64>,
@@ -216,6 +217,7 @@ pub struct TemplateView {
 
 /// Which version.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// A version number (default: the latest).
     pub version: Option<i64>,
@@ -238,6 +240,7 @@ pub struct AuditView {
 
 /// Where to start reading the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entries after this id (default 0).
     pub after: Option<i64>,

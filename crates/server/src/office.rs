@@ -20,7 +20,7 @@ use kaohe_core::input::Col;
 use kaohe_core::model::InputKind;
 use kaohe_office::form::{FilledForm, FormHeader, Signature, Signatures};
 use kaohe_office::import::{ID, MatchKind, NAME};
-use kaohe_office::{CellProblem, OfficeError, Table};
+use kaohe_office::{CellProblem, HeaderPick, OfficeError, Table};
 use kaohe_store::policy::Capability;
 use kaohe_store::{
     Appraisal, Cycle, Grant, GridRow, Page, Role, Store, StoreError, ToScore, User, Values,
@@ -147,6 +147,9 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Import the good rows and list the bad ones, instead of importing nothing.
     pub skip_invalid: bool,
+    /// The header's row (1-based) as the person chose it; `None`: the row that best
+    /// names the form's fields and 工号/姓名.
+    pub header_row: Option<usize>,
 }
 
 /// A problem with a cell or a row of the file.
@@ -192,6 +195,15 @@ pub struct EmployeeChanges {
     pub changes: Vec<ValueChange>,
 }
 
+/// A row of the file that could be the header.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HeaderCandidate {
+    /// 1-based row.
+    pub row: usize,
+    /// Its filled cells, joined by ` | `.
+    pub cells: String,
+}
+
 /// What an import did (or, on a dry run, would do).
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct ImportReport {
@@ -200,6 +212,10 @@ pub struct ImportReport {
     pub sheet: String,
     /// The row the header was found on.
     pub header_row: usize,
+    /// Rows that could be the header instead: row and its cells joined by ` | `.
+    pub header_candidates: Vec<HeaderCandidate>,
+    /// Totals rows (合计, 小计 …) recognised and left out.
+    pub totals_skipped: Vec<usize>,
     /// Data rows in the file (blank rows not counted).
     pub rows_read: usize,
     /// Rows matched to an appraisal of the cycle without problems.
@@ -232,13 +248,18 @@ pub fn is_xlsx(bytes: &[u8]) -> bool {
 
 /// [`read_table`] on a blocking thread: parsing a large workbook takes seconds of CPU, which
 /// must not hold up the async executor's threads (other users' requests).
-pub async fn read_table_off(bytes: &[u8], sheet: Option<&str>, file_name: &str) -> Fail<Table> {
+pub async fn read_table_off(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    file_name: &str,
+    pick: HeaderPick,
+) -> Fail<Table> {
     let (bytes, sheet, name) = (
         bytes.to_vec(),
         sheet.map(str::to_string),
         file_name.to_string(),
     );
-    tokio::task::spawn_blocking(move || read_table(&bytes, sheet.as_deref(), &name))
+    tokio::task::spawn_blocking(move || read_table(&bytes, sheet.as_deref(), &name, &pick))
         .await
         .map_err(|e| {
             OfficeFail::Store(StoreError::Invalid {
@@ -249,16 +270,22 @@ pub async fn read_table_off(bytes: &[u8], sheet: Option<&str>, file_name: &str) 
 }
 
 /// Read a table from file bytes: `.xlsx` by its zip signature, otherwise CSV.
-pub fn read_table(bytes: &[u8], sheet: Option<&str>, file_name: &str) -> Fail<Table> {
+pub fn read_table(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    file_name: &str,
+    pick: &HeaderPick,
+) -> Fail<Table> {
+    let limits = kaohe_office::Limits::default();
     let r = if is_xlsx(bytes) || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        kaohe_office::read_xlsx(bytes, sheet)
+        kaohe_office::read_xlsx_pick(bytes, sheet, &limits, pick)
     } else {
         let name = if file_name.is_empty() {
             "CSV"
         } else {
             file_name
         };
-        kaohe_office::read_csv(bytes, name)
+        kaohe_office::read_csv_pick(bytes, name, &limits, pick)
     };
     r.map_err(|e| match e {
         OfficeError::Cells(ps) => OfficeFail::Refused(Box::new(ImportReport {
@@ -411,12 +438,20 @@ pub async fn import_file<S: Store>(
     }
     let (cy, t) = cycle_template(store, cycle_id).await?;
     progress("读取文件 / reading the file", 0, 0);
-    let table = read_table_off(bytes, opts.sheet.as_deref(), &opts.file_name).await?;
+    let table = read_table_off(
+        bytes,
+        opts.sheet.as_deref(),
+        &opts.file_name,
+        header_pick(&t, opts.header_row),
+    )
+    .await?;
     let mut report = ImportReport {
         cycle_id,
         form_id: cy.form_id.clone(),
         sheet: table.sheet.clone(),
         header_row: table.header_row,
+        header_candidates: candidates(&table),
+        totals_skipped: table.totals.clone(),
         rows_read: table.rows.len(),
         dry_run: opts.dry_run,
         ..Default::default()
@@ -438,16 +473,31 @@ pub async fn import_file<S: Store>(
     let mut fatal: Vec<ImportProblem> = Vec::new();
     for (h, target) in &opts.map {
         let h = h.trim();
-        match table.headers.iter().position(|x| x == h) {
-            Some(_) => {
-                overrides.insert(h.to_string(), target.trim().to_string());
+        let target = target.trim();
+        let resolved = if target.is_empty() || target == "-" {
+            Some("-".to_string())
+        } else {
+            kaohe_office::resolve_target(&t, target)
+        };
+        match (table.headers.iter().position(|x| x == h), resolved) {
+            (Some(_), Some(id)) => {
+                overrides.insert(h.to_string(), id);
             }
-            None => fatal.push(problem(
+            (Some(c), None) => fatal.push(problem(
+                &table.problem(
+                    table.header_row,
+                    Some(c),
+                    format!("「{target}」不是本表的字段（列「{h}」的对应）"),
+                    format!("`{target}` (for the column `{h}`) is not a field of this form"),
+                ),
+                None,
+            )),
+            (None, _) => fatal.push(problem(
                 &table.problem(
                     table.header_row,
                     None,
-                    format!("表头中没有「{h}」（--map 所指的列）"),
-                    format!("there is no header `{h}` (named by --map)"),
+                    format!("表头中没有「{h}」（列对应所指的列）"),
+                    format!("there is no header `{h}` (named in the column mapping)"),
                 ),
                 None,
             )),
@@ -601,6 +651,17 @@ pub async fn import_file<S: Store>(
                             format!("工号 {} 不是本周期的被考核人", row.id),
                             format!("employee {} is not appraised in this cycle", row.id),
                         )
+                    } else if let Some(near) = closest_emp_no(&row.id, &list) {
+                        (
+                            format!(
+                                "工号 {} 不存在，是否为 {}（{}）？",
+                                row.id, near.emp_no, near.name
+                            ),
+                            format!(
+                                "there is no employee {}: did you mean {} ({})?",
+                                row.id, near.emp_no, near.name
+                            ),
+                        )
                     } else {
                         (
                             format!("工号 {} 不存在", row.id),
@@ -614,12 +675,36 @@ pub async fn import_file<S: Store>(
         };
         if !report.matched_by_name
             && let Some(n) = &row.name
-            && n != &a.name
+            && n.trim() != a.name
+            && !n.trim().is_empty()
         {
-            report.warnings.push(format!(
-                "第 {} 行: 工号 {} 是「{}」，表中姓名为「{n}」 / row {}: employee {} is `{}`, the sheet says `{n}`",
-                row.line, a.emp_no, a.name, row.line, a.emp_no, a.name
+            // The wrong person's figures: never stored, also not with skip-invalid.
+            let other = by_name
+                .get(n.trim())
+                .and_then(|v| v.first())
+                .map(|o| format!("（{} 是工号 {} 的姓名）", n.trim(), o.emp_no));
+            let other_en = by_name
+                .get(n.trim())
+                .and_then(|v| v.first())
+                .map(|o| format!(" ({} is the name of employee {})", n.trim(), o.emp_no));
+            problems.push(at(
+                format!(
+                    "工号 {} 是「{}」，表中姓名却是「{}」{}：请核对是哪一位的数据",
+                    a.emp_no,
+                    a.name,
+                    n.trim(),
+                    other.unwrap_or_default()
+                ),
+                format!(
+                    "employee {} is `{}` but the sheet's name is `{}`{}: check whose figures these are",
+                    a.emp_no,
+                    a.name,
+                    n.trim(),
+                    other_en.unwrap_or_default()
+                ),
+                id_col,
             ));
+            continue;
         }
         use kaohe_core::workflow::State as W;
         if matches!(a.state, W::Published | W::Appealed | W::Confirmed) {
@@ -728,6 +813,67 @@ pub async fn import_file<S: Store>(
     Ok(report)
 }
 
+/// How the header is found: the row the person chose, or the one that best names the
+/// form's fields.
+pub fn header_pick(t: &Template, row: Option<usize>) -> HeaderPick {
+    match row {
+        Some(r) => HeaderPick::Row(r),
+        None => HeaderPick::Best(std::sync::Arc::new(kaohe_office::header_score(t))),
+    }
+}
+
+fn candidates(table: &Table) -> Vec<HeaderCandidate> {
+    table
+        .candidates
+        .iter()
+        .map(|(row, cells)| HeaderCandidate {
+            row: *row,
+            cells: cells.clone(),
+        })
+        .collect()
+}
+
+/// The appraisee whose 工号 is one typing slip away from `no` (a letter changed, added,
+/// dropped, or two swapped), when exactly one is.
+fn closest_emp_no<'a>(no: &str, list: &'a [Appraisal]) -> Option<&'a Appraisal> {
+    let near: Vec<&Appraisal> = list
+        .iter()
+        .filter(|a| one_slip(&no.to_uppercase(), &a.emp_no.to_uppercase()))
+        .collect();
+    match near.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+fn one_slip(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b {
+        return false;
+    }
+    match a.len() as isize - b.len() as isize {
+        0 => {
+            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            diff.len() == 1
+                || (diff.len() == 2
+                    && diff[1] == diff[0] + 1
+                    && a[diff[0]] == b[diff[1]]
+                    && a[diff[1]] == b[diff[0]])
+        }
+        1 | -1 => {
+            let (long, short) = if a.len() > b.len() { (&a, &b) } else { (&b, &a) };
+            (0..long.len()).any(|skip| {
+                long.iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .map(|(_, c)| c)
+                    .eq(short.iter())
+            })
+        }
+        _ => false,
+    }
+}
+
 /// A proposed column for the UI.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProposedColumnView {
@@ -762,7 +908,7 @@ pub async fn propose<S: Store>(
     sheet: Option<&str>,
 ) -> Fail<ProposalView> {
     let (cy, t) = cycle_template(store, cycle_id).await?;
-    let table = read_table_off(bytes, sheet, "CSV").await?;
+    let table = read_table_off(bytes, sheet, "CSV", header_pick(&t, None)).await?;
     let remembered = store.import_mapping(&cy.form_id).await?;
     let p = kaohe_office::propose_mapping(&t, &table.headers);
     let columns = p
@@ -1150,6 +1296,7 @@ pub async fn payroll_file<S: Store>(store: &S, cycle_id: i64, xlsx: bool) -> Fai
 
 /// Import options in the query string.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Work out the changes, store nothing.
     pub dry_run: Option<bool>,
@@ -1157,12 +1304,17 @@ pub struct ImportQuery {
     pub sheet: Option<String>,
     /// Import the good rows, list the bad ones.
     pub skip_invalid: Option<bool>,
-    /// Column mapping as JSON, header → field, e.g. `{"员工号":"id"}`; remembered for the form.
+    /// Column mapping as JSON, header → field (an input id or the name the sheet and the
+    /// grid show, `id`/`工号`, `name`/`姓名`, or `-` to leave it out), e.g.
+    /// `{"员工号":"工号","实际完成（万元）":"当月实际销售额"}`; remembered for the form.
     pub map: Option<String>,
+    /// The header's row (1-based), when the one found is not it.
+    pub header_row: Option<usize>,
 }
 
 /// Which sheet.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SheetQuery {
     /// The sheet to read (default: the first).
     pub sheet: Option<String>,
@@ -1216,6 +1368,7 @@ pub async fn import<S: Store>(
         map,
         dry_run: q.dry_run.unwrap_or(false),
         skip_invalid: q.skip_invalid.unwrap_or(false),
+        header_row: q.header_row,
     };
     let r = import_file(&st.store, who, id, &body, &opts, &|_, _, _| {}).await?;
     Ok(axum::Json(r))
@@ -1287,5 +1440,14 @@ mod tests {
     fn xlsx_by_signature() {
         assert!(is_xlsx(b"PK\x03\x04rest"));
         assert!(!is_xlsx("工号,姓名".as_bytes()));
+    }
+
+    #[test]
+    fn typing_slips_in_employee_numbers() {
+        assert!(one_slip("E0001", "E0002"));
+        assert!(one_slip("E001", "E0001"));
+        assert!(one_slip("E0021", "E0012"));
+        assert!(!one_slip("E001", "E001"));
+        assert!(!one_slip("E001", "E123"));
     }
 }

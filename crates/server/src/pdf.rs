@@ -487,6 +487,7 @@ pub async fn results_pdf<S: Store>(
 
 /// The language of a PDF.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PdfQuery {
     /// `zh-CN` (default: the user's language) or `en`.
     pub lang: Option<String>,

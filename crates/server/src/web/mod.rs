@@ -14,6 +14,7 @@ mod grid;
 mod hr;
 mod hr_audit;
 mod hr_cycles;
+mod hr_import;
 mod hr_org;
 mod hr_results;
 mod hr_templates;
@@ -30,6 +31,7 @@ use grid::*;
 use hr::*;
 use hr_audit::*;
 use hr_cycles::*;
+use hr_import::*;
 use hr_org::*;
 use hr_results::*;
 use hr_templates::*;
@@ -106,6 +108,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr_charts.html"),
     page!("hr_cycles.html"),
     page!("hr_cycle.html"),
+    page!("hr_import.html"),
     page!("hr_results.html"),
     page!("hr_appeals.html"),
     page!("hr_employee.html"),
@@ -298,6 +301,16 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route(
             "/hr/cycles/{id}",
             get(hr_cycle::<S>).post(hr_cycle_post::<S>),
+        )
+        .route(
+            "/hr/cycles/{id}/import",
+            get(hr_import_page::<S>)
+                .post(hr_import_upload::<S>)
+                .layer(DefaultBodyLimit::max(crate::office::MAX_UPLOAD)),
+        )
+        .route(
+            "/hr/cycles/{id}/import/{token}",
+            get(hr_import_preview::<S>).post(hr_import_run::<S>),
         )
         .route("/hr/cycles/{id}/results", get(hr_results::<S>))
         .route("/hr/cycles/{id}/quotas", post(hr_quotas::<S>))

@@ -39,6 +39,8 @@ pub fn example_rows(t: &Template, id: &str) -> Vec<Row> {
             .map(|(i, cells)| TableRow { row: i + 2, cells })
             .collect(),
         issues: vec![],
+        totals: vec![],
+        candidates: vec![],
     };
     let imp = import_table(t, &table, &HashMap::new());
     assert!(imp.problems.is_empty(), "{:?}", imp.problems);

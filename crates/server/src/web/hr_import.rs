@@ -1,0 +1,623 @@
+//! HR imports a cycle's data from the workbook the departments sent, in the browser:
+//! upload → the header found (pick another row if it is not) → one dropdown per column,
+//! pre-filled from the form's names, the names people write and the form's remembered
+//! mapping → a preview per employee, old → new, every problem named by cell → import, all
+//! rows or none (or the good rows, listing the bad).
+//!
+//! The work is [`crate::office::import_file`], the same the API and `kaohe import` run; the
+//! page only holds the uploaded file between the steps (in memory, for
+//! [`UPLOAD_TTL`], only for the person who uploaded it, at most [`UPLOADS_KEPT`] files).
+
+use super::*;
+use crate::office::{self, ImportOptions, ImportReport, OfficeFail};
+use kaohe_office::import::{GROUP, ID, NAME};
+use kaohe_office::HeaderPick;
+use kaohe_store::policy::Capability;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long an uploaded file is kept between the steps.
+pub const UPLOAD_TTL: Duration = Duration::from_secs(30 * 60);
+/// How many uploaded files are kept at once (the oldest goes first).
+pub const UPLOADS_KEPT: usize = 16;
+
+struct Kept {
+    user_id: i64,
+    cycle_id: i64,
+    file_name: String,
+    bytes: Vec<u8>,
+    at: Instant,
+}
+
+fn uploads() -> &'static Mutex<HashMap<String, Kept>> {
+    static U: OnceLock<Mutex<HashMap<String, Kept>>> = OnceLock::new();
+    U.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn keep(user_id: i64, cycle_id: i64, file_name: String, bytes: Vec<u8>) -> String {
+    // The session token's generator: 32 random bytes; half of its hex is plenty here.
+    let token: String = match kaohe_store::new_token() {
+        Ok((t, _)) => t.chars().take(32).collect(),
+        Err(_) => format!("{:x}", Instant::now().elapsed().as_nanos() ^ user_id as u128),
+    };
+    let mut u = uploads().lock().unwrap_or_else(|p| p.into_inner());
+    u.retain(|_, k| k.at.elapsed() < UPLOAD_TTL);
+    while u.len() >= UPLOADS_KEPT {
+        let Some(oldest) = u.iter().min_by_key(|(_, k)| k.at).map(|(t, _)| t.clone()) else {
+            break;
+        };
+        u.remove(&oldest);
+    }
+    u.insert(
+        token.clone(),
+        Kept {
+            user_id,
+            cycle_id,
+            file_name,
+            bytes,
+            at: Instant::now(),
+        },
+    );
+    token
+}
+
+/// The kept file (name, bytes) if it is this user's, for this cycle, and not expired.
+fn kept(token: &str, user_id: i64, cycle_id: i64) -> Option<(String, Vec<u8>)> {
+    let u = uploads().lock().unwrap_or_else(|p| p.into_inner());
+    u.get(token)
+        .filter(|k| k.user_id == user_id && k.cycle_id == cycle_id && k.at.elapsed() < UPLOAD_TTL)
+        .map(|k| (k.file_name.clone(), k.bytes.clone()))
+}
+
+fn forget(token: &str) {
+    uploads()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(token);
+}
+
+/// A page handler's early exit: the response to send instead (so handlers use `?`).
+pub(super) struct PageError(Box<Response>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+impl From<Box<Response>> for PageError {
+    fn from(r: Box<Response>) -> Self {
+        PageError(r)
+    }
+}
+
+/// What a page handler returns.
+pub(super) type PageResult = Result<Response, PageError>;
+
+/// Turns a store or office refusal into the page that says so, in the reader's language.
+pub(super) trait OrPage<T> {
+    fn or_page(self, ctx: &Ctx) -> Result<T, PageError>;
+}
+
+impl<T> OrPage<T> for Result<T, StoreError> {
+    fn or_page(self, ctx: &Ctx) -> Result<T, PageError> {
+        self.map_err(|e| PageError(Box::new(store_error_page(ctx, &e))))
+    }
+}
+
+impl<T> OrPage<T> for Result<T, OfficeFail> {
+    fn or_page(self, ctx: &Ctx) -> Result<T, PageError> {
+        self.map_err(|e| office_error(ctx, e))
+    }
+}
+
+fn office_error(ctx: &Ctx, e: OfficeFail) -> PageError {
+    match e {
+        OfficeFail::Store(e) => PageError(Box::new(store_error_page(ctx, &e))),
+        OfficeFail::NotFound(_) => PageError(Box::new(not_found(ctx))),
+        OfficeFail::Internal(m) => PageError(Box::new(server_error(ctx.lang, &m))),
+        other => PageError(Box::new(error_text_page(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &in_lang(ctx.lang, &other.to_string()),
+        ))),
+    }
+}
+
+fn store_error_page(ctx: &Ctx, e: &StoreError) -> Response {
+    match e {
+        StoreError::NotFound { .. } => not_found(ctx),
+        e if is_internal(e) => server_error(ctx.lang, &e.to_string()),
+        e => {
+            let (status, m) = store_refusal(ctx.lang, e);
+            error_text_page(ctx, status, &m)
+        }
+    }
+}
+
+fn error_text_page(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
+    render(
+        ctx,
+        status,
+        "error.html",
+        context! {
+            title_key => "error-refused-title",
+            message => message,
+        },
+    )
+}
+
+fn cycle_id(ctx: &Ctx, id: &str) -> Result<i64, PageError> {
+    id.parse::<i64>()
+        .map_err(|_| PageError(Box::new(not_found(ctx))))
+}
+
+/// One choice in a column's dropdown.
+#[derive(Serialize)]
+struct TargetOption {
+    value: String,
+    label: String,
+}
+
+/// One column of the file on the mapping screen.
+#[derive(Serialize)]
+struct ColumnView {
+    /// Form field name: `c.<0-based column>`.
+    field: String,
+    letter: String,
+    header: String,
+    /// The chosen target (`-` = left out).
+    chosen: String,
+    /// How the proposal matched it: exact, loose, remembered, or none.
+    how: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ChangeView {
+    row: usize,
+    emp_no: String,
+    name: String,
+    appraisal_id: i64,
+    changes: Vec<(String, String, String)>,
+}
+
+#[derive(Serialize)]
+struct ProblemView {
+    place: String,
+    message: String,
+}
+
+/// GET `/hr/cycles/{id}/import`: the upload form.
+pub(super) async fn hr_import_page<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    hr_only(&ctx, Capability::ManageCycles)?;
+    let id = cycle_id(&ctx, &id)?;
+    let c = st.store.cycle(id).await.or_page(&ctx)?;
+    Ok(upload_page(&ctx, &c, StatusCode::OK, None))
+}
+
+fn upload_page(ctx: &Ctx, c: &Cycle, status: StatusCode, error: Option<String>) -> Response {
+    render(
+        ctx,
+        status,
+        "hr_import.html",
+        context! {
+            c => context! { id => c.id, name => c.name.clone(), form_id => c.form_id.clone(), period => c.period.clone(), status => c.status.clone() },
+            step => "upload",
+            error,
+        },
+    )
+}
+
+/// POST `/hr/cycles/{id}/import`: the file arrives; keep it and show the mapping.
+pub(super) async fn hr_import_upload<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    let (form, files) = read_form(&headers, body).await;
+    if !form.csrf_ok(&ctx) {
+        return Ok(csrf_refused(&ctx));
+    }
+    let me = hr_only(&ctx, Capability::ManageCycles)?;
+    let id = cycle_id(&ctx, &id)?;
+    let c = st.store.cycle(id).await.or_page(&ctx)?;
+    let Some(file) = files
+        .into_iter()
+        .find(|f| f.name == "file" && !f.data.is_empty())
+    else {
+        let m = text(ctx.lang, "imp-no-file", &[]);
+        return Ok(upload_page(
+            &ctx,
+            &c,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(m),
+        ));
+    };
+    let token = keep(me.id, id, file.filename, file.data);
+    let mut to = format!("/hr/cycles/{id}/import/{token}");
+    if let Some(s) = form.get("sheet").filter(|s| !s.trim().is_empty()) {
+        let s: String = form_urlencoded::byte_serialize(s.trim().as_bytes()).collect();
+        to.push_str(&format!("?sheet={s}"));
+    }
+    Ok(see_other(&to))
+}
+
+/// The choices a person made on the mapping screen.
+struct Choices {
+    sheet: Option<String>,
+    header_row: Option<usize>,
+    /// `c.<n>` → target, as chosen.
+    columns: BTreeMap<usize, String>,
+    skip_invalid: bool,
+}
+
+impl Choices {
+    fn from_pairs(pairs: &[(String, String)]) -> Choices {
+        let mut ch = Choices {
+            sheet: None,
+            header_row: None,
+            columns: BTreeMap::new(),
+            skip_invalid: false,
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "sheet" if !v.trim().is_empty() => ch.sheet = Some(v.trim().to_string()),
+                "header_row" => ch.header_row = v.trim().parse().ok(),
+                "skip_invalid" => ch.skip_invalid = !v.is_empty(),
+                k => {
+                    if let Some(n) = k.strip_prefix("c.").and_then(|n| n.parse().ok()) {
+                        ch.columns.insert(n, v.clone());
+                    }
+                }
+            }
+        }
+        ch
+    }
+}
+
+/// GET `/hr/cycles/{id}/import/{token}`: the mapping and the preview (a dry run).
+pub(super) async fn hr_import_preview<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path((id, token)): Path<(String, String)>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
+    let me = hr_only(&ctx, Capability::ManageCycles)?;
+    let id = cycle_id(&ctx, &id)?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let choices = Choices::from_pairs(&pairs);
+    mapping_page(&st, &ctx, &me, id, &token, &choices, None).await
+}
+
+/// POST `/hr/cycles/{id}/import/{token}`: import with the mapping shown.
+pub(super) async fn hr_import_run<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path((id, token)): Path<(String, String)>,
+    body: Bytes,
+) -> PageResult {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return Ok(csrf_refused(&ctx));
+    }
+    let me = hr_only(&ctx, Capability::ManageCycles)?;
+    let id = cycle_id(&ctx, &id)?;
+    let choices = Choices::from_pairs(&form.0);
+    let Some((file_name, bytes)) = kept(&token, me.id, id) else {
+        return Ok(expired(&st, &ctx, id).await?);
+    };
+    let opts = options(&choices, file_name, &bytes, false).await;
+    match office::import_file(&st.store, &me, id, &bytes, &opts, &|_, _, _| {}).await {
+        Ok(r) => {
+            forget(&token);
+            Ok(render(
+                &ctx,
+                StatusCode::OK,
+                "hr_import.html",
+                context! {
+                    c => cycle_view(&st.store.cycle(id).await.or_page(&ctx)?),
+                    step => "done",
+                    changed => r.appraisals_changed,
+                    values => r.values_changed,
+                    skipped => r.skipped_rows.len(),
+                    totals => r.totals_skipped.clone(),
+                    changes => Serde(change_views(&r)),
+                    problems => Serde(problem_views(&ctx, &r)),
+                },
+            ))
+        }
+        Err(OfficeFail::Refused(r)) => {
+            let m = text(
+                ctx.lang,
+                "imp-refused",
+                &[("count", Arg::Num(r.problems.len() as f64))],
+            );
+            mapping_page(&st, &ctx, &me, id, &token, &choices, Some((m, *r))).await
+        }
+        Err(e) => Err(office_error(&ctx, e)),
+    }
+}
+
+fn cycle_view(c: &Cycle) -> Value {
+    context! { id => c.id, name => c.name.clone(), form_id => c.form_id.clone(), period => c.period.clone(), status => c.status.clone() }
+}
+
+async fn expired<S: Store>(st: &AppState<S>, ctx: &Ctx, id: i64) -> PageResult {
+    let c = st.store.cycle(id).await.or_page(ctx)?;
+    let m = text(ctx.lang, "imp-expired", &[]);
+    Ok(upload_page(ctx, &c, StatusCode::GONE, Some(m)))
+}
+
+/// The import options from the person's choices: the chosen targets by header.
+async fn options(ch: &Choices, file_name: String, bytes: &[u8], dry_run: bool) -> ImportOptions {
+    let mut map = BTreeMap::new();
+    if !ch.columns.is_empty() {
+        // The headers of the chosen header row, to name the columns by.
+        let table = office::read_table_off(
+            bytes,
+            ch.sheet.as_deref(),
+            &file_name,
+            match ch.header_row {
+                Some(r) => HeaderPick::Row(r),
+                None => HeaderPick::Auto,
+            },
+        )
+        .await
+        .ok();
+        if let Some(t) = table {
+            for (c, target) in &ch.columns {
+                if let Some(h) = t.headers.get(*c).filter(|h| !h.is_empty()) {
+                    map.insert(h.clone(), target.clone());
+                }
+            }
+        }
+    }
+    ImportOptions {
+        sheet: ch.sheet.clone(),
+        file_name,
+        map,
+        dry_run,
+        skip_invalid: ch.skip_invalid,
+        header_row: ch.header_row,
+    }
+}
+
+fn change_views(r: &ImportReport) -> Vec<ChangeView> {
+    r.changes
+        .iter()
+        .map(|e| ChangeView {
+            row: e.row,
+            emp_no: e.emp_no.clone(),
+            name: e.name.clone(),
+            appraisal_id: e.appraisal_id,
+            changes: e
+                .changes
+                .iter()
+                .map(|c| {
+                    (
+                        c.name.clone(),
+                        c.old.clone().unwrap_or_default(),
+                        c.new.clone(),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn problem_views(ctx: &Ctx, r: &ImportReport) -> Vec<ProblemView> {
+    r.problems
+        .iter()
+        .map(|p| ProblemView {
+            place: p.place.clone(),
+            message: match ctx.lang {
+                Lang::Zh => p.message.clone(),
+                Lang::En => p.message_en.clone(),
+            },
+        })
+        .collect()
+}
+
+async fn mapping_page<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    me: &User,
+    id: i64,
+    token: &str,
+    choices: &Choices,
+    failed: Option<(String, ImportReport)>,
+) -> PageResult {
+    let c = st.store.cycle(id).await.or_page(ctx)?;
+    let Some((file_name, bytes)) = kept(token, me.id, id) else {
+        return expired(st, ctx, id).await;
+    };
+    let (_, t) = office::cycle_template(&st.store, id).await.or_page(ctx)?;
+    // The table as the person chose to read it (or as found).
+    let pick = match choices.header_row {
+        Some(r) => HeaderPick::Row(r),
+        None => office::header_pick(&t, None),
+    };
+    let table = match office::read_table_off(&bytes, choices.sheet.as_deref(), &file_name, pick)
+        .await
+    {
+        Ok(table) => table,
+        Err(OfficeFail::Refused(r)) => {
+            // The file cannot be read as a table (merged cells in the data …).
+            return Ok(render(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "hr_import.html",
+                context! {
+                    c => cycle_view(&c), step => "upload", file_name,
+                    error => text(ctx.lang, "imp-unreadable", &[]),
+                    problems => Serde(problem_views(ctx, &r)),
+                },
+            ));
+        }
+        Err(e) => {
+            return Ok(upload_page(
+                ctx,
+                &c,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(in_lang(ctx.lang, &e.to_string())),
+            ));
+        }
+    };
+    let header_row = table.header_row;
+    // The proposal, then the remembered mapping, then what the person chose.
+    let proposal = kaohe_office::propose_mapping(&t, &table.headers);
+    let remembered = st.store.import_mapping(&c.form_id).await.or_page(ctx)?;
+    let mut columns: Vec<ColumnView> = Vec::new();
+    for (i, h) in table.headers.iter().enumerate() {
+        if h.is_empty() {
+            continue;
+        }
+        let proposed = proposal.columns.iter().find(|p| p.col == i);
+        let (mut chosen, mut how) = match (remembered.get(h), proposed) {
+            (Some(r), _) => (
+                kaohe_office::resolve_target(&t, r).unwrap_or_else(|| "-".into()),
+                Some("remembered"),
+            ),
+            (None, Some(p)) if p.target.is_some() => (
+                p.target.clone().unwrap_or_default(),
+                Some(match p.how {
+                    Some(kaohe_office::import::MatchKind::Exact) => "exact",
+                    _ => "loose",
+                }),
+            ),
+            _ => ("-".to_string(), None),
+        };
+        if let Some(v) = choices.columns.get(&i) {
+            if *v != chosen {
+                how = Some("chosen");
+            }
+            chosen = v.clone();
+        }
+        columns.push(ColumnView {
+            field: format!("c.{i}"),
+            letter: kaohe_office::col_letter(i),
+            header: h.clone(),
+            chosen,
+            how: how.map(str::to_string),
+        });
+    }
+    let mut targets = vec![
+        TargetOption {
+            value: "-".into(),
+            label: text(ctx.lang, "imp-target-none", &[]),
+        },
+        TargetOption {
+            value: ID.into(),
+            label: text(ctx.lang, "imp-target-id", &[]),
+        },
+        TargetOption {
+            value: NAME.into(),
+            label: text(ctx.lang, "imp-target-name", &[]),
+        },
+        TargetOption {
+            value: GROUP.into(),
+            label: text(ctx.lang, "imp-target-group", &[]),
+        },
+    ];
+    for i in t.inputs.iter().filter(|i| i.rater.is_none() || i.id.contains('@')) {
+        let name = match (ctx.lang, &i.name_en) {
+            (Lang::En, Some(en)) => en.clone(),
+            _ => i.name.clone(),
+        };
+        let label = match &i.dept {
+            Some(d) => format!("{name}（{d}）"),
+            None => name,
+        };
+        targets.push(TargetOption {
+            value: i.id.clone(),
+            label,
+        });
+    }
+    for p in &t.params {
+        targets.push(TargetOption {
+            value: p.id.clone(),
+            label: p.name.clone(),
+        });
+    }
+
+    // The preview: a dry run with these choices (unless the import just failed: its report).
+    let (report, error) = match failed {
+        Some((m, r)) => (Some(r), Some(m)),
+        None => {
+            let mut ch = Choices {
+                sheet: choices.sheet.clone(),
+                header_row: Some(header_row),
+                columns: BTreeMap::new(),
+                skip_invalid: choices.skip_invalid,
+            };
+            for col in &columns {
+                if let Some(n) = col.field.strip_prefix("c.").and_then(|n| n.parse().ok()) {
+                    ch.columns.insert(n, col.chosen.clone());
+                }
+            }
+            let opts = options(&ch, file_name.clone(), &bytes, true).await;
+            match office::import_file(&st.store, me, id, &bytes, &opts, &|_, _, _| {}).await {
+                Ok(r) => (Some(r), None),
+                Err(OfficeFail::Refused(r)) => (Some(*r), None),
+                Err(e) => (None, Some(in_lang(ctx.lang, &e.to_string()))),
+            }
+        }
+    };
+    let candidates: Vec<(usize, String)> = table.candidates.clone();
+    let (changes, problems, changed, values, matched, rows_read, warnings) = match &report {
+        Some(r) => (
+            change_views(r),
+            problem_views(ctx, r),
+            r.appraisals_changed,
+            r.values_changed,
+            r.rows_matched,
+            r.rows_read,
+            r.warnings
+                .iter()
+                .map(|w| in_lang(ctx.lang, w))
+                .collect::<Vec<_>>(),
+        ),
+        None => (Vec::new(), Vec::new(), 0, 0, 0, table.rows.len(), Vec::new()),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(
+        ctx,
+        status,
+        "hr_import.html",
+        context! {
+            c => cycle_view(&c),
+            step => "map",
+            token,
+            file_name,
+            sheet => table.sheet.clone(),
+            chosen_sheet => choices.sheet.clone(),
+            header_row,
+            candidates => Serde(candidates),
+            columns => Serde(columns),
+            targets => Serde(targets),
+            totals => table.totals.clone(),
+            rows_read,
+            matched,
+            changed,
+            values,
+            changes => Serde(changes),
+            problems => Serde(problems),
+            warnings,
+            skip_invalid => choices.skip_invalid,
+            error,
+        },
+    ))
+}
