@@ -11,7 +11,7 @@
 
 use crate::common;
 
-use common::{App, add_user, client, send, spawn_app};
+use common::{App, add_user, client, post_multipart, send, spawn_app};
 use kaohe_store::{Grant, Role, Store};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -96,42 +96,6 @@ async fn post_form(
     (r.status(), path, r.text().await.unwrap())
 }
 
-/// POST a `multipart/form-data` form as a browser sends it: text fields and one file.
-async fn post_multipart(
-    c: &reqwest::Client,
-    url: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &str, &[u8])>,
-) -> (StatusCode, String, String) {
-    let b = "----kaoheTestBoundary7MA4YWxkTrZu0gW";
-    let mut body: Vec<u8> = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((name, filename, data)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{b}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
-    let r = c
-        .post(url)
-        .header("content-type", format!("multipart/form-data; boundary={b}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let path = r.url().path().to_string();
-    (r.status(), path, r.text().await.unwrap())
-}
 
 /// Sign in through the page's form with `password`.
 async fn web_login_with(app: &App, name: &str, password: &str) -> (reqwest::Client, StatusCode) {

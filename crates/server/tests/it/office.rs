@@ -224,7 +224,180 @@ both!(
     the_confirmed_mapping_is_remembered_for_the_next_import,
     employees_matched_by_name_when_there_is_no_number_column,
     results_form_and_payroll_workbooks,
+    a_department_workbook_imported_through_the_page,
+    the_wrong_persons_figures_are_never_stored,
 );
+
+/// A workbook as 市场部 sends it: a merged title, a 填报 line of two cells above the
+/// header, everyday headers with units, numbers as text and full-width, a 合计 row merged
+/// across A:C at the bottom.
+fn department_workbook(rows: &[(&str, &str, f64, &str, f64)]) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.merge_range(0, 0, 0, 5, "2026年11月 市场部 销售数据", &Format::new())
+        .unwrap();
+    put(ws, 1, &[C::S("填报：市场部 王强"), C::E, C::E, C::S("金额单位：万元")]);
+    put(
+        ws,
+        2,
+        &[
+            C::S("工号"),
+            C::S("姓名"),
+            C::S("部门"),
+            C::S("当月销售目标（万元）"),
+            C::S("实际完成（万元）"),
+            C::S("请假天数"),
+        ],
+    );
+    for (i, (no, name, target, actual, leave)) in rows.iter().enumerate() {
+        put(
+            ws,
+            3 + i as u32,
+            &[
+                C::S(no),
+                C::S(name),
+                C::S("市场部"),
+                C::N(*target),
+                C::S(actual),
+                C::N(*leave),
+            ],
+        );
+    }
+    let last = 3 + rows.len() as u32;
+    ws.merge_range(last, 0, last, 2, "合  计", &Format::new())
+        .unwrap();
+    put(ws, last, &[C::E, C::E, C::E, C::N(999.0), C::S("999"), C::N(9.0)]);
+    wb.save_to_buffer().unwrap()
+}
+
+/// The value of the `<select name="…">`'s selected option.
+fn selected(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!(r#"name="{name}""#))?;
+    let rest = &html[at..];
+    let end = rest.find("</select>")?;
+    let sel = &rest[..end];
+    let opt = sel.find(" selected>")?;
+    let before = &sel[..opt];
+    let v = before.rfind(r#"value=""#)?;
+    let v = &before[v + 7..];
+    Some(v[..v.find('"')?].to_string())
+}
+
+async fn a_department_workbook_imported_through_the_page(app: App) {
+    let s = setup(&app).await;
+    let web = common::web_login(&app, "hr").await;
+    let cycle_url = format!("{}/hr/cycles/{}", app.base, s.cycle);
+    let (st, html) = common::page(&web, &cycle_url).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains(&format!("/hr/cycles/{}/import", s.cycle)), "the cycle page links the import");
+    let (st, html) = common::page(&web, &format!("{cycle_url}/import")).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    common::assert_complete("import", &html);
+    let csrf = common::csrf_of(&html);
+    let bytes = department_workbook(&[
+        ("A001", "张伟", 100.0, "１２０", 1.0),
+        ("A002", "李娜", 80.0, "60", 0.0),
+    ]);
+    let (st, path, html) = common::post_multipart(
+        &web,
+        &format!("{cycle_url}/import"),
+        &[("csrf", &csrf)],
+        Some(("file", "市场部11月.xlsx", &bytes)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(path.starts_with(&format!("/hr/cycles/{}/import/", s.cycle)), "{path}");
+    common::assert_complete("mapping", &html);
+    // The header found is row 3 (not the 填报 line); the 合计 row is named and left out.
+    assert_eq!(selected(&html, "header_row").as_deref(), Some("3"), "{html}");
+    assert!(html.contains("第 6 行是合计行"), "{html}");
+    // Everyday headers are matched; 实际完成 only through its alias, for the clerk to confirm.
+    assert_eq!(selected(&html, "c.0").as_deref(), Some("id"));
+    assert_eq!(selected(&html, "c.3").as_deref(), Some("sales_target"));
+    assert_eq!(selected(&html, "c.4").as_deref(), Some("sales_actual"));
+    assert_eq!(selected(&html, "c.5").as_deref(), Some("leave_days"));
+    // The preview names the employee and the change, old → new, and stores nothing yet.
+    assert!(html.contains("张伟 (A001)") && html.contains(">120<"), "{html}");
+    assert!(!inputs(&app, &s).await["A001"].contains_key("sales_actual"));
+    // Someone else cannot use the upload.
+    let other = app.user("zhuguan", Role::Rater).await;
+    let (st, _) = common::page(&other, &format!("{}{path}", app.base)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // Import with the mapping shown.
+    let csrf = common::csrf_of(&html);
+    let (st, _, html) = common::post_form(
+        &web,
+        &format!("{}{path}", app.base),
+        &[
+            ("csrf", csrf.as_str()),
+            ("header_row", "3"),
+            ("c.0", "id"),
+            ("c.1", "name"),
+            ("c.2", "-"),
+            ("c.3", "sales_target"),
+            ("c.4", "sales_actual"),
+            ("c.5", "leave_days"),
+        ],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("已导入：更新了 2 人"), "{html}");
+    let now = inputs(&app, &s).await;
+    assert_eq!(now["A001"]["sales_actual"], "120");
+    assert_eq!(now["A001"]["sales_target"], "100");
+    assert_eq!(now["A001"]["leave_days"], "1");
+    assert_eq!(now["A002"]["sales_actual"], "60");
+    // The mapping is remembered: the API import of the same file needs no map.
+    let (st, r) = import(&app, &s, "?dry_run=true", bytes.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["header_row"], 3);
+    assert_eq!(r["totals_skipped"], json!([6]));
+    assert_eq!(r["appraisals_changed"], 0, "nothing new: {r}");
+    // The file is gone after the import.
+    let (st, _) = common::page(&web, &format!("{}{path}", app.base)).await;
+    assert_eq!(st, StatusCode::GONE);
+}
+
+async fn the_wrong_persons_figures_are_never_stored(app: App) {
+    let s = setup(&app).await;
+    let before = inputs(&app, &s).await;
+    // Row 4 says A001 but names 李娜 (A002): the wrong person's figures.
+    let bytes = department_workbook(&[
+        ("A001", "李娜", 100.0, "120", 1.0),
+        ("A0002", "李娜", 80.0, "60", 0.0),
+        ("A003", "王伟", 90.0, "90", 0.0),
+    ]);
+    let m = r#"{"实际完成（万元）":"当月实际销售额"}"#;
+    let (st, r) = import(&app, &s, &format!("?map={}", urlencode(m)), bytes.clone()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    let text = r.to_string();
+    assert!(text.contains("工号 A001 是「张伟」，表中姓名却是「李娜」"), "{text}");
+    assert!(text.contains("A002"), "names whose name it is: {text}");
+    assert!(text.contains("是否为 A002（李娜）"), "a slip in 工号 is suggested: {text}");
+    assert_eq!(inputs(&app, &s).await, before, "nothing stored");
+    // Skipping bad rows stores the good one, never the mismatched one.
+    let (st, r) = import(
+        &app,
+        &s,
+        &format!("?skip_invalid=true&map={}", urlencode(m)),
+        bytes,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let now = inputs(&app, &s).await;
+    assert_eq!(now["A003"]["sales_actual"], "90");
+    assert_eq!(now["A001"].get("sales_actual"), before["A001"].get("sales_actual"));
+    // A map naming something the form does not have is refused by name.
+    let (st, r) = import(
+        &app,
+        &s,
+        &format!("?map={}", urlencode(r#"{"实际完成（万元）":"没有这一项"}"#)),
+        department_workbook(&[("A003", "王伟", 90.0, "90", 0.0)]),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert!(r.to_string().contains("「没有这一项」"), "{r}");
+}
 
 async fn a_chinese_sheet_is_imported_value_by_value(app: App) {
     let s = setup(&app).await;
@@ -607,6 +780,7 @@ async fn results_form_and_payroll_workbooks(app: App) {
     let s = setup(&app).await;
     let mut a003 = good_a002();
     a003[0] = C::S("A003");
+    a003[1] = C::S("王伟");
     a003[3] = C::N(130.0);
     let mut a004 = good_a001();
     a004[0] = C::S("A004");
