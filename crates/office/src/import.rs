@@ -164,7 +164,16 @@ fn fold(s: &str) -> String {
 }
 
 /// Words a header often starts with that say "this month" (当月请假天数 = 请假天数).
-const PREFIXES: &[&str] = &["当月", "本月", "本期", "当期", "本季度", "当季", "本年", "月度"];
+const PREFIXES: &[&str] = &[
+    "当月",
+    "本月",
+    "本期",
+    "当期",
+    "本季度",
+    "当季",
+    "本年",
+    "月度",
+];
 /// Counting words a header often ends with (新增客户数 = 新增客户, 迟到早退次数 = 迟到早退).
 const SUFFIXES: &[&str] = &[
     "次数", "天数", "人数", "户数", "个数", "笔数", "数量", "数", "次", "天", "人", "户", "个",
@@ -215,7 +224,9 @@ fn unambiguous<'a>(
             Some(_) => {}
         }
     }
-    m.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect()
+    m.into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
 }
 
 /// The target a person named for a column: an input or parameter id, one of its names (as

@@ -1,4 +1,4 @@
-//! The payroll export: 工号, 姓名, 期间, 总分, 等级, 奖金, one row per employee, and a
+//! The payroll export: 工号, 姓名, 部门, 期间, 总分, 等级, 奖金, one row per employee, and a
 //! footer checksum row (合计: the row count and the exact decimal sum of the bonuses), as
 //! CSV (UTF-8 with BOM, CRLF, so Excel on Chinese Windows opens it correctly) and `.xlsx`.
 
@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook;
 
 /// The columns of the payroll export.
-pub const HEADERS: [&str; 6] = ["工号", "姓名", "期间", "总分", "等级", "奖金"];
+pub const HEADERS: [&str; 7] = ["工号", "姓名", "部门", "期间", "总分", "等级", "奖金"];
 /// What the footer row's first cell says.
 pub const FOOTER: &str = "合计";
 
@@ -21,6 +21,8 @@ pub const FOOTER: &str = "合计";
 pub struct PayrollRow {
     pub emp_no: String,
     pub name: String,
+    /// 部门.
+    pub department: String,
     /// 期间, e.g. `2026-11`.
     pub period: String,
     pub total: Decimal,
@@ -57,6 +59,7 @@ pub fn payroll_rows(t: &Template, forms: &[FilledForm], pay_id: Option<&str>) ->
         .map(|f| PayrollRow {
             emp_no: f.header.emp_no.clone(),
             name: f.header.name.clone(),
+            department: f.header.department.clone(),
             period: f.header.period.clone(),
             total: f.frame.total(t),
             grade: f
@@ -70,7 +73,7 @@ pub fn payroll_rows(t: &Template, forms: &[FilledForm], pay_id: Option<&str>) ->
 }
 
 /// The payroll as CSV bytes: UTF-8 with BOM, CRLF line ends, money with two decimals,
-/// the footer `合计,共 N 人,,,,SUM` last. Text cells (工号, 姓名, 期间, 等级) that Excel
+/// the footer `合计,共 N 人,,,,,SUM` last. Text cells (工号, 姓名, 期间, 等级) that Excel
 /// would run as a formula get a leading `'` ([`crate::csv_safe`]); 总分 and 奖金 are
 /// numbers and stay numbers (`-12.50`).
 pub fn payroll_csv(rows: &[PayrollRow]) -> Vec<u8> {
@@ -86,6 +89,7 @@ pub fn payroll_csv(rows: &[PayrollRow]) -> Vec<u8> {
             w.write_record([
                 csv_safe(&r.emp_no).into_owned(),
                 csv_safe(&r.name).into_owned(),
+                csv_safe(&r.department).into_owned(),
                 csv_safe(&r.period).into_owned(),
                 fmt(r.total),
                 csv_safe(r.grade.as_deref().unwrap_or("")).into_owned(),
@@ -97,6 +101,7 @@ pub fn payroll_csv(rows: &[PayrollRow]) -> Vec<u8> {
         w.write_record([
             FOOTER.to_string(),
             format!("共 {} 人", c.rows),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -116,7 +121,7 @@ pub fn payroll_xlsx(rows: &[PayrollRow]) -> Result<Vec<u8>, OfficeError> {
     let ws = wb.add_worksheet();
     ws.set_name("工资表")?;
     style::a4(ws)?;
-    for (c, w) in [12.0, 12.0, 12.0, 10.0, 8.0, 14.0].iter().enumerate() {
+    for (c, w) in [12.0, 12.0, 14.0, 12.0, 10.0, 8.0, 14.0].iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
     for (c, h) in HEADERS.iter().enumerate() {
@@ -127,26 +132,27 @@ pub fn payroll_xlsx(rows: &[PayrollRow]) -> Result<Vec<u8>, OfficeError> {
         let row = i as u32 + 1;
         ws.write_with_format(row, 0, &r.emp_no, &st.center)?;
         ws.write_with_format(row, 1, &r.name, &st.center)?;
-        ws.write_with_format(row, 2, &r.period, &st.center)?;
-        ws.write_number_with_format(row, 3, num_cell(r.total), &st.num)?;
-        ws.write_with_format(row, 4, r.grade.as_deref().unwrap_or(""), &st.center)?;
-        ws.write_number_with_format(row, 5, num_cell(r.bonus), &st.money)?;
+        ws.write_with_format(row, 2, &r.department, &st.center)?;
+        ws.write_with_format(row, 3, &r.period, &st.center)?;
+        ws.write_number_with_format(row, 4, num_cell(r.total), &st.num)?;
+        ws.write_with_format(row, 5, r.grade.as_deref().unwrap_or(""), &st.center)?;
+        ws.write_number_with_format(row, 6, num_cell(r.bonus), &st.money)?;
     }
     let c = checksum(rows);
     let row = rows.len() as u32 + 1;
     ws.write_with_format(row, 0, FOOTER, &st.label)?;
     ws.write_with_format(row, 1, format!("共 {} 人", c.rows), &st.label)?;
-    for col in 2..5 {
+    for col in 2..6 {
         ws.write_blank(row, col, &st.label)?;
     }
-    ws.write_number_with_format(row, 5, num_cell(c.bonus_sum), &st.money_bold)?;
+    ws.write_number_with_format(row, 6, num_cell(c.bonus_sum), &st.money_bold)?;
     Ok(wb.save_to_buffer()?)
 }
 
 /// Read a payroll back (from [`crate::read::read_csv`] or [`crate::read::read_xlsx`]) and
 /// check its footer against its rows: the rows and the checksum, or what does not add up.
 pub fn verify_payroll(table: &Table) -> Result<(Vec<PayrollRow>, Checksum), String> {
-    if table.headers.get(..6) != Some(&HEADERS.map(String::from)[..]) {
+    if table.headers.get(..HEADERS.len()) != Some(&HEADERS.map(String::from)[..]) {
         return Err(format!(
             "表头应为 / the header should be: {}",
             HEADERS.join(",")
@@ -170,10 +176,11 @@ pub fn verify_payroll(table: &Table) -> Result<(Vec<PayrollRow>, Checksum), Stri
         rows.push(PayrollRow {
             emp_no: unquote(&c[0]),
             name: unquote(&c[1]),
-            period: unquote(&c[2]),
-            total: num(&c[3], r.row)?,
-            grade: (!c[4].is_empty()).then(|| unquote(&c[4])),
-            bonus: num(&c[5], r.row)?,
+            department: unquote(&c[2]),
+            period: unquote(&c[3]),
+            total: num(&c[4], r.row)?,
+            grade: (!c[5].is_empty()).then(|| unquote(&c[5])),
+            bonus: num(&c[6], r.row)?,
         });
     }
     let sum = checksum(&rows);
@@ -187,7 +194,7 @@ pub fn verify_payroll(table: &Table) -> Result<(Vec<PayrollRow>, Checksum), Stri
                 footer.cells[1]
             )
         })?;
-    let total = num(&footer.cells[5], footer.row)?;
+    let total = num(&footer.cells[6], footer.row)?;
     if count != sum.rows || total != sum.bonus_sum {
         return Err(format!(
             "合计不符：合计行 {count} 人 {total}，明细 {} 人 {} / the footer says {count} rows and {total}, the rows add up to {} and {}",

@@ -119,8 +119,18 @@ pub const HEADER_SCAN: usize = 30;
 
 /// Words that mark a totals row (compared without spaces, case or a trailing colon).
 const TOTAL_WORDS: &[&str] = &[
-    "合计", "小计", "总计", "共计", "总合计", "累计", "合计数", "total", "subtotal", "grandtotal",
-    "sum", "totals",
+    "合计",
+    "小计",
+    "总计",
+    "共计",
+    "总合计",
+    "累计",
+    "合计数",
+    "total",
+    "subtotal",
+    "grandtotal",
+    "sum",
+    "totals",
 ];
 
 /// Is this cell text a totals label (`合 计`, `合计：`, `Total`)?
@@ -500,7 +510,11 @@ fn build_table(
         .collect();
     let texts = |i: usize| -> Vec<String> {
         let cells = &raw[i].1;
-        let width = cells.iter().map(|(c, _)| *c as usize + 1).max().unwrap_or(0);
+        let width = cells
+            .iter()
+            .map(|(c, _)| *c as usize + 1)
+            .max()
+            .unwrap_or(0);
         let mut v = vec![String::new(); width];
         for (c, t) in cells {
             if let Some(slot) = v.get_mut(*c as usize) {
@@ -510,7 +524,10 @@ fn build_table(
         v
     };
     let hi = match pick {
-        HeaderPick::Row(row) => match raw.iter().position(|(r, cells)| r == row && filled(cells) >= 1) {
+        HeaderPick::Row(row) => match raw
+            .iter()
+            .position(|(r, cells)| r == row && filled(cells) >= 1)
+        {
             Some(i) => i,
             None => {
                 return Err(OfficeError::Cells(vec![CellProblem {
@@ -633,7 +650,8 @@ fn build_table(
             TableRow { row, cells: dense }
         })
         .collect();
-    issues.retain(|i| i.row >= header_row && i.col < width && totals.binary_search(&i.row).is_err());
+    issues
+        .retain(|i| i.row >= header_row && i.col < width && totals.binary_search(&i.row).is_err());
     issues.sort_by_key(|i| (i.row, i.col));
     Ok(Table {
         sheet,
@@ -724,7 +742,15 @@ fn read_csv_as(
             }
         }
     }
-    build_table(name.to_string(), raw, &[], Vec::new(), limits, pick, skip_totals)
+    build_table(
+        name.to_string(),
+        raw,
+        &[],
+        Vec::new(),
+        limits,
+        pick,
+        skip_totals,
+    )
 }
 
 /// The 1-based line of a byte offset, `\r\n`, `\n` and `\r` each ending a line; offsets

@@ -6,8 +6,7 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
 use crate::{ApiJson, ApiPath as Path, ApiQuery, AppState, Paging};
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use kaohe_core::workflow::{Action, State as WState};
 use kaohe_store::policy::{Capability, Scope};
 use kaohe_store::{
@@ -463,65 +462,6 @@ pub async fn results<S: Store>(
         offset,
         rows,
     }))
-}
-
-/// Payroll of the cycle's confirmed appraisals as CSV (HR): UTF-8 with BOM so Excel opens
-/// it; the last line is a checksum (rows and the sum of bonuses).
-#[utoipa::path(get, path = "/api/cycles/{id}/payroll.csv", params(("id" = i64, Path)), responses((status = 200, body = String, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn payroll<S: Store>(
-    State(st): State<AppState<S>>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
-    auth.may_all(Capability::Payroll)?;
-    st.store.cycle(id).await?;
-    let rows = st.store.payroll(id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"payroll.csv\"",
-            ),
-        ],
-        payroll_csv(&rows)?,
-    )
-        .into_response())
-}
-
-/// The payroll CSV: header, one line per confirmed appraisal, and a checksum line.
-pub fn payroll_csv(rows: &[kaohe_store::PayrollRow]) -> Result<String, ApiError> {
-    use kaohe_office::csv_safe;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["工号", "姓名", "部门", "期间", "总分", "等级", "奖金"]);
-    let mut sum = rust_decimal::Decimal::ZERO;
-    for r in rows {
-        // A bonus that cannot be read is stored data gone wrong: never counted as 0.
-        let bonus = r.bonus.parse::<rust_decimal::Decimal>().map_err(|_| {
-            ApiError::Internal(format!("unreadable bonus `{}` of {}", r.bonus, r.emp_no))
-        })?;
-        sum += bonus;
-        let _ = w.write_record([
-            &*csv_safe(&r.emp_no),
-            &*csv_safe(&r.name),
-            &*csv_safe(&r.department),
-            &*csv_safe(&r.period),
-            &r.total,
-            &*csv_safe(&r.grade),
-            &r.bonus,
-        ]);
-    }
-    let _ = w.write_record([
-        "合计 / checksum",
-        &format!("{} 人", rows.len()),
-        "",
-        "",
-        "",
-        "",
-        &format!("{:.2}", sum),
-    ]);
-    let body = w.into_inner().unwrap_or_default();
-    Ok(format!("\u{feff}{}", String::from_utf8_lossy(&body)))
 }
 
 /// Enter a department's data for the cycle's appraisees (that department's clerk, or HR):

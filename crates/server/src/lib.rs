@@ -757,7 +757,7 @@ async fn health() -> &'static str {
         cycles::launch,
         cycles::score,
         cycles::results,
-        cycles::payroll,
+        office::payroll_csv,
         cycles::grid,
         cycles::complete,
         cycles::appraisals,
@@ -864,7 +864,10 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/cycles/{id}/launch", post(cycles::launch::<S>))
         .route("/api/cycles/{id}/score", post(cycles::score::<S>))
         .route("/api/cycles/{id}/results", get(cycles::results::<S>))
-        .route("/api/cycles/{id}/payroll.csv", get(cycles::payroll::<S>))
+        .route(
+            "/api/cycles/{id}/payroll.csv",
+            get(office::payroll_csv::<S>),
+        )
         .route("/api/cycles/{id}/payroll.xlsx", get(office::payroll::<S>))
         .route("/api/cycles/{id}/results.xlsx", get(office::results::<S>))
         .route(

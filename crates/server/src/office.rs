@@ -861,7 +861,11 @@ fn one_slip(a: &str, b: &str) -> bool {
                     && a[diff[1]] == b[diff[0]])
         }
         1 | -1 => {
-            let (long, short) = if a.len() > b.len() { (&a, &b) } else { (&b, &a) };
+            let (long, short) = if a.len() > b.len() {
+                (&a, &b)
+            } else {
+                (&b, &a)
+            };
             (0..long.len()).any(|skip| {
                 long.iter()
                     .enumerate()
@@ -1274,15 +1278,27 @@ pub async fn payroll_file<S: Store>(store: &S, cycle_id: i64, xlsx: bool) -> Fai
         .payroll(cycle_id)
         .await?
         .into_iter()
-        .map(|r| kaohe_office::payroll::PayrollRow {
-            emp_no: r.emp_no,
-            name: r.name,
-            period: r.period,
-            total: r.total.parse().unwrap_or_default(),
-            grade: (!r.grade.is_empty()).then_some(r.grade),
-            bonus: r.bonus.parse().unwrap_or_default(),
+        .map(|r| {
+            // A figure that cannot be read is stored data gone wrong: never paid as 0.
+            let num = |v: &str, what: &str| {
+                v.parse::<Decimal>().map_err(|_| {
+                    OfficeFail::Internal(format!(
+                        "{} 的{what} `{v}` 无法读取 / the stored {what} `{v}` of {} cannot be read",
+                        r.emp_no, r.emp_no
+                    ))
+                })
+            };
+            Ok(kaohe_office::payroll::PayrollRow {
+                total: num(&r.total, "总分")?,
+                bonus: num(&r.bonus, "奖金")?,
+                emp_no: r.emp_no,
+                name: r.name,
+                department: r.department,
+                period: r.period,
+                grade: (!r.grade.is_empty()).then_some(r.grade),
+            })
         })
-        .collect();
+        .collect::<Fail<_>>()?;
     if xlsx {
         Ok(kaohe_office::payroll::payroll_xlsx(&rows)?)
     } else {
@@ -1326,23 +1342,69 @@ pub const MAX_UPLOAD: usize = 64 << 20;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn file(bytes: Vec<u8>, name: &str, content_type: &'static str) -> Response {
+    download(bytes, name, content_type, "attachment")
+}
+
+/// A file for the browser to save (`disposition` = `attachment`) or show (`inline`) under
+/// `name`, which may be Chinese (`2026年12月-大客户经理考核-工资表.xlsx`): RFC 6266's
+/// `filename*` carries it in UTF-8, `filename` an ASCII stand-in for old clients.
+pub fn download(
+    bytes: Vec<u8>,
+    name: &str,
+    content_type: &'static str,
+    disposition: &str,
+) -> Response {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8: String = percent_encode(name);
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}\"",
-                    name.replace(
-                        |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
-                        "_"
-                    )
-                ),
+                format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"),
             ),
         ],
         bytes,
     )
         .into_response()
+}
+
+/// RFC 5987 `attr-char`s kept, every other byte `%XX`.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A download's name after the cycle: `2026年12月-大客户经理考核-工资表.xlsx`.
+pub fn cycle_file_name(c: &Cycle, what: &str, ext: &str) -> String {
+    let name: String = c
+        .name
+        .chars()
+        .map(|ch| {
+            if ch.is_control() || "/\\:*?\"<>|".contains(ch) {
+                '_'
+            } else {
+                ch
+            }
+        })
+        .collect();
+    format!("{}-{}-{what}.{ext}", period_text(&c.period), name.trim())
 }
 
 /// Import a cycle's data from the request body (an `.xlsx` workbook or CSV text), HR only.
@@ -1408,8 +1470,9 @@ pub async fn results<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     auth.may_all(Capability::Payroll)?;
+    let c = st.store.cycle(id).await?;
     let bytes = results_xlsx(&st.store, id).await?;
-    Ok(file(bytes, &format!("results-{id}.xlsx"), XLSX))
+    Ok(file(bytes, &cycle_file_name(&c, "考核结果", "xlsx"), XLSX))
 }
 
 /// A cycle's payroll as `.xlsx` with the checksum row (HR).
@@ -1420,8 +1483,28 @@ pub async fn payroll<S: Store>(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     auth.may_all(Capability::Payroll)?;
+    let c = st.store.cycle(id).await?;
     let bytes = payroll_file(&st.store, id, true).await?;
-    Ok(file(bytes, &format!("payroll-{id}.xlsx"), XLSX))
+    Ok(file(bytes, &cycle_file_name(&c, "工资表", "xlsx"), XLSX))
+}
+
+/// The payroll of the cycle's confirmed appraisals as CSV (HR): UTF-8 with BOM so Excel
+/// opens it; the same columns as the `.xlsx`; the last line is the checksum (rows and the
+/// sum of bonuses).
+#[utoipa::path(get, path = "/api/cycles/{id}/payroll.csv", params(("id" = i64, Path)), responses((status = 200, body = String, content_type = "text/csv"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn payroll_csv<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    auth.may_all(Capability::Payroll)?;
+    let c = st.store.cycle(id).await?;
+    let bytes = payroll_file(&st.store, id, false).await?;
+    Ok(file(
+        bytes,
+        &cycle_file_name(&c, "工资表", "csv"),
+        "text/csv; charset=utf-8",
+    ))
 }
 
 #[cfg(test)]

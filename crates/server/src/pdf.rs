@@ -35,8 +35,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::office::{Fail, OfficeFail, cycle_template};
 use crate::{ApiPath as Path, ApiQuery, AppState};
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kaohe_core::Lang;
 use kaohe_store::policy::Capability;
 use kaohe_store::{Store, User};
@@ -502,23 +501,7 @@ fn lang_of(q: &PdfQuery, who: &User) -> Lang {
 }
 
 fn pdf_file(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "inline; filename=\"{}\"",
-                    name.replace(
-                        |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
-                        "_"
-                    )
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::office::download(bytes, name, "application/pdf", "inline")
 }
 
 /// One appraisal's filled form as a PDF (A4, like the paper sheet), for whoever may see its
@@ -548,9 +531,13 @@ pub async fn results<S: Store>(
 ) -> ApiResult<Response> {
     let who = auth.may_all(Capability::Payroll)?;
     let lang = lang_of(&q, who);
+    let c = st.store.cycle(id).await?;
     let html = results_page(&st.store, id, lang).await?;
     let bytes = st.pdf.print(who.id, html).await?;
-    Ok(pdf_file(bytes, &format!("results-{id}.pdf")))
+    Ok(pdf_file(
+        bytes,
+        &crate::office::cycle_file_name(&c, "考核结果", "pdf"),
+    ))
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ fn payroll() -> Vec<PayrollRow> {
     let row = |e: &str, n: &str, total: &str, g: Option<&str>, b: &str| PayrollRow {
         emp_no: e.into(),
         name: n.into(),
+        department: "市场部".into(),
         period: "2026-11".into(),
         total: d(total),
         grade: g.map(String::from),
@@ -41,12 +42,12 @@ fn payroll_csv_has_a_bom_and_a_checksum_row() {
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     let lines: Vec<&str> = text.split("\r\n").collect();
-    assert_eq!(lines[0], "工号,姓名,期间,总分,等级,奖金");
-    assert_eq!(lines[1], "007,张伟,2026-11,90,优,2700.00");
-    assert_eq!(lines[2], "E002,\"李娜, 小\",2026-11,87.55,良,225.23");
+    assert_eq!(lines[0], "工号,姓名,部门,期间,总分,等级,奖金");
+    assert_eq!(lines[1], "007,张伟,市场部,2026-11,90,优,2700.00");
+    assert_eq!(lines[2], "E002,\"李娜, 小\",市场部,2026-11,87.55,良,225.23");
     // Would be a formula in Excel: quoted away.
-    assert_eq!(lines[3], "E003,'=王芳,2026-11,-3.5,,0.10");
-    assert_eq!(lines[5], "合计,共 4 人,,,,5925.53");
+    assert_eq!(lines[3], "E003,'=王芳,市场部,2026-11,-3.5,,0.10");
+    assert_eq!(lines[5], "合计,共 4 人,,,,,5925.53");
     assert_eq!(checksum(&rows).bonus_sum, d("5925.53"));
     let (back, sum) = verify_payroll(&read_csv(&bytes, "pay.csv").unwrap()).unwrap();
     assert_eq!(sum.rows, 4);
@@ -60,6 +61,7 @@ fn payroll_csv_neutralises_a_hyperlink_name_and_keeps_negative_money_a_number() 
         PayrollRow {
             emp_no: "@SUM(1+1)".into(),
             name: evil.into(),
+            department: "=cmd".into(),
             period: "2026-11".into(),
             total: d("-3"),
             grade: Some("\t-优".into()),
@@ -68,6 +70,7 @@ fn payroll_csv_neutralises_a_hyperlink_name_and_keeps_negative_money_a_number() 
         PayrollRow {
             emp_no: "E2".into(),
             name: "+李娜".into(),
+            department: "市场部".into(),
             period: "-2026-11".into(),
             total: d("90"),
             grade: None,
@@ -84,6 +87,7 @@ fn payroll_csv_neutralises_a_hyperlink_name_and_keeps_negative_money_a_number() 
         [
             "'@SUM(1+1)",
             &format!("'{evil}")[..],
+            "'=cmd",
             "2026-11",
             "-3",
             "'\t-优",
@@ -91,14 +95,17 @@ fn payroll_csv_neutralises_a_hyperlink_name_and_keeps_negative_money_a_number() 
         ]
     );
     let second: Vec<&str> = recs[1].iter().collect();
-    assert_eq!(second, ["E2", "'+李娜", "'-2026-11", "90", "", "100.00"]);
-    assert_eq!(&recs[2][5], "87.50");
+    assert_eq!(
+        second,
+        ["E2", "'+李娜", "市场部", "'-2026-11", "90", "", "100.00"]
+    );
+    assert_eq!(&recs[2][6], "87.50");
     // No cell a spreadsheet would run as a formula, except number cells that are numbers.
     for r in &recs {
         for (i, f) in r.iter().enumerate() {
             if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 assert!(
-                    (i == 3 || i == 5) && f.parse::<f64>().is_ok(),
+                    (i == 4 || i == 6) && f.parse::<f64>().is_ok(),
                     "column {i}: {f:?}"
                 );
             }
@@ -120,7 +127,7 @@ fn payroll_xlsx_reads_back_exactly_and_a_wrong_footer_is_caught() {
     // 奖金 is a number cell: 2700.00 reads back as 2700, the same decimal.
     assert_eq!(
         t.rows[0].cells,
-        ["007", "张伟", "2026-11", "90", "优", "2700"]
+        ["007", "张伟", "市场部", "2026-11", "90", "优", "2700"]
     );
     let (back, sum) = verify_payroll(&t).unwrap();
     assert_eq!(sum.bonus_sum, d("5925.53"));
@@ -128,7 +135,7 @@ fn payroll_xlsx_reads_back_exactly_and_a_wrong_footer_is_caught() {
     assert_eq!(back, rows);
 
     let mut bad = t.clone();
-    bad.rows[1].cells[5] = "225.24".into();
+    bad.rows[1].cells[6] = "225.24".into();
     let e = verify_payroll(&bad).unwrap_err();
     assert!(e.contains("5925.54") && e.contains("5925.53"), "{e}");
 }

@@ -532,7 +532,16 @@ fn department_workbook() -> Vec<u8> {
     let ws = wb.add_worksheet();
     ws.merge_range(0, 0, 0, 5, "2026年12月 市场部 销售数据", &Format::new())
         .unwrap();
-    put(ws, 1, &[C::S("填报：市场部 王强"), C::E, C::E, C::S("金额单位：万元")]);
+    put(
+        ws,
+        1,
+        &[
+            C::S("填报：市场部 王强"),
+            C::E,
+            C::E,
+            C::S("金额单位：万元"),
+        ],
+    );
     put(
         ws,
         2,
@@ -545,10 +554,37 @@ fn department_workbook() -> Vec<u8> {
             C::S("请假天数"),
         ],
     );
-    put(ws, 3, &[C::S("E001"), C::S("张伟"), C::S("市场部"), C::N(100.0), C::S("１２０"), C::N(1.0)]);
-    put(ws, 4, &[C::S("E002"), C::S("李娜"), C::S("市场部"), C::N(80.0), C::N(60.0), C::N(0.0)]);
-    ws.merge_range(5, 0, 5, 2, "合  计", &Format::new()).unwrap();
-    put(ws, 5, &[C::E, C::E, C::E, C::N(180.0), C::N(180.0), C::N(1.0)]);
+    put(
+        ws,
+        3,
+        &[
+            C::S("E001"),
+            C::S("张伟"),
+            C::S("市场部"),
+            C::N(100.0),
+            C::S("１２０"),
+            C::N(1.0),
+        ],
+    );
+    put(
+        ws,
+        4,
+        &[
+            C::S("E002"),
+            C::S("李娜"),
+            C::S("市场部"),
+            C::N(80.0),
+            C::N(60.0),
+            C::N(0.0),
+        ],
+    );
+    ws.merge_range(5, 0, 5, 2, "合  计", &Format::new())
+        .unwrap();
+    put(
+        ws,
+        5,
+        &[C::E, C::E, C::E, C::N(180.0), C::N(180.0), C::N(1.0)],
+    );
     wb.save_to_buffer().unwrap()
 }
 
@@ -565,8 +601,16 @@ fn the_header_is_the_row_that_names_the_forms_fields_and_totals_are_left_out() {
     let table = read_xlsx_pick(&bytes, None, &Limits::default(), &pick).unwrap();
     assert_eq!(table.header_row, 3);
     assert_eq!(table.totals, vec![6]);
-    assert_eq!(table.rows.iter().map(|r| r.row).collect::<Vec<_>>(), vec![4, 5]);
-    assert!(table.candidates.iter().any(|(r, l)| *r == 2 && l.contains("填报")));
+    assert_eq!(
+        table.rows.iter().map(|r| r.row).collect::<Vec<_>>(),
+        vec![4, 5]
+    );
+    assert!(
+        table
+            .candidates
+            .iter()
+            .any(|(r, l)| *r == 2 && l.contains("填报"))
+    );
     // Everyday headers match the form's inputs (units, 当月 and 天数 folded away).
     let p = propose_mapping(&t, &table.headers);
     let target = |h: &str| {
@@ -575,8 +619,14 @@ fn the_header_is_the_row_that_names_the_forms_fields_and_totals_are_left_out() {
             .find(|c| c.header == h)
             .and_then(|c| c.target.clone())
     };
-    assert_eq!(target("当月销售目标（万元）").as_deref(), Some("sales_target"));
-    assert_eq!(target("实际销售额（万元）").as_deref(), Some("sales_actual"));
+    assert_eq!(
+        target("当月销售目标（万元）").as_deref(),
+        Some("sales_target")
+    );
+    assert_eq!(
+        target("实际销售额（万元）").as_deref(),
+        Some("sales_actual")
+    );
     assert_eq!(target("请假天数").as_deref(), Some("leave_days"));
     // The person may name the header row themselves.
     let mine = read_xlsx_pick(&bytes, None, &Limits::default(), &HeaderPick::Row(2)).unwrap();
@@ -602,13 +652,22 @@ fn a_merged_cell_outside_a_totals_row_is_still_refused() {
 #[test]
 fn columns_may_be_named_by_the_names_people_see() {
     let t = f01();
-    assert_eq!(kaohe_office::resolve_target(&t, "当月销售目标").as_deref(), Some("sales_target"));
-    assert_eq!(kaohe_office::resolve_target(&t, "sales_target").as_deref(), Some("sales_target"));
+    assert_eq!(
+        kaohe_office::resolve_target(&t, "当月销售目标").as_deref(),
+        Some("sales_target")
+    );
+    assert_eq!(
+        kaohe_office::resolve_target(&t, "sales_target").as_deref(),
+        Some("sales_target")
+    );
     assert_eq!(
         kaohe_office::resolve_target(&t, "Monthly sales target").as_deref(),
         Some("sales_target")
     );
-    assert_eq!(kaohe_office::resolve_target(&t, "工号").as_deref(), Some(ID));
+    assert_eq!(
+        kaohe_office::resolve_target(&t, "工号").as_deref(),
+        Some(ID)
+    );
     assert_eq!(kaohe_office::resolve_target(&t, "没有这一项"), None);
     assert!(kaohe_office::is_total_label("合 计："));
     assert!(kaohe_office::is_total_label("Total"));

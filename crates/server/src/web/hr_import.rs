@@ -10,8 +10,8 @@
 
 use super::*;
 use crate::office::{self, ImportOptions, ImportReport, OfficeFail};
-use kaohe_office::import::{GROUP, ID, NAME};
 use kaohe_office::HeaderPick;
+use kaohe_office::import::{GROUP, ID, NAME};
 use kaohe_store::policy::Capability;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -39,7 +39,10 @@ fn keep(user_id: i64, cycle_id: i64, file_name: String, bytes: Vec<u8>) -> Strin
     // The session token's generator: 32 random bytes; half of its hex is plenty here.
     let token: String = match kaohe_store::new_token() {
         Ok((t, _)) => t.chars().take(32).collect(),
-        Err(_) => format!("{:x}", Instant::now().elapsed().as_nanos() ^ user_id as u128),
+        Err(_) => format!(
+            "{:x}",
+            Instant::now().elapsed().as_nanos() ^ user_id as u128
+        ),
     };
     let mut u = uploads().lock().unwrap_or_else(|p| p.into_inner());
     u.retain(|_, k| k.at.elapsed() < UPLOAD_TTL);
@@ -446,32 +449,31 @@ async fn mapping_page<S: Store>(
         Some(r) => HeaderPick::Row(r),
         None => office::header_pick(&t, None),
     };
-    let table = match office::read_table_off(&bytes, choices.sheet.as_deref(), &file_name, pick)
-        .await
-    {
-        Ok(table) => table,
-        Err(OfficeFail::Refused(r)) => {
-            // The file cannot be read as a table (merged cells in the data …).
-            return Ok(render(
-                ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "hr_import.html",
-                context! {
-                    c => cycle_view(&c), step => "upload", file_name,
-                    error => text(ctx.lang, "imp-unreadable", &[]),
-                    problems => Serde(problem_views(ctx, &r)),
-                },
-            ));
-        }
-        Err(e) => {
-            return Ok(upload_page(
-                ctx,
-                &c,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(in_lang(ctx.lang, &e.to_string())),
-            ));
-        }
-    };
+    let table =
+        match office::read_table_off(&bytes, choices.sheet.as_deref(), &file_name, pick).await {
+            Ok(table) => table,
+            Err(OfficeFail::Refused(r)) => {
+                // The file cannot be read as a table (merged cells in the data …).
+                return Ok(render(
+                    ctx,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "hr_import.html",
+                    context! {
+                        c => cycle_view(&c), step => "upload", file_name,
+                        error => text(ctx.lang, "imp-unreadable", &[]),
+                        problems => Serde(problem_views(ctx, &r)),
+                    },
+                ));
+            }
+            Err(e) => {
+                return Ok(upload_page(
+                    ctx,
+                    &c,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(in_lang(ctx.lang, &e.to_string())),
+                ));
+            }
+        };
     let header_row = table.header_row;
     // The proposal, then the remembered mapping, then what the person chose.
     let proposal = kaohe_office::propose_mapping(&t, &table.headers);
@@ -528,7 +530,11 @@ async fn mapping_page<S: Store>(
             label: text(ctx.lang, "imp-target-group", &[]),
         },
     ];
-    for i in t.inputs.iter().filter(|i| i.rater.is_none() || i.id.contains('@')) {
+    for i in t
+        .inputs
+        .iter()
+        .filter(|i| i.rater.is_none() || i.id.contains('@'))
+    {
         let name = match (ctx.lang, &i.name_en) {
             (Lang::En, Some(en)) => en.clone(),
             _ => i.name.clone(),
@@ -586,7 +592,15 @@ async fn mapping_page<S: Store>(
                 .map(|w| in_lang(ctx.lang, w))
                 .collect::<Vec<_>>(),
         ),
-        None => (Vec::new(), Vec::new(), 0, 0, 0, table.rows.len(), Vec::new()),
+        None => (
+            Vec::new(),
+            Vec::new(),
+            0,
+            0,
+            0,
+            table.rows.len(),
+            Vec::new(),
+        ),
     };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY

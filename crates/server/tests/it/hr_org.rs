@@ -96,7 +96,6 @@ async fn post_form(
     (r.status(), path, r.text().await.unwrap())
 }
 
-
 /// Sign in through the page's form with `password`.
 async fn web_login_with(app: &App, name: &str, password: &str) -> (reqwest::Client, StatusCode) {
     let c = client();

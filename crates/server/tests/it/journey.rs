@@ -544,7 +544,7 @@ async fn f01_month_signed(app: App) {
         "{csv}"
     );
     assert!(
-        csv.trim_end().ends_with("合计 / checksum,1 人,,,,,2700.00"),
+        csv.trim_end().ends_with("合计,共 1 人,,,,,2700.00"),
         "{csv}"
     );
     let (s, v) = send(p.hr.get(format!("{}/api/audit/verify", app.base))).await;

@@ -236,7 +236,16 @@ fn department_workbook(rows: &[(&str, &str, f64, &str, f64)]) -> Vec<u8> {
     let ws = wb.add_worksheet();
     ws.merge_range(0, 0, 0, 5, "2026年11月 市场部 销售数据", &Format::new())
         .unwrap();
-    put(ws, 1, &[C::S("填报：市场部 王强"), C::E, C::E, C::S("金额单位：万元")]);
+    put(
+        ws,
+        1,
+        &[
+            C::S("填报：市场部 王强"),
+            C::E,
+            C::E,
+            C::S("金额单位：万元"),
+        ],
+    );
     put(
         ws,
         2,
@@ -266,7 +275,11 @@ fn department_workbook(rows: &[(&str, &str, f64, &str, f64)]) -> Vec<u8> {
     let last = 3 + rows.len() as u32;
     ws.merge_range(last, 0, last, 2, "合  计", &Format::new())
         .unwrap();
-    put(ws, last, &[C::E, C::E, C::E, C::N(999.0), C::S("999"), C::N(9.0)]);
+    put(
+        ws,
+        last,
+        &[C::E, C::E, C::E, C::N(999.0), C::S("999"), C::N(9.0)],
+    );
     wb.save_to_buffer().unwrap()
 }
 
@@ -289,7 +302,10 @@ async fn a_department_workbook_imported_through_the_page(app: App) {
     let cycle_url = format!("{}/hr/cycles/{}", app.base, s.cycle);
     let (st, html) = common::page(&web, &cycle_url).await;
     assert_eq!(st, StatusCode::OK);
-    assert!(html.contains(&format!("/hr/cycles/{}/import", s.cycle)), "the cycle page links the import");
+    assert!(
+        html.contains(&format!("/hr/cycles/{}/import", s.cycle)),
+        "the cycle page links the import"
+    );
     let (st, html) = common::page(&web, &format!("{cycle_url}/import")).await;
     assert_eq!(st, StatusCode::OK, "{html}");
     common::assert_complete("import", &html);
@@ -306,10 +322,17 @@ async fn a_department_workbook_imported_through_the_page(app: App) {
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{html}");
-    assert!(path.starts_with(&format!("/hr/cycles/{}/import/", s.cycle)), "{path}");
+    assert!(
+        path.starts_with(&format!("/hr/cycles/{}/import/", s.cycle)),
+        "{path}"
+    );
     common::assert_complete("mapping", &html);
     // The header found is row 3 (not the 填报 line); the 合计 row is named and left out.
-    assert_eq!(selected(&html, "header_row").as_deref(), Some("3"), "{html}");
+    assert_eq!(
+        selected(&html, "header_row").as_deref(),
+        Some("3"),
+        "{html}"
+    );
     assert!(html.contains("第 6 行是合计行"), "{html}");
     // Everyday headers are matched; 实际完成 only through its alias, for the clerk to confirm.
     assert_eq!(selected(&html, "c.0").as_deref(), Some("id"));
@@ -317,7 +340,10 @@ async fn a_department_workbook_imported_through_the_page(app: App) {
     assert_eq!(selected(&html, "c.4").as_deref(), Some("sales_actual"));
     assert_eq!(selected(&html, "c.5").as_deref(), Some("leave_days"));
     // The preview names the employee and the change, old → new, and stores nothing yet.
-    assert!(html.contains("张伟 (A001)") && html.contains(">120<"), "{html}");
+    assert!(
+        html.contains("张伟 (A001)") && html.contains(">120<"),
+        "{html}"
+    );
     assert!(!inputs(&app, &s).await["A001"].contains_key("sales_actual"));
     // Someone else cannot use the upload.
     let other = app.user("zhuguan", Role::Rater).await;
@@ -371,9 +397,15 @@ async fn the_wrong_persons_figures_are_never_stored(app: App) {
     let (st, r) = import(&app, &s, &format!("?map={}", urlencode(m)), bytes.clone()).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
     let text = r.to_string();
-    assert!(text.contains("工号 A001 是「张伟」，表中姓名却是「李娜」"), "{text}");
+    assert!(
+        text.contains("工号 A001 是「张伟」，表中姓名却是「李娜」"),
+        "{text}"
+    );
     assert!(text.contains("A002"), "names whose name it is: {text}");
-    assert!(text.contains("是否为 A002（李娜）"), "a slip in 工号 is suggested: {text}");
+    assert!(
+        text.contains("是否为 A002（李娜）"),
+        "a slip in 工号 is suggested: {text}"
+    );
     assert_eq!(inputs(&app, &s).await, before, "nothing stored");
     // Skipping bad rows stores the good one, never the mismatched one.
     let (st, r) = import(
@@ -386,7 +418,10 @@ async fn the_wrong_persons_figures_are_never_stored(app: App) {
     assert_eq!(st, StatusCode::OK, "{r}");
     let now = inputs(&app, &s).await;
     assert_eq!(now["A003"]["sales_actual"], "90");
-    assert_eq!(now["A001"].get("sales_actual"), before["A001"].get("sales_actual"));
+    assert_eq!(
+        now["A001"].get("sales_actual"),
+        before["A001"].get("sales_actual")
+    );
     // A map naming something the form does not have is refused by name.
     let (st, r) = import(
         &app,
@@ -904,9 +939,34 @@ async fn results_form_and_payroll_workbooks(app: App) {
             .await
             .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    // Saved under the cycle's name, in Chinese.
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cd.contains(&urlencode("2026年11月-2026-11 F01-工资表.xlsx")),
+        "{cd}"
+    );
     let t = read_xlsx(&r.bytes().await.unwrap(), None).unwrap();
+    assert_eq!(
+        t.headers,
+        kaohe_office::payroll::HEADERS,
+        "部门 as in the CSV"
+    );
     let (rows, sum) = kaohe_office::payroll::verify_payroll(&t).unwrap();
     assert_eq!((rows.len(), sum.rows), (0, 0));
+    let r =
+        s.hr.get(format!("{}/api/cycles/{}/payroll.csv", app.base, s.cycle))
+            .send()
+            .await
+            .unwrap();
+    let t = kaohe_office::read_csv(&r.bytes().await.unwrap(), "payroll.csv").unwrap();
+    assert_eq!(
+        t.headers,
+        kaohe_office::payroll::HEADERS,
+        "the same columns"
+    );
 }
 
 fn urlencode(s: &str) -> String {
