@@ -9,6 +9,7 @@
 //! value that must match a cookie (double submit). A POST without it is refused with 403.
 
 mod account;
+mod batch;
 mod controls;
 mod grid;
 mod hr;
@@ -27,6 +28,7 @@ mod sheet;
 mod tasks;
 
 use account::*;
+use batch::*;
 use grid::*;
 use hr::*;
 use hr_audit::*;
@@ -109,6 +111,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr_cycles.html"),
     page!("hr_cycle.html"),
     page!("hr_import.html"),
+    page!("batch.html"),
     page!("hr_results.html"),
     page!("hr_appeals.html"),
     page!("hr_employee.html"),
@@ -266,6 +269,10 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/login", get(login_or_setup::<S>).post(login::<S>))
         .route("/logout", post(logout::<S>))
         .route("/tasks", get(tasks::<S>))
+        .route(
+            "/tasks/batch/{kind}",
+            get(batch_page::<S>).post(batch_post::<S>),
+        )
         .route("/appraisals/{id}", get(appraisal::<S>))
         .route("/appraisals/{id}/actions", post(act::<S>))
         .route("/ledger", get(ledger::<S>))

@@ -219,6 +219,26 @@ async fn month_until_published(
     emp_no: &str,
     window_hours: i64,
 ) -> Month {
+    let m = month_in_review(app, p, form, case, emp_no, window_hours, "2026-11").await;
+    let id = m.appraisal;
+    let (s, b) = act(app, &p.reviewer, id, json!({"action": "review_pass"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = act(app, &p.approver, id, json!({"action": "approve"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "published");
+    m
+}
+
+/// [`month_until_published`] up to review: the appraisal waits for the reviewer.
+async fn month_in_review(
+    app: &App,
+    p: &People,
+    form: &str,
+    case: usize,
+    emp_no: &str,
+    window_hours: i64,
+    period: &str,
+) -> Month {
     let src = template(form);
     let (s, b) = send(
         p.hr.post(format!("{}/api/templates", app.base))
@@ -229,9 +249,9 @@ async fn month_until_published(
     let t = kaohe_core::compile_str(&src).unwrap();
     let (values, _) = example(form, case);
     let (s, cy) = send(p.hr.post(format!("{}/api/cycles", app.base)).json(&json!({
-        "name": format!("2026年11月 {form}"),
+        "name": format!("{period} {form}"),
         "form_id": form,
-        "period": "2026-11",
+        "period": period,
         "members": {"employees": [emp_no]},
         "confirm_window_hours": window_hours,
         "data_due": "2026-12-05",
@@ -348,11 +368,6 @@ async fn month_until_published(
         assert_eq!(s, StatusCode::OK, "rater {r} hands in: {b}");
     }
     assert_eq!(get_appraisal(app, &p.hr, id).await["state"], "review");
-    let (s, b) = act(app, &p.reviewer, id, json!({"action": "review_pass"})).await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    let (s, b) = act(app, &p.approver, id, json!({"action": "approve"})).await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-    assert_eq!(b["state"], "published");
     Month {
         cycle,
         appraisal: id,
@@ -388,7 +403,117 @@ both!(
     f05_interviewers_named_per_candidate_one_absent,
     access_matrix_by_scope_and_state,
     separation_of_duties,
+    many_reviewed_and_approved_at_once,
 );
+
+/// The `value` of the hidden `v.<id>` field (the version shown) on a page.
+fn shown_version(html: &str, id: i64) -> String {
+    let key = format!(r#"name="v.{id}" value=""#);
+    let at = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no version of {id}: {html}"));
+    let rest = &html[at + key.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// A reviewer passes two appraisals with one confirmation that names the count and the bonus
+/// total; an approver's batch with one appraisal changed since it was shown passes the other
+/// and names the changed one.
+async fn many_reviewed_and_approved_at_once(app: App) {
+    let p = people(&app).await;
+    let a = month_in_review(&app, &p, "F01", 0, "A001", 72, "2026-10")
+        .await
+        .appraisal;
+    let b = month_in_review(&app, &p, "F01", 0, "A002", 72, "2026-11")
+        .await
+        .appraisal;
+    let bonus = |v: &Value| dec(&v["bonus"]);
+    let sum =
+        bonus(&get_appraisal(&app, &p.hr, a).await) + bonus(&get_appraisal(&app, &p.hr, b).await);
+
+    let web = common::web_login(&app, "fuhe").await;
+    let (s, inbox) = common::page(&web, &format!("{}/tasks", app.base)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(inbox.contains("/tasks/batch/review"), "{inbox}");
+    let url = format!("{}/tasks/batch/review", app.base);
+    let (s, list) = common::page(&web, &url).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    common::assert_complete(&url, &list);
+    assert!(
+        list.contains("张伟 (A001)") && list.contains("李娜 (A002)"),
+        "{list}"
+    );
+    let csrf = common::csrf_of(&list);
+    let (va, vb) = (shown_version(&list, a), shown_version(&list, b));
+    let (ids, vs) = (
+        [a.to_string(), b.to_string()],
+        [format!("v.{a}"), format!("v.{b}")],
+    );
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("pick", ids[0].as_str()),
+        (vs[0].as_str(), va.as_str()),
+        ("pick", ids[1].as_str()),
+        (vs[1].as_str(), vb.as_str()),
+    ];
+    // Nothing ticked: said so.
+    let (s, _, html) = common::post_form(&web, &url, &fields[..1]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请至少勾选一份"), "{html}");
+    // The confirmation names the count and the bonus total, and nothing is done yet.
+    let (s, _, html) = common::post_form(&web, &url, &fields).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains(&format!("通过 2 份考核表的复核，奖金合计 {sum:.2} 元")),
+        "{sum}: {html}"
+    );
+    assert_eq!(get_appraisal(&app, &p.hr, a).await["state"], "review");
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirm", "1"));
+    let (s, _, html) = common::post_form(&web, &url, &confirmed).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("已通过复核：2 份"), "{html}");
+    for id in [a, b] {
+        assert_eq!(get_appraisal(&app, &p.hr, id).await["state"], "approval");
+    }
+
+    // The approver saw B at an older version: A is approved, B is named and left alone.
+    let web = common::web_login(&app, "shenpi").await;
+    let url = format!("{}/tasks/batch/approve", app.base);
+    let (_, list) = common::page(&web, &url).await;
+    let csrf = common::csrf_of(&list);
+    let va = shown_version(&list, a);
+    let old_vb = (shown_version(&list, b).parse::<i64>().unwrap() - 1).to_string();
+    let (s, _, html) = common::post_form(
+        &web,
+        &url,
+        &[
+            ("csrf", csrf.as_str()),
+            ("pick", ids[0].as_str()),
+            (vs[0].as_str(), va.as_str()),
+            ("pick", ids[1].as_str()),
+            (vs[1].as_str(), old_vb.as_str()),
+            ("confirm", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("已审批通过：1 份"), "{html}");
+    assert!(
+        html.contains("李娜 (A002)") && html.contains("已有变化"),
+        "{html}"
+    );
+    assert_eq!(get_appraisal(&app, &p.hr, a).await["state"], "published");
+    assert_eq!(get_appraisal(&app, &p.hr, b).await["state"], "approval");
+    // Another's batch is not theirs: an employee has nothing to review.
+    let (s, html) = common::page(
+        &p.staff["A001"],
+        &format!("{}/tasks/batch/review", app.base),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("没有等待您处理的考核表"), "{html}");
+}
 
 async fn f01_month_signed(app: App) {
     let p = people(&app).await;
