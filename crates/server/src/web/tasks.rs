@@ -14,9 +14,62 @@ pub(super) struct TaskRow {
     href: String,
 }
 
+/// What waits for HR besides their own tasks: appeals to decide, and each running
+/// cycle's overdue tasks.
+#[derive(Serialize)]
+pub(super) struct HrWork {
+    appeals: usize,
+    /// More appeals than counted (the count stops at [`HR_COUNT_LIMIT`]).
+    appeals_more: bool,
+    late: Vec<(i64, String, i64)>,
+}
+
+const HR_COUNT_LIMIT: i64 = 100;
+
+async fn hr_work<S: Store>(st: &AppState<S>, u: &User) -> Result<Option<HrWork>, StoreError> {
+    if !kaohe_store::policy::require(u, kaohe_store::policy::Capability::ManageCycles)
+        .is_ok_and(|s| s.is_all())
+    {
+        return Ok(None);
+    }
+    let appeals = st
+        .store
+        .appeals(kaohe_store::Page {
+            offset: 0,
+            limit: HR_COUNT_LIMIT + 1,
+        })
+        .await?;
+    let mut late = Vec::new();
+    let cycles = st
+        .store
+        .cycles(
+            &kaohe_store::policy::Scope::All,
+            kaohe_store::Page {
+                offset: 0,
+                limit: 200,
+            },
+        )
+        .await?;
+    for c in cycles.iter().filter(|c| c.status == "launched") {
+        let l = st.store.late_tasks(c.id, &today(), 0).await?;
+        if l.total > 0 {
+            late.push((c.id, c.name.clone(), l.total));
+        }
+    }
+    Ok(Some(HrWork {
+        appeals: appeals.len().min(HR_COUNT_LIMIT as usize),
+        appeals_more: appeals.len() as i64 > HR_COUNT_LIMIT,
+        late,
+    }))
+}
+
 pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
     let Some(u) = &ctx.user else {
         return to_login(&ctx);
+    };
+    let hr = match hr_work(&st, u).await {
+        Ok(h) => h,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
     let all = match st.store.tasks(u).await {
         Ok(t) => t,
@@ -74,6 +127,6 @@ pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> 
         &ctx,
         StatusCode::OK,
         "tasks.html",
-        context! { groups => Serde(groups) },
+        context! { groups => Serde(groups), hr => Serde(hr) },
     )
 }

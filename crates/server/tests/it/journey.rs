@@ -793,6 +793,13 @@ async fn f01_appeal_upheld_and_reopened(app: App) {
     let (s, b) = act(&app, me, id, json!({"action": "appeal", "reason": "授权工作完成了两项，应得满分", "items": ["authorised_work"]})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "appealed");
+    // HR's 待办 says an appeal waits, and leads to it.
+    let (s, inbox) = common::page(&p.hr, &format!("{}/tasks", app.base)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        inbox.contains("1 份申诉待处理") && inbox.contains("/hr/appeals"),
+        "{inbox}"
+    );
     // Only HR decides.
     let (s, _) = act(
         &app,

@@ -575,3 +575,6 @@ batch-left = { $count } more waiting
 batch-to-tasks = Back to the inbox
 tasks-batch-review = Review many
 tasks-batch-approve = Approve many
+tasks-hr = For HR
+tasks-hr-appeals = { $count } appeal(s) to decide
+tasks-hr-late = { $cycle }: { $count } task(s) overdue

@@ -560,3 +560,6 @@ batch-left = 还有 { $count } 份待处理
 batch-to-tasks = 返回待办
 tasks-batch-review = 批量复核
 tasks-batch-approve = 批量审批
+tasks-hr = 人事待办
+tasks-hr-appeals = { $count } 份申诉待处理
+tasks-hr-late = { $cycle }：{ $count } 项任务已逾期
