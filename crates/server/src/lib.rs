@@ -278,23 +278,20 @@ pub(crate) fn session_cookie(token: &str, max_age: time::Duration) -> String {
 #[utoipa::path(post, path = "/api/login", request_body = Login, responses((status = 200, body = UserView), (status = 401, body = error::ErrorBody), (status = 429, body = error::ErrorBody, headers(("Retry-After" = u64, description = "seconds until the name may try again"))), (status = 400, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
 async fn login<S: Store>(
     State(st): State<AppState<S>>,
+    ext: axum::http::Extensions,
     ApiJson(l): ApiJson<Login>,
 ) -> ApiResult<Response> {
-    let now = std::time::Instant::now();
-    if let Err(wait) = st.sign_in.check(&l.username, now) {
-        return Err(ApiError::TooManyAttempts(throttle::minutes(wait)));
-    }
-    if ops::demo_password_refused(&st, &l.username, &l.password) {
-        return Err(ApiError::Refused(ops::DEMO_REFUSED.into()));
-    }
-    let Some(u) = st.store.authenticate(&l.username, &l.password).await? else {
-        return Err(match st.sign_in.failed(&l.username, now) {
-            Some(wait) => ApiError::TooManyAttempts(throttle::minutes(wait)),
-            None => ApiError::Unauthorized,
-        });
+    use throttle::SignInFail;
+    let (u, token) = match throttle::sign_in(&st, &l.username, &l.password, throttle::peer(&ext))
+        .await
+    {
+        Ok(x) => x,
+        Err(SignInFail::Locked(m)) => return Err(ApiError::TooManyAttempts(m)),
+        Err(SignInFail::DemoPassword) => return Err(ApiError::Refused(ops::DEMO_REFUSED.into())),
+        Err(SignInFail::Wrong) => return Err(ApiError::Unauthorized),
+        Err(SignInFail::Busy) => return Err(kaohe_store::StoreError::Busy.into()),
+        Err(SignInFail::Store(e)) => return Err(e.into()),
     };
-    st.sign_in.succeeded(&l.username);
-    let token = st.store.create_session(u.id, st.session_ttl).await?;
     Ok((
         [(header::SET_COOKIE, session_cookie(&token, st.session_ttl))],
         axum::Json(UserView::from(&u)),
@@ -980,7 +977,8 @@ pub async fn serve<S: Store>(
         tracing::error!(error = %e, "checking the demo accounts failed");
     }
     let job = tokio::spawn(ops::jobs_loop(state.clone()));
-    let r = axum::serve(listener, router(state)).await;
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let r = axum::serve(listener, app).await;
     job.abort();
     r
 }

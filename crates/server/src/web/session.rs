@@ -97,6 +97,7 @@ pub(super) fn login_page<S: Store>(
 pub(super) async fn login<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
+    ext: axum::http::Extensions,
     body: Bytes,
 ) -> Response {
     let form = Form::parse(&body);
@@ -111,33 +112,20 @@ pub(super) async fn login<S: Store>(
     let username = form.get("username").unwrap_or_default().trim();
     let password = form.get("password").unwrap_or_default();
     let next = safe_next(form.get("next")).to_string();
-    let now = std::time::Instant::now();
-    let locked = |wait| Failed::Locked(crate::throttle::minutes(wait));
-    if let Err(wait) = st.sign_in.check(username, now) {
-        return login_page(&st, &ctx, Some(&next), Some(username), locked(wait));
-    }
-    if crate::ops::demo_password_refused(&st, username, password) {
-        let failed = Failed::DemoPassword;
-        return login_page(&st, &ctx, Some(&next), Some(username), failed);
-    }
-    let user = match st.store.authenticate(username, password).await {
-        Ok(u) => u,
-        Err(kaohe_store::StoreError::Busy) => {
-            return login_page(&st, &ctx, Some(&next), Some(username), Failed::Busy);
+    use crate::throttle::SignInFail;
+    let addr = crate::throttle::peer(&ext);
+    let token = match crate::throttle::sign_in(&st, username, password, addr).await {
+        Ok((_, token)) => token,
+        Err(e) => {
+            let failed = match e {
+                SignInFail::Locked(m) => Failed::Locked(m),
+                SignInFail::DemoPassword => Failed::DemoPassword,
+                SignInFail::Wrong => Failed::Wrong,
+                SignInFail::Busy => Failed::Busy,
+                SignInFail::Store(e) => return server_error(ctx.lang, &e.to_string()),
+            };
+            return login_page(&st, &ctx, Some(&next), Some(username), failed);
         }
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let Some(u) = user else {
-        let failed = st
-            .sign_in
-            .failed(username, now)
-            .map_or(Failed::Wrong, locked);
-        return login_page(&st, &ctx, Some(&next), Some(username), failed);
-    };
-    st.sign_in.succeeded(username);
-    let token = match st.store.create_session(u.id, st.session_ttl).await {
-        Ok(t) => t,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
     let mut res = see_other(&next);
     if let Ok(v) = HeaderValue::from_str(&crate::session_cookie(&token, st.session_ttl)) {

@@ -15,8 +15,40 @@ both!(
     roles_decide_who_may_do_what,
     templates_publish_with_errors_in_place,
     bad_input_is_400_or_422_never_500,
-    wrong_passwords_pause_the_name
+    wrong_passwords_pause_the_name,
+    guessing_across_names_pauses_the_address
 );
+
+/// Guessing with ever-new names (so that no name pauses) pauses the address after
+/// `MAX_ADDRESS_FAILURES` misses: then even a right password from there waits.
+async fn guessing_across_names_pauses_the_address(app: App) {
+    common::add_user(&app, "zhangwei", None, vec![]).await;
+    let c = client();
+    let max = kaohe_server::throttle::MAX_ADDRESS_FAILURES;
+    for i in 1..=max {
+        let r = c
+            .post(format!("{}/api/login", app.base))
+            .json(&json!({"username": format!("guess{i}"), "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        let want = if i < max {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(r.status(), want, "miss {i}");
+    }
+    // Now even a right password from that address waits.
+    let r = c
+        .post(format!("{}/api/login", app.base))
+        .json(&json!({"username": "zhangwei", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "900");
+}
 
 /// Five wrong passwords for a name within 15 minutes pause it for 15 minutes — even the
 /// right password is refused meanwhile — while other names sign in as usual.
