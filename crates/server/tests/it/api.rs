@@ -480,4 +480,26 @@ async fn bad_input_is_400_or_422_never_500(app: App) {
         doc["paths"]["/api/templates/{form_id}/preview"]["post"].is_object(),
         "the OpenAPI document lists the endpoints"
     );
+    // Options in the query string are declared as optional query parameters, never as
+    // required path parameters.
+    for (path, method) in [
+        ("/api/cycles/{id}/import", "post"),
+        ("/api/appraisals", "get"),
+        ("/api/cycles/{id}/results", "get"),
+    ] {
+        let params = doc["paths"][path][method]["parameters"].as_array().unwrap();
+        for p in params {
+            let name = p["name"].as_str().unwrap();
+            if name == "id" {
+                assert_eq!(p["in"], "path", "{path} {name}");
+                continue;
+            }
+            assert_eq!(p["in"], "query", "{path} {name}: {p}");
+            assert_ne!(p["required"], true, "{path} {name}: {p}");
+        }
+    }
+    let import = doc["paths"]["/api/cycles/{id}/import"]["post"]["parameters"].to_string();
+    for name in ["dry_run", "sheet", "skip_invalid", "map", "header_row"] {
+        assert!(import.contains(&format!("\"{name}\"")), "{name}: {import}");
+    }
 }
