@@ -365,6 +365,8 @@ pub(super) struct Typed {
     values: BTreeMap<String, String>,
     /// Input id → what is wrong with it.
     errors: BTreeMap<String, String>,
+    /// What was just done (after an action's redirect).
+    done: Option<Done>,
 }
 
 pub(super) async fn sheet_page<S: Store>(
@@ -426,10 +428,69 @@ pub(super) async fn sheet_page<S: Store>(
     )
 }
 
+/// `?done=` after an action: which one, to say it was done.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct DoneQuery {
+    done: Option<String>,
+}
+
+/// What was just done, as the sheet says it, and which inbox kind it cleared.
+const DONE: [(&str, Option<&str>); 10] = [
+    ("saved", None),
+    ("submitted", Some("rate")),
+    ("signed", Some("sign")),
+    ("appealed", None),
+    ("review_pass", Some("review")),
+    ("review_return", Some("review")),
+    ("approve", Some("approve")),
+    ("reject", Some("approve")),
+    ("uphold", None),
+    ("reopen", None),
+];
+
+/// The success message after an action, and the next appraisal waiting for `me` of the
+/// same kind: (message, next appraisal id, its appraisee).
+#[derive(Serialize)]
+struct Done {
+    key: String,
+    next: Option<(i64, String)>,
+    kind: Option<String>,
+}
+
+async fn done_of<S: Store>(
+    st: &AppState<S>,
+    me: &User,
+    id: i64,
+    done: Option<&str>,
+) -> Result<Option<Done>, StoreError> {
+    let Some((key, kind)) = done.and_then(|d| DONE.iter().find(|(k, _)| *k == d)) else {
+        return Ok(None);
+    };
+    let mut next = None;
+    if let Some(kind) = kind {
+        // Submitting a self-assessment clears a `self` task, a rating a `rate` one.
+        for t in st.store.tasks(me).await? {
+            let same = t.kind == *kind || (*kind == "rate" && t.kind == "self");
+            if let (true, Some(a)) = (same, t.appraisal_id)
+                && a != id
+            {
+                next = Some((a, t.appraisee.unwrap_or_default()));
+                break;
+            }
+        }
+    }
+    Ok(Some(Done {
+        key: key.to_string(),
+        next,
+        kind: kind.map(str::to_string),
+    }))
+}
+
 pub(super) async fn appraisal<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DoneQuery>,
 ) -> Response {
     let Some(me) = ctx.user.clone() else {
         return to_login(&ctx);
@@ -437,7 +498,15 @@ pub(super) async fn appraisal<S: Store>(
     let Ok(id) = id.parse::<i64>() else {
         return not_found(&ctx);
     };
-    sheet_page(&st, &ctx, &me, id, None, Typed::default()).await
+    let done = match done_of(&st, &me, id, q.done.as_deref()).await {
+        Ok(d) => d,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let typed = Typed {
+        done,
+        ..Typed::default()
+    };
+    sheet_page(&st, &ctx, &me, id, None, typed).await
 }
 
 pub(super) async fn act<S: Store>(
@@ -472,6 +541,7 @@ pub(super) async fn act<S: Store>(
             .collect(),
         values: typed_values(&form),
         errors: BTreeMap::new(),
+        done: None,
     };
     let Some(version) = form.get("version").and_then(|v| v.parse::<i64>().ok()) else {
         let m = text(ctx.lang, "action-bad-version", &[]);
@@ -524,8 +594,19 @@ pub(super) async fn act<S: Store>(
             .await;
         }
     };
+    let done = match &step {
+        Step::Do(Action::Sign { .. }) => "signed",
+        Step::Do(Action::Appeal { .. }) => "appealed",
+        Step::Do(Action::ReviewPass) => "review_pass",
+        Step::Do(Action::ReviewReturn { .. }) => "review_return",
+        Step::Do(Action::Approve) => "approve",
+        Step::Do(Action::Reject { .. }) => "reject",
+        Step::Do(Action::Uphold { .. }) => "uphold",
+        Step::Do(Action::Reopen { .. }) => "reopen",
+        _ => "saved",
+    };
     match st.store.act(&me, id, version, &step).await {
-        Ok(_) => see_other(&format!("/appraisals/{id}")),
+        Ok(_) => see_other(&format!("/appraisals/{id}?done={done}")),
         Err(StoreError::NotFound { .. }) => not_found(&ctx),
         Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
         Err(e) => {
@@ -631,7 +712,8 @@ pub(super) async fn rate<S: Store>(
             }
         }
     }
-    see_other(&format!("/appraisals/{id}"))
+    let done = if submit { "submitted" } else { "saved" };
+    see_other(&format!("/appraisals/{id}?done={done}"))
 }
 
 /// The decision `me` may take on the appraisal now: review or approval when it is in their

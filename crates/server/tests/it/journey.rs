@@ -431,10 +431,37 @@ async fn many_reviewed_and_approved_at_once(app: App) {
     let sum =
         bonus(&get_appraisal(&app, &p.hr, a).await) + bonus(&get_appraisal(&app, &p.hr, b).await);
 
+    let c = month_in_review(&app, &p, "F01", 0, "A001", 72, "2026-09")
+        .await
+        .appraisal;
+
     let web = common::web_login(&app, "fuhe").await;
     let (s, inbox) = common::page(&web, &format!("{}/tasks", app.base)).await;
     assert_eq!(s, StatusCode::OK);
     assert!(inbox.contains("/tasks/batch/review"), "{inbox}");
+    // One at a time from the sheet: said done, with the next one to open.
+    let sheet = format!("{}/appraisals/{c}", app.base);
+    let (_, html) = common::page(&web, &sheet).await;
+    let (csrf, version) = (common::csrf_of(&html), common::version_of(&html));
+    let (s, path, html) = common::post_form(
+        &web,
+        &format!("{sheet}/actions"),
+        &[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("action", "review_pass"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, format!("/appraisals/{c}").as_str())
+    );
+    assert!(html.contains("已通过复核，已转审批"), "{html}");
+    assert!(
+        html.contains(&format!("/appraisals/{a}")) && html.contains("下一位：张伟"),
+        "{html}"
+    );
     let url = format!("{}/tasks/batch/review", app.base);
     let (s, list) = common::page(&web, &url).await;
     assert_eq!(s, StatusCode::OK, "{list}");

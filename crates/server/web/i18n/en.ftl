@@ -578,3 +578,18 @@ tasks-batch-approve = Approve many
 tasks-hr = For HR
 tasks-hr-appeals = { $count } appeal(s) to decide
 tasks-hr-late = { $cycle }: { $count } task(s) overdue
+
+## After an action on a sheet
+done-saved = Saved.
+done-submitted = Submitted.
+done-signed = Signed.
+done-appealed = Your appeal is filed; HR's decision will show here.
+done-review_pass = Review passed; it goes to approval.
+done-review_return = Returned to the raters.
+done-approve = Approved; the result is published to the employee.
+done-reject = Sent back to review.
+done-uphold = The result stands.
+done-reopen = The ticked items are reopened for the raters.
+done-next = Next: { $who } →
+done-none-left = Nothing more of this kind is waiting.
+done-inbox = Back to the inbox

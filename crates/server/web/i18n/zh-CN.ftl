@@ -563,3 +563,18 @@ tasks-batch-approve = 批量审批
 tasks-hr = 人事待办
 tasks-hr-appeals = { $count } 份申诉待处理
 tasks-hr-late = { $cycle }：{ $count } 项任务已逾期
+
+## After an action on a sheet
+done-saved = 已保存。
+done-submitted = 已提交。
+done-signed = 已签名确认。
+done-appealed = 申诉已提交，人事部门处理后会在此显示结果。
+done-review_pass = 已通过复核，已转审批。
+done-review_return = 已退回评分人重新评分。
+done-approve = 已审批通过，结果已发布给员工。
+done-reject = 已退回复核。
+done-uphold = 已维持原结果。
+done-reopen = 已重新打开所选项目，评分人会重新评分。
+done-next = 下一位：{ $who } →
+done-none-left = 这一类待办已全部处理完。
+done-inbox = 返回待办
