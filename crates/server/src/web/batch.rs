@@ -53,9 +53,8 @@ async fn waiting<S: Store>(
         let (true, Some(id)) = (t.kind == kind, t.appraisal_id) else {
             continue;
         };
-        if !cycles.contains_key(&t.cycle_id) {
-            let c = st.store.cycle(t.cycle_id).await?;
-            cycles.insert(t.cycle_id, c.name);
+        if let std::collections::btree_map::Entry::Vacant(v) = cycles.entry(t.cycle_id) {
+            v.insert(st.store.cycle(t.cycle_id).await?.name);
         }
         let a = st.store.appraisal(me, id).await?;
         out.push(Line {
