@@ -138,7 +138,7 @@ ex-renormalise = applicable items { $sum } ÷ applicable points { $applicable } 
 ex-section-sum = { $parts } = { $value }
 ex-total-sum = { $parts } = { $value }
 ex-grade-band = total { $total } ≥ { $min }: grade “{ $grade }”
-ex-pay = { $formula } = { $arithmetic } = { $raw }, rounded half-up to the fen: { $value } yuan
+ex-pay = { $name } = { $formula } = { $arithmetic } = { $raw }, rounded half-up to the fen: { $value } yuan
 ex-rank = rank { $rank } of { $size } in group “{ $group }”
 ex-selected = selected as “{ $title }”
 

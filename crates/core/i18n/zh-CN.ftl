@@ -138,7 +138,7 @@ ex-renormalise = 适用项目得分 { $sum } ÷ 适用分值 { $applicable } × 
 ex-section-sum = { $parts } = { $value }
 ex-total-sum = { $parts } = { $value }
 ex-grade-band = 总分 { $total } ≥ { $min }，等级「{ $grade }」
-ex-pay = { $formula } = { $arithmetic } = { $raw }，四舍五入到分: { $value } 元
+ex-pay = { $name } = { $formula } = { $arithmetic } = { $raw }，四舍五入到分: { $value } 元
 ex-rank = 在「{ $group }」组 { $size } 人中排名第 { $rank }
 ex-selected = 评为「{ $title }」
 

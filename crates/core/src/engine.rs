@@ -351,12 +351,13 @@ impl<'t> Engine<'t> {
                     msg!(
                         "ex-metric",
                         name = m.name.clone(),
-                        formula = m.formula.text.clone(),
+                        formula = self.words(&m.formula, false),
                         arithmetic = self.arith(&m.formula, f),
                         value = fmt_short(f.v[s]),
                         unit = m.unit.clone().unwrap_or_default()
                     )
-                    .en_arg("name", m.name_en.clone().unwrap_or_else(|| m.name.clone())),
+                    .en_arg("name", m.name_en.clone().unwrap_or_else(|| m.name.clone()))
+                    .en_arg("formula", self.words(&m.formula, true)),
                 );
             }
         }
@@ -401,6 +402,44 @@ impl<'t> Engine<'t> {
             slot_by_name(t, n).map(|s| f.v[s as usize])
         };
         formula.node.render_with(&lookup)
+    }
+
+    /// A formula in the sheet's words: every name replaced by what the sheet calls it
+    /// (`当月绩效奖金 = max(考核分数, 0) ÷ 100 × 月度绩效奖金`), in English where the template gives English
+    /// names.
+    fn words(&self, f: &Formula, en: bool) -> String {
+        f.node.render_map(&|n| Some(self.name_of(n, en)))
+    }
+
+    /// What the sheet calls a name used in a formula.
+    fn name_of(&self, n: &str, en: bool) -> String {
+        let t = self.t;
+        let pick = |zh: &String, e: &Option<String>| {
+            if en {
+                e.clone().unwrap_or_else(|| zh.clone())
+            } else {
+                zh.clone()
+            }
+        };
+        if n == "total" {
+            return if en { "the score" } else { "考核分数" }.to_string();
+        }
+        if let Some((_, name, name_en)) = t.input_for_name(n) {
+            return pick(&name, &name_en);
+        }
+        if let Some(m) = t.metrics.iter().find(|m| m.id == n) {
+            return pick(&m.name, &m.name_en);
+        }
+        if let Some(p) = t.params.iter().find(|p| p.id == n) {
+            return pick(&p.name, &p.name_en);
+        }
+        if let Some(i) = t.items.iter().find(|i| i.id == n) {
+            return pick(&i.name, &i.name_en);
+        }
+        if let Some(s) = t.sections.iter().find(|s| s.id == n) {
+            return pick(&s.name, &s.name_en);
+        }
+        n.to_string()
     }
 
     /// A formula for people: a lone name shows as its display name, anything else as written.
@@ -1476,11 +1515,17 @@ impl<'t> Engine<'t> {
                     Target::Pay(pi),
                     msg!(
                         "ex-pay",
-                        formula = pay.formula.text.clone(),
+                        name = pay.name.clone(),
+                        formula = self.words(&pay.formula, false),
                         arithmetic = self.arith(&pay.formula, f),
                         raw = fmt(raw),
                         value = crate::num::fmt_dp(v, pay.decimals)
-                    ),
+                    )
+                    .en_arg(
+                        "name",
+                        pay.name_en.clone().unwrap_or_else(|| pay.name.clone()),
+                    )
+                    .en_arg("formula", self.words(&pay.formula, true)),
                 );
             }
             f.v[l.pay as usize + pi] = v;
