@@ -141,6 +141,47 @@ pub(crate) fn backend_of(c: &sqlx::AnyConnection) -> Backend {
     }
 }
 
+/// A query built piece by piece with `$n` placeholders, which both SQLite and PostgreSQL
+/// read (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses).
+pub(crate) struct SqlBuilder {
+    sql: String,
+    args: sqlx::any::AnyArguments,
+}
+
+impl SqlBuilder {
+    pub(crate) fn new(sql: impl Into<String>) -> Self {
+        SqlBuilder {
+            sql: sql.into(),
+            args: Default::default(),
+        }
+    }
+
+    /// Append SQL text.
+    pub(crate) fn push(&mut self, sql: impl std::fmt::Display) -> &mut Self {
+        use std::fmt::Write;
+        let _ = write!(self.sql, "{sql}");
+        self
+    }
+
+    /// Append a placeholder for `value`.
+    pub(crate) fn push_bind<'t, T>(&mut self, value: T) -> &mut Self
+    where
+        T: sqlx::Encode<'t, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        use sqlx::Arguments;
+        // As sqlx's QueryBuilder: the types bound here (integers, text) always encode.
+        self.args.add(value).expect("Failed to add argument");
+        let n = self.args.len();
+        self.push(format_args!("${n}"))
+    }
+
+    /// The query, ready to run (the builder is left empty).
+    pub(crate) fn build(&mut self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let sql = std::mem::take(&mut self.sql);
+        sqlx::query_with(sqlx::AssertSqlSafe(sql), std::mem::take(&mut self.args))
+    }
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -610,7 +651,7 @@ impl Store for Db {
     }
 
     async fn employees(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Employee>> {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new("SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees");
+        let mut qb = crate::backend::SqlBuilder::new("SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees");
         if let crate::policy::Scope::Departments(d) = scope {
             qb.push(" WHERE department_id IN (-1");
             for id in d {

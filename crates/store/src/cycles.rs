@@ -927,7 +927,7 @@ impl Db {
     }
 
     pub(crate) async fn appraisals_impl(&self, who: &User, cycle_id: Option<i64>, state: Option<State>, page: Page) -> Result<Vec<Appraisal>> {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(format!("{APPRAISAL_SELECT} WHERE 1 = 1"));
+        let mut qb = crate::backend::SqlBuilder::new(format!("{APPRAISAL_SELECT} WHERE 1 = 1"));
         if let Some(cid) = cycle_id {
             qb.push(" AND a.cycle_id = ").push_bind(cid);
         }
@@ -1687,7 +1687,7 @@ impl Db {
     }
 
     pub(crate) async fn cycles_impl(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(CYCLE_SELECT);
+        let mut qb = crate::backend::SqlBuilder::new(CYCLE_SELECT);
         if let crate::policy::Scope::Departments(d) = scope {
             qb.push(" WHERE c.id IN (SELECT a.cycle_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE e.department_id IN (-1");
             for id in d {

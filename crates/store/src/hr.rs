@@ -421,12 +421,14 @@ impl Db {
         if cycle_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
+        let mut qb = crate::backend::SqlBuilder::new(
             "SELECT cycle_id, COUNT(*) AS n, CAST(SUM(CASE WHEN state = 'confirmed' THEN 1 ELSE 0 END) AS BIGINT) AS done FROM appraisals WHERE cycle_id IN (",
         );
-        let mut sep = qb.separated(", ");
-        for id in cycle_ids {
-            sep.push_bind(*id);
+        for (i, id) in cycle_ids.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            qb.push_bind(*id);
         }
         qb.push(") GROUP BY cycle_id");
         Ok(qb
@@ -486,7 +488,7 @@ impl Db {
     }
 
     pub(crate) async fn results_page_impl(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> {
-        let mut count = sqlx::QueryBuilder::<sqlx::Any>::new("SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ");
+        let mut count = crate::backend::SqlBuilder::new("SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ");
         count.push_bind(cycle_id);
         if let Some(d) = q.department_id {
             count.push(" AND e.department_id = ").push_bind(d);
@@ -494,7 +496,7 @@ impl Db {
         let total_rows: i64 = count.build().fetch_one(&self.pool).await?.get("n");
         // Ranks over the whole group (whatever the filter), ties sharing a rank; the
         // decimals are compared as doubles, exact for scores of a few decimals.
-        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
+        let mut qb = crate::backend::SqlBuilder::new(
             "WITH r AS (SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus, \
              CAST(a.total AS DOUBLE PRECISION) AS t_num, CAST(a.bonus AS DOUBLE PRECISION) AS b_num, \
              CASE WHEN a.total IS NULL THEN NULL ELSE RANK() OVER (PARTITION BY a.grp, (a.total IS NULL) ORDER BY CAST(a.total AS DOUBLE PRECISION) DESC) END AS rnk \
@@ -660,7 +662,7 @@ impl Db {
         if !problems.is_empty() {
             return Err(StoreError::Fields(problems));
         }
-        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(
+        let mut qb = crate::backend::SqlBuilder::new(
             "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash FROM audit_log WHERE 1 = 1",
         );
         if let Some(a) = some(&q.actor) {
