@@ -11,7 +11,7 @@ use common::{
     App, add_user, assert_complete, client, csrf_of, login, page, post_form, send, spawn_app,
     web_login,
 };
-use kaohe_store::{Db, Grant, GridRow, Role, Store, Values};
+use kaohe_store::{Grant, GridRow, Role, Store, Values};
 use reqwest::StatusCode;
 use serde_json::json;
 
