@@ -91,8 +91,16 @@ impl Db {
 
     async fn run_migrations(&self) -> Result<()> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }
@@ -176,7 +184,9 @@ impl SqlBuilder {
     }
 
     /// The query, ready to run (the builder is left empty).
-    pub(crate) fn build(&mut self) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    pub(crate) fn build(
+        &mut self,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
         let sql = std::mem::take(&mut self.sql);
         sqlx::query_with(sqlx::AssertSqlSafe(sql), std::mem::take(&mut self.args))
     }
@@ -194,7 +204,11 @@ impl Db {
         self.audit_keys = keys;
     }
 
-    async fn append_audit(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, e: &NewAudit) -> Result<AuditEntry> {
+    async fn append_audit(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        e: &NewAudit,
+    ) -> Result<AuditEntry> {
         let prev = Self::audit_head(&mut **tx, &self.audit_keys).await?;
         let at = now();
         let (hash, key_id) = crate::audit::entry_hash(&self.audit_keys, &prev, &at, e);
@@ -216,7 +230,9 @@ impl Db {
         .fetch_one(&mut **tx)
         .await?;
         let id: i64 = row.get("id");
-        if let Some(k) = self.audit_keys.current() && id % CHECKPOINT_EVERY == 0 {
+        if let Some(k) = self.audit_keys.current()
+            && id % CHECKPOINT_EVERY == 0
+        {
             Self::write_checkpoint(&mut **tx, k).await?;
         }
         Ok(AuditEntry {
@@ -236,14 +252,19 @@ impl Db {
 
     /// The hash the next audit entry links to. Refuses to append without a key after an
     /// entry made with one: that entry would look like a rewrite to `verify`.
-    pub(crate) async fn audit_head(c: &mut sqlx::AnyConnection, keys: &AuditKeys) -> Result<String> {
+    pub(crate) async fn audit_head(
+        c: &mut sqlx::AnyConnection,
+        keys: &AuditKeys,
+    ) -> Result<String> {
         let Some(r) = sqlx::query("SELECT hash, key_id FROM audit_log ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *c)
             .await?
         else {
             return Ok(GENESIS.to_string());
         };
-        if keys.is_empty() && let Some(k) = r.get::<Option<String>, _>("key_id") {
+        if keys.is_empty()
+            && let Some(k) = r.get::<Option<String>, _>("key_id")
+        {
             return Err(StoreError::Invalid {
                 field: "KAOHE_AUDIT_KEY".into(),
                 message: format!(
@@ -257,7 +278,10 @@ impl Db {
 
     /// Store a checkpoint of the chain's head, MAC'd with `key` (in the caller's write
     /// transaction, so the head cannot move meanwhile).
-    pub(crate) async fn write_checkpoint(c: &mut sqlx::AnyConnection, key: &AuditKey) -> Result<Option<AuditCheckpoint>> {
+    pub(crate) async fn write_checkpoint(
+        c: &mut sqlx::AnyConnection,
+        key: &AuditKey,
+    ) -> Result<Option<AuditCheckpoint>> {
         let Some(head) = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *c)
             .await?
@@ -265,7 +289,9 @@ impl Db {
             return Ok(None);
         };
         let (last_id, last_hash): (i64, String) = (head.get("id"), head.get("hash"));
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&mut *c).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&mut *c)
+            .await?;
         let at = now();
         let mac = checkpoint_mac(key, &at, last_id, &last_hash, count);
         let id: i64 = sqlx::query_scalar(
@@ -279,7 +305,15 @@ impl Db {
         .bind(key.id())
         .fetch_one(&mut *c)
         .await?;
-        Ok(Some(AuditCheckpoint { id, at, last_id, last_hash, count, mac, key_id: key.id().to_string() }))
+        Ok(Some(AuditCheckpoint {
+            id,
+            at,
+            last_id,
+            last_hash,
+            count,
+            mac,
+            key_id: key.id().to_string(),
+        }))
     }
 
     /// Check the chain and the checkpoints with the store's keys.
@@ -306,8 +340,14 @@ impl Db {
         let mut at_entry: HashMap<i64, (i64, String)> = HashMap::new();
         let mut furthest: Option<(i64, i64, i64)> = None; // (checkpoint, last_id, count)
         for r in &cps {
-            let (id, last_id, count): (i64, i64, i64) = (r.get("id"), r.get("last_id"), r.get("count"));
-            let (at, last_hash, mac, key_id): (String, String, String, String) = (r.get("at"), r.get("last_hash"), r.get("mac"), r.get("key_id"));
+            let (id, last_id, count): (i64, i64, i64) =
+                (r.get("id"), r.get("last_id"), r.get("count"));
+            let (at, last_hash, mac, key_id): (String, String, String, String) = (
+                r.get("at"),
+                r.get("last_hash"),
+                r.get("mac"),
+                r.get("key_id"),
+            );
             match keys.get(&key_id) {
                 Some(k) => {
                     if checkpoint_mac(k, &at, last_id, &last_hash, count) != mac {
@@ -344,10 +384,14 @@ impl Db {
             for r in &batch {
                 let id: i64 = r.get("id");
                 after = id;
-                let (at, prev_hash, hash): (String, String, String) = (r.get("at"), r.get("prev_hash"), r.get("hash"));
+                let (at, prev_hash, hash): (String, String, String) =
+                    (r.get("at"), r.get("prev_hash"), r.get("hash"));
                 let key_id: Option<String> = r.get("key_id");
                 if prev_hash != prev {
-                    broken = Some((id, "与前一条记录的链接不符 / does not link to the entry before".to_string()));
+                    broken = Some((
+                        id,
+                        "与前一条记录的链接不符 / does not link to the entry before".to_string(),
+                    ));
                     break 'walk;
                 }
                 let e = NewAudit {
@@ -367,7 +411,10 @@ impl Db {
                             break 'walk;
                         }
                         if audit_hash(&prev, &at, &e) != hash {
-                            broken = Some((id, "内容与哈希不符 / content does not match its hash".to_string()));
+                            broken = Some((
+                                id,
+                                "内容与哈希不符 / content does not match its hash".to_string(),
+                            ));
                             break 'walk;
                         }
                         report.plain += 1;
@@ -377,7 +424,12 @@ impl Db {
                         match keys.get(&k) {
                             Some(key) => {
                                 if audit_mac(key, &prev, &at, &e) != hash {
-                                    broken = Some((id, format!("内容与密钥 {k} 的 MAC 不符 / content does not match its MAC (key {k})")));
+                                    broken = Some((
+                                        id,
+                                        format!(
+                                            "内容与密钥 {k} 的 MAC 不符 / content does not match its MAC (key {k})"
+                                        ),
+                                    ));
                                     break 'walk;
                                 }
                                 report.keyed += 1;
@@ -393,7 +445,10 @@ impl Db {
                 if let Some((cp, h)) = at_entry.remove(&id)
                     && h != hash
                 {
-                    broken = Some((id, format!("与检查点 {cp} 不符 / does not match checkpoint {cp}")));
+                    broken = Some((
+                        id,
+                        format!("与检查点 {cp} 不符 / does not match checkpoint {cp}"),
+                    ));
                     break 'walk;
                 }
                 prev = hash;
@@ -406,51 +461,103 @@ impl Db {
             AuditCheck::Broken { id, reason }
         } else if let Some(id) = bad_checkpoint {
             AuditCheck::BadCheckpoint { id }
-        } else if let Some((checkpoint, at_entry_id, count)) = furthest
-            .filter(|&(_, l, c)| l > ends_at || c > report.entries)
+        } else if let Some((checkpoint, at_entry_id, count)) =
+            furthest.filter(|&(_, l, c)| l > ends_at || c > report.entries)
         {
-            AuditCheck::Truncated { checkpoint, at_entry: at_entry_id, count, ends_at, entries: report.entries }
+            AuditCheck::Truncated {
+                checkpoint,
+                at_entry: at_entry_id,
+                count,
+                ends_at,
+                entries: report.entries,
+            }
         } else if let Some((&id, &(cp, _))) = at_entry.iter().min_by_key(|(id, _)| **id) {
             // A checkpoint names an entry within the log that is not there.
-            AuditCheck::Broken { id, reason: format!("检查点 {cp} 记录的条目不存在 / the entry checkpoint {cp} names is missing") }
+            AuditCheck::Broken {
+                id,
+                reason: format!(
+                    "检查点 {cp} 记录的条目不存在 / the entry checkpoint {cp} names is missing"
+                ),
+            }
         } else {
-            AuditCheck::Intact { entries: report.entries }
+            AuditCheck::Intact {
+                entries: report.entries,
+            }
         };
         Ok(report)
     }
 
     /// An organisation import, committed or (a check) rolled back.
-    async fn import_org_run(&self, actor: &str, rows: &[OrgRow], commit: bool) -> Result<ImportSummary> {
+    async fn import_org_run(
+        &self,
+        actor: &str,
+        rows: &[OrgRow],
+        commit: bool,
+    ) -> Result<ImportSummary> {
         // Check every row first; nothing is written unless all are good.
         let mut problems = Vec::new();
         let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for r in rows {
             if r.emp_no.trim().is_empty() {
-                problems.push((r.line, "工号 emp_no".to_string(), "不能为空 / is empty".to_string()));
+                problems.push((
+                    r.line,
+                    "工号 emp_no".to_string(),
+                    "不能为空 / is empty".to_string(),
+                ));
             } else if let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
-                problems.push((r.line, "工号 emp_no".to_string(), format!("`{}` 与第 {first} 行重复 / repeats line {first}", r.emp_no)));
+                problems.push((
+                    r.line,
+                    "工号 emp_no".to_string(),
+                    format!("`{}` 与第 {first} 行重复 / repeats line {first}", r.emp_no),
+                ));
             }
             if r.name.trim().is_empty() {
-                problems.push((r.line, "姓名 name".to_string(), "不能为空 / is empty".to_string()));
+                problems.push((
+                    r.line,
+                    "姓名 name".to_string(),
+                    "不能为空 / is empty".to_string(),
+                ));
             }
             if r.dept_code.trim().is_empty() {
-                problems.push((r.line, "部门编码 dept_code".to_string(), "不能为空 / is empty".to_string()));
+                problems.push((
+                    r.line,
+                    "部门编码 dept_code".to_string(),
+                    "不能为空 / is empty".to_string(),
+                ));
             }
             if DeptKind::parse(&r.dept_kind).is_none() {
-                problems.push((r.line, "部门类型 dept_kind".to_string(), format!("`{}` 应为 业务/职能 (line/functional)", r.dept_kind)));
+                problems.push((
+                    r.line,
+                    "部门类型 dept_kind".to_string(),
+                    format!("`{}` 应为 业务/职能 (line/functional)", r.dept_kind),
+                ));
             }
         }
         let mut tx = self.begin_write().await?;
         for r in rows {
             let sup = r.supervisor_emp_no.trim();
             if !sup.is_empty() && !seen.contains_key(sup) {
-                let exists = sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(sup).fetch_optional(&mut *tx).await?.is_some();
+                let exists = sqlx::query("SELECT id FROM employees WHERE emp_no = $1")
+                    .bind(sup)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
                 if !exists {
-                    problems.push((r.line, "直接上级工号 supervisor".to_string(), format!("`{sup}` 不在文件中也不在系统中 / is neither in the file nor stored")));
+                    problems.push((
+                        r.line,
+                        "直接上级工号 supervisor".to_string(),
+                        format!(
+                            "`{sup}` 不在文件中也不在系统中 / is neither in the file nor stored"
+                        ),
+                    ));
                 }
             }
             if sup == r.emp_no.trim() && !sup.is_empty() {
-                problems.push((r.line, "直接上级工号 supervisor".to_string(), "不能是本人 / cannot be the employee".to_string()));
+                problems.push((
+                    r.line,
+                    "直接上级工号 supervisor".to_string(),
+                    "不能是本人 / cannot be the employee".to_string(),
+                ));
             }
         }
         if !problems.is_empty() {
@@ -464,7 +571,11 @@ impl Db {
         for r in rows {
             if seen_dept.insert(r.dept_code.trim()) {
                 let kind = DeptKind::parse(&r.dept_kind).unwrap_or(DeptKind::Line);
-                let name = if r.dept_name.trim().is_empty() { r.dept_code.trim() } else { r.dept_name.trim() };
+                let name = if r.dept_name.trim().is_empty() {
+                    r.dept_code.trim()
+                } else {
+                    r.dept_name.trim()
+                };
                 let added = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
                     .bind(r.dept_code.trim())
                     .bind(name)
@@ -485,34 +596,76 @@ impl Db {
                 sum.positions_added += added as usize;
             }
         }
-        let ids = |rows: Vec<sqlx::any::AnyRow>, key: &str| -> std::collections::HashMap<String, i64> {
-            rows.iter().map(|r| (r.get::<String, _>(key), r.get::<i64, _>("id"))).collect()
-        };
-        let dept_ids = ids(sqlx::query("SELECT id, code FROM departments").fetch_all(&mut *tx).await?, "code");
-        let pos_ids = ids(sqlx::query("SELECT id, code FROM positions").fetch_all(&mut *tx).await?, "code");
-        let existing = ids(sqlx::query("SELECT id, emp_no FROM employees").fetch_all(&mut *tx).await?, "emp_no");
+        let ids =
+            |rows: Vec<sqlx::any::AnyRow>, key: &str| -> std::collections::HashMap<String, i64> {
+                rows.iter()
+                    .map(|r| (r.get::<String, _>(key), r.get::<i64, _>("id")))
+                    .collect()
+            };
+        let dept_ids = ids(
+            sqlx::query("SELECT id, code FROM departments")
+                .fetch_all(&mut *tx)
+                .await?,
+            "code",
+        );
+        let pos_ids = ids(
+            sqlx::query("SELECT id, code FROM positions")
+                .fetch_all(&mut *tx)
+                .await?,
+            "code",
+        );
+        let existing = ids(
+            sqlx::query("SELECT id, emp_no FROM employees")
+                .fetch_all(&mut *tx)
+                .await?,
+            "emp_no",
+        );
         // Employees: new ones inserted, known ones updated, each in one bulk write.
-        let (old, new): (Vec<&OrgRow>, Vec<&OrgRow>) = rows.iter().partition(|r| existing.contains_key(r.emp_no.trim()));
+        let (old, new): (Vec<&OrgRow>, Vec<&OrgRow>) = rows
+            .iter()
+            .partition(|r| existing.contains_key(r.emp_no.trim()));
         let pos = |r: &OrgRow| (!r.position.trim().is_empty()).then(|| pos_ids[r.position.trim()]);
         use crate::bulk::{Bulk, BulkCol};
         tx.bulk_insert(
             "employees",
             &["emp_no", "name", "department_id", "position_id"],
             &[
-                BulkCol::Text(new.iter().map(|r| Some(r.emp_no.trim().to_string())).collect()),
-                BulkCol::Text(new.iter().map(|r| Some(r.name.trim().to_string())).collect()),
-                BulkCol::Int(new.iter().map(|r| Some(dept_ids[r.dept_code.trim()])).collect()),
+                BulkCol::Text(
+                    new.iter()
+                        .map(|r| Some(r.emp_no.trim().to_string()))
+                        .collect(),
+                ),
+                BulkCol::Text(
+                    new.iter()
+                        .map(|r| Some(r.name.trim().to_string()))
+                        .collect(),
+                ),
+                BulkCol::Int(
+                    new.iter()
+                        .map(|r| Some(dept_ids[r.dept_code.trim()]))
+                        .collect(),
+                ),
                 BulkCol::Int(new.iter().map(|r| pos(r)).collect()),
             ],
         )
         .await?;
         tx.bulk_update(
             "employees",
-            &old.iter().map(|r| existing[r.emp_no.trim()]).collect::<Vec<_>>(),
+            &old.iter()
+                .map(|r| existing[r.emp_no.trim()])
+                .collect::<Vec<_>>(),
             &["name", "department_id", "position_id"],
             &[
-                BulkCol::Text(old.iter().map(|r| Some(r.name.trim().to_string())).collect()),
-                BulkCol::Int(old.iter().map(|r| Some(dept_ids[r.dept_code.trim()])).collect()),
+                BulkCol::Text(
+                    old.iter()
+                        .map(|r| Some(r.name.trim().to_string()))
+                        .collect(),
+                ),
+                BulkCol::Int(
+                    old.iter()
+                        .map(|r| Some(dept_ids[r.dept_code.trim()]))
+                        .collect(),
+                ),
                 BulkCol::Int(old.iter().map(|r| pos(r)).collect()),
             ],
             ", active = TRUE",
@@ -521,27 +674,49 @@ impl Db {
         sum.employees_added = new.len();
         sum.employees_updated = old.len();
         // Reporting lines, once everyone exists.
-        let all = ids(sqlx::query("SELECT id, emp_no FROM employees").fetch_all(&mut *tx).await?, "emp_no");
-        let with_sup: Vec<&OrgRow> = rows.iter().filter(|r| !r.supervisor_emp_no.trim().is_empty()).collect();
+        let all = ids(
+            sqlx::query("SELECT id, emp_no FROM employees")
+                .fetch_all(&mut *tx)
+                .await?,
+            "emp_no",
+        );
+        let with_sup: Vec<&OrgRow> = rows
+            .iter()
+            .filter(|r| !r.supervisor_emp_no.trim().is_empty())
+            .collect();
         tx.bulk_update(
             "employees",
-            &with_sup.iter().map(|r| all[r.emp_no.trim()]).collect::<Vec<_>>(),
+            &with_sup
+                .iter()
+                .map(|r| all[r.emp_no.trim()])
+                .collect::<Vec<_>>(),
             &["supervisor_id"],
-            &[BulkCol::Int(with_sup.iter().map(|r| Some(all[r.supervisor_emp_no.trim()])).collect())],
+            &[BulkCol::Int(
+                with_sup
+                    .iter()
+                    .map(|r| Some(all[r.supervisor_emp_no.trim()]))
+                    .collect(),
+            )],
             "",
         )
         .await?;
-        self.append_audit(&mut tx, &NewAudit {
-            actor: actor.into(),
-            action: "org.import".into(),
-            entity: "organisation".into(),
-            entity_id: "-".into(),
-            new_value: Some(format!(
-                "departments +{}, positions +{}, employees +{} ~{}",
-                sum.departments_added, sum.positions_added, sum.employees_added, sum.employees_updated
-            )),
-            ..Default::default()
-        })
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "org.import".into(),
+                entity: "organisation".into(),
+                entity_id: "-".into(),
+                new_value: Some(format!(
+                    "departments +{}, positions +{}, employees +{} ~{}",
+                    sum.departments_added,
+                    sum.positions_added,
+                    sum.employees_added,
+                    sum.employees_updated
+                )),
+                ..Default::default()
+            },
+        )
         .await?;
         if commit {
             tx.commit().await?;
@@ -552,25 +727,32 @@ impl Db {
     }
 
     async fn load_user(&self, id: i64) -> Result<Option<User>> {
-        let Some(r) = sqlx::query("SELECT id, username, employee_id, lang FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
+        let Some(r) =
+            sqlx::query("SELECT id, username, employee_id, lang FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
         else {
             return Ok(None);
         };
-        let grants = sqlx::query("SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|g| {
-                Ok(Grant {
-                    role: Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt { table: "user_roles", id, column: "role" })?,
-                    department_id: g.get("department_id"),
-                })
+        let grants = sqlx::query(
+            "SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|g| {
+            Ok(Grant {
+                role: Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt {
+                    table: "user_roles",
+                    id,
+                    column: "role",
+                })?,
+                department_id: g.get("department_id"),
             })
-            .collect::<Result<Vec<_>>>()?;
+        })
+        .collect::<Result<Vec<_>>>()?;
         Ok(Some(User {
             id: r.get("id"),
             username: r.get("username"),
@@ -592,7 +774,10 @@ impl Store for Db {
 
     async fn create_department(&self, actor: &str, d: &NewDepartment) -> Result<Department> {
         if d.code.trim().is_empty() || d.name.trim().is_empty() {
-            return Err(StoreError::Invalid { field: "code / name".into(), message: "部门编码和名称不能为空 / a department needs a code and a name".into() });
+            return Err(StoreError::Invalid {
+                field: "code / name".into(),
+                message: "部门编码和名称不能为空 / a department needs a code and a name".into(),
+            });
         }
         let mut tx = self.begin_write().await?;
         let row = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
@@ -604,21 +789,31 @@ impl Store for Db {
             .await
             .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "部门 / department", key: d.code.clone() } } else { e.into() })?;
         let id: i64 = row.get("id");
-        self.append_audit(&mut tx, &NewAudit {
-            actor: actor.into(),
-            action: "department.create".into(),
-            entity: "department".into(),
-            entity_id: d.code.clone(),
-            new_value: Some(format!("{} ({})", d.name, d.kind.as_str())),
-            ..Default::default()
-        })
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "department.create".into(),
+                entity: "department".into(),
+                entity_id: d.code.clone(),
+                new_value: Some(format!("{} ({})", d.name, d.kind.as_str())),
+                ..Default::default()
+            },
+        )
         .await?;
         tx.commit().await?;
-        Ok(Department { id, code: d.code.trim().into(), name: d.name.trim().into(), kind: d.kind })
+        Ok(Department {
+            id,
+            code: d.code.trim().into(),
+            name: d.name.trim().into(),
+            kind: d.kind,
+        })
     }
 
     async fn departments(&self) -> Result<Vec<Department>> {
-        let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| Department {
@@ -651,7 +846,9 @@ impl Store for Db {
     }
 
     async fn employees(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Employee>> {
-        let mut qb = crate::backend::SqlBuilder::new("SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees");
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees",
+        );
         if let crate::policy::Scope::Departments(d) = scope {
             qb.push(" WHERE department_id IN (-1");
             for id in d {
@@ -659,7 +856,10 @@ impl Store for Db {
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY emp_no LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
+        qb.push(" ORDER BY emp_no LIMIT ")
+            .push_bind(page.limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .push_bind(page.offset.max(0));
         let rows = qb.build().fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
@@ -677,7 +877,10 @@ impl Store for Db {
 
     async fn create_user(&self, actor: &str, u: &NewUser) -> Result<User> {
         if u.username.trim().is_empty() {
-            return Err(StoreError::Invalid { field: "username".into(), message: "用户名不能为空 / the user name is empty".into() });
+            return Err(StoreError::Invalid {
+                field: "username".into(),
+                message: "用户名不能为空 / the user name is empty".into(),
+            });
         }
         crate::password::check("password", &u.username, &u.password)?;
         let hash = crate::hashing::hash(&u.password).await?;
@@ -688,7 +891,10 @@ impl Store for Db {
                     .bind(no)
                     .fetch_optional(&mut *tx)
                     .await?
-                    .ok_or_else(|| StoreError::NotFound { what: "员工 / employee", key: no.clone() })?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "员工 / employee",
+                        key: no.clone(),
+                    })?
                     .get("id"),
             ),
             None => None,
@@ -704,46 +910,74 @@ impl Store for Db {
             .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "用户 / user", key: u.username.clone() } } else { e.into() })?;
         let id: i64 = row.get("id");
         for g in &u.grants {
-            sqlx::query("INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(g.role.as_str())
-                .bind(g.department_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(g.role.as_str())
+            .bind(g.department_id)
+            .execute(&mut *tx)
+            .await?;
         }
         let roles: Vec<&str> = u.grants.iter().map(|g| g.role.as_str()).collect();
-        self.append_audit(&mut tx, &NewAudit {
-            actor: actor.into(),
-            action: "user.create".into(),
-            entity: "user".into(),
-            entity_id: u.username.trim().into(),
-            new_value: Some(format!("roles: {}", roles.join(","))),
-            ..Default::default()
-        })
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "user.create".into(),
+                entity: "user".into(),
+                entity_id: u.username.trim().into(),
+                new_value: Some(format!("roles: {}", roles.join(","))),
+                ..Default::default()
+            },
+        )
         .await?;
         tx.commit().await?;
-        Ok(User { id, username: u.username.trim().into(), employee_id, lang: u.lang.clone(), grants: u.grants.clone() })
+        Ok(User {
+            id,
+            username: u.username.trim().into(),
+            employee_id,
+            lang: u.lang.clone(),
+            grants: u.grants.clone(),
+        })
     }
 
     async fn users(&self) -> Result<Vec<User>> {
         let mut grants: HashMap<i64, Vec<Grant>> = HashMap::new();
-        for g in sqlx::query("SELECT user_id, role, department_id FROM user_roles ORDER BY role, department_id")
-            .fetch_all(&self.pool)
-            .await?
+        for g in sqlx::query(
+            "SELECT user_id, role, department_id FROM user_roles ORDER BY role, department_id",
+        )
+        .fetch_all(&self.pool)
+        .await?
         {
             let id: i64 = g.get("user_id");
-            let role = Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt { table: "user_roles", id, column: "role" })?;
-            grants.entry(id).or_default().push(Grant { role, department_id: g.get("department_id") });
+            let role = Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt {
+                table: "user_roles",
+                id,
+                column: "role",
+            })?;
+            grants.entry(id).or_default().push(Grant {
+                role,
+                department_id: g.get("department_id"),
+            });
         }
-        Ok(sqlx::query("SELECT id, username, employee_id, lang FROM users ORDER BY username")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                let id: i64 = r.get("id");
-                User { id, username: r.get("username"), employee_id: r.get("employee_id"), lang: r.get("lang"), grants: grants.remove(&id).unwrap_or_default() }
-            })
-            .collect())
+        Ok(
+            sqlx::query("SELECT id, username, employee_id, lang FROM users ORDER BY username")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    let id: i64 = r.get("id");
+                    User {
+                        id,
+                        username: r.get("username"),
+                        employee_id: r.get("employee_id"),
+                        lang: r.get("lang"),
+                        grants: grants.remove(&id).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+        )
     }
 
     async fn set_grants(&self, actor: &str, username: &str, grants: &[Grant]) -> Result<User> {
@@ -752,7 +986,10 @@ impl Store for Db {
             .bind(username.trim())
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "用户 / user", key: username.trim().into() })?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "用户 / user",
+                key: username.trim().into(),
+            })?
             .get("id");
         let depts: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
             .fetch_all(&mut *tx)
@@ -764,7 +1001,10 @@ impl Store for Db {
             if let Some(d) = g.department_id
                 && !depts.contains_key(&d)
             {
-                return Err(StoreError::NotFound { what: "部门 / department", key: d.to_string() });
+                return Err(StoreError::NotFound {
+                    what: "部门 / department",
+                    key: d.to_string(),
+                });
             }
         }
         let show = |gs: &[(String, Option<i64>)]| -> String {
@@ -783,36 +1023,49 @@ impl Store for Db {
             .iter()
             .map(|r| (r.get("role"), r.get("department_id")))
             .collect();
-        sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let mut new: Vec<(String, Option<i64>)> = Vec::new();
         for g in grants {
             let key = (g.role.as_str().to_string(), g.department_id);
             if new.contains(&key) {
                 continue;
             }
-            sqlx::query("INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(g.role.as_str())
-                .bind(g.department_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(g.role.as_str())
+            .bind(g.department_id)
+            .execute(&mut *tx)
+            .await?;
             new.push(key);
         }
         new.sort();
         if old != new {
-            self.append_audit(&mut tx, &NewAudit {
-                actor: actor.into(),
-                action: "user.grants".into(),
-                entity: "user".into(),
-                entity_id: username.trim().into(),
-                old_value: Some(show(&old)),
-                new_value: Some(show(&new)),
-                ..Default::default()
-            })
+            self.append_audit(
+                &mut tx,
+                &NewAudit {
+                    actor: actor.into(),
+                    action: "user.grants".into(),
+                    entity: "user".into(),
+                    entity_id: username.trim().into(),
+                    old_value: Some(show(&old)),
+                    new_value: Some(show(&new)),
+                    ..Default::default()
+                },
+            )
             .await?;
         }
         tx.commit().await?;
-        self.load_user(id).await?.ok_or_else(|| StoreError::NotFound { what: "用户 / user", key: username.trim().into() })
+        self.load_user(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "用户 / user",
+                key: username.trim().into(),
+            })
     }
 
     async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
@@ -822,7 +1075,11 @@ impl Store for Db {
             .await?
         else {
             // Spend the same time as a real check, so timing does not reveal user names.
-            let _ = crate::hashing::verify(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZkZvM2Vqa3l6UkxwV0pOa3dxQ2xRQQ").await?;
+            let _ = crate::hashing::verify(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZkZvM2Vqa3l6UkxwV0pOa3dxQ2xRQQ",
+            )
+            .await?;
             return Ok(None);
         };
         if !crate::hashing::verify(password, &r.get::<String, _>("password_hash")).await? {
@@ -832,7 +1089,10 @@ impl Store for Db {
     }
 
     async fn user_count(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.get("n"))
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .get("n"))
     }
 
     async fn create_session(&self, user_id: i64, ttl: time::Duration) -> Result<String> {
@@ -862,12 +1122,19 @@ impl Store for Db {
         }
     }
 
-    async fn purge_sessions(&self, idle: time::Duration) -> Result<u64> { self.purge_sessions_impl(idle).await }
+    async fn purge_sessions(&self, idle: time::Duration) -> Result<u64> {
+        self.purge_sessions_impl(idle).await
+    }
 
-    async fn ping(&self) -> Result<()> { self.ping_impl().await }
+    async fn ping(&self) -> Result<()> {
+        self.ping_impl().await
+    }
 
     async fn delete_session(&self, token: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -877,16 +1144,23 @@ impl Store for Db {
             message: diags
                 .iter()
                 .filter(|d| d.is_error())
-                .map(|d| d.render("template", source, &[kaohe_core::Lang::Zh, kaohe_core::Lang::En]))
+                .map(|d| {
+                    d.render(
+                        "template",
+                        source,
+                        &[kaohe_core::Lang::Zh, kaohe_core::Lang::En],
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
         })?;
         let mut tx = self.begin_write().await?;
-        let last: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM templates WHERE form_id = $1")
-            .bind(&t.form.id)
-            .fetch_one(&mut *tx)
-            .await?
-            .get("v");
+        let last: Option<i64> =
+            sqlx::query("SELECT MAX(version) AS v FROM templates WHERE form_id = $1")
+                .bind(&t.form.id)
+                .fetch_one(&mut *tx)
+                .await?
+                .get("v");
         let version = last.unwrap_or(0) + 1;
         let at = now();
         let row = sqlx::query("INSERT INTO templates (form_id, version, title, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
@@ -898,14 +1172,19 @@ impl Store for Db {
             .bind(&at)
             .fetch_one(&mut *tx)
             .await?;
-        self.append_audit(&mut tx, &NewAudit {
-            actor: actor.into(),
-            action: "template.publish".into(),
-            entity: "template".into(),
-            entity_id: format!("{}@{version}", t.form.id),
-            new_value: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(source.as_bytes()))),
-            ..Default::default()
-        })
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "template.publish".into(),
+                entity: "template".into(),
+                entity_id: format!("{}@{version}", t.form.id),
+                new_value: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                    source.as_bytes(),
+                ))),
+                ..Default::default()
+            },
+        )
         .await?;
         tx.commit().await?;
         Ok(TemplateVersion {
@@ -919,7 +1198,11 @@ impl Store for Db {
         })
     }
 
-    async fn template(&self, form_id: &str, version: Option<i64>) -> Result<Option<TemplateVersion>> {
+    async fn template(
+        &self,
+        form_id: &str,
+        version: Option<i64>,
+    ) -> Result<Option<TemplateVersion>> {
         let r = match version {
             Some(v) => {
                 sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 AND version = $2")
@@ -975,30 +1258,14 @@ impl Store for Db {
     }
 
     async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash \
              FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after_id)
         .bind(limit.clamp(1, 10_000))
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.get("id"),
-                at: r.get("at"),
-                actor: r.get("actor"),
-                action: r.get("action"),
-                entity: r.get("entity"),
-                entity_id: r.get("entity_id"),
-                old_value: r.get("old_value"),
-                new_value: r.get("new_value"),
-                reason: r.get("reason"),
-                prev_hash: r.get("prev_hash"),
-                hash: r.get("hash"),
-            })
-            .collect())
+        .await?)
     }
 
     async fn verify_audit(&self) -> Result<AuditCheck> {
@@ -1014,8 +1281,12 @@ impl Store for Db {
             return Ok(None);
         };
         let mut tx = self.begin_write().await?;
-        let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(last_id) FROM audit_checkpoints").fetch_one(&mut *tx).await?;
-        let head: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(&mut *tx).await?;
+        let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(last_id) FROM audit_checkpoints")
+            .fetch_one(&mut *tx)
+            .await?;
+        let head: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+            .fetch_one(&mut *tx)
+            .await?;
         if head.is_none() || latest == head {
             return Ok(None);
         }
@@ -1024,35 +1295,114 @@ impl Store for Db {
         Ok(cp)
     }
 
-    async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> { self.create_cycle_impl(actor, c).await }
-    async fn cycle(&self, id: i64) -> Result<Cycle> { self.cycle_impl(id).await }
-    async fn cycles(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> { self.cycles_impl(scope, page).await }
-    async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> { self.launch_cycle_impl(actor, id).await }
-    async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> { self.appraisal_impl(who, id).await }
-    async fn appraisals(&self, who: &User, cycle_id: Option<i64>, state: Option<kaohe_core::workflow::State>, page: Page) -> Result<Vec<Appraisal>> { self.appraisals_impl(who, cycle_id, state, page).await }
-    async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> { self.enter_impl(who, id, version, values).await }
-    async fn enter_grid(&self, who: &User, cycle_id: i64, dept_id: Option<i64>, rows: &[GridRow]) -> Result<usize> { self.enter_grid_impl(who, cycle_id, dept_id, rows).await }
-    async fn complete_data(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> { self.complete_data_impl(who, cycle_id, dept_id).await }
-    async fn act(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> { self.act_impl(who, id, version, step).await }
-    async fn write_notes(&self, who: &User, id: i64, version: i64, notes: &Notes) -> Result<Appraisal> { self.write_notes_impl(who, id, version, notes).await }
-    async fn auto_confirm(&self, at: &str) -> Result<Vec<i64>> { self.auto_confirm_impl(at).await }
-    async fn tasks(&self, who: &User) -> Result<Vec<Task>> { self.tasks_impl(who).await }
-    async fn results(&self, cycle_id: i64) -> Result<Vec<ResultRow>> { self.results_impl(cycle_id).await }
-    async fn ledger(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> { self.ledger_impl(employee_id).await }
-    async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> { self.payroll_impl(cycle_id).await }
-    async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> { self.score_cycle_impl(actor, cycle_id).await }
-    async fn explain(&self, who: &User, id: i64) -> Result<Explained> { self.explain_impl(who, id).await }
+    async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> {
+        self.create_cycle_impl(actor, c).await
+    }
+    async fn cycle(&self, id: i64) -> Result<Cycle> {
+        self.cycle_impl(id).await
+    }
+    async fn cycles(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> {
+        self.cycles_impl(scope, page).await
+    }
+    async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> {
+        self.launch_cycle_impl(actor, id).await
+    }
+    async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> {
+        self.appraisal_impl(who, id).await
+    }
+    async fn appraisals(
+        &self,
+        who: &User,
+        cycle_id: Option<i64>,
+        state: Option<kaohe_core::workflow::State>,
+        page: Page,
+    ) -> Result<Vec<Appraisal>> {
+        self.appraisals_impl(who, cycle_id, state, page).await
+    }
+    async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
+        self.enter_impl(who, id, version, values).await
+    }
+    async fn enter_grid(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: Option<i64>,
+        rows: &[GridRow],
+    ) -> Result<usize> {
+        self.enter_grid_impl(who, cycle_id, dept_id, rows).await
+    }
+    async fn complete_data(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> {
+        self.complete_data_impl(who, cycle_id, dept_id).await
+    }
+    async fn act(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> {
+        self.act_impl(who, id, version, step).await
+    }
+    async fn write_notes(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        notes: &Notes,
+    ) -> Result<Appraisal> {
+        self.write_notes_impl(who, id, version, notes).await
+    }
+    async fn auto_confirm(&self, at: &str) -> Result<Vec<i64>> {
+        self.auto_confirm_impl(at).await
+    }
+    async fn tasks(&self, who: &User) -> Result<Vec<Task>> {
+        self.tasks_impl(who).await
+    }
+    async fn results(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
+        self.results_impl(cycle_id).await
+    }
+    async fn ledger(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {
+        self.ledger_impl(employee_id).await
+    }
+    async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> {
+        self.payroll_impl(cycle_id).await
+    }
+    async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> {
+        self.score_cycle_impl(actor, cycle_id).await
+    }
+    async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
+        self.explain_impl(who, id).await
+    }
     // HR's cycle pages (hr.rs).
-    async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> { self.cycle_progress_impl(cycle_id).await }
-    async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> { Self::grade_counts_on(&mut *self.pool.acquire().await?, cycle_id).await }
-    async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> { self.cycle_counts_impl(cycle_ids).await }
-    async fn late_tasks(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> { self.late_tasks_impl(cycle_id, today, limit).await }
-    async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> { self.results_page_impl(cycle_id, q).await }
-    async fn grade_quotas(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> { self.grade_quotas_impl(cycle_id).await }
-    async fn set_grade_quotas(&self, actor: &str, cycle_id: i64, quotas: &[GradeQuota]) -> Result<Vec<GradeQuota>> { self.set_grade_quotas_impl(actor, cycle_id, quotas).await }
-    async fn appeals(&self, page: Page) -> Result<Vec<AppealRow>> { self.appeals_impl(page).await }
-    async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> { self.audit_search_impl(q).await }
-    async fn audit_kinds(&self) -> Result<Vec<String>> { self.audit_kinds_impl().await }
+    async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> {
+        self.cycle_progress_impl(cycle_id).await
+    }
+    async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> {
+        Self::grade_counts_on(&mut *self.pool.acquire().await?, cycle_id).await
+    }
+    async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
+        self.cycle_counts_impl(cycle_ids).await
+    }
+    async fn late_tasks(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> {
+        self.late_tasks_impl(cycle_id, today, limit).await
+    }
+    async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> {
+        self.results_page_impl(cycle_id, q).await
+    }
+    async fn grade_quotas(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> {
+        self.grade_quotas_impl(cycle_id).await
+    }
+    async fn set_grade_quotas(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        quotas: &[GradeQuota],
+    ) -> Result<Vec<GradeQuota>> {
+        self.set_grade_quotas_impl(actor, cycle_id, quotas).await
+    }
+    async fn appeals(&self, page: Page) -> Result<Vec<AppealRow>> {
+        self.appeals_impl(page).await
+    }
+    async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.audit_search_impl(q).await
+    }
+    async fn audit_kinds(&self) -> Result<Vec<String>> {
+        self.audit_kinds_impl().await
+    }
 
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
         let r = sqlx::query("SELECT id FROM users WHERE username = $1")
@@ -1065,35 +1415,55 @@ impl Store for Db {
         }
     }
 
-    async fn import_mapping(&self, form_id: &str) -> Result<std::collections::BTreeMap<String, String>> {
-        Ok(sqlx::query("SELECT header, target FROM import_mappings WHERE form_id = $1 ORDER BY header")
-            .bind(form_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| (r.get("header"), r.get("target")))
-            .collect())
+    async fn import_mapping(
+        &self,
+        form_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        Ok(sqlx::query(
+            "SELECT header, target FROM import_mappings WHERE form_id = $1 ORDER BY header",
+        )
+        .bind(form_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get("header"), r.get("target")))
+        .collect())
     }
 
-    async fn save_import_mapping(&self, actor: &str, form_id: &str, map: &std::collections::BTreeMap<String, String>) -> Result<()> {
+    async fn save_import_mapping(
+        &self,
+        actor: &str,
+        form_id: &str,
+        map: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
         if form_id.trim().is_empty() {
-            return Err(StoreError::Invalid { field: "form_id".into(), message: "表单编号不能为空 / the form id is empty".into() });
+            return Err(StoreError::Invalid {
+                field: "form_id".into(),
+                message: "表单编号不能为空 / the form id is empty".into(),
+            });
         }
         if let Some(h) = map.keys().find(|h| h.trim().is_empty()) {
-            return Err(StoreError::Invalid { field: format!("mapping[{h}]"), message: "表头不能为空 / a header is empty".into() });
+            return Err(StoreError::Invalid {
+                field: format!("mapping[{h}]"),
+                message: "表头不能为空 / a header is empty".into(),
+            });
         }
         let mut tx = self.begin_write().await?;
-        let old: std::collections::BTreeMap<String, String> = sqlx::query("SELECT header, target FROM import_mappings WHERE form_id = $1")
-            .bind(form_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| (r.get("header"), r.get("target")))
-            .collect();
+        let old: std::collections::BTreeMap<String, String> =
+            sqlx::query("SELECT header, target FROM import_mappings WHERE form_id = $1")
+                .bind(form_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| (r.get("header"), r.get("target")))
+                .collect();
         if &old == map {
             return Ok(());
         }
-        sqlx::query("DELETE FROM import_mappings WHERE form_id = $1").bind(form_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM import_mappings WHERE form_id = $1")
+            .bind(form_id)
+            .execute(&mut *tx)
+            .await?;
         let at = now();
         for (h, t) in map {
             sqlx::query("INSERT INTO import_mappings (form_id, header, target, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
@@ -1105,37 +1475,59 @@ impl Store for Db {
                 .execute(&mut *tx)
                 .await?;
         }
-        self.append_audit(&mut tx, &NewAudit {
-            actor: actor.into(),
-            action: "import_mapping.save".into(),
-            entity: "form".into(),
-            entity_id: form_id.into(),
-            old_value: (!old.is_empty()).then(|| serde_json::to_string(&old).unwrap_or_default()),
-            new_value: Some(serde_json::to_string(map).unwrap_or_default()),
-            ..Default::default()
-        })
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "import_mapping.save".into(),
+                entity: "form".into(),
+                entity_id: form_id.into(),
+                old_value: (!old.is_empty())
+                    .then(|| serde_json::to_string(&old).unwrap_or_default()),
+                new_value: Some(serde_json::to_string(map).unwrap_or_default()),
+                ..Default::default()
+            },
+        )
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn change_password(&self, user_id: i64, current: &str, new: &str, keep_session: Option<&str>) -> Result<u64> {
+    async fn change_password(
+        &self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+        keep_session: Option<&str>,
+    ) -> Result<u64> {
         let Some(r) = sqlx::query("SELECT username, password_hash FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?
         else {
-            return Err(StoreError::NotFound { what: "用户 / user", key: user_id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "用户 / user",
+                key: user_id.to_string(),
+            });
         };
         let username: String = r.get("username");
         if !crate::hashing::verify(current, &r.get::<String, _>("password_hash")).await? {
-            return Err(StoreError::Fields(vec![("current".into(), "当前密码不正确 / the current password is wrong".into())]));
+            return Err(StoreError::Fields(vec![(
+                "current".into(),
+                "当前密码不正确 / the current password is wrong".into(),
+            )]));
         }
-        if let Err(StoreError::Invalid { field, message }) = crate::password::check("new", &username, new) {
+        if let Err(StoreError::Invalid { field, message }) =
+            crate::password::check("new", &username, new)
+        {
             return Err(StoreError::Fields(vec![(field, message)]));
         }
         if new == current {
-            return Err(StoreError::Fields(vec![("new".into(), "新密码不能与当前密码相同 / the new password must differ from the current one".into())]));
+            return Err(StoreError::Fields(vec![(
+                "new".into(),
+                "新密码不能与当前密码相同 / the new password must differ from the current one"
+                    .into(),
+            )]));
         }
         let hash = crate::hashing::hash(new).await?;
         let mut tx = self.begin_write().await?;
@@ -1151,16 +1543,23 @@ impl Store for Db {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected(),
-            None => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?.rows_affected(),
+            None => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
         };
-        self.append_audit(&mut tx, &NewAudit {
-            actor: username.clone(),
-            action: "user.password".into(),
-            entity: "user".into(),
-            entity_id: username,
-            new_value: Some(format!("其他会话已结束 / other sessions ended: {ended}")),
-            ..Default::default()
-        })
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: username.clone(),
+                action: "user.password".into(),
+                entity: "user".into(),
+                entity_id: username,
+                new_value: Some(format!("其他会话已结束 / other sessions ended: {ended}")),
+                ..Default::default()
+            },
+        )
         .await?;
         tx.commit().await?;
         Ok(ended)
@@ -1178,14 +1577,17 @@ impl Store for Db {
     async fn search_employees(&self, query: &str, page: Page) -> Result<EmployeeSearch> {
         const COLS: &str = "SELECT e.id, e.emp_no, e.name, e.department_id, CASE WHEN e.active THEN 1 ELSE 0 END AS active, p.name AS position, s.emp_no AS sup_no, s.name AS sup_name \
              FROM employees e LEFT JOIN positions p ON p.id = e.position_id LEFT JOIN employees s ON s.id = e.supervisor_id";
-        const MATCH: &str = "LOWER(e.emp_no) LIKE $1 ESCAPE '\\' OR LOWER(e.name) LIKE $2 ESCAPE '\\'";
+        const MATCH: &str =
+            "LOWER(e.emp_no) LIKE $1 ESCAPE '\\' OR LOWER(e.name) LIKE $2 ESCAPE '\\'";
         let query = query.trim();
         let (rows, total): (_, i64) = if query.is_empty() {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} ORDER BY e.emp_no LIMIT $1 OFFSET $2")))
-                .bind(page.limit.clamp(1, 1000))
-                .bind(page.offset.max(0))
-                .fetch_all(&self.pool)
-                .await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{COLS} ORDER BY e.emp_no LIMIT $1 OFFSET $2"
+            )))
+            .bind(page.limit.clamp(1, 1000))
+            .bind(page.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
             let total = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
                 .fetch_one(&self.pool)
                 .await?;
@@ -1194,7 +1596,11 @@ impl Store for Db {
             // `%` and `_` typed by a person are literal.
             let like = format!(
                 "%{}%",
-                query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+                query
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
             );
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{COLS} WHERE {MATCH} ORDER BY e.emp_no LIMIT $3 OFFSET $4"
@@ -1253,4 +1659,3 @@ impl Store for Db {
         self.import_org_run("check", rows, false).await
     }
 }
-

@@ -118,10 +118,8 @@ async fn sqlite_update(
     let mut start = 0;
     while start < ids.len() {
         let end = (start + SQLITE_ROWS).min(ids.len());
-        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(format!(
-            "WITH v(id, {}) AS (",
-            names.join(", ")
-        ));
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Any>::new(format!("WITH v(id, {}) AS (", names.join(", ")));
         qb.push_values(start..end, |mut b, i| {
             b.push_bind(ids[i]);
             push_row(&mut b, cols, i);

@@ -328,24 +328,39 @@ impl Db {
     }
 
     pub(crate) async fn load_cycle(c: &mut sqlx::AnyConnection, id: i64) -> Result<Cycle> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!("{CYCLE_SELECT} WHERE c.id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?
-            .ok_or_else(|| StoreError::NotFound { what: "考核周期 / cycle", key: id.to_string() })?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CYCLE_SELECT} WHERE c.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "考核周期 / cycle",
+            key: id.to_string(),
+        })?;
         cycle_from(&r)
     }
 
     async fn load_appraisal(c: &mut sqlx::AnyConnection, id: i64) -> Result<(Appraisal, i64)> {
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!("{APPRAISAL_SELECT} WHERE a.id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await?
-            .ok_or_else(|| StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() })?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{APPRAISAL_SELECT} WHERE a.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "考核表 / appraisal",
+            key: id.to_string(),
+        })?;
         appraisal_from(&r)
     }
 
-    async fn roles_on(c: &mut sqlx::AnyConnection, who: &User, a: &Appraisal, dept: i64) -> Result<Roles> {
+    async fn roles_on(
+        c: &mut sqlx::AnyConnection,
+        who: &User,
+        a: &Appraisal,
+        dept: i64,
+    ) -> Result<Roles> {
         let mut roles = Roles::of(who, a.employee_id, dept);
         let members: Option<String> = sqlx::query("SELECT members FROM cycles WHERE id = $1")
             .bind(a.cycle_id)
@@ -353,7 +368,11 @@ impl Db {
             .await?
             .map(|r| r.get("members"));
         if let Some(m) = members {
-            let m: Members = serde_json::from_str(&m).map_err(|_| StoreError::Corrupt { table: "cycles", id: a.cycle_id, column: "members" })?;
+            let m: Members = serde_json::from_str(&m).map_err(|_| StoreError::Corrupt {
+                table: "cycles",
+                id: a.cycle_id,
+                column: "members",
+            })?;
             roles.exempt = m.sod_exempt.iter().any(|u| u == &who.username);
         }
         let my_depts: Vec<i64> = who
@@ -387,7 +406,10 @@ impl Db {
                 }
                 "data" => {
                     if let Some(d) = dept_id
-                        && who.grants.iter().any(|g| g.role == Role::Clerk && g.department_id == Some(d))
+                        && who
+                            .grants
+                            .iter()
+                            .any(|g| g.role == Role::Clerk && g.department_id == Some(d))
                         && !roles.clerk.contains(&d)
                     {
                         roles.clerk.push(d);
@@ -401,7 +423,12 @@ impl Db {
 
     /// Hide from `who` what the policy says they may not see; `owners` caches each
     /// cycle's template and input owners across calls.
-    async fn redact(c: &mut sqlx::AnyConnection, a: &mut Appraisal, roles: &Roles, owners: &mut HashMap<i64, (Template, Vec<Owner>)>) -> Result<()> {
+    async fn redact(
+        c: &mut sqlx::AnyConnection,
+        a: &mut Appraisal,
+        roles: &Roles,
+        owners: &mut HashMap<i64, (Template, Vec<Owner>)>,
+    ) -> Result<()> {
         if !policy::needs_owners(roles, a.state) {
             policy::redact(a, roles, None);
             return Ok(());
@@ -419,7 +446,12 @@ impl Db {
     }
 
     /// Values of the same employee and form in another period.
-    async fn prior_values(c: &mut sqlx::AnyConnection, form_id: &str, period: Option<String>, employee_ids: &[i64]) -> Result<HashMap<i64, Values>> {
+    async fn prior_values(
+        c: &mut sqlx::AnyConnection,
+        form_id: &str,
+        period: Option<String>,
+        employee_ids: &[i64],
+    ) -> Result<HashMap<i64, Values>> {
         let mut out = HashMap::new();
         let Some(period) = period else { return Ok(out) };
         let rows = sqlx::query("SELECT a.id, a.employee_id, a.inputs FROM appraisals a JOIN cycles c ON c.id = a.cycle_id WHERE c.form_id = $1 AND c.period = $2")
@@ -431,7 +463,15 @@ impl Db {
         for r in rows {
             let e: i64 = r.get("employee_id");
             if want.contains(&e) {
-                out.insert(e, read_json(&r.get::<String, _>("inputs"), "appraisals", r.get("id"), "inputs")?);
+                out.insert(
+                    e,
+                    read_json(
+                        &r.get::<String, _>("inputs"),
+                        "appraisals",
+                        r.get("id"),
+                        "inputs",
+                    )?,
+                );
             }
         }
         Ok(out)
@@ -439,7 +479,12 @@ impl Db {
 
     /// Score the appraisals of a cycle together (peer averages), store the results of
     /// those not yet published, and return how many were stored.
-    async fn rescore(c: &mut sqlx::AnyConnection, cycle: &Cycle, t: &Template, only: Option<i64>) -> Result<usize> {
+    async fn rescore(
+        c: &mut sqlx::AnyConnection,
+        cycle: &Cycle,
+        t: &Template,
+        only: Option<i64>,
+    ) -> Result<usize> {
         let rows = if only.is_some() && !t.needs_peers {
             sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
                 .bind(only)
@@ -451,7 +496,15 @@ impl Db {
                 .fetch_all(&mut *c)
                 .await?
         };
-        struct R { id: i64, emp: i64, emp_no: String, grp: String, inputs: Values, fin: bool, was_published: bool }
+        struct R {
+            id: i64,
+            emp: i64,
+            emp_no: String,
+            grp: String,
+            inputs: Values,
+            fin: bool,
+            was_published: bool,
+        }
         let list: Vec<R> = rows
             .iter()
             .map(|r| {
@@ -462,17 +515,30 @@ impl Db {
                     emp_no: r.get("emp_no"),
                     grp: r.get("grp"),
                     inputs: read_json(&r.get::<String, _>("inputs"), "appraisals", id, "inputs")?,
-                    fin: is_final_or_out(read_state(&r.get::<String, _>("state"), "appraisals", id)?),
+                    fin: is_final_or_out(read_state(
+                        &r.get::<String, _>("state"),
+                        "appraisals",
+                        id,
+                    )?),
                     was_published: r.get::<Option<String>, _>("published_at").is_some(),
                 })
             })
             .collect::<Result<_>>()?;
-        let has_prior = t.inputs.iter().any(|i| i.origin == kaohe_core::model::Origin::Prior);
+        let has_prior = t
+            .inputs
+            .iter()
+            .any(|i| i.origin == kaohe_core::model::Origin::Prior);
         let (prev, last) = if has_prior {
             let ids: Vec<i64> = list.iter().map(|r| r.emp).collect();
             (
                 Self::prior_values(c, &cycle.form_id, previous_period(&cycle.period), &ids).await?,
-                Self::prior_values(c, &cycle.form_id, same_period_last_year(&cycle.period), &ids).await?,
+                Self::prior_values(
+                    c,
+                    &cycle.form_id,
+                    same_period_last_year(&cycle.period),
+                    &ids,
+                )
+                .await?,
             )
         } else {
             (HashMap::new(), HashMap::new())
@@ -501,7 +567,15 @@ impl Db {
                 upd_result.push((r.id, vec![Some(json(&res))]));
             } else {
                 let bonus = bonus_of(&res);
-                upd.push((r.id, vec![Some(json(&res)), res.total.clone(), res.grade.clone(), bonus]));
+                upd.push((
+                    r.id,
+                    vec![
+                        Some(json(&res)),
+                        res.total.clone(),
+                        res.grade.clone(),
+                        bonus,
+                    ],
+                ));
             }
         }
         Self::bulk_update(c, &["result", "total", "grade", "bonus"], &upd, "").await?;
@@ -510,23 +584,35 @@ impl Db {
     }
 
     /// `UPDATE appraisals SET col = value …` for many appraisals at once (text columns).
-    async fn bulk_update(c: &mut sqlx::AnyConnection, cols: &[&str], rows: &[(i64, Vec<Option<String>>)], extra: &str) -> Result<()> {
+    async fn bulk_update(
+        c: &mut sqlx::AnyConnection,
+        cols: &[&str],
+        rows: &[(i64, Vec<Option<String>>)],
+        extra: &str,
+    ) -> Result<()> {
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let columns: Vec<BulkCol> = (0..cols.len())
             .map(|k| BulkCol::Text(rows.iter().map(|r| r.1[k].clone()).collect()))
             .collect();
-        c.bulk_update("appraisals", &ids, cols, &columns, extra).await
+        c.bulk_update("appraisals", &ids, cols, &columns, extra)
+            .await
     }
 
     /// Append many audit entries at once (one chain, one statement per chunk).
-    pub(crate) async fn append_audits(&self, c: &mut sqlx::AnyConnection, entries: &[NewAudit]) -> Result<()> {
+    pub(crate) async fn append_audits(
+        &self,
+        c: &mut sqlx::AnyConnection,
+        entries: &[NewAudit],
+    ) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
         let prev = Self::audit_head(c, &self.audit_keys).await?;
         let at = now();
         let hashes = chain(&self.audit_keys, &prev, &at, entries);
-        let text = |f: &dyn Fn(&NewAudit) -> Option<String>| BulkCol::Text(entries.iter().map(f).collect());
+        let text = |f: &dyn Fn(&NewAudit) -> Option<String>| {
+            BulkCol::Text(entries.iter().map(f).collect())
+        };
         let cols = [
             BulkCol::Text(vec![Some(at.clone()); entries.len()]),
             text(&|e| Some(e.actor.clone())),
@@ -540,10 +626,29 @@ impl Db {
             BulkCol::Text(hashes.iter().map(|h| Some(h.1.clone())).collect()),
             BulkCol::Text(hashes.iter().map(|h| h.2.clone()).collect()),
         ];
-        c.bulk_insert("audit_log", &["at", "actor", "action", "entity", "entity_id", "old_value", "new_value", "reason", "prev_hash", "hash", "key_id"], &cols).await?;
+        c.bulk_insert(
+            "audit_log",
+            &[
+                "at",
+                "actor",
+                "action",
+                "entity",
+                "entity_id",
+                "old_value",
+                "new_value",
+                "reason",
+                "prev_hash",
+                "hash",
+                "key_id",
+            ],
+            &cols,
+        )
+        .await?;
         // A checkpoint if the batch passed a multiple of CHECKPOINT_EVERY.
         if let Some(k) = self.audit_keys.current() {
-            let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(&mut *c).await?;
+            let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+                .fetch_one(&mut *c)
+                .await?;
             let first = last - entries.len() as i64 + 1;
             if last / CHECKPOINT_EVERY != (first - 1) / CHECKPOINT_EVERY {
                 Self::write_checkpoint(c, k).await?;
@@ -581,7 +686,11 @@ impl Db {
         .await?
         .rows_affected();
         if n == 0 {
-            let current: i64 = sqlx::query("SELECT version FROM appraisals WHERE id = $1").bind(a.id).fetch_one(&mut *c).await?.get("version");
+            let current: i64 = sqlx::query("SELECT version FROM appraisals WHERE id = $1")
+                .bind(a.id)
+                .fetch_one(&mut *c)
+                .await?
+                .get("version");
             return Err(StoreError::Stale { current });
         }
         Ok(())
@@ -589,18 +698,22 @@ impl Db {
 
     /// A cycle is closed when every appraisal in it is final; a correction reopens it.
     async fn sync_cycle_status(c: &mut sqlx::AnyConnection, cycle_id: i64) -> Result<()> {
-        let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND state <> 'confirmed'")
-            .bind(cycle_id)
-            .fetch_one(&mut *c)
-            .await?
-            .get("n");
+        let open: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND state <> 'confirmed'",
+        )
+        .bind(cycle_id)
+        .fetch_one(&mut *c)
+        .await?
+        .get("n");
         let status = if open == 0 { "closed" } else { "launched" };
-        sqlx::query("UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3")
-            .bind(status)
-            .bind(cycle_id)
-            .bind(status)
-            .execute(&mut *c)
-            .await?;
+        sqlx::query(
+            "UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3",
+        )
+        .bind(status)
+        .bind(cycle_id)
+        .bind(status)
+        .execute(&mut *c)
+        .await?;
         Ok(())
     }
 
@@ -621,11 +734,19 @@ impl Db {
 
     /// An appraisal about to be written by `who`, who must see it (else NotFound) and
     /// have read `version` (else Stale), with what `who` is to it.
-    async fn writable(c: &mut sqlx::AnyConnection, who: &User, id: i64, version: i64) -> Result<(Appraisal, Roles)> {
+    async fn writable(
+        c: &mut sqlx::AnyConnection,
+        who: &User,
+        id: i64,
+        version: i64,
+    ) -> Result<(Appraisal, Roles)> {
         let (a, dept) = Self::load_appraisal(&mut *c, id).await?;
         let roles = Self::roles_on(&mut *c, who, &a, dept).await?;
         if !roles.sees() {
-            return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "考核表 / appraisal",
+                key: id.to_string(),
+            });
         }
         if a.version != version {
             return Err(StoreError::Stale { current: a.version });
@@ -649,7 +770,12 @@ impl Db {
         let tv = self
             .template(&n.form_id, n.template_version)
             .await?
-            .ok_or_else(|| StoreError::Fields(vec![("form_id".into(), format!("模板 `{}` 不存在 / no template `{}`", n.form_id, n.form_id))]))?;
+            .ok_or_else(|| {
+                StoreError::Fields(vec![(
+                    "form_id".into(),
+                    format!("模板 `{}` 不存在 / no template `{}`", n.form_id, n.form_id),
+                )])
+            })?;
         let t = compile(&tv.source)?;
         let kind = match t.form.period {
             kaohe_core::model::Period::Quarterly => PeriodKind::Quarterly,
@@ -660,13 +786,20 @@ impl Db {
             problems.push(("period".into(), m));
         }
         if n.confirm_window_hours < 0 || n.confirm_window_hours > 24 * 366 {
-            problems.push(("confirm_window_hours".into(), "确认期应在 0 到 8784 小时之间 / the window must be 0–8784 hours".into()));
+            problems.push((
+                "confirm_window_hours".into(),
+                "确认期应在 0 到 8784 小时之间 / the window must be 0–8784 hours".into(),
+            ));
         }
         for (k, v) in &n.params {
             match t.params.iter().position(|p| &p.id == k) {
-                None => problems.push((format!("params.{k}"), "表中没有这个参数 / the form has no such parameter".into())),
+                None => problems.push((
+                    format!("params.{k}"),
+                    "表中没有这个参数 / the form has no such parameter".into(),
+                )),
                 Some(i) => {
-                    if let Err(m) = kaohe_core::input::parse_cell(&t, t.layout.params + i as u32, v) {
+                    if let Err(m) = kaohe_core::input::parse_cell(&t, t.layout.params + i as u32, v)
+                    {
                         problems.push((format!("params.{k}"), m.render(kaohe_core::Lang::Zh)));
                     }
                 }
@@ -674,7 +807,10 @@ impl Db {
         }
         for (i, ts) in n.targets.iter().enumerate() {
             if ts.position.is_none() == ts.emp_no.is_none() {
-                problems.push((format!("targets[{i}]"), "请指定岗位或工号之一 / name either a position or an employee".into()));
+                problems.push((
+                    format!("targets[{i}]"),
+                    "请指定岗位或工号之一 / name either a position or an employee".into(),
+                ));
             }
             if let Err(StoreError::Fields(f)) = check_values(&t, &ts.values) {
                 problems.extend(f.into_iter().map(|(k, m)| (format!("targets[{i}].{k}"), m)));
@@ -683,26 +819,69 @@ impl Db {
         for (emp, raters) in &n.members.raters {
             for r in raters.keys() {
                 if !t.raters.iter().any(|x| &x.id == r) {
-                    problems.push((format!("members.raters.{emp}.{r}"), "表中没有这个评分人 / the form has no such rater".into()));
+                    problems.push((
+                        format!("members.raters.{emp}.{r}"),
+                        "表中没有这个评分人 / the form has no such rater".into(),
+                    ));
                 }
             }
         }
-        if let Err(StoreError::Fields(f)) = check_date("data_due", &n.data_due) { problems.extend(f) }
-        if let Err(StoreError::Fields(f)) = check_date("rating_due", &n.rating_due) { problems.extend(f) }
+        if let Err(StoreError::Fields(f)) = check_date("data_due", &n.data_due) {
+            problems.extend(f)
+        }
+        if let Err(StoreError::Fields(f)) = check_date("rating_due", &n.rating_due) {
+            problems.extend(f)
+        }
         let mut c = self.pool.acquire().await?;
-        for no in n.members.employees.iter().chain(n.targets.iter().filter_map(|t| t.emp_no.as_ref())).chain(n.members.raters.values().flat_map(|m| m.values())) {
-            if sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(no).fetch_optional(&mut *c).await?.is_none() {
-                problems.push(("members".into(), format!("工号 `{no}` 不存在 / no employee `{no}`")));
+        for no in n
+            .members
+            .employees
+            .iter()
+            .chain(n.targets.iter().filter_map(|t| t.emp_no.as_ref()))
+            .chain(n.members.raters.values().flat_map(|m| m.values()))
+        {
+            if sqlx::query("SELECT id FROM employees WHERE emp_no = $1")
+                .bind(no)
+                .fetch_optional(&mut *c)
+                .await?
+                .is_none()
+            {
+                problems.push((
+                    "members".into(),
+                    format!("工号 `{no}` 不存在 / no employee `{no}`"),
+                ));
             }
         }
         for u in &n.members.sod_exempt {
-            if sqlx::query("SELECT id FROM users WHERE username = $1").bind(u).fetch_optional(&mut *c).await?.is_none() {
-                problems.push(("members.sod_exempt".into(), format!("用户 `{u}` 不存在 / no user `{u}`")));
+            if sqlx::query("SELECT id FROM users WHERE username = $1")
+                .bind(u)
+                .fetch_optional(&mut *c)
+                .await?
+                .is_none()
+            {
+                problems.push((
+                    "members.sod_exempt".into(),
+                    format!("用户 `{u}` 不存在 / no user `{u}`"),
+                ));
             }
         }
-        for p in n.members.positions.iter().chain(n.targets.iter().filter_map(|t| t.position.as_ref())) {
-            if sqlx::query("SELECT id FROM positions WHERE code = $1 OR name = $2").bind(p).bind(p).fetch_optional(&mut *c).await?.is_none() {
-                problems.push(("positions".into(), format!("岗位 `{p}` 不存在 / no position `{p}`")));
+        for p in n
+            .members
+            .positions
+            .iter()
+            .chain(n.targets.iter().filter_map(|t| t.position.as_ref()))
+        {
+            if sqlx::query("SELECT id FROM positions WHERE code = $1 OR name = $2")
+                .bind(p)
+                .bind(p)
+                .fetch_optional(&mut *c)
+                .await?
+                .is_none()
+            {
+                problems.push((
+                    "positions".into(),
+                    format!("岗位 `{p}` 不存在 / no position `{p}`"),
+                ));
             }
         }
         drop(c);
@@ -732,14 +911,23 @@ impl Db {
         .await
         .map_err(|e| if is_unique(&e) { StoreError::Conflict { what: "考核周期 / cycle", key: format!("{} {} {}", tv.form_id, n.period, n.name) } } else { e.into() })?;
         let id: i64 = row.get("id");
-        self.append_audits(&mut tx, &[NewAudit {
-            actor: actor.into(),
-            action: "cycle.create".into(),
-            entity: "cycle".into(),
-            entity_id: id.to_string(),
-            new_value: Some(format!("{} {} {}@{}", n.name.trim(), n.period.trim(), tv.form_id, tv.version)),
-            ..Default::default()
-        }])
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.create".into(),
+                entity: "cycle".into(),
+                entity_id: id.to_string(),
+                new_value: Some(format!(
+                    "{} {} {}@{}",
+                    n.name.trim(),
+                    n.period.trim(),
+                    tv.form_id,
+                    tv.version
+                )),
+                ..Default::default()
+            }],
+        )
         .await?;
         let cy = Self::load_cycle(&mut tx, id).await?;
         tx.commit().await?;
@@ -750,7 +938,10 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, id).await?;
         if cy.status != "draft" {
-            return Err(StoreError::Workflow(format!("周期已启动 / the cycle was launched already ({})", cy.status)));
+            return Err(StoreError::Workflow(format!(
+                "周期已启动 / the cycle was launched already ({})",
+                cy.status
+            )));
         }
         let t = Self::template_of(&mut tx, cy.template_id).await?;
         let depts = Self::departments_in(&mut tx).await?;
@@ -760,7 +951,13 @@ impl Db {
         if positions.is_empty() && cy.members.employees.is_empty() {
             positions = t.form.positions.clone();
         }
-        struct E { id: i64, emp_no: String, dept: String, position: Option<String>, supervisor: Option<i64> }
+        struct E {
+            id: i64,
+            emp_no: String,
+            dept: String,
+            position: Option<String>,
+            supervisor: Option<i64>,
+        }
         let all: Vec<E> = sqlx::query(
             "SELECT e.id, e.emp_no, d.name AS dept, p.code AS pcode, p.name AS pname, e.supervisor_id FROM employees e \
              JOIN departments d ON d.id = e.department_id LEFT JOIN positions p ON p.id = e.position_id WHERE e.active = $1 ORDER BY e.emp_no",
@@ -784,10 +981,22 @@ impl Db {
         })
         .collect();
         if all.is_empty() {
-            return Err(StoreError::Fields(vec![("members".into(), "没有符合条件的员工 / no employee matches the cycle's positions or list".into())]));
+            return Err(StoreError::Fields(vec![(
+                "members".into(),
+                "没有符合条件的员工 / no employee matches the cycle's positions or list".into(),
+            )]));
         }
         let data_depts: Vec<i64> = {
-            let mut v: Vec<i64> = owners.iter().filter_map(|o| if let Owner::Dept(d) = o { Some(*d) } else { None }).collect();
+            let mut v: Vec<i64> = owners
+                .iter()
+                .filter_map(|o| {
+                    if let Owner::Dept(d) = o {
+                        Some(*d)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             v.sort();
             v.dedup();
             v
@@ -821,7 +1030,15 @@ impl Db {
         let k = all.len();
         tx.bulk_insert(
             "appraisals",
-            &["cycle_id", "employee_id", "grp", "state", "version", "inputs", "updated_at"],
+            &[
+                "cycle_id",
+                "employee_id",
+                "grp",
+                "state",
+                "version",
+                "inputs",
+                "updated_at",
+            ],
             &[
                 BulkCol::Int(vec![Some(cy.id); k]),
                 BulkCol::Int(all.iter().map(|e| Some(e.id)).collect()),
@@ -833,13 +1050,14 @@ impl Db {
             ],
         )
         .await?;
-        let ids: HashMap<i64, i64> = sqlx::query("SELECT id, employee_id FROM appraisals WHERE cycle_id = $1")
-            .bind(cy.id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| (r.get("employee_id"), r.get("id")))
-            .collect();
+        let ids: HashMap<i64, i64> =
+            sqlx::query("SELECT id, employee_id FROM appraisals WHERE cycle_id = $1")
+                .bind(cy.id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| (r.get("employee_id"), r.get("id")))
+                .collect();
         let by_no: HashMap<String, i64> = sqlx::query("SELECT id, emp_no FROM employees")
             .fetch_all(&mut *tx)
             .await?
@@ -847,7 +1065,14 @@ impl Db {
             .map(|r| (r.get("emp_no"), r.get("id")))
             .collect();
         // Tasks: (appraisal, kind, rater, department, assignee, due).
-        let mut tasks: Vec<(Option<i64>, &str, Option<String>, Option<i64>, Option<i64>, Option<String>)> = Vec::new();
+        let mut tasks: Vec<(
+            Option<i64>,
+            &str,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+        )> = Vec::new();
         for d in &data_depts {
             tasks.push((None, "data", None, Some(*d), None, cy.data_due.clone()));
         }
@@ -856,26 +1081,59 @@ impl Db {
         for e in &all {
             let aid = ids[&e.id];
             if selfish {
-                tasks.push((Some(aid), "self", Some("self".into()), None, Some(e.id), cy.rating_due.clone()));
+                tasks.push((
+                    Some(aid),
+                    "self",
+                    Some("self".into()),
+                    None,
+                    Some(e.id),
+                    cy.rating_due.clone(),
+                ));
             }
             for r in &roles {
-                let named = cy.members.raters.get(&e.emp_no).and_then(|m| m.get(r)).and_then(|no| by_no.get(no)).copied();
+                let named = cy
+                    .members
+                    .raters
+                    .get(&e.emp_no)
+                    .and_then(|m| m.get(r))
+                    .and_then(|no| by_no.get(no))
+                    .copied();
                 let (dept, who) = if let Some(w) = named {
                     (None, Some(w))
                 } else if let Some(d) = rater_department(&t, r, &depts) {
                     (Some(d.id), None)
-                } else if r == SUPERVISOR || t.raters.iter().any(|x| &x.id == r && (x.name.contains("主管") || x.name.contains("上级"))) {
+                } else if r == SUPERVISOR
+                    || t.raters
+                        .iter()
+                        .any(|x| &x.id == r && (x.name.contains("主管") || x.name.contains("上级")))
+                {
                     (None, e.supervisor)
                 } else {
                     (None, None)
                 };
-                tasks.push((Some(aid), "rate", Some(r.clone()), dept, who, cy.rating_due.clone()));
+                tasks.push((
+                    Some(aid),
+                    "rate",
+                    Some(r.clone()),
+                    dept,
+                    who,
+                    cy.rating_due.clone(),
+                ));
             }
         }
         let k = tasks.len();
         tx.bulk_insert(
             "tasks",
-            &["cycle_id", "appraisal_id", "kind", "rater", "department_id", "assignee_id", "status", "due"],
+            &[
+                "cycle_id",
+                "appraisal_id",
+                "kind",
+                "rater",
+                "department_id",
+                "assignee_id",
+                "status",
+                "due",
+            ],
             &[
                 BulkCol::Int(vec![Some(cy.id); k]),
                 BulkCol::Int(tasks.iter().map(|t| t.0).collect()),
@@ -888,19 +1146,34 @@ impl Db {
             ],
         )
         .await?;
-        sqlx::query("UPDATE cycles SET status = 'launched', launched_at = $1 WHERE id = $2").bind(&at).bind(cy.id).execute(&mut *tx).await?;
-        self.append_audits(&mut tx, &[NewAudit {
-            actor: actor.into(),
-            action: "cycle.launch".into(),
-            entity: "cycle".into(),
-            entity_id: cy.id.to_string(),
-            old_value: Some("draft".into()),
-            new_value: Some(format!("launched: {} appraisals, {} tasks", all.len(), tasks.len())),
-            ..Default::default()
-        }])
+        sqlx::query("UPDATE cycles SET status = 'launched', launched_at = $1 WHERE id = $2")
+            .bind(&at)
+            .bind(cy.id)
+            .execute(&mut *tx)
+            .await?;
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.launch".into(),
+                entity: "cycle".into(),
+                entity_id: cy.id.to_string(),
+                old_value: Some("draft".into()),
+                new_value: Some(format!(
+                    "launched: {} appraisals, {} tasks",
+                    all.len(),
+                    tasks.len()
+                )),
+                ..Default::default()
+            }],
+        )
         .await?;
         tx.commit().await?;
-        Ok(LaunchSummary { appraisals: all.len(), tasks: tasks.len(), unmatched_departments: unmatched })
+        Ok(LaunchSummary {
+            appraisals: all.len(),
+            tasks: tasks.len(),
+            unmatched_departments: unmatched,
+        })
     }
 
     pub(crate) async fn appraisal_impl(&self, who: &User, id: i64) -> Result<Appraisal> {
@@ -908,7 +1181,10 @@ impl Db {
         let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
-            return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "考核表 / appraisal",
+                key: id.to_string(),
+            });
         }
         if a.result.is_none() && roles.sees_scores(a.state) {
             // Data entered in bulk is scored when first looked at.
@@ -926,7 +1202,13 @@ impl Db {
         Ok(a)
     }
 
-    pub(crate) async fn appraisals_impl(&self, who: &User, cycle_id: Option<i64>, state: Option<State>, page: Page) -> Result<Vec<Appraisal>> {
+    pub(crate) async fn appraisals_impl(
+        &self,
+        who: &User,
+        cycle_id: Option<i64>,
+        state: Option<State>,
+        page: Page,
+    ) -> Result<Vec<Appraisal>> {
         let mut qb = crate::backend::SqlBuilder::new(format!("{APPRAISAL_SELECT} WHERE 1 = 1"));
         if let Some(cid) = cycle_id {
             qb.push(" AND a.cycle_id = ").push_bind(cid);
@@ -938,20 +1220,36 @@ impl Db {
             let emp = who.employee_id.unwrap_or(-1);
             qb.push(" AND (a.employee_id = ").push_bind(emp);
             qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id = ").push_bind(emp).push(")");
-            let rater_depts: Vec<i64> = who.grants.iter().filter(|g| matches!(g.role, Role::Rater | Role::Clerk)).filter_map(|g| g.department_id).collect();
+            let rater_depts: Vec<i64> = who
+                .grants
+                .iter()
+                .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
+                .filter_map(|g| g.department_id)
+                .collect();
             for d in &rater_depts {
                 qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id IS NULL AND department_id = ").push_bind(*d).push(")");
                 qb.push(" OR a.cycle_id IN (SELECT cycle_id FROM tasks WHERE kind = 'data' AND department_id = ").push_bind(*d).push(")");
             }
-            for g in who.grants.iter().filter(|g| matches!(g.role, Role::Reviewer | Role::Approver)) {
+            for g in who
+                .grants
+                .iter()
+                .filter(|g| matches!(g.role, Role::Reviewer | Role::Approver))
+            {
                 match g.department_id {
-                    None => { qb.push(" OR 1 = 1"); }
-                    Some(d) => { qb.push(" OR e.department_id = ").push_bind(d); }
+                    None => {
+                        qb.push(" OR 1 = 1");
+                    }
+                    Some(d) => {
+                        qb.push(" OR e.department_id = ").push_bind(d);
+                    }
                 }
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY a.id LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
+        qb.push(" ORDER BY a.id LIMIT ")
+            .push_bind(page.limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .push_bind(page.offset.max(0));
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut c = self.pool.acquire().await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -967,7 +1265,13 @@ impl Db {
         Ok(out)
     }
 
-    pub(crate) async fn enter_impl(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
+    pub(crate) async fn enter_impl(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        values: &Values,
+    ) -> Result<Appraisal> {
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
@@ -992,12 +1296,23 @@ impl Db {
                 continue;
             }
             let ok = match (a.state, &owner) {
-                (State::Published | State::Appealed | State::Confirmed | State::Review | State::Approval, _) => false,
+                (
+                    State::Published
+                    | State::Appealed
+                    | State::Confirmed
+                    | State::Review
+                    | State::Approval,
+                    _,
+                ) => false,
                 (_, _) if roles.hr => true,
                 (State::DataEntry, Owner::Dept(d)) => roles.clerk.contains(d),
                 (State::SelfAssessment, Owner::Rater(r)) => r == "self" && roles.appraisee,
-                (State::Rating, Owner::Rater(r)) => roles.open_rate.iter().any(|(_, x)| x == r) && open_item(slot as usize),
-                (State::Rating, Owner::Dept(d)) => a.open_items.is_some() && roles.clerk.contains(d) && open_item(slot as usize),
+                (State::Rating, Owner::Rater(r)) => {
+                    roles.open_rate.iter().any(|(_, x)| x == r) && open_item(slot as usize)
+                }
+                (State::Rating, Owner::Dept(d)) => {
+                    a.open_items.is_some() && roles.clerk.contains(d) && open_item(slot as usize)
+                }
                 _ => false,
             };
             if !ok {
@@ -1018,15 +1333,18 @@ impl Db {
         }
         Self::save(&mut tx, &a, version).await?;
         if let Some((o, n)) = diff(&old, &a.inputs) {
-            self.append_audits(&mut tx, &[NewAudit {
-                actor: who.username.clone(),
-                action: "appraisal.values".into(),
-                entity: "appraisal".into(),
-                entity_id: id.to_string(),
-                old_value: Some(o),
-                new_value: Some(n),
-                ..Default::default()
-            }])
+            self.append_audits(
+                &mut tx,
+                &[NewAudit {
+                    actor: who.username.clone(),
+                    action: "appraisal.values".into(),
+                    entity: "appraisal".into(),
+                    entity_id: id.to_string(),
+                    old_value: Some(o),
+                    new_value: Some(n),
+                    ..Default::default()
+                }],
+            )
             .await?;
         }
         Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
@@ -1036,10 +1354,24 @@ impl Db {
         Ok(a)
     }
 
-    pub(crate) async fn enter_grid_impl(&self, who: &User, cycle_id: i64, dept_id: Option<i64>, rows: &[GridRow]) -> Result<usize> {
+    pub(crate) async fn enter_grid_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: Option<i64>,
+        rows: &[GridRow],
+    ) -> Result<usize> {
         let hr = who.has(Role::HrAdmin);
-        if !(hr || (dept_id.is_some() && who.grants.iter().any(|g| g.role == Role::Clerk && g.department_id == dept_id))) {
-            return Err(StoreError::Forbidden("只能录入本部门的数据 / you can enter only your own department's data".into()));
+        if !(hr
+            || (dept_id.is_some()
+                && who
+                    .grants
+                    .iter()
+                    .any(|g| g.role == Role::Clerk && g.department_id == dept_id)))
+        {
+            return Err(StoreError::Forbidden(
+                "只能录入本部门的数据 / you can enter only your own department's data".into(),
+            ));
         }
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
@@ -1068,24 +1400,53 @@ impl Db {
         for row in rows {
             let no = row.emp_no.trim();
             if let Some(first) = seen.insert(no, row.line) {
-                problems.push((row.line, "工号 emp_no".into(), format!("`{no}` 与第 {first} 行重复 / repeats line {first}")));
+                problems.push((
+                    row.line,
+                    "工号 emp_no".into(),
+                    format!("`{no}` 与第 {first} 行重复 / repeats line {first}"),
+                ));
                 continue;
             }
             let Some((aid, ver, state, inputs)) = current.get(no) else {
-                problems.push((row.line, "工号 emp_no".into(), format!("`{no}` 不在本周期中 / is not appraised in this cycle")));
+                problems.push((
+                    row.line,
+                    "工号 emp_no".into(),
+                    format!("`{no}` 不在本周期中 / is not appraised in this cycle"),
+                ));
                 continue;
             };
             if !exempt && own_no.as_deref() == Some(no) && !row.values.is_empty() {
-                let d = policy::separation(&Roles { appraisee: true, ..Default::default() }, Duty::Enter).unwrap_err();
-                problems.push((row.line, "工号 emp_no".into(), format!("{} / {}", d.zh, d.en)));
+                let d = policy::separation(
+                    &Roles {
+                        appraisee: true,
+                        ..Default::default()
+                    },
+                    Duty::Enter,
+                )
+                .unwrap_err();
+                problems.push((
+                    row.line,
+                    "工号 emp_no".into(),
+                    format!("{} / {}", d.zh, d.en),
+                ));
                 continue;
             }
-            let open = if hr { !matches!(state.as_str(), "published" | "appealed" | "confirmed") } else { state == "data_entry" };
+            let open = if hr {
+                !matches!(state.as_str(), "published" | "appealed" | "confirmed")
+            } else {
+                state == "data_entry"
+            };
             if !open {
-                problems.push((row.line, "状态 state".into(), format!("已过数据录入阶段 ({state}) / data entry is over ({state})")));
+                problems.push((
+                    row.line,
+                    "状态 state".into(),
+                    format!("已过数据录入阶段 ({state}) / data entry is over ({state})"),
+                ));
                 continue;
             }
-            if let Some(v) = row.version && v != *ver {
+            if let Some(v) = row.version
+                && v != *ver
+            {
                 problems.push((row.line, "version".into(), format!("记录已被他人修改（当前版本 {ver}）/ changed by someone else (now version {ver})")));
                 continue;
             }
@@ -1095,7 +1456,11 @@ impl Db {
                     None => true,
                 });
                 if !mine {
-                    problems.push((row.line, k.clone(), "不是本部门提供的数据 / not an input of this department".into()));
+                    problems.push((
+                        row.line,
+                        k.clone(),
+                        "不是本部门提供的数据 / not an input of this department".into(),
+                    ));
                 }
             }
             if let Err(StoreError::Fields(f)) = check_values(&t, &row.values) {
@@ -1126,15 +1491,33 @@ impl Db {
             problems.sort();
             return Err(StoreError::Rows(problems));
         }
-        Self::bulk_update(&mut tx, &["inputs", "result"], &upd, ", version = version + 1").await?;
+        Self::bulk_update(
+            &mut tx,
+            &["inputs", "result"],
+            &upd,
+            ", version = version + 1",
+        )
+        .await?;
         self.append_audits(&mut tx, &audits).await?;
         tx.commit().await?;
         Ok(upd.len())
     }
 
-    pub(crate) async fn complete_data_impl(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> {
-        if !(who.has(Role::HrAdmin) || who.grants.iter().any(|g| g.role == Role::Clerk && g.department_id == Some(dept_id))) {
-            return Err(StoreError::Forbidden("只能提交本部门的数据 / you can submit only your own department's data".into()));
+    pub(crate) async fn complete_data_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: i64,
+    ) -> Result<usize> {
+        if !(who.has(Role::HrAdmin)
+            || who
+                .grants
+                .iter()
+                .any(|g| g.role == Role::Clerk && g.department_id == Some(dept_id)))
+        {
+            return Err(StoreError::Forbidden(
+                "只能提交本部门的数据 / you can submit only your own department's data".into(),
+            ));
         }
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
@@ -1165,14 +1548,22 @@ impl Db {
             .get("n");
         let mut advanced = 0;
         if open == 0 {
-            let to = workflow::next(State::DataEntry, &Action::DataComplete, Actor::System, has_self(&t)).map_err(wf_err)?;
-            let ids: Vec<i64> = sqlx::query("SELECT id FROM appraisals WHERE cycle_id = $1 AND state = 'data_entry'")
-                .bind(cycle_id)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.get("id"))
-                .collect();
+            let to = workflow::next(
+                State::DataEntry,
+                &Action::DataComplete,
+                Actor::System,
+                has_self(&t),
+            )
+            .map_err(wf_err)?;
+            let ids: Vec<i64> = sqlx::query(
+                "SELECT id FROM appraisals WHERE cycle_id = $1 AND state = 'data_entry'",
+            )
+            .bind(cycle_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.get("id"))
+            .collect();
             sqlx::query("UPDATE appraisals SET state = $1, version = version + 1, updated_at = $2 WHERE cycle_id = $3 AND state = 'data_entry'")
                 .bind(to.as_str())
                 .bind(now())
@@ -1195,7 +1586,13 @@ impl Db {
         Ok(advanced)
     }
 
-    pub(crate) async fn act_impl(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> {
+    pub(crate) async fn act_impl(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        step: &Step,
+    ) -> Result<Appraisal> {
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
@@ -1227,27 +1624,39 @@ impl Db {
                         .bind(id).fetch_one(&mut *tx).await?.get("n");
                     if open > 0 {
                         Self::save(&mut tx, &a, version).await?;
-                        self.append_audits(&mut tx, &[NewAudit {
-                            actor: who.username.clone(),
-                            action: "appraisal.rating_submitted".into(),
-                            entity: "appraisal".into(),
-                            entity_id: id.to_string(),
-                            new_value: Some(format!("{open} rater(s) still to rate")),
-                            ..Default::default()
-                        }]).await?;
+                        self.append_audits(
+                            &mut tx,
+                            &[NewAudit {
+                                actor: who.username.clone(),
+                                action: "appraisal.rating_submitted".into(),
+                                entity: "appraisal".into(),
+                                entity_id: id.to_string(),
+                                new_value: Some(format!("{open} rater(s) still to rate")),
+                                ..Default::default()
+                            }],
+                        )
+                        .await?;
                         let (a, _) = Self::load_appraisal(&mut tx, id).await?;
                         tx.commit().await?;
                         return Ok(a);
                     }
                     (Action::RatingsComplete, Actor::System)
                 }
-                _ => return Err(StoreError::Workflow(format!("「{}」状态下你没有要提交的内容 / nothing for you to hand in while the appraisal is {}", a.state.zh(), a.state.as_str()))),
+                _ => {
+                    return Err(StoreError::Workflow(format!(
+                        "「{}」状态下你没有要提交的内容 / nothing for you to hand in while the appraisal is {}",
+                        a.state.zh(),
+                        a.state.as_str()
+                    )));
+                }
             },
             Step::Do(act) => {
                 let duty = match act {
                     Action::ReviewPass | Action::ReviewReturn { .. } => Some(Duty::Review),
                     Action::Approve | Action::Reject { .. } => Some(Duty::Approve),
-                    Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. } => Some(Duty::Decide),
+                    Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. } => {
+                        Some(Duty::Decide)
+                    }
                     _ => None,
                 };
                 if let Some(duty) = duty {
@@ -1256,14 +1665,36 @@ impl Db {
                 if let Action::Sign { name } = act
                     && name.trim() != a.name.trim()
                 {
-                    return Err(StoreError::Fields(vec![("name".into(), format!("请签写被考核人本人的姓名「{}」/ sign with the appraisee's own name, {}", a.name, a.name))]));
+                    return Err(StoreError::Fields(vec![(
+                        "name".into(),
+                        format!(
+                            "请签写被考核人本人的姓名「{}」/ sign with the appraisee's own name, {}",
+                            a.name, a.name
+                        ),
+                    )]));
                 }
                 let actor = match act {
-                    Action::Sign { .. } | Action::Appeal { .. } | Action::SubmitSelf if roles.appraisee => Actor::Appraisee,
-                    Action::ReviewPass | Action::ReviewReturn { .. } if roles.reviewer => Actor::Reviewer,
+                    Action::Sign { .. } | Action::Appeal { .. } | Action::SubmitSelf
+                        if roles.appraisee =>
+                    {
+                        Actor::Appraisee
+                    }
+                    Action::ReviewPass | Action::ReviewReturn { .. } if roles.reviewer => {
+                        Actor::Reviewer
+                    }
                     Action::Approve | Action::Reject { .. } if roles.approver => Actor::Approver,
-                    Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. } if roles.hr => Actor::Hr,
-                    _ => return Err(StoreError::Forbidden(format!("你无权执行 `{}` / you may not `{}` this appraisal", act.name(), act.name()))),
+                    Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. }
+                        if roles.hr =>
+                    {
+                        Actor::Hr
+                    }
+                    _ => {
+                        return Err(StoreError::Forbidden(format!(
+                            "你无权执行 `{}` / you may not `{}` this appraisal",
+                            act.name(),
+                            act.name()
+                        )));
+                    }
                 };
                 (act.clone(), actor)
             }
@@ -1273,9 +1704,18 @@ impl Db {
             let bad: Vec<(String, String)> = items
                 .iter()
                 .filter(|i| t.item_index(i).is_none())
-                .map(|i| (format!("items.{i}"), "表中没有这个项目 / the form has no such item".to_string()))
+                .map(|i| {
+                    (
+                        format!("items.{i}"),
+                        "表中没有这个项目 / the form has no such item".to_string(),
+                    )
+                })
                 .collect();
-            if bad.is_empty() { Ok(()) } else { Err(StoreError::Fields(bad)) }
+            if bad.is_empty() {
+                Ok(())
+            } else {
+                Err(StoreError::Fields(bad))
+            }
         };
         match &action {
             Action::RatingsComplete => {
@@ -1310,12 +1750,23 @@ impl Db {
                 a.confirmed_by = Some(name.trim().to_string());
             }
             Action::Appeal { reason: r, items } => {
-                if a.confirm_due.as_deref().is_some_and(|due| at.as_str() > due) {
-                    return Err(StoreError::Workflow("确认期已过，不能再申诉 / the window to appeal has passed".into()));
+                if a.confirm_due
+                    .as_deref()
+                    .is_some_and(|due| at.as_str() > due)
+                {
+                    return Err(StoreError::Workflow(
+                        "确认期已过，不能再申诉 / the window to appeal has passed".into(),
+                    ));
                 }
                 item_ids(items)?;
                 reason = Some(r.clone());
-                a.appeal = Some(Appeal { reason: r.trim().into(), items: items.clone(), at: at.clone(), decision: None, decision_reason: None });
+                a.appeal = Some(Appeal {
+                    reason: r.trim().into(),
+                    items: items.clone(),
+                    at: at.clone(),
+                    decision: None,
+                    decision_reason: None,
+                });
             }
             Action::Uphold { reason: r } => {
                 reason = Some(r.clone());
@@ -1355,7 +1806,12 @@ impl Db {
         let mut new_value = to.as_str().to_string();
         let mut old_value = from.as_str().to_string();
         if matches!(action, Action::Approve) {
-            new_value = format!("{new_value}; total={} grade={} bonus={}", a.total.clone().unwrap_or_default(), a.grade.clone().unwrap_or_default(), a.bonus.clone().unwrap_or_default());
+            new_value = format!(
+                "{new_value}; total={} grade={} bonus={}",
+                a.total.clone().unwrap_or_default(),
+                a.grade.clone().unwrap_or_default(),
+                a.bonus.clone().unwrap_or_default()
+            );
             if let Some(b) = old_bonus {
                 old_value = format!("{old_value}; bonus={b}");
             }
@@ -1366,15 +1822,18 @@ impl Db {
         if let Action::Sign { name } = &action {
             new_value = format!("{new_value}; signed by {}", name.trim());
         }
-        self.append_audits(&mut tx, &[NewAudit {
-            actor: who.username.clone(),
-            action: format!("appraisal.{}", action.name()),
-            entity: "appraisal".into(),
-            entity_id: id.to_string(),
-            old_value: Some(old_value),
-            new_value: Some(new_value),
-            reason,
-        }])
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: who.username.clone(),
+                action: format!("appraisal.{}", action.name()),
+                entity: "appraisal".into(),
+                entity_id: id.to_string(),
+                old_value: Some(old_value),
+                new_value: Some(new_value),
+                reason,
+            }],
+        )
         .await?;
         let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
         Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
@@ -1382,27 +1841,48 @@ impl Db {
         Ok(a)
     }
 
-    pub(crate) async fn write_notes_impl(&self, who: &User, id: i64, version: i64, n: &Notes) -> Result<Appraisal> {
+    pub(crate) async fn write_notes_impl(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        n: &Notes,
+    ) -> Result<Appraisal> {
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if a.state == State::Confirmed {
-            return Err(StoreError::Workflow("考核已确认，不能修改 / the appraisal is final and cannot change".into()));
+            return Err(StoreError::Workflow(
+                "考核已确认，不能修改 / the appraisal is final and cannot change".into(),
+            ));
         }
         let mut refused = Vec::new();
         let mut changes = Vec::new();
         let rater = !roles.rater.is_empty() || roles.hr || roles.reviewer || roles.approver;
-        let mut set = |field: &str, allowed: bool, new: &Option<String>, cur: &mut Option<String>| {
-            if let Some(v) = new {
-                if !allowed {
-                    refused.push((field.to_string(), "你不能填写此项 / you cannot write this".to_string()));
-                } else if cur.as_deref() != Some(v.as_str()) {
-                    changes.push((field.to_string(), cur.clone().unwrap_or_default(), v.clone()));
-                    *cur = Some(v.clone());
+        let mut set =
+            |field: &str, allowed: bool, new: &Option<String>, cur: &mut Option<String>| {
+                if let Some(v) = new {
+                    if !allowed {
+                        refused.push((
+                            field.to_string(),
+                            "你不能填写此项 / you cannot write this".to_string(),
+                        ));
+                    } else if cur.as_deref() != Some(v.as_str()) {
+                        changes.push((
+                            field.to_string(),
+                            cur.clone().unwrap_or_default(),
+                            v.clone(),
+                        ));
+                        *cur = Some(v.clone());
+                    }
                 }
-            }
-        };
+            };
         let early = state_rank(a.state) < state_rank(State::Published);
-        set("self_summary", roles.appraisee && early, &n.self_summary, &mut a.notes.self_summary);
+        set(
+            "self_summary",
+            roles.appraisee && early,
+            &n.self_summary,
+            &mut a.notes.self_summary,
+        );
         set("comments", rater, &n.comments, &mut a.notes.comments);
         set("next_goals", rater, &n.next_goals, &mut a.notes.next_goals);
         let mut iv = a.notes.interview.as_ref().map(json);
@@ -1436,17 +1916,20 @@ impl Db {
 
     pub(crate) async fn auto_confirm_impl(&self, at: &str) -> Result<Vec<i64>> {
         let mut tx = self.begin_write().await?;
-        let ids: Vec<i64> = sqlx::query("SELECT id FROM appraisals WHERE state = 'published' AND confirm_due <= $1 ORDER BY id")
-            .bind(at)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.get("id"))
-            .collect();
+        let ids: Vec<i64> = sqlx::query(
+            "SELECT id FROM appraisals WHERE state = 'published' AND confirm_due <= $1 ORDER BY id",
+        )
+        .bind(at)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect();
         if ids.is_empty() {
             return Ok(ids);
         }
-        let to = workflow::next(State::Published, &Action::AutoConfirm, Actor::System, false).map_err(wf_err)?;
+        let to = workflow::next(State::Published, &Action::AutoConfirm, Actor::System, false)
+            .map_err(wf_err)?;
         let started = now();
         sqlx::query("UPDATE appraisals SET state = $1, version = version + 1, confirmed_at = $2, confirmed_by = $3, updated_at = $4 WHERE state = 'published' AND confirm_due <= $5")
             .bind(to.as_str())
@@ -1465,7 +1948,10 @@ impl Db {
                 entity_id: id.to_string(),
                 old_value: Some(State::Published.as_str().into()),
                 new_value: Some(to.as_str().into()),
-                reason: Some("确认期内未签字，视为默认 / not signed within the window: deemed accepted".into()),
+                reason: Some(
+                    "确认期内未签字，视为默认 / not signed within the window: deemed accepted"
+                        .into(),
+                ),
             })
             .collect();
         self.append_audits(&mut tx, &audits).await?;
@@ -1498,8 +1984,18 @@ impl Db {
             due: r.get("due"),
             appraisee: r.get("appraisee"),
         };
-        let clerk: Vec<i64> = who.grants.iter().filter(|g| g.role == Role::Clerk).filter_map(|g| g.department_id).collect();
-        let rater_d: Vec<i64> = who.grants.iter().filter(|g| matches!(g.role, Role::Clerk | Role::Rater)).filter_map(|g| g.department_id).collect();
+        let clerk: Vec<i64> = who
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Clerk)
+            .filter_map(|g| g.department_id)
+            .collect();
+        let rater_d: Vec<i64> = who
+            .grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::Clerk | Role::Rater))
+            .filter_map(|g| g.department_id)
+            .collect();
         let hr = who.has(Role::HrAdmin);
         for r in sqlx::query("SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, NULL AS appraisee FROM tasks t WHERE t.kind = 'data' AND t.status = 'open' ORDER BY t.id")
             .fetch_all(&self.pool)
@@ -1528,7 +2024,11 @@ impl Db {
             }
         }
         // Review, approval and signing follow from the appraisals' states.
-        for (state, kind, role) in [("review", "review", Some(Role::Reviewer)), ("approval", "approve", Some(Role::Approver)), ("published", "sign", None)] {
+        for (state, kind, role) in [
+            ("review", "review", Some(Role::Reviewer)),
+            ("approval", "approve", Some(Role::Approver)),
+            ("published", "sign", None),
+        ] {
             let rows = sqlx::query(
                 "SELECT a.id, a.cycle_id, a.employee_id, e.department_id, e.name, a.confirm_due FROM appraisals a JOIN employees e ON e.id = a.employee_id \
                  WHERE a.state = $1 ORDER BY a.id LIMIT 5000",
@@ -1576,7 +2076,12 @@ impl Db {
             .collect::<Result<_>>()?;
         let keys: Vec<(String, Option<rust_decimal::Decimal>)> = out
             .iter()
-            .map(|r| (r.group.clone(), r.total.as_deref().and_then(|t| t.parse().ok())))
+            .map(|r| {
+                (
+                    r.group.clone(),
+                    r.total.as_deref().and_then(|t| t.parse().ok()),
+                )
+            })
             .collect();
         for (r, rank) in out.iter_mut().zip(rank_in_groups(&keys)) {
             r.rank = rank;
@@ -1624,7 +2129,9 @@ impl Db {
                 period: r.get("period"),
                 total: r.get::<Option<String>, _>("total").unwrap_or_default(),
                 grade: r.get::<Option<String>, _>("grade").unwrap_or_default(),
-                bonus: r.get::<Option<String>, _>("bonus").unwrap_or_else(|| "0.00".into()),
+                bonus: r
+                    .get::<Option<String>, _>("bonus")
+                    .unwrap_or_else(|| "0.00".into()),
             })
             .collect())
     }
@@ -1634,14 +2141,17 @@ impl Db {
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
         let t = Self::template_of(&mut tx, cy.template_id).await?;
         let n = Self::rescore(&mut tx, &cy, &t, None).await?;
-        self.append_audits(&mut tx, &[NewAudit {
-            actor: actor.into(),
-            action: "cycle.score".into(),
-            entity: "cycle".into(),
-            entity_id: cycle_id.to_string(),
-            new_value: Some(format!("{n} appraisals scored")),
-            ..Default::default()
-        }])
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.score".into(),
+                entity: "cycle".into(),
+                entity_id: cycle_id.to_string(),
+                new_value: Some(format!("{n} appraisals scored")),
+                ..Default::default()
+            }],
+        )
         .await?;
         tx.commit().await?;
         Ok(n)
@@ -1652,7 +2162,10 @@ impl Db {
         let (a, dept) = Self::load_appraisal(&mut c, id).await?;
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
-            return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "考核表 / appraisal",
+                key: id.to_string(),
+            });
         }
         if !roles.sees_scores(a.state) {
             return Err(StoreError::Forbidden("结果公布前不能查看计分说明 / the explanation is shown once the result is published".into()));
@@ -1672,21 +2185,46 @@ impl Db {
         };
         let list: Vec<(i64, i64, String, String, Values)> = rows
             .iter()
-            .map(|r| Ok((r.get("id"), r.get("employee_id"), r.get("emp_no"), r.get("grp"), read_json(&r.get::<String, _>("inputs"), "appraisals", r.get("id"), "inputs")?)))
+            .map(|r| {
+                Ok((
+                    r.get("id"),
+                    r.get("employee_id"),
+                    r.get("emp_no"),
+                    r.get("grp"),
+                    read_json(
+                        &r.get::<String, _>("inputs"),
+                        "appraisals",
+                        r.get("id"),
+                        "inputs",
+                    )?,
+                ))
+            })
             .collect::<Result<_>>()?;
         let ids: Vec<i64> = list.iter().map(|r| r.1).collect();
-        let prev = Self::prior_values(&mut c, &cy.form_id, previous_period(&cy.period), &ids).await?;
-        let last = Self::prior_values(&mut c, &cy.form_id, same_period_last_year(&cy.period), &ids).await?;
+        let prev =
+            Self::prior_values(&mut c, &cy.form_id, previous_period(&cy.period), &ids).await?;
+        let last = Self::prior_values(&mut c, &cy.form_id, same_period_last_year(&cy.period), &ids)
+            .await?;
         let engine = engine_for(&t, &cy)?;
         let to: Vec<ToScore<'_>> = list
             .iter()
-            .map(|r| ToScore { emp_no: &r.2, group: &r.3, values: &r.4, prev: prev.get(&r.1), last_year: last.get(&r.1) })
+            .map(|r| ToScore {
+                emp_no: &r.2,
+                group: &r.3,
+                values: &r.4,
+                prev: prev.get(&r.1),
+                last_year: last.get(&r.1),
+            })
             .collect();
         let idx = list.iter().position(|r| r.0 == id).unwrap_or(0);
         explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))
     }
 
-    pub(crate) async fn cycles_impl(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> {
+    pub(crate) async fn cycles_impl(
+        &self,
+        scope: &crate::policy::Scope,
+        page: Page,
+    ) -> Result<Vec<Cycle>> {
         let mut qb = crate::backend::SqlBuilder::new(CYCLE_SELECT);
         if let crate::policy::Scope::Departments(d) = scope {
             qb.push(" WHERE c.id IN (SELECT a.cycle_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE e.department_id IN (-1");
@@ -1695,7 +2233,10 @@ impl Db {
             }
             qb.push("))");
         }
-        qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
+        qb.push(" ORDER BY c.id DESC LIMIT ")
+            .push_bind(page.limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .push_bind(page.offset.max(0));
         let rows = qb.build().fetch_all(&self.pool).await?;
         rows.iter().map(cycle_from).collect()
     }
@@ -1743,4 +2284,3 @@ fn wf_err(e: workflow::WorkflowError) -> StoreError {
 fn is_unique(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
-

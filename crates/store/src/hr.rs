@@ -7,7 +7,7 @@ use crate::cycles::ResultRow;
 use crate::*;
 use kaohe_core::workflow::State;
 use rust_decimal::Decimal;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::BTreeMap;
 
 /// Every state, in the order of the month.
@@ -354,15 +354,20 @@ impl Db {
         let mut c = self.pool.acquire().await?;
         let mut out = CycleProgress::default();
         let mut by: BTreeMap<String, i64> = BTreeMap::new();
-        for r in sqlx::query("SELECT state, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 GROUP BY state")
-            .bind(cycle_id)
-            .fetch_all(&mut *c)
-            .await?
+        for r in sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 GROUP BY state",
+        )
+        .bind(cycle_id)
+        .fetch_all(&mut *c)
+        .await?
         {
             by.insert(r.get("state"), r.get("n"));
         }
         out.total = by.values().sum();
-        out.by_state = STATES.iter().map(|s| (*s, by.get(s.as_str()).copied().unwrap_or(0))).collect();
+        out.by_state = STATES
+            .iter()
+            .map(|s| (*s, by.get(s.as_str()).copied().unwrap_or(0)))
+            .collect();
         let mut depts: BTreeMap<(String, i64), DeptProgress> = BTreeMap::new();
         for r in sqlx::query(
             "SELECT e.department_id, d.name, a.state, COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id \
@@ -407,7 +412,10 @@ impl Db {
         Ok(out)
     }
 
-    pub(crate) async fn grade_counts_on(c: &mut sqlx::AnyConnection, cycle_id: i64) -> Result<Vec<(String, i64)>> {
+    pub(crate) async fn grade_counts_on(
+        c: &mut sqlx::AnyConnection,
+        cycle_id: i64,
+    ) -> Result<Vec<(String, i64)>> {
         Ok(sqlx::query("SELECT grade, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND grade IS NOT NULL GROUP BY grade ORDER BY grade")
             .bind(cycle_id)
             .fetch_all(&mut *c)
@@ -417,7 +425,10 @@ impl Db {
             .collect())
     }
 
-    pub(crate) async fn cycle_counts_impl(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
+    pub(crate) async fn cycle_counts_impl(
+        &self,
+        cycle_ids: &[i64],
+    ) -> Result<Vec<(i64, i64, i64)>> {
         if cycle_ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -436,11 +447,22 @@ impl Db {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| (r.get("cycle_id"), r.get("n"), r.get::<Option<i64>, _>("done").unwrap_or(0)))
+            .map(|r| {
+                (
+                    r.get("cycle_id"),
+                    r.get("n"),
+                    r.get::<Option<i64>, _>("done").unwrap_or(0),
+                )
+            })
             .collect())
     }
 
-    pub(crate) async fn late_tasks_impl(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> {
+    pub(crate) async fn late_tasks_impl(
+        &self,
+        cycle_id: i64,
+        today: &str,
+        limit: i64,
+    ) -> Result<LateList> {
         let today_d = day("today", today)?;
         const WHERE: &str = " FROM tasks t LEFT JOIN appraisals a ON a.id = t.appraisal_id \
              WHERE t.cycle_id = $1 AND t.status = 'open' AND t.due IS NOT NULL AND t.due < $2 \
@@ -487,8 +509,14 @@ impl Db {
         Ok(LateList { total, tasks })
     }
 
-    pub(crate) async fn results_page_impl(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> {
-        let mut count = crate::backend::SqlBuilder::new("SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ");
+    pub(crate) async fn results_page_impl(
+        &self,
+        cycle_id: i64,
+        q: &ResultQuery,
+    ) -> Result<ResultsSlice> {
+        let mut count = crate::backend::SqlBuilder::new(
+            "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ",
+        );
         count.push_bind(cycle_id);
         if let Some(d) = q.department_id {
             count.push(" AND e.department_id = ").push_bind(d);
@@ -509,7 +537,9 @@ impl Db {
         }
         let col = q.sort.column();
         let dir = if q.desc { "DESC" } else { "ASC" };
-        qb.push(format!(" ORDER BY ({col} IS NULL), {col} {dir}, emp_no LIMIT "));
+        qb.push(format!(
+            " ORDER BY ({col} IS NULL), {col} {dir}, emp_no LIMIT "
+        ));
         qb.push_bind(q.page.limit.clamp(1, 1000));
         qb.push(" OFFSET ");
         qb.push_bind(q.page.offset.max(0));
@@ -524,21 +554,40 @@ impl Db {
     }
 
     pub(crate) async fn grade_quotas_impl(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> {
-        Ok(sqlx::query("SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade")
-            .bind(cycle_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| GradeQuota { grade: r.get("grade"), max_pct: r.get("max_pct"), min_pct: r.get("min_pct") })
-            .collect())
+        Ok(sqlx::query(
+            "SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade",
+        )
+        .bind(cycle_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| GradeQuota {
+            grade: r.get("grade"),
+            max_pct: r.get("max_pct"),
+            min_pct: r.get("min_pct"),
+        })
+        .collect())
     }
 
-    pub(crate) async fn set_grade_quotas_impl(&self, actor: &str, cycle_id: i64, quotas: &[GradeQuota]) -> Result<Vec<GradeQuota>> {
+    pub(crate) async fn set_grade_quotas_impl(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        quotas: &[GradeQuota],
+    ) -> Result<Vec<GradeQuota>> {
         let clean: Vec<GradeQuota> = quotas
             .iter()
             .map(|q| {
-                let v = |s: &Option<String>| s.as_deref().map(|s| s.trim().trim_end_matches('%').trim().to_string()).filter(|s| !s.is_empty());
-                GradeQuota { grade: q.grade.trim().to_string(), max_pct: v(&q.max_pct), min_pct: v(&q.min_pct) }
+                let v = |s: &Option<String>| {
+                    s.as_deref()
+                        .map(|s| s.trim().trim_end_matches('%').trim().to_string())
+                        .filter(|s| !s.is_empty())
+                };
+                GradeQuota {
+                    grade: q.grade.trim().to_string(),
+                    max_pct: v(&q.max_pct),
+                    min_pct: v(&q.min_pct),
+                }
             })
             .filter(|q| q.max_pct.is_some() || q.min_pct.is_some())
             .collect();
@@ -547,26 +596,49 @@ impl Db {
         let clean: Vec<GradeQuota> = clean
             .into_iter()
             .map(|q| {
-                let n = |s: Option<String>| s.and_then(|s| s.parse::<Decimal>().ok()).map(|d| d.normalize().to_string());
-                GradeQuota { grade: q.grade, max_pct: n(q.max_pct), min_pct: n(q.min_pct) }
+                let n = |s: Option<String>| {
+                    s.and_then(|s| s.parse::<Decimal>().ok())
+                        .map(|d| d.normalize().to_string())
+                };
+                GradeQuota {
+                    grade: q.grade,
+                    max_pct: n(q.max_pct),
+                    min_pct: n(q.min_pct),
+                }
             })
             .collect();
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
         let text = |qs: &[GradeQuota]| {
             qs.iter()
-                .map(|q| format!("{}: ≤{} ≥{}", q.grade, q.max_pct.as_deref().unwrap_or("-"), q.min_pct.as_deref().unwrap_or("-")))
+                .map(|q| {
+                    format!(
+                        "{}: ≤{} ≥{}",
+                        q.grade,
+                        q.max_pct.as_deref().unwrap_or("-"),
+                        q.min_pct.as_deref().unwrap_or("-")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         };
-        let old: Vec<GradeQuota> = sqlx::query("SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade")
+        let old: Vec<GradeQuota> = sqlx::query(
+            "SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade",
+        )
+        .bind(cy.id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| GradeQuota {
+            grade: r.get("grade"),
+            max_pct: r.get("max_pct"),
+            min_pct: r.get("min_pct"),
+        })
+        .collect();
+        sqlx::query("DELETE FROM grade_quotas WHERE cycle_id = $1")
             .bind(cy.id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| GradeQuota { grade: r.get("grade"), max_pct: r.get("max_pct"), min_pct: r.get("min_pct") })
-            .collect();
-        sqlx::query("DELETE FROM grade_quotas WHERE cycle_id = $1").bind(cy.id).execute(&mut *tx).await?;
+            .execute(&mut *tx)
+            .await?;
         let at = now();
         for q in &clean {
             sqlx::query("INSERT INTO grade_quotas (cycle_id, grade, max_pct, min_pct, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -582,15 +654,18 @@ impl Db {
         let mut sorted = clean.clone();
         sorted.sort_by(|a, b| a.grade.cmp(&b.grade));
         if old != sorted {
-            self.append_audits(&mut tx, &[NewAudit {
-                actor: actor.into(),
-                action: "cycle.quotas".into(),
-                entity: "cycle".into(),
-                entity_id: cy.id.to_string(),
-                old_value: Some(text(&old)),
-                new_value: Some(text(&sorted)),
-                ..Default::default()
-            }])
+            self.append_audits(
+                &mut tx,
+                &[NewAudit {
+                    actor: actor.into(),
+                    action: "cycle.quotas".into(),
+                    entity: "cycle".into(),
+                    entity_id: cy.id.to_string(),
+                    old_value: Some(text(&old)),
+                    new_value: Some(text(&sorted)),
+                    ..Default::default()
+                }],
+            )
             .await?;
         }
         tx.commit().await?;
@@ -612,7 +687,11 @@ impl Db {
         for r in rows {
             let tid: i64 = r.get("template_id");
             if !forms.contains_key(&tid) {
-                let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1").bind(tid).fetch_one(&self.pool).await?.get("source");
+                let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1")
+                    .bind(tid)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .get("source");
                 forms.insert(tid, kaohe_core::compile_str(&src).ok());
             }
             let appeal: Appeal = r
@@ -623,10 +702,12 @@ impl Db {
             let items = appeal
                 .items
                 .iter()
-                .map(|id| match t.and_then(|t| t.items.iter().find(|i| &i.id == id)) {
-                    Some(i) => (id.clone(), i.name.clone(), i.name_en.clone()),
-                    None => (id.clone(), id.clone(), None),
-                })
+                .map(
+                    |id| match t.and_then(|t| t.items.iter().find(|i| &i.id == id)) {
+                        Some(i) => (id.clone(), i.name.clone(), i.name_en.clone()),
+                        None => (id.clone(), id.clone(), None),
+                    },
+                )
                 .collect();
             out.push(AppealRow {
                 appraisal_id: r.get("id"),
@@ -647,15 +728,26 @@ impl Db {
     }
 
     pub(crate) async fn audit_search_impl(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        let some = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let some = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         let mut problems = Vec::new();
         let from = match some(&q.from).map(|s| day("from", &s)) {
-            Some(Err(StoreError::Fields(f))) => { problems.extend(f); None }
+            Some(Err(StoreError::Fields(f))) => {
+                problems.extend(f);
+                None
+            }
             Some(Ok(d)) => Some(day_text(d)),
             _ => None,
         };
         let to = match some(&q.to).map(|s| day("to", &s)) {
-            Some(Err(StoreError::Fields(f))) => { problems.extend(f); None }
+            Some(Err(StoreError::Fields(f))) => {
+                problems.extend(f);
+                None
+            }
             Some(Ok(d)) => d.next_day().map(day_text),
             _ => None,
         };
@@ -683,47 +775,46 @@ impl Db {
         if let Some(t) = some(&q.text) {
             let p = like_pattern(&t);
             qb.push(" AND (");
-            for (i, col) in ["action", "entity_id", "COALESCE(old_value, '')", "COALESCE(new_value, '')", "COALESCE(reason, '')"].iter().enumerate() {
+            for (i, col) in [
+                "action",
+                "entity_id",
+                "COALESCE(old_value, '')",
+                "COALESCE(new_value, '')",
+                "COALESCE(reason, '')",
+            ]
+            .iter()
+            .enumerate()
+            {
                 if i > 0 {
                     qb.push(" OR ");
                 }
-                qb.push(format!("LOWER({col}) LIKE ")).push_bind(p.clone()).push(" ESCAPE '\\'");
+                qb.push(format!("LOWER({col}) LIKE "))
+                    .push_bind(p.clone())
+                    .push(" ESCAPE '\\'");
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY id DESC LIMIT ").push_bind(q.page.limit.clamp(1, 1000));
+        qb.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(q.page.limit.clamp(1, 1000));
         qb.push(" OFFSET ").push_bind(q.page.offset.max(0));
-        Ok(qb
-            .build()
-            .fetch_all(&self.pool)
-            .await?
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows
             .iter()
-            .map(|r| AuditEntry {
-                id: r.get("id"),
-                at: r.get("at"),
-                actor: r.get("actor"),
-                action: r.get("action"),
-                entity: r.get("entity"),
-                entity_id: r.get("entity_id"),
-                old_value: r.get("old_value"),
-                new_value: r.get("new_value"),
-                reason: r.get("reason"),
-                prev_hash: r.get("prev_hash"),
-                hash: r.get("hash"),
-            })
-            .collect())
+            .map(AuditEntry::from_row)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     pub(crate) async fn audit_kinds_impl(&self) -> Result<Vec<String>> {
-        Ok(sqlx::query("SELECT DISTINCT entity FROM audit_log ORDER BY entity")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| r.get("entity"))
-            .collect())
+        Ok(
+            sqlx::query("SELECT DISTINCT entity FROM audit_log ORDER BY entity")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.get("entity"))
+                .collect(),
+        )
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -11,15 +11,21 @@ pub const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
 impl Db {
     /// The user id of a session that has not expired and (with `idle`) was used
     /// within `idle`; notes the use.
-    pub(crate) async fn session_user_id_impl(&self, token: &str, idle: Option<time::Duration>) -> Result<Option<i64>> {
+    pub(crate) async fn session_user_id_impl(
+        &self,
+        token: &str,
+        idle: Option<time::Duration>,
+    ) -> Result<Option<i64>> {
         let now_t = time::OffsetDateTime::now_utc();
         let at = stamp(now_t);
         let hash = token_hash(token);
-        let Some(r) = sqlx::query("SELECT user_id, last_seen FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-            .bind(&hash)
-            .bind(&at)
-            .fetch_optional(&self.pool)
-            .await?
+        let Some(r) = sqlx::query(
+            "SELECT user_id, last_seen FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(&hash)
+        .bind(&at)
+        .fetch_optional(&self.pool)
+        .await?
         else {
             return Ok(None);
         };
@@ -43,12 +49,14 @@ impl Db {
 
     pub(crate) async fn purge_sessions_impl(&self, idle: time::Duration) -> Result<u64> {
         let now_t = time::OffsetDateTime::now_utc();
-        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2")
-            .bind(stamp(now_t))
-            .bind(stamp(now_t - idle))
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2")
+                .bind(stamp(now_t))
+                .bind(stamp(now_t - idle))
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     pub(crate) async fn ping_impl(&self) -> Result<()> {
@@ -56,4 +64,3 @@ impl Db {
         Ok(())
     }
 }
-
