@@ -46,13 +46,10 @@ impl Db {
         let pool = match backend {
             Backend::Sqlite => {
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
-                // Create the file if needed (unless the URL says otherwise).
-                let url = if memory || url.contains("mode=") {
+                let url = if memory {
                     url.to_string()
-                } else if url.contains('?') {
-                    format!("{url}&mode=rwc")
                 } else {
-                    format!("{url}?mode=rwc")
+                    sqlite_file_url(url)?
                 };
                 let opts = sqlx::any::AnyPoolOptions::new()
                     // An in-memory database lives in one connection, kept open.
@@ -138,6 +135,30 @@ impl Db {
             }),
         }
     }
+}
+
+/// The URL of a SQLite file for the `Any` driver, which re-reads it as a generic URL (one
+/// that refuses, say, a space in a relative file name): the file's absolute path,
+/// percent-encoded, with the URL's parameters, and `mode=rwc` (create the file if needed)
+/// unless they name a mode.
+fn sqlite_file_url(url: &str) -> Result<String> {
+    use std::str::FromStr;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    let path = std::path::absolute(opts.get_filename()).map_err(sqlx::Error::Io)?;
+    let mut out = String::from("sqlite://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    match url.split_once('?').map(|(_, p)| p) {
+        Some(p) if p.contains("mode=") => out.push_str(&format!("?{p}")),
+        Some(p) if !p.is_empty() => out.push_str(&format!("?{p}&mode=rwc")),
+        _ => out.push_str("?mode=rwc"),
+    }
+    Ok(out)
 }
 
 /// The backend of a connection (for code that holds a connection, not the store).
@@ -1657,5 +1678,29 @@ impl Store for Db {
 
     async fn check_org(&self, rows: &[OrgRow]) -> Result<ImportSummary> {
         self.import_org_run("check", rows, false).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn a_sqlite_file_url_keeps_its_file_and_parameters() {
+        for (url, mode) in [
+            ("sqlite:///tmp/a b/考核 Kaohe.db", "mode=rwc"),
+            ("sqlite:///tmp/x.db?cache=private", "cache=private&mode=rwc"),
+            ("sqlite:///tmp/x.db?mode=ro", "mode=ro"),
+        ] {
+            let any = sqlite_file_url(url).unwrap();
+            assert!(any.ends_with(&format!("?{mode}")), "{any}");
+            // What the Any driver does with it: a generic URL, then SQLite's own parsing.
+            let parsed = any.parse::<sqlx::any::AnyConnectOptions>().unwrap();
+            let back =
+                sqlx::sqlite::SqliteConnectOptions::from_str(parsed.database_url.as_str()).unwrap();
+            let want = sqlx::sqlite::SqliteConnectOptions::from_str(url).unwrap();
+            assert_eq!(back.get_filename(), want.get_filename());
+        }
     }
 }
