@@ -230,7 +230,7 @@ impl Db {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         e: &NewAudit,
     ) -> Result<AuditEntry> {
-        let prev = Self::audit_head(&mut **tx, &self.audit_keys).await?;
+        let prev = Self::audit_head(tx, &self.audit_keys).await?;
         let at = now();
         let (hash, key_id) = crate::audit::entry_hash(&self.audit_keys, &prev, &at, e);
         let row = sqlx::query(
@@ -254,7 +254,7 @@ impl Db {
         if let Some(k) = self.audit_keys.current()
             && id % CHECKPOINT_EVERY == 0
         {
-            Self::write_checkpoint(&mut **tx, k).await?;
+            Self::write_checkpoint(tx, k).await?;
         }
         Ok(AuditEntry {
             id,
@@ -1311,7 +1311,7 @@ impl Store for Db {
         if head.is_none() || latest == head {
             return Ok(None);
         }
-        let cp = Self::write_checkpoint(&mut *tx, key).await?;
+        let cp = Self::write_checkpoint(&mut tx, key).await?;
         tx.commit().await?;
         Ok(cp)
     }

@@ -433,12 +433,12 @@ impl Db {
             policy::redact(a, roles, None);
             return Ok(());
         }
-        if !owners.contains_key(&a.cycle_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = owners.entry(a.cycle_id) {
             let cy = Self::load_cycle(&mut *c, a.cycle_id).await?;
             let t = Self::template_of(&mut *c, cy.template_id).await?;
             let depts = Self::departments_in(&mut *c).await?;
             let (o, _) = input_owners(&t, &depts);
-            owners.insert(a.cycle_id, (t, o));
+            slot.insert((t, o));
         }
         let (t, o) = &owners[&a.cycle_id];
         policy::redact(a, roles, Some((t, o)));

@@ -408,7 +408,7 @@ impl Db {
             done_by: r.get("done_by"),
         })
         .collect();
-        out.grades = Self::grade_counts_on(&mut *c, cycle_id).await?;
+        out.grades = Self::grade_counts_on(&mut c, cycle_id).await?;
         Ok(out)
     }
 
@@ -473,15 +473,15 @@ impl Db {
             .fetch_one(&self.pool)
             .await?
             .get("n");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(
             "SELECT t.id, t.kind, t.rater, t.due, t.appraisal_id, d.name AS dept, s.name AS assignee, s.emp_no AS assignee_no, \
              e.name AS appraisee, e.emp_no AS appraisee_no \
              FROM tasks t LEFT JOIN appraisals a ON a.id = t.appraisal_id LEFT JOIN employees e ON e.id = a.employee_id \
              LEFT JOIN departments d ON d.id = t.department_id LEFT JOIN employees s ON s.id = t.assignee_id \
              WHERE t.cycle_id = $1 AND t.status = 'open' AND t.due IS NOT NULL AND t.due < $2 \
              AND (t.kind = 'data' OR (t.kind = 'self' AND a.state = 'self_assessment') OR (t.kind = 'rate' AND a.state = 'rating')) \
-             ORDER BY t.due, t.kind, t.id LIMIT $3"
-        )))
+             ORDER BY t.due, t.kind, t.id LIMIT $3",
+        )
         .bind(cycle_id)
         .bind(today)
         .bind(limit.clamp(1, 10_000))
@@ -686,13 +686,13 @@ impl Db {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let tid: i64 = r.get("template_id");
-            if !forms.contains_key(&tid) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = forms.entry(tid) {
                 let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1")
                     .bind(tid)
                     .fetch_one(&self.pool)
                     .await?
                     .get("source");
-                forms.insert(tid, kaohe_core::compile_str(&src).ok());
+                slot.insert(kaohe_core::compile_str(&src).ok());
             }
             let appeal: Appeal = r
                 .get::<Option<String>, _>("appeal")
