@@ -36,8 +36,9 @@ pub async fn connect(url: &str) -> Result<Db> {
 
 /// SQLite's settings, run on every new connection: WAL, foreign keys on, and (a cycle of
 /// 100,000 appraisals is rewritten in bulk) its pages kept in memory.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; \
+/// (The busy timeout first: switching to WAL may wait for another connection.)
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
      PRAGMA temp_store = memory;";
 
 impl Db {
