@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use kaohe_store::{
-    AuditCheck, AuditKeys, Db, Department, Grant, NewUser, OrgRow, Role, Store, connect,
+    AuditCheck, AuditKeys, Backend, Db, Department, Grant, NewUser, OrgRow, Role, Store, connect,
 };
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -311,13 +311,14 @@ pub fn backup(db: &DbArgs, file: &std::path::Path) -> Result<ExitCode> {
         );
     }
     runtime()?.block_on(async {
-        match open(db).await? {
-            Db::Sqlite(s) => {
+        let s = open(db).await?;
+        match s.backend() {
+            Backend::Sqlite => {
                 s.backup(&file.display().to_string()).await?;
                 crate::outln!("已备份到 / backed up to {}", file.display());
                 Ok(ExitCode::SUCCESS)
             }
-            Db::Postgres(_) => {
+            Backend::Postgres => {
                 bail!("PostgreSQL 请用 pg_dump 备份 / back up PostgreSQL with pg_dump")
             }
         }

@@ -45,10 +45,7 @@ pub fn run(a: &CycleArgs) -> Result<ExitCode> {
         let store = connect(&scratch.url).await?;
         store.migrate().await?;
         let r = bench(&store, a.employees).await;
-        match &store {
-            Db::Sqlite(s) => s.pool().close().await,
-            Db::Postgres(s) => s.pool().close().await,
-        }
+        store.pool().close().await;
         scratch.close().await?;
         r
     })

@@ -6,7 +6,7 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use kaohe_store::{Db, Grant, NewUser, Role, Store, connect};
+use kaohe_store::{Backend, Db, Grant, NewUser, Role, Store, connect};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,9 +38,7 @@ pub fn run(a: &PagesArgs) -> Result<ExitCode> {
         let store = connect(&url).await?;
         store.migrate().await?;
         let r = bench(&store, a).await;
-        if let Db::Sqlite(s) = &store {
-            s.pool().close().await;
-        }
+        store.pool().close().await;
         let _ = std::fs::remove_dir_all(&dir);
         r
     })
@@ -95,7 +93,7 @@ async fn bench(store: &Db, a: &PagesArgs) -> Result<ExitCode> {
             },
         )
         .await?;
-    if let Db::Sqlite(s) = store {
+    if store.backend() == Backend::Sqlite {
         sqlx::query(
             "UPDATE appraisals SET state = 'appealed', published_at = $1, \
              appeal = '{\"reason\":\"销售数据有误\",\"items\":[\"sales\"],\"at\":\"2026-12-02T08:00:00.000000Z\"}' \
@@ -104,7 +102,7 @@ async fn bench(store: &Db, a: &PagesArgs) -> Result<ExitCode> {
         .bind(kaohe_store::now())
         .bind(cycle)
         .bind(cycle)
-        .execute(s.pool())
+        .execute(store.pool())
         .await?;
     }
     let depts = store.departments().await?;

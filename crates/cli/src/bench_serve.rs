@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use kaohe_core::workflow::State;
-use kaohe_store::{Db, Page, Store, connect};
+use kaohe_store::{Backend, Db, Page, Store, connect};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -47,10 +47,7 @@ pub fn run(a: &ServeBenchArgs) -> Result<ExitCode> {
         let store = connect(&scratch.url).await?;
         store.migrate().await?;
         let r = bench(&store, a).await;
-        match &store {
-            Db::Sqlite(s) => s.pool().close().await,
-            Db::Postgres(s) => s.pool().close().await,
-        }
+        store.pool().close().await;
         scratch.close().await?;
         r
     })
@@ -301,9 +298,9 @@ async fn bench(store: &Db, a: &ServeBenchArgs) -> Result<ExitCode> {
             actor(&hr_token, e004, "comments"),
         ]),
     };
-    let backend = match store {
-        Db::Sqlite(_) => "SQLite",
-        Db::Postgres(_) => "PostgreSQL",
+    let backend = match store.backend() {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
     };
     let secs = a.seconds;
     crate::outln!("bench serve: {backend}, demo company, {conns} connections, {secs} s per phase");

@@ -1,115 +1,216 @@
-//! The two backends. The SQL is written once (portable SQL with `$n` placeholders, numbered
-//! in order of appearance so SQLite binds them the same way); a macro stamps out the
-//! implementation for each pool type. What differs — opening, migrations, and how a write
-//! transaction takes the audit lock — is in each backend's small `impl` block.
+//! The store: one type, [`Db`], over sqlx's `Any` driver, so the same code serves SQLite
+//! and PostgreSQL. The SQL is written once (portable SQL with `$n` placeholders, numbered
+//! in order of appearance so SQLite binds them the same way; decimals and times as TEXT).
+//! What differs by backend — opening, migrations, how a write transaction takes the audit
+//! lock, backups — is in the `dialect` section below, each a `match` on [`Backend`].
+//! Two things the `Any` driver cannot carry are avoided in the SQL: SQLite's BOOLEAN
+//! column type (`employees.active` is read as `CASE WHEN active THEN 1 ELSE 0 END`) and
+//! PostgreSQL's NUMERIC (sums are cast to BIGINT).
 
 use crate::*;
 use sqlx::Row;
 use std::collections::HashMap;
-use std::str::FromStr;
 
-/// SQLite: one file, WAL, foreign keys on.
+/// kaohe's storage, on SQLite or PostgreSQL as [`connect`]'s URL says.
 #[derive(Clone, Debug)]
-pub struct SqliteStore {
-    pub(crate) pool: sqlx::SqlitePool,
+pub struct Db {
+    pub(crate) pool: sqlx::AnyPool,
+    pub(crate) backend: Backend,
     pub(crate) audit_keys: AuditKeys,
 }
 
-/// PostgreSQL.
-#[derive(Clone, Debug)]
-pub struct PgStore {
-    pub(crate) pool: sqlx::PgPool,
-    pub(crate) audit_keys: AuditKeys,
+/// Open the database named by `url` (`sqlite://kaohe.db`, `sqlite::memory:`, `postgres://…`),
+/// creating a SQLite file if needed. Migrations are not applied: call [`Store::migrate`].
+pub async fn connect(url: &str) -> Result<Db> {
+    let backend = if url.starts_with("sqlite:") {
+        Backend::Sqlite
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        return Err(StoreError::UnsupportedUrl(url.to_string()));
+    };
+    Db::open(backend, url).await
 }
 
-impl SqliteStore {
-    /// Open (creating the file if needed).
-    pub async fn open(url: &str) -> Result<Self> {
-        use sqlx::sqlite::{
-            SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+// ---- dialect: everything that differs between SQLite and PostgreSQL ----
+
+/// SQLite's settings, run on every new connection: WAL, foreign keys on, and (a cycle of
+/// 100,000 appraisals is rewritten in bulk) its pages kept in memory.
+/// (The busy timeout first: switching to WAL may wait for another connection.)
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
+     PRAGMA temp_store = memory;";
+
+impl Db {
+    async fn open(backend: Backend, url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let pool = match backend {
+            Backend::Sqlite => {
+                let memory = url.contains(":memory:") || url.contains("mode=memory");
+                let url = if memory {
+                    url.to_string()
+                } else {
+                    sqlite_file_url(url)?
+                };
+                let opts = sqlx::any::AnyPoolOptions::new()
+                    // An in-memory database lives in one connection, kept open.
+                    .max_connections(if memory { 1 } else { 8 })
+                    .after_connect(|c, _| {
+                        Box::pin(async move {
+                            sqlx::raw_sql(SQLITE_PRAGMAS).execute(c).await?;
+                            Ok(())
+                        })
+                    });
+                let opts = if memory {
+                    opts.idle_timeout(None).max_lifetime(None)
+                } else {
+                    opts
+                };
+                opts.connect(&url).await?
+            }
+            Backend::Postgres => {
+                sqlx::any::AnyPoolOptions::new()
+                    .max_connections(10)
+                    .connect(url)
+                    .await?
+            }
         };
-        let opts = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10))
-            // A cycle of 100,000 appraisals is rewritten in bulk: keep its pages in memory.
-            .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
-        // An in-memory database lives in one connection.
-        let max = if url.contains(":memory:") { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max)
-            .connect_with(opts)
-            .await?;
-        Ok(SqliteStore {
+        Ok(Db {
             pool,
+            backend,
             audit_keys: AuditKeys::default(),
         })
     }
 
-    /// The pool, for backups and tests.
-    pub fn pool(&self) -> &sqlx::SqlitePool {
+    /// The pool, for backups, benches and tests.
+    pub fn pool(&self) -> &sqlx::AnyPool {
         &self.pool
     }
 
     async fn run_migrations(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await?;
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
         Ok(())
     }
 
     /// A write transaction that holds the write lock from the start, so audit entries
-    /// chain one after another.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// chain one after another — also from another `kaohe serve` on the same database.
+    /// SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a lock on the audit log.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
-    /// A consistent copy of the live database into `path` (`VACUUM INTO`).
+    /// A consistent copy of the live SQLite database into `path` (`VACUUM INTO`). A
+    /// PostgreSQL database is backed up with its own tools (`pg_dump`).
     pub async fn backup(&self, path: &str) -> Result<()> {
-        sqlx::query("VACUUM INTO $1")
-            .bind(path)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+            Backend::Postgres => Err(StoreError::Invalid {
+                field: "backup".into(),
+                message: "PostgreSQL 请用 pg_dump 备份 / back up PostgreSQL with pg_dump".into(),
+            }),
+        }
     }
 }
 
-impl PgStore {
-    /// Connect.
-    pub async fn open(url: &str) -> Result<Self> {
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(10)
-            .connect(url)
-            .await?;
-        Ok(PgStore {
-            pool,
-            audit_keys: AuditKeys::default(),
-        })
+/// The URL of a SQLite file for the `Any` driver, which re-reads it as a generic URL (one
+/// that refuses, say, a space in a relative file name): the file's absolute path,
+/// percent-encoded, with the URL's parameters, and `mode=rwc` (create the file if needed)
+/// unless they name a mode.
+fn sqlite_file_url(url: &str) -> Result<String> {
+    use std::str::FromStr;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    let path = std::path::absolute(opts.get_filename()).map_err(sqlx::Error::Io)?;
+    let mut out = String::from("sqlite://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/._-~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    match url.split_once('?').map(|(_, p)| p) {
+        Some(p) if p.contains("mode=") => out.push_str(&format!("?{p}")),
+        Some(p) if !p.is_empty() => out.push_str(&format!("?{p}&mode=rwc")),
+        _ => out.push_str("?mode=rwc"),
+    }
+    Ok(out)
+}
+
+/// The backend of a connection (for code that holds a connection, not the store).
+pub(crate) fn backend_of(c: &sqlx::AnyConnection) -> Backend {
+    if c.backend_name() == "PostgreSQL" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// A query built piece by piece with `$n` placeholders, which both SQLite and PostgreSQL
+/// read (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses).
+pub(crate) struct SqlBuilder {
+    sql: String,
+    args: sqlx::any::AnyArguments,
+}
+
+impl SqlBuilder {
+    pub(crate) fn new(sql: impl Into<String>) -> Self {
+        SqlBuilder {
+            sql: sql.into(),
+            args: Default::default(),
+        }
     }
 
-    /// The pool, for tests.
-    pub fn pool(&self) -> &sqlx::PgPool {
-        &self.pool
+    /// Append SQL text.
+    pub(crate) fn push(&mut self, sql: impl std::fmt::Display) -> &mut Self {
+        use std::fmt::Write;
+        let _ = write!(self.sql, "{sql}");
+        self
     }
 
-    async fn run_migrations(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/postgres")
-            .run(&self.pool)
-            .await?;
-        Ok(())
+    /// Append a placeholder for `value`.
+    pub(crate) fn push_bind<'t, T>(&mut self, value: T) -> &mut Self
+    where
+        T: sqlx::Encode<'t, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        use sqlx::Arguments;
+        // As sqlx's QueryBuilder: the types bound here (integers, text) always encode.
+        self.args.add(value).expect("Failed to add argument");
+        let n = self.args.len();
+        self.push(format_args!("${n}"))
     }
 
-    /// A write transaction holding the audit lock: concurrent writers (also from another
-    /// `kaohe serve` on the same database) append to the chain one after another.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
+    /// The query, ready to run (the builder is left empty).
+    pub(crate) fn build(
+        &mut self,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+        let sql = std::mem::take(&mut self.sql);
+        sqlx::query_with(sqlx::AssertSqlSafe(sql), std::mem::take(&mut self.args))
     }
 }
 
@@ -117,1075 +218,1490 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-macro_rules! store_impl {
-    ($store:ty, $db:ty, $backend:expr) => {
-        impl $store {
-            /// The keys the audit log is MAC'd and verified with, newest first.
-            pub fn set_audit_keys(&mut self, keys: AuditKeys) {
-                self.audit_keys = keys;
-            }
+// ---- the operations, the same SQL for both ----
 
-            async fn append_audit(&self, tx: &mut sqlx::Transaction<'static, $db>, e: &NewAudit) -> Result<AuditEntry> {
-                let prev = Self::audit_head(&mut **tx, &self.audit_keys).await?;
-                let at = now();
-                let (hash, key_id) = crate::audit::entry_hash(&self.audit_keys, &prev, &at, e);
-                let row = sqlx::query(
-                    "INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash, key_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                )
-                .bind(&at)
-                .bind(&e.actor)
-                .bind(&e.action)
-                .bind(&e.entity)
-                .bind(&e.entity_id)
-                .bind(&e.old_value)
-                .bind(&e.new_value)
-                .bind(&e.reason)
-                .bind(&prev)
-                .bind(&hash)
-                .bind(&key_id)
-                .fetch_one(&mut **tx)
-                .await?;
-                let id: i64 = row.get("id");
-                if let Some(k) = self.audit_keys.current() && id % CHECKPOINT_EVERY == 0 {
-                    Self::write_checkpoint(&mut **tx, k).await?;
-                }
-                Ok(AuditEntry {
-                    id,
-                    at,
-                    actor: e.actor.clone(),
-                    action: e.action.clone(),
-                    entity: e.entity.clone(),
-                    entity_id: e.entity_id.clone(),
-                    old_value: e.old_value.clone(),
-                    new_value: e.new_value.clone(),
-                    reason: e.reason.clone(),
-                    prev_hash: prev,
-                    hash,
-                })
-            }
+impl Db {
+    /// The keys the audit log is MAC'd and verified with, newest first.
+    pub fn set_audit_keys(&mut self, keys: AuditKeys) {
+        self.audit_keys = keys;
+    }
 
-            /// The hash the next audit entry links to. Refuses to append without a key after an
-            /// entry made with one: that entry would look like a rewrite to `verify`.
-            pub(crate) async fn audit_head(c: &mut <$db as sqlx::Database>::Connection, keys: &AuditKeys) -> Result<String> {
-                let Some(r) = sqlx::query("SELECT hash, key_id FROM audit_log ORDER BY id DESC LIMIT 1")
-                    .fetch_optional(&mut *c)
-                    .await?
-                else {
-                    return Ok(GENESIS.to_string());
-                };
-                if keys.is_empty() && let Some(k) = r.get::<Option<String>, _>("key_id") {
-                    return Err(StoreError::Invalid {
-                        field: "KAOHE_AUDIT_KEY".into(),
-                        message: format!(
-                            "审计日志已用密钥 {k} 保护, 未配置密钥不能写入: 请设置 KAOHE_AUDIT_KEY 或 KAOHE_AUDIT_KEY_FILE / \
-                             the audit log is protected with key {k}; nothing is written without a key: set KAOHE_AUDIT_KEY or KAOHE_AUDIT_KEY_FILE"
-                        ),
-                    });
-                }
-                Ok(r.get("hash"))
-            }
-
-            /// Store a checkpoint of the chain's head, MAC'd with `key` (in the caller's write
-            /// transaction, so the head cannot move meanwhile).
-            pub(crate) async fn write_checkpoint(c: &mut <$db as sqlx::Database>::Connection, key: &AuditKey) -> Result<Option<AuditCheckpoint>> {
-                let Some(head) = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                    .fetch_optional(&mut *c)
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let (last_id, last_hash): (i64, String) = (head.get("id"), head.get("hash"));
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&mut *c).await?;
-                let at = now();
-                let mac = checkpoint_mac(key, &at, last_id, &last_hash, count);
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO audit_checkpoints (at, last_id, last_hash, count, mac, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(&at)
-                .bind(last_id)
-                .bind(&last_hash)
-                .bind(count)
-                .bind(&mac)
-                .bind(key.id())
-                .fetch_one(&mut *c)
-                .await?;
-                Ok(Some(AuditCheckpoint { id, at, last_id, last_hash, count, mac, key_id: key.id().to_string() }))
-            }
-
-            /// Check the chain and the checkpoints with the store's keys.
-            async fn audit_report_impl(&self) -> Result<AuditReport> {
-                let keys = &self.audit_keys;
-                let mut missing = std::collections::BTreeSet::new();
-                let mut report = AuditReport {
-                    check: AuditCheck::Intact { entries: 0 },
-                    entries: 0,
-                    keys: keys.list().iter().map(|k| k.id().to_string()).collect(),
-                    plain: 0,
-                    keyed: 0,
-                    unchecked: 0,
-                    first_unchecked: None,
-                    missing_keys: Vec::new(),
-                    checkpoints: 0,
-                    latest_checkpoint: None,
-                };
-                // The checkpoints: each MAC checked with its key (if given); by entry id.
-                let cps = sqlx::query("SELECT id, at, last_id, last_hash, count, mac, key_id FROM audit_checkpoints ORDER BY id")
-                    .fetch_all(&self.pool)
-                    .await?;
-                let mut bad_checkpoint = None;
-                let mut at_entry: HashMap<i64, (i64, String)> = HashMap::new();
-                let mut furthest: Option<(i64, i64, i64)> = None; // (checkpoint, last_id, count)
-                for r in &cps {
-                    let (id, last_id, count): (i64, i64, i64) = (r.get("id"), r.get("last_id"), r.get("count"));
-                    let (at, last_hash, mac, key_id): (String, String, String, String) = (r.get("at"), r.get("last_hash"), r.get("mac"), r.get("key_id"));
-                    match keys.get(&key_id) {
-                        Some(k) => {
-                            if checkpoint_mac(k, &at, last_id, &last_hash, count) != mac {
-                                bad_checkpoint.get_or_insert(id);
-                                continue;
-                            }
-                        }
-                        None => {
-                            missing.insert(key_id);
-                        }
-                    }
-                    at_entry.insert(last_id, (id, last_hash));
-                    if furthest.is_none_or(|(_, l, c)| last_id > l || (last_id == l && count > c)) {
-                        furthest = Some((id, last_id, count));
-                    }
-                    report.checkpoints += 1;
-                    report.latest_checkpoint = Some((id, last_id));
-                }
-                let mut prev = GENESIS.to_string();
-                let mut after = 0;
-                let mut seen_keyed = false;
-                let mut broken = None;
-                'walk: loop {
-                    let batch = sqlx::query(
-                        "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash, key_id \
-                         FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000",
-                    )
-                    .bind(after)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    if batch.is_empty() {
-                        break;
-                    }
-                    for r in &batch {
-                        let id: i64 = r.get("id");
-                        after = id;
-                        let (at, prev_hash, hash): (String, String, String) = (r.get("at"), r.get("prev_hash"), r.get("hash"));
-                        let key_id: Option<String> = r.get("key_id");
-                        if prev_hash != prev {
-                            broken = Some((id, "与前一条记录的链接不符 / does not link to the entry before".to_string()));
-                            break 'walk;
-                        }
-                        let e = NewAudit {
-                            actor: r.get("actor"),
-                            action: r.get("action"),
-                            entity: r.get("entity"),
-                            entity_id: r.get("entity_id"),
-                            old_value: r.get("old_value"),
-                            new_value: r.get("new_value"),
-                            reason: r.get("reason"),
-                        };
-                        match key_id {
-                            None => {
-                                if seen_keyed {
-                                    // kaohe does not write without a key after a keyed entry.
-                                    broken = Some((id, "在有密钥的记录之后却没有密钥: 被改写 / without a key after keyed entries: rewritten".to_string()));
-                                    break 'walk;
-                                }
-                                if audit_hash(&prev, &at, &e) != hash {
-                                    broken = Some((id, "内容与哈希不符 / content does not match its hash".to_string()));
-                                    break 'walk;
-                                }
-                                report.plain += 1;
-                            }
-                            Some(k) => {
-                                seen_keyed = true;
-                                match keys.get(&k) {
-                                    Some(key) => {
-                                        if audit_mac(key, &prev, &at, &e) != hash {
-                                            broken = Some((id, format!("内容与密钥 {k} 的 MAC 不符 / content does not match its MAC (key {k})")));
-                                            break 'walk;
-                                        }
-                                        report.keyed += 1;
-                                    }
-                                    None => {
-                                        report.unchecked += 1;
-                                        report.first_unchecked.get_or_insert(id);
-                                        missing.insert(k);
-                                    }
-                                }
-                            }
-                        }
-                        if let Some((cp, h)) = at_entry.remove(&id)
-                            && h != hash
-                        {
-                            broken = Some((id, format!("与检查点 {cp} 不符 / does not match checkpoint {cp}")));
-                            break 'walk;
-                        }
-                        prev = hash;
-                        report.entries += 1;
-                    }
-                }
-                report.missing_keys = missing.into_iter().collect();
-                let ends_at = after;
-                report.check = if let Some((id, reason)) = broken {
-                    AuditCheck::Broken { id, reason }
-                } else if let Some(id) = bad_checkpoint {
-                    AuditCheck::BadCheckpoint { id }
-                } else if let Some((checkpoint, at_entry_id, count)) = furthest
-                    .filter(|&(_, l, c)| l > ends_at || c > report.entries)
-                {
-                    AuditCheck::Truncated { checkpoint, at_entry: at_entry_id, count, ends_at, entries: report.entries }
-                } else if let Some((&id, &(cp, _))) = at_entry.iter().min_by_key(|(id, _)| **id) {
-                    // A checkpoint names an entry within the log that is not there.
-                    AuditCheck::Broken { id, reason: format!("检查点 {cp} 记录的条目不存在 / the entry checkpoint {cp} names is missing") }
-                } else {
-                    AuditCheck::Intact { entries: report.entries }
-                };
-                Ok(report)
-            }
-
-            /// An organisation import, committed or (a check) rolled back.
-            async fn import_org_run(&self, actor: &str, rows: &[OrgRow], commit: bool) -> Result<ImportSummary> {
-                // Check every row first; nothing is written unless all are good.
-                let mut problems = Vec::new();
-                let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-                for r in rows {
-                    if r.emp_no.trim().is_empty() {
-                        problems.push((r.line, "工号 emp_no".to_string(), "不能为空 / is empty".to_string()));
-                    } else if let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
-                        problems.push((r.line, "工号 emp_no".to_string(), format!("`{}` 与第 {first} 行重复 / repeats line {first}", r.emp_no)));
-                    }
-                    if r.name.trim().is_empty() {
-                        problems.push((r.line, "姓名 name".to_string(), "不能为空 / is empty".to_string()));
-                    }
-                    if r.dept_code.trim().is_empty() {
-                        problems.push((r.line, "部门编码 dept_code".to_string(), "不能为空 / is empty".to_string()));
-                    }
-                    if DeptKind::parse(&r.dept_kind).is_none() {
-                        problems.push((r.line, "部门类型 dept_kind".to_string(), format!("`{}` 应为 业务/职能 (line/functional)", r.dept_kind)));
-                    }
-                }
-                let mut tx = self.begin_write().await?;
-                for r in rows {
-                    let sup = r.supervisor_emp_no.trim();
-                    if !sup.is_empty() && !seen.contains_key(sup) {
-                        let exists = sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(sup).fetch_optional(&mut *tx).await?.is_some();
-                        if !exists {
-                            problems.push((r.line, "直接上级工号 supervisor".to_string(), format!("`{sup}` 不在文件中也不在系统中 / is neither in the file nor stored")));
-                        }
-                    }
-                    if sup == r.emp_no.trim() && !sup.is_empty() {
-                        problems.push((r.line, "直接上级工号 supervisor".to_string(), "不能是本人 / cannot be the employee".to_string()));
-                    }
-                }
-                if !problems.is_empty() {
-                    problems.sort();
-                    return Err(StoreError::Rows(problems));
-                }
-                let mut sum = ImportSummary::default();
-                // Departments and positions: few, one statement each.
-                let mut seen_dept = std::collections::HashSet::new();
-                let mut seen_pos = std::collections::HashSet::new();
-                for r in rows {
-                    if seen_dept.insert(r.dept_code.trim()) {
-                        let kind = DeptKind::parse(&r.dept_kind).unwrap_or(DeptKind::Line);
-                        let name = if r.dept_name.trim().is_empty() { r.dept_code.trim() } else { r.dept_name.trim() };
-                        let added = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
-                            .bind(r.dept_code.trim())
-                            .bind(name)
-                            .bind(kind.as_str())
-                            .bind(now())
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                        sum.departments_added += added as usize;
-                    }
-                    if !r.position.trim().is_empty() && seen_pos.insert(r.position.trim()) {
-                        let added = sqlx::query("INSERT INTO positions (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING")
-                            .bind(r.position.trim())
-                            .bind(r.position.trim())
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                        sum.positions_added += added as usize;
-                    }
-                }
-                let ids = |rows: Vec<<$db as sqlx::Database>::Row>, key: &str| -> std::collections::HashMap<String, i64> {
-                    rows.iter().map(|r| (r.get::<String, _>(key), r.get::<i64, _>("id"))).collect()
-                };
-                let dept_ids = ids(sqlx::query("SELECT id, code FROM departments").fetch_all(&mut *tx).await?, "code");
-                let pos_ids = ids(sqlx::query("SELECT id, code FROM positions").fetch_all(&mut *tx).await?, "code");
-                let existing = ids(sqlx::query("SELECT id, emp_no FROM employees").fetch_all(&mut *tx).await?, "emp_no");
-                // Employees: new ones inserted, known ones updated, each in one bulk write.
-                let (old, new): (Vec<&OrgRow>, Vec<&OrgRow>) = rows.iter().partition(|r| existing.contains_key(r.emp_no.trim()));
-                let pos = |r: &OrgRow| (!r.position.trim().is_empty()).then(|| pos_ids[r.position.trim()]);
-                use crate::bulk::{Bulk, BulkCol};
-                tx.bulk_insert(
-                    "employees",
-                    &["emp_no", "name", "department_id", "position_id"],
-                    &[
-                        BulkCol::Text(new.iter().map(|r| Some(r.emp_no.trim().to_string())).collect()),
-                        BulkCol::Text(new.iter().map(|r| Some(r.name.trim().to_string())).collect()),
-                        BulkCol::Int(new.iter().map(|r| Some(dept_ids[r.dept_code.trim()])).collect()),
-                        BulkCol::Int(new.iter().map(|r| pos(r)).collect()),
-                    ],
-                )
-                .await?;
-                tx.bulk_update(
-                    "employees",
-                    &old.iter().map(|r| existing[r.emp_no.trim()]).collect::<Vec<_>>(),
-                    &["name", "department_id", "position_id"],
-                    &[
-                        BulkCol::Text(old.iter().map(|r| Some(r.name.trim().to_string())).collect()),
-                        BulkCol::Int(old.iter().map(|r| Some(dept_ids[r.dept_code.trim()])).collect()),
-                        BulkCol::Int(old.iter().map(|r| pos(r)).collect()),
-                    ],
-                    ", active = TRUE",
-                )
-                .await?;
-                sum.employees_added = new.len();
-                sum.employees_updated = old.len();
-                // Reporting lines, once everyone exists.
-                let all = ids(sqlx::query("SELECT id, emp_no FROM employees").fetch_all(&mut *tx).await?, "emp_no");
-                let with_sup: Vec<&OrgRow> = rows.iter().filter(|r| !r.supervisor_emp_no.trim().is_empty()).collect();
-                tx.bulk_update(
-                    "employees",
-                    &with_sup.iter().map(|r| all[r.emp_no.trim()]).collect::<Vec<_>>(),
-                    &["supervisor_id"],
-                    &[BulkCol::Int(with_sup.iter().map(|r| Some(all[r.supervisor_emp_no.trim()])).collect())],
-                    "",
-                )
-                .await?;
-                self.append_audit(&mut tx, &NewAudit {
-                    actor: actor.into(),
-                    action: "org.import".into(),
-                    entity: "organisation".into(),
-                    entity_id: "-".into(),
-                    new_value: Some(format!(
-                        "departments +{}, positions +{}, employees +{} ~{}",
-                        sum.departments_added, sum.positions_added, sum.employees_added, sum.employees_updated
-                    )),
-                    ..Default::default()
-                })
-                .await?;
-                if commit {
-                    tx.commit().await?;
-                } else {
-                    tx.rollback().await?;
-                }
-                Ok(sum)
-            }
-
-            async fn load_user(&self, id: i64) -> Result<Option<User>> {
-                let Some(r) = sqlx::query("SELECT id, username, employee_id, lang FROM users WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let grants = sqlx::query("SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .into_iter()
-                    .map(|g| {
-                        Ok(Grant {
-                            role: Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt { table: "user_roles", id, column: "role" })?,
-                            department_id: g.get("department_id"),
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Some(User {
-                    id: r.get("id"),
-                    username: r.get("username"),
-                    employee_id: r.get("employee_id"),
-                    lang: r.get("lang"),
-                    grants,
-                }))
-            }
+    async fn append_audit(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        e: &NewAudit,
+    ) -> Result<AuditEntry> {
+        let prev = Self::audit_head(tx, &self.audit_keys).await?;
+        let at = now();
+        let (hash, key_id) = crate::audit::entry_hash(&self.audit_keys, &prev, &at, e);
+        let row = sqlx::query(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash, key_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(&at)
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.entity)
+        .bind(&e.entity_id)
+        .bind(&e.old_value)
+        .bind(&e.new_value)
+        .bind(&e.reason)
+        .bind(&prev)
+        .bind(&hash)
+        .bind(&key_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let id: i64 = row.get("id");
+        if let Some(k) = self.audit_keys.current()
+            && id % CHECKPOINT_EVERY == 0
+        {
+            Self::write_checkpoint(tx, k).await?;
         }
+        Ok(AuditEntry {
+            id,
+            at,
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            entity: e.entity.clone(),
+            entity_id: e.entity_id.clone(),
+            old_value: e.old_value.clone(),
+            new_value: e.new_value.clone(),
+            reason: e.reason.clone(),
+            prev_hash: prev,
+            hash,
+        })
+    }
 
-        impl Store for $store {
-            fn backend(&self) -> Backend {
-                $backend
-            }
+    /// The hash the next audit entry links to. Refuses to append without a key after an
+    /// entry made with one: that entry would look like a rewrite to `verify`.
+    pub(crate) async fn audit_head(
+        c: &mut sqlx::AnyConnection,
+        keys: &AuditKeys,
+    ) -> Result<String> {
+        let Some(r) = sqlx::query("SELECT hash, key_id FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *c)
+            .await?
+        else {
+            return Ok(GENESIS.to_string());
+        };
+        if keys.is_empty()
+            && let Some(k) = r.get::<Option<String>, _>("key_id")
+        {
+            return Err(StoreError::Invalid {
+                field: "KAOHE_AUDIT_KEY".into(),
+                message: format!(
+                    "审计日志已用密钥 {k} 保护, 未配置密钥不能写入: 请设置 KAOHE_AUDIT_KEY 或 KAOHE_AUDIT_KEY_FILE / \
+                     the audit log is protected with key {k}; nothing is written without a key: set KAOHE_AUDIT_KEY or KAOHE_AUDIT_KEY_FILE"
+                ),
+            });
+        }
+        Ok(r.get("hash"))
+    }
 
-            async fn migrate(&self) -> Result<()> {
-                self.run_migrations().await
-            }
+    /// Store a checkpoint of the chain's head, MAC'd with `key` (in the caller's write
+    /// transaction, so the head cannot move meanwhile).
+    pub(crate) async fn write_checkpoint(
+        c: &mut sqlx::AnyConnection,
+        key: &AuditKey,
+    ) -> Result<Option<AuditCheckpoint>> {
+        let Some(head) = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *c)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (last_id, last_hash): (i64, String) = (head.get("id"), head.get("hash"));
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&mut *c)
+            .await?;
+        let at = now();
+        let mac = checkpoint_mac(key, &at, last_id, &last_hash, count);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO audit_checkpoints (at, last_id, last_hash, count, mac, key_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&at)
+        .bind(last_id)
+        .bind(&last_hash)
+        .bind(count)
+        .bind(&mac)
+        .bind(key.id())
+        .fetch_one(&mut *c)
+        .await?;
+        Ok(Some(AuditCheckpoint {
+            id,
+            at,
+            last_id,
+            last_hash,
+            count,
+            mac,
+            key_id: key.id().to_string(),
+        }))
+    }
 
-            async fn create_department(&self, actor: &str, d: &NewDepartment) -> Result<Department> {
-                if d.code.trim().is_empty() || d.name.trim().is_empty() {
-                    return Err(StoreError::Invalid { field: "code / name".into(), message: "部门编码和名称不能为空 / a department needs a code and a name".into() });
-                }
-                let mut tx = self.begin_write().await?;
-                let row = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                    .bind(d.code.trim())
-                    .bind(d.name.trim())
-                    .bind(d.kind.as_str())
-                    .bind(now())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "部门 / department", key: d.code.clone() } } else { e.into() })?;
-                let id: i64 = row.get("id");
-                self.append_audit(&mut tx, &NewAudit {
-                    actor: actor.into(),
-                    action: "department.create".into(),
-                    entity: "department".into(),
-                    entity_id: d.code.clone(),
-                    new_value: Some(format!("{} ({})", d.name, d.kind.as_str())),
-                    ..Default::default()
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(Department { id, code: d.code.trim().into(), name: d.name.trim().into(), kind: d.kind })
-            }
-
-            async fn departments(&self) -> Result<Vec<Department>> {
-                let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code").fetch_all(&self.pool).await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| Department {
-                        id: r.get("id"),
-                        code: r.get("code"),
-                        name: r.get("name"),
-                        kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
-                    })
-                    .collect())
-            }
-
-            async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {
-                self.import_org_run(actor, rows, true).await
-            }
-
-            async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
-                let r = sqlx::query("SELECT id, emp_no, name, department_id, position_id, supervisor_id, active FROM employees WHERE emp_no = $1")
-                    .bind(emp_no)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(r.map(|r| Employee {
-                    id: r.get("id"),
-                    emp_no: r.get("emp_no"),
-                    name: r.get("name"),
-                    department_id: r.get("department_id"),
-                    position_id: r.get("position_id"),
-                    supervisor_id: r.get("supervisor_id"),
-                    active: r.get("active"),
-                }))
-            }
-
-            async fn employees(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Employee>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, emp_no, name, department_id, position_id, supervisor_id, active FROM employees");
-                if let crate::policy::Scope::Departments(d) = scope {
-                    qb.push(" WHERE department_id IN (-1");
-                    for id in d {
-                        qb.push(", ").push_bind(*id);
-                    }
-                    qb.push(")");
-                }
-                qb.push(" ORDER BY emp_no LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
-                let rows = qb.build().fetch_all(&self.pool).await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| Employee {
-                        id: r.get("id"),
-                        emp_no: r.get("emp_no"),
-                        name: r.get("name"),
-                        department_id: r.get("department_id"),
-                        position_id: r.get("position_id"),
-                        supervisor_id: r.get("supervisor_id"),
-                        active: r.get("active"),
-                    })
-                    .collect())
-            }
-
-            async fn create_user(&self, actor: &str, u: &NewUser) -> Result<User> {
-                if u.username.trim().is_empty() {
-                    return Err(StoreError::Invalid { field: "username".into(), message: "用户名不能为空 / the user name is empty".into() });
-                }
-                crate::password::check("password", &u.username, &u.password)?;
-                let hash = crate::hashing::hash(&u.password).await?;
-                let mut tx = self.begin_write().await?;
-                let employee_id: Option<i64> = match &u.emp_no {
-                    Some(no) => Some(
-                        sqlx::query("SELECT id FROM employees WHERE emp_no = $1")
-                            .bind(no)
-                            .fetch_optional(&mut *tx)
-                            .await?
-                            .ok_or_else(|| StoreError::NotFound { what: "员工 / employee", key: no.clone() })?
-                            .get("id"),
-                    ),
-                    None => None,
-                };
-                let row = sqlx::query("INSERT INTO users (username, password_hash, employee_id, lang, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-                    .bind(u.username.trim())
-                    .bind(&hash)
-                    .bind(employee_id)
-                    .bind(&u.lang)
-                    .bind(now())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "用户 / user", key: u.username.clone() } } else { e.into() })?;
-                let id: i64 = row.get("id");
-                for g in &u.grants {
-                    sqlx::query("INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)")
-                        .bind(id)
-                        .bind(g.role.as_str())
-                        .bind(g.department_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let roles: Vec<&str> = u.grants.iter().map(|g| g.role.as_str()).collect();
-                self.append_audit(&mut tx, &NewAudit {
-                    actor: actor.into(),
-                    action: "user.create".into(),
-                    entity: "user".into(),
-                    entity_id: u.username.trim().into(),
-                    new_value: Some(format!("roles: {}", roles.join(","))),
-                    ..Default::default()
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(User { id, username: u.username.trim().into(), employee_id, lang: u.lang.clone(), grants: u.grants.clone() })
-            }
-
-            async fn users(&self) -> Result<Vec<User>> {
-                let mut grants: HashMap<i64, Vec<Grant>> = HashMap::new();
-                for g in sqlx::query("SELECT user_id, role, department_id FROM user_roles ORDER BY role, department_id")
-                    .fetch_all(&self.pool)
-                    .await?
-                {
-                    let id: i64 = g.get("user_id");
-                    let role = Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt { table: "user_roles", id, column: "role" })?;
-                    grants.entry(id).or_default().push(Grant { role, department_id: g.get("department_id") });
-                }
-                Ok(sqlx::query("SELECT id, username, employee_id, lang FROM users ORDER BY username")
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        let id: i64 = r.get("id");
-                        User { id, username: r.get("username"), employee_id: r.get("employee_id"), lang: r.get("lang"), grants: grants.remove(&id).unwrap_or_default() }
-                    })
-                    .collect())
-            }
-
-            async fn set_grants(&self, actor: &str, username: &str, grants: &[Grant]) -> Result<User> {
-                let mut tx = self.begin_write().await?;
-                let id: i64 = sqlx::query("SELECT id FROM users WHERE username = $1")
-                    .bind(username.trim())
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound { what: "用户 / user", key: username.trim().into() })?
-                    .get("id");
-                let depts: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("id"), r.get("name")))
-                    .collect();
-                for g in grants {
-                    if let Some(d) = g.department_id
-                        && !depts.contains_key(&d)
-                    {
-                        return Err(StoreError::NotFound { what: "部门 / department", key: d.to_string() });
-                    }
-                }
-                let show = |gs: &[(String, Option<i64>)]| -> String {
-                    gs.iter()
-                        .map(|(r, d)| match d.and_then(|d| depts.get(&d)) {
-                            Some(n) => format!("{r}@{n}"),
-                            None => r.clone(),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(",")
-                };
-                let old: Vec<(String, Option<i64>)> = sqlx::query("SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role, department_id")
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("role"), r.get("department_id")))
-                    .collect();
-                sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
-                let mut new: Vec<(String, Option<i64>)> = Vec::new();
-                for g in grants {
-                    let key = (g.role.as_str().to_string(), g.department_id);
-                    if new.contains(&key) {
+    /// Check the chain and the checkpoints with the store's keys.
+    async fn audit_report_impl(&self) -> Result<AuditReport> {
+        let keys = &self.audit_keys;
+        let mut missing = std::collections::BTreeSet::new();
+        let mut report = AuditReport {
+            check: AuditCheck::Intact { entries: 0 },
+            entries: 0,
+            keys: keys.list().iter().map(|k| k.id().to_string()).collect(),
+            plain: 0,
+            keyed: 0,
+            unchecked: 0,
+            first_unchecked: None,
+            missing_keys: Vec::new(),
+            checkpoints: 0,
+            latest_checkpoint: None,
+        };
+        // The checkpoints: each MAC checked with its key (if given); by entry id.
+        let cps = sqlx::query("SELECT id, at, last_id, last_hash, count, mac, key_id FROM audit_checkpoints ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut bad_checkpoint = None;
+        let mut at_entry: HashMap<i64, (i64, String)> = HashMap::new();
+        let mut furthest: Option<(i64, i64, i64)> = None; // (checkpoint, last_id, count)
+        for r in &cps {
+            let (id, last_id, count): (i64, i64, i64) =
+                (r.get("id"), r.get("last_id"), r.get("count"));
+            let (at, last_hash, mac, key_id): (String, String, String, String) = (
+                r.get("at"),
+                r.get("last_hash"),
+                r.get("mac"),
+                r.get("key_id"),
+            );
+            match keys.get(&key_id) {
+                Some(k) => {
+                    if checkpoint_mac(k, &at, last_id, &last_hash, count) != mac {
+                        bad_checkpoint.get_or_insert(id);
                         continue;
                     }
-                    sqlx::query("INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)")
-                        .bind(id)
-                        .bind(g.role.as_str())
-                        .bind(g.department_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    new.push(key);
                 }
-                new.sort();
-                if old != new {
-                    self.append_audit(&mut tx, &NewAudit {
-                        actor: actor.into(),
-                        action: "user.grants".into(),
-                        entity: "user".into(),
-                        entity_id: username.trim().into(),
-                        old_value: Some(show(&old)),
-                        new_value: Some(show(&new)),
-                        ..Default::default()
-                    })
-                    .await?;
+                None => {
+                    missing.insert(key_id);
                 }
-                tx.commit().await?;
-                self.load_user(id).await?.ok_or_else(|| StoreError::NotFound { what: "用户 / user", key: username.trim().into() })
             }
-
-            async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
-                let Some(r) = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
-                    .bind(username.trim())
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    // Spend the same time as a real check, so timing does not reveal user names.
-                    let _ = crate::hashing::verify(password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZkZvM2Vqa3l6UkxwV0pOa3dxQ2xRQQ").await?;
-                    return Ok(None);
+            at_entry.insert(last_id, (id, last_hash));
+            if furthest.is_none_or(|(_, l, c)| last_id > l || (last_id == l && count > c)) {
+                furthest = Some((id, last_id, count));
+            }
+            report.checkpoints += 1;
+            report.latest_checkpoint = Some((id, last_id));
+        }
+        let mut prev = GENESIS.to_string();
+        let mut after = 0;
+        let mut seen_keyed = false;
+        let mut broken = None;
+        'walk: loop {
+            let batch = sqlx::query(
+                "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash, key_id \
+                 FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000",
+            )
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+            if batch.is_empty() {
+                break;
+            }
+            for r in &batch {
+                let id: i64 = r.get("id");
+                after = id;
+                let (at, prev_hash, hash): (String, String, String) =
+                    (r.get("at"), r.get("prev_hash"), r.get("hash"));
+                let key_id: Option<String> = r.get("key_id");
+                if prev_hash != prev {
+                    broken = Some((
+                        id,
+                        "与前一条记录的链接不符 / does not link to the entry before".to_string(),
+                    ));
+                    break 'walk;
+                }
+                let e = NewAudit {
+                    actor: r.get("actor"),
+                    action: r.get("action"),
+                    entity: r.get("entity"),
+                    entity_id: r.get("entity_id"),
+                    old_value: r.get("old_value"),
+                    new_value: r.get("new_value"),
+                    reason: r.get("reason"),
                 };
-                if !crate::hashing::verify(password, &r.get::<String, _>("password_hash")).await? {
-                    return Ok(None);
-                }
-                self.load_user(r.get("id")).await
-            }
-
-            async fn user_count(&self) -> Result<i64> {
-                Ok(sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&self.pool).await?.get("n"))
-            }
-
-            async fn create_session(&self, user_id: i64, ttl: time::Duration) -> Result<String> {
-                let (token, hash) = new_token()?;
-                let expires = stamp(time::OffsetDateTime::now_utc() + ttl);
-                sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at, last_seen) VALUES ($1, $2, $3, $4)")
-                    .bind(&hash)
-                    .bind(user_id)
-                    .bind(&expires)
-                    .bind(now())
-                    .execute(&self.pool)
-                    .await?;
-                Ok(token)
-            }
-
-            async fn session_user(&self, token: &str) -> Result<Option<User>> {
-                match self.session_user_id_impl(token, None).await? {
-                    Some(id) => self.load_user(id).await,
-                    None => Ok(None),
-                }
-            }
-
-            async fn session_user_idle(&self, token: &str, idle: time::Duration) -> Result<Option<User>> {
-                match self.session_user_id_impl(token, Some(idle)).await? {
-                    Some(id) => self.load_user(id).await,
-                    None => Ok(None),
-                }
-            }
-
-            async fn purge_sessions(&self, idle: time::Duration) -> Result<u64> { self.purge_sessions_impl(idle).await }
-
-            async fn ping(&self) -> Result<()> { self.ping_impl().await }
-
-            async fn delete_session(&self, token: &str) -> Result<()> {
-                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn publish_template(&self, actor: &str, source: &str) -> Result<TemplateVersion> {
-                let t = kaohe_core::compile_str(source).map_err(|diags| StoreError::Invalid {
-                    field: "template".into(),
-                    message: diags
-                        .iter()
-                        .filter(|d| d.is_error())
-                        .map(|d| d.render("template", source, &[kaohe_core::Lang::Zh, kaohe_core::Lang::En]))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                })?;
-                let mut tx = self.begin_write().await?;
-                let last: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM templates WHERE form_id = $1")
-                    .bind(&t.form.id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .get("v");
-                let version = last.unwrap_or(0) + 1;
-                let at = now();
-                let row = sqlx::query("INSERT INTO templates (form_id, version, title, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-                    .bind(&t.form.id)
-                    .bind(version)
-                    .bind(&t.form.title)
-                    .bind(source)
-                    .bind(actor)
-                    .bind(&at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                self.append_audit(&mut tx, &NewAudit {
-                    actor: actor.into(),
-                    action: "template.publish".into(),
-                    entity: "template".into(),
-                    entity_id: format!("{}@{version}", t.form.id),
-                    new_value: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(source.as_bytes()))),
-                    ..Default::default()
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(TemplateVersion {
-                    id: row.get("id"),
-                    form_id: t.form.id.clone(),
-                    version,
-                    title: t.form.title.clone(),
-                    source: source.into(),
-                    created_by: actor.into(),
-                    created_at: at,
-                })
-            }
-
-            async fn template(&self, form_id: &str, version: Option<i64>) -> Result<Option<TemplateVersion>> {
-                let r = match version {
-                    Some(v) => {
-                        sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 AND version = $2")
-                            .bind(form_id)
-                            .bind(v)
-                            .fetch_optional(&self.pool)
-                            .await?
-                    }
+                match key_id {
                     None => {
-                        sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC LIMIT 1")
-                            .bind(form_id)
-                            .fetch_optional(&self.pool)
-                            .await?
+                        if seen_keyed {
+                            // kaohe does not write without a key after a keyed entry.
+                            broken = Some((id, "在有密钥的记录之后却没有密钥: 被改写 / without a key after keyed entries: rewritten".to_string()));
+                            break 'walk;
+                        }
+                        if audit_hash(&prev, &at, &e) != hash {
+                            broken = Some((
+                                id,
+                                "内容与哈希不符 / content does not match its hash".to_string(),
+                            ));
+                            break 'walk;
+                        }
+                        report.plain += 1;
                     }
-                };
-                Ok(r.map(|r| TemplateVersion {
-                    id: r.get("id"),
-                    form_id: r.get("form_id"),
-                    version: r.get("version"),
-                    title: r.get("title"),
-                    source: r.get("source"),
-                    created_by: r.get("created_by"),
-                    created_at: r.get("created_at"),
-                }))
-            }
-
-            async fn templates(&self) -> Result<Vec<TemplateVersion>> {
-                let rows = sqlx::query(
-                    "SELECT t.id, t.form_id, t.version, t.title, t.source, t.created_by, t.created_at FROM templates t \
-                     WHERE t.version = (SELECT MAX(u.version) FROM templates u WHERE u.form_id = t.form_id) ORDER BY t.form_id",
-                )
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| TemplateVersion {
-                        id: r.get("id"),
-                        form_id: r.get("form_id"),
-                        version: r.get("version"),
-                        title: r.get("title"),
-                        source: r.get("source"),
-                        created_by: r.get("created_by"),
-                        created_at: r.get("created_at"),
-                    })
-                    .collect())
-            }
-
-            async fn audit(&self, entry: &NewAudit) -> Result<AuditEntry> {
-                let mut tx = self.begin_write().await?;
-                let e = self.append_audit(&mut tx, entry).await?;
-                tx.commit().await?;
-                Ok(e)
-            }
-
-            async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
-                let rows = sqlx::query(
-                    "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash \
-                     FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
-                )
-                .bind(after_id)
-                .bind(limit.clamp(1, 10_000))
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| AuditEntry {
-                        id: r.get("id"),
-                        at: r.get("at"),
-                        actor: r.get("actor"),
-                        action: r.get("action"),
-                        entity: r.get("entity"),
-                        entity_id: r.get("entity_id"),
-                        old_value: r.get("old_value"),
-                        new_value: r.get("new_value"),
-                        reason: r.get("reason"),
-                        prev_hash: r.get("prev_hash"),
-                        hash: r.get("hash"),
-                    })
-                    .collect())
-            }
-
-            async fn verify_audit(&self) -> Result<AuditCheck> {
-                Ok(self.audit_report_impl().await?.check)
-            }
-
-            async fn audit_report(&self) -> Result<AuditReport> {
-                self.audit_report_impl().await
-            }
-
-            async fn audit_checkpoint(&self) -> Result<Option<AuditCheckpoint>> {
-                let Some(key) = self.audit_keys.current() else {
-                    return Ok(None);
-                };
-                let mut tx = self.begin_write().await?;
-                let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(last_id) FROM audit_checkpoints").fetch_one(&mut *tx).await?;
-                let head: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(&mut *tx).await?;
-                if head.is_none() || latest == head {
-                    return Ok(None);
+                    Some(k) => {
+                        seen_keyed = true;
+                        match keys.get(&k) {
+                            Some(key) => {
+                                if audit_mac(key, &prev, &at, &e) != hash {
+                                    broken = Some((
+                                        id,
+                                        format!(
+                                            "内容与密钥 {k} 的 MAC 不符 / content does not match its MAC (key {k})"
+                                        ),
+                                    ));
+                                    break 'walk;
+                                }
+                                report.keyed += 1;
+                            }
+                            None => {
+                                report.unchecked += 1;
+                                report.first_unchecked.get_or_insert(id);
+                                missing.insert(k);
+                            }
+                        }
+                    }
                 }
-                let cp = Self::write_checkpoint(&mut *tx, key).await?;
-                tx.commit().await?;
-                Ok(cp)
-            }
-
-            async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> { self.create_cycle_impl(actor, c).await }
-            async fn cycle(&self, id: i64) -> Result<Cycle> { self.cycle_impl(id).await }
-            async fn cycles(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> { self.cycles_impl(scope, page).await }
-            async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> { self.launch_cycle_impl(actor, id).await }
-            async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> { self.appraisal_impl(who, id).await }
-            async fn appraisals(&self, who: &User, cycle_id: Option<i64>, state: Option<kaohe_core::workflow::State>, page: Page) -> Result<Vec<Appraisal>> { self.appraisals_impl(who, cycle_id, state, page).await }
-            async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> { self.enter_impl(who, id, version, values).await }
-            async fn enter_grid(&self, who: &User, cycle_id: i64, dept_id: Option<i64>, rows: &[GridRow]) -> Result<usize> { self.enter_grid_impl(who, cycle_id, dept_id, rows).await }
-            async fn complete_data(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> { self.complete_data_impl(who, cycle_id, dept_id).await }
-            async fn act(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> { self.act_impl(who, id, version, step).await }
-            async fn write_notes(&self, who: &User, id: i64, version: i64, notes: &Notes) -> Result<Appraisal> { self.write_notes_impl(who, id, version, notes).await }
-            async fn auto_confirm(&self, at: &str) -> Result<Vec<i64>> { self.auto_confirm_impl(at).await }
-            async fn tasks(&self, who: &User) -> Result<Vec<Task>> { self.tasks_impl(who).await }
-            async fn results(&self, cycle_id: i64) -> Result<Vec<ResultRow>> { self.results_impl(cycle_id).await }
-            async fn ledger(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> { self.ledger_impl(employee_id).await }
-            async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> { self.payroll_impl(cycle_id).await }
-            async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> { self.score_cycle_impl(actor, cycle_id).await }
-            async fn explain(&self, who: &User, id: i64) -> Result<Explained> { self.explain_impl(who, id).await }
-            // HR's cycle pages (hr.rs).
-            async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> { self.cycle_progress_impl(cycle_id).await }
-            async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> { Self::grade_counts_on(&mut *self.pool.acquire().await?, cycle_id).await }
-            async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> { self.cycle_counts_impl(cycle_ids).await }
-            async fn late_tasks(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> { self.late_tasks_impl(cycle_id, today, limit).await }
-            async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> { self.results_page_impl(cycle_id, q).await }
-            async fn grade_quotas(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> { self.grade_quotas_impl(cycle_id).await }
-            async fn set_grade_quotas(&self, actor: &str, cycle_id: i64, quotas: &[GradeQuota]) -> Result<Vec<GradeQuota>> { self.set_grade_quotas_impl(actor, cycle_id, quotas).await }
-            async fn appeals(&self, page: Page) -> Result<Vec<AppealRow>> { self.appeals_impl(page).await }
-            async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> { self.audit_search_impl(q).await }
-            async fn audit_kinds(&self) -> Result<Vec<String>> { self.audit_kinds_impl().await }
-
-            async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
-                let r = sqlx::query("SELECT id FROM users WHERE username = $1")
-                    .bind(username.trim())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                match r {
-                    Some(r) => self.load_user(r.get("id")).await,
-                    None => Ok(None),
+                if let Some((cp, h)) = at_entry.remove(&id)
+                    && h != hash
+                {
+                    broken = Some((
+                        id,
+                        format!("与检查点 {cp} 不符 / does not match checkpoint {cp}"),
+                    ));
+                    break 'walk;
                 }
-            }
-
-            async fn import_mapping(&self, form_id: &str) -> Result<std::collections::BTreeMap<String, String>> {
-                Ok(sqlx::query("SELECT header, target FROM import_mappings WHERE form_id = $1 ORDER BY header")
-                    .bind(form_id)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("header"), r.get("target")))
-                    .collect())
-            }
-
-            async fn save_import_mapping(&self, actor: &str, form_id: &str, map: &std::collections::BTreeMap<String, String>) -> Result<()> {
-                if form_id.trim().is_empty() {
-                    return Err(StoreError::Invalid { field: "form_id".into(), message: "表单编号不能为空 / the form id is empty".into() });
-                }
-                if let Some(h) = map.keys().find(|h| h.trim().is_empty()) {
-                    return Err(StoreError::Invalid { field: format!("mapping[{h}]"), message: "表头不能为空 / a header is empty".into() });
-                }
-                let mut tx = self.begin_write().await?;
-                let old: std::collections::BTreeMap<String, String> = sqlx::query("SELECT header, target FROM import_mappings WHERE form_id = $1")
-                    .bind(form_id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("header"), r.get("target")))
-                    .collect();
-                if &old == map {
-                    return Ok(());
-                }
-                sqlx::query("DELETE FROM import_mappings WHERE form_id = $1").bind(form_id).execute(&mut *tx).await?;
-                let at = now();
-                for (h, t) in map {
-                    sqlx::query("INSERT INTO import_mappings (form_id, header, target, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
-                        .bind(form_id)
-                        .bind(h)
-                        .bind(t.trim())
-                        .bind(actor)
-                        .bind(&at)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                self.append_audit(&mut tx, &NewAudit {
-                    actor: actor.into(),
-                    action: "import_mapping.save".into(),
-                    entity: "form".into(),
-                    entity_id: form_id.into(),
-                    old_value: (!old.is_empty()).then(|| serde_json::to_string(&old).unwrap_or_default()),
-                    new_value: Some(serde_json::to_string(map).unwrap_or_default()),
-                    ..Default::default()
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn change_password(&self, user_id: i64, current: &str, new: &str, keep_session: Option<&str>) -> Result<u64> {
-                let Some(r) = sqlx::query("SELECT username, password_hash FROM users WHERE id = $1")
-                    .bind(user_id)
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Err(StoreError::NotFound { what: "用户 / user", key: user_id.to_string() });
-                };
-                let username: String = r.get("username");
-                if !crate::hashing::verify(current, &r.get::<String, _>("password_hash")).await? {
-                    return Err(StoreError::Fields(vec![("current".into(), "当前密码不正确 / the current password is wrong".into())]));
-                }
-                if let Err(StoreError::Invalid { field, message }) = crate::password::check("new", &username, new) {
-                    return Err(StoreError::Fields(vec![(field, message)]));
-                }
-                if new == current {
-                    return Err(StoreError::Fields(vec![("new".into(), "新密码不能与当前密码相同 / the new password must differ from the current one".into())]));
-                }
-                let hash = crate::hashing::hash(new).await?;
-                let mut tx = self.begin_write().await?;
-                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                    .bind(&hash)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let ended = match keep_session {
-                    Some(t) => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-                        .bind(user_id)
-                        .bind(token_hash(t))
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected(),
-                    None => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?.rows_affected(),
-                };
-                self.append_audit(&mut tx, &NewAudit {
-                    actor: username.clone(),
-                    action: "user.password".into(),
-                    entity: "user".into(),
-                    entity_id: username,
-                    new_value: Some(format!("其他会话已结束 / other sessions ended: {ended}")),
-                    ..Default::default()
-                })
-                .await?;
-                tx.commit().await?;
-                Ok(ended)
-            }
-
-            async fn employee_counts(&self) -> Result<std::collections::BTreeMap<i64, i64>> {
-                Ok(sqlx::query("SELECT department_id, COUNT(*) AS n FROM employees WHERE active = TRUE GROUP BY department_id")
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("department_id"), r.get("n")))
-                    .collect())
-            }
-
-            async fn search_employees(&self, query: &str, page: Page) -> Result<EmployeeSearch> {
-                const COLS: &str = "SELECT e.id, e.emp_no, e.name, e.department_id, e.active, p.name AS position, s.emp_no AS sup_no, s.name AS sup_name \
-                     FROM employees e LEFT JOIN positions p ON p.id = e.position_id LEFT JOIN employees s ON s.id = e.supervisor_id";
-                const MATCH: &str = "LOWER(e.emp_no) LIKE $1 ESCAPE '\\' OR LOWER(e.name) LIKE $2 ESCAPE '\\'";
-                let query = query.trim();
-                let (rows, total): (_, i64) = if query.is_empty() {
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} ORDER BY e.emp_no LIMIT $1 OFFSET $2")))
-                        .bind(page.limit.clamp(1, 1000))
-                        .bind(page.offset.max(0))
-                        .fetch_all(&self.pool)
-                        .await?;
-                    let total = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
-                        .fetch_one(&self.pool)
-                        .await?;
-                    (rows, total)
-                } else {
-                    // `%` and `_` typed by a person are literal.
-                    let like = format!(
-                        "%{}%",
-                        query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-                    );
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "{COLS} WHERE {MATCH} ORDER BY e.emp_no LIMIT $3 OFFSET $4"
-                    )))
-                    .bind(&like)
-                    .bind(&like)
-                    .bind(page.limit.clamp(1, 1000))
-                    .bind(page.offset.max(0))
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                        "SELECT COUNT(*) FROM employees e WHERE {MATCH}"
-                    )))
-                    .bind(&like)
-                    .bind(&like)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    (rows, total)
-                };
-                let employees = rows
-                    .into_iter()
-                    .map(|r| OrgEmployee {
-                        id: r.get("id"),
-                        emp_no: r.get("emp_no"),
-                        name: r.get("name"),
-                        department_id: r.get("department_id"),
-                        position: r.get("position"),
-                        supervisor_emp_no: r.get("sup_no"),
-                        supervisor_name: r.get("sup_name"),
-                        active: r.get("active"),
-                    })
-                    .collect();
-                Ok(EmployeeSearch { employees, total })
-            }
-
-            async fn template_versions(&self, form_id: &str) -> Result<Vec<TemplateVersion>> {
-                let rows = sqlx::query("SELECT id, form_id, version, title, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC")
-                    .bind(form_id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|r| TemplateVersion {
-                        id: r.get("id"),
-                        form_id: r.get("form_id"),
-                        version: r.get("version"),
-                        title: r.get("title"),
-                        source: String::new(),
-                        created_by: r.get("created_by"),
-                        created_at: r.get("created_at"),
-                    })
-                    .collect())
-            }
-
-            async fn check_org(&self, rows: &[OrgRow]) -> Result<ImportSummary> {
-                self.import_org_run("check", rows, false).await
+                prev = hash;
+                report.entries += 1;
             }
         }
-    };
+        report.missing_keys = missing.into_iter().collect();
+        let ends_at = after;
+        report.check = if let Some((id, reason)) = broken {
+            AuditCheck::Broken { id, reason }
+        } else if let Some(id) = bad_checkpoint {
+            AuditCheck::BadCheckpoint { id }
+        } else if let Some((checkpoint, at_entry_id, count)) =
+            furthest.filter(|&(_, l, c)| l > ends_at || c > report.entries)
+        {
+            AuditCheck::Truncated {
+                checkpoint,
+                at_entry: at_entry_id,
+                count,
+                ends_at,
+                entries: report.entries,
+            }
+        } else if let Some((&id, &(cp, _))) = at_entry.iter().min_by_key(|(id, _)| **id) {
+            // A checkpoint names an entry within the log that is not there.
+            AuditCheck::Broken {
+                id,
+                reason: format!(
+                    "检查点 {cp} 记录的条目不存在 / the entry checkpoint {cp} names is missing"
+                ),
+            }
+        } else {
+            AuditCheck::Intact {
+                entries: report.entries,
+            }
+        };
+        Ok(report)
+    }
+
+    /// An organisation import, committed or (a check) rolled back.
+    async fn import_org_run(
+        &self,
+        actor: &str,
+        rows: &[OrgRow],
+        commit: bool,
+    ) -> Result<ImportSummary> {
+        // Check every row first; nothing is written unless all are good.
+        let mut problems = Vec::new();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for r in rows {
+            if r.emp_no.trim().is_empty() {
+                problems.push((
+                    r.line,
+                    "工号 emp_no".to_string(),
+                    "不能为空 / is empty".to_string(),
+                ));
+            } else if let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
+                problems.push((
+                    r.line,
+                    "工号 emp_no".to_string(),
+                    format!("`{}` 与第 {first} 行重复 / repeats line {first}", r.emp_no),
+                ));
+            }
+            if r.name.trim().is_empty() {
+                problems.push((
+                    r.line,
+                    "姓名 name".to_string(),
+                    "不能为空 / is empty".to_string(),
+                ));
+            }
+            if r.dept_code.trim().is_empty() {
+                problems.push((
+                    r.line,
+                    "部门编码 dept_code".to_string(),
+                    "不能为空 / is empty".to_string(),
+                ));
+            }
+            if DeptKind::parse(&r.dept_kind).is_none() {
+                problems.push((
+                    r.line,
+                    "部门类型 dept_kind".to_string(),
+                    format!("`{}` 应为 业务/职能 (line/functional)", r.dept_kind),
+                ));
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        for r in rows {
+            let sup = r.supervisor_emp_no.trim();
+            if !sup.is_empty() && !seen.contains_key(sup) {
+                let exists = sqlx::query("SELECT id FROM employees WHERE emp_no = $1")
+                    .bind(sup)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if !exists {
+                    problems.push((
+                        r.line,
+                        "直接上级工号 supervisor".to_string(),
+                        format!(
+                            "`{sup}` 不在文件中也不在系统中 / is neither in the file nor stored"
+                        ),
+                    ));
+                }
+            }
+            if sup == r.emp_no.trim() && !sup.is_empty() {
+                problems.push((
+                    r.line,
+                    "直接上级工号 supervisor".to_string(),
+                    "不能是本人 / cannot be the employee".to_string(),
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(StoreError::Rows(problems));
+        }
+        let mut sum = ImportSummary::default();
+        // Departments and positions: few, one statement each.
+        let mut seen_dept = std::collections::HashSet::new();
+        let mut seen_pos = std::collections::HashSet::new();
+        for r in rows {
+            if seen_dept.insert(r.dept_code.trim()) {
+                let kind = DeptKind::parse(&r.dept_kind).unwrap_or(DeptKind::Line);
+                let name = if r.dept_name.trim().is_empty() {
+                    r.dept_code.trim()
+                } else {
+                    r.dept_name.trim()
+                };
+                let added = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING")
+                    .bind(r.dept_code.trim())
+                    .bind(name)
+                    .bind(kind.as_str())
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                sum.departments_added += added as usize;
+            }
+            if !r.position.trim().is_empty() && seen_pos.insert(r.position.trim()) {
+                let added = sqlx::query("INSERT INTO positions (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING")
+                    .bind(r.position.trim())
+                    .bind(r.position.trim())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                sum.positions_added += added as usize;
+            }
+        }
+        let ids =
+            |rows: Vec<sqlx::any::AnyRow>, key: &str| -> std::collections::HashMap<String, i64> {
+                rows.iter()
+                    .map(|r| (r.get::<String, _>(key), r.get::<i64, _>("id")))
+                    .collect()
+            };
+        let dept_ids = ids(
+            sqlx::query("SELECT id, code FROM departments")
+                .fetch_all(&mut *tx)
+                .await?,
+            "code",
+        );
+        let pos_ids = ids(
+            sqlx::query("SELECT id, code FROM positions")
+                .fetch_all(&mut *tx)
+                .await?,
+            "code",
+        );
+        let existing = ids(
+            sqlx::query("SELECT id, emp_no FROM employees")
+                .fetch_all(&mut *tx)
+                .await?,
+            "emp_no",
+        );
+        // Employees: new ones inserted, known ones updated, each in one bulk write.
+        let (old, new): (Vec<&OrgRow>, Vec<&OrgRow>) = rows
+            .iter()
+            .partition(|r| existing.contains_key(r.emp_no.trim()));
+        let pos = |r: &OrgRow| (!r.position.trim().is_empty()).then(|| pos_ids[r.position.trim()]);
+        use crate::bulk::{Bulk, BulkCol};
+        tx.bulk_insert(
+            "employees",
+            &["emp_no", "name", "department_id", "position_id"],
+            &[
+                BulkCol::Text(
+                    new.iter()
+                        .map(|r| Some(r.emp_no.trim().to_string()))
+                        .collect(),
+                ),
+                BulkCol::Text(
+                    new.iter()
+                        .map(|r| Some(r.name.trim().to_string()))
+                        .collect(),
+                ),
+                BulkCol::Int(
+                    new.iter()
+                        .map(|r| Some(dept_ids[r.dept_code.trim()]))
+                        .collect(),
+                ),
+                BulkCol::Int(new.iter().map(|r| pos(r)).collect()),
+            ],
+        )
+        .await?;
+        tx.bulk_update(
+            "employees",
+            &old.iter()
+                .map(|r| existing[r.emp_no.trim()])
+                .collect::<Vec<_>>(),
+            &["name", "department_id", "position_id"],
+            &[
+                BulkCol::Text(
+                    old.iter()
+                        .map(|r| Some(r.name.trim().to_string()))
+                        .collect(),
+                ),
+                BulkCol::Int(
+                    old.iter()
+                        .map(|r| Some(dept_ids[r.dept_code.trim()]))
+                        .collect(),
+                ),
+                BulkCol::Int(old.iter().map(|r| pos(r)).collect()),
+            ],
+            ", active = TRUE",
+        )
+        .await?;
+        sum.employees_added = new.len();
+        sum.employees_updated = old.len();
+        // Reporting lines, once everyone exists.
+        let all = ids(
+            sqlx::query("SELECT id, emp_no FROM employees")
+                .fetch_all(&mut *tx)
+                .await?,
+            "emp_no",
+        );
+        let with_sup: Vec<&OrgRow> = rows
+            .iter()
+            .filter(|r| !r.supervisor_emp_no.trim().is_empty())
+            .collect();
+        tx.bulk_update(
+            "employees",
+            &with_sup
+                .iter()
+                .map(|r| all[r.emp_no.trim()])
+                .collect::<Vec<_>>(),
+            &["supervisor_id"],
+            &[BulkCol::Int(
+                with_sup
+                    .iter()
+                    .map(|r| Some(all[r.supervisor_emp_no.trim()]))
+                    .collect(),
+            )],
+            "",
+        )
+        .await?;
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "org.import".into(),
+                entity: "organisation".into(),
+                entity_id: "-".into(),
+                new_value: Some(format!(
+                    "departments +{}, positions +{}, employees +{} ~{}",
+                    sum.departments_added,
+                    sum.positions_added,
+                    sum.employees_added,
+                    sum.employees_updated
+                )),
+                ..Default::default()
+            },
+        )
+        .await?;
+        if commit {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(sum)
+    }
+
+    async fn load_user(&self, id: i64) -> Result<Option<User>> {
+        let Some(r) =
+            sqlx::query("SELECT id, username, employee_id, lang FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let grants = sqlx::query(
+            "SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|g| {
+            Ok(Grant {
+                role: Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt {
+                    table: "user_roles",
+                    id,
+                    column: "role",
+                })?,
+                department_id: g.get("department_id"),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Some(User {
+            id: r.get("id"),
+            username: r.get("username"),
+            employee_id: r.get("employee_id"),
+            lang: r.get("lang"),
+            grants,
+        }))
+    }
 }
 
-store_impl!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
-store_impl!(PgStore, sqlx::Postgres, Backend::Postgres);
+impl Store for Db {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        self.run_migrations().await
+    }
+
+    async fn create_department(&self, actor: &str, d: &NewDepartment) -> Result<Department> {
+        if d.code.trim().is_empty() || d.name.trim().is_empty() {
+            return Err(StoreError::Invalid {
+                field: "code / name".into(),
+                message: "部门编码和名称不能为空 / a department needs a code and a name".into(),
+            });
+        }
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("INSERT INTO departments (code, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(d.code.trim())
+            .bind(d.name.trim())
+            .bind(d.kind.as_str())
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "部门 / department", key: d.code.clone() } } else { e.into() })?;
+        let id: i64 = row.get("id");
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "department.create".into(),
+                entity: "department".into(),
+                entity_id: d.code.clone(),
+                new_value: Some(format!("{} ({})", d.name, d.kind.as_str())),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Department {
+            id,
+            code: d.code.trim().into(),
+            name: d.name.trim().into(),
+            kind: d.kind,
+        })
+    }
+
+    async fn departments(&self) -> Result<Vec<Department>> {
+        let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Department {
+                id: r.get("id"),
+                code: r.get("code"),
+                name: r.get("name"),
+                kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
+            })
+            .collect())
+    }
+
+    async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {
+        self.import_org_run(actor, rows, true).await
+    }
+
+    async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
+        let r = sqlx::query("SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees WHERE emp_no = $1")
+            .bind(emp_no)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.map(|r| Employee {
+            id: r.get("id"),
+            emp_no: r.get("emp_no"),
+            name: r.get("name"),
+            department_id: r.get("department_id"),
+            position_id: r.get("position_id"),
+            supervisor_id: r.get("supervisor_id"),
+            active: r.get::<i64, _>("active") != 0,
+        }))
+    }
+
+    async fn employees(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Employee>> {
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees",
+        );
+        if let crate::policy::Scope::Departments(d) = scope {
+            qb.push(" WHERE department_id IN (-1");
+            for id in d {
+                qb.push(", ").push_bind(*id);
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY emp_no LIMIT ")
+            .push_bind(page.limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .push_bind(page.offset.max(0));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Employee {
+                id: r.get("id"),
+                emp_no: r.get("emp_no"),
+                name: r.get("name"),
+                department_id: r.get("department_id"),
+                position_id: r.get("position_id"),
+                supervisor_id: r.get("supervisor_id"),
+                active: r.get::<i64, _>("active") != 0,
+            })
+            .collect())
+    }
+
+    async fn create_user(&self, actor: &str, u: &NewUser) -> Result<User> {
+        if u.username.trim().is_empty() {
+            return Err(StoreError::Invalid {
+                field: "username".into(),
+                message: "用户名不能为空 / the user name is empty".into(),
+            });
+        }
+        crate::password::check("password", &u.username, &u.password)?;
+        let hash = crate::hashing::hash(&u.password).await?;
+        let mut tx = self.begin_write().await?;
+        let employee_id: Option<i64> = match &u.emp_no {
+            Some(no) => Some(
+                sqlx::query("SELECT id FROM employees WHERE emp_no = $1")
+                    .bind(no)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "员工 / employee",
+                        key: no.clone(),
+                    })?
+                    .get("id"),
+            ),
+            None => None,
+        };
+        let row = sqlx::query("INSERT INTO users (username, password_hash, employee_id, lang, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(u.username.trim())
+            .bind(&hash)
+            .bind(employee_id)
+            .bind(&u.lang)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "用户 / user", key: u.username.clone() } } else { e.into() })?;
+        let id: i64 = row.get("id");
+        for g in &u.grants {
+            sqlx::query(
+                "INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(g.role.as_str())
+            .bind(g.department_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let roles: Vec<&str> = u.grants.iter().map(|g| g.role.as_str()).collect();
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "user.create".into(),
+                entity: "user".into(),
+                entity_id: u.username.trim().into(),
+                new_value: Some(format!("roles: {}", roles.join(","))),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(User {
+            id,
+            username: u.username.trim().into(),
+            employee_id,
+            lang: u.lang.clone(),
+            grants: u.grants.clone(),
+        })
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let mut grants: HashMap<i64, Vec<Grant>> = HashMap::new();
+        for g in sqlx::query(
+            "SELECT user_id, role, department_id FROM user_roles ORDER BY role, department_id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let id: i64 = g.get("user_id");
+            let role = Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt {
+                table: "user_roles",
+                id,
+                column: "role",
+            })?;
+            grants.entry(id).or_default().push(Grant {
+                role,
+                department_id: g.get("department_id"),
+            });
+        }
+        Ok(
+            sqlx::query("SELECT id, username, employee_id, lang FROM users ORDER BY username")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    let id: i64 = r.get("id");
+                    User {
+                        id,
+                        username: r.get("username"),
+                        employee_id: r.get("employee_id"),
+                        lang: r.get("lang"),
+                        grants: grants.remove(&id).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    async fn set_grants(&self, actor: &str, username: &str, grants: &[Grant]) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(username.trim())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "用户 / user",
+                key: username.trim().into(),
+            })?
+            .get("id");
+        let depts: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| (r.get("id"), r.get("name")))
+            .collect();
+        for g in grants {
+            if let Some(d) = g.department_id
+                && !depts.contains_key(&d)
+            {
+                return Err(StoreError::NotFound {
+                    what: "部门 / department",
+                    key: d.to_string(),
+                });
+            }
+        }
+        let show = |gs: &[(String, Option<i64>)]| -> String {
+            gs.iter()
+                .map(|(r, d)| match d.and_then(|d| depts.get(&d)) {
+                    Some(n) => format!("{r}@{n}"),
+                    None => r.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let old: Vec<(String, Option<i64>)> = sqlx::query("SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role, department_id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| (r.get("role"), r.get("department_id")))
+            .collect();
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let mut new: Vec<(String, Option<i64>)> = Vec::new();
+        for g in grants {
+            let key = (g.role.as_str().to_string(), g.department_id);
+            if new.contains(&key) {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO user_roles (user_id, role, department_id) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(g.role.as_str())
+            .bind(g.department_id)
+            .execute(&mut *tx)
+            .await?;
+            new.push(key);
+        }
+        new.sort();
+        if old != new {
+            self.append_audit(
+                &mut tx,
+                &NewAudit {
+                    actor: actor.into(),
+                    action: "user.grants".into(),
+                    entity: "user".into(),
+                    entity_id: username.trim().into(),
+                    old_value: Some(show(&old)),
+                    new_value: Some(show(&new)),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.load_user(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "用户 / user",
+                key: username.trim().into(),
+            })
+    }
+
+    async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
+        let Some(r) = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
+            .bind(username.trim())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            // Spend the same time as a real check, so timing does not reveal user names.
+            let _ = crate::hashing::verify(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZkZvM2Vqa3l6UkxwV0pOa3dxQ2xRQQ",
+            )
+            .await?;
+            return Ok(None);
+        };
+        if !crate::hashing::verify(password, &r.get::<String, _>("password_hash")).await? {
+            return Ok(None);
+        }
+        self.load_user(r.get("id")).await
+    }
+
+    async fn user_count(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?
+            .get("n"))
+    }
+
+    async fn create_session(&self, user_id: i64, ttl: time::Duration) -> Result<String> {
+        let (token, hash) = new_token()?;
+        let expires = stamp(time::OffsetDateTime::now_utc() + ttl);
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at, last_seen) VALUES ($1, $2, $3, $4)")
+            .bind(&hash)
+            .bind(user_id)
+            .bind(&expires)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(token)
+    }
+
+    async fn session_user(&self, token: &str) -> Result<Option<User>> {
+        match self.session_user_id_impl(token, None).await? {
+            Some(id) => self.load_user(id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn session_user_idle(&self, token: &str, idle: time::Duration) -> Result<Option<User>> {
+        match self.session_user_id_impl(token, Some(idle)).await? {
+            Some(id) => self.load_user(id).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn purge_sessions(&self, idle: time::Duration) -> Result<u64> {
+        self.purge_sessions_impl(idle).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.ping_impl().await
+    }
+
+    async fn delete_session(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn publish_template(&self, actor: &str, source: &str) -> Result<TemplateVersion> {
+        let t = kaohe_core::compile_str(source).map_err(|diags| StoreError::Invalid {
+            field: "template".into(),
+            message: diags
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    d.render(
+                        "template",
+                        source,
+                        &[kaohe_core::Lang::Zh, kaohe_core::Lang::En],
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        })?;
+        let mut tx = self.begin_write().await?;
+        let last: Option<i64> =
+            sqlx::query("SELECT MAX(version) AS v FROM templates WHERE form_id = $1")
+                .bind(&t.form.id)
+                .fetch_one(&mut *tx)
+                .await?
+                .get("v");
+        let version = last.unwrap_or(0) + 1;
+        let at = now();
+        let row = sqlx::query("INSERT INTO templates (form_id, version, title, source, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+            .bind(&t.form.id)
+            .bind(version)
+            .bind(&t.form.title)
+            .bind(source)
+            .bind(actor)
+            .bind(&at)
+            .fetch_one(&mut *tx)
+            .await?;
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "template.publish".into(),
+                entity: "template".into(),
+                entity_id: format!("{}@{version}", t.form.id),
+                new_value: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                    source.as_bytes(),
+                ))),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(TemplateVersion {
+            id: row.get("id"),
+            form_id: t.form.id.clone(),
+            version,
+            title: t.form.title.clone(),
+            source: source.into(),
+            created_by: actor.into(),
+            created_at: at,
+        })
+    }
+
+    async fn template(
+        &self,
+        form_id: &str,
+        version: Option<i64>,
+    ) -> Result<Option<TemplateVersion>> {
+        let r = match version {
+            Some(v) => {
+                sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 AND version = $2")
+                    .bind(form_id)
+                    .bind(v)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC LIMIT 1")
+                    .bind(form_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        Ok(r.map(|r| TemplateVersion {
+            id: r.get("id"),
+            form_id: r.get("form_id"),
+            version: r.get("version"),
+            title: r.get("title"),
+            source: r.get("source"),
+            created_by: r.get("created_by"),
+            created_at: r.get("created_at"),
+        }))
+    }
+
+    async fn templates(&self) -> Result<Vec<TemplateVersion>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.form_id, t.version, t.title, t.source, t.created_by, t.created_at FROM templates t \
+             WHERE t.version = (SELECT MAX(u.version) FROM templates u WHERE u.form_id = t.form_id) ORDER BY t.form_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TemplateVersion {
+                id: r.get("id"),
+                form_id: r.get("form_id"),
+                version: r.get("version"),
+                title: r.get("title"),
+                source: r.get("source"),
+                created_by: r.get("created_by"),
+                created_at: r.get("created_at"),
+            })
+            .collect())
+    }
+
+    async fn audit(&self, entry: &NewAudit) -> Result<AuditEntry> {
+        let mut tx = self.begin_write().await?;
+        let e = self.append_audit(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    async fn audit_log(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash \
+             FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn verify_audit(&self) -> Result<AuditCheck> {
+        Ok(self.audit_report_impl().await?.check)
+    }
+
+    async fn audit_report(&self) -> Result<AuditReport> {
+        self.audit_report_impl().await
+    }
+
+    async fn audit_checkpoint(&self) -> Result<Option<AuditCheckpoint>> {
+        let Some(key) = self.audit_keys.current() else {
+            return Ok(None);
+        };
+        let mut tx = self.begin_write().await?;
+        let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(last_id) FROM audit_checkpoints")
+            .fetch_one(&mut *tx)
+            .await?;
+        let head: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+            .fetch_one(&mut *tx)
+            .await?;
+        if head.is_none() || latest == head {
+            return Ok(None);
+        }
+        let cp = Self::write_checkpoint(&mut tx, key).await?;
+        tx.commit().await?;
+        Ok(cp)
+    }
+
+    async fn create_cycle(&self, actor: &str, c: &NewCycle) -> Result<Cycle> {
+        self.create_cycle_impl(actor, c).await
+    }
+    async fn cycle(&self, id: i64) -> Result<Cycle> {
+        self.cycle_impl(id).await
+    }
+    async fn cycles(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> {
+        self.cycles_impl(scope, page).await
+    }
+    async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> {
+        self.launch_cycle_impl(actor, id).await
+    }
+    async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> {
+        self.appraisal_impl(who, id).await
+    }
+    async fn appraisals(
+        &self,
+        who: &User,
+        cycle_id: Option<i64>,
+        state: Option<kaohe_core::workflow::State>,
+        page: Page,
+    ) -> Result<Vec<Appraisal>> {
+        self.appraisals_impl(who, cycle_id, state, page).await
+    }
+    async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
+        self.enter_impl(who, id, version, values).await
+    }
+    async fn enter_grid(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: Option<i64>,
+        rows: &[GridRow],
+    ) -> Result<usize> {
+        self.enter_grid_impl(who, cycle_id, dept_id, rows).await
+    }
+    async fn complete_data(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> {
+        self.complete_data_impl(who, cycle_id, dept_id).await
+    }
+    async fn act(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> {
+        self.act_impl(who, id, version, step).await
+    }
+    async fn write_notes(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        notes: &Notes,
+    ) -> Result<Appraisal> {
+        self.write_notes_impl(who, id, version, notes).await
+    }
+    async fn auto_confirm(&self, at: &str) -> Result<Vec<i64>> {
+        self.auto_confirm_impl(at).await
+    }
+    async fn tasks(&self, who: &User) -> Result<Vec<Task>> {
+        self.tasks_impl(who).await
+    }
+    async fn results(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
+        self.results_impl(cycle_id).await
+    }
+    async fn ledger(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {
+        self.ledger_impl(employee_id).await
+    }
+    async fn payroll(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> {
+        self.payroll_impl(cycle_id).await
+    }
+    async fn score_cycle(&self, actor: &str, cycle_id: i64) -> Result<usize> {
+        self.score_cycle_impl(actor, cycle_id).await
+    }
+    async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
+        self.explain_impl(who, id).await
+    }
+    // HR's cycle pages (hr.rs).
+    async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> {
+        self.cycle_progress_impl(cycle_id).await
+    }
+    async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> {
+        Self::grade_counts_on(&mut *self.pool.acquire().await?, cycle_id).await
+    }
+    async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
+        self.cycle_counts_impl(cycle_ids).await
+    }
+    async fn late_tasks(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> {
+        self.late_tasks_impl(cycle_id, today, limit).await
+    }
+    async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> {
+        self.results_page_impl(cycle_id, q).await
+    }
+    async fn grade_quotas(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> {
+        self.grade_quotas_impl(cycle_id).await
+    }
+    async fn set_grade_quotas(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        quotas: &[GradeQuota],
+    ) -> Result<Vec<GradeQuota>> {
+        self.set_grade_quotas_impl(actor, cycle_id, quotas).await
+    }
+    async fn appeals(&self, page: Page) -> Result<Vec<AppealRow>> {
+        self.appeals_impl(page).await
+    }
+    async fn audit_search(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.audit_search_impl(q).await
+    }
+    async fn audit_kinds(&self) -> Result<Vec<String>> {
+        self.audit_kinds_impl().await
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let r = sqlx::query("SELECT id FROM users WHERE username = $1")
+            .bind(username.trim())
+            .fetch_optional(&self.pool)
+            .await?;
+        match r {
+            Some(r) => self.load_user(r.get("id")).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn import_mapping(
+        &self,
+        form_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        Ok(sqlx::query(
+            "SELECT header, target FROM import_mappings WHERE form_id = $1 ORDER BY header",
+        )
+        .bind(form_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| (r.get("header"), r.get("target")))
+        .collect())
+    }
+
+    async fn save_import_mapping(
+        &self,
+        actor: &str,
+        form_id: &str,
+        map: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
+        if form_id.trim().is_empty() {
+            return Err(StoreError::Invalid {
+                field: "form_id".into(),
+                message: "表单编号不能为空 / the form id is empty".into(),
+            });
+        }
+        if let Some(h) = map.keys().find(|h| h.trim().is_empty()) {
+            return Err(StoreError::Invalid {
+                field: format!("mapping[{h}]"),
+                message: "表头不能为空 / a header is empty".into(),
+            });
+        }
+        let mut tx = self.begin_write().await?;
+        let old: std::collections::BTreeMap<String, String> =
+            sqlx::query("SELECT header, target FROM import_mappings WHERE form_id = $1")
+                .bind(form_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| (r.get("header"), r.get("target")))
+                .collect();
+        if &old == map {
+            return Ok(());
+        }
+        sqlx::query("DELETE FROM import_mappings WHERE form_id = $1")
+            .bind(form_id)
+            .execute(&mut *tx)
+            .await?;
+        let at = now();
+        for (h, t) in map {
+            sqlx::query("INSERT INTO import_mappings (form_id, header, target, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(form_id)
+                .bind(h)
+                .bind(t.trim())
+                .bind(actor)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: actor.into(),
+                action: "import_mapping.save".into(),
+                entity: "form".into(),
+                entity_id: form_id.into(),
+                old_value: (!old.is_empty())
+                    .then(|| serde_json::to_string(&old).unwrap_or_default()),
+                new_value: Some(serde_json::to_string(map).unwrap_or_default()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn change_password(
+        &self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+        keep_session: Option<&str>,
+    ) -> Result<u64> {
+        let Some(r) = sqlx::query("SELECT username, password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Err(StoreError::NotFound {
+                what: "用户 / user",
+                key: user_id.to_string(),
+            });
+        };
+        let username: String = r.get("username");
+        if !crate::hashing::verify(current, &r.get::<String, _>("password_hash")).await? {
+            return Err(StoreError::Fields(vec![(
+                "current".into(),
+                "当前密码不正确 / the current password is wrong".into(),
+            )]));
+        }
+        if let Err(StoreError::Invalid { field, message }) =
+            crate::password::check("new", &username, new)
+        {
+            return Err(StoreError::Fields(vec![(field, message)]));
+        }
+        if new == current {
+            return Err(StoreError::Fields(vec![(
+                "new".into(),
+                "新密码不能与当前密码相同 / the new password must differ from the current one"
+                    .into(),
+            )]));
+        }
+        let hash = crate::hashing::hash(new).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(&hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let ended = match keep_session {
+            Some(t) => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user_id)
+                .bind(token_hash(t))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+            None => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+        };
+        self.append_audit(
+            &mut tx,
+            &NewAudit {
+                actor: username.clone(),
+                action: "user.password".into(),
+                entity: "user".into(),
+                entity_id: username,
+                new_value: Some(format!("其他会话已结束 / other sessions ended: {ended}")),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    async fn employee_counts(&self) -> Result<std::collections::BTreeMap<i64, i64>> {
+        Ok(sqlx::query("SELECT department_id, COUNT(*) AS n FROM employees WHERE active = TRUE GROUP BY department_id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| (r.get("department_id"), r.get("n")))
+            .collect())
+    }
+
+    async fn search_employees(&self, query: &str, page: Page) -> Result<EmployeeSearch> {
+        const COLS: &str = "SELECT e.id, e.emp_no, e.name, e.department_id, CASE WHEN e.active THEN 1 ELSE 0 END AS active, p.name AS position, s.emp_no AS sup_no, s.name AS sup_name \
+             FROM employees e LEFT JOIN positions p ON p.id = e.position_id LEFT JOIN employees s ON s.id = e.supervisor_id";
+        const MATCH: &str =
+            "LOWER(e.emp_no) LIKE $1 ESCAPE '\\' OR LOWER(e.name) LIKE $2 ESCAPE '\\'";
+        let query = query.trim();
+        let (rows, total): (_, i64) = if query.is_empty() {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{COLS} ORDER BY e.emp_no LIMIT $1 OFFSET $2"
+            )))
+            .bind(page.limit.clamp(1, 1000))
+            .bind(page.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
+                .fetch_one(&self.pool)
+                .await?;
+            (rows, total)
+        } else {
+            // `%` and `_` typed by a person are literal.
+            let like = format!(
+                "%{}%",
+                query
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{COLS} WHERE {MATCH} ORDER BY e.emp_no LIMIT $3 OFFSET $4"
+            )))
+            .bind(&like)
+            .bind(&like)
+            .bind(page.limit.clamp(1, 1000))
+            .bind(page.offset.max(0))
+            .fetch_all(&self.pool)
+            .await?;
+            let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM employees e WHERE {MATCH}"
+            )))
+            .bind(&like)
+            .bind(&like)
+            .fetch_one(&self.pool)
+            .await?;
+            (rows, total)
+        };
+        let employees = rows
+            .into_iter()
+            .map(|r| OrgEmployee {
+                id: r.get("id"),
+                emp_no: r.get("emp_no"),
+                name: r.get("name"),
+                department_id: r.get("department_id"),
+                position: r.get("position"),
+                supervisor_emp_no: r.get("sup_no"),
+                supervisor_name: r.get("sup_name"),
+                active: r.get::<i64, _>("active") != 0,
+            })
+            .collect();
+        Ok(EmployeeSearch { employees, total })
+    }
+
+    async fn template_versions(&self, form_id: &str) -> Result<Vec<TemplateVersion>> {
+        let rows = sqlx::query("SELECT id, form_id, version, title, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC")
+            .bind(form_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TemplateVersion {
+                id: r.get("id"),
+                form_id: r.get("form_id"),
+                version: r.get("version"),
+                title: r.get("title"),
+                source: String::new(),
+                created_by: r.get("created_by"),
+                created_at: r.get("created_at"),
+            })
+            .collect())
+    }
+
+    async fn check_org(&self, rows: &[OrgRow]) -> Result<ImportSummary> {
+        self.import_org_run("check", rows, false).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn a_sqlite_file_url_keeps_its_file_and_parameters() {
+        for (url, mode) in [
+            ("sqlite:///tmp/a b/考核 Kaohe.db", "mode=rwc"),
+            ("sqlite:///tmp/x.db?cache=private", "cache=private&mode=rwc"),
+            ("sqlite:///tmp/x.db?mode=ro", "mode=ro"),
+        ] {
+            let any = sqlite_file_url(url).unwrap();
+            assert!(any.ends_with(&format!("?{mode}")), "{any}");
+            // What the Any driver does with it: a generic URL, then SQLite's own parsing.
+            let parsed = any.parse::<sqlx::any::AnyConnectOptions>().unwrap();
+            let back =
+                sqlx::sqlite::SqliteConnectOptions::from_str(parsed.database_url.as_str()).unwrap();
+            let want = sqlx::sqlite::SqliteConnectOptions::from_str(url).unwrap();
+            assert_eq!(back.get_filename(), want.get_filename());
+        }
+    }
+}

@@ -1,8 +1,10 @@
 //! Writing many rows at once, the fastest way each database offers: multi-row `VALUES`
 //! statements in chunks on SQLite (in-process, cheap per statement), one statement over
-//! `UNNEST` of column arrays on PostgreSQL (one round trip, one plan, for any number of rows).
+//! `UNNEST` of column arrays on PostgreSQL (one round trip, one plan, for any number of rows;
+//! the arrays are bound as text literals and cast, as the `Any` driver binds no arrays).
 
-use crate::Result;
+use crate::backend::backend_of;
+use crate::{Backend, Result};
 
 /// One column of a bulk write.
 pub(crate) enum BulkCol {
@@ -44,7 +46,7 @@ pub(crate) trait Bulk {
 const SQLITE_ROWS: usize = 1000;
 
 fn push_row(
-    b: &mut sqlx::query_builder::Separated<'_, sqlx::Sqlite, &'static str>,
+    b: &mut sqlx::query_builder::Separated<'_, sqlx::Any, &'static str>,
     cols: &[BulkCol],
     i: usize,
 ) {
@@ -60,21 +62,12 @@ fn push_row(
     }
 }
 
-impl Bulk for sqlx::SqliteConnection {
+impl Bulk for sqlx::AnyConnection {
     async fn bulk_insert(&mut self, table: &str, names: &[&str], cols: &[BulkCol]) -> Result<()> {
-        let n = cols.first().map_or(0, BulkCol::len);
-        let mut start = 0;
-        while start < n {
-            let end = (start + SQLITE_ROWS).min(n);
-            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
-                "INSERT INTO {table} ({}) ",
-                names.join(", ")
-            ));
-            qb.push_values(start..end, |mut b, i| push_row(&mut b, cols, i));
-            qb.build().execute(&mut *self).await?;
-            start = end;
+        match backend_of(self) {
+            Backend::Sqlite => sqlite_insert(self, table, names, cols).await,
+            Backend::Postgres => pg_insert(self, table, names, cols).await,
         }
-        Ok(())
     }
 
     async fn bulk_update(
@@ -85,38 +78,87 @@ impl Bulk for sqlx::SqliteConnection {
         cols: &[BulkCol],
         extra: &str,
     ) -> Result<()> {
-        let sets: Vec<String> = names.iter().map(|c| format!("{c} = v.{c}")).collect();
-        let mut start = 0;
-        while start < ids.len() {
-            let end = (start + SQLITE_ROWS).min(ids.len());
-            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
-                "WITH v(id, {}) AS (",
-                names.join(", ")
-            ));
-            qb.push_values(start..end, |mut b, i| {
-                b.push_bind(ids[i]);
-                push_row(&mut b, cols, i);
-            });
-            qb.push(format!(
-                ") UPDATE {table} SET {}{extra} FROM v WHERE {table}.id = v.id",
-                sets.join(", ")
-            ));
-            qb.build().execute(&mut *self).await?;
-            start = end;
+        match backend_of(self) {
+            Backend::Sqlite => sqlite_update(self, table, ids, names, cols, extra).await,
+            Backend::Postgres => pg_update(self, table, ids, names, cols, extra).await,
         }
-        Ok(())
     }
 }
 
+async fn sqlite_insert(
+    c: &mut sqlx::AnyConnection,
+    table: &str,
+    names: &[&str],
+    cols: &[BulkCol],
+) -> Result<()> {
+    let n = cols.first().map_or(0, BulkCol::len);
+    let mut start = 0;
+    while start < n {
+        let end = (start + SQLITE_ROWS).min(n);
+        let mut qb = sqlx::QueryBuilder::<sqlx::Any>::new(format!(
+            "INSERT INTO {table} ({}) ",
+            names.join(", ")
+        ));
+        qb.push_values(start..end, |mut b, i| push_row(&mut b, cols, i));
+        qb.build().execute(&mut *c).await?;
+        start = end;
+    }
+    Ok(())
+}
+
+async fn sqlite_update(
+    c: &mut sqlx::AnyConnection,
+    table: &str,
+    ids: &[i64],
+    names: &[&str],
+    cols: &[BulkCol],
+    extra: &str,
+) -> Result<()> {
+    let sets: Vec<String> = names.iter().map(|c| format!("{c} = v.{c}")).collect();
+    let mut start = 0;
+    while start < ids.len() {
+        let end = (start + SQLITE_ROWS).min(ids.len());
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Any>::new(format!("WITH v(id, {}) AS (", names.join(", ")));
+        qb.push_values(start..end, |mut b, i| {
+            b.push_bind(ids[i]);
+            push_row(&mut b, cols, i);
+        });
+        qb.push(format!(
+            ") UPDATE {table} SET {}{extra} FROM v WHERE {table}.id = v.id",
+            sets.join(", ")
+        ));
+        qb.build().execute(&mut *c).await?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// A PostgreSQL array literal (`{1,NULL,3}`, `{"a","b \"c\""}`), bound as text and cast
+/// to the array type in SQL: the `Any` driver binds no arrays.
+fn pg_array_literal(c: &BulkCol) -> String {
+    fn quote(s: &str) -> String {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+    let items: Vec<String> = match c {
+        BulkCol::Int(v) => v
+            .iter()
+            .map(|x| x.map_or_else(|| "NULL".to_string(), |i| i.to_string()))
+            .collect(),
+        BulkCol::Text(v) => v
+            .iter()
+            .map(|x| x.as_deref().map_or_else(|| "NULL".to_string(), quote))
+            .collect(),
+    };
+    format!("{{{}}}", items.join(","))
+}
+
 fn bind_pg<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
-    cols: &'q [BulkCol],
-) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    cols: &[BulkCol],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     for c in cols {
-        q = match c {
-            BulkCol::Int(v) => q.bind(v),
-            BulkCol::Text(v) => q.bind(v),
-        };
+        q = q.bind(pg_array_literal(c));
     }
     q
 }
@@ -124,47 +166,51 @@ fn bind_pg<'q>(
 fn unnest(cols: &[BulkCol], first: usize) -> String {
     cols.iter()
         .enumerate()
-        .map(|(i, c)| format!("${}::{}", i + first, c.pg_array()))
+        .map(|(i, c)| format!("CAST(${} AS {})", i + first, c.pg_array()))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-impl Bulk for sqlx::PgConnection {
-    async fn bulk_insert(&mut self, table: &str, names: &[&str], cols: &[BulkCol]) -> Result<()> {
-        if cols.first().is_none_or(|c| c.len() == 0) {
-            return Ok(());
-        }
-        let sql = format!(
-            "INSERT INTO {table} ({}) SELECT * FROM UNNEST({})",
-            names.join(", "),
-            unnest(cols, 1)
-        );
-        bind_pg(sqlx::query(sqlx::AssertSqlSafe(sql)), cols)
-            .execute(&mut *self)
-            .await?;
-        Ok(())
+async fn pg_insert(
+    c: &mut sqlx::AnyConnection,
+    table: &str,
+    names: &[&str],
+    cols: &[BulkCol],
+) -> Result<()> {
+    if cols.first().is_none_or(|c| c.len() == 0) {
+        return Ok(());
     }
+    let sql = format!(
+        "INSERT INTO {table} ({}) SELECT * FROM UNNEST({})",
+        names.join(", "),
+        unnest(cols, 1)
+    );
+    bind_pg(sqlx::query(sqlx::AssertSqlSafe(sql)), cols)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
 
-    async fn bulk_update(
-        &mut self,
-        table: &str,
-        ids: &[i64],
-        names: &[&str],
-        cols: &[BulkCol],
-        extra: &str,
-    ) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let sets: Vec<String> = names.iter().map(|c| format!("{c} = v.{c}")).collect();
-        let sql = format!(
-            "UPDATE {table} SET {}{extra} FROM UNNEST($1::bigint[], {}) AS v(id, {}) WHERE {table}.id = v.id",
-            sets.join(", "),
-            unnest(cols, 2),
-            names.join(", ")
-        );
-        let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids);
-        bind_pg(q, cols).execute(&mut *self).await?;
-        Ok(())
+async fn pg_update(
+    c: &mut sqlx::AnyConnection,
+    table: &str,
+    ids: &[i64],
+    names: &[&str],
+    cols: &[BulkCol],
+    extra: &str,
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
     }
+    let sets: Vec<String> = names.iter().map(|c| format!("{c} = v.{c}")).collect();
+    let sql = format!(
+        "UPDATE {table} SET {}{extra} FROM UNNEST(CAST($1 AS bigint[]), {}) AS v(id, {}) WHERE {table}.id = v.id",
+        sets.join(", "),
+        unnest(cols, 2),
+        names.join(", ")
+    );
+    let ids = pg_array_literal(&BulkCol::Int(ids.iter().map(|&i| Some(i)).collect()));
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids);
+    bind_pg(q, cols).execute(&mut *c).await?;
+    Ok(())
 }

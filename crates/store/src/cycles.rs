@@ -1,5 +1,5 @@
-//! Cycles, appraisals, tasks and the workflow, for both backends from the same SQL (see
-//! `backend.rs` for the pattern). Every change runs in one write transaction with its audit
+//! Cycles, appraisals, tasks and the workflow: inherent methods of [`Db`] (the same SQL for
+//! both backends, see `backend.rs`), which its [`Store`] implementation calls. Every change runs in one write transaction with its audit
 //! entries; a write to an appraisal names the version it read and is refused if stale.
 
 use crate::bulk::{Bulk, BulkCol};
@@ -8,6 +8,7 @@ use crate::*;
 use kaohe_core::Template;
 use kaohe_core::workflow::{self, Action, Actor, State};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
 
 /// What a person does to an appraisal through [`Store::act`].
@@ -220,30 +221,18 @@ fn diff(old: &Values, new: &Values) -> Option<(String, String)> {
     (!n.is_empty()).then(|| (json(&o), json(&n)))
 }
 
-macro_rules! appraisal_select {
-    () => {
-        "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.version, a.inputs, \
+/// The columns [`appraisal_from`] reads, from an appraisal with its employee and department.
+const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.version, a.inputs, \
          a.open_items, a.result, a.total, a.grade, a.bonus, a.self_summary, a.comments, a.next_goals, a.interview, a.appeal, \
          a.published_at, a.confirm_due, a.confirmed_at, a.confirmed_by, a.updated_at \
-         FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id"
-    };
-}
+         FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id";
 
-macro_rules! cycle_select {
-    () => {
-        "SELECT c.id, c.name, c.form_id, c.template_id, t.version AS template_version, c.period_kind, c.period, c.status, c.params, \
+/// The columns [`cycle_from`] reads, from a cycle with its template.
+const CYCLE_SELECT: &str = "SELECT c.id, c.name, c.form_id, c.template_id, t.version AS template_version, c.period_kind, c.period, c.status, c.params, \
          c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at \
-         FROM cycles c JOIN templates t ON t.id = c.template_id"
-    };
-}
+         FROM cycles c JOIN templates t ON t.id = c.template_id";
 
-fn appraisal_from<R: Row>(r: &R) -> Result<(Appraisal, i64)>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
+fn appraisal_from(r: &AnyRow) -> Result<(Appraisal, i64)> {
     const T: &str = "appraisals";
     let id: i64 = r.get("id");
     let a = Appraisal {
@@ -280,13 +269,7 @@ where
 
 /// A line of a cycle's results from a row with `id, emp_no, name, department_id, dept, grp,
 /// state, total, grade, bonus`; the stored state and decimals checked.
-pub(crate) fn result_row<R: Row>(r: &R, rank: Option<u32>) -> Result<ResultRow>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
+pub(crate) fn result_row(r: &AnyRow, rank: Option<u32>) -> Result<ResultRow> {
     const T: &str = "appraisals";
     let id: i64 = r.get("id");
     Ok(ResultRow {
@@ -304,13 +287,7 @@ where
     })
 }
 
-fn cycle_from<R: Row>(r: &R) -> Result<Cycle>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
+fn cycle_from(r: &AnyRow) -> Result<Cycle> {
     const T: &str = "cycles";
     let id: i64 = r.get("id");
     Ok(Cycle {
@@ -340,1397 +317,1934 @@ where
     })
 }
 
-macro_rules! cycles_impl {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            async fn template_of(c: &mut <$db as sqlx::Database>::Connection, template_id: i64) -> Result<Template> {
-                let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1")
-                    .bind(template_id)
-                    .fetch_one(&mut *c)
-                    .await?
-                    .get("source");
-                compile(&src)
-            }
+impl Db {
+    async fn template_of(c: &mut sqlx::AnyConnection, template_id: i64) -> Result<Template> {
+        let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1")
+            .bind(template_id)
+            .fetch_one(&mut *c)
+            .await?
+            .get("source");
+        compile(&src)
+    }
 
-            pub(crate) async fn load_cycle(c: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<Cycle> {
-                let r = sqlx::query(concat!(cycle_select!(), " WHERE c.id = $1"))
-                    .bind(id)
-                    .fetch_optional(&mut *c)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound { what: "考核周期 / cycle", key: id.to_string() })?;
-                cycle_from(&r)
-            }
+    pub(crate) async fn load_cycle(c: &mut sqlx::AnyConnection, id: i64) -> Result<Cycle> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{CYCLE_SELECT} WHERE c.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "考核周期 / cycle",
+            key: id.to_string(),
+        })?;
+        cycle_from(&r)
+    }
 
-            async fn load_appraisal(c: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<(Appraisal, i64)> {
-                let r = sqlx::query(concat!(appraisal_select!(), " WHERE a.id = $1"))
-                    .bind(id)
-                    .fetch_optional(&mut *c)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() })?;
-                appraisal_from(&r)
-            }
+    async fn load_appraisal(c: &mut sqlx::AnyConnection, id: i64) -> Result<(Appraisal, i64)> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{APPRAISAL_SELECT} WHERE a.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "考核表 / appraisal",
+            key: id.to_string(),
+        })?;
+        appraisal_from(&r)
+    }
 
-            async fn roles_on(c: &mut <$db as sqlx::Database>::Connection, who: &User, a: &Appraisal, dept: i64) -> Result<Roles> {
-                let mut roles = Roles::of(who, a.employee_id, dept);
-                let members: Option<String> = sqlx::query("SELECT members FROM cycles WHERE id = $1")
-                    .bind(a.cycle_id)
-                    .fetch_optional(&mut *c)
-                    .await?
-                    .map(|r| r.get("members"));
-                if let Some(m) = members {
-                    let m: Members = serde_json::from_str(&m).map_err(|_| StoreError::Corrupt { table: "cycles", id: a.cycle_id, column: "members" })?;
-                    roles.exempt = m.sod_exempt.iter().any(|u| u == &who.username);
-                }
-                let my_depts: Vec<i64> = who
-                    .grants
-                    .iter()
-                    .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
-                    .filter_map(|g| g.department_id)
-                    .collect();
-                let tasks = sqlx::query("SELECT id, kind, rater, department_id, assignee_id, status FROM tasks WHERE appraisal_id = $1 OR (cycle_id = $2 AND kind = 'data')")
-                    .bind(a.id)
-                    .bind(a.cycle_id)
-                    .fetch_all(&mut *c)
-                    .await?;
-                for t in tasks {
-                    let kind: String = t.get("kind");
-                    let dept_id: Option<i64> = t.get("department_id");
-                    let assignee: Option<i64> = t.get("assignee_id");
-                    match kind.as_str() {
-                        "rate" => {
-                            let mine = (assignee.is_some() && assignee == who.employee_id)
-                                || (assignee.is_none() && dept_id.is_some_and(|d| my_depts.contains(&d)));
-                            if mine {
-                                let r: String = t.get("rater");
-                                if t.get::<String, _>("status") == "open" {
-                                    roles.open_rate.push((t.get("id"), r.clone()));
-                                }
-                                if !roles.rater.contains(&r) {
-                                    roles.rater.push(r);
-                                }
-                            }
+    async fn roles_on(
+        c: &mut sqlx::AnyConnection,
+        who: &User,
+        a: &Appraisal,
+        dept: i64,
+    ) -> Result<Roles> {
+        let mut roles = Roles::of(who, a.employee_id, dept);
+        let members: Option<String> = sqlx::query("SELECT members FROM cycles WHERE id = $1")
+            .bind(a.cycle_id)
+            .fetch_optional(&mut *c)
+            .await?
+            .map(|r| r.get("members"));
+        if let Some(m) = members {
+            let m: Members = serde_json::from_str(&m).map_err(|_| StoreError::Corrupt {
+                table: "cycles",
+                id: a.cycle_id,
+                column: "members",
+            })?;
+            roles.exempt = m.sod_exempt.iter().any(|u| u == &who.username);
+        }
+        let my_depts: Vec<i64> = who
+            .grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
+            .filter_map(|g| g.department_id)
+            .collect();
+        let tasks = sqlx::query("SELECT id, kind, rater, department_id, assignee_id, status FROM tasks WHERE appraisal_id = $1 OR (cycle_id = $2 AND kind = 'data')")
+            .bind(a.id)
+            .bind(a.cycle_id)
+            .fetch_all(&mut *c)
+            .await?;
+        for t in tasks {
+            let kind: String = t.get("kind");
+            let dept_id: Option<i64> = t.get("department_id");
+            let assignee: Option<i64> = t.get("assignee_id");
+            match kind.as_str() {
+                "rate" => {
+                    let mine = (assignee.is_some() && assignee == who.employee_id)
+                        || (assignee.is_none() && dept_id.is_some_and(|d| my_depts.contains(&d)));
+                    if mine {
+                        let r: String = t.get("rater");
+                        if t.get::<String, _>("status") == "open" {
+                            roles.open_rate.push((t.get("id"), r.clone()));
                         }
-                        "data" => {
-                            if let Some(d) = dept_id
-                                && who.grants.iter().any(|g| g.role == Role::Clerk && g.department_id == Some(d))
-                                && !roles.clerk.contains(&d)
-                            {
-                                roles.clerk.push(d);
-                            }
+                        if !roles.rater.contains(&r) {
+                            roles.rater.push(r);
                         }
-                        _ => {}
                     }
                 }
-                Ok(roles)
-            }
-
-            /// Hide from `who` what the policy says they may not see; `owners` caches each
-            /// cycle's template and input owners across calls.
-            async fn redact(c: &mut <$db as sqlx::Database>::Connection, a: &mut Appraisal, roles: &Roles, owners: &mut HashMap<i64, (Template, Vec<Owner>)>) -> Result<()> {
-                if !policy::needs_owners(roles, a.state) {
-                    policy::redact(a, roles, None);
-                    return Ok(());
-                }
-                if !owners.contains_key(&a.cycle_id) {
-                    let cy = Self::load_cycle(&mut *c, a.cycle_id).await?;
-                    let t = Self::template_of(&mut *c, cy.template_id).await?;
-                    let depts = Self::departments_in(&mut *c).await?;
-                    let (o, _) = input_owners(&t, &depts);
-                    owners.insert(a.cycle_id, (t, o));
-                }
-                let (t, o) = &owners[&a.cycle_id];
-                policy::redact(a, roles, Some((t, o)));
-                Ok(())
-            }
-
-            /// Values of the same employee and form in another period.
-            async fn prior_values(c: &mut <$db as sqlx::Database>::Connection, form_id: &str, period: Option<String>, employee_ids: &[i64]) -> Result<HashMap<i64, Values>> {
-                let mut out = HashMap::new();
-                let Some(period) = period else { return Ok(out) };
-                let rows = sqlx::query("SELECT a.id, a.employee_id, a.inputs FROM appraisals a JOIN cycles c ON c.id = a.cycle_id WHERE c.form_id = $1 AND c.period = $2")
-                    .bind(form_id)
-                    .bind(&period)
-                    .fetch_all(&mut *c)
-                    .await?;
-                let want: std::collections::HashSet<i64> = employee_ids.iter().copied().collect();
-                for r in rows {
-                    let e: i64 = r.get("employee_id");
-                    if want.contains(&e) {
-                        out.insert(e, read_json(&r.get::<String, _>("inputs"), "appraisals", r.get("id"), "inputs")?);
+                "data" => {
+                    if let Some(d) = dept_id
+                        && who
+                            .grants
+                            .iter()
+                            .any(|g| g.role == Role::Clerk && g.department_id == Some(d))
+                        && !roles.clerk.contains(&d)
+                    {
+                        roles.clerk.push(d);
                     }
                 }
-                Ok(out)
+                _ => {}
             }
+        }
+        Ok(roles)
+    }
 
-            /// Score the appraisals of a cycle together (peer averages), store the results of
-            /// those not yet published, and return how many were stored.
-            async fn rescore(c: &mut <$db as sqlx::Database>::Connection, cycle: &Cycle, t: &Template, only: Option<i64>) -> Result<usize> {
-                let rows = if only.is_some() && !t.needs_peers {
-                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
-                        .bind(only)
-                        .fetch_all(&mut *c)
-                        .await?
-                } else {
-                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
-                        .bind(cycle.id)
-                        .fetch_all(&mut *c)
-                        .await?
-                };
-                struct R { id: i64, emp: i64, emp_no: String, grp: String, inputs: Values, fin: bool, was_published: bool }
-                let list: Vec<R> = rows
-                    .iter()
-                    .map(|r| {
-                        let id: i64 = r.get("id");
-                        Ok(R {
-                            id,
-                            emp: r.get("employee_id"),
-                            emp_no: r.get("emp_no"),
-                            grp: r.get("grp"),
-                            inputs: read_json(&r.get::<String, _>("inputs"), "appraisals", id, "inputs")?,
-                            fin: is_final_or_out(read_state(&r.get::<String, _>("state"), "appraisals", id)?),
-                            was_published: r.get::<Option<String>, _>("published_at").is_some(),
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-                let has_prior = t.inputs.iter().any(|i| i.origin == kaohe_core::model::Origin::Prior);
-                let (prev, last) = if has_prior {
-                    let ids: Vec<i64> = list.iter().map(|r| r.emp).collect();
-                    (
-                        Self::prior_values(c, &cycle.form_id, previous_period(&cycle.period), &ids).await?,
-                        Self::prior_values(c, &cycle.form_id, same_period_last_year(&cycle.period), &ids).await?,
-                    )
-                } else {
-                    (HashMap::new(), HashMap::new())
-                };
-                let engine = engine_for(t, cycle)?;
-                let to: Vec<ToScore<'_>> = list
-                    .iter()
-                    .map(|r| ToScore {
-                        emp_no: &r.emp_no,
-                        group: &r.grp,
-                        values: &r.inputs,
-                        prev: prev.get(&r.emp),
-                        last_year: last.get(&r.emp),
-                    })
-                    .collect();
-                let results = score_all(&engine, &to);
-                // Total, grade and bonus of an appraisal published before (and reopened) stay
-                // as approved until it is approved again; its result shows the new scores.
-                let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
-                let mut upd_result: Vec<(i64, Vec<Option<String>>)> = Vec::new();
-                for (r, res) in list.iter().zip(results) {
-                    if r.fin || only.is_some_and(|o| o != r.id) {
-                        continue;
-                    }
-                    if r.was_published {
-                        upd_result.push((r.id, vec![Some(json(&res))]));
-                    } else {
-                        let bonus = bonus_of(&res);
-                        upd.push((r.id, vec![Some(json(&res)), res.total.clone(), res.grade.clone(), bonus]));
-                    }
-                }
-                Self::bulk_update(c, &["result", "total", "grade", "bonus"], &upd, "").await?;
-                Self::bulk_update(c, &["result"], &upd_result, "").await?;
-                Ok(upd.len() + upd_result.len())
+    /// Hide from `who` what the policy says they may not see; `owners` caches each
+    /// cycle's template and input owners across calls.
+    async fn redact(
+        c: &mut sqlx::AnyConnection,
+        a: &mut Appraisal,
+        roles: &Roles,
+        owners: &mut HashMap<i64, (Template, Vec<Owner>)>,
+    ) -> Result<()> {
+        if !policy::needs_owners(roles, a.state) {
+            policy::redact(a, roles, None);
+            return Ok(());
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = owners.entry(a.cycle_id) {
+            let cy = Self::load_cycle(&mut *c, a.cycle_id).await?;
+            let t = Self::template_of(&mut *c, cy.template_id).await?;
+            let depts = Self::departments_in(&mut *c).await?;
+            let (o, _) = input_owners(&t, &depts);
+            slot.insert((t, o));
+        }
+        let (t, o) = &owners[&a.cycle_id];
+        policy::redact(a, roles, Some((t, o)));
+        Ok(())
+    }
+
+    /// Values of the same employee and form in another period.
+    async fn prior_values(
+        c: &mut sqlx::AnyConnection,
+        form_id: &str,
+        period: Option<String>,
+        employee_ids: &[i64],
+    ) -> Result<HashMap<i64, Values>> {
+        let mut out = HashMap::new();
+        let Some(period) = period else { return Ok(out) };
+        let rows = sqlx::query("SELECT a.id, a.employee_id, a.inputs FROM appraisals a JOIN cycles c ON c.id = a.cycle_id WHERE c.form_id = $1 AND c.period = $2")
+            .bind(form_id)
+            .bind(&period)
+            .fetch_all(&mut *c)
+            .await?;
+        let want: std::collections::HashSet<i64> = employee_ids.iter().copied().collect();
+        for r in rows {
+            let e: i64 = r.get("employee_id");
+            if want.contains(&e) {
+                out.insert(
+                    e,
+                    read_json(
+                        &r.get::<String, _>("inputs"),
+                        "appraisals",
+                        r.get("id"),
+                        "inputs",
+                    )?,
+                );
             }
+        }
+        Ok(out)
+    }
 
-            /// `UPDATE appraisals SET col = value …` for many appraisals at once (text columns).
-            async fn bulk_update(c: &mut <$db as sqlx::Database>::Connection, cols: &[&str], rows: &[(i64, Vec<Option<String>>)], extra: &str) -> Result<()> {
-                let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-                let columns: Vec<BulkCol> = (0..cols.len())
-                    .map(|k| BulkCol::Text(rows.iter().map(|r| r.1[k].clone()).collect()))
-                    .collect();
-                c.bulk_update("appraisals", &ids, cols, &columns, extra).await
-            }
-
-            /// Append many audit entries at once (one chain, one statement per chunk).
-            pub(crate) async fn append_audits(&self, c: &mut <$db as sqlx::Database>::Connection, entries: &[NewAudit]) -> Result<()> {
-                if entries.is_empty() {
-                    return Ok(());
-                }
-                let prev = Self::audit_head(c, &self.audit_keys).await?;
-                let at = now();
-                let hashes = chain(&self.audit_keys, &prev, &at, entries);
-                let text = |f: &dyn Fn(&NewAudit) -> Option<String>| BulkCol::Text(entries.iter().map(f).collect());
-                let cols = [
-                    BulkCol::Text(vec![Some(at.clone()); entries.len()]),
-                    text(&|e| Some(e.actor.clone())),
-                    text(&|e| Some(e.action.clone())),
-                    text(&|e| Some(e.entity.clone())),
-                    text(&|e| Some(e.entity_id.clone())),
-                    text(&|e| e.old_value.clone()),
-                    text(&|e| e.new_value.clone()),
-                    text(&|e| e.reason.clone()),
-                    BulkCol::Text(hashes.iter().map(|h| Some(h.0.clone())).collect()),
-                    BulkCol::Text(hashes.iter().map(|h| Some(h.1.clone())).collect()),
-                    BulkCol::Text(hashes.iter().map(|h| h.2.clone()).collect()),
-                ];
-                c.bulk_insert("audit_log", &["at", "actor", "action", "entity", "entity_id", "old_value", "new_value", "reason", "prev_hash", "hash", "key_id"], &cols).await?;
-                // A checkpoint if the batch passed a multiple of CHECKPOINT_EVERY.
-                if let Some(k) = self.audit_keys.current() {
-                    let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log").fetch_one(&mut *c).await?;
-                    let first = last - entries.len() as i64 + 1;
-                    if last / CHECKPOINT_EVERY != (first - 1) / CHECKPOINT_EVERY {
-                        Self::write_checkpoint(c, k).await?;
-                    }
-                }
-                Ok(())
-            }
-
-            /// Store a changed appraisal if nobody changed it meanwhile; bumps the version.
-            async fn save(c: &mut <$db as sqlx::Database>::Connection, a: &Appraisal, expected: i64) -> Result<()> {
-                let n = sqlx::query(
-                    "UPDATE appraisals SET state = $1, version = version + 1, inputs = $2, open_items = $3, self_summary = $4, comments = $5, \
-                     next_goals = $6, interview = $7, appeal = $8, published_at = $9, confirm_due = $10, confirmed_at = $11, confirmed_by = $12, \
-                     updated_at = $13, total = $14, grade = $15, bonus = $16 WHERE id = $17 AND version = $18",
-                )
-                .bind(a.state.as_str())
-                .bind(json(&a.inputs))
-                .bind(a.open_items.as_ref().map(json))
-                .bind(&a.notes.self_summary)
-                .bind(&a.notes.comments)
-                .bind(&a.notes.next_goals)
-                .bind(a.notes.interview.as_ref().map(json))
-                .bind(a.appeal.as_ref().map(json))
-                .bind(&a.published_at)
-                .bind(&a.confirm_due)
-                .bind(&a.confirmed_at)
-                .bind(&a.confirmed_by)
-                .bind(now())
-                .bind(&a.total)
-                .bind(&a.grade)
-                .bind(&a.bonus)
-                .bind(a.id)
-                .bind(expected)
-                .execute(&mut *c)
+    /// Score the appraisals of a cycle together (peer averages), store the results of
+    /// those not yet published, and return how many were stored.
+    async fn rescore(
+        c: &mut sqlx::AnyConnection,
+        cycle: &Cycle,
+        t: &Template,
+        only: Option<i64>,
+    ) -> Result<usize> {
+        let rows = if only.is_some() && !t.needs_peers {
+            sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
+                .bind(only)
+                .fetch_all(&mut *c)
                 .await?
-                .rows_affected();
-                if n == 0 {
-                    let current: i64 = sqlx::query("SELECT version FROM appraisals WHERE id = $1").bind(a.id).fetch_one(&mut *c).await?.get("version");
-                    return Err(StoreError::Stale { current });
-                }
-                Ok(())
-            }
-
-            /// A cycle is closed when every appraisal in it is final; a correction reopens it.
-            async fn sync_cycle_status(c: &mut <$db as sqlx::Database>::Connection, cycle_id: i64) -> Result<()> {
-                let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND state <> 'confirmed'")
-                    .bind(cycle_id)
-                    .fetch_one(&mut *c)
-                    .await?
-                    .get("n");
-                let status = if open == 0 { "closed" } else { "launched" };
-                sqlx::query("UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3")
-                    .bind(status)
-                    .bind(cycle_id)
-                    .bind(status)
-                    .execute(&mut *c)
-                    .await?;
-                Ok(())
-            }
-
-            /// The organisation's departments, read inside the caller's transaction.
-            async fn departments_in(c: &mut <$db as sqlx::Database>::Connection) -> Result<Vec<Department>> {
-                Ok(sqlx::query("SELECT id, code, name, kind FROM departments")
-                    .fetch_all(&mut *c)
-                    .await?
-                    .iter()
-                    .map(|r| Department {
-                        id: r.get("id"),
-                        code: r.get("code"),
-                        name: r.get("name"),
-                        kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
-                    })
-                    .collect())
-            }
-
-            /// An appraisal about to be written by `who`, who must see it (else NotFound) and
-            /// have read `version` (else Stale), with what `who` is to it.
-            async fn writable(c: &mut <$db as sqlx::Database>::Connection, who: &User, id: i64, version: i64) -> Result<(Appraisal, Roles)> {
-                let (a, dept) = Self::load_appraisal(&mut *c, id).await?;
-                let roles = Self::roles_on(&mut *c, who, &a, dept).await?;
-                if !roles.sees() {
-                    return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
-                }
-                if a.version != version {
-                    return Err(StoreError::Stale { current: a.version });
-                }
-                Ok((a, roles))
-            }
-
-            async fn reopen_raters(c: &mut <$db as sqlx::Database>::Connection, id: i64) -> Result<()> {
-                sqlx::query("UPDATE tasks SET status = 'open', done_at = NULL, done_by = NULL WHERE appraisal_id = $1 AND kind = 'rate'")
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await?;
-                Ok(())
-            }
-
-            pub(crate) async fn create_cycle_impl(&self, actor: &str, n: &NewCycle) -> Result<Cycle> {
-                let mut problems: Vec<(String, String)> = Vec::new();
-                if n.name.trim().is_empty() {
-                    problems.push(("name".into(), "名称不能为空 / the name is empty".into()));
-                }
-                let tv = self
-                    .template(&n.form_id, n.template_version)
-                    .await?
-                    .ok_or_else(|| StoreError::Fields(vec![("form_id".into(), format!("模板 `{}` 不存在 / no template `{}`", n.form_id, n.form_id))]))?;
-                let t = compile(&tv.source)?;
-                let kind = match t.form.period {
-                    kaohe_core::model::Period::Quarterly => PeriodKind::Quarterly,
-                    kaohe_core::model::Period::Annual => PeriodKind::Annual,
-                    _ => PeriodKind::Monthly,
-                };
-                if let Err(m) = kind.check(n.period.trim()) {
-                    problems.push(("period".into(), m));
-                }
-                if n.confirm_window_hours < 0 || n.confirm_window_hours > 24 * 366 {
-                    problems.push(("confirm_window_hours".into(), "确认期应在 0 到 8784 小时之间 / the window must be 0–8784 hours".into()));
-                }
-                for (k, v) in &n.params {
-                    match t.params.iter().position(|p| &p.id == k) {
-                        None => problems.push((format!("params.{k}"), "表中没有这个参数 / the form has no such parameter".into())),
-                        Some(i) => {
-                            if let Err(m) = kaohe_core::input::parse_cell(&t, t.layout.params + i as u32, v) {
-                                problems.push((format!("params.{k}"), m.render(kaohe_core::Lang::Zh)));
-                            }
-                        }
-                    }
-                }
-                for (i, ts) in n.targets.iter().enumerate() {
-                    if ts.position.is_none() == ts.emp_no.is_none() {
-                        problems.push((format!("targets[{i}]"), "请指定岗位或工号之一 / name either a position or an employee".into()));
-                    }
-                    if let Err(StoreError::Fields(f)) = check_values(&t, &ts.values) {
-                        problems.extend(f.into_iter().map(|(k, m)| (format!("targets[{i}].{k}"), m)));
-                    }
-                }
-                for (emp, raters) in &n.members.raters {
-                    for r in raters.keys() {
-                        if !t.raters.iter().any(|x| &x.id == r) {
-                            problems.push((format!("members.raters.{emp}.{r}"), "表中没有这个评分人 / the form has no such rater".into()));
-                        }
-                    }
-                }
-                if let Err(StoreError::Fields(f)) = check_date("data_due", &n.data_due) { problems.extend(f) }
-                if let Err(StoreError::Fields(f)) = check_date("rating_due", &n.rating_due) { problems.extend(f) }
-                let mut c = self.pool.acquire().await?;
-                for no in n.members.employees.iter().chain(n.targets.iter().filter_map(|t| t.emp_no.as_ref())).chain(n.members.raters.values().flat_map(|m| m.values())) {
-                    if sqlx::query("SELECT id FROM employees WHERE emp_no = $1").bind(no).fetch_optional(&mut *c).await?.is_none() {
-                        problems.push(("members".into(), format!("工号 `{no}` 不存在 / no employee `{no}`")));
-                    }
-                }
-                for u in &n.members.sod_exempt {
-                    if sqlx::query("SELECT id FROM users WHERE username = $1").bind(u).fetch_optional(&mut *c).await?.is_none() {
-                        problems.push(("members.sod_exempt".into(), format!("用户 `{u}` 不存在 / no user `{u}`")));
-                    }
-                }
-                for p in n.members.positions.iter().chain(n.targets.iter().filter_map(|t| t.position.as_ref())) {
-                    if sqlx::query("SELECT id FROM positions WHERE code = $1 OR name = $2").bind(p).bind(p).fetch_optional(&mut *c).await?.is_none() {
-                        problems.push(("positions".into(), format!("岗位 `{p}` 不存在 / no position `{p}`")));
-                    }
-                }
-                drop(c);
-                if !problems.is_empty() {
-                    return Err(StoreError::Fields(problems));
-                }
-                let mut tx = self.begin_write().await?;
-                let at = now();
-                let row = sqlx::query(
-                    "INSERT INTO cycles (name, form_id, template_id, period_kind, period, status, params, targets, members, data_due, rating_due, \
-                     confirm_window_hours, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        } else {
+            sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
+                .bind(cycle.id)
+                .fetch_all(&mut *c)
+                .await?
+        };
+        struct R {
+            id: i64,
+            emp: i64,
+            emp_no: String,
+            grp: String,
+            inputs: Values,
+            fin: bool,
+            was_published: bool,
+        }
+        let list: Vec<R> = rows
+            .iter()
+            .map(|r| {
+                let id: i64 = r.get("id");
+                Ok(R {
+                    id,
+                    emp: r.get("employee_id"),
+                    emp_no: r.get("emp_no"),
+                    grp: r.get("grp"),
+                    inputs: read_json(&r.get::<String, _>("inputs"), "appraisals", id, "inputs")?,
+                    fin: is_final_or_out(read_state(
+                        &r.get::<String, _>("state"),
+                        "appraisals",
+                        id,
+                    )?),
+                    was_published: r.get::<Option<String>, _>("published_at").is_some(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let has_prior = t
+            .inputs
+            .iter()
+            .any(|i| i.origin == kaohe_core::model::Origin::Prior);
+        let (prev, last) = if has_prior {
+            let ids: Vec<i64> = list.iter().map(|r| r.emp).collect();
+            (
+                Self::prior_values(c, &cycle.form_id, previous_period(&cycle.period), &ids).await?,
+                Self::prior_values(
+                    c,
+                    &cycle.form_id,
+                    same_period_last_year(&cycle.period),
+                    &ids,
                 )
-                .bind(n.name.trim())
-                .bind(&tv.form_id)
-                .bind(tv.id)
-                .bind(kind.as_str())
-                .bind(n.period.trim())
-                .bind(json(&n.params))
-                .bind(json(&n.targets))
-                .bind(json(&n.members))
-                .bind(&n.data_due)
-                .bind(&n.rating_due)
-                .bind(n.confirm_window_hours)
-                .bind(actor)
-                .bind(&at)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| if is_unique(&e) { StoreError::Conflict { what: "考核周期 / cycle", key: format!("{} {} {}", tv.form_id, n.period, n.name) } } else { e.into() })?;
-                let id: i64 = row.get("id");
-                self.append_audits(&mut tx, &[NewAudit {
-                    actor: actor.into(),
-                    action: "cycle.create".into(),
-                    entity: "cycle".into(),
-                    entity_id: id.to_string(),
-                    new_value: Some(format!("{} {} {}@{}", n.name.trim(), n.period.trim(), tv.form_id, tv.version)),
-                    ..Default::default()
-                }])
+                .await?,
+            )
+        } else {
+            (HashMap::new(), HashMap::new())
+        };
+        let engine = engine_for(t, cycle)?;
+        let to: Vec<ToScore<'_>> = list
+            .iter()
+            .map(|r| ToScore {
+                emp_no: &r.emp_no,
+                group: &r.grp,
+                values: &r.inputs,
+                prev: prev.get(&r.emp),
+                last_year: last.get(&r.emp),
+            })
+            .collect();
+        let results = score_all(&engine, &to);
+        // Total, grade and bonus of an appraisal published before (and reopened) stay
+        // as approved until it is approved again; its result shows the new scores.
+        let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
+        let mut upd_result: Vec<(i64, Vec<Option<String>>)> = Vec::new();
+        for (r, res) in list.iter().zip(results) {
+            if r.fin || only.is_some_and(|o| o != r.id) {
+                continue;
+            }
+            if r.was_published {
+                upd_result.push((r.id, vec![Some(json(&res))]));
+            } else {
+                let bonus = bonus_of(&res);
+                upd.push((
+                    r.id,
+                    vec![
+                        Some(json(&res)),
+                        res.total.clone(),
+                        res.grade.clone(),
+                        bonus,
+                    ],
+                ));
+            }
+        }
+        Self::bulk_update(c, &["result", "total", "grade", "bonus"], &upd, "").await?;
+        Self::bulk_update(c, &["result"], &upd_result, "").await?;
+        Ok(upd.len() + upd_result.len())
+    }
+
+    /// `UPDATE appraisals SET col = value …` for many appraisals at once (text columns).
+    async fn bulk_update(
+        c: &mut sqlx::AnyConnection,
+        cols: &[&str],
+        rows: &[(i64, Vec<Option<String>>)],
+        extra: &str,
+    ) -> Result<()> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let columns: Vec<BulkCol> = (0..cols.len())
+            .map(|k| BulkCol::Text(rows.iter().map(|r| r.1[k].clone()).collect()))
+            .collect();
+        c.bulk_update("appraisals", &ids, cols, &columns, extra)
+            .await
+    }
+
+    /// Append many audit entries at once (one chain, one statement per chunk).
+    pub(crate) async fn append_audits(
+        &self,
+        c: &mut sqlx::AnyConnection,
+        entries: &[NewAudit],
+    ) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let prev = Self::audit_head(c, &self.audit_keys).await?;
+        let at = now();
+        let hashes = chain(&self.audit_keys, &prev, &at, entries);
+        let text = |f: &dyn Fn(&NewAudit) -> Option<String>| {
+            BulkCol::Text(entries.iter().map(f).collect())
+        };
+        let cols = [
+            BulkCol::Text(vec![Some(at.clone()); entries.len()]),
+            text(&|e| Some(e.actor.clone())),
+            text(&|e| Some(e.action.clone())),
+            text(&|e| Some(e.entity.clone())),
+            text(&|e| Some(e.entity_id.clone())),
+            text(&|e| e.old_value.clone()),
+            text(&|e| e.new_value.clone()),
+            text(&|e| e.reason.clone()),
+            BulkCol::Text(hashes.iter().map(|h| Some(h.0.clone())).collect()),
+            BulkCol::Text(hashes.iter().map(|h| Some(h.1.clone())).collect()),
+            BulkCol::Text(hashes.iter().map(|h| h.2.clone()).collect()),
+        ];
+        c.bulk_insert(
+            "audit_log",
+            &[
+                "at",
+                "actor",
+                "action",
+                "entity",
+                "entity_id",
+                "old_value",
+                "new_value",
+                "reason",
+                "prev_hash",
+                "hash",
+                "key_id",
+            ],
+            &cols,
+        )
+        .await?;
+        // A checkpoint if the batch passed a multiple of CHECKPOINT_EVERY.
+        if let Some(k) = self.audit_keys.current() {
+            let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+                .fetch_one(&mut *c)
                 .await?;
-                let cy = Self::load_cycle(&mut tx, id).await?;
-                tx.commit().await?;
-                Ok(cy)
+            let first = last - entries.len() as i64 + 1;
+            if last / CHECKPOINT_EVERY != (first - 1) / CHECKPOINT_EVERY {
+                Self::write_checkpoint(c, k).await?;
             }
+        }
+        Ok(())
+    }
 
-            pub(crate) async fn launch_cycle_impl(&self, actor: &str, id: i64) -> Result<LaunchSummary> {
-                let mut tx = self.begin_write().await?;
-                let cy = Self::load_cycle(&mut tx, id).await?;
-                if cy.status != "draft" {
-                    return Err(StoreError::Workflow(format!("周期已启动 / the cycle was launched already ({})", cy.status)));
+    /// Store a changed appraisal if nobody changed it meanwhile; bumps the version.
+    async fn save(c: &mut sqlx::AnyConnection, a: &Appraisal, expected: i64) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE appraisals SET state = $1, version = version + 1, inputs = $2, open_items = $3, self_summary = $4, comments = $5, \
+             next_goals = $6, interview = $7, appeal = $8, published_at = $9, confirm_due = $10, confirmed_at = $11, confirmed_by = $12, \
+             updated_at = $13, total = $14, grade = $15, bonus = $16 WHERE id = $17 AND version = $18",
+        )
+        .bind(a.state.as_str())
+        .bind(json(&a.inputs))
+        .bind(a.open_items.as_ref().map(json))
+        .bind(&a.notes.self_summary)
+        .bind(&a.notes.comments)
+        .bind(&a.notes.next_goals)
+        .bind(a.notes.interview.as_ref().map(json))
+        .bind(a.appeal.as_ref().map(json))
+        .bind(&a.published_at)
+        .bind(&a.confirm_due)
+        .bind(&a.confirmed_at)
+        .bind(&a.confirmed_by)
+        .bind(now())
+        .bind(&a.total)
+        .bind(&a.grade)
+        .bind(&a.bonus)
+        .bind(a.id)
+        .bind(expected)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            let current: i64 = sqlx::query("SELECT version FROM appraisals WHERE id = $1")
+                .bind(a.id)
+                .fetch_one(&mut *c)
+                .await?
+                .get("version");
+            return Err(StoreError::Stale { current });
+        }
+        Ok(())
+    }
+
+    /// A cycle is closed when every appraisal in it is final; a correction reopens it.
+    async fn sync_cycle_status(c: &mut sqlx::AnyConnection, cycle_id: i64) -> Result<()> {
+        let open: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND state <> 'confirmed'",
+        )
+        .bind(cycle_id)
+        .fetch_one(&mut *c)
+        .await?
+        .get("n");
+        let status = if open == 0 { "closed" } else { "launched" };
+        sqlx::query(
+            "UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3",
+        )
+        .bind(status)
+        .bind(cycle_id)
+        .bind(status)
+        .execute(&mut *c)
+        .await?;
+        Ok(())
+    }
+
+    /// The organisation's departments, read inside the caller's transaction.
+    async fn departments_in(c: &mut sqlx::AnyConnection) -> Result<Vec<Department>> {
+        Ok(sqlx::query("SELECT id, code, name, kind FROM departments")
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| Department {
+                id: r.get("id"),
+                code: r.get("code"),
+                name: r.get("name"),
+                kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
+            })
+            .collect())
+    }
+
+    /// An appraisal about to be written by `who`, who must see it (else NotFound) and
+    /// have read `version` (else Stale), with what `who` is to it.
+    async fn writable(
+        c: &mut sqlx::AnyConnection,
+        who: &User,
+        id: i64,
+        version: i64,
+    ) -> Result<(Appraisal, Roles)> {
+        let (a, dept) = Self::load_appraisal(&mut *c, id).await?;
+        let roles = Self::roles_on(&mut *c, who, &a, dept).await?;
+        if !roles.sees() {
+            return Err(StoreError::NotFound {
+                what: "考核表 / appraisal",
+                key: id.to_string(),
+            });
+        }
+        if a.version != version {
+            return Err(StoreError::Stale { current: a.version });
+        }
+        Ok((a, roles))
+    }
+
+    async fn reopen_raters(c: &mut sqlx::AnyConnection, id: i64) -> Result<()> {
+        sqlx::query("UPDATE tasks SET status = 'open', done_at = NULL, done_by = NULL WHERE appraisal_id = $1 AND kind = 'rate'")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn create_cycle_impl(&self, actor: &str, n: &NewCycle) -> Result<Cycle> {
+        let mut problems: Vec<(String, String)> = Vec::new();
+        if n.name.trim().is_empty() {
+            problems.push(("name".into(), "名称不能为空 / the name is empty".into()));
+        }
+        let tv = self
+            .template(&n.form_id, n.template_version)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Fields(vec![(
+                    "form_id".into(),
+                    format!("模板 `{}` 不存在 / no template `{}`", n.form_id, n.form_id),
+                )])
+            })?;
+        let t = compile(&tv.source)?;
+        let kind = match t.form.period {
+            kaohe_core::model::Period::Quarterly => PeriodKind::Quarterly,
+            kaohe_core::model::Period::Annual => PeriodKind::Annual,
+            _ => PeriodKind::Monthly,
+        };
+        if let Err(m) = kind.check(n.period.trim()) {
+            problems.push(("period".into(), m));
+        }
+        if n.confirm_window_hours < 0 || n.confirm_window_hours > 24 * 366 {
+            problems.push((
+                "confirm_window_hours".into(),
+                "确认期应在 0 到 8784 小时之间 / the window must be 0–8784 hours".into(),
+            ));
+        }
+        for (k, v) in &n.params {
+            match t.params.iter().position(|p| &p.id == k) {
+                None => problems.push((
+                    format!("params.{k}"),
+                    "表中没有这个参数 / the form has no such parameter".into(),
+                )),
+                Some(i) => {
+                    if let Err(m) = kaohe_core::input::parse_cell(&t, t.layout.params + i as u32, v)
+                    {
+                        problems.push((format!("params.{k}"), m.render(kaohe_core::Lang::Zh)));
+                    }
                 }
-                let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let depts = Self::departments_in(&mut tx).await?;
-                let (owners, unmatched) = input_owners(&t, &depts);
-                // Who is appraised.
-                let mut positions = cy.members.positions.clone();
-                if positions.is_empty() && cy.members.employees.is_empty() {
-                    positions = t.form.positions.clone();
+            }
+        }
+        for (i, ts) in n.targets.iter().enumerate() {
+            if ts.position.is_none() == ts.emp_no.is_none() {
+                problems.push((
+                    format!("targets[{i}]"),
+                    "请指定岗位或工号之一 / name either a position or an employee".into(),
+                ));
+            }
+            if let Err(StoreError::Fields(f)) = check_values(&t, &ts.values) {
+                problems.extend(f.into_iter().map(|(k, m)| (format!("targets[{i}].{k}"), m)));
+            }
+        }
+        for (emp, raters) in &n.members.raters {
+            for r in raters.keys() {
+                if !t.raters.iter().any(|x| &x.id == r) {
+                    problems.push((
+                        format!("members.raters.{emp}.{r}"),
+                        "表中没有这个评分人 / the form has no such rater".into(),
+                    ));
                 }
-                struct E { id: i64, emp_no: String, dept: String, position: Option<String>, supervisor: Option<i64> }
-                let all: Vec<E> = sqlx::query(
-                    "SELECT e.id, e.emp_no, d.name AS dept, p.code AS pcode, p.name AS pname, e.supervisor_id FROM employees e \
-                     JOIN departments d ON d.id = e.department_id LEFT JOIN positions p ON p.id = e.position_id WHERE e.active = $1 ORDER BY e.emp_no",
-                )
-                .bind(true)
+            }
+        }
+        if let Err(StoreError::Fields(f)) = check_date("data_due", &n.data_due) {
+            problems.extend(f)
+        }
+        if let Err(StoreError::Fields(f)) = check_date("rating_due", &n.rating_due) {
+            problems.extend(f)
+        }
+        let mut c = self.pool.acquire().await?;
+        for no in n
+            .members
+            .employees
+            .iter()
+            .chain(n.targets.iter().filter_map(|t| t.emp_no.as_ref()))
+            .chain(n.members.raters.values().flat_map(|m| m.values()))
+        {
+            if sqlx::query("SELECT id FROM employees WHERE emp_no = $1")
+                .bind(no)
+                .fetch_optional(&mut *c)
+                .await?
+                .is_none()
+            {
+                problems.push((
+                    "members".into(),
+                    format!("工号 `{no}` 不存在 / no employee `{no}`"),
+                ));
+            }
+        }
+        for u in &n.members.sod_exempt {
+            if sqlx::query("SELECT id FROM users WHERE username = $1")
+                .bind(u)
+                .fetch_optional(&mut *c)
+                .await?
+                .is_none()
+            {
+                problems.push((
+                    "members.sod_exempt".into(),
+                    format!("用户 `{u}` 不存在 / no user `{u}`"),
+                ));
+            }
+        }
+        for p in n
+            .members
+            .positions
+            .iter()
+            .chain(n.targets.iter().filter_map(|t| t.position.as_ref()))
+        {
+            if sqlx::query("SELECT id FROM positions WHERE code = $1 OR name = $2")
+                .bind(p)
+                .bind(p)
+                .fetch_optional(&mut *c)
+                .await?
+                .is_none()
+            {
+                problems.push((
+                    "positions".into(),
+                    format!("岗位 `{p}` 不存在 / no position `{p}`"),
+                ));
+            }
+        }
+        drop(c);
+        if !problems.is_empty() {
+            return Err(StoreError::Fields(problems));
+        }
+        let mut tx = self.begin_write().await?;
+        let at = now();
+        let row = sqlx::query(
+            "INSERT INTO cycles (name, form_id, template_id, period_kind, period, status, params, targets, members, data_due, rating_due, \
+             confirm_window_hours, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(n.name.trim())
+        .bind(&tv.form_id)
+        .bind(tv.id)
+        .bind(kind.as_str())
+        .bind(n.period.trim())
+        .bind(json(&n.params))
+        .bind(json(&n.targets))
+        .bind(json(&n.members))
+        .bind(&n.data_due)
+        .bind(&n.rating_due)
+        .bind(n.confirm_window_hours)
+        .bind(actor)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| if is_unique(&e) { StoreError::Conflict { what: "考核周期 / cycle", key: format!("{} {} {}", tv.form_id, n.period, n.name) } } else { e.into() })?;
+        let id: i64 = row.get("id");
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.create".into(),
+                entity: "cycle".into(),
+                entity_id: id.to_string(),
+                new_value: Some(format!(
+                    "{} {} {}@{}",
+                    n.name.trim(),
+                    n.period.trim(),
+                    tv.form_id,
+                    tv.version
+                )),
+                ..Default::default()
+            }],
+        )
+        .await?;
+        let cy = Self::load_cycle(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(cy)
+    }
+
+    pub(crate) async fn launch_cycle_impl(&self, actor: &str, id: i64) -> Result<LaunchSummary> {
+        let mut tx = self.begin_write().await?;
+        let cy = Self::load_cycle(&mut tx, id).await?;
+        if cy.status != "draft" {
+            return Err(StoreError::Workflow(format!(
+                "周期已启动 / the cycle was launched already ({})",
+                cy.status
+            )));
+        }
+        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let depts = Self::departments_in(&mut tx).await?;
+        let (owners, unmatched) = input_owners(&t, &depts);
+        // Who is appraised.
+        let mut positions = cy.members.positions.clone();
+        if positions.is_empty() && cy.members.employees.is_empty() {
+            positions = t.form.positions.clone();
+        }
+        struct E {
+            id: i64,
+            emp_no: String,
+            dept: String,
+            position: Option<String>,
+            supervisor: Option<i64>,
+        }
+        let all: Vec<E> = sqlx::query(
+            "SELECT e.id, e.emp_no, d.name AS dept, p.code AS pcode, p.name AS pname, e.supervisor_id FROM employees e \
+             JOIN departments d ON d.id = e.department_id LEFT JOIN positions p ON p.id = e.position_id WHERE e.active = $1 ORDER BY e.emp_no",
+        )
+        .bind(true)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let emp_no: String = r.get("emp_no");
+            let pcode: Option<String> = r.get("pcode");
+            let pname: Option<String> = r.get("pname");
+            let by_pos = positions.iter().any(|p| Some(p) == pcode.as_ref() || Some(p) == pname.as_ref());
+            (by_pos || cy.members.employees.contains(&emp_no)).then(|| E {
+                id: r.get("id"),
+                emp_no,
+                dept: r.get("dept"),
+                position: pname.or(pcode),
+                supervisor: r.get("supervisor_id"),
+            })
+        })
+        .collect();
+        if all.is_empty() {
+            return Err(StoreError::Fields(vec![(
+                "members".into(),
+                "没有符合条件的员工 / no employee matches the cycle's positions or list".into(),
+            )]));
+        }
+        let data_depts: Vec<i64> = {
+            let mut v: Vec<i64> = owners
+                .iter()
+                .filter_map(|o| {
+                    if let Owner::Dept(d) = o {
+                        Some(*d)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let start = if !data_depts.is_empty() {
+            State::DataEntry
+        } else if has_self(&t) {
+            State::SelfAssessment
+        } else {
+            State::Rating
+        };
+        let at = now();
+        // Appraisals, with targets and bases filled in (the employee's own win).
+        let inputs: Vec<Option<String>> = all
+            .iter()
+            .map(|e| {
+                let mut v = Values::new();
+                for ts in &cy.targets {
+                    if ts.position.is_some() && ts.position == e.position {
+                        v.extend(ts.values.clone());
+                    }
+                }
+                for ts in &cy.targets {
+                    if ts.emp_no.as_deref() == Some(e.emp_no.as_str()) {
+                        v.extend(ts.values.clone());
+                    }
+                }
+                Some(json(&v))
+            })
+            .collect();
+        let k = all.len();
+        tx.bulk_insert(
+            "appraisals",
+            &[
+                "cycle_id",
+                "employee_id",
+                "grp",
+                "state",
+                "version",
+                "inputs",
+                "updated_at",
+            ],
+            &[
+                BulkCol::Int(vec![Some(cy.id); k]),
+                BulkCol::Int(all.iter().map(|e| Some(e.id)).collect()),
+                BulkCol::Text(all.iter().map(|e| Some(e.dept.clone())).collect()),
+                BulkCol::Text(vec![Some(start.as_str().to_string()); k]),
+                BulkCol::Int(vec![Some(1); k]),
+                BulkCol::Text(inputs),
+                BulkCol::Text(vec![Some(at.clone()); k]),
+            ],
+        )
+        .await?;
+        let ids: HashMap<i64, i64> =
+            sqlx::query("SELECT id, employee_id FROM appraisals WHERE cycle_id = $1")
+                .bind(cy.id)
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .filter_map(|r| {
-                    let emp_no: String = r.get("emp_no");
-                    let pcode: Option<String> = r.get("pcode");
-                    let pname: Option<String> = r.get("pname");
-                    let by_pos = positions.iter().any(|p| Some(p) == pcode.as_ref() || Some(p) == pname.as_ref());
-                    (by_pos || cy.members.employees.contains(&emp_no)).then(|| E {
-                        id: r.get("id"),
-                        emp_no,
-                        dept: r.get("dept"),
-                        position: pname.or(pcode),
-                        supervisor: r.get("supervisor_id"),
-                    })
-                })
+                .map(|r| (r.get("employee_id"), r.get("id")))
                 .collect();
-                if all.is_empty() {
-                    return Err(StoreError::Fields(vec![("members".into(), "没有符合条件的员工 / no employee matches the cycle's positions or list".into())]));
-                }
-                let data_depts: Vec<i64> = {
-                    let mut v: Vec<i64> = owners.iter().filter_map(|o| if let Owner::Dept(d) = o { Some(*d) } else { None }).collect();
-                    v.sort();
-                    v.dedup();
-                    v
-                };
-                let start = if !data_depts.is_empty() {
-                    State::DataEntry
-                } else if has_self(&t) {
-                    State::SelfAssessment
-                } else {
-                    State::Rating
-                };
-                let at = now();
-                // Appraisals, with targets and bases filled in (the employee's own win).
-                let inputs: Vec<Option<String>> = all
-                    .iter()
-                    .map(|e| {
-                        let mut v = Values::new();
-                        for ts in &cy.targets {
-                            if ts.position.is_some() && ts.position == e.position {
-                                v.extend(ts.values.clone());
-                            }
-                        }
-                        for ts in &cy.targets {
-                            if ts.emp_no.as_deref() == Some(e.emp_no.as_str()) {
-                                v.extend(ts.values.clone());
-                            }
-                        }
-                        Some(json(&v))
-                    })
-                    .collect();
-                let k = all.len();
-                tx.bulk_insert(
-                    "appraisals",
-                    &["cycle_id", "employee_id", "grp", "state", "version", "inputs", "updated_at"],
-                    &[
-                        BulkCol::Int(vec![Some(cy.id); k]),
-                        BulkCol::Int(all.iter().map(|e| Some(e.id)).collect()),
-                        BulkCol::Text(all.iter().map(|e| Some(e.dept.clone())).collect()),
-                        BulkCol::Text(vec![Some(start.as_str().to_string()); k]),
-                        BulkCol::Int(vec![Some(1); k]),
-                        BulkCol::Text(inputs),
-                        BulkCol::Text(vec![Some(at.clone()); k]),
-                    ],
-                )
-                .await?;
-                let ids: HashMap<i64, i64> = sqlx::query("SELECT id, employee_id FROM appraisals WHERE cycle_id = $1")
-                    .bind(cy.id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("employee_id"), r.get("id")))
-                    .collect();
-                let by_no: HashMap<String, i64> = sqlx::query("SELECT id, emp_no FROM employees")
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("emp_no"), r.get("id")))
-                    .collect();
-                // Tasks: (appraisal, kind, rater, department, assignee, due).
-                let mut tasks: Vec<(Option<i64>, &str, Option<String>, Option<i64>, Option<i64>, Option<String>)> = Vec::new();
-                for d in &data_depts {
-                    tasks.push((None, "data", None, Some(*d), None, cy.data_due.clone()));
-                }
-                let roles = rating_roles(&t, &owners);
-                let selfish = has_self(&t);
-                for e in &all {
-                    let aid = ids[&e.id];
-                    if selfish {
-                        tasks.push((Some(aid), "self", Some("self".into()), None, Some(e.id), cy.rating_due.clone()));
-                    }
-                    for r in &roles {
-                        let named = cy.members.raters.get(&e.emp_no).and_then(|m| m.get(r)).and_then(|no| by_no.get(no)).copied();
-                        let (dept, who) = if let Some(w) = named {
-                            (None, Some(w))
-                        } else if let Some(d) = rater_department(&t, r, &depts) {
-                            (Some(d.id), None)
-                        } else if r == SUPERVISOR || t.raters.iter().any(|x| &x.id == r && (x.name.contains("主管") || x.name.contains("上级"))) {
-                            (None, e.supervisor)
-                        } else {
-                            (None, None)
-                        };
-                        tasks.push((Some(aid), "rate", Some(r.clone()), dept, who, cy.rating_due.clone()));
-                    }
-                }
-                let k = tasks.len();
-                tx.bulk_insert(
-                    "tasks",
-                    &["cycle_id", "appraisal_id", "kind", "rater", "department_id", "assignee_id", "status", "due"],
-                    &[
-                        BulkCol::Int(vec![Some(cy.id); k]),
-                        BulkCol::Int(tasks.iter().map(|t| t.0).collect()),
-                        BulkCol::Text(tasks.iter().map(|t| Some(t.1.to_string())).collect()),
-                        BulkCol::Text(tasks.iter().map(|t| t.2.clone()).collect()),
-                        BulkCol::Int(tasks.iter().map(|t| t.3).collect()),
-                        BulkCol::Int(tasks.iter().map(|t| t.4).collect()),
-                        BulkCol::Text(vec![Some("open".to_string()); k]),
-                        BulkCol::Text(tasks.iter().map(|t| t.5.clone()).collect()),
-                    ],
-                )
-                .await?;
-                sqlx::query("UPDATE cycles SET status = 'launched', launched_at = $1 WHERE id = $2").bind(&at).bind(cy.id).execute(&mut *tx).await?;
-                self.append_audits(&mut tx, &[NewAudit {
-                    actor: actor.into(),
-                    action: "cycle.launch".into(),
-                    entity: "cycle".into(),
-                    entity_id: cy.id.to_string(),
-                    old_value: Some("draft".into()),
-                    new_value: Some(format!("launched: {} appraisals, {} tasks", all.len(), tasks.len())),
-                    ..Default::default()
-                }])
-                .await?;
-                tx.commit().await?;
-                Ok(LaunchSummary { appraisals: all.len(), tasks: tasks.len(), unmatched_departments: unmatched })
+        let by_no: HashMap<String, i64> = sqlx::query("SELECT id, emp_no FROM employees")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| (r.get("emp_no"), r.get("id")))
+            .collect();
+        // Tasks: (appraisal, kind, rater, department, assignee, due).
+        let mut tasks: Vec<(
+            Option<i64>,
+            &str,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+        )> = Vec::new();
+        for d in &data_depts {
+            tasks.push((None, "data", None, Some(*d), None, cy.data_due.clone()));
+        }
+        let roles = rating_roles(&t, &owners);
+        let selfish = has_self(&t);
+        for e in &all {
+            let aid = ids[&e.id];
+            if selfish {
+                tasks.push((
+                    Some(aid),
+                    "self",
+                    Some("self".into()),
+                    None,
+                    Some(e.id),
+                    cy.rating_due.clone(),
+                ));
             }
-
-            pub(crate) async fn appraisal_impl(&self, who: &User, id: i64) -> Result<Appraisal> {
-                let mut c = self.pool.acquire().await?;
-                let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
-                let roles = Self::roles_on(&mut c, who, &a, dept).await?;
-                if !roles.sees() {
-                    return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
-                }
-                if a.result.is_none() && roles.sees_scores(a.state) {
-                    // Data entered in bulk is scored when first looked at.
-                    let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
-                    let t = Self::template_of(&mut c, cy.template_id).await?;
-                    drop(c);
-                    let mut tx = self.begin_write().await?;
-                    Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
-                    let (mut b, _) = Self::load_appraisal(&mut tx, id).await?;
-                    Self::redact(&mut tx, &mut b, &roles, &mut HashMap::new()).await?;
-                    tx.commit().await?;
-                    return Ok(b);
-                }
-                Self::redact(&mut c, &mut a, &roles, &mut HashMap::new()).await?;
-                Ok(a)
-            }
-
-            pub(crate) async fn appraisals_impl(&self, who: &User, cycle_id: Option<i64>, state: Option<State>, page: Page) -> Result<Vec<Appraisal>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(appraisal_select!(), " WHERE 1 = 1"));
-                if let Some(cid) = cycle_id {
-                    qb.push(" AND a.cycle_id = ").push_bind(cid);
-                }
-                if let Some(s) = state {
-                    qb.push(" AND a.state = ").push_bind(s.as_str());
-                }
-                if !who.has(Role::HrAdmin) {
-                    let emp = who.employee_id.unwrap_or(-1);
-                    qb.push(" AND (a.employee_id = ").push_bind(emp);
-                    qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id = ").push_bind(emp).push(")");
-                    let rater_depts: Vec<i64> = who.grants.iter().filter(|g| matches!(g.role, Role::Rater | Role::Clerk)).filter_map(|g| g.department_id).collect();
-                    for d in &rater_depts {
-                        qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id IS NULL AND department_id = ").push_bind(*d).push(")");
-                        qb.push(" OR a.cycle_id IN (SELECT cycle_id FROM tasks WHERE kind = 'data' AND department_id = ").push_bind(*d).push(")");
-                    }
-                    for g in who.grants.iter().filter(|g| matches!(g.role, Role::Reviewer | Role::Approver)) {
-                        match g.department_id {
-                            None => { qb.push(" OR 1 = 1"); }
-                            Some(d) => { qb.push(" OR e.department_id = ").push_bind(d); }
-                        }
-                    }
-                    qb.push(")");
-                }
-                qb.push(" ORDER BY a.id LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
-                let rows = qb.build().fetch_all(&self.pool).await?;
-                let mut c = self.pool.acquire().await?;
-                let mut out = Vec::with_capacity(rows.len());
-                let mut owners = HashMap::new();
-                for r in rows {
-                    let (mut a, dept) = appraisal_from(&r)?;
-                    let roles = Self::roles_on(&mut c, who, &a, dept).await?;
-                    if roles.sees() {
-                        Self::redact(&mut c, &mut a, &roles, &mut owners).await?;
-                        out.push(a);
-                    }
-                }
-                Ok(out)
-            }
-
-            pub(crate) async fn enter_impl(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
-                let mut tx = self.begin_write().await?;
-                let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
-                let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
-                let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let depts = Self::departments_in(&mut tx).await?;
-                let (owners, _) = input_owners(&t, &depts);
-                let open_item = |slot: usize| -> bool {
-                    match (&a.open_items, t.inputs.get(slot).and_then(|i| i.item)) {
-                        (None, _) => true,
-                        (Some(open), Some(item)) => open.contains(&t.items[item].id),
-                        (Some(_), None) => false,
-                    }
-                };
-                let mut refused = Vec::new();
-                for k in values.keys() {
-                    let Some(slot) = slot_of(&t, k) else { continue };
-                    let owner = owners.get(slot as usize).cloned().unwrap_or(Owner::Hr);
-                    if !matches!(&owner, Owner::Rater(r) if r == "self")
-                        && let Err(d) = policy::separation(&roles, Duty::Enter)
-                    {
-                        refused.push((k.clone(), format!("{} / {}", d.zh, d.en)));
-                        continue;
-                    }
-                    let ok = match (a.state, &owner) {
-                        (State::Published | State::Appealed | State::Confirmed | State::Review | State::Approval, _) => false,
-                        (_, _) if roles.hr => true,
-                        (State::DataEntry, Owner::Dept(d)) => roles.clerk.contains(d),
-                        (State::SelfAssessment, Owner::Rater(r)) => r == "self" && roles.appraisee,
-                        (State::Rating, Owner::Rater(r)) => roles.open_rate.iter().any(|(_, x)| x == r) && open_item(slot as usize),
-                        (State::Rating, Owner::Dept(d)) => a.open_items.is_some() && roles.clerk.contains(d) && open_item(slot as usize),
-                        _ => false,
-                    };
-                    if !ok {
-                        refused.push((k.clone(), format!("「{}」状态下你不能填写此项 / you cannot enter this while the appraisal is {}", a.state.zh(), a.state.as_str())));
-                    }
-                }
-                if !refused.is_empty() {
-                    return Err(StoreError::Forbidden(fields_text(&refused)));
-                }
-                check_values(&t, values)?;
-                let old = a.inputs.clone();
-                for (k, v) in values {
-                    if v.trim().is_empty() {
-                        a.inputs.remove(k);
-                    } else {
-                        a.inputs.insert(k.clone(), v.trim().to_string());
-                    }
-                }
-                Self::save(&mut tx, &a, version).await?;
-                if let Some((o, n)) = diff(&old, &a.inputs) {
-                    self.append_audits(&mut tx, &[NewAudit {
-                        actor: who.username.clone(),
-                        action: "appraisal.values".into(),
-                        entity: "appraisal".into(),
-                        entity_id: id.to_string(),
-                        old_value: Some(o),
-                        new_value: Some(n),
-                        ..Default::default()
-                    }])
-                    .await?;
-                }
-                Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
-                let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
-                Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
-                tx.commit().await?;
-                Ok(a)
-            }
-
-            pub(crate) async fn enter_grid_impl(&self, who: &User, cycle_id: i64, dept_id: Option<i64>, rows: &[GridRow]) -> Result<usize> {
-                let hr = who.has(Role::HrAdmin);
-                if !(hr || (dept_id.is_some() && who.grants.iter().any(|g| g.role == Role::Clerk && g.department_id == dept_id))) {
-                    return Err(StoreError::Forbidden("只能录入本部门的数据 / you can enter only your own department's data".into()));
-                }
-                let mut tx = self.begin_write().await?;
-                let cy = Self::load_cycle(&mut tx, cycle_id).await?;
-                let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let depts = Self::departments_in(&mut tx).await?;
-                let (owners, _) = input_owners(&t, &depts);
-                let mut current: HashMap<String, (i64, i64, String, Values)> = HashMap::new();
-                let mut own_no: Option<String> = None;
-                for r in sqlx::query("SELECT a.id, a.version, a.state, a.inputs, e.emp_no, a.employee_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1")
-                    .bind(cycle_id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                {
-                    let aid: i64 = r.get("id");
-                    if who.employee_id == Some(r.get::<i64, _>("employee_id")) {
-                        own_no = Some(r.get("emp_no"));
-                    }
-                    let inputs = serde_json::from_str(&r.get::<String, _>("inputs")).map_err(|_| StoreError::Corrupt { table: "appraisals", id: aid, column: "inputs" })?;
-                    current.insert(r.get("emp_no"), (aid, r.get("version"), r.get("state"), inputs));
-                }
-                let exempt = cy.members.sod_exempt.iter().any(|u| u == &who.username);
-                let mut problems: Vec<(usize, String, String)> = Vec::new();
-                let mut seen: HashMap<&str, usize> = HashMap::new();
-                let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
-                let mut audits = Vec::new();
-                for row in rows {
-                    let no = row.emp_no.trim();
-                    if let Some(first) = seen.insert(no, row.line) {
-                        problems.push((row.line, "工号 emp_no".into(), format!("`{no}` 与第 {first} 行重复 / repeats line {first}")));
-                        continue;
-                    }
-                    let Some((aid, ver, state, inputs)) = current.get(no) else {
-                        problems.push((row.line, "工号 emp_no".into(), format!("`{no}` 不在本周期中 / is not appraised in this cycle")));
-                        continue;
-                    };
-                    if !exempt && own_no.as_deref() == Some(no) && !row.values.is_empty() {
-                        let d = policy::separation(&Roles { appraisee: true, ..Default::default() }, Duty::Enter).unwrap_err();
-                        problems.push((row.line, "工号 emp_no".into(), format!("{} / {}", d.zh, d.en)));
-                        continue;
-                    }
-                    let open = if hr { !matches!(state.as_str(), "published" | "appealed" | "confirmed") } else { state == "data_entry" };
-                    if !open {
-                        problems.push((row.line, "状态 state".into(), format!("已过数据录入阶段 ({state}) / data entry is over ({state})")));
-                        continue;
-                    }
-                    if let Some(v) = row.version && v != *ver {
-                        problems.push((row.line, "version".into(), format!("记录已被他人修改（当前版本 {ver}）/ changed by someone else (now version {ver})")));
-                        continue;
-                    }
-                    for k in row.values.keys() {
-                        let mine = slot_of(&t, k).is_some_and(|s| match dept_id {
-                            Some(d) => owners.get(s as usize) == Some(&Owner::Dept(d)),
-                            None => true,
-                        });
-                        if !mine {
-                            problems.push((row.line, k.clone(), "不是本部门提供的数据 / not an input of this department".into()));
-                        }
-                    }
-                    if let Err(StoreError::Fields(f)) = check_values(&t, &row.values) {
-                        problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
-                    }
-                    let mut new = inputs.clone();
-                    for (k, v) in &row.values {
-                        if v.trim().is_empty() {
-                            new.remove(k);
-                        } else {
-                            new.insert(k.clone(), v.trim().to_string());
-                        }
-                    }
-                    if let Some((o, n)) = diff(inputs, &new) {
-                        upd.push((*aid, vec![Some(json(&new)), None]));
-                        audits.push(NewAudit {
-                            actor: who.username.clone(),
-                            action: "appraisal.values".into(),
-                            entity: "appraisal".into(),
-                            entity_id: aid.to_string(),
-                            old_value: Some(o),
-                            new_value: Some(n),
-                            ..Default::default()
-                        });
-                    }
-                }
-                if !problems.is_empty() {
-                    problems.sort();
-                    return Err(StoreError::Rows(problems));
-                }
-                Self::bulk_update(&mut tx, &["inputs", "result"], &upd, ", version = version + 1").await?;
-                self.append_audits(&mut tx, &audits).await?;
-                tx.commit().await?;
-                Ok(upd.len())
-            }
-
-            pub(crate) async fn complete_data_impl(&self, who: &User, cycle_id: i64, dept_id: i64) -> Result<usize> {
-                if !(who.has(Role::HrAdmin) || who.grants.iter().any(|g| g.role == Role::Clerk && g.department_id == Some(dept_id))) {
-                    return Err(StoreError::Forbidden("只能提交本部门的数据 / you can submit only your own department's data".into()));
-                }
-                let mut tx = self.begin_write().await?;
-                let cy = Self::load_cycle(&mut tx, cycle_id).await?;
-                let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let n = sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE cycle_id = $3 AND kind = 'data' AND department_id = $4 AND status = 'open'")
-                    .bind(now())
-                    .bind(&who.username)
-                    .bind(cycle_id)
-                    .bind(dept_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if n == 0 {
-                    return Err(StoreError::Workflow("本部门在此周期没有待提交的数据 / this department has no open data task in the cycle".into()));
-                }
-                let mut audits = vec![NewAudit {
-                    actor: who.username.clone(),
-                    action: "cycle.data_complete".into(),
-                    entity: "cycle".into(),
-                    entity_id: cycle_id.to_string(),
-                    new_value: Some(format!("department {dept_id}")),
-                    ..Default::default()
-                }];
-                let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE cycle_id = $1 AND kind = 'data' AND status = 'open'")
-                    .bind(cycle_id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .get("n");
-                let mut advanced = 0;
-                if open == 0 {
-                    let to = workflow::next(State::DataEntry, &Action::DataComplete, Actor::System, has_self(&t)).map_err(wf_err)?;
-                    let ids: Vec<i64> = sqlx::query("SELECT id FROM appraisals WHERE cycle_id = $1 AND state = 'data_entry'")
-                        .bind(cycle_id)
-                        .fetch_all(&mut *tx)
-                        .await?
+            for r in &roles {
+                let named = cy
+                    .members
+                    .raters
+                    .get(&e.emp_no)
+                    .and_then(|m| m.get(r))
+                    .and_then(|no| by_no.get(no))
+                    .copied();
+                let (dept, who) = if let Some(w) = named {
+                    (None, Some(w))
+                } else if let Some(d) = rater_department(&t, r, &depts) {
+                    (Some(d.id), None)
+                } else if r == SUPERVISOR
+                    || t.raters
                         .iter()
-                        .map(|r| r.get("id"))
-                        .collect();
-                    sqlx::query("UPDATE appraisals SET state = $1, version = version + 1, updated_at = $2 WHERE cycle_id = $3 AND state = 'data_entry'")
-                        .bind(to.as_str())
-                        .bind(now())
-                        .bind(cycle_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    advanced = ids.len();
-                    audits.extend(ids.iter().map(|id| NewAudit {
-                        actor: who.username.clone(),
-                        action: "appraisal.data_complete".into(),
-                        entity: "appraisal".into(),
-                        entity_id: id.to_string(),
-                        old_value: Some(State::DataEntry.as_str().into()),
-                        new_value: Some(to.as_str().into()),
-                        ..Default::default()
-                    }));
-                }
-                self.append_audits(&mut tx, &audits).await?;
-                tx.commit().await?;
-                Ok(advanced)
-            }
-
-            pub(crate) async fn act_impl(&self, who: &User, id: i64, version: i64, step: &Step) -> Result<Appraisal> {
-                let mut tx = self.begin_write().await?;
-                let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
-                let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
-                let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let at = now();
-                let from = a.state;
-                let old_bonus = a.bonus.clone();
-                let mut reason: Option<String> = None;
-                let (action, actor) = match step {
-                    Step::Submit => match a.state {
-                        State::SelfAssessment if roles.appraisee => {
-                            sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE appraisal_id = $3 AND kind = 'self'")
-                                .bind(&at).bind(&who.username).bind(id).execute(&mut *tx).await?;
-                            (Action::SubmitSelf, Actor::Appraisee)
-                        }
-                        State::Rating if !roles.open_rate.is_empty() || roles.hr => {
-                            let mine: Vec<i64> = if roles.open_rate.is_empty() {
-                                // HR hands in for raters nobody was assigned to.
-                                sqlx::query("SELECT id FROM tasks WHERE appraisal_id = $1 AND kind = 'rate' AND status = 'open' AND assignee_id IS NULL AND department_id IS NULL")
-                                    .bind(id).fetch_all(&mut *tx).await?.iter().map(|r| r.get("id")).collect()
-                            } else {
-                                roles.open_rate.iter().map(|(t, _)| *t).collect()
-                            };
-                            for tid in &mine {
-                                sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE id = $3")
-                                    .bind(&at).bind(&who.username).bind(*tid).execute(&mut *tx).await?;
-                            }
-                            let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE appraisal_id = $1 AND kind = 'rate' AND status = 'open'")
-                                .bind(id).fetch_one(&mut *tx).await?.get("n");
-                            if open > 0 {
-                                Self::save(&mut tx, &a, version).await?;
-                                self.append_audits(&mut tx, &[NewAudit {
-                                    actor: who.username.clone(),
-                                    action: "appraisal.rating_submitted".into(),
-                                    entity: "appraisal".into(),
-                                    entity_id: id.to_string(),
-                                    new_value: Some(format!("{open} rater(s) still to rate")),
-                                    ..Default::default()
-                                }]).await?;
-                                let (a, _) = Self::load_appraisal(&mut tx, id).await?;
-                                tx.commit().await?;
-                                return Ok(a);
-                            }
-                            (Action::RatingsComplete, Actor::System)
-                        }
-                        _ => return Err(StoreError::Workflow(format!("「{}」状态下你没有要提交的内容 / nothing for you to hand in while the appraisal is {}", a.state.zh(), a.state.as_str()))),
-                    },
-                    Step::Do(act) => {
-                        let duty = match act {
-                            Action::ReviewPass | Action::ReviewReturn { .. } => Some(Duty::Review),
-                            Action::Approve | Action::Reject { .. } => Some(Duty::Approve),
-                            Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. } => Some(Duty::Decide),
-                            _ => None,
-                        };
-                        if let Some(duty) = duty {
-                            policy::separation(&roles, duty)?;
-                        }
-                        if let Action::Sign { name } = act
-                            && name.trim() != a.name.trim()
-                        {
-                            return Err(StoreError::Fields(vec![("name".into(), format!("请签写被考核人本人的姓名「{}」/ sign with the appraisee's own name, {}", a.name, a.name))]));
-                        }
-                        let actor = match act {
-                            Action::Sign { .. } | Action::Appeal { .. } | Action::SubmitSelf if roles.appraisee => Actor::Appraisee,
-                            Action::ReviewPass | Action::ReviewReturn { .. } if roles.reviewer => Actor::Reviewer,
-                            Action::Approve | Action::Reject { .. } if roles.approver => Actor::Approver,
-                            Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. } if roles.hr => Actor::Hr,
-                            _ => return Err(StoreError::Forbidden(format!("你无权执行 `{}` / you may not `{}` this appraisal", act.name(), act.name()))),
-                        };
-                        (act.clone(), actor)
-                    }
-                };
-                let to = workflow::next(a.state, &action, actor, has_self(&t)).map_err(wf_err)?;
-                let item_ids = |items: &[String]| -> Result<()> {
-                    let bad: Vec<(String, String)> = items
-                        .iter()
-                        .filter(|i| t.item_index(i).is_none())
-                        .map(|i| (format!("items.{i}"), "表中没有这个项目 / the form has no such item".to_string()))
-                        .collect();
-                    if bad.is_empty() { Ok(()) } else { Err(StoreError::Fields(bad)) }
-                };
-                match &action {
-                    Action::RatingsComplete => {
-                        Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
-                        let (b, _) = Self::load_appraisal(&mut tx, id).await?;
-                        if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
-                            return Err(StoreError::Fields(vec![(f, m)]));
-                        }
-                        (a.total, a.grade, a.bonus, a.result) = (b.total, b.grade, b.bonus, b.result);
-                    }
-                    Action::ReviewReturn { reason: r } | Action::Reject { reason: r } => {
-                        reason = Some(r.clone());
-                        if matches!(action, Action::ReviewReturn { .. }) {
-                            Self::reopen_raters(&mut tx, id).await?;
-                        }
-                    }
-                    Action::Approve => {
-                        Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
-                        let (b, _) = Self::load_appraisal(&mut tx, id).await?;
-                        if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
-                            return Err(StoreError::Fields(vec![(f, m)]));
-                        }
-                        let res = b.result.clone().unwrap_or_default();
-                        a.total = res.total.clone();
-                        a.grade = res.grade.clone();
-                        a.bonus = bonus_of(&res);
-                        a.published_at = Some(at.clone());
-                        a.confirm_due = Some(add_hours(&at, cy.confirm_window_hours)?);
-                    }
-                    Action::Sign { name } => {
-                        a.confirmed_at = Some(at.clone());
-                        a.confirmed_by = Some(name.trim().to_string());
-                    }
-                    Action::Appeal { reason: r, items } => {
-                        if a.confirm_due.as_deref().is_some_and(|due| at.as_str() > due) {
-                            return Err(StoreError::Workflow("确认期已过，不能再申诉 / the window to appeal has passed".into()));
-                        }
-                        item_ids(items)?;
-                        reason = Some(r.clone());
-                        a.appeal = Some(Appeal { reason: r.trim().into(), items: items.clone(), at: at.clone(), decision: None, decision_reason: None });
-                    }
-                    Action::Uphold { reason: r } => {
-                        reason = Some(r.clone());
-                        if let Some(ap) = a.appeal.as_mut() {
-                            ap.decision = Some("upheld".into());
-                            ap.decision_reason = Some(r.trim().into());
-                        }
-                        a.confirmed_at = Some(at.clone());
-                        a.confirmed_by = Some("申诉维持原结果 / appeal upheld".into());
-                    }
-                    Action::Reopen { reason: r, items } => {
-                        item_ids(items)?;
-                        reason = Some(r.clone());
-                        if let Some(ap) = a.appeal.as_mut() {
-                            ap.decision = Some("reopened".into());
-                            ap.decision_reason = Some(r.trim().into());
-                        }
-                        a.open_items = Some(items.clone());
-                        a.confirm_due = None;
-                        Self::reopen_raters(&mut tx, id).await?;
-                    }
-                    Action::Correct { reason: r } => {
-                        reason = Some(r.clone());
-                        a.open_items = None;
-                        a.confirmed_at = None;
-                        a.confirmed_by = None;
-                        a.confirm_due = None;
-                        Self::reopen_raters(&mut tx, id).await?;
-                    }
-                    _ => {}
-                }
-                a.state = to;
-                Self::save(&mut tx, &a, version).await?;
-                if to == State::Confirmed || from == State::Confirmed {
-                    Self::sync_cycle_status(&mut tx, a.cycle_id).await?;
-                }
-                let mut new_value = to.as_str().to_string();
-                let mut old_value = from.as_str().to_string();
-                if matches!(action, Action::Approve) {
-                    new_value = format!("{new_value}; total={} grade={} bonus={}", a.total.clone().unwrap_or_default(), a.grade.clone().unwrap_or_default(), a.bonus.clone().unwrap_or_default());
-                    if let Some(b) = old_bonus {
-                        old_value = format!("{old_value}; bonus={b}");
-                    }
-                }
-                if let Action::Appeal { items, .. } | Action::Reopen { items, .. } = &action {
-                    new_value = format!("{new_value}; items={}", items.join(","));
-                }
-                if let Action::Sign { name } = &action {
-                    new_value = format!("{new_value}; signed by {}", name.trim());
-                }
-                self.append_audits(&mut tx, &[NewAudit {
-                    actor: who.username.clone(),
-                    action: format!("appraisal.{}", action.name()),
-                    entity: "appraisal".into(),
-                    entity_id: id.to_string(),
-                    old_value: Some(old_value),
-                    new_value: Some(new_value),
-                    reason,
-                }])
-                .await?;
-                let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
-                Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
-                tx.commit().await?;
-                Ok(a)
-            }
-
-            pub(crate) async fn write_notes_impl(&self, who: &User, id: i64, version: i64, n: &Notes) -> Result<Appraisal> {
-                let mut tx = self.begin_write().await?;
-                let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
-                if a.state == State::Confirmed {
-                    return Err(StoreError::Workflow("考核已确认，不能修改 / the appraisal is final and cannot change".into()));
-                }
-                let mut refused = Vec::new();
-                let mut changes = Vec::new();
-                let rater = !roles.rater.is_empty() || roles.hr || roles.reviewer || roles.approver;
-                let mut set = |field: &str, allowed: bool, new: &Option<String>, cur: &mut Option<String>| {
-                    if let Some(v) = new {
-                        if !allowed {
-                            refused.push((field.to_string(), "你不能填写此项 / you cannot write this".to_string()));
-                        } else if cur.as_deref() != Some(v.as_str()) {
-                            changes.push((field.to_string(), cur.clone().unwrap_or_default(), v.clone()));
-                            *cur = Some(v.clone());
-                        }
-                    }
-                };
-                let early = state_rank(a.state) < state_rank(State::Published);
-                set("self_summary", roles.appraisee && early, &n.self_summary, &mut a.notes.self_summary);
-                set("comments", rater, &n.comments, &mut a.notes.comments);
-                set("next_goals", rater, &n.next_goals, &mut a.notes.next_goals);
-                let mut iv = a.notes.interview.as_ref().map(json);
-                set("interview", rater, &n.interview.as_ref().map(json), &mut iv);
-                if !refused.is_empty() {
-                    return Err(StoreError::Forbidden(fields_text(&refused)));
-                }
-                if let Some(i) = &n.interview {
-                    check_date("interview.date", &Some(i.date.clone()))?;
-                    a.notes.interview = Some(i.clone());
-                }
-                Self::save(&mut tx, &a, version).await?;
-                let audits: Vec<NewAudit> = changes
-                    .into_iter()
-                    .map(|(f, o, v)| NewAudit {
-                        actor: who.username.clone(),
-                        action: format!("appraisal.{f}"),
-                        entity: "appraisal".into(),
-                        entity_id: id.to_string(),
-                        old_value: Some(o),
-                        new_value: Some(v),
-                        ..Default::default()
-                    })
-                    .collect();
-                self.append_audits(&mut tx, &audits).await?;
-                let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
-                Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
-                tx.commit().await?;
-                Ok(a)
-            }
-
-            pub(crate) async fn auto_confirm_impl(&self, at: &str) -> Result<Vec<i64>> {
-                let mut tx = self.begin_write().await?;
-                let ids: Vec<i64> = sqlx::query("SELECT id FROM appraisals WHERE state = 'published' AND confirm_due <= $1 ORDER BY id")
-                    .bind(at)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| r.get("id"))
-                    .collect();
-                if ids.is_empty() {
-                    return Ok(ids);
-                }
-                let to = workflow::next(State::Published, &Action::AutoConfirm, Actor::System, false).map_err(wf_err)?;
-                let started = now();
-                sqlx::query("UPDATE appraisals SET state = $1, version = version + 1, confirmed_at = $2, confirmed_by = $3, updated_at = $4 WHERE state = 'published' AND confirm_due <= $5")
-                    .bind(to.as_str())
-                    .bind(&started)
-                    .bind("视为默认 / deemed accepted")
-                    .bind(&started)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                let audits: Vec<NewAudit> = ids
-                    .iter()
-                    .map(|id| NewAudit {
-                        actor: "system".into(),
-                        action: "appraisal.auto_confirm".into(),
-                        entity: "appraisal".into(),
-                        entity_id: id.to_string(),
-                        old_value: Some(State::Published.as_str().into()),
-                        new_value: Some(to.as_str().into()),
-                        reason: Some("确认期内未签字，视为默认 / not signed within the window: deemed accepted".into()),
-                    })
-                    .collect();
-                self.append_audits(&mut tx, &audits).await?;
-                let cycles: Vec<i64> = sqlx::query("SELECT DISTINCT cycle_id FROM appraisals WHERE state = 'confirmed' AND confirmed_at >= $1")
-                    .bind(&started)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| r.get("cycle_id"))
-                    .collect();
-                for c in cycles {
-                    Self::sync_cycle_status(&mut tx, c).await?;
-                }
-                tx.commit().await?;
-                Ok(ids)
-            }
-
-            pub(crate) async fn tasks_impl(&self, who: &User) -> Result<Vec<Task>> {
-                let emp = who.employee_id.unwrap_or(-1);
-                let mut out = Vec::new();
-                let task = |r: &<$db as sqlx::Database>::Row| Task {
-                    id: r.get("id"),
-                    cycle_id: r.get("cycle_id"),
-                    appraisal_id: r.get("appraisal_id"),
-                    kind: r.get("kind"),
-                    rater: r.get("rater"),
-                    department_id: r.get("department_id"),
-                    assignee_id: r.get("assignee_id"),
-                    status: r.get("status"),
-                    due: r.get("due"),
-                    appraisee: r.get("appraisee"),
-                };
-                let clerk: Vec<i64> = who.grants.iter().filter(|g| g.role == Role::Clerk).filter_map(|g| g.department_id).collect();
-                let rater_d: Vec<i64> = who.grants.iter().filter(|g| matches!(g.role, Role::Clerk | Role::Rater)).filter_map(|g| g.department_id).collect();
-                let hr = who.has(Role::HrAdmin);
-                for r in sqlx::query("SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, NULL AS appraisee FROM tasks t WHERE t.kind = 'data' AND t.status = 'open' ORDER BY t.id")
-                    .fetch_all(&self.pool)
-                    .await?
+                        .any(|x| &x.id == r && (x.name.contains("主管") || x.name.contains("上级")))
                 {
-                    let d: Option<i64> = r.get("department_id");
-                    if hr || d.is_some_and(|d| clerk.contains(&d)) {
-                        out.push(task(&r));
-                    }
-                }
-                for r in sqlx::query(
-                    "SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, e.name AS appraisee \
-                     FROM tasks t JOIN appraisals a ON a.id = t.appraisal_id JOIN employees e ON e.id = a.employee_id \
-                     WHERE t.status = 'open' AND ((t.kind = 'self' AND a.state = 'self_assessment') OR (t.kind = 'rate' AND a.state = 'rating')) \
-                     AND (t.assignee_id = $1 OR t.assignee_id IS NULL) ORDER BY t.id LIMIT 5000",
-                )
-                .bind(emp)
-                .fetch_all(&self.pool)
-                .await?
-                {
-                    let assignee: Option<i64> = r.get("assignee_id");
-                    let d: Option<i64> = r.get("department_id");
-                    let mine = assignee == Some(emp) || (assignee.is_none() && (d.is_some_and(|d| rater_d.contains(&d)) || (d.is_none() && hr)));
-                    if mine {
-                        out.push(task(&r));
-                    }
-                }
-                // Review, approval and signing follow from the appraisals' states.
-                for (state, kind, role) in [("review", "review", Some(Role::Reviewer)), ("approval", "approve", Some(Role::Approver)), ("published", "sign", None)] {
-                    let rows = sqlx::query(
-                        "SELECT a.id, a.cycle_id, a.employee_id, e.department_id, e.name, a.confirm_due FROM appraisals a JOIN employees e ON e.id = a.employee_id \
-                         WHERE a.state = $1 ORDER BY a.id LIMIT 5000",
-                    )
-                    .bind(state)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    for r in rows {
-                        let d: i64 = r.get("department_id");
-                        let e: i64 = r.get("employee_id");
-                        let ok = match role {
-                            Some(role) => policy::grant_reaches(&who.grants, role, d),
-                            None => e == emp,
-                        };
-                        if ok {
-                            out.push(Task {
-                                id: 0,
-                                cycle_id: r.get("cycle_id"),
-                                appraisal_id: Some(r.get("id")),
-                                kind: kind.into(),
-                                rater: None,
-                                department_id: Some(d),
-                                assignee_id: None,
-                                status: "open".into(),
-                                due: r.get("confirm_due"),
-                                appraisee: Some(r.get("name")),
-                            });
-                        }
-                    }
-                }
-                Ok(out)
-            }
-
-            pub(crate) async fn results_impl(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
-                let rows = sqlx::query(
-                    "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
-                     JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 ORDER BY a.id",
-                )
-                .bind(cycle_id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut out: Vec<ResultRow> = rows
-                    .iter()
-                    .map(|r| result_row(r, None))
-                    .collect::<Result<_>>()?;
-                let keys: Vec<(String, Option<rust_decimal::Decimal>)> = out
-                    .iter()
-                    .map(|r| (r.group.clone(), r.total.as_deref().and_then(|t| t.parse().ok())))
-                    .collect();
-                for (r, rank) in out.iter_mut().zip(rank_in_groups(&keys)) {
-                    r.rank = rank;
-                }
-                Ok(out)
-            }
-
-            pub(crate) async fn ledger_impl(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {
-                let rows = sqlx::query(
-                    "SELECT c.period, c.form_id, c.name, a.state, a.total, a.grade, a.bonus FROM appraisals a JOIN cycles c ON c.id = a.cycle_id \
-                     WHERE a.employee_id = $1 AND a.state IN ('published', 'appealed', 'confirmed') ORDER BY c.period DESC, c.id DESC LIMIT 12",
-                )
-                .bind(employee_id)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .iter()
-                    .map(|r| LedgerEntry {
-                        period: r.get("period"),
-                        form_id: r.get("form_id"),
-                        cycle: r.get("name"),
-                        state: State::parse(&r.get::<String, _>("state")).unwrap_or(State::Published),
-                        total: r.get("total"),
-                        grade: r.get("grade"),
-                        bonus: r.get("bonus"),
-                    })
-                    .collect())
-            }
-
-            pub(crate) async fn payroll_impl(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> {
-                let rows = sqlx::query(
-                    "SELECT e.emp_no, e.name, d.name AS dept, c.period, a.total, a.grade, a.bonus FROM appraisals a JOIN cycles c ON c.id = a.cycle_id \
-                     JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id \
-                     WHERE a.cycle_id = $1 AND a.state = 'confirmed' ORDER BY e.emp_no",
-                )
-                .bind(cycle_id)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows
-                    .iter()
-                    .map(|r| PayrollRow {
-                        emp_no: r.get("emp_no"),
-                        name: r.get("name"),
-                        department: r.get("dept"),
-                        period: r.get("period"),
-                        total: r.get::<Option<String>, _>("total").unwrap_or_default(),
-                        grade: r.get::<Option<String>, _>("grade").unwrap_or_default(),
-                        bonus: r.get::<Option<String>, _>("bonus").unwrap_or_else(|| "0.00".into()),
-                    })
-                    .collect())
-            }
-
-            pub(crate) async fn score_cycle_impl(&self, actor: &str, cycle_id: i64) -> Result<usize> {
-                let mut tx = self.begin_write().await?;
-                let cy = Self::load_cycle(&mut tx, cycle_id).await?;
-                let t = Self::template_of(&mut tx, cy.template_id).await?;
-                let n = Self::rescore(&mut tx, &cy, &t, None).await?;
-                self.append_audits(&mut tx, &[NewAudit {
-                    actor: actor.into(),
-                    action: "cycle.score".into(),
-                    entity: "cycle".into(),
-                    entity_id: cycle_id.to_string(),
-                    new_value: Some(format!("{n} appraisals scored")),
-                    ..Default::default()
-                }])
-                .await?;
-                tx.commit().await?;
-                Ok(n)
-            }
-
-            pub(crate) async fn explain_impl(&self, who: &User, id: i64) -> Result<Explained> {
-                let mut c = self.pool.acquire().await?;
-                let (a, dept) = Self::load_appraisal(&mut c, id).await?;
-                let roles = Self::roles_on(&mut c, who, &a, dept).await?;
-                if !roles.sees() {
-                    return Err(StoreError::NotFound { what: "考核表 / appraisal", key: id.to_string() });
-                }
-                if !roles.sees_scores(a.state) {
-                    return Err(StoreError::Forbidden("结果公布前不能查看计分说明 / the explanation is shown once the result is published".into()));
-                }
-                let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
-                let t = Self::template_of(&mut c, cy.template_id).await?;
-                let rows = if t.needs_peers {
-                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
-                        .bind(cy.id)
-                        .fetch_all(&mut *c)
-                        .await?
+                    (None, e.supervisor)
                 } else {
-                    sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
-                        .bind(id)
-                        .fetch_all(&mut *c)
-                        .await?
+                    (None, None)
                 };
-                let list: Vec<(i64, i64, String, String, Values)> = rows
-                    .iter()
-                    .map(|r| Ok((r.get("id"), r.get("employee_id"), r.get("emp_no"), r.get("grp"), read_json(&r.get::<String, _>("inputs"), "appraisals", r.get("id"), "inputs")?)))
-                    .collect::<Result<_>>()?;
-                let ids: Vec<i64> = list.iter().map(|r| r.1).collect();
-                let prev = Self::prior_values(&mut c, &cy.form_id, previous_period(&cy.period), &ids).await?;
-                let last = Self::prior_values(&mut c, &cy.form_id, same_period_last_year(&cy.period), &ids).await?;
-                let engine = engine_for(&t, &cy)?;
-                let to: Vec<ToScore<'_>> = list
-                    .iter()
-                    .map(|r| ToScore { emp_no: &r.2, group: &r.3, values: &r.4, prev: prev.get(&r.1), last_year: last.get(&r.1) })
-                    .collect();
-                let idx = list.iter().position(|r| r.0 == id).unwrap_or(0);
-                explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))
-            }
-
-            pub(crate) async fn cycles_impl(&self, scope: &crate::policy::Scope, page: Page) -> Result<Vec<Cycle>> {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(cycle_select!());
-                if let crate::policy::Scope::Departments(d) = scope {
-                    qb.push(" WHERE c.id IN (SELECT a.cycle_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE e.department_id IN (-1");
-                    for id in d {
-                        qb.push(", ").push_bind(*id);
-                    }
-                    qb.push("))");
-                }
-                qb.push(" ORDER BY c.id DESC LIMIT ").push_bind(page.limit.clamp(1, 1000)).push(" OFFSET ").push_bind(page.offset.max(0));
-                let rows = qb.build().fetch_all(&self.pool).await?;
-                rows.iter().map(cycle_from).collect()
-            }
-
-            pub(crate) async fn cycle_impl(&self, id: i64) -> Result<Cycle> {
-                let mut c = self.pool.acquire().await?;
-                Self::load_cycle(&mut c, id).await
+                tasks.push((
+                    Some(aid),
+                    "rate",
+                    Some(r.clone()),
+                    dept,
+                    who,
+                    cy.rating_due.clone(),
+                ));
             }
         }
-    };
+        let k = tasks.len();
+        tx.bulk_insert(
+            "tasks",
+            &[
+                "cycle_id",
+                "appraisal_id",
+                "kind",
+                "rater",
+                "department_id",
+                "assignee_id",
+                "status",
+                "due",
+            ],
+            &[
+                BulkCol::Int(vec![Some(cy.id); k]),
+                BulkCol::Int(tasks.iter().map(|t| t.0).collect()),
+                BulkCol::Text(tasks.iter().map(|t| Some(t.1.to_string())).collect()),
+                BulkCol::Text(tasks.iter().map(|t| t.2.clone()).collect()),
+                BulkCol::Int(tasks.iter().map(|t| t.3).collect()),
+                BulkCol::Int(tasks.iter().map(|t| t.4).collect()),
+                BulkCol::Text(vec![Some("open".to_string()); k]),
+                BulkCol::Text(tasks.iter().map(|t| t.5.clone()).collect()),
+            ],
+        )
+        .await?;
+        sqlx::query("UPDATE cycles SET status = 'launched', launched_at = $1 WHERE id = $2")
+            .bind(&at)
+            .bind(cy.id)
+            .execute(&mut *tx)
+            .await?;
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.launch".into(),
+                entity: "cycle".into(),
+                entity_id: cy.id.to_string(),
+                old_value: Some("draft".into()),
+                new_value: Some(format!(
+                    "launched: {} appraisals, {} tasks",
+                    all.len(),
+                    tasks.len()
+                )),
+                ..Default::default()
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LaunchSummary {
+            appraisals: all.len(),
+            tasks: tasks.len(),
+            unmatched_departments: unmatched,
+        })
+    }
+
+    pub(crate) async fn appraisal_impl(&self, who: &User, id: i64) -> Result<Appraisal> {
+        let mut c = self.pool.acquire().await?;
+        let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
+        let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+        if !roles.sees() {
+            return Err(StoreError::NotFound {
+                what: "考核表 / appraisal",
+                key: id.to_string(),
+            });
+        }
+        if a.result.is_none() && roles.sees_scores(a.state) {
+            // Data entered in bulk is scored when first looked at.
+            let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
+            let t = Self::template_of(&mut c, cy.template_id).await?;
+            drop(c);
+            let mut tx = self.begin_write().await?;
+            Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
+            let (mut b, _) = Self::load_appraisal(&mut tx, id).await?;
+            Self::redact(&mut tx, &mut b, &roles, &mut HashMap::new()).await?;
+            tx.commit().await?;
+            return Ok(b);
+        }
+        Self::redact(&mut c, &mut a, &roles, &mut HashMap::new()).await?;
+        Ok(a)
+    }
+
+    pub(crate) async fn appraisals_impl(
+        &self,
+        who: &User,
+        cycle_id: Option<i64>,
+        state: Option<State>,
+        page: Page,
+    ) -> Result<Vec<Appraisal>> {
+        let mut qb = crate::backend::SqlBuilder::new(format!("{APPRAISAL_SELECT} WHERE 1 = 1"));
+        if let Some(cid) = cycle_id {
+            qb.push(" AND a.cycle_id = ").push_bind(cid);
+        }
+        if let Some(s) = state {
+            qb.push(" AND a.state = ").push_bind(s.as_str());
+        }
+        if !who.has(Role::HrAdmin) {
+            let emp = who.employee_id.unwrap_or(-1);
+            qb.push(" AND (a.employee_id = ").push_bind(emp);
+            qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id = ").push_bind(emp).push(")");
+            let rater_depts: Vec<i64> = who
+                .grants
+                .iter()
+                .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
+                .filter_map(|g| g.department_id)
+                .collect();
+            for d in &rater_depts {
+                qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id IS NULL AND department_id = ").push_bind(*d).push(")");
+                qb.push(" OR a.cycle_id IN (SELECT cycle_id FROM tasks WHERE kind = 'data' AND department_id = ").push_bind(*d).push(")");
+            }
+            for g in who
+                .grants
+                .iter()
+                .filter(|g| matches!(g.role, Role::Reviewer | Role::Approver))
+            {
+                match g.department_id {
+                    None => {
+                        qb.push(" OR 1 = 1");
+                    }
+                    Some(d) => {
+                        qb.push(" OR e.department_id = ").push_bind(d);
+                    }
+                }
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY a.id LIMIT ")
+            .push_bind(page.limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .push_bind(page.offset.max(0));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let mut c = self.pool.acquire().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut owners = HashMap::new();
+        for r in rows {
+            let (mut a, dept) = appraisal_from(&r)?;
+            let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+            if roles.sees() {
+                Self::redact(&mut c, &mut a, &roles, &mut owners).await?;
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn enter_impl(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        values: &Values,
+    ) -> Result<Appraisal> {
+        let mut tx = self.begin_write().await?;
+        let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
+        let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
+        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let depts = Self::departments_in(&mut tx).await?;
+        let (owners, _) = input_owners(&t, &depts);
+        let open_item = |slot: usize| -> bool {
+            match (&a.open_items, t.inputs.get(slot).and_then(|i| i.item)) {
+                (None, _) => true,
+                (Some(open), Some(item)) => open.contains(&t.items[item].id),
+                (Some(_), None) => false,
+            }
+        };
+        let mut refused = Vec::new();
+        for k in values.keys() {
+            let Some(slot) = slot_of(&t, k) else { continue };
+            let owner = owners.get(slot as usize).cloned().unwrap_or(Owner::Hr);
+            if !matches!(&owner, Owner::Rater(r) if r == "self")
+                && let Err(d) = policy::separation(&roles, Duty::Enter)
+            {
+                refused.push((k.clone(), format!("{} / {}", d.zh, d.en)));
+                continue;
+            }
+            let ok = match (a.state, &owner) {
+                (
+                    State::Published
+                    | State::Appealed
+                    | State::Confirmed
+                    | State::Review
+                    | State::Approval,
+                    _,
+                ) => false,
+                (_, _) if roles.hr => true,
+                (State::DataEntry, Owner::Dept(d)) => roles.clerk.contains(d),
+                (State::SelfAssessment, Owner::Rater(r)) => r == "self" && roles.appraisee,
+                (State::Rating, Owner::Rater(r)) => {
+                    roles.open_rate.iter().any(|(_, x)| x == r) && open_item(slot as usize)
+                }
+                (State::Rating, Owner::Dept(d)) => {
+                    a.open_items.is_some() && roles.clerk.contains(d) && open_item(slot as usize)
+                }
+                _ => false,
+            };
+            if !ok {
+                refused.push((k.clone(), format!("「{}」状态下你不能填写此项 / you cannot enter this while the appraisal is {}", a.state.zh(), a.state.as_str())));
+            }
+        }
+        if !refused.is_empty() {
+            return Err(StoreError::Forbidden(fields_text(&refused)));
+        }
+        check_values(&t, values)?;
+        let old = a.inputs.clone();
+        for (k, v) in values {
+            if v.trim().is_empty() {
+                a.inputs.remove(k);
+            } else {
+                a.inputs.insert(k.clone(), v.trim().to_string());
+            }
+        }
+        Self::save(&mut tx, &a, version).await?;
+        if let Some((o, n)) = diff(&old, &a.inputs) {
+            self.append_audits(
+                &mut tx,
+                &[NewAudit {
+                    actor: who.username.clone(),
+                    action: "appraisal.values".into(),
+                    entity: "appraisal".into(),
+                    entity_id: id.to_string(),
+                    old_value: Some(o),
+                    new_value: Some(n),
+                    ..Default::default()
+                }],
+            )
+            .await?;
+        }
+        Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
+        let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
+        Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    pub(crate) async fn enter_grid_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: Option<i64>,
+        rows: &[GridRow],
+    ) -> Result<usize> {
+        let hr = who.has(Role::HrAdmin);
+        if !(hr
+            || (dept_id.is_some()
+                && who
+                    .grants
+                    .iter()
+                    .any(|g| g.role == Role::Clerk && g.department_id == dept_id)))
+        {
+            return Err(StoreError::Forbidden(
+                "只能录入本部门的数据 / you can enter only your own department's data".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let cy = Self::load_cycle(&mut tx, cycle_id).await?;
+        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let depts = Self::departments_in(&mut tx).await?;
+        let (owners, _) = input_owners(&t, &depts);
+        let mut current: HashMap<String, (i64, i64, String, Values)> = HashMap::new();
+        let mut own_no: Option<String> = None;
+        for r in sqlx::query("SELECT a.id, a.version, a.state, a.inputs, e.emp_no, a.employee_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1")
+            .bind(cycle_id)
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            let aid: i64 = r.get("id");
+            if who.employee_id == Some(r.get::<i64, _>("employee_id")) {
+                own_no = Some(r.get("emp_no"));
+            }
+            let inputs = serde_json::from_str(&r.get::<String, _>("inputs")).map_err(|_| StoreError::Corrupt { table: "appraisals", id: aid, column: "inputs" })?;
+            current.insert(r.get("emp_no"), (aid, r.get("version"), r.get("state"), inputs));
+        }
+        let exempt = cy.members.sod_exempt.iter().any(|u| u == &who.username);
+        let mut problems: Vec<(usize, String, String)> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
+        let mut audits = Vec::new();
+        for row in rows {
+            let no = row.emp_no.trim();
+            if let Some(first) = seen.insert(no, row.line) {
+                problems.push((
+                    row.line,
+                    "工号 emp_no".into(),
+                    format!("`{no}` 与第 {first} 行重复 / repeats line {first}"),
+                ));
+                continue;
+            }
+            let Some((aid, ver, state, inputs)) = current.get(no) else {
+                problems.push((
+                    row.line,
+                    "工号 emp_no".into(),
+                    format!("`{no}` 不在本周期中 / is not appraised in this cycle"),
+                ));
+                continue;
+            };
+            if !exempt && own_no.as_deref() == Some(no) && !row.values.is_empty() {
+                let d = policy::separation(
+                    &Roles {
+                        appraisee: true,
+                        ..Default::default()
+                    },
+                    Duty::Enter,
+                )
+                .unwrap_err();
+                problems.push((
+                    row.line,
+                    "工号 emp_no".into(),
+                    format!("{} / {}", d.zh, d.en),
+                ));
+                continue;
+            }
+            let open = if hr {
+                !matches!(state.as_str(), "published" | "appealed" | "confirmed")
+            } else {
+                state == "data_entry"
+            };
+            if !open {
+                problems.push((
+                    row.line,
+                    "状态 state".into(),
+                    format!("已过数据录入阶段 ({state}) / data entry is over ({state})"),
+                ));
+                continue;
+            }
+            if let Some(v) = row.version
+                && v != *ver
+            {
+                problems.push((row.line, "version".into(), format!("记录已被他人修改（当前版本 {ver}）/ changed by someone else (now version {ver})")));
+                continue;
+            }
+            for k in row.values.keys() {
+                let mine = slot_of(&t, k).is_some_and(|s| match dept_id {
+                    Some(d) => owners.get(s as usize) == Some(&Owner::Dept(d)),
+                    None => true,
+                });
+                if !mine {
+                    problems.push((
+                        row.line,
+                        k.clone(),
+                        "不是本部门提供的数据 / not an input of this department".into(),
+                    ));
+                }
+            }
+            if let Err(StoreError::Fields(f)) = check_values(&t, &row.values) {
+                problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
+            }
+            let mut new = inputs.clone();
+            for (k, v) in &row.values {
+                if v.trim().is_empty() {
+                    new.remove(k);
+                } else {
+                    new.insert(k.clone(), v.trim().to_string());
+                }
+            }
+            if let Some((o, n)) = diff(inputs, &new) {
+                upd.push((*aid, vec![Some(json(&new)), None]));
+                audits.push(NewAudit {
+                    actor: who.username.clone(),
+                    action: "appraisal.values".into(),
+                    entity: "appraisal".into(),
+                    entity_id: aid.to_string(),
+                    old_value: Some(o),
+                    new_value: Some(n),
+                    ..Default::default()
+                });
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(StoreError::Rows(problems));
+        }
+        Self::bulk_update(
+            &mut tx,
+            &["inputs", "result"],
+            &upd,
+            ", version = version + 1",
+        )
+        .await?;
+        self.append_audits(&mut tx, &audits).await?;
+        tx.commit().await?;
+        Ok(upd.len())
+    }
+
+    pub(crate) async fn complete_data_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        dept_id: i64,
+    ) -> Result<usize> {
+        if !(who.has(Role::HrAdmin)
+            || who
+                .grants
+                .iter()
+                .any(|g| g.role == Role::Clerk && g.department_id == Some(dept_id)))
+        {
+            return Err(StoreError::Forbidden(
+                "只能提交本部门的数据 / you can submit only your own department's data".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let cy = Self::load_cycle(&mut tx, cycle_id).await?;
+        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let n = sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE cycle_id = $3 AND kind = 'data' AND department_id = $4 AND status = 'open'")
+            .bind(now())
+            .bind(&who.username)
+            .bind(cycle_id)
+            .bind(dept_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::Workflow("本部门在此周期没有待提交的数据 / this department has no open data task in the cycle".into()));
+        }
+        let mut audits = vec![NewAudit {
+            actor: who.username.clone(),
+            action: "cycle.data_complete".into(),
+            entity: "cycle".into(),
+            entity_id: cycle_id.to_string(),
+            new_value: Some(format!("department {dept_id}")),
+            ..Default::default()
+        }];
+        let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE cycle_id = $1 AND kind = 'data' AND status = 'open'")
+            .bind(cycle_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .get("n");
+        let mut advanced = 0;
+        if open == 0 {
+            let to = workflow::next(
+                State::DataEntry,
+                &Action::DataComplete,
+                Actor::System,
+                has_self(&t),
+            )
+            .map_err(wf_err)?;
+            let ids: Vec<i64> = sqlx::query(
+                "SELECT id FROM appraisals WHERE cycle_id = $1 AND state = 'data_entry'",
+            )
+            .bind(cycle_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.get("id"))
+            .collect();
+            sqlx::query("UPDATE appraisals SET state = $1, version = version + 1, updated_at = $2 WHERE cycle_id = $3 AND state = 'data_entry'")
+                .bind(to.as_str())
+                .bind(now())
+                .bind(cycle_id)
+                .execute(&mut *tx)
+                .await?;
+            advanced = ids.len();
+            audits.extend(ids.iter().map(|id| NewAudit {
+                actor: who.username.clone(),
+                action: "appraisal.data_complete".into(),
+                entity: "appraisal".into(),
+                entity_id: id.to_string(),
+                old_value: Some(State::DataEntry.as_str().into()),
+                new_value: Some(to.as_str().into()),
+                ..Default::default()
+            }));
+        }
+        self.append_audits(&mut tx, &audits).await?;
+        tx.commit().await?;
+        Ok(advanced)
+    }
+
+    pub(crate) async fn act_impl(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        step: &Step,
+    ) -> Result<Appraisal> {
+        let mut tx = self.begin_write().await?;
+        let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
+        let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
+        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let at = now();
+        let from = a.state;
+        let old_bonus = a.bonus.clone();
+        let mut reason: Option<String> = None;
+        let (action, actor) = match step {
+            Step::Submit => match a.state {
+                State::SelfAssessment if roles.appraisee => {
+                    sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE appraisal_id = $3 AND kind = 'self'")
+                        .bind(&at).bind(&who.username).bind(id).execute(&mut *tx).await?;
+                    (Action::SubmitSelf, Actor::Appraisee)
+                }
+                State::Rating if !roles.open_rate.is_empty() || roles.hr => {
+                    let mine: Vec<i64> = if roles.open_rate.is_empty() {
+                        // HR hands in for raters nobody was assigned to.
+                        sqlx::query("SELECT id FROM tasks WHERE appraisal_id = $1 AND kind = 'rate' AND status = 'open' AND assignee_id IS NULL AND department_id IS NULL")
+                            .bind(id).fetch_all(&mut *tx).await?.iter().map(|r| r.get("id")).collect()
+                    } else {
+                        roles.open_rate.iter().map(|(t, _)| *t).collect()
+                    };
+                    for tid in &mine {
+                        sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE id = $3")
+                            .bind(&at).bind(&who.username).bind(*tid).execute(&mut *tx).await?;
+                    }
+                    let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE appraisal_id = $1 AND kind = 'rate' AND status = 'open'")
+                        .bind(id).fetch_one(&mut *tx).await?.get("n");
+                    if open > 0 {
+                        Self::save(&mut tx, &a, version).await?;
+                        self.append_audits(
+                            &mut tx,
+                            &[NewAudit {
+                                actor: who.username.clone(),
+                                action: "appraisal.rating_submitted".into(),
+                                entity: "appraisal".into(),
+                                entity_id: id.to_string(),
+                                new_value: Some(format!("{open} rater(s) still to rate")),
+                                ..Default::default()
+                            }],
+                        )
+                        .await?;
+                        let (a, _) = Self::load_appraisal(&mut tx, id).await?;
+                        tx.commit().await?;
+                        return Ok(a);
+                    }
+                    (Action::RatingsComplete, Actor::System)
+                }
+                _ => {
+                    return Err(StoreError::Workflow(format!(
+                        "「{}」状态下你没有要提交的内容 / nothing for you to hand in while the appraisal is {}",
+                        a.state.zh(),
+                        a.state.as_str()
+                    )));
+                }
+            },
+            Step::Do(act) => {
+                let duty = match act {
+                    Action::ReviewPass | Action::ReviewReturn { .. } => Some(Duty::Review),
+                    Action::Approve | Action::Reject { .. } => Some(Duty::Approve),
+                    Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. } => {
+                        Some(Duty::Decide)
+                    }
+                    _ => None,
+                };
+                if let Some(duty) = duty {
+                    policy::separation(&roles, duty)?;
+                }
+                if let Action::Sign { name } = act
+                    && name.trim() != a.name.trim()
+                {
+                    return Err(StoreError::Fields(vec![(
+                        "name".into(),
+                        format!(
+                            "请签写被考核人本人的姓名「{}」/ sign with the appraisee's own name, {}",
+                            a.name, a.name
+                        ),
+                    )]));
+                }
+                let actor = match act {
+                    Action::Sign { .. } | Action::Appeal { .. } | Action::SubmitSelf
+                        if roles.appraisee =>
+                    {
+                        Actor::Appraisee
+                    }
+                    Action::ReviewPass | Action::ReviewReturn { .. } if roles.reviewer => {
+                        Actor::Reviewer
+                    }
+                    Action::Approve | Action::Reject { .. } if roles.approver => Actor::Approver,
+                    Action::Uphold { .. } | Action::Reopen { .. } | Action::Correct { .. }
+                        if roles.hr =>
+                    {
+                        Actor::Hr
+                    }
+                    _ => {
+                        return Err(StoreError::Forbidden(format!(
+                            "你无权执行 `{}` / you may not `{}` this appraisal",
+                            act.name(),
+                            act.name()
+                        )));
+                    }
+                };
+                (act.clone(), actor)
+            }
+        };
+        let to = workflow::next(a.state, &action, actor, has_self(&t)).map_err(wf_err)?;
+        let item_ids = |items: &[String]| -> Result<()> {
+            let bad: Vec<(String, String)> = items
+                .iter()
+                .filter(|i| t.item_index(i).is_none())
+                .map(|i| {
+                    (
+                        format!("items.{i}"),
+                        "表中没有这个项目 / the form has no such item".to_string(),
+                    )
+                })
+                .collect();
+            if bad.is_empty() {
+                Ok(())
+            } else {
+                Err(StoreError::Fields(bad))
+            }
+        };
+        match &action {
+            Action::RatingsComplete => {
+                Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
+                let (b, _) = Self::load_appraisal(&mut tx, id).await?;
+                if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
+                    return Err(StoreError::Fields(vec![(f, m)]));
+                }
+                (a.total, a.grade, a.bonus, a.result) = (b.total, b.grade, b.bonus, b.result);
+            }
+            Action::ReviewReturn { reason: r } | Action::Reject { reason: r } => {
+                reason = Some(r.clone());
+                if matches!(action, Action::ReviewReturn { .. }) {
+                    Self::reopen_raters(&mut tx, id).await?;
+                }
+            }
+            Action::Approve => {
+                Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
+                let (b, _) = Self::load_appraisal(&mut tx, id).await?;
+                if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
+                    return Err(StoreError::Fields(vec![(f, m)]));
+                }
+                let res = b.result.clone().unwrap_or_default();
+                a.total = res.total.clone();
+                a.grade = res.grade.clone();
+                a.bonus = bonus_of(&res);
+                a.published_at = Some(at.clone());
+                a.confirm_due = Some(add_hours(&at, cy.confirm_window_hours)?);
+            }
+            Action::Sign { name } => {
+                a.confirmed_at = Some(at.clone());
+                a.confirmed_by = Some(name.trim().to_string());
+            }
+            Action::Appeal { reason: r, items } => {
+                if a.confirm_due
+                    .as_deref()
+                    .is_some_and(|due| at.as_str() > due)
+                {
+                    return Err(StoreError::Workflow(
+                        "确认期已过，不能再申诉 / the window to appeal has passed".into(),
+                    ));
+                }
+                item_ids(items)?;
+                reason = Some(r.clone());
+                a.appeal = Some(Appeal {
+                    reason: r.trim().into(),
+                    items: items.clone(),
+                    at: at.clone(),
+                    decision: None,
+                    decision_reason: None,
+                });
+            }
+            Action::Uphold { reason: r } => {
+                reason = Some(r.clone());
+                if let Some(ap) = a.appeal.as_mut() {
+                    ap.decision = Some("upheld".into());
+                    ap.decision_reason = Some(r.trim().into());
+                }
+                a.confirmed_at = Some(at.clone());
+                a.confirmed_by = Some("申诉维持原结果 / appeal upheld".into());
+            }
+            Action::Reopen { reason: r, items } => {
+                item_ids(items)?;
+                reason = Some(r.clone());
+                if let Some(ap) = a.appeal.as_mut() {
+                    ap.decision = Some("reopened".into());
+                    ap.decision_reason = Some(r.trim().into());
+                }
+                a.open_items = Some(items.clone());
+                a.confirm_due = None;
+                Self::reopen_raters(&mut tx, id).await?;
+            }
+            Action::Correct { reason: r } => {
+                reason = Some(r.clone());
+                a.open_items = None;
+                a.confirmed_at = None;
+                a.confirmed_by = None;
+                a.confirm_due = None;
+                Self::reopen_raters(&mut tx, id).await?;
+            }
+            _ => {}
+        }
+        a.state = to;
+        Self::save(&mut tx, &a, version).await?;
+        if to == State::Confirmed || from == State::Confirmed {
+            Self::sync_cycle_status(&mut tx, a.cycle_id).await?;
+        }
+        let mut new_value = to.as_str().to_string();
+        let mut old_value = from.as_str().to_string();
+        if matches!(action, Action::Approve) {
+            new_value = format!(
+                "{new_value}; total={} grade={} bonus={}",
+                a.total.clone().unwrap_or_default(),
+                a.grade.clone().unwrap_or_default(),
+                a.bonus.clone().unwrap_or_default()
+            );
+            if let Some(b) = old_bonus {
+                old_value = format!("{old_value}; bonus={b}");
+            }
+        }
+        if let Action::Appeal { items, .. } | Action::Reopen { items, .. } = &action {
+            new_value = format!("{new_value}; items={}", items.join(","));
+        }
+        if let Action::Sign { name } = &action {
+            new_value = format!("{new_value}; signed by {}", name.trim());
+        }
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: who.username.clone(),
+                action: format!("appraisal.{}", action.name()),
+                entity: "appraisal".into(),
+                entity_id: id.to_string(),
+                old_value: Some(old_value),
+                new_value: Some(new_value),
+                reason,
+            }],
+        )
+        .await?;
+        let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
+        Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    pub(crate) async fn write_notes_impl(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        n: &Notes,
+    ) -> Result<Appraisal> {
+        let mut tx = self.begin_write().await?;
+        let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
+        if a.state == State::Confirmed {
+            return Err(StoreError::Workflow(
+                "考核已确认，不能修改 / the appraisal is final and cannot change".into(),
+            ));
+        }
+        let mut refused = Vec::new();
+        let mut changes = Vec::new();
+        let rater = !roles.rater.is_empty() || roles.hr || roles.reviewer || roles.approver;
+        let mut set =
+            |field: &str, allowed: bool, new: &Option<String>, cur: &mut Option<String>| {
+                if let Some(v) = new {
+                    if !allowed {
+                        refused.push((
+                            field.to_string(),
+                            "你不能填写此项 / you cannot write this".to_string(),
+                        ));
+                    } else if cur.as_deref() != Some(v.as_str()) {
+                        changes.push((
+                            field.to_string(),
+                            cur.clone().unwrap_or_default(),
+                            v.clone(),
+                        ));
+                        *cur = Some(v.clone());
+                    }
+                }
+            };
+        let early = state_rank(a.state) < state_rank(State::Published);
+        set(
+            "self_summary",
+            roles.appraisee && early,
+            &n.self_summary,
+            &mut a.notes.self_summary,
+        );
+        set("comments", rater, &n.comments, &mut a.notes.comments);
+        set("next_goals", rater, &n.next_goals, &mut a.notes.next_goals);
+        let mut iv = a.notes.interview.as_ref().map(json);
+        set("interview", rater, &n.interview.as_ref().map(json), &mut iv);
+        if !refused.is_empty() {
+            return Err(StoreError::Forbidden(fields_text(&refused)));
+        }
+        if let Some(i) = &n.interview {
+            check_date("interview.date", &Some(i.date.clone()))?;
+            a.notes.interview = Some(i.clone());
+        }
+        Self::save(&mut tx, &a, version).await?;
+        let audits: Vec<NewAudit> = changes
+            .into_iter()
+            .map(|(f, o, v)| NewAudit {
+                actor: who.username.clone(),
+                action: format!("appraisal.{f}"),
+                entity: "appraisal".into(),
+                entity_id: id.to_string(),
+                old_value: Some(o),
+                new_value: Some(v),
+                ..Default::default()
+            })
+            .collect();
+        self.append_audits(&mut tx, &audits).await?;
+        let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
+        Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    pub(crate) async fn auto_confirm_impl(&self, at: &str) -> Result<Vec<i64>> {
+        let mut tx = self.begin_write().await?;
+        let ids: Vec<i64> = sqlx::query(
+            "SELECT id FROM appraisals WHERE state = 'published' AND confirm_due <= $1 ORDER BY id",
+        )
+        .bind(at)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect();
+        if ids.is_empty() {
+            return Ok(ids);
+        }
+        let to = workflow::next(State::Published, &Action::AutoConfirm, Actor::System, false)
+            .map_err(wf_err)?;
+        let started = now();
+        sqlx::query("UPDATE appraisals SET state = $1, version = version + 1, confirmed_at = $2, confirmed_by = $3, updated_at = $4 WHERE state = 'published' AND confirm_due <= $5")
+            .bind(to.as_str())
+            .bind(&started)
+            .bind("视为默认 / deemed accepted")
+            .bind(&started)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        let audits: Vec<NewAudit> = ids
+            .iter()
+            .map(|id| NewAudit {
+                actor: "system".into(),
+                action: "appraisal.auto_confirm".into(),
+                entity: "appraisal".into(),
+                entity_id: id.to_string(),
+                old_value: Some(State::Published.as_str().into()),
+                new_value: Some(to.as_str().into()),
+                reason: Some(
+                    "确认期内未签字，视为默认 / not signed within the window: deemed accepted"
+                        .into(),
+                ),
+            })
+            .collect();
+        self.append_audits(&mut tx, &audits).await?;
+        let cycles: Vec<i64> = sqlx::query("SELECT DISTINCT cycle_id FROM appraisals WHERE state = 'confirmed' AND confirmed_at >= $1")
+            .bind(&started)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.get("cycle_id"))
+            .collect();
+        for c in cycles {
+            Self::sync_cycle_status(&mut tx, c).await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    pub(crate) async fn tasks_impl(&self, who: &User) -> Result<Vec<Task>> {
+        let emp = who.employee_id.unwrap_or(-1);
+        let mut out = Vec::new();
+        let task = |r: &sqlx::any::AnyRow| Task {
+            id: r.get("id"),
+            cycle_id: r.get("cycle_id"),
+            appraisal_id: r.get("appraisal_id"),
+            kind: r.get("kind"),
+            rater: r.get("rater"),
+            department_id: r.get("department_id"),
+            assignee_id: r.get("assignee_id"),
+            status: r.get("status"),
+            due: r.get("due"),
+            appraisee: r.get("appraisee"),
+        };
+        let clerk: Vec<i64> = who
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Clerk)
+            .filter_map(|g| g.department_id)
+            .collect();
+        let rater_d: Vec<i64> = who
+            .grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::Clerk | Role::Rater))
+            .filter_map(|g| g.department_id)
+            .collect();
+        let hr = who.has(Role::HrAdmin);
+        for r in sqlx::query("SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, NULL AS appraisee FROM tasks t WHERE t.kind = 'data' AND t.status = 'open' ORDER BY t.id")
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let d: Option<i64> = r.get("department_id");
+            if hr || d.is_some_and(|d| clerk.contains(&d)) {
+                out.push(task(&r));
+            }
+        }
+        for r in sqlx::query(
+            "SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, e.name AS appraisee \
+             FROM tasks t JOIN appraisals a ON a.id = t.appraisal_id JOIN employees e ON e.id = a.employee_id \
+             WHERE t.status = 'open' AND ((t.kind = 'self' AND a.state = 'self_assessment') OR (t.kind = 'rate' AND a.state = 'rating')) \
+             AND (t.assignee_id = $1 OR t.assignee_id IS NULL) ORDER BY t.id LIMIT 5000",
+        )
+        .bind(emp)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let assignee: Option<i64> = r.get("assignee_id");
+            let d: Option<i64> = r.get("department_id");
+            let mine = assignee == Some(emp) || (assignee.is_none() && (d.is_some_and(|d| rater_d.contains(&d)) || (d.is_none() && hr)));
+            if mine {
+                out.push(task(&r));
+            }
+        }
+        // Review, approval and signing follow from the appraisals' states.
+        for (state, kind, role) in [
+            ("review", "review", Some(Role::Reviewer)),
+            ("approval", "approve", Some(Role::Approver)),
+            ("published", "sign", None),
+        ] {
+            let rows = sqlx::query(
+                "SELECT a.id, a.cycle_id, a.employee_id, e.department_id, e.name, a.confirm_due FROM appraisals a JOIN employees e ON e.id = a.employee_id \
+                 WHERE a.state = $1 ORDER BY a.id LIMIT 5000",
+            )
+            .bind(state)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                let d: i64 = r.get("department_id");
+                let e: i64 = r.get("employee_id");
+                let ok = match role {
+                    Some(role) => policy::grant_reaches(&who.grants, role, d),
+                    None => e == emp,
+                };
+                if ok {
+                    out.push(Task {
+                        id: 0,
+                        cycle_id: r.get("cycle_id"),
+                        appraisal_id: Some(r.get("id")),
+                        kind: kind.into(),
+                        rater: None,
+                        department_id: Some(d),
+                        assignee_id: None,
+                        status: "open".into(),
+                        due: r.get("confirm_due"),
+                        appraisee: Some(r.get("name")),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn results_impl(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 ORDER BY a.id",
+        )
+        .bind(cycle_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<ResultRow> = rows
+            .iter()
+            .map(|r| result_row(r, None))
+            .collect::<Result<_>>()?;
+        let keys: Vec<(String, Option<rust_decimal::Decimal>)> = out
+            .iter()
+            .map(|r| {
+                (
+                    r.group.clone(),
+                    r.total.as_deref().and_then(|t| t.parse().ok()),
+                )
+            })
+            .collect();
+        for (r, rank) in out.iter_mut().zip(rank_in_groups(&keys)) {
+            r.rank = rank;
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn ledger_impl(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {
+        let rows = sqlx::query(
+            "SELECT c.period, c.form_id, c.name, a.state, a.total, a.grade, a.bonus FROM appraisals a JOIN cycles c ON c.id = a.cycle_id \
+             WHERE a.employee_id = $1 AND a.state IN ('published', 'appealed', 'confirmed') ORDER BY c.period DESC, c.id DESC LIMIT 12",
+        )
+        .bind(employee_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| LedgerEntry {
+                period: r.get("period"),
+                form_id: r.get("form_id"),
+                cycle: r.get("name"),
+                state: State::parse(&r.get::<String, _>("state")).unwrap_or(State::Published),
+                total: r.get("total"),
+                grade: r.get("grade"),
+                bonus: r.get("bonus"),
+            })
+            .collect())
+    }
+
+    pub(crate) async fn payroll_impl(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> {
+        let rows = sqlx::query(
+            "SELECT e.emp_no, e.name, d.name AS dept, c.period, a.total, a.grade, a.bonus FROM appraisals a JOIN cycles c ON c.id = a.cycle_id \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id \
+             WHERE a.cycle_id = $1 AND a.state = 'confirmed' ORDER BY e.emp_no",
+        )
+        .bind(cycle_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| PayrollRow {
+                emp_no: r.get("emp_no"),
+                name: r.get("name"),
+                department: r.get("dept"),
+                period: r.get("period"),
+                total: r.get::<Option<String>, _>("total").unwrap_or_default(),
+                grade: r.get::<Option<String>, _>("grade").unwrap_or_default(),
+                bonus: r
+                    .get::<Option<String>, _>("bonus")
+                    .unwrap_or_else(|| "0.00".into()),
+            })
+            .collect())
+    }
+
+    pub(crate) async fn score_cycle_impl(&self, actor: &str, cycle_id: i64) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let cy = Self::load_cycle(&mut tx, cycle_id).await?;
+        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let n = Self::rescore(&mut tx, &cy, &t, None).await?;
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.score".into(),
+                entity: "cycle".into(),
+                entity_id: cycle_id.to_string(),
+                new_value: Some(format!("{n} appraisals scored")),
+                ..Default::default()
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub(crate) async fn explain_impl(&self, who: &User, id: i64) -> Result<Explained> {
+        let mut c = self.pool.acquire().await?;
+        let (a, dept) = Self::load_appraisal(&mut c, id).await?;
+        let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+        if !roles.sees() {
+            return Err(StoreError::NotFound {
+                what: "考核表 / appraisal",
+                key: id.to_string(),
+            });
+        }
+        if !roles.sees_scores(a.state) {
+            return Err(StoreError::Forbidden("结果公布前不能查看计分说明 / the explanation is shown once the result is published".into()));
+        }
+        let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
+        let t = Self::template_of(&mut c, cy.template_id).await?;
+        let rows = if t.needs_peers {
+            sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
+                .bind(cy.id)
+                .fetch_all(&mut *c)
+                .await?
+        } else {
+            sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
+                .bind(id)
+                .fetch_all(&mut *c)
+                .await?
+        };
+        let list: Vec<(i64, i64, String, String, Values)> = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.get("id"),
+                    r.get("employee_id"),
+                    r.get("emp_no"),
+                    r.get("grp"),
+                    read_json(
+                        &r.get::<String, _>("inputs"),
+                        "appraisals",
+                        r.get("id"),
+                        "inputs",
+                    )?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let ids: Vec<i64> = list.iter().map(|r| r.1).collect();
+        let prev =
+            Self::prior_values(&mut c, &cy.form_id, previous_period(&cy.period), &ids).await?;
+        let last = Self::prior_values(&mut c, &cy.form_id, same_period_last_year(&cy.period), &ids)
+            .await?;
+        let engine = engine_for(&t, &cy)?;
+        let to: Vec<ToScore<'_>> = list
+            .iter()
+            .map(|r| ToScore {
+                emp_no: &r.2,
+                group: &r.3,
+                values: &r.4,
+                prev: prev.get(&r.1),
+                last_year: last.get(&r.1),
+            })
+            .collect();
+        let idx = list.iter().position(|r| r.0 == id).unwrap_or(0);
+        explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))
+    }
+
+    pub(crate) async fn cycles_impl(
+        &self,
+        scope: &crate::policy::Scope,
+        page: Page,
+    ) -> Result<Vec<Cycle>> {
+        let mut qb = crate::backend::SqlBuilder::new(CYCLE_SELECT);
+        if let crate::policy::Scope::Departments(d) = scope {
+            qb.push(" WHERE c.id IN (SELECT a.cycle_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE e.department_id IN (-1");
+            for id in d {
+                qb.push(", ").push_bind(*id);
+            }
+            qb.push("))");
+        }
+        qb.push(" ORDER BY c.id DESC LIMIT ")
+            .push_bind(page.limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .push_bind(page.offset.max(0));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter().map(cycle_from).collect()
+    }
+
+    pub(crate) async fn cycle_impl(&self, id: i64) -> Result<Cycle> {
+        let mut c = self.pool.acquire().await?;
+        Self::load_cycle(&mut c, id).await
+    }
 }
 
 /// The engine for a cycle's template, with the cycle's parameters set. Parameters were
@@ -1770,6 +2284,3 @@ fn wf_err(e: workflow::WorkflowError) -> StoreError {
 fn is_unique(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
-
-cycles_impl!(SqliteStore, sqlx::Sqlite);
-cycles_impl!(PgStore, sqlx::Postgres);

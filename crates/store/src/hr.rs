@@ -1,4 +1,4 @@
-//! HR's views of cycles, for both backends from the same SQL: progress counted by the
+//! HR's views of cycles (inherent methods of [`Db`], the same SQL for both backends): progress counted by the
 //! database (aggregates, never every appraisal loaded), who is late, a cycle's results
 //! sorted and paged with ranks from a window function, forced-distribution quotas per
 //! grade, the appeals queue, and the audit log searched. The quota check is pure.
@@ -7,7 +7,7 @@ use crate::cycles::ResultRow;
 use crate::*;
 use kaohe_core::workflow::State;
 use rust_decimal::Decimal;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 use std::collections::BTreeMap;
 
 /// Every state, in the order of the month.
@@ -349,385 +349,472 @@ fn like_pattern(s: &str) -> String {
     p
 }
 
-macro_rules! hr_impl {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            pub(crate) async fn cycle_progress_impl(&self, cycle_id: i64) -> Result<CycleProgress> {
-                let mut c = self.pool.acquire().await?;
-                let mut out = CycleProgress::default();
-                let mut by: BTreeMap<String, i64> = BTreeMap::new();
-                for r in sqlx::query("SELECT state, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 GROUP BY state")
-                    .bind(cycle_id)
-                    .fetch_all(&mut *c)
-                    .await?
-                {
-                    by.insert(r.get("state"), r.get("n"));
-                }
-                out.total = by.values().sum();
-                out.by_state = STATES.iter().map(|s| (*s, by.get(s.as_str()).copied().unwrap_or(0))).collect();
-                let mut depts: BTreeMap<(String, i64), DeptProgress> = BTreeMap::new();
-                for r in sqlx::query(
-                    "SELECT e.department_id, d.name, a.state, COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id \
-                     JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 GROUP BY e.department_id, d.name, a.state",
-                )
-                .bind(cycle_id)
-                .fetch_all(&mut *c)
-                .await?
-                {
-                    let id: i64 = r.get("department_id");
-                    let name: String = r.get("name");
-                    let n: i64 = r.get("n");
-                    let state: String = r.get("state");
-                    let d = depts.entry((name.clone(), id)).or_insert_with(|| DeptProgress { department_id: id, department: name, ..Default::default() });
-                    d.total += n;
-                    if matches!(state.as_str(), "published" | "appealed" | "confirmed") {
-                        d.published += n;
-                    }
-                    if state == "confirmed" {
-                        d.confirmed += n;
-                    }
-                }
-                out.departments = depts.into_values().collect();
-                out.data = sqlx::query(
-                    "SELECT t.department_id, d.name, t.status, t.due, t.done_at, t.done_by FROM tasks t JOIN departments d ON d.id = t.department_id \
-                     WHERE t.cycle_id = $1 AND t.kind = 'data' ORDER BY d.name, t.id",
-                )
-                .bind(cycle_id)
-                .fetch_all(&mut *c)
-                .await?
-                .iter()
-                .map(|r| DataProgress {
-                    department_id: r.get("department_id"),
-                    department: r.get("name"),
-                    done: r.get::<String, _>("status") == "done",
-                    due: r.get("due"),
-                    done_at: r.get("done_at"),
-                    done_by: r.get("done_by"),
-                })
-                .collect();
-                out.grades = Self::grade_counts_on(&mut *c, cycle_id).await?;
-                Ok(out)
+impl Db {
+    pub(crate) async fn cycle_progress_impl(&self, cycle_id: i64) -> Result<CycleProgress> {
+        let mut c = self.pool.acquire().await?;
+        let mut out = CycleProgress::default();
+        let mut by: BTreeMap<String, i64> = BTreeMap::new();
+        for r in sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 GROUP BY state",
+        )
+        .bind(cycle_id)
+        .fetch_all(&mut *c)
+        .await?
+        {
+            by.insert(r.get("state"), r.get("n"));
+        }
+        out.total = by.values().sum();
+        out.by_state = STATES
+            .iter()
+            .map(|s| (*s, by.get(s.as_str()).copied().unwrap_or(0)))
+            .collect();
+        let mut depts: BTreeMap<(String, i64), DeptProgress> = BTreeMap::new();
+        for r in sqlx::query(
+            "SELECT e.department_id, d.name, a.state, COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id \
+             JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 GROUP BY e.department_id, d.name, a.state",
+        )
+        .bind(cycle_id)
+        .fetch_all(&mut *c)
+        .await?
+        {
+            let id: i64 = r.get("department_id");
+            let name: String = r.get("name");
+            let n: i64 = r.get("n");
+            let state: String = r.get("state");
+            let d = depts.entry((name.clone(), id)).or_insert_with(|| DeptProgress { department_id: id, department: name, ..Default::default() });
+            d.total += n;
+            if matches!(state.as_str(), "published" | "appealed" | "confirmed") {
+                d.published += n;
             }
-
-            pub(crate) async fn grade_counts_on(c: &mut <$db as sqlx::Database>::Connection, cycle_id: i64) -> Result<Vec<(String, i64)>> {
-                Ok(sqlx::query("SELECT grade, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND grade IS NOT NULL GROUP BY grade ORDER BY grade")
-                    .bind(cycle_id)
-                    .fetch_all(&mut *c)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("grade"), r.get("n")))
-                    .collect())
-            }
-
-            pub(crate) async fn cycle_counts_impl(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
-                if cycle_ids.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT cycle_id, COUNT(*) AS n, SUM(CASE WHEN state = 'confirmed' THEN 1 ELSE 0 END) AS done FROM appraisals WHERE cycle_id IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for id in cycle_ids {
-                    sep.push_bind(*id);
-                }
-                qb.push(") GROUP BY cycle_id");
-                Ok(qb
-                    .build()
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| (r.get("cycle_id"), r.get("n"), r.get::<Option<i64>, _>("done").unwrap_or(0)))
-                    .collect())
-            }
-
-            pub(crate) async fn late_tasks_impl(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> {
-                let today_d = day("today", today)?;
-                const WHERE: &str = " FROM tasks t LEFT JOIN appraisals a ON a.id = t.appraisal_id \
-                     WHERE t.cycle_id = $1 AND t.status = 'open' AND t.due IS NOT NULL AND t.due < $2 \
-                     AND (t.kind = 'data' OR (t.kind = 'self' AND a.state = 'self_assessment') OR (t.kind = 'rate' AND a.state = 'rating'))";
-                let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n{WHERE}")))
-                    .bind(cycle_id)
-                    .bind(today)
-                    .fetch_one(&self.pool)
-                    .await?
-                    .get("n");
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT t.id, t.kind, t.rater, t.due, t.appraisal_id, d.name AS dept, s.name AS assignee, s.emp_no AS assignee_no, \
-                     e.name AS appraisee, e.emp_no AS appraisee_no \
-                     FROM tasks t LEFT JOIN appraisals a ON a.id = t.appraisal_id LEFT JOIN employees e ON e.id = a.employee_id \
-                     LEFT JOIN departments d ON d.id = t.department_id LEFT JOIN employees s ON s.id = t.assignee_id \
-                     WHERE t.cycle_id = $1 AND t.status = 'open' AND t.due IS NOT NULL AND t.due < $2 \
-                     AND (t.kind = 'data' OR (t.kind = 'self' AND a.state = 'self_assessment') OR (t.kind = 'rate' AND a.state = 'rating')) \
-                     ORDER BY t.due, t.kind, t.id LIMIT $3"
-                )))
-                .bind(cycle_id)
-                .bind(today)
-                .bind(limit.clamp(1, 10_000))
-                .fetch_all(&self.pool)
-                .await?;
-                let tasks = rows
-                    .iter()
-                    .map(|r| {
-                        let due: String = r.get("due");
-                        LateTask {
-                            task_id: r.get("id"),
-                            kind: r.get("kind"),
-                            rater: r.get("rater"),
-                            department: r.get("dept"),
-                            assignee: r.get("assignee"),
-                            assignee_no: r.get("assignee_no"),
-                            appraisal_id: r.get("appraisal_id"),
-                            appraisee: r.get("appraisee"),
-                            appraisee_no: r.get("appraisee_no"),
-                            days_late: days_between(&due, today_d),
-                            due,
-                        }
-                    })
-                    .collect();
-                Ok(LateList { total, tasks })
-            }
-
-            pub(crate) async fn results_page_impl(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> {
-                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ");
-                count.push_bind(cycle_id);
-                if let Some(d) = q.department_id {
-                    count.push(" AND e.department_id = ").push_bind(d);
-                }
-                let total_rows: i64 = count.build().fetch_one(&self.pool).await?.get("n");
-                // Ranks over the whole group (whatever the filter), ties sharing a rank; the
-                // decimals are compared as doubles, exact for scores of a few decimals.
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "WITH r AS (SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus, \
-                     CAST(a.total AS DOUBLE PRECISION) AS t_num, CAST(a.bonus AS DOUBLE PRECISION) AS b_num, \
-                     CASE WHEN a.total IS NULL THEN NULL ELSE RANK() OVER (PARTITION BY a.grp, (a.total IS NULL) ORDER BY CAST(a.total AS DOUBLE PRECISION) DESC) END AS rnk \
-                     FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
-                );
-                qb.push_bind(cycle_id);
-                qb.push(") SELECT id, emp_no, name, department_id, dept, grp, state, total, grade, bonus, rnk FROM r");
-                if let Some(d) = q.department_id {
-                    qb.push(" WHERE department_id = ").push_bind(d);
-                }
-                let col = q.sort.column();
-                let dir = if q.desc { "DESC" } else { "ASC" };
-                qb.push(format!(" ORDER BY ({col} IS NULL), {col} {dir}, emp_no LIMIT "));
-                qb.push_bind(q.page.limit.clamp(1, 1000));
-                qb.push(" OFFSET ");
-                qb.push_bind(q.page.offset.max(0));
-                let rows = qb
-                    .build()
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| crate::cycles::result_row(r, r.get::<Option<i64>, _>("rnk").map(|n| n as u32)))
-                    .collect::<Result<_>>()?;
-                Ok(ResultsSlice { total_rows, rows })
-            }
-
-            pub(crate) async fn grade_quotas_impl(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> {
-                Ok(sqlx::query("SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade")
-                    .bind(cycle_id)
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| GradeQuota { grade: r.get("grade"), max_pct: r.get("max_pct"), min_pct: r.get("min_pct") })
-                    .collect())
-            }
-
-            pub(crate) async fn set_grade_quotas_impl(&self, actor: &str, cycle_id: i64, quotas: &[GradeQuota]) -> Result<Vec<GradeQuota>> {
-                let clean: Vec<GradeQuota> = quotas
-                    .iter()
-                    .map(|q| {
-                        let v = |s: &Option<String>| s.as_deref().map(|s| s.trim().trim_end_matches('%').trim().to_string()).filter(|s| !s.is_empty());
-                        GradeQuota { grade: q.grade.trim().to_string(), max_pct: v(&q.max_pct), min_pct: v(&q.min_pct) }
-                    })
-                    .filter(|q| q.max_pct.is_some() || q.min_pct.is_some())
-                    .collect();
-                validate_quotas(&clean).map_err(StoreError::Fields)?;
-                // Stored as the decimal's own text (`20`, `5.5`).
-                let clean: Vec<GradeQuota> = clean
-                    .into_iter()
-                    .map(|q| {
-                        let n = |s: Option<String>| s.and_then(|s| s.parse::<Decimal>().ok()).map(|d| d.normalize().to_string());
-                        GradeQuota { grade: q.grade, max_pct: n(q.max_pct), min_pct: n(q.min_pct) }
-                    })
-                    .collect();
-                let mut tx = self.begin_write().await?;
-                let cy = Self::load_cycle(&mut tx, cycle_id).await?;
-                let text = |qs: &[GradeQuota]| {
-                    qs.iter()
-                        .map(|q| format!("{}: ≤{} ≥{}", q.grade, q.max_pct.as_deref().unwrap_or("-"), q.min_pct.as_deref().unwrap_or("-")))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                let old: Vec<GradeQuota> = sqlx::query("SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade")
-                    .bind(cy.id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| GradeQuota { grade: r.get("grade"), max_pct: r.get("max_pct"), min_pct: r.get("min_pct") })
-                    .collect();
-                sqlx::query("DELETE FROM grade_quotas WHERE cycle_id = $1").bind(cy.id).execute(&mut *tx).await?;
-                let at = now();
-                for q in &clean {
-                    sqlx::query("INSERT INTO grade_quotas (cycle_id, grade, max_pct, min_pct, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(cy.id)
-                        .bind(&q.grade)
-                        .bind(&q.max_pct)
-                        .bind(&q.min_pct)
-                        .bind(actor)
-                        .bind(&at)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let mut sorted = clean.clone();
-                sorted.sort_by(|a, b| a.grade.cmp(&b.grade));
-                if old != sorted {
-                    self.append_audits(&mut tx, &[NewAudit {
-                        actor: actor.into(),
-                        action: "cycle.quotas".into(),
-                        entity: "cycle".into(),
-                        entity_id: cy.id.to_string(),
-                        old_value: Some(text(&old)),
-                        new_value: Some(text(&sorted)),
-                        ..Default::default()
-                    }])
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(sorted)
-            }
-
-            pub(crate) async fn appeals_impl(&self, page: Page) -> Result<Vec<AppealRow>> {
-                let rows = sqlx::query(
-                    "SELECT a.id, a.version, a.cycle_id, c.name AS cycle, c.period, c.template_id, e.emp_no, e.name, d.name AS dept, a.total, a.grade, a.appeal \
-                     FROM appraisals a JOIN cycles c ON c.id = a.cycle_id JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id \
-                     WHERE a.state = 'appealed' ORDER BY a.updated_at, a.id LIMIT $1 OFFSET $2",
-                )
-                .bind(page.limit.clamp(1, 1000))
-                .bind(page.offset.max(0))
-                .fetch_all(&self.pool)
-                .await?;
-                let mut forms: BTreeMap<i64, Option<kaohe_core::Template>> = BTreeMap::new();
-                let mut out = Vec::with_capacity(rows.len());
-                for r in rows {
-                    let tid: i64 = r.get("template_id");
-                    if !forms.contains_key(&tid) {
-                        let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1").bind(tid).fetch_one(&self.pool).await?.get("source");
-                        forms.insert(tid, kaohe_core::compile_str(&src).ok());
-                    }
-                    let appeal: Appeal = r
-                        .get::<Option<String>, _>("appeal")
-                        .and_then(|s| serde_json::from_str(&s).ok())
-                        .unwrap_or_default();
-                    let t = forms.get(&tid).and_then(|t| t.as_ref());
-                    let items = appeal
-                        .items
-                        .iter()
-                        .map(|id| match t.and_then(|t| t.items.iter().find(|i| &i.id == id)) {
-                            Some(i) => (id.clone(), i.name.clone(), i.name_en.clone()),
-                            None => (id.clone(), id.clone(), None),
-                        })
-                        .collect();
-                    out.push(AppealRow {
-                        appraisal_id: r.get("id"),
-                        version: r.get("version"),
-                        cycle_id: r.get("cycle_id"),
-                        cycle: r.get("cycle"),
-                        period: r.get("period"),
-                        emp_no: r.get("emp_no"),
-                        name: r.get("name"),
-                        department: r.get("dept"),
-                        total: r.get("total"),
-                        grade: r.get("grade"),
-                        appeal,
-                        items,
-                    });
-                }
-                Ok(out)
-            }
-
-            pub(crate) async fn audit_search_impl(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-                let some = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-                let mut problems = Vec::new();
-                let from = match some(&q.from).map(|s| day("from", &s)) {
-                    Some(Err(StoreError::Fields(f))) => { problems.extend(f); None }
-                    Some(Ok(d)) => Some(day_text(d)),
-                    _ => None,
-                };
-                let to = match some(&q.to).map(|s| day("to", &s)) {
-                    Some(Err(StoreError::Fields(f))) => { problems.extend(f); None }
-                    Some(Ok(d)) => d.next_day().map(day_text),
-                    _ => None,
-                };
-                if !problems.is_empty() {
-                    return Err(StoreError::Fields(problems));
-                }
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash FROM audit_log WHERE 1 = 1",
-                );
-                if let Some(a) = some(&q.actor) {
-                    qb.push(" AND actor = ").push_bind(a);
-                }
-                if let Some(e) = some(&q.entity) {
-                    qb.push(" AND entity = ").push_bind(e);
-                }
-                if let Some(e) = some(&q.entity_id) {
-                    qb.push(" AND entity_id = ").push_bind(e);
-                }
-                if let Some(f) = from {
-                    qb.push(" AND at >= ").push_bind(f);
-                }
-                if let Some(t) = to {
-                    qb.push(" AND at < ").push_bind(t);
-                }
-                if let Some(t) = some(&q.text) {
-                    let p = like_pattern(&t);
-                    qb.push(" AND (");
-                    for (i, col) in ["action", "entity_id", "COALESCE(old_value, '')", "COALESCE(new_value, '')", "COALESCE(reason, '')"].iter().enumerate() {
-                        if i > 0 {
-                            qb.push(" OR ");
-                        }
-                        qb.push(format!("LOWER({col}) LIKE ")).push_bind(p.clone()).push(" ESCAPE '\\'");
-                    }
-                    qb.push(")");
-                }
-                qb.push(" ORDER BY id DESC LIMIT ").push_bind(q.page.limit.clamp(1, 1000));
-                qb.push(" OFFSET ").push_bind(q.page.offset.max(0));
-                Ok(qb
-                    .build()
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| AuditEntry {
-                        id: r.get("id"),
-                        at: r.get("at"),
-                        actor: r.get("actor"),
-                        action: r.get("action"),
-                        entity: r.get("entity"),
-                        entity_id: r.get("entity_id"),
-                        old_value: r.get("old_value"),
-                        new_value: r.get("new_value"),
-                        reason: r.get("reason"),
-                        prev_hash: r.get("prev_hash"),
-                        hash: r.get("hash"),
-                    })
-                    .collect())
-            }
-
-            pub(crate) async fn audit_kinds_impl(&self) -> Result<Vec<String>> {
-                Ok(sqlx::query("SELECT DISTINCT entity FROM audit_log ORDER BY entity")
-                    .fetch_all(&self.pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.get("entity"))
-                    .collect())
+            if state == "confirmed" {
+                d.confirmed += n;
             }
         }
-    };
-}
+        out.departments = depts.into_values().collect();
+        out.data = sqlx::query(
+            "SELECT t.department_id, d.name, t.status, t.due, t.done_at, t.done_by FROM tasks t JOIN departments d ON d.id = t.department_id \
+             WHERE t.cycle_id = $1 AND t.kind = 'data' ORDER BY d.name, t.id",
+        )
+        .bind(cycle_id)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| DataProgress {
+            department_id: r.get("department_id"),
+            department: r.get("name"),
+            done: r.get::<String, _>("status") == "done",
+            due: r.get("due"),
+            done_at: r.get("done_at"),
+            done_by: r.get("done_by"),
+        })
+        .collect();
+        out.grades = Self::grade_counts_on(&mut c, cycle_id).await?;
+        Ok(out)
+    }
 
-hr_impl!(SqliteStore, sqlx::Sqlite);
-hr_impl!(PgStore, sqlx::Postgres);
+    pub(crate) async fn grade_counts_on(
+        c: &mut sqlx::AnyConnection,
+        cycle_id: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query("SELECT grade, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND grade IS NOT NULL GROUP BY grade ORDER BY grade")
+            .bind(cycle_id)
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| (r.get("grade"), r.get("n")))
+            .collect())
+    }
+
+    pub(crate) async fn cycle_counts_impl(
+        &self,
+        cycle_ids: &[i64],
+    ) -> Result<Vec<(i64, i64, i64)>> {
+        if cycle_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT cycle_id, COUNT(*) AS n, CAST(SUM(CASE WHEN state = 'confirmed' THEN 1 ELSE 0 END) AS BIGINT) AS done FROM appraisals WHERE cycle_id IN (",
+        );
+        for (i, id) in cycle_ids.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            qb.push_bind(*id);
+        }
+        qb.push(") GROUP BY cycle_id");
+        Ok(qb
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                (
+                    r.get("cycle_id"),
+                    r.get("n"),
+                    r.get::<Option<i64>, _>("done").unwrap_or(0),
+                )
+            })
+            .collect())
+    }
+
+    pub(crate) async fn late_tasks_impl(
+        &self,
+        cycle_id: i64,
+        today: &str,
+        limit: i64,
+    ) -> Result<LateList> {
+        let today_d = day("today", today)?;
+        const WHERE: &str = " FROM tasks t LEFT JOIN appraisals a ON a.id = t.appraisal_id \
+             WHERE t.cycle_id = $1 AND t.status = 'open' AND t.due IS NOT NULL AND t.due < $2 \
+             AND (t.kind = 'data' OR (t.kind = 'self' AND a.state = 'self_assessment') OR (t.kind = 'rate' AND a.state = 'rating'))";
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n{WHERE}")))
+            .bind(cycle_id)
+            .bind(today)
+            .fetch_one(&self.pool)
+            .await?
+            .get("n");
+        let rows = sqlx::query(
+            "SELECT t.id, t.kind, t.rater, t.due, t.appraisal_id, d.name AS dept, s.name AS assignee, s.emp_no AS assignee_no, \
+             e.name AS appraisee, e.emp_no AS appraisee_no \
+             FROM tasks t LEFT JOIN appraisals a ON a.id = t.appraisal_id LEFT JOIN employees e ON e.id = a.employee_id \
+             LEFT JOIN departments d ON d.id = t.department_id LEFT JOIN employees s ON s.id = t.assignee_id \
+             WHERE t.cycle_id = $1 AND t.status = 'open' AND t.due IS NOT NULL AND t.due < $2 \
+             AND (t.kind = 'data' OR (t.kind = 'self' AND a.state = 'self_assessment') OR (t.kind = 'rate' AND a.state = 'rating')) \
+             ORDER BY t.due, t.kind, t.id LIMIT $3",
+        )
+        .bind(cycle_id)
+        .bind(today)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.pool)
+        .await?;
+        let tasks = rows
+            .iter()
+            .map(|r| {
+                let due: String = r.get("due");
+                LateTask {
+                    task_id: r.get("id"),
+                    kind: r.get("kind"),
+                    rater: r.get("rater"),
+                    department: r.get("dept"),
+                    assignee: r.get("assignee"),
+                    assignee_no: r.get("assignee_no"),
+                    appraisal_id: r.get("appraisal_id"),
+                    appraisee: r.get("appraisee"),
+                    appraisee_no: r.get("appraisee_no"),
+                    days_late: days_between(&due, today_d),
+                    due,
+                }
+            })
+            .collect();
+        Ok(LateList { total, tasks })
+    }
+
+    pub(crate) async fn results_page_impl(
+        &self,
+        cycle_id: i64,
+        q: &ResultQuery,
+    ) -> Result<ResultsSlice> {
+        let mut count = crate::backend::SqlBuilder::new(
+            "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ",
+        );
+        count.push_bind(cycle_id);
+        if let Some(d) = q.department_id {
+            count.push(" AND e.department_id = ").push_bind(d);
+        }
+        let total_rows: i64 = count.build().fetch_one(&self.pool).await?.get("n");
+        // Ranks over the whole group (whatever the filter), ties sharing a rank; the
+        // decimals are compared as doubles, exact for scores of a few decimals.
+        let mut qb = crate::backend::SqlBuilder::new(
+            "WITH r AS (SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus, \
+             CAST(a.total AS DOUBLE PRECISION) AS t_num, CAST(a.bonus AS DOUBLE PRECISION) AS b_num, \
+             CASE WHEN a.total IS NULL THEN NULL ELSE RANK() OVER (PARTITION BY a.grp, (a.total IS NULL) ORDER BY CAST(a.total AS DOUBLE PRECISION) DESC) END AS rnk \
+             FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
+        );
+        qb.push_bind(cycle_id);
+        qb.push(") SELECT id, emp_no, name, department_id, dept, grp, state, total, grade, bonus, rnk FROM r");
+        if let Some(d) = q.department_id {
+            qb.push(" WHERE department_id = ").push_bind(d);
+        }
+        let col = q.sort.column();
+        let dir = if q.desc { "DESC" } else { "ASC" };
+        qb.push(format!(
+            " ORDER BY ({col} IS NULL), {col} {dir}, emp_no LIMIT "
+        ));
+        qb.push_bind(q.page.limit.clamp(1, 1000));
+        qb.push(" OFFSET ");
+        qb.push_bind(q.page.offset.max(0));
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| crate::cycles::result_row(r, r.get::<Option<i64>, _>("rnk").map(|n| n as u32)))
+            .collect::<Result<_>>()?;
+        Ok(ResultsSlice { total_rows, rows })
+    }
+
+    pub(crate) async fn grade_quotas_impl(&self, cycle_id: i64) -> Result<Vec<GradeQuota>> {
+        Ok(sqlx::query(
+            "SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade",
+        )
+        .bind(cycle_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| GradeQuota {
+            grade: r.get("grade"),
+            max_pct: r.get("max_pct"),
+            min_pct: r.get("min_pct"),
+        })
+        .collect())
+    }
+
+    pub(crate) async fn set_grade_quotas_impl(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        quotas: &[GradeQuota],
+    ) -> Result<Vec<GradeQuota>> {
+        let clean: Vec<GradeQuota> = quotas
+            .iter()
+            .map(|q| {
+                let v = |s: &Option<String>| {
+                    s.as_deref()
+                        .map(|s| s.trim().trim_end_matches('%').trim().to_string())
+                        .filter(|s| !s.is_empty())
+                };
+                GradeQuota {
+                    grade: q.grade.trim().to_string(),
+                    max_pct: v(&q.max_pct),
+                    min_pct: v(&q.min_pct),
+                }
+            })
+            .filter(|q| q.max_pct.is_some() || q.min_pct.is_some())
+            .collect();
+        validate_quotas(&clean).map_err(StoreError::Fields)?;
+        // Stored as the decimal's own text (`20`, `5.5`).
+        let clean: Vec<GradeQuota> = clean
+            .into_iter()
+            .map(|q| {
+                let n = |s: Option<String>| {
+                    s.and_then(|s| s.parse::<Decimal>().ok())
+                        .map(|d| d.normalize().to_string())
+                };
+                GradeQuota {
+                    grade: q.grade,
+                    max_pct: n(q.max_pct),
+                    min_pct: n(q.min_pct),
+                }
+            })
+            .collect();
+        let mut tx = self.begin_write().await?;
+        let cy = Self::load_cycle(&mut tx, cycle_id).await?;
+        let text = |qs: &[GradeQuota]| {
+            qs.iter()
+                .map(|q| {
+                    format!(
+                        "{}: ≤{} ≥{}",
+                        q.grade,
+                        q.max_pct.as_deref().unwrap_or("-"),
+                        q.min_pct.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let old: Vec<GradeQuota> = sqlx::query(
+            "SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade",
+        )
+        .bind(cy.id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| GradeQuota {
+            grade: r.get("grade"),
+            max_pct: r.get("max_pct"),
+            min_pct: r.get("min_pct"),
+        })
+        .collect();
+        sqlx::query("DELETE FROM grade_quotas WHERE cycle_id = $1")
+            .bind(cy.id)
+            .execute(&mut *tx)
+            .await?;
+        let at = now();
+        for q in &clean {
+            sqlx::query("INSERT INTO grade_quotas (cycle_id, grade, max_pct, min_pct, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(cy.id)
+                .bind(&q.grade)
+                .bind(&q.max_pct)
+                .bind(&q.min_pct)
+                .bind(actor)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut sorted = clean.clone();
+        sorted.sort_by(|a, b| a.grade.cmp(&b.grade));
+        if old != sorted {
+            self.append_audits(
+                &mut tx,
+                &[NewAudit {
+                    actor: actor.into(),
+                    action: "cycle.quotas".into(),
+                    entity: "cycle".into(),
+                    entity_id: cy.id.to_string(),
+                    old_value: Some(text(&old)),
+                    new_value: Some(text(&sorted)),
+                    ..Default::default()
+                }],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(sorted)
+    }
+
+    pub(crate) async fn appeals_impl(&self, page: Page) -> Result<Vec<AppealRow>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.version, a.cycle_id, c.name AS cycle, c.period, c.template_id, e.emp_no, e.name, d.name AS dept, a.total, a.grade, a.appeal \
+             FROM appraisals a JOIN cycles c ON c.id = a.cycle_id JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id \
+             WHERE a.state = 'appealed' ORDER BY a.updated_at, a.id LIMIT $1 OFFSET $2",
+        )
+        .bind(page.limit.clamp(1, 1000))
+        .bind(page.offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut forms: BTreeMap<i64, Option<kaohe_core::Template>> = BTreeMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let tid: i64 = r.get("template_id");
+            if let std::collections::btree_map::Entry::Vacant(slot) = forms.entry(tid) {
+                let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1")
+                    .bind(tid)
+                    .fetch_one(&self.pool)
+                    .await?
+                    .get("source");
+                slot.insert(kaohe_core::compile_str(&src).ok());
+            }
+            let appeal: Appeal = r
+                .get::<Option<String>, _>("appeal")
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
+            let t = forms.get(&tid).and_then(|t| t.as_ref());
+            let items = appeal
+                .items
+                .iter()
+                .map(
+                    |id| match t.and_then(|t| t.items.iter().find(|i| &i.id == id)) {
+                        Some(i) => (id.clone(), i.name.clone(), i.name_en.clone()),
+                        None => (id.clone(), id.clone(), None),
+                    },
+                )
+                .collect();
+            out.push(AppealRow {
+                appraisal_id: r.get("id"),
+                version: r.get("version"),
+                cycle_id: r.get("cycle_id"),
+                cycle: r.get("cycle"),
+                period: r.get("period"),
+                emp_no: r.get("emp_no"),
+                name: r.get("name"),
+                department: r.get("dept"),
+                total: r.get("total"),
+                grade: r.get("grade"),
+                appeal,
+                items,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn audit_search_impl(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let some = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let mut problems = Vec::new();
+        let from = match some(&q.from).map(|s| day("from", &s)) {
+            Some(Err(StoreError::Fields(f))) => {
+                problems.extend(f);
+                None
+            }
+            Some(Ok(d)) => Some(day_text(d)),
+            _ => None,
+        };
+        let to = match some(&q.to).map(|s| day("to", &s)) {
+            Some(Err(StoreError::Fields(f))) => {
+                problems.extend(f);
+                None
+            }
+            Some(Ok(d)) => d.next_day().map(day_text),
+            _ => None,
+        };
+        if !problems.is_empty() {
+            return Err(StoreError::Fields(problems));
+        }
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash FROM audit_log WHERE 1 = 1",
+        );
+        if let Some(a) = some(&q.actor) {
+            qb.push(" AND actor = ").push_bind(a);
+        }
+        if let Some(e) = some(&q.entity) {
+            qb.push(" AND entity = ").push_bind(e);
+        }
+        if let Some(e) = some(&q.entity_id) {
+            qb.push(" AND entity_id = ").push_bind(e);
+        }
+        if let Some(f) = from {
+            qb.push(" AND at >= ").push_bind(f);
+        }
+        if let Some(t) = to {
+            qb.push(" AND at < ").push_bind(t);
+        }
+        if let Some(t) = some(&q.text) {
+            let p = like_pattern(&t);
+            qb.push(" AND (");
+            for (i, col) in [
+                "action",
+                "entity_id",
+                "COALESCE(old_value, '')",
+                "COALESCE(new_value, '')",
+                "COALESCE(reason, '')",
+            ]
+            .iter()
+            .enumerate()
+            {
+                if i > 0 {
+                    qb.push(" OR ");
+                }
+                qb.push(format!("LOWER({col}) LIKE "))
+                    .push_bind(p.clone())
+                    .push(" ESCAPE '\\'");
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(q.page.limit.clamp(1, 1000));
+        qb.push(" OFFSET ").push_bind(q.page.offset.max(0));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(AuditEntry::from_row)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    pub(crate) async fn audit_kinds_impl(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query("SELECT DISTINCT entity FROM audit_log ORDER BY entity")
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.get("entity"))
+                .collect(),
+        )
+    }
+}
 
 #[cfg(test)]
 mod tests {

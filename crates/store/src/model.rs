@@ -203,7 +203,7 @@ pub struct NewAudit {
 }
 
 /// An audit entry as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,

@@ -8,58 +8,59 @@ use sqlx::Row;
 /// How stale `last_seen` may be before a request refreshes it.
 pub const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
 
-macro_rules! sessions_impl {
-    ($store:ty, $db:ty) => {
-        impl $store {
-            /// The user id of a session that has not expired and (with `idle`) was used
-            /// within `idle`; notes the use.
-            pub(crate) async fn session_user_id_impl(&self, token: &str, idle: Option<time::Duration>) -> Result<Option<i64>> {
-                let now_t = time::OffsetDateTime::now_utc();
-                let at = stamp(now_t);
-                let hash = token_hash(token);
-                let Some(r) = sqlx::query("SELECT user_id, last_seen FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-                    .bind(&hash)
-                    .bind(&at)
-                    .fetch_optional(&self.pool)
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let last_seen: Option<String> = r.get("last_seen");
-                if let (Some(idle), Some(seen)) = (idle, &last_seen)
-                    && *seen <= stamp(now_t - idle)
-                {
-                    return Ok(None);
-                }
-                // Refreshed often enough that a session used within `idle` never ends.
-                let touch = idle.map_or(TOUCH_EVERY, |i| TOUCH_EVERY.min(i / 4));
-                if last_seen.is_none_or(|seen| seen <= stamp(now_t - touch)) {
-                    sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
-                        .bind(&at)
-                        .bind(&hash)
-                        .execute(&self.pool)
-                        .await?;
-                }
-                Ok(Some(r.get("user_id")))
-            }
-
-            pub(crate) async fn purge_sessions_impl(&self, idle: time::Duration) -> Result<u64> {
-                let now_t = time::OffsetDateTime::now_utc();
-                Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2")
-                    .bind(stamp(now_t))
-                    .bind(stamp(now_t - idle))
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected())
-            }
-
-            pub(crate) async fn ping_impl(&self) -> Result<()> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            }
+impl Db {
+    /// The user id of a session that has not expired and (with `idle`) was used
+    /// within `idle`; notes the use.
+    pub(crate) async fn session_user_id_impl(
+        &self,
+        token: &str,
+        idle: Option<time::Duration>,
+    ) -> Result<Option<i64>> {
+        let now_t = time::OffsetDateTime::now_utc();
+        let at = stamp(now_t);
+        let hash = token_hash(token);
+        let Some(r) = sqlx::query(
+            "SELECT user_id, last_seen FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(&hash)
+        .bind(&at)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let last_seen: Option<String> = r.get("last_seen");
+        if let (Some(idle), Some(seen)) = (idle, &last_seen)
+            && *seen <= stamp(now_t - idle)
+        {
+            return Ok(None);
         }
-    };
-}
+        // Refreshed often enough that a session used within `idle` never ends.
+        let touch = idle.map_or(TOUCH_EVERY, |i| TOUCH_EVERY.min(i / 4));
+        if last_seen.is_none_or(|seen| seen <= stamp(now_t - touch)) {
+            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+                .bind(&at)
+                .bind(&hash)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(r.get("user_id")))
+    }
 
-sessions_impl!(SqliteStore, sqlx::Sqlite);
-sessions_impl!(PgStore, sqlx::Postgres);
+    pub(crate) async fn purge_sessions_impl(&self, idle: time::Duration) -> Result<u64> {
+        let now_t = time::OffsetDateTime::now_utc();
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2")
+                .bind(stamp(now_t))
+                .bind(stamp(now_t - idle))
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    pub(crate) async fn ping_impl(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

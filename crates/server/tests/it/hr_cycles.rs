@@ -11,7 +11,7 @@ use common::{
     App, add_user, assert_complete, client, csrf_of, login, page, post_form, send, spawn_app,
     web_login,
 };
-use kaohe_store::{Db, Grant, GridRow, Role, Store, Values};
+use kaohe_store::{Grant, GridRow, Role, Store, Values};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -46,20 +46,10 @@ fn emp_nos(html: &str) -> Vec<String> {
 
 /// Run SQL on the test database (to move appraisals along without the whole month).
 async fn sql(app: &App, q: &str) {
-    match &app.store {
-        Db::Sqlite(s) => {
-            sqlx::query(sqlx::AssertSqlSafe(q.to_string()))
-                .execute(s.pool())
-                .await
-                .unwrap();
-        }
-        Db::Postgres(s) => {
-            sqlx::query(sqlx::AssertSqlSafe(q.to_string()))
-                .execute(s.pool())
-                .await
-                .unwrap();
-        }
-    }
+    sqlx::query(sqlx::AssertSqlSafe(q.to_string()))
+        .execute(app.store.pool())
+        .await
+        .unwrap();
 }
 
 /// F01 with four grade bands on the total.

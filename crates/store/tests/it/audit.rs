@@ -43,22 +43,14 @@ async fn write(db: &Db, from: usize, n: usize) {
 
 /// Run one statement with binds on either backend.
 async fn exec(db: &Db, sql: &str, text: &[&str], ints: &[i64]) {
-    macro_rules! run {
-        ($pool:expr) => {{
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
-            for t in text {
-                q = q.bind(t.to_string());
-            }
-            for i in ints {
-                q = q.bind(*i);
-            }
-            q.execute($pool).await.unwrap();
-        }};
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+    for t in text {
+        q = q.bind(t.to_string());
     }
-    match db {
-        Db::Sqlite(s) => run!(s.pool()),
-        Db::Postgres(s) => run!(s.pool()),
+    for i in ints {
+        q = q.bind(*i);
     }
+    q.execute(db.pool()).await.unwrap();
 }
 
 async fn a_rewritten_and_rechained_entry_is_found(mut db: Db) {

@@ -299,14 +299,7 @@ async fn a_launched_cycle_keeps_its_template_version(db: Db) {
 /// Run one statement on the store's own database (to corrupt it as a hand edit would).
 async fn raw(db: &Db, sql: &str, id: i64) {
     let sql = sqlx::AssertSqlSafe(sql.to_string());
-    match db {
-        Db::Sqlite(s) => {
-            sqlx::query(sql).bind(id).execute(s.pool()).await.unwrap();
-        }
-        Db::Postgres(s) => {
-            sqlx::query(sql).bind(id).execute(s.pool()).await.unwrap();
-        }
-    }
+    sqlx::query(sql).bind(id).execute(db.pool()).await.unwrap();
 }
 
 /// A state, a decimal, a time or JSON that cannot be read is reported with its table, row

@@ -281,24 +281,12 @@ async fn the_audit_chain_detects_tampering(db: Db) {
     // Someone edits the reason of entry 2 directly in the database.
     let id = log[1].id;
     let tamper = "UPDATE audit_log SET reason = $1 WHERE id = $2";
-    match &db {
-        Db::Sqlite(s) => {
-            sqlx::query(tamper)
-                .bind("改过")
-                .bind(id)
-                .execute(s.pool())
-                .await
-                .unwrap();
-        }
-        Db::Postgres(s) => {
-            sqlx::query(tamper)
-                .bind("改过")
-                .bind(id)
-                .execute(s.pool())
-                .await
-                .unwrap();
-        }
-    }
+    sqlx::query(tamper)
+        .bind("改过")
+        .bind(id)
+        .execute(db.pool())
+        .await
+        .unwrap();
     match db.verify_audit().await.unwrap() {
         AuditCheck::Broken { id: at, .. } => assert_eq!(at, id),
         other => panic!("tampering not found: {other:?}"),
