@@ -151,7 +151,7 @@ fn payroll_from_scored_forms() {
     let bytes = payroll_csv(&rows);
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(
-        text.contains("E001,张伟,2026年11月,90,,2700.00\r\n"),
+        text.contains("E001,张伟,销售一部,2026年11月,90,,2700.00\r\n"),
         "{text}"
     );
 }
