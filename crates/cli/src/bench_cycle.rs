@@ -250,6 +250,7 @@ pub(crate) async fn build(store: &Db, n: usize, template: Option<&str>) -> Resul
             emp_no: rec[0].to_string(),
             values,
             version: None,
+            reason: None,
         });
     }
     let k = store.enter_grid(&hr, cy.id, None, &rows).await?;

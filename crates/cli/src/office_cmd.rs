@@ -40,6 +40,10 @@ pub struct ImportArgs {
     /// row that best names the form's fields and 工号/姓名).
     #[arg(long, value_name = "ROW")]
     pub header_row: Option<usize>,
+    /// Why: required when the import changes appraisals already in review, approval or
+    /// published (a correction, audited with this reason).
+    #[arg(long, value_name = "理由")]
+    pub reason: Option<String>,
     /// The HR administrator the import is done as (and audited under).
     #[arg(long = "as", value_name = "USER", default_value = "hr")]
     pub as_user: String,
@@ -306,6 +310,7 @@ pub fn import(a: &ImportArgs) -> Result<ExitCode> {
         dry_run: a.dry_run,
         skip_invalid: a.skip_invalid,
         header_row: a.header_row,
+        reason: a.reason.clone(),
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(

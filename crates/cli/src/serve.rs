@@ -163,6 +163,7 @@ async fn demo_months<S: Store>(store: &S) -> Result<()> {
                     })
                     .collect(),
                 version: None,
+                reason: None,
             })
             .collect()
     };

@@ -199,6 +199,9 @@ pub struct ValuesRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct GridRequest {
     pub rows: Vec<GridRowRequest>,
+    /// Why, when HR changes data from review on (a correction): for every row that does
+    /// not give its own.
+    pub reason: Option<String>,
 }
 
 /// One row of the grid.
@@ -209,6 +212,8 @@ pub struct GridRowRequest {
     pub values: Values,
     /// The version read (optional; a stale row refuses the save).
     pub version: Option<i64>,
+    /// Why HR corrects this row's data from review on.
+    pub reason: Option<String>,
 }
 
 /// What people write on the sheet; omitted fields stay as they are.
@@ -484,6 +489,7 @@ pub async fn grid<S: Store>(
             emp_no: r.emp_no,
             values: r.values,
             version: r.version,
+            reason: r.reason.or_else(|| g.reason.clone()),
         })
         .collect();
     let n = st.store.enter_grid(u, id, Some(dept), &rows).await?;

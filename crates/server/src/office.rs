@@ -150,6 +150,8 @@ pub struct ImportOptions {
     /// The header's row (1-based) as the person chose it; `None`: the row that best
     /// names the form's fields and 工号/姓名.
     pub header_row: Option<usize>,
+    /// Why: required when the import changes appraisals from review on (a correction).
+    pub reason: Option<String>,
 }
 
 /// A problem with a cell or a row of the file.
@@ -745,6 +747,7 @@ pub async fn import_file<S: Store>(
                 emp_no: a.emp_no.clone(),
                 values,
                 version: Some(a.version),
+                reason: opts.reason.clone(),
             });
             report.changes.push(EmployeeChanges {
                 row: row.line,
@@ -1326,6 +1329,8 @@ pub struct ImportQuery {
     pub map: Option<String>,
     /// The header's row (1-based), when the one found is not it.
     pub header_row: Option<usize>,
+    /// Why, when the import corrects appraisals from review on (required then).
+    pub reason: Option<String>,
 }
 
 /// Which sheet.
@@ -1431,6 +1436,7 @@ pub async fn import<S: Store>(
         dry_run: q.dry_run.unwrap_or(false),
         skip_invalid: q.skip_invalid.unwrap_or(false),
         header_row: q.header_row,
+        reason: q.reason,
     };
     let r = import_file(&st.store, who, id, &body, &opts, &|_, _, _| {}).await?;
     Ok(axum::Json(r))

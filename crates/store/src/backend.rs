@@ -1344,6 +1344,16 @@ impl Store for Db {
     async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
         self.enter_impl(who, id, version, values).await
     }
+    async fn correct(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        values: &Values,
+        reason: &str,
+    ) -> Result<Appraisal> {
+        self.correct_impl(who, id, version, values, reason).await
+    }
     async fn enter_grid(
         &self,
         who: &User,

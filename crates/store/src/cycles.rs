@@ -30,6 +30,8 @@ pub struct GridRow {
     pub values: Values,
     /// The appraisal version the clerk read, if known: a stale row refuses the whole save.
     pub version: Option<i64>,
+    /// Why HR changes data from review on (a correction): required then, audited.
+    pub reason: Option<String>,
 }
 
 /// A line of a cycle's results.
@@ -87,9 +89,6 @@ pub fn state_rank(s: State) -> u8 {
     }
 }
 
-fn is_final_or_out(s: State) -> bool {
-    matches!(s, State::Published | State::Appealed | State::Confirmed)
-}
 
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
@@ -483,18 +482,21 @@ impl Db {
         c: &mut sqlx::AnyConnection,
         cycle: &Cycle,
         t: &Template,
-        only: Option<i64>,
+        only: Option<&[i64]>,
     ) -> Result<usize> {
-        let rows = if only.is_some() && !t.needs_peers {
-            sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
-                .bind(only)
+        const COLS: &str = "SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.result FROM appraisals a JOIN employees e ON e.id = a.employee_id";
+        let rows = if let (Some(&[one]), false) = (only, t.needs_peers) {
+            sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} WHERE a.id = $1")))
+                .bind(one)
                 .fetch_all(&mut *c)
                 .await?
         } else {
-            sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.state, a.published_at FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
-                .bind(cycle.id)
-                .fetch_all(&mut *c)
-                .await?
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{COLS} WHERE a.cycle_id = $1 ORDER BY a.id"
+            )))
+            .bind(cycle.id)
+            .fetch_all(&mut *c)
+            .await?
         };
         struct R {
             id: i64,
@@ -502,11 +504,16 @@ impl Db {
             emp_no: String,
             grp: String,
             inputs: Values,
-            fin: bool,
-            was_published: bool,
+            /// The stored result, as stored (to write only what changes).
+            result: Option<String>,
         }
+        let written: std::collections::HashSet<i64> =
+            only.unwrap_or_default().iter().copied().collect();
+        // Without peer averages, only the appraisals written need scoring.
+        let scored = |id: i64| only.is_none() || t.needs_peers || written.contains(&id);
         let list: Vec<R> = rows
             .iter()
+            .filter(|r| scored(r.get("id")))
             .map(|r| {
                 let id: i64 = r.get("id");
                 Ok(R {
@@ -515,12 +522,7 @@ impl Db {
                     emp_no: r.get("emp_no"),
                     grp: r.get("grp"),
                     inputs: read_json(&r.get::<String, _>("inputs"), "appraisals", id, "inputs")?,
-                    fin: is_final_or_out(read_state(
-                        &r.get::<String, _>("state"),
-                        "appraisals",
-                        id,
-                    )?),
-                    was_published: r.get::<Option<String>, _>("published_at").is_some(),
+                    result: r.get("result"),
                 })
             })
             .collect::<Result<_>>()?;
@@ -555,32 +557,32 @@ impl Db {
             })
             .collect();
         let results = score_all(&engine, &to);
-        // Total, grade and bonus of an appraisal published before (and reopened) stay
-        // as approved until it is approved again; its result shows the new scores.
+        // Every number a person sees is the engine's result for the inputs stored now: the
+        // result, total, grade and bonus are written together, in every state. An
+        // appraisal whose figures changed because another's did (peer averages) gets a new
+        // version, so an approval or signature of the old figures is refused as stale; the
+        // one being written has had its version moved by that write.
         let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
-        let mut upd_result: Vec<(i64, Vec<Option<String>>)> = Vec::new();
+        let mut bumped: Vec<(i64, Vec<Option<String>>)> = Vec::new();
         for (r, res) in list.iter().zip(results) {
-            if r.fin || only.is_some_and(|o| o != r.id) {
+            let new = json(&res);
+            if r.result.as_deref() == Some(new.as_str()) {
                 continue;
             }
-            if r.was_published {
-                upd_result.push((r.id, vec![Some(json(&res))]));
+            let row = (
+                r.id,
+                vec![Some(new), res.total.clone(), res.grade.clone(), bonus_of(&res)],
+            );
+            if written.contains(&r.id) {
+                upd.push(row);
             } else {
-                let bonus = bonus_of(&res);
-                upd.push((
-                    r.id,
-                    vec![
-                        Some(json(&res)),
-                        res.total.clone(),
-                        res.grade.clone(),
-                        bonus,
-                    ],
-                ));
+                bumped.push(row);
             }
         }
-        Self::bulk_update(c, &["result", "total", "grade", "bonus"], &upd, "").await?;
-        Self::bulk_update(c, &["result"], &upd_result, "").await?;
-        Ok(upd.len() + upd_result.len())
+        let cols = ["result", "total", "grade", "bonus"];
+        Self::bulk_update(c, &cols, &upd, "").await?;
+        Self::bulk_update(c, &cols, &bumped, ", version = appraisals.version + 1").await?;
+        Ok(upd.len() + bumped.len())
     }
 
     /// `UPDATE appraisals SET col = value …` for many appraisals at once (text columns).
@@ -1192,7 +1194,7 @@ impl Db {
             let t = Self::template_of(&mut c, cy.template_id).await?;
             drop(c);
             let mut tx = self.begin_write().await?;
-            Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
+            Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
             let (mut b, _) = Self::load_appraisal(&mut tx, id).await?;
             Self::redact(&mut tx, &mut b, &roles, &mut HashMap::new()).await?;
             tx.commit().await?;
@@ -1315,7 +1317,9 @@ impl Db {
                 }
                 _ => false,
             };
-            if !ok {
+            if !ok && roles.hr {
+                refused.push((k.clone(), format!("「{}」状态下修改数据是更正，须写明理由 / while the appraisal is {}, a change is a correction: give a reason", a.state.zh(), a.state.as_str())));
+            } else if !ok {
                 refused.push((k.clone(), format!("「{}」状态下你不能填写此项 / you cannot enter this while the appraisal is {}", a.state.zh(), a.state.as_str())));
             }
         }
@@ -1347,7 +1351,77 @@ impl Db {
             )
             .await?;
         }
-        Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
+        Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
+        let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
+        Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
+        tx.commit().await?;
+        Ok(a)
+    }
+
+    /// HR corrects stored inputs in any state, with a reason: audited old → new with the
+    /// reason, scored anew in the same transaction (peers too), the version moved so that
+    /// whoever acts next acts on the new figures.
+    pub(crate) async fn correct_impl(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        values: &Values,
+        reason: &str,
+    ) -> Result<Appraisal> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Fields(vec![(
+                "reason".into(),
+                "更正数据须写明理由 / a correction needs a reason".into(),
+            )]));
+        }
+        let mut tx = self.begin_write().await?;
+        let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
+        if !roles.hr {
+            return Err(StoreError::Forbidden(
+                "只有人事可以更正已提交的数据 / only HR corrects data after hand-in".into(),
+            ));
+        }
+        policy::separation(&roles, Duty::Enter)?;
+        let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
+        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let unknown: Vec<(String, String)> = values
+            .keys()
+            .filter(|k| slot_of(&t, k).is_none())
+            .map(|k| (k.clone(), "表中没有这一项 / the form has no such input".to_string()))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(StoreError::Fields(unknown));
+        }
+        check_values(&t, values)?;
+        let old = a.inputs.clone();
+        for (k, v) in values {
+            if v.trim().is_empty() {
+                a.inputs.remove(k);
+            } else {
+                a.inputs.insert(k.clone(), v.trim().to_string());
+            }
+        }
+        let Some((o, n)) = diff(&old, &a.inputs) else {
+            // Nothing changes: nothing is written.
+            Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
+            return Ok(a);
+        };
+        Self::save(&mut tx, &a, version).await?;
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: who.username.clone(),
+                action: "appraisal.correct_data".into(),
+                entity: "appraisal".into(),
+                entity_id: id.to_string(),
+                old_value: Some(o),
+                new_value: Some(n),
+                reason: Some(reason.trim().to_string()),
+            }],
+        )
+        .await?;
+        Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
         let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
         Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
         tx.commit().await?;
@@ -1431,11 +1505,26 @@ impl Db {
                 ));
                 continue;
             }
-            let open = if hr {
-                !matches!(state.as_str(), "published" | "appealed" | "confirmed")
-            } else {
-                state == "data_entry"
-            };
+            let reason = row
+                .reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty());
+            // From review on, HR's change is a correction: any state, with a reason.
+            let correction = hr
+                && matches!(
+                    state.as_str(),
+                    "review" | "approval" | "published" | "appealed" | "confirmed"
+                );
+            if correction && reason.is_none() && !row.values.is_empty() {
+                problems.push((
+                    row.line,
+                    "理由 reason".into(),
+                    format!("{} 已到「{}」，修改数据是更正，须写明理由 / the appraisal is {state}: a change is a correction and needs a reason", row.emp_no.trim(), State::parse(state).map_or(state.as_str(), |s| s.zh())),
+                ));
+                continue;
+            }
+            let open = hr || state == "data_entry";
             if !open {
                 problems.push((
                     row.line,
@@ -1475,15 +1564,20 @@ impl Db {
                 }
             }
             if let Some((o, n)) = diff(inputs, &new) {
-                upd.push((*aid, vec![Some(json(&new)), None]));
+                upd.push((*aid, vec![Some(json(&new))]));
                 audits.push(NewAudit {
                     actor: who.username.clone(),
-                    action: "appraisal.values".into(),
+                    action: if correction {
+                        "appraisal.correct_data"
+                    } else {
+                        "appraisal.values"
+                    }
+                    .into(),
                     entity: "appraisal".into(),
                     entity_id: aid.to_string(),
                     old_value: Some(o),
                     new_value: Some(n),
-                    ..Default::default()
+                    reason: reason.filter(|_| correction).map(str::to_string),
                 });
             }
         }
@@ -1491,13 +1585,13 @@ impl Db {
             problems.sort();
             return Err(StoreError::Rows(problems));
         }
-        Self::bulk_update(
-            &mut tx,
-            &["inputs", "result"],
-            &upd,
-            ", version = version + 1",
-        )
-        .await?;
+        Self::bulk_update(&mut tx, &["inputs"], &upd, ", version = version + 1").await?;
+        // The written appraisals (and, with peer averages, the others) scored anew in the
+        // same transaction: no total shown is older than the data.
+        let written: Vec<i64> = upd.iter().map(|u| u.0).collect();
+        if !written.is_empty() {
+            Self::rescore(&mut tx, &cy, &t, Some(&written)).await?;
+        }
         self.append_audits(&mut tx, &audits).await?;
         tx.commit().await?;
         Ok(upd.len())
@@ -1719,7 +1813,7 @@ impl Db {
         };
         match &action {
             Action::RatingsComplete => {
-                Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
+                Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
                 let (b, _) = Self::load_appraisal(&mut tx, id).await?;
                 if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
                     return Err(StoreError::Fields(vec![(f, m)]));
@@ -1733,7 +1827,7 @@ impl Db {
                 }
             }
             Action::Approve => {
-                Self::rescore(&mut tx, &cy, &t, Some(id)).await?;
+                Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
                 let (b, _) = Self::load_appraisal(&mut tx, id).await?;
                 if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
                     return Err(StoreError::Fields(vec![(f, m)]));

@@ -262,8 +262,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         version: i64,
         values: &Values,
     ) -> impl Future<Output = Result<Appraisal>> + Send;
+    /// HR corrects stored inputs in any state, with a reason (required): audited old → new
+    /// with the reason, scored anew (peers too); the appraisal's version moves.
+    fn correct(
+        &self,
+        who: &User,
+        id: i64,
+        version: i64,
+        values: &Values,
+        reason: &str,
+    ) -> impl Future<Output = Result<Appraisal>> + Send;
     /// Enter data for many appraisees at once: one department's inputs (its clerk or HR),
-    /// or with `dept_id` None any input (HR's import): all rows or none.
+    /// or with `dept_id` None any input (HR's import): all rows or none. From review on,
+    /// HR's rows are corrections and need [`GridRow::reason`]; every written appraisal is
+    /// scored anew in the same transaction.
     fn enter_grid(
         &self,
         who: &User,

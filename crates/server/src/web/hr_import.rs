@@ -259,6 +259,8 @@ struct Choices {
     /// `c.<n>` → target, as chosen.
     columns: BTreeMap<usize, String>,
     skip_invalid: bool,
+    /// Why, when the import corrects appraisals from review on.
+    reason: Option<String>,
 }
 
 impl Choices {
@@ -268,12 +270,14 @@ impl Choices {
             header_row: None,
             columns: BTreeMap::new(),
             skip_invalid: false,
+            reason: None,
         };
         for (k, v) in pairs {
             match k.as_str() {
                 "sheet" if !v.trim().is_empty() => ch.sheet = Some(v.trim().to_string()),
                 "header_row" => ch.header_row = v.trim().parse().ok(),
                 "skip_invalid" => ch.skip_invalid = !v.is_empty(),
+                "reason" if !v.trim().is_empty() => ch.reason = Some(v.trim().to_string()),
                 k => {
                     if let Some(n) = k.strip_prefix("c.").and_then(|n| n.parse().ok()) {
                         ch.columns.insert(n, v.clone());
@@ -391,6 +395,7 @@ async fn options(ch: &Choices, file_name: String, bytes: &[u8], dry_run: bool) -
         dry_run,
         skip_invalid: ch.skip_invalid,
         header_row: ch.header_row,
+        reason: ch.reason.clone(),
     }
 }
 
@@ -564,6 +569,7 @@ async fn mapping_page<S: Store>(
                 header_row: Some(header_row),
                 columns: BTreeMap::new(),
                 skip_invalid: choices.skip_invalid,
+                reason: choices.reason.clone(),
             };
             for col in &columns {
                 if let Some(n) = col.field.strip_prefix("c.").and_then(|n| n.parse().ok()) {
@@ -631,6 +637,7 @@ async fn mapping_page<S: Store>(
             problems => Serde(problems),
             warnings,
             skip_invalid => choices.skip_invalid,
+            reason => choices.reason.clone(),
             error,
         },
     ))

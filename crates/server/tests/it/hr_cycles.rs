@@ -126,6 +126,7 @@ async fn fill_and_score(app: &App, cycle: i64, only: Option<&[&str]>) {
             emp_no: rec[0].to_string(),
             values,
             version: None,
+            reason: None,
         });
     }
     app.store.enter_grid(&hr, cycle, None, &rows).await.unwrap();

@@ -593,3 +593,6 @@ done-reopen = The ticked items are reopened for the raters.
 done-next = Next: { $who } →
 done-none-left = Nothing more of this kind is waiting.
 done-inbox = Back to the inbox
+imp-reason = Reason for the correction
+imp-reason-example = e.g. 市场部 corrected the sales figures on 5 December
+imp-reason-help = Once an appraisal is in review, approval or published, importing into it corrects its data and needs a reason (audited; the reviewer and the employee see it).

@@ -578,3 +578,6 @@ done-reopen = 已重新打开所选项目，评分人会重新评分。
 done-next = 下一位：{ $who } →
 done-none-left = 这一类待办已全部处理完。
 done-inbox = 返回待办
+imp-reason = 更正理由
+imp-reason-example = 例如：市场部 12 月 5 日更正了销售额
+imp-reason-help = 考核表已到复核、审批或已发布时，导入即为更正数据，须写明理由（记入审计日志，复核人和员工可见）。

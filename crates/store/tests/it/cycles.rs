@@ -120,6 +120,7 @@ async fn cycle(
             emp_no: no.clone(),
             values: v.clone(),
             version: None,
+            reason: None,
         })
         .collect();
     assert_eq!(
@@ -281,6 +282,7 @@ async fn a_launched_cycle_keeps_its_template_version(db: Db) {
         emp_no: id.clone(),
         values,
         version: None,
+        reason: None,
     }];
     db.enter_grid(&hr, cy.id, None, &grid).await.unwrap();
     db.score_cycle("hr", cy.id).await.unwrap();
