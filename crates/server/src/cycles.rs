@@ -193,6 +193,9 @@ pub struct ValuesRequest {
     /// Input id → value as written (`95%`, `１２`, `不适用`; empty clears).
     #[schema(value_type = Object)]
     pub values: Values,
+    /// HR's correction: with a reason, HR changes any input in any state (audited with the
+    /// reason, scored anew). Required for HR from review on.
+    pub reason: Option<String>,
 }
 
 /// A department's data grid.
@@ -590,12 +593,15 @@ pub async fn values<S: Store>(
     Path(id): Path<i64>,
     ApiJson(r): ApiJson<ValuesRequest>,
 ) -> ApiResult<axum::Json<AppraisalView>> {
-    Ok(axum::Json(
-        st.store
-            .enter(&auth.0, id, r.version, &r.values)
-            .await?
-            .into(),
-    ))
+    let a = match r.reason.as_deref() {
+        Some(reason) => {
+            st.store
+                .correct(&auth.0, id, r.version, &r.values, reason)
+                .await?
+        }
+        None => st.store.enter(&auth.0, id, r.version, &r.values).await?,
+    };
+    Ok(axum::Json(a.into()))
 }
 
 /// Write the self-summary, comments, next-period goals or the interview record.

@@ -4,4 +4,5 @@ mod common;
 
 mod audit;
 mod cycles;
+mod invariant;
 mod story;
