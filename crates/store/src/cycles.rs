@@ -89,7 +89,6 @@ pub fn state_rank(s: State) -> u8 {
     }
 }
 
-
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
@@ -571,7 +570,12 @@ impl Db {
             }
             let row = (
                 r.id,
-                vec![Some(new), res.total.clone(), res.grade.clone(), bonus_of(&res)],
+                vec![
+                    Some(new),
+                    res.total.clone(),
+                    res.grade.clone(),
+                    bonus_of(&res),
+                ],
             );
             if written.contains(&r.id) {
                 upd.push(row);
@@ -1388,7 +1392,12 @@ impl Db {
         let unknown: Vec<(String, String)> = values
             .keys()
             .filter(|k| slot_of(&t, k).is_none())
-            .map(|k| (k.clone(), "表中没有这一项 / the form has no such input".to_string()))
+            .map(|k| {
+                (
+                    k.clone(),
+                    "表中没有这一项 / the form has no such input".to_string(),
+                )
+            })
             .collect();
         if !unknown.is_empty() {
             return Err(StoreError::Fields(unknown));

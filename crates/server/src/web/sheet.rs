@@ -420,12 +420,138 @@ pub(super) async fn sheet_page<S: Store>(
         Some((s, m)) => (s, Some(m)),
         None => (StatusCode::OK, None),
     };
+    let hr = kaohe_store::policy::require(me, kaohe_store::policy::Capability::ManageCycles)
+        .is_ok_and(|s| s.is_all());
+    // The data's corrections, for whoever sees the figures (HR, reviewer, approver, the
+    // appraisee once published): what changed, when, by whom and why.
+    let corrections = if hr || a.total.is_some() {
+        match corrections_of(st, ctx.lang, &t, id).await {
+            Ok(c) => c,
+            Err(e) => return server_error(ctx.lang, &e.to_string()),
+        }
+    } else {
+        Vec::new()
+    };
+    // HR's correction form: every input the sheet declares, as stored now.
+    let correct: Vec<CorrectField> = if hr {
+        t.inputs
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i.origin,
+                    kaohe_core::model::Origin::Declared | kaohe_core::model::Origin::Event
+                )
+            })
+            .map(|i| CorrectField {
+                id: i.id.clone(),
+                name: match (ctx.lang, &i.name_en) {
+                    (Lang::En, Some(en)) => en.clone(),
+                    _ => i.name.clone(),
+                },
+                unit: i.unit.clone(),
+                value: typed
+                    .values
+                    .get(&i.id)
+                    .cloned()
+                    .or_else(|| a.inputs.get(&i.id).cloned())
+                    .unwrap_or_default(),
+                error: typed.errors.get(&i.id).cloned(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(
         ctx,
         status,
         "appraisal.html",
-        context! { a => Serde(view), entry => Serde(entry), error, typed => Serde(typed) },
+        context! {
+            a => Serde(view),
+            entry => Serde(entry),
+            error,
+            typed => Serde(typed),
+            corrections => Serde(corrections),
+            correct => Serde(correct),
+        },
     )
+}
+
+/// One input on HR's correction form.
+#[derive(Serialize)]
+struct CorrectField {
+    id: String,
+    name: String,
+    unit: Option<String>,
+    value: String,
+    error: Option<String>,
+}
+
+/// A correction of the data, as the sheet lists it.
+#[derive(Serialize)]
+struct CorrectionView {
+    at: String,
+    actor: String,
+    /// (input name, old, new).
+    changes: Vec<(String, String, String)>,
+    reason: String,
+}
+
+async fn corrections_of<S: Store>(
+    st: &AppState<S>,
+    lang: Lang,
+    t: &kaohe_core::Template,
+    id: i64,
+) -> Result<Vec<CorrectionView>, StoreError> {
+    let found = st
+        .store
+        .audit_search(&kaohe_store::AuditQuery {
+            entity: Some("appraisal".into()),
+            entity_id: Some(id.to_string()),
+            text: Some("appraisal.correct_data".into()),
+            page: kaohe_store::Page {
+                offset: 0,
+                limit: 50,
+            },
+            ..Default::default()
+        })
+        .await?;
+    let name_of = |k: &str| {
+        t.inputs
+            .iter()
+            .find(|i| i.id == k)
+            .map(|i| match (lang, &i.name_en) {
+                (Lang::En, Some(en)) => en.clone(),
+                _ => i.name.clone(),
+            })
+            .unwrap_or_else(|| k.to_string())
+    };
+    let map = |v: &Option<String>| -> BTreeMap<String, String> {
+        v.as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default()
+    };
+    Ok(found
+        .into_iter()
+        .filter(|e| e.action == "appraisal.correct_data")
+        .map(|e| {
+            let (old, new) = (map(&e.old_value), map(&e.new_value));
+            CorrectionView {
+                at: short_time(&e.at),
+                actor: e.actor.clone(),
+                changes: new
+                    .iter()
+                    .map(|(k, n)| {
+                        (
+                            name_of(k),
+                            old.get(k).cloned().unwrap_or_default(),
+                            n.clone(),
+                        )
+                    })
+                    .collect(),
+                reason: e.reason.clone().unwrap_or_default(),
+            }
+        })
+        .collect())
 }
 
 /// `?done=` after an action: which one, to say it was done.
@@ -435,8 +561,9 @@ pub(super) struct DoneQuery {
 }
 
 /// What was just done, as the sheet says it, and which inbox kind it cleared.
-const DONE: [(&str, Option<&str>); 10] = [
+const DONE: [(&str, Option<&str>); 11] = [
     ("saved", None),
+    ("corrected", None),
     ("submitted", Some("rate")),
     ("signed", Some("sign")),
     ("appealed", None),
@@ -558,6 +685,9 @@ pub(super) async fn act<S: Store>(
     if let Some(what @ ("save" | "submit")) = form.get("action") {
         return rate(&st, &ctx, &me, id, version, what == "submit", typed).await;
     }
+    if form.get("action") == Some("correct") {
+        return correct(&st, &ctx, &me, id, version, &form, typed).await;
+    }
     let step = match form.get("action") {
         Some("sign") => Step::Do(Action::Sign {
             name: typed.name.clone(),
@@ -667,6 +797,66 @@ async fn item_names<S: Store>(st: &AppState<S>, me: &User, id: i64) -> BTreeMap<
             .map(|i| (i.id.clone(), i.name.clone()))
             .collect(),
         Err(_) => BTreeMap::new(),
+    }
+}
+
+/// HR's correction: the `c.<input>` fields that differ from what is stored, with the
+/// reason; scored anew by the store.
+async fn correct<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    me: &User,
+    id: i64,
+    version: i64,
+    form: &Form,
+    mut typed: Typed,
+) -> Response {
+    let stored = match st.store.appraisal(me, id).await {
+        Ok(a) => a.inputs,
+        Err(StoreError::NotFound { .. }) => return not_found(ctx),
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let mut values = kaohe_store::Values::new();
+    for (k, v) in &form.0 {
+        if let Some(input) = k.strip_prefix("c.") {
+            typed.values.insert(input.to_string(), v.clone());
+            if stored.get(input).map(String::as_str).unwrap_or("") != v.trim() {
+                values.insert(input.to_string(), v.clone());
+            }
+        }
+    }
+    let reason = form
+        .get("correct_reason")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    typed.reason = reason.clone();
+    if values.is_empty() {
+        let m = text(ctx.lang, "correct-nothing", &[]);
+        return sheet_page(
+            st,
+            ctx,
+            me,
+            id,
+            Some((StatusCode::UNPROCESSABLE_ENTITY, m)),
+            typed,
+        )
+        .await;
+    }
+    match st.store.correct(me, id, version, &values, &reason).await {
+        Ok(_) => see_other(&format!("/appraisals/{id}?done=corrected")),
+        Err(StoreError::NotFound { .. }) => not_found(ctx),
+        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            if let StoreError::Fields(f) = &e {
+                for (field, msg) in f {
+                    typed.errors.insert(field.clone(), in_lang(ctx.lang, msg));
+                }
+            }
+            let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+            sheet_page(st, ctx, me, id, Some((status, m)), typed).await
+        }
     }
 }
 

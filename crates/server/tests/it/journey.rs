@@ -404,7 +404,159 @@ both!(
     access_matrix_by_scope_and_state,
     separation_of_duties,
     many_reviewed_and_approved_at_once,
+    a_disputed_figure_corrected_in_the_browser_and_reviewed_again,
 );
+
+/// 张伟 appeals 销售任务, an item fed by 市场部's figures; HR reopens it and corrects the
+/// figure on the sheet with a reason: the total and bonus are the engine's for the new figure
+/// at once, everywhere (API, explanation, results); the correction is listed on the sheet for
+/// the reviewer; a review of the figures seen before a later correction is refused (409).
+async fn a_disputed_figure_corrected_in_the_browser_and_reviewed_again(app: App) {
+    let p = people(&app).await;
+    let m = month_until_published(&app, &p, "F01", 0, "A001", 72).await;
+    let id = m.appraisal;
+    let me = &p.staff["A001"];
+    let (s, b) = act(
+        &app,
+        me,
+        id,
+        json!({"action": "appeal", "reason": "新增客户漏计一家", "items": ["sales"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = act(
+        &app,
+        &p.hr,
+        id,
+        json!({"action": "reopen", "reason": "请市场部核实", "items": ["sales"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let before = get_appraisal(&app, &p.hr, id).await;
+    assert_eq!(before["total"], "90");
+
+    // HR corrects 市场部's figure in the browser; a reason is required.
+    let web = common::web_login(&app, "hr").await;
+    let sheet = format!("{}/appraisals/{id}", app.base);
+    let (_, html) = common::page(&web, &sheet).await;
+    common::assert_complete(&sheet, &html);
+    assert!(
+        html.contains("更正数据（人事）") && html.contains(r#"name="c.new_customers""#),
+        "{html}"
+    );
+    let (csrf, version) = (common::csrf_of(&html), common::version_of(&html));
+    let post = |reason: &'static str| {
+        let (web, url, csrf, version) = (
+            web.clone(),
+            format!("{sheet}/actions"),
+            csrf.clone(),
+            version.clone(),
+        );
+        async move {
+            common::post_form(
+                &web,
+                &url,
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("version", version.as_str()),
+                    ("action", "correct"),
+                    ("c.new_customers", "2"),
+                    ("correct_reason", reason),
+                ],
+            )
+            .await
+        }
+    };
+    let (s, _, html) = post("").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("更正数据须写明理由"), "{html}");
+    assert_eq!(
+        get_appraisal(&app, &p.hr, id).await["version"],
+        before["version"],
+        "nothing stored"
+    );
+    let (s, path, html) = post("市场部核实：新增客户应为 2 家").await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, format!("/appraisals/{id}").as_str()),
+        "{html}"
+    );
+    assert!(
+        html.contains("数据已更正，分数已重新计算") && html.contains("1 → 2"),
+        "{html}"
+    );
+    assert!(html.contains("市场部核实：新增客户应为 2 家"), "{html}");
+
+    // The new figures at once, the same everywhere.
+    let after = get_appraisal(&app, &p.hr, id).await;
+    assert_ne!(after["total"], before["total"], "{after}");
+    let total = dec(&after["total"]);
+    assert_eq!(
+        dec(&after["bonus"]),
+        (total * Decimal::from(30)).round_dp(2)
+    );
+    let (s, ex) = send(p.hr.get(format!("{}/api/appraisals/{id}/explain", app.base))).await;
+    assert_eq!(s, StatusCode::OK, "{ex}");
+    assert!(
+        ex.to_string().contains(&format!("总分：{total}"))
+            || ex.to_string().contains(&format!("= {total}")),
+        "{ex}"
+    );
+    let (_, res) = send(p.hr.get(format!("{}/api/cycles/{}/results", app.base, m.cycle))).await;
+    assert_eq!(dec(&res["rows"][0]["total"]), total, "{res}");
+    assert!(
+        trail(&app, id)
+            .await
+            .contains(&"appraisal.correct_data".to_string())
+    );
+
+    // The rater hands in again; the reviewer sees the correction on the sheet.
+    let (s, b) = act(&app, &p.supervisor, id, json!({"action": "submit"})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "review");
+    let fuhe = common::web_login(&app, "fuhe").await;
+    let (_, html) = common::page(&fuhe, &sheet).await;
+    assert!(
+        html.contains("数据更正记录") && html.contains("1 → 2"),
+        "{html}"
+    );
+    let seen = common::version_of(&html);
+    // HR corrects again (through the API, with a reason) while the reviewer looks...
+    let v = get_appraisal(&app, &p.hr, id).await["version"].clone();
+    let (s, b) = send(
+        p.hr.put(format!("{}/api/appraisals/{id}/values", app.base))
+            .json(&json!({"version": v, "values": {"new_customers": "3"}, "reason": "又核实一家"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // ...and without a reason HR's change in review is refused, saying why.
+    let v = get_appraisal(&app, &p.hr, id).await["version"].clone();
+    let (s, b) = send(
+        p.hr.put(format!("{}/api/appraisals/{id}/values", app.base))
+            .json(&json!({"version": v, "values": {"new_customers": "4"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert!(b.to_string().contains("须写明理由"), "{b}");
+    // The review of the figures seen before is refused; the page shows the new ones.
+    let csrf = common::csrf_of(&html);
+    let (s, _, html) = common::post_form(
+        &fuhe,
+        &format!("{sheet}/actions"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("version", seen.as_str()),
+            ("action", "review_pass"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{html}");
+    assert!(
+        html.contains("2 → 3"),
+        "the page shows the new correction: {html}"
+    );
+    assert_eq!(get_appraisal(&app, &p.hr, id).await["state"], "review");
+}
 
 /// The `value` of the hidden `v.<id>` field (the version shown) on a page.
 fn shown_version(html: &str, id: i64) -> String {

@@ -292,7 +292,11 @@ async fn every_number_is_the_engines_for_the_inputs_stored_now(db: Db) {
                 for (i, a) in &now {
                     let b = &before[i];
                     if a.total != b.total || a.bonus != b.bonus {
-                        assert_ne!(a.version, b.version, "{at}: {} changed, same version", a.emp_no);
+                        assert_ne!(
+                            a.version, b.version,
+                            "{at}: {} changed, same version",
+                            a.emp_no
+                        );
                     }
                 }
                 steps_run += 1;
