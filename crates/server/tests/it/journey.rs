@@ -1005,19 +1005,26 @@ async fn f01_appeal_upheld_and_reopened(app: App) {
     enter(&app, &p.supervisor, id, &vals).await;
     let (s, b) = act(&app, &p.supervisor, id, json!({"action": "submit"})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
+    // 18 → 20 on authorised work: the reviewer already sees total 92, bonus 2760.00 (the
+    // figures are always the engine's for the data stored now, not the last approved ones).
+    let seen = get_appraisal(&app, &p.reviewer, id).await;
+    assert_eq!(
+        (seen["total"].as_str(), seen["bonus"].as_str()),
+        (Some("92"), Some("2760.00"))
+    );
     act(&app, &p.reviewer, id, json!({"action": "review_pass"})).await;
     let (s, b) = act(&app, &p.approver, id, json!({"action": "approve"})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
-    // 18 → 20 on authorised work: total 90 → 92, bonus 2700.00 → 2760.00.
     assert_eq!(b["total"], "92");
     assert_eq!(b["bonus"], "2760.00");
+    // The approver approved the amount they saw.
     let log = app.store.audit_log(0, 10_000).await.unwrap();
     let re = log
         .iter()
         .rfind(|e| e.action == "appraisal.approve")
         .unwrap();
     assert!(
-        re.old_value.as_deref().unwrap().contains("bonus=2700.00"),
+        re.old_value.as_deref().unwrap().contains("bonus=2760.00"),
         "{re:?}"
     );
     assert!(
