@@ -577,7 +577,10 @@ async fn sheet_fits(p: &Person<'_>, height: f64) {
     assert!(v["n"].as_u64().unwrap() >= 5, "the items' scores: {v}");
     assert_eq!(v["off"], 0, "a score outside the window: {v}");
     for k in ["total", "grade", "bonus"] {
-        assert!(v[k].as_f64().unwrap() < height - 40.0, "{k} on the first screen: {v}");
+        assert!(
+            v[k].as_f64().unwrap() < height - 40.0,
+            "{k} on the first screen: {v}"
+        );
     }
 }
 
@@ -648,7 +651,10 @@ async fn on_a_phone() {
     .await;
     fits(&p, None).await;
     let (top, _, _) = rect(&c, "#to-act").await;
-    assert!(top < 844.0, "the way to the form is on the first screen: {top}");
+    assert!(
+        top < 844.0,
+        "the way to the form is on the first screen: {top}"
+    );
     p.tick(Locator::Css("#to-act")).await;
     let (top, _, _) = rect(&c, "#entry").await;
     assert!((-1.0..844.0).contains(&top), "the form in view: {top}");
@@ -679,10 +685,16 @@ async fn on_a_phone() {
     p.click(Locator::Css("#kind-sign a")).await;
     sheet_fits(&p, 844.0).await;
     let (top, _, _) = rect(&c, "#to-act").await;
-    assert!(top < 844.0, "the way to sign or appeal is on the first screen: {top}");
+    assert!(
+        top < 844.0,
+        "the way to sign or appeal is on the first screen: {top}"
+    );
     p.tick(Locator::Css("#to-act")).await;
     let (top, _, _) = rect(&c, "#sign").await;
-    assert!((-1.0..844.0).contains(&top), "sign and appeal in view: {top}");
+    assert!(
+        (-1.0..844.0).contains(&top),
+        "sign and appeal in view: {top}"
+    );
     fits(&p, None).await;
     // The item's box sits by its name.
     let v = c
