@@ -204,10 +204,10 @@ fn core_of(s: &str) -> String {
 }
 
 /// Keys to targets, a key that two targets share left out (it would be a guess).
-fn unambiguous<'a>(
-    dict: &'a [(String, String, String)],
+fn unambiguous(
+    dict: &[(String, String, String)],
     key: impl Fn(&str) -> String,
-) -> HashMap<String, (&'a str, &'a str)> {
+) -> HashMap<String, (&str, &str)> {
     let mut m: HashMap<String, Option<(&str, &str)>> = HashMap::new();
     for (k, id, name) in dict {
         let k = key(k);

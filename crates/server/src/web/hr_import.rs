@@ -316,7 +316,7 @@ pub(super) async fn hr_import_run<S: Store>(
     let id = cycle_id(&ctx, &id)?;
     let choices = Choices::from_pairs(&form.0);
     let Some((file_name, bytes)) = kept(&token, me.id, id) else {
-        return Ok(expired(&st, &ctx, id).await?);
+        return expired(&st, &ctx, id).await;
     };
     let opts = options(&choices, file_name, &bytes, false).await;
     match office::import_file(&st.store, &me, id, &bytes, &opts, &|_, _, _| {}).await {
