@@ -619,6 +619,7 @@ async fn on_a_phone() {
     assert!(p.text().await.contains("数据已提交"), "{}", p.text().await);
 
     c.set_window_size(390, 844).await.unwrap();
+    assert_eq!(widths(&c).await.1, 390, "a 390px wide window");
     // 张伟: the ledger, October's sheet (signed), the inbox.
     p.sign_in("zhangwei").await;
     fits(&p, None).await;
@@ -683,6 +684,7 @@ async fn on_a_phone() {
     p.sign_in("zhangwei").await;
     fits(&p, None).await;
     p.click(Locator::Css("#kind-sign a")).await;
+    let november = p.path().await;
     sheet_fits(&p, 844.0).await;
     let (top, _, _) = rect(&c, "#to-act").await;
     assert!(
@@ -751,6 +753,20 @@ async fn on_a_phone() {
             "a radio away from its label: {v}"
         );
     }
+
+    // The narrowest phones (360 wide): still nothing to scroll sideways.
+    c.set_window_size(360, 780).await.unwrap();
+    assert_eq!(widths(&c).await.1, 360, "a 360px wide window");
+    for path in ["/hr/cycles", "/hr/cycles/2", "/hr/cycles/1/results"] {
+        fits(&p, Some(path)).await;
+    }
+    p.sign_in("zhangwei").await;
+    fits(&p, None).await;
+    fits(&p, Some("/ledger")).await;
+    p.open(&october).await;
+    sheet_fits(&p, 780.0).await;
+    p.open(&november).await;
+    sheet_fits(&p, 780.0).await;
     c.close().await.unwrap();
 }
 
