@@ -531,6 +531,245 @@ async fn a_month_in_the_browser() {
     eprintln!("browser month: {:.1?}", started.elapsed());
 }
 
+/// How wide the page is against the window: `(scrollWidth, innerWidth)`.
+async fn widths(c: &Client) -> (u64, u64) {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (v[0].as_u64().unwrap(), v[1].as_u64().unwrap())
+}
+
+/// The page at `path` (or the one open, for `None`) does not scroll sideways.
+async fn fits(p: &Person<'_>, path: Option<&str>) {
+    if let Some(path) = path {
+        p.open(path).await;
+    }
+    let (scroll, inner) = widths(p.c).await;
+    assert!(
+        scroll <= inner,
+        "{} is {scroll}px wide in a {inner}px window",
+        p.path().await
+    );
+}
+
+/// The open sheet on a screen `height` tall: no sideways scrolling, every item's score inside
+/// the window, total, grade and bonus within the first screen.
+async fn sheet_fits(p: &Person<'_>, height: f64) {
+    fits(p, None).await;
+    let v = p
+        .c
+        .execute(
+            r#"const w = window.innerWidth;
+            const s = [...document.querySelectorAll('.sheet-body tr.item .score-value')]
+              .map(e => e.getBoundingClientRect());
+            const top = id => document.getElementById(id).getBoundingClientRect().top + window.scrollY;
+            return { n: s.length, off: s.filter(b => b.width == 0 || b.left < 0 || b.right > w).length,
+                     right: Math.max(...s.map(b => b.right)), w,
+                     total: top('total'), grade: top('grade'), bonus: top('bonus') };"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(v["n"].as_u64().unwrap() >= 5, "the items' scores: {v}");
+    assert_eq!(v["off"], 0, "a score outside the window: {v}");
+    for k in ["total", "grade", "bonus"] {
+        assert!(
+            v[k].as_f64().unwrap() < height - 40.0,
+            "{k} on the first screen: {v}"
+        );
+    }
+}
+
+/// Where the element `css` is in the window: `(top, left, right)`.
+async fn rect(c: &Client, css: &str) -> (f64, f64, f64) {
+    let v = c
+        .execute(
+            "const b = document.querySelector(arguments[0]).getBoundingClientRect(); return [b.top, b.left, b.right];",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    let n = |i: usize| v[i].as_f64().unwrap();
+    (n(0), n(1), n(2))
+}
+
+/// On a phone (390×844): 张伟 reads his sheet with every score on screen and total, grade and
+/// bonus on top (also at 1280×800), the inbox and the ledger fit; the supervisor rates, and
+/// 张伟 reaches the appeal form from the top of the sheet and appeals; HR's pages do not
+/// scroll sideways, and the cycle form's radio buttons sit by their words.
+#[tokio::test]
+async fn on_a_phone() {
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    // At a desk, 行政部's clerk hands in November's attendance so that the month goes on.
+    p.sign_in("xingzheng").await;
+    p.click(Locator::Css("#kind-data a")).await;
+    for name in ["张伟", "李娜", "刘洋"] {
+        p.grid_cell(name, "leave_days", "0").await;
+    }
+    p.click(Locator::Css("button[value=complete]")).await;
+    assert!(p.text().await.contains("数据已提交"), "{}", p.text().await);
+
+    c.set_window_size(390, 844).await.unwrap();
+    assert_eq!(widths(&c).await.1, 390, "a 390px wide window");
+    // 张伟: the ledger, October's sheet (signed), the inbox.
+    p.sign_in("zhangwei").await;
+    fits(&p, None).await;
+    p.click(Locator::Css("header nav a[href='/ledger']")).await;
+    fits(&p, None).await;
+    p.click(Locator::XPath("//main//a[contains(., '2026年10月')]"))
+        .await;
+    let october = p.path().await;
+    for (w, h) in [(390, 844), (1280, 800), (390, 844)] {
+        c.set_window_size(w, h).await.unwrap();
+        p.open(&october).await;
+        sheet_fits(&p, h as f64).await;
+    }
+    // The standard is folded on the phone, there to unfold.
+    assert!(
+        p.c.find(Locator::Css("tr.item details.std-fold summary"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+
+    // The supervisor rates November on the phone, the form a tap from the top.
+    p.sign_in("zhuguan").await;
+    fits(&p, None).await;
+    p.click(Locator::XPath(
+        "//section[@id='kind-rate']//tr[td[contains(., '2026年11月')] and td[contains(., '张伟')]]//a",
+    ))
+    .await;
+    fits(&p, None).await;
+    let (top, _, _) = rect(&c, "#to-act").await;
+    assert!(
+        top < 844.0,
+        "the way to the form is on the first screen: {top}"
+    );
+    p.tick(Locator::Css("#to-act")).await;
+    let (top, _, _) = rect(&c, "#entry").await;
+    assert!((-1.0..844.0).contains(&top), "the form in view: {top}");
+    for (input, values) in RATER {
+        p.type_into(Locator::Id(&format!("v-{input}")), values[0])
+            .await;
+    }
+    p.click(Locator::Css("#entry button[value=submit]")).await;
+    assert_eq!(p.state().await, "复核");
+    for (user, kind, button) in [
+        ("fuhe", "review", "review_pass"),
+        ("shenpi", "approve", "approve"),
+    ] {
+        p.sign_in(user).await;
+        p.click(Locator::XPath(&format!(
+            "//section[@id='kind-{kind}']//tr[td[contains(., '张伟')]]//a"
+        )))
+        .await;
+        fits(&p, None).await;
+        p.click(Locator::Css(&format!("#decide button[value={button}]")))
+            .await;
+    }
+    assert_eq!(p.state().await, "待确认");
+
+    // 张伟 opens November from his inbox, jumps to the forms and appeals.
+    p.sign_in("zhangwei").await;
+    fits(&p, None).await;
+    p.click(Locator::Css("#kind-sign a")).await;
+    let november = p.path().await;
+    sheet_fits(&p, 844.0).await;
+    let (top, _, _) = rect(&c, "#to-act").await;
+    assert!(
+        top < 844.0,
+        "the way to sign or appeal is on the first screen: {top}"
+    );
+    p.tick(Locator::Css("#to-act")).await;
+    let (top, _, _) = rect(&c, "#sign").await;
+    assert!(
+        (-1.0..844.0).contains(&top),
+        "sign and appeal in view: {top}"
+    );
+    fits(&p, None).await;
+    // The item's box sits by its name.
+    let v = c
+        .execute(
+            r#"const i = document.querySelector('#appeal input[value=sales]');
+               const b = i.getBoundingClientRect(), l = i.closest('label').getBoundingClientRect();
+               return [b.left - l.left, b.width];"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        v[0].as_f64().unwrap() < 8.0 && v[1].as_f64().unwrap() < 40.0,
+        "the box away from its words: {v}"
+    );
+    p.type_into(
+        Locator::Css("#appeal textarea[name=reason]"),
+        "新增客户未计入",
+    )
+    .await;
+    p.tick(Locator::Css("#appeal input[value=sales]")).await;
+    p.click(Locator::Css("#appeal button")).await;
+    assert_eq!(p.state().await, "申诉中");
+    assert!(p.text_of(".appeal").await.contains("新增客户未计入"));
+    fits(&p, None).await;
+
+    // HR's pages scroll inside their tables, never the page; radios by their words.
+    p.sign_in("hr").await;
+    for path in [
+        "/hr",
+        "/hr/cycles",
+        "/hr/cycles/2",
+        "/hr/cycles/1/results",
+        "/hr/cycles/2/import",
+        "/hr/appeals",
+    ] {
+        fits(&p, Some(path)).await;
+    }
+    p.open("/hr/cycles").await;
+    let v = c
+        .execute(
+            r#"return [...document.querySelectorAll('label > input[type=radio]')].map(i => {
+                 const l = i.parentElement.getBoundingClientRect(), b = i.getBoundingClientRect();
+                 return [b.left - l.left, b.width]; });"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let radios = v.as_array().unwrap();
+    assert_eq!(radios.len(), 4, "{v}");
+    for r in radios {
+        assert!(
+            r[0].as_f64().unwrap() < 8.0 && r[1].as_f64().unwrap() < 40.0,
+            "a radio away from its label: {v}"
+        );
+    }
+
+    // The narrowest phones (360 wide): still nothing to scroll sideways.
+    c.set_window_size(360, 780).await.unwrap();
+    assert_eq!(widths(&c).await.1, 360, "a 360px wide window");
+    for path in ["/hr/cycles", "/hr/cycles/2", "/hr/cycles/1/results"] {
+        fits(&p, Some(path)).await;
+    }
+    p.sign_in("zhangwei").await;
+    fits(&p, None).await;
+    fits(&p, Some("/ledger")).await;
+    p.open(&october).await;
+    sheet_fits(&p, 780.0).await;
+    p.open(&november).await;
+    sheet_fits(&p, 780.0).await;
+    c.close().await.unwrap();
+}
+
 /// `kaohe …` against the demo's database; stdout, stderr and success.
 fn kaohe_cli(db: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
@@ -810,6 +1049,16 @@ async fn screenshots() {
             c.set_window_size(1280, 1000).await.unwrap();
         }
     };
+    // A phone's first screen (390×844), as it is scrolled.
+    let phone_shot = |name: &'static str| {
+        let (c, out) = (&c, &out);
+        async move {
+            c.set_window_size(390, 844).await.unwrap();
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(out.join(format!("{name}.png")), png).unwrap();
+            c.set_window_size(1280, 1000).await.unwrap();
+        }
+    };
     p.open("/login").await;
     shot("login").await;
 
@@ -834,6 +1083,7 @@ async fn screenshots() {
     p.click(Locator::XPath("//main//a[contains(., '2026年10月')]"))
         .await;
     shot("sheet").await;
+    phone_shot("phone-sheet").await;
     p.click(Locator::LinkText("English")).await;
     shot("sheet-en").await;
     p.click(Locator::LinkText("中文")).await;
@@ -841,12 +1091,16 @@ async fn screenshots() {
     // The supervisor's inbox, and the rating form.
     p.sign_in("zhuguan").await;
     shot("inbox-supervisor").await;
+    phone_shot("phone-inbox").await;
     p.click(Locator::XPath(
         "//section[@id='kind-rate']//tr[td[contains(., '张伟')]]//a",
     ))
     .await;
     p.type_into(Locator::Id("v-authorised_work"), "18").await;
     shot("rating").await;
+    c.set_window_size(390, 844).await.unwrap();
+    p.tick(Locator::Css("#to-act")).await;
+    phone_shot("phone-rating").await;
 
     // HR: the cycles, November's progress, October's results with the grade chart, the
     // organisation, the templates, the audit log and 张伟's twelve months.

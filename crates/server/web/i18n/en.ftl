@@ -143,6 +143,8 @@ decide-uphold = Uphold
 decide-reopen = Reopen items
 sheet-pdf = Download PDF
 sheet-xlsx = Download Excel
+jump-entry = ↓ Go to { $what }
+jump-respond = ↓ Sign or appeal
 results-title = Results
 results-cycle = Cycle
 results-count = Appraisees
@@ -210,6 +212,7 @@ grid-paste-help = You can copy a block of cells (several rows and columns) from 
 grid-pasted = Pasted { $filled } cells, not saved yet.
 grid-pasted-partial = Pasted { $filled } cells; { $skipped } fell outside the grid and were left out. Not saved yet.
 appeal-item-reason = Reason for this item (optional)
+appeal-item-reason-ph = e.g. returns were not credited back (optional)
 ## Account and first run (hrorg)
 field-required = Required.
 line-n = line { $line }
@@ -347,10 +350,15 @@ hrc-results = Results
 hrc-create = New cycle
 hrc-f-form = Form (template)
 hrc-f-version = Template version
-hrc-f-version-latest = latest
+hrc-ph-version = e.g. 2 (leave empty for the latest)
+hrc-ph-period = e.g. 2026-12
+hrc-ph-name = e.g. December 2026 key account managers
+hrc-ph-positions = e.g. 大客户经理, 客户经理
+hrc-ph-employees = e.g. A001, A002
+hrc-ph-params = e.g. target_pct=95
+hrc-ph-targets = e.g. 大客户经理: monthly_bonus=3000
 hrc-f-period = Period (e.g. 2026-12, 2026-Q4, 2026)
 hrc-f-name = Name
-hrc-f-name-hint = December 2026 key account managers
 hrc-f-members = Who is appraised
 hrc-f-members-form = Everyone in the form's positions
 hrc-f-members-positions = These positions (comma separated)

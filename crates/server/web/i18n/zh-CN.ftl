@@ -137,6 +137,8 @@ decide-uphold = 维持原结果
 decide-reopen = 重新评分
 sheet-pdf = 下载 PDF
 sheet-xlsx = 下载 Excel
+jump-entry = ↓ 去{ $what }
+jump-respond = ↓ 签字确认或申诉
 results-title = 考核结果
 results-cycle = 考核周期
 results-count = 人数
@@ -204,6 +206,7 @@ grid-paste-help = 可以从 Excel 复制一块单元格（多行多列），在�
 grid-pasted = 已粘贴 { $filled } 个格子，尚未保存。
 grid-pasted-partial = 已粘贴 { $filled } 个格子，另有 { $skipped } 个超出表格范围而未粘贴；尚未保存。
 appeal-item-reason = 本项理由（可选）
+appeal-item-reason-ph = 例如：退货冲回未计入（可选）
 ## 账号与首次使用（hrorg）
 field-required = 必填。
 line-n = 第 { $line } 行
@@ -335,10 +338,15 @@ hrc-results = 考核结果
 hrc-create = 新建考核周期
 hrc-f-form = 考核表（模板）
 hrc-f-version = 模板版本
-hrc-f-version-latest = 最新版本
+hrc-ph-version = 例如 2（留空即用最新版本）
+hrc-ph-period = 例如 2026-12
+hrc-ph-name = 例如 2026年12月 大客户经理考核
+hrc-ph-positions = 例如 大客户经理, 客户经理
+hrc-ph-employees = 例如 A001, A002
+hrc-ph-params = 例如 target_pct=95
+hrc-ph-targets = 例如 大客户经理: monthly_bonus=3000
 hrc-f-period = 期间（如 2026-12、2026-Q4、2026）
 hrc-f-name = 名称
-hrc-f-name-hint = 2026年12月 大客户经理考核
 hrc-f-members = 考核对象
 hrc-f-members-form = 考核表所列岗位的全部人员
 hrc-f-members-positions = 以下岗位（逗号分隔）
