@@ -709,12 +709,23 @@ pub async fn import_file<S: Store>(
             continue;
         }
         use kaohe_core::workflow::State as W;
-        if matches!(a.state, W::Published | W::Appealed | W::Confirmed) {
+        let correcting = matches!(
+            a.state,
+            W::Review | W::Approval | W::Published | W::Appealed | W::Confirmed
+        );
+        if correcting && opts.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             problems.push(at(
-                format!("{}（{}）的考核已发布，不能再导入数据", a.name, a.emp_no),
                 format!(
-                    "the appraisal of {} ({}) is published: its data can no longer be imported",
-                    a.name, a.emp_no
+                    "{}（{}）的考核已到「{}」：导入即为更正数据，须写明更正理由",
+                    a.name,
+                    a.emp_no,
+                    a.state.zh()
+                ),
+                format!(
+                    "the appraisal of {} ({}) is {}: importing corrects its data and needs a reason",
+                    a.name,
+                    a.emp_no,
+                    a.state.as_str()
                 ),
                 None,
             ));
