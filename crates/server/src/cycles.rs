@@ -832,6 +832,59 @@ async fn quotas_view<S: Store>(store: &S, id: i64) -> ApiResult<QuotasView> {
     })
 }
 
+/// Grade bands for a cycle whose form has none.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GradesRequest {
+    /// Highest first: `{"name": "A", "min": "90"}`, …, the last `{"name": "D", "min": null}`;
+    /// or `text` as HR types it.
+    #[serde(default)]
+    pub grades: Vec<GradeBandBody>,
+    /// `A ≥ 90`, `B ≥ 80`, `C ≥ 60`, `D`: one a line (instead of `grades`).
+    pub text: Option<String>,
+}
+
+/// One grade band.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct GradeBandBody {
+    pub name: String,
+    /// The lowest total of the band (a decimal as text); none for the last band.
+    pub min: Option<String>,
+}
+
+/// Give a cycle grade bands because its form has none (HR): checked (highest first, names
+/// unique, the last open below so every total has a grade), audited, the cycle scored again.
+#[utoipa::path(put, path = "/api/cycles/{id}/grades", params(("id" = i64, Path)), request_body = GradesRequest, responses((status = 200, body = [GradeBandBody]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_grades<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<GradesRequest>,
+) -> ApiResult<axum::Json<Vec<GradeBandBody>>> {
+    let u = auth.may_all(Capability::ManageCycles)?;
+    let bands = match &r.text {
+        Some(t) => kaohe_store::parse_grade_bands(t)
+            .map_err(|m| StoreError::Fields(vec![("text".into(), m)]))?,
+        None => r
+            .grades
+            .into_iter()
+            .map(|b| kaohe_store::GradeBand {
+                name: b.name,
+                min: b.min,
+            })
+            .collect(),
+    };
+    let c = st.store.set_cycle_grades(&u.username, id, &bands).await?;
+    Ok(axum::Json(
+        c.grades
+            .into_iter()
+            .map(|b| GradeBandBody {
+                name: b.name,
+                min: b.min,
+            })
+            .collect(),
+    ))
+}
+
 /// A cycle's forced-distribution quotas per grade, and its grades checked against them (HR,
 /// reviewers, approvers).
 #[utoipa::path(get, path = "/api/cycles/{id}/quotas", params(("id" = i64, Path)), responses((status = 200, body = QuotasView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

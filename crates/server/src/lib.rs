@@ -768,6 +768,7 @@ async fn health() -> &'static str {
         cycles::auto_confirm,
         cycles::quotas,
         cycles::set_quotas,
+        cycles::set_grades,
         office::import,
         office::import_propose,
         office::form,
@@ -806,6 +807,8 @@ async fn health() -> &'static str {
         cycles::LedgerView,
         cycles::QuotaBody,
         cycles::QuotasRequest,
+        cycles::GradesRequest,
+        cycles::GradeBandBody,
         cycles::QuotaCheckView,
         cycles::QuotasView,
         office::ImportReport,
@@ -906,6 +909,10 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route(
             "/api/cycles/{id}/quotas",
             get(cycles::quotas::<S>).put(cycles::set_quotas::<S>),
+        )
+        .route(
+            "/api/cycles/{id}/grades",
+            axum::routing::put(cycles::set_grades::<S>),
         )
         .merge(web::routes::<S>())
         .fallback(web::fallback)

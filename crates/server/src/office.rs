@@ -354,25 +354,9 @@ pub async fn all_appraisals<S: Store>(
     }
 }
 
-/// The cycle and its pinned template, compiled.
+/// The cycle and its form as it scores the cycle (`Store::cycle_form`).
 pub async fn cycle_template<S: Store>(store: &S, cycle_id: i64) -> Fail<(Cycle, Template)> {
-    let cy = store.cycle(cycle_id).await?;
-    let tv = store
-        .template(&cy.form_id, Some(cy.template_version))
-        .await?
-        .ok_or_else(|| {
-            OfficeFail::NotFound(format!(
-                "模板 {}@{} 不存在 / template {}@{} does not exist",
-                cy.form_id, cy.template_version, cy.form_id, cy.template_version
-            ))
-        })?;
-    let t = kaohe_core::compile_str(&tv.source).map_err(|_| {
-        OfficeFail::Internal(format!(
-            "模板 {} 无法编译 / template {} does not compile",
-            cy.form_id, cy.form_id
-        ))
-    })?;
-    Ok((cy, t))
+    Ok(store.cycle_form(cycle_id).await?)
 }
 
 fn slot_id(t: &Template, s: usize) -> Option<(String, String)> {

@@ -1344,6 +1344,17 @@ impl Store for Db {
     async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
         self.enter_impl(who, id, version, values).await
     }
+    async fn cycle_form(&self, cycle_id: i64) -> Result<(Cycle, kaohe_core::Template)> {
+        self.cycle_form_impl(cycle_id).await
+    }
+    async fn set_cycle_grades(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        bands: &[GradeBand],
+    ) -> Result<Cycle> {
+        self.set_cycle_grades_impl(actor, cycle_id, bands).await
+    }
     async fn correct(
         &self,
         who: &User,

@@ -172,6 +172,132 @@ pub struct Cycle {
     pub created_by: String,
     pub created_at: String,
     pub launched_at: Option<String>,
+    /// Grade bands HR gave the cycle because its form has none (highest first; the last
+    /// without a minimum, so every total has a grade).
+    pub grades: Vec<GradeBand>,
+}
+
+/// A grade band set on a cycle: a total at or above `min` (a decimal as text) gets `name`;
+/// the last band has no minimum.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GradeBand {
+    pub name: String,
+    pub min: Option<String>,
+}
+
+/// Read grade bands as HR types them, one per line or separated by `,`/`；`:
+/// `A ≥ 90`, `B >= 80`, `C 60`, `D` (the last without a minimum). Checked: names unique,
+/// minimums falling, the last band open below so that every possible total has a grade.
+pub fn parse_grade_bands(s: &str) -> std::result::Result<Vec<GradeBand>, String> {
+    let mut out: Vec<GradeBand> = Vec::new();
+    for (i, part) in s
+        .split(['\n', ',', '，', ';', '；'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        let cleaned = part.replace(['≥', '＞', '>', '=', '＝', '分'], " ");
+        let mut words = cleaned.split_whitespace();
+        let name = words.next().unwrap_or_default().to_string();
+        let min = match words.next() {
+            None => None,
+            Some(w) => match kaohe_core::num::parse_user_number(w) {
+                Some(p) => Some(kaohe_core::num::fmt(p.value())),
+                None => {
+                    return Err(format!(
+                        "第 {} 项「{part}」的分数 `{w}` 不是数字 / band {} (`{part}`): `{w}` is not a number",
+                        i + 1,
+                        i + 1
+                    ));
+                }
+            },
+        };
+        if words.next().is_some() {
+            return Err(format!(
+                "第 {} 项「{part}」应写成「A ≥ 90」/ band {} (`{part}`) should read like `A ≥ 90`",
+                i + 1,
+                i + 1
+            ));
+        }
+        out.push(GradeBand { name, min });
+    }
+    check_grade_bands(&out)?;
+    Ok(out)
+}
+
+/// The checks of [`parse_grade_bands`] on bands given as data (the API).
+pub fn check_grade_bands(bands: &[GradeBand]) -> std::result::Result<(), String> {
+    if bands.is_empty() {
+        return Err("至少要有一个等级 / give at least one grade".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut last: Option<Decimal> = None;
+    for (i, b) in bands.iter().enumerate() {
+        if b.name.trim().is_empty() {
+            return Err(format!(
+                "第 {} 个等级没有名称 / grade {} has no name",
+                i + 1,
+                i + 1
+            ));
+        }
+        if !seen.insert(b.name.trim()) {
+            return Err(format!(
+                "等级「{}」重复 / grade `{}` appears twice",
+                b.name, b.name
+            ));
+        }
+        let is_last = i + 1 == bands.len();
+        match (&b.min, is_last) {
+            (None, true) => {}
+            (None, false) => {
+                return Err(format!(
+                    "只有最后一个等级可以不写分数，「{}」后面还有等级 / only the last grade may have no minimum; `{}` is followed by others",
+                    b.name, b.name
+                ));
+            }
+            (Some(_), true) => {
+                return Err(format!(
+                    "最后一个等级「{}」不能有下限，否则低于 {} 分的总分没有等级 / the last grade `{}` must have no minimum, or totals below it get no grade",
+                    b.name,
+                    b.min.as_deref().unwrap_or_default(),
+                    b.name
+                ));
+            }
+            (Some(m), false) => {
+                let m: Decimal = m.parse().map_err(|_| {
+                    format!(
+                        "「{}」的分数 `{m}` 不是数字 / `{m}` is not a number",
+                        b.name
+                    )
+                })?;
+                if last.is_some_and(|l| m >= l) {
+                    return Err(format!(
+                        "等级应从高到低排列：「{}」的 {m} 不低于上一个等级 / grades go from high to low: `{}` at {m} is not below the one before",
+                        b.name, b.name
+                    ));
+                }
+                last = Some(m);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The form's grades, or the cycle's bands when the sheet has none.
+pub fn with_cycle_grades(t: &mut Template, cy: &Cycle) {
+    if !t.grades.is_empty() || cy.grades.is_empty() {
+        return;
+    }
+    t.grades = cy
+        .grades
+        .iter()
+        .map(|b| kaohe_core::model::Grade {
+            name: b.name.clone(),
+            name_en: None,
+            min: b.min.as_deref().and_then(|m| m.parse().ok()),
+            factor: Decimal::ONE,
+        })
+        .collect();
 }
 
 /// What a launch did.

@@ -227,7 +227,7 @@ const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no
 
 /// The columns [`cycle_from`] reads, from a cycle with its template.
 const CYCLE_SELECT: &str = "SELECT c.id, c.name, c.form_id, c.template_id, t.version AS template_version, c.period_kind, c.period, c.status, c.params, \
-         c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at \
+         c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at, c.grades \
          FROM cycles c JOIN templates t ON t.id = c.template_id";
 
 fn appraisal_from(r: &AnyRow) -> Result<(Appraisal, i64)> {
@@ -312,10 +312,22 @@ fn cycle_from(r: &AnyRow) -> Result<Cycle> {
         created_by: r.get("created_by"),
         created_at: r.get("created_at"),
         launched_at: r.get("launched_at"),
+        grades: match r.get::<Option<String>, _>("grades") {
+            Some(g) => read_json(&g, T, id, "grades")?,
+            None => Vec::new(),
+        },
     })
 }
 
 impl Db {
+    /// The cycle's form as it scores this cycle: the pinned version, with the cycle's grade
+    /// bands when the sheet has none.
+    async fn template_for(c: &mut sqlx::AnyConnection, cy: &Cycle) -> Result<Template> {
+        let mut t = Self::template_of(c, cy.template_id).await?;
+        with_cycle_grades(&mut t, cy);
+        Ok(t)
+    }
+
     async fn template_of(c: &mut sqlx::AnyConnection, template_id: i64) -> Result<Template> {
         let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1")
             .bind(template_id)
@@ -433,7 +445,7 @@ impl Db {
         }
         if let std::collections::hash_map::Entry::Vacant(slot) = owners.entry(a.cycle_id) {
             let cy = Self::load_cycle(&mut *c, a.cycle_id).await?;
-            let t = Self::template_of(&mut *c, cy.template_id).await?;
+            let t = Self::template_for(&mut *c, &cy).await?;
             let depts = Self::departments_in(&mut *c).await?;
             let (o, _) = input_owners(&t, &depts);
             slot.insert((t, o));
@@ -949,7 +961,7 @@ impl Db {
                 cy.status
             )));
         }
-        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let t = Self::template_for(&mut tx, &cy).await?;
         let depts = Self::departments_in(&mut tx).await?;
         let (owners, unmatched) = input_owners(&t, &depts);
         // Who is appraised.
@@ -1195,7 +1207,7 @@ impl Db {
         if a.result.is_none() && roles.sees_scores(a.state) {
             // Data entered in bulk is scored when first looked at.
             let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
-            let t = Self::template_of(&mut c, cy.template_id).await?;
+            let t = Self::template_for(&mut c, &cy).await?;
             drop(c);
             let mut tx = self.begin_write().await?;
             Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
@@ -1281,7 +1293,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
-        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let t = Self::template_for(&mut tx, &cy).await?;
         let depts = Self::departments_in(&mut tx).await?;
         let (owners, _) = input_owners(&t, &depts);
         let open_item = |slot: usize| -> bool {
@@ -1388,7 +1400,7 @@ impl Db {
         }
         policy::separation(&roles, Duty::Enter)?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
-        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let t = Self::template_for(&mut tx, &cy).await?;
         let unknown: Vec<(String, String)> = values
             .keys()
             .filter(|k| slot_of(&t, k).is_none())
@@ -1458,7 +1470,7 @@ impl Db {
         }
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
-        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let t = Self::template_for(&mut tx, &cy).await?;
         let depts = Self::departments_in(&mut tx).await?;
         let (owners, _) = input_owners(&t, &depts);
         let mut current: HashMap<String, (i64, i64, String, Values)> = HashMap::new();
@@ -1624,7 +1636,7 @@ impl Db {
         }
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
-        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let t = Self::template_for(&mut tx, &cy).await?;
         let n = sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE cycle_id = $3 AND kind = 'data' AND department_id = $4 AND status = 'open'")
             .bind(now())
             .bind(&who.username)
@@ -1699,7 +1711,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
-        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let t = Self::template_for(&mut tx, &cy).await?;
         let at = now();
         let from = a.state;
         let old_bonus = a.bonus.clone();
@@ -2242,7 +2254,7 @@ impl Db {
     pub(crate) async fn score_cycle_impl(&self, actor: &str, cycle_id: i64) -> Result<usize> {
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
-        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        let t = Self::template_for(&mut tx, &cy).await?;
         let n = Self::rescore(&mut tx, &cy, &t, None).await?;
         self.append_audits(
             &mut tx,
@@ -2260,6 +2272,73 @@ impl Db {
         Ok(n)
     }
 
+    /// A cycle and its form as it scores the cycle (the pinned version; the cycle's grade
+    /// bands when the sheet has none).
+    pub(crate) async fn cycle_form_impl(&self, cycle_id: i64) -> Result<(Cycle, Template)> {
+        let mut c = self.pool.acquire().await?;
+        let cy = Self::load_cycle(&mut c, cycle_id).await?;
+        let t = Self::template_for(&mut c, &cy).await?;
+        Ok((cy, t))
+    }
+
+    /// Give a cycle grade bands (its form has none): checked, stored, audited old → new, and
+    /// every appraisal of the cycle scored again with them.
+    pub(crate) async fn set_cycle_grades_impl(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        bands: &[GradeBand],
+    ) -> Result<Cycle> {
+        check_grade_bands(bands).map_err(|m| StoreError::Fields(vec![("grades".into(), m)]))?;
+        let mut tx = self.begin_write().await?;
+        let mut cy = Self::load_cycle(&mut tx, cycle_id).await?;
+        let t = Self::template_of(&mut tx, cy.template_id).await?;
+        if !t.grades.is_empty() {
+            return Err(StoreError::Fields(vec![(
+                "grades".into(),
+                format!(
+                    "考核表 {} 已规定等级（{}），不能另设 / form {} has its own grades ({})",
+                    cy.form_id,
+                    t.grades
+                        .iter()
+                        .map(|g| g.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    cy.form_id,
+                    t.grades
+                        .iter()
+                        .map(|g| g.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )]));
+        }
+        let old = json(&cy.grades);
+        sqlx::query("UPDATE cycles SET grades = $1 WHERE id = $2")
+            .bind(json(&bands))
+            .bind(cycle_id)
+            .execute(&mut *tx)
+            .await?;
+        cy.grades = bands.to_vec();
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.to_string(),
+                action: "cycle.grades".into(),
+                entity: "cycle".into(),
+                entity_id: cycle_id.to_string(),
+                old_value: Some(old),
+                new_value: Some(json(&bands)),
+                ..Default::default()
+            }],
+        )
+        .await?;
+        let t = Self::template_for(&mut tx, &cy).await?;
+        Self::rescore(&mut tx, &cy, &t, None).await?;
+        tx.commit().await?;
+        Ok(cy)
+    }
+
     pub(crate) async fn explain_impl(&self, who: &User, id: i64) -> Result<Explained> {
         let mut c = self.pool.acquire().await?;
         let (a, dept) = Self::load_appraisal(&mut c, id).await?;
@@ -2274,7 +2353,7 @@ impl Db {
             return Err(StoreError::Forbidden("结果公布前不能查看计分说明 / the explanation is shown once the result is published".into()));
         }
         let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
-        let t = Self::template_of(&mut c, cy.template_id).await?;
+        let t = Self::template_for(&mut c, &cy).await?;
         let rows = if t.needs_peers {
             sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
                 .bind(cy.id)

@@ -262,6 +262,21 @@ pub trait Store: Clone + Send + Sync + 'static {
         version: i64,
         values: &Values,
     ) -> impl Future<Output = Result<Appraisal>> + Send;
+    /// A cycle and its form as it scores the cycle: the pinned version, compiled, with the
+    /// cycle's grade bands when the sheet has none. Every caller that scores, shows or prints
+    /// a cycle's appraisals takes the form from here.
+    fn cycle_form(
+        &self,
+        cycle_id: i64,
+    ) -> impl Future<Output = Result<(Cycle, kaohe_core::Template)>> + Send;
+    /// Give a cycle grade bands because its form has none ([`parse_grade_bands`] reads them as
+    /// people type them): checked, audited, and the cycle scored again with them.
+    fn set_cycle_grades(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        bands: &[GradeBand],
+    ) -> impl Future<Output = Result<Cycle>> + Send;
     /// HR corrects stored inputs in any state, with a reason (required): audited old → new
     /// with the reason, scored anew (peers too); the appraisal's version moves.
     fn correct(

@@ -267,18 +267,10 @@ pub(super) fn trend_chart(
     }
 }
 
-/// The form's grade names, in the form's order (best first).
+/// The form's grade names (or the cycle's bands), in order (best first).
 async fn form_grades<S: Store>(st: &AppState<S>, c: &Cycle) -> Result<Vec<String>, String> {
-    match st
-        .store
-        .template(&c.form_id, Some(c.template_version))
-        .await
-    {
-        Ok(Some(tv)) => match kaohe_core::compile_str(&tv.source) {
-            Ok(t) => Ok(t.grades.iter().map(|g| g.name.clone()).collect()),
-            Err(_) => Err("a stored template no longer compiles".into()),
-        },
-        Ok(None) => Err("a cycle's template version is gone".into()),
+    match st.store.cycle_form(c.id).await {
+        Ok((_, t)) => Ok(t.grades.iter().map(|g| g.name.clone()).collect()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -320,6 +312,21 @@ async fn results_page<S: Store>(
     status: StatusCode,
     error: Option<String>,
     typed: Option<(Vec<kaohe_store::GradeQuota>, BTreeMap<String, String>)>,
+) -> Response {
+    results_page_with(st, ctx, id, q, status, error, typed, None).await
+}
+
+/// [`results_page`] with the grade bands as HR typed them (when they were refused).
+#[allow(clippy::too_many_arguments)]
+async fn results_page_with<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    id: i64,
+    q: ResultsQuery,
+    status: StatusCode,
+    error: Option<String>,
+    typed: Option<(Vec<kaohe_store::GradeQuota>, BTreeMap<String, String>)>,
+    typed_bands: Option<String>,
 ) -> Response {
     let c = match st.store.cycle(id).await {
         Ok(c) => c,
@@ -470,11 +477,25 @@ async fn results_page<S: Store>(
         .iter()
         .map(|d| context! { id => d.id, name => d.name.clone(), selected => Some(d.id) == dept })
         .collect();
+    // Grade bands the cycle gives (its form has none): what HR typed, or what is set.
+    let own_grades = !grades.is_empty() && c.grades.is_empty();
+    let bands_text = typed_bands.clone().unwrap_or_else(|| {
+        c.grades
+            .iter()
+            .map(|b| match &b.min {
+                Some(m) => format!("{} ≥ {m}", b.name),
+                None => b.name.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
     render(
         ctx,
         status,
         "hr_results.html",
         context! {
+            own_grades,
+            bands_text,
             c => context! { id => c.id, name => c.name, period => c.period, form_id => c.form_id },
             headers => Serde(headers),
             rows => Serde(rows),
@@ -555,6 +576,48 @@ pub(super) async fn hr_quotas<S: Store>(
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
             results_page(&st, &ctx, id, q, status, Some(m), None).await
+        }
+    }
+}
+
+/// POST `/hr/cycles/{id}/grades`: grade bands for a cycle whose form has none.
+pub(super) async fn hr_grades<S: Store>(
+    State(st): State<AppState<S>>,
+    mut ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (form, me, id) = match hr_post(&ctx, &body, &id) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    ctx.path = format!("/hr/cycles/{id}/results");
+    let typed = form.get("grades").unwrap_or_default().to_string();
+    let q = ResultsQuery {
+        sort: None,
+        dir: None,
+        dept: None,
+        page: None,
+    };
+    let refused = |status, m: String| {
+        let m = text(ctx.lang, "hrr-grades-failed", &[("reason", Arg::Text(m))]);
+        (status, m)
+    };
+    let bands = match kaohe_store::parse_grade_bands(&typed) {
+        Ok(b) => b,
+        Err(m) => {
+            let (status, m) = refused(StatusCode::UNPROCESSABLE_ENTITY, in_lang(ctx.lang, &m));
+            return results_page_with(&st, &ctx, id, q, status, Some(m), None, Some(typed)).await;
+        }
+    };
+    match st.store.set_cycle_grades(&me.username, id, &bands).await {
+        Ok(_) => see_other(&format!("/hr/cycles/{id}/results#distribution")),
+        Err(StoreError::NotFound { .. }) => not_found(&ctx),
+        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            let (status, m) = refused(status, m);
+            results_page_with(&st, &ctx, id, q, status, Some(m), None, Some(typed)).await
         }
     }
 }

@@ -321,6 +321,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         )
         .route("/hr/cycles/{id}/results", get(hr_results::<S>))
         .route("/hr/cycles/{id}/quotas", post(hr_quotas::<S>))
+        .route("/hr/cycles/{id}/grades", post(hr_grades::<S>))
         .route("/hr/appeals", get(hr_appeals::<S>))
         .route("/hr/appeals/{id}", post(hr_appeal_decide::<S>))
         .route("/hr/employees/{emp_no}", get(hr_employee::<S>))

@@ -382,21 +382,9 @@ pub(super) async fn sheet_page<S: Store>(
         Err(StoreError::NotFound { .. }) => return not_found(ctx),
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
-    let c = match st.store.cycle(a.cycle_id).await {
-        Ok(c) => c,
+    let (c, t) = match st.store.cycle_form(a.cycle_id).await {
+        Ok(x) => x,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let tv = match st
-        .store
-        .template(&c.form_id, Some(c.template_version))
-        .await
-    {
-        Ok(Some(tv)) => tv,
-        Ok(None) => return server_error(ctx.lang, "a cycle's template version is gone"),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let Ok(t) = kaohe_core::compile_str(&tv.source) else {
-        return server_error(ctx.lang, "a stored template no longer compiles");
     };
     // Explained only once the scores are visible to this reader (the store decides).
     let ex = match &a.result {

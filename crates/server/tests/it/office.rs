@@ -226,7 +226,56 @@ both!(
     results_form_and_payroll_workbooks,
     a_department_workbook_imported_through_the_page,
     the_wrong_persons_figures_are_never_stored,
+    grades_for_a_monthly_form_from_the_results_page,
 );
+
+/// F01 names no grades: on the results page HR types bands; every appraisal is graded at
+/// once; bands leaving totals ungraded are refused in place; the API takes the same text.
+async fn grades_for_a_monthly_form_from_the_results_page(app: App) {
+    let s = setup(&app).await;
+    let (st, r) = import(&app, &s, "", workbook(&[good_a001(), good_a002()], |_| {})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let web = common::web_login(&app, "hr").await;
+    let url = format!("{}/hr/cycles/{}/results", app.base, s.cycle);
+    let (_, html) = common::page(&web, &url).await;
+    assert!(html.contains(r#"name="grades""#), "{html}");
+    let csrf = common::csrf_of(&html);
+    let post = format!("{}/hr/cycles/{}/grades", app.base, s.cycle);
+    let (st, _, html) = common::post_form(
+        &web,
+        &post,
+        &[("csrf", &csrf), ("grades", "A ≥ 90\nB ≥ 80")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("等级未保存") && html.contains("最后一个等级"),
+        "{html}"
+    );
+    assert!(html.contains("A ≥ 90"), "what was typed stays: {html}");
+    let (st, _, html) = common::post_form(
+        &web,
+        &post,
+        &[("csrf", &csrf), ("grades", "A ≥ 90\nB ≥ 75\nC ≥ 60\nD")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let (_, res) = send(s.hr.get(format!("{}/api/cycles/{}/results", app.base, s.cycle))).await;
+    let graded = res["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["total"].is_string())
+        .all(|r| r["grade"].is_string());
+    assert!(graded, "every scored appraisal has a grade: {res}");
+    let (st, b) = send(
+        s.hr.put(format!("{}/api/cycles/{}/grades", app.base, s.cycle))
+            .json(&json!({"text": "优 ≥ 60，良"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b[0]["name"], "优");
+}
 
 /// A workbook as 市场部 sends it: a merged title, a 填报 line of two cells above the
 /// header, everyday headers with units, numbers as text and full-width, a 合计 row merged

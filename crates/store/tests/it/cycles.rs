@@ -16,7 +16,52 @@ both!(
     peers_average_within_the_cycle,
     a_launched_cycle_keeps_its_template_version,
     a_row_that_cannot_be_read_is_corrupt_not_a_default,
+    grade_bands_for_a_form_without_grades,
 );
+
+/// F01 has no grades: HR gives the cycle bands as people type them; they grade every
+/// appraisal at once; bands that leave totals without a grade, or run the wrong way, are
+/// refused saying why; a form with its own grades keeps them.
+async fn grade_bands_for_a_form_without_grades(db: Db) {
+    db.publish_template("hr", &root("templates/F01.toml"))
+        .await
+        .unwrap();
+    let (id, values, _) = example("F01", 0).remove(0);
+    let hr = hr(&db, &[&id]).await;
+    let got = cycle(&db, &hr, "F01", "2026-11", &[(id.clone(), values)]).await;
+    let a = &got[&id];
+    assert_eq!((a.total.as_deref(), a.grade.as_deref()), (Some("90"), None));
+    for (bad, why) in [
+        ("A ≥ 80\nB ≥ 90\nC", "从高到低"),
+        ("A ≥ 90\nB ≥ 80", "最后一个等级"),
+        ("A ≥ 90\nA ≥ 80\nC", "重复"),
+        ("A ≥ 九十\nB", "不是数字"),
+    ] {
+        let e = parse_grade_bands(bad).unwrap_err();
+        assert!(e.contains(why), "{bad}: {e}");
+    }
+    let bands = parse_grade_bands("A ≥ 90\nB >= 80；C 60\nD").unwrap();
+    assert_eq!(bands.len(), 4);
+    assert_eq!(bands[1].min.as_deref(), Some("80"));
+    db.set_cycle_grades("hr", a.cycle_id, &bands).await.unwrap();
+    let now = db.appraisal(&hr, a.id).await.unwrap();
+    assert_eq!(now.grade.as_deref(), Some("A"));
+    assert!(now.version > a.version, "a new grade is a new version");
+    let log = db.audit_log(0, 10_000).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "cycle.grades"));
+    // The same bands through the store's check for data given by an API.
+    let refused = db
+        .set_cycle_grades(
+            "hr",
+            a.cycle_id,
+            &[GradeBand {
+                name: "A".into(),
+                min: Some("90".into()),
+            }],
+        )
+        .await;
+    assert!(matches!(refused, Err(StoreError::Fields(_))), "{refused:?}");
+}
 
 fn root(path: &str) -> String {
     std::fs::read_to_string(format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
