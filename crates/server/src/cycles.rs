@@ -794,31 +794,45 @@ pub struct QuotaCheckView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QuotasView {
     pub quotas: Vec<QuotaBody>,
+    /// Over the whole cycle.
     pub check: Vec<QuotaCheckView>,
+    /// Within each peer group (or department, when the cycle has no groups), where there
+    /// is more than one.
+    pub groups: Vec<GroupQuotaView>,
 }
 
 async fn quotas_view<S: Store>(store: &S, id: i64) -> ApiResult<QuotasView> {
-    let c = store.cycle(id).await?;
-    let grades: Vec<String> = match store.template(&c.form_id, Some(c.template_version)).await? {
-        Some(tv) => kaohe_core::compile_str(&tv.source)
-            .map(|t| t.grades.iter().map(|g| g.name.clone()).collect())
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
+    let (_, t) = store.cycle_form(id).await?;
+    let grades: Vec<String> = t.grades.iter().map(|g| g.name.clone()).collect();
     let quotas = store.grade_quotas(id).await?;
     let counts = store.cycle_progress(id).await?.grades;
-    let check = kaohe_store::check_quotas(&grades, &counts, &quotas)
-        .into_iter()
-        .map(|k| QuotaCheckView {
-            grade: k.grade,
-            count: k.count,
-            share: k.share,
-            max_pct: k.max_pct,
-            min_pct: k.min_pct,
-            over: k.over,
-            under: k.under,
-        })
-        .collect();
+    let view = |checks: Vec<kaohe_store::QuotaCheck>| -> Vec<QuotaCheckView> {
+        checks
+            .into_iter()
+            .map(|k| QuotaCheckView {
+                grade: k.grade,
+                count: k.count,
+                share: k.share,
+                max_pct: k.max_pct,
+                min_pct: k.min_pct,
+                over: k.over,
+                under: k.under,
+            })
+            .collect()
+    };
+    let check = view(kaohe_store::check_quotas(&grades, &counts, &quotas));
+    let groups = if quotas.is_empty() {
+        Vec::new()
+    } else {
+        let rows = store.results(id).await?;
+        kaohe_store::check_quotas_by_group(&grades, &rows, &quotas)
+            .into_iter()
+            .map(|(group, checks)| GroupQuotaView {
+                group,
+                check: view(checks),
+            })
+            .collect()
+    };
     Ok(QuotasView {
         quotas: quotas
             .into_iter()
@@ -829,7 +843,15 @@ async fn quotas_view<S: Store>(store: &S, id: i64) -> ApiResult<QuotasView> {
             })
             .collect(),
         check,
+        groups,
     })
+}
+
+/// The quotas checked within one group (or department).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupQuotaView {
+    pub group: String,
+    pub check: Vec<QuotaCheckView>,
 }
 
 /// Grade bands for a cycle whose form has none.

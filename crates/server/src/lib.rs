@@ -811,6 +811,7 @@ async fn health() -> &'static str {
         cycles::GradeBandBody,
         cycles::QuotaCheckView,
         cycles::QuotasView,
+        cycles::GroupQuotaView,
         office::ImportReport,
         office::ImportProblem,
         office::EmployeeChanges,

@@ -186,6 +186,39 @@ pub struct QuotaCheck {
 
 /// Check grade counts against quotas: every grade named by either, in the order of
 /// `order` (the form's grades), then any others.
+/// [`check_quotas`] within each group of the cycle: the appraisals' peer group (组) where
+/// the cycle has them, else their department — only where there is more than one. Each
+/// group with its checks, by name.
+pub fn check_quotas_by_group(
+    order: &[String],
+    rows: &[crate::ResultRow],
+    quotas: &[GradeQuota],
+) -> Vec<(String, Vec<QuotaCheck>)> {
+    let by_group = rows.iter().any(|r| !r.group.is_empty());
+    let mut counts: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for r in rows {
+        let key = if by_group {
+            r.group.clone()
+        } else {
+            r.department.clone()
+        };
+        let entry = counts.entry(key).or_default();
+        if let Some(g) = &r.grade {
+            *entry.entry(g.clone()).or_default() += 1;
+        }
+    }
+    if counts.len() < 2 || quotas.is_empty() {
+        return Vec::new();
+    }
+    counts
+        .into_iter()
+        .map(|(group, c)| {
+            let c: Vec<(String, i64)> = c.into_iter().collect();
+            (group, check_quotas(order, &c, quotas))
+        })
+        .collect()
+}
+
 pub fn check_quotas(
     order: &[String],
     counts: &[(String, i64)],
@@ -818,6 +851,58 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn quotas_are_checked_within_each_department_too() {
+        let row = |dept: &str, grade: &str| crate::ResultRow {
+            appraisal_id: 0,
+            emp_no: String::new(),
+            name: String::new(),
+            department_id: 0,
+            department: dept.into(),
+            group: String::new(),
+            state: kaohe_core::workflow::State::Published,
+            total: Some("90".into()),
+            grade: Some(grade.into()),
+            bonus: None,
+            rank: None,
+        };
+        // Over the cycle A is 2 of 5 = 40%; within 市场部 it is 2 of 2 = 100%.
+        let rows = [
+            row("市场部", "A"),
+            row("市场部", "A"),
+            row("客服部", "B"),
+            row("客服部", "B"),
+            row("客服部", "C"),
+        ];
+        let order = ["A".to_string(), "B".to_string(), "C".to_string()];
+        let quotas = [GradeQuota {
+            grade: "A".into(),
+            max_pct: Some("50".into()),
+            min_pct: None,
+        }];
+        let counts = [
+            ("A".to_string(), 2),
+            ("B".to_string(), 2),
+            ("C".to_string(), 1),
+        ];
+        assert!(
+            !check_quotas(&order, &counts, &quotas)
+                .iter()
+                .any(|c| c.over)
+        );
+        let by = check_quotas_by_group(&order, &rows, &quotas);
+        let sc = &by.iter().find(|(g, _)| g == "市场部").unwrap().1;
+        assert!(
+            sc.iter()
+                .any(|c| c.grade == "A" && c.over && c.share == "100.0")
+        );
+        let kf = &by.iter().find(|(g, _)| g == "客服部").unwrap().1;
+        assert!(!kf.iter().any(|c| c.over));
+        // One department only: nothing more to say than the cycle's check.
+        assert!(check_quotas_by_group(&order, &rows[..2], &quotas).is_empty());
+    }
+
     use super::*;
 
     #[test]

@@ -394,6 +394,40 @@ async fn results_page_with<S: Store>(
             )
         })
         .collect();
+    // The same quotas within each group (or department).
+    let mut violations = violations;
+    if !stored.is_empty() {
+        let rows = match st.store.results(id).await {
+            Ok(r) => r,
+            Err(e) => return server_error(ctx.lang, &e.to_string()),
+        };
+        for (group, checks) in kaohe_store::check_quotas_by_group(&grades, &rows, &stored) {
+            for q in checks.iter().filter(|c| c.over || c.under) {
+                let (key, limit) = if q.over {
+                    (
+                        "hrr-quota-group-over",
+                        q.max_pct.clone().unwrap_or_default(),
+                    )
+                } else {
+                    (
+                        "hrr-quota-group-under",
+                        q.min_pct.clone().unwrap_or_default(),
+                    )
+                };
+                violations.push(text(
+                    ctx.lang,
+                    key,
+                    &[
+                        ("group", Arg::Text(group.clone())),
+                        ("grade", Arg::Text(q.grade.clone())),
+                        ("count", Arg::Num(q.count as f64)),
+                        ("share", Arg::Text(q.share.clone())),
+                        ("limit", Arg::Text(limit)),
+                    ],
+                ));
+            }
+        }
+    }
     let lines: Vec<QuotaLine> = checks
         .iter()
         .enumerate()

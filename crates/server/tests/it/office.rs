@@ -275,6 +275,21 @@ async fn grades_for_a_monthly_form_from_the_results_page(app: App) {
     .await;
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!(b[0]["name"], "优");
+    // A quota is checked per cycle and per department: the two scored are in 市场部 only
+    // (one department: no per-group line), then with a cap of 10% for 优 the cycle breaks it.
+    let (st, q) = send(
+        s.hr.put(format!("{}/api/cycles/{}/quotas", app.base, s.cycle))
+            .json(&json!({"quotas": [{"grade": "优", "max_pct": "10"}]})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{q}");
+    let over = q["check"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["grade"] == "优" && c["over"] == true);
+    assert!(over, "{q}");
+    assert!(q["groups"].is_array(), "{q}");
 }
 
 /// A workbook as 市场部 sends it: a merged title, a 填报 line of two cells above the

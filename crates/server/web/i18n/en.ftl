@@ -619,3 +619,5 @@ hrr-grades-example = e.g. A ≥ 90 (new line) B ≥ 80 (new line) C ≥ 60 (new 
 hrr-grades-help = One grade a line, highest first: its name and lowest total, such as "A ≥ 90"; the last without a number takes every total below the one before. Saving grades the whole cycle again.
 hrr-grades-save = Save the grades and recompute
 hrr-grades-failed = The grades were not saved: { $reason }
+hrr-quota-group-over = In group “{ $group }”, grade { $grade }: { $count } people, { $share }%, above the limit of { $limit }%
+hrr-quota-group-under = In group “{ $group }”, grade { $grade }: { $count } people, { $share }%, below the minimum of { $limit }%

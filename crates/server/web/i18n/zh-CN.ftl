@@ -604,3 +604,5 @@ hrr-grades-example = 例如：A ≥ 90（换行）B ≥ 80（换行）C ≥ 60�
 hrr-grades-help = 每行一个等级，从高到低：名称和最低分，如「A ≥ 90」；最后一个等级不写分数，低于上一档的都归入它。保存后本周期全部重新计算等级。
 hrr-grades-save = 保存等级并重新计算
 hrr-grades-failed = 等级未保存：{ $reason }
+hrr-quota-group-over = 「{ $group }」组：等级「{ $grade }」有 { $count } 人，占 { $share }%，超过上限 { $limit }%。
+hrr-quota-group-under = 「{ $group }」组：等级「{ $grade }」有 { $count } 人，占 { $share }%，低于下限 { $limit }%。
