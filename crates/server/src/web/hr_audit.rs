@@ -33,10 +33,62 @@ struct AuditRow {
     action: String,
     entity: String,
     entity_id: String,
+    /// What the entity is, in people's words: 张伟 (A001) · F01 · 2026-12, or a cycle's name.
+    label: Option<String>,
+    /// Where it is shown.
+    href: Option<String>,
     old_value: Option<String>,
     new_value: Option<String>,
     reason: Option<String>,
     hash: String,
+}
+
+/// Names for the appraisals and cycles a page of the log mentions (looked up once each).
+async fn labels<S: Store>(
+    st: &AppState<S>,
+    me: &kaohe_store::User,
+    entries: &[kaohe_store::AuditEntry],
+) -> BTreeMap<(String, String), (String, String)> {
+    let mut cycles: BTreeMap<i64, Option<kaohe_store::Cycle>> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for e in entries {
+        let key = (e.entity.clone(), e.entity_id.clone());
+        if out.contains_key(&key) {
+            continue;
+        }
+        let Ok(id) = e.entity_id.parse::<i64>() else {
+            continue;
+        };
+        let cycle_id = match e.entity.as_str() {
+            "appraisal" => match st.store.appraisal(me, id).await {
+                Ok(a) => Some((a.cycle_id, Some((a.name, a.emp_no)))),
+                Err(_) => None,
+            },
+            "cycle" => Some((id, None)),
+            _ => None,
+        };
+        let Some((cid, who)) = cycle_id else {
+            continue;
+        };
+        if let std::collections::btree_map::Entry::Vacant(v) = cycles.entry(cid) {
+            v.insert(st.store.cycle(cid).await.ok());
+        }
+        let Some(Some(c)) = cycles.get(&cid) else {
+            continue;
+        };
+        let (label, href) = match who {
+            Some((name, no)) => (
+                format!("{name} ({no}) · {} · {}", c.form_id, c.period),
+                format!("/appraisals/{id}"),
+            ),
+            None => (
+                format!("{} · {} · {}", c.name, c.form_id, c.period),
+                format!("/hr/cycles/{cid}"),
+            ),
+        };
+        out.insert(key, (label, href));
+    }
+    out
 }
 
 pub(super) async fn hr_audit<S: Store>(
@@ -44,9 +96,10 @@ pub(super) async fn hr_audit<S: Store>(
     ctx: Ctx,
     axum::extract::Query(f): axum::extract::Query<AuditFilter>,
 ) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ViewAudit) {
-        return *r;
-    }
+    let me = match hr_only(&ctx, Capability::ViewAudit) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
     let page_no = f.page.unwrap_or(1).max(1);
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
     let q = kaohe_store::AuditQuery {
@@ -78,6 +131,7 @@ pub(super) async fn hr_audit<S: Store>(
     };
     let more = entries.len() as i64 > AUDIT_PAGE;
     entries.truncate(AUDIT_PAGE as usize);
+    let names = labels(&st, &me, &entries).await;
     let rows: Vec<AuditRow> = entries
         .into_iter()
         .map(|e| AuditRow {
@@ -85,6 +139,12 @@ pub(super) async fn hr_audit<S: Store>(
             at: short_time(&e.at),
             actor: e.actor,
             action: e.action,
+            label: names
+                .get(&(e.entity.clone(), e.entity_id.clone()))
+                .map(|l| l.0.clone()),
+            href: names
+                .get(&(e.entity.clone(), e.entity_id.clone()))
+                .map(|l| l.1.clone()),
             entity: e.entity,
             entity_id: e.entity_id,
             old_value: e.old_value,

@@ -594,6 +594,13 @@ async fn results_quotas_trend_appeals_and_audit(app: App) {
     assert!(
         html.contains("数据核实无误") && html.contains("appealed") && html.contains("confirmed")
     );
+    // The entry names the person, the form and the period, and links to the sheet.
+    let a = app.store.appraisal(&admin, first).await.unwrap();
+    assert!(
+        html.contains(&format!("{} ({}) · F01 · ", a.name, a.emp_no))
+            && html.contains(&format!("&#x2f;appraisals&#x2f;{first}\"")),
+        "{html}"
+    );
     let (_, html) = page(&hr, &format!("{b}/hr/audit?actor=nobody")).await;
     assert_eq!(html.matches(r#"class="audit-row""#).count(), 0);
     let (_, html) = page(&hr, &format!("{b}/hr/audit?from=2000-01-01&to=2000-12-31")).await;
