@@ -145,6 +145,26 @@ impl Action {
     }
 }
 
+/// An action's name in people's words: (Chinese, English), from its stable name.
+pub fn action_words(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "data_complete" => ("数据提交", "handing in the data"),
+        "submit_self" => ("提交自评", "handing in the self-assessment"),
+        "ratings_complete" => ("评分完成", "completing the ratings"),
+        "review_pass" => ("通过复核", "passing the review"),
+        "review_return" => ("退回评分人", "returning it to the raters"),
+        "approve" => ("审批通过", "approving"),
+        "reject" => ("退回复核", "sending it back to review"),
+        "sign" => ("签名确认", "signing"),
+        "auto_confirm" => ("视为默认确认", "confirming by default"),
+        "appeal" => ("申诉", "appealing"),
+        "uphold" => ("维持原结果", "upholding the result"),
+        "reopen" => ("重新打开", "reopening"),
+        "correct" => ("更正", "correcting"),
+        _ => ("此操作", "this action"),
+    }
+}
+
 /// Why an action was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkflowError {
@@ -161,22 +181,30 @@ pub enum WorkflowError {
 impl fmt::Display for WorkflowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WorkflowError::NotNow { action, state } => write!(
-                f,
-                "「{}」状态下不能执行 `{action}` / `{action}` is not possible while the appraisal is {}",
-                state.zh(),
-                state.as_str()
-            ),
+            WorkflowError::NotNow { action, state } => {
+                let (zh, en) = action_words(action);
+                write!(
+                    f,
+                    "考核表处于「{}」，现在不能{zh} / {en} is not possible while the appraisal is {}",
+                    state.zh(),
+                    state.as_str().replace('_', " ")
+                )
+            }
             WorkflowError::NotAllowed { action } => {
-                write!(f, "无权执行 `{action}` / not allowed to `{action}`")
+                let (zh, en) = action_words(action);
+                write!(f, "你无权{zh} / you may not do this ({en})")
             }
             WorkflowError::ReasonRequired { action } => {
-                write!(f, "`{action}` 必须填写理由 / `{action}` needs a reason")
+                let (zh, en) = action_words(action);
+                write!(f, "{zh}须写明理由 / {en} needs a reason")
             }
-            WorkflowError::ItemsRequired { action } => write!(
-                f,
-                "`{action}` 必须列出有异议的项目 / `{action}` must name the items disputed"
-            ),
+            WorkflowError::ItemsRequired { action } => {
+                let (zh, en) = action_words(action);
+                write!(
+                    f,
+                    "{zh}须选出有异议的项目 / {en} needs the items in question ticked"
+                )
+            }
         }
     }
 }

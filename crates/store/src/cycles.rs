@@ -219,6 +219,29 @@ fn diff(old: &Values, new: &Values) -> Option<(String, String)> {
     (!n.is_empty()).then(|| (json(&o), json(&n)))
 }
 
+/// Refusals per input as one message a person reads, each input by its name on the sheet:
+/// 「授权工作(得分)」：复核 状态下… / “Authorised work (score)”: …, Chinese and English apart.
+fn in_words(t: &Template, refused: &[(String, String)]) -> String {
+    let (mut zh, mut en) = (Vec::new(), Vec::new());
+    for (k, m) in refused {
+        let (name, name_en) = t
+            .inputs
+            .iter()
+            .find(|i| &i.id == k)
+            .map(|i| {
+                (
+                    i.name.clone(),
+                    i.name_en.clone().unwrap_or_else(|| i.name.clone()),
+                )
+            })
+            .unwrap_or_else(|| (k.clone(), k.clone()));
+        let (z, e) = m.split_once(" / ").unwrap_or((m.as_str(), m.as_str()));
+        zh.push(format!("「{name}」：{z}"));
+        en.push(format!("“{name_en}”: {e}"));
+    }
+    format!("{} / {}", zh.join("；"), en.join("; "))
+}
+
 /// The columns [`appraisal_from`] reads, from an appraisal with its employee and department.
 const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.version, a.inputs, \
          a.open_items, a.result, a.total, a.grade, a.bonus, a.self_summary, a.comments, a.next_goals, a.interview, a.appeal, \
@@ -1340,7 +1363,7 @@ impl Db {
             }
         }
         if !refused.is_empty() {
-            return Err(StoreError::Forbidden(fields_text(&refused)));
+            return Err(StoreError::Forbidden(in_words(&t, &refused)));
         }
         check_values(&t, values)?;
         let old = a.inputs.clone();

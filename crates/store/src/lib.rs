@@ -45,11 +45,19 @@ pub enum StoreError {
         "不支持的数据库地址 `{0}`: 请使用 sqlite://文件路径 或 postgres://… / unsupported database URL `{0}`: use sqlite://PATH or postgres://…"
     )]
     UnsupportedUrl(String),
-    /// Something the caller named does not exist.
-    #[error("{what} `{key}` 不存在 / {what} `{key}` does not exist")]
+    /// Something the caller named does not exist. `what` is `中文 / English`.
+    #[error(
+        "{} `{key}` 不存在 / {} `{key}` does not exist",
+        zh_of(what),
+        en_of(what)
+    )]
     NotFound { what: &'static str, key: String },
     /// A unique name is taken.
-    #[error("{what} `{key}` 已存在 / {what} `{key}` already exists")]
+    #[error(
+        "{} `{key}` 已存在 / {} `{key}` already exists",
+        zh_of(what),
+        en_of(what)
+    )]
     Conflict { what: &'static str, key: String },
     /// Input that cannot be stored, with the field at fault.
     #[error("{field}: {message}")]
@@ -90,6 +98,16 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("数据库迁移失败 / migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The Chinese of a `中文 / English` name.
+fn zh_of(what: &str) -> &str {
+    what.split_once(" / ").map_or(what, |(z, _)| z)
+}
+
+/// The English of a `中文 / English` name.
+fn en_of(what: &str) -> &str {
+    what.split_once(" / ").map_or(what, |(_, e)| e)
 }
 
 fn rows_text(rows: &[(usize, String, String)]) -> String {

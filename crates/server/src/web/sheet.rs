@@ -307,7 +307,19 @@ pub(super) fn store_refusal(lang: Lang, e: &StoreError) -> (StatusCode, String) 
         StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    (status, in_lang(lang, &e.to_string()))
+    let text = match e {
+        // Each field's problem already names its item in words: the ids stay out.
+        StoreError::Fields(f) => f
+            .iter()
+            .map(|(_, m)| in_lang(lang, m))
+            .collect::<Vec<_>>()
+            .join(match lang {
+                Lang::Zh => "；",
+                Lang::En => "; ",
+            }),
+        e => in_lang(lang, &e.to_string()),
+    };
+    (status, text)
 }
 
 pub(super) fn is_internal(e: &StoreError) -> bool {

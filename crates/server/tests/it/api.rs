@@ -468,6 +468,19 @@ async fn bad_input_is_400_or_422_never_500(app: App) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A record that does not exist is named in each language apart, never mixed.
+    let r = hr
+        .get(format!("{b}/api/appraisals/999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "考核表「999」不存在", "{body}");
+    assert_eq!(
+        body["error"]["message_en"], "appraisal `999` does not exist",
+        "{body}"
+    );
     let doc: Value = client()
         .get(format!("{b}/api/openapi.json"))
         .send()
