@@ -976,7 +976,28 @@ fn when(stamp: &Option<String>) -> Option<String> {
         .map(|s| s.chars().take(16).collect::<String>().replace('T', " "))
 }
 
-fn header_of(t: &Template, cy: &Cycle, a: &Appraisal) -> FormHeader {
+fn header_of(
+    t: &Template,
+    cy: &Cycle,
+    a: &Appraisal,
+    signers: &[kaohe_store::Signer],
+) -> FormHeader {
+    let signed = |role: &str| {
+        let who: Vec<&kaohe_store::Signer> = signers.iter().filter(|s| s.role == role).collect();
+        Signature {
+            name: (!who.is_empty()).then(|| {
+                who.iter()
+                    .map(|s| s.name.clone().unwrap_or_else(|| s.username.clone()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            }),
+            time: who
+                .iter()
+                .map(|s| s.at.clone())
+                .max()
+                .and_then(|t| when(&Some(t))),
+        }
+    };
     FormHeader {
         name: a.name.clone(),
         emp_no: a.emp_no.clone(),
@@ -991,11 +1012,15 @@ fn header_of(t: &Template, cy: &Cycle, a: &Appraisal) -> FormHeader {
                 name: a.confirmed_by.clone(),
                 time: when(&a.confirmed_at),
             },
-            approver: Signature {
-                name: None,
-                time: when(&a.published_at),
+            rater: signed("rater"),
+            reviewer: signed("reviewer"),
+            approver: {
+                let s = signed("approver");
+                Signature {
+                    time: s.time.or_else(|| when(&a.published_at)),
+                    name: s.name,
+                }
             },
-            ..Default::default()
         },
     }
 }
@@ -1100,17 +1125,23 @@ pub async fn filled_forms<S: Store>(
             .and_then(|b| b.peers.get(a.group.as_str()))
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let f = FilledForm::score_with_peers(&engine, header_of(t, cy, a), row.values, group_peers)
-            .map_err(|e| {
-                OfficeFail::NotFound(format!(
-                    "{}（{}）的考核表还不能计分 / the appraisal of {} ({}) cannot be scored yet: {}",
-                    a.name,
-                    a.emp_no,
-                    a.name,
-                    a.emp_no,
-                    e.msg.render(kaohe_core::Lang::En)
-                ))
-            })?;
+        let signers = store.signers(a.id).await?;
+        let f = FilledForm::score_with_peers(
+            &engine,
+            header_of(t, cy, a, &signers),
+            row.values,
+            group_peers,
+        )
+        .map_err(|e| {
+            OfficeFail::NotFound(format!(
+                "{}（{}）的考核表还不能计分 / the appraisal of {} ({}) cannot be scored yet: {}",
+                a.name,
+                a.emp_no,
+                a.name,
+                a.emp_no,
+                e.msg.render(kaohe_core::Lang::En)
+            ))
+        })?;
         let printed = kaohe_core::num::fmt(f.frame.total(t));
         if let Some(stored) = a.result.as_ref().and_then(|r| r.total.as_ref())
             && stored.parse::<Decimal>().ok() != printed.parse::<Decimal>().ok()

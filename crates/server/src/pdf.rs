@@ -444,8 +444,9 @@ pub async fn form_page<S: Store>(
         )));
     }
     let (cy, t) = cycle_template(store, a.cycle_id).await?;
-    let html =
-        crate::web::print::form_html(lang, &t, &cy, &a, who).map_err(OfficeFail::Internal)?;
+    let signers = store.signers(a.id).await?;
+    let html = crate::web::print::form_html(lang, &t, &cy, &a, who, &signers)
+        .map_err(OfficeFail::Internal)?;
     Ok((
         format!("{}-{}-{}.pdf", cy.form_id, cy.period, a.emp_no),
         html,

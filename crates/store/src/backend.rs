@@ -1344,6 +1344,9 @@ impl Store for Db {
     async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
         self.enter_impl(who, id, version, values).await
     }
+    async fn signers(&self, id: i64) -> Result<Vec<Signer>> {
+        self.signers_impl(id).await
+    }
     async fn cycle_form(&self, cycle_id: i64) -> Result<(Cycle, kaohe_core::Template)> {
         self.cycle_form_impl(cycle_id).await
     }

@@ -300,6 +300,18 @@ pub fn with_cycle_grades(t: &mut Template, cy: &Cycle) {
         .collect();
 }
 
+/// Who acted on an appraisal in a role the sheet has a signature line for, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signer {
+    /// `rater` (handed in a rating), `reviewer` (passed review), `approver` (approved).
+    pub role: &'static str,
+    pub username: String,
+    /// Their name, when the account belongs to an employee.
+    pub name: Option<String>,
+    /// RFC 3339.
+    pub at: String,
+}
+
 /// What a launch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LaunchSummary {

@@ -2295,6 +2295,46 @@ impl Db {
         Ok(n)
     }
 
+    /// Who signs each line of the sheet: the last rater to hand in, who passed review and who
+    /// approved, since the appraisal was last sent back or reopened (from the audit log).
+    pub(crate) async fn signers_impl(&self, id: i64) -> Result<Vec<Signer>> {
+        let rows = sqlx::query(
+            "SELECT l.action, l.actor, l.at, e.name FROM audit_log l \
+             LEFT JOIN users u ON u.username = l.actor LEFT JOIN employees e ON e.id = u.employee_id \
+             WHERE l.entity = 'appraisal' AND l.entity_id = $1 AND l.action IN \
+             ('appraisal.rating_submitted', 'appraisal.ratings_complete', 'appraisal.review_pass', \
+              'appraisal.approve', 'appraisal.review_return', 'appraisal.reject', 'appraisal.reopen', 'appraisal.correct') \
+             ORDER BY l.id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<Signer> = Vec::new();
+        for r in rows {
+            let action: String = r.get("action");
+            let role = match action.as_str() {
+                "appraisal.rating_submitted" | "appraisal.ratings_complete" => "rater",
+                "appraisal.review_pass" => "reviewer",
+                "appraisal.approve" => "approver",
+                // Sent back or reopened: the lines are signed again.
+                _ => {
+                    out.clear();
+                    continue;
+                }
+            };
+            let username: String = r.get("actor");
+            // One line per person and role: the latest time.
+            out.retain(|s| !(s.role == role && s.username == username));
+            out.push(Signer {
+                role,
+                username,
+                name: r.get("name"),
+                at: r.get("at"),
+            });
+        }
+        Ok(out)
+    }
+
     /// A cycle and its form as it scores the cycle (the pinned version; the cycle's grade
     /// bands when the sheet has none).
     pub(crate) async fn cycle_form_impl(&self, cycle_id: i64) -> Result<(Cycle, Template)> {

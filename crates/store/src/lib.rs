@@ -280,6 +280,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         version: i64,
         values: &Values,
     ) -> impl Future<Output = Result<Appraisal>> + Send;
+    /// Who signs each line of an appraisal's sheet (raters, reviewer, approver), from the
+    /// audit log. The caller must already be allowed to see the appraisal.
+    fn signers(&self, id: i64) -> impl Future<Output = Result<Vec<Signer>>> + Send;
     /// A cycle and its form as it scores the cycle: the pinned version, compiled, with the
     /// cycle's grade bands when the sheet has none. Every caller that scores, shows or prints
     /// a cycle's appraisals takes the form from here.

@@ -27,8 +27,10 @@ pub fn form_html(
     c: &Cycle,
     a: &Appraisal,
     me: &User,
+    signers: &[kaohe_store::Signer],
 ) -> Result<String, String> {
-    let view = sheet(lang, t, c, a, me, None);
+    let mut view = sheet(lang, t, c, a, me, None);
+    view.signatures = super::sheet::signatures(lang, t, a, signers);
     render_print(lang, "print_form.html", context! { a => Serde(view) })
 }
 

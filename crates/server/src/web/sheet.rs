@@ -27,7 +27,7 @@ pub(super) struct SheetView {
     comments: Option<String>,
     next_goals: Option<String>,
     appeal: Option<AppealView>,
-    signatures: Vec<SigView>,
+    pub(super) signatures: Vec<SigView>,
     can_respond: bool,
     /// The decision the viewer may take now: `review`, `approve` or `appeal` (HR).
     decide: Option<&'static str>,
@@ -243,7 +243,7 @@ pub(super) fn sheet(
         comments: a.notes.comments.clone(),
         next_goals: a.notes.next_goals.clone(),
         appeal,
-        signatures: signatures(lang, t, a),
+        signatures: signatures(lang, t, a, &[]),
         can_respond: appraisee && a.state == WState::Published,
         decide: None,
         confirm_due: a.confirm_due.as_deref().map(short_time),
@@ -251,13 +251,21 @@ pub(super) fn sheet(
     }
 }
 
-/// The signature lines: the form's, then review and approval if the form has none.
-pub(super) fn signatures(lang: Lang, t: &kaohe_core::Template, a: &Appraisal) -> Vec<SigView> {
+/// The signature lines: the form's, then review and approval if the form has none, each
+/// with the name and time of whoever acted in that role (`signers`, from the store):
+/// 考核人 and 上级 the raters who handed in, 复核 who passed review, 审批 who approved.
+pub(super) fn signatures(
+    lang: Lang,
+    t: &kaohe_core::Template,
+    a: &Appraisal,
+    signers: &[kaohe_store::Signer],
+) -> Vec<SigView> {
     let key = |label: &str| match label {
-        "被考核人" => Some("sig-appraisee"),
-        "考核人" => Some("sig-rater"),
-        "复核" | "复核人" | "审核" | "审核人" => Some("sig-review"),
-        "审批" | "审批人" | "批准" | "批准人" => Some("sig-approval"),
+        "被考核人" => Some(("sig-appraisee", "appraisee")),
+        "考核人" | "评分人" => Some(("sig-rater", "rater")),
+        "上级" | "直接上级" | "主管" => Some(("", "rater")),
+        "复核" | "复核人" | "审核" | "审核人" => Some(("sig-review", "reviewer")),
+        "审批" | "审批人" | "批准" | "批准人" => Some(("sig-approval", "approver")),
         _ => None,
     };
     let mut labels: Vec<String> = if t.form.signatures.is_empty() {
@@ -265,16 +273,28 @@ pub(super) fn signatures(lang: Lang, t: &kaohe_core::Template, a: &Appraisal) ->
     } else {
         t.form.signatures.clone()
     };
-    for (k, add) in [("sig-review", "复核"), ("sig-approval", "审批")] {
-        if !labels.iter().any(|l| key(l) == Some(k)) {
+    for (k, add) in [("reviewer", "复核"), ("approver", "审批")] {
+        if !labels.iter().any(|l| key(l).is_some_and(|x| x.1 == k)) {
             labels.push(add.into());
         }
     }
+    let signed = |role: &str| -> (Option<String>, Option<String>) {
+        let who: Vec<&kaohe_store::Signer> = signers.iter().filter(|s| s.role == role).collect();
+        if who.is_empty() {
+            return (None, None);
+        }
+        let names: Vec<String> = who
+            .iter()
+            .map(|s| s.name.clone().unwrap_or_else(|| s.username.clone()))
+            .collect();
+        let at = who.iter().map(|s| s.at.as_str()).max().map(short_time);
+        (Some(names.join("、")), at)
+    };
     labels
         .iter()
         .map(|l| {
-            let (name, at) = match key(l) {
-                Some("sig-appraisee") if a.state == WState::Confirmed => (
+            let (name, at) = match key(l).map(|k| k.1) {
+                Some("appraisee") if a.state == WState::Confirmed => (
                     Some(
                         a.confirmed_by
                             .clone()
@@ -282,13 +302,20 @@ pub(super) fn signatures(lang: Lang, t: &kaohe_core::Template, a: &Appraisal) ->
                     ),
                     a.confirmed_at.as_deref().map(short_time),
                 ),
-                Some("sig-approval") => (None, a.published_at.as_deref().map(short_time)),
+                Some("approver") => {
+                    let (name, at) = signed("approver");
+                    (
+                        name,
+                        at.or_else(|| a.published_at.as_deref().map(short_time)),
+                    )
+                }
+                Some(role @ ("rater" | "reviewer")) => signed(role),
                 _ => (None, None),
             };
             SigView {
                 label: match key(l) {
-                    Some(k) => text(lang, k, &[]),
-                    None => l.clone(),
+                    Some((k, _)) if !k.is_empty() => text(lang, k, &[]),
+                    _ => l.clone(),
                 },
                 name,
                 at,
@@ -408,6 +435,10 @@ pub(super) async fn sheet_page<S: Store>(
         _ => None,
     };
     let mut view = sheet(ctx.lang, &t, &c, &a, me, ex.as_ref());
+    view.signatures = match st.store.signers(a.id).await {
+        Ok(s) => signatures(ctx.lang, &t, &a, &s),
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
     view.decide = match decision(st, &a, me).await {
         Ok(d) => d,
         Err(e) => return server_error(ctx.lang, &e.to_string()),

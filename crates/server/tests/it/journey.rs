@@ -702,6 +702,44 @@ async fn f01_month_signed(app: App) {
     assert_eq!(a["state_zh"], "待确认");
     assert_expected(&a, "F01", 0);
     assert_eq!(a["bonus"], "2700.00");
+    // The signature lines carry who acted: 王强 rated (考核人 and 上级), fuhe reviewed,
+    // shenpi approved — on the page and in the form workbook.
+    let (_, html) = common::page(me, &format!("{}/appraisals/{}", app.base, m.appraisal)).await;
+    let sigs = &html[html.find(r#"class="signatures""#).unwrap()..];
+    let line = |label: &str| {
+        let at = sigs
+            .find(&format!(r#"<span class="sig-label">{label}</span>"#))
+            .unwrap_or_else(|| panic!("{label}: {sigs}"));
+        let rest = &sigs[at..];
+        rest[..rest.find("</div>").unwrap()].to_string()
+    };
+    assert!(line("考核人").contains("王强"), "{sigs}");
+    assert!(line("上级").contains("王强"), "{sigs}");
+    assert!(line("复核").contains("fuhe"), "{sigs}");
+    assert!(
+        line("审批").contains("shenpi") && line("审批").contains("2026-"),
+        "{sigs}"
+    );
+    let r = me
+        .get(format!(
+            "{}/api/appraisals/{}/form.xlsx",
+            app.base, m.appraisal
+        ))
+        .send()
+        .await
+        .unwrap();
+    let bytes = r.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut cells = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut cells,
+    )
+    .unwrap();
+    assert!(
+        cells.contains("考核人签字：王强") && cells.contains("复核：fuhe"),
+        "{cells}"
+    );
     // Every number explained, in both languages.
     let (s, ex) = send(me.get(format!(
         "{}/api/appraisals/{}/explain",
