@@ -2228,25 +2228,31 @@ impl Db {
     }
 
     pub(crate) async fn ledger_impl(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {
+        // The last 12 periods with an appraisal, published or not: a month in progress is a
+        // line without figures (they are shown once published), not a silent gap.
         let rows = sqlx::query(
-            "SELECT c.period, c.form_id, c.name, a.state, a.total, a.grade, a.bonus FROM appraisals a JOIN cycles c ON c.id = a.cycle_id \
-             WHERE a.employee_id = $1 AND a.state IN ('published', 'appealed', 'confirmed') ORDER BY c.period DESC, c.id DESC LIMIT 12",
+            "SELECT a.id, c.period, c.form_id, c.name, a.state, a.total, a.grade, a.bonus FROM appraisals a JOIN cycles c ON c.id = a.cycle_id \
+             WHERE a.employee_id = $1 ORDER BY c.period DESC, c.id DESC LIMIT 12",
         )
         .bind(employee_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| LedgerEntry {
-                period: r.get("period"),
-                form_id: r.get("form_id"),
-                cycle: r.get("name"),
-                state: State::parse(&r.get::<String, _>("state")).unwrap_or(State::Published),
-                total: r.get("total"),
-                grade: r.get("grade"),
-                bonus: r.get("bonus"),
+        rows.iter()
+            .map(|r| {
+                let state = read_state(&r.get::<String, _>("state"), "appraisals", r.get("id"))?;
+                let shown = matches!(state, State::Published | State::Appealed | State::Confirmed);
+                let figure = |col: &str| if shown { r.get(col) } else { None };
+                Ok(LedgerEntry {
+                    period: r.get("period"),
+                    form_id: r.get("form_id"),
+                    cycle: r.get("name"),
+                    state,
+                    total: figure("total"),
+                    grade: figure("grade"),
+                    bonus: figure("bonus"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub(crate) async fn payroll_impl(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> {

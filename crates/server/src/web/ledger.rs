@@ -6,9 +6,67 @@ pub(super) struct LedgerRow {
     form_id: String,
     cycle: String,
     state: &'static str,
+    /// Still being appraised: its figures come once published.
+    in_progress: bool,
+    /// A month between two appraised ones without any appraisal.
+    gap: bool,
     total: Option<String>,
     grade: Option<String>,
     bonus: Option<String>,
+}
+
+/// `2026-10` → `2026-09`; `None` for periods that are not months.
+fn month_before(p: &str) -> Option<String> {
+    let (y, m) = p.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    if !(1..=12).contains(&m) {
+        return None;
+    }
+    Some(if m == 1 {
+        format!("{}-12", y - 1)
+    } else {
+        format!("{y}-{:02}", m - 1)
+    })
+}
+
+/// The ledger's lines, newest first, with a line for each month missing between two
+/// monthly appraisals (无考核), so the line never jumps a month unsaid.
+fn with_gaps(entries: Vec<kaohe_store::LedgerEntry>) -> Vec<LedgerRow> {
+    use kaohe_core::workflow::State as W;
+    let mut out: Vec<LedgerRow> = Vec::new();
+    for l in entries {
+        if let Some(prev) = out.last() {
+            let mut want = month_before(&prev.period);
+            while let Some(m) =
+                want.filter(|m| m.as_str() > l.period.as_str() && l.period.len() == 7)
+            {
+                out.push(LedgerRow {
+                    period: m.clone(),
+                    form_id: String::new(),
+                    cycle: String::new(),
+                    state: "none",
+                    in_progress: false,
+                    gap: true,
+                    total: None,
+                    grade: None,
+                    bonus: None,
+                });
+                want = month_before(&m);
+            }
+        }
+        out.push(LedgerRow {
+            period: l.period,
+            form_id: l.form_id,
+            cycle: l.cycle,
+            state: l.state.as_str(),
+            in_progress: !matches!(l.state, W::Published | W::Appealed | W::Confirmed),
+            gap: false,
+            total: l.total,
+            grade: l.grade,
+            bonus: l.bonus,
+        });
+    }
+    out
 }
 
 pub(super) async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
@@ -27,17 +85,7 @@ pub(super) async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) ->
                         &super::hr_results::trend_points(&l),
                     ));
                 }
-                l.into_iter()
-                    .map(|l| LedgerRow {
-                        period: l.period,
-                        form_id: l.form_id,
-                        cycle: l.cycle,
-                        state: l.state.as_str(),
-                        total: l.total,
-                        grade: l.grade,
-                        bonus: l.bonus,
-                    })
-                    .collect::<Vec<_>>()
+                with_gaps(l)
             }),
             Err(e) => return server_error(ctx.lang, &e.to_string()),
         },
@@ -103,4 +151,41 @@ pub(super) async fn my_sheets<S: Store>(
     }
     out.reverse();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaohe_core::workflow::State as W;
+
+    fn entry(period: &str, state: W, total: Option<&str>) -> kaohe_store::LedgerEntry {
+        kaohe_store::LedgerEntry {
+            period: period.into(),
+            form_id: "F01".into(),
+            cycle: format!("{period} F01"),
+            state,
+            total: total.map(String::from),
+            grade: None,
+            bonus: None,
+        }
+    }
+
+    #[test]
+    fn a_month_without_an_appraisal_is_a_named_gap() {
+        let rows = with_gaps(vec![
+            entry("2026-12", W::Rating, None),
+            entry("2026-10", W::Confirmed, Some("90")),
+            entry("2026-01", W::Confirmed, Some("80")),
+            entry("2025-12", W::Confirmed, Some("70")),
+        ]);
+        let periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
+        assert_eq!(&periods[..3], ["2026-12", "2026-11", "2026-10"]);
+        assert!(rows[0].in_progress && !rows[0].gap);
+        assert!(rows[1].gap && rows[1].state == "none");
+        // From October back to January: eight missing months, then December of 2025.
+        assert_eq!(rows.len(), 3 + 8 + 2);
+        assert_eq!(rows.last().unwrap().period, "2025-12");
+        assert_eq!(month_before("2026-01").as_deref(), Some("2025-12"));
+        assert_eq!(month_before("2026-Q4"), None);
+    }
 }

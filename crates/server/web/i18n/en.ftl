@@ -621,3 +621,5 @@ hrr-grades-save = Save the grades and recompute
 hrr-grades-failed = The grades were not saved: { $reason }
 hrr-quota-group-over = In group “{ $group }”, grade { $grade }: { $count } people, { $share }%, above the limit of { $limit }%
 hrr-quota-group-under = In group “{ $group }”, grade { $grade }: { $count } people, { $share }%, below the minimum of { $limit }%
+ledger-none = No appraisal
+ledger-in-progress = In progress ({ $state }): the score shows once published

@@ -606,3 +606,5 @@ hrr-grades-save = 保存等级并重新计算
 hrr-grades-failed = 等级未保存：{ $reason }
 hrr-quota-group-over = 「{ $group }」组：等级「{ $grade }」有 { $count } 人，占 { $share }%，超过上限 { $limit }%。
 hrr-quota-group-under = 「{ $group }」组：等级「{ $grade }」有 { $count } 人，占 { $share }%，低于下限 { $limit }%。
+ledger-none = 无考核
+ledger-in-progress = 进行中（{ $state }），结果发布后显示分数
