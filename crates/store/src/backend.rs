@@ -642,6 +642,86 @@ impl Db {
                 .await?,
             "emp_no",
         );
+        // What each known employee is now, to audit every change old → new.
+        let before: std::collections::HashMap<String, std::collections::BTreeMap<&str, String>> =
+            sqlx::query(
+                "SELECT e.emp_no, e.name, d.code AS dept, p.code AS pos, s.emp_no AS sup FROM employees e \
+                 JOIN departments d ON d.id = e.department_id LEFT JOIN positions p ON p.id = e.position_id \
+                 LEFT JOIN employees s ON s.id = e.supervisor_id",
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| {
+                let mut m = std::collections::BTreeMap::new();
+                m.insert("姓名 name", r.get::<String, _>("name"));
+                m.insert("部门 department", r.get::<String, _>("dept"));
+                m.insert(
+                    "岗位 position",
+                    r.get::<Option<String>, _>("pos").unwrap_or_default(),
+                );
+                m.insert(
+                    "直接上级 supervisor",
+                    r.get::<Option<String>, _>("sup").unwrap_or_default(),
+                );
+                (r.get::<String, _>("emp_no"), m)
+            })
+            .collect();
+        let after = |r: &OrgRow| {
+            let mut m = std::collections::BTreeMap::new();
+            m.insert("姓名 name", r.name.trim().to_string());
+            m.insert("部门 department", r.dept_code.trim().to_string());
+            m.insert("岗位 position", r.position.trim().to_string());
+            m.insert(
+                "直接上级 supervisor",
+                r.supervisor_emp_no.trim().to_string(),
+            );
+            m
+        };
+        let mut changes: Vec<NewAudit> = Vec::new();
+        for r in rows {
+            let now = after(r);
+            match before.get(r.emp_no.trim()) {
+                None => changes.push(NewAudit {
+                    actor: actor.into(),
+                    action: "employee.add".into(),
+                    entity: "employee".into(),
+                    entity_id: r.emp_no.trim().to_string(),
+                    new_value: serde_json::to_string(&now).ok(),
+                    ..Default::default()
+                }),
+                Some(was) => {
+                    // A supervisor left empty in the file keeps the one stored.
+                    let diff: Vec<&str> = now
+                        .iter()
+                        .filter(|(k, v)| {
+                            !(*k == &"直接上级 supervisor" && v.is_empty())
+                                && was.get(*k) != Some(v)
+                        })
+                        .map(|(k, _)| *k)
+                        .collect();
+                    if diff.is_empty() {
+                        continue;
+                    }
+                    let pick = |m: &std::collections::BTreeMap<&str, String>| {
+                        let part: std::collections::BTreeMap<&str, &String> = diff
+                            .iter()
+                            .filter_map(|k| m.get(k).map(|v| (*k, v)))
+                            .collect();
+                        serde_json::to_string(&part).ok()
+                    };
+                    changes.push(NewAudit {
+                        actor: actor.into(),
+                        action: "employee.change".into(),
+                        entity: "employee".into(),
+                        entity_id: r.emp_no.trim().to_string(),
+                        old_value: pick(was),
+                        new_value: pick(&now),
+                        ..Default::default()
+                    });
+                }
+            }
+        }
         // Employees: new ones inserted, known ones updated, each in one bulk write.
         let (old, new): (Vec<&OrgRow>, Vec<&OrgRow>) = rows
             .iter()
@@ -722,6 +802,7 @@ impl Db {
             "",
         )
         .await?;
+        self.append_audits(&mut tx, &changes).await?;
         self.append_audit(
             &mut tx,
             &NewAudit {

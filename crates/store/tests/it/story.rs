@@ -15,7 +15,56 @@ both!(
     the_audit_chain_detects_tampering,
     concurrent_writers_keep_one_chain,
     import_mappings_are_remembered_per_form,
+    an_organisation_change_is_audited_old_to_new,
 );
+
+/// A rename, a move to another department and a new supervisor (which changes who rates
+/// whom) each leave the old and the new value in the audit log, per employee.
+async fn an_organisation_change_is_audited_old_to_new(db: Db) {
+    db.import_org(
+        "hr",
+        &[
+            row(2, "S001", "王强", "SC", "业务", "经理", ""),
+            row(3, "S002", "刘洋", "KF", "业务", "经理", ""),
+            row(4, "E001", "张伟", "SC", "业务", "客户经理", "S001"),
+        ],
+    )
+    .await
+    .unwrap();
+    let added = db.audit_log(0, 1000).await.unwrap();
+    assert_eq!(
+        added.iter().filter(|e| e.action == "employee.add").count(),
+        3
+    );
+    db.import_org(
+        "hr2",
+        &[
+            row(2, "S001", "王强", "SC", "业务", "经理", ""),
+            row(3, "E001", "张伟伟", "KF", "业务", "客户经理", "S002"),
+        ],
+    )
+    .await
+    .unwrap();
+    let log = db.audit_log(0, 1000).await.unwrap();
+    let changed: Vec<&AuditEntry> = log
+        .iter()
+        .filter(|e| e.action == "employee.change")
+        .collect();
+    assert_eq!(changed.len(), 1, "王强 did not change: {changed:?}");
+    let c = changed[0];
+    assert_eq!(
+        (c.entity.as_str(), c.entity_id.as_str(), c.actor.as_str()),
+        ("employee", "E001", "hr2")
+    );
+    let (old, new) = (c.old_value.clone().unwrap(), c.new_value.clone().unwrap());
+    for (was, now) in [("张伟", "张伟伟"), ("SC", "KF"), ("S001", "S002")] {
+        assert!(old.contains(was) && new.contains(now), "{old} → {new}");
+    }
+    assert!(
+        !old.contains("客户经理"),
+        "the unchanged position is not repeated: {old}"
+    );
+}
 
 fn row(line: usize, no: &str, name: &str, dept: &str, kind: &str, pos: &str, sup: &str) -> OrgRow {
     OrgRow {
