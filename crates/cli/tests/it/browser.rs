@@ -930,6 +930,8 @@ async fn pdfs_of_the_form_and_the_results() {
         "张伟",
         "李娜",
         "奖金合计",
+        // It says what it counts, beside what the payroll pays.
+        "已确认奖金合计",
         bonus.as_str(),
     ] {
         assert!(text.contains(want), "the results PDF lacks {want}:\n{text}");

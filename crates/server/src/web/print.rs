@@ -41,6 +41,9 @@ struct ResultsView {
     period: String,
     count: usize,
     bonus_sum: String,
+    /// The confirmed appraisals (what the payroll pays) and their bonuses.
+    confirmed: usize,
+    confirmed_sum: String,
     grades: Vec<String>,
     /// Per grade (the form's order), then those without a grade.
     distribution: Vec<usize>,
@@ -102,6 +105,12 @@ pub fn results_html(
     });
     let mut all = vec![0; grades.len() + 1];
     let mut sum = Decimal::ZERO;
+    // What the payroll pays: the confirmed ones only.
+    let confirmed: Vec<&ResultRow> = rows
+        .iter()
+        .filter(|r| r.state == kaohe_core::workflow::State::Confirmed)
+        .collect();
+    let confirmed_sum: Decimal = confirmed.iter().map(|r| bonus(r)).sum();
     for r in sorted {
         let d = match departments.iter_mut().find(|d| d.name == r.department) {
             Some(d) => d,
@@ -142,6 +151,8 @@ pub fn results_html(
         period: c.period.clone(),
         count: rows.len(),
         bonus_sum: money(sum),
+        confirmed: confirmed.len(),
+        confirmed_sum: money(confirmed_sum),
         grades,
         distribution: all,
         departments,

@@ -695,7 +695,10 @@ async fn a_rater_scores_through_the_page() {
         !fields.contains(&"leave_days".to_string()),
         "行政部's input is not the supervisor's: {fields:?}"
     );
-    assert!(sheet.contains("0 ~ 20"), "the range is said beside the field: {sheet}");
+    assert!(
+        sheet.contains("0 ~ 20"),
+        "the range is said beside the field: {sheet}"
+    );
     // Controls follow the rule: discipline events are counters that say what each event
     // costs; the discretionary item is held to its range and asks for a reason.
     assert!(
@@ -767,7 +770,10 @@ async fn a_rater_scores_through_the_page() {
             }
         })
         .collect();
-    assert!(!sheet.contains(r#"type="number""#), "no number box drops `%` or ９: {sheet}");
+    assert!(
+        !sheet.contains(r#"type="number""#),
+        "no number box drops `%` or ９: {sheet}"
+    );
     let mut form: Vec<(&str, &str)> = vec![("csrf", &token), ("version", &v), ("action", "submit")];
     form.extend(typed.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let (s, path, html) = post_form(&sup, &format!("{url}/actions"), &form).await;

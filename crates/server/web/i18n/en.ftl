@@ -147,8 +147,10 @@ jump-entry = ↓ Go to { $what }
 jump-respond = ↓ Sign or appeal
 results-title = Results
 results-cycle = Cycle
-results-count = Appraisees
-results-bonus-sum = Bonuses in all
+results-count = Appraisees (all)
+results-bonus-sum = Bonuses, all (confirmed or not)
+results-confirmed = Confirmed (on the payroll)
+results-confirmed-sum = Confirmed bonuses (= the payroll's total)
 results-distribution = Grade distribution
 results-none = No grade
 results-all = All

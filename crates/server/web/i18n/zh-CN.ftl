@@ -141,8 +141,10 @@ jump-entry = ↓ 去{ $what }
 jump-respond = ↓ 签字确认或申诉
 results-title = 考核结果
 results-cycle = 考核周期
-results-count = 人数
-results-bonus-sum = 奖金合计
+results-count = 人数（全部考核表）
+results-bonus-sum = 奖金合计（全部，含未确认）
+results-confirmed = 已确认人数（工资表所列）
+results-confirmed-sum = 已确认奖金合计（= 工资表合计）
 results-distribution = 等级分布
 results-none = 未评级
 results-all = 全部
