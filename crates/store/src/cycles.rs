@@ -1314,7 +1314,7 @@ impl Db {
         values: &Values,
     ) -> Result<Appraisal> {
         let mut tx = self.begin_write().await?;
-        let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
+        let (a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
         let t = Self::template_for(&mut tx, &cy).await?;
         let depts = Self::departments_in(&mut tx).await?;
@@ -1366,6 +1366,26 @@ impl Db {
             return Err(StoreError::Forbidden(in_words(&t, &refused)));
         }
         check_values(&t, values)?;
+        self.write_values(tx, who, &roles, a, version, (&cy, &t), values, None)
+            .await
+    }
+
+    /// Store `values` in the appraisal `a` read at `version` (an empty value clears one),
+    /// audited old → new — as a correction with its reason, when given — and scored anew
+    /// in the same transaction; the appraisal as `roles` may see it. When nothing changes,
+    /// nothing is written.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_values(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        who: &User,
+        roles: &Roles,
+        mut a: Appraisal,
+        version: i64,
+        (cy, t): (&Cycle, &Template),
+        values: &Values,
+        reason: Option<&str>,
+    ) -> Result<Appraisal> {
         let old = a.inputs.clone();
         for (k, v) in values {
             if v.trim().is_empty() {
@@ -1374,25 +1394,31 @@ impl Db {
                 a.inputs.insert(k.clone(), v.trim().to_string());
             }
         }
+        let Some((o, n)) = diff(&old, &a.inputs) else {
+            Self::redact(&mut tx, &mut a, roles, &mut HashMap::new()).await?;
+            return Ok(a);
+        };
         Self::save(&mut tx, &a, version).await?;
-        if let Some((o, n)) = diff(&old, &a.inputs) {
-            self.append_audits(
-                &mut tx,
-                &[NewAudit {
-                    actor: who.username.clone(),
-                    action: "appraisal.values".into(),
-                    entity: "appraisal".into(),
-                    entity_id: id.to_string(),
-                    old_value: Some(o),
-                    new_value: Some(n),
-                    ..Default::default()
-                }],
-            )
-            .await?;
-        }
-        Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
-        let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
-        Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: who.username.clone(),
+                action: match reason {
+                    Some(_) => "appraisal.correct_data",
+                    None => "appraisal.values",
+                }
+                .into(),
+                entity: "appraisal".into(),
+                entity_id: a.id.to_string(),
+                old_value: Some(o),
+                new_value: Some(n),
+                reason: reason.map(|r| r.trim().to_string()),
+            }],
+        )
+        .await?;
+        Self::rescore(&mut tx, cy, t, Some(&[a.id])).await?;
+        let (mut a, _) = Self::load_appraisal(&mut tx, a.id).await?;
+        Self::redact(&mut tx, &mut a, roles, &mut HashMap::new()).await?;
         tx.commit().await?;
         Ok(a)
     }
@@ -1415,7 +1441,7 @@ impl Db {
             )]));
         }
         let mut tx = self.begin_write().await?;
-        let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
+        let (a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if !roles.hr {
             return Err(StoreError::Forbidden(
                 "只有人事可以更正已提交的数据 / only HR corrects data after hand-in".into(),
@@ -1438,38 +1464,8 @@ impl Db {
             return Err(StoreError::Fields(unknown));
         }
         check_values(&t, values)?;
-        let old = a.inputs.clone();
-        for (k, v) in values {
-            if v.trim().is_empty() {
-                a.inputs.remove(k);
-            } else {
-                a.inputs.insert(k.clone(), v.trim().to_string());
-            }
-        }
-        let Some((o, n)) = diff(&old, &a.inputs) else {
-            // Nothing changes: nothing is written.
-            Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
-            return Ok(a);
-        };
-        Self::save(&mut tx, &a, version).await?;
-        self.append_audits(
-            &mut tx,
-            &[NewAudit {
-                actor: who.username.clone(),
-                action: "appraisal.correct_data".into(),
-                entity: "appraisal".into(),
-                entity_id: id.to_string(),
-                old_value: Some(o),
-                new_value: Some(n),
-                reason: Some(reason.trim().to_string()),
-            }],
-        )
-        .await?;
-        Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
-        let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
-        Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
-        tx.commit().await?;
-        Ok(a)
+        self.write_values(tx, who, &roles, a, version, (&cy, &t), values, Some(reason))
+            .await
     }
 
     pub(crate) async fn enter_grid_impl(
