@@ -269,7 +269,10 @@ pub(super) async fn setup_post<S: Store>(
 /// `/login/code`: the first sign-in with the one-time code HR gave (user name, code, the
 /// new password twice). Wrong codes count against the name and the address as wrong
 /// passwords do (`crate::throttle`).
-pub(super) async fn login_code_form<S: Store>(State(_st): State<AppState<S>>, ctx: Ctx) -> Response {
+pub(super) async fn login_code_form<S: Store>(
+    State(_st): State<AppState<S>>,
+    ctx: Ctx,
+) -> Response {
     if ctx.user.is_some() {
         return see_other("/tasks");
     }
@@ -323,7 +326,13 @@ pub(super) async fn login_code<S: Store>(
     };
     if let Err(wait) = st.sign_in.check_from(username, addr, now) {
         let m = locked(wait);
-        return login_code_page(&ctx, StatusCode::TOO_MANY_REQUESTS, username, Some(m), FieldErrors::new());
+        return login_code_page(
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            username,
+            Some(m),
+            FieldErrors::new(),
+        );
     }
     let mut errors = FieldErrors::new();
     if username.is_empty() {
@@ -342,7 +351,13 @@ pub(super) async fn login_code<S: Store>(
         errors.insert("confirm".into(), text(ctx.lang, "password-mismatch", &[]));
     }
     if !errors.is_empty() {
-        return login_code_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, username, None, errors);
+        return login_code_page(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            username,
+            None,
+            errors,
+        );
     }
     let user = match st.store.redeem_code(username, code, new).await {
         Ok(u) => u,
@@ -363,7 +378,13 @@ pub(super) async fn login_code<S: Store>(
         }
         Err(StoreError::Busy) => {
             let m = text(ctx.lang, "login-busy", &[]);
-            return login_code_page(&ctx, StatusCode::SERVICE_UNAVAILABLE, username, Some(m), errors);
+            return login_code_page(
+                &ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                username,
+                Some(m),
+                errors,
+            );
         }
         Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
         Err(e) => {

@@ -250,7 +250,11 @@ pub(super) async fn hr_users_create<S: Store>(
         })
         .collect();
     let emp_no = form.get("emp_no").unwrap_or_default().trim().to_string();
-    let dept = form.get("department").unwrap_or_default().trim().to_string();
+    let dept = form
+        .get("department")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let username = form.get("username").unwrap_or_default().trim().to_string();
     let emp_nos: Vec<String> = match (emp_no.is_empty(), dept.is_empty()) {
         (false, true) => vec![emp_no],
@@ -345,7 +349,11 @@ pub(super) async fn hr_user_state<S: Store>(
             return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
         }
     };
-    match st.store.set_disabled(&me.username, &username, disabled).await {
+    match st
+        .store
+        .set_disabled(&me.username, &username, disabled)
+        .await
+    {
         Ok(_) => see_other(&format!("/hr/users#user-{}", encoded(&username))),
         Err(StoreError::NotFound { .. }) => not_found(&ctx),
         Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),

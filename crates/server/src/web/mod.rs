@@ -332,7 +332,10 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hr/users/create", post(hr_users_create::<S>))
         .route("/hr/users/{username}/code", post(hr_user_code::<S>))
         .route("/hr/users/{username}/state", post(hr_user_state::<S>))
-        .route("/login/code", get(login_code_form::<S>).post(login_code::<S>))
+        .route(
+            "/login/code",
+            get(login_code_form::<S>).post(login_code::<S>),
+        )
         .layer(middleware::from_fn(remember_lang))
         .route("/assets/kaohe.css", get(css))
         .route("/assets/grid.js", get(grid_js))
