@@ -47,6 +47,14 @@ pub enum UserCmd {
     Revoke { username: String, role: String },
     /// A user's roles.
     Show { username: String },
+    /// Print a new one-time sign-in code for a user (valid 7 days; its first sign-in at
+    /// /login/code sets the password). The old password and every session stop working.
+    /// Audited.
+    Code { username: String },
+    /// Disable a user: no sign-in, every session ends. Audited.
+    Disable { username: String },
+    /// Enable a disabled user again. Audited.
+    Enable { username: String },
 }
 
 #[derive(Subcommand)]
@@ -150,6 +158,31 @@ pub fn user(db: &DbArgs, cmd: &UserCmd) -> Result<ExitCode> {
         UserCmd::Show { username } => user_grants(db, username, None),
         UserCmd::Grant { username, role } => user_grants(db, username, Some((role, true))),
         UserCmd::Revoke { username, role } => user_grants(db, username, Some((role, false))),
+        UserCmd::Code { username } => runtime()?.block_on(async {
+            let store = open(db).await?;
+            let code = store.reset_code("cli", username).await?;
+            crate::outln!("{username}: {code}");
+            crate::outln!(
+                "请把登录码交给本人（{} 天内有效，只能用一次；在 /login/code 设置密码）/ hand the code to its owner (valid {} days, once; they set a password at /login/code)",
+                kaohe_store::CODE_DAYS,
+                kaohe_store::CODE_DAYS
+            );
+            Ok(ExitCode::SUCCESS)
+        }),
+        UserCmd::Disable { username } | UserCmd::Enable { username } => {
+            let disable = matches!(cmd, UserCmd::Disable { .. });
+            runtime()?.block_on(async {
+                let store = open(db).await?;
+                let u = store.set_disabled("cli", username, disable).await?;
+                let state = if u.disabled {
+                    "已停用 / disabled"
+                } else {
+                    "已启用 / enabled"
+                };
+                crate::outln!("{}: {state}", u.username);
+                Ok(ExitCode::SUCCESS)
+            })
+        }
     }
 }
 

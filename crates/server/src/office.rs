@@ -320,6 +320,8 @@ fn reader() -> User {
         username: "system".into(),
         employee_id: None,
         lang: "zh-CN".into(),
+        disabled: false,
+        code_pending: false,
         grants: vec![Grant {
             role: Role::HrAdmin,
             department_id: None,

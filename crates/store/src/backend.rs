@@ -214,7 +214,7 @@ impl SqlBuilder {
     }
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
@@ -226,7 +226,7 @@ impl Db {
         self.audit_keys = keys;
     }
 
-    async fn append_audit(
+    pub(crate) async fn append_audit(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         e: &NewAudit,
@@ -829,9 +829,9 @@ impl Db {
         Ok(sum)
     }
 
-    async fn load_user(&self, id: i64) -> Result<Option<User>> {
+    pub(crate) async fn load_user(&self, id: i64) -> Result<Option<User>> {
         let Some(r) =
-            sqlx::query("SELECT id, username, employee_id, lang FROM users WHERE id = $1")
+            sqlx::query("SELECT id, username, employee_id, lang, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled, CASE WHEN code_hash IS NULL THEN 0 ELSE 1 END AS code_pending FROM users WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?
@@ -862,6 +862,8 @@ impl Db {
             employee_id: r.get("employee_id"),
             lang: r.get("lang"),
             grants,
+            disabled: r.get::<i64, _>("disabled") != 0,
+            code_pending: r.get::<i64, _>("code_pending") != 0,
         }))
     }
 }
@@ -1042,6 +1044,8 @@ impl Store for Db {
             employee_id,
             lang: u.lang.clone(),
             grants: u.grants.clone(),
+            disabled: false,
+            code_pending: false,
         })
     }
 
@@ -1065,7 +1069,7 @@ impl Store for Db {
             });
         }
         Ok(
-            sqlx::query("SELECT id, username, employee_id, lang FROM users ORDER BY username")
+            sqlx::query("SELECT id, username, employee_id, lang, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled, CASE WHEN code_hash IS NULL THEN 0 ELSE 1 END AS code_pending FROM users ORDER BY username")
                 .fetch_all(&self.pool)
                 .await?
                 .iter()
@@ -1077,6 +1081,8 @@ impl Store for Db {
                         employee_id: r.get("employee_id"),
                         lang: r.get("lang"),
                         grants: grants.remove(&id).unwrap_or_default(),
+                        disabled: r.get::<i64, _>("disabled") != 0,
+                        code_pending: r.get::<i64, _>("code_pending") != 0,
                     }
                 })
                 .collect(),
@@ -1172,23 +1178,34 @@ impl Store for Db {
     }
 
     async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>> {
-        let Some(r) = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
-            .bind(username.trim())
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            // Spend the same time as a real check, so timing does not reveal user names.
-            let _ = crate::hashing::verify(
-                password,
-                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZkZvM2Vqa3l6UkxwV0pOa3dxQ2xRQQ",
-            )
-            .await?;
-            return Ok(None);
-        };
-        if !crate::hashing::verify(password, &r.get::<String, _>("password_hash")).await? {
-            return Ok(None);
-        }
-        self.load_user(r.get("id")).await
+        self.authenticate_impl(username, password).await
+    }
+
+    async fn create_accounts(
+        &self,
+        actor: &str,
+        emp_nos: &[String],
+        username: Option<&str>,
+        grants: &[Grant],
+    ) -> Result<Vec<(String, String)>> {
+        self.create_accounts_impl(actor, emp_nos, username, grants)
+            .await
+    }
+
+    async fn employees_without_account(&self, department_id: i64) -> Result<Vec<String>> {
+        self.employees_without_account_impl(department_id).await
+    }
+
+    async fn reset_code(&self, actor: &str, username: &str) -> Result<String> {
+        self.reset_code_impl(actor, username).await
+    }
+
+    async fn set_disabled(&self, actor: &str, username: &str, disabled: bool) -> Result<User> {
+        self.set_disabled_impl(actor, username, disabled).await
+    }
+
+    async fn redeem_code(&self, username: &str, code: &str, new_password: &str) -> Result<User> {
+        self.redeem_code_impl(username, code, new_password).await
     }
 
     async fn user_count(&self) -> Result<i64> {

@@ -10,6 +10,7 @@
 //! TEXT, never as SQLite NUMERIC or REAL. Times are RFC 3339 UTC text.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod audit;
 mod backend;
 mod bulk;
@@ -24,6 +25,7 @@ mod sessions;
 #[doc(hidden)]
 pub mod test_support;
 
+pub use accounts::{CODE_ALPHABET, CODE_DAYS, CODE_LEN, new_code};
 pub use audit::{
     AuditCheckpoint, AuditKey, AuditKeys, AuditReport, CHECKPOINT_EVERY, MIN_KEY_BYTES, audit_mac,
     checkpoint_mac, hmac_sha256,
@@ -182,12 +184,52 @@ pub trait Store: Clone + Send + Sync + 'static {
         username: &str,
         grants: &[Grant],
     ) -> impl Future<Output = Result<User>> + Send;
-    /// The user, if the password is right.
+    /// The user, if the password is right (never a disabled user, nor one who holds only
+    /// a one-time code).
     fn authenticate(
         &self,
         username: &str,
         password: &str,
     ) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Open accounts for employees (by 工号), each with the same grants and a one-time
+    /// sign-in code instead of a password: (user name, code) for each, in order. The user
+    /// name is the 工号 lowercased, or `username` when exactly one employee is given. All or
+    /// none: an employee who already has an account is refused by name. Audited.
+    fn create_accounts(
+        &self,
+        actor: &str,
+        emp_nos: &[String],
+        username: Option<&str>,
+        grants: &[Grant],
+    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+    /// The 工号 of a department's active employees who have no account yet, in order.
+    fn employees_without_account(
+        &self,
+        department_id: i64,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// A new one-time sign-in code for a user (returned once, only its hash kept): the
+    /// password is cleared and every session ends. Audited.
+    fn reset_code(
+        &self,
+        actor: &str,
+        username: &str,
+    ) -> impl Future<Output = Result<String>> + Send;
+    /// Disable (no sign-in, every session ends) or enable again a user. Audited old → new.
+    fn set_disabled(
+        &self,
+        actor: &str,
+        username: &str,
+        disabled: bool,
+    ) -> impl Future<Output = Result<User>> + Send;
+    /// The first sign-in: a right, unexpired code sets the password (which must pass
+    /// [`password_problem`]) and is used up. Refusals are [`StoreError::Fields`] naming
+    /// `code` (wrong, expired or no code: one message) or `new`. Audited.
+    fn redeem_code(
+        &self,
+        username: &str,
+        code: &str,
+        new_password: &str,
+    ) -> impl Future<Output = Result<User>> + Send;
     /// How many users there are (0 before the first administrator).
     fn user_count(&self) -> impl Future<Output = Result<i64>> + Send;
     /// Start a session; returns the token to give the browser (only its hash is stored).

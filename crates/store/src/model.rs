@@ -169,6 +169,10 @@ pub struct User {
     pub employee_id: Option<i64>,
     pub lang: String,
     pub grants: Vec<Grant>,
+    /// Disabled by HR: cannot sign in.
+    pub disabled: bool,
+    /// Holds a one-time sign-in code, not yet used to set a password.
+    pub code_pending: bool,
 }
 
 impl User {

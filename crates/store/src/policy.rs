@@ -315,6 +315,8 @@ mod tests {
             username: "u".into(),
             employee_id,
             lang: "zh-CN".into(),
+            disabled: false,
+            code_pending: false,
             grants: grants
                 .iter()
                 .map(|(role, department_id)| Grant {

@@ -265,3 +265,141 @@ pub(super) async fn setup_post<S: Store>(
     }
     res
 }
+
+/// `/login/code`: the first sign-in with the one-time code HR gave (user name, code, the
+/// new password twice). Wrong codes count against the name and the address as wrong
+/// passwords do (`crate::throttle`).
+pub(super) async fn login_code_form<S: Store>(
+    State(_st): State<AppState<S>>,
+    ctx: Ctx,
+) -> Response {
+    if ctx.user.is_some() {
+        return see_other("/tasks");
+    }
+    login_code_page(&ctx, StatusCode::OK, "", None, FieldErrors::new())
+}
+
+fn login_code_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    username: &str,
+    error: Option<String>,
+    errors: FieldErrors,
+) -> Response {
+    let token = match anonymous_token(ctx) {
+        Ok(t) => t,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let mut res = render(
+        ctx,
+        status,
+        "login_code.html",
+        context! { form_csrf => token.clone(), username, error, errors => Serde(errors), min => MIN_PASSWORD },
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+    )) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub(super) async fn login_code<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    ext: axum::http::Extensions,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !anonymous_csrf_ok(&ctx, &form) {
+        return csrf_refused(&ctx);
+    }
+    let username = form.get("username").unwrap_or_default().trim();
+    let code = form.get("code").unwrap_or_default();
+    let new = form.get("new").unwrap_or_default();
+    let confirm = form.get("confirm").unwrap_or_default();
+    let addr = crate::throttle::peer(&ext);
+    let now = std::time::Instant::now();
+    let locked = |wait: std::time::Duration| {
+        let minutes = Arg::Num(wait.as_secs().div_ceil(60).max(1) as f64);
+        text(ctx.lang, "login-locked", &[("minutes", minutes)])
+    };
+    if let Err(wait) = st.sign_in.check_from(username, addr, now) {
+        let m = locked(wait);
+        return login_code_page(
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            username,
+            Some(m),
+            FieldErrors::new(),
+        );
+    }
+    let mut errors = FieldErrors::new();
+    if username.is_empty() {
+        errors.insert("username".into(), text(ctx.lang, "field-required", &[]));
+    }
+    if code.trim().is_empty() {
+        errors.insert("code".into(), text(ctx.lang, "field-required", &[]));
+    }
+    if new.chars().count() < MIN_PASSWORD {
+        let min = Arg::Num(MIN_PASSWORD as f64);
+        errors.insert(
+            "new".into(),
+            text(ctx.lang, "password-too-short", &[("min", min)]),
+        );
+    } else if new != confirm {
+        errors.insert("confirm".into(), text(ctx.lang, "password-mismatch", &[]));
+    }
+    if !errors.is_empty() {
+        return login_code_page(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            username,
+            None,
+            errors,
+        );
+    }
+    let user = match st.store.redeem_code(username, code, new).await {
+        Ok(u) => u,
+        Err(StoreError::Fields(f)) => {
+            let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+            let mut error = None;
+            for (field, msg) in f {
+                if field == "code" {
+                    status = StatusCode::UNAUTHORIZED;
+                    if let Some(wait) = st.sign_in.failed_from(username, addr, now) {
+                        status = StatusCode::TOO_MANY_REQUESTS;
+                        error = Some(locked(wait));
+                    }
+                }
+                errors.insert(field, in_lang(ctx.lang, &msg));
+            }
+            return login_code_page(&ctx, status, username, error, errors);
+        }
+        Err(StoreError::Busy) => {
+            let m = text(ctx.lang, "login-busy", &[]);
+            return login_code_page(
+                &ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                username,
+                Some(m),
+                errors,
+            );
+        }
+        Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            return login_code_page(&ctx, status, username, Some(m), errors);
+        }
+    };
+    st.sign_in.succeeded(username);
+    let token = match st.store.create_session(user.id, st.session_ttl).await {
+        Ok(t) => t,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let mut res = see_other("/tasks");
+    if let Ok(v) = HeaderValue::from_str(&crate::session_cookie(&token, st.session_ttl)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}

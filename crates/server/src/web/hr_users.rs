@@ -32,7 +32,16 @@ struct UserView {
     action: String,
     employee: bool,
     grants: Vec<GrantView>,
+    /// Where the reset and disable/enable forms post.
+    code_action: String,
+    state_action: String,
+    /// `active`, `disabled` or `pending` (waiting for the first sign-in with a code).
+    state: &'static str,
 }
+
+/// Where the create form's error is shown (`error_user`): not a user name (those are
+/// never empty after trimming, and `#` cannot start a 工号-made one).
+const CREATE_FORM: &str = "#create";
 
 fn grant_key(g: &Grant) -> String {
     match g.department_id {
@@ -52,6 +61,10 @@ fn parse_key(key: &str) -> Option<Grant> {
     })
 }
 
+fn encoded(name: &str) -> String {
+    form_urlencoded::byte_serialize(name.as_bytes()).collect()
+}
+
 async fn users_page<S: Store>(
     st: &AppState<S>,
     ctx: &Ctx,
@@ -67,10 +80,16 @@ async fn users_page<S: Store>(
         .iter()
         .map(|u| UserView {
             username: u.username.clone(),
-            action: format!(
-                "/hr/users/{}/grants",
-                form_urlencoded::byte_serialize(u.username.as_bytes()).collect::<String>()
-            ),
+            action: format!("/hr/users/{}/grants", encoded(&u.username)),
+            code_action: format!("/hr/users/{}/code", encoded(&u.username)),
+            state_action: format!("/hr/users/{}/state", encoded(&u.username)),
+            state: if u.disabled {
+                "disabled"
+            } else if u.code_pending {
+                "pending"
+            } else {
+                "active"
+            },
             employee: u.employee_id.is_some(),
             grants: u
                 .grants
@@ -169,6 +188,174 @@ pub(super) async fn hr_user_grants<S: Store>(
     }
     match st.store.set_grants(&me.username, &username, &grants).await {
         Ok(_) => see_other(&format!("/hr/users#user-{username}")),
+        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            users_page(&st, &ctx, status, Some((username, m))).await
+        }
+    }
+}
+
+/// The page that shows new one-time sign-in codes, once (the response is never cached and
+/// the codes are kept nowhere but in the store's hashes).
+fn codes_page(ctx: &Ctx, codes: &[(String, String)], reset: bool) -> Response {
+    let codes: Vec<Value> = codes
+        .iter()
+        .map(|(u, c)| context! { username => u.clone(), code => c.clone() })
+        .collect();
+    render(
+        ctx,
+        StatusCode::OK,
+        "hr_user_codes.html",
+        context! { codes, reset, days => kaohe_store::CODE_DAYS },
+    )
+}
+
+/// Open accounts from the organisation: one employee (`emp_no`, with an optional
+/// `username`) or every employee of `department` without an account; each gets the
+/// chosen `role`s (for every department) and a one-time sign-in code, shown once.
+pub(super) async fn hr_users_create<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return csrf_refused(&ctx);
+    }
+    let me = match hr_only(&ctx, Capability::ManageOrg) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let refuse = |m: String| Some((CREATE_FORM.to_string(), m));
+    let mut roles: Vec<Role> = Vec::new();
+    for r in form.all("role") {
+        match Role::parse(&r) {
+            Some(r) if !roles.contains(&r) => roles.push(r),
+            Some(_) => {}
+            None => {
+                let e = refuse(text(ctx.lang, "users-bad-role", &[]));
+                return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+            }
+        }
+    }
+    if roles.is_empty() {
+        roles.push(Role::Employee);
+    }
+    let grants: Vec<Grant> = roles
+        .into_iter()
+        .map(|role| Grant {
+            role,
+            department_id: None,
+        })
+        .collect();
+    let emp_no = form.get("emp_no").unwrap_or_default().trim().to_string();
+    let dept = form
+        .get("department")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let username = form.get("username").unwrap_or_default().trim().to_string();
+    let emp_nos: Vec<String> = match (emp_no.is_empty(), dept.is_empty()) {
+        (false, true) => vec![emp_no],
+        (true, false) => {
+            let Ok(d) = dept.parse::<i64>() else {
+                let e = refuse(text(ctx.lang, "users-bad-role", &[]));
+                return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+            };
+            match st.store.employees_without_account(d).await {
+                Ok(v) if v.is_empty() => {
+                    let e = refuse(text(ctx.lang, "users-create-none", &[]));
+                    return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+                }
+                Ok(v) => v,
+                Err(e) => return server_error(ctx.lang, &e.to_string()),
+            }
+        }
+        _ => {
+            let e = refuse(text(ctx.lang, "users-create-which", &[]));
+            return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+        }
+    };
+    let username = (emp_nos.len() == 1 && !username.is_empty()).then_some(username.as_str());
+    match st
+        .store
+        .create_accounts(&me.username, &emp_nos, username, &grants)
+        .await
+    {
+        Ok(made) => codes_page(&ctx, &made, false),
+        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(StoreError::Fields(f)) => {
+            let m = f
+                .iter()
+                .map(|(_, m)| in_lang(ctx.lang, m))
+                .collect::<Vec<_>>()
+                .join("；");
+            users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, refuse(m)).await
+        }
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            users_page(&st, &ctx, status, refuse(m)).await
+        }
+    }
+}
+
+/// A new one-time sign-in code for a user, shown once: the password and sessions end.
+pub(super) async fn hr_user_code<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(username): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return csrf_refused(&ctx);
+    }
+    let me = match hr_only(&ctx, Capability::ManageOrg) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    match st.store.reset_code(&me.username, &username).await {
+        Ok(code) => codes_page(&ctx, &[(username, code)], true),
+        Err(StoreError::NotFound { .. }) => not_found(&ctx),
+        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            users_page(&st, &ctx, status, Some((username, m))).await
+        }
+    }
+}
+
+/// Disable (`action=disable`) or enable again (`action=enable`) a user.
+pub(super) async fn hr_user_state<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(username): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return csrf_refused(&ctx);
+    }
+    let me = match hr_only(&ctx, Capability::ManageOrg) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let disabled = match form.get("action") {
+        Some("disable") => true,
+        Some("enable") => false,
+        _ => {
+            let e = Some((username.clone(), text(ctx.lang, "action-unknown", &[])));
+            return users_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, e).await;
+        }
+    };
+    match st
+        .store
+        .set_disabled(&me.username, &username, disabled)
+        .await
+    {
+        Ok(_) => see_other(&format!("/hr/users#user-{}", encoded(&username))),
+        Err(StoreError::NotFound { .. }) => not_found(&ctx),
         Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);

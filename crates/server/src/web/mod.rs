@@ -104,6 +104,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr_org.html"),
     page!("hr_templates.html"),
     page!("hr_users.html"),
+    page!("hr_user_codes.html"),
+    page!("login_code.html"),
     page!("hr_template.html"),
     page!("hr_preview.html"),
     // HR: cycles, results, appeals, audit (hr_cycles.rs, hr_results.rs, hr_audit.rs).
@@ -328,6 +330,13 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hr/audit", get(hr_audit::<S>))
         .route("/hr/users", get(hr_users::<S>))
         .route("/hr/users/{username}/grants", post(hr_user_grants::<S>))
+        .route("/hr/users/create", post(hr_users_create::<S>))
+        .route("/hr/users/{username}/code", post(hr_user_code::<S>))
+        .route("/hr/users/{username}/state", post(hr_user_state::<S>))
+        .route(
+            "/login/code",
+            get(login_code_form::<S>).post(login_code::<S>),
+        )
         .layer(middleware::from_fn(remember_lang))
         .route("/assets/kaohe.css", get(css))
         .route("/assets/grid.js", get(grid_js))

@@ -6,3 +6,4 @@ mod audit;
 mod cycles;
 mod invariant;
 mod story;
+mod users;
