@@ -714,6 +714,11 @@ async fn cycles_set_up_as_people_think_of_them(app: App) {
         assert!(table.contains(x), "{x}: {table}");
     }
     assert_eq!(app.store.cycle(id).await.unwrap().status, "draft");
+    // The same through the API.
+    let (s, body) = send(hr.get(format!("{b}/api/cycles/{id}/launch-preview"))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["bonus_base_total"], "9500");
+    assert_eq!(body["members"].as_array().unwrap().len(), 3);
     let (_, en) = page(&hr, &format!("{url}?lang=en")).await;
     assert_complete(&url, &en);
     assert!(en.contains("Bonus base total: 9500"), "{en}");

@@ -147,7 +147,7 @@ async fn every_number_is_the_engines_for_the_inputs_stored_now(db: Db) {
         let t = kaohe_core::compile_str(&root(&format!("templates/{form}.toml"))).unwrap();
         let rows = example(form);
         for seq in 0..SEQUENCES {
-            let seed = 0x9E37_79B9_7F4A_7C15 ^ (seq + 1) * if form == "F01" { 7 } else { 13 };
+            let seed = 0x9E37_79B9_7F4A_7C15 ^ ((seq + 1) * if form == "F01" { 7 } else { 13 });
             let mut rng = Rng(seed);
             // Each sequence its own employees and cycle.
             let prefix = format!("{form}S{seq}");
@@ -189,7 +189,7 @@ async fn every_number_is_the_engines_for_the_inputs_stored_now(db: Db) {
                 .create_cycle(
                     "hr",
                     &NewCycle {
-                        name: format!("{prefix}"),
+                        name: prefix.to_string(),
                         form_id: form.into(),
                         period: if form == "F15" { "2026-Q4" } else { "2026-11" }.into(),
                         members: Members {
