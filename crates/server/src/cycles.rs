@@ -55,7 +55,7 @@ pub struct CycleView {
     pub template_version: i64,
     pub period_kind: String,
     pub period: String,
-    /// draft, launched, closed.
+    /// draft, launched, closed, cancelled.
     pub status: String,
     #[schema(value_type = Object)]
     pub params: Values,
@@ -419,6 +419,92 @@ pub async fn launch<S: Store>(
         tasks: s.tasks,
         unmatched_departments: s.unmatched_departments,
     }))
+}
+
+/// Edit a draft cycle (HR): the same fields as creating one; refused once launched.
+#[utoipa::path(put, path = "/api/cycles/{id}", params(("id" = i64, Path)), request_body = CycleRequest, responses((status = 200, body = CycleView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_cycle<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<CycleRequest>,
+) -> ApiResult<axum::Json<CycleView>> {
+    let u = auth.may_all(Capability::ManageCycles)?;
+    let c = st
+        .store
+        .update_cycle(
+            &u.username,
+            id,
+            &NewCycle {
+                name: r.name,
+                form_id: r.form_id,
+                template_version: r.template_version,
+                period: r.period,
+                params: r.params,
+                targets: r.targets,
+                members: r.members,
+                data_due: r.data_due,
+                rating_due: r.rating_due,
+                confirm_window_hours: r.confirm_window_hours.unwrap_or(72),
+            },
+        )
+        .await?;
+    Ok(axum::Json(c.into()))
+}
+
+/// Delete a draft cycle (HR); refused once launched.
+#[utoipa::path(delete, path = "/api/cycles/{id}", params(("id" = i64, Path)), responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn delete_cycle<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let u = auth.may_all(Capability::ManageCycles)?;
+    st.store.delete_cycle(&u.username, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who launching a draft would appraise, their bonus bases and the total (HR).
+#[utoipa::path(get, path = "/api/cycles/{id}/launch-preview", params(("id" = i64, Path)), responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn launch_preview<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<kaohe_store::LaunchPreview>> {
+    auth.may_all(Capability::ManageCycles)?;
+    Ok(axum::Json(st.store.launch_preview(id).await?))
+}
+
+/// Copy a cycle to the next period as a draft (HR).
+#[utoipa::path(post, path = "/api/cycles/{id}/copy", params(("id" = i64, Path)), responses((status = 201, body = CycleView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn copy_cycle<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, axum::Json<CycleView>)> {
+    let u = auth.may_all(Capability::ManageCycles)?;
+    let c = st.store.copy_cycle(&u.username, id).await?;
+    Ok((StatusCode::CREATED, axum::Json(c.into())))
+}
+
+/// Why a cycle is cancelled.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CancelRequest {
+    pub reason: String,
+}
+
+/// Cancel a launched cycle with a reason (HR): open tasks closed; refused once a result
+/// was published or confirmed.
+#[utoipa::path(post, path = "/api/cycles/{id}/cancel", params(("id" = i64, Path)), request_body = CancelRequest, responses((status = 200, body = CycleView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn cancel_cycle<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<CancelRequest>,
+) -> ApiResult<axum::Json<CycleView>> {
+    let u = auth.may_all(Capability::ManageCycles)?;
+    let c = st.store.cancel_cycle(&u.username, id, &r.reason).await?;
+    Ok(axum::Json(c.into()))
 }
 
 /// Score every appraisal of the cycle not yet published (HR).

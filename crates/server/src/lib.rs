@@ -752,6 +752,11 @@ async fn health() -> &'static str {
         cycles::create_cycle,
         cycles::cycle,
         cycles::launch,
+        cycles::update_cycle,
+        cycles::delete_cycle,
+        cycles::launch_preview,
+        cycles::copy_cycle,
+        cycles::cancel_cycle,
         cycles::score,
         cycles::results,
         office::payroll_csv,
@@ -793,6 +798,7 @@ async fn health() -> &'static str {
         cycles::CycleRequest,
         cycles::CycleView,
         cycles::LaunchView,
+        cycles::CancelRequest,
         cycles::AppraisalView,
         cycles::ExplainView,
         cycles::ValuesRequest,
@@ -861,8 +867,19 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/api/cycles",
             get(cycles::cycles::<S>).post(cycles::create_cycle::<S>),
         )
-        .route("/api/cycles/{id}", get(cycles::cycle::<S>))
+        .route(
+            "/api/cycles/{id}",
+            get(cycles::cycle::<S>)
+                .put(cycles::update_cycle::<S>)
+                .delete(cycles::delete_cycle::<S>),
+        )
         .route("/api/cycles/{id}/launch", post(cycles::launch::<S>))
+        .route(
+            "/api/cycles/{id}/launch-preview",
+            get(cycles::launch_preview::<S>),
+        )
+        .route("/api/cycles/{id}/copy", post(cycles::copy_cycle::<S>))
+        .route("/api/cycles/{id}/cancel", post(cycles::cancel_cycle::<S>))
         .route("/api/cycles/{id}/score", post(cycles::score::<S>))
         .route("/api/cycles/{id}/results", get(cycles::results::<S>))
         .route(

@@ -1427,6 +1427,21 @@ impl Store for Db {
     async fn launch_cycle(&self, actor: &str, id: i64) -> Result<LaunchSummary> {
         self.launch_cycle_impl(actor, id).await
     }
+    async fn update_cycle(&self, actor: &str, id: i64, c: &NewCycle) -> Result<Cycle> {
+        self.update_cycle_impl(actor, id, c).await
+    }
+    async fn delete_cycle(&self, actor: &str, id: i64) -> Result<()> {
+        self.delete_cycle_impl(actor, id).await
+    }
+    async fn launch_preview(&self, id: i64) -> Result<LaunchPreview> {
+        self.launch_preview_impl(id).await
+    }
+    async fn copy_cycle(&self, actor: &str, id: i64) -> Result<Cycle> {
+        self.copy_cycle_impl(actor, id).await
+    }
+    async fn cancel_cycle(&self, actor: &str, id: i64, reason: &str) -> Result<Cycle> {
+        self.cancel_cycle_impl(actor, id, reason).await
+    }
     async fn appraisal(&self, who: &User, id: i64) -> Result<Appraisal> {
         self.appraisal_impl(who, id).await
     }

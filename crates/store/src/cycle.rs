@@ -95,6 +95,90 @@ pub fn previous_period(period: &str) -> Option<String> {
     period.parse::<i32>().ok().map(|y| (y - 1).to_string())
 }
 
+/// The period after `period` (`2026-12` → `2027-01`, `2026-Q4` → `2027-Q1`, `2026` → `2027`).
+pub fn next_period(period: &str) -> Option<String> {
+    if let Some((y, m)) = month_of(period) {
+        return Some(if m == 12 {
+            format!("{}-01", y + 1)
+        } else {
+            format!("{y}-{:02}", m + 1)
+        });
+    }
+    if let Some((y, q)) = period.split_once("-Q") {
+        let y: i32 = y.parse().ok()?;
+        let q: u32 = q.parse().ok()?;
+        if !(1..=4).contains(&q) {
+            return None;
+        }
+        return Some(if q == 4 {
+            format!("{}-Q1", y + 1)
+        } else {
+            format!("{y}-Q{}", q + 1)
+        });
+    }
+    period.parse::<i32>().ok().map(|y| (y + 1).to_string())
+}
+
+/// How a period is written in a cycle's name: `2026-11`, `2026年11月`, `2026年第4季度`, ….
+fn period_spellings(period: &str) -> Vec<String> {
+    const QZH: [&str; 4] = ["一", "二", "三", "四"];
+    if let Some((y, m)) = month_of(period) {
+        return vec![
+            format!("{y}年{m}月"),
+            format!("{y}年{m:02}月"),
+            period.to_string(),
+            format!("{y}/{m:02}"),
+        ];
+    }
+    if let Some((y, q)) = period.split_once("-Q")
+        && let Ok(q) = q.parse::<usize>()
+        && (1..=4).contains(&q)
+    {
+        return vec![
+            format!("{y}年第{}季度", QZH[q - 1]),
+            format!("{y}年第{q}季度"),
+            format!("{y}年Q{q}"),
+            format!("{y}Q{q}"),
+            period.to_string(),
+        ];
+    }
+    vec![format!("{period}年"), period.to_string()]
+}
+
+/// A cycle's name moved from period `from` to `to`: the first way the name writes `from`
+/// is replaced by the same way of writing `to`; a name without its period gets ` (to)`.
+pub fn rename_for_period(name: &str, from: &str, to: &str) -> String {
+    for (a, b) in period_spellings(from).iter().zip(period_spellings(to)) {
+        if name.contains(a.as_str()) {
+            return name.replacen(a.as_str(), &b, 1);
+        }
+    }
+    format!("{name} ({to})")
+}
+
+/// A due date (`2026-12-05` or RFC 3339) moved on by `months`, the day kept within the
+/// month (`2026-01-31` + 1 → `2026-02-28`); anything else unchanged.
+pub fn shift_date(d: &str, months: i32) -> String {
+    if d.len() < 10 || !d.is_char_boundary(10) {
+        return d.to_string();
+    }
+    let (date, rest) = d.split_at(10);
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    let Ok(x) = time::Date::parse(date, &f) else {
+        return d.to_string();
+    };
+    let total = x.year() * 12 + (u8::from(x.month()) as i32 - 1) + months;
+    let (y, m) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
+    let Ok(month) = time::Month::try_from(m) else {
+        return d.to_string();
+    };
+    let day = x.day().min(month.length(y));
+    match time::Date::from_calendar_date(y, month, day) {
+        Ok(n) => format!("{:04}-{:02}-{:02}{rest}", n.year(), m, n.day()),
+        Err(_) => d.to_string(),
+    }
+}
+
 /// The same period a year earlier.
 pub fn same_period_last_year(period: &str) -> Option<String> {
     let (y, rest) = period.split_at(4.min(period.len()));
@@ -161,7 +245,7 @@ pub struct Cycle {
     pub template_version: i64,
     pub period_kind: PeriodKind,
     pub period: String,
-    /// draft, launched, closed.
+    /// draft, launched, closed, cancelled.
     pub status: String,
     pub params: Values,
     pub targets: Vec<TargetSet>,
@@ -175,6 +259,8 @@ pub struct Cycle {
     /// Grade bands HR gave the cycle because its form has none (highest first; the last
     /// without a minimum, so every total has a grade).
     pub grades: Vec<GradeBand>,
+    /// Why HR cancelled it (status `cancelled`).
+    pub cancel_reason: Option<String>,
 }
 
 /// A grade band set on a cycle: a total at or above `min` (a decimal as text) gets `name`;
@@ -310,6 +396,28 @@ pub struct Signer {
     pub name: Option<String>,
     /// RFC 3339.
     pub at: String,
+}
+
+/// One appraisee a launch would create, for the confirmation page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewMember {
+    pub emp_no: String,
+    pub name: String,
+    pub department: String,
+    pub position: Option<String>,
+    /// The pay base the cycle gives them (the sum of the form's pay-formula inputs and
+    /// parameters set by the cycle's targets or parameters), as a decimal; None when none.
+    pub bonus_base: Option<String>,
+}
+
+/// Who a launch would appraise, storing nothing ([`crate::Store::launch_preview`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchPreview {
+    pub members: Vec<PreviewMember>,
+    /// The sum of the members' bonus bases.
+    pub bonus_base_total: String,
+    /// The ids of the pay inputs and parameters summed.
+    pub bonus_inputs: Vec<String>,
 }
 
 /// What a launch did.
@@ -555,6 +663,90 @@ pub fn check_values(t: &Template, values: &Values) -> Result<(), StoreError> {
             problems.into_iter().map(|(_, f, m)| (f, m)).collect(),
         ))
     }
+}
+
+/// The input or parameter id a person named: the id, its Chinese or English name, or an
+/// input's alias (trimmed; English names without regard to case). `None` when it is none.
+pub fn resolve_key(t: &Template, named: &str) -> Option<String> {
+    let n = named.trim();
+    if slot_of(t, n).is_some() {
+        return Some(n.to_string());
+    }
+    let en = |x: &Option<String>| x.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(n));
+    t.inputs
+        .iter()
+        .find(|i| i.name == n || en(&i.name_en) || i.aliases.iter().any(|a| a == n))
+        .map(|i| i.id.clone())
+        .or_else(|| {
+            t.params
+                .iter()
+                .find(|p| p.name == n || en(&p.name_en))
+                .map(|p| p.id.clone())
+        })
+}
+
+/// Values keyed by ids: each key resolved with [`resolve_key`]. An unknown key is a
+/// problem `(prefix + key, message)` naming it and listing the names the form has.
+pub fn resolve_values(
+    t: &Template,
+    values: &Values,
+    prefix: &str,
+) -> std::result::Result<Values, Vec<(String, String)>> {
+    let mut out = Values::new();
+    let mut problems = Vec::new();
+    for (k, v) in values {
+        match resolve_key(t, k) {
+            Some(id) => {
+                out.insert(id, v.clone());
+            }
+            None => problems.push((
+                format!("{prefix}{k}"),
+                format!(
+                    "表中没有「{k}」这一项，可用：{} / the form has no `{k}`; it has: {}",
+                    known_names(t, true),
+                    known_names(t, false)
+                ),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The names a cycle may set (entered inputs and parameters), for error messages.
+fn known_names(t: &Template, zh: bool) -> String {
+    let name = |id: &str, n: &str, en: &Option<String>| {
+        if zh {
+            format!("{n} ({id})")
+        } else {
+            format!("{} ({id})", en.as_deref().unwrap_or(n))
+        }
+    };
+    t.inputs
+        .iter()
+        .filter(|i| i.rater.is_none())
+        .map(|i| name(&i.id, &i.name, &i.name_en))
+        .chain(t.params.iter().map(|p| name(&p.id, &p.name, &p.name_en)))
+        .collect::<Vec<_>>()
+        .join(if zh { "、" } else { ", " })
+}
+
+/// The inputs and parameters a form's pay formulas read directly (e.g. F01's
+/// `monthly_bonus`): what a cycle's bonus base is the sum of.
+pub fn pay_inputs(t: &Template) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for p in &t.pay {
+        for (n, _) in p.formula.node.names() {
+            let n = n.to_string();
+            if slot_of(t, &n).is_some() && !v.contains(&n) {
+                v.push(n);
+            }
+        }
+    }
+    v
 }
 
 /// The slot of an input or parameter id.

@@ -250,7 +250,7 @@ const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no
 
 /// The columns [`cycle_from`] reads, from a cycle with its template.
 const CYCLE_SELECT: &str = "SELECT c.id, c.name, c.form_id, c.template_id, t.version AS template_version, c.period_kind, c.period, c.status, c.params, \
-         c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at, c.grades \
+         c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at, c.grades, c.cancelled_at, c.cancel_reason \
          FROM cycles c JOIN templates t ON t.id = c.template_id";
 
 fn appraisal_from(r: &AnyRow) -> Result<(Appraisal, i64)> {
@@ -325,7 +325,11 @@ fn cycle_from(r: &AnyRow) -> Result<Cycle> {
             },
         )?,
         period: r.get("period"),
-        status: r.get("status"),
+        status: if r.get::<Option<String>, _>("cancelled_at").is_some() {
+            "cancelled".into()
+        } else {
+            r.get("status")
+        },
         params: read_json(&r.get::<String, _>("params"), T, id, "params")?,
         targets: read_json(&r.get::<String, _>("targets"), T, id, "targets")?,
         members: read_json(&r.get::<String, _>("members"), T, id, "members")?,
@@ -339,6 +343,7 @@ fn cycle_from(r: &AnyRow) -> Result<Cycle> {
             Some(g) => read_json(&g, T, id, "grades")?,
             None => Vec::new(),
         },
+        cancel_reason: r.get("cancel_reason"),
     })
 }
 
@@ -748,7 +753,7 @@ impl Db {
         .get("n");
         let status = if open == 0 { "closed" } else { "launched" };
         sqlx::query(
-            "UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3",
+            "UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3 AND cancelled_at IS NULL",
         )
         .bind(status)
         .bind(cycle_id)
@@ -803,8 +808,12 @@ impl Db {
         Ok(())
     }
 
-    pub(crate) async fn create_cycle_impl(&self, actor: &str, n: &NewCycle) -> Result<Cycle> {
+    /// Check a cycle HR typed (for a create or an update): every problem at once, or the
+    /// template version to pin, the period kind and the cycle with every name resolved
+    /// to its id.
+    async fn check_cycle(&self, n: &NewCycle) -> Result<(TemplateVersion, PeriodKind, NewCycle)> {
         let mut problems: Vec<(String, String)> = Vec::new();
+        let mut n = n.clone();
         if n.name.trim().is_empty() {
             problems.push(("name".into(), "名称不能为空 / the name is empty".into()));
         }
@@ -832,6 +841,10 @@ impl Db {
                 "确认期应在 0 到 8784 小时之间 / the window must be 0–8784 hours".into(),
             ));
         }
+        match resolve_values(&t, &n.params, "params.") {
+            Ok(v) => n.params = v,
+            Err(f) => problems.extend(f),
+        }
         for (k, v) in &n.params {
             match t.params.iter().position(|p| &p.id == k) {
                 None => problems.push((
@@ -846,7 +859,14 @@ impl Db {
                 }
             }
         }
-        for (i, ts) in n.targets.iter().enumerate() {
+        for (i, ts) in n.targets.iter_mut().enumerate() {
+            match resolve_values(&t, &ts.values, &format!("targets[{i}].")) {
+                Ok(v) => ts.values = v,
+                Err(f) => {
+                    problems.extend(f);
+                    continue;
+                }
+            }
             if ts.position.is_none() == ts.emp_no.is_none() {
                 problems.push((
                     format!("targets[{i}]"),
@@ -929,6 +949,12 @@ impl Db {
         if !problems.is_empty() {
             return Err(StoreError::Fields(problems));
         }
+        Ok((tv, kind, n))
+    }
+
+    pub(crate) async fn create_cycle_impl(&self, actor: &str, n: &NewCycle) -> Result<Cycle> {
+        let (tv, kind, n) = self.check_cycle(n).await?;
+        let n = &n;
         let mut tx = self.begin_write().await?;
         let at = now();
         let row = sqlx::query(
@@ -987,46 +1013,7 @@ impl Db {
         let t = Self::template_for(&mut tx, &cy).await?;
         let depts = Self::departments_in(&mut tx).await?;
         let (owners, unmatched) = input_owners(&t, &depts);
-        // Who is appraised.
-        let mut positions = cy.members.positions.clone();
-        if positions.is_empty() && cy.members.employees.is_empty() {
-            positions = t.form.positions.clone();
-        }
-        struct E {
-            id: i64,
-            emp_no: String,
-            dept: String,
-            position: Option<String>,
-            supervisor: Option<i64>,
-        }
-        let all: Vec<E> = sqlx::query(
-            "SELECT e.id, e.emp_no, d.name AS dept, p.code AS pcode, p.name AS pname, e.supervisor_id FROM employees e \
-             JOIN departments d ON d.id = e.department_id LEFT JOIN positions p ON p.id = e.position_id WHERE e.active = $1 ORDER BY e.emp_no",
-        )
-        .bind(true)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .filter_map(|r| {
-            let emp_no: String = r.get("emp_no");
-            let pcode: Option<String> = r.get("pcode");
-            let pname: Option<String> = r.get("pname");
-            let by_pos = positions.iter().any(|p| Some(p) == pcode.as_ref() || Some(p) == pname.as_ref());
-            (by_pos || cy.members.employees.contains(&emp_no)).then(|| E {
-                id: r.get("id"),
-                emp_no,
-                dept: r.get("dept"),
-                position: pname.or(pcode),
-                supervisor: r.get("supervisor_id"),
-            })
-        })
-        .collect();
-        if all.is_empty() {
-            return Err(StoreError::Fields(vec![(
-                "members".into(),
-                "没有符合条件的员工 / no employee matches the cycle's positions or list".into(),
-            )]));
-        }
+        let all = Self::members_of(&mut tx, &cy, &t).await?;
         let data_depts: Vec<i64> = {
             let mut v: Vec<i64> = owners
                 .iter()
@@ -1053,20 +1040,7 @@ impl Db {
         // Appraisals, with targets and bases filled in (the employee's own win).
         let inputs: Vec<Option<String>> = all
             .iter()
-            .map(|e| {
-                let mut v = Values::new();
-                for ts in &cy.targets {
-                    if ts.position.is_some() && ts.position == e.position {
-                        v.extend(ts.values.clone());
-                    }
-                }
-                for ts in &cy.targets {
-                    if ts.emp_no.as_deref() == Some(e.emp_no.as_str()) {
-                        v.extend(ts.values.clone());
-                    }
-                }
-                Some(json(&v))
-            })
+            .map(|e| Some(json(&member_values(&cy, e))))
             .collect();
         let k = all.len();
         tx.bulk_insert(
@@ -2497,6 +2471,410 @@ impl Db {
 /// The engine for a cycle's template, with the cycle's parameters set. Parameters were
 /// checked when the cycle was created, so one that no longer reads is stored data gone
 /// wrong: an error naming the cycle, never a parameter quietly left at its default.
+/// Someone a cycle appraises ([`Db::members_of`]).
+struct Member {
+    id: i64,
+    emp_no: String,
+    name: String,
+    dept: String,
+    position: Option<String>,
+    supervisor: Option<i64>,
+}
+
+/// The values a cycle's targets give an appraisee: those for their position, then their
+/// own (which win).
+fn member_values(cy: &Cycle, e: &Member) -> Values {
+    let mut v = Values::new();
+    for ts in &cy.targets {
+        if ts.position.is_some() && ts.position == e.position {
+            v.extend(ts.values.clone());
+        }
+    }
+    for ts in &cy.targets {
+        if ts.emp_no.as_deref() == Some(e.emp_no.as_str()) {
+            v.extend(ts.values.clone());
+        }
+    }
+    v
+}
+
+impl Db {
+    /// Who a cycle appraises, by employee number: the active holders of its positions (the
+    /// form's when it names neither positions nor employees) and the employees it lists.
+    /// Shared by [`Db::launch_cycle_impl`] and [`Db::launch_preview_impl`].
+    async fn members_of(
+        c: &mut sqlx::AnyConnection,
+        cy: &Cycle,
+        t: &Template,
+    ) -> Result<Vec<Member>> {
+        let mut positions = cy.members.positions.clone();
+        if positions.is_empty() && cy.members.employees.is_empty() {
+            positions = t.form.positions.clone();
+        }
+        let all: Vec<Member> = sqlx::query(
+            "SELECT e.id, e.emp_no, e.name, d.name AS dept, p.code AS pcode, p.name AS pname, e.supervisor_id FROM employees e \
+             JOIN departments d ON d.id = e.department_id LEFT JOIN positions p ON p.id = e.position_id WHERE e.active = $1 ORDER BY e.emp_no",
+        )
+        .bind(true)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let emp_no: String = r.get("emp_no");
+            let pcode: Option<String> = r.get("pcode");
+            let pname: Option<String> = r.get("pname");
+            let by_pos = positions
+                .iter()
+                .any(|p| Some(p) == pcode.as_ref() || Some(p) == pname.as_ref());
+            (by_pos || cy.members.employees.contains(&emp_no)).then(|| Member {
+                id: r.get("id"),
+                emp_no,
+                name: r.get("name"),
+                dept: r.get("dept"),
+                position: pname.or(pcode),
+                supervisor: r.get("supervisor_id"),
+            })
+        })
+        .collect();
+        if all.is_empty() {
+            return Err(StoreError::Fields(vec![(
+                "members".into(),
+                "没有符合条件的员工 / no employee matches the cycle's positions or list".into(),
+            )]));
+        }
+        Ok(all)
+    }
+}
+
+/// What an edit of a draft changes, for the audit log (old → new).
+fn cycle_audit_text(name: &str, period: &str, form: &str, version: i64, n: &NewCycle) -> String {
+    json(&serde_json::json!({
+        "name": name,
+        "period": period,
+        "form": format!("{form}@{version}"),
+        "params": n.params,
+        "targets": n.targets,
+        "members": n.members,
+        "data_due": n.data_due,
+        "rating_due": n.rating_due,
+        "confirm_window_hours": n.confirm_window_hours,
+    }))
+}
+
+/// A stored cycle as what HR typed (pinned to its template version).
+fn as_new(cy: &Cycle) -> NewCycle {
+    NewCycle {
+        name: cy.name.clone(),
+        form_id: cy.form_id.clone(),
+        template_version: Some(cy.template_version),
+        period: cy.period.clone(),
+        params: cy.params.clone(),
+        targets: cy.targets.clone(),
+        members: cy.members.clone(),
+        data_due: cy.data_due.clone(),
+        rating_due: cy.rating_due.clone(),
+        confirm_window_hours: cy.confirm_window_hours,
+    }
+}
+
+fn not_draft(cy: &Cycle, what_zh: &str, what_en: &str) -> StoreError {
+    StoreError::Workflow(format!(
+        "只有草稿可以{what_zh}，该周期状态为「{}」/ only a draft can be {what_en}; this cycle is {}",
+        status_zh(&cy.status),
+        cy.status
+    ))
+}
+
+fn status_zh(s: &str) -> &'static str {
+    match s {
+        "draft" => "草稿",
+        "launched" => "进行中",
+        "closed" => "已结束",
+        "cancelled" => "已取消",
+        _ => "未知",
+    }
+}
+
+impl Db {
+    pub(crate) async fn update_cycle_impl(
+        &self,
+        actor: &str,
+        id: i64,
+        n: &NewCycle,
+    ) -> Result<Cycle> {
+        let before = self.cycle_impl(id).await?;
+        if before.status != "draft" {
+            return Err(not_draft(&before, "修改", "edited"));
+        }
+        let (tv, kind, n) = self.check_cycle(n).await?;
+        let mut tx = self.begin_write().await?;
+        let old = Self::load_cycle(&mut tx, id).await?;
+        if old.status != "draft" {
+            return Err(not_draft(&old, "修改", "edited"));
+        }
+        let changed = sqlx::query(
+            "UPDATE cycles SET name = $1, form_id = $2, template_id = $3, period_kind = $4, period = $5, params = $6, targets = $7, \
+             members = $8, data_due = $9, rating_due = $10, confirm_window_hours = $11 WHERE id = $12 AND status = 'draft'",
+        )
+        .bind(n.name.trim())
+        .bind(&tv.form_id)
+        .bind(tv.id)
+        .bind(kind.as_str())
+        .bind(n.period.trim())
+        .bind(json(&n.params))
+        .bind(json(&n.targets))
+        .bind(json(&n.members))
+        .bind(&n.data_due)
+        .bind(&n.rating_due)
+        .bind(n.confirm_window_hours)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique(&e) {
+                StoreError::Conflict {
+                    what: "考核周期 / cycle",
+                    key: format!("{} {} {}", tv.form_id, n.period, n.name),
+                }
+            } else {
+                e.into()
+            }
+        })?
+        .rows_affected();
+        if changed == 0 {
+            return Err(not_draft(&old, "修改", "edited"));
+        }
+        let o = cycle_audit_text(
+            &old.name,
+            &old.period,
+            &old.form_id,
+            old.template_version,
+            &as_new(&old),
+        );
+        let nw = cycle_audit_text(n.name.trim(), n.period.trim(), &tv.form_id, tv.version, &n);
+        if o != nw {
+            self.append_audits(
+                &mut tx,
+                &[NewAudit {
+                    actor: actor.into(),
+                    action: "cycle.update".into(),
+                    entity: "cycle".into(),
+                    entity_id: id.to_string(),
+                    old_value: Some(o),
+                    new_value: Some(nw),
+                    ..Default::default()
+                }],
+            )
+            .await?;
+        }
+        let cy = Self::load_cycle(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(cy)
+    }
+
+    pub(crate) async fn delete_cycle_impl(&self, actor: &str, id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let old = Self::load_cycle(&mut tx, id).await?;
+        if old.status != "draft" {
+            return Err(not_draft(&old, "删除", "deleted"));
+        }
+        for sql in [
+            "DELETE FROM grade_quotas WHERE cycle_id = $1",
+            "DELETE FROM tasks WHERE cycle_id = $1",
+            "DELETE FROM appraisals WHERE cycle_id = $1",
+            "DELETE FROM cycles WHERE id = $1 AND status = 'draft'",
+        ] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+        }
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.delete".into(),
+                entity: "cycle".into(),
+                entity_id: id.to_string(),
+                old_value: Some(cycle_audit_text(
+                    &old.name,
+                    &old.period,
+                    &old.form_id,
+                    old.template_version,
+                    &as_new(&old),
+                )),
+                new_value: None,
+                ..Default::default()
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn launch_preview_impl(&self, id: i64) -> Result<LaunchPreview> {
+        let mut c = self.pool.acquire().await?;
+        let cy = Self::load_cycle(&mut c, id).await?;
+        if cy.status != "draft" {
+            return Err(StoreError::Workflow(format!(
+                "周期已启动 / the cycle was launched already ({})",
+                cy.status
+            )));
+        }
+        let t = Self::template_of(&mut c, cy.template_id).await?;
+        let all = Self::members_of(&mut c, &cy, &t).await?;
+        let pay = pay_inputs(&t);
+        let dec = |v: &str| {
+            v.trim()
+                .replace([',', '，'], "")
+                .parse::<rust_decimal::Decimal>()
+                .ok()
+        };
+        let mut total = rust_decimal::Decimal::ZERO;
+        let members = all
+            .iter()
+            .map(|e| {
+                let v = member_values(&cy, e);
+                let mut base: Option<rust_decimal::Decimal> = None;
+                for id in &pay {
+                    if let Some(x) = v.get(id).or_else(|| cy.params.get(id)).and_then(|x| dec(x)) {
+                        *base.get_or_insert(rust_decimal::Decimal::ZERO) += x;
+                    }
+                }
+                if let Some(b) = base {
+                    total += b;
+                }
+                PreviewMember {
+                    emp_no: e.emp_no.clone(),
+                    name: e.name.clone(),
+                    department: e.dept.clone(),
+                    position: e.position.clone(),
+                    bonus_base: base.map(|b| b.normalize().to_string()),
+                }
+            })
+            .collect();
+        Ok(LaunchPreview {
+            members,
+            bonus_base_total: total.normalize().to_string(),
+            bonus_inputs: pay,
+        })
+    }
+
+    pub(crate) async fn copy_cycle_impl(&self, actor: &str, id: i64) -> Result<Cycle> {
+        let cy = self.cycle_impl(id).await?;
+        let Some(next) = next_period(&cy.period) else {
+            return Err(StoreError::Corrupt {
+                table: "cycles",
+                id,
+                column: "period",
+            });
+        };
+        let months = match cy.period_kind {
+            PeriodKind::Monthly => 1,
+            PeriodKind::Quarterly => 3,
+            PeriodKind::Annual => 12,
+        };
+        let mut n = as_new(&cy);
+        n.template_version = None;
+        n.name = rename_for_period(&cy.name, &cy.period, &next);
+        n.period = next;
+        n.data_due = cy.data_due.as_deref().map(|d| shift_date(d, months));
+        n.rating_due = cy.rating_due.as_deref().map(|d| shift_date(d, months));
+        let copy = self.create_cycle_impl(actor, &n).await?;
+        let mut tx = self.begin_write().await?;
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.copy".into(),
+                entity: "cycle".into(),
+                entity_id: copy.id.to_string(),
+                old_value: Some(format!("{} {} (#{})", cy.name, cy.period, cy.id)),
+                new_value: Some(format!("{} {} (#{})", copy.name, copy.period, copy.id)),
+                ..Default::default()
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(copy)
+    }
+
+    pub(crate) async fn cancel_cycle_impl(
+        &self,
+        actor: &str,
+        id: i64,
+        reason: &str,
+    ) -> Result<Cycle> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Fields(vec![(
+                "reason".into(),
+                "请写明取消原因 / give the reason for cancelling".into(),
+            )]));
+        }
+        let mut tx = self.begin_write().await?;
+        let cy = Self::load_cycle(&mut tx, id).await?;
+        match cy.status.as_str() {
+            "draft" => {
+                return Err(StoreError::Workflow(
+                    "草稿尚未发起，无需取消，可直接删除 / a draft was never launched: delete it instead"
+                        .into(),
+                ));
+            }
+            "cancelled" => {
+                return Err(StoreError::Workflow(
+                    "该周期已取消 / the cycle is cancelled already".into(),
+                ));
+            }
+            _ => {}
+        }
+        let shown: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND (published_at IS NOT NULL \
+             OR state IN ('published', 'appealed', 'confirmed'))",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?
+        .get("n");
+        if shown > 0 {
+            return Err(StoreError::Workflow(format!(
+                "已有 {shown} 份考核结果发布或确认，不能取消周期；请逐份更正 / {shown} appraisal(s) were published or confirmed already: the cycle cannot be cancelled; correct them one by one instead"
+            )));
+        }
+        let at = now();
+        let closed = sqlx::query(
+            "UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE cycle_id = $3 AND status = 'open'",
+        )
+        .bind(&at)
+        .bind(actor)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE cycles SET status = 'closed', cancelled_at = $1, cancel_reason = $2 WHERE id = $3",
+        )
+        .bind(&at)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        self.append_audits(
+            &mut tx,
+            &[NewAudit {
+                actor: actor.into(),
+                action: "cycle.cancel".into(),
+                entity: "cycle".into(),
+                entity_id: id.to_string(),
+                old_value: Some(cy.status.clone()),
+                new_value: Some(format!("cancelled: {closed} open tasks closed")),
+                reason: Some(reason.to_string()),
+            }],
+        )
+        .await?;
+        let cy = Self::load_cycle(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(cy)
+    }
+}
+
 fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
     let mut engine = kaohe_core::Engine::new(t);
     let corrupt = || StoreError::Corrupt {

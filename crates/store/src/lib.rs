@@ -304,6 +304,30 @@ pub trait Store: Clone + Send + Sync + 'static {
         actor: &str,
         id: i64,
     ) -> impl Future<Output = Result<LaunchSummary>> + Send;
+    /// Edit a draft (refused once launched): checked as [`Store::create_cycle`] checks,
+    /// names resolved to ids; audited old → new.
+    fn update_cycle(
+        &self,
+        actor: &str,
+        id: i64,
+        c: &NewCycle,
+    ) -> impl Future<Output = Result<Cycle>> + Send;
+    /// Delete a draft (refused once launched); audited with what it was.
+    fn delete_cycle(&self, actor: &str, id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Who launching the draft would appraise, and their bonus bases, storing nothing (the
+    /// same member resolution as [`Store::launch_cycle`]).
+    fn launch_preview(&self, id: i64) -> impl Future<Output = Result<LaunchPreview>> + Send;
+    /// A new draft like cycle `id` for the next period: the form's latest version, the
+    /// same members, parameters and targets, due dates and the name moved on by a period.
+    fn copy_cycle(&self, actor: &str, id: i64) -> impl Future<Output = Result<Cycle>> + Send;
+    /// Cancel a launched cycle with a reason (required): its open tasks are closed, it
+    /// reads as `cancelled`; refused once any appraisal was published or confirmed.
+    fn cancel_cycle(
+        &self,
+        actor: &str,
+        id: i64,
+        reason: &str,
+    ) -> impl Future<Output = Result<Cycle>> + Send;
     /// An appraisal as `who` may see it (NotFound when they may not).
     fn appraisal(&self, who: &User, id: i64) -> impl Future<Output = Result<Appraisal>> + Send;
     /// The appraisals `who` may see.

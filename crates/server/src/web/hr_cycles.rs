@@ -225,20 +225,20 @@ fn form_field(key: &str) -> &'static str {
     }
 }
 
-pub(super) async fn hr_cycle_create<S: Store>(
-    State(st): State<AppState<S>>,
-    mut ctx: Ctx,
-    body: Bytes,
-) -> Response {
-    let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    let me = match hr_only(&ctx, Capability::ManageCycles) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    ctx.path = "/hr/cycles".into();
+/// What a cycle form (create, or edit a draft) was filled in with: the typed fields, the
+/// cycle when they read, and the errors by field; or the page to answer with.
+async fn read_cycle_form<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    form: &Form,
+) -> Result<
+    (
+        CycleTyped,
+        Option<kaohe_store::NewCycle>,
+        BTreeMap<String, String>,
+    ),
+    Box<Response>,
+> {
     let f = |k: &str| form.get(k).unwrap_or_default().trim().to_string();
     let typed = CycleTyped {
         name: f("name"),
@@ -309,7 +309,7 @@ pub(super) async fn hr_cycle_create<S: Store>(
         };
         let is_emp = match st.store.employee(who).await {
             Ok(e) => e.is_some(),
-            Err(e) => return server_error(ctx.lang, &e.to_string()),
+            Err(e) => return Err(Box::new(server_error(ctx.lang, &e.to_string()))),
         };
         targets.push(kaohe_store::TargetSet {
             position: (!is_emp).then(|| who.to_string()),
@@ -344,7 +344,7 @@ pub(super) async fn hr_cycle_create<S: Store>(
                     .await
                 {
                     Ok(e) => e,
-                    Err(e) => return server_error(ctx.lang, &e.to_string()),
+                    Err(e) => return Err(Box::new(server_error(ctx.lang, &e.to_string()))),
                 };
                 let n = got.len() as i64;
                 members
@@ -359,42 +359,80 @@ pub(super) async fn hr_cycle_create<S: Store>(
         _ => {}
     }
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    if errors.is_empty() {
-        let n = kaohe_store::NewCycle {
-            name: typed.name.clone(),
-            form_id: typed.form_id.clone(),
-            template_version: version,
-            period: typed.period.clone(),
-            params,
-            targets,
-            members,
-            data_due: opt(&typed.data_due),
-            rating_due: opt(&typed.rating_due),
-            confirm_window_hours: window,
-        };
+    let n = errors.is_empty().then(|| kaohe_store::NewCycle {
+        name: typed.name.clone(),
+        form_id: typed.form_id.clone(),
+        template_version: version,
+        period: typed.period.clone(),
+        params,
+        targets,
+        members,
+        data_due: opt(&typed.data_due),
+        rating_due: opt(&typed.rating_due),
+        confirm_window_hours: window,
+    });
+    Ok((typed, n, errors))
+}
+
+/// A store refusal of a cycle form put next to its fields; an internal error is the
+/// page to answer with.
+fn refusal_to_fields(
+    ctx: &Ctx,
+    e: StoreError,
+    errors: &mut BTreeMap<String, String>,
+) -> Option<Response> {
+    match e {
+        e if is_internal(&e) => return Some(server_error(ctx.lang, &e.to_string())),
+        StoreError::Fields(f) => {
+            for (k, m) in f {
+                let field = form_field(&k).to_string();
+                let m = in_lang(ctx.lang, &m);
+                errors
+                    .entry(field)
+                    .and_modify(|x| {
+                        x.push_str("; ");
+                        x.push_str(&m);
+                    })
+                    .or_insert(m);
+            }
+        }
+        e => {
+            let (_, m) = store_refusal(ctx.lang, &e);
+            errors.insert("general".into(), m);
+        }
+    }
+    None
+}
+
+pub(super) async fn hr_cycle_create<S: Store>(
+    State(st): State<AppState<S>>,
+    mut ctx: Ctx,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return csrf_refused(&ctx);
+    }
+    let me = match hr_only(&ctx, Capability::ManageCycles) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    ctx.path = "/hr/cycles".into();
+    let (typed, n, mut errors) = match read_cycle_form(&st, &ctx, &form).await {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if let Some(n) = n {
         match st.store.create_cycle(&me.username, &n).await {
             Ok(c) => return see_other(&format!("/hr/cycles/{}", c.id)),
-            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
-            Err(StoreError::Fields(f)) => {
-                for (k, m) in f {
-                    let field = form_field(&k).to_string();
-                    let m = in_lang(ctx.lang, &m);
-                    errors
-                        .entry(field)
-                        .and_modify(|x| {
-                            x.push_str("; ");
-                            x.push_str(&m);
-                        })
-                        .or_insert(m);
-                }
-            }
             Err(e) => {
-                let (_, m) = store_refusal(ctx.lang, &e);
-                errors.insert("general".into(), m);
+                if let Some(r) = refusal_to_fields(&ctx, e, &mut errors) {
+                    return r;
+                }
             }
         }
     }
-    let error = Some(msg("hrc-create-failed", &[]));
+    let error = Some(text(ctx.lang, "hrc-create-failed", &[]));
     cycles_page(
         &st,
         &ctx,
@@ -405,6 +443,145 @@ pub(super) async fn hr_cycle_create<S: Store>(
         errors,
     )
     .await
+}
+
+/// The edit form of a draft, filled in from the stored cycle, items by the names the
+/// sheet shows.
+async fn typed_from<S: Store>(st: &AppState<S>, c: &kaohe_store::Cycle) -> CycleTyped {
+    let t = st
+        .store
+        .template(&c.form_id, Some(c.template_version))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|tv| kaohe_core::compile_str(&tv.source).ok());
+    let name = |id: &str| -> String {
+        t.as_ref()
+            .and_then(|t| {
+                t.inputs
+                    .iter()
+                    .find(|i| i.id == id)
+                    .map(|i| i.name.clone())
+                    .or_else(|| t.params.iter().find(|p| p.id == id).map(|p| p.name.clone()))
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
+    let vals = |v: &Values| {
+        v.iter()
+            .map(|(k, x)| format!("{}={x}", name(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let members = if !c.members.employees.is_empty() {
+        "employees"
+    } else if !c.members.positions.is_empty() {
+        "positions"
+    } else {
+        "form"
+    };
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .map(|d| d.chars().take(10).collect())
+            .unwrap_or_default()
+    };
+    CycleTyped {
+        name: c.name.clone(),
+        form_id: c.form_id.clone(),
+        version: c.template_version.to_string(),
+        period: c.period.clone(),
+        members: members.into(),
+        positions: c.members.positions.join(", "),
+        employees: c.members.employees.join(", "),
+        data_due: date(&c.data_due),
+        rating_due: date(&c.rating_due),
+        window: c.confirm_window_hours.to_string(),
+        params: c
+            .params
+            .iter()
+            .map(|(k, x)| format!("{}={x}", name(k)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        targets: c
+            .targets
+            .iter()
+            .map(|ts| {
+                format!(
+                    "{}: {}",
+                    ts.position
+                        .as_deref()
+                        .or(ts.emp_no.as_deref())
+                        .unwrap_or_default(),
+                    vals(&ts.values)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// Before launching a draft: who will be appraised and the bonus base total, with the
+/// button that launches; or, at `/delete`, the step before deleting a draft.
+pub(super) async fn hr_cycle_confirm<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path((id, kind)): Path<(String, String)>,
+) -> Response {
+    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
+        return *r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found(&ctx);
+    };
+    if kind != "launch" && kind != "delete" {
+        return not_found(&ctx);
+    }
+    let c = match st.store.cycle(id).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound { .. }) => return not_found(&ctx),
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    if c.status != "draft" {
+        return see_other(&format!("/hr/cycles/{id}"));
+    }
+    let cy = context! {
+        id => c.id,
+        name => c.name,
+        form_id => c.form_id,
+        version => c.template_version,
+        period => c.period,
+    };
+    if kind == "delete" {
+        return render(
+            &ctx,
+            StatusCode::OK,
+            "hr_cycle_confirm.html",
+            context! { kind, c => cy },
+        );
+    }
+    match st.store.launch_preview(id).await {
+        Ok(p) => {
+            let has_base = p.members.iter().any(|m| m.bonus_base.is_some());
+            render(
+                &ctx,
+                StatusCode::OK,
+                "hr_cycle_confirm.html",
+                context! {
+                    kind,
+                    c => cy,
+                    count => p.members.len(),
+                    total => p.bonus_base_total,
+                    has_base,
+                    members => Serde(p.members),
+                },
+            )
+        }
+        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+            cycle_page(&st, &ctx, id, status, Some(m)).await
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -467,10 +644,44 @@ pub(super) async fn cycle_page<S: Store>(
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
+    cycle_page_with(st, ctx, id, status, error, None, BTreeMap::new()).await
+}
+
+/// A cycle's page; a draft's with its edit form (`typed` as typed when it came back with
+/// `errors`, else from the stored cycle).
+async fn cycle_page_with<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    id: i64,
+    status: StatusCode,
+    error: Option<String>,
+    typed: Option<CycleTyped>,
+    errors: BTreeMap<String, String>,
+) -> Response {
     let c = match st.store.cycle(id).await {
         Ok(c) => c,
         Err(StoreError::NotFound { .. }) => return not_found(ctx),
         Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    let (typed, forms) = if c.status == "draft" {
+        let typed = match typed {
+            Some(t) => t,
+            None => typed_from(st, &c).await,
+        };
+        let forms: Vec<FormChoice> = match st.store.templates().await {
+            Ok(t) => t
+                .into_iter()
+                .map(|t| FormChoice {
+                    form_id: t.form_id,
+                    title: t.title,
+                    version: t.version,
+                })
+                .collect(),
+            Err(e) => return server_error(ctx.lang, &e.to_string()),
+        };
+        (Some(typed), forms)
+    } else {
+        (None, Vec::new())
     };
     let p = match st.store.cycle_progress(id).await {
         Ok(p) => p,
@@ -559,7 +770,11 @@ pub(super) async fn cycle_page<S: Store>(
                 created_by => c.created_by,
                 created_at => short_time(&c.created_at),
                 launched_at => c.launched_at.as_deref().map(short_time),
+                cancel_reason => c.cancel_reason,
             },
+            typed => Serde(typed),
+            forms => Serde(forms),
+            errors => errors,
             total => p.total,
             states => Serde(states),
             depts => Serde(depts),
@@ -573,7 +788,9 @@ pub(super) async fn cycle_page<S: Store>(
     )
 }
 
-/// Launch or score a cycle (`action` = `launch` | `score`).
+/// What HR does on a cycle's page (`action`): `launch`, `score`, `update` (the edit form
+/// of a draft), `delete` (a draft), `copy` (to the next period, opening the copy),
+/// `cancel` (with `reason`).
 pub(super) async fn hr_cycle_post<S: Store>(
     State(st): State<AppState<S>>,
     mut ctx: Ctx,
@@ -585,16 +802,83 @@ pub(super) async fn hr_cycle_post<S: Store>(
         Err(r) => return *r,
     };
     ctx.path = format!("/hr/cycles/{id}");
+    let here = format!("/hr/cycles/{id}");
     let done = match form.get("action") {
-        Some("launch") => st.store.launch_cycle(&me.username, id).await.map(|_| ()),
-        Some("score") => st.store.score_cycle(&me.username, id).await.map(|_| ()),
+        Some("launch") => st.store.launch_cycle(&me.username, id).await.map(|_| here),
+        Some("score") => st.store.score_cycle(&me.username, id).await.map(|_| here),
+        Some("delete") => st
+            .store
+            .delete_cycle(&me.username, id)
+            .await
+            .map(|_| "/hr/cycles".to_string()),
+        Some("copy") => st
+            .store
+            .copy_cycle(&me.username, id)
+            .await
+            .map(|c| format!("/hr/cycles/{}#edit", c.id)),
+        Some("cancel") => {
+            let reason = form.get("reason").unwrap_or_default().trim().to_string();
+            if reason.is_empty() {
+                let errors = BTreeMap::from([(
+                    "reason".to_string(),
+                    in_lang(ctx.lang, "请写明取消原因 / give the reason for cancelling"),
+                )]);
+                let m = text(
+                    ctx.lang,
+                    "action-failed",
+                    &[("reason", Arg::Text(errors["reason"].clone()))],
+                );
+                return cycle_page_with(
+                    &st,
+                    &ctx,
+                    id,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(m),
+                    None,
+                    errors,
+                )
+                .await;
+            }
+            st.store
+                .cancel_cycle(&me.username, id, &reason)
+                .await
+                .map(|_| here)
+        }
+        Some("update") => {
+            let (typed, n, mut errors) = match read_cycle_form(&st, &ctx, &form).await {
+                Ok(x) => x,
+                Err(r) => return *r,
+            };
+            if let Some(n) = n {
+                match st.store.update_cycle(&me.username, id, &n).await {
+                    Ok(_) => return see_other(&here),
+                    Err(StoreError::NotFound { .. }) => return not_found(&ctx),
+                    Err(e) => {
+                        if let Some(r) = refusal_to_fields(&ctx, e, &mut errors) {
+                            return r;
+                        }
+                    }
+                }
+            }
+            let error = Some(text(ctx.lang, "hrc-update-failed", &[]));
+            return cycle_page_with(
+                &st,
+                &ctx,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error,
+                Some(typed),
+                errors,
+            )
+            .await;
+        }
         _ => {
             let m = text(ctx.lang, "action-unknown", &[]);
             return cycle_page(&st, &ctx, id, StatusCode::UNPROCESSABLE_ENTITY, Some(m)).await;
         }
     };
     match done {
-        Ok(()) => see_other(&format!("/hr/cycles/{id}")),
+        Ok(to) => see_other(&to),
         Err(StoreError::NotFound { .. }) => not_found(&ctx),
         Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
         Err(e) => {

@@ -112,6 +112,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr_charts.html"),
     page!("hr_cycles.html"),
     page!("hr_cycle.html"),
+    page!("hr_cycle_fields.html"),
+    page!("hr_cycle_confirm.html"),
     page!("hr_import.html"),
     page!("batch.html"),
     page!("hr_results.html"),
@@ -311,6 +313,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
             "/hr/cycles/{id}",
             get(hr_cycle::<S>).post(hr_cycle_post::<S>),
         )
+        .route("/hr/cycles/{id}/{kind}", get(hr_cycle_confirm::<S>))
         .route(
             "/hr/cycles/{id}/import",
             get(hr_import_page::<S>)

@@ -19,6 +19,7 @@ use common::both;
 
 both!(
     cycles_created_launched_and_followed,
+    cycles_set_up_as_people_think_of_them,
     results_quotas_trend_appeals_and_audit
 );
 
@@ -180,7 +181,9 @@ async fn cycles_created_launched_and_followed(app: App) {
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(path.starts_with("/hr/cycles/"), "{path}");
     let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
-    assert!(html.contains(r#"value="launch""#) && html.contains(XSS_ESCAPED));
+    assert!(
+        html.contains(&format!(r#"href="/hr/cycles/{id}/launch""#)) && html.contains(XSS_ESCAPED)
+    );
     assert!(!html.contains(XSS));
     let (s, _, html) = post_form(
         &hr,
@@ -636,4 +639,169 @@ async fn results_quotas_trend_appeals_and_audit(app: App) {
             assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{url}");
         }
     }
+}
+
+/// Issue 13: 「大客户经理: 月度绩效奖金=3000」 accepted; a draft edited (an unknown name
+/// answered next to the targets, naming it and the names the form has) and deleted after
+/// a confirmation step; launch confirmed on a page saying who and how much; the cycle
+/// copied to the next month; cancelled with a reason.
+async fn cycles_set_up_as_people_think_of_them(app: App) {
+    let b = app.base.clone();
+    let hr = company(&app).await;
+    let (_, html) = page(&hr, &format!("{b}/hr/cycles")).await;
+    let csrf = csrf_of(&html);
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("form_id", "F01"),
+        ("period", "2026-11"),
+        ("name", "2026年11月 大客户经理考核"),
+        ("members", "employees"),
+        ("employees", "E0000000, E0000001, E0000002"),
+        ("data_due", "2026-12-05"),
+        ("rating_due", ""),
+        ("window", "72"),
+        ("params", ""),
+        ("targets", "大客户经理: 月度绩效奖金=3000"),
+    ];
+    let (s, path, html) = post_form(&hr, &format!("{b}/hr/cycles"), &fields).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let cy = app.store.cycle(id).await.unwrap();
+    assert_eq!(cy.targets[0].values["monthly_bonus"], "3000");
+    // The draft's page: an edit form filled in with the sheet's names.
+    assert!(html.contains(r#"id="edit""#), "{html}");
+    assert!(html.contains("大客户经理: 月度绩效奖金=3000"), "{html}");
+    assert_complete(&path, &html);
+    // An unknown name is answered next to the targets, with the names the form has.
+    let csrf = csrf_of(&html);
+    fields[0] = ("csrf", csrf.as_str());
+    fields[10] = ("targets", "大客户经理: 月度奖金=3000");
+    let mut edit = fields.clone();
+    edit.push(("action", "update"));
+    let (s, _, html) = post_form(&hr, &format!("{b}/hr/cycles/{id}"), &edit).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let near = &html[html.find(r#"name="targets""#).unwrap()..];
+    let near = &near[..near.find("</form>").unwrap()];
+    assert!(
+        near.contains("field-error") && near.contains("月度奖金") && near.contains("月度绩效奖金"),
+        "{near}"
+    );
+    // Edited: a new name and an employee's own base.
+    let edit: Vec<(&str, &str)> = edit
+        .into_iter()
+        .map(|(k, v)| match k {
+            "targets" => (
+                k,
+                "大客户经理: 月度绩效奖金=3000\nE0000002: monthly_bonus=3500",
+            ),
+            _ => (k, v),
+        })
+        .collect();
+    let (s, _, html) = post_form(&hr, &format!("{b}/hr/cycles/{id}"), &edit).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("E0000002: 月度绩效奖金=3500"), "{html}");
+
+    // 发起 asks first: who (工号, 姓名, 部门, 岗位), how many, the bonus base total.
+    assert!(html.contains(&format!(r#"href="/hr/cycles/{id}/launch""#)));
+    let url = format!("{b}/hr/cycles/{id}/launch");
+    let (s, html) = page(&hr, &url).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert_complete(&url, &html);
+    assert!(html.contains("以下 3 人"), "{html}");
+    assert!(html.contains("奖金基数合计：9500 元"), "{html}");
+    let table = &html[html.find(r#"id="launch-members""#).unwrap()..];
+    for x in [
+        "E0000000",
+        "客户经理0",
+        "对公部",
+        "市场部",
+        "大客户经理",
+        "3500",
+    ] {
+        assert!(table.contains(x), "{x}: {table}");
+    }
+    assert_eq!(app.store.cycle(id).await.unwrap().status, "draft");
+    // The same through the API.
+    let (s, body) = send(hr.get(format!("{b}/api/cycles/{id}/launch-preview"))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["bonus_base_total"], "9500");
+    assert_eq!(body["members"].as_array().unwrap().len(), 3);
+    let (_, en) = page(&hr, &format!("{url}?lang=en")).await;
+    assert_complete(&url, &en);
+    assert!(en.contains("Bonus base total: 9500"), "{en}");
+    let (_, html) = page(&hr, &format!("{url}?lang=zh-CN")).await;
+    let (s, path, html) = post_form(
+        &hr,
+        &format!("{b}/hr/cycles/{id}"),
+        &[("csrf", &csrf_of(&html)), ("action", "launch")],
+    )
+    .await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, format!("/hr/cycles/{id}").as_str())
+    );
+    assert_eq!(app.store.cycle(id).await.unwrap().status, "launched");
+    assert!(!html.contains(r#"id="edit""#));
+
+    // 复制上月: a December draft, opened for editing.
+    let (_, list) = page(&hr, &format!("{b}/hr/cycles")).await;
+    assert!(list.contains(r#"value="copy""#), "{list}");
+    let (s, path, html) = post_form(
+        &hr,
+        &format!("{b}/hr/cycles/{id}"),
+        &[("csrf", &csrf_of(&list)), ("action", "copy")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let copy: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    assert_ne!(copy, id);
+    assert!(html.contains("2026年12月 大客户经理考核") && html.contains(r#"id="edit""#));
+    assert!(html.contains(r#"value="2026-12""#) && html.contains(r#"value="2027-01-05""#));
+    let c = app.store.cycle(copy).await.unwrap();
+    assert_eq!((c.period.as_str(), c.status.as_str()), ("2026-12", "draft"));
+    // Deleting the copy asks first.
+    let url = format!("{b}/hr/cycles/{copy}/delete");
+    let (s, html) = page(&hr, &url).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_complete(&url, &html);
+    assert!(html.contains(r#"value="delete""#));
+    let (s, path, _) = post_form(
+        &hr,
+        &format!("{b}/hr/cycles/{copy}"),
+        &[("csrf", &csrf_of(&html)), ("action", "delete")],
+    )
+    .await;
+    assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr/cycles"));
+    assert!(app.store.cycle(copy).await.is_err());
+
+    // Cancelled with a reason (none: refused next to the box).
+    let (_, html) = page(&hr, &format!("{b}/hr/cycles/{id}")).await;
+    assert!(html.contains(r#"value="cancel""#));
+    let csrf = csrf_of(&html);
+    let (s, _, html) = post_form(
+        &hr,
+        &format!("{b}/hr/cycles/{id}"),
+        &[("csrf", &csrf), ("action", "cancel"), ("reason", " ")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("取消原因"), "{html}");
+    let (s, _, html) = post_form(
+        &hr,
+        &format!("{b}/hr/cycles/{id}"),
+        &[
+            ("csrf", &csrf),
+            ("action", "cancel"),
+            ("reason", "考核方案调整"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("已取消，原因：考核方案调整"), "{html}");
+    assert_eq!(app.store.cycle(id).await.unwrap().status, "cancelled");
+    let log = app.store.audit_log(0, 10_000).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "cycle.cancel" && e.reason.as_deref() == Some("考核方案调整"))
+    );
 }

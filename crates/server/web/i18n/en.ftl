@@ -336,6 +336,30 @@ nav-hr-audit = Audit log
 cycle-status-draft = Draft
 cycle-status-launched = In progress
 cycle-status-closed = Closed
+cycle-status-cancelled = Cancelled
+hrc-edit = Edit the draft
+hrc-edit-submit = Save changes
+hrc-update-failed = The changes were not saved: correct what is marked and try again.
+hrc-delete = Delete the draft
+hrc-delete-title = Delete the draft "{ $name }"?
+hrc-delete-text = This cannot be undone (the audit log keeps a record).
+hrc-delete-submit = Delete
+hrc-back = Go back without changes
+hrc-launch-title = Launch "{ $name }"?
+hrc-launch-text = Launching creates appraisals for the { $count } people below and sends tasks to departments, appraisees and raters. A launched cycle can no longer be edited or deleted.
+hrc-launch-total = Bonus base total: { $total } (for { $count } people)
+hrc-launch-no-base = This cycle sets no bonus base.
+hrc-launch-submit = Launch ({ $count } people)
+hrc-col-emp-no = Employee no.
+hrc-col-emp-name = Name
+hrc-col-position = Position
+hrc-col-base = Bonus base
+hrc-copy = Copy to the next period
+hrc-cancel = Cancel the cycle
+hrc-cancel-help = Cancelling closes every open task and stops the cycle. Not possible once results were published or confirmed.
+hrc-cancel-reason = Reason (required)
+hrc-cancel-submit = Cancel the cycle
+hrc-cancelled = Cancelled: { $reason }
 hrc-title = Appraisal cycles
 hrc-empty = No cycles yet. Create one below.
 hrc-col-name = Name
@@ -358,7 +382,7 @@ hrc-ph-name = e.g. December 2026 key account managers
 hrc-ph-positions = e.g. 大客户经理, 客户经理
 hrc-ph-employees = e.g. A001, A002
 hrc-ph-params = e.g. target_pct=95
-hrc-ph-targets = e.g. 大客户经理: monthly_bonus=3000
+hrc-ph-targets = e.g. 大客户经理: 月度绩效奖金=3000
 hrc-f-period = Period (e.g. 2026-12, 2026-Q4, 2026)
 hrc-f-name = Name
 hrc-f-members = Who is appraised
@@ -371,7 +395,7 @@ hrc-f-rating-due = Rating due
 hrc-f-window = Confirmation window (hours)
 hrc-f-params = Parameters (one id=value per line)
 hrc-f-targets = Targets and bonus bases (one line each: position or employee no.: id=value, id=value)
-hrc-f-targets-help = e.g. "大客户经理: monthly_bonus=3000"; an employee number applies to that person only and wins over the position's value.
+hrc-f-targets-help = e.g. "大客户经理: 月度绩效奖金=3000" (an item by the name the sheet shows, its English name or its id); an employee number applies to that person only and wins over the position's value.
 hrc-create-submit = Create (draft)
 hrc-create-failed = The cycle was not created: correct what is marked and try again.
 hrc-err-version = The version is a positive whole number; leave it empty for the latest.

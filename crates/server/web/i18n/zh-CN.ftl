@@ -324,6 +324,30 @@ nav-hr-audit = 审计日志
 cycle-status-draft = 草稿
 cycle-status-launched = 进行中
 cycle-status-closed = 已结束
+cycle-status-cancelled = 已取消
+hrc-edit = 修改草稿
+hrc-edit-submit = 保存修改
+hrc-update-failed = 未能保存修改，请按提示修改后重试。
+hrc-delete = 删除草稿
+hrc-delete-title = 删除草稿「{ $name }」？
+hrc-delete-text = 删除后无法恢复（审计日志中保留记录）。
+hrc-delete-submit = 确认删除
+hrc-back = 返回，不做更改
+hrc-launch-title = 确认发起「{ $name }」
+hrc-launch-text = 发起后将为以下 { $count } 人建立考核表，并向相关部门、本人和评分人派发待办。发起后不能再修改或删除。
+hrc-launch-total = 奖金基数合计：{ $total } 元（{ $count } 人）
+hrc-launch-no-base = 本周期未设置奖金基数。
+hrc-launch-submit = 确认发起（{ $count } 人）
+hrc-col-emp-no = 工号
+hrc-col-emp-name = 姓名
+hrc-col-position = 岗位
+hrc-col-base = 奖金基数
+hrc-copy = 复制为下一期
+hrc-cancel = 取消周期
+hrc-cancel-help = 取消后所有未办待办将关闭，周期不再进行。已有结果公布或确认后不能取消。
+hrc-cancel-reason = 取消原因（必填）
+hrc-cancel-submit = 确认取消周期
+hrc-cancelled = 已取消，原因：{ $reason }
 hrc-title = 考核周期
 hrc-empty = 还没有考核周期。请在下方新建。
 hrc-col-name = 名称
@@ -334,7 +358,7 @@ hrc-col-appraisals = 人数
 hrc-col-confirmed = 已确认
 hrc-col-published = 已公布
 hrc-bar-label = { $total } 人中 { $count } 人
-hrc-launch = 启动
+hrc-launch = 发起
 hrc-score = 立即计分
 hrc-results = 考核结果
 hrc-create = 新建考核周期
@@ -346,7 +370,7 @@ hrc-ph-name = 例如 2026年12月 大客户经理考核
 hrc-ph-positions = 例如 大客户经理, 客户经理
 hrc-ph-employees = 例如 A001, A002
 hrc-ph-params = 例如 target_pct=95
-hrc-ph-targets = 例如 大客户经理: monthly_bonus=3000
+hrc-ph-targets = 例如 大客户经理: 月度绩效奖金=3000
 hrc-f-period = 期间（如 2026-12、2026-Q4、2026）
 hrc-f-name = 名称
 hrc-f-members = 考核对象
@@ -359,7 +383,7 @@ hrc-f-rating-due = 评分截止日
 hrc-f-window = 确认期（小时）
 hrc-f-params = 参数（每行 参数=值）
 hrc-f-targets = 目标与奖金基数（每行 岗位或工号: 项目=值, 项目=值）
-hrc-f-targets-help = 例如「大客户经理: monthly_bonus=3000」；写工号时只对该员工生效，并优先于岗位的值。
+hrc-f-targets-help = 例如「大客户经理: 月度绩效奖金=3000」（项目可写表上的名称或编号）；写工号时只对该员工生效，并优先于岗位的值。
 hrc-create-submit = 创建（草稿）
 hrc-create-failed = 未能创建考核周期，请按提示修改后重试。
 hrc-err-version = 版本应为正整数，留空则用最新版本。

@@ -3,6 +3,7 @@
 mod common;
 
 mod audit;
+mod cycle_setup;
 mod cycles;
 mod invariant;
 mod story;
