@@ -510,7 +510,7 @@ mod tests {
         let err = next(S::DataEntry, &A::Approve, Actor::Approver, true).unwrap_err();
         assert!(
             err.to_string()
-                .contains("「数据录入」状态下不能执行 `approve`"),
+                .contains("考核表处于「数据录入」，现在不能审批通过"),
             "{err}"
         );
     }

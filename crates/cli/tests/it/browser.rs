@@ -329,6 +329,9 @@ async fn hr_creates_and_launches_cycle(p: &Person<'_>, emp_nos: &[&str]) -> i64 
         .and_then(|x| x.parse().ok())
         .unwrap_or_else(|| panic!("created: {path}\n{page}"));
     assert!(page.contains(CYCLE), "{page}");
+    // Launch asks first: who will be appraised, how many, the bonus base total.
+    p.click(Locator::Css("a[href$='/launch']")).await;
+    assert!(p.text().await.contains("发起"), "{}", p.text().await);
     p.click(Locator::Css("button[value=launch]")).await;
     assert!(
         p.c.find(Locator::Css("button[value=score]")).await.is_ok(),

@@ -358,7 +358,8 @@ fn organisation_users_audit_and_backup_from_the_command_line() {
     let o = kaohe_db(&db, &["audit", "verify"], None);
     assert!(o.status.success());
     assert!(
-        stdout(&o).contains("审计日志完整: 2 条记录"),
+        // The org import (with each of its 3 employees added) and the user.
+        stdout(&o).contains("审计日志完整: 5 条记录"),
         "{}",
         stdout(&o)
     );
@@ -368,7 +369,7 @@ fn organisation_users_audit_and_backup_from_the_command_line() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = kaohe_db(&copy, &["audit", "verify"], None);
     assert!(
-        stdout(&o).contains("2 条记录"),
+        stdout(&o).contains("5 条记录"),
         "the copy is a working database: {}",
         stdout(&o)
     );
@@ -494,10 +495,11 @@ fn roles_for_one_department_from_the_command_line() {
         "{}",
         stderr(&o)
     );
-    // Each change is audited once (the org, the user, one grant, one revoke).
+    // Each change is audited once (the org and its 2 employees, the user, one grant, one
+    // revoke).
     let o = kaohe_db(&db, &["audit", "verify"], None);
     assert!(
-        stdout(&o).contains("审计日志完整: 4 条记录"),
+        stdout(&o).contains("审计日志完整: 6 条记录"),
         "{}",
         stdout(&o)
     );
