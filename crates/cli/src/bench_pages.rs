@@ -234,17 +234,26 @@ async fn bench(store: &Db, a: &PagesArgs) -> Result<ExitCode> {
         );
     }
     // HR previews an import of 10,000 rows (a dry run: read, matched, checked, old → new).
-    let list = store
-        .appraisals(
-            &hr,
-            Some(cycle),
-            None,
-            kaohe_store::Page {
-                offset: 0,
-                limit: IMPORT_ROWS as i64,
-            },
-        )
-        .await?;
+    // The appraisals a page at a time (the store gives at most 1,000 at once).
+    let mut list = Vec::new();
+    while list.len() < IMPORT_ROWS {
+        let page = store
+            .appraisals(
+                &hr,
+                Some(cycle),
+                None,
+                kaohe_store::Page {
+                    offset: list.len() as i64,
+                    limit: 1000,
+                },
+            )
+            .await?;
+        let n = page.len();
+        list.extend(page);
+        if n < 1000 {
+            break;
+        }
+    }
     let mut csv = String::from("工号,姓名,实际完成（万元）\n");
     let list: Vec<_> = list
         .into_iter()
