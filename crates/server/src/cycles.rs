@@ -371,25 +371,25 @@ pub async fn create_cycle<S: Store>(
     ApiJson(r): ApiJson<CycleRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CycleView>)> {
     let u = auth.may_all(Capability::ManageCycles)?;
-    let c = st
-        .store
-        .create_cycle(
-            &u.username,
-            &NewCycle {
-                name: r.name,
-                form_id: r.form_id,
-                template_version: r.template_version,
-                period: r.period,
-                params: r.params,
-                targets: r.targets,
-                members: r.members,
-                data_due: r.data_due,
-                rating_due: r.rating_due,
-                confirm_window_hours: r.confirm_window_hours.unwrap_or(72),
-            },
-        )
-        .await?;
+    let c = st.store.create_cycle(&u.username, &r.into()).await?;
     Ok((StatusCode::CREATED, axum::Json(c.into())))
+}
+
+impl From<CycleRequest> for NewCycle {
+    fn from(r: CycleRequest) -> Self {
+        NewCycle {
+            name: r.name,
+            form_id: r.form_id,
+            template_version: r.template_version,
+            period: r.period,
+            params: r.params,
+            targets: r.targets,
+            members: r.members,
+            data_due: r.data_due,
+            rating_due: r.rating_due,
+            confirm_window_hours: r.confirm_window_hours.unwrap_or(72),
+        }
+    }
 }
 
 /// One cycle (HR, reviewers, approvers).
@@ -430,25 +430,7 @@ pub async fn update_cycle<S: Store>(
     ApiJson(r): ApiJson<CycleRequest>,
 ) -> ApiResult<axum::Json<CycleView>> {
     let u = auth.may_all(Capability::ManageCycles)?;
-    let c = st
-        .store
-        .update_cycle(
-            &u.username,
-            id,
-            &NewCycle {
-                name: r.name,
-                form_id: r.form_id,
-                template_version: r.template_version,
-                period: r.period,
-                params: r.params,
-                targets: r.targets,
-                members: r.members,
-                data_due: r.data_due,
-                rating_due: r.rating_due,
-                confirm_window_hours: r.confirm_window_hours.unwrap_or(72),
-            },
-        )
-        .await?;
+    let c = st.store.update_cycle(&u.username, id, &r.into()).await?;
     Ok(axum::Json(c.into()))
 }
 
