@@ -378,6 +378,74 @@ async fn departments<S: Store>(
     ))
 }
 
+/// A one-time sign-in code, shown once to HR to hand to its owner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeView {
+    pub username: String,
+    /// 8 characters; valid for 7 days; the old password and sessions no longer work.
+    pub code: String,
+}
+
+/// An account's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountState {
+    pub username: String,
+    pub disabled: bool,
+    /// Waiting for the first sign-in with a code.
+    pub code_pending: bool,
+}
+
+/// Give a user a new one-time sign-in code (HR): their password and sessions end; the
+/// first sign-in with the code at `/login/code` sets a new password. Audited.
+#[utoipa::path(post, path = "/api/users/{username}/code", params(("username" = String, Path)), responses((status = 200, body = CodeView), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
+async fn user_code<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<CodeView>> {
+    let u = auth.may_all(Capability::ManageOrg)?;
+    let code = st.store.reset_code(&u.username, &username).await?;
+    Ok(axum::Json(CodeView { username, code }))
+}
+
+/// Disable a user (HR): no sign-in, every session ends. Audited.
+#[utoipa::path(post, path = "/api/users/{username}/disable", params(("username" = String, Path)), responses((status = 200, body = AccountState), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
+async fn user_disable<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<AccountState>> {
+    set_disabled(st, auth, username, true).await
+}
+
+/// Enable a disabled user again (HR). Audited.
+#[utoipa::path(post, path = "/api/users/{username}/enable", params(("username" = String, Path)), responses((status = 200, body = AccountState), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody)))]
+async fn user_enable<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(username): Path<String>,
+) -> ApiResult<axum::Json<AccountState>> {
+    set_disabled(st, auth, username, false).await
+}
+
+async fn set_disabled<S: Store>(
+    st: AppState<S>,
+    auth: Auth,
+    username: String,
+    disabled: bool,
+) -> ApiResult<axum::Json<AccountState>> {
+    let u = auth.may_all(Capability::ManageOrg)?;
+    let user = st
+        .store
+        .set_disabled(&u.username, &username, disabled)
+        .await?;
+    Ok(axum::Json(AccountState {
+        username: user.username,
+        disabled: user.disabled,
+        code_pending: user.code_pending,
+    }))
+}
+
 /// Add a department (HR).
 #[utoipa::path(post, path = "/api/departments", request_body = DepartmentView, responses((status = 201, body = DepartmentView), (status = 409, body = error::ErrorBody), (status = 422, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody)))]
 async fn create_department<S: Store>(
@@ -774,6 +842,9 @@ async fn health() -> &'static str {
         cycles::quotas,
         cycles::set_quotas,
         cycles::set_grades,
+        user_code,
+        user_disable,
+        user_enable,
         office::import,
         office::import_propose,
         office::form,
@@ -814,6 +885,8 @@ async fn health() -> &'static str {
         cycles::QuotaBody,
         cycles::QuotasRequest,
         cycles::GradesRequest,
+        CodeView,
+        AccountState,
         cycles::GradeBandBody,
         cycles::QuotaCheckView,
         cycles::QuotasView,
@@ -932,6 +1005,9 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             "/api/cycles/{id}/grades",
             axum::routing::put(cycles::set_grades::<S>),
         )
+        .route("/api/users/{username}/code", post(user_code::<S>))
+        .route("/api/users/{username}/disable", post(user_disable::<S>))
+        .route("/api/users/{username}/enable", post(user_enable::<S>))
         .merge(web::routes::<S>())
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn(api_guard))

@@ -12,7 +12,52 @@ use reqwest::StatusCode;
 both!(
     hr_scopes_a_reviewer_to_one_department_in_the_browser,
     hr_opens_an_account_and_its_owner_signs_in_with_the_code,
+    accounts_through_the_api,
 );
+
+/// The same through the API: a new code (the old password stops), disable and enable;
+/// only HR.
+async fn accounts_through_the_api(app: App) {
+    let hr = app.user("hr", Role::HrAdmin).await;
+    add_user(&app, "zhangwei", None, vec![]).await;
+    let login = |pw: &'static str| {
+        let c = client();
+        let url = format!("{}/api/login", app.base);
+        async move {
+            c.post(url)
+                .json(&serde_json::json!({"username": "zhangwei", "password": pw}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(login("a long password").await, StatusCode::OK);
+    let other = common::login(&app, "zhangwei").await;
+    let (s, _) = send(other.post(format!("{}/api/users/hr/disable", app.base))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only HR");
+    let (s, b) = send(hr.post(format!("{}/api/users/zhangwei/disable", app.base))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["disabled"], true);
+    assert_eq!(login("a long password").await, StatusCode::UNAUTHORIZED);
+    let (s, b) = send(hr.post(format!("{}/api/users/zhangwei/enable", app.base))).await;
+    assert_eq!(
+        (s, b["disabled"].as_bool()),
+        (StatusCode::OK, Some(false)),
+        "{b}"
+    );
+    assert_eq!(login("a long password").await, StatusCode::OK);
+    let (s, b) = send(hr.post(format!("{}/api/users/zhangwei/code", app.base))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["code"].as_str().map(str::len), Some(8), "{b}");
+    assert_eq!(
+        login("a long password").await,
+        StatusCode::UNAUTHORIZED,
+        "the old password ends"
+    );
+    let (s, _) = send(hr.post(format!("{}/api/users/nobody/code", app.base))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
 
 const ORG: &str = "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号
 A001,张伟,SC,市场部,业务,大客户经理,
