@@ -340,6 +340,49 @@ pub fn propose_mapping(t: &Template, headers: &[String]) -> Proposal {
     }
 }
 
+/// A blank workbook to fill and import back: 工号 and 姓名, then one column per input the
+/// import takes, under the name the sheet shows, one row per
+/// appraisee; text cells so that numbers typed as people type them stay as typed.
+pub fn blank_workbook(
+    t: &Template,
+    people: &[(String, String)],
+) -> Result<Vec<u8>, crate::OfficeError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let st = crate::style::Styles::new();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("考核数据")?;
+    let inputs: Vec<&kaohe_core::model::Input> = t
+        .inputs
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.origin,
+                kaohe_core::model::Origin::Declared | kaohe_core::model::Origin::Event
+            )
+        })
+        .collect();
+    let text = Format::new().set_num_format("@");
+    ws.write_with_format(0, 0, "工号", &st.head)?;
+    ws.write_with_format(0, 1, "姓名", &st.head)?;
+    ws.set_column_width(0, 12)?;
+    ws.set_column_width(1, 12)?;
+    for (c, i) in inputs.iter().enumerate() {
+        let col = c as u16 + 2;
+        // The name exactly as the sheet shows it: the import matches it without asking.
+        ws.write_with_format(0, col, &i.name, &st.head)?;
+        ws.set_column_width(col, 16)?;
+        ws.set_column_format(col, &text)?;
+    }
+    for (r, (no, name)) in people.iter().enumerate() {
+        let row = r as u32 + 1;
+        ws.write_string(row, 0, no)?;
+        ws.write_string(row, 1, name)?;
+    }
+    ws.set_freeze_panes(1, 2)?;
+    Ok(wb.save_to_buffer()?)
+}
+
 fn render(m: &kaohe_core::Msg) -> (String, String) {
     (m.render(Lang::Zh), m.render(Lang::En))
 }

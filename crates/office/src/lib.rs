@@ -26,7 +26,9 @@ pub mod results;
 mod style;
 
 pub use form::{FilledForm, FormHeader, Signature, Signatures};
-pub use import::{Imported, Proposal, header_score, import_table, propose_mapping, resolve_target};
+pub use import::{
+    Imported, Proposal, blank_workbook, header_score, import_table, propose_mapping, resolve_target,
+};
 pub use limits::Limits;
 pub use read::{
     CellIssue, HEADER_SCAN, HeaderPick, IssueKind, Table, TableRow, is_total_label, read_csv,

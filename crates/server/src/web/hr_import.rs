@@ -252,6 +252,32 @@ pub(super) async fn hr_import_upload<S: Store>(
     Ok(see_other(&to))
 }
 
+/// GET `/hr/cycles/{id}/blank.xlsx`: a workbook to fill and import back — 工号, 姓名 and
+/// the form's inputs under their sheet names, one row per appraisee.
+pub(super) async fn hr_import_blank<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let me = hr_only(&ctx, Capability::ManageCycles)?;
+    let id = cycle_id(&ctx, &id)?;
+    let (c, t) = st.store.cycle_form(id).await.or_page(&ctx)?;
+    let people: Vec<(String, String)> = office::all_appraisals(&st.store, &me, id)
+        .await
+        .or_page(&ctx)?
+        .into_iter()
+        .map(|a| (a.emp_no, a.name))
+        .collect();
+    let bytes = kaohe_office::blank_workbook(&t, &people)
+        .map_err(|e| PageError(Box::new(server_error(ctx.lang, &e.to_string()))))?;
+    Ok(office::download(
+        bytes,
+        &office::cycle_file_name(&c, "数据模板", "xlsx"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "attachment",
+    ))
+}
+
 /// The choices a person made on the mapping screen.
 struct Choices {
     sheet: Option<String>,

@@ -320,6 +320,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
                 .post(hr_import_upload::<S>)
                 .layer(DefaultBodyLimit::max(crate::office::MAX_UPLOAD)),
         )
+        .route("/hr/cycles/{id}/blank.xlsx", get(hr_import_blank::<S>))
         .route(
             "/hr/cycles/{id}/import/{token}",
             get(hr_import_preview::<S>).post(hr_import_run::<S>),

@@ -373,6 +373,35 @@ async fn a_department_workbook_imported_through_the_page(app: App) {
     let (st, html) = common::page(&web, &format!("{cycle_url}/import")).await;
     assert_eq!(st, StatusCode::OK, "{html}");
     common::assert_complete("import", &html);
+    // A blank workbook to fill: every appraisee, the form's inputs under their sheet names;
+    // imported back as it is, every column is matched and nothing changes.
+    let r = web
+        .get(format!("{cycle_url}/blank.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cd.contains(&urlencode("数据模板.xlsx")), "{cd}");
+    let blank = r.bytes().await.unwrap().to_vec();
+    let t = read_xlsx(&blank, None).unwrap();
+    assert_eq!(&t.headers[..2], ["工号", "姓名"]);
+    assert!(
+        t.headers.iter().any(|h| h == "当月销售目标"),
+        "{:?}",
+        t.headers
+    );
+    assert_eq!(t.rows.len(), 4);
+    let (st, r) = import(&app, &s, "?dry_run=true", blank).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["appraisals_changed"], 0, "{r}");
+    assert!(
+        r["warnings"].as_array().unwrap().is_empty(),
+        "every column matched: {r}"
+    );
     let csrf = common::csrf_of(&html);
     let bytes = department_workbook(&[
         ("A001", "张伟", 100.0, "１２０", 1.0),

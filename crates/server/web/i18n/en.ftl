@@ -677,3 +677,4 @@ code-code = Sign-in code
 code-submit = Set the password and sign in
 code-back = Back to sign-in
 login-first-code = First sign-in with a code
+imp-blank = Download this cycle's data template (.xlsx: every appraisee listed, a column per input of the form)

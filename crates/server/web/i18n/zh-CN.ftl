@@ -662,3 +662,4 @@ code-code = 登录码
 code-submit = 设置密码并登录
 code-back = 返回登录
 login-first-code = 首次登录（使用登录码）
+imp-blank = 下载本周期的数据模板（.xlsx：已列出全部被考核人，各列为本表的数据项）
