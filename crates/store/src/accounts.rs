@@ -150,22 +150,7 @@ impl Db {
             });
         }
         let mut tx = self.begin_write().await?;
-        let depts: std::collections::HashSet<i64> = sqlx::query("SELECT id FROM departments")
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.get("id"))
-            .collect();
-        for g in grants {
-            if let Some(d) = g.department_id
-                && !depts.contains(&d)
-            {
-                return Err(StoreError::NotFound {
-                    what: "部门 / department",
-                    key: d.to_string(),
-                });
-            }
-        }
+        crate::backend::grant_departments(&mut tx, grants).await?;
         let mut grants_seen: Vec<&Grant> = Vec::new();
         for g in grants {
             if !grants_seen.contains(&g) {

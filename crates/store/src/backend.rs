@@ -205,6 +205,23 @@ impl SqlBuilder {
         self.push(format_args!("${n}"))
     }
 
+    /// ` IN (-1, $a, $b …)`: a list of ids (never empty SQL, whatever the list).
+    pub(crate) fn push_ids(&mut self, ids: &[i64]) -> &mut Self {
+        self.push(" IN (-1");
+        for id in ids {
+            self.push(", ").push_bind(*id);
+        }
+        self.push(")")
+    }
+
+    /// ` LIMIT $n OFFSET $m` for a page (at most 1,000 rows).
+    pub(crate) fn push_page(&mut self, page: Page) -> &mut Self {
+        self.push(" LIMIT ")
+            .push_bind(page.limit.clamp(1, 1000))
+            .push(" OFFSET ")
+            .push_bind(page.offset.max(0))
+    }
+
     /// The query, ready to run (the builder is left empty).
     pub(crate) fn build(
         &mut self,
@@ -212,6 +229,31 @@ impl SqlBuilder {
         let sql = std::mem::take(&mut self.sql);
         sqlx::query_with(sqlx::AssertSqlSafe(sql), std::mem::take(&mut self.args))
     }
+}
+
+/// The departments by id (for naming them), once every department a grant names is
+/// known to exist; a grant for an unknown department is `NotFound` naming it.
+pub(crate) async fn grant_departments(
+    c: &mut sqlx::AnyConnection,
+    grants: &[Grant],
+) -> Result<HashMap<i64, String>> {
+    let depts: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| (r.get("id"), r.get("name")))
+        .collect();
+    if let Some(d) = grants
+        .iter()
+        .filter_map(|g| g.department_id)
+        .find(|d| !depts.contains_key(d))
+    {
+        return Err(StoreError::NotFound {
+            what: "部门 / department",
+            key: d.to_string(),
+        });
+    }
+    Ok(depts)
 }
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -955,16 +997,9 @@ impl Store for Db {
             "SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees",
         );
         if let crate::policy::Scope::Departments(d) = scope {
-            qb.push(" WHERE department_id IN (-1");
-            for id in d {
-                qb.push(", ").push_bind(*id);
-            }
-            qb.push(")");
+            qb.push(" WHERE department_id").push_ids(d);
         }
-        qb.push(" ORDER BY emp_no LIMIT ")
-            .push_bind(page.limit.clamp(1, 1000))
-            .push(" OFFSET ")
-            .push_bind(page.offset.max(0));
+        qb.push(" ORDER BY emp_no").push_page(page);
         let rows = qb.build().fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
@@ -1100,22 +1135,7 @@ impl Store for Db {
                 key: username.trim().into(),
             })?
             .get("id");
-        let depts: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| (r.get("id"), r.get("name")))
-            .collect();
-        for g in grants {
-            if let Some(d) = g.department_id
-                && !depts.contains_key(&d)
-            {
-                return Err(StoreError::NotFound {
-                    what: "部门 / department",
-                    key: d.to_string(),
-                });
-            }
-        }
+        let depts = grant_departments(&mut tx, grants).await?;
         let show = |gs: &[(String, Option<i64>)]| -> String {
             gs.iter()
                 .map(|(r, d)| match d.and_then(|d| depts.get(&d)) {

@@ -1261,10 +1261,7 @@ impl Db {
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY a.id LIMIT ")
-            .push_bind(page.limit.clamp(1, 1000))
-            .push(" OFFSET ")
-            .push_bind(page.offset.max(0));
+        qb.push(" ORDER BY a.id").push_page(page);
         let rows = qb.build().fetch_all(&self.pool).await?;
         let mut c = self.pool.acquire().await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -2448,16 +2445,11 @@ impl Db {
     ) -> Result<Vec<Cycle>> {
         let mut qb = crate::backend::SqlBuilder::new(CYCLE_SELECT);
         if let crate::policy::Scope::Departments(d) = scope {
-            qb.push(" WHERE c.id IN (SELECT a.cycle_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE e.department_id IN (-1");
-            for id in d {
-                qb.push(", ").push_bind(*id);
-            }
-            qb.push("))");
+            qb.push(" WHERE c.id IN (SELECT a.cycle_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE e.department_id")
+                .push_ids(d)
+                .push(")");
         }
-        qb.push(" ORDER BY c.id DESC LIMIT ")
-            .push_bind(page.limit.clamp(1, 1000))
-            .push(" OFFSET ")
-            .push_bind(page.offset.max(0));
+        qb.push(" ORDER BY c.id DESC").push_page(page);
         let rows = qb.build().fetch_all(&self.pool).await?;
         rows.iter().map(cycle_from).collect()
     }
