@@ -218,8 +218,23 @@ fn slot_id(t: &Template, s: u32) -> String {
     }
 }
 
-/// Parse one cell for slot `s` (an input or a parameter).
+/// Parse one cell for slot `s` (an input or a parameter). A problem names the input or
+/// parameter by its sheet name, in English by its English name where it has one.
 pub fn parse_cell(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
+    parse_slot(t, s, cell).map_err(|m| {
+        let en = if s >= t.layout.params {
+            t.params[(s - t.layout.params) as usize].name_en.clone()
+        } else {
+            t.inputs[s as usize].name_en.clone()
+        };
+        match en {
+            Some(en) if m.args.iter().any(|(k, _)| *k == "name") => m.en_arg("name", en),
+            _ => m,
+        }
+    })
+}
+
+fn parse_slot(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
     if cell.is_empty() {
         return Ok(Val::Empty);
     }

@@ -639,17 +639,55 @@ pub async fn explain<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<ExplainView>> {
-    let e = st.store.explain(&auth.0, id).await?;
+    Ok(axum::Json(explain_view(st.store.explain(&auth.0, id).await?)))
+}
+
+fn explain_view(e: kaohe_store::Explained) -> ExplainView {
     let map = |v: Vec<(String, String)>| {
         v.into_iter()
             .map(|(k, t)| (k, serde_json::Value::String(t)))
             .collect()
     };
-    Ok(axum::Json(ExplainView {
+    ExplainView {
         zh: map(e.lines_zh),
         en: map(e.lines_en),
         text_zh: e.text_zh,
         text_en: e.text_en,
+    }
+}
+
+/// Values to try out on an appraisal (nothing is stored).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PreviewValuesRequest {
+    /// Input id → value as it would be typed (`95%`, `１２`, `不适用`; empty clears).
+    #[schema(value_type = Object)]
+    pub values: Values,
+}
+
+/// What an appraisal would show with values not yet stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewView {
+    /// The appraisal with the values laid over its inputs, scored (total, grade, bonus).
+    pub appraisal: AppraisalView,
+    /// Every number explained, as `/explain` gives it; absent while the values cannot be
+    /// scored yet (`appraisal.result.error` says why).
+    pub explanation: Option<ExplainView>,
+}
+
+/// Try values out (live scores while rating): the appraisal scored and explained as if the
+/// values were stored, by the same engine and context as stored results; nothing is
+/// written. For whoever sees the scores at this state (raters, reviewers, approvers, HR).
+#[utoipa::path(post, path = "/api/appraisals/{id}/preview", params(("id" = i64, Path)), request_body = PreviewValuesRequest, responses((status = 200, body = PreviewView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn preview<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<PreviewValuesRequest>,
+) -> ApiResult<axum::Json<PreviewView>> {
+    let p = st.store.preview(&auth.0, id, &r.values).await?;
+    Ok(axum::Json(PreviewView {
+        appraisal: p.appraisal.into(),
+        explanation: p.explained.map(explain_view),
     }))
 }
 

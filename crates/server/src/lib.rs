@@ -833,6 +833,7 @@ async fn health() -> &'static str {
         cycles::appraisals,
         cycles::appraisal,
         cycles::explain,
+        cycles::preview,
         cycles::values,
         cycles::notes,
         cycles::act,
@@ -872,6 +873,8 @@ async fn health() -> &'static str {
         cycles::CancelRequest,
         cycles::AppraisalView,
         cycles::ExplainView,
+        cycles::PreviewValuesRequest,
+        cycles::PreviewView,
         cycles::ValuesRequest,
         cycles::GridRequest,
         cycles::GridRowRequest,
@@ -985,6 +988,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/appraisals", get(cycles::appraisals::<S>))
         .route("/api/appraisals/{id}", get(cycles::appraisal::<S>))
         .route("/api/appraisals/{id}/explain", get(cycles::explain::<S>))
+        .route("/api/appraisals/{id}/preview", post(cycles::preview::<S>))
         .route(
             "/api/appraisals/{id}/values",
             axum::routing::put(cycles::values::<S>),

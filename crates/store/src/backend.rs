@@ -1546,6 +1546,9 @@ impl Store for Db {
     async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
         self.explain_impl(who, id).await
     }
+    async fn preview(&self, who: &User, id: i64, values: &Values) -> Result<Preview> {
+        self.preview_impl(who, id, values).await
+    }
     // HR's cycle pages (hr.rs).
     async fn cycle_progress(&self, cycle_id: i64) -> Result<CycleProgress> {
         self.cycle_progress_impl(cycle_id).await

@@ -955,6 +955,16 @@ pub struct Explained {
     pub text_en: String,
 }
 
+/// What an appraisal would show with values not yet stored ([`crate::Store::preview`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The appraisal with the values laid over its inputs and scored (total, grade, bonus).
+    pub appraisal: Appraisal,
+    /// Every number explained; `None` when the values cannot be scored yet (the result's
+    /// `error` says why).
+    pub explained: Option<Explained>,
+}
+
 /// The bonus of a result: the form's last pay line (the payout), if any.
 pub fn bonus_of(r: &ScoreResult) -> Option<String> {
     r.pay.last().map(|(_, v)| v.clone())

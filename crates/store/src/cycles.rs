@@ -523,78 +523,11 @@ impl Db {
         t: &Template,
         only: Option<&[i64]>,
     ) -> Result<usize> {
-        const COLS: &str = "SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.result FROM appraisals a JOIN employees e ON e.id = a.employee_id";
-        let rows = if let (Some(&[one]), false) = (only, t.needs_peers) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} WHERE a.id = $1")))
-                .bind(one)
-                .fetch_all(&mut *c)
-                .await?
-        } else {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "{COLS} WHERE a.cycle_id = $1 ORDER BY a.id"
-            )))
-            .bind(cycle.id)
-            .fetch_all(&mut *c)
-            .await?
-        };
-        struct R {
-            id: i64,
-            emp: i64,
-            emp_no: String,
-            grp: String,
-            inputs: Values,
-            /// The stored result, as stored (to write only what changes).
-            result: Option<String>,
-        }
         let written: std::collections::HashSet<i64> =
             only.unwrap_or_default().iter().copied().collect();
-        // Without peer averages, only the appraisals written need scoring.
-        let scored = |id: i64| only.is_none() || t.needs_peers || written.contains(&id);
-        let list: Vec<R> = rows
-            .iter()
-            .filter(|r| scored(r.get("id")))
-            .map(|r| {
-                let id: i64 = r.get("id");
-                Ok(R {
-                    id,
-                    emp: r.get("employee_id"),
-                    emp_no: r.get("emp_no"),
-                    grp: r.get("grp"),
-                    inputs: read_json(&r.get::<String, _>("inputs"), "appraisals", id, "inputs")?,
-                    result: r.get("result"),
-                })
-            })
-            .collect::<Result<_>>()?;
-        let has_prior = t
-            .inputs
-            .iter()
-            .any(|i| i.origin == kaohe_core::model::Origin::Prior);
-        let (prev, last) = if has_prior {
-            let ids: Vec<i64> = list.iter().map(|r| r.emp).collect();
-            (
-                Self::prior_values(c, &cycle.form_id, previous_period(&cycle.period), &ids).await?,
-                Self::prior_values(
-                    c,
-                    &cycle.form_id,
-                    same_period_last_year(&cycle.period),
-                    &ids,
-                )
-                .await?,
-            )
-        } else {
-            (HashMap::new(), HashMap::new())
-        };
+        let ctx = Scoring::load(c, cycle, t, only).await?;
         let engine = engine_for(t, cycle)?;
-        let to: Vec<ToScore<'_>> = list
-            .iter()
-            .map(|r| ToScore {
-                emp_no: &r.emp_no,
-                group: &r.grp,
-                values: &r.inputs,
-                prev: prev.get(&r.emp),
-                last_year: last.get(&r.emp),
-            })
-            .collect();
+        let to = ctx.to_score();
         let results = score_all(&engine, &to);
         // Every number a person sees is the engine's result for the inputs stored now: the
         // result, total, grade and bonus are written together, in every state. An
@@ -603,7 +536,7 @@ impl Db {
         // one being written has had its version moved by that write.
         let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
         let mut bumped: Vec<(i64, Vec<Option<String>>)> = Vec::new();
-        for (r, res) in list.iter().zip(results) {
+        for (r, res) in ctx.rows.iter().zip(results) {
             let new = json(&res);
             if r.result.as_deref() == Some(new.as_str()) {
                 continue;
@@ -1358,13 +1291,7 @@ impl Db {
         reason: Option<&str>,
     ) -> Result<Appraisal> {
         let old = a.inputs.clone();
-        for (k, v) in values {
-            if v.trim().is_empty() {
-                a.inputs.remove(k);
-            } else {
-                a.inputs.insert(k.clone(), v.trim().to_string());
-            }
-        }
+        overlay(&mut a.inputs, values);
         let Some((o, n)) = diff(&old, &a.inputs) else {
             Self::redact(&mut tx, &mut a, roles, &mut HashMap::new()).await?;
             return Ok(a);
@@ -2390,52 +2317,70 @@ impl Db {
         }
         let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
         let t = Self::template_for(&mut c, &cy).await?;
-        let rows = if t.needs_peers {
-            sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id")
-                .bind(cy.id)
-                .fetch_all(&mut *c)
-                .await?
-        } else {
-            sqlx::query("SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.id = $1")
-                .bind(id)
-                .fetch_all(&mut *c)
-                .await?
-        };
-        let list: Vec<(i64, i64, String, String, Values)> = rows
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.get("id"),
-                    r.get("employee_id"),
-                    r.get("emp_no"),
-                    r.get("grp"),
-                    read_json(
-                        &r.get::<String, _>("inputs"),
-                        "appraisals",
-                        r.get("id"),
-                        "inputs",
-                    )?,
-                ))
-            })
-            .collect::<Result<_>>()?;
-        let ids: Vec<i64> = list.iter().map(|r| r.1).collect();
-        let prev =
-            Self::prior_values(&mut c, &cy.form_id, previous_period(&cy.period), &ids).await?;
-        let last = Self::prior_values(&mut c, &cy.form_id, same_period_last_year(&cy.period), &ids)
-            .await?;
+        let ctx = Scoring::load(&mut c, &cy, &t, Some(&[id])).await?;
         let engine = engine_for(&t, &cy)?;
-        let to: Vec<ToScore<'_>> = list
-            .iter()
-            .map(|r| ToScore {
-                emp_no: &r.2,
-                group: &r.3,
-                values: &r.4,
-                prev: prev.get(&r.1),
-                last_year: last.get(&r.1),
-            })
-            .collect();
-        let idx = list.iter().position(|r| r.0 == id).unwrap_or(0);
+        let to = ctx.to_score();
+        let idx = ctx.rows.iter().position(|r| r.id == id).unwrap_or(0);
         explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))
+    }
+
+    /// What the sheet would show were `values` stored: the appraisal with them laid over
+    /// its stored inputs, scored with the same context as [`Self::rescore`] (peers, prior
+    /// periods, the cycle's parameters), and explained. Nothing is written. For whoever
+    /// sees the scores at this state (a rater while rating, HR, reviewer, approver).
+    pub(crate) async fn preview_impl(
+        &self,
+        who: &User,
+        id: i64,
+        values: &Values,
+    ) -> Result<Preview> {
+        let mut c = self.pool.acquire().await?;
+        let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
+        let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+        if !roles.sees() {
+            return Err(StoreError::NotFound {
+                what: "考核表 / appraisal",
+                key: id.to_string(),
+            });
+        }
+        if !roles.sees_scores(a.state) {
+            return Err(StoreError::Forbidden(
+                "结果公布前不能试算得分 / scores can be tried out only by those who see them"
+                    .into(),
+            ));
+        }
+        let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
+        let t = Self::template_for(&mut c, &cy).await?;
+        check_values(&t, values)?;
+        let mut ctx = Scoring::load(&mut c, &cy, &t, Some(&[id])).await?;
+        let idx = ctx
+            .rows
+            .iter()
+            .position(|r| r.id == id)
+            .ok_or_else(|| StoreError::NotFound {
+                what: "考核表 / appraisal",
+                key: id.to_string(),
+            })?;
+        overlay(&mut ctx.rows[idx].inputs, values);
+        a.inputs = ctx.rows[idx].inputs.clone();
+        let engine = engine_for(&t, &cy)?;
+        let to = ctx.to_score();
+        let result = score_all(&engine, &to).swap_remove(idx);
+        let explained = match result.error {
+            None => Some(
+                explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))?,
+            ),
+            Some(_) => None,
+        };
+        a.total = result.total.clone();
+        a.grade = result.grade.clone();
+        a.bonus = bonus_of(&result);
+        a.result = Some(result);
+        Self::redact(&mut c, &mut a, &roles, &mut HashMap::new()).await?;
+        Ok(Preview {
+            appraisal: a,
+            explained,
+        })
     }
 
     pub(crate) async fn cycles_impl(
@@ -2460,9 +2405,101 @@ impl Db {
     }
 }
 
-/// The engine for a cycle's template, with the cycle's parameters set. Parameters were
-/// checked when the cycle was created, so one that no longer reads is stored data gone
-/// wrong: an error naming the cycle, never a parameter quietly left at its default.
+/// What the engine needs to score appraisals of one cycle: their stored inputs, with the
+/// whole cycle when the form averages peers, and the prior periods' values when the form
+/// reads them. The one place a scoring context is gathered: rescoring, explanations and
+/// previews all start here, so what a person is shown is what is stored.
+struct Scoring {
+    rows: Vec<ScoredRow>,
+    prev: HashMap<i64, Values>,
+    last: HashMap<i64, Values>,
+}
+
+/// One appraisal in a [`Scoring`] context.
+struct ScoredRow {
+    id: i64,
+    emp: i64,
+    emp_no: String,
+    grp: String,
+    inputs: Values,
+    /// The stored result, as stored (to write only what changes).
+    result: Option<String>,
+}
+
+impl Scoring {
+    /// The context for scoring `only` (all of the cycle when `None`): with peers, the
+    /// whole cycle is loaded, since each appraisal's figures depend on the others'.
+    async fn load(
+        c: &mut sqlx::AnyConnection,
+        cycle: &Cycle,
+        t: &Template,
+        only: Option<&[i64]>,
+    ) -> Result<Scoring> {
+        const COLS: &str = "SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.result FROM appraisals a JOIN employees e ON e.id = a.employee_id";
+        let rows = if let (Some(&[one]), false) = (only, t.needs_peers) {
+            sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} WHERE a.id = $1")))
+                .bind(one)
+                .fetch_all(&mut *c)
+                .await?
+        } else {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{COLS} WHERE a.cycle_id = $1 ORDER BY a.id"
+            )))
+            .bind(cycle.id)
+            .fetch_all(&mut *c)
+            .await?
+        };
+        let wanted: std::collections::HashSet<i64> =
+            only.unwrap_or_default().iter().copied().collect();
+        // Without peer averages, only the appraisals asked for need scoring.
+        let scored = |id: i64| only.is_none() || t.needs_peers || wanted.contains(&id);
+        let rows: Vec<ScoredRow> = rows
+            .iter()
+            .filter(|r| scored(r.get("id")))
+            .map(|r| {
+                let id: i64 = r.get("id");
+                Ok(ScoredRow {
+                    id,
+                    emp: r.get("employee_id"),
+                    emp_no: r.get("emp_no"),
+                    grp: r.get("grp"),
+                    inputs: read_json(&r.get::<String, _>("inputs"), "appraisals", id, "inputs")?,
+                    result: r.get("result"),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let has_prior = t
+            .inputs
+            .iter()
+            .any(|i| i.origin == kaohe_core::model::Origin::Prior);
+        let (prev, last) = if has_prior {
+            let ids: Vec<i64> = rows.iter().map(|r| r.emp).collect();
+            (
+                Db::prior_values(c, &cycle.form_id, previous_period(&cycle.period), &ids).await?,
+                Db::prior_values(c, &cycle.form_id, same_period_last_year(&cycle.period), &ids)
+                    .await?,
+            )
+        } else {
+            (HashMap::new(), HashMap::new())
+        };
+        Ok(Scoring { rows, prev, last })
+    }
+
+    /// The rows as the engine scores them, in order.
+    fn to_score(&self) -> Vec<ToScore<'_>> {
+        self.rows
+            .iter()
+            .map(|r| ToScore {
+                emp_no: &r.emp_no,
+                group: &r.grp,
+                values: &r.inputs,
+                prev: self.prev.get(&r.emp),
+                last_year: self.last.get(&r.emp),
+            })
+            .collect()
+    }
+}
+
 /// Someone a cycle appraises ([`Db::members_of`]).
 struct Member {
     id: i64,
@@ -2867,6 +2904,20 @@ impl Db {
     }
 }
 
+/// Lay typed `values` over stored `inputs`: trimmed, an empty value clears the input.
+fn overlay(inputs: &mut Values, values: &Values) {
+    for (k, v) in values {
+        if v.trim().is_empty() {
+            inputs.remove(k);
+        } else {
+            inputs.insert(k.clone(), v.trim().to_string());
+        }
+    }
+}
+
+/// The engine for a cycle's template, with the cycle's parameters set. Parameters were
+/// checked when the cycle was created, so one that no longer reads is stored data gone
+/// wrong: an error naming the cycle, never a parameter quietly left at its default.
 fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
     let mut engine = kaohe_core::Engine::new(t);
     let corrupt = || StoreError::Corrupt {

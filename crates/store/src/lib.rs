@@ -420,6 +420,15 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn payroll(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<PayrollRow>>> + Send;
     /// The explanation of every number of an appraisal (once its scores may be seen).
     fn explain(&self, who: &User, id: i64) -> impl Future<Output = Result<Explained>> + Send;
+    /// What the appraisal would show were `values` stored (live scores while rating):
+    /// scored and explained as stored results are, nothing written. Refused to whoever
+    /// does not see the scores at this state.
+    fn preview(
+        &self,
+        who: &User,
+        id: i64,
+        values: &Values,
+    ) -> impl Future<Output = Result<Preview>> + Send;
     /// Score every appraisal of the cycle not yet published.
     fn score_cycle(&self, actor: &str, cycle_id: i64)
     -> impl Future<Output = Result<usize>> + Send;

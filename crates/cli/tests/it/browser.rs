@@ -1125,3 +1125,77 @@ async fn screenshots() {
     }
     c.close().await.unwrap();
 }
+
+/// The text of every element `css` matches, once `form[data-previewed]` says an answer to
+/// the latest typing has arrived (within 10 s).
+async fn live_after_typing(p: &Person<'_>, before: &str) -> (String, String, String) {
+    let start = Instant::now();
+    loop {
+        let v = p
+            .c
+            .execute(
+                r#"const f = document.querySelector('#entry form');
+                const q = s => document.querySelector(s).textContent.trim();
+                return [f.getAttribute('data-previewed') || '', q('#total'), q('[data-live=total]'),
+                        q('#bonus'), q('[data-live=bonus]'), q('#item-authorised_work .score-value')];"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        let s = |i: usize| v[i].as_str().unwrap().to_string();
+        if !s(0).is_empty() && s(1) != before {
+            assert_eq!(s(1), s(2), "the total at the top and by the form agree");
+            assert_eq!(s(3), s(4), "the bonus at the top and by the form agree");
+            return (s(1), s(3), s(5));
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the total did not follow the typing: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Live scores while rating: the supervisor types into 张伟's rating form and, before
+/// saving, the item's score, the total and the bonus on the sheet (and beside the form)
+/// change; after saving, the sheet shows exactly the figures seen while typing.
+#[tokio::test]
+async fn live_scores_while_rating() {
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    p.sign_in("xingzheng").await;
+    p.click(Locator::Css("#kind-data a")).await;
+    for name in ["张伟", "李娜", "刘洋"] {
+        p.grid_cell(name, "leave_days", "0").await;
+    }
+    p.click(Locator::Css("button[value=complete]")).await;
+
+    p.sign_in("zhuguan").await;
+    p.click(Locator::XPath(
+        "//section[@id='kind-rate']//tr[td[contains(., '2026年11月')] and td[contains(., '张伟')]]//a",
+    ))
+    .await;
+    let before = p.text_of("#total").await;
+    // One score typed: that item's score and the total follow, nothing saved yet.
+    p.type_into(Locator::Id("v-authorised_work"), "18").await;
+    let (total1, _, item) = live_after_typing(&p, &before).await;
+    assert_eq!(item, "18", "the item's score follows the typing");
+    assert!(
+        p.text_of("#live-note").await.contains("尚未保存"),
+        "the rater is told it is not saved yet"
+    );
+    // All of them: the total and the bonus as the engine works them out.
+    for (input, values) in RATER.iter().skip(1) {
+        p.type_into(Locator::Id(&format!("v-{input}")), values[0])
+            .await;
+    }
+    let (total, bonus, _) = live_after_typing(&p, &total1).await;
+    assert_ne!(bonus, "—");
+    p.click(Locator::Css("#entry button[value=save]")).await;
+    assert_eq!(p.text_of("#total").await, total, "saved as seen");
+    assert_eq!(p.text_of("#bonus").await, bonus, "saved as seen");
+}

@@ -80,6 +80,11 @@ pub const CSS: &str = include_str!("../../web/assets/kaohe.css");
 /// and not needed for anything to work.
 pub const GRID_JS: &str = include_str!("../../web/assets/grid.js");
 
+/// The rating form's live scores, served at `/assets/rate.js`: as the rater types, the
+/// sheet's scores, total and bonus follow (the server scores; the script only shows).
+/// Without it the page works by saving.
+pub const RATE_JS: &str = include_str!("../../web/assets/rate.js");
+
 /// A page template compiled into the binary, by its file name under `web/templates`.
 macro_rules! page {
     ($name:literal) => {
@@ -180,6 +185,7 @@ fn css_version() -> &'static str {
         let mut h = Sha256::new();
         h.update(CSS.as_bytes());
         h.update(GRID_JS.as_bytes());
+        h.update(RATE_JS.as_bytes());
         hex::encode(&h.finalize()[..6])
     })
 }
@@ -279,6 +285,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         )
         .route("/appraisals/{id}", get(appraisal::<S>))
         .route("/appraisals/{id}/actions", post(act::<S>))
+        .route("/appraisals/{id}/preview", post(sheet::preview::<S>))
         .route("/ledger", get(ledger::<S>))
         .route(
             "/cycles/{id}/departments/{dept}",
@@ -343,7 +350,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         )
         .layer(middleware::from_fn(remember_lang))
         .route("/assets/kaohe.css", get(css))
-        .route("/assets/grid.js", get(grid_js))
+        .route("/assets/grid.js", get(|| script(GRID_JS)))
+        .route("/assets/rate.js", get(|| script(RATE_JS)))
 }
 
 /// Unknown addresses: the API's JSON error under `/api/`, a page elsewhere.
@@ -365,13 +373,13 @@ pub async fn fallback(req: Request) -> Response {
     not_found(&ctx)
 }
 
-async fn grid_js() -> Response {
+async fn script(js: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        GRID_JS,
+        js,
     )
         .into_response()
 }

@@ -37,6 +37,7 @@ pub(super) struct SheetView {
 
 #[derive(Serialize)]
 pub(super) struct SectionView {
+    id: String,
     name: String,
     points: String,
     score: Option<String>,
@@ -124,6 +125,7 @@ pub(super) fn sheet(
         .iter()
         .enumerate()
         .map(|(si, s)| SectionView {
+            id: s.id.clone(),
             name: pick(lang, &s.name, s.name_en.as_deref()).to_string(),
             points: fmt(s.points),
             score: result.and_then(|r| {
@@ -935,6 +937,94 @@ pub(super) async fn rate<S: Store>(
     }
     let done = if submit { "submitted" } else { "saved" };
     see_other(&format!("/appraisals/{id}?done={done}"))
+}
+
+/// Live scores while rating (`POST /appraisals/{id}/preview`, called by `rate.js`): the
+/// rating form's values tried out, nothing saved, answered as JSON in the page's language —
+/// every item's and section's score, the total, grade and bonus as the sheet shows them,
+/// with their explanations; or what is wrong with which field. The store scores exactly as
+/// it scores stored values, so what the rater sees here is what saving will store.
+pub(super) async fn preview<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let answer = |status: StatusCode, body: serde_json::Value| {
+        (
+            status,
+            [(header::CACHE_CONTROL, "no-store")],
+            axum::Json(body),
+        )
+            .into_response()
+    };
+    let refused = |status: StatusCode, m: String| answer(status, serde_json::json!({ "error": m }));
+    let form = Form::parse(&body);
+    if !form.csrf_ok(&ctx) {
+        return refused(StatusCode::FORBIDDEN, text(ctx.lang, "error-403-csrf", &[]));
+    }
+    let Some(me) = ctx.user.clone() else {
+        return refused(StatusCode::UNAUTHORIZED, text(ctx.lang, "error-401-text", &[]));
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return refused(StatusCode::NOT_FOUND, text(ctx.lang, "error-404-text", &[]));
+    };
+    let values = typed_values(&form);
+    let p = match st.store.preview(&me, id, &values).await {
+        Ok(p) => p,
+        Err(e) if is_internal(&e) => {
+            tracing::error!(cause = %e, "preview failed");
+            return refused(StatusCode::INTERNAL_SERVER_ERROR, text(ctx.lang, "error-500-text", &[]));
+        }
+        Err(e) => {
+            let (status, m) = store_refusal(ctx.lang, &e);
+            let fields: BTreeMap<String, String> = match &e {
+                StoreError::Fields(f) => f
+                    .iter()
+                    .map(|(k, m)| (k.clone(), in_lang(ctx.lang, m)))
+                    .collect(),
+                _ => BTreeMap::new(),
+            };
+            return answer(status, serde_json::json!({ "error": m, "fields": fields }));
+        }
+    };
+    let (c, t) = match st.store.cycle_form(p.appraisal.cycle_id).await {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::error!(cause = %e, "preview failed");
+            return refused(StatusCode::INTERNAL_SERVER_ERROR, text(ctx.lang, "error-500-text", &[]));
+        }
+    };
+    let v = sheet(ctx.lang, &t, &c, &p.appraisal, &me, p.explained.as_ref());
+    let none = text(ctx.lang, "none", &[]);
+    let shown = |x: &Option<String>| x.clone().unwrap_or_else(|| none.clone());
+    let mut items = serde_json::Map::new();
+    let mut sections = serde_json::Map::new();
+    for s in &v.sections {
+        sections.insert(
+            s.id.clone(),
+            serde_json::json!({ "score": shown(&s.score), "explain": s.explain }),
+        );
+        for it in &s.items {
+            items.insert(
+                it.id.clone(),
+                serde_json::json!({ "score": shown(&it.score), "explain": it.explain }),
+            );
+        }
+    }
+    answer(
+        StatusCode::OK,
+        serde_json::json!({
+            "items": items,
+            "sections": sections,
+            "total": shown(&v.total),
+            "total_explain": v.total_explain,
+            "grade": shown(&v.grade),
+            "bonus": shown(&v.bonus),
+            "bonus_explain": v.bonus_explain,
+            "score_error": v.score_error.map(|r| text(ctx.lang, "sheet-not-scored", &[("reason", Arg::Text(r))])),
+        }),
+    )
 }
 
 /// The decision `me` may take on the appraisal now: review or approval when it is in their

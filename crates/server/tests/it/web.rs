@@ -1025,3 +1025,122 @@ async fn checklists_and_pickers_follow_the_rule() {
     assert_eq!(a["inputs"]["prevention"], "无", "{a}");
     assert!(!checked(&html, "1"), "{html}");
 }
+
+common::both!(live_scores_while_rating);
+
+/// Live scores while rating: the rating form's values tried out through the page's preview
+/// (what `rate.js` calls as the rater types) give the item scores, total and bonus that
+/// saving then stores; nothing is stored by trying; a bad value is named by its field, in
+/// the page's language; the API's preview agrees; whoever may not see the scores yet (the
+/// appraisee, another department's clerk) gets none.
+async fn live_scores_while_rating(app: App) {
+    let (mine, _) = f01_month(&app, Stop::Rating).await;
+    let b = &app.base;
+    let sup = web_login(&app, "wangqiang").await;
+    let url = format!("{b}/appraisals/{mine}");
+    let (_, sheet) = page(&sup, &url).await;
+    assert!(
+        sheet.contains("/assets/rate.js")
+            && sheet.contains(&format!(r#"data-preview="/appraisals/{mine}/preview""#)),
+        "the rating form asks for live scores: {sheet}"
+    );
+    let (s, js) = page(&sup, &format!("{b}/assets/rate.js")).await;
+    assert!(s == StatusCode::OK && js.contains("data-preview"), "{js}");
+    let token = csrf_of(&sheet);
+    let case: BTreeMap<&str, &str> = F01_CASE.into_iter().collect();
+    let filled: Vec<(String, String)> = entry_fields(&sheet)
+        .iter()
+        .map(|f| {
+            (
+                format!("v.{f}"),
+                case.get(f.as_str()).unwrap_or(&"0").to_string(),
+            )
+        })
+        .collect();
+    let api = login(&app, "wangqiang").await;
+    let stored = |c: reqwest::Client| async move {
+        let (s, a) = send(c.get(format!("{b}/api/appraisals/{mine}"))).await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        a
+    };
+    let before = stored(api.clone()).await;
+
+    // Tried out: scores for every item, the total and bonus; nothing stored.
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &token)];
+    form.extend(filled.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (s, _, body) = post_form(&sup, &format!("{url}/preview"), &form).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let live: Value = serde_json::from_str(&body).unwrap();
+    assert!(live["score_error"].is_null(), "{live}");
+    assert_ne!(live["total"], before["total"], "typing changes the total: {live}");
+    assert!(
+        live["items"]["authorised_work"]["explain"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "each score comes with its explanation: {live}"
+    );
+    assert_eq!(stored(api.clone()).await["total"], before["total"], "nothing stored");
+
+    // The API's preview agrees with the page's.
+    let values: BTreeMap<String, String> = filled
+        .iter()
+        .map(|(k, v)| (k.trim_start_matches("v.").to_string(), v.clone()))
+        .collect();
+    let (s, p) = send(
+        api.post(format!("{b}/api/appraisals/{mine}/preview"))
+            .json(&json!({ "values": values })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["appraisal"]["total"], live["total"], "{p}");
+    assert_eq!(p["appraisal"]["bonus"], live["bonus"], "{p}");
+    assert!(p["explanation"]["zh"]["total"].is_string(), "{p}");
+
+    // Saved: what is stored is what the rater saw.
+    let v = version_of(&sheet);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &token), ("version", &v), ("action", "save")];
+    form.extend(filled.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (s, _, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let after = stored(api.clone()).await;
+    assert_eq!(after["total"], live["total"]);
+    assert_eq!(after["bonus"], live["bonus"]);
+    for it in after["result"]["items"].as_array().unwrap() {
+        let id = it["id"].as_str().unwrap();
+        assert_eq!(
+            live["items"][id]["score"], it["score"],
+            "item {id}: previewed and stored agree"
+        );
+    }
+
+    // A bad value: named by its field, in the page's language, without the id in the text.
+    let bad = [("csrf", token.as_str()), ("v.authorised_work", "99")];
+    for lang in ["zh-CN", "en"] {
+        let (s, _, body) = post_form(&sup, &format!("{url}/preview?lang={lang}"), &bad).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let r: Value = serde_json::from_str(&body).unwrap();
+        let m = r["fields"]["authorised_work"].as_str().unwrap_or_default();
+        let cjk = m.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        assert!(!m.is_empty() && !m.contains(" / "), "{lang}: {r}");
+        assert_eq!(cjk, lang == "zh-CN", "{lang}: one language: {r}");
+        assert!(!m.contains("authorised_work"), "{lang}: no id: {r}");
+    }
+    // Without the form's token: refused.
+    let (s, _, _) = post_form(&sup, &format!("{url}/preview"), &[("v.samples", "1")]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The appraisee, before publication, may not try scores out; another department's
+    // clerk may not either.
+    for who in ["a001", "clerk_xz"] {
+        let c = web_login(&app, who).await;
+        let (_, mine_page) = page(&c, &url).await;
+        assert!(!mine_page.contains("data-preview"), "{who}: {mine_page}");
+        let t = csrf_of(&page(&c, &format!("{b}/tasks")).await.1);
+        let (s, _, body) = post_form(&c, &format!("{url}/preview"), &[("csrf", &t), ("v.samples", "1")]).await;
+        assert!(
+            s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
+            "{who}: {s} {body}"
+        );
+        assert!(!body.contains("\"total\""), "{who}: {body}");
+    }
+}
