@@ -191,7 +191,8 @@ pub fn parse_row(
                     line,
                     column: ci.map(|c| c + 1),
                     header: Some(inp.id.clone()),
-                    msg: msg!("in-empty", id = inp.id.clone(), name = inp.name.clone()),
+                    msg: msg!("in-empty", name = inp.name.clone())
+                        .en_arg("name", inp.name_en.clone().unwrap_or(inp.name.clone())),
                 });
             } else {
                 errors.push(CellError {

@@ -639,7 +639,9 @@ pub async fn explain<S: Store>(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<ExplainView>> {
-    Ok(axum::Json(explain_view(st.store.explain(&auth.0, id).await?)))
+    Ok(axum::Json(explain_view(
+        st.store.explain(&auth.0, id).await?,
+    )))
 }
 
 fn explain_view(e: kaohe_store::Explained) -> ExplainView {

@@ -2476,8 +2476,13 @@ impl Scoring {
             let ids: Vec<i64> = rows.iter().map(|r| r.emp).collect();
             (
                 Db::prior_values(c, &cycle.form_id, previous_period(&cycle.period), &ids).await?,
-                Db::prior_values(c, &cycle.form_id, same_period_last_year(&cycle.period), &ids)
-                    .await?,
+                Db::prior_values(
+                    c,
+                    &cycle.form_id,
+                    same_period_last_year(&cycle.period),
+                    &ids,
+                )
+                .await?,
             )
         } else {
             (HashMap::new(), HashMap::new())

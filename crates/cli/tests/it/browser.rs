@@ -1126,39 +1126,42 @@ async fn screenshots() {
     c.close().await.unwrap();
 }
 
-/// The text of every element `css` matches, once `form[data-previewed]` says an answer to
-/// the latest typing has arrived (within 10 s).
-async fn live_after_typing(p: &Person<'_>, before: &str) -> (String, String, String) {
+/// What the rating page shows once the live scores answered the typing so that `done`
+/// holds (within 10 s): `[previewed, #total, total by the form, #bonus, bonus by the form,
+/// the first item's score, the not-scored note]`.
+async fn live_after_typing(p: &Person<'_>, done: impl Fn(&[String]) -> bool) -> Vec<String> {
     let start = Instant::now();
     loop {
         let v = p
             .c
             .execute(
                 r#"const f = document.querySelector('#entry form');
-                const q = s => document.querySelector(s).textContent.trim();
+                const q = s => { const e = document.querySelector(s); return e && !e.hidden ? e.textContent.trim() : ''; };
                 return [f.getAttribute('data-previewed') || '', q('#total'), q('[data-live=total]'),
-                        q('#bonus'), q('[data-live=bonus]'), q('#item-authorised_work .score-value')];"#,
+                        q('#bonus'), q('[data-live=bonus]'), q('#item-authorised_work .score-value'),
+                        q('#score-error')];"#,
                 vec![],
             )
             .await
             .unwrap();
-        let s = |i: usize| v[i].as_str().unwrap().to_string();
-        if !s(0).is_empty() && s(1) != before {
-            assert_eq!(s(1), s(2), "the total at the top and by the form agree");
-            assert_eq!(s(3), s(4), "the bonus at the top and by the form agree");
-            return (s(1), s(3), s(5));
+        let v: Vec<String> = (0..7).map(|i| v[i].as_str().unwrap().to_string()).collect();
+        if !v[0].is_empty() && done(&v) {
+            assert_eq!(v[1], v[2], "the total at the top and by the form agree");
+            assert_eq!(v[3], v[4], "the bonus at the top and by the form agree");
+            return v;
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
-            "the total did not follow the typing: {v}"
+            "the sheet did not follow the typing: {v:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 /// Live scores while rating: the supervisor types into 张伟's rating form and, before
-/// saving, the item's score, the total and the bonus on the sheet (and beside the form)
-/// change; after saving, the sheet shows exactly the figures seen while typing.
+/// saving, the sheet says what is still missing, then the item scores, the total and the
+/// bonus on the sheet (and beside the form) change; after saving, the sheet shows exactly
+/// the figures seen while typing.
 #[tokio::test]
 async fn live_scores_while_rating() {
     let demo = demo_server().await;
@@ -1180,22 +1183,27 @@ async fn live_scores_while_rating() {
     ))
     .await;
     let before = p.text_of("#total").await;
-    // One score typed: that item's score and the total follow, nothing saved yet.
+    // One score typed: the sheet names what is still missing, in words.
     p.type_into(Locator::Id("v-authorised_work"), "18").await;
-    let (total1, _, item) = live_after_typing(&p, &before).await;
-    assert_eq!(item, "18", "the item's score follows the typing");
+    let v = live_after_typing(&p, |v| !v[6].is_empty()).await;
     assert!(
-        p.text_of("#live-note").await.contains("尚未保存"),
-        "the rater is told it is not saved yet"
+        v[6].contains("尚未计分") && !v[6].contains("samples") && !v[6].contains("contracts"),
+        "the missing input named in words: {v:?}"
     );
-    // All of them: the total and the bonus as the engine works them out.
+    // All of them: every score, the total and the bonus as the engine works them out,
+    // and the rater is told it is not saved yet.
     for (input, values) in RATER.iter().skip(1) {
         p.type_into(Locator::Id(&format!("v-{input}")), values[0])
             .await;
     }
-    let (total, bonus, _) = live_after_typing(&p, &total1).await;
-    assert_ne!(bonus, "—");
+    let v = live_after_typing(&p, |v| v[6].is_empty() && v[1] != before).await;
+    assert_eq!(v[5], "18", "the item's score follows the typing: {v:?}");
+    assert_ne!(v[3], "—", "a bonus: {v:?}");
+    assert!(
+        p.text_of("#live-note").await.contains("尚未保存"),
+        "the rater is told it is not saved yet"
+    );
     p.click(Locator::Css("#entry button[value=save]")).await;
-    assert_eq!(p.text_of("#total").await, total, "saved as seen");
-    assert_eq!(p.text_of("#bonus").await, bonus, "saved as seen");
+    assert_eq!(p.text_of("#total").await, v[1], "saved as seen");
+    assert_eq!(p.text_of("#bonus").await, v[3], "saved as seen");
 }

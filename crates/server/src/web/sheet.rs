@@ -964,7 +964,10 @@ pub(super) async fn preview<S: Store>(
         return refused(StatusCode::FORBIDDEN, text(ctx.lang, "error-403-csrf", &[]));
     }
     let Some(me) = ctx.user.clone() else {
-        return refused(StatusCode::UNAUTHORIZED, text(ctx.lang, "error-401-text", &[]));
+        return refused(
+            StatusCode::UNAUTHORIZED,
+            text(ctx.lang, "error-401-text", &[]),
+        );
     };
     let Ok(id) = id.parse::<i64>() else {
         return refused(StatusCode::NOT_FOUND, text(ctx.lang, "error-404-text", &[]));
@@ -974,7 +977,10 @@ pub(super) async fn preview<S: Store>(
         Ok(p) => p,
         Err(e) if is_internal(&e) => {
             tracing::error!(cause = %e, "preview failed");
-            return refused(StatusCode::INTERNAL_SERVER_ERROR, text(ctx.lang, "error-500-text", &[]));
+            return refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                text(ctx.lang, "error-500-text", &[]),
+            );
         }
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
@@ -992,7 +998,10 @@ pub(super) async fn preview<S: Store>(
         Ok(x) => x,
         Err(e) => {
             tracing::error!(cause = %e, "preview failed");
-            return refused(StatusCode::INTERNAL_SERVER_ERROR, text(ctx.lang, "error-500-text", &[]));
+            return refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                text(ctx.lang, "error-500-text", &[]),
+            );
         }
     };
     let v = sheet(ctx.lang, &t, &c, &p.appraisal, &me, p.explained.as_ref());

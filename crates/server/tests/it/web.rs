@@ -1072,14 +1072,21 @@ async fn live_scores_while_rating(app: App) {
     assert_eq!(s, StatusCode::OK, "{body}");
     let live: Value = serde_json::from_str(&body).unwrap();
     assert!(live["score_error"].is_null(), "{live}");
-    assert_ne!(live["total"], before["total"], "typing changes the total: {live}");
+    assert_ne!(
+        live["total"], before["total"],
+        "typing changes the total: {live}"
+    );
     assert!(
         live["items"]["authorised_work"]["explain"]
             .as_str()
             .is_some_and(|e| !e.is_empty()),
         "each score comes with its explanation: {live}"
     );
-    assert_eq!(stored(api.clone()).await["total"], before["total"], "nothing stored");
+    assert_eq!(
+        stored(api.clone()).await["total"],
+        before["total"],
+        "nothing stored"
+    );
 
     // The API's preview agrees with the page's.
     let values: BTreeMap<String, String> = filled
@@ -1136,7 +1143,12 @@ async fn live_scores_while_rating(app: App) {
         let (_, mine_page) = page(&c, &url).await;
         assert!(!mine_page.contains("data-preview"), "{who}: {mine_page}");
         let t = csrf_of(&page(&c, &format!("{b}/tasks")).await.1);
-        let (s, _, body) = post_form(&c, &format!("{url}/preview"), &[("csrf", &t), ("v.samples", "1")]).await;
+        let (s, _, body) = post_form(
+            &c,
+            &format!("{url}/preview"),
+            &[("csrf", &t), ("v.samples", "1")],
+        )
+        .await;
         assert!(
             s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND,
             "{who}: {s} {body}"
