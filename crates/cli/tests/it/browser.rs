@@ -1573,6 +1573,302 @@ async fn f01_month_from_the_departments_workbook() {
     eprintln!("F01 month from the workbook: {:.1?}", started.elapsed());
 }
 
+/// HR creates a draft cycle on the cycles page (form, period, name, the employees); its id.
+async fn hr_creates_cycle(
+    p: &Person<'_>,
+    form: &str,
+    period: &str,
+    name: &str,
+    emp_nos: &[&str],
+) -> i64 {
+    p.open("/hr/cycles").await;
+    p.c.find(Locator::Css(&format!(
+        "select[name=form_id] option[value={form}]"
+    )))
+    .await
+    .unwrap_or_else(|e| panic!("{form} is offered: {e}"))
+    .click()
+    .await
+    .unwrap();
+    p.type_into(Locator::Css("input[name=period]"), period)
+        .await;
+    p.type_into(Locator::Css("input[name=name]"), name).await;
+    p.tick(Locator::Css("input[name=members][value=employees]"))
+        .await;
+    p.type_into(Locator::Css("input[name=employees]"), &emp_nos.join(", "))
+        .await;
+    p.click(Locator::Css(
+        "form[action='/hr/cycles'] button[type=submit]",
+    ))
+    .await;
+    let path = p.path().await;
+    path.strip_prefix("/hr/cycles/")
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("created: {path}"))
+}
+
+/// F07's scored items: (item, its input, points). 合格率增长比 scores against the cycle's
+/// growth target, the others against 100%.
+const F07_ITEMS: [(&str, &str, i64); 4] = [
+    ("complaint_satisfaction", "satisfaction_rate", 30),
+    ("work_completion", "completion_rate", 15),
+    ("quality_growth_item", "quality_growth", 15),
+    ("profit", "profit_rate", 40),
+];
+
+/// One rater's column of F07 as the sheet scores it: points × rate (capped at the points,
+/// never below 0), the growth against `growth_target`.
+fn f07_column(rates: [&str; 4], growth_target: i64) -> rust_decimal::Decimal {
+    use rust_decimal::Decimal;
+    F07_ITEMS
+        .iter()
+        .zip(rates)
+        .map(|((_, input, points), r)| {
+            let r: Decimal = r.parse().unwrap();
+            let p = Decimal::from(*points);
+            let of = if *input == "quality_growth" {
+                Decimal::from(growth_target)
+            } else {
+                Decimal::from(100)
+            };
+            (p * r / of).min(p).max(Decimal::ZERO)
+        })
+        .sum()
+}
+
+/// F07's December for 徐婷 and 黄磊, all in the browser, with three raters weighted
+/// 0.3/0.3/0.4: HR creates November through the cycle form and copies it, sets the growth
+/// target in the targets, launches; both assess themselves; HR imports 市场部's certified
+/// rates (the 人力资源部 column) from the workbook through the mapping screen and hands them
+/// in; the supervisor rates; the total on the sheet is 0.3 × self + 0.3 × HR + 0.4 ×
+/// supervisor; review and approval in batches; 徐婷 appeals 客户投诉满意率 (市场部's figure),
+/// HR reopens it and corrects the figure on the sheet with a reason, it is handed in,
+/// reviewed and approved again with the new total; both sign; the payroll matches the
+/// results page.
+#[tokio::test]
+async fn f07_month_with_three_raters() {
+    use rust_decimal::Decimal;
+    let started = Instant::now();
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    add_user(&demo.db, "xuting", "employee", "K004");
+    add_user(&demo.db, "huanglei", "employee", "K002");
+    add_user(&demo.db, "zhaomin", "rater", "K001");
+    const NOV: &str = "2026年11月 客户服务中心经理考核";
+    const DEC: &str = "2026年12月 客户服务中心经理考核";
+    let growth_target = 2;
+
+    p.sign_in("hr").await;
+    hr_creates_cycle(&p, "F07", "2026-11", NOV, &["K004", "K002"]).await;
+    let cycle = hr_copies_last_month(&p, NOV, DEC).await;
+    hr_sets_targets(
+        &p,
+        cycle,
+        &[
+            ("K004", "合格率增长目标 (得满分的增长幅度)", "2"),
+            ("K002", "合格率增长目标 (得满分的增长幅度)", "2"),
+        ],
+    )
+    .await;
+    hr_launches(&p, cycle, &["徐婷", "黄磊"], None).await;
+
+    // Each rater's rates B, C, D, E: (self, 人力资源部 = 市场部's certified figures, supervisor).
+    let staff = [("xuting", "徐婷", "K004"), ("huanglei", "黄磊", "K002")];
+    let self_rates = [["100", "100", "2", "100"], ["96", "90", "1", "90"]];
+    let hr_rates = [["90", "80", "1", "90"], ["88", "94", "2", "80"]];
+    let sup_rates = [["95", "90", "2", "85"], ["92", "86", "0", "75"]];
+
+    // Both assess themselves.
+    for (i, (user, name, _)) in staff.iter().enumerate() {
+        p.sign_in(user).await;
+        p.open_task_in("self", DEC, name).await;
+        for ((_, input, _), v) in F07_ITEMS.iter().zip(self_rates[i]) {
+            p.type_into(Locator::Id(&format!("v-{input}@self")), v)
+                .await;
+        }
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(p.state().await, "评分", "{name} assessed themselves");
+    }
+
+    // 市场部's certified rates, as its workbook comes, into the 人力资源部 column.
+    p.sign_in("hr").await;
+    let file = demo._dir.0.join("客服中心12月数据.xlsx");
+    department_workbook(
+        &file,
+        "2026年12月 客户服务中心考核数据",
+        &[
+            "工号",
+            "姓名",
+            "部门",
+            "客户投诉满意率（%）",
+            "工作完成率（%）",
+            "合格率增长（个百分点）",
+        ],
+        &[
+            vec!["K004", "徐婷", "客服部", "９０", "80", hr_rates[0][2]],
+            vec![
+                "K002",
+                "黄磊",
+                "客服部",
+                hr_rates[1][0],
+                "９４",
+                hr_rates[1][2],
+            ],
+        ],
+    );
+    hr_imports(
+        &p,
+        cycle,
+        &file,
+        &[
+            ("工号", "id", true),
+            ("姓名", "name", true),
+            ("客户投诉满意率（%）", "satisfaction_rate@hr", false),
+            ("工作完成率（%）", "completion_rate@hr", false),
+            ("合格率增长（个百分点）", "quality_growth@hr", false),
+        ],
+    )
+    .await;
+    // HR hands in its column: the imported rates are on the form, E typed.
+    for (i, (_, name, _)) in staff.iter().enumerate() {
+        p.open_task_in("rate", DEC, name).await;
+        for ((_, input, _), v) in F07_ITEMS.iter().zip(hr_rates[i]).take(3) {
+            let got =
+                p.c.find(Locator::Id(&format!("v-{input}@hr")))
+                    .await
+                    .unwrap()
+                    .prop("value")
+                    .await
+                    .unwrap()
+                    .unwrap_or_default();
+            assert_eq!(got, v, "{name}: {input} imported");
+        }
+        p.type_into(Locator::Id("v-profit_rate@hr"), hr_rates[i][3])
+            .await;
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(
+            p.state().await,
+            "评分",
+            "{name}: the supervisor still to rate"
+        );
+    }
+
+    // The supervisor rates; the total is the weighted sum of the three columns.
+    p.sign_in("zhaomin").await;
+    let mut totals = Vec::new();
+    for (i, (_, name, _)) in staff.iter().enumerate() {
+        p.open_task_in("rate", DEC, name).await;
+        for ((_, input, _), v) in F07_ITEMS.iter().zip(sup_rates[i]) {
+            p.type_into(Locator::Id(&format!("v-{input}@supervisor")), v)
+                .await;
+        }
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(p.state().await, "复核", "{name} handed in");
+        let w = |x: &str| x.parse::<Decimal>().unwrap();
+        let want = w("0.3") * f07_column(self_rates[i], growth_target)
+            + w("0.3") * f07_column(hr_rates[i], growth_target)
+            + w("0.4") * f07_column(sup_rates[i], growth_target);
+        let shown: Decimal = p.text_of("#total").await.parse().unwrap();
+        assert_eq!(
+            shown, want,
+            "{name}: 0.3 × self + 0.3 × HR + 0.4 × supervisor"
+        );
+        totals.push(shown);
+    }
+
+    // F07 pays no bonus: the confirmations say 0.00.
+    p.sign_in("fuhe").await;
+    batch_from_inbox(&p, "review", 2, "0.00").await;
+    p.sign_in("shenpi").await;
+    batch_from_inbox(&p, "approve", 2, "0.00").await;
+
+    // 黄磊 signs; 徐婷 appeals 客户投诉满意率: 市场部 certified 90%, it was 96%.
+    p.sign_in("huanglei").await;
+    p.open_task_in("sign", DEC, "黄磊").await;
+    sign(&p, "黄磊").await;
+    p.sign_in("xuting").await;
+    p.open_task_in("sign", DEC, "徐婷").await;
+    let sheet = p.path().await;
+    p.type_into(
+        Locator::Css("#appeal textarea[name=reason]"),
+        "市场部核定的投诉满意率为96%，表上为90%",
+    )
+    .await;
+    p.tick(Locator::Css("#appeal input[value=complaint_satisfaction]"))
+        .await;
+    p.click(Locator::Css("#appeal button")).await;
+    assert_eq!(p.state().await, "申诉中");
+
+    // HR reopens the item and corrects 市场部's figure in the 人力资源部 column.
+    p.sign_in("hr").await;
+    p.open(&sheet).await;
+    p.type_into(
+        Locator::Css("#decide textarea[name=reason]"),
+        "市场部复核：满意率96%",
+    )
+    .await;
+    p.tick(Locator::Css("#decide input[value=complaint_satisfaction]"))
+        .await;
+    p.click(Locator::Css("#decide button[value=reopen]")).await;
+    assert_eq!(p.state().await, "评分");
+    p.tick(Locator::Css("#correct summary")).await;
+    p.type_into(Locator::Id("c-satisfaction_rate@hr"), "96")
+        .await;
+    p.type_into(
+        Locator::Id("correct-reason"),
+        "市场部复核后更正投诉满意率（申诉）",
+    )
+    .await;
+    p.click(Locator::Css("#correct button[value=correct]"))
+        .await;
+    // 0.3 × 30 × (96% − 90%) more.
+    let corrected = totals[0]
+        + "0.3".parse::<Decimal>().unwrap()
+            * Decimal::from(30)
+            * "0.06".parse::<Decimal>().unwrap();
+    let shown: Decimal = p.text_of("#total").await.parse().unwrap();
+    assert_eq!(shown, corrected, "the corrected total");
+
+    // Reopening asks every rater again: HR hands in its column, then the supervisor (the
+    // rates kept); then review and approval see the new total and the correction.
+    for (user, state) in [("hr", "评分"), ("zhaomin", "复核")] {
+        p.sign_in(user).await;
+        p.open_task_in("rate", DEC, "徐婷").await;
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(p.state().await, state, "{user} handed in again");
+        let shown: Decimal = p.text_of("#total").await.parse().unwrap();
+        assert_eq!(shown, corrected, "{user}'s rates kept");
+    }
+    for (user, kind, button, next) in [
+        ("fuhe", "review", "review_pass", "审批"),
+        ("shenpi", "approve", "approve", "待确认"),
+    ] {
+        p.sign_in(user).await;
+        p.open_task_in(kind, DEC, "徐婷").await;
+        let shown: Decimal = p.text_of("#total").await.parse().unwrap();
+        assert_eq!(shown, corrected, "{user} sees the corrected total");
+        assert!(
+            p.text().await.contains("市场部复核后更正投诉满意率"),
+            "{user} is told"
+        );
+        p.click(Locator::Css(&format!("#decide button[value={button}]")))
+            .await;
+        assert_eq!(p.state().await, next);
+    }
+    p.sign_in("xuting").await;
+    p.open(&sheet).await;
+    sign(&p, "徐婷").await;
+
+    p.sign_in("hr").await;
+    payroll_agrees_with_results(&p, cycle, &[]).await;
+    c.close().await.unwrap();
+    eprintln!("F07 month: {:.1?}", started.elapsed());
+}
+
 /// Screenshots of the main pages on the demo company, for the README:
 /// `cargo test -p kaohe --test it -- --ignored browser::screenshots` writes
 /// `docs/screenshots/*.png`.
