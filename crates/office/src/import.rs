@@ -203,6 +203,35 @@ fn core_of(s: &str) -> String {
     f
 }
 
+/// A name that lists several things (「请假、迟到、早退」): every run of two or more of them
+/// written together (请假迟到, 迟到早退, 请假迟到早退), as a header names such a column
+/// (「迟到早退次数」).
+fn runs_of(name: &str) -> Vec<String> {
+    let parts: Vec<String> = name
+        .split(['、', '，', ',', '/', '／'])
+        .map(core_of)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut out = Vec::new();
+    for i in 0..parts.len() {
+        for j in i + 2..=parts.len() {
+            out.push(parts[i..j].concat());
+        }
+    }
+    out
+}
+
+/// The dictionary's names that list several things, by their runs ([`runs_of`]).
+fn run_dictionary(dict: &[(String, String, String)]) -> Vec<(String, String, String)> {
+    dict.iter()
+        .flat_map(|(k, id, name)| {
+            runs_of(k)
+                .into_iter()
+                .map(|r| (r, id.clone(), name.clone()))
+        })
+        .collect()
+}
+
 /// Keys to targets, a key that two targets share left out (it would be a guess).
 fn unambiguous(
     dict: &[(String, String, String)],
@@ -255,6 +284,7 @@ pub fn header_score(t: &Template) -> impl Fn(&[String]) -> usize + Send + Sync +
     let loose: HashSet<String> = dict
         .iter()
         .flat_map(|(k, _, _)| [fold(k), core_of(k)])
+        .chain(run_dictionary(&dict).into_iter().map(|(r, _, _)| r))
         .filter(|k| !k.is_empty())
         .collect();
     move |cells: &[String]| {
@@ -286,6 +316,8 @@ pub fn propose_mapping(t: &Template, headers: &[String]) -> Proposal {
     }
     let loose = unambiguous(&dict, fold);
     let cores = unambiguous(&dict, core_of);
+    let run_dict = run_dictionary(&dict);
+    let runs = unambiguous(&run_dict, str::to_string);
     let mut used: HashSet<String> = HashSet::new();
     let mut columns: Vec<ProposedColumn> = Vec::new();
     for (col, h) in headers.iter().enumerate() {
@@ -301,12 +333,14 @@ pub fn propose_mapping(t: &Template, headers: &[String]) -> Proposal {
             how: None,
         });
     }
-    for pass in 0..3 {
+    for pass in 0..4 {
         for c in columns.iter_mut().filter(|c| c.target.is_none()) {
             let hit = match pass {
                 0 => exact.get(c.header.as_str()).copied(),
                 1 => loose.get(&fold(&c.header)).copied(),
-                _ => cores.get(&core_of(&c.header)).copied(),
+                2 => cores.get(&core_of(&c.header)).copied(),
+                // 「迟到早退次数」 for 「请假、迟到、早退」: a loose match, to confirm.
+                _ => runs.get(&core_of(&c.header)).copied(),
             };
             if let Some((id, name)) = hit
                 && used.insert(id.to_string())
@@ -573,5 +607,14 @@ mod tests {
         assert_eq!(fold(" *Monthly  Sales Target (万元)"), "monthlysalestarget");
         assert_eq!(fold("ＡＢＣ"), "abc");
         assert_eq!(fold("(x)"), "(x)");
+    }
+
+    #[test]
+    fn runs_of_a_list() {
+        assert_eq!(
+            runs_of("请假、迟到、早退"),
+            ["请假迟到", "请假迟到早退", "迟到早退"]
+        );
+        assert!(runs_of("当月请假天数").is_empty());
     }
 }

@@ -8,7 +8,13 @@
 //!   step asserting the state label, total, grade and bonus the sheet shows;
 //! - an appeal: 李娜 appeals naming 销售任务, HR reopens that item from the sheet;
 //! - a refused address: 李娜 opening 张伟's sheet sees the 404 page, not the sheet;
-//! - the language link: English labels after clicking `English`.
+//! - the language link: English labels after clicking `English`;
+//! - a whole December as HR runs it from the departments' workbook (a merged title, a 填报
+//!   row, everyday headers, text and full-width numbers, a 合计 row), for F01 and for F07
+//!   (three raters, 0.3/0.3/0.4): last month copied, targets, launch after the confirmation,
+//!   import through the mapping screen, batch review and approval, an appeal on a
+//!   department-fed item corrected on the sheet and reviewed again, and the payroll
+//!   downloaded and checked against the results page to the fen.
 //!
 //! Chromium and chromedriver are required (`apt-get install chromium chromium-driver
 //! fonts-wqy-microhei`, as `.ci/run` does): without them the test FAILS with a message that
@@ -271,10 +277,15 @@ impl Person<'_> {
     /// Open the inbox task of `kind` (data, rate, review, approve, sign) for `who` in the
     /// test's cycle, by its link.
     async fn open_task(&self, kind: &str, who: &str) {
+        self.open_task_in(kind, CYCLE, who).await;
+    }
+
+    /// Open the inbox task of `kind` for `who` in the cycle named `cycle`, by its link.
+    async fn open_task_in(&self, kind: &str, cycle: &str, who: &str) {
         self.click(Locator::Css("header nav a[href='/tasks']"))
             .await;
         let x = format!(
-            "//section[@id='kind-{kind}']//tr[td[1][contains(., '{CYCLE}')] and td[2][contains(., '{who}')]]//a"
+            "//section[@id='kind-{kind}']//tr[td[1][contains(., '{cycle}')] and td[2][contains(., '{who}')]]//a"
         );
         self.click(Locator::XPath(&x)).await;
     }
@@ -1016,6 +1027,852 @@ async fn pdfs_of_the_form_and_the_results() {
         .await
         .unwrap();
     assert!(sheet.contains("form.pdf"), "{sheet}");
+}
+
+// ---------------------------------------------------------------------------------------
+// A whole month as HR runs it, from the workbook the departments send (issue 13).
+// ---------------------------------------------------------------------------------------
+
+/// A department's workbook as it arrives: a merged title over the table, a 「填报」 row, the
+/// everyday headers, numbers typed as text (some in full-width digits), and a 合计 row at the
+/// bottom merged across A:C.
+fn department_workbook(path: &std::path::Path, title: &str, headers: &[&str], rows: &[Vec<&str>]) {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("考核数据").unwrap();
+    let last = (headers.len() - 1) as u16;
+    let bold = Format::new().set_bold();
+    ws.merge_range(0, 0, 0, last, title, &bold).unwrap();
+    ws.write_string(1, 0, "填报：市场部 王强").unwrap();
+    ws.write_string(1, last.min(4), "金额单位：万元").unwrap();
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            // Typed as text, as a clerk's sheet often has them.
+            ws.write_string(3 + r as u32, c as u16, *v).unwrap();
+        }
+    }
+    // 合计 over A:C, the sums of the number columns after it, as the clerk typed them.
+    let foot = 3 + rows.len() as u32;
+    ws.merge_range(foot, 0, foot, 2, "合计", &Format::new())
+        .unwrap();
+    for c in 3..headers.len() {
+        let sum: rust_decimal::Decimal = rows
+            .iter()
+            .map(|r| {
+                let ascii: String = r[c]
+                    .chars()
+                    .map(|ch| match ch {
+                        '０'..='９' => char::from(b'0' + (ch as u32 - '０' as u32) as u8),
+                        ch => ch,
+                    })
+                    .collect();
+                ascii.parse::<rust_decimal::Decimal>().unwrap()
+            })
+            .sum();
+        ws.write_string(foot, c as u16, sum.to_string()).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+/// HR copies last month's cycle from the cycles page (the row named `from`); the copy's page
+/// (a draft) is open after it. Its id.
+async fn hr_copies_last_month(p: &Person<'_>, from: &str, expect_name: &str) -> i64 {
+    p.open("/hr/cycles").await;
+    p.click(Locator::XPath(&format!(
+        "//table[contains(@class,'hr-list')]//tr[td[1][normalize-space(.)='{from}']]//button[@value='copy']"
+    )))
+    .await;
+    let path = p.path().await;
+    let id: i64 = path
+        .strip_prefix("/hr/cycles/")
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("the copy opens: {path}"));
+    assert_eq!(p.text_of("h1").await, expect_name);
+    let name =
+        p.c.find(Locator::Css("#edit input[name=name]"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+    assert_eq!(name.as_deref(), Some(expect_name), "the draft's form");
+    id
+}
+
+/// HR sets the draft's targets and bonus bases on its page: `lines` are what a clerk means,
+/// (position or 工号, the item as the sheet names it, the value). The one place that knows
+/// how the cycle form takes them.
+async fn hr_sets_targets(p: &Person<'_>, cycle: i64, lines: &[(&str, &str, &str)]) {
+    p.open(&format!("/hr/cycles/{cycle}")).await;
+    let text = lines
+        .iter()
+        .map(|(who, item, v)| format!("{who}: {item}={v}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    p.type_into(Locator::Css("#edit textarea[name=targets]"), &text)
+        .await;
+    p.click(Locator::Css("#edit button[type=submit]")).await;
+    assert_eq!(p.path().await, format!("/hr/cycles/{cycle}"));
+    let page = p.text().await;
+    assert!(!page.contains("未能"), "the targets were taken: {page}");
+}
+
+/// HR launches the draft from its page through the confirmation, which lists `who` and the
+/// bonus base total (or says there is none).
+async fn hr_launches(p: &Person<'_>, cycle: i64, who: &[&str], base_total: Option<&str>) {
+    p.open(&format!("/hr/cycles/{cycle}")).await;
+    p.click(Locator::Css("a[href$='/launch']")).await;
+    let members = p.text_of("#launch-members").await;
+    for w in who {
+        assert!(members.contains(w), "{w} on the launch page: {members}");
+    }
+    assert!(
+        p.text_of("#launch-count")
+            .await
+            .contains(&format!("{} 人", who.len())),
+        "{}",
+        p.text().await
+    );
+    match base_total {
+        Some(want) => {
+            let total = p.text_of("#launch-total").await;
+            assert!(total.contains(want), "{total}");
+        }
+        None => assert!(p.text().await.contains("未设置奖金基数")),
+    }
+    p.click(Locator::Css("button[value=launch]")).await;
+    assert!(
+        p.c.find(Locator::Css("button[value=score]")).await.is_ok(),
+        "launched: {}",
+        p.text().await
+    );
+}
+
+/// HR imports `file` on the cycle's import page: the mapping screen shows each header
+/// pre-filled as `mapping` says (header → the input's id, and whether the page matched it by
+/// itself; one it did not is picked from its dropdown as a clerk would), the 合计 row left
+/// out; then imports and sees it done.
+async fn hr_imports(
+    p: &Person<'_>,
+    cycle: i64,
+    file: &std::path::Path,
+    mapping: &[(&str, &str, bool)],
+) {
+    p.open(&format!("/hr/cycles/{cycle}")).await;
+    p.click(Locator::Css(&format!(
+        "a[href='/hr/cycles/{cycle}/import']"
+    )))
+    .await;
+    p.c.find(Locator::Css("input#imp-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    p.click(Locator::Css(
+        "form[enctype='multipart/form-data'] button[type=submit]",
+    ))
+    .await;
+    let page = p.text().await;
+    let totals = p.text_of("#totals").await;
+    assert!(
+        totals.contains("合计"),
+        "the 合计 row shown as left out: {totals}\n{page}"
+    );
+    for (header, want, prefilled) in mapping {
+        let x = format!(
+            "//table[contains(@class,'mapping')]//tr[td[2][normalize-space(.)='{header}']]//select"
+        );
+        let sel = match p.c.find(Locator::XPath(&x)).await {
+            Ok(e) => e,
+            Err(e) => panic!("no column {header} on the mapping screen: {e}\n{page}"),
+        };
+        if *prefilled {
+            let got = sel.prop("value").await.unwrap().unwrap_or_default();
+            assert_eq!(got, *want, "{header} pre-filled on the mapping screen");
+        } else {
+            sel.select_by_value(want).await.unwrap();
+        }
+    }
+    p.click(Locator::Css("#preview button.primary")).await;
+    let done = p.text().await;
+    assert!(done.contains("已导入"), "imported: {done}");
+}
+
+/// HR hands in each department's data from the cycle's page (the grid, 提交).
+async fn hr_hands_in(p: &Person<'_>, cycle: i64, depts: &[&str]) {
+    for d in depts {
+        p.open(&format!("/hr/cycles/{cycle}")).await;
+        p.click(Locator::XPath(&format!(
+            "//tr[td[1][normalize-space(.)='{d}']]//a[contains(@href, '/departments/')]"
+        )))
+        .await;
+        p.click(Locator::Css("button[value=complete]")).await;
+        assert!(
+            p.text().await.contains("数据已提交"),
+            "{d}: {}",
+            p.text().await
+        );
+    }
+}
+
+/// From 待办: the batch page of `kind` (review, approve), every line ticked, the
+/// confirmation naming the count and the bonus total, done.
+async fn batch_from_inbox(p: &Person<'_>, kind: &str, count: usize, bonus_total: &str) {
+    p.click(Locator::Css("header nav a[href='/tasks']")).await;
+    p.click(Locator::Css(&format!(
+        "#kind-{kind} a[href='/tasks/batch/{kind}']"
+    )))
+    .await;
+    for e in
+        p.c.find_all(Locator::Css("input[name=pick]"))
+            .await
+            .unwrap()
+    {
+        if !e.is_selected().await.unwrap() {
+            e.click().await.unwrap();
+        }
+    }
+    p.click(Locator::Css("form button.primary")).await;
+    let confirm = p.text_of("main h2").await;
+    assert!(
+        confirm.contains(&format!("{count} 份")) && confirm.contains(&format!("{bonus_total} 元")),
+        "{kind}: {confirm}"
+    );
+    p.click(Locator::Css("form button.primary")).await;
+    let done = p.text_of("p.ok").await;
+    assert!(done.contains(&format!("{count} 份")), "{kind}: {done}");
+}
+
+/// The results page's rows: 工号 → (姓名, 总分, 奖金).
+async fn results_rows(
+    p: &Person<'_>,
+    cycle: i64,
+) -> std::collections::BTreeMap<String, (String, String, String)> {
+    p.open(&format!("/hr/cycles/{cycle}/results")).await;
+    let v = p
+        .c
+        .execute(
+            "return [...document.querySelectorAll('table.results tbody tr')].map(r => [...r.cells].map(c => c.innerText.trim()));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |i: usize| r[i].as_str().unwrap().to_string();
+            (s(0), (s(1), s(4), s(6)))
+        })
+        .collect()
+}
+
+/// HR downloads the payroll from the cycle's page (the link's file fetched with the
+/// browser's session, as the browser would save it) and checks it against the results
+/// page: the same people, the same bonus to the fen, the footer's sum.
+async fn payroll_agrees_with_results(p: &Person<'_>, cycle: i64, want: &[(&str, &str)]) {
+    use rust_decimal::Decimal;
+    let results = results_rows(p, cycle).await;
+    p.open(&format!("/hr/cycles/{cycle}")).await;
+    let link =
+        p.c.find(Locator::Css("a[href$='/payroll.csv']"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
+    let cookies =
+        p.c.get_all_cookies()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+    let r = reqwest::Client::new()
+        .get(format!("{}{link}", p.base))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the payroll downloads");
+    let disp = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disp.contains(".csv"), "{disp}");
+    let body = r.bytes().await.unwrap();
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
+    let mut rdr = csv::Reader::from_reader(body);
+    let mut paid = std::collections::BTreeMap::new();
+    let mut footer = None;
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        if rec[0].starts_with('E') || rec[0].starts_with('K') {
+            paid.insert(
+                rec[0].to_string(),
+                (rec[1].to_string(), rec[4].to_string(), rec[6].to_string()),
+            );
+        } else {
+            footer = Some(rec[6].to_string());
+        }
+    }
+    let names: Vec<&String> = paid.keys().collect();
+    let on_results: Vec<&String> = results.keys().collect();
+    assert_eq!(
+        names, on_results,
+        "the same employees on the payroll and the results"
+    );
+    let mut sum = Decimal::ZERO;
+    for (no, (name, total, bonus)) in &paid {
+        let (rname, rtotal, rbonus) = &results[no];
+        assert_eq!(name, rname, "{no}");
+        assert_eq!(total, rtotal, "{no}'s total on the payroll and the results");
+        // A form without a bonus: the results say —, the payroll pays 0.00.
+        let rbonus = if rbonus == "—" {
+            "0.00"
+        } else {
+            rbonus.as_str()
+        };
+        assert_eq!(bonus, rbonus, "{no}'s bonus on the payroll and the results");
+        sum += bonus.parse::<Decimal>().unwrap();
+    }
+    for (no, bonus) in want {
+        assert_eq!(paid[*no].2, *bonus, "{no}'s bonus");
+    }
+    assert_eq!(
+        footer.as_deref(),
+        Some(format!("{sum:.2}").as_str()),
+        "the footer's sum"
+    );
+}
+
+/// A user for an employee (`kaohe user add`), with `role`.
+fn add_user(db: &str, name: &str, role: &str, emp_no: &str) {
+    let o = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["user", "add", name, "--role", role, "--employee", emp_no])
+        .env("KAOHE_DATABASE_URL", db)
+        .env("KAOHE_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The sheet's figures: (total, bonus).
+async fn figures(p: &Person<'_>) -> (String, String) {
+    (p.text_of("#total").await, p.text_of("#bonus").await)
+}
+
+/// Sign the open sheet.
+async fn sign(p: &Person<'_>, name: &str) {
+    p.type_into(Locator::Css("#sign input[name=name]"), name)
+        .await;
+    p.click(Locator::Css("#sign button")).await;
+    assert_eq!(p.state().await, "已确认", "{name} signed");
+}
+
+/// F01's December, all in the browser: HR copies November, gives 张伟 his own bonus base,
+/// launches after the confirmation, imports 市场部's workbook (merged title, 填报 row,
+/// everyday headers, text and full-width numbers, 合计 row) through the mapping screen and
+/// hands the data in; the supervisor rates; review and approval in two batches; 张伟 appeals
+/// 销售任务 (市场部's new customers), HR reopens it, corrects the figure on the sheet with a
+/// reason, the supervisor hands it in again, it is reviewed and approved again with the new
+/// total; everyone signs; the payroll matches the results page to the fen.
+#[tokio::test]
+async fn f01_month_from_the_departments_workbook() {
+    let started = Instant::now();
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    add_user(&demo.db, "lina", "employee", "E002");
+    add_user(&demo.db, "liuyang", "employee", "E004");
+    const DEC: &str = "2026年12月 大客户经理考核";
+
+    p.sign_in("hr").await;
+    let cycle = hr_copies_last_month(&p, "2026年11月 大客户经理考核", DEC).await;
+    hr_sets_targets(
+        &p,
+        cycle,
+        &[
+            ("大客户经理", "月度绩效奖金", "3000"),
+            ("E001", "月度绩效奖金", "3500"),
+        ],
+    )
+    .await;
+    hr_launches(&p, cycle, &["张伟", "李娜", "刘洋"], Some("9500")).await;
+
+    // 市场部's workbook, with 行政部's attendance beside it.
+    let file = demo._dir.0.join("12月考核数据.xlsx");
+    department_workbook(
+        &file,
+        "2026年12月 客户经理考核数据",
+        &[
+            "工号",
+            "姓名",
+            "当月销售目标（万元）",
+            "实际销售额（万元）",
+            "新增客户数",
+            "迟到早退次数",
+            "旷工天数",
+            "请假天数",
+        ],
+        &[
+            vec!["E001", "张伟", "100", "87", "1", "2", "0", "1"],
+            vec!["E002", "李娜", "100", "45", "2", "1", "1", "4"],
+            vec!["E004", "刘洋", "１００", "９５", "0", "0", "0", "0"],
+        ],
+    );
+    hr_imports(
+        &p,
+        cycle,
+        &file,
+        &[
+            ("工号", "id", true),
+            ("姓名", "name", true),
+            ("当月销售目标（万元）", "sales_target", true),
+            ("实际销售额（万元）", "sales_actual", true),
+            ("新增客户数", "new_customers", true),
+            // F01 calls it 请假、迟到、早退.
+            ("迟到早退次数", "leave_late_early", true),
+            ("旷工天数", "absent_days", true),
+            ("请假天数", "leave_days", true),
+        ],
+    )
+    .await;
+    hr_hands_in(&p, cycle, &["市场部", "行政部"]).await;
+
+    // The supervisor rates the three from the inbox.
+    let rater: [(&str, [&str; 3]); 5] = [
+        ("authorised_work", ["18", "10", "16"]),
+        ("samples", ["14", "8", "12"]),
+        ("contracts", ["13", "7", "12"]),
+        ("idle", ["1", "3", "0"]),
+        ("away", ["0", "2", "0"]),
+    ];
+    let staff = ["张伟", "李娜", "刘洋"];
+    p.sign_in("zhuguan").await;
+    for (i, name) in staff.iter().enumerate() {
+        p.open_task_in("rate", DEC, name).await;
+        assert_eq!(p.state().await, "评分");
+        for (input, values) in rater {
+            p.type_into(Locator::Id(&format!("v-{input}")), values[i])
+                .await;
+        }
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(p.state().await, "复核", "{name} handed in to review");
+    }
+    // F01's worked examples for 张伟 (90) and 李娜 (25); 刘洋 95% of target: one step of
+    // 5% off (27), 16 + 12 + 12, full discipline and attendance: 87. Bonus = total × base.
+    let base = |b: i64| rust_decimal::Decimal::from(b);
+    let bonus = |total: i64, b: i64| format!("{:.2}", base(total) * base(b) / base(100));
+    let (b1, b2, b4) = (bonus(90, 3500), bonus(25, 3000), bonus(87, 3000));
+    let sum = |xs: &[&String]| {
+        format!(
+            "{:.2}",
+            xs.iter()
+                .map(|x| x.parse::<rust_decimal::Decimal>().unwrap())
+                .sum::<rust_decimal::Decimal>()
+        )
+    };
+    let all = sum(&[&b1, &b2, &b4]);
+    p.sign_in("fuhe").await;
+    batch_from_inbox(&p, "review", 3, &all).await;
+    p.sign_in("shenpi").await;
+    batch_from_inbox(&p, "approve", 3, &all).await;
+
+    // 李娜 and 刘洋 sign; 张伟 appeals 销售任务: 市场部 counted one new customer, not three.
+    for (user, name, total, b) in [("lina", "李娜", "25", &b2), ("liuyang", "刘洋", "87", &b4)]
+    {
+        p.sign_in(user).await;
+        p.open_task_in("sign", DEC, name).await;
+        assert_eq!(figures(&p).await, (total.to_string(), b.clone()), "{name}");
+        sign(&p, name).await;
+    }
+    p.sign_in("zhangwei").await;
+    p.open_task_in("sign", DEC, "张伟").await;
+    let sheet = p.path().await;
+    assert_eq!(figures(&p).await, ("90".to_string(), b1.clone()));
+    p.type_into(
+        Locator::Css("#appeal textarea[name=reason]"),
+        "12月新增客户3家（华信、永利、东方），表上只计1家",
+    )
+    .await;
+    p.tick(Locator::Css("#appeal input[value=sales]")).await;
+    p.click(Locator::Css("#appeal button")).await;
+    assert_eq!(p.state().await, "申诉中");
+
+    // HR: the appeal in 待办, reopened for 销售任务, the figure corrected on the sheet.
+    p.sign_in("hr").await;
+    p.click(Locator::Css("#hr-work a[href='/hr/appeals']"))
+        .await;
+    assert!(p.text().await.contains("张伟"), "{}", p.text().await);
+    p.open(&sheet).await;
+    p.type_into(
+        Locator::Css("#decide textarea[name=reason]"),
+        "市场部核实：新增客户3家",
+    )
+    .await;
+    p.tick(Locator::Css("#decide input[value=sales]")).await;
+    p.click(Locator::Css("#decide button[value=reopen]")).await;
+    assert_eq!(p.state().await, "评分");
+    p.tick(Locator::Css("#correct summary")).await;
+    p.type_into(Locator::Id("c-new_customers"), "3").await;
+    p.type_into(
+        Locator::Id("correct-reason"),
+        "市场部核实后更正新增客户数（申诉）",
+    )
+    .await;
+    p.click(Locator::Css("#correct button[value=correct]"))
+        .await;
+    // 30 − 6 + 3 × 5 = 39 for 销售任务: 100 in all.
+    let b1 = bonus(100, 3500);
+    assert_eq!(
+        figures(&p).await,
+        ("100".to_string(), b1.clone()),
+        "corrected"
+    );
+    assert!(
+        p.text_of("#corrections")
+            .await
+            .contains("市场部核实后更正新增客户数"),
+        "the correction listed on the sheet"
+    );
+
+    // The supervisor hands it in again; review and approval see the new figures.
+    p.sign_in("zhuguan").await;
+    p.open_task_in("rate", DEC, "张伟").await;
+    p.click(Locator::Css("#entry button[value=submit]")).await;
+    assert_eq!(p.state().await, "复核");
+    for (user, kind, button, next) in [
+        ("fuhe", "review", "review_pass", "审批"),
+        ("shenpi", "approve", "approve", "待确认"),
+    ] {
+        p.sign_in(user).await;
+        p.open_task_in(kind, DEC, "张伟").await;
+        assert_eq!(figures(&p).await, ("100".to_string(), b1.clone()), "{user}");
+        assert!(
+            p.text().await.contains("市场部核实后更正新增客户数"),
+            "{user} is told"
+        );
+        p.click(Locator::Css(&format!("#decide button[value={button}]")))
+            .await;
+        assert_eq!(p.state().await, next);
+    }
+    p.sign_in("zhangwei").await;
+    p.open(&sheet).await;
+    assert_eq!(figures(&p).await, ("100".to_string(), b1.clone()));
+    sign(&p, "张伟").await;
+
+    // Payroll, as downloaded, against the results page.
+    p.sign_in("hr").await;
+    payroll_agrees_with_results(&p, cycle, &[("E001", &b1), ("E002", &b2), ("E004", &b4)]).await;
+    c.close().await.unwrap();
+    eprintln!("F01 month from the workbook: {:.1?}", started.elapsed());
+}
+
+/// HR creates a draft cycle on the cycles page (form, period, name, the employees); its id.
+async fn hr_creates_cycle(
+    p: &Person<'_>,
+    form: &str,
+    period: &str,
+    name: &str,
+    emp_nos: &[&str],
+) -> i64 {
+    p.open("/hr/cycles").await;
+    p.c.find(Locator::Css(&format!(
+        "select[name=form_id] option[value={form}]"
+    )))
+    .await
+    .unwrap_or_else(|e| panic!("{form} is offered: {e}"))
+    .click()
+    .await
+    .unwrap();
+    p.type_into(Locator::Css("input[name=period]"), period)
+        .await;
+    p.type_into(Locator::Css("input[name=name]"), name).await;
+    p.tick(Locator::Css("input[name=members][value=employees]"))
+        .await;
+    p.type_into(Locator::Css("input[name=employees]"), &emp_nos.join(", "))
+        .await;
+    p.click(Locator::Css(
+        "form[action='/hr/cycles'] button[type=submit]",
+    ))
+    .await;
+    let path = p.path().await;
+    path.strip_prefix("/hr/cycles/")
+        .and_then(|x| x.parse().ok())
+        .unwrap_or_else(|| panic!("created: {path}"))
+}
+
+/// F07's scored items: (item, its input, points). 合格率增长比 scores against the cycle's
+/// growth target, the others against 100%.
+const F07_ITEMS: [(&str, &str, i64); 4] = [
+    ("complaint_satisfaction", "satisfaction_rate", 30),
+    ("work_completion", "completion_rate", 15),
+    ("quality_growth_item", "quality_growth", 15),
+    ("profit", "profit_rate", 40),
+];
+
+/// One rater's column of F07 as the sheet scores it: points × rate (capped at the points,
+/// never below 0), the growth against `growth_target`.
+fn f07_column(rates: [&str; 4], growth_target: i64) -> rust_decimal::Decimal {
+    use rust_decimal::Decimal;
+    F07_ITEMS
+        .iter()
+        .zip(rates)
+        .map(|((_, input, points), r)| {
+            let r: Decimal = r.parse().unwrap();
+            let p = Decimal::from(*points);
+            let of = if *input == "quality_growth" {
+                Decimal::from(growth_target)
+            } else {
+                Decimal::from(100)
+            };
+            (p * r / of).min(p).max(Decimal::ZERO)
+        })
+        .sum()
+}
+
+/// F07's December for 徐婷 and 黄磊, all in the browser, with three raters weighted
+/// 0.3/0.3/0.4: HR creates November through the cycle form and copies it, sets the growth
+/// target in the targets, launches; both assess themselves; HR imports 市场部's certified
+/// rates (the 人力资源部 column) from the workbook through the mapping screen and hands them
+/// in; the supervisor rates; the total on the sheet is 0.3 × self + 0.3 × HR + 0.4 ×
+/// supervisor; review and approval in batches; 徐婷 appeals 客户投诉满意率 (市场部's figure),
+/// HR reopens it and corrects the figure on the sheet with a reason, it is handed in,
+/// reviewed and approved again with the new total; both sign; the payroll matches the
+/// results page.
+#[tokio::test]
+async fn f07_month_with_three_raters() {
+    use rust_decimal::Decimal;
+    let started = Instant::now();
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    add_user(&demo.db, "xuting", "employee", "K004");
+    add_user(&demo.db, "huanglei", "employee", "K002");
+    add_user(&demo.db, "zhaomin", "rater", "K001");
+    const NOV: &str = "2026年11月 客户服务中心经理考核";
+    const DEC: &str = "2026年12月 客户服务中心经理考核";
+    let growth_target = 2;
+
+    p.sign_in("hr").await;
+    hr_creates_cycle(&p, "F07", "2026-11", NOV, &["K004", "K002"]).await;
+    let cycle = hr_copies_last_month(&p, NOV, DEC).await;
+    hr_sets_targets(
+        &p,
+        cycle,
+        &[
+            ("K004", "合格率增长目标 (得满分的增长幅度)", "2"),
+            ("K002", "合格率增长目标 (得满分的增长幅度)", "2"),
+        ],
+    )
+    .await;
+    hr_launches(&p, cycle, &["徐婷", "黄磊"], None).await;
+
+    // Each rater's rates B, C, D, E: (self, 人力资源部 = 市场部's certified figures, supervisor).
+    let staff = [("xuting", "徐婷", "K004"), ("huanglei", "黄磊", "K002")];
+    let self_rates = [["100", "100", "2", "100"], ["96", "90", "1", "90"]];
+    let hr_rates = [["90", "80", "1", "90"], ["88", "94", "2", "80"]];
+    let sup_rates = [["95", "90", "2", "85"], ["92", "86", "0", "75"]];
+
+    // Both assess themselves.
+    for (i, (user, name, _)) in staff.iter().enumerate() {
+        p.sign_in(user).await;
+        p.open_task_in("self", DEC, name).await;
+        for ((_, input, _), v) in F07_ITEMS.iter().zip(self_rates[i]) {
+            p.type_into(Locator::Id(&format!("v-{input}@self")), v)
+                .await;
+        }
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(p.state().await, "评分", "{name} assessed themselves");
+    }
+
+    // 市场部's certified rates, as its workbook comes, into the 人力资源部 column.
+    p.sign_in("hr").await;
+    let file = demo._dir.0.join("客服中心12月数据.xlsx");
+    department_workbook(
+        &file,
+        "2026年12月 客户服务中心考核数据",
+        &[
+            "工号",
+            "姓名",
+            "部门",
+            "客户投诉满意率（%）",
+            "工作完成率（%）",
+            "合格率增长（个百分点）",
+        ],
+        &[
+            vec!["K004", "徐婷", "客服部", "９０", "80", hr_rates[0][2]],
+            vec![
+                "K002",
+                "黄磊",
+                "客服部",
+                hr_rates[1][0],
+                "９４",
+                hr_rates[1][2],
+            ],
+        ],
+    );
+    hr_imports(
+        &p,
+        cycle,
+        &file,
+        &[
+            ("工号", "id", true),
+            ("姓名", "name", true),
+            ("客户投诉满意率（%）", "satisfaction_rate@hr", false),
+            ("工作完成率（%）", "completion_rate@hr", false),
+            ("合格率增长（个百分点）", "quality_growth@hr", false),
+        ],
+    )
+    .await;
+    // HR hands in its column: the imported rates are on the form, E typed.
+    for (i, (_, name, _)) in staff.iter().enumerate() {
+        p.open_task_in("rate", DEC, name).await;
+        for ((_, input, _), v) in F07_ITEMS.iter().zip(hr_rates[i]).take(3) {
+            let got =
+                p.c.find(Locator::Id(&format!("v-{input}@hr")))
+                    .await
+                    .unwrap()
+                    .prop("value")
+                    .await
+                    .unwrap()
+                    .unwrap_or_default();
+            assert_eq!(got, v, "{name}: {input} imported");
+        }
+        p.type_into(Locator::Id("v-profit_rate@hr"), hr_rates[i][3])
+            .await;
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(
+            p.state().await,
+            "评分",
+            "{name}: the supervisor still to rate"
+        );
+    }
+
+    // The supervisor rates; the total is the weighted sum of the three columns.
+    p.sign_in("zhaomin").await;
+    let mut totals = Vec::new();
+    for (i, (_, name, _)) in staff.iter().enumerate() {
+        p.open_task_in("rate", DEC, name).await;
+        for ((_, input, _), v) in F07_ITEMS.iter().zip(sup_rates[i]) {
+            p.type_into(Locator::Id(&format!("v-{input}@supervisor")), v)
+                .await;
+        }
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(p.state().await, "复核", "{name} handed in");
+        let w = |x: &str| x.parse::<Decimal>().unwrap();
+        let want = w("0.3") * f07_column(self_rates[i], growth_target)
+            + w("0.3") * f07_column(hr_rates[i], growth_target)
+            + w("0.4") * f07_column(sup_rates[i], growth_target);
+        let shown: Decimal = p.text_of("#total").await.parse().unwrap();
+        assert_eq!(
+            shown, want,
+            "{name}: 0.3 × self + 0.3 × HR + 0.4 × supervisor"
+        );
+        totals.push(shown);
+    }
+
+    // F07 pays no bonus: the confirmations say 0.00.
+    p.sign_in("fuhe").await;
+    batch_from_inbox(&p, "review", 2, "0.00").await;
+    p.sign_in("shenpi").await;
+    batch_from_inbox(&p, "approve", 2, "0.00").await;
+
+    // 黄磊 signs; 徐婷 appeals 客户投诉满意率: 市场部 certified 90%, it was 96%.
+    p.sign_in("huanglei").await;
+    p.open_task_in("sign", DEC, "黄磊").await;
+    sign(&p, "黄磊").await;
+    p.sign_in("xuting").await;
+    p.open_task_in("sign", DEC, "徐婷").await;
+    let sheet = p.path().await;
+    p.type_into(
+        Locator::Css("#appeal textarea[name=reason]"),
+        "市场部核定的投诉满意率为96%，表上为90%",
+    )
+    .await;
+    p.tick(Locator::Css("#appeal input[value=complaint_satisfaction]"))
+        .await;
+    p.click(Locator::Css("#appeal button")).await;
+    assert_eq!(p.state().await, "申诉中");
+
+    // HR reopens the item and corrects 市场部's figure in the 人力资源部 column.
+    p.sign_in("hr").await;
+    p.open(&sheet).await;
+    p.type_into(
+        Locator::Css("#decide textarea[name=reason]"),
+        "市场部复核：满意率96%",
+    )
+    .await;
+    p.tick(Locator::Css("#decide input[value=complaint_satisfaction]"))
+        .await;
+    p.click(Locator::Css("#decide button[value=reopen]")).await;
+    assert_eq!(p.state().await, "评分");
+    p.tick(Locator::Css("#correct summary")).await;
+    p.type_into(Locator::Id("c-satisfaction_rate@hr"), "96")
+        .await;
+    p.type_into(
+        Locator::Id("correct-reason"),
+        "市场部复核后更正投诉满意率（申诉）",
+    )
+    .await;
+    p.click(Locator::Css("#correct button[value=correct]"))
+        .await;
+    // 0.3 × 30 × (96% − 90%) more.
+    let corrected = totals[0]
+        + "0.3".parse::<Decimal>().unwrap()
+            * Decimal::from(30)
+            * "0.06".parse::<Decimal>().unwrap();
+    let shown: Decimal = p.text_of("#total").await.parse().unwrap();
+    assert_eq!(shown, corrected, "the corrected total");
+
+    // Reopening asks every rater again: HR hands in its column, then the supervisor (the
+    // rates kept); then review and approval see the new total and the correction.
+    for (user, state) in [("hr", "评分"), ("zhaomin", "复核")] {
+        p.sign_in(user).await;
+        p.open_task_in("rate", DEC, "徐婷").await;
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+        assert_eq!(p.state().await, state, "{user} handed in again");
+        let shown: Decimal = p.text_of("#total").await.parse().unwrap();
+        assert_eq!(shown, corrected, "{user}'s rates kept");
+    }
+    for (user, kind, button, next) in [
+        ("fuhe", "review", "review_pass", "审批"),
+        ("shenpi", "approve", "approve", "待确认"),
+    ] {
+        p.sign_in(user).await;
+        p.open_task_in(kind, DEC, "徐婷").await;
+        let shown: Decimal = p.text_of("#total").await.parse().unwrap();
+        assert_eq!(shown, corrected, "{user} sees the corrected total");
+        assert!(
+            p.text().await.contains("市场部复核后更正投诉满意率"),
+            "{user} is told"
+        );
+        p.click(Locator::Css(&format!("#decide button[value={button}]")))
+            .await;
+        assert_eq!(p.state().await, next);
+    }
+    p.sign_in("xuting").await;
+    p.open(&sheet).await;
+    sign(&p, "徐婷").await;
+
+    p.sign_in("hr").await;
+    payroll_agrees_with_results(&p, cycle, &[]).await;
+    c.close().await.unwrap();
+    eprintln!("F07 month: {:.1?}", started.elapsed());
 }
 
 /// Screenshots of the main pages on the demo company, for the README:

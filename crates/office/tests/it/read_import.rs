@@ -386,6 +386,36 @@ fn missing_columns_are_reported_on_the_header_row() {
     );
 }
 
+/// The attendance columns as 行政部 heads them: 「迟到早退次数」 is F01's 「请假、迟到、早退」
+/// (a loose match, to confirm), 「旷工天数」 and 「请假天数」 its 旷工(天) and 当月请假天数.
+#[test]
+fn everyday_attendance_headers() {
+    let t = f01();
+    let headers: Vec<String> = ["工号", "姓名", "迟到早退次数", "旷工天数", "请假天数"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let p = propose_mapping(&t, &headers);
+    let got: Vec<(&str, Option<&str>, Option<MatchKind>)> = p
+        .columns
+        .iter()
+        .map(|c| (c.header.as_str(), c.target.as_deref(), c.how))
+        .collect();
+    assert_eq!(
+        got[2..],
+        [
+            (
+                "迟到早退次数",
+                Some("leave_late_early"),
+                Some(MatchKind::Loose)
+            ),
+            ("旷工天数", Some("absent_days"), Some(MatchKind::Loose)),
+            ("请假天数", Some("leave_days"), Some(MatchKind::Loose)),
+        ]
+    );
+    assert!(p.unmatched.is_empty(), "{:?}", p.unmatched);
+}
+
 #[test]
 fn proposed_mapping_and_user_overrides() {
     let t = f01();
