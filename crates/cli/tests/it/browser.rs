@@ -313,9 +313,10 @@ async fn hr_creates_and_launches_cycle(p: &Person<'_>, emp_nos: &[&str]) -> i64 
     p.type_into(Locator::Css("input[name=employees]"), &emp_nos.join(", "))
         .await;
     p.type_into(Locator::Css("input[name=window]"), "72").await;
+    // The bonus base in the targets table: the position's row, the input's column.
     p.type_into(
-        Locator::Css("textarea[name=targets]"),
-        "大客户经理: monthly_bonus=3000",
+        Locator::Css("input[data-who='大客户经理'][data-input='monthly_bonus']"),
+        "3000",
     )
     .await;
     p.click(Locator::Css(

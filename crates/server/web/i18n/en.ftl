@@ -394,8 +394,18 @@ hrc-f-data-due = Data due
 hrc-f-rating-due = Rating due
 hrc-f-window = Confirmation window (hours)
 hrc-f-params = Parameters (one id=value per line)
-hrc-f-targets = Targets and bonus bases (one line each: position or employee no.: id=value, id=value)
-hrc-f-targets-help = e.g. "大客户经理: 月度绩效奖金=3000" (an item by the name the sheet shows, its English name or its id); an employee number applies to that person only and wins over the position's value.
+hrc-f-targets = Targets and bonus bases
+hrc-f-targets-help = One row per position (or an employee by employee no.), one column per item of the form; an empty cell sets nothing. An employee's row applies to that person only and wins over the position's value.
+hrc-f-targets-lines = One line each: position or employee no.: item=value, item=value
+hrc-f-targets-lines-help = e.g. "大客户经理: 月度绩效奖金=3000" (an item by the name the sheet shows, its English name or its id), saved with the table; where both set a value, this one wins.
+hrc-tg-who = Position or employee no.
+hrc-ph-tg-who = Another position or employee no.
+hrc-tg-employee = (employee)
+hrc-tg-refresh = List the chosen form's items in the table
+hrc-tg-refresh-help = Chose another form? Press "List the chosen form's items in the table" below: the table takes that form's items (nothing is saved).
+hrc-tg-paste = Or paste lines (advanced)
+hrc-err-cell = { $row } · { $col }: { $msg }
+hrc-err-target-who = This row has values: name its position or employee no.
 hrc-create-submit = Create (draft)
 hrc-create-failed = The cycle was not created: correct what is marked and try again.
 hrc-err-version = The version is a positive whole number; leave it empty for the latest.

@@ -382,8 +382,18 @@ hrc-f-data-due = 数据提交截止日
 hrc-f-rating-due = 评分截止日
 hrc-f-window = 确认期（小时）
 hrc-f-params = 参数（每行 参数=值）
-hrc-f-targets = 目标与奖金基数（每行 岗位或工号: 项目=值, 项目=值）
-hrc-f-targets-help = 例如「大客户经理: 月度绩效奖金=3000」（项目可写表上的名称或编号）；写工号时只对该员工生效，并优先于岗位的值。
+hrc-f-targets = 目标与奖金基数
+hrc-f-targets-help = 每行一个岗位（或一名员工的工号），每列是考核表上的一项；空格不设值。工号所在行只对该员工生效，并优先于岗位的值。
+hrc-f-targets-lines = 每行 岗位或工号: 项目=值, 项目=值
+hrc-f-targets-lines-help = 例如「大客户经理: 月度绩效奖金=3000」（项目可写表上的名称或编号），与上表一并保存；同一岗位两处都填时以这里为准。
+hrc-tg-who = 岗位或工号
+hrc-ph-tg-who = 另加岗位或工号
+hrc-tg-employee = （员工）
+hrc-tg-refresh = 按所选考核表列出目标表
+hrc-tg-refresh-help = 换了考核表后，点下方「按所选考核表列出目标表」，表格换成该表的各项（不保存）。
+hrc-tg-paste = 或按行粘贴（高级）
+hrc-err-cell = { $row } · { $col }：{ $msg }
+hrc-err-target-who = 这一行填了值，请写明岗位或工号。
 hrc-create-submit = 创建（草稿）
 hrc-create-failed = 未能创建考核周期，请按提示修改后重试。
 hrc-err-version = 版本应为正整数，留空则用最新版本。
