@@ -210,9 +210,12 @@ ctl-event-cap = , at most { $cap } pts in all
 ctl-event-picked = Enter the total for all occurrences ({ $lo }–{ $hi } pts each)
 
 ## Pasting into the grid (web/assets/grid.js)
-grid-paste-help = You can copy a block of cells (several rows and columns) from Excel, click a cell in the grid and paste: the block fills right and down from that cell. Check it, then press Save.
+grid-paste-help = You can copy a block of cells (several rows and columns) from Excel, click a cell in the grid and paste: the block fills right and down from that cell; when its first column holds employee numbers (or names), each line goes to that person's row, in any order. Check it, then press Save.
 grid-pasted = Pasted { $filled } cells, not saved yet.
 grid-pasted-partial = Pasted { $filled } cells; { $skipped } fell outside the grid and were left out. Not saved yet.
+grid-pasted-keyed = Filled { $filled } cells for { $rows } people by employee no. (or name), not saved yet.
+grid-pasted-outside = { $skipped } more fell outside the grid and were left out.
+grid-pasted-missing = Not in this page's grid, not pasted: { $list }
 appeal-item-reason = Reason for this item (optional)
 appeal-item-reason-ph = e.g. returns were not credited back (optional)
 ## Account and first run (hrorg)

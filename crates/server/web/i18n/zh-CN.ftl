@@ -204,9 +204,12 @@ ctl-event-cap = ，最多 { $cap } 分
 ctl-event-picked = 填写各次合计的分数（每次 { $lo }～{ $hi } 分）
 
 ## Pasting into the grid (web/assets/grid.js)
-grid-paste-help = 可以从 Excel 复制一块单元格（多行多列），在表格中点一个格子后粘贴：数据从该格起向右、向下填入。粘贴后请检查，再点「保存」。
+grid-paste-help = 可以从 Excel 复制一块单元格（多行多列），在表格中点一个格子后粘贴：数据从该格起向右、向下填入；若第一列是工号（或姓名），则按工号填到各人所在行，顺序不限。粘贴后请检查，再点「保存」。
 grid-pasted = 已粘贴 { $filled } 个格子，尚未保存。
 grid-pasted-partial = 已粘贴 { $filled } 个格子，另有 { $skipped } 个超出表格范围而未粘贴；尚未保存。
+grid-pasted-keyed = 已按工号（或姓名）填入 { $rows } 人、{ $filled } 个格子，尚未保存。
+grid-pasted-outside = 另有 { $skipped } 个超出表格范围而未粘贴。
+grid-pasted-missing = 以下工号或姓名不在本页表格中，未粘贴：{ $list }
 appeal-item-reason = 本项理由（可选）
 appeal-item-reason-ph = 例如：退货冲回未计入（可选）
 ## 账号与首次使用（hrorg）
