@@ -569,6 +569,10 @@ imp-how-loose = confirm
 imp-how-remembered = last time
 imp-how-chosen = your choice
 imp-how-none = not matched
+imp-how-other-dept = not your department's: ignored
+imp-dept-only = Only the data { $dept } supplies is imported: the file's other columns are not read and are marked "ignored" in the preview.
+imp-back-grid = Back to our grid
+grid-import = Import our data from Excel
 imp-target-none = — not imported —
 imp-target-id = Employee number (工号)
 imp-target-name = Name (姓名)
@@ -593,6 +597,14 @@ imp-done = Imported: { $values } values of { $changed } employees changed, and t
 imp-skipped = { $count } row(s) with problems were left out
 imp-back = Back to the cycle
 imp-another = Import another file
+imp-handin-title = Hand in for departments
+imp-handin-help = Where the import filled every input of a department, hand its data in on its behalf here (as its clerk's Hand in on the grid; the audit log names HR); departments with empty cells must fill them first.
+imp-handin-button = Hand in for { $dept }
+imp-handin-complete = All { $cells } cells filled.
+imp-handin-partial = { $count } of { $cells } cells still empty: cannot be handed in yet.
+imp-handin-grid = Open its grid
+imp-handin-none = This department has no open data task in this cycle.
+imp-handin-missing = { $dept } still has { $count } empty cells: not handed in.
 
 ## Many at once from the inbox (batch.html)
 batch-title-review = Review many

@@ -554,6 +554,10 @@ imp-how-loose = 需确认
 imp-how-remembered = 上次使用
 imp-how-chosen = 您的选择
 imp-how-none = 未对应
+imp-how-other-dept = 不是本部门的数据，忽略
+imp-dept-only = 只导入{ $dept }提供的数据：表中其他列不读取，并在预览中标明“忽略”。
+imp-back-grid = 回到本部门表格
+grid-import = 从 Excel 导入本部门数据
 imp-target-none = — 不导入 —
 imp-target-id = 工号
 imp-target-name = 姓名
@@ -578,6 +582,14 @@ imp-done = 已导入：更新了 { $changed } 人的 { $values } 项数据，分
 imp-skipped = 跳过了 { $count } 行有问题的数据
 imp-back = 返回考核周期
 imp-another = 再导入一个文件
+imp-handin-title = 代部门提交数据
+imp-handin-help = 导入已填齐某部门全部数据的，可在此代该部门提交（与部门在表格中点「提交」相同，审计日志记为人事代办）；仍有空格的部门需先补齐。
+imp-handin-button = 代{ $dept }提交
+imp-handin-complete = 全部 { $cells } 格已填齐。
+imp-handin-partial = 还有 { $count } 格未填（共 { $cells } 格），暂不能代为提交。
+imp-handin-grid = 打开该部门的表格
+imp-handin-none = 该部门在此周期没有待提交的数据。
+imp-handin-missing = { $dept }还有 { $count } 格未填，不能代为提交。
 
 ## Many at once from 待办 (batch.html)
 batch-title-review = 批量复核
