@@ -311,6 +311,7 @@ pub fn import(a: &ImportArgs) -> Result<ExitCode> {
         skip_invalid: a.skip_invalid,
         header_row: a.header_row,
         reason: a.reason.clone(),
+        dept: None,
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(

@@ -152,6 +152,11 @@ pub struct ImportOptions {
     pub header_row: Option<usize>,
     /// Why: required when the import changes appraisals from review on (a correction).
     pub reason: Option<String>,
+    /// A department's clerk imports their own inputs: only the inputs this department
+    /// supplies are read (other columns are left out, with a warning naming them) and the
+    /// store is asked to enter them as that department's, which it refuses for anyone but
+    /// its clerk or HR and for any other input. `None`: HR's import of any input.
+    pub dept: Option<i64>,
 }
 
 /// A problem with a cell or a row of the file.
@@ -419,12 +424,28 @@ pub async fn import_file<S: Store>(
     opts: &ImportOptions,
     progress: &(dyn Fn(&str, usize, usize) + Send + Sync),
 ) -> Fail<ImportReport> {
-    if !kaohe_store::policy::require(who, Capability::ManageCycles).is_ok_and(|s| s.is_all()) {
-        return Err(OfficeFail::Store(StoreError::Forbidden(
-            "只有人事管理员可以导入 / only HR administrators may import".into(),
-        )));
+    match opts.dept {
+        None => {
+            if !kaohe_store::policy::require(who, Capability::ManageCycles)
+                .is_ok_and(|s| s.is_all())
+            {
+                return Err(OfficeFail::Store(StoreError::Forbidden(
+                    "只有人事管理员可以导入 / only HR administrators may import".into(),
+                )));
+            }
+        }
+        Some(d) => {
+            if let Err(e) = kaohe_store::policy::may_enter_department(who, Some(d)) {
+                return Err(OfficeFail::Store(e.into()));
+            }
+        }
     }
     let (cy, t) = cycle_template(store, cycle_id).await?;
+    // The inputs this import may write: a department's own, or (HR) every one.
+    let mine: Option<Vec<String>> = match opts.dept {
+        None => None,
+        Some(d) => Some(dept_inputs(store, &t, d).await?),
+    };
     progress("读取文件 / reading the file", 0, 0);
     let table = read_table_off(
         bytes,
@@ -489,6 +510,34 @@ pub async fn import_file<S: Store>(
                 ),
                 None,
             )),
+        }
+    }
+    // A clerk's import: any column that would go to another department's input (or a
+    // score, a parameter) is left out and named.
+    if let Some(mine) = &mine {
+        let proposal = kaohe_office::propose_mapping(&tp, &table.headers);
+        for h in &table.headers {
+            if h.is_empty() {
+                continue;
+            }
+            let target = overrides.get(h).cloned().or_else(|| {
+                proposal
+                    .columns
+                    .iter()
+                    .find(|c| &c.header == h && c.how == Some(MatchKind::Exact))
+                    .and_then(|c| c.target.clone())
+            });
+            if let Some(tg) = target
+                && tg != "-"
+                && tg != ID
+                && tg != NAME
+                && !mine.contains(&tg)
+            {
+                overrides.insert(h.clone(), "-".into());
+                report.warnings.push(format!(
+                    "列「{h}」不是本部门提供的数据，已忽略 / the column `{h}` is not your department's data: left out"
+                ));
+            }
         }
     }
     // Employees by name when the sheet has no employee-number column.
@@ -775,7 +824,7 @@ pub async fn import_file<S: Store>(
     }
     if !grid.is_empty() {
         progress("写入数据库 / storing", total, total);
-        match store.enter_grid(who, cycle_id, None, &grid).await {
+        match store.enter_grid(who, cycle_id, opts.dept, &grid).await {
             Ok(_) => {}
             Err(StoreError::Rows(rows)) => {
                 report.problems = rows
@@ -801,7 +850,8 @@ pub async fn import_file<S: Store>(
         }
     }
     report.stored = true;
-    if !opts.map.is_empty() {
+    // The form's remembered mapping is HR's to keep.
+    if !opts.map.is_empty() && opts.dept.is_none() {
         let mut merged = saved;
         for (h, target) in &opts.map {
             merged.insert(h.trim().to_string(), target.trim().to_string());
@@ -1465,6 +1515,7 @@ pub async fn import<S: Store>(
         skip_invalid: q.skip_invalid.unwrap_or(false),
         header_row: q.header_row,
         reason: q.reason,
+        dept: None,
     };
     let r = import_file(&st.store, who, id, &body, &opts, &|_, _, _| {}).await?;
     Ok(axum::Json(r))
@@ -1539,6 +1590,18 @@ pub async fn payroll_csv<S: Store>(
         &cycle_file_name(&c, "工资表", "csv"),
         "text/csv; charset=utf-8",
     ))
+}
+
+/// The ids of the inputs department `dept` supplies on form `t`.
+pub async fn dept_inputs<S: Store>(store: &S, t: &Template, dept: i64) -> Fail<Vec<String>> {
+    let depts = store.departments().await?;
+    let (owners, _) = kaohe_store::input_owners(t, &depts);
+    Ok(t.inputs
+        .iter()
+        .zip(&owners)
+        .filter(|(_, o)| **o == kaohe_store::Owner::Dept(dept))
+        .map(|(i, _)| i.id.clone())
+        .collect())
 }
 
 #[cfg(test)]

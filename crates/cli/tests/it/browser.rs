@@ -324,9 +324,10 @@ async fn hr_creates_and_launches_cycle(p: &Person<'_>, emp_nos: &[&str]) -> i64 
     p.type_into(Locator::Css("input[name=employees]"), &emp_nos.join(", "))
         .await;
     p.type_into(Locator::Css("input[name=window]"), "72").await;
+    // The bonus base in the targets table: the position's row, the input's column.
     p.type_into(
-        Locator::Css("textarea[name=targets]"),
-        "大客户经理: monthly_bonus=3000",
+        Locator::Css("input[data-who='大客户经理'][data-input='monthly_bonus']"),
+        "3000",
     )
     .await;
     p.click(Locator::Css(
@@ -2063,4 +2064,116 @@ async fn live_scores_while_rating() {
     p.click(Locator::Css("#entry button[value=save]")).await;
     assert_eq!(p.text_of("#total").await, v[1], "saved as seen");
     assert_eq!(p.text_of("#bonus").await, v[3], "saved as seen");
+}
+
+/// The department grid's rows in order: 工号, 姓名 and the cells' values.
+async fn grid_rows(c: &Client) -> Vec<(String, String, Vec<String>)> {
+    let v = c
+        .execute(
+            r#"return [...document.querySelectorAll('table.grid tbody tr[data-emp]')].map(tr =>
+                 [tr.dataset.emp, tr.dataset.name, [...tr.querySelectorAll('input.cell')].map(i => i.value)]);"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let s = |x: &Value| x.as_str().unwrap().to_string();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let cells = r[2].as_array().unwrap().iter().map(s).collect();
+            (s(&r[0]), s(&r[1]), cells)
+        })
+        .collect()
+}
+
+/// Pasting into the grid a block from Excel whose first column holds 工号 (and 姓名 after
+/// it), in another order than the grid's and with one 工号 the grid does not have: each
+/// line lands in its person's row, the unknown 工号 is named in the paste note, and the
+/// values are saved to those rows. A block without 工号 still fills by position.
+#[tokio::test]
+async fn grid_paste_by_emp_no() {
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    p.sign_in("xingzheng").await;
+    p.click(Locator::Css("#kind-data a")).await;
+    let before = grid_rows(&c).await;
+    assert!(before.len() >= 3, "November's grid: {before:?}");
+    let emps: Vec<String> = before.iter().map(|r| r.0.clone()).collect();
+    let names: Vec<String> = before.iter().map(|r| r.1.clone()).collect();
+    let ncols = before[0].2.len();
+    assert!(ncols >= 1, "{before:?}");
+    // Row k of the grid gets k % 3 in every column; the block lists them bottom up,
+    // with a header line, 姓名 beside 工号, and E999 the grid does not have.
+    let want = |k: usize| (k % 3).to_string();
+    let mut block = String::from("工号\t姓名");
+    for j in 0..ncols {
+        block.push_str(&format!("\t列{j}"));
+    }
+    block.push('\n');
+    for (k, (e, n)) in emps.iter().zip(&names).enumerate().rev() {
+        block.push_str(&format!("{e}\t{n}"));
+        for _ in 0..ncols {
+            block.push_str(&format!("\t{}", want(k)));
+        }
+        block.push('\n');
+        if k == 1 {
+            block.push_str("E999\t查无此人");
+            for _ in 0..ncols {
+                block.push_str("\t9");
+            }
+            block.push('\n');
+        }
+    }
+    let paste = r#"const dt = new DataTransfer();
+        dt.setData('text/plain', arguments[0]);
+        const ev = new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true});
+        document.querySelector('input.cell[data-row="' + arguments[1] + '"][data-col="0"]').dispatchEvent(ev);
+        return ev.defaultPrevented;"#;
+    let v = c
+        .execute(paste, vec![json!(block), json!(1)])
+        .await
+        .unwrap();
+    assert_eq!(v, json!(true), "the script took the paste");
+    let after = grid_rows(&c).await;
+    for (k, (e, _, got)) in after.iter().enumerate() {
+        assert_eq!(e, &emps[k], "the grid's order stays");
+        assert_eq!(got, &vec![want(k); ncols], "{e}'s row: {after:?}");
+    }
+    let note = p.text_of("#paste-note").await;
+    assert!(
+        note.contains("E999")
+            && note.contains("未粘贴")
+            && note.contains(&format!("{} 人", emps.len())),
+        "{note}"
+    );
+    // Saved into the rows of those 工号.
+    p.click(Locator::Css("button[value=save]")).await;
+    assert!(!p.text().await.contains("未能完成"), "{}", p.text().await);
+    let saved = grid_rows(&c).await;
+    for (e, _, got) in &saved {
+        let k = emps.iter().position(|x| x == e).unwrap();
+        assert_eq!(got[0], want(k), "{e} after saving: {saved:?}");
+    }
+    // A block of numbers only still fills right and down from the cell.
+    let v = c
+        .execute(paste, vec![json!("2\n1\n"), json!(0)])
+        .await
+        .unwrap();
+    assert_eq!(v, json!(true));
+    let by_pos = grid_rows(&c).await;
+    assert_eq!(
+        (by_pos[0].2[0].as_str(), by_pos[1].2[0].as_str()),
+        ("2", "1"),
+        "{by_pos:?}"
+    );
+    assert!(
+        p.text_of("#paste-note").await.contains("已粘贴 2 个格子"),
+        "{}",
+        p.text_of("#paste-note").await
+    );
 }

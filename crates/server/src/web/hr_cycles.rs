@@ -74,6 +74,187 @@ pub(super) struct CycleTyped {
     window: String,
     params: String,
     targets: String,
+    /// Targets and bonus bases as a table: rows (positions or employees) × the form's
+    /// inputs and parameters.
+    table: TargetTable,
+}
+
+/// A column of the targets table: an input or parameter a cycle may set.
+#[derive(Serialize, Default, Clone)]
+pub(super) struct TargetCol {
+    id: String,
+    name: String,
+}
+
+/// A row of the targets table. Fixed rows (a position of the form or the cycle, or a
+/// holder already stored) carry `kind`; blank rows let HR type a position or a 工号.
+/// Fields: `tg.{row}.who`, `tg.{row}.kind`, `tg.{row}.{input id}`.
+#[derive(Serialize, Default, Clone)]
+pub(super) struct TargetRow {
+    who: String,
+    /// `position`, `employee`, or empty (a blank row: decided by whether the 工号 exists).
+    kind: String,
+    label: String,
+    #[serde(skip)]
+    values: BTreeMap<String, String>,
+    /// The values in column order (filled in by [`TargetTable::build`]).
+    cells: Vec<String>,
+}
+
+#[derive(Serialize, Default)]
+pub(super) struct TargetTable {
+    cols: Vec<TargetCol>,
+    rows: Vec<TargetRow>,
+}
+
+/// Blank rows offered under the table for another position or an employee's own value.
+const BLANK_ROWS: usize = 3;
+
+impl TargetTable {
+    /// The table for form `t` (None: a form that does not compile; only the typed columns):
+    /// `rows` as typed or stored, then each of `positions` not yet a row, then blank rows.
+    fn build(
+        t: Option<&kaohe_core::model::Template>,
+        lang: Lang,
+        mut rows: Vec<TargetRow>,
+        positions: &[String],
+    ) -> TargetTable {
+        let mut cols: Vec<TargetCol> = Vec::new();
+        let pick = |zh: &str, en: &Option<String>| match lang {
+            Lang::En => en.clone().unwrap_or_else(|| zh.to_string()),
+            _ => zh.to_string(),
+        };
+        if let Some(t) = t {
+            for i in &t.inputs {
+                if i.rater.is_none() && i.origin == kaohe_core::model::Origin::Declared {
+                    cols.push(TargetCol {
+                        id: i.id.clone(),
+                        name: pick(&i.name, &i.name_en),
+                    });
+                }
+            }
+            for p in &t.params {
+                cols.push(TargetCol {
+                    id: p.id.clone(),
+                    name: pick(&p.name, &p.name_en),
+                });
+            }
+        }
+        // A value typed or stored under another id keeps its column (the store names it).
+        for r in &rows {
+            for (k, v) in &r.values {
+                if !v.is_empty() && !cols.iter().any(|c| &c.id == k) {
+                    let name = t
+                        .and_then(|t| {
+                            t.inputs
+                                .iter()
+                                .find(|i| &i.id == k)
+                                .map(|i| pick(&i.name, &i.name_en))
+                        })
+                        .unwrap_or_else(|| k.clone());
+                    cols.push(TargetCol {
+                        id: k.clone(),
+                        name,
+                    });
+                }
+            }
+        }
+        for p in positions {
+            if !rows.iter().any(|r| r.kind != "employee" && &r.who == p) {
+                let at = rows
+                    .iter()
+                    .position(|r| r.kind.is_empty())
+                    .unwrap_or(rows.len());
+                rows.insert(
+                    at,
+                    TargetRow {
+                        who: p.clone(),
+                        kind: "position".into(),
+                        label: p.clone(),
+                        ..Default::default()
+                    },
+                );
+            }
+        }
+        let blank = rows
+            .iter()
+            .filter(|r| r.kind.is_empty() && r.who.is_empty())
+            .count();
+        for _ in blank..BLANK_ROWS {
+            rows.push(TargetRow::default());
+        }
+        for r in &mut rows {
+            r.cells = cols
+                .iter()
+                .map(|c| r.values.get(&c.id).cloned().unwrap_or_default())
+                .collect();
+        }
+        TargetTable { cols, rows }
+    }
+}
+
+/// The rows of the targets table as the form sent them (`tg.{row}.…`), in row order.
+fn table_rows(form: &Form) -> Vec<TargetRow> {
+    let mut rows: BTreeMap<usize, TargetRow> = BTreeMap::new();
+    for (k, v) in &form.0 {
+        let Some(rest) = k.strip_prefix("tg.") else {
+            continue;
+        };
+        let Some((r, field)) = rest.split_once('.') else {
+            continue;
+        };
+        let Ok(r) = r.parse::<usize>() else {
+            continue;
+        };
+        if r > 10_000 {
+            continue;
+        }
+        let row = rows.entry(r).or_default();
+        let v = v.trim().to_string();
+        match field {
+            "who" => row.who = v,
+            "kind" if v == "position" || v == "employee" => row.kind = v,
+            "kind" | "label" => {}
+            id => {
+                row.values.insert(id.to_string(), v);
+            }
+        }
+    }
+    rows.into_values()
+        .filter(|r| {
+            !r.kind.is_empty() || !r.who.is_empty() || r.values.values().any(|v| !v.is_empty())
+        })
+        .collect()
+}
+
+/// The positions a cycle's table lists by default: the form's, and those the cycle names.
+fn default_positions(t: Option<&kaohe_core::model::Template>, typed: &CycleTyped) -> Vec<String> {
+    let mut v: Vec<String> = t.map(|t| t.form.positions.clone()).unwrap_or_default();
+    if typed.members == "positions" {
+        for p in list(&typed.positions) {
+            if !v.contains(&p) {
+                v.push(p);
+            }
+        }
+    }
+    v
+}
+
+/// A form's template (the given version, else the latest), compiled.
+async fn form_template<S: Store>(
+    st: &AppState<S>,
+    form_id: &str,
+    version: Option<i64>,
+) -> Option<kaohe_core::model::Template> {
+    if form_id.is_empty() {
+        return None;
+    }
+    st.store
+        .template(form_id, version)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|tv| kaohe_core::compile_str(&tv.source).ok())
 }
 
 #[derive(serde::Deserialize)]
@@ -112,7 +293,7 @@ async fn cycles_page<S: Store>(
     page_no: i64,
     status: StatusCode,
     error: Option<String>,
-    typed: CycleTyped,
+    mut typed: CycleTyped,
     errors: BTreeMap<String, String>,
 ) -> Response {
     let page_no = page_no.max(1);
@@ -167,6 +348,17 @@ async fn cycles_page<S: Store>(
             version: t.version,
         })
         .collect();
+    // A fresh create form: the targets table of the form the list offers first.
+    if typed.table.rows.is_empty() {
+        if typed.form_id.is_empty()
+            && let Some(f) = forms.first()
+        {
+            typed.form_id = f.form_id.clone();
+        }
+        let t = form_template(st, &typed.form_id, None).await;
+        let positions = default_positions(t.as_ref(), &typed);
+        typed.table = TargetTable::build(t.as_ref(), ctx.lang, Vec::new(), &positions);
+    }
     render(
         ctx,
         status,
@@ -236,11 +428,12 @@ async fn read_cycle_form<S: Store>(
         CycleTyped,
         Option<kaohe_store::NewCycle>,
         BTreeMap<String, String>,
+        Vec<Option<usize>>,
     ),
     Box<Response>,
 > {
     let f = |k: &str| form.get(k).unwrap_or_default().trim().to_string();
-    let typed = CycleTyped {
+    let mut typed = CycleTyped {
         name: f("name"),
         form_id: f("form_id"),
         version: f("version"),
@@ -253,6 +446,7 @@ async fn read_cycle_form<S: Store>(
         window: f("window"),
         params: form.get("params").unwrap_or_default().to_string(),
         targets: form.get("targets").unwrap_or_default().to_string(),
+        table: TargetTable::default(),
     };
     let mut errors: BTreeMap<String, String> = BTreeMap::new();
     let msg = |key: &str, args: &[(&str, Arg)]| text(ctx.lang, key, args);
@@ -283,6 +477,51 @@ async fn read_cycle_form<S: Store>(
         Values::new()
     });
     let mut targets = Vec::new();
+    // The table first: a row with a value becomes a target set for its position or 工号.
+    let t = form_template(st, &typed.form_id, version).await;
+    let positions = default_positions(t.as_ref(), &typed);
+    typed.table = TargetTable::build(t.as_ref(), ctx.lang, table_rows(form), &positions);
+    let mut target_rows: Vec<Option<usize>> = Vec::new();
+    // An employee's row is named by 工号 and name (what a posted form says is not trusted).
+    for row in typed.table.rows.iter_mut().filter(|r| !r.who.is_empty()) {
+        if row.kind == "position" {
+            row.label = row.who.clone();
+            continue;
+        }
+        match st.store.employee(&row.who).await {
+            Ok(Some(e)) => row.label = format!("{} {}", row.who, e.name),
+            Ok(None) => row.label = row.who.clone(),
+            Err(e) => return Err(Box::new(server_error(ctx.lang, &e.to_string()))),
+        }
+    }
+    for (r, row) in typed.table.rows.iter().enumerate() {
+        let values: Values = row
+            .values
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        if row.who.is_empty() {
+            errors.insert(format!("tg.{r}.who"), msg("hrc-err-target-who", &[]));
+            continue;
+        }
+        // A typed row is an employee's when its 工号 exists (the label names them).
+        let is_emp = match row.kind.as_str() {
+            "position" => false,
+            "employee" => true,
+            _ => row.label != row.who,
+        };
+        targets.push(kaohe_store::TargetSet {
+            position: (!is_emp).then(|| row.who.clone()),
+            emp_no: is_emp.then(|| row.who.clone()),
+            values,
+        });
+        target_rows.push(Some(r));
+    }
+    // Then the lines pasted into the box (`岗位或工号: 项目=值, …`).
     for line in typed
         .targets
         .lines()
@@ -316,6 +555,7 @@ async fn read_cycle_form<S: Store>(
             emp_no: is_emp.then(|| who.to_string()),
             values,
         });
+        target_rows.push(None);
     }
     let mut members = kaohe_store::Members::default();
     match typed.members.as_str() {
@@ -371,22 +611,28 @@ async fn read_cycle_form<S: Store>(
         rating_due: opt(&typed.rating_due),
         confirm_window_hours: window,
     });
-    Ok((typed, n, errors))
+    Ok((typed, n, errors, target_rows))
 }
 
-/// A store refusal of a cycle form put next to its fields; an internal error is the
-/// page to answer with.
+/// A store refusal of a cycle form put next to its fields — a target's in its cell of the
+/// table (`tg.{row}.{id}`), naming the row and the column; an internal error is the page
+/// to answer with.
 fn refusal_to_fields(
     ctx: &Ctx,
     e: StoreError,
+    typed: &CycleTyped,
+    target_rows: &[Option<usize>],
     errors: &mut BTreeMap<String, String>,
 ) -> Option<Response> {
     match e {
         e if is_internal(&e) => return Some(server_error(ctx.lang, &e.to_string())),
         StoreError::Fields(f) => {
             for (k, m) in f {
-                let field = form_field(&k).to_string();
                 let m = in_lang(ctx.lang, &m);
+                let (field, m) = match target_cell(ctx, typed, target_rows, &k, &m) {
+                    Some(x) => x,
+                    None => (form_field(&k).to_string(), m),
+                };
                 errors
                     .entry(field)
                     .and_modify(|x| {
@@ -404,6 +650,53 @@ fn refusal_to_fields(
     None
 }
 
+/// The cell of the targets table a store complaint `key` (`targets[i].id`, or an unknown
+/// position) belongs to, and the message naming the row and the column.
+fn target_cell(
+    ctx: &Ctx,
+    typed: &CycleTyped,
+    target_rows: &[Option<usize>],
+    key: &str,
+    m: &str,
+) -> Option<(String, String)> {
+    let rows = &typed.table.rows;
+    let label = |r: &TargetRow| {
+        if r.label.is_empty() {
+            r.who.clone()
+        } else {
+            r.label.clone()
+        }
+    };
+    if key == "positions" {
+        let (r, row) = rows.iter().enumerate().find(|(_, r)| {
+            r.kind != "employee" && !r.who.is_empty() && m.contains(&format!("`{}`", r.who))
+        })?;
+        return Some((format!("tg.{r}.who"), format!("{}：{m}", label(row))));
+    }
+    let rest = key.strip_prefix("targets[")?;
+    let (i, rest) = rest.split_once(']')?;
+    let r = (*target_rows.get(i.parse::<usize>().ok()?)?)?;
+    let row = rows.get(r)?;
+    let col = rest
+        .strip_prefix('.')
+        .and_then(|id| typed.table.cols.iter().find(|c| c.id == id));
+    Some(match col {
+        Some(c) => (
+            format!("tg.{r}.{}", c.id),
+            text(
+                ctx.lang,
+                "hrc-err-cell",
+                &[
+                    ("row", Arg::Text(label(row))),
+                    ("col", Arg::Text(c.name.clone())),
+                    ("msg", Arg::Text(m.to_string())),
+                ],
+            ),
+        ),
+        None => (format!("tg.{r}.who"), format!("{}：{m}", label(row))),
+    })
+}
+
 pub(super) async fn hr_cycle_create<S: Store>(
     State(st): State<AppState<S>>,
     mut ctx: Ctx,
@@ -418,19 +711,24 @@ pub(super) async fn hr_cycle_create<S: Store>(
         Err(r) => return *r,
     };
     ctx.path = "/hr/cycles".into();
-    let (typed, n, mut errors) = match read_cycle_form(&st, &ctx, &form).await {
+    let (typed, n, mut errors, target_rows) = match read_cycle_form(&st, &ctx, &form).await {
         Ok(x) => x,
         Err(r) => return *r,
     };
-    if let Some(n) = n {
+    // 「按所选考核表列出」: the table again for the chosen form, nothing stored.
+    let refresh = form.get("refresh").is_some();
+    if let Some(n) = n.filter(|_| !refresh) {
         match st.store.create_cycle(&me.username, &n).await {
             Ok(c) => return see_other(&format!("/hr/cycles/{}", c.id)),
             Err(e) => {
-                if let Some(r) = refusal_to_fields(&ctx, e, &mut errors) {
+                if let Some(r) = refusal_to_fields(&ctx, e, &typed, &target_rows, &mut errors) {
                     return r;
                 }
             }
         }
+    }
+    if refresh {
+        return cycles_page(&st, &ctx, 1, StatusCode::OK, None, typed, BTreeMap::new()).await;
     }
     let error = Some(text(ctx.lang, "hrc-create-failed", &[]));
     cycles_page(
@@ -445,16 +743,10 @@ pub(super) async fn hr_cycle_create<S: Store>(
     .await
 }
 
-/// The edit form of a draft, filled in from the stored cycle, items by the names the
-/// sheet shows.
-async fn typed_from<S: Store>(st: &AppState<S>, c: &kaohe_store::Cycle) -> CycleTyped {
-    let t = st
-        .store
-        .template(&c.form_id, Some(c.template_version))
-        .await
-        .ok()
-        .flatten()
-        .and_then(|tv| kaohe_core::compile_str(&tv.source).ok());
+/// The edit form of a draft, filled in from the stored cycle: parameters by the names the
+/// sheet shows, targets in the table.
+async fn typed_from<S: Store>(st: &AppState<S>, lang: Lang, c: &kaohe_store::Cycle) -> CycleTyped {
+    let t = form_template(st, &c.form_id, Some(c.template_version)).await;
     let name = |id: &str| -> String {
         t.as_ref()
             .and_then(|t| {
@@ -465,12 +757,6 @@ async fn typed_from<S: Store>(st: &AppState<S>, c: &kaohe_store::Cycle) -> Cycle
                     .or_else(|| t.params.iter().find(|p| p.id == id).map(|p| p.name.clone()))
             })
             .unwrap_or_else(|| id.to_string())
-    };
-    let vals = |v: &Values| {
-        v.iter()
-            .map(|(k, x)| format!("{}={x}", name(k)))
-            .collect::<Vec<_>>()
-            .join(", ")
     };
     let members = if !c.members.employees.is_empty() {
         "employees"
@@ -484,7 +770,38 @@ async fn typed_from<S: Store>(st: &AppState<S>, c: &kaohe_store::Cycle) -> Cycle
             .map(|d| d.chars().take(10).collect())
             .unwrap_or_default()
     };
-    CycleTyped {
+    let mut rows = Vec::new();
+    for ts in &c.targets {
+        let (who, kind) = match (&ts.position, &ts.emp_no) {
+            (Some(p), _) => (p.clone(), "position"),
+            (None, Some(e)) => (e.clone(), "employee"),
+            (None, None) => continue,
+        };
+        let label = if kind == "employee" {
+            match st.store.employee(&who).await {
+                Ok(Some(e)) => format!("{who} {}", e.name),
+                _ => who.clone(),
+            }
+        } else {
+            who.clone()
+        };
+        // One row per holder: a holder named twice keeps the later values (as scored).
+        if let Some(r) = rows
+            .iter_mut()
+            .find(|r: &&mut TargetRow| r.who == who && r.kind == kind)
+        {
+            r.values.extend(ts.values.clone());
+            continue;
+        }
+        rows.push(TargetRow {
+            who,
+            kind: kind.into(),
+            label,
+            values: ts.values.clone().into_iter().collect(),
+            cells: Vec::new(),
+        });
+    }
+    let mut typed = CycleTyped {
         name: c.name.clone(),
         form_id: c.form_id.clone(),
         version: c.template_version.to_string(),
@@ -501,22 +818,12 @@ async fn typed_from<S: Store>(st: &AppState<S>, c: &kaohe_store::Cycle) -> Cycle
             .map(|(k, x)| format!("{}={x}", name(k)))
             .collect::<Vec<_>>()
             .join("\n"),
-        targets: c
-            .targets
-            .iter()
-            .map(|ts| {
-                format!(
-                    "{}: {}",
-                    ts.position
-                        .as_deref()
-                        .or(ts.emp_no.as_deref())
-                        .unwrap_or_default(),
-                    vals(&ts.values)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-    }
+        targets: String::new(),
+        table: TargetTable::default(),
+    };
+    let positions = default_positions(t.as_ref(), &typed);
+    typed.table = TargetTable::build(t.as_ref(), lang, rows, &positions);
+    typed
 }
 
 /// Before launching a draft: who will be appraised and the bonus base total, with the
@@ -666,7 +973,7 @@ async fn cycle_page_with<S: Store>(
     let (typed, forms) = if c.status == "draft" {
         let typed = match typed {
             Some(t) => t,
-            None => typed_from(st, &c).await,
+            None => typed_from(st, ctx.lang, &c).await,
         };
         let forms: Vec<FormChoice> = match st.store.templates().await {
             Ok(t) => t
@@ -845,20 +1152,36 @@ pub(super) async fn hr_cycle_post<S: Store>(
                 .map(|_| here)
         }
         Some("update") => {
-            let (typed, n, mut errors) = match read_cycle_form(&st, &ctx, &form).await {
+            let (typed, n, mut errors, target_rows) = match read_cycle_form(&st, &ctx, &form).await
+            {
                 Ok(x) => x,
                 Err(r) => return *r,
             };
-            if let Some(n) = n {
+            let refresh = form.get("refresh").is_some();
+            if let Some(n) = n.filter(|_| !refresh) {
                 match st.store.update_cycle(&me.username, id, &n).await {
                     Ok(_) => return see_other(&here),
                     Err(StoreError::NotFound { .. }) => return not_found(&ctx),
                     Err(e) => {
-                        if let Some(r) = refusal_to_fields(&ctx, e, &mut errors) {
+                        if let Some(r) =
+                            refusal_to_fields(&ctx, e, &typed, &target_rows, &mut errors)
+                        {
                             return r;
                         }
                     }
                 }
+            }
+            if refresh {
+                return cycle_page_with(
+                    &st,
+                    &ctx,
+                    id,
+                    StatusCode::OK,
+                    None,
+                    Some(typed),
+                    BTreeMap::new(),
+                )
+                .await;
             }
             let error = Some(text(ctx.lang, "hrc-update-failed", &[]));
             return cycle_page_with(

@@ -191,19 +191,99 @@ struct ProblemView {
     message: String,
 }
 
+/// Who imports: HR (any input, at `/hr/cycles/{id}/import`) or a department's clerk (its
+/// own inputs only, at `/cycles/{id}/departments/{dept}/import`, reached from the grid).
+pub(super) struct Access {
+    me: User,
+    /// The clerk's department (id, name); None for HR.
+    dept: Option<(i64, String)>,
+    /// The page the import's addresses hang under.
+    base: String,
+}
+
+async fn access<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    id: i64,
+    dept: Option<i64>,
+) -> Result<Access, PageError> {
+    let Some(d) = dept else {
+        let me = hr_only(ctx, Capability::ManageCycles)?;
+        return Ok(Access {
+            me,
+            dept: None,
+            base: format!("/hr/cycles/{id}"),
+        });
+    };
+    let Some(me) = ctx.user.clone() else {
+        return Err(PageError(Box::new(to_login(ctx))));
+    };
+    if !clerk_of(&me, d) {
+        return Err(PageError(Box::new(not_found(ctx))));
+    }
+    let depts = st.store.departments().await.or_page(ctx)?;
+    let Some(name) = depts.iter().find(|x| x.id == d).map(|x| x.name.clone()) else {
+        return Err(PageError(Box::new(not_found(ctx))));
+    };
+    Ok(Access {
+        me,
+        dept: Some((d, name)),
+        base: format!("/cycles/{id}/departments/{d}"),
+    })
+}
+
+impl Access {
+    fn dept_id(&self) -> Option<i64> {
+        self.dept.as_ref().map(|d| d.0)
+    }
+    fn dept_name(&self) -> Option<String> {
+        self.dept.as_ref().map(|d| d.1.clone())
+    }
+}
+
+fn dept_id(ctx: &Ctx, d: &str) -> Result<i64, PageError> {
+    d.parse::<i64>()
+        .map_err(|_| PageError(Box::new(not_found(ctx))))
+}
+
 /// GET `/hr/cycles/{id}/import`: the upload form.
 pub(super) async fn hr_import_page<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> PageResult {
-    hr_only(&ctx, Capability::ManageCycles)?;
     let id = cycle_id(&ctx, &id)?;
-    let c = st.store.cycle(id).await.or_page(&ctx)?;
-    Ok(upload_page(&ctx, &c, StatusCode::OK, None))
+    import_page(&st, &ctx, id, None).await
 }
 
-fn upload_page(ctx: &Ctx, c: &Cycle, status: StatusCode, error: Option<String>) -> Response {
+/// GET `/cycles/{id}/departments/{dept}/import`: a clerk's upload form.
+pub(super) async fn dept_import_page<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path((id, dept)): Path<(String, String)>,
+) -> PageResult {
+    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    import_page(&st, &ctx, id, Some(dept)).await
+}
+
+async fn import_page<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    id: i64,
+    dept: Option<i64>,
+) -> PageResult {
+    let who = access(st, ctx, id, dept).await?;
+    let c = st.store.cycle(id).await.or_page(ctx)?;
+    Ok(upload_page(ctx, &who, &c, StatusCode::OK, None))
+}
+
+fn upload_page(
+    ctx: &Ctx,
+    who: &Access,
+    c: &Cycle,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     render(
         ctx,
         status,
@@ -211,6 +291,8 @@ fn upload_page(ctx: &Ctx, c: &Cycle, status: StatusCode, error: Option<String>) 
         context! {
             c => context! { id => c.id, name => c.name.clone(), form_id => c.form_id.clone(), period => c.period.clone(), status => c.status.clone() },
             step => "upload",
+            base => who.base.clone(),
+            dept => who.dept_name(),
             error,
         },
     )
@@ -224,27 +306,51 @@ pub(super) async fn hr_import_upload<S: Store>(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    let (form, files) = read_form(&headers, body).await;
-    if !form.csrf_ok(&ctx) {
-        return Ok(csrf_refused(&ctx));
-    }
-    let me = hr_only(&ctx, Capability::ManageCycles)?;
     let id = cycle_id(&ctx, &id)?;
-    let c = st.store.cycle(id).await.or_page(&ctx)?;
+    import_upload(&st, &ctx, id, None, headers, body).await
+}
+
+/// POST `/cycles/{id}/departments/{dept}/import`: a clerk's file.
+pub(super) async fn dept_import_upload<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path((id, dept)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    import_upload(&st, &ctx, id, Some(dept), headers, body).await
+}
+
+async fn import_upload<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    id: i64,
+    dept: Option<i64>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> PageResult {
+    let (form, files) = read_form(&headers, body).await;
+    if !form.csrf_ok(ctx) {
+        return Ok(csrf_refused(ctx));
+    }
+    let who = access(st, ctx, id, dept).await?;
+    let c = st.store.cycle(id).await.or_page(ctx)?;
     let Some(file) = files
         .into_iter()
         .find(|f| f.name == "file" && !f.data.is_empty())
     else {
         let m = text(ctx.lang, "imp-no-file", &[]);
         return Ok(upload_page(
-            &ctx,
+            ctx,
+            &who,
             &c,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(m),
         ));
     };
-    let token = keep(me.id, id, file.filename, file.data);
-    let mut to = format!("/hr/cycles/{id}/import/{token}");
+    let token = keep(who.me.id, id, file.filename, file.data);
+    let mut to = format!("{}/import/{token}", who.base);
     if let Some(s) = form.get("sheet").filter(|s| !s.trim().is_empty()) {
         let s: String = form_urlencoded::byte_serialize(s.trim().as_bytes()).collect();
         to.push_str(&format!("?sheet={s}"));
@@ -322,13 +428,35 @@ pub(super) async fn hr_import_preview<S: Store>(
     Path((id, token)): Path<(String, String)>,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> PageResult {
-    let me = hr_only(&ctx, Capability::ManageCycles)?;
     let id = cycle_id(&ctx, &id)?;
+    import_preview(&st, &ctx, id, None, &token, q).await
+}
+
+/// GET `/cycles/{id}/departments/{dept}/import/{token}`: a clerk's mapping and preview.
+pub(super) async fn dept_import_preview<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path((id, dept, token)): Path<(String, String, String)>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> PageResult {
+    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    import_preview(&st, &ctx, id, Some(dept), &token, q).await
+}
+
+async fn import_preview<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    id: i64,
+    dept: Option<i64>,
+    token: &str,
+    q: Option<String>,
+) -> PageResult {
+    let who = access(st, ctx, id, dept).await?;
     let pairs: Vec<(String, String)> = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
     let choices = Choices::from_pairs(&pairs);
-    mapping_page(&st, &ctx, &me, id, &token, &choices, None).await
+    mapping_page(st, ctx, &who, id, token, &choices, None).await
 }
 
 /// POST `/hr/cycles/{id}/import/{token}`: import with the mapping shown.
@@ -338,33 +466,65 @@ pub(super) async fn hr_import_run<S: Store>(
     Path((id, token)): Path<(String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return Ok(csrf_refused(&ctx));
-    }
-    let me = hr_only(&ctx, Capability::ManageCycles)?;
     let id = cycle_id(&ctx, &id)?;
+    import_run(&st, &ctx, id, None, &token, body).await
+}
+
+/// POST `/cycles/{id}/departments/{dept}/import/{token}`: a clerk's import.
+pub(super) async fn dept_import_run<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path((id, dept, token)): Path<(String, String, String)>,
+    body: Bytes,
+) -> PageResult {
+    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    import_run(&st, &ctx, id, Some(dept), &token, body).await
+}
+
+async fn import_run<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    id: i64,
+    dept: Option<i64>,
+    token: &str,
+    body: Bytes,
+) -> PageResult {
+    let form = Form::parse(&body);
+    if !form.csrf_ok(ctx) {
+        return Ok(csrf_refused(ctx));
+    }
+    let who = access(st, ctx, id, dept).await?;
+    let me = &who.me;
     let choices = Choices::from_pairs(&form.0);
-    let Some((file_name, bytes)) = kept(&token, me.id, id) else {
-        return expired(&st, &ctx, id).await;
+    let Some((file_name, bytes)) = kept(token, me.id, id) else {
+        return expired(st, ctx, &who, id).await;
     };
-    let opts = options(&choices, file_name, &bytes, false).await;
-    match office::import_file(&st.store, &me, id, &bytes, &opts, &|_, _, _| {}).await {
+    let mut opts = options(&choices, file_name, &bytes, false).await;
+    opts.dept = who.dept_id();
+    match office::import_file(&st.store, me, id, &bytes, &opts, &|_, _, _| {}).await {
         Ok(r) => {
-            forget(&token);
+            forget(token);
+            let handin = if who.dept.is_none() {
+                handin_views(st, ctx, me, id).await?
+            } else {
+                Vec::new()
+            };
             Ok(render(
-                &ctx,
+                ctx,
                 StatusCode::OK,
                 "hr_import.html",
                 context! {
-                    c => cycle_view(&st.store.cycle(id).await.or_page(&ctx)?),
+                    c => cycle_view(&st.store.cycle(id).await.or_page(ctx)?),
                     step => "done",
+                    base => who.base.clone(),
+                    dept => who.dept_name(),
                     changed => r.appraisals_changed,
                     values => r.values_changed,
                     skipped => r.skipped_rows.len(),
                     totals => r.totals_skipped.clone(),
                     changes => Serde(change_views(&r)),
-                    problems => Serde(problem_views(&ctx, &r)),
+                    problems => Serde(problem_views(ctx, &r)),
+                    handin => Serde(handin),
                 },
             ))
         }
@@ -374,9 +534,9 @@ pub(super) async fn hr_import_run<S: Store>(
                 "imp-refused",
                 &[("count", Arg::Num(r.problems.len() as f64))],
             );
-            mapping_page(&st, &ctx, &me, id, &token, &choices, Some((m, *r))).await
+            mapping_page(st, ctx, &who, id, token, &choices, Some((m, *r))).await
         }
-        Err(e) => Err(office_error(&ctx, e)),
+        Err(e) => Err(office_error(ctx, e)),
     }
 }
 
@@ -384,10 +544,10 @@ fn cycle_view(c: &Cycle) -> Value {
     context! { id => c.id, name => c.name.clone(), form_id => c.form_id.clone(), period => c.period.clone(), status => c.status.clone() }
 }
 
-async fn expired<S: Store>(st: &AppState<S>, ctx: &Ctx, id: i64) -> PageResult {
+async fn expired<S: Store>(st: &AppState<S>, ctx: &Ctx, who: &Access, id: i64) -> PageResult {
     let c = st.store.cycle(id).await.or_page(ctx)?;
     let m = text(ctx.lang, "imp-expired", &[]);
-    Ok(upload_page(ctx, &c, StatusCode::GONE, Some(m)))
+    Ok(upload_page(ctx, who, &c, StatusCode::GONE, Some(m)))
 }
 
 /// The import options from the person's choices: the chosen targets by header.
@@ -422,6 +582,7 @@ async fn options(ch: &Choices, file_name: String, bytes: &[u8], dry_run: bool) -
         skip_invalid: ch.skip_invalid,
         header_row: ch.header_row,
         reason: ch.reason.clone(),
+        dept: None,
     }
 }
 
@@ -464,17 +625,27 @@ fn problem_views(ctx: &Ctx, r: &ImportReport) -> Vec<ProblemView> {
 async fn mapping_page<S: Store>(
     st: &AppState<S>,
     ctx: &Ctx,
-    me: &User,
+    who: &Access,
     id: i64,
     token: &str,
     choices: &Choices,
     failed: Option<(String, ImportReport)>,
 ) -> PageResult {
+    let me = &who.me;
     let c = st.store.cycle(id).await.or_page(ctx)?;
     let Some((file_name, bytes)) = kept(token, me.id, id) else {
-        return expired(st, ctx, id).await;
+        return expired(st, ctx, who, id).await;
     };
     let (_, t) = office::cycle_template(&st.store, id).await.or_page(ctx)?;
+    // A clerk's import offers their department's inputs only.
+    let mine: Option<Vec<String>> = match who.dept_id() {
+        Some(d) => Some(office::dept_inputs(&st.store, &t, d).await.or_page(ctx)?),
+        None => None,
+    };
+    let allowed = |target: &str| {
+        mine.as_ref()
+            .is_none_or(|m| [ID, NAME, "-"].contains(&target) || m.iter().any(|x| x == target))
+    };
     // The table as the person chose to read it (or as found).
     let pick = match choices.header_row {
         Some(r) => HeaderPick::Row(r),
@@ -491,6 +662,7 @@ async fn mapping_page<S: Store>(
                     "hr_import.html",
                     context! {
                         c => cycle_view(&c), step => "upload", file_name,
+                        base => who.base.clone(), dept => who.dept_name(),
                         error => text(ctx.lang, "imp-unreadable", &[]),
                         problems => Serde(problem_views(ctx, &r)),
                     },
@@ -499,6 +671,7 @@ async fn mapping_page<S: Store>(
             Err(e) => {
                 return Ok(upload_page(
                     ctx,
+                    who,
                     &c,
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Some(in_lang(ctx.lang, &e.to_string())),
@@ -535,6 +708,10 @@ async fn mapping_page<S: Store>(
             }
             chosen = v.clone();
         }
+        if !allowed(&chosen) {
+            chosen = "-".into();
+            how = Some("other-dept");
+        }
         columns.push(ColumnView {
             field: format!("c.{i}"),
             letter: kaohe_office::col_letter(i),
@@ -565,6 +742,7 @@ async fn mapping_page<S: Store>(
         .inputs
         .iter()
         .filter(|i| i.rater.is_none() || i.id.contains('@'))
+        .filter(|i| allowed(&i.id))
     {
         let name = match (ctx.lang, &i.name_en) {
             (Lang::En, Some(en)) => en.clone(),
@@ -579,7 +757,7 @@ async fn mapping_page<S: Store>(
             label,
         });
     }
-    for p in &t.params {
+    for p in t.params.iter().filter(|p| allowed(&p.id)) {
         targets.push(TargetOption {
             value: p.id.clone(),
             label: p.name.clone(),
@@ -602,7 +780,8 @@ async fn mapping_page<S: Store>(
                     ch.columns.insert(n, col.chosen.clone());
                 }
             }
-            let opts = options(&ch, file_name.clone(), &bytes, true).await;
+            let mut opts = options(&ch, file_name.clone(), &bytes, true).await;
+            opts.dept = who.dept_id();
             match office::import_file(&st.store, me, id, &bytes, &opts, &|_, _, _| {}).await {
                 Ok(r) => (Some(r), None),
                 Err(OfficeFail::Refused(r)) => (Some(*r), None),
@@ -646,6 +825,8 @@ async fn mapping_page<S: Store>(
         context! {
             c => cycle_view(&c),
             step => "map",
+            base => who.base.clone(),
+            dept => who.dept_name(),
             token,
             file_name,
             sheet => table.sheet.clone(),
@@ -667,4 +848,99 @@ async fn mapping_page<S: Store>(
             error,
         },
     ))
+}
+
+/// A department whose data task is still open, after an import: how many of its cells
+/// (its inputs × the appraisees in data entry) are still empty.
+#[derive(Serialize)]
+struct HandinView {
+    id: i64,
+    name: String,
+    /// Empty cells; 0: everything is there and HR may hand it in.
+    missing: usize,
+    cells: usize,
+}
+
+/// The departments with an open data task in cycle `id`, each with its empty cells.
+async fn handin_views<S: Store>(
+    st: &AppState<S>,
+    ctx: &Ctx,
+    me: &User,
+    id: i64,
+) -> Result<Vec<HandinView>, PageError> {
+    let progress = st.store.cycle_progress(id).await.or_page(ctx)?;
+    let open: Vec<_> = progress.data.iter().filter(|d| !d.done).collect();
+    if open.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (_, t) = office::cycle_template(&st.store, id).await.or_page(ctx)?;
+    let depts = st.store.departments().await.or_page(ctx)?;
+    let (owners, _) = kaohe_store::input_owners(&t, &depts);
+    let all = office::all_appraisals(&st.store, me, id)
+        .await
+        .or_page(ctx)?;
+    let waiting: Vec<&Appraisal> = all
+        .iter()
+        .filter(|a| a.state == WState::DataEntry)
+        .collect();
+    Ok(open
+        .into_iter()
+        .map(|d| {
+            let inputs: Vec<&str> = t
+                .inputs
+                .iter()
+                .zip(&owners)
+                .filter(|(_, o)| **o == kaohe_store::Owner::Dept(d.department_id))
+                .map(|(i, _)| i.id.as_str())
+                .collect();
+            let missing = waiting
+                .iter()
+                .map(|a| {
+                    inputs
+                        .iter()
+                        .filter(|i| a.inputs.get(**i).is_none_or(|v| v.trim().is_empty()))
+                        .count()
+                })
+                .sum();
+            HandinView {
+                id: d.department_id,
+                name: d.department.clone(),
+                missing,
+                cells: inputs.len() * waiting.len(),
+            }
+        })
+        .collect())
+}
+
+/// POST `/hr/cycles/{id}/handin` (`dept`): HR hands a department's data in on its behalf
+/// after an import — the clerk's 提交, audited with HR as the actor — refused while any of
+/// the department's cells is empty.
+pub(super) async fn hr_import_handin<S: Store>(
+    State(st): State<AppState<S>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let (form, me, id) = hr_post(&ctx, &body, &id)?;
+    let Some(dept) = form.get("dept").and_then(|d| d.trim().parse::<i64>().ok()) else {
+        return Ok(not_found(&ctx));
+    };
+    let views = handin_views(&st, &ctx, &me, id).await?;
+    let Some(v) = views.iter().find(|v| v.id == dept) else {
+        let m = text(ctx.lang, "imp-handin-none", &[]);
+        return Ok(error_text_page(&ctx, StatusCode::CONFLICT, &m));
+    };
+    if v.missing > 0 {
+        let m = text(
+            ctx.lang,
+            "imp-handin-missing",
+            &[
+                ("dept", Arg::Text(v.name.clone())),
+                ("count", Arg::Num(v.missing as f64)),
+            ],
+        );
+        return Ok(error_text_page(&ctx, StatusCode::CONFLICT, &m));
+    }
+    st.store.complete_data(&me, id, dept).await.or_page(&ctx)?;
+    Ok(see_other(&format!("/hr/cycles/{id}#data")))
 }

@@ -328,6 +328,17 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
                 .layer(DefaultBodyLimit::max(crate::office::MAX_UPLOAD)),
         )
         .route("/hr/cycles/{id}/blank.xlsx", get(hr_import_blank::<S>))
+        .route("/hr/cycles/{id}/handin", post(hr_import_handin::<S>))
+        .route(
+            "/cycles/{id}/departments/{dept}/import",
+            get(dept_import_page::<S>)
+                .post(dept_import_upload::<S>)
+                .layer(DefaultBodyLimit::max(crate::office::MAX_UPLOAD)),
+        )
+        .route(
+            "/cycles/{id}/departments/{dept}/import/{token}",
+            get(dept_import_preview::<S>).post(dept_import_run::<S>),
+        )
         .route(
             "/hr/cycles/{id}/import/{token}",
             get(hr_import_preview::<S>).post(hr_import_run::<S>),

@@ -20,6 +20,7 @@ use common::both;
 both!(
     cycles_created_launched_and_followed,
     cycles_set_up_as_people_think_of_them,
+    targets_and_bonus_bases_as_a_table,
     results_quotas_trend_appeals_and_audit
 );
 
@@ -102,6 +103,17 @@ async fn company(app: &App) -> reqwest::Client {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     web_login(app, "hr").await
+}
+
+/// The cell (`<td>…</td>`) of the cycle form's targets table for the row `who` (a position
+/// or a 工号) and the input `id`.
+fn target_cell(html: &str, who: &str, id: &str) -> String {
+    let at = html
+        .find(&format!(r#"data-who="{who}" data-input="{id}""#))
+        .unwrap_or_else(|| panic!("no cell {who} × {id}: {html}"));
+    let start = html[..at].rfind("<td>").unwrap();
+    let end = at + html[at..].find("</td>").unwrap();
+    html[start..end].to_string()
 }
 
 /// Every appraisal of the cycle given the synthetic month's inputs by HR and scored.
@@ -670,7 +682,7 @@ async fn cycles_set_up_as_people_think_of_them(app: App) {
     assert_eq!(cy.targets[0].values["monthly_bonus"], "3000");
     // The draft's page: an edit form filled in with the sheet's names.
     assert!(html.contains(r#"id="edit""#), "{html}");
-    assert!(html.contains("大客户经理: 月度绩效奖金=3000"), "{html}");
+    assert!(target_cell(&html, "大客户经理", "monthly_bonus").contains(r#"value="3000""#));
     assert_complete(&path, &html);
     // An unknown name is answered next to the targets, with the names the form has.
     let csrf = csrf_of(&html);
@@ -699,7 +711,7 @@ async fn cycles_set_up_as_people_think_of_them(app: App) {
         .collect();
     let (s, _, html) = post_form(&hr, &format!("{b}/hr/cycles/{id}"), &edit).await;
     assert_eq!(s, StatusCode::OK, "{html}");
-    assert!(html.contains("E0000002: 月度绩效奖金=3500"), "{html}");
+    assert!(target_cell(&html, "E0000002", "monthly_bonus").contains(r#"value="3500""#));
 
     // 发起 asks first: who (工号, 姓名, 部门, 岗位), how many, the bonus base total.
     assert!(html.contains(&format!(r#"href="/hr/cycles/{id}/launch""#)));
@@ -804,4 +816,160 @@ async fn cycles_set_up_as_people_think_of_them(app: App) {
         log.iter()
             .any(|e| e.action == "cycle.cancel" && e.reason.as_deref() == Some("考核方案调整"))
     );
+}
+
+/// Issue 13: targets and bonus bases as a table — the form's positions down, its inputs and
+/// parameters across under their sheet names (English on ?lang=en); each cell read back
+/// (a position's row, an employee's row typed into a blank one), shown again on the
+/// draft's page; a bad value answered in its own cell naming the row and the column.
+async fn targets_and_bonus_bases_as_a_table(app: App) {
+    let b = app.base.clone();
+    let hr = company(&app).await;
+    let (_, html) = page(&hr, &format!("{b}/hr/cycles")).await;
+    let table = &html[html
+        .find(r#"class="targets-table""#)
+        .expect("targets table")..];
+    let head = &table[..table.find("</thead>").unwrap()];
+    for name in [
+        "岗位或工号",
+        "当月销售目标",
+        "当月实际销售额",
+        "月度绩效奖金",
+    ] {
+        assert!(head.contains(name), "{name}: {head}");
+    }
+    // The form's position is a row, its cells empty.
+    assert!(target_cell(&html, "大客户经理", "monthly_bonus").contains(r#"value="""#));
+    let (_, en) = page(&hr, &format!("{b}/hr/cycles?lang=en")).await;
+    assert_complete("/hr/cycles?lang=en", &en);
+    let head = &en[en.find(r#"class="targets-table""#).unwrap()..];
+    let head = &head[..head.find("</thead>").unwrap()];
+    assert!(
+        head.contains("Monthly performance bonus base") && head.contains("Monthly sales target"),
+        "{head}"
+    );
+    let (_, html) = page(&hr, &format!("{b}/hr/cycles?lang=zh-CN")).await;
+    let csrf = csrf_of(&html);
+    let base = vec![
+        ("csrf", csrf.as_str()),
+        ("form_id", "F01"),
+        ("period", "2026-11"),
+        ("name", "2026年11月 大客户经理考核"),
+        ("members", "employees"),
+        ("employees", "E0000000, E0000001, E0000002"),
+        ("window", "72"),
+        ("tg.0.who", "大客户经理"),
+        ("tg.0.kind", "position"),
+        ("tg.0.label", "大客户经理"),
+    ];
+    // A bad bonus base: answered in its cell, naming the row and the column; kept as typed.
+    let mut fields = base.clone();
+    fields.extend([("tg.0.monthly_bonus", "三千"), ("tg.0.sales_target", "120")]);
+    let (s, _, html) = post_form(&hr, &format!("{b}/hr/cycles"), &fields).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let cell = target_cell(&html, "大客户经理", "monthly_bonus");
+    assert!(
+        cell.contains("field-error") && cell.contains("大客户经理 · 月度绩效奖金"),
+        "{cell}"
+    );
+    assert!(cell.contains(r#"value="三千""#), "{cell}");
+    let ok = target_cell(&html, "大客户经理", "sales_target");
+    assert!(
+        !ok.contains("field-error") && ok.contains(r#"value="120""#),
+        "{ok}"
+    );
+    // Values without a row name: said in that row.
+    let mut fields = base.clone();
+    fields.extend([
+        ("tg.0.monthly_bonus", "3000"),
+        ("tg.1.monthly_bonus", "3500"),
+    ]);
+    let (s, _, html) = post_form(&hr, &format!("{b}/hr/cycles"), &fields).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("请写明岗位或工号"), "{html}");
+
+    // Stored: the position's bonus base and target, an employee's own base (a blank row).
+    let mut fields = base.clone();
+    fields.extend([
+        ("tg.0.monthly_bonus", "3000"),
+        ("tg.0.sales_target", "120"),
+        ("tg.1.who", "E0000002"),
+        ("tg.1.monthly_bonus", "3500"),
+    ]);
+    let (s, path, html) = post_form(&hr, &format!("{b}/hr/cycles"), &fields).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let cy = app.store.cycle(id).await.unwrap();
+    let pos = cy
+        .targets
+        .iter()
+        .find(|t| t.position.as_deref() == Some("大客户经理"))
+        .expect("the position's row");
+    assert_eq!(pos.values["monthly_bonus"], "3000");
+    assert_eq!(pos.values["sales_target"], "120");
+    let own = cy
+        .targets
+        .iter()
+        .find(|t| t.emp_no.as_deref() == Some("E0000002"))
+        .expect("the employee's row");
+    assert_eq!(own.values["monthly_bonus"], "3500");
+    assert_eq!(own.values.len(), 1);
+    // The draft's table shows what is stored; the employee's row is named.
+    assert!(target_cell(&html, "大客户经理", "monthly_bonus").contains(r#"value="3000""#));
+    assert!(target_cell(&html, "大客户经理", "sales_target").contains(r#"value="120""#));
+    assert!(target_cell(&html, "E0000002", "monthly_bonus").contains(r#"value="3500""#));
+    assert!(html.contains("E0000002 客户经理2"), "{html}");
+    assert_complete(&path, &html);
+
+    // Edited in the table: the employee's base changed, the target emptied; a bad cell
+    // first, answered in that cell only.
+    let csrf = csrf_of(&html);
+    let row = |r: usize, f: &str| format!("tg.{r}.{f}");
+    let at = |who: &str| {
+        let a = html.find(&format!(r#"value="{who}""#)).unwrap();
+        let name = &html[..a];
+        let name = &name[name.rfind("name=\"tg.").unwrap() + 9..];
+        name[..name.find('.').unwrap()].parse::<usize>().unwrap()
+    };
+    let (p, e) = (at("大客户经理"), at("E0000002"));
+    let keys = [
+        row(p, "who"),
+        row(p, "kind"),
+        row(p, "monthly_bonus"),
+        row(e, "who"),
+        row(e, "kind"),
+        row(e, "monthly_bonus"),
+    ];
+    let mut edit: Vec<(&str, &str)> = base[1..].to_vec();
+    edit.retain(|(k, _)| !k.starts_with("tg."));
+    edit.extend([("csrf", csrf.as_str()), ("action", "update")]);
+    edit.extend([
+        (keys[0].as_str(), "大客户经理"),
+        (keys[1].as_str(), "position"),
+        (keys[2].as_str(), "3000"),
+        (keys[3].as_str(), "E0000002"),
+        (keys[4].as_str(), "employee"),
+    ]);
+    let mut bad = edit.clone();
+    bad.push((keys[5].as_str(), "x"));
+    let (s, _, html) = post_form(&hr, &format!("{b}/hr/cycles/{id}"), &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let cell = target_cell(&html, "E0000002", "monthly_bonus");
+    assert!(
+        cell.contains("field-error") && cell.contains("E0000002 客户经理2 · 月度绩效奖金"),
+        "{cell}"
+    );
+    assert!(!target_cell(&html, "大客户经理", "monthly_bonus").contains("field-error"));
+    edit.push((keys[5].as_str(), "4000"));
+    let (s, _, html) = post_form(&hr, &format!("{b}/hr/cycles/{id}"), &edit).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let cy = app.store.cycle(id).await.unwrap();
+    let own = cy.targets.iter().find(|t| t.emp_no.is_some()).unwrap();
+    assert_eq!(own.values["monthly_bonus"], "4000");
+    let pos = cy.targets.iter().find(|t| t.position.is_some()).unwrap();
+    assert!(!pos.values.contains_key("sales_target"), "{pos:?}");
+    assert!(target_cell(&html, "E0000002", "monthly_bonus").contains(r#"value="4000""#));
+    // The launch page counts the bases the table set: 3000 + 3000 + 4000.
+    let (_, html) = page(&hr, &format!("{b}/hr/cycles/{id}/launch")).await;
+    assert!(html.contains("奖金基数合计：10000 元"), "{html}");
 }

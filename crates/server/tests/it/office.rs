@@ -227,6 +227,8 @@ both!(
     a_department_workbook_imported_through_the_page,
     the_wrong_persons_figures_are_never_stored,
     grades_for_a_monthly_form_from_the_results_page,
+    departments_handed_in_after_an_import,
+    a_clerk_imports_their_departments_inputs,
 );
 
 /// F01 names no grades: on the results page HR types bands; every appraisal is graded at
@@ -1095,4 +1097,250 @@ fn drop_formula_result(xlsx: &[u8], from: &str, to: &str) -> Vec<u8> {
         out.write_all(&data).unwrap();
     }
     out.finish().unwrap().into_inner()
+}
+
+/// Upload `csv` on the cycle's import page and import it with the mapping the page
+/// proposes; the done page.
+async fn import_through_the_page(
+    app: &App,
+    web: &reqwest::Client,
+    cycle: i64,
+    csv: &str,
+) -> String {
+    let cycle_url = format!("{}/hr/cycles/{cycle}", app.base);
+    let (_, html) = common::page(web, &format!("{cycle_url}/import")).await;
+    let (st, path, html) = common::post_multipart(
+        web,
+        &format!("{cycle_url}/import"),
+        &[("csrf", &common::csrf_of(&html))],
+        Some(("file", "数据.csv", csv.as_bytes())),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let csrf = common::csrf_of(&html);
+    let n = csv.lines().next().unwrap().split(',').count();
+    let cols: Vec<(String, String)> = (0..n)
+        .map(|i| {
+            let f = format!("c.{i}");
+            let v = selected(&html, &f).unwrap_or_else(|| panic!("{f} proposed: {html}"));
+            (f, v)
+        })
+        .collect();
+    let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    fields.extend(cols.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (st, _, html) = common::post_form(web, &format!("{}{path}", app.base), &fields).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    html
+}
+
+/// Issue 13: after an import that filled every 市场部 input of every appraisee, the done
+/// page offers 「代市场部提交」; 行政部, still empty, is listed with its empty cells and no
+/// button. The button hands 市场部's data in (HR as the actor, audited); 行政部 is refused.
+async fn departments_handed_in_after_an_import(app: App) {
+    let s = setup(&app).await;
+    let web = common::web_login(&app, "hr").await;
+    // Only part of 市场部's figures first: 市场部 is listed with what is missing.
+    let html = import_through_the_page(
+        &app,
+        &web,
+        s.cycle,
+        "工号,姓名,当月销售目标,当月实际销售额\nA001,张伟,100,120\nA002,李娜,80,60\n",
+    )
+    .await;
+    common::assert_complete("import done", &html);
+    let handin = &html[html.find(r#"id="handin""#).expect("the hand-in section")..];
+    assert!(!handin.contains("代市场部提交"), "{handin}");
+    assert!(handin.contains("行政部") && !handin.contains("代行政部提交"));
+    // Both 市场部 inputs of A003, A004 and the new customers of all four are missing.
+    let market = &handin[handin
+        .find("<strong>市场部</strong>")
+        .expect("市场部 listed")..];
+    assert!(market.contains("还有 8 格未填"), "{market}");
+
+    // Everything 市场部 supplies, for all four: the button.
+    let html = import_through_the_page(
+        &app,
+        &web,
+        s.cycle,
+        "工号,姓名,当月销售目标,当月实际销售额,新增客户(经销商)\n\
+         A001,张伟,100,120,1\nA002,李娜,80,60,0\nA003,王伟,90,90,2\nA004,王伟,50,40,0\n",
+    )
+    .await;
+    let handin = &html[html.find(r#"id="handin""#).expect("the hand-in section")..];
+    let handin = &handin[..handin.find("</section>").unwrap()];
+    assert!(handin.contains("代市场部提交"), "{handin}");
+    assert!(!handin.contains("代行政部提交"), "{handin}");
+    assert!(handin.contains("<strong>行政部</strong>") && handin.contains("格未填"));
+    let dept_of = |name: &str| {
+        let b = &handin[..handin.find(&format!("代{name}提交")).unwrap()];
+        let v = &b[b.rfind(r#"name="dept" value=""#).unwrap() + 19..];
+        v[..v.find('"').unwrap()].to_string()
+    };
+    let market = dept_of("市场部");
+    let progress = app.store.cycle_progress(s.cycle).await.unwrap();
+    let admin = progress
+        .data
+        .iter()
+        .find(|d| d.department == "行政部")
+        .unwrap()
+        .department_id
+        .to_string();
+    let csrf = common::csrf_of(&html);
+    let url = format!("{}/hr/cycles/{}/handin", app.base, s.cycle);
+    // 行政部 has empty cells: refused, saying how many.
+    let (st, _, page) = common::post_form(&web, &url, &[("csrf", &csrf), ("dept", &admin)]).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{page}");
+    assert!(
+        page.contains("行政部还有") && page.contains("格未填"),
+        "{page}"
+    );
+    // 市场部: handed in by HR, as its clerk would; the cycle page says so.
+    let (st, path, page) =
+        common::post_form(&web, &url, &[("csrf", &csrf), ("dept", &market)]).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    assert_eq!(path, format!("/hr/cycles/{}", s.cycle));
+    let progress = app.store.cycle_progress(s.cycle).await.unwrap();
+    let d = progress
+        .data
+        .iter()
+        .find(|d| d.department == "市场部")
+        .unwrap();
+    assert!(d.done && d.done_by.as_deref() == Some("hr"), "{d:?}");
+    assert!(
+        !progress
+            .data
+            .iter()
+            .find(|d| d.department == "行政部")
+            .unwrap()
+            .done
+    );
+    let log = app.store.audit_log(0, 10_000).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "cycle.data_complete"
+        && e.actor == "hr"
+        && e.new_value.as_deref() == Some(&format!("department {market}"))));
+    // Once handed in it is no longer offered; twice is refused.
+    let (st, _, _) = common::post_form(&web, &url, &[("csrf", &csrf), ("dept", &market)]).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+}
+
+/// Issue 13: 行政部's clerk reaches the import page from their grid; the mapping offers only
+/// 行政部's inputs (another department's column is shown as ignored); the preview and the
+/// import store only those, also when the form is tampered with; the store refuses the
+/// clerk anything else; another department's import page is not theirs.
+async fn a_clerk_imports_their_departments_inputs(app: App) {
+    let s = setup(&app).await;
+    let depts = app.store.departments().await.unwrap();
+    let id_of = |n: &str| depts.iter().find(|d| d.name == n).unwrap().id;
+    let (admin, market) = (id_of("行政部"), id_of("市场部"));
+    common::add_user(
+        &app,
+        "xz",
+        Some("X001"),
+        vec![kaohe_store::Grant {
+            role: Role::Clerk,
+            department_id: Some(admin),
+        }],
+    )
+    .await;
+    let web = common::web_login(&app, "xz").await;
+    let grid = format!("{}/cycles/{}/departments/{admin}", app.base, s.cycle);
+    let (st, html) = common::page(&web, &grid).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    let link = format!("/cycles/{}/departments/{admin}/import", s.cycle);
+    assert!(html.contains(&format!(r#"href="{link}""#)), "{html}");
+    let (st, html) = common::page(&web, &format!("{}{link}", app.base)).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    common::assert_complete(&link, &html);
+    assert!(html.contains("只导入行政部提供的数据"), "{html}");
+    // Not HR's import, not another department's.
+    let (st, _) = common::page(&web, &format!("{}/hr/cycles/{}/import", app.base, s.cycle)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = common::page(
+        &web,
+        &format!(
+            "{}/cycles/{}/departments/{market}/import",
+            app.base, s.cycle
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    let csv = "工号,姓名,当月实际销售额,当月请假天数\nA001,张伟,999,2\nA002,李娜,888,1\n";
+    let (st, path, html) = common::post_multipart(
+        &web,
+        &format!("{}{link}", app.base),
+        &[("csrf", &common::csrf_of(&html))],
+        Some(("file", "考勤.csv", csv.as_bytes())),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(path.starts_with(&format!("{link}/")), "{path}");
+    common::assert_complete(&path, &html);
+    // 行政部's column is matched; 市场部's is left out and said so; 市场部's inputs are
+    // not offered at all.
+    assert_eq!(selected(&html, "c.3").as_deref(), Some("leave_days"));
+    assert_eq!(selected(&html, "c.2").as_deref(), Some("-"));
+    assert!(html.contains("不是本部门的数据，忽略"), "{html}");
+    assert!(!html.contains(r#"value="sales_actual""#), "{html}");
+    assert!(!html.contains(r#"value="sales_target""#), "{html}");
+    // The preview: leave days only.
+    let preview = &html[html.find(r#"id="preview""#).unwrap()..];
+    assert!(
+        preview.contains("当月请假天数") && !preview.contains("999"),
+        "{preview}"
+    );
+    // Imported, the mapping tampered with to write sales: only the leave days are stored.
+    let csrf = common::csrf_of(&html);
+    let (st, _, html) = common::post_form(
+        &web,
+        &format!("{}{path}", app.base),
+        &[
+            ("csrf", csrf.as_str()),
+            ("c.0", "id"),
+            ("c.1", "name"),
+            ("c.2", "sales_actual"),
+            ("c.3", "leave_days"),
+        ],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("已导入：更新了 2 人"), "{html}");
+    assert!(html.contains("回到本部门表格"), "{html}");
+    let now = inputs(&app, &s).await;
+    assert_eq!(now["A001"]["leave_days"], "2");
+    assert_eq!(now["A002"]["leave_days"], "1");
+    assert!(!now["A001"].contains_key("sales_actual"), "{now:?}");
+    // The store itself refuses the clerk another department's input or department.
+    let xz = app.store.user_by_name("xz").await.unwrap().unwrap();
+    let row = |k: &str| kaohe_store::GridRow {
+        line: 2,
+        emp_no: "A003".into(),
+        values: [(k.to_string(), "5".to_string())].into_iter().collect(),
+        version: None,
+        reason: None,
+    };
+    let e = app
+        .store
+        .enter_grid(&xz, s.cycle, Some(admin), &[row("sales_actual")])
+        .await
+        .unwrap_err();
+    match e {
+        kaohe_store::StoreError::Rows(r) => {
+            assert!(r.iter().any(|(_, _, m)| m.contains("不是本部门")), "{r:?}")
+        }
+        e => panic!("{e}"),
+    }
+    let e = app
+        .store
+        .enter_grid(&xz, s.cycle, Some(market), &[row("sales_actual")])
+        .await
+        .unwrap_err();
+    assert!(matches!(e, kaohe_store::StoreError::Forbidden(_)), "{e}");
+    let e = app
+        .store
+        .enter_grid(&xz, s.cycle, None, &[row("leave_days")])
+        .await
+        .unwrap_err();
+    assert!(matches!(e, kaohe_store::StoreError::Forbidden(_)), "{e}");
+    assert!(!inputs(&app, &s).await["A003"].contains_key("sales_actual"));
 }

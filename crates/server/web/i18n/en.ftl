@@ -212,9 +212,12 @@ ctl-event-cap = , at most { $cap } pts in all
 ctl-event-picked = Enter the total for all occurrences ({ $lo }–{ $hi } pts each)
 
 ## Pasting into the grid (web/assets/grid.js)
-grid-paste-help = You can copy a block of cells (several rows and columns) from Excel, click a cell in the grid and paste: the block fills right and down from that cell. Check it, then press Save.
+grid-paste-help = You can copy a block of cells (several rows and columns) from Excel, click a cell in the grid and paste: the block fills right and down from that cell; when its first column holds employee numbers (or names), each line goes to that person's row, in any order. Check it, then press Save.
 grid-pasted = Pasted { $filled } cells, not saved yet.
 grid-pasted-partial = Pasted { $filled } cells; { $skipped } fell outside the grid and were left out. Not saved yet.
+grid-pasted-keyed = Filled { $filled } cells for { $rows } people by employee no. (or name), not saved yet.
+grid-pasted-outside = { $skipped } more fell outside the grid and were left out.
+grid-pasted-missing = Not in this page's grid, not pasted: { $list }
 appeal-item-reason = Reason for this item (optional)
 appeal-item-reason-ph = e.g. returns were not credited back (optional)
 ## Account and first run (hrorg)
@@ -396,8 +399,18 @@ hrc-f-data-due = Data due
 hrc-f-rating-due = Rating due
 hrc-f-window = Confirmation window (hours)
 hrc-f-params = Parameters (one id=value per line)
-hrc-f-targets = Targets and bonus bases (one line each: position or employee no.: id=value, id=value)
-hrc-f-targets-help = e.g. "大客户经理: 月度绩效奖金=3000" (an item by the name the sheet shows, its English name or its id); an employee number applies to that person only and wins over the position's value.
+hrc-f-targets = Targets and bonus bases
+hrc-f-targets-help = One row per position (or an employee by employee no.), one column per item of the form; an empty cell sets nothing. An employee's row applies to that person only and wins over the position's value.
+hrc-f-targets-lines = One line each: position or employee no.: item=value, item=value
+hrc-f-targets-lines-help = e.g. "大客户经理: 月度绩效奖金=3000" (an item by the name the sheet shows, its English name or its id), saved with the table; where both set a value, this one wins.
+hrc-tg-who = Position or employee no.
+hrc-ph-tg-who = Another position or employee no.
+hrc-tg-employee = (employee)
+hrc-tg-refresh = List the chosen form's items in the table
+hrc-tg-refresh-help = Chose another form? Press "List the chosen form's items in the table" below: the table takes that form's items (nothing is saved).
+hrc-tg-paste = Or paste lines (advanced)
+hrc-err-cell = { $row } · { $col }: { $msg }
+hrc-err-target-who = This row has values: name its position or employee no.
 hrc-create-submit = Create (draft)
 hrc-create-failed = The cycle was not created: correct what is marked and try again.
 hrc-err-version = The version is a positive whole number; leave it empty for the latest.
@@ -558,6 +571,10 @@ imp-how-loose = confirm
 imp-how-remembered = last time
 imp-how-chosen = your choice
 imp-how-none = not matched
+imp-how-other-dept = not your department's: ignored
+imp-dept-only = Only the data { $dept } supplies is imported: the file's other columns are not read and are marked "ignored" in the preview.
+imp-back-grid = Back to our grid
+grid-import = Import our data from Excel
 imp-target-none = — not imported —
 imp-target-id = Employee number (工号)
 imp-target-name = Name (姓名)
@@ -582,6 +599,14 @@ imp-done = Imported: { $values } values of { $changed } employees changed, and t
 imp-skipped = { $count } row(s) with problems were left out
 imp-back = Back to the cycle
 imp-another = Import another file
+imp-handin-title = Hand in for departments
+imp-handin-help = Where the import filled every input of a department, hand its data in on its behalf here (as its clerk's Hand in on the grid; the audit log names HR); departments with empty cells must fill them first.
+imp-handin-button = Hand in for { $dept }
+imp-handin-complete = All { $cells } cells filled.
+imp-handin-partial = { $count } of { $cells } cells still empty: cannot be handed in yet.
+imp-handin-grid = Open its grid
+imp-handin-none = This department has no open data task in this cycle.
+imp-handin-missing = { $dept } still has { $count } empty cells: not handed in.
 
 ## Many at once from the inbox (batch.html)
 batch-title-review = Review many

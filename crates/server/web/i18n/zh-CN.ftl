@@ -206,9 +206,12 @@ ctl-event-cap = ，最多 { $cap } 分
 ctl-event-picked = 填写各次合计的分数（每次 { $lo }～{ $hi } 分）
 
 ## Pasting into the grid (web/assets/grid.js)
-grid-paste-help = 可以从 Excel 复制一块单元格（多行多列），在表格中点一个格子后粘贴：数据从该格起向右、向下填入。粘贴后请检查，再点「保存」。
+grid-paste-help = 可以从 Excel 复制一块单元格（多行多列），在表格中点一个格子后粘贴：数据从该格起向右、向下填入；若第一列是工号（或姓名），则按工号填到各人所在行，顺序不限。粘贴后请检查，再点「保存」。
 grid-pasted = 已粘贴 { $filled } 个格子，尚未保存。
 grid-pasted-partial = 已粘贴 { $filled } 个格子，另有 { $skipped } 个超出表格范围而未粘贴；尚未保存。
+grid-pasted-keyed = 已按工号（或姓名）填入 { $rows } 人、{ $filled } 个格子，尚未保存。
+grid-pasted-outside = 另有 { $skipped } 个超出表格范围而未粘贴。
+grid-pasted-missing = 以下工号或姓名不在本页表格中，未粘贴：{ $list }
 appeal-item-reason = 本项理由（可选）
 appeal-item-reason-ph = 例如：退货冲回未计入（可选）
 ## 账号与首次使用（hrorg）
@@ -384,8 +387,18 @@ hrc-f-data-due = 数据提交截止日
 hrc-f-rating-due = 评分截止日
 hrc-f-window = 确认期（小时）
 hrc-f-params = 参数（每行 参数=值）
-hrc-f-targets = 目标与奖金基数（每行 岗位或工号: 项目=值, 项目=值）
-hrc-f-targets-help = 例如「大客户经理: 月度绩效奖金=3000」（项目可写表上的名称或编号）；写工号时只对该员工生效，并优先于岗位的值。
+hrc-f-targets = 目标与奖金基数
+hrc-f-targets-help = 每行一个岗位（或一名员工的工号），每列是考核表上的一项；空格不设值。工号所在行只对该员工生效，并优先于岗位的值。
+hrc-f-targets-lines = 每行 岗位或工号: 项目=值, 项目=值
+hrc-f-targets-lines-help = 例如「大客户经理: 月度绩效奖金=3000」（项目可写表上的名称或编号），与上表一并保存；同一岗位两处都填时以这里为准。
+hrc-tg-who = 岗位或工号
+hrc-ph-tg-who = 另加岗位或工号
+hrc-tg-employee = （员工）
+hrc-tg-refresh = 按所选考核表列出目标表
+hrc-tg-refresh-help = 换了考核表后，点下方「按所选考核表列出目标表」，表格换成该表的各项（不保存）。
+hrc-tg-paste = 或按行粘贴（高级）
+hrc-err-cell = { $row } · { $col }：{ $msg }
+hrc-err-target-who = 这一行填了值，请写明岗位或工号。
 hrc-create-submit = 创建（草稿）
 hrc-create-failed = 未能创建考核周期，请按提示修改后重试。
 hrc-err-version = 版本应为正整数，留空则用最新版本。
@@ -543,6 +556,10 @@ imp-how-loose = 需确认
 imp-how-remembered = 上次使用
 imp-how-chosen = 您的选择
 imp-how-none = 未对应
+imp-how-other-dept = 不是本部门的数据，忽略
+imp-dept-only = 只导入{ $dept }提供的数据：表中其他列不读取，并在预览中标明“忽略”。
+imp-back-grid = 回到本部门表格
+grid-import = 从 Excel 导入本部门数据
 imp-target-none = — 不导入 —
 imp-target-id = 工号
 imp-target-name = 姓名
@@ -567,6 +584,14 @@ imp-done = 已导入：更新了 { $changed } 人的 { $values } 项数据，分
 imp-skipped = 跳过了 { $count } 行有问题的数据
 imp-back = 返回考核周期
 imp-another = 再导入一个文件
+imp-handin-title = 代部门提交数据
+imp-handin-help = 导入已填齐某部门全部数据的，可在此代该部门提交（与部门在表格中点「提交」相同，审计日志记为人事代办）；仍有空格的部门需先补齐。
+imp-handin-button = 代{ $dept }提交
+imp-handin-complete = 全部 { $cells } 格已填齐。
+imp-handin-partial = 还有 { $count } 格未填（共 { $cells } 格），暂不能代为提交。
+imp-handin-grid = 打开该部门的表格
+imp-handin-none = 该部门在此周期没有待提交的数据。
+imp-handin-missing = { $dept }还有 { $count } 格未填，不能代为提交。
 
 ## Many at once from 待办 (batch.html)
 batch-title-review = 批量复核
