@@ -1368,6 +1368,16 @@ async fn screenshots() {
             c.set_window_size(1280, 1000).await.unwrap();
         }
     };
+    // A laptop's first screen (1280×800), as it is scrolled.
+    let laptop_shot = |name: &'static str| {
+        let (c, out) = (&c, &out);
+        async move {
+            c.set_window_size(1280, 800).await.unwrap();
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(out.join(format!("{name}.png")), png).unwrap();
+            c.set_window_size(1280, 1000).await.unwrap();
+        }
+    };
     p.open("/login").await;
     shot("login").await;
 
@@ -1393,6 +1403,7 @@ async fn screenshots() {
         .await;
     shot("sheet").await;
     phone_shot("phone-sheet").await;
+    laptop_shot("laptop-sheet").await;
     p.click(Locator::LinkText("English")).await;
     shot("sheet-en").await;
     p.click(Locator::LinkText("中文")).await;
@@ -1401,12 +1412,16 @@ async fn screenshots() {
     p.sign_in("zhuguan").await;
     shot("inbox-supervisor").await;
     phone_shot("phone-inbox").await;
+    laptop_shot("laptop-inbox").await;
     p.click(Locator::XPath(
         "//section[@id='kind-rate']//tr[td[contains(., '张伟')]]//a",
     ))
     .await;
     p.type_into(Locator::Id("v-authorised_work"), "18").await;
     shot("rating").await;
+    c.set_window_size(1280, 800).await.unwrap();
+    p.tick(Locator::Css("#to-act")).await;
+    laptop_shot("laptop-rating").await;
     c.set_window_size(390, 844).await.unwrap();
     p.tick(Locator::Css("#to-act")).await;
     phone_shot("phone-rating").await;
