@@ -785,6 +785,310 @@ async fn on_a_phone() {
     c.close().await.unwrap();
 }
 
+/// axe-core 4 (`npm pack axe-core@4`, `axe.min.js` only, MPL-2.0: see
+/// `tests/fixtures/axe/`), run inside the page: no network needed.
+const AXE: &str = include_str!("../fixtures/axe/axe.min.js");
+
+/// The serious and critical problems axe-core finds on the open page, one line each: what
+/// the page is, its path, the rule, what it asks and the elements (CSS selectors).
+async fn axe_problems(p: &Person<'_>, what: &str) -> Vec<String> {
+    let path = p.path().await;
+    // WebDriver's scripts are not held to the page's Content-Security-Policy.
+    p.c.execute(&format!("{AXE}\n;return typeof window.axe;"), vec![])
+        .await
+        .unwrap_or_else(|e| panic!("axe-core does not load on {what} ({path}): {e}"));
+    let v =
+        p.c.execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] })
+              .then(r => done(r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                             nodes: v.nodes.map(n => n.target.join(' ')) }))))
+              .catch(e => done({ error: String(e) }));"#,
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("axe.run on {what} ({path}): {e}"));
+    if let Some(e) = v.get("error") {
+        panic!("axe.run on {what} ({path}): {e}");
+    }
+    let list = v
+        .as_array()
+        .unwrap_or_else(|| panic!("axe.run on {what}: {v}"));
+    list.iter()
+        .map(|x| {
+            let nodes: Vec<&str> = x["nodes"]
+                .as_array()
+                .map(|n| n.iter().filter_map(Value::as_str).take(8).collect())
+                .unwrap_or_default();
+            format!(
+                "{what} ({path}): {} [{}] {} — {}",
+                x["id"].as_str().unwrap_or("?"),
+                x["impact"].as_str().unwrap_or("?"),
+                x["help"].as_str().unwrap_or(""),
+                nodes.join(" | ")
+            )
+        })
+        .collect()
+}
+
+/// Every page the demo's employee, clerk, rater, reviewer, approver and HR reach, in the
+/// states they meet them (the rating form empty, with errors and saved; sign and appeal;
+/// review and approval, one by one and in a batch; an appeal to decide; a draft cycle and its
+/// confirmations), checked by axe-core: no serious or critical violation of its rules (WCAG
+/// 2.1 A and AA among them: labels, table headers, contrast, landmarks, …).
+#[tokio::test]
+async fn accessible_pages() {
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    let mut found: Vec<String> = Vec::new();
+    let mut seen = 0;
+    macro_rules! check {
+        ($what:expr) => {{
+            found.extend(axe_problems(&p, $what).await);
+            seen += 1;
+        }};
+        ($what:expr, $path:expr) => {{
+            p.open($path).await;
+            found.extend(axe_problems(&p, $what).await);
+            seen += 1;
+        }};
+    }
+    // The open page at the laptop's size, then on a phone (390×844), where the layout
+    // differs (cards for the sheet, tables scrolling in place).
+    macro_rules! phone {
+        ($what:expr) => {{
+            c.set_window_size(390, 844).await.unwrap();
+            check!(&format!("{} (phone)", $what));
+            c.set_window_size(1280, 1000).await.unwrap();
+        }};
+    }
+    macro_rules! check_both {
+        ($what:expr) => {{
+            check!($what);
+            phone!($what);
+        }};
+    }
+    // The check itself sees a problem when there is one: a box without a label, pale grey
+    // words on white.
+    p.open("/login").await;
+    c.execute(
+        r#"const m = document.querySelector('main');
+           m.insertAdjacentHTML('afterbegin', '<input id="canary"><p id="pale">淡灰色的字</p>');
+           // The page's Content-Security-Policy drops style attributes; the CSSOM is allowed.
+           const pale = document.getElementById('pale');
+           pale.style.color = '#bbb';
+           pale.style.background = '#fff';"#,
+        vec![],
+    )
+    .await
+    .unwrap();
+    let canary = axe_problems(&p, "canary").await;
+    for rule in ["label", "color-contrast"] {
+        assert!(
+            canary.iter().any(|l| l.contains(&format!(": {rule} ["))),
+            "axe-core does not see {rule}: {canary:?}"
+        );
+    }
+
+    check!("sign-in", "/login");
+    check!("sign-in (English)", "/login?lang=en");
+    p.open("/login?lang=zh-CN").await;
+    check!("first sign-in with a code", "/login/code");
+    p.open("/login").await;
+    p.type_into(Locator::Css("input[name=username]"), "zhangwei")
+        .await;
+    p.type_into(Locator::Css("input[name=password]"), "wrong-password")
+        .await;
+    p.click(Locator::Css("form[action='/login'] button")).await;
+    check!("sign-in, wrong password");
+
+    // 行政部's clerk: the inbox, November's grid (then handed in), the password page.
+    p.sign_in("xingzheng").await;
+    check_both!("clerk's inbox");
+    p.click(Locator::Css("#kind-data a")).await;
+    let grid = p.path().await;
+    check_both!("department grid");
+    p.grid_cell("张伟", "leave_days", "x").await;
+    p.click(Locator::Css("button[value=save]")).await;
+    check!("department grid with an error");
+    for name in ["张伟", "李娜", "刘洋"] {
+        p.grid_cell(name, "leave_days", "0").await;
+    }
+    p.click(Locator::Css("button[value=complete]")).await;
+    assert!(p.text().await.contains("数据已提交"), "{}", p.text().await);
+    check!("department grid handed in");
+    check!("password", "/account/password");
+    check!("clerk's ledger", "/ledger");
+
+    // 张伟: the inbox, the ledger, October's signed sheet (both languages).
+    p.sign_in("zhangwei").await;
+    check_both!("employee's inbox");
+    p.click(Locator::Css("header nav a[href='/ledger']")).await;
+    check_both!("employee's ledger");
+    p.click(Locator::XPath("//main//a[contains(., '2026年10月')]"))
+        .await;
+    let october = p.path().await;
+    check_both!("signed sheet");
+    check!("signed sheet (English)", &format!("{october}?lang=en"));
+    check!("not found", "/appraisals/999999");
+    p.open("/tasks?lang=zh-CN").await;
+
+    // The supervisor: the inbox, November's rating form empty, refused, saved, handed in.
+    p.sign_in("zhuguan").await;
+    check_both!("rater's inbox");
+    p.click(Locator::XPath(
+        "//section[@id='kind-rate']//tr[td[contains(., '2026年11月')] and td[contains(., '张伟')]]//a",
+    ))
+    .await;
+    let november = p.path().await;
+    check_both!("rating form");
+    for (input, values) in RATER {
+        p.type_into(Locator::Id(&format!("v-{input}")), values[0])
+            .await;
+    }
+    p.type_into(Locator::Id("v-authorised_work"), "500").await;
+    p.click(Locator::Css("#entry button[value=save]")).await;
+    assert!(
+        p.c.find(Locator::Css(".field-error")).await.is_ok(),
+        "500 is out of range: {}",
+        p.text().await
+    );
+    check_both!("rating form with an error");
+    p.type_into(Locator::Id("v-authorised_work"), "18").await;
+    p.click(Locator::Css("#entry button[value=save]")).await;
+    check!("rating form saved");
+    p.click(Locator::Css("#entry button[value=submit]")).await;
+    assert_eq!(p.state().await, "复核");
+    check!("rating handed in");
+    check!("rater's sheet (English)", &format!("{november}?lang=en"));
+    p.open("/tasks?lang=zh-CN").await;
+
+    // Review from the sheet; approval in a batch.
+    p.sign_in("fuhe").await;
+    check_both!("reviewer's inbox");
+    check!("batch review", "/tasks/batch/review");
+    p.open(&november).await;
+    check!("review form");
+    p.click(Locator::Css("#decide button[value=review_pass]"))
+        .await;
+    p.sign_in("shenpi").await;
+    check!("approver's inbox");
+    p.open("/tasks/batch/approve").await;
+    check!("batch approval");
+    p.tick(Locator::Css("input[name=pick]")).await;
+    p.click(Locator::Css(
+        "form[action='/tasks/batch/approve'] button.primary",
+    ))
+    .await;
+    check!("batch approval, confirm");
+    p.click(Locator::Css(
+        "form[action='/tasks/batch/approve'] button.primary",
+    ))
+    .await;
+    check!("batch approval, done");
+
+    // 张伟 signs or appeals November; he appeals.
+    p.sign_in("zhangwei").await;
+    p.open(&november).await;
+    assert_eq!(p.state().await, "待确认");
+    check_both!("sign and appeal forms");
+    p.type_into(Locator::Css("#sign input[name=name]"), "李四")
+        .await;
+    p.click(Locator::Css("#sign button")).await;
+    check!("sign form with an error");
+    p.type_into(
+        Locator::Css("#appeal textarea[name=reason]"),
+        "新增客户未计入",
+    )
+    .await;
+    p.tick(Locator::Css("#appeal input[value=sales]")).await;
+    p.click(Locator::Css("#appeal button")).await;
+    assert_eq!(p.state().await, "申诉中");
+    check_both!("appealed sheet");
+
+    // HR: every section, a draft cycle and its confirmations, the appeal to decide.
+    p.sign_in("hr").await;
+    check!("HR's inbox");
+    for (what, path) in [
+        ("HR home", "/hr"),
+        ("cycles and the cycle form", "/hr/cycles"),
+        ("cycle progress", "/hr/cycles/2"),
+        ("closed cycle", "/hr/cycles/1"),
+        ("results", "/hr/cycles/1/results"),
+        ("import", "/hr/cycles/2/import"),
+        ("users", "/hr/users"),
+        ("organisation", "/hr/org"),
+        ("employee", "/hr/employees/E001"),
+        ("templates", "/hr/templates"),
+        ("template", "/hr/templates/F01"),
+        ("template F15", "/hr/templates/F15"),
+        ("template preview", "/hr/templates/F15/preview"),
+        ("template preview F13", "/hr/templates/F13/preview"),
+        ("audit log", "/hr/audit"),
+        ("appeals", "/hr/appeals"),
+        ("HR on the grid", grid.as_str()),
+        ("HR on October's sheet", october.as_str()),
+        ("cycles (English)", "/hr/cycles?lang=en"),
+        ("results (English)", "/hr/cycles/1/results?lang=en"),
+    ] {
+        check!(what, path);
+        if [
+            "/hr",
+            "/hr/cycles",
+            "/hr/cycles/2",
+            "/hr/cycles/1/results",
+            "/hr/users",
+        ]
+        .contains(&path)
+        {
+            phone!(what);
+        }
+    }
+    p.open("/tasks?lang=zh-CN").await;
+    p.open(&november).await;
+    check_both!("appeal to decide");
+    p.open("/hr/cycles").await;
+    p.type_into(Locator::Css("input[name=period]"), "2026-13")
+        .await;
+    p.type_into(Locator::Css("input[name=name]"), "十三月")
+        .await;
+    p.click(Locator::Css(
+        "form[action='/hr/cycles'] button[type=submit]",
+    ))
+    .await;
+    assert!(
+        p.c.find(Locator::Css(".field-error")).await.is_ok(),
+        "{}",
+        p.text().await
+    );
+    check!("cycle form with errors");
+    p.open("/hr/cycles").await;
+    p.click(Locator::Css(
+        "form[action='/hr/cycles/2'] button[value=copy]",
+    ))
+    .await;
+    let draft = p.path().await;
+    assert!(draft.starts_with("/hr/cycles/"), "{draft}");
+    check!("draft cycle");
+    check!("launch confirmation", &format!("{draft}/launch"));
+    check!("delete confirmation", &format!("{draft}/delete"));
+
+    c.close().await.unwrap();
+    assert!(seen >= 70, "{seen} pages");
+    assert!(
+        found.is_empty(),
+        "{} serious or critical accessibility problems on {seen} pages:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
 /// `kaohe …` against the demo's database; stdout, stderr and success.
 fn kaohe_cli(db: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
@@ -1922,6 +2226,16 @@ async fn screenshots() {
             c.set_window_size(1280, 1000).await.unwrap();
         }
     };
+    // A laptop's first screen (1280×800), as it is scrolled.
+    let laptop_shot = |name: &'static str| {
+        let (c, out) = (&c, &out);
+        async move {
+            c.set_window_size(1280, 800).await.unwrap();
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(out.join(format!("{name}.png")), png).unwrap();
+            c.set_window_size(1280, 1000).await.unwrap();
+        }
+    };
     p.open("/login").await;
     shot("login").await;
 
@@ -1947,6 +2261,7 @@ async fn screenshots() {
         .await;
     shot("sheet").await;
     phone_shot("phone-sheet").await;
+    laptop_shot("laptop-sheet").await;
     p.click(Locator::LinkText("English")).await;
     shot("sheet-en").await;
     p.click(Locator::LinkText("中文")).await;
@@ -1955,12 +2270,16 @@ async fn screenshots() {
     p.sign_in("zhuguan").await;
     shot("inbox-supervisor").await;
     phone_shot("phone-inbox").await;
+    laptop_shot("laptop-inbox").await;
     p.click(Locator::XPath(
         "//section[@id='kind-rate']//tr[td[contains(., '张伟')]]//a",
     ))
     .await;
     p.type_into(Locator::Id("v-authorised_work"), "18").await;
     shot("rating").await;
+    c.set_window_size(1280, 800).await.unwrap();
+    p.tick(Locator::Css("#to-act")).await;
+    laptop_shot("laptop-rating").await;
     c.set_window_size(390, 844).await.unwrap();
     p.tick(Locator::Css("#to-act")).await;
     phone_shot("phone-rating").await;

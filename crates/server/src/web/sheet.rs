@@ -904,6 +904,34 @@ pub(super) async fn rate<S: Store>(
     mut typed: Typed,
 ) -> Response {
     let mut version = version;
+    if submit {
+        let unchosen = match unchosen_levels(st, ctx.lang, me, id, &typed.values).await {
+            Ok(u) => u,
+            Err(StoreError::NotFound { .. }) => return not_found(ctx),
+            Err(e) => return server_error(ctx.lang, &e.to_string()),
+        };
+        if !unchosen.is_empty() {
+            let m = unchosen
+                .values()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(match ctx.lang {
+                    Lang::Zh => "；",
+                    Lang::En => "; ",
+                });
+            typed.errors.extend(unchosen);
+            let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+            return sheet_page(
+                st,
+                ctx,
+                me,
+                id,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, m)),
+                typed,
+            )
+            .await;
+        }
+    }
     if !typed.values.is_empty() {
         match st.store.enter(me, id, version, &typed.values).await {
             Ok(a) => version = a.version,
@@ -1034,6 +1062,40 @@ pub(super) async fn preview<S: Store>(
             "score_error": v.score_error.map(|r| text(ctx.lang, "sheet-not-scored", &[("reason", Arg::Text(r))])),
         }),
     )
+}
+
+/// The level pickers on the submitted form left at 「请选择」 (sent empty): input id → the
+/// message to show beside each. Nothing is handed in while one is.
+async fn unchosen_levels<S: Store>(
+    st: &AppState<S>,
+    lang: Lang,
+    me: &User,
+    id: i64,
+    values: &BTreeMap<String, String>,
+) -> kaohe_store::Result<BTreeMap<String, String>> {
+    let a = st.store.appraisal(me, id).await?;
+    let (_, t) = st.store.cycle_form(a.cycle_id).await?;
+    let controls = super::controls::controls(&t, lang);
+    Ok(controls
+        .iter()
+        .filter(|(_, c)| c.kind == "levels")
+        .filter_map(|(slot, _)| t.inputs.get(*slot as usize))
+        .filter(|inp| values.get(&inp.id).is_some_and(|v| v.trim().is_empty()))
+        .map(|inp| {
+            let name = match inp.item {
+                Some(i) => pick(lang, &t.items[i].name, t.items[i].name_en.as_deref()),
+                None => pick(lang, &inp.name, inp.name_en.as_deref()),
+            };
+            (
+                inp.id.clone(),
+                text(
+                    lang,
+                    "entry-choose-missing",
+                    &[("name", Arg::Text(name.to_string()))],
+                ),
+            )
+        })
+        .collect())
 }
 
 /// The decision `me` may take on the appraisal now: review or approval when it is in their

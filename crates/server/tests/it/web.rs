@@ -1156,3 +1156,104 @@ async fn live_scores_while_rating(app: App) {
         assert!(!body.contains("\"total\""), "{who}: {body}");
     }
 }
+
+/// F15's level picker (突出表现受客户表扬: 无 / 市级 / 省级) starts on an explicit
+/// 「请选择」 that is not a level; handing in with it left there is refused beside the picker
+/// (the picker focused, so the browser scrolls to it), nothing handed in; a chosen level is
+/// kept and shown chosen.
+#[tokio::test]
+async fn a_level_picker_starts_unchosen_and_says_so_beside_itself() {
+    let app = spawn_app(false).await;
+    let hr = org_and_people(&app).await;
+    let b = &app.base;
+    let src = std::fs::read_to_string(format!(
+        "{}/../../templates/F15.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let (s, body) = send(hr.post(format!("{b}/api/templates")).body(src)).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, cy) = send(hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2026年第四季度 客户经理考核",
+        "form_id": "F15",
+        "period": "2026-Q4",
+        "members": {"employees": ["A001"]},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let cycle = cy["id"].as_i64().unwrap();
+    let (s, body) = send(hr.post(format!("{b}/api/cycles/{cycle}/launch"))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, list) = send(hr.get(format!("{b}/api/appraisals?cycle_id={cycle}"))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+    let sup = web_login(&app, "wangqiang").await;
+    let url = format!("{b}/appraisals/{id}");
+    let (s, sheet) = page(&sup, &url).await;
+    assert_eq!(s, StatusCode::OK, "{sheet}");
+    // The picker: 「请选择」 first, chosen, worth nothing; then the levels.
+    let picker = |html: &str| -> String {
+        let i = html
+            .find(r#"id="f-award""#)
+            .unwrap_or_else(|| panic!("no award picker: {html}"));
+        html[i..i + html[i..].find("</fieldset>").unwrap()].to_string()
+    };
+    let p = picker(&sheet);
+    let first = p.find(r#"name="v.award""#).unwrap();
+    assert!(
+        p[first..].starts_with(r#"name="v.award" value="" checked>"#)
+            && p[first..].contains("请选择"),
+        "{p}"
+    );
+    assert!(
+        p.find("请选择").unwrap() < p.find("市级以上表扬").unwrap(),
+        "{p}"
+    );
+    assert_eq!(p.matches(" checked").count(), 1, "{p}");
+    let (_, en) = page(&sup, &format!("{url}?lang=en")).await;
+    assert!(picker(&en).contains("Choose…"), "{en}");
+    assert_complete("F15 rating form (en)", &en);
+    page(&sup, &format!("{url}?lang=zh-CN")).await;
+
+    // Handing in with 「请选择」: refused, the message inside the picker's fieldset, the
+    // picker focused; still rating.
+    let token = csrf_of(&sheet);
+    let v = version_of(&sheet);
+    let form = [
+        ("csrf", token.as_str()),
+        ("version", v.as_str()),
+        ("action", "submit"),
+        ("v.award", ""),
+    ];
+    let (s, _, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let p = picker(&html);
+    assert!(
+        p.contains(r#"class="error field-error""#)
+            && p.contains("请选择「突出表现受客户表扬」的一项再提交"),
+        "the error beside the picker: {p}"
+    );
+    assert!(
+        p.contains(r#"value="" checked autofocus"#),
+        "the picker focused: {p}"
+    );
+    assert_eq!(html.matches("autofocus").count(), 1, "{html}");
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{id}"))).await;
+    assert_eq!(a["state"], "rating", "{a}");
+
+    // A level chosen and saved: stored, shown chosen, 「请选择」 no longer.
+    let form = [
+        ("csrf", token.as_str()),
+        ("version", v.as_str()),
+        ("action", "save"),
+        ("v.award", "1"),
+    ];
+    let (s, _, html) = post_form(&sup, &format!("{url}/actions"), &form).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let (_, a) = send(hr.get(format!("{b}/api/appraisals/{id}"))).await;
+    assert_eq!(a["inputs"]["award"], "1", "{a}");
+    let p = picker(&html);
+    assert!(
+        p.contains(r#"name="v.award" value="1" checked"#) && !p.contains(r#"value="" checked"#),
+        "{p}"
+    );
+}
