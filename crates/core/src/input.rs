@@ -191,7 +191,10 @@ pub fn parse_row(
                     line,
                     column: ci.map(|c| c + 1),
                     header: Some(inp.id.clone()),
-                    msg: msg!("in-empty", id = inp.id.clone(), name = inp.name.clone()),
+                    msg: msg!("in-empty", id = inp.id.clone(), name = inp.name.clone()).en_arg(
+                        "name",
+                        inp.name_en.clone().unwrap_or_else(|| inp.name.clone()),
+                    ),
                 });
             } else {
                 errors.push(CellError {
@@ -218,8 +221,22 @@ fn slot_id(t: &Template, s: u32) -> String {
     }
 }
 
-/// Parse one cell for slot `s` (an input or a parameter).
+/// Parse one cell for slot `s` (an input or a parameter). A refusal names the input by
+/// its sheet name, in English where the template gives one.
 pub fn parse_cell(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
+    parse_cell_named(t, s, cell).map_err(|m| {
+        let (name, name_en) = if s >= t.layout.params {
+            let p = &t.params[(s - t.layout.params) as usize];
+            (&p.name, &p.name_en)
+        } else {
+            let i = &t.inputs[s as usize];
+            (&i.name, &i.name_en)
+        };
+        m.en_arg("name", name_en.clone().unwrap_or_else(|| name.clone()))
+    })
+}
+
+fn parse_cell_named(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
     if cell.is_empty() {
         return Ok(Val::Empty);
     }
