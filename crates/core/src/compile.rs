@@ -201,6 +201,9 @@ struct Compiler {
     per_rater: HashMap<String, Vec<u32>>,
     /// The rater whose rule is being compiled, if any.
     rater_ctx: Option<usize>,
+    /// English names by Chinese name (items, sections, metrics, pay lines, events), so a
+    /// diagnostic about a formula names its owner in the reader's language.
+    en_names: HashMap<String, String>,
 }
 
 fn is_valid_id(s: &str) -> bool {
@@ -407,6 +410,13 @@ struct ItemPlan<'a> {
 }
 
 impl Compiler {
+    /// The English name of what the template calls `zh`, where it gives one.
+    fn en_of(&self, zh: &str) -> String {
+        self.en_names
+            .get(zh)
+            .cloned()
+            .unwrap_or_else(|| zh.to_string())
+    }
     fn err(
         &mut self,
         code: &'static str,
@@ -484,7 +494,8 @@ impl Compiler {
             Err(e) => {
                 let d = Diagnostic::error(
                     "E004",
-                    msg!("diag-formula", what = what, detail = formula_error_zh(&e)),
+                    msg!("diag-formula", what = what, detail = formula_error_zh(&e))
+                        .en_arg("what", self.en_of(what)),
                     at(&e),
                 )
                 .with_help(msg!("help-formula", detail = e.to_string()));
@@ -556,7 +567,7 @@ impl Compiler {
             };
             let d = Diagnostic::error(
                 "E023",
-                msg!("diag-scope", name = n.clone(), what = what),
+                msg!("diag-scope", name = n.clone(), what = what).en_arg("what", self.en_of(what)),
                 at(&e),
             )
             .with_help(msg!("help-scope"));
@@ -573,7 +584,8 @@ impl Compiler {
                 let FormulaErrorKind::UnknownName(n) = &e.kind else {
                     let d = Diagnostic::error(
                         "E004",
-                        msg!("diag-formula", what = what, detail = formula_error_zh(&e)),
+                        msg!("diag-formula", what = what, detail = formula_error_zh(&e))
+                            .en_arg("what", self.en_of(what)),
                         at(&e),
                     );
                     self.diags.push(d);
@@ -581,7 +593,8 @@ impl Compiler {
                 };
                 let mut d = Diagnostic::error(
                     "E003",
-                    msg!("diag-unknown-name", name = n.clone(), what = what),
+                    msg!("diag-unknown-name", name = n.clone(), what = what)
+                        .en_arg("what", self.en_of(what)),
                     at(&e),
                 );
                 d.help = Some(match suggest(n, self.names.keys().map(String::as_str)) {
@@ -595,6 +608,27 @@ impl Compiler {
     }
 
     fn compile(&mut self, def: &TemplateDef) -> Option<Template> {
+        let mut en = |zh: &str, e: &Option<String>| {
+            if let Some(e) = e {
+                self.en_names.insert(zh.to_string(), e.clone());
+            }
+        };
+        for d in &def.item {
+            let d = d.get_ref();
+            en(&d.name, &d.name_en);
+            for ev in d.events.iter().flatten() {
+                en(&ev.get_ref().name, &ev.get_ref().name_en);
+            }
+        }
+        for d in &def.section {
+            en(&d.get_ref().name, &d.get_ref().name_en);
+        }
+        for d in &def.metric {
+            en(&d.get_ref().name, &d.get_ref().name_en);
+        }
+        for d in &def.pay {
+            en(&d.get_ref().name, &d.get_ref().name_en);
+        }
         let form = self.form(def);
 
         // Raters.

@@ -378,7 +378,10 @@ impl<'t> Engine<'t> {
                         .map(|&r| t.inputs[r as usize].id.clone());
                     return Err(RowError {
                         column: col,
-                        msg: msg!("err-na-forbidden", item = item.name.clone()),
+                        msg: msg!("err-na-forbidden", item = item.name.clone()).en_arg(
+                            "item",
+                            item.name_en.clone().unwrap_or_else(|| item.name.clone()),
+                        ),
                     });
                 }
                 f.na[s] = true;
@@ -618,10 +621,11 @@ impl<'t> Engine<'t> {
                             msg!(
                                 "ex-event-when-no",
                                 event = e.name.clone(),
-                                cond = w.text.clone(),
+                                cond = self.words(w, false),
                                 arithmetic = self.arith(w, f)
                             )
-                            .en_arg("event", e.name_en.clone().unwrap_or_else(|| e.name.clone())),
+                            .en_arg("event", e.name_en.clone().unwrap_or_else(|| e.name.clone()))
+                            .en_arg("cond", self.words(w, true)),
                         );
                     }
                     if on { Decimal::ONE } else { Decimal::ZERO }
@@ -636,9 +640,14 @@ impl<'t> Engine<'t> {
                                 msg: msg!(
                                     "err-event-count",
                                     event = e.name.clone(),
-                                    formula = cf.text.clone(),
+                                    formula = self.words(cf, false),
                                     value = fmt(c)
-                                ),
+                                )
+                                .en_arg(
+                                    "event",
+                                    e.name_en.clone().unwrap_or_else(|| e.name.clone()),
+                                )
+                                .en_arg("formula", self.words(cf, true)),
                             });
                         }
                         c
@@ -675,7 +684,8 @@ impl<'t> Engine<'t> {
                                 hi = fmt(*hi),
                                 min = fmt(min),
                                 max = fmt(max)
-                            ),
+                            )
+                            .en_arg("event", e.name_en.clone().unwrap_or_else(|| e.name.clone())),
                         });
                     }
                     got
@@ -785,7 +795,10 @@ impl<'t> Engine<'t> {
             Some(Val::Num(d)) => Ok(*d),
             _ => Err(RowError {
                 column: Some(self.t.inputs[slot as usize].id.clone()),
-                msg: msg!("err-pick-missing", item = what.name.clone()),
+                msg: msg!("err-pick-missing", item = what.name.clone()).en_arg(
+                    "item",
+                    what.name_en.clone().unwrap_or_else(|| what.name.clone()),
+                ),
             }),
         }
     }
@@ -801,7 +814,10 @@ impl<'t> Engine<'t> {
     ) -> Result<Decimal, RowError> {
         let pk = pick.ok_or_else(|| RowError {
             column: None,
-            msg: msg!("err-pick-missing", item = item.name.clone()),
+            msg: msg!("err-pick-missing", item = item.name.clone()).en_arg(
+                "item",
+                item.name_en.clone().unwrap_or_else(|| item.name.clone()),
+            ),
         })?;
         let v = self.need_num(row, pk, item)?;
         if v < lo || v > hi {
@@ -813,6 +829,10 @@ impl<'t> Engine<'t> {
                     value = fmt(v),
                     lo = fmt(lo),
                     hi = fmt(hi)
+                )
+                .en_arg(
+                    "item",
+                    item.name_en.clone().unwrap_or_else(|| item.name.clone()),
                 ),
             });
         }
@@ -865,8 +885,13 @@ impl<'t> Engine<'t> {
                         msg: msg!(
                             "err-target-zero",
                             item = item.name.clone(),
-                            formula = target.text.clone()
-                        ),
+                            formula = self.words(target, false)
+                        )
+                        .en_arg(
+                            "item",
+                            item.name_en.clone().unwrap_or_else(|| item.name.clone()),
+                        )
+                        .en_arg("formula", self.words(target, true)),
                     });
                 }
                 let mut a = match better {
@@ -1039,6 +1064,10 @@ impl<'t> Engine<'t> {
                                     "err-pick-unused",
                                     item = item.name.clone(),
                                     value = fmt(fixed)
+                                )
+                                .en_arg(
+                                    "item",
+                                    item.name_en.clone().unwrap_or_else(|| item.name.clone()),
                                 ),
                             });
                         }
@@ -1082,6 +1111,10 @@ impl<'t> Engine<'t> {
                                 item = item.name.clone(),
                                 value = fmt(v),
                                 allowed = allowed.join(" / ")
+                            )
+                            .en_arg(
+                                "item",
+                                item.name_en.clone().unwrap_or_else(|| item.name.clone()),
                             ),
                         });
                     };
@@ -1111,6 +1144,10 @@ impl<'t> Engine<'t> {
                             item = item.name.clone(),
                             value = fmt(lv),
                             known = known.join(", ")
+                        )
+                        .en_arg(
+                            "item",
+                            item.name_en.clone().unwrap_or_else(|| item.name.clone()),
                         ),
                     });
                 };
@@ -1165,6 +1202,10 @@ impl<'t> Engine<'t> {
                                 .map(|o| o.grade.clone())
                                 .collect::<Vec<_>>()
                                 .join(", ")
+                        )
+                        .en_arg(
+                            "item",
+                            item.name_en.clone().unwrap_or_else(|| item.name.clone()),
                         ),
                     });
                 };
@@ -1240,7 +1281,10 @@ impl<'t> Engine<'t> {
                 if !v.is_zero() && why.is_none() {
                     return Err(RowError {
                         column: Some(t.inputs[*reason as usize].id.clone()),
-                        msg: msg!("err-reason", item = item.name.clone(), value = fmt(v)),
+                        msg: msg!("err-reason", item = item.name.clone(), value = fmt(v)).en_arg(
+                            "item",
+                            item.name_en.clone().unwrap_or_else(|| item.name.clone()),
+                        ),
                     });
                 }
                 if T::ON && !v.is_zero() {
@@ -1269,10 +1313,11 @@ impl<'t> Engine<'t> {
                         tg,
                         msg!(
                             "ex-formula",
-                            formula = score.text.clone(),
+                            formula = self.words(score, false),
                             arithmetic = self.arith(score, f),
                             value = fmt(round_half_up(v, 4))
-                        ),
+                        )
+                        .en_arg("formula", self.words(score, true)),
                     );
                 }
                 v
@@ -1368,10 +1413,11 @@ impl<'t> Engine<'t> {
                         Target::Section(si),
                         msg!(
                             "ex-formula",
-                            formula = sf.text.clone(),
+                            formula = self.words(sf, false),
                             arithmetic = self.arith(sf, f),
                             value = fmt(v)
-                        ),
+                        )
+                        .en_arg("formula", self.words(sf, true)),
                     );
                 }
             } else if T::ON && !dropped {
@@ -1426,10 +1472,11 @@ impl<'t> Engine<'t> {
                         Target::Total,
                         msg!(
                             "ex-formula",
-                            formula = tf.text.clone(),
+                            formula = self.words(tf, false),
                             arithmetic = self.arith(tf, f),
                             value = fmt(v)
-                        ),
+                        )
+                        .en_arg("formula", self.words(tf, true)),
                     );
                 }
                 v

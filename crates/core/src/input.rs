@@ -219,23 +219,22 @@ fn slot_id(t: &Template, s: u32) -> String {
     }
 }
 
-/// Parse one cell for slot `s` (an input or a parameter). A problem names the input or
-/// parameter by its sheet name, in English by its English name where it has one.
+/// Parse one cell for slot `s` (an input or a parameter). A refusal names the input by
+/// its sheet name, in English where the template gives one.
 pub fn parse_cell(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
-    parse_slot(t, s, cell).map_err(|m| {
-        let en = if s >= t.layout.params {
-            t.params[(s - t.layout.params) as usize].name_en.clone()
+    parse_cell_named(t, s, cell).map_err(|m| {
+        let (name, name_en) = if s >= t.layout.params {
+            let p = &t.params[(s - t.layout.params) as usize];
+            (&p.name, &p.name_en)
         } else {
-            t.inputs[s as usize].name_en.clone()
+            let i = &t.inputs[s as usize];
+            (&i.name, &i.name_en)
         };
-        match en {
-            Some(en) if m.args.iter().any(|(k, _)| *k == "name") => m.en_arg("name", en),
-            _ => m,
-        }
+        m.en_arg("name", name_en.clone().unwrap_or_else(|| name.clone()))
     })
 }
 
-fn parse_slot(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
+fn parse_cell_named(t: &Template, s: u32, cell: &str) -> Result<Val, Msg> {
     if cell.is_empty() {
         return Ok(Val::Empty);
     }

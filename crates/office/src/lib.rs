@@ -135,7 +135,7 @@ pub enum OfficeError {
     )]
     UnknownType { ext: String },
     /// No sheet of that name.
-    #[error("没有名为「{name}」的工作表（有: {}）/ no sheet named `{name}` (there are: {})", .available.join("、"), .available.join(", "))]
+    #[error("没有名为「{name}」的工作表（有: {}） / no sheet named `{name}` (there are: {})", .available.join("、"), .available.join(", "))]
     NoSuchSheet {
         name: String,
         available: Vec<String>,
@@ -148,7 +148,7 @@ pub enum OfficeError {
     EmptySheet { sheet: String },
     /// No row has two or more filled cells.
     #[error(
-        "工作表「{sheet}」中找不到表头（至少两个非空单元格的一行）/ no header row in sheet `{sheet}` (a row with at least two filled cells)"
+        "工作表「{sheet}」中找不到表头（至少两个非空单元格的一行） / no header row in sheet `{sheet}` (a row with at least two filled cells)"
     )]
     NoHeader { sheet: String },
     /// The CSV could not be read.

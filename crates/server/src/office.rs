@@ -96,13 +96,16 @@ impl From<OfficeError> for OfficeFail {
 impl From<OfficeFail> for ApiError {
     fn from(e: OfficeFail) -> Self {
         match e {
-            OfficeFail::File(m) => ApiError::Invalid(vec![FieldError {
-                field: "file".into(),
-                message: m.clone(),
-                message_en: Some(m),
-                line: None,
-                column: None,
-            }]),
+            OfficeFail::File(m) => {
+                let (message, message_en) = crate::error::bilingual(&m);
+                ApiError::Invalid(vec![FieldError {
+                    field: "file".into(),
+                    message,
+                    message_en: Some(message_en),
+                    line: None,
+                    column: None,
+                }])
+            }
             OfficeFail::Refused(r) => ApiError::Invalid(
                 r.problems
                     .iter()

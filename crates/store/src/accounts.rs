@@ -78,7 +78,7 @@ fn no_user(username: &str) -> StoreError {
 fn bad_code() -> StoreError {
     StoreError::Fields(vec![(
         "code".into(),
-        "用户名或登录码不正确，或登录码已过期（请人事重置）/ wrong user name or code, or the code has expired (ask HR for a new one)".into(),
+        "用户名或登录码不正确，或登录码已过期（请人事重置） / wrong user name or code, or the code has expired (ask HR for a new one)".into(),
     )])
 }
 

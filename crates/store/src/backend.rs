@@ -593,7 +593,10 @@ impl Db {
                 problems.push((
                     r.line,
                     "部门类型 dept_kind".to_string(),
-                    format!("`{}` 应为 业务/职能 (line/functional)", r.dept_kind),
+                    format!(
+                        "`{0}` 应为「业务」或「职能」 / `{0}` should be line or functional",
+                        r.dept_kind
+                    ),
                 ));
             }
         }

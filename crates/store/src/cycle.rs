@@ -300,7 +300,7 @@ pub fn parse_grade_bands(s: &str) -> std::result::Result<Vec<GradeBand>, String>
         };
         if words.next().is_some() {
             return Err(format!(
-                "第 {} 项「{part}」应写成「A ≥ 90」/ band {} (`{part}`) should read like `A ≥ 90`",
+                "第 {} 项「{part}」应写成「A ≥ 90」 / band {} (`{part}`) should read like `A ≥ 90`",
                 i + 1,
                 i + 1
             ));
@@ -702,7 +702,7 @@ pub fn resolve_values(
             None => problems.push((
                 format!("{prefix}{k}"),
                 format!(
-                    "表中没有「{k}」这一项，可用：{} / the form has no `{k}`; it has: {}",
+                    "表中没有「{k}」这一项，可用：{} / the form has no “{k}”; it has: {}",
                     known_names(t, true),
                     known_names(t, false)
                 ),
@@ -718,18 +718,19 @@ pub fn resolve_values(
 
 /// The names a cycle may set (entered inputs and parameters), for error messages.
 fn known_names(t: &Template, zh: bool) -> String {
-    let name = |id: &str, n: &str, en: &Option<String>| {
+    // By the names the sheet shows: the ids stay in the API's `field`.
+    let name = |n: &str, en: &Option<String>| {
         if zh {
-            format!("{n} ({id})")
+            n.to_string()
         } else {
-            format!("{} ({id})", en.as_deref().unwrap_or(n))
+            en.as_deref().unwrap_or(n).to_string()
         }
     };
     t.inputs
         .iter()
         .filter(|i| i.rater.is_none())
-        .map(|i| name(&i.id, &i.name, &i.name_en))
-        .chain(t.params.iter().map(|p| name(&p.id, &p.name, &p.name_en)))
+        .map(|i| name(&i.name, &i.name_en))
+        .chain(t.params.iter().map(|p| name(&p.name, &p.name_en)))
         .collect::<Vec<_>>()
         .join(if zh { "、" } else { ", " })
 }

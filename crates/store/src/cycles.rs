@@ -171,7 +171,7 @@ fn check_date(field: &str, v: &Option<String>) -> Result<()> {
         {
             return Err(StoreError::Fields(vec![(
                 field.into(),
-                format!("`{d}` 不是日期（如 2026-12-05）/ is not a date (e.g. 2026-12-05)"),
+                format!("`{d}` 不是日期（如 2026-12-05） / is not a date (e.g. 2026-12-05)"),
             )]));
         }
     }
@@ -1474,7 +1474,7 @@ impl Db {
             if let Some(v) = row.version
                 && v != *ver
             {
-                problems.push((row.line, "version".into(), format!("记录已被他人修改（当前版本 {ver}）/ changed by someone else (now version {ver})")));
+                problems.push((row.line, "version".into(), format!("记录已被他人修改（当前版本 {ver}） / changed by someone else (now version {ver})")));
                 continue;
             }
             for k in row.values.keys() {
@@ -1700,7 +1700,7 @@ impl Db {
                     return Err(StoreError::Fields(vec![(
                         "name".into(),
                         format!(
-                            "请签写被考核人本人的姓名「{}」/ sign with the appraisee's own name, {}",
+                            "请签写被考核人本人的姓名「{}」 / sign with the appraisee's own name, {}",
                             a.name, a.name
                         ),
                     )]));
@@ -2613,7 +2613,7 @@ fn as_new(cy: &Cycle) -> NewCycle {
 
 fn not_draft(cy: &Cycle, what_zh: &str, what_en: &str) -> StoreError {
     StoreError::Workflow(format!(
-        "只有草稿可以{what_zh}，该周期状态为「{}」/ only a draft can be {what_en}; this cycle is {}",
+        "只有草稿可以{what_zh}，该周期状态为「{}」 / only a draft can be {what_en}; this cycle is {}",
         status_zh(&cy.status),
         cy.status
     ))

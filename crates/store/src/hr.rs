@@ -354,7 +354,7 @@ fn day(field: &str, s: &str) -> Result<time::Date> {
     time::Date::parse(s.trim(), &f).map_err(|_| {
         StoreError::Fields(vec![(
             field.into(),
-            format!("`{s}` 不是日期（如 2026-12-05）/ is not a date (e.g. 2026-12-05)"),
+            format!("`{s}` 不是日期（如 2026-12-05） / is not a date (e.g. 2026-12-05)"),
         )])
     })
 }

@@ -87,7 +87,7 @@ pub enum StoreError {
     /// A stored row cannot be read (edited by hand, or written by a newer kaohe): it is
     /// reported, never replaced by a default.
     #[error(
-        "{table} 表 id={id} 的 {column} 无法读取（数据已损坏）/ the stored {column} of {table} row {id} cannot be read (corrupt data)"
+        "{table} 表 id={id} 的 {column} 无法读取（数据已损坏） / the stored {column} of {table} row {id} cannot be read (corrupt data)"
     )]
     Corrupt {
         table: &'static str,

@@ -43,13 +43,18 @@ struct AuditRow {
     hash: String,
 }
 
+/// What an entry's entity is in people's words: its label, where it is shown, and for an
+/// appraisal the form its values are named by.
+type Label = (String, String, Option<std::sync::Arc<kaohe_core::Template>>);
+
 /// Names for the appraisals and cycles a page of the log mentions (looked up once each).
 async fn labels<S: Store>(
     st: &AppState<S>,
     me: &kaohe_store::User,
     entries: &[kaohe_store::AuditEntry],
-) -> BTreeMap<(String, String), (String, String)> {
-    let mut cycles: BTreeMap<i64, Option<kaohe_store::Cycle>> = BTreeMap::new();
+) -> BTreeMap<(String, String), Label> {
+    type Looked = Option<(kaohe_store::Cycle, std::sync::Arc<kaohe_core::Template>)>;
+    let mut cycles: BTreeMap<i64, Looked> = BTreeMap::new();
     let mut out = BTreeMap::new();
     for e in entries {
         let key = (e.entity.clone(), e.entity_id.clone());
@@ -71,24 +76,134 @@ async fn labels<S: Store>(
             continue;
         };
         if let std::collections::btree_map::Entry::Vacant(v) = cycles.entry(cid) {
-            v.insert(st.store.cycle(cid).await.ok());
+            v.insert(
+                st.store
+                    .cycle_form(cid)
+                    .await
+                    .ok()
+                    .map(|(c, t)| (c, std::sync::Arc::new(t))),
+            );
         }
-        let Some(Some(c)) = cycles.get(&cid) else {
+        let Some(Some((c, t))) = cycles.get(&cid) else {
             continue;
         };
-        let (label, href) = match who {
+        let (label, href, form) = match who {
             Some((name, no)) => (
                 format!("{name} ({no}) · {} · {}", c.form_id, c.period),
                 format!("/appraisals/{id}"),
+                Some(t.clone()),
             ),
             None => (
                 format!("{} · {} · {}", c.name, c.form_id, c.period),
                 format!("/hr/cycles/{cid}"),
+                None,
             ),
         };
-        out.insert(key, (label, href));
+        out.insert(key, (label, href, form));
     }
     out
+}
+
+/// What the sheet calls `k` (an input, parameter, item or pay line id), in `lang`.
+fn sheet_name(lang: Lang, t: &kaohe_core::Template, k: &str) -> String {
+    let named = |zh: &str, en: &Option<String>| pick(lang, zh, en.as_deref()).to_string();
+    if let Some(i) = t.inputs.iter().find(|i| i.id == k) {
+        return named(&i.name, &i.name_en);
+    }
+    if let Some((_, zh, en)) = t.input_for_name(k) {
+        return named(&zh, &en);
+    }
+    if let Some(p) = t.params.iter().find(|p| p.id == k) {
+        return named(&p.name, &p.name_en);
+    }
+    if let Some(i) = t.items.iter().find(|i| i.id == k) {
+        return named(&i.name, &i.name_en);
+    }
+    if let Some(p) = t.pay.iter().find(|p| p.id == k) {
+        return named(&p.name, &p.name_en);
+    }
+    match k {
+        "total" => text(lang, "hrau-value-total", &[]),
+        "grade" => text(lang, "hrau-value-grade", &[]),
+        _ => k.to_string(),
+    }
+}
+
+/// An appraisal's values as the log keeps them in the sheet's words: entered values
+/// (`{"leave_days":"1"}` → 当月请假天数 1, an empty one as —) and workflow steps
+/// (`rating; total=90 bonus=2700.00` → 评分 · 总分 90 · 当月绩效奖金 2700.00). Anything
+/// else is shown as kept.
+fn values_in_words(lang: Lang, t: &kaohe_core::Template, kept: &str) -> String {
+    let sep = match lang {
+        Lang::Zh => "；",
+        Lang::En => "; ",
+    };
+    if let Ok(map) = serde_json::from_str::<BTreeMap<String, serde_json::Value>>(kept) {
+        return map
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) if !s.is_empty() => s.clone(),
+                    serde_json::Value::String(_) | serde_json::Value::Null => "—".to_string(),
+                    other => other.to_string(),
+                };
+                format!("{} {v}", sheet_name(lang, t, k))
+            })
+            .collect::<Vec<_>>()
+            .join(sep);
+    }
+    let mut parts = kept.split("; ");
+    let Some(state) = parts.next().and_then(kaohe_core::workflow::State::parse) else {
+        return kept.to_string();
+    };
+    let mut out = vec![text(lang, &format!("state-{}", state.as_str()), &[])];
+    for p in parts {
+        if let Some(items) = p.strip_prefix("items=") {
+            let names: Vec<String> = items
+                .split(',')
+                .filter(|i| !i.is_empty())
+                .map(|i| sheet_name(lang, t, i))
+                .collect();
+            out.push(names.join(if lang == Lang::Zh { "、" } else { ", " }));
+        } else if let Some(name) = p.strip_prefix("signed by ") {
+            out.push(text(
+                lang,
+                "hrau-signed-by",
+                &[("name", Arg::Text(name.to_string()))],
+            ));
+        } else {
+            for kv in p.split(' ') {
+                match kv.split_once('=') {
+                    Some((k, v)) => out.push(format!(
+                        "{} {}",
+                        sheet_name(lang, t, k),
+                        if v.is_empty() { "—" } else { v }
+                    )),
+                    None => out.push(kv.to_string()),
+                }
+            }
+        }
+    }
+    out.join(" · ")
+}
+
+/// An audited action in the reader's words: an appraisal's workflow step as the workflow
+/// names it, anything else by its kind (`cycle.launch` → 发起考核周期).
+fn action_in_words(lang: Lang, action: &str) -> String {
+    if let Some(("appraisal", step)) = action.split_once('.') {
+        let (zh, en) = kaohe_core::workflow::action_words(step);
+        if zh != kaohe_core::workflow::action_words("").0 {
+            return match lang {
+                Lang::Zh => zh.to_string(),
+                Lang::En => en.to_string(),
+            };
+        }
+    }
+    text(
+        lang,
+        "hrau-action",
+        &[("kind", Arg::Text(action.replace(['.', '_'], "-")))],
+    )
 }
 
 pub(super) async fn hr_audit<S: Store>(
@@ -138,17 +253,27 @@ pub(super) async fn hr_audit<S: Store>(
             id: e.id,
             at: short_time(&e.at),
             actor: e.actor,
-            action: e.action,
+            action: action_in_words(ctx.lang, &e.action),
             label: names
                 .get(&(e.entity.clone(), e.entity_id.clone()))
                 .map(|l| l.0.clone()),
             href: names
                 .get(&(e.entity.clone(), e.entity_id.clone()))
                 .map(|l| l.1.clone()),
+            old_value: e.old_value.map(|v| {
+                match names.get(&(e.entity.clone(), e.entity_id.clone())) {
+                    Some((_, _, Some(t))) => values_in_words(ctx.lang, t, &v),
+                    _ => v,
+                }
+            }),
+            new_value: e.new_value.map(|v| {
+                match names.get(&(e.entity.clone(), e.entity_id.clone())) {
+                    Some((_, _, Some(t))) => values_in_words(ctx.lang, t, &v),
+                    _ => v,
+                }
+            }),
             entity: e.entity,
             entity_id: e.entity_id,
-            old_value: e.old_value,
-            new_value: e.new_value,
             reason: e.reason,
             hash: e.hash.chars().take(12).collect(),
         })

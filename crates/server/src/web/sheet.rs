@@ -346,6 +346,34 @@ pub(super) fn store_refusal(lang: Lang, e: &StoreError) -> (StatusCode, String) 
                 Lang::Zh => "；",
                 Lang::En => "; ",
             }),
+        // Each row's problem in the reader's language, by line: the fields' ids stay out.
+        StoreError::Rows(rows) => {
+            let list = rows
+                .iter()
+                .map(|(line, _, m)| {
+                    super::text(
+                        lang,
+                        "store-row",
+                        &[
+                            ("line", Arg::Num(*line as f64)),
+                            ("problem", Arg::Text(in_lang(lang, m))),
+                        ],
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(match lang {
+                    Lang::Zh => "；",
+                    Lang::En => "; ",
+                });
+            super::text(
+                lang,
+                "store-rows",
+                &[
+                    ("count", Arg::Num(rows.len() as f64)),
+                    ("list", Arg::Text(list)),
+                ],
+            )
+        }
         e => in_lang(lang, &e.to_string()),
     };
     (status, text)

@@ -591,15 +591,16 @@ async fn results_quotas_trend_appeals_and_audit(app: App) {
     assert_eq!(s, StatusCode::OK);
     let all_rows = html.matches(r#"class="audit-row""#).count();
     assert_eq!(all_rows, 50, "a page of 50");
+    // Each step in words, not the log's codes.
     assert!(
-        html.contains("appraisal.reopen") || html.contains("reopen"),
+        html.contains("重新打开") && !html.contains("appraisal.reopen"),
         "{html}"
     );
     let (_, html) = page(&hr, &format!("{b}/hr/audit?entity=cycle")).await;
     let rows = html.matches(r#"class="audit-row""#).count();
     assert!(rows > 0 && rows < all_rows, "{rows}");
-    assert!(html.contains("cycle.quotas") && html.contains("cycle.launch"));
-    assert!(!html.contains("appraisal.values"));
+    assert!(html.contains("设定等级比例") && html.contains("发起考核周期"));
+    assert!(!html.contains("录入数据"));
     let (_, html) = page(
         &hr,
         &format!("{b}/hr/audit?q=%E6%95%B0%E6%8D%AE%E6%A0%B8%E5%AE%9E"),
@@ -607,7 +608,8 @@ async fn results_quotas_trend_appeals_and_audit(app: App) {
     .await; // 数据核实
     assert_eq!(html.matches(r#"class="audit-row""#).count(), 1, "{html}");
     assert!(
-        html.contains("数据核实无误") && html.contains("appealed") && html.contains("confirmed")
+        html.contains("数据核实无误") && html.contains("申诉中") && html.contains("已确认"),
+        "the states in words: {html}"
     );
     // The entry names the person, the form and the period, and links to the sheet.
     let a = app.store.appraisal(&admin, first).await.unwrap();

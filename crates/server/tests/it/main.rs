@@ -6,6 +6,7 @@ mod api;
 mod hr_cycles;
 mod hr_org;
 mod journey;
+mod messages;
 mod office;
 mod ops;
 mod pdf;

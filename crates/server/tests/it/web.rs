@@ -24,7 +24,7 @@ X001,赵芳,XZ,行政部,职能,行政专员,
 ";
 
 /// F01's first worked example (templates/examples/F01.toml): total 90, bonus 2700.00.
-const F01_CASE: [(&str, &str); 10] = [
+pub(crate) const F01_CASE: [(&str, &str); 10] = [
     ("sales_target", "100"),
     ("sales_actual", "87"),
     ("new_customers", "1"),
@@ -54,7 +54,7 @@ async fn f01_published(app: &App) -> (i64, i64) {
 
 /// Where [`f01_month`] leaves the month.
 #[derive(PartialEq)]
-enum Stop {
+pub(crate) enum Stop {
     /// HR's values entered; the departments' data not.
     Data,
     /// The departments have handed in: rating is open.
@@ -64,7 +64,7 @@ enum Stop {
 
 /// The organisation, a clerk and rater per department, the supervisor wangqiang (S001),
 /// employees a001 and a002, reviewer fuhe and approver shenpi; returns HR's API client.
-async fn org_and_people(app: &App) -> reqwest::Client {
+pub(crate) async fn org_and_people(app: &App) -> reqwest::Client {
     let hr = app.user("hr", Role::HrAdmin).await;
     let (s, b) = send(hr.post(format!("{}/api/org/import", app.base)).body(ORG)).await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -102,7 +102,7 @@ async fn org_and_people(app: &App) -> reqwest::Client {
 }
 
 /// As [`f01_published`], stopping at `stop`.
-async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
+pub(crate) async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
     let hr = org_and_people(app).await;
     let src = std::fs::read_to_string(format!(
         "{}/../../templates/F01.toml",
@@ -666,7 +666,7 @@ async fn demo_sign_in_page_names_the_demo_users() {
 }
 
 /// The `v.<input>` fields of a page's rating form, in order.
-fn entry_fields(html: &str) -> Vec<String> {
+pub(crate) fn entry_fields(html: &str) -> Vec<String> {
     html.match_indices(r#"name="v."#)
         .map(|(i, m)| {
             let rest = &html[i + m.len()..];
@@ -806,7 +806,7 @@ async fn a_rater_scores_through_the_page() {
 }
 
 /// `name="<prefix>N…" value="…"` pairs of a page, in order.
-fn named_values(html: &str, prefix: &str) -> Vec<(String, String)> {
+pub(crate) fn named_values(html: &str, prefix: &str) -> Vec<(String, String)> {
     let pat = format!(r#"name="{prefix}"#);
     html.match_indices(&pat)
         .map(|(i, _)| {

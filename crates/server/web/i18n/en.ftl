@@ -161,6 +161,11 @@ results-rank = Rank
 results-subtotal = Subtotal
 results-sig-made = Prepared by
 action-failed = Could not do this: { $reason }
+store-rows = { $count ->
+    [one] 1 problem, nothing was saved: { $list }
+   *[other] { $count } problems, nothing was saved: { $list }
+}
+store-row = line { $line }: { $problem }
 action-bad-version = The form has no version: reload the page and try again.
 action-unknown = Unknown action.
 
@@ -517,6 +522,55 @@ hrau-col-action = Action
 hrau-col-change = Old → new
 hrau-col-reason = Reason
 hrau-col-hash = Hash
+hrau-value-total = Total
+hrau-value-grade = Grade
+hrau-signed-by = signed by { $name }
+hrau-kind = { $kind ->
+    [appraisal] Appraisal
+    [cycle] Cycle
+    [department] Department
+    [employee] Employee
+    [form] Form
+    [organisation] Organisation
+    [template] Template
+    [user] User
+   *[other] { $kind }
+}
+hrau-action = { $kind ->
+    [appraisal-values] Data entered
+    [appraisal-rating-submitted] Rating handed in
+    [appraisal-correct-data] Data corrected
+    [appraisal-notes] Notes written
+    [appraisal-self-summary] Self-summary written
+    [appraisal-comments] Comments written
+    [appraisal-next-goals] Next goals written
+    [appraisal-interview] Interview
+    [cycle-create] Cycle created
+    [cycle-update] Cycle changed
+    [cycle-delete] Cycle deleted
+    [cycle-launch] Cycle launched
+    [cycle-cancel] Cycle cancelled
+    [cycle-copy] Copied as the next period
+    [cycle-score] Scored again
+    [cycle-grades] Grade bands set
+    [cycle-quotas] Grade quotas set
+    [cycle-data-complete] Department data handed in
+    [department-create] Department created
+    [employee-add] Employee added
+    [employee-change] Employee changed
+    [import-mapping-save] Import columns remembered
+    [org-import] Organisation imported
+    [template-publish] Template published
+    [user-code] Sign-in code issued
+    [user-create] Account created
+    [user-disable] Account disabled
+    [user-enable] Account enabled
+    [user-grants] Roles changed
+    [user-password] Password changed
+    [interview-date] Interview date
+    [members-sod-exempt] Separation of duties waived
+   *[other] { $kind }
+}
 
 ## HR home tiles for the cycle pages
 hr-cycles-text = Create and launch cycles; progress per department, reminders of who is late, ranked results and forced distribution.

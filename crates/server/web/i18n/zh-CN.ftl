@@ -155,6 +155,8 @@ results-rank = 排名
 results-subtotal = 小计
 results-sig-made = 制表
 action-failed = 未能完成：{ $reason }
+store-rows = { $count } 处错误，未保存任何数据：{ $list }
+store-row = 第 { $line } 行：{ $problem }
 action-bad-version = 表单缺少版本号，请刷新页面后重试。
 action-unknown = 不支持的操作。
 
@@ -502,6 +504,55 @@ hrau-col-action = 操作
 hrau-col-change = 原值 → 新值
 hrau-col-reason = 理由
 hrau-col-hash = 哈希
+hrau-value-total = 总分
+hrau-value-grade = 等级
+hrau-signed-by = 签名：{ $name }
+hrau-kind = { $kind ->
+    [appraisal] 考核表
+    [cycle] 考核周期
+    [department] 部门
+    [employee] 员工
+    [form] 考核表模板
+    [organisation] 组织架构
+    [template] 模板
+    [user] 用户
+   *[other] { $kind }
+}
+hrau-action = { $kind ->
+    [appraisal-values] 录入数据
+    [appraisal-rating-submitted] 提交评分
+    [appraisal-correct-data] 更正数据
+    [appraisal-notes] 填写意见
+    [appraisal-self-summary] 填写自我总结
+    [appraisal-comments] 填写评语
+    [appraisal-next-goals] 填写下期目标
+    [appraisal-interview] 绩效面谈
+    [cycle-create] 新建考核周期
+    [cycle-update] 修改考核周期
+    [cycle-delete] 删除考核周期
+    [cycle-launch] 发起考核周期
+    [cycle-cancel] 取消考核周期
+    [cycle-copy] 复制为下一期
+    [cycle-score] 重新计分
+    [cycle-grades] 设定等级
+    [cycle-quotas] 设定等级比例
+    [cycle-data-complete] 部门数据提交
+    [department-create] 新建部门
+    [employee-add] 新增员工
+    [employee-change] 员工信息变更
+    [import-mapping-save] 保存导入列对应
+    [org-import] 导入组织架构
+    [template-publish] 发布模板
+    [user-code] 发放登录码
+    [user-create] 开通账号
+    [user-disable] 停用账号
+    [user-enable] 启用账号
+    [user-grants] 调整权限
+    [user-password] 修改密码
+    [interview-date] 面谈日期
+    [members-sod-exempt] 职责分离豁免
+   *[other] { $kind }
+}
 
 ## HR home tiles for the cycle pages
 hr-cycles-text = 创建、启动考核周期，查看各部门进度、逾期提醒、结果排名与强制分布。
