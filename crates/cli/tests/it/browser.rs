@@ -1408,22 +1408,63 @@ async fn hr_copies_last_month(p: &Person<'_>, from: &str, expect_name: &str) -> 
     id
 }
 
-/// HR sets the draft's targets and bonus bases on its page: `lines` are what a clerk means,
+/// HR sets the draft's targets and bonus bases in its targets table: `lines` are what a clerk means,
 /// (position or 工号, the item as the sheet names it, the value). The one place that knows
 /// how the cycle form takes them.
 async fn hr_sets_targets(p: &Person<'_>, cycle: i64, lines: &[(&str, &str, &str)]) {
     p.open(&format!("/hr/cycles/{cycle}")).await;
-    let text = lines
-        .iter()
-        .map(|(who, item, v)| format!("{who}: {item}={v}"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    p.type_into(Locator::Css("#edit textarea[name=targets]"), &text)
-        .await;
+    // The cell of `who` (a position row, or a blank row HR names with a 工号) under the
+    // column headed `item`, as a clerk finds it in the targets table.
+    const FIND: &str = r#"const [who, item, used] = arguments;
+        const ths = [...document.querySelectorAll('#targets thead th')].map(t => t.textContent.trim());
+        const col = ths.indexOf(item);
+        if (col < 1) return ['', 'no column ' + item + ' in ' + ths.join(' | ')];
+        const rows = [...document.querySelectorAll('#targets tbody tr')];
+        let row = rows.find(r => { const h = r.querySelector('input[type=hidden][name$=".who"]'); return h && h.value === who; });
+        let whoName = '';
+        if (!row) {
+          row = rows.find(r => { const w = r.querySelector('input[name$=".who"]:not([type=hidden])');
+                                 return w && (w.value === who || (w.value === '' && !used.includes(w.name))); });
+          if (!row) return ['', 'no row for ' + who];
+          whoName = row.querySelector('input[name$=".who"]:not([type=hidden])').name;
+        }
+        return [row.querySelectorAll('td input')[col - 1].name, whoName];"#;
+    let mut used: Vec<String> = Vec::new();
+    for (who, item, v) in lines {
+        let r = p
+            .c
+            .execute(FIND, vec![json!(who), json!(item), json!(used)])
+            .await
+            .unwrap();
+        let (cell, who_box) = (r[0].as_str().unwrap(), r[1].as_str().unwrap());
+        assert!(!cell.is_empty(), "the targets table: {who_box}");
+        if !who_box.is_empty() {
+            p.type_into(Locator::Css(&format!("input[name='{who_box}']")), who)
+                .await;
+            used.push(who_box.to_string());
+        }
+        p.type_into(Locator::Css(&format!("input[name='{cell}']")), v)
+            .await;
+    }
     p.click(Locator::Css("#edit button[type=submit]")).await;
     assert_eq!(p.path().await, format!("/hr/cycles/{cycle}"));
     let page = p.text().await;
     assert!(!page.contains("未能"), "the targets were taken: {page}");
+    // Stored: the table shows each value back in its cell.
+    for (who, _, v) in lines {
+        let shown = p
+            .c
+            .execute(
+                "return [...document.querySelectorAll('#targets td input')].filter(i => i.dataset.who === arguments[0]).map(i => i.value)",
+                vec![json!(who)],
+            )
+            .await
+            .unwrap();
+        assert!(
+            shown.as_array().unwrap().iter().any(|x| x == v),
+            "{who}'s {v} back in the table: {shown}"
+        );
+    }
 }
 
 /// HR launches the draft from its page through the confirmation, which lists `who` and the
