@@ -1431,11 +1431,10 @@ async fn hr_sets_targets(p: &Person<'_>, cycle: i64, lines: &[(&str, &str, &str)
         return [row.querySelectorAll('td input')[col - 1].name, whoName];"#;
     let mut used: Vec<String> = Vec::new();
     for (who, item, v) in lines {
-        let r = p
-            .c
-            .execute(FIND, vec![json!(who), json!(item), json!(used)])
-            .await
-            .unwrap();
+        let r =
+            p.c.execute(FIND, vec![json!(who), json!(item), json!(used)])
+                .await
+                .unwrap();
         let (cell, who_box) = (r[0].as_str().unwrap(), r[1].as_str().unwrap());
         assert!(!cell.is_empty(), "the targets table: {who_box}");
         if !who_box.is_empty() {
