@@ -1992,10 +1992,11 @@ fn f07_column(rates: [&str; 4], growth_target: i64) -> rust_decimal::Decimal {
 /// target in the targets, launches; both assess themselves; HR imports 市场部's certified
 /// rates (the 人力资源部 column) from the workbook through the mapping screen and hands them
 /// in; the supervisor rates; the total on the sheet is 0.3 × self + 0.3 × HR + 0.4 ×
-/// supervisor; review and approval in batches; 徐婷 appeals 客户投诉满意率 (市场部's figure),
-/// HR reopens it and corrects the figure on the sheet with a reason, it is handed in,
-/// reviewed and approved again with the new total; both sign; the payroll matches the
-/// results page.
+/// supervisor; review and approval in batches; 徐婷 reads her sheet at 1280×800 and 390×844
+/// with every item's score in the window and appeals 客户投诉满意率 (市场部's figure) on the
+/// phone; HR reopens it and corrects the figure on the sheet with a reason, it is handed in,
+/// reviewed and approved again with the new total; both sign (徐婷 on the phone); the
+/// payroll matches the results page.
 #[tokio::test]
 async fn f07_month_with_three_raters() {
     use rust_decimal::Decimal;
@@ -2141,9 +2142,15 @@ async fn f07_month_with_three_raters() {
     p.sign_in("huanglei").await;
     p.open_task_in("sign", DEC, "黄磊").await;
     sign(&p, "黄磊").await;
+    // 徐婷 reads her sheet on a laptop and on her phone, every score in view, and appeals there.
     p.sign_in("xuting").await;
     p.open_task_in("sign", DEC, "徐婷").await;
     let sheet = p.path().await;
+    for (w, h) in [(1280, 800), (390, 844)] {
+        c.set_window_size(w, h).await.unwrap();
+        p.open(&sheet).await;
+        sheet_fits(&p, h as f64).await;
+    }
     p.type_into(
         Locator::Css("#appeal textarea[name=reason]"),
         "市场部核定的投诉满意率为96%，表上为90%",
@@ -2153,6 +2160,8 @@ async fn f07_month_with_three_raters() {
         .await;
     p.click(Locator::Css("#appeal button")).await;
     assert_eq!(p.state().await, "申诉中");
+    fits(&p, None).await;
+    c.set_window_size(1280, 1000).await.unwrap();
 
     // HR reopens the item and corrects 市场部's figure in the 人力资源部 column.
     p.sign_in("hr").await;
@@ -2210,9 +2219,14 @@ async fn f07_month_with_three_raters() {
             .await;
         assert_eq!(p.state().await, next);
     }
+    // 徐婷 signs the corrected sheet on her phone.
+    c.set_window_size(390, 844).await.unwrap();
     p.sign_in("xuting").await;
     p.open(&sheet).await;
+    sheet_fits(&p, 844.0).await;
     sign(&p, "徐婷").await;
+    fits(&p, None).await;
+    c.set_window_size(1280, 1000).await.unwrap();
 
     p.sign_in("hr").await;
     payroll_agrees_with_results(&p, cycle, &[]).await;
