@@ -2350,10 +2350,81 @@ async fn screenshots() {
         ("/hr/templates", "hr-templates"),
         ("/hr/audit", "hr-audit"),
         ("/hr/employees/E001", "hr-employee"),
+        ("/hr/users", "hr-users"),
     ] {
         p.open(path).await;
         shot(name).await;
     }
+
+    // HR's month: December copied from November, the targets table, the launch confirmation,
+    // 市场部's workbook on the import page's mapping screen, then review in one batch.
+    const DEC: &str = "2026年12月 大客户经理考核";
+    let cycle = hr_copies_last_month(&p, "2026年11月 大客户经理考核", DEC).await;
+    hr_sets_targets(&p, cycle, &[("E001", "月度绩效奖金", "3500")]).await;
+    p.open(&format!("/hr/cycles/{cycle}")).await;
+    shot("hr-cycle-targets").await;
+    p.click(Locator::Css("a[href$='/launch']")).await;
+    shot("hr-launch").await;
+    p.click(Locator::Css("button[value=launch]")).await;
+    let file = demo._dir.0.join("12月考核数据.xlsx");
+    department_workbook(
+        &file,
+        "2026年12月 客户经理考核数据",
+        &[
+            "工号",
+            "姓名",
+            "当月销售目标（万元）",
+            "实际销售额（万元）",
+            "新增客户数",
+            "迟到早退次数",
+            "旷工天数",
+            "请假天数",
+        ],
+        &[
+            vec!["E001", "张伟", "100", "87", "1", "2", "0", "1"],
+            vec!["E002", "李娜", "100", "45", "2", "1", "1", "4"],
+            vec!["E004", "刘洋", "１００", "９５", "0", "0", "0", "0"],
+        ],
+    );
+    p.open(&format!("/hr/cycles/{cycle}/import")).await;
+    shot("hr-import").await;
+    p.c.find(Locator::Css("input#imp-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    p.click(Locator::Css(
+        "form[enctype='multipart/form-data'] button[type=submit]",
+    ))
+    .await;
+    shot("hr-import-mapping").await;
+    p.click(Locator::Css("#preview button.primary")).await;
+    hr_hands_in(&p, cycle, &["市场部", "行政部"]).await;
+    p.sign_in("zhuguan").await;
+    for name in ["张伟", "李娜", "刘洋"] {
+        p.open_task_in("rate", DEC, name).await;
+        for (input, values) in RATER {
+            p.type_into(Locator::Id(&format!("v-{input}")), values[0])
+                .await;
+        }
+        p.click(Locator::Css("#entry button[value=submit]")).await;
+    }
+    p.sign_in("fuhe").await;
+    p.click(Locator::Css("#kind-review a[href='/tasks/batch/review']"))
+        .await;
+    for e in
+        p.c.find_all(Locator::Css("input[name=pick]"))
+            .await
+            .unwrap()
+    {
+        if !e.is_selected().await.unwrap() {
+            e.click().await.unwrap();
+        }
+    }
+    shot("batch-review").await;
+    p.click(Locator::Css("form button.primary")).await;
+    shot("batch-confirm").await;
     c.close().await.unwrap();
 }
 
