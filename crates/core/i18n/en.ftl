@@ -205,3 +205,8 @@ rule-na-peer = when it does not apply: the peers' average
 rule-na-drop = when it does not apply: left out, weights renormalised
 rule-raters = raters: { $raters }
 in-csv = the CSV is malformed: { $detail }
+
+wf-not-now = { $action } is not possible while the appraisal is { $state }
+wf-not-allowed = you may not do this ({ $action })
+wf-reason = { $action } needs a reason
+wf-items = { $action } needs the items in question ticked

@@ -205,3 +205,8 @@ rule-na-peer = 不适用时取同组平均分
 rule-na-drop = 不适用时不计入，权重重新分配
 rule-raters = 评分人: { $raters }
 in-csv = CSV 格式错误: { $detail }
+
+wf-not-now = 考核表处于「{ $state }」，现在不能{ $action }
+wf-not-allowed = 你无权{ $action }
+wf-reason = { $action }须写明理由
+wf-items = { $action }须选出有异议的项目

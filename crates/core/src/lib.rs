@@ -23,5 +23,5 @@ pub mod workflow;
 
 pub use compile::{Checked, check, compile_str};
 pub use engine::{Engine, Frame, NoTrace, Recorder, RowError, Val};
-pub use i18n::{Lang, Msg};
+pub use i18n::{Catalogue, Lang, Msg, Text};
 pub use model::Template;

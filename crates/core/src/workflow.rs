@@ -178,34 +178,34 @@ pub enum WorkflowError {
     ItemsRequired { action: &'static str },
 }
 
+impl WorkflowError {
+    /// The refusal for people, in the core catalogue.
+    pub fn text(&self) -> crate::Text {
+        let words = match self {
+            WorkflowError::NotNow { action, .. }
+            | WorkflowError::NotAllowed { action }
+            | WorkflowError::ReasonRequired { action }
+            | WorkflowError::ItemsRequired { action } => action_words(action),
+        };
+        let m = match self {
+            WorkflowError::NotNow { state, .. } => crate::msg!(
+                "wf-not-now",
+                action = words.0,
+                state = state.zh()
+            )
+            .en_arg("state", state.as_str().replace('_', " ")),
+            WorkflowError::NotAllowed { .. } => crate::msg!("wf-not-allowed", action = words.0),
+            WorkflowError::ReasonRequired { .. } => crate::msg!("wf-reason", action = words.0),
+            WorkflowError::ItemsRequired { .. } => crate::msg!("wf-items", action = words.0),
+        };
+        m.en_arg("action", words.1).text()
+    }
+}
+
+/// Both languages, `中文 / English`.
 impl fmt::Display for WorkflowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WorkflowError::NotNow { action, state } => {
-                let (zh, en) = action_words(action);
-                write!(
-                    f,
-                    "考核表处于「{}」，现在不能{zh} / {en} is not possible while the appraisal is {}",
-                    state.zh(),
-                    state.as_str().replace('_', " ")
-                )
-            }
-            WorkflowError::NotAllowed { action } => {
-                let (zh, en) = action_words(action);
-                write!(f, "你无权{zh} / you may not do this ({en})")
-            }
-            WorkflowError::ReasonRequired { action } => {
-                let (zh, en) = action_words(action);
-                write!(f, "{zh}须写明理由 / {en} needs a reason")
-            }
-            WorkflowError::ItemsRequired { action } => {
-                let (zh, en) = action_words(action);
-                write!(
-                    f,
-                    "{zh}须选出有异议的项目 / {en} needs the items in question ticked"
-                )
-            }
-        }
+        write!(f, "{}", self.text())
     }
 }
 

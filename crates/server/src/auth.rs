@@ -55,10 +55,10 @@ impl Auth {
     pub fn may_all(&self, cap: Capability) -> Result<&User, ApiError> {
         match self.may(cap)? {
             Scope::All => Ok(&self.0),
-            Scope::Departments(_) => Err(ApiError::Refused(
-                "此功能只对全部门权限开放 / this is open only to users whose role covers every department"
-                    .into(),
-            )),
+            Scope::Departments(_) => Err(ApiError::Refused(kaohe_store::Text::pair(
+                "此功能只对全部门权限开放",
+                "this is open only to users whose role covers every department",
+            ))),
         }
     }
 }

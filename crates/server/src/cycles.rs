@@ -355,7 +355,7 @@ pub(crate) async fn cycle_in_scope<S: Store>(
         .await?;
     if one.is_empty() {
         return Err(StoreError::NotFound {
-            what: "考核周期 / cycle",
+            what: kaohe_store::Thing::Cycle,
             key: id.to_string(),
         }
         .into());
@@ -809,8 +809,9 @@ pub async fn ledger<S: Store>(
     let e = st.store.employee(&emp_no).await?;
     let Some(e) = e.filter(|e| auth.0.has(Role::HrAdmin) || auth.0.employee_id == Some(e.id))
     else {
-        return Err(ApiError::NotFound(format!(
-            "员工 `{emp_no}` 不存在 / no employee `{emp_no}`"
+        return Err(ApiError::NotFound(kaohe_store::Text::pair(
+            format!("员工 `{emp_no}` 不存在"),
+            format!("no employee `{emp_no}`"),
         )));
     };
     let l = st.store.ledger(e.id).await?;

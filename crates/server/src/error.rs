@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kaohe_store::StoreError;
+use kaohe_store::{Lang, StoreError, Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -49,31 +49,31 @@ pub enum ApiError {
     /// Signed in, but not allowed.
     Forbidden,
     /// Refused, with the reason (e.g. a field the user may not write).
-    Refused(String),
+    Refused(Text),
     /// No such thing (or not visible to this user).
-    NotFound(String),
+    NotFound(Text),
     /// Taken, or changed by someone else.
-    Conflict(String),
+    Conflict(Text),
     /// Input that cannot be accepted, field by field.
     Invalid(Vec<FieldError>),
     /// A malformed request (not JSON, wrong types).
     BadRequest(String),
     /// Our fault; logged, not shown.
     Internal(String),
-    /// Something the server needs is missing (e.g. Chromium for PDFs): `中文 / English`.
-    Unavailable(String),
+    /// Something the server needs is missing (e.g. Chromium for PDFs).
+    Unavailable(Text),
     /// Too many wrong passwords for this user name: wait this many minutes.
     TooManyAttempts(u64),
     /// This user already has as much work in flight as they may (e.g. PDFs being printed):
-    /// 429, code `busy`, `中文 / English`, and a Retry-After.
+    /// 429, code `busy`, and a Retry-After.
     Busy {
-        message: String,
+        message: Text,
         retry_after_secs: u64,
     },
     /// The server is too busy right now (e.g. the PDF queue is full), or gave up on slow
-    /// work: 503, code `unavailable`, `中文 / English`, and a Retry-After.
+    /// work: 503, code `unavailable`, and a Retry-After.
     Overloaded {
-        message: String,
+        message: Text,
         retry_after_secs: u64,
     },
 }
@@ -81,33 +81,23 @@ pub enum ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound { what, key } => {
-                let (wz, we) = what.split_once(" / ").unwrap_or((what, what));
-                ApiError::NotFound(format!("{wz}「{key}」不存在 / {we} `{key}` does not exist"))
+            StoreError::NotFound { .. } => ApiError::NotFound(e.text()),
+            StoreError::Conflict { .. } => ApiError::Conflict(e.text()),
+            StoreError::Invalid { field, message } => {
+                ApiError::Invalid(vec![field_error(field, &message, None)])
             }
-            StoreError::Conflict { what, key } => {
-                let (wz, we) = what.split_once(" / ").unwrap_or((what, what));
-                ApiError::Conflict(format!("{wz}「{key}」已存在 / {we} `{key}` already exists"))
-            }
-            StoreError::Invalid { field, message } => ApiError::Invalid(vec![FieldError {
-                field,
-                message,
-                message_en: None,
-                line: None,
-                column: None,
-            }]),
             StoreError::Rows(rows) => ApiError::Invalid(
                 rows.into_iter()
-                    .map(|(line, field, message)| field_error(field, message, Some(line)))
+                    .map(|(line, field, message)| field_error(field, &message, Some(line)))
                     .collect(),
             ),
             StoreError::Fields(f) => ApiError::Invalid(
                 f.into_iter()
-                    .map(|(field, message)| field_error(field, message, None))
+                    .map(|(field, message)| field_error(field, &message, None))
                     .collect(),
             ),
-            StoreError::Stale { .. } | StoreError::Workflow(_) => ApiError::Conflict(e.to_string()),
-            StoreError::Busy => ApiError::Unavailable(e.to_string()),
+            StoreError::Stale { .. } | StoreError::Workflow(_) => ApiError::Conflict(e.text()),
+            StoreError::Busy => ApiError::Unavailable(e.text()),
             StoreError::Forbidden(m) => ApiError::Refused(m),
             StoreError::UnsupportedUrl(_)
             | StoreError::Database(_)
@@ -119,7 +109,7 @@ impl From<StoreError> for ApiError {
 
 impl From<kaohe_store::policy::Denied> for ApiError {
     fn from(d: kaohe_store::policy::Denied) -> Self {
-        ApiError::Refused(format!("{} / {}", d.zh, d.en))
+        ApiError::Refused(d.text())
     }
 }
 
@@ -152,15 +142,15 @@ impl IntoResponse for ApiError {
                 vec![],
             ),
             ApiError::Refused(m) => {
-                let (zh, en) = bilingual(&m);
+                let (zh, en) = both(&m);
                 (StatusCode::FORBIDDEN, "forbidden", zh, en, vec![])
             }
             ApiError::NotFound(m) => {
-                let (zh, en) = bilingual(&m);
+                let (zh, en) = both(&m);
                 (StatusCode::NOT_FOUND, "not_found", zh, en, vec![])
             }
             ApiError::Conflict(m) => {
-                let (zh, en) = bilingual(&m);
+                let (zh, en) = both(&m);
                 (StatusCode::CONFLICT, "conflict", zh, en, vec![])
             }
             ApiError::Invalid(f) => (
@@ -178,7 +168,7 @@ impl IntoResponse for ApiError {
                 vec![],
             ),
             ApiError::Unavailable(m) | ApiError::Overloaded { message: m, .. } => {
-                let (zh, en) = bilingual(&m);
+                let (zh, en) = both(&m);
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
@@ -188,7 +178,7 @@ impl IntoResponse for ApiError {
                 )
             }
             ApiError::Busy { message, .. } => {
-                let (zh, en) = bilingual(&message);
+                let (zh, en) = both(&message);
                 (StatusCode::TOO_MANY_REQUESTS, "busy", zh, en, vec![])
             }
             ApiError::TooManyAttempts(minutes) => (
@@ -232,18 +222,14 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A stored message written `中文 / English`, as its two halves for `message` and
-/// `message_en`; a message with no single ` / ` is given whole in both.
-pub fn bilingual(m: &str) -> (String, String) {
-    match m.split_once(" / ") {
-        Some((zh, en)) if !en.contains(" / ") => (zh.to_string(), en.to_string()),
-        _ => (m.to_string(), m.to_string()),
-    }
+/// A text in both languages, for `message` and `message_en`.
+pub fn both(t: &Text) -> (String, String) {
+    (t.render(Lang::Zh), t.render(Lang::En))
 }
 
-/// A field error whose message is `中文 / English`: each half in its field.
-fn field_error(field: String, message: String, line: Option<usize>) -> FieldError {
-    let (zh, en) = bilingual(&message);
+/// A field error: the message in each language in its field.
+pub fn field_error(field: String, message: &Text, line: Option<usize>) -> FieldError {
+    let (zh, en) = both(message);
     FieldError {
         field,
         message_en: (zh != en).then_some(en),

@@ -287,7 +287,7 @@ async fn login<S: Store>(
     {
         Ok(x) => x,
         Err(SignInFail::Locked(m)) => return Err(ApiError::TooManyAttempts(m)),
-        Err(SignInFail::DemoPassword) => return Err(ApiError::Refused(ops::DEMO_REFUSED.into())),
+        Err(SignInFail::DemoPassword) => return Err(ApiError::Refused(kaohe_store::Text::from_both(ops::DEMO_REFUSED))),
         Err(SignInFail::Wrong) => return Err(ApiError::Unauthorized),
         Err(SignInFail::Busy) => return Err(kaohe_store::StoreError::Busy.into()),
         Err(SignInFail::Store(e)) => return Err(e.into()),
@@ -584,9 +584,7 @@ async fn template<S: Store>(
 ) -> ApiResult<axum::Json<TemplateView>> {
     match st.store.template(&form_id, q.version).await? {
         Some(t) => Ok(axum::Json(template_view(t, true))),
-        None => Err(ApiError::NotFound(format!(
-            "模板 `{form_id}` 不存在 / no template `{form_id}`"
-        ))),
+        None => Err(ApiError::NotFound(no_template(&form_id))),
     }
 }
 
@@ -650,9 +648,7 @@ async fn preview<S: Store>(
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     auth.may_all(Capability::ManageTemplates)?;
     let Some(tv) = st.store.template(&form_id, q.version).await? else {
-        return Err(ApiError::NotFound(format!(
-            "模板 `{form_id}` 不存在 / no template `{form_id}`"
-        )));
+        return Err(ApiError::NotFound(no_template(&form_id)));
     };
     let t = kaohe_core::compile_str(&tv.source)
         .map_err(|_| ApiError::Internal("a stored template no longer compiles".into()))?;
@@ -912,7 +908,7 @@ async fn openapi() -> Response {
 }
 
 pub(crate) async fn not_found() -> ApiError {
-    ApiError::NotFound("没有这个地址 / no such endpoint".into())
+    ApiError::NotFound(kaohe_store::Text::pair("没有这个地址", "no such endpoint"))
 }
 
 /// Every route.
@@ -1059,7 +1055,7 @@ async fn api_guard(req: Request, next: axum::middleware::Next) -> Response {
         && cross_site(req.headers())
     {
         return ApiError::Refused(
-            "拒绝来自其他网站的请求 / a request from another site was refused".into(),
+            kaohe_store::Text::pair("拒绝来自其他网站的请求", "a request from another site was refused"),
         )
         .into_response();
     }
@@ -1086,4 +1082,12 @@ pub async fn serve<S: Store>(
     let r = axum::serve(listener, app).await;
     job.abort();
     r
+}
+
+/// No template of this form id.
+fn no_template(form_id: &str) -> kaohe_store::Text {
+    kaohe_store::Text::pair(
+        format!("模板 `{form_id}` 不存在"),
+        format!("no template `{form_id}`"),
+    )
 }

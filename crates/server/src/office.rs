@@ -9,6 +9,7 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
+use kaohe_store::Text;
 use crate::{ApiPath as Path, ApiQuery, AppState};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -43,24 +44,20 @@ pub enum OfficeFail {
     /// The rows have problems; nothing was stored. The report lists them.
     Refused(Box<ImportReport>),
     /// Nothing to export, or not visible to this user.
-    NotFound(String),
+    NotFound(Text),
     /// The storage said no.
     Store(StoreError),
     /// Writing the workbook failed, or the template does not compile.
     Internal(String),
-    /// A program the export needs is missing (Chromium for PDFs): `中文 / English`.
-    Unavailable(String),
+    /// A program the export needs is missing (Chromium for PDFs).
+    Unavailable(Text),
 }
 
 impl fmt::Display for OfficeFail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OfficeFail::File(m)
-            | OfficeFail::NotFound(m)
-            | OfficeFail::Internal(m)
-            | OfficeFail::Unavailable(m) => {
-                write!(f, "{m}")
-            }
+            OfficeFail::File(m) | OfficeFail::Internal(m) => write!(f, "{m}"),
+            OfficeFail::NotFound(m) | OfficeFail::Unavailable(m) => write!(f, "{m}"),
             OfficeFail::Store(e) => write!(f, "{e}"),
             OfficeFail::Refused(r) => {
                 for p in &r.problems {
@@ -93,18 +90,23 @@ impl From<OfficeError> for OfficeFail {
     }
 }
 
+/// The appraisal has no score the reader may see yet.
+pub(crate) fn no_score_yet(appraisal_id: i64) -> Text {
+    Text::pair(
+        format!("考核表 {appraisal_id} 还没有可以给您看的分数"),
+        format!("appraisal {appraisal_id} has no score you may see yet"),
+    )
+}
+
 impl From<OfficeFail> for ApiError {
     fn from(e: OfficeFail) -> Self {
         match e {
             OfficeFail::File(m) => {
-                let (message, message_en) = crate::error::bilingual(&m);
-                ApiError::Invalid(vec![FieldError {
-                    field: "file".into(),
-                    message,
-                    message_en: Some(message_en),
-                    line: None,
-                    column: None,
-                }])
+                ApiError::Invalid(vec![crate::error::field_error(
+                    "file".into(),
+                    &Text::from_both(&m),
+                    None,
+                )])
             }
             OfficeFail::Refused(r) => ApiError::Invalid(
                 r.problems
@@ -274,7 +276,10 @@ pub async fn read_table_off(
         .map_err(|e| {
             OfficeFail::Store(StoreError::Invalid {
                 field: "file".into(),
-                message: format!("读取文件失败 / reading the file failed: {e}"),
+                message: Text::pair(
+                    format!("读取文件失败：{e}"),
+                    format!("reading the file failed: {e}"),
+                ),
             })
         })?
 }
@@ -433,7 +438,7 @@ pub async fn import_file<S: Store>(
                 .is_ok_and(|s| s.is_all())
             {
                 return Err(OfficeFail::Store(StoreError::Forbidden(
-                    "只有人事管理员可以导入 / only HR administrators may import".into(),
+                    Text::pair("只有人事管理员可以导入", "only HR administrators may import"),
                 )));
             }
         }
@@ -837,10 +842,7 @@ pub async fn import_file<S: Store>(
                             .cols
                             .iter()
                             .position(|c| field_of(&t, *c).as_deref() == Some(field.as_str()));
-                        let (zh, en) = match msg.split_once(" / ") {
-                            Some((z, e)) => (z.to_string(), e.to_string()),
-                            None => (msg.clone(), msg),
-                        };
+                        let (zh, en) = crate::error::both(&msg);
                         problem(&table.problem(line, col, zh, en), Some(field))
                     })
                     .collect();
@@ -1188,22 +1190,31 @@ pub async fn filled_forms<S: Store>(
             group_peers,
         )
         .map_err(|e| {
-            OfficeFail::NotFound(format!(
-                "{}（{}）的考核表还不能计分 / the appraisal of {} ({}) cannot be scored yet: {}",
-                a.name,
-                a.emp_no,
-                a.name,
-                a.emp_no,
-                e.msg.render(kaohe_core::Lang::En)
+            OfficeFail::NotFound(Text::pair(
+                format!(
+                    "{}（{}）的考核表还不能计分：{}",
+                    a.name,
+                    a.emp_no,
+                    e.msg.render(kaohe_core::Lang::Zh)
+                ),
+                format!(
+                    "the appraisal of {} ({}) cannot be scored yet: {}",
+                    a.name,
+                    a.emp_no,
+                    e.msg.render(kaohe_core::Lang::En)
+                ),
             ))
         })?;
         let printed = kaohe_core::num::fmt(f.frame.total(t));
         if let Some(stored) = a.result.as_ref().and_then(|r| r.total.as_ref())
             && stored.parse::<Decimal>().ok() != printed.parse::<Decimal>().ok()
         {
-            return Err(OfficeFail::Store(StoreError::Workflow(format!(
-                "{} 的总分重算为 {printed}，与记录的 {stored} 不一致 / the total of {} recomputes to {printed}, not the stored {stored}",
-                a.emp_no, a.emp_no
+            return Err(OfficeFail::Store(StoreError::Workflow(Text::pair(
+                format!("{} 的总分重算为 {printed}，与记录的 {stored} 不一致", a.emp_no),
+                format!(
+                    "the total of {} recomputes to {printed}, not the stored {stored}",
+                    a.emp_no
+                ),
             ))));
         }
         forms.push(f);
@@ -1237,9 +1248,7 @@ pub async fn form_xlsx<S: Store>(
 ) -> Fail<(String, Vec<u8>)> {
     let a = store.appraisal(who, appraisal_id).await?;
     if a.result.as_ref().and_then(|r| r.total.as_ref()).is_none() {
-        return Err(OfficeFail::NotFound(format!(
-            "考核表 {appraisal_id} 还没有可以给您看的分数 / appraisal {appraisal_id} has no score you may see yet"
-        )));
+        return Err(OfficeFail::NotFound(no_score_yet(appraisal_id)));
     }
     let (cy, t) = cycle_template(store, a.cycle_id).await?;
     let forms = filled_forms(store, &t, &cy, std::slice::from_ref(&a)).await?;
@@ -1264,7 +1273,10 @@ pub async fn department_xlsx<S: Store>(
         .iter()
         .find(|d| d.code == dept || d.name == dept)
         .ok_or_else(|| {
-            OfficeFail::NotFound(format!("部门 `{dept}` 不存在 / no department `{dept}`"))
+            OfficeFail::NotFound(Text::pair(
+                format!("部门 `{dept}` 不存在"),
+                format!("no department `{dept}`"),
+            ))
         })?;
     let mut list: Vec<Appraisal> = all_appraisals(store, who, cycle_id)
         .await?
@@ -1272,9 +1284,12 @@ pub async fn department_xlsx<S: Store>(
         .filter(|a| a.department == d.name && a.result.as_ref().is_some_and(|r| r.total.is_some()))
         .collect();
     if list.is_empty() {
-        return Err(OfficeFail::NotFound(format!(
-            "部门 {} 在本周期没有已计分的考核表 / department {} has no scored appraisal in this cycle",
-            d.name, d.code
+        return Err(OfficeFail::NotFound(Text::pair(
+            format!("部门 {} 在本周期没有已计分的考核表", d.name),
+            format!(
+                "department {} has no scored appraisal in this cycle",
+                d.code
+            ),
         )));
     }
     list.sort_by(|a, b| a.emp_no.cmp(&b.emp_no));

@@ -367,17 +367,18 @@ impl PdfQueue {
         let mine = f.per_user.get(&user).copied().unwrap_or(0);
         if mine >= self.limits.per_user {
             return Err(ApiError::Busy {
-                message: format!(
-                    "您已有 {mine} 份 PDF 正在生成，请等它们完成后再试 / you already have {mine} PDF(s) being printed: wait for them, then try again"
+                message: kaohe_store::Text::pair(
+                    format!("您已有 {mine} 份 PDF 正在生成，请等它们完成后再试"),
+                    format!("you already have {mine} PDF(s) being printed: wait for them, then try again"),
                 ),
                 retry_after_secs: RETRY_AFTER_SECS,
             });
         }
         if f.total >= self.limits.workers + self.limits.queue {
             return Err(ApiError::Overloaded {
-                message: format!(
-                    "PDF 生成繁忙（{} 份排队中），请 {RETRY_AFTER_SECS} 秒后再试 / too many PDFs are being printed ({} in line): try again in {RETRY_AFTER_SECS} s",
-                    f.total, f.total
+                message: kaohe_store::Text::pair(
+                    format!("PDF 生成繁忙（{} 份排队中），请 {RETRY_AFTER_SECS} 秒后再试", f.total),
+                    format!("too many PDFs are being printed ({} in line): try again in {RETRY_AFTER_SECS} s", f.total),
                 ),
                 retry_after_secs: RETRY_AFTER_SECS,
             });
@@ -393,7 +394,7 @@ impl PdfQueue {
     /// Print `html` for `user` once a Chromium is free: 503 when Chromium is missing, the
     /// queue is full or printing timed out; 429 when the user has their share in flight.
     pub async fn print(&self, user: i64, html: String) -> ApiResult<Vec<u8>> {
-        let chromium = chromium(self.limits.chromium.as_deref()).map_err(ApiError::Unavailable)?;
+        let chromium = chromium(self.limits.chromium.as_deref()).map_err(|m| ApiError::Unavailable(kaohe_store::Text::from_both(&m)))?;
         let ticket = self.admit(user)?;
         let printer = self
             .printers
@@ -412,7 +413,7 @@ impl PdfQueue {
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| match e {
             PrintError::Timeout(_) => ApiError::Overloaded {
-                message: e.to_string(),
+                message: kaohe_store::Text::from_both(&e.to_string()),
                 retry_after_secs: RETRY_AFTER_SECS,
             },
             PrintError::Failed(m) => ApiError::Internal(m),
@@ -422,7 +423,8 @@ impl PdfQueue {
 
 /// Print from the command line: no queue, [`COMMAND_LINE_TIMEOUT`].
 async fn print_now(chromium: Option<&std::path::Path>, html: String) -> Fail<Vec<u8>> {
-    let chromium = self::chromium(chromium).map_err(OfficeFail::Unavailable)?;
+    let chromium = self::chromium(chromium)
+        .map_err(|m| OfficeFail::Unavailable(kaohe_store::Text::from_both(&m)))?;
     tokio::task::spawn_blocking(move || html_to_pdf(&chromium, &html, COMMAND_LINE_TIMEOUT))
         .await
         .map_err(|e| OfficeFail::Internal(e.to_string()))?
@@ -439,9 +441,7 @@ pub async fn form_page<S: Store>(
 ) -> Fail<(String, String)> {
     let a = store.appraisal(who, appraisal_id).await?;
     if a.result.as_ref().and_then(|r| r.total.as_ref()).is_none() {
-        return Err(OfficeFail::NotFound(format!(
-            "考核表 {appraisal_id} 还没有可以给您看的分数 / appraisal {appraisal_id} has no score you may see yet"
-        )));
+        return Err(OfficeFail::NotFound(crate::office::no_score_yet(appraisal_id)));
     }
     let (cy, t) = cycle_template(store, a.cycle_id).await?;
     let signers = store.signers(a.id).await?;

@@ -31,7 +31,7 @@ pub fn new_code() -> Result<String> {
         let mut b = [0u8; 16];
         getrandom::fill(&mut b).map_err(|e| StoreError::Invalid {
             field: "code".into(),
-            message: e.to_string(),
+            message: crate::Text::same(e.to_string()),
         })?;
         for x in b.iter().map(|x| *x as usize).filter(|x| *x < cut) {
             if code.len() < CODE_LEN {
@@ -70,7 +70,7 @@ const DUMMY_HASH: &str =
 
 fn no_user(username: &str) -> StoreError {
     StoreError::NotFound {
-        what: "用户 / user",
+        what: crate::Thing::User,
         key: username.trim().into(),
     }
 }
@@ -78,7 +78,7 @@ fn no_user(username: &str) -> StoreError {
 fn bad_code() -> StoreError {
     StoreError::Fields(vec![(
         "code".into(),
-        "用户名或登录码不正确，或登录码已过期（请人事重置） / wrong user name or code, or the code has expired (ask HR for a new one)".into(),
+        text!("account-bad-code"),
     )])
 }
 
@@ -138,15 +138,13 @@ impl Db {
         if username.is_some() && emp_nos.len() != 1 {
             return Err(StoreError::Invalid {
                 field: "username".into(),
-                message:
-                    "只能为一名员工指定用户名 / a user name can be given for one employee only"
-                        .into(),
+                message: text!("account-one-username"),
             });
         }
         if emp_nos.is_empty() {
             return Err(StoreError::Invalid {
                 field: "emp_no".into(),
-                message: "没有需要开通账号的员工 / no employee to open an account for".into(),
+                message: text!("account-nobody"),
             });
         }
         let mut tx = self.begin_write().await?;
@@ -160,7 +158,7 @@ impl Db {
         let roles: Vec<&str> = grants_seen.iter().map(|g| g.role.as_str()).collect();
         let expires = stamp(time::OffsetDateTime::now_utc() + time::Duration::days(CODE_DAYS));
         let mut made = Vec::with_capacity(emp_nos.len());
-        let mut problems: Vec<(String, String)> = Vec::new();
+        let mut problems: Vec<(String, crate::Text)> = Vec::new();
         for no in emp_nos {
             let no = no.trim();
             let Some(e) = sqlx::query("SELECT id, name FROM employees WHERE emp_no = $1")
@@ -170,7 +168,7 @@ impl Db {
             else {
                 problems.push((
                     no.into(),
-                    format!("员工 {no} 不存在 / employee {no} does not exist"),
+                    text!("account-no-employee", emp_no = no),
                 ));
                 continue;
             };
@@ -184,9 +182,8 @@ impl Db {
                 let u: String = u.get("username");
                 problems.push((
                     no.into(),
-                    format!(
-                        "{emp_name}（{no}）已有账号 {u} / {emp_name} ({no}) already has the account {u}"
-                    ),
+                    text!("account-exists", name = emp_name, emp_no = no, username = u),
+
                 ));
                 continue;
             }
@@ -205,7 +202,7 @@ impl Db {
                 Err(e) if is_unique_violation(&e) => {
                     problems.push((
                         no.into(),
-                        format!("用户名 {name} 已被占用 / the user name {name} is taken"),
+                        text!("account-name-taken", name = name),
                     ));
                     continue;
                 }
@@ -316,7 +313,7 @@ impl Db {
         let was = r.get::<i64, _>("disabled") != 0;
         if disabled && actor.trim() == username.trim() {
             return Err(StoreError::Workflow(
-                "不能停用自己的账号 / you cannot disable your own account".into(),
+                text!("account-not-yourself"),
             ));
         }
         let sql = if disabled {
@@ -403,7 +400,8 @@ impl Db {
         if let Some((zh, en)) = password_problem(username.trim(), new_password) {
             return Err(StoreError::Fields(vec![(
                 "new".into(),
-                format!("{zh} / {en}"),
+                crate::Text::pair(zh, en),
+
             )]));
         }
         let hash = crate::hashing::hash(new_password).await?;

@@ -132,7 +132,7 @@ impl Db {
             }
             Backend::Postgres => Err(StoreError::Invalid {
                 field: "backup".into(),
-                message: "PostgreSQL 请用 pg_dump 备份 / back up PostgreSQL with pg_dump".into(),
+                message: text!("backup-postgres"),
             }),
         }
     }
@@ -249,7 +249,7 @@ pub(crate) async fn grant_departments(
         .find(|d| !depts.contains_key(d))
     {
         return Err(StoreError::NotFound {
-            what: "部门 / department",
+            what: crate::Thing::Department,
             key: d.to_string(),
         });
     }
@@ -331,10 +331,7 @@ impl Db {
         {
             return Err(StoreError::Invalid {
                 field: "KAOHE_AUDIT_KEY".into(),
-                message: format!(
-                    "审计日志已用密钥 {k} 保护, 未配置密钥不能写入: 请设置 KAOHE_AUDIT_KEY 或 KAOHE_AUDIT_KEY_FILE / \
-                     the audit log is protected with key {k}; nothing is written without a key: set KAOHE_AUDIT_KEY or KAOHE_AUDIT_KEY_FILE"
-                ),
+                message: text!("audit-key-needed", key = k),
             });
         }
         Ok(r.get("hash"))
@@ -566,37 +563,34 @@ impl Db {
                 problems.push((
                     r.line,
                     "工号 emp_no".to_string(),
-                    "不能为空 / is empty".to_string(),
+                    text!("field-empty"),
                 ));
             } else if let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
                 problems.push((
                     r.line,
                     "工号 emp_no".to_string(),
-                    format!("`{}` 与第 {first} 行重复 / repeats line {first}", r.emp_no),
+                    text!("org-repeats", value = r.emp_no, first = first),
                 ));
             }
             if r.name.trim().is_empty() {
                 problems.push((
                     r.line,
                     "姓名 name".to_string(),
-                    "不能为空 / is empty".to_string(),
+                    text!("field-empty"),
                 ));
             }
             if r.dept_code.trim().is_empty() {
                 problems.push((
                     r.line,
                     "部门编码 dept_code".to_string(),
-                    "不能为空 / is empty".to_string(),
+                    text!("field-empty"),
                 ));
             }
             if DeptKind::parse(&r.dept_kind).is_none() {
                 problems.push((
                     r.line,
                     "部门类型 dept_kind".to_string(),
-                    format!(
-                        "`{0}` 应为「业务」或「职能」 / `{0}` should be line or functional",
-                        r.dept_kind
-                    ),
+                    text!("org-dept-kind", value = r.dept_kind),
                 ));
             }
         }
@@ -613,9 +607,7 @@ impl Db {
                     problems.push((
                         r.line,
                         "直接上级工号 supervisor".to_string(),
-                        format!(
-                            "`{sup}` 不在文件中也不在系统中 / is neither in the file nor stored"
-                        ),
+                        text!("org-no-supervisor", value = sup),
                     ));
                 }
             }
@@ -623,12 +615,12 @@ impl Db {
                 problems.push((
                     r.line,
                     "直接上级工号 supervisor".to_string(),
-                    "不能是本人 / cannot be the employee".to_string(),
+                    text!("org-self-supervisor"),
                 ));
             }
         }
         if !problems.is_empty() {
-            problems.sort();
+            problems.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             return Err(StoreError::Rows(problems));
         }
         let mut sum = ImportSummary::default();
@@ -926,7 +918,7 @@ impl Store for Db {
         if d.code.trim().is_empty() || d.name.trim().is_empty() {
             return Err(StoreError::Invalid {
                 field: "code / name".into(),
-                message: "部门编码和名称不能为空 / a department needs a code and a name".into(),
+                message: text!("department-empty"),
             });
         }
         let mut tx = self.begin_write().await?;
@@ -937,7 +929,7 @@ impl Store for Db {
             .bind(now())
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "部门 / department", key: d.code.clone() } } else { e.into() })?;
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: crate::Thing::Department, key: d.code.clone() } } else { e.into() })?;
         let id: i64 = row.get("id");
         self.append_audit(
             &mut tx,
@@ -1022,7 +1014,7 @@ impl Store for Db {
         if u.username.trim().is_empty() {
             return Err(StoreError::Invalid {
                 field: "username".into(),
-                message: "用户名不能为空 / the user name is empty".into(),
+                message: text!("user-name-empty"),
             });
         }
         crate::password::check("password", &u.username, &u.password)?;
@@ -1035,7 +1027,7 @@ impl Store for Db {
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or_else(|| StoreError::NotFound {
-                        what: "员工 / employee",
+                        what: crate::Thing::Employee,
                         key: no.clone(),
                     })?
                     .get("id"),
@@ -1050,7 +1042,7 @@ impl Store for Db {
             .bind(now())
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: "用户 / user", key: u.username.clone() } } else { e.into() })?;
+            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict { what: crate::Thing::User, key: u.username.clone() } } else { e.into() })?;
         let id: i64 = row.get("id");
         for g in &u.grants {
             sqlx::query(
@@ -1134,7 +1126,7 @@ impl Store for Db {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| StoreError::NotFound {
-                what: "用户 / user",
+                what: crate::Thing::User,
                 key: username.trim().into(),
             })?
             .get("id");
@@ -1195,7 +1187,7 @@ impl Store for Db {
         self.load_user(id)
             .await?
             .ok_or_else(|| StoreError::NotFound {
-                what: "用户 / user",
+                what: crate::Thing::User,
                 key: username.trim().into(),
             })
     }
@@ -1284,18 +1276,17 @@ impl Store for Db {
     async fn publish_template(&self, actor: &str, source: &str) -> Result<TemplateVersion> {
         let t = kaohe_core::compile_str(source).map_err(|diags| StoreError::Invalid {
             field: "template".into(),
-            message: diags
-                .iter()
-                .filter(|d| d.is_error())
-                .map(|d| {
-                    d.render(
-                        "template",
-                        source,
-                        &[kaohe_core::Lang::Zh, kaohe_core::Lang::En],
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
+            message: {
+                let all = |lang: kaohe_core::Lang| {
+                    diags
+                        .iter()
+                        .filter(|d| d.is_error())
+                        .map(|d| d.render("template", source, &[lang]))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                };
+                crate::Text::pair(all(kaohe_core::Lang::Zh), all(kaohe_core::Lang::En))
+            },
         })?;
         let mut tx = self.begin_write().await?;
         let last: Option<i64> =
@@ -1624,13 +1615,13 @@ impl Store for Db {
         if form_id.trim().is_empty() {
             return Err(StoreError::Invalid {
                 field: "form_id".into(),
-                message: "表单编号不能为空 / the form id is empty".into(),
+                message: text!("form-id-empty"),
             });
         }
         if let Some(h) = map.keys().find(|h| h.trim().is_empty()) {
             return Err(StoreError::Invalid {
                 field: format!("mapping[{h}]"),
-                message: "表头不能为空 / a header is empty".into(),
+                message: text!("header-empty"),
             });
         }
         let mut tx = self.begin_write().await?;
@@ -1691,7 +1682,7 @@ impl Store for Db {
             .await?
         else {
             return Err(StoreError::NotFound {
-                what: "用户 / user",
+                what: crate::Thing::User,
                 key: user_id.to_string(),
             });
         };
@@ -1699,7 +1690,7 @@ impl Store for Db {
         if !crate::hashing::verify(current, &r.get::<String, _>("password_hash")).await? {
             return Err(StoreError::Fields(vec![(
                 "current".into(),
-                "当前密码不正确 / the current password is wrong".into(),
+                text!("password-current-wrong"),
             )]));
         }
         if let Err(StoreError::Invalid { field, message }) =
@@ -1710,8 +1701,8 @@ impl Store for Db {
         if new == current {
             return Err(StoreError::Fields(vec![(
                 "new".into(),
-                "新密码不能与当前密码相同 / the new password must differ from the current one"
-                    .into(),
+                text!("password-same"),
+
             )]));
         }
         let hash = crate::hashing::hash(new).await?;

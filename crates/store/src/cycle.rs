@@ -2,7 +2,7 @@
 //! which input of a form, which tasks a launch creates, how stored values become an engine
 //! row, and how a scored batch becomes what is stored. No I/O here.
 
-use crate::{Department, StoreError};
+use crate::{Department, StoreError, Text};
 use kaohe_core::Template;
 use kaohe_core::batch::{Batch, score_batch};
 use kaohe_core::engine::Engine;
@@ -42,7 +42,7 @@ impl PeriodKind {
         })
     }
     /// Check a period key: `2026-11` (monthly), `2026-Q4` (quarterly), `2026` (annual).
-    pub fn check(self, period: &str) -> Result<(), String> {
+    pub fn check(self, period: &str) -> Result<(), Text> {
         let ok = match self {
             PeriodKind::Monthly => period.len() == 7 && month_of(period).is_some(),
             PeriodKind::Quarterly => {
@@ -60,9 +60,7 @@ impl PeriodKind {
                 PeriodKind::Quarterly => "2026-Q4",
                 PeriodKind::Annual => "2026",
             };
-            Err(format!(
-                "期间 `{period}` 格式不对，应如 `{want}` / period `{period}` should look like `{want}`"
-            ))
+            Err(text!("period-format", period = period, want = want))
         }
     }
 }
@@ -274,7 +272,7 @@ pub struct GradeBand {
 /// Read grade bands as HR types them, one per line or separated by `,`/`；`:
 /// `A ≥ 90`, `B >= 80`, `C 60`, `D` (the last without a minimum). Checked: names unique,
 /// minimums falling, the last band open below so that every possible total has a grade.
-pub fn parse_grade_bands(s: &str) -> std::result::Result<Vec<GradeBand>, String> {
+pub fn parse_grade_bands(s: &str) -> std::result::Result<Vec<GradeBand>, Text> {
     let mut out: Vec<GradeBand> = Vec::new();
     for (i, part) in s
         .split(['\n', ',', '，', ';', '；'])
@@ -290,20 +288,12 @@ pub fn parse_grade_bands(s: &str) -> std::result::Result<Vec<GradeBand>, String>
             Some(w) => match kaohe_core::num::parse_user_number(w) {
                 Some(p) => Some(kaohe_core::num::fmt(p.value())),
                 None => {
-                    return Err(format!(
-                        "第 {} 项「{part}」的分数 `{w}` 不是数字 / band {} (`{part}`): `{w}` is not a number",
-                        i + 1,
-                        i + 1
-                    ));
+                    return Err(text!("band-not-number", n = i + 1, part = part, value = w));
                 }
             },
         };
         if words.next().is_some() {
-            return Err(format!(
-                "第 {} 项「{part}」应写成「A ≥ 90」 / band {} (`{part}`) should read like `A ≥ 90`",
-                i + 1,
-                i + 1
-            ));
+            return Err(text!("band-shape", n = i + 1, part = part));
         }
         out.push(GradeBand { name, min });
     }
@@ -312,55 +302,38 @@ pub fn parse_grade_bands(s: &str) -> std::result::Result<Vec<GradeBand>, String>
 }
 
 /// The checks of [`parse_grade_bands`] on bands given as data (the API).
-pub fn check_grade_bands(bands: &[GradeBand]) -> std::result::Result<(), String> {
+pub fn check_grade_bands(bands: &[GradeBand]) -> std::result::Result<(), Text> {
     if bands.is_empty() {
-        return Err("至少要有一个等级 / give at least one grade".into());
+        return Err(text!("bands-none"));
     }
     let mut seen = std::collections::HashSet::new();
     let mut last: Option<Decimal> = None;
     for (i, b) in bands.iter().enumerate() {
         if b.name.trim().is_empty() {
-            return Err(format!(
-                "第 {} 个等级没有名称 / grade {} has no name",
-                i + 1,
-                i + 1
-            ));
+            return Err(text!("band-no-name", n = i + 1));
         }
         if !seen.insert(b.name.trim()) {
-            return Err(format!(
-                "等级「{}」重复 / grade `{}` appears twice",
-                b.name, b.name
-            ));
+            return Err(text!("band-twice", name = b.name));
         }
         let is_last = i + 1 == bands.len();
         match (&b.min, is_last) {
             (None, true) => {}
             (None, false) => {
-                return Err(format!(
-                    "只有最后一个等级可以不写分数，「{}」后面还有等级 / only the last grade may have no minimum; `{}` is followed by others",
-                    b.name, b.name
-                ));
+                return Err(text!("band-open-not-last", name = b.name));
             }
             (Some(_), true) => {
-                return Err(format!(
-                    "最后一个等级「{}」不能有下限，否则低于 {} 分的总分没有等级 / the last grade `{}` must have no minimum, or totals below it get no grade",
-                    b.name,
-                    b.min.as_deref().unwrap_or_default(),
-                    b.name
+                return Err(text!(
+                    "band-last-min",
+                    name = b.name,
+                    min = b.min.as_deref().unwrap_or_default()
                 ));
             }
             (Some(m), false) => {
-                let m: Decimal = m.parse().map_err(|_| {
-                    format!(
-                        "「{}」的分数 `{m}` 不是数字 / `{m}` is not a number",
-                        b.name
-                    )
-                })?;
+                let m: Decimal = m
+                    .parse()
+                    .map_err(|_| text!("band-min-not-number", name = b.name, value = m))?;
                 if last.is_some_and(|l| m >= l) {
-                    return Err(format!(
-                        "等级应从高到低排列：「{}」的 {m} 不低于上一个等级 / grades go from high to low: `{}` at {m} is not below the one before",
-                        b.name, b.name
-                    ));
+                    return Err(text!("band-order", name = b.name, min = m));
                 }
                 last = Some(m);
             }
@@ -634,24 +607,12 @@ pub fn check_values(t: &Template, values: &Values) -> Result<(), StoreError> {
     let mut problems = Vec::new();
     for (k, v) in values {
         match slot_of(t, k) {
-            None => problems.push((
-                0,
-                k.clone(),
-                "表中没有这一项 / the form has no such input".to_string(),
-            )),
+            None => problems.push((k.clone(), text!("no-such-input"))),
             Some(s) => {
                 if !v.trim().is_empty()
                     && let Err(m) = parse_cell(t, s, v)
                 {
-                    problems.push((
-                        0,
-                        k.clone(),
-                        format!(
-                            "{} / {}",
-                            m.render(kaohe_core::Lang::Zh),
-                            m.render(kaohe_core::Lang::En)
-                        ),
-                    ))
+                    problems.push((k.clone(), m.text()))
                 }
             }
         }
@@ -659,9 +620,7 @@ pub fn check_values(t: &Template, values: &Values) -> Result<(), StoreError> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(StoreError::Fields(
-            problems.into_iter().map(|(_, f, m)| (f, m)).collect(),
-        ))
+        Err(StoreError::Fields(problems))
     }
 }
 
@@ -691,7 +650,7 @@ pub fn resolve_values(
     t: &Template,
     values: &Values,
     prefix: &str,
-) -> std::result::Result<Values, Vec<(String, String)>> {
+) -> std::result::Result<Values, Vec<(String, Text)>> {
     let mut out = Values::new();
     let mut problems = Vec::new();
     for (k, v) in values {
@@ -701,11 +660,9 @@ pub fn resolve_values(
             }
             None => problems.push((
                 format!("{prefix}{k}"),
-                format!(
-                    "表中没有「{k}」这一项，可用：{} / the form has no “{k}”; it has: {}",
-                    known_names(t, true),
-                    known_names(t, false)
-                ),
+                text!("unknown-name", name = k, known = known_names(t, true))
+                    .en_arg("known", known_names(t, false)),
+
             )),
         }
     }

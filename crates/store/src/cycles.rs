@@ -157,7 +157,7 @@ fn add_hours(at: &str, hours: i64) -> Result<String> {
     let t = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
         .map_err(|_| StoreError::Invalid {
             field: "at".into(),
-            message: format!("`{at}` 不是时间 / is not a time"),
+            message: text!("not-a-time", value = at),
         })?;
     Ok(stamp(t + time::Duration::hours(hours)))
 }
@@ -171,7 +171,7 @@ fn check_date(field: &str, v: &Option<String>) -> Result<()> {
         {
             return Err(StoreError::Fields(vec![(
                 field.into(),
-                format!("`{d}` 不是日期（如 2026-12-05） / is not a date (e.g. 2026-12-05)"),
+                text!("not-a-date", value = d),
             )]));
         }
     }
@@ -182,7 +182,7 @@ fn check_date(field: &str, v: &Option<String>) -> Result<()> {
 pub(crate) fn compile(source: &str) -> Result<Template> {
     kaohe_core::compile_str(source).map_err(|_| StoreError::Invalid {
         field: "template".into(),
-        message: "已存模板无法编译 / a stored template no longer compiles".into(),
+        message: text!("template-stored-broken"),
     })
 }
 
@@ -221,7 +221,7 @@ fn diff(old: &Values, new: &Values) -> Option<(String, String)> {
 
 /// Refusals per input as one message a person reads, each input by its name on the sheet:
 /// 「授权工作(得分)」：复核 状态下… / “Authorised work (score)”: …, Chinese and English apart.
-fn in_words(t: &Template, refused: &[(String, String)]) -> String {
+fn in_words(t: &Template, refused: &[(String, Text)]) -> Text {
     let (mut zh, mut en) = (Vec::new(), Vec::new());
     for (k, m) in refused {
         let (name, name_en) = t
@@ -235,11 +235,10 @@ fn in_words(t: &Template, refused: &[(String, String)]) -> String {
                 )
             })
             .unwrap_or_else(|| (k.clone(), k.clone()));
-        let (z, e) = m.split_once(" / ").unwrap_or((m.as_str(), m.as_str()));
-        zh.push(format!("「{name}」：{z}"));
-        en.push(format!("“{name_en}”: {e}"));
+        zh.push(format!("「{name}」：{}", m.render(Lang::Zh)));
+        en.push(format!("“{name_en}”: {}", m.render(Lang::En)));
     }
-    format!("{} / {}", zh.join("；"), en.join("; "))
+    Text::pair(zh.join("；"), en.join("; "))
 }
 
 /// The columns [`appraisal_from`] reads, from an appraisal with its employee and department.
@@ -373,7 +372,7 @@ impl Db {
         .fetch_optional(&mut *c)
         .await?
         .ok_or_else(|| StoreError::NotFound {
-            what: "考核周期 / cycle",
+            what: Thing::Cycle,
             key: id.to_string(),
         })?;
         cycle_from(&r)
@@ -387,7 +386,7 @@ impl Db {
         .fetch_optional(&mut *c)
         .await?
         .ok_or_else(|| StoreError::NotFound {
-            what: "考核表 / appraisal",
+            what: Thing::Appraisal,
             key: id.to_string(),
         })?;
         appraisal_from(&r)
@@ -723,7 +722,7 @@ impl Db {
         let roles = Self::roles_on(&mut *c, who, &a, dept).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
-                what: "考核表 / appraisal",
+                what: Thing::Appraisal,
                 key: id.to_string(),
             });
         }
@@ -745,10 +744,10 @@ impl Db {
     /// template version to pin, the period kind and the cycle with every name resolved
     /// to its id.
     async fn check_cycle(&self, n: &NewCycle) -> Result<(TemplateVersion, PeriodKind, NewCycle)> {
-        let mut problems: Vec<(String, String)> = Vec::new();
+        let mut problems: Vec<(String, Text)> = Vec::new();
         let mut n = n.clone();
         if n.name.trim().is_empty() {
-            problems.push(("name".into(), "名称不能为空 / the name is empty".into()));
+            problems.push(("name".into(), text!("name-empty")));
         }
         let tv = self
             .template(&n.form_id, n.template_version)
@@ -756,7 +755,7 @@ impl Db {
             .ok_or_else(|| {
                 StoreError::Fields(vec![(
                     "form_id".into(),
-                    format!("模板 `{}` 不存在 / no template `{}`", n.form_id, n.form_id),
+                    text!("no-template", form = n.form_id),
                 )])
             })?;
         let t = compile(&tv.source)?;
@@ -771,7 +770,7 @@ impl Db {
         if n.confirm_window_hours < 0 || n.confirm_window_hours > 24 * 366 {
             problems.push((
                 "confirm_window_hours".into(),
-                "确认期应在 0 到 8784 小时之间 / the window must be 0–8784 hours".into(),
+                text!("window-range"),
             ));
         }
         match resolve_values(&t, &n.params, "params.") {
@@ -782,12 +781,12 @@ impl Db {
             match t.params.iter().position(|p| &p.id == k) {
                 None => problems.push((
                     format!("params.{k}"),
-                    "表中没有这个参数 / the form has no such parameter".into(),
+                    text!("no-such-param"),
                 )),
                 Some(i) => {
                     if let Err(m) = kaohe_core::input::parse_cell(&t, t.layout.params + i as u32, v)
                     {
-                        problems.push((format!("params.{k}"), m.render(kaohe_core::Lang::Zh)));
+                        problems.push((format!("params.{k}"), m.text()));
                     }
                 }
             }
@@ -803,7 +802,7 @@ impl Db {
             if ts.position.is_none() == ts.emp_no.is_none() {
                 problems.push((
                     format!("targets[{i}]"),
-                    "请指定岗位或工号之一 / name either a position or an employee".into(),
+                    text!("target-who"),
                 ));
             }
             if let Err(StoreError::Fields(f)) = check_values(&t, &ts.values) {
@@ -815,7 +814,7 @@ impl Db {
                 if !t.raters.iter().any(|x| &x.id == r) {
                     problems.push((
                         format!("members.raters.{emp}.{r}"),
-                        "表中没有这个评分人 / the form has no such rater".into(),
+                        text!("no-such-rater"),
                     ));
                 }
             }
@@ -842,7 +841,7 @@ impl Db {
             {
                 problems.push((
                     "members".into(),
-                    format!("工号 `{no}` 不存在 / no employee `{no}`"),
+                    text!("no-emp-no", emp_no = no),
                 ));
             }
         }
@@ -855,7 +854,7 @@ impl Db {
             {
                 problems.push((
                     "members.sod_exempt".into(),
-                    format!("用户 `{u}` 不存在 / no user `{u}`"),
+                    text!("no-user", username = u),
                 ));
             }
         }
@@ -874,7 +873,7 @@ impl Db {
             {
                 problems.push((
                     "positions".into(),
-                    format!("岗位 `{p}` 不存在 / no position `{p}`"),
+                    text!("no-position", position = p),
                 ));
             }
         }
@@ -909,7 +908,7 @@ impl Db {
         .bind(&at)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| if is_unique(&e) { StoreError::Conflict { what: "考核周期 / cycle", key: format!("{} {} {}", tv.form_id, n.period, n.name) } } else { e.into() })?;
+        .map_err(|e| if is_unique(&e) { StoreError::Conflict { what: Thing::Cycle, key: format!("{} {} {}", tv.form_id, n.period, n.name) } } else { e.into() })?;
         let id: i64 = row.get("id");
         self.append_audits(
             &mut tx,
@@ -938,10 +937,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, id).await?;
         if cy.status != "draft" {
-            return Err(StoreError::Workflow(format!(
-                "周期已启动 / the cycle was launched already ({})",
-                cy.status
-            )));
+            return Err(launched_already(&cy));
         }
         let t = Self::template_for(&mut tx, &cy).await?;
         let depts = Self::departments_in(&mut tx).await?;
@@ -1130,7 +1126,7 @@ impl Db {
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
-                what: "考核表 / appraisal",
+                what: Thing::Appraisal,
                 key: id.to_string(),
             });
         }
@@ -1230,14 +1226,14 @@ impl Db {
                 (Some(_), None) => false,
             }
         };
-        let mut refused = Vec::new();
+        let mut refused: Vec<(String, Text)> = Vec::new();
         for k in values.keys() {
             let Some(slot) = slot_of(&t, k) else { continue };
             let owner = owners.get(slot as usize).cloned().unwrap_or(Owner::Hr);
             if !matches!(&owner, Owner::Rater(r) if r == "self")
                 && let Err(d) = policy::separation(&roles, Duty::Enter)
             {
-                refused.push((k.clone(), format!("{} / {}", d.zh, d.en)));
+                refused.push((k.clone(), d.text()));
                 continue;
             }
             let ok = match (a.state, &owner) {
@@ -1261,9 +1257,9 @@ impl Db {
                 _ => false,
             };
             if !ok && roles.hr {
-                refused.push((k.clone(), format!("「{}」状态下修改数据是更正，须写明理由 / while the appraisal is {}, a change is a correction: give a reason", a.state.zh(), a.state.as_str())));
+                refused.push((k.clone(), in_state(text!("correction-needs-reason", state = a.state.zh()), a.state)));
             } else if !ok {
-                refused.push((k.clone(), format!("「{}」状态下你不能填写此项 / you cannot enter this while the appraisal is {}", a.state.zh(), a.state.as_str())));
+                refused.push((k.clone(), in_state(text!("cannot-enter-now", state = a.state.zh()), a.state)));
             }
         }
         if !refused.is_empty() {
@@ -1335,28 +1331,23 @@ impl Db {
         if reason.trim().is_empty() {
             return Err(StoreError::Fields(vec![(
                 "reason".into(),
-                "更正数据须写明理由 / a correction needs a reason".into(),
+                text!("correction-reason"),
             )]));
         }
         let mut tx = self.begin_write().await?;
         let (a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if !roles.hr {
             return Err(StoreError::Forbidden(
-                "只有人事可以更正已提交的数据 / only HR corrects data after hand-in".into(),
+                text!("correction-hr-only"),
             ));
         }
         policy::separation(&roles, Duty::Enter)?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
         let t = Self::template_for(&mut tx, &cy).await?;
-        let unknown: Vec<(String, String)> = values
+        let unknown: Vec<(String, Text)> = values
             .keys()
             .filter(|k| slot_of(&t, k).is_none())
-            .map(|k| {
-                (
-                    k.clone(),
-                    "表中没有这一项 / the form has no such input".to_string(),
-                )
-            })
+            .map(|k| (k.clone(), text!("no-such-input")))
             .collect();
         if !unknown.is_empty() {
             return Err(StoreError::Fields(unknown));
@@ -1382,7 +1373,7 @@ impl Db {
                     .any(|g| g.role == Role::Clerk && g.department_id == dept_id)))
         {
             return Err(StoreError::Forbidden(
-                "只能录入本部门的数据 / you can enter only your own department's data".into(),
+                text!("own-department-enter"),
             ));
         }
         let mut tx = self.begin_write().await?;
@@ -1405,7 +1396,7 @@ impl Db {
             current.insert(r.get("emp_no"), (aid, r.get("version"), r.get("state"), inputs));
         }
         let exempt = cy.members.sod_exempt.iter().any(|u| u == &who.username);
-        let mut problems: Vec<(usize, String, String)> = Vec::new();
+        let mut problems: Vec<(usize, String, Text)> = Vec::new();
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
         let mut audits = Vec::new();
@@ -1415,7 +1406,7 @@ impl Db {
                 problems.push((
                     row.line,
                     "工号 emp_no".into(),
-                    format!("`{no}` 与第 {first} 行重复 / repeats line {first}"),
+                    text!("org-repeats", value = no, first = first),
                 ));
                 continue;
             }
@@ -1423,7 +1414,7 @@ impl Db {
                 problems.push((
                     row.line,
                     "工号 emp_no".into(),
-                    format!("`{no}` 不在本周期中 / is not appraised in this cycle"),
+                    text!("not-in-cycle", emp_no = no),
                 ));
                 continue;
             };
@@ -1439,7 +1430,7 @@ impl Db {
                 problems.push((
                     row.line,
                     "工号 emp_no".into(),
-                    format!("{} / {}", d.zh, d.en),
+                    d.text(),
                 ));
                 continue;
             }
@@ -1458,7 +1449,7 @@ impl Db {
                 problems.push((
                     row.line,
                     "理由 reason".into(),
-                    format!("{} 已到「{}」，修改数据是更正，须写明理由 / the appraisal is {state}: a change is a correction and needs a reason", row.emp_no.trim(), State::parse(state).map_or(state.as_str(), |s| s.zh())),
+                    text!("row-correction-reason", emp_no = row.emp_no.trim(), state = State::parse(state).map_or(state.as_str(), |s| s.zh())).en_arg("state", state.replace('_', " ")),
                 ));
                 continue;
             }
@@ -1467,14 +1458,14 @@ impl Db {
                 problems.push((
                     row.line,
                     "状态 state".into(),
-                    format!("已过数据录入阶段 ({state}) / data entry is over ({state})"),
+                    text!("data-entry-over", state = State::parse(state).map_or(state.as_str(), |s| s.zh())).en_arg("state", state.replace('_', " ")),
                 ));
                 continue;
             }
             if let Some(v) = row.version
                 && v != *ver
             {
-                problems.push((row.line, "version".into(), format!("记录已被他人修改（当前版本 {ver}） / changed by someone else (now version {ver})")));
+                problems.push((row.line, "version".into(), StoreError::Stale { current: *ver }.text()));
                 continue;
             }
             for k in row.values.keys() {
@@ -1486,7 +1477,7 @@ impl Db {
                     problems.push((
                         row.line,
                         k.clone(),
-                        "不是本部门提供的数据 / not an input of this department".into(),
+                        text!("not-department-input"),
                     ));
                 }
             }
@@ -1520,7 +1511,7 @@ impl Db {
             }
         }
         if !problems.is_empty() {
-            problems.sort();
+            problems.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             return Err(StoreError::Rows(problems));
         }
         Self::bulk_update(&mut tx, &["inputs"], &upd, ", version = version + 1").await?;
@@ -1548,7 +1539,7 @@ impl Db {
                 .any(|g| g.role == Role::Clerk && g.department_id == Some(dept_id)))
         {
             return Err(StoreError::Forbidden(
-                "只能提交本部门的数据 / you can submit only your own department's data".into(),
+                text!("own-department-submit"),
             ));
         }
         let mut tx = self.begin_write().await?;
@@ -1563,7 +1554,7 @@ impl Db {
             .await?
             .rows_affected();
         if n == 0 {
-            return Err(StoreError::Workflow("本部门在此周期没有待提交的数据 / this department has no open data task in the cycle".into()));
+            return Err(StoreError::Workflow(text!("no-data-task")));
         }
         let mut audits = vec![NewAudit {
             actor: who.username.clone(),
@@ -1675,10 +1666,9 @@ impl Db {
                     (Action::RatingsComplete, Actor::System)
                 }
                 _ => {
-                    return Err(StoreError::Workflow(format!(
-                        "「{}」状态下你没有要提交的内容 / nothing for you to hand in while the appraisal is {}",
-                        a.state.zh(),
-                        a.state.as_str()
+                    return Err(StoreError::Workflow(in_state(
+                        text!("nothing-to-hand-in", state = a.state.zh()),
+                        a.state,
                     )));
                 }
             },
@@ -1699,10 +1689,7 @@ impl Db {
                 {
                     return Err(StoreError::Fields(vec![(
                         "name".into(),
-                        format!(
-                            "请签写被考核人本人的姓名「{}」 / sign with the appraisee's own name, {}",
-                            a.name, a.name
-                        ),
+                        text!("sign-own-name", name = a.name),
                     )]));
                 }
                 let actor = match act {
@@ -1721,11 +1708,9 @@ impl Db {
                         Actor::Hr
                     }
                     _ => {
-                        return Err(StoreError::Forbidden(format!(
-                            "你无权执行 `{}` / you may not `{}` this appraisal",
-                            act.name(),
-                            act.name()
-                        )));
+                        return Err(StoreError::Forbidden(
+                            workflow::WorkflowError::NotAllowed { action: act.name() }.text(),
+                        ));
                     }
                 };
                 (act.clone(), actor)
@@ -1733,15 +1718,10 @@ impl Db {
         };
         let to = workflow::next(a.state, &action, actor, has_self(&t)).map_err(wf_err)?;
         let item_ids = |items: &[String]| -> Result<()> {
-            let bad: Vec<(String, String)> = items
+            let bad: Vec<(String, Text)> = items
                 .iter()
                 .filter(|i| t.item_index(i).is_none())
-                .map(|i| {
-                    (
-                        format!("items.{i}"),
-                        "表中没有这个项目 / the form has no such item".to_string(),
-                    )
-                })
+                .map(|i| (format!("items.{i}"), text!("no-such-item")))
                 .collect();
             if bad.is_empty() {
                 Ok(())
@@ -1754,7 +1734,7 @@ impl Db {
                 Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
                 let (b, _) = Self::load_appraisal(&mut tx, id).await?;
                 if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
-                    return Err(StoreError::Fields(vec![(f, m)]));
+                    return Err(StoreError::Fields(vec![(f, stored_text(&m))]));
                 }
                 (a.total, a.grade, a.bonus, a.result) = (b.total, b.grade, b.bonus, b.result);
             }
@@ -1768,7 +1748,7 @@ impl Db {
                 Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
                 let (b, _) = Self::load_appraisal(&mut tx, id).await?;
                 if let Some((f, m)) = b.result.as_ref().and_then(|r| r.error.clone()) {
-                    return Err(StoreError::Fields(vec![(f, m)]));
+                    return Err(StoreError::Fields(vec![(f, stored_text(&m))]));
                 }
                 let res = b.result.clone().unwrap_or_default();
                 a.total = res.total.clone();
@@ -1787,7 +1767,7 @@ impl Db {
                     .is_some_and(|due| at.as_str() > due)
                 {
                     return Err(StoreError::Workflow(
-                        "确认期已过，不能再申诉 / the window to appeal has passed".into(),
+                        text!("appeal-too-late"),
                     ));
                 }
                 item_ids(items)?;
@@ -1884,7 +1864,7 @@ impl Db {
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if a.state == State::Confirmed {
             return Err(StoreError::Workflow(
-                "考核已确认，不能修改 / the appraisal is final and cannot change".into(),
+                text!("appraisal-final"),
             ));
         }
         let mut refused = Vec::new();
@@ -1896,7 +1876,7 @@ impl Db {
                     if !allowed {
                         refused.push((
                             field.to_string(),
-                            "你不能填写此项 / you cannot write this".to_string(),
+                            text!("cannot-write"),
                         ));
                     } else if cur.as_deref() != Some(v.as_str()) {
                         changes.push((
@@ -1920,7 +1900,8 @@ impl Db {
         let mut iv = a.notes.interview.as_ref().map(json);
         set("interview", rater, &n.interview.as_ref().map(json), &mut iv);
         if !refused.is_empty() {
-            return Err(StoreError::Forbidden(fields_text(&refused)));
+            return Err(StoreError::Forbidden(crate::fields_as_text(&refused)));
+
         }
         if let Some(i) = &n.interview {
             check_date("interview.date", &Some(i.date.clone()))?;
@@ -2259,21 +2240,11 @@ impl Db {
         if !t.grades.is_empty() {
             return Err(StoreError::Fields(vec![(
                 "grades".into(),
-                format!(
-                    "考核表 {} 已规定等级（{}），不能另设 / form {} has its own grades ({})",
-                    cy.form_id,
-                    t.grades
-                        .iter()
-                        .map(|g| g.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    cy.form_id,
-                    t.grades
-                        .iter()
-                        .map(|g| g.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                {
+                    let names = t.grades.iter().map(|g| g.name.as_str()).collect::<Vec<_>>();
+                    text!("form-has-grades", form = cy.form_id, grades = names.join("、"))
+                        .en_arg("grades", names.join(", "))
+                },
             )]));
         }
         let old = json(&cy.grades);
@@ -2308,12 +2279,12 @@ impl Db {
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
-                what: "考核表 / appraisal",
+                what: Thing::Appraisal,
                 key: id.to_string(),
             });
         }
         if !roles.sees_scores(a.state) {
-            return Err(StoreError::Forbidden("结果公布前不能查看计分说明 / the explanation is shown once the result is published".into()));
+            return Err(StoreError::Forbidden(text!("explain-after-publication")));
         }
         let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
         let t = Self::template_for(&mut c, &cy).await?;
@@ -2321,7 +2292,7 @@ impl Db {
         let engine = engine_for(&t, &cy)?;
         let to = ctx.to_score();
         let idx = ctx.rows.iter().position(|r| r.id == id).unwrap_or(0);
-        explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))
+        explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, stored_text(&m))]))
     }
 
     /// What the sheet would show were `values` stored: the appraisal with them laid over
@@ -2339,14 +2310,13 @@ impl Db {
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
-                what: "考核表 / appraisal",
+                what: Thing::Appraisal,
                 key: id.to_string(),
             });
         }
         if !roles.sees_scores(a.state) {
             return Err(StoreError::Forbidden(
-                "结果公布前不能试算得分 / scores can be tried out only by those who see them"
-                    .into(),
+                text!("preview-not-yours"),
             ));
         }
         let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
@@ -2358,7 +2328,7 @@ impl Db {
             .iter()
             .position(|r| r.id == id)
             .ok_or_else(|| StoreError::NotFound {
-                what: "考核表 / appraisal",
+                what: Thing::Appraisal,
                 key: id.to_string(),
             })?;
         overlay(&mut ctx.rows[idx].inputs, values);
@@ -2368,7 +2338,7 @@ impl Db {
         let result = score_all(&engine, &to).swap_remove(idx);
         let explained = match result.error {
             None => Some(
-                explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, m)]))?,
+                explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, stored_text(&m))]))?,
             ),
             Some(_) => None,
         };
@@ -2573,7 +2543,7 @@ impl Db {
         if all.is_empty() {
             return Err(StoreError::Fields(vec![(
                 "members".into(),
-                "没有符合条件的员工 / no employee matches the cycle's positions or list".into(),
+                text!("no-members"),
             )]));
         }
         Ok(all)
@@ -2612,11 +2582,28 @@ fn as_new(cy: &Cycle) -> NewCycle {
 }
 
 fn not_draft(cy: &Cycle, what_zh: &str, what_en: &str) -> StoreError {
-    StoreError::Workflow(format!(
-        "只有草稿可以{what_zh}，该周期状态为「{}」 / only a draft can be {what_en}; this cycle is {}",
-        status_zh(&cy.status),
-        cy.status
-    ))
+    StoreError::Workflow(
+        text!("only-draft", what = what_zh, status = status_zh(&cy.status))
+            .en_arg("what", what_en)
+            .en_arg("status", cy.status.clone()),
+    )
+}
+
+fn launched_already(cy: &Cycle) -> StoreError {
+    StoreError::Workflow(
+        text!("launched-already", status = status_zh(&cy.status)).en_arg("status", cy.status.clone()),
+    )
+}
+
+/// A message kept in a stored result (`ScoreResult::error`), which holds it as
+/// `中文 / English`, as text for people.
+fn stored_text(m: &str) -> Text {
+    Text::from_both(m)
+}
+
+/// `t` with its `state` argument in English words.
+fn in_state(t: Text, state: State) -> Text {
+    t.en_arg("state", state.as_str().replace('_', " "))
 }
 
 fn status_zh(s: &str) -> &'static str {
@@ -2667,7 +2654,7 @@ impl Db {
         .map_err(|e| {
             if is_unique(&e) {
                 StoreError::Conflict {
-                    what: "考核周期 / cycle",
+                    what: Thing::Cycle,
                     key: format!("{} {} {}", tv.form_id, n.period, n.name),
                 }
             } else {
@@ -2747,10 +2734,7 @@ impl Db {
         let mut c = self.pool.acquire().await?;
         let cy = Self::load_cycle(&mut c, id).await?;
         if cy.status != "draft" {
-            return Err(StoreError::Workflow(format!(
-                "周期已启动 / the cycle was launched already ({})",
-                cy.status
-            )));
+            return Err(launched_already(&cy));
         }
         let t = Self::template_of(&mut c, cy.template_id).await?;
         let all = Self::members_of(&mut c, &cy, &t).await?;
@@ -2840,7 +2824,7 @@ impl Db {
         if reason.is_empty() {
             return Err(StoreError::Fields(vec![(
                 "reason".into(),
-                "请写明取消原因 / give the reason for cancelling".into(),
+                text!("cancel-reason"),
             )]));
         }
         let mut tx = self.begin_write().await?;
@@ -2848,13 +2832,12 @@ impl Db {
         match cy.status.as_str() {
             "draft" => {
                 return Err(StoreError::Workflow(
-                    "草稿尚未发起，无需取消，可直接删除 / a draft was never launched: delete it instead"
-                        .into(),
+                    text!("cancel-draft"),
                 ));
             }
             "cancelled" => {
                 return Err(StoreError::Workflow(
-                    "该周期已取消 / the cycle is cancelled already".into(),
+                    text!("cancelled-already"),
                 ));
             }
             _ => {}
@@ -2868,9 +2851,7 @@ impl Db {
         .await?
         .get("n");
         if shown > 0 {
-            return Err(StoreError::Workflow(format!(
-                "已有 {shown} 份考核结果发布或确认，不能取消周期；请逐份更正 / {shown} appraisal(s) were published or confirmed already: the cycle cannot be cancelled; correct them one by one instead"
-            )));
+            return Err(StoreError::Workflow(text!("cancel-published", count = shown)));
         }
         let at = now();
         let closed = sqlx::query(
@@ -2946,11 +2927,12 @@ fn wf_err(e: workflow::WorkflowError) -> StoreError {
     match &e {
         W::ReasonRequired { action } => StoreError::Fields(vec![(
             if *action == "sign" { "name" } else { "reason" }.into(),
-            e.to_string(),
+            e.text(),
         )]),
-        W::ItemsRequired { .. } => StoreError::Fields(vec![("items".into(), e.to_string())]),
-        W::NotAllowed { .. } => StoreError::Forbidden(e.to_string()),
-        W::NotNow { .. } => StoreError::Workflow(e.to_string()),
+        W::ItemsRequired { .. } => StoreError::Fields(vec![("items".into(), e.text())]),
+        W::NotAllowed { .. } => StoreError::Forbidden(e.text()),
+        W::NotNow { .. } => StoreError::Workflow(e.text()),
+
     }
 }
 

@@ -270,17 +270,17 @@ pub fn check_quotas(
 
 /// Check quotas as typed: each share a number from 0 to 100, at least ≤ at most, each grade
 /// once. Problems are (`quotas.<grade>.max|min`, message).
-pub fn validate_quotas(quotas: &[GradeQuota]) -> std::result::Result<(), Vec<(String, String)>> {
+pub fn validate_quotas(quotas: &[GradeQuota]) -> std::result::Result<(), Vec<(String, Text)>> {
     let mut problems = Vec::new();
     let mut seen = Vec::new();
     for q in quotas {
         let g = q.grade.trim();
         if g.is_empty() {
-            problems.push(("quotas".into(), "等级不能为空 / the grade is empty".into()));
+            problems.push(("quotas".into(), text!("quota-grade-empty")));
             continue;
         }
         if seen.contains(&g) {
-            problems.push((format!("quotas.{g}"), "等级重复 / the grade repeats".into()));
+            problems.push((format!("quotas.{g}"), text!("quota-grade-repeats")));
         }
         seen.push(g);
         let mut parsed = [None, None];
@@ -293,7 +293,7 @@ pub fn validate_quotas(quotas: &[GradeQuota]) -> std::result::Result<(), Vec<(St
                 Ok(d) if d >= Decimal::ZERO && d <= Decimal::from(100) => parsed[i] = Some(d),
                 _ => problems.push((
                     format!("quotas.{g}.{which}"),
-                    format!("`{v}` 应为 0 到 100 之间的百分数 / `{v}` should be a percentage from 0 to 100"),
+                    text!("quota-pct", value = v),
                 )),
             }
         }
@@ -302,7 +302,7 @@ pub fn validate_quotas(quotas: &[GradeQuota]) -> std::result::Result<(), Vec<(St
         {
             problems.push((
                 format!("quotas.{g}.min"),
-                "最低比例高于最高比例 / the minimum is above the maximum".into(),
+                text!("quota-min-above-max"),
             ));
         }
     }
@@ -354,7 +354,7 @@ fn day(field: &str, s: &str) -> Result<time::Date> {
     time::Date::parse(s.trim(), &f).map_err(|_| {
         StoreError::Fields(vec![(
             field.into(),
-            format!("`{s}` 不是日期（如 2026-12-05） / is not a date (e.g. 2026-12-05)"),
+            text!("not-a-date", value = s),
         )])
     })
 }

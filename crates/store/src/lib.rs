@@ -10,6 +10,8 @@
 //! TEXT, never as SQLite NUMERIC or REAL. Times are RFC 3339 UTC text.
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod text;
 mod accounts;
 mod audit;
 mod backend;
@@ -37,98 +39,157 @@ pub use hr::*;
 pub use model::*;
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
 
+pub use kaohe_core::{Lang, Text};
+pub use text::CATALOGUE;
 use std::future::Future;
 
-/// Everything that can go wrong in storage, with what a person needs to fix it.
+/// Everything that can go wrong in storage, with what a person needs to fix it. Messages are
+/// [`Text`]: catalogue keys with their arguments (`crates/store/i18n`), rendered in the
+/// reader's language at the edge ([`StoreError::message`]); `Display` gives both languages,
+/// for the command line and logs.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database URL names no backend kaohe supports.
-    #[error(
-        "不支持的数据库地址 `{0}`: 请使用 sqlite://文件路径 或 postgres://… / unsupported database URL `{0}`: use sqlite://PATH or postgres://…"
-    )]
+    #[error("{}", both(&self.text()))]
     UnsupportedUrl(String),
-    /// Something the caller named does not exist. `what` is `中文 / English`.
-    #[error(
-        "{} `{key}` 不存在 / {} `{key}` does not exist",
-        zh_of(what),
-        en_of(what)
-    )]
-    NotFound { what: &'static str, key: String },
+    /// Something the caller named does not exist.
+    #[error("{}", both(&self.text()))]
+    NotFound { what: Thing, key: String },
     /// A unique name is taken.
-    #[error(
-        "{} `{key}` 已存在 / {} `{key}` already exists",
-        zh_of(what),
-        en_of(what)
-    )]
-    Conflict { what: &'static str, key: String },
+    #[error("{}", both(&self.text()))]
+    Conflict { what: Thing, key: String },
     /// Input that cannot be stored, with the field at fault.
-    #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    #[error("{field}: {}", both(message))]
+    Invalid { field: String, message: Text },
     /// The database said no.
-    #[error("数据库错误 / database error: {0}")]
+    #[error("{}", both(&self.text()))]
     Database(#[from] sqlx::Error),
     /// Rows of an import that cannot be stored: (line, field, problem). Nothing was stored.
     #[error("{}", rows_text(.0))]
-    Rows(Vec<(usize, String, String)>),
+    Rows(Vec<(usize, String, Text)>),
     /// Values that cannot be stored: (field, problem) for each. Nothing was stored.
     #[error("{}", fields_text(.0))]
-    Fields(Vec<(String, String)>),
+    Fields(Vec<(String, Text)>),
     /// Someone changed the record since the caller read it (optimistic concurrency).
-    #[error(
-        "记录已被他人修改（当前版本 {current}），请刷新后重试 / changed by someone else since you read it (now version {current}): reload and try again"
-    )]
+    #[error("{}", both(&self.text()))]
     Stale { current: i64 },
-    /// Not possible in the record's state, or not allowed to this user.
-    #[error("{0}")]
-    Workflow(String),
+    /// Not possible in the record's state.
+    #[error("{}", both(.0))]
+    Workflow(Text),
     /// The user may not do this.
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("{}", both(.0))]
+    Forbidden(Text),
     /// A stored row cannot be read (edited by hand, or written by a newer kaohe): it is
     /// reported, never replaced by a default.
-    #[error(
-        "{table} 表 id={id} 的 {column} 无法读取（数据已损坏） / the stored {column} of {table} row {id} cannot be read (corrupt data)"
-    )]
+    #[error("{}", both(&self.text()))]
     Corrupt {
         table: &'static str,
         id: i64,
         column: &'static str,
     },
     /// Too many password checks are waiting (a sign-in flood): try again in a moment.
-    #[error("登录请求过多，请稍后再试 / too many sign-ins at once: try again in a moment")]
+    #[error("{}", both(&self.text()))]
     Busy,
     /// Migrations failed.
-    #[error("数据库迁移失败 / migration failed: {0}")]
+    #[error("{}", both(&self.text()))]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// The Chinese of a `中文 / English` name.
-fn zh_of(what: &str) -> &str {
-    what.split_once(" / ").map_or(what, |(z, _)| z)
+/// What a [`StoreError::NotFound`] or [`StoreError::Conflict`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Thing {
+    Appraisal,
+    Cycle,
+    Department,
+    Employee,
+    User,
 }
 
-/// The English of a `中文 / English` name.
-fn en_of(what: &str) -> &str {
-    what.split_once(" / ").map_or(what, |(_, e)| e)
+impl Thing {
+    /// Its name for people.
+    pub fn text(self) -> Text {
+        match self {
+            Thing::Appraisal => text!("thing-appraisal"),
+            Thing::Cycle => text!("thing-cycle"),
+            Thing::Department => text!("thing-department"),
+            Thing::Employee => text!("thing-employee"),
+            Thing::User => text!("thing-user"),
+        }
+    }
 }
 
-fn rows_text(rows: &[(usize, String, String)]) -> String {
-    let mut s = format!(
-        "{} 处错误，未导入任何数据 / {} problem(s), nothing was imported:",
-        rows.len(),
-        rows.len()
-    );
+impl StoreError {
+    /// The whole message as text for people (for `Fields` and `Rows`, every problem).
+    pub fn text(&self) -> Text {
+        match self {
+            StoreError::UnsupportedUrl(u) => text!("error-unsupported-url", url = u),
+            StoreError::NotFound { what, key } => {
+                text!("error-not-found", key = key).text_arg("what", &what.text())
+            }
+            StoreError::Conflict { what, key } => {
+                text!("error-conflict", key = key).text_arg("what", &what.text())
+            }
+            StoreError::Invalid { field, message } => {
+                message.map(|_, m| format!("{field}: {m}"))
+            }
+            StoreError::Database(e) => text!("error-database", cause = e),
+            StoreError::Rows(rows) => Text::pair(
+                rows_in(Lang::Zh, rows),
+                rows_in(Lang::En, rows),
+            ),
+            StoreError::Fields(f) => Text::pair(fields_in(Lang::Zh, f), fields_in(Lang::En, f)),
+            StoreError::Stale { current } => text!("error-stale", current = current),
+            StoreError::Workflow(t) | StoreError::Forbidden(t) => t.clone(),
+            StoreError::Corrupt { table, id, column } => {
+                text!("error-corrupt", table = table, id = id, column = column)
+            }
+            StoreError::Busy => text!("error-busy"),
+            StoreError::Migrate(e) => text!("error-migrate", cause = e),
+        }
+    }
+
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        self.text().render(lang)
+    }
+}
+
+/// `中文 / English`, or one when they agree.
+fn both(t: &Text) -> String {
+    t.to_string()
+}
+
+fn rows_in(lang: Lang, rows: &[(usize, String, Text)]) -> String {
+    let mut s = text!("error-rows", count = rows.len()).render(lang);
     for (line, field, msg) in rows {
-        s.push_str(&format!("\n  第 {line} 行 / line {line} [{field}]: {msg}"));
+        s.push_str("\n  ");
+        s.push_str(
+            &text!("error-row", line = line, field = field, message = msg.render(lang))
+                .render(lang),
+        );
     }
     s
 }
 
-pub(crate) fn fields_text(f: &[(String, String)]) -> String {
+fn rows_text(rows: &[(usize, String, Text)]) -> String {
+    format!("{}\n{}", rows_in(Lang::Zh, rows), rows_in(Lang::En, rows))
+}
+
+fn fields_in(lang: Lang, f: &[(String, Text)]) -> String {
     f.iter()
-        .map(|(k, m)| format!("{k}: {m}"))
+        .map(|(k, m)| format!("{k}: {}", m.render(lang)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Problems by field as one text.
+pub(crate) fn fields_as_text(f: &[(String, Text)]) -> Text {
+    Text::pair(fields_in(Lang::Zh, f), fields_in(Lang::En, f))
+}
+
+pub(crate) fn fields_text(f: &[(String, Text)]) -> String {
+    let (zh, en) = (fields_in(Lang::Zh, f), fields_in(Lang::En, f));
+    if zh == en { zh } else { format!("{zh} / {en}") }
 }
 
 /// The result of a storage operation.

@@ -336,7 +336,7 @@ pub fn hash_password(password: &str) -> Result<String, crate::StoreError> {
         .map(|h| h.to_string())
         .map_err(|e| crate::StoreError::Invalid {
             field: "password".into(),
-            message: e.to_string(),
+            message: crate::Text::same(e.to_string()),
         })
 }
 
@@ -356,7 +356,7 @@ pub fn new_token() -> Result<(String, String), crate::StoreError> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).map_err(|e| crate::StoreError::Invalid {
         field: "token".into(),
-        message: e.to_string(),
+        message: crate::Text::same(e.to_string()),
     })?;
     let token = hex::encode(b);
     let hash = token_hash(&token);

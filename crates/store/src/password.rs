@@ -294,7 +294,7 @@ pub(crate) fn check(field: &str, username: &str, password: &str) -> crate::Resul
         None => Ok(()),
         Some((zh, en)) => Err(crate::StoreError::Invalid {
             field: field.into(),
-            message: format!("{zh} / {en}"),
+            message: crate::Text::pair(zh, en),
         }),
     }
 }

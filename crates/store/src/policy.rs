@@ -104,9 +104,16 @@ impl Denied {
     }
 }
 
+impl Denied {
+    /// The refusal as text for people.
+    pub fn text(&self) -> crate::Text {
+        crate::Text::pair(self.zh.clone(), self.en.clone())
+    }
+}
+
 impl From<Denied> for crate::StoreError {
     fn from(d: Denied) -> Self {
-        crate::StoreError::Forbidden(format!("{} / {}", d.zh, d.en))
+        crate::StoreError::Forbidden(d.text())
     }
 }
 

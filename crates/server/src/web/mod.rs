@@ -567,12 +567,37 @@ impl Form {
 }
 
 /// A store message (`中文 / English`) in the reader's language.
-fn in_lang(lang: Lang, msg: &str) -> String {
-    let parts: Vec<&str> = msg.split(" / ").collect();
-    match (parts.as_slice(), lang) {
-        ([zh, _], Lang::Zh) => zh.to_string(),
-        ([_, en], Lang::En) => en.to_string(),
-        _ => msg.to_string(),
+fn in_lang<T: InLang + ?Sized>(lang: Lang, msg: &T) -> String {
+    msg.in_lang(lang)
+}
+
+/// A message for people in the page's language.
+trait InLang {
+    fn in_lang(&self, lang: Lang) -> String;
+}
+
+/// A store or service message: rendered from its catalogue.
+impl InLang for kaohe_store::Text {
+    fn in_lang(&self, lang: Lang) -> String {
+        self.render(lang)
+    }
+}
+
+/// The office crate's messages and stored results' errors, written `中文 / English`.
+impl InLang for str {
+    fn in_lang(&self, lang: Lang) -> String {
+        let parts: Vec<&str> = self.split(" / ").collect();
+        match (parts.as_slice(), lang) {
+            ([zh, _], Lang::Zh) => zh.to_string(),
+            ([_, en], Lang::En) => en.to_string(),
+            _ => self.to_string(),
+        }
+    }
+}
+
+impl InLang for String {
+    fn in_lang(&self, lang: Lang) -> String {
+        self.as_str().in_lang(lang)
     }
 }
 

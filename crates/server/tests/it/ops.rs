@@ -164,7 +164,7 @@ async fn weak_passwords_are_refused_everywhere() {
         .change_password(u.id, "a long password", "88888888", None)
         .await;
     assert!(
-        matches!(&e, Err(StoreError::Fields(f)) if f[0].0 == "new" && f[0].1.contains("至少 10 位")),
+        matches!(&e, Err(StoreError::Fields(f)) if f[0].0 == "new" && f[0].1.to_string().contains("至少 10 位")),
         "{e:?}"
     );
     let e = app
@@ -172,7 +172,7 @@ async fn weak_passwords_are_refused_everywhere() {
         .change_password(u.id, "a long password", "admin123456", None)
         .await;
     assert!(
-        matches!(&e, Err(StoreError::Fields(f)) if f[0].1.contains("common")),
+        matches!(&e, Err(StoreError::Fields(f)) if f[0].1.to_string().contains("common")),
         "{e:?}"
     );
     app.store

@@ -38,7 +38,7 @@ async fn grade_bands_for_a_form_without_grades(db: Db) {
         ("A ≥ 九十\nB", "不是数字"),
     ] {
         let e = parse_grade_bands(bad).unwrap_err();
-        assert!(e.contains(why), "{bad}: {e}");
+        assert!(e.to_string().contains(why), "{bad}: {e}");
     }
     let bands = parse_grade_bands("A ≥ 90\nB >= 80；C 60\nD").unwrap();
     assert_eq!(bands.len(), 4);

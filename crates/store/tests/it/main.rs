@@ -6,5 +6,6 @@ mod audit;
 mod cycle_setup;
 mod cycles;
 mod invariant;
+mod messages;
 mod story;
 mod users;

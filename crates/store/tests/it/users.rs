@@ -63,6 +63,7 @@ fn field_message(e: StoreError, field: &str) -> String {
                 .find(|(k, _)| k == field)
                 .unwrap_or_else(|| panic!("no refusal of {field}"))
                 .1
+                .to_string()
         }
         e => panic!("expected field refusals, got {e}"),
     }
