@@ -188,12 +188,10 @@ impl WorkflowError {
             | WorkflowError::ItemsRequired { action } => action_words(action),
         };
         let m = match self {
-            WorkflowError::NotNow { state, .. } => crate::msg!(
-                "wf-not-now",
-                action = words.0,
-                state = state.zh()
-            )
-            .en_arg("state", state.as_str().replace('_', " ")),
+            WorkflowError::NotNow { state, .. } => {
+                crate::msg!("wf-not-now", action = words.0, state = state.zh())
+                    .en_arg("state", state.as_str().replace('_', " "))
+            }
             WorkflowError::NotAllowed { .. } => crate::msg!("wf-not-allowed", action = words.0),
             WorkflowError::ReasonRequired { .. } => crate::msg!("wf-reason", action = words.0),
             WorkflowError::ItemsRequired { .. } => crate::msg!("wf-items", action = words.0),

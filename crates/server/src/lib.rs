@@ -282,16 +282,19 @@ async fn login<S: Store>(
     ApiJson(l): ApiJson<Login>,
 ) -> ApiResult<Response> {
     use throttle::SignInFail;
-    let (u, token) = match throttle::sign_in(&st, &l.username, &l.password, throttle::peer(&ext))
-        .await
-    {
-        Ok(x) => x,
-        Err(SignInFail::Locked(m)) => return Err(ApiError::TooManyAttempts(m)),
-        Err(SignInFail::DemoPassword) => return Err(ApiError::Refused(kaohe_store::Text::from_both(ops::DEMO_REFUSED))),
-        Err(SignInFail::Wrong) => return Err(ApiError::Unauthorized),
-        Err(SignInFail::Busy) => return Err(kaohe_store::StoreError::Busy.into()),
-        Err(SignInFail::Store(e)) => return Err(e.into()),
-    };
+    let (u, token) =
+        match throttle::sign_in(&st, &l.username, &l.password, throttle::peer(&ext)).await {
+            Ok(x) => x,
+            Err(SignInFail::Locked(m)) => return Err(ApiError::TooManyAttempts(m)),
+            Err(SignInFail::DemoPassword) => {
+                return Err(ApiError::Refused(kaohe_store::Text::from_both(
+                    ops::DEMO_REFUSED,
+                )));
+            }
+            Err(SignInFail::Wrong) => return Err(ApiError::Unauthorized),
+            Err(SignInFail::Busy) => return Err(kaohe_store::StoreError::Busy.into()),
+            Err(SignInFail::Store(e)) => return Err(e.into()),
+        };
     Ok((
         [(header::SET_COOKIE, session_cookie(&token, st.session_ttl))],
         axum::Json(UserView::from(&u)),
@@ -1054,9 +1057,10 @@ async fn api_guard(req: Request, next: axum::middleware::Next) -> Response {
         && req.headers().get(header::AUTHORIZATION).is_none()
         && cross_site(req.headers())
     {
-        return ApiError::Refused(
-            kaohe_store::Text::pair("拒绝来自其他网站的请求", "a request from another site was refused"),
-        )
+        return ApiError::Refused(kaohe_store::Text::pair(
+            "拒绝来自其他网站的请求",
+            "a request from another site was refused",
+        ))
         .into_response();
     }
     let mut res = next.run(req).await;

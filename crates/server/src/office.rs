@@ -9,7 +9,6 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, FieldError};
-use kaohe_store::Text;
 use crate::{ApiPath as Path, ApiQuery, AppState};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -22,6 +21,7 @@ use kaohe_core::model::InputKind;
 use kaohe_office::form::{FilledForm, FormHeader, Signature, Signatures};
 use kaohe_office::import::{ID, MatchKind, NAME};
 use kaohe_office::{CellProblem, HeaderPick, OfficeError, Table};
+use kaohe_store::Text;
 use kaohe_store::policy::Capability;
 use kaohe_store::{
     Appraisal, Cycle, Grant, GridRow, Page, Role, Store, StoreError, ToScore, User, Values,
@@ -101,13 +101,11 @@ pub(crate) fn no_score_yet(appraisal_id: i64) -> Text {
 impl From<OfficeFail> for ApiError {
     fn from(e: OfficeFail) -> Self {
         match e {
-            OfficeFail::File(m) => {
-                ApiError::Invalid(vec![crate::error::field_error(
-                    "file".into(),
-                    &Text::from_both(&m),
-                    None,
-                )])
-            }
+            OfficeFail::File(m) => ApiError::Invalid(vec![crate::error::field_error(
+                "file".into(),
+                &Text::from_both(&m),
+                None,
+            )]),
             OfficeFail::Refused(r) => ApiError::Invalid(
                 r.problems
                     .iter()
@@ -437,9 +435,10 @@ pub async fn import_file<S: Store>(
             if !kaohe_store::policy::require(who, Capability::ManageCycles)
                 .is_ok_and(|s| s.is_all())
             {
-                return Err(OfficeFail::Store(StoreError::Forbidden(
-                    Text::pair("只有人事管理员可以导入", "only HR administrators may import"),
-                )));
+                return Err(OfficeFail::Store(StoreError::Forbidden(Text::pair(
+                    "只有人事管理员可以导入",
+                    "only HR administrators may import",
+                ))));
             }
         }
         Some(d) => {
@@ -1210,7 +1209,10 @@ pub async fn filled_forms<S: Store>(
             && stored.parse::<Decimal>().ok() != printed.parse::<Decimal>().ok()
         {
             return Err(OfficeFail::Store(StoreError::Workflow(Text::pair(
-                format!("{} 的总分重算为 {printed}，与记录的 {stored} 不一致", a.emp_no),
+                format!(
+                    "{} 的总分重算为 {printed}，与记录的 {stored} 不一致",
+                    a.emp_no
+                ),
                 format!(
                     "the total of {} recomputes to {printed}, not the stored {stored}",
                     a.emp_no

@@ -369,7 +369,9 @@ impl PdfQueue {
             return Err(ApiError::Busy {
                 message: kaohe_store::Text::pair(
                     format!("您已有 {mine} 份 PDF 正在生成，请等它们完成后再试"),
-                    format!("you already have {mine} PDF(s) being printed: wait for them, then try again"),
+                    format!(
+                        "you already have {mine} PDF(s) being printed: wait for them, then try again"
+                    ),
                 ),
                 retry_after_secs: RETRY_AFTER_SECS,
             });
@@ -377,8 +379,14 @@ impl PdfQueue {
         if f.total >= self.limits.workers + self.limits.queue {
             return Err(ApiError::Overloaded {
                 message: kaohe_store::Text::pair(
-                    format!("PDF 生成繁忙（{} 份排队中），请 {RETRY_AFTER_SECS} 秒后再试", f.total),
-                    format!("too many PDFs are being printed ({} in line): try again in {RETRY_AFTER_SECS} s", f.total),
+                    format!(
+                        "PDF 生成繁忙（{} 份排队中），请 {RETRY_AFTER_SECS} 秒后再试",
+                        f.total
+                    ),
+                    format!(
+                        "too many PDFs are being printed ({} in line): try again in {RETRY_AFTER_SECS} s",
+                        f.total
+                    ),
                 ),
                 retry_after_secs: RETRY_AFTER_SECS,
             });
@@ -394,7 +402,8 @@ impl PdfQueue {
     /// Print `html` for `user` once a Chromium is free: 503 when Chromium is missing, the
     /// queue is full or printing timed out; 429 when the user has their share in flight.
     pub async fn print(&self, user: i64, html: String) -> ApiResult<Vec<u8>> {
-        let chromium = chromium(self.limits.chromium.as_deref()).map_err(|m| ApiError::Unavailable(kaohe_store::Text::from_both(&m)))?;
+        let chromium = chromium(self.limits.chromium.as_deref())
+            .map_err(|m| ApiError::Unavailable(kaohe_store::Text::from_both(&m)))?;
         let ticket = self.admit(user)?;
         let printer = self
             .printers
@@ -441,7 +450,9 @@ pub async fn form_page<S: Store>(
 ) -> Fail<(String, String)> {
     let a = store.appraisal(who, appraisal_id).await?;
     if a.result.as_ref().and_then(|r| r.total.as_ref()).is_none() {
-        return Err(OfficeFail::NotFound(crate::office::no_score_yet(appraisal_id)));
+        return Err(OfficeFail::NotFound(crate::office::no_score_yet(
+            appraisal_id,
+        )));
     }
     let (cy, t) = cycle_template(store, a.cycle_id).await?;
     let signers = store.signers(a.id).await?;

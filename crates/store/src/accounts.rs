@@ -76,10 +76,7 @@ fn no_user(username: &str) -> StoreError {
 }
 
 fn bad_code() -> StoreError {
-    StoreError::Fields(vec![(
-        "code".into(),
-        text!("account-bad-code"),
-    )])
+    StoreError::Fields(vec![("code".into(), text!("account-bad-code"))])
 }
 
 impl Db {
@@ -166,10 +163,7 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?
             else {
-                problems.push((
-                    no.into(),
-                    text!("account-no-employee", emp_no = no),
-                ));
+                problems.push((no.into(), text!("account-no-employee", emp_no = no)));
                 continue;
             };
             let emp_id: i64 = e.get("id");
@@ -183,7 +177,6 @@ impl Db {
                 problems.push((
                     no.into(),
                     text!("account-exists", name = emp_name, emp_no = no, username = u),
-
                 ));
                 continue;
             }
@@ -200,10 +193,7 @@ impl Db {
             let id: i64 = match row {
                 Ok(r) => r.get("id"),
                 Err(e) if is_unique_violation(&e) => {
-                    problems.push((
-                        no.into(),
-                        text!("account-name-taken", name = name),
-                    ));
+                    problems.push((no.into(), text!("account-name-taken", name = name)));
                     continue;
                 }
                 Err(e) => return Err(e.into()),
@@ -312,9 +302,7 @@ impl Db {
         let id: i64 = r.get("id");
         let was = r.get::<i64, _>("disabled") != 0;
         if disabled && actor.trim() == username.trim() {
-            return Err(StoreError::Workflow(
-                text!("account-not-yourself"),
-            ));
+            return Err(StoreError::Workflow(text!("account-not-yourself")));
         }
         let sql = if disabled {
             "UPDATE users SET disabled = TRUE WHERE id = $1"
@@ -401,7 +389,6 @@ impl Db {
             return Err(StoreError::Fields(vec![(
                 "new".into(),
                 crate::Text::pair(zh, en),
-
             )]));
         }
         let hash = crate::hashing::hash(new_password).await?;

@@ -560,11 +560,7 @@ impl Db {
         let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for r in rows {
             if r.emp_no.trim().is_empty() {
-                problems.push((
-                    r.line,
-                    "工号 emp_no".to_string(),
-                    text!("field-empty"),
-                ));
+                problems.push((r.line, "工号 emp_no".to_string(), text!("field-empty")));
             } else if let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
                 problems.push((
                     r.line,
@@ -573,11 +569,7 @@ impl Db {
                 ));
             }
             if r.name.trim().is_empty() {
-                problems.push((
-                    r.line,
-                    "姓名 name".to_string(),
-                    text!("field-empty"),
-                ));
+                problems.push((r.line, "姓名 name".to_string(), text!("field-empty")));
             }
             if r.dept_code.trim().is_empty() {
                 problems.push((
@@ -1702,7 +1694,6 @@ impl Store for Db {
             return Err(StoreError::Fields(vec![(
                 "new".into(),
                 text!("password-same"),
-
             )]));
         }
         let hash = crate::hashing::hash(new).await?;

@@ -662,7 +662,6 @@ pub fn resolve_values(
                 format!("{prefix}{k}"),
                 text!("unknown-name", name = k, known = known_names(t, true))
                     .en_arg("known", known_names(t, false)),
-
             )),
         }
     }

@@ -768,10 +768,7 @@ impl Db {
             problems.push(("period".into(), m));
         }
         if n.confirm_window_hours < 0 || n.confirm_window_hours > 24 * 366 {
-            problems.push((
-                "confirm_window_hours".into(),
-                text!("window-range"),
-            ));
+            problems.push(("confirm_window_hours".into(), text!("window-range")));
         }
         match resolve_values(&t, &n.params, "params.") {
             Ok(v) => n.params = v,
@@ -779,10 +776,7 @@ impl Db {
         }
         for (k, v) in &n.params {
             match t.params.iter().position(|p| &p.id == k) {
-                None => problems.push((
-                    format!("params.{k}"),
-                    text!("no-such-param"),
-                )),
+                None => problems.push((format!("params.{k}"), text!("no-such-param"))),
                 Some(i) => {
                     if let Err(m) = kaohe_core::input::parse_cell(&t, t.layout.params + i as u32, v)
                     {
@@ -800,10 +794,7 @@ impl Db {
                 }
             }
             if ts.position.is_none() == ts.emp_no.is_none() {
-                problems.push((
-                    format!("targets[{i}]"),
-                    text!("target-who"),
-                ));
+                problems.push((format!("targets[{i}]"), text!("target-who")));
             }
             if let Err(StoreError::Fields(f)) = check_values(&t, &ts.values) {
                 problems.extend(f.into_iter().map(|(k, m)| (format!("targets[{i}].{k}"), m)));
@@ -812,10 +803,7 @@ impl Db {
         for (emp, raters) in &n.members.raters {
             for r in raters.keys() {
                 if !t.raters.iter().any(|x| &x.id == r) {
-                    problems.push((
-                        format!("members.raters.{emp}.{r}"),
-                        text!("no-such-rater"),
-                    ));
+                    problems.push((format!("members.raters.{emp}.{r}"), text!("no-such-rater")));
                 }
             }
         }
@@ -839,10 +827,7 @@ impl Db {
                 .await?
                 .is_none()
             {
-                problems.push((
-                    "members".into(),
-                    text!("no-emp-no", emp_no = no),
-                ));
+                problems.push(("members".into(), text!("no-emp-no", emp_no = no)));
             }
         }
         for u in &n.members.sod_exempt {
@@ -852,10 +837,7 @@ impl Db {
                 .await?
                 .is_none()
             {
-                problems.push((
-                    "members.sod_exempt".into(),
-                    text!("no-user", username = u),
-                ));
+                problems.push(("members.sod_exempt".into(), text!("no-user", username = u)));
             }
         }
         for p in n
@@ -871,10 +853,7 @@ impl Db {
                 .await?
                 .is_none()
             {
-                problems.push((
-                    "positions".into(),
-                    text!("no-position", position = p),
-                ));
+                problems.push(("positions".into(), text!("no-position", position = p)));
             }
         }
         drop(c);
@@ -1257,9 +1236,18 @@ impl Db {
                 _ => false,
             };
             if !ok && roles.hr {
-                refused.push((k.clone(), in_state(text!("correction-needs-reason", state = a.state.zh()), a.state)));
+                refused.push((
+                    k.clone(),
+                    in_state(
+                        text!("correction-needs-reason", state = a.state.zh()),
+                        a.state,
+                    ),
+                ));
             } else if !ok {
-                refused.push((k.clone(), in_state(text!("cannot-enter-now", state = a.state.zh()), a.state)));
+                refused.push((
+                    k.clone(),
+                    in_state(text!("cannot-enter-now", state = a.state.zh()), a.state),
+                ));
             }
         }
         if !refused.is_empty() {
@@ -1337,9 +1325,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let (a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if !roles.hr {
-            return Err(StoreError::Forbidden(
-                text!("correction-hr-only"),
-            ));
+            return Err(StoreError::Forbidden(text!("correction-hr-only")));
         }
         policy::separation(&roles, Duty::Enter)?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
@@ -1372,9 +1358,7 @@ impl Db {
                     .iter()
                     .any(|g| g.role == Role::Clerk && g.department_id == dept_id)))
         {
-            return Err(StoreError::Forbidden(
-                text!("own-department-enter"),
-            ));
+            return Err(StoreError::Forbidden(text!("own-department-enter")));
         }
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
@@ -1427,11 +1411,7 @@ impl Db {
                     Duty::Enter,
                 )
                 .unwrap_err();
-                problems.push((
-                    row.line,
-                    "工号 emp_no".into(),
-                    d.text(),
-                ));
+                problems.push((row.line, "工号 emp_no".into(), d.text()));
                 continue;
             }
             let reason = row
@@ -1449,7 +1429,12 @@ impl Db {
                 problems.push((
                     row.line,
                     "理由 reason".into(),
-                    text!("row-correction-reason", emp_no = row.emp_no.trim(), state = State::parse(state).map_or(state.as_str(), |s| s.zh())).en_arg("state", state.replace('_', " ")),
+                    text!(
+                        "row-correction-reason",
+                        emp_no = row.emp_no.trim(),
+                        state = State::parse(state).map_or(state.as_str(), |s| s.zh())
+                    )
+                    .en_arg("state", state.replace('_', " ")),
                 ));
                 continue;
             }
@@ -1458,14 +1443,22 @@ impl Db {
                 problems.push((
                     row.line,
                     "状态 state".into(),
-                    text!("data-entry-over", state = State::parse(state).map_or(state.as_str(), |s| s.zh())).en_arg("state", state.replace('_', " ")),
+                    text!(
+                        "data-entry-over",
+                        state = State::parse(state).map_or(state.as_str(), |s| s.zh())
+                    )
+                    .en_arg("state", state.replace('_', " ")),
                 ));
                 continue;
             }
             if let Some(v) = row.version
                 && v != *ver
             {
-                problems.push((row.line, "version".into(), StoreError::Stale { current: *ver }.text()));
+                problems.push((
+                    row.line,
+                    "version".into(),
+                    StoreError::Stale { current: *ver }.text(),
+                ));
                 continue;
             }
             for k in row.values.keys() {
@@ -1474,11 +1467,7 @@ impl Db {
                     None => true,
                 });
                 if !mine {
-                    problems.push((
-                        row.line,
-                        k.clone(),
-                        text!("not-department-input"),
-                    ));
+                    problems.push((row.line, k.clone(), text!("not-department-input")));
                 }
             }
             if let Err(StoreError::Fields(f)) = check_values(&t, &row.values) {
@@ -1538,9 +1527,7 @@ impl Db {
                 .iter()
                 .any(|g| g.role == Role::Clerk && g.department_id == Some(dept_id)))
         {
-            return Err(StoreError::Forbidden(
-                text!("own-department-submit"),
-            ));
+            return Err(StoreError::Forbidden(text!("own-department-submit")));
         }
         let mut tx = self.begin_write().await?;
         let cy = Self::load_cycle(&mut tx, cycle_id).await?;
@@ -1766,9 +1753,7 @@ impl Db {
                     .as_deref()
                     .is_some_and(|due| at.as_str() > due)
                 {
-                    return Err(StoreError::Workflow(
-                        text!("appeal-too-late"),
-                    ));
+                    return Err(StoreError::Workflow(text!("appeal-too-late")));
                 }
                 item_ids(items)?;
                 reason = Some(r.clone());
@@ -1863,9 +1848,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if a.state == State::Confirmed {
-            return Err(StoreError::Workflow(
-                text!("appraisal-final"),
-            ));
+            return Err(StoreError::Workflow(text!("appraisal-final")));
         }
         let mut refused = Vec::new();
         let mut changes = Vec::new();
@@ -1874,10 +1857,7 @@ impl Db {
             |field: &str, allowed: bool, new: &Option<String>, cur: &mut Option<String>| {
                 if let Some(v) = new {
                     if !allowed {
-                        refused.push((
-                            field.to_string(),
-                            text!("cannot-write"),
-                        ));
+                        refused.push((field.to_string(), text!("cannot-write")));
                     } else if cur.as_deref() != Some(v.as_str()) {
                         changes.push((
                             field.to_string(),
@@ -1901,7 +1881,6 @@ impl Db {
         set("interview", rater, &n.interview.as_ref().map(json), &mut iv);
         if !refused.is_empty() {
             return Err(StoreError::Forbidden(crate::fields_as_text(&refused)));
-
         }
         if let Some(i) = &n.interview {
             check_date("interview.date", &Some(i.date.clone()))?;
@@ -2238,14 +2217,15 @@ impl Db {
         let mut cy = Self::load_cycle(&mut tx, cycle_id).await?;
         let t = Self::template_of(&mut tx, cy.template_id).await?;
         if !t.grades.is_empty() {
-            return Err(StoreError::Fields(vec![(
-                "grades".into(),
-                {
-                    let names = t.grades.iter().map(|g| g.name.as_str()).collect::<Vec<_>>();
-                    text!("form-has-grades", form = cy.form_id, grades = names.join("、"))
-                        .en_arg("grades", names.join(", "))
-                },
-            )]));
+            return Err(StoreError::Fields(vec![("grades".into(), {
+                let names = t.grades.iter().map(|g| g.name.as_str()).collect::<Vec<_>>();
+                text!(
+                    "form-has-grades",
+                    form = cy.form_id,
+                    grades = names.join("、")
+                )
+                .en_arg("grades", names.join(", "))
+            })]));
         }
         let old = json(&cy.grades);
         sqlx::query("UPDATE cycles SET grades = $1 WHERE id = $2")
@@ -2292,7 +2272,8 @@ impl Db {
         let engine = engine_for(&t, &cy)?;
         let to = ctx.to_score();
         let idx = ctx.rows.iter().position(|r| r.id == id).unwrap_or(0);
-        explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, stored_text(&m))]))
+        explain_in(&engine, &to, idx)
+            .map_err(|(f, m)| StoreError::Fields(vec![(f, stored_text(&m))]))
     }
 
     /// What the sheet would show were `values` stored: the appraisal with them laid over
@@ -2315,9 +2296,7 @@ impl Db {
             });
         }
         if !roles.sees_scores(a.state) {
-            return Err(StoreError::Forbidden(
-                text!("preview-not-yours"),
-            ));
+            return Err(StoreError::Forbidden(text!("preview-not-yours")));
         }
         let cy = Self::load_cycle(&mut c, a.cycle_id).await?;
         let t = Self::template_for(&mut c, &cy).await?;
@@ -2338,7 +2317,8 @@ impl Db {
         let result = score_all(&engine, &to).swap_remove(idx);
         let explained = match result.error {
             None => Some(
-                explain_in(&engine, &to, idx).map_err(|(f, m)| StoreError::Fields(vec![(f, stored_text(&m))]))?,
+                explain_in(&engine, &to, idx)
+                    .map_err(|(f, m)| StoreError::Fields(vec![(f, stored_text(&m))]))?,
             ),
             Some(_) => None,
         };
@@ -2591,7 +2571,8 @@ fn not_draft(cy: &Cycle, what_zh: &str, what_en: &str) -> StoreError {
 
 fn launched_already(cy: &Cycle) -> StoreError {
     StoreError::Workflow(
-        text!("launched-already", status = status_zh(&cy.status)).en_arg("status", cy.status.clone()),
+        text!("launched-already", status = status_zh(&cy.status))
+            .en_arg("status", cy.status.clone()),
     )
 }
 
@@ -2831,14 +2812,10 @@ impl Db {
         let cy = Self::load_cycle(&mut tx, id).await?;
         match cy.status.as_str() {
             "draft" => {
-                return Err(StoreError::Workflow(
-                    text!("cancel-draft"),
-                ));
+                return Err(StoreError::Workflow(text!("cancel-draft")));
             }
             "cancelled" => {
-                return Err(StoreError::Workflow(
-                    text!("cancelled-already"),
-                ));
+                return Err(StoreError::Workflow(text!("cancelled-already")));
             }
             _ => {}
         }
@@ -2851,7 +2828,10 @@ impl Db {
         .await?
         .get("n");
         if shown > 0 {
-            return Err(StoreError::Workflow(text!("cancel-published", count = shown)));
+            return Err(StoreError::Workflow(text!(
+                "cancel-published",
+                count = shown
+            )));
         }
         let at = now();
         let closed = sqlx::query(
@@ -2932,7 +2912,6 @@ fn wf_err(e: workflow::WorkflowError) -> StoreError {
         W::ItemsRequired { .. } => StoreError::Fields(vec![("items".into(), e.text())]),
         W::NotAllowed { .. } => StoreError::Forbidden(e.text()),
         W::NotNow { .. } => StoreError::Workflow(e.text()),
-
     }
 }
 

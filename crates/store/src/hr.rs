@@ -291,19 +291,13 @@ pub fn validate_quotas(quotas: &[GradeQuota]) -> std::result::Result<(), Vec<(St
             let Some(v) = v else { continue };
             match v.trim().trim_end_matches('%').parse::<Decimal>() {
                 Ok(d) if d >= Decimal::ZERO && d <= Decimal::from(100) => parsed[i] = Some(d),
-                _ => problems.push((
-                    format!("quotas.{g}.{which}"),
-                    text!("quota-pct", value = v),
-                )),
+                _ => problems.push((format!("quotas.{g}.{which}"), text!("quota-pct", value = v))),
             }
         }
         if let [Some(max), Some(min)] = parsed
             && min > max
         {
-            problems.push((
-                format!("quotas.{g}.min"),
-                text!("quota-min-above-max"),
-            ));
+            problems.push((format!("quotas.{g}.min"), text!("quota-min-above-max")));
         }
     }
     if problems.is_empty() {
@@ -351,12 +345,8 @@ pub struct AuditQuery {
 
 fn day(field: &str, s: &str) -> Result<time::Date> {
     let f = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s.trim(), &f).map_err(|_| {
-        StoreError::Fields(vec![(
-            field.into(),
-            text!("not-a-date", value = s),
-        )])
-    })
+    time::Date::parse(s.trim(), &f)
+        .map_err(|_| StoreError::Fields(vec![(field.into(), text!("not-a-date", value = s))]))
 }
 
 fn day_text(d: time::Date) -> String {

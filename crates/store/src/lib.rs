@@ -40,8 +40,8 @@ pub use model::*;
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
 
 pub use kaohe_core::{Lang, Text};
-pub use text::CATALOGUE;
 use std::future::Future;
+pub use text::CATALOGUE;
 
 /// Everything that can go wrong in storage, with what a person needs to fix it. Messages are
 /// [`Text`]: catalogue keys with their arguments (`crates/store/i18n`), rendered in the
@@ -129,14 +129,9 @@ impl StoreError {
             StoreError::Conflict { what, key } => {
                 text!("error-conflict", key = key).text_arg("what", &what.text())
             }
-            StoreError::Invalid { field, message } => {
-                message.map(|_, m| format!("{field}: {m}"))
-            }
+            StoreError::Invalid { field, message } => message.map(|_, m| format!("{field}: {m}")),
             StoreError::Database(e) => text!("error-database", cause = e),
-            StoreError::Rows(rows) => Text::pair(
-                rows_in(Lang::Zh, rows),
-                rows_in(Lang::En, rows),
-            ),
+            StoreError::Rows(rows) => Text::pair(rows_in(Lang::Zh, rows), rows_in(Lang::En, rows)),
             StoreError::Fields(f) => Text::pair(fields_in(Lang::Zh, f), fields_in(Lang::En, f)),
             StoreError::Stale { current } => text!("error-stale", current = current),
             StoreError::Workflow(t) | StoreError::Forbidden(t) => t.clone(),
@@ -164,8 +159,13 @@ fn rows_in(lang: Lang, rows: &[(usize, String, Text)]) -> String {
     for (line, field, msg) in rows {
         s.push_str("\n  ");
         s.push_str(
-            &text!("error-row", line = line, field = field, message = msg.render(lang))
-                .render(lang),
+            &text!(
+                "error-row",
+                line = line,
+                field = field,
+                message = msg.render(lang)
+            )
+            .render(lang),
         );
     }
     s

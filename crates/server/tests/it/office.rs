@@ -1326,7 +1326,11 @@ async fn a_clerk_imports_their_departments_inputs(app: App) {
         .unwrap_err();
     match e {
         kaohe_store::StoreError::Rows(r) => {
-            assert!(r.iter().any(|(_, _, m)| m.to_string().contains("不是本部门")), "{r:?}")
+            assert!(
+                r.iter()
+                    .any(|(_, _, m)| m.to_string().contains("不是本部门")),
+                "{r:?}"
+            )
         }
         e => panic!("{e}"),
     }

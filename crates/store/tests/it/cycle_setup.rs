@@ -118,7 +118,8 @@ async fn names_are_stored_as_ids_and_unknown_names_refused(db: Db) {
             assert!(f[0].1.to_string().contains("「月度奖金」"), "{}", f[0].1);
             // The names the form has, as the sheet shows them: the ids stay in the field.
             assert!(
-                f[0].1.to_string().contains("月度绩效奖金") && !f[0].1.to_string().contains("monthly_bonus"),
+                f[0].1.to_string().contains("月度绩效奖金")
+                    && !f[0].1.to_string().contains("monthly_bonus"),
                 "{}",
                 f[0].1
             );

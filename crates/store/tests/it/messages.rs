@@ -60,5 +60,9 @@ fn an_error_reads_in_one_language_at_a_time() {
     let stale = StoreError::Stale { current: 3 };
     assert!(stale.message(Lang::Zh).contains("当前版本 3"));
     assert!(!stale.message(Lang::Zh).is_ascii());
-    assert!(stale.message(Lang::En).is_ascii(), "{}", stale.message(Lang::En));
+    assert!(
+        stale.message(Lang::En).is_ascii(),
+        "{}",
+        stale.message(Lang::En)
+    );
 }

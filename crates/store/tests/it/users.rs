@@ -58,13 +58,12 @@ fn employee() -> Vec<Grant> {
 
 fn field_message(e: StoreError, field: &str) -> String {
     match e {
-        StoreError::Fields(f) => {
-            f.into_iter()
-                .find(|(k, _)| k == field)
-                .unwrap_or_else(|| panic!("no refusal of {field}"))
-                .1
-                .to_string()
-        }
+        StoreError::Fields(f) => f
+            .into_iter()
+            .find(|(k, _)| k == field)
+            .unwrap_or_else(|| panic!("no refusal of {field}"))
+            .1
+            .to_string(),
         e => panic!("expected field refusals, got {e}"),
     }
 }
