@@ -89,13 +89,10 @@ impl From<StoreError> for ApiError {
                 let (wz, we) = what.split_once(" / ").unwrap_or((what, what));
                 ApiError::Conflict(format!("{wz}「{key}」已存在 / {we} `{key}` already exists"))
             }
-            StoreError::Invalid { field, message } => ApiError::Invalid(vec![FieldError {
-                field,
-                message,
-                message_en: None,
-                line: None,
-                column: None,
-            }]),
+            // `中文 / English`, each to its own field (a password refused, a user name taken).
+            StoreError::Invalid { field, message } => {
+                ApiError::Invalid(vec![field_error(field, message, None)])
+            }
             StoreError::Rows(rows) => ApiError::Invalid(
                 rows.into_iter()
                     .map(|(line, field, message)| field_error(field, message, Some(line)))

@@ -148,7 +148,7 @@ async fn weak_passwords_are_refused_everywhere() {
         let f = &body["error"]["fields"][0];
         assert_eq!(f["field"], "password", "{body}");
         assert!(
-            f["message"].as_str().unwrap().contains(why),
+            f["message_en"].as_str().unwrap().contains(why),
             "{password}: {body}"
         );
         assert!(f["message"].as_str().unwrap().contains("密码"), "{body}");
