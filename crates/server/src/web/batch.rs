@@ -166,11 +166,15 @@ pub(super) async fn batch_post<S: Store>(
     }
     let mut outcomes = Vec::new();
     for (id, version) in &picked {
-        let name = lines
-            .iter()
-            .find(|l| l.id == *id)
-            .map(|l| format!("{} ({})", l.name, l.emp_no))
-            .unwrap_or_else(|| format!("#{id}"));
+        // Named by the employee, never by the sheet's id: one not on the list by whom the
+        // person may see, else as a sheet not in their inbox.
+        let name = match lines.iter().find(|l| l.id == *id) {
+            Some(l) => format!("{} ({})", l.name, l.emp_no),
+            None => match st.store.appraisal(&me, *id).await {
+                Ok(a) => format!("{} ({})", a.name, a.emp_no),
+                Err(_) => text(ctx.lang, "batch-not-listed", &[]),
+            },
+        };
         match st
             .store
             .act(&me, *id, *version, &Step::Do(action.clone()))

@@ -44,6 +44,8 @@ struct CycleRow {
     id: i64,
     name: String,
     form_id: String,
+    /// The form by its sheet name.
+    form: String,
     version: i64,
     period: String,
     status: String,
@@ -320,6 +322,16 @@ async fn cycles_page<S: Store>(
         Ok(t) => t,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
+    let names = match form_names(
+        st,
+        ctx.lang,
+        cycles.iter().map(|c| c.form_id.clone()).collect(),
+    )
+    .await
+    {
+        Ok(n) => n,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
     let rows: Vec<CycleRow> = cycles
         .into_iter()
         .map(|c| {
@@ -330,6 +342,7 @@ async fn cycles_page<S: Store>(
             CycleRow {
                 id: c.id,
                 name: c.name,
+                form: names.get(&c.form_id).cloned().unwrap_or_default(),
                 form_id: c.form_id,
                 version: c.template_version,
                 period: c.period,
@@ -671,7 +684,17 @@ fn target_cell(
         let (r, row) = rows.iter().enumerate().find(|(_, r)| {
             r.kind != "employee" && !r.who.is_empty() && m.contains(&format!("`{}`", r.who))
         })?;
-        return Some((format!("tg.{r}.who"), format!("{}：{m}", label(row))));
+        return Some((
+            format!("tg.{r}.who"),
+            text(
+                ctx.lang,
+                "hrc-err-row",
+                &[
+                    ("row", Arg::Text(label(row))),
+                    ("msg", Arg::Text(m.to_string())),
+                ],
+            ),
+        ));
     }
     let rest = key.strip_prefix("targets[")?;
     let (i, rest) = rest.split_once(']')?;
@@ -693,7 +716,17 @@ fn target_cell(
                 ],
             ),
         ),
-        None => (format!("tg.{r}.who"), format!("{}：{m}", label(row))),
+        None => (
+            format!("tg.{r}.who"),
+            text(
+                ctx.lang,
+                "hrc-err-row",
+                &[
+                    ("row", Arg::Text(label(row))),
+                    ("msg", Arg::Text(m.to_string())),
+                ],
+            ),
+        ),
     })
 }
 

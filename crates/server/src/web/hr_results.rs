@@ -523,6 +523,10 @@ async fn results_page_with<S: Store>(
             .collect::<Vec<_>>()
             .join("\n")
     });
+    let form = match form_names(st, ctx.lang, vec![c.form_id.clone()]).await {
+        Ok(mut n) => n.remove(&c.form_id).unwrap_or_default(),
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
     render(
         ctx,
         status,
@@ -530,7 +534,7 @@ async fn results_page_with<S: Store>(
         context! {
             own_grades,
             bands_text,
-            c => context! { id => c.id, name => c.name, period => c.period, form_id => c.form_id },
+            c => context! { id => c.id, name => c.name, period => c.period, form_id => c.form_id, form },
             headers => Serde(headers),
             rows => Serde(rows),
             total_rows => slice.total_rows,
@@ -662,6 +666,8 @@ struct AppealView {
     version: i64,
     cycle_id: i64,
     cycle: String,
+    /// The form by its sheet name.
+    form: String,
     period: String,
     emp_no: String,
     emp_href: String,
@@ -714,6 +720,25 @@ async fn appeals_page<S: Store>(
     };
     let more = list.len() as i64 > APPEALS_PAGE;
     list.truncate(APPEALS_PAGE as usize);
+    let mut forms: BTreeMap<i64, String> = BTreeMap::new();
+    for a in &list {
+        if let std::collections::btree_map::Entry::Vacant(v) = forms.entry(a.cycle_id) {
+            match st.store.cycle(a.cycle_id).await {
+                Ok(c) => v.insert(c.form_id),
+                Err(e) => return server_error(ctx.lang, &e.to_string()),
+            };
+        }
+    }
+    let names = match form_names(st, ctx.lang, forms.values().cloned().collect()).await {
+        Ok(n) => n,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    // A decision refused on a sheet the list does not show (no longer appealed, or never)
+    // is said at the top: otherwise nothing would say it.
+    let error = match failed.as_ref() {
+        Some(f) if !list.iter().any(|a| a.appraisal_id == f.0) => Some(f.1.clone()),
+        _ => None,
+    };
     let rows: Vec<AppealView> = list
         .into_iter()
         .map(|a| {
@@ -722,6 +747,11 @@ async fn appeals_page<S: Store>(
                 id: a.appraisal_id,
                 version: a.version,
                 cycle_id: a.cycle_id,
+                form: forms
+                    .get(&a.cycle_id)
+                    .and_then(|f| names.get(f))
+                    .cloned()
+                    .unwrap_or_default(),
                 cycle: a.cycle,
                 period: a.period,
                 emp_href: format!("/hr/employees/{}", seg(&a.emp_no)),
@@ -752,6 +782,7 @@ async fn appeals_page<S: Store>(
         "hr_appeals.html",
         context! {
             appeals => Serde(rows),
+            error,
             page => page_no,
             prev => (page_no > 1).then_some(page_no - 1),
             next => more.then_some(page_no + 1),
@@ -815,7 +846,8 @@ pub(super) async fn hr_appeal_decide<S: Store>(
 #[derive(Serialize)]
 struct TrendRow {
     period: String,
-    form_id: String,
+    /// The form by its sheet name.
+    form: String,
     cycle: String,
     state: &'static str,
     total: Option<String>,
@@ -861,11 +893,21 @@ pub(super) async fn hr_employee<S: Store>(
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
     let chart = (!ledger.is_empty()).then(|| trend_chart(ctx.lang, &trend_points(&ledger)));
+    let names = match form_names(
+        &st,
+        ctx.lang,
+        ledger.iter().map(|l| l.form_id.clone()).collect(),
+    )
+    .await
+    {
+        Ok(n) => n,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
     let rows: Vec<TrendRow> = ledger
         .into_iter()
         .map(|l| TrendRow {
             period: l.period,
-            form_id: l.form_id,
+            form: names.get(&l.form_id).cloned().unwrap_or(l.form_id),
             cycle: l.cycle,
             state: l.state.as_str(),
             total: l.total,

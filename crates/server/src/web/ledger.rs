@@ -4,6 +4,8 @@ use super::*;
 pub(super) struct LedgerRow {
     period: String,
     form_id: String,
+    /// The form by its sheet name (set by the page; the id until then).
+    form: String,
     cycle: String,
     state: &'static str,
     /// Still being appraised: its figures come once published.
@@ -43,6 +45,7 @@ fn with_gaps(entries: Vec<kaohe_store::LedgerEntry>) -> Vec<LedgerRow> {
                 out.push(LedgerRow {
                     period: m.clone(),
                     form_id: String::new(),
+                    form: String::new(),
                     cycle: String::new(),
                     state: "none",
                     in_progress: false,
@@ -56,6 +59,7 @@ fn with_gaps(entries: Vec<kaohe_store::LedgerEntry>) -> Vec<LedgerRow> {
         }
         out.push(LedgerRow {
             period: l.period,
+            form: l.form_id.clone(),
             form_id: l.form_id,
             cycle: l.cycle,
             state: l.state.as_str(),
@@ -85,7 +89,20 @@ pub(super) async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) ->
                         &super::hr_results::trend_points(&l),
                     ));
                 }
-                with_gaps(l)
+                let names =
+                    match form_names(&st, ctx.lang, l.iter().map(|e| e.form_id.clone()).collect())
+                        .await
+                    {
+                        Ok(n) => n,
+                        Err(e) => return server_error(ctx.lang, &e.to_string()),
+                    };
+                let mut rows = with_gaps(l);
+                for r in &mut rows {
+                    if let Some(n) = names.get(&r.form_id) {
+                        r.form = n.clone();
+                    }
+                }
+                rows
             }),
             Err(e) => return server_error(ctx.lang, &e.to_string()),
         },

@@ -601,6 +601,33 @@ impl InLang for String {
     }
 }
 
+/// The sheet names of forms in `lang` (their latest versions'), by form id; a form the
+/// store no longer has keeps its id. Lists name a form by these, not by its id.
+async fn form_names<S: Store>(
+    st: &AppState<S>,
+    lang: Lang,
+    ids: Vec<String>,
+) -> Result<BTreeMap<String, String>, StoreError> {
+    let mut out = BTreeMap::new();
+    for id in ids {
+        if out.contains_key(&id) {
+            continue;
+        }
+        let name = match st.store.template(&id, None).await? {
+            Some(tv) => match lang {
+                Lang::Zh => tv.title,
+                Lang::En => kaohe_core::compile_str(&tv.source)
+                    .ok()
+                    .and_then(|t| t.form.title_en)
+                    .unwrap_or(tv.title),
+            },
+            None => id.clone(),
+        };
+        out.insert(id, name);
+    }
+    Ok(out)
+}
+
 /// A time as stored (RFC 3339 UTC) as a page shows it: `2026-11-30 08:00`.
 fn short_time(s: &str) -> String {
     s.replacen('T', " ", 1).chars().take(16).collect()

@@ -9,6 +9,9 @@ pub(super) struct TaskGroup {
 #[derive(Serialize)]
 pub(super) struct TaskRow {
     cycle: String,
+    /// The form by its sheet name, and the period: the cycle's name is HR's own.
+    form: String,
+    period: String,
     who: String,
     due: Option<String>,
     href: String,
@@ -75,13 +78,13 @@ pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> 
         Ok(t) => t,
         Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
-    let mut cycles: BTreeMap<i64, String> = BTreeMap::new();
+    let mut cycles: BTreeMap<i64, Cycle> = BTreeMap::new();
     let mut depts: Option<Vec<kaohe_store::Department>> = None;
     let mut groups: Vec<TaskGroup> = Vec::new();
     for t in all {
         if let std::collections::btree_map::Entry::Vacant(v) = cycles.entry(t.cycle_id) {
             match st.store.cycle(t.cycle_id).await {
-                Ok(c) => v.insert(c.name),
+                Ok(c) => v.insert(c),
                 Err(e) => return server_error(ctx.lang, &e.to_string()),
             };
         }
@@ -107,8 +110,11 @@ pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> 
             }
             (None, None) => (String::new(), "/tasks".into()),
         };
+        let c = &cycles[&t.cycle_id];
         let row = TaskRow {
-            cycle: cycles[&t.cycle_id].clone(),
+            cycle: c.name.clone(),
+            form: c.form_id.clone(),
+            period: c.period.clone(),
             who,
             due: t.due.as_deref().map(short_time),
             href,
@@ -119,6 +125,21 @@ pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> 
                 kind: t.kind,
                 tasks: vec![row],
             }),
+        }
+    }
+    let names = match form_names(
+        &st,
+        ctx.lang,
+        cycles.values().map(|c| c.form_id.clone()).collect(),
+    )
+    .await
+    {
+        Ok(n) => n,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    for row in groups.iter_mut().flat_map(|g| g.tasks.iter_mut()) {
+        if let Some(n) = names.get(&row.form) {
+            row.form = n.clone();
         }
     }
     let rank = |k: &str| TASK_KINDS.iter().position(|x| *x == k).unwrap_or(99);

@@ -99,6 +99,15 @@ fn words() -> Words {
         "很多",
         "坏周期",
         "不同意",
+        "前台",
+        "不存在的岗位",
+        "重评",
+        "维持",
+        "重来",
+        // The cycles' names, as HR named them (and a copy renamed them).
+        "2027年1月 行政专员考核",
+        "2026年11月 大客户经理考核",
+        "2026年12月 大客户经理考核",
     ]
     .into_iter()
     .map(String::from)
@@ -1211,4 +1220,959 @@ async fn every_forms_pay_is_explained_in_the_sheets_words() {
     let with_pay = bundled().iter().filter(|(_, t)| !t.pay.is_empty()).count();
     assert!(with_pay >= 3, "F01 and the other forms with pay lines");
     f.finish(2 * with_pay);
+}
+
+// ---- Lists, quotas, HR's appeal decisions, batch pages, accounts and cycles ----
+
+/// F01 by its sheet name in `lang`.
+fn f01_title(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "大客户经理岗位绩效考核表",
+        Lang::En => "Key Account Manager Monthly Appraisal",
+    }
+}
+
+/// The ways a page may write the F01 month.
+const NOVEMBER: [&str; 3] = ["2026-11", "2026年11月", "November 2026"];
+
+/// The rows of a list: each piece of `html` from `open` (`<tr`, `<section class="card
+/// appeal"`) to the next `close`, as text people read; a table's header row is no row.
+fn rows_of(html: &str, open: &str, close: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = html[at..].find(open) {
+        let start = at + i;
+        let end = html[start..]
+            .find(close)
+            .map_or(html.len(), |e| start + e + close.len());
+        let chunk = &html[start..end];
+        at = end;
+        if chunk.contains("scope=\"col\"") {
+            continue;
+        }
+        let text: String = text_of(chunk)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push(text);
+    }
+    out
+}
+
+/// What `row` fails to name: for each group of words, the first when none is in the row.
+fn row_misses(row: &str, wants: &[&[&str]]) -> Vec<String> {
+    wants
+        .iter()
+        .filter(|alts| !alts.iter().any(|w| row.contains(w)))
+        .map(|alts| alts[0].to_string())
+        .collect()
+}
+
+impl Findings {
+    /// A list in `lang`: at least one row, every row names what `wants` asks (the
+    /// employee, the form by its sheet name, the period) and carries no template id; the
+    /// page as [`Findings::page`] reads it.
+    fn list(&mut self, what: &str, lang: Lang, html: &str, rows: &[String], wants: &[&[&str]]) {
+        self.page(what, lang, html, false);
+        if rows.is_empty() {
+            self.found.push(format!(
+                "[{}] {what}: no rows\n{}",
+                lang.tag(),
+                main_text(html)
+            ));
+        }
+        let ids = match lang {
+            Lang::Zh => &self.words.ids_zh,
+            Lang::En => &self.words.ids_en,
+        };
+        for row in rows {
+            let missing = row_misses(row, wants);
+            if !missing.is_empty() {
+                self.found.push(format!(
+                    "[{}] {what}: the row does not name {missing:?}: «{row}»",
+                    lang.tag()
+                ));
+            }
+            let bad = ids_in(row, ids);
+            if !bad.is_empty() {
+                self.found.push(format!(
+                    "[{}] {what}: ids {bad:?} in the row «{row}»",
+                    lang.tag()
+                ));
+            }
+        }
+    }
+}
+
+/// The list checks themselves must catch a row that names a form by its id.
+#[test]
+fn the_list_checks_catch_rows_without_names() {
+    let html = r#"<table><thead><tr><th scope="col">周期</th></tr></thead><tbody>
+        <tr><td>2026年11月 考核</td><td>张伟</td><td>F01</td></tr>
+        <tr><td>2026-11</td><td>李娜</td><td>大客户经理岗位绩效考核表</td></tr>
+        </tbody></table>"#;
+    let rows = rows_of(html, "<tr", "</tr>");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let wants: [&[&str]; 3] = [&["张伟", "李娜"], &[f01_title(Lang::Zh)], &NOVEMBER];
+    assert_eq!(row_misses(&rows[0], &wants), vec![f01_title(Lang::Zh)]);
+    assert!(row_misses(&rows[1], &wants).is_empty(), "{}", rows[1]);
+    assert_eq!(
+        row_misses("张伟 · Key Account Manager Monthly Appraisal", &wants),
+        vec!["张伟".to_string(), f01_title(Lang::Zh).to_string()]
+            .into_iter()
+            .skip(1)
+            .chain(["2026-11".to_string()])
+            .collect::<Vec<_>>()
+    );
+    let w = words();
+    assert_eq!(
+        ids_in("张伟 · leader_sales · 2026-11", &w.ids_zh),
+        vec!["leader_sales".to_string()]
+            .into_iter()
+            .filter(|i| w.ids_zh.contains(i))
+            .collect::<Vec<_>>()
+    );
+    let mut f = Findings::new();
+    f.list(
+        "a list by ids",
+        Lang::Zh,
+        &format!("<main>{html}</main>"),
+        &rows,
+        &wants,
+    );
+    assert_eq!(f.found.len(), 1, "{:?}", f.found);
+    let mut f = Findings::new();
+    f.list("an empty list", Lang::Zh, "<main></main>", &[], &wants);
+    assert_eq!(f.found.len(), 1, "{:?}", f.found);
+}
+
+/// The first table body of `html` (a list's rows).
+fn first_tbody(html: &str) -> &str {
+    let a = html
+        .find("<tbody")
+        .unwrap_or_else(|| panic!("a table in {html}"));
+    let e = html[a..].find("</tbody>").map_or(html.len(), |e| a + e);
+    &html[a..e]
+}
+
+/// The text of the page from the first `from` on (a list's own section).
+fn from<'a>(html: &'a str, marker: &str) -> &'a str {
+    &html[html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"))..]
+}
+
+common::both!(
+    lists_quotas_and_appeal_decisions_in_peoples_words,
+    cycle_refusals_in_peoples_words
+);
+
+/// The inbox, HR's appeals, results and employee pages, the ledger: every row names the
+/// employee, the form by its sheet name and the period. Quotas and HR's decisions on an
+/// appeal refused in people's words, on the page and over the API.
+async fn lists_quotas_and_appeal_decisions_in_peoples_words(app: App) {
+    let (mine, theirs) = f01_month(&app, Stop::Published).await;
+    let b = app.base.clone();
+    let hr_api = login(&app, "hr").await;
+    let (cycle, _, _) = cycle_and_depts(&app, &hr_api, mine).await;
+    let mut f = Findings::new();
+    // Grade bands, so that the results page has quotas to set.
+    let (s, body) = send(
+        hr_api
+            .put(format!("{b}/api/cycles/{cycle}/grades"))
+            .json(&json!({"text": "A ≥ 90\nB ≥ 80\nC"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // 张伟 appeals the sales item.
+    let me = login(&app, "a001").await;
+    let (_, a) = send(me.get(format!("{b}/api/appraisals/{mine}"))).await;
+    let (s, body) = send(
+        me.post(format!("{b}/api/appraisals/{mine}/actions"))
+            .json(&json!({"version": a["version"], "action": "appeal", "reason": "不同意", "items": ["sales"]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    for lang in [Lang::Zh, Lang::En] {
+        let hr = web_user(&app, "hr", lang).await;
+        let title = f01_title(lang);
+        // The lists.
+        let (s, html) = page(&hr, &format!("{b}/hr/appeals")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let rows = rows_of(&html, "<section class=\"card appeal\"", "</section>");
+        f.list(
+            "HR's appeals",
+            lang,
+            &html,
+            &rows,
+            &[&["张伟"], &[title], &NOVEMBER],
+        );
+        let (s, html) = page(&hr, &format!("{b}/hr/cycles/{cycle}/results")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let head = main_text(&html[..html.find("id=\"distribution\"").unwrap()]);
+        let missing = row_misses(&head, &[&[title], &NOVEMBER]);
+        if !missing.is_empty() {
+            f.found.push(format!(
+                "[{}] results: the page does not name {missing:?}: «{head}»",
+                lang.tag()
+            ));
+        }
+        let rows = rows_of(first_tbody(from(&html, "id=\"table\"")), "<tr", "</tr>");
+        f.list("results", lang, &html, &rows, &[&["张伟", "李娜"]]);
+        let (s, html) = page(&hr, &format!("{b}/hr/cycles")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let rows = rows_of(first_tbody(&html), "<tr", "</tr>");
+        f.list("HR's cycles", lang, &html, &rows, &[&[title], &NOVEMBER]);
+        let (s, html) = page(&hr, &format!("{b}/hr/employees/A001")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let rows = rows_of(first_tbody(&html), "<tr", "</tr>");
+        f.list(
+            "HR's page of 张伟",
+            lang,
+            &html,
+            &rows,
+            &[&[title], &NOVEMBER],
+        );
+        let her = web_user(&app, "a002", lang).await;
+        let (s, html) = page(&her, &format!("{b}/tasks")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let rows = rows_of(from(&html, "<tbody"), "<tr", "</tr>");
+        f.list(
+            "李娜's inbox",
+            lang,
+            &html,
+            &rows,
+            &[&["李娜"], &[title], &NOVEMBER],
+        );
+        let (s, html) = page(&her, &format!("{b}/ledger")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let rows = rows_of(first_tbody(&html), "<tr", "</tr>");
+        f.list("李娜's ledger", lang, &html, &rows, &[&[title], &NOVEMBER]);
+
+        // Quotas: a word, a share above 100, a minimum above the maximum.
+        let url = format!("{b}/hr/cycles/{cycle}/results");
+        let (_, html) = page(&hr, &url).await;
+        let token = csrf_of(&html);
+        let (s, _, html) = post_form(
+            &hr,
+            &format!("{b}/hr/cycles/{cycle}/quotas"),
+            &[
+                ("csrf", &token),
+                ("grade.0", "A"),
+                ("max.0", "很多"),
+                ("min.0", ""),
+                ("grade.1", "B"),
+                ("max.1", "10"),
+                ("min.1", "50"),
+                ("grade.2", "C"),
+                ("max.2", "150"),
+                ("min.2", ""),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+        f.page("quotas, bad shares", lang, &html, true);
+        // Quotas the grades break: A at most 10% (张伟 alone is half).
+        let (s, _, html) = post_form(
+            &hr,
+            &format!("{b}/hr/cycles/{cycle}/quotas"),
+            &[
+                ("csrf", &token),
+                ("grade.0", "A"),
+                ("max.0", "10"),
+                ("min.0", ""),
+                ("grade.1", "B"),
+                ("max.1", ""),
+                ("min.1", "40"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        f.page("quotas broken", lang, &html, true);
+        let (s, _, html) = post_form(
+            &hr,
+            &format!("{b}/hr/cycles/999999/quotas"),
+            &[("csrf", &token), ("grade.0", "A"), ("max.0", "10")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{html}");
+        match lang {
+            Lang::En => f.english_page("quotas of no cycle", &html),
+            Lang::Zh => f.page("quotas of no cycle", lang, &html, false),
+        }
+
+        // HR decides the appeal: without a reason, without items, with a stale version,
+        // on a sheet that was not appealed, with no decision at all.
+        let (_, html) = page(&hr, &format!("{b}/hr/appeals")).await;
+        let token = csrf_of(&html);
+        let v = version_of(&html);
+        let (_, other) = send(hr_api.get(format!("{b}/api/appraisals/{theirs}"))).await;
+        let other_v = other["version"].to_string();
+        for (what, id, form, want) in [
+            (
+                "uphold without a reason",
+                mine,
+                vec![
+                    ("action", "uphold"),
+                    ("reason", ""),
+                    ("version", v.as_str()),
+                ],
+                422,
+            ),
+            (
+                "reopen without a reason",
+                mine,
+                vec![
+                    ("action", "reopen"),
+                    ("reason", ""),
+                    ("items", "sales"),
+                    ("version", v.as_str()),
+                ],
+                422,
+            ),
+            (
+                "reopen without items",
+                mine,
+                vec![
+                    ("action", "reopen"),
+                    ("reason", "重评"),
+                    ("version", v.as_str()),
+                ],
+                422,
+            ),
+            (
+                "a stale version",
+                mine,
+                vec![("action", "uphold"), ("reason", "维持"), ("version", "0")],
+                409,
+            ),
+            (
+                "no decision",
+                mine,
+                vec![("reason", "维持"), ("version", v.as_str())],
+                422,
+            ),
+            (
+                "a sheet not appealed",
+                theirs,
+                vec![
+                    ("action", "uphold"),
+                    ("reason", "维持"),
+                    ("version", other_v.as_str()),
+                ],
+                0,
+            ),
+        ] {
+            let mut pairs = vec![("csrf", token.as_str())];
+            pairs.extend(form);
+            let (s, _, html) = post_form(&hr, &format!("{b}/hr/appeals/{id}"), &pairs).await;
+            if want == 0 {
+                assert!(s.is_client_error(), "{what}: {s} {html}");
+            } else {
+                assert_eq!(s.as_u16(), want, "{what}: {html}");
+            }
+            f.page(&format!("appeal decision, {what}"), lang, &html, true);
+        }
+    }
+
+    // The API: quotas and decisions.
+    let (s, body) = send(hr_api.put(format!("{b}/api/cycles/{cycle}/quotas")).json(
+        &json!({"quotas": [
+            {"grade": "A", "max_pct": "很多"},
+            {"grade": "B", "max_pct": "10", "min_pct": "50"},
+            {"grade": "B", "max_pct": "150"},
+            {"grade": "", "max_pct": "5"},
+        ]}),
+    ))
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    f.api("quotas", &body);
+    let clerk = login(&app, "clerk_xz").await;
+    let (s, body) = send(
+        clerk
+            .put(format!("{b}/api/cycles/{cycle}/quotas"))
+            .json(&json!({"quotas": [{"grade": "A", "max_pct": "10"}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    f.api("quotas by a clerk", &body);
+    let (s, body) = send(hr_api.get(format!("{b}/api/cycles/999999/quotas"))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    f.api("quotas of no cycle", &body);
+    let (_, a) = send(hr_api.get(format!("{b}/api/appraisals/{mine}"))).await;
+    for (what, who, id, body) in [
+        (
+            "uphold without a reason",
+            &hr_api,
+            mine,
+            json!({"action": "uphold", "reason": ""}),
+        ),
+        (
+            "reopen without items",
+            &hr_api,
+            mine,
+            json!({"action": "reopen", "reason": "重评", "items": []}),
+        ),
+        (
+            "reopen without a reason",
+            &hr_api,
+            mine,
+            json!({"action": "reopen", "reason": "", "items": ["sales"]}),
+        ),
+        (
+            "uphold by the employee",
+            &me,
+            mine,
+            json!({"action": "uphold", "reason": "维持"}),
+        ),
+        (
+            "a sheet not appealed",
+            &hr_api,
+            theirs,
+            json!({"action": "uphold", "reason": "维持"}),
+        ),
+    ] {
+        let mut body = body;
+        body["version"] = if id == mine {
+            a["version"].clone()
+        } else {
+            send(hr_api.get(format!("{b}/api/appraisals/{id}"))).await.1["version"].clone()
+        };
+        let (s, r) = send(
+            who.post(format!("{b}/api/appraisals/{id}/actions"))
+                .json(&body),
+        )
+        .await;
+        assert!(s.is_client_error(), "{what}: {r}");
+        f.api(&format!("appeal decision, {what}"), &r);
+    }
+    let (s, r) = send(
+        hr_api
+            .post(format!("{b}/api/appraisals/{mine}/actions"))
+            .json(&json!({"version": 0, "action": "uphold", "reason": "维持"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{r}");
+    f.api("appeal decision, stale", &r);
+
+    f.finish(2 * (6 + 3 + 6) + 3 + 6);
+}
+
+/// The reviewer's and approver's batch pages: nothing ticked, figures changed since the
+/// list, stale versions, another's tasks, a kind that does not exist; a refused line names
+/// the employee, not an id.
+#[tokio::test]
+async fn batch_pages_in_peoples_words() {
+    let app = spawn_app(false).await;
+    let (mine, theirs) = f01_month(&app, Stop::Review).await;
+    let b = app.base.clone();
+    let mut f = Findings::new();
+    let (m, t) = (mine.to_string(), theirs.to_string());
+    let (vm, vt) = (format!("v.{mine}"), format!("v.{theirs}"));
+
+    for lang in [Lang::Zh, Lang::En] {
+        let fuhe = web_user(&app, "fuhe", lang).await;
+        let url = format!("{b}/tasks/batch/review");
+        let (s, html) = page(&fuhe, &url).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let rows = rows_of(first_tbody(&html), "<tr", "</tr>");
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        f.list(
+            "batch review, the list",
+            lang,
+            &html,
+            &rows,
+            &[&["张伟", "李娜"], &NOVEMBER],
+        );
+        let token = csrf_of(&html);
+        let (s, _, html) = post_form(&fuhe, &url, &[("csrf", &token)]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+        f.page("batch review, nothing ticked", lang, &html, true);
+        let (s, _, html) =
+            post_form(&fuhe, &url, &[("csrf", &token), ("pick", &m), (&vm, "0")]).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        f.page("batch review, changed since the list", lang, &html, true);
+        let (s, _, html) = post_form(
+            &fuhe,
+            &url,
+            &[
+                ("csrf", &token),
+                ("confirm", "1"),
+                ("pick", &m),
+                (&vm, "0"),
+                ("pick", &t),
+                (&vt, "0"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        assert!(
+            main_text(&html).contains("张伟") && main_text(&html).contains("李娜"),
+            "{html}"
+        );
+        f.page("batch review, stale versions", lang, &html, true);
+        let (s, html) = page(&fuhe, &format!("{b}/tasks/batch/approve")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        f.page("batch approve, nothing waiting", lang, &html, false);
+
+        // Another's tasks: the approver approves before review, the employee reviews.
+        for (who, kind) in [("shenpi", "approve"), ("a001", "review")] {
+            let c = web_user(&app, who, lang).await;
+            let (_, html) = page(&c, &format!("{b}/tasks")).await;
+            let token = csrf_of(&html);
+            let (s, _, html) = post_form(
+                &c,
+                &format!("{b}/tasks/batch/{kind}"),
+                &[("csrf", &token), ("confirm", "1"), ("pick", &m), (&vm, "1")],
+            )
+            .await;
+            assert!(s.is_success() || s.is_client_error(), "{who}: {s} {html}");
+            let text = main_text(&html);
+            assert!(
+                !text.contains(&format!("#{mine}")),
+                "[{}] {who}: a refused line names the sheet by its id: {text}",
+                lang.tag()
+            );
+            f.page(&format!("batch {kind} by {who}"), lang, &html, true);
+        }
+        let (s, html) = page(&fuhe, &format!("{b}/tasks/batch/everything")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{html}");
+        match lang {
+            Lang::En => f.english_page("batch of no kind", &html),
+            Lang::Zh => f.page("batch of no kind", lang, &html, false),
+        }
+    }
+    f.finish(2 * 8);
+}
+
+/// The first administrator's page, the password change and the first sign-in with a
+/// code: every refusal in both languages, and the API's.
+#[tokio::test]
+async fn setup_password_and_code_errors_in_peoples_words() {
+    let app = spawn_app(false).await;
+    let b = app.base.clone();
+    let mut f = Findings::new();
+    let good = "a fresh long password";
+    // Before anyone exists: /setup.
+    for lang in [Lang::Zh, Lang::En] {
+        let anon = in_lang(client(), &app, lang).await;
+        let (s, html) = page(&anon, &format!("{b}/setup")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let token = csrf_of(&html);
+        let one = app.setup_token.as_str();
+        for (what, form, want) in [
+            (
+                "a wrong token",
+                [
+                    ("token", "nope"),
+                    ("username", "admin"),
+                    ("password", good),
+                    ("confirm", good),
+                ],
+                403,
+            ),
+            (
+                "no user name",
+                [
+                    ("token", one),
+                    ("username", ""),
+                    ("password", good),
+                    ("confirm", good),
+                ],
+                422,
+            ),
+            (
+                "a short password",
+                [
+                    ("token", one),
+                    ("username", "admin"),
+                    ("password", "short"),
+                    ("confirm", "short"),
+                ],
+                422,
+            ),
+            (
+                "passwords that differ",
+                [
+                    ("token", one),
+                    ("username", "admin"),
+                    ("password", good),
+                    ("confirm", "another long password"),
+                ],
+                422,
+            ),
+            (
+                "a common password",
+                [
+                    ("token", one),
+                    ("username", "admin"),
+                    ("password", "1234567890"),
+                    ("confirm", "1234567890"),
+                ],
+                422,
+            ),
+            (
+                "the user name in the password",
+                [
+                    ("token", one),
+                    ("username", "zhangsan"),
+                    ("password", "zhangsan2026"),
+                    ("confirm", "zhangsan2026"),
+                ],
+                422,
+            ),
+        ] {
+            let mut pairs = vec![("csrf", token.as_str())];
+            pairs.extend(form);
+            let (s, _, html) = post_form(&anon, &format!("{b}/setup"), &pairs).await;
+            assert_eq!(s.as_u16(), want, "{what}: {html}");
+            f.page(&format!("setup, {what}"), lang, &html, true);
+        }
+    }
+    for (what, body) in [
+        (
+            "a wrong token",
+            json!({"token": "nope", "username": "admin", "password": good}),
+        ),
+        (
+            "a common password",
+            json!({"token": app.setup_token, "username": "admin", "password": "1234567890"}),
+        ),
+    ] {
+        let (s, r) = send(client().post(format!("{b}/api/setup")).json(&body)).await;
+        assert!(s.is_client_error(), "{what}: {r}");
+        f.api(&format!("setup, {what}"), &r);
+    }
+
+    let hr_api = org_and_people(&app).await;
+    let (s, body) = send(hr_api.post(format!("{b}/api/users/a002/code"))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let code = body["code"].as_str().unwrap().to_string();
+    // 王强's code has expired.
+    let (s, body) = send(hr_api.post(format!("{b}/api/users/wangqiang/code"))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let expired = body["code"].as_str().unwrap().to_string();
+    sqlx::query(
+        "UPDATE users SET code_expires = '2000-01-01T00:00:00Z' WHERE username = 'wangqiang'",
+    )
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    for lang in [Lang::Zh, Lang::En] {
+        // The password change.
+        let me = web_user(&app, "a001", lang).await;
+        let url = format!("{b}/account/password");
+        let (s, html) = page(&me, &url).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let token = csrf_of(&html);
+        let old = "a long password";
+        for (what, form) in [
+            (
+                "no current password",
+                [("current", ""), ("new", good), ("confirm", good)],
+            ),
+            (
+                "a wrong current password",
+                [
+                    ("current", "not my password"),
+                    ("new", good),
+                    ("confirm", good),
+                ],
+            ),
+            (
+                "a short password",
+                [("current", old), ("new", "short"), ("confirm", "short")],
+            ),
+            (
+                "passwords that differ",
+                [
+                    ("current", old),
+                    ("new", good),
+                    ("confirm", "another long password"),
+                ],
+            ),
+            (
+                "a common password",
+                [
+                    ("current", old),
+                    ("new", "1234567890"),
+                    ("confirm", "1234567890"),
+                ],
+            ),
+            (
+                "the user name in the password",
+                [
+                    ("current", old),
+                    ("new", "a001a001a001"),
+                    ("confirm", "a001a001a001"),
+                ],
+            ),
+        ] {
+            let mut pairs = vec![("csrf", token.as_str())];
+            pairs.extend(form);
+            let (s, _, html) = post_form(&me, &url, &pairs).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {html}");
+            f.page(&format!("password, {what}"), lang, &html, true);
+        }
+
+        // The first sign-in with a code.
+        let anon = in_lang(client(), &app, lang).await;
+        let url = format!("{b}/login/code");
+        let (s, html) = page(&anon, &url).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let token = csrf_of(&html);
+        for (what, form, want) in [
+            (
+                "a wrong code",
+                [
+                    ("username", "a002"),
+                    ("code", "WRONG-CODE"),
+                    ("new", good),
+                    ("confirm", good),
+                ],
+                401,
+            ),
+            (
+                "an expired code",
+                [
+                    ("username", "wangqiang"),
+                    ("code", expired.as_str()),
+                    ("new", good),
+                    ("confirm", good),
+                ],
+                401,
+            ),
+            (
+                "no name and no code",
+                [
+                    ("username", ""),
+                    ("code", ""),
+                    ("new", good),
+                    ("confirm", good),
+                ],
+                422,
+            ),
+            (
+                "a short password",
+                [
+                    ("username", "a002"),
+                    ("code", code.as_str()),
+                    ("new", "short"),
+                    ("confirm", "short"),
+                ],
+                422,
+            ),
+            (
+                "passwords that differ",
+                [
+                    ("username", "a002"),
+                    ("code", code.as_str()),
+                    ("new", good),
+                    ("confirm", "another long password"),
+                ],
+                422,
+            ),
+            (
+                "a common password",
+                [
+                    ("username", "a002"),
+                    ("code", code.as_str()),
+                    ("new", "1234567890"),
+                    ("confirm", "1234567890"),
+                ],
+                422,
+            ),
+            (
+                "the user name in the password",
+                [
+                    ("username", "a002"),
+                    ("code", code.as_str()),
+                    ("new", "a002a002a002"),
+                    ("confirm", "a002a002a002"),
+                ],
+                422,
+            ),
+        ] {
+            let mut pairs = vec![("csrf", token.as_str())];
+            pairs.extend(form);
+            let (s, _, html) = post_form(&anon, &url, &pairs).await;
+            assert_eq!(s.as_u16(), want, "{what}: {html}");
+            f.page(&format!("sign-in code, {what}"), lang, &html, true);
+        }
+    }
+    let (s, r) = send(hr_api.post(format!("{b}/api/users/nobody/code"))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{r}");
+    f.api("a code for no one", &r);
+    let clerk = login(&app, "clerk_xz").await;
+    let (s, r) = send(clerk.post(format!("{b}/api/users/a001/code"))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{r}");
+    f.api("a code by a clerk", &r);
+
+    f.finish(2 * 6 + 2 + 2 * 13 + 2);
+}
+
+/// A launched, published cycle cancelled without a reason and after publication, edited,
+/// deleted and launched again; a cycle of nobody launched; the targets table with an
+/// unknown name and a word for a number: on the page in both languages and over the API.
+async fn cycle_refusals_in_peoples_words(app: App) {
+    let (mine, _) = f01_month(&app, Stop::Published).await;
+    let b = app.base.clone();
+    let hr_api = login(&app, "hr").await;
+    let (cycle, _, _) = cycle_and_depts(&app, &hr_api, mine).await;
+    let mut f = Findings::new();
+    // A position no one holds: 赵芳 moves from 行政专员 to 前台.
+    let (s, body) = send(hr_api.post(format!("{b}/api/org/import")).body(
+        "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号\nX001,赵芳,XZ,行政部,职能,前台,\n",
+    ))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // A draft of nobody: everyone holding 行政专员.
+    let (s, body) = send(hr_api.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2027年1月 行政专员考核", "form_id": "F01", "period": "2027-01",
+        "members": {"positions": ["行政专员"]},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let empty = body["id"].as_i64().unwrap();
+    let bad_table = [
+        ("tg.0.kind", "position"),
+        ("tg.0.who", "不存在的岗位"),
+        ("tg.0.sales_target", "很多"),
+        ("tg.1.kind", "employee"),
+        ("tg.1.who", "Z999"),
+        ("tg.1.monthly_bonus", "abc"),
+    ];
+
+    for lang in [Lang::Zh, Lang::En] {
+        let hr = web_user(&app, "hr", lang).await;
+        let url = format!("{b}/hr/cycles/{cycle}");
+        let (s, html) = page(&hr, &url).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let token = csrf_of(&html);
+        for (what, form) in [
+            (
+                "cancel without a reason",
+                vec![("action", "cancel"), ("reason", "")],
+            ),
+            (
+                "cancel after publication",
+                vec![("action", "cancel"), ("reason", "重来")],
+            ),
+            (
+                "edit after launch",
+                vec![
+                    ("action", "update"),
+                    ("name", "2026年11月 大客户经理考核"),
+                    ("form_id", "F01"),
+                    ("period", "2026-11"),
+                    ("members", "employees"),
+                    ("employees", "A001"),
+                ],
+            ),
+            ("delete after launch", vec![("action", "delete")]),
+            ("launch again", vec![("action", "launch")]),
+            ("no such action", vec![("action", "fly")]),
+        ] {
+            let mut pairs = vec![("csrf", token.as_str())];
+            pairs.extend(form);
+            let (s, _, html) = post_form(&hr, &url, &pairs).await;
+            assert!(s.is_client_error(), "{what}: {s} {html}");
+            f.page(&format!("launched cycle, {what}"), lang, &html, true);
+        }
+        // A new cycle with a bad targets table.
+        let mut pairs = vec![
+            ("csrf", token.as_str()),
+            ("name", "坏周期"),
+            ("form_id", "F01"),
+            ("period", "2027-02"),
+            ("members", "employees"),
+            ("employees", "A001"),
+        ];
+        pairs.extend(bad_table);
+        let (s, _, html) = post_form(&hr, &format!("{b}/hr/cycles"), &pairs).await;
+        assert!(s.is_client_error(), "{s}: {html}");
+        f.page("new cycle, a bad targets table", lang, &html, true);
+        // A cycle of nobody: the check, the launch, an edit with a bad targets table.
+        {
+            let url = format!("{b}/hr/cycles/{empty}");
+            // The check before launching already says there is no one.
+            let (s, html) = page(&hr, &format!("{url}/launch")).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+            f.page("launching a cycle of nobody, the check", lang, &html, true);
+            let (s, _, html) =
+                post_form(&hr, &url, &[("csrf", &token), ("action", "launch")]).await;
+            assert!(s.is_client_error(), "{s}: {html}");
+            f.page("launching a cycle of nobody", lang, &html, true);
+            let mut pairs = vec![
+                ("csrf", token.as_str()),
+                ("action", "update"),
+                ("name", "2027年1月 行政专员考核"),
+                ("form_id", "F01"),
+                ("period", "2027-01"),
+                ("members", "positions"),
+                ("positions", "行政专员"),
+            ];
+            pairs.extend(bad_table);
+            let (s, _, html) = post_form(&hr, &url, &pairs).await;
+            assert!(s.is_client_error(), "{s}: {html}");
+            f.page("editing a draft, a bad targets table", lang, &html, true);
+        }
+    }
+
+    // The API.
+    let cy = format!("{b}/api/cycles/{cycle}");
+    for (what, req) in [
+        (
+            "cancel without a reason",
+            hr_api
+                .post(format!("{cy}/cancel"))
+                .json(&json!({"reason": ""})),
+        ),
+        (
+            "cancel after publication",
+            hr_api
+                .post(format!("{cy}/cancel"))
+                .json(&json!({"reason": "重来"})),
+        ),
+        (
+            "edit after launch",
+            hr_api.put(cy.clone()).json(&json!({
+                "name": "2026年11月 大客户经理考核", "form_id": "F01", "period": "2026-11",
+                "members": {"employees": ["A001"]},
+            })),
+        ),
+        ("delete after launch", hr_api.delete(cy.clone())),
+        ("launch again", hr_api.post(format!("{cy}/launch"))),
+        (
+            "a bad targets table",
+            hr_api.post(format!("{b}/api/cycles")).json(&json!({
+                "name": "坏周期", "form_id": "F01", "period": "2027-02",
+                "members": {"employees": ["A001"]},
+                "targets": [
+                    {"position": "不存在的岗位", "values": {"sales_target": "很多"}},
+                    {"emp_no": "Z999", "values": {"monthly_bonus": "abc"}},
+                ],
+            })),
+        ),
+    ] {
+        let (s, body) = send(req).await;
+        assert!(s.is_client_error(), "{what}: {body}");
+        f.api(&format!("cycle, {what}"), &body);
+    }
+    let (s, body) = send(hr_api.post(format!("{b}/api/cycles/{empty}/launch"))).await;
+    assert!(s.is_client_error(), "{body}");
+    f.api("launching a cycle of nobody", &body);
+    // Copied once to the next month, then again.
+    let (s, body) = send(hr_api.post(format!("{cy}/copy"))).await;
+    assert!(s.is_success(), "{body}");
+    let (s, body) = send(hr_api.post(format!("{cy}/copy"))).await;
+    let again = s.is_client_error();
+    if again {
+        f.api("copied twice", &body);
+    }
+
+    let pages = 2 * (6 + 1 + 3);
+    let api = 6 + 1 + usize::from(again);
+    f.finish(pages + api);
 }

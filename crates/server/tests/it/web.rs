@@ -59,6 +59,8 @@ pub(crate) enum Stop {
     Data,
     /// The departments have handed in: rating is open.
     Rating,
+    /// The raters have handed in: both sheets wait for review.
+    Review,
     Published,
 }
 
@@ -234,6 +236,9 @@ pub(crate) async fn f01_month(app: &App, stop: Stop) -> (i64, i64) {
                 enter(who.clone(), id, v.clone()).await;
             }
             act(who, id, json!({"action": "submit"})).await;
+        }
+        if stop == Stop::Review {
+            continue;
         }
         act(
             login(app, "fuhe").await,
