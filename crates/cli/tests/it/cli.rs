@@ -347,7 +347,7 @@ fn organisation_users_audit_and_backup_from_the_command_line() {
         Some("a long password\n"),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("`E404` 不存在"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("员工「E404」不存在"), "{}", stderr(&o));
     let o = kaohe_db(
         &db,
         &["user", "add", "x", "--role", "boss"],
