@@ -1722,6 +1722,30 @@ async fn sign(p: &Person<'_>, name: &str) {
     assert_eq!(p.state().await, "已确认", "{name} signed");
 }
 
+/// 市场部's December workbook for F01, with 行政部's attendance beside it: a merged title,
+/// everyday headers, full-width digits (and the 合计 row `department_workbook` adds).
+fn f01_december_workbook(file: &std::path::Path) {
+    department_workbook(
+        file,
+        "2026年12月 客户经理考核数据",
+        &[
+            "工号",
+            "姓名",
+            "当月销售目标（万元）",
+            "实际销售额（万元）",
+            "新增客户数",
+            "迟到早退次数",
+            "旷工天数",
+            "请假天数",
+        ],
+        &[
+            vec!["E001", "张伟", "100", "87", "1", "2", "0", "1"],
+            vec!["E002", "李娜", "100", "45", "2", "1", "1", "4"],
+            vec!["E004", "刘洋", "１００", "９５", "0", "0", "0", "0"],
+        ],
+    );
+}
+
 /// F01's December, all in the browser: HR copies November, gives 张伟 his own bonus base,
 /// launches after the confirmation, imports 市场部's workbook (merged title, 填报 row,
 /// everyday headers, text and full-width numbers, 合计 row) through the mapping screen and
@@ -1757,25 +1781,7 @@ async fn f01_month_from_the_departments_workbook() {
 
     // 市场部's workbook, with 行政部's attendance beside it.
     let file = demo._dir.0.join("12月考核数据.xlsx");
-    department_workbook(
-        &file,
-        "2026年12月 客户经理考核数据",
-        &[
-            "工号",
-            "姓名",
-            "当月销售目标（万元）",
-            "实际销售额（万元）",
-            "新增客户数",
-            "迟到早退次数",
-            "旷工天数",
-            "请假天数",
-        ],
-        &[
-            vec!["E001", "张伟", "100", "87", "1", "2", "0", "1"],
-            vec!["E002", "李娜", "100", "45", "2", "1", "1", "4"],
-            vec!["E004", "刘洋", "１００", "９５", "0", "0", "0", "0"],
-        ],
-    );
+    f01_december_workbook(&file);
     hr_imports(
         &p,
         cycle,
@@ -2367,25 +2373,7 @@ async fn screenshots() {
     shot("hr-launch").await;
     p.click(Locator::Css("button[value=launch]")).await;
     let file = demo._dir.0.join("12月考核数据.xlsx");
-    department_workbook(
-        &file,
-        "2026年12月 客户经理考核数据",
-        &[
-            "工号",
-            "姓名",
-            "当月销售目标（万元）",
-            "实际销售额（万元）",
-            "新增客户数",
-            "迟到早退次数",
-            "旷工天数",
-            "请假天数",
-        ],
-        &[
-            vec!["E001", "张伟", "100", "87", "1", "2", "0", "1"],
-            vec!["E002", "李娜", "100", "45", "2", "1", "1", "4"],
-            vec!["E004", "刘洋", "１００", "９５", "0", "0", "0", "0"],
-        ],
-    );
+    f01_december_workbook(&file);
     p.open(&format!("/hr/cycles/{cycle}/import")).await;
     shot("hr-import").await;
     p.c.find(Locator::Css("input#imp-file"))

@@ -680,11 +680,9 @@ fn target_cell(
             r.label.clone()
         }
     };
-    if key == "positions" {
-        let (r, row) = rows.iter().enumerate().find(|(_, r)| {
-            r.kind != "employee" && !r.who.is_empty() && m.contains(&format!("`{}`", r.who))
-        })?;
-        return Some((
+    // A problem with the row as a whole, shown by its 岗位或工号 box.
+    let row_error = |r: usize, row| {
+        (
             format!("tg.{r}.who"),
             text(
                 ctx.lang,
@@ -694,7 +692,13 @@ fn target_cell(
                     ("msg", Arg::Text(m.to_string())),
                 ],
             ),
-        ));
+        )
+    };
+    if key == "positions" {
+        let (r, row) = rows.iter().enumerate().find(|(_, r)| {
+            r.kind != "employee" && !r.who.is_empty() && m.contains(&format!("`{}`", r.who))
+        })?;
+        return Some(row_error(r, row));
     }
     let rest = key.strip_prefix("targets[")?;
     let (i, rest) = rest.split_once(']')?;
@@ -716,17 +720,7 @@ fn target_cell(
                 ],
             ),
         ),
-        None => (
-            format!("tg.{r}.who"),
-            text(
-                ctx.lang,
-                "hrc-err-row",
-                &[
-                    ("row", Arg::Text(label(row))),
-                    ("msg", Arg::Text(m.to_string())),
-                ],
-            ),
-        ),
+        None => row_error(r, row),
     })
 }
 

@@ -16,22 +16,11 @@ pub const EN_FTL: &str = include_str!("../../web/i18n/en.ftl");
 /// The marker a missing key renders with (searched for by the tests).
 pub const MISSING_OPEN: &str = "⟦";
 
+/// The pages' catalogue.
+static PAGES: kaohe_core::Catalogue = kaohe_core::Catalogue::new(ZH_FTL, EN_FTL);
+
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
-    static ZH: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
-    static EN: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
-    let (cell, src, id) = match lang {
-        Lang::Zh => (&ZH, ZH_FTL, "zh-CN"),
-        Lang::En => (&EN, EN_FTL, "en-US"),
-    };
-    cell.get_or_init(|| {
-        let res = FluentResource::try_new(src.to_string()).expect("bundled catalogue parses");
-        let langid: unic_langid::LanguageIdentifier = id.parse().expect("valid language id");
-        let mut b = FluentBundle::new_concurrent(vec![langid]);
-        b.set_use_isolating(false);
-        b.add_resource(res)
-            .expect("bundled catalogue has no duplicate keys");
-        b
-    })
+    PAGES.bundle(lang)
 }
 
 fn misses() -> &'static Mutex<BTreeSet<String>> {
