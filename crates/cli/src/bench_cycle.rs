@@ -315,14 +315,14 @@ async fn deep_cursor(store: &Db, cycle: i64, offset: i64) -> Result<Option<i64>>
     if offset == 0 {
         return Ok(None);
     }
-    Ok(sqlx::query(
-        "SELECT id FROM appraisals WHERE cycle_id = $1 ORDER BY id LIMIT 1 OFFSET $2",
+    Ok(
+        sqlx::query("SELECT id FROM appraisals WHERE cycle_id = $1 ORDER BY id LIMIT 1 OFFSET $2")
+            .bind(cycle)
+            .bind(offset - 1)
+            .fetch_optional(store.pool())
+            .await?
+            .map(|r| r.get("id")),
     )
-    .bind(cycle)
-    .bind(offset - 1)
-    .fetch_optional(store.pool())
-    .await?
-    .map(|r| r.get("id")))
 }
 
 /// The synthetic company and its F01 cycle, launched, loaded, handed in and scored (the
