@@ -668,7 +668,9 @@ impl Db {
     ) -> Result<ResultsSlice> {
         let mut count = crate::backend::SqlBuilder::new(match q.department_id {
             None => "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = ",
-            Some(_) => "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ",
+            Some(_) => {
+                "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = "
+            }
         });
         count.push_bind(cycle_id);
         if let Some(d) = q.department_id {
