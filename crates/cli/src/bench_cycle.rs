@@ -171,6 +171,12 @@ async fn serve_bench(store: &Db, cycle: i64) -> Result<ExitCode> {
         .fetch_one(store.pool())
         .await?
         .get("n");
+    if store.backend() == kaohe_store::Backend::Postgres {
+        // The planner's statistics, as autovacuum leaves them some time after a bulk load
+        // (a fresh database's are empty and its plans scan whole tables).
+        sqlx::query("ANALYZE").execute(store.pool()).await?;
+        crate::outln!("bench cycle: ANALYZE (as autovacuum would after the load)");
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(kaohe_server::serve(
