@@ -7,6 +7,7 @@ use clap::Args;
 use kaohe_store::{
     Db, Grant, GridRow, Members, NewCycle, NewUser, OrgRow, Role, Store, TargetSet, Values, connect,
 };
+use sqlx::Row;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,6 +20,13 @@ pub struct CycleArgs {
     /// postgres:// server, where a fresh database is created and dropped afterwards.
     #[arg(long)]
     pub database_url: Option<String>,
+    /// Measure the cycle already in `--database-url` (left by an earlier run) instead of
+    /// building a new company.
+    #[arg(long)]
+    pub reuse: bool,
+    /// Only build the cycle (no requests through the server).
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 /// The steps and their seconds.
@@ -44,7 +52,7 @@ pub fn run(a: &CycleArgs) -> Result<ExitCode> {
         let scratch = Scratch::open(a.database_url.as_deref(), "cycle").await?;
         let store = connect(&scratch.url).await?;
         store.migrate().await?;
-        let r = bench(&store, a.employees).await;
+        let r = bench(&store, a).await;
         store.pool().close().await;
         scratch.close().await?;
         r
@@ -102,9 +110,225 @@ impl Scratch {
     }
 }
 
-async fn bench(store: &Db, n: usize) -> Result<ExitCode> {
-    build(store, n, None).await?;
-    Ok(ExitCode::SUCCESS)
+async fn bench(store: &Db, a: &CycleArgs) -> Result<ExitCode> {
+    let cycle = if a.reuse {
+        let c: i64 = sqlx::query("SELECT MAX(id) AS id FROM cycles")
+            .fetch_one(store.pool())
+            .await?
+            .get::<Option<i64>, _>("id")
+            .context("a cycle to reuse")?;
+        crate::outln!("bench cycle: reusing cycle {c} in {:?}", store.backend());
+        c
+    } else {
+        build(store, a.employees, None).await?
+    };
+    if a.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    serve_bench(store, cycle).await
+}
+
+/// The process's resident memory now and at its peak (`VmRSS`, `VmHWM`), in MB.
+fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Start the peak (`VmHWM`) again from the current RSS (Linux: `5` to `clear_refs`).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Targets: pages and API lists, the results workbook, the import (dry run, real), RSS.
+const PAGE_MS: f64 = 100.0;
+const XLSX_MS: f64 = 5000.0;
+const IMPORT_MS: f64 = 5000.0;
+const DRY_RUN_MS: f64 = 3000.0;
+const RSS_MB: f64 = 250.0;
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "✓" } else { "✗" }
+}
+
+/// The cycle's lists, pages, export and import timed through the real server (in-process,
+/// on a local port, as HR), each against its target.
+async fn serve_bench(store: &Db, cycle: i64) -> Result<ExitCode> {
+    use crate::bench_pages::request;
+    let hr = store.user_by_name("hr").await?.context("hr")?;
+    let cookie = store
+        .create_session(hr.id, time::Duration::hours(2))
+        .await?;
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1")
+        .bind(cycle)
+        .fetch_one(store.pool())
+        .await?
+        .get("n");
+    if store.backend() == kaohe_store::Backend::Postgres {
+        // The planner's statistics, as autovacuum leaves them some time after a bulk load
+        // (a fresh database's are empty and its plans scan whole tables).
+        sqlx::query("ANALYZE").execute(store.pool()).await?;
+        crate::outln!("bench cycle: ANALYZE (as autovacuum would after the load)");
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(kaohe_server::serve(
+        kaohe_server::AppState::new(store.clone()),
+        listener,
+    ));
+    reset_peak();
+    let mut failed = 0;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    crate::outln!("bench cycle: {n} appraisals through the server (median of 5 after 2, as HR)");
+    // The last id of the results' first page, for a cursor; a deep page by offset.
+    let deep = (n - 100).max(0);
+    let mut pages: Vec<(&str, String)> = vec![
+        (
+            "results API, first page of 100",
+            format!("/api/cycles/{cycle}/results?limit=100"),
+        ),
+        (
+            "results API, last page (offset)",
+            format!("/api/cycles/{cycle}/results?limit=100&offset={deep}"),
+        ),
+    ];
+    if let Some(after) = deep_cursor(store, cycle, deep).await? {
+        pages.push((
+            "results API, last page (after)",
+            format!("/api/cycles/{cycle}/results?limit=100&after={after}"),
+        ));
+    }
+    pages.extend([
+        ("HR results page", format!("/hr/cycles/{cycle}/results")),
+        (
+            "HR results by total, page 50",
+            format!("/hr/cycles/{cycle}/results?sort=total&dir=desc&page=50"),
+        ),
+        ("HR progress page", format!("/hr/cycles/{cycle}")),
+        ("HR cycles page", "/hr/cycles".to_string()),
+    ]);
+    for (what, path) in &pages {
+        let mut times = Vec::new();
+        for i in 0..7 {
+            let (status, took, body) = request(addr, &cookie, "GET", path, None).await?;
+            anyhow::ensure!(
+                status == 200,
+                "{path}: HTTP {status}: {}",
+                &body[..body.len().min(300)]
+            );
+            if i >= 2 {
+                times.push(ms(took));
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        let ok = median <= PAGE_MS;
+        failed += usize::from(!ok);
+        crate::outln!(
+            "  {what:<34} {median:>9.1} ms  ≤ {PAGE_MS:>6} ms {}  {path}",
+            mark(ok)
+        );
+    }
+    // The results workbook.
+    reset_peak();
+    let path = format!("/api/cycles/{cycle}/results.xlsx");
+    let (status, took, body) = request(addr, &cookie, "GET", &path, None).await?;
+    anyhow::ensure!(status == 200, "{path}: HTTP {status}");
+    let ok = ms(took) <= XLSX_MS;
+    failed += usize::from(!ok);
+    crate::outln!(
+        "  {:<34} {:>9.1} ms  ≤ {XLSX_MS:>6} ms {}  {} kB, peak RSS {:.0} MB",
+        "results.xlsx",
+        ms(took),
+        mark(ok),
+        body.len() / 1024,
+        rss_mb().1
+    );
+    // The import of every appraisal's 实际完成, as HR uploads it: a dry run, then for real.
+    let emps: Vec<(String, String)> = sqlx::query(
+        "SELECT e.emp_no, e.name FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 ORDER BY a.id",
+    )
+    .bind(cycle)
+    .fetch_all(store.pool())
+    .await?
+    .iter()
+    .map(|r| (r.get("emp_no"), r.get("name")))
+    .collect();
+    // Different figures on each run, so a reused database still changes every row.
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as usize);
+    let mut csv = String::from("工号,姓名,实际完成（万元）\n");
+    for (i, (no, name)) in emps.iter().enumerate() {
+        csv.push_str(&format!("{no},{name},{}\n", 50 + (i + seed) % 97));
+    }
+    let map = "map=%7B%22%E5%AE%9E%E9%99%85%E5%AE%8C%E6%88%90%EF%BC%88%E4%B8%87%E5%85%83%EF%BC%89%22%3A%22sales_actual%22%7D";
+    for (what, dry, target) in [
+        ("import, dry run", true, DRY_RUN_MS),
+        ("import", false, IMPORT_MS),
+    ] {
+        reset_peak();
+        let path = format!("/api/cycles/{cycle}/import?dry_run={dry}&{map}");
+        let (status, took, body) = request(
+            addr,
+            &cookie,
+            "POST",
+            &path,
+            Some(("text/csv", csv.as_bytes())),
+        )
+        .await?;
+        anyhow::ensure!(
+            status == 200,
+            "{path}: HTTP {status}: {}",
+            &body[..body.len().min(400)]
+        );
+        let ok = ms(took) <= target;
+        failed += usize::from(!ok);
+        crate::outln!(
+            "  {what:<34} {:>9.1} ms  ≤ {target:>6} ms {}  {} rows, peak RSS {:.0} MB",
+            ms(took),
+            mark(ok),
+            emps.len(),
+            rss_mb().1
+        );
+    }
+    server.abort();
+    let (now, _) = rss_mb();
+    let ok = now <= RSS_MB;
+    failed += usize::from(!ok);
+    crate::outln!(
+        "  {:<34} {now:>9.0} MB  ≤ {RSS_MB:>6} MB {}",
+        "RSS after",
+        mark(ok)
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The `after` cursor that leads to the page at `offset` of the results API (the id of the
+/// appraisal just before it), when the API takes a cursor.
+async fn deep_cursor(store: &Db, cycle: i64, offset: i64) -> Result<Option<i64>> {
+    if offset == 0 {
+        return Ok(None);
+    }
+    Ok(
+        sqlx::query("SELECT id FROM appraisals WHERE cycle_id = $1 ORDER BY id LIMIT 1 OFFSET $2")
+            .bind(cycle)
+            .bind(offset - 1)
+            .fetch_optional(store.pool())
+            .await?
+            .map(|r| r.get("id")),
+    )
 }
 
 /// The synthetic company and its F01 cycle, launched, loaded, handed in and scored (the

@@ -52,7 +52,7 @@ async fn get(addr: std::net::SocketAddr, cookie: &str, path: &str) -> Result<(u1
 
 /// One request with the session cookie (and a body with its content type); the status,
 /// the time to the last byte, and the response (head and body).
-async fn request(
+pub(crate) async fn request(
     addr: std::net::SocketAddr,
     cookie: &str,
     method: &str,

@@ -286,6 +286,8 @@ pub struct ResultsPage {
     pub total_rows: usize,
     pub offset: usize,
     pub rows: Vec<ResultView>,
+    /// The cursor of the next page (`?after=`), when this page is full.
+    pub next_after: Option<i64>,
 }
 
 /// A month of the ledger.
@@ -501,25 +503,43 @@ pub async fn score<S: Store>(
     Ok(axum::Json(serde_json::json!({ "scored": n })))
 }
 
-/// A cycle's results, ranked within groups (HR, reviewers, approvers).
-#[utoipa::path(get, path = "/api/cycles/{id}/results", params(("id" = i64, Path), Paging), responses((status = 200, body = ResultsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// Paging of a cycle's results: by `offset`, or after the cursor `after` (the last
+/// `appraisal_id` of the page before, as `next_after` gives it), which stays as fast on the
+/// last page as on the first.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsPaging {
+    /// Items to skip (default 0; ignored with `after`).
+    pub offset: Option<i64>,
+    /// Items per page (default 100, at most 1000).
+    pub limit: Option<i64>,
+    /// Only results after this appraisal id (the previous page's `next_after`).
+    pub after: Option<i64>,
+}
+
+/// A cycle's results, ranked within groups (HR, reviewers, approvers), in appraisal order,
+/// a page at a time.
+#[utoipa::path(get, path = "/api/cycles/{id}/results", params(("id" = i64, Path), ResultsPaging), responses((status = 200, body = ResultsPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn results<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
     Path(id): Path<i64>,
-    ApiQuery(p): ApiQuery<Paging>,
+    ApiQuery(p): ApiQuery<ResultsPaging>,
 ) -> ApiResult<axum::Json<ResultsPage>> {
     let scope = auth.may(Capability::ViewResults)?;
     cycle_in_scope(&st.store, &auth.0, &scope, id).await?;
-    let mut all = st.store.results(id).await?;
-    all.retain(|r| scope.contains(r.department_id));
-    let offset = p.offset.unwrap_or(0).max(0) as usize;
-    let limit = p.limit.unwrap_or(100).clamp(1, 1000) as usize;
-    let total_rows = all.len();
-    let rows = all
+    let offset = p.offset.unwrap_or(0).max(0);
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    let slice = st
+        .store
+        .results_after(id, &scope, p.after, Page { offset, limit })
+        .await?;
+    let next_after = (slice.rows.len() as i64 == limit)
+        .then(|| slice.rows.last().map(|r| r.appraisal_id))
+        .flatten();
+    let rows = slice
+        .rows
         .into_iter()
-        .skip(offset)
-        .take(limit)
         .map(|r| ResultView {
             appraisal_id: r.appraisal_id,
             emp_no: r.emp_no,
@@ -534,9 +554,14 @@ pub async fn results<S: Store>(
         })
         .collect();
     Ok(axum::Json(ResultsPage {
-        total_rows,
-        offset,
+        total_rows: slice.total_rows.max(0) as usize,
+        offset: if p.after.is_some() {
+            0
+        } else {
+            offset as usize
+        },
         rows,
+        next_after,
     }))
 }
 

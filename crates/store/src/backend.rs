@@ -17,7 +17,14 @@ pub struct Db {
     pub(crate) pool: sqlx::AnyPool,
     pub(crate) backend: Backend,
     pub(crate) audit_keys: AuditKeys,
+    /// Each cycle's ranks within groups by appraisal id, with the audit head they were
+    /// computed at (see `Db::cycle_ranks`).
+    pub(crate) ranks: RankCache,
 }
+
+/// Ranks by appraisal id per cycle, stamped with the audit log's head.
+pub(crate) type RankCache =
+    std::sync::Arc<std::sync::Mutex<HashMap<i64, (i64, std::sync::Arc<HashMap<i64, u32>>)>>>;
 
 /// Open the database named by `url` (`sqlite://kaohe.db`, `sqlite::memory:`, `postgres://…`),
 /// creating a SQLite file if needed. Migrations are not applied: call [`Store::migrate`].
@@ -79,6 +86,7 @@ impl Db {
             pool,
             backend,
             audit_keys: AuditKeys::default(),
+            ranks: RankCache::default(),
         })
     }
 
@@ -1460,6 +1468,16 @@ impl Store for Db {
     ) -> Result<Vec<Appraisal>> {
         self.appraisals_impl(who, cycle_id, state, page).await
     }
+    async fn appraisals_after(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<Appraisal>, Option<i64>)> {
+        self.appraisals_after_impl(who, cycle_id, after, limit)
+            .await
+    }
     async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
         self.enter_impl(who, id, version, values).await
     }
@@ -1519,6 +1537,18 @@ impl Store for Db {
     }
     async fn results(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
         self.results_impl(cycle_id).await
+    }
+    async fn cycle_ledger(&self, cycle_id: i64, year: &str) -> Result<Vec<(String, LedgerEntry)>> {
+        self.cycle_ledger_impl(cycle_id, year).await
+    }
+    async fn results_after(
+        &self,
+        cycle_id: i64,
+        scope: &policy::Scope,
+        after: Option<i64>,
+        page: Page,
+    ) -> Result<ResultsSlice> {
+        self.results_after_impl(cycle_id, scope, after, page).await
     }
     async fn ledger(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {
         self.ledger_impl(employee_id).await

@@ -242,6 +242,90 @@ fn in_words(t: &Template, refused: &[(String, Text)]) -> Text {
 }
 
 /// The columns [`appraisal_from`] reads, from an appraisal with its employee and department.
+/// How a list is paged: by offset, or after an id (keyset) with a limit.
+#[derive(Debug, Clone, Copy)]
+enum Paged {
+    Offset(Page),
+    After(i64, i64),
+}
+
+/// A task as [`roles_from`] reads it.
+#[derive(Debug, Clone)]
+struct TaskFact {
+    id: i64,
+    kind: String,
+    rater: Option<String>,
+    department_id: Option<i64>,
+    assignee_id: Option<i64>,
+    status: String,
+    appraisal_id: Option<i64>,
+    cycle_id: i64,
+}
+
+impl TaskFact {
+    fn from_row(t: &AnyRow) -> TaskFact {
+        TaskFact {
+            id: t.get("id"),
+            kind: t.get("kind"),
+            rater: t.get("rater"),
+            department_id: t.get("department_id"),
+            assignee_id: t.get("assignee_id"),
+            status: t.get("status"),
+            appraisal_id: t.get("appraisal_id"),
+            cycle_id: t.get("cycle_id"),
+        }
+    }
+}
+
+/// What `who` is to the appraisal, from its tasks and its cycle's data tasks.
+fn roles_from<'t>(
+    who: &User,
+    a: &Appraisal,
+    dept: i64,
+    exempt: bool,
+    tasks: impl Iterator<Item = &'t TaskFact>,
+) -> Roles {
+    let mut roles = Roles::of(who, a.employee_id, dept);
+    roles.exempt = exempt;
+    let my_depts: Vec<i64> = who
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
+        .filter_map(|g| g.department_id)
+        .collect();
+    for t in tasks {
+        match t.kind.as_str() {
+            "rate" => {
+                let mine = (t.assignee_id.is_some() && t.assignee_id == who.employee_id)
+                    || (t.assignee_id.is_none()
+                        && t.department_id.is_some_and(|d| my_depts.contains(&d)));
+                if mine {
+                    let r = t.rater.clone().unwrap_or_default();
+                    if t.status == "open" {
+                        roles.open_rate.push((t.id, r.clone()));
+                    }
+                    if !roles.rater.contains(&r) {
+                        roles.rater.push(r);
+                    }
+                }
+            }
+            "data" => {
+                if let Some(d) = t.department_id
+                    && who
+                        .grants
+                        .iter()
+                        .any(|g| g.role == Role::Clerk && g.department_id == Some(d))
+                    && !roles.clerk.contains(&d)
+                {
+                    roles.clerk.push(d);
+                }
+            }
+            _ => {}
+        }
+    }
+    roles
+}
+
 const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.version, a.inputs, \
          a.open_items, a.result, a.total, a.grade, a.bonus, a.self_summary, a.comments, a.next_goals, a.interview, a.appeal, \
          a.published_at, a.confirm_due, a.confirmed_at, a.confirmed_by, a.updated_at \
@@ -398,64 +482,98 @@ impl Db {
         a: &Appraisal,
         dept: i64,
     ) -> Result<Roles> {
-        let mut roles = Roles::of(who, a.employee_id, dept);
-        let members: Option<String> = sqlx::query("SELECT members FROM cycles WHERE id = $1")
-            .bind(a.cycle_id)
-            .fetch_optional(&mut *c)
-            .await?
-            .map(|r| r.get("members"));
-        if let Some(m) = members {
-            let m: Members = serde_json::from_str(&m).map_err(|_| StoreError::Corrupt {
-                table: "cycles",
-                id: a.cycle_id,
-                column: "members",
-            })?;
-            roles.exempt = m.sod_exempt.iter().any(|u| u == &who.username);
-        }
-        let my_depts: Vec<i64> = who
-            .grants
-            .iter()
-            .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
-            .filter_map(|g| g.department_id)
-            .collect();
-        let tasks = sqlx::query("SELECT id, kind, rater, department_id, assignee_id, status FROM tasks WHERE appraisal_id = $1 OR (cycle_id = $2 AND kind = 'data')")
+        let exempt = Self::sod_exempt(&mut *c, who, a.cycle_id).await?;
+        let tasks: Vec<TaskFact> = sqlx::query("SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id FROM tasks WHERE appraisal_id = $1 OR (cycle_id = $2 AND kind = 'data')")
             .bind(a.id)
             .bind(a.cycle_id)
             .fetch_all(&mut *c)
-            .await?;
-        for t in tasks {
-            let kind: String = t.get("kind");
-            let dept_id: Option<i64> = t.get("department_id");
-            let assignee: Option<i64> = t.get("assignee_id");
-            match kind.as_str() {
-                "rate" => {
-                    let mine = (assignee.is_some() && assignee == who.employee_id)
-                        || (assignee.is_none() && dept_id.is_some_and(|d| my_depts.contains(&d)));
-                    if mine {
-                        let r: String = t.get("rater");
-                        if t.get::<String, _>("status") == "open" {
-                            roles.open_rate.push((t.get("id"), r.clone()));
-                        }
-                        if !roles.rater.contains(&r) {
-                            roles.rater.push(r);
-                        }
-                    }
+            .await?
+            .iter()
+            .map(TaskFact::from_row)
+            .collect();
+        Ok(roles_from(who, a, dept, exempt, tasks.iter()))
+    }
+
+    /// Is `who` named in the cycle's `members.sod_exempt`?
+    async fn sod_exempt(c: &mut sqlx::AnyConnection, who: &User, cycle_id: i64) -> Result<bool> {
+        let members: Option<String> = sqlx::query("SELECT members FROM cycles WHERE id = $1")
+            .bind(cycle_id)
+            .fetch_optional(&mut *c)
+            .await?
+            .map(|r| r.get("members"));
+        let Some(m) = members else { return Ok(false) };
+        let m: Members = serde_json::from_str(&m).map_err(|_| StoreError::Corrupt {
+            table: "cycles",
+            id: cycle_id,
+            column: "members",
+        })?;
+        Ok(m.sod_exempt.iter().any(|u| u == &who.username))
+    }
+
+    /// What `who` is to each of a page of appraisals, with two queries whatever the page's
+    /// size (the cycles' exemptions, and the tasks of those appraisals and cycles) rather
+    /// than two per appraisal.
+    async fn roles_of_page(
+        c: &mut sqlx::AnyConnection,
+        who: &User,
+        page: &[(Appraisal, i64)],
+    ) -> Result<Vec<Roles>> {
+        let mut cycles: Vec<i64> = page.iter().map(|(a, _)| a.cycle_id).collect();
+        cycles.sort_unstable();
+        cycles.dedup();
+        let mut exempt = HashMap::new();
+        for &cy in &cycles {
+            exempt.insert(cy, Self::sod_exempt(&mut *c, who, cy).await?);
+        }
+        let mut by_appraisal: HashMap<i64, Vec<TaskFact>> = HashMap::new();
+        let mut data: HashMap<i64, Vec<TaskFact>> = HashMap::new();
+        if !page.is_empty() {
+            let mut qb = crate::backend::SqlBuilder::new(
+                "SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id FROM tasks WHERE appraisal_id IN (",
+            );
+            for (i, (a, _)) in page.iter().enumerate() {
+                if i > 0 {
+                    qb.push(", ");
                 }
-                "data" => {
-                    if let Some(d) = dept_id
-                        && who
-                            .grants
-                            .iter()
-                            .any(|g| g.role == Role::Clerk && g.department_id == Some(d))
-                        && !roles.clerk.contains(&d)
-                    {
-                        roles.clerk.push(d);
-                    }
+                qb.push_bind(a.id);
+            }
+            qb.push(") OR (kind = 'data' AND cycle_id IN (");
+            for (i, cy) in cycles.iter().enumerate() {
+                if i > 0 {
+                    qb.push(", ");
                 }
-                _ => {}
+                qb.push_bind(*cy);
+            }
+            qb.push(")) ORDER BY id");
+            for r in qb.build().fetch_all(&mut *c).await? {
+                let t = TaskFact::from_row(&r);
+                if t.kind == "data" {
+                    data.entry(t.cycle_id).or_default().push(t.clone());
+                }
+                if let Some(a) = t.appraisal_id {
+                    by_appraisal.entry(a).or_default().push(t);
+                }
             }
         }
-        Ok(roles)
+        let none = Vec::new();
+        Ok(page
+            .iter()
+            .map(|(a, dept)| {
+                let own = by_appraisal.get(&a.id).unwrap_or(&none);
+                // A data task of this appraisal is already among the cycle's data tasks.
+                let tasks = own
+                    .iter()
+                    .filter(|t| t.kind != "data")
+                    .chain(data.get(&a.cycle_id).unwrap_or(&none));
+                roles_from(
+                    who,
+                    a,
+                    *dept,
+                    exempt.get(&a.cycle_id).copied().unwrap_or(false),
+                    tasks,
+                )
+            })
+            .collect())
     }
 
     /// Hide from `who` what the policy says they may not see; `owners` caches each
@@ -1132,12 +1250,41 @@ impl Db {
         state: Option<State>,
         page: Page,
     ) -> Result<Vec<Appraisal>> {
+        Ok(self
+            .appraisals_where(who, cycle_id, state, Paged::Offset(page))
+            .await?
+            .0)
+    }
+
+    /// The appraisals after id `after` (keyset: no rows skipped over), at most `limit`
+    /// (1–1,000) read, and the cursor of the next page when this one was full.
+    pub(crate) async fn appraisals_after_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<Appraisal>, Option<i64>)> {
+        self.appraisals_where(who, Some(cycle_id), None, Paged::After(after, limit))
+            .await
+    }
+
+    async fn appraisals_where(
+        &self,
+        who: &User,
+        cycle_id: Option<i64>,
+        state: Option<State>,
+        paged: Paged,
+    ) -> Result<(Vec<Appraisal>, Option<i64>)> {
         let mut qb = crate::backend::SqlBuilder::new(format!("{APPRAISAL_SELECT} WHERE 1 = 1"));
         if let Some(cid) = cycle_id {
             qb.push(" AND a.cycle_id = ").push_bind(cid);
         }
         if let Some(s) = state {
             qb.push(" AND a.state = ").push_bind(s.as_str());
+        }
+        if let Paged::After(after, _) = paged {
+            qb.push(" AND a.id > ").push_bind(after);
         }
         if !who.has(Role::HrAdmin) {
             let emp = who.employee_id.unwrap_or(-1);
@@ -1169,20 +1316,34 @@ impl Db {
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY a.id").push_page(page);
+        let limit = match paged {
+            Paged::Offset(page) => {
+                qb.push(" ORDER BY a.id").push_page(page);
+                page.limit.clamp(1, 1000)
+            }
+            Paged::After(_, limit) => {
+                let limit = limit.clamp(1, 1000);
+                qb.push(" ORDER BY a.id LIMIT ").push_bind(limit);
+                limit
+            }
+        };
         let rows = qb.build().fetch_all(&self.pool).await?;
+        let next = (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|r| r.get::<i64, _>("id")))
+            .flatten();
+        let list: Vec<(Appraisal, i64)> = rows.iter().map(appraisal_from).collect::<Result<_>>()?;
+        drop(rows);
         let mut c = self.pool.acquire().await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let roles = Self::roles_of_page(&mut c, who, &list).await?;
+        let mut out = Vec::with_capacity(list.len());
         let mut owners = HashMap::new();
-        for r in rows {
-            let (mut a, dept) = appraisal_from(&r)?;
-            let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+        for ((mut a, _), roles) in list.into_iter().zip(roles) {
             if roles.sees() {
                 Self::redact(&mut c, &mut a, &roles, &mut owners).await?;
                 out.push(a);
             }
         }
-        Ok(out)
+        Ok((out, next))
     }
 
     pub(crate) async fn enter_impl(
@@ -2079,6 +2240,46 @@ impl Db {
             r.rank = rank;
         }
         Ok(out)
+    }
+
+    pub(crate) async fn cycle_ledger_impl(
+        &self,
+        cycle_id: i64,
+        year: &str,
+    ) -> Result<Vec<(String, LedgerEntry)>> {
+        // Each appraisee's last 12 periods (as `ledger_impl`), then those of the year that
+        // show figures: the year is a prefix, so no wildcard may come from it.
+        let year: String = year.chars().filter(char::is_ascii_digit).collect();
+        let rows = sqlx::query(
+            "SELECT x.emp_no, x.id, x.period, x.form_id, x.name, x.state, x.total, x.grade, x.bonus FROM (\
+             SELECT a.employee_id, e.emp_no, a.id, c.period, c.form_id, c.name, a.state, a.total, a.grade, a.bonus, \
+             ROW_NUMBER() OVER (PARTITION BY a.employee_id ORDER BY c.period DESC, c.id DESC) AS rn \
+             FROM appraisals a JOIN cycles c ON c.id = a.cycle_id JOIN employees e ON e.id = a.employee_id \
+             WHERE a.employee_id IN (SELECT employee_id FROM appraisals WHERE cycle_id = $1)) x \
+             WHERE x.rn <= 12 AND x.period LIKE $2 AND x.state IN ('published', 'appealed', 'confirmed') \
+             ORDER BY x.employee_id, x.rn",
+        )
+        .bind(cycle_id)
+        .bind(format!("{year}-%"))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let state = read_state(&r.get::<String, _>("state"), "appraisals", r.get("id"))?;
+                Ok((
+                    r.get("emp_no"),
+                    LedgerEntry {
+                        period: r.get("period"),
+                        form_id: r.get("form_id"),
+                        cycle: r.get("name"),
+                        state,
+                        total: r.get("total"),
+                        grade: r.get("grade"),
+                        bonus: r.get("bonus"),
+                    },
+                ))
+            })
+            .collect()
     }
 
     pub(crate) async fn ledger_impl(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {

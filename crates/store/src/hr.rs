@@ -4,11 +4,12 @@
 //! grade, the appeals queue, and the audit log searched. The quota check is pure.
 
 use crate::cycles::ResultRow;
+use crate::policy::Scope;
 use crate::*;
 use kaohe_core::workflow::State;
 use rust_decimal::Decimal;
 use sqlx::{FromRow, Row};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Every state, in the order of the month.
 pub const STATES: [State; 8] = [
@@ -532,19 +533,143 @@ impl Db {
         Ok(LateList { total, tasks })
     }
 
+    /// Ranks within groups (1 = best, ties sharing a rank, as [`rank_in_groups`]) of a
+    /// cycle's appraisals by id. A rank depends on the whole group, so it is computed over
+    /// the cycle once and kept until the audit log's head moves: every write that changes a
+    /// total appends to the log in its transaction, whichever server made it. The head is
+    /// read before the totals, so a write in between only makes the next read compute again.
+    pub(crate) async fn cycle_ranks(
+        &self,
+        cycle_id: i64,
+    ) -> Result<std::sync::Arc<HashMap<i64, u32>>> {
+        let head: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM audit_log")
+            .fetch_one(&self.pool)
+            .await?
+            .get("n");
+        if let Some((at, r)) = self.ranks.lock().expect("rank cache").get(&cycle_id)
+            && *at == head
+        {
+            return Ok(r.clone());
+        }
+        let rows = sqlx::query("SELECT id, grp, total FROM appraisals WHERE cycle_id = $1")
+            .bind(cycle_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.get("id");
+            let total: Option<String> = r.get("total");
+            let total = match total {
+                None => None,
+                Some(t) => Some(t.parse::<Decimal>().map_err(|_| StoreError::Corrupt {
+                    table: "appraisals",
+                    id,
+                    column: "total",
+                })?),
+            };
+            ids.push(id);
+            keys.push((r.get::<String, _>("grp"), total));
+        }
+        drop(rows);
+        let ranks: HashMap<i64, u32> = ids
+            .into_iter()
+            .zip(rank_in_groups(&keys))
+            .filter_map(|(id, r)| Some((id, r?)))
+            .collect();
+        let ranks = std::sync::Arc::new(ranks);
+        let mut cache = self.ranks.lock().expect("rank cache");
+        if cache.len() >= 16 {
+            cache.clear();
+        }
+        cache.insert(cycle_id, (head, ranks.clone()));
+        Ok(ranks)
+    }
+
+    pub(crate) async fn results_after_impl(
+        &self,
+        cycle_id: i64,
+        scope: &Scope,
+        after: Option<i64>,
+        page: Page,
+    ) -> Result<ResultsSlice> {
+        let ranks = self.cycle_ranks(cycle_id).await?;
+        let in_scope = |qb: &mut crate::backend::SqlBuilder| {
+            if let Scope::Departments(ds) = scope {
+                qb.push(" AND e.department_id IN (-1");
+                for d in ds {
+                    qb.push(", ").push_bind(*d);
+                }
+                qb.push(")");
+            }
+        };
+        let mut count = crate::backend::SqlBuilder::new(if scope.is_all() {
+            "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = "
+        } else {
+            "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = "
+        });
+        count.push_bind(cycle_id);
+        in_scope(&mut count);
+        let total_rows: i64 = count.build().fetch_one(&self.pool).await?.get("n");
+        let limit = page.limit.clamp(1, 1000);
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
+        );
+        qb.push_bind(cycle_id);
+        in_scope(&mut qb);
+        match after {
+            Some(after) => {
+                qb.push(" AND a.id > ").push_bind(after);
+                qb.push(" ORDER BY a.id LIMIT ").push_bind(limit);
+            }
+            None if scope.is_all() => {
+                // The page's ids from the appraisals alone (an index), then their rows.
+                qb.push(" AND a.id IN (SELECT id FROM appraisals WHERE cycle_id = ")
+                    .push_bind(cycle_id)
+                    .push(" ORDER BY id LIMIT ")
+                    .push_bind(limit)
+                    .push(" OFFSET ")
+                    .push_bind(page.offset.max(0))
+                    .push(") ORDER BY a.id");
+            }
+            None => {
+                qb.push(" ORDER BY a.id LIMIT ").push_bind(limit);
+                qb.push(" OFFSET ").push_bind(page.offset.max(0));
+            }
+        }
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let id: i64 = r.get("id");
+                crate::cycles::result_row(r, ranks.get(&id).copied())
+            })
+            .collect::<Result<_>>()?;
+        Ok(ResultsSlice { total_rows, rows })
+    }
+
     pub(crate) async fn results_page_impl(
         &self,
         cycle_id: i64,
         q: &ResultQuery,
     ) -> Result<ResultsSlice> {
-        let mut count = crate::backend::SqlBuilder::new(
-            "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ",
-        );
+        let mut count = crate::backend::SqlBuilder::new(match q.department_id {
+            None => "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = ",
+            Some(_) => {
+                "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = "
+            }
+        });
         count.push_bind(cycle_id);
         if let Some(d) = q.department_id {
             count.push(" AND e.department_id = ").push_bind(d);
         }
         let total_rows: i64 = count.build().fetch_one(&self.pool).await?.get("n");
+        if q.sort != ResultSort::Rank {
+            return self.results_sorted(cycle_id, q, total_rows).await;
+        }
         // Ranks over the whole group (whatever the filter), ties sharing a rank; the
         // decimals are compared as doubles, exact for scores of a few decimals.
         let mut qb = crate::backend::SqlBuilder::new(
@@ -572,6 +697,59 @@ impl Db {
             .await?
             .iter()
             .map(|r| crate::cycles::result_row(r, r.get::<Option<i64>, _>("rnk").map(|n| n as u32)))
+            .collect::<Result<_>>()?;
+        Ok(ResultsSlice { total_rows, rows })
+    }
+
+    /// A page sorted by a column of the rows themselves: the database sorts and pages
+    /// (by an index for 工号 and 姓名, the first page without reading the rest), and the
+    /// ranks come from [`Db::cycle_ranks`] instead of a window over the whole cycle.
+    async fn results_sorted(
+        &self,
+        cycle_id: i64,
+        q: &ResultQuery,
+        total_rows: i64,
+    ) -> Result<ResultsSlice> {
+        let ranks = self.cycle_ranks(cycle_id).await?;
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
+        );
+        qb.push_bind(cycle_id);
+        if let Some(d) = q.department_id {
+            qb.push(" AND e.department_id = ").push_bind(d);
+        }
+        let dir = if q.desc { "DESC" } else { "ASC" };
+        // A fixed list of columns: never user text in SQL.
+        let (col, nullable) = match q.sort {
+            ResultSort::EmpNo => ("e.emp_no", false),
+            ResultSort::Name => ("e.name", false),
+            ResultSort::Department => ("d.name", false),
+            ResultSort::Group => ("a.grp", false),
+            ResultSort::Total => ("CAST(a.total AS DOUBLE PRECISION)", true),
+            ResultSort::Grade => ("a.grade", true),
+            ResultSort::Bonus => ("CAST(a.bonus AS DOUBLE PRECISION)", true),
+            ResultSort::Rank => unreachable!("sorted by rank with the window"),
+        };
+        if nullable {
+            qb.push(format!(
+                " ORDER BY ({col} IS NULL), {col} {dir}, e.emp_no LIMIT "
+            ));
+        } else {
+            qb.push(format!(" ORDER BY {col} {dir}, e.emp_no LIMIT "));
+        }
+        qb.push_bind(q.page.limit.clamp(1, 1000));
+        qb.push(" OFFSET ");
+        qb.push_bind(q.page.offset.max(0));
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let id: i64 = r.get("id");
+                crate::cycles::result_row(r, ranks.get(&id).copied())
+            })
             .collect::<Result<_>>()?;
         Ok(ResultsSlice { total_rows, rows })
     }

@@ -399,6 +399,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         state: Option<kaohe_core::workflow::State>,
         page: Page,
     ) -> impl Future<Output = Result<Vec<Appraisal>>> + Send;
+    /// A cycle's appraisals `who` may see after the id `after` (keyset paging, ordered by
+    /// id): at most `limit` (1–1,000) read, and the cursor of the next page (`None` at the
+    /// end). The page may hold fewer than it read when some are not `who`'s to see.
+    fn appraisals_after(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<(Vec<Appraisal>, Option<i64>)>> + Send;
     /// Enter values into one appraisal (only those `who` supplies at this stage).
     fn enter(
         &self,
@@ -477,6 +487,24 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn results(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<ResultRow>>> + Send;
     /// An employee's last 12 published periods.
     fn ledger(&self, employee_id: i64) -> impl Future<Output = Result<Vec<LedgerEntry>>> + Send;
+    /// The ledger of every appraisee of a cycle at once, for the results workbook: of each
+    /// appraisee's last 12 periods (as [`Store::ledger`]) those of `year` with figures shown,
+    /// by 工号, each appraisee's entries in the ledger's order. One query, not one per person.
+    fn cycle_ledger(
+        &self,
+        cycle_id: i64,
+        year: &str,
+    ) -> impl Future<Output = Result<Vec<(String, LedgerEntry)>>> + Send;
+    /// A page of a cycle's results in appraisal order, paged in the database: after the
+    /// appraisal id `after` (keyset, the API's cursor) or else from `page.offset`; only
+    /// departments in `scope`; ranks within the whole group as [`Store::results`] gives them.
+    fn results_after(
+        &self,
+        cycle_id: i64,
+        scope: &policy::Scope,
+        after: Option<i64>,
+        page: Page,
+    ) -> impl Future<Output = Result<ResultsSlice>> + Send;
     /// The confirmed appraisals of a cycle, for payroll.
     fn payroll(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<PayrollRow>>> + Send;
     /// The explanation of every number of an appraisal (once its scores may be seen).

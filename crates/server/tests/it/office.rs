@@ -229,7 +229,143 @@ both!(
     grades_for_a_monthly_form_from_the_results_page,
     departments_handed_in_after_an_import,
     a_clerk_imports_their_departments_inputs,
+    results_paged_by_cursor_and_the_workbook_rows,
 );
+
+/// The results API paged by its cursor (`after` = the last page's `next_after`) visits every
+/// appraisal exactly once, in appraisal order, with the same figures and ranks as one big
+/// page and as paging by offset; the results workbook's department sheets hold exactly
+/// those rows, ranked within the department, and the ledger one line per appraisee.
+async fn results_paged_by_cursor_and_the_workbook_rows(app: App) {
+    let s = setup(&app).await;
+    let mut a003 = good_a002();
+    a003[0] = C::S("A003");
+    a003[1] = C::S("王伟");
+    a003[3] = C::N(130.0);
+    let mut a004 = good_a001();
+    a004[0] = C::S("A004");
+    a004[1] = C::S("王伟");
+    let (st, r) = import(
+        &app,
+        &s,
+        "",
+        workbook(&[good_a001(), good_a002(), a003, a004], |_| {}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let (st, b) = send(s.hr.post(format!("{}/api/cycles/{}/score", app.base, s.cycle))).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let results = |q: String| {
+        let hr = s.hr.clone();
+        let url = format!("{}/api/cycles/{}/results?{q}", app.base, s.cycle);
+        async move {
+            let (st, res) = send(hr.get(url)).await;
+            assert_eq!(st, StatusCode::OK, "{res}");
+            res
+        }
+    };
+    let all = results("limit=1000".into()).await;
+    let want = all["rows"].as_array().unwrap().clone();
+    assert_eq!(want.len(), 4, "{all}");
+    assert_eq!(all["total_rows"], 4);
+    assert!(all["next_after"].is_null(), "{all}");
+    let ids: Vec<i64> = want
+        .iter()
+        .map(|r| r["appraisal_id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in appraisal order: {ids:?}"
+    );
+    for size in [1, 3] {
+        let mut got = Vec::new();
+        let mut q = format!("limit={size}");
+        loop {
+            let page = results(q.clone()).await;
+            assert_eq!(page["total_rows"], 4, "{page}");
+            got.extend(page["rows"].as_array().unwrap().iter().cloned());
+            match page["next_after"].as_i64() {
+                Some(after) => q = format!("limit={size}&after={after}"),
+                None => break,
+            }
+        }
+        assert_eq!(got, want, "by cursor, {size} a page");
+        let mut by_offset = Vec::new();
+        for offset in (0..4).step_by(size) {
+            let page = results(format!("limit={size}&offset={offset}")).await;
+            assert_eq!(page["offset"], offset, "{page}");
+            by_offset.extend(page["rows"].as_array().unwrap().iter().cloned());
+        }
+        assert_eq!(by_offset, want, "by offset, {size} a page");
+    }
+    // Past the end: an empty page without a cursor.
+    let last = ids[3];
+    let end = results(format!("after={last}")).await;
+    assert_eq!(end["rows"], json!([]), "{end}");
+    assert!(end["next_after"].is_null());
+
+    // The workbook: per department, (名次, 工号, 姓名, 总分, 等级, 奖金) ranked by total
+    // (ties by 工号), exactly the API's rows.
+    let mut by_dept: BTreeMap<String, Vec<(String, String, Decimal, String, Decimal)>> =
+        BTreeMap::new();
+    for r in &want {
+        let text = |k: &str| r[k].as_str().unwrap_or("").to_string();
+        by_dept.entry(text("department")).or_default().push((
+            text("emp_no"),
+            text("name"),
+            text("total").parse().unwrap(),
+            text("grade"),
+            text("bonus").parse().unwrap(),
+        ));
+    }
+    let r =
+        s.hr.get(format!("{}/api/cycles/{}/results.xlsx", app.base, s.cycle))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    for (dept, mut rows) in by_dept {
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        let t = read_xlsx(&bytes, Some(&dept)).unwrap();
+        assert_eq!(t.headers, RANK_HEADERS);
+        let mut got = Vec::new();
+        for row in &t.rows {
+            if row.cells[1].is_empty() || !row.cells[0].chars().all(|c| c.is_ascii_digit()) {
+                break; // the grade distribution below the ranking
+            }
+            got.push((
+                row.cells[0].parse::<u32>().unwrap(),
+                (
+                    row.cells[1].clone(),
+                    row.cells[2].clone(),
+                    row.cells[3].parse::<Decimal>().unwrap(),
+                    row.cells[4].clone(),
+                    row.cells[5].parse::<Decimal>().unwrap(),
+                ),
+            ));
+        }
+        let mut expect = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            let rank = match expect.last() {
+                Some((k, (_, _, t, _, _))) if *t == r.2 => *k,
+                _ => i as u32 + 1,
+            };
+            expect.push((rank, r.clone()));
+        }
+        assert_eq!(got, expect, "{dept}");
+    }
+    let ledger = read_xlsx(&bytes, Some(kaohe_office::results::LEDGER_SHEET)).unwrap();
+    let mut nos: Vec<String> = ledger.rows.iter().map(|r| r.cells[0].clone()).collect();
+    let sorted = {
+        let mut v = nos.clone();
+        v.sort();
+        v
+    };
+    assert_eq!(nos, sorted, "the ledger by 工号");
+    nos.dedup();
+    assert_eq!(nos, ["A001", "A002", "A003", "A004"]);
+}
 
 /// F01 names no grades: on the results page HR types bands; every appraisal is graded at
 /// once; bands leaving totals ungraded are refused in place; the API takes the same text.
