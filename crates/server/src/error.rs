@@ -107,7 +107,7 @@ impl From<StoreError> for ApiError {
                     .collect(),
             ),
             StoreError::Stale { .. } | StoreError::Workflow(_) => ApiError::Conflict(e.to_string()),
-            StoreError::Busy => ApiError::Unavailable(e.to_string()),
+            StoreError::Busy | StoreError::DatabaseBusy => ApiError::Unavailable(e.to_string()),
             StoreError::Forbidden(m) => ApiError::Refused(m),
             StoreError::UnsupportedUrl(_)
             | StoreError::Database(_)

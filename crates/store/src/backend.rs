@@ -12,16 +12,73 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 /// kaohe's storage, on SQLite or PostgreSQL as [`connect`]'s URL says.
+///
+/// Two pools: `pool` for reads and `writer` for writes. On a SQLite file they differ: WAL
+/// readers (read-only connections, `PRAGMA query_only`) that never wait for a writer, and
+/// one writer connection that every write transaction takes in turn (a write waits in a
+/// fair queue, not in SQLite's busy loop, and gives up after [`WRITER_WAIT`] with
+/// [`StoreError::DatabaseBusy`]). On PostgreSQL and an in-memory SQLite database both are
+/// the same pool.
 #[derive(Clone, Debug)]
 pub struct Db {
+    /// Reads.
     pub(crate) pool: sqlx::AnyPool,
+    /// Writes: every write transaction ([`Db::begin_write`]) and single write statements.
+    pub(crate) writer: sqlx::AnyPool,
     pub(crate) backend: Backend,
     pub(crate) audit_keys: AuditKeys,
+}
+
+/// How SQLite makes a commit durable (`PRAGMA synchronous`), chosen at start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// Every commit is on disk before it is reported (fsync of the WAL at each commit):
+    /// nothing acknowledged is lost on a power cut. The default.
+    #[default]
+    Full,
+    /// The WAL is synced at checkpoints only: faster commits, and the database stays
+    /// consistent, but the last commits before a power cut or OS crash may be lost (not on
+    /// a crash of kaohe alone).
+    Normal,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "FULL",
+            SqliteSync::Normal => "NORMAL",
+        }
+    }
+}
+
+/// How to open the database (see [`connect_with`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConnectOptions {
+    /// SQLite's `synchronous` for the writer.
+    pub sqlite_sync: SqliteSync,
+}
+
+/// How long a write waits for the SQLite writer before [`StoreError::DatabaseBusy`].
+pub const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// SQLite's page cache per reader connection, KiB.
+pub const SQLITE_READER_CACHE_KIB: u64 = 8 * 1024;
+/// SQLite's page cache of the writer, KiB (bulk rewrites of a whole cycle go through it).
+pub const SQLITE_WRITER_CACHE_KIB: u64 = 32 * 1024;
+
+/// Reader connections for a SQLite file: two per core, at least 2, at most 8.
+pub fn sqlite_readers() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores * 2).clamp(2, 8) as u32
 }
 
 /// Open the database named by `url` (`sqlite://kaohe.db`, `sqlite::memory:`, `postgres://…`),
 /// creating a SQLite file if needed. Migrations are not applied: call [`Store::migrate`].
 pub async fn connect(url: &str) -> Result<Db> {
+    connect_with(url, ConnectOptions::default()).await
+}
+
+/// [`connect`] with options.
+pub async fn connect_with(url: &str, opts: ConnectOptions) -> Result<Db> {
     let backend = if url.starts_with("sqlite:") {
         Backend::Sqlite
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -29,74 +86,126 @@ pub async fn connect(url: &str) -> Result<Db> {
     } else {
         return Err(StoreError::UnsupportedUrl(url.to_string()));
     };
-    Db::open(backend, url).await
+    Db::open(backend, url, opts).await
 }
 
 // ---- dialect: everything that differs between SQLite and PostgreSQL ----
 
-/// SQLite's settings, run on every new connection: WAL, foreign keys on, and (a cycle of
-/// 100,000 appraisals is rewritten in bulk) its pages kept in memory.
-/// (The busy timeout first: switching to WAL may wait for another connection.)
+/// SQLite's settings, run on every new connection: WAL, foreign keys on, temporary tables in
+/// memory; the busy timeout first (switching to WAL may wait for another connection), and
+/// it still matters between processes (`kaohe import` beside `kaohe serve`).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
-     PRAGMA temp_store = memory;";
+     PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;";
 
 impl Db {
-    async fn open(backend: Backend, url: &str) -> Result<Self> {
+    async fn open(backend: Backend, url: &str, o: ConnectOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let pool = match backend {
+        let (pool, writer) = match backend {
             Backend::Sqlite => {
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
-                let url = if memory {
-                    url.to_string()
-                } else {
-                    sqlite_file_url(url)?
-                };
-                let opts = sqlx::any::AnyPoolOptions::new()
+                if memory {
                     // An in-memory database lives in one connection, kept open.
-                    .max_connections(if memory { 1 } else { 8 })
-                    .after_connect(|c, _| {
-                        Box::pin(async move {
-                            sqlx::raw_sql(SQLITE_PRAGMAS).execute(c).await?;
-                            Ok(())
+                    let pragmas = format!(
+                        "{SQLITE_PRAGMAS} PRAGMA synchronous = {}; PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB};",
+                        o.sqlite_sync.pragma()
+                    );
+                    let pool = sqlx::any::AnyPoolOptions::new()
+                        .max_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                        .after_connect(move |c, _| {
+                            let pragmas = pragmas.clone();
+                            Box::pin(async move {
+                                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                                    .execute(c)
+                                    .await?;
+                                Ok(())
+                            })
                         })
-                    });
-                let opts = if memory {
-                    opts.idle_timeout(None).max_lifetime(None)
+                        .connect(url)
+                        .await?;
+                    (pool.clone(), pool)
                 } else {
-                    opts
-                };
-                opts.connect(&url).await?
+                    let url = sqlite_file_url(url)?;
+                    // The writer first: it creates the file and switches it to WAL.
+                    let w_pragmas = format!(
+                        "{SQLITE_PRAGMAS} PRAGMA synchronous = {}; PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB};",
+                        o.sqlite_sync.pragma()
+                    );
+                    let writer = sqlx::any::AnyPoolOptions::new()
+                        .max_connections(1)
+                        .min_connections(1)
+                        .acquire_timeout(WRITER_WAIT)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                        .after_connect(move |c, _| {
+                            let pragmas = w_pragmas.clone();
+                            Box::pin(async move {
+                                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                                    .execute(c)
+                                    .await?;
+                                Ok(())
+                            })
+                        })
+                        .connect(&url)
+                        .await?;
+                    let r_pragmas = format!(
+                        "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
+                         PRAGMA cache_size = -{SQLITE_READER_CACHE_KIB}; PRAGMA query_only = ON;"
+                    );
+                    let pool = sqlx::any::AnyPoolOptions::new()
+                        .max_connections(sqlite_readers())
+                        .after_connect(move |c, _| {
+                            let pragmas = r_pragmas.clone();
+                            Box::pin(async move {
+                                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                                    .execute(c)
+                                    .await?;
+                                Ok(())
+                            })
+                        })
+                        .connect(&url)
+                        .await?;
+                    (pool, writer)
+                }
             }
             Backend::Postgres => {
-                sqlx::any::AnyPoolOptions::new()
+                let pool = sqlx::any::AnyPoolOptions::new()
                     .max_connections(10)
                     .connect(url)
-                    .await?
+                    .await?;
+                (pool.clone(), pool)
             }
         };
         Ok(Db {
             pool,
+            writer,
             backend,
             audit_keys: AuditKeys::default(),
         })
     }
 
-    /// The pool, for backups, benches and tests.
+    /// The pool that writes (the only one on PostgreSQL), for backups, benches and tests.
     pub fn pool(&self) -> &sqlx::AnyPool {
-        &self.pool
+        &self.writer
+    }
+
+    /// Close both pools.
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
     }
 
     async fn run_migrations(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => {
                 sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.pool)
+                    .run(&self.writer)
                     .await?
             }
             Backend::Postgres => {
                 sqlx::migrate!("./migrations/postgres")
-                    .run(&self.pool)
+                    .run(&self.writer)
                     .await?
             }
         }
@@ -108,9 +217,9 @@ impl Db {
     /// SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a lock on the audit log.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
                     .execute(&mut *tx)
                     .await?;
@@ -126,7 +235,7 @@ impl Db {
             Backend::Sqlite => {
                 sqlx::query("VACUUM INTO $1")
                     .bind(path)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -1246,7 +1355,7 @@ impl Store for Db {
             .bind(user_id)
             .bind(&expires)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(token)
     }
@@ -1273,10 +1382,42 @@ impl Store for Db {
         self.ping_impl().await
     }
 
+    async fn sign_in_failed(
+        &self,
+        subject: &str,
+        limit: u32,
+        window: time::Duration,
+        lockout: time::Duration,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<time::OffsetDateTime>> {
+        self.sign_in_failed_impl(subject, limit, window, lockout, now)
+            .await
+    }
+
+    async fn sign_in_locked(
+        &self,
+        subjects: &[&str],
+        now: time::OffsetDateTime,
+    ) -> Result<Option<time::OffsetDateTime>> {
+        self.sign_in_locked_impl(subjects, now).await
+    }
+
+    async fn sign_in_cleared(&self, subject: &str) -> Result<()> {
+        self.sign_in_cleared_impl(subject).await
+    }
+
+    async fn purge_sign_in_failures(
+        &self,
+        window: time::Duration,
+        now: time::OffsetDateTime,
+    ) -> Result<u64> {
+        self.purge_sign_in_failures_impl(window, now).await
+    }
+
     async fn delete_session(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -22,6 +22,7 @@ mod model;
 mod password;
 pub mod policy;
 mod sessions;
+mod signin;
 #[doc(hidden)]
 pub mod test_support;
 
@@ -30,7 +31,10 @@ pub use audit::{
     AuditCheckpoint, AuditKey, AuditKeys, AuditReport, CHECKPOINT_EVERY, MIN_KEY_BYTES, audit_mac,
     checkpoint_mac, hmac_sha256,
 };
-pub use backend::{Db, connect};
+pub use backend::{
+    ConnectOptions, Db, SQLITE_READER_CACHE_KIB, SQLITE_WRITER_CACHE_KIB, SqliteSync, WRITER_WAIT,
+    connect, connect_with, sqlite_readers,
+};
 pub use cycle::*;
 pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
 pub use hr::*;
@@ -66,7 +70,13 @@ pub enum StoreError {
     Invalid { field: String, message: String },
     /// The database said no.
     #[error("数据库错误 / database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// Every write waits for the one writer (SQLite) and this one waited too long: nothing
+    /// was written; try again in a moment (503).
+    #[error(
+        "数据库繁忙，未保存任何内容，请稍后再试 / the database is busy, nothing was saved: try again in a moment"
+    )]
+    DatabaseBusy,
     /// Rows of an import that cannot be stored: (line, field, problem). Nothing was stored.
     #[error("{}", rows_text(.0))]
     Rows(Vec<(usize, String, String)>),
@@ -100,6 +110,17 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("数据库迁移失败 / migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A connection not had in time (the writer, or every reader, busy) is
+    /// [`StoreError::DatabaseBusy`]; anything else is [`StoreError::Database`].
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut => StoreError::DatabaseBusy,
+            e => StoreError::Database(e),
+        }
+    }
 }
 
 /// The Chinese of a `中文 / English` name.
@@ -253,6 +274,33 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn purge_sessions(&self, idle: time::Duration) -> impl Future<Output = Result<u64>> + Send;
     /// A trivial query: is the database answering?
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+    /// Count a wrong password for `subject` (a normalised user name or a network address,
+    /// as the caller spells it), shared by every server on this database: the failures
+    /// since the first within `window`; the one that reaches `limit` locks the subject for
+    /// `lockout`. A window or a lockout that is over starts a new count. Returns until when
+    /// the subject is locked, if it now is.
+    fn sign_in_failed(
+        &self,
+        subject: &str,
+        limit: u32,
+        window: time::Duration,
+        lockout: time::Duration,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<time::OffsetDateTime>>> + Send;
+    /// Until when the latest-locked of `subjects` is locked, if any is at `now`.
+    fn sign_in_locked(
+        &self,
+        subjects: &[&str],
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<time::OffsetDateTime>>> + Send;
+    /// A right password: forget `subject`'s failures.
+    fn sign_in_cleared(&self, subject: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Delete the failure counts whose `window` and lockout are over at `now`; how many.
+    fn purge_sign_in_failures(
+        &self,
+        window: time::Duration,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<u64>> + Send;
 
     /// Check a template with the engine and store it as the form's next version.
     fn publish_template(

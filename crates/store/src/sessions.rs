@@ -41,7 +41,7 @@ impl Db {
             sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
                 .bind(&at)
                 .bind(&hash)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
         }
         Ok(Some(r.get("user_id")))
@@ -53,7 +53,7 @@ impl Db {
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2")
                 .bind(stamp(now_t))
                 .bind(stamp(now_t - idle))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected(),
         )

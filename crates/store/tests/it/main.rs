@@ -6,5 +6,7 @@ mod audit;
 mod cycle_setup;
 mod cycles;
 mod invariant;
+mod pools;
+mod sign_in;
 mod story;
 mod users;
