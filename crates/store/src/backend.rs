@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 /// kaohe's storage, on SQLite or PostgreSQL as [`connect`]'s URL says.
 ///
-/// Two pools: `pool` for reads and `writer` for writes. On a SQLite file they differ: WAL
+/// Two pools: `reader` for reads and `writer` for writes. On a SQLite file they differ: WAL
 /// readers (read-only connections, `PRAGMA query_only`) that never wait for a writer, and
 /// one writer connection that every write transaction takes in turn (a write waits in a
 /// fair queue, not in SQLite's busy loop, and gives up after [`WRITER_WAIT`] with
@@ -22,7 +22,7 @@ use std::collections::HashMap;
 #[derive(Clone, Debug)]
 pub struct Db {
     /// Reads.
-    pub(crate) pool: sqlx::AnyPool,
+    pub(crate) reader: sqlx::AnyPool,
     /// Writes: every write transaction ([`Db::begin_write`]) and single write statements.
     pub(crate) writer: sqlx::AnyPool,
     pub(crate) backend: Backend,
@@ -100,7 +100,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode =
 impl Db {
     async fn open(backend: Backend, url: &str, o: ConnectOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let (pool, writer) = match backend {
+        let (reader, writer) = match backend {
             Backend::Sqlite => {
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
                 if memory {
@@ -153,7 +153,7 @@ impl Db {
                         "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
                          PRAGMA cache_size = -{SQLITE_READER_CACHE_KIB}; PRAGMA query_only = ON;"
                     );
-                    let pool = sqlx::any::AnyPoolOptions::new()
+                    let reader = sqlx::any::AnyPoolOptions::new()
                         .max_connections(sqlite_readers())
                         .after_connect(move |c, _| {
                             let pragmas = r_pragmas.clone();
@@ -166,7 +166,7 @@ impl Db {
                         })
                         .connect(&url)
                         .await?;
-                    (pool, writer)
+                    (reader, writer)
                 }
             }
             Backend::Postgres => {
@@ -178,7 +178,7 @@ impl Db {
             }
         };
         Ok(Db {
-            pool,
+            reader,
             writer,
             backend,
             audit_keys: AuditKeys::default(),
@@ -192,7 +192,7 @@ impl Db {
 
     /// Close both pools.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.reader.close().await;
         self.writer.close().await;
     }
 
@@ -507,7 +507,7 @@ impl Db {
         };
         // The checkpoints: each MAC checked with its key (if given); by entry id.
         let cps = sqlx::query("SELECT id, at, last_id, last_hash, count, mac, key_id FROM audit_checkpoints ORDER BY id")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         let mut bad_checkpoint = None;
         let mut at_entry: HashMap<i64, (i64, String)> = HashMap::new();
@@ -549,7 +549,7 @@ impl Db {
                  FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000",
             )
             .bind(after)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
             if batch.is_empty() {
                 break;
@@ -987,7 +987,7 @@ impl Db {
         let Some(r) =
             sqlx::query("SELECT id, username, employee_id, lang, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled, CASE WHEN code_hash IS NULL THEN 0 ELSE 1 END AS code_pending FROM users WHERE id = $1")
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reader)
                 .await?
         else {
             return Ok(None);
@@ -996,7 +996,7 @@ impl Db {
             "SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         .into_iter()
         .map(|g| {
@@ -1071,7 +1071,7 @@ impl Store for Db {
 
     async fn departments(&self) -> Result<Vec<Department>> {
         let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         Ok(rows
             .into_iter()
@@ -1091,7 +1091,7 @@ impl Store for Db {
     async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
         let r = sqlx::query("SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees WHERE emp_no = $1")
             .bind(emp_no)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?;
         Ok(r.map(|r| Employee {
             id: r.get("id"),
@@ -1112,7 +1112,7 @@ impl Store for Db {
             qb.push(" WHERE department_id").push_ids(d);
         }
         qb.push(" ORDER BY emp_no").push_page(page);
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().fetch_all(&self.reader).await?;
         Ok(rows
             .into_iter()
             .map(|r| Employee {
@@ -1201,7 +1201,7 @@ impl Store for Db {
         for g in sqlx::query(
             "SELECT user_id, role, department_id FROM user_roles ORDER BY role, department_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         {
             let id: i64 = g.get("user_id");
@@ -1217,7 +1217,7 @@ impl Store for Db {
         }
         Ok(
             sqlx::query("SELECT id, username, employee_id, lang, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled, CASE WHEN code_hash IS NULL THEN 0 ELSE 1 END AS code_pending FROM users ORDER BY username")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?
                 .iter()
                 .map(|r| {
@@ -1342,7 +1342,7 @@ impl Store for Db {
 
     async fn user_count(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await?
             .get("n"))
     }
@@ -1492,13 +1492,13 @@ impl Store for Db {
                 sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 AND version = $2")
                     .bind(form_id)
                     .bind(v)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?
             }
             None => {
                 sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC LIMIT 1")
                     .bind(form_id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?
             }
         };
@@ -1518,7 +1518,7 @@ impl Store for Db {
             "SELECT t.id, t.form_id, t.version, t.title, t.source, t.created_by, t.created_at FROM templates t \
              WHERE t.version = (SELECT MAX(u.version) FROM templates u WHERE u.form_id = t.form_id) ORDER BY t.form_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows
             .into_iter()
@@ -1548,7 +1548,7 @@ impl Store for Db {
         )
         .bind(after_id)
         .bind(limit.clamp(1, 10_000))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?)
     }
 
@@ -1698,7 +1698,7 @@ impl Store for Db {
         self.cycle_progress_impl(cycle_id).await
     }
     async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> {
-        Self::grade_counts_on(&mut *self.pool.acquire().await?, cycle_id).await
+        Self::grade_counts_on(&mut *self.reader.acquire().await?, cycle_id).await
     }
     async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
         self.cycle_counts_impl(cycle_ids).await
@@ -1733,7 +1733,7 @@ impl Store for Db {
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
         let r = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(username.trim())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?;
         match r {
             Some(r) => self.load_user(r.get("id")).await,
@@ -1749,7 +1749,7 @@ impl Store for Db {
             "SELECT header, target FROM import_mappings WHERE form_id = $1 ORDER BY header",
         )
         .bind(form_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         .iter()
         .map(|r| (r.get("header"), r.get("target")))
@@ -1828,7 +1828,7 @@ impl Store for Db {
     ) -> Result<u64> {
         let Some(r) = sqlx::query("SELECT username, password_hash FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?
         else {
             return Err(StoreError::NotFound {
@@ -1893,7 +1893,7 @@ impl Store for Db {
 
     async fn employee_counts(&self) -> Result<std::collections::BTreeMap<i64, i64>> {
         Ok(sqlx::query("SELECT department_id, COUNT(*) AS n FROM employees WHERE active = TRUE GROUP BY department_id")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| (r.get("department_id"), r.get("n")))
@@ -1912,10 +1912,10 @@ impl Store for Db {
             )))
             .bind(page.limit.clamp(1, 1000))
             .bind(page.offset.max(0))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
             let total = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reader)
                 .await?;
             (rows, total)
         } else {
@@ -1935,14 +1935,14 @@ impl Store for Db {
             .bind(&like)
             .bind(page.limit.clamp(1, 1000))
             .bind(page.offset.max(0))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
             let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM employees e WHERE {MATCH}"
             )))
             .bind(&like)
             .bind(&like)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await?;
             (rows, total)
         };
@@ -1965,7 +1965,7 @@ impl Store for Db {
     async fn template_versions(&self, form_id: &str) -> Result<Vec<TemplateVersion>> {
         let rows = sqlx::query("SELECT id, form_id, version, title, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC")
             .bind(form_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         Ok(rows
             .into_iter()

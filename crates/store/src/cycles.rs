@@ -826,7 +826,7 @@ impl Db {
         if let Err(StoreError::Fields(f)) = check_date("rating_due", &n.rating_due) {
             problems.extend(f)
         }
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         for no in n
             .members
             .employees
@@ -1125,7 +1125,7 @@ impl Db {
     }
 
     pub(crate) async fn appraisal_impl(&self, who: &User, id: i64) -> Result<Appraisal> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
@@ -1195,8 +1195,8 @@ impl Db {
             qb.push(")");
         }
         qb.push(" ORDER BY a.id").push_page(page);
-        let rows = qb.build().fetch_all(&self.pool).await?;
-        let mut c = self.pool.acquire().await?;
+        let rows = qb.build().fetch_all(&self.reader).await?;
+        let mut c = self.reader.acquire().await?;
         let mut out = Vec::with_capacity(rows.len());
         let mut owners = HashMap::new();
         for r in rows {
@@ -2030,7 +2030,7 @@ impl Db {
             .collect();
         let hr = who.has(Role::HrAdmin);
         for r in sqlx::query("SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, NULL AS appraisee FROM tasks t WHERE t.kind = 'data' AND t.status = 'open' ORDER BY t.id")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
         {
             let d: Option<i64> = r.get("department_id");
@@ -2045,7 +2045,7 @@ impl Db {
              AND (t.assignee_id = $1 OR t.assignee_id IS NULL) ORDER BY t.id LIMIT 5000",
         )
         .bind(emp)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         {
             let assignee: Option<i64> = r.get("assignee_id");
@@ -2066,7 +2066,7 @@ impl Db {
                  WHERE a.state = $1 ORDER BY a.id LIMIT 5000",
             )
             .bind(state)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
             for r in rows {
                 let d: i64 = r.get("department_id");
@@ -2100,7 +2100,7 @@ impl Db {
              JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 ORDER BY a.id",
         )
         .bind(cycle_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         let mut out: Vec<ResultRow> = rows
             .iter()
@@ -2129,7 +2129,7 @@ impl Db {
              WHERE a.employee_id = $1 ORDER BY c.period DESC, c.id DESC LIMIT 12",
         )
         .bind(employee_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         rows.iter()
             .map(|r| {
@@ -2156,7 +2156,7 @@ impl Db {
              WHERE a.cycle_id = $1 AND a.state = 'confirmed' ORDER BY e.emp_no",
         )
         .bind(cycle_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows
             .iter()
@@ -2207,7 +2207,7 @@ impl Db {
              ORDER BY l.id",
         )
         .bind(id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         let mut out: Vec<Signer> = Vec::new();
         for r in rows {
@@ -2238,7 +2238,7 @@ impl Db {
     /// A cycle and its form as it scores the cycle (the pinned version; the cycle's grade
     /// bands when the sheet has none).
     pub(crate) async fn cycle_form_impl(&self, cycle_id: i64) -> Result<(Cycle, Template)> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let cy = Self::load_cycle(&mut c, cycle_id).await?;
         let t = Self::template_for(&mut c, &cy).await?;
         Ok((cy, t))
@@ -2303,7 +2303,7 @@ impl Db {
     }
 
     pub(crate) async fn explain_impl(&self, who: &User, id: i64) -> Result<Explained> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let (a, dept) = Self::load_appraisal(&mut c, id).await?;
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
@@ -2334,7 +2334,7 @@ impl Db {
         id: i64,
         values: &Values,
     ) -> Result<Preview> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
@@ -2395,12 +2395,12 @@ impl Db {
                 .push(")");
         }
         qb.push(" ORDER BY c.id DESC").push_page(page);
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().fetch_all(&self.reader).await?;
         rows.iter().map(cycle_from).collect()
     }
 
     pub(crate) async fn cycle_impl(&self, id: i64) -> Result<Cycle> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         Self::load_cycle(&mut c, id).await
     }
 }
@@ -2744,7 +2744,7 @@ impl Db {
     }
 
     pub(crate) async fn launch_preview_impl(&self, id: i64) -> Result<LaunchPreview> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let cy = Self::load_cycle(&mut c, id).await?;
         if cy.status != "draft" {
             return Err(StoreError::Workflow(format!(

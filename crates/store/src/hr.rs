@@ -384,7 +384,7 @@ fn like_pattern(s: &str) -> String {
 
 impl Db {
     pub(crate) async fn cycle_progress_impl(&self, cycle_id: i64) -> Result<CycleProgress> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let mut out = CycleProgress::default();
         let mut by: BTreeMap<String, i64> = BTreeMap::new();
         for r in sqlx::query(
@@ -477,7 +477,7 @@ impl Db {
         qb.push(") GROUP BY cycle_id");
         Ok(qb
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| {
@@ -503,7 +503,7 @@ impl Db {
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n{WHERE}")))
             .bind(cycle_id)
             .bind(today)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await?
             .get("n");
         let rows = sqlx::query(
@@ -518,7 +518,7 @@ impl Db {
         .bind(cycle_id)
         .bind(today)
         .bind(limit.clamp(1, 10_000))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         let tasks = rows
             .iter()
@@ -554,7 +554,7 @@ impl Db {
         if let Some(d) = q.department_id {
             count.push(" AND e.department_id = ").push_bind(d);
         }
-        let total_rows: i64 = count.build().fetch_one(&self.pool).await?.get("n");
+        let total_rows: i64 = count.build().fetch_one(&self.reader).await?.get("n");
         // Ranks over the whole group (whatever the filter), ties sharing a rank; the
         // decimals are compared as doubles, exact for scores of a few decimals.
         let mut qb = crate::backend::SqlBuilder::new(
@@ -578,7 +578,7 @@ impl Db {
         qb.push_bind(q.page.offset.max(0));
         let rows = qb
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| crate::cycles::result_row(r, r.get::<Option<i64>, _>("rnk").map(|n| n as u32)))
@@ -591,7 +591,7 @@ impl Db {
             "SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade",
         )
         .bind(cycle_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         .iter()
         .map(|r| GradeQuota {
@@ -713,7 +713,7 @@ impl Db {
         )
         .bind(page.limit.clamp(1, 1000))
         .bind(page.offset.max(0))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         let mut forms: BTreeMap<i64, Option<kaohe_core::Template>> = BTreeMap::new();
         let mut out = Vec::with_capacity(rows.len());
@@ -722,7 +722,7 @@ impl Db {
             if let std::collections::btree_map::Entry::Vacant(slot) = forms.entry(tid) {
                 let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1")
                     .bind(tid)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?
                     .get("source");
                 slot.insert(kaohe_core::compile_str(&src).ok());
@@ -830,7 +830,7 @@ impl Db {
         qb.push(" ORDER BY id DESC LIMIT ")
             .push_bind(q.page.limit.clamp(1, 1000));
         qb.push(" OFFSET ").push_bind(q.page.offset.max(0));
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().fetch_all(&self.reader).await?;
         Ok(rows
             .iter()
             .map(AuditEntry::from_row)
@@ -840,7 +840,7 @@ impl Db {
     pub(crate) async fn audit_kinds_impl(&self) -> Result<Vec<String>> {
         Ok(
             sqlx::query("SELECT DISTINCT entity FROM audit_log ORDER BY entity")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?
                 .iter()
                 .map(|r| r.get("entity"))

@@ -24,7 +24,7 @@ impl Db {
         )
         .bind(&hash)
         .bind(&at)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await?
         else {
             return Ok(None);
@@ -60,7 +60,7 @@ impl Db {
     }
 
     pub(crate) async fn ping_impl(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 }

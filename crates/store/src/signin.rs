@@ -61,7 +61,7 @@ impl Db {
         .fetch_one(&self.writer)
         .await?;
         let locked: Option<String> = row.get("locked_until");
-        Ok(locked
+        locked
             .filter(|u| *u > at)
             .map(|u| {
                 parse_stamp(&u).ok_or(StoreError::Corrupt {
@@ -70,7 +70,7 @@ impl Db {
                     column: "locked_until",
                 })
             })
-            .transpose()?)
+            .transpose()
     }
 
     pub(crate) async fn sign_in_locked_impl(
@@ -86,7 +86,7 @@ impl Db {
             q.push(", ").push_bind(s.to_string());
         }
         q.push(")");
-        let until: Option<String> = q.build().fetch_one(&self.pool).await?.get("until");
+        let until: Option<String> = q.build().fetch_one(&self.reader).await?.get("until");
         until
             .map(|u| {
                 parse_stamp(&u).ok_or(StoreError::Corrupt {
