@@ -65,10 +65,11 @@ pub const SQLITE_READER_CACHE_KIB: u64 = 8 * 1024;
 /// SQLite's page cache of the writer, KiB (bulk rewrites of a whole cycle go through it).
 pub const SQLITE_WRITER_CACHE_KIB: u64 = 32 * 1024;
 
-/// Reader connections for a SQLite file: two per core, at least 2, at most 8.
+/// Reader connections for a SQLite file: four per core (a connection's queries run on its
+/// own thread, so a few more than the cores keep them busy), at least 4, at most 8.
 pub fn sqlite_readers() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    (cores * 2).clamp(2, 8) as u32
+    (cores * 4).clamp(4, 8) as u32
 }
 
 /// Open the database named by `url` (`sqlite://kaohe.db`, `sqlite::memory:`, `postgres://…`),

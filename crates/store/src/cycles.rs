@@ -713,6 +713,15 @@ impl Db {
 
     /// An appraisal about to be written by `who`, who must see it (else NotFound) and
     /// have read `version` (else Stale), with what `who` is to it.
+    /// [`Self::writable`]'s refusals (not visible, stale version) decided on a reader
+    /// before the writer is taken: versions only grow, so a version that is stale now is
+    /// stale inside the write too, and a refused write never queues for the writer. The
+    /// write transaction checks again.
+    async fn refuse_early(&self, who: &User, id: i64, version: i64) -> Result<()> {
+        let mut c = self.reader.acquire().await?;
+        Self::writable(&mut c, who, id, version).await.map(|_| ())
+    }
+
     async fn writable(
         c: &mut sqlx::AnyConnection,
         who: &User,
@@ -1217,6 +1226,7 @@ impl Db {
         version: i64,
         values: &Values,
     ) -> Result<Appraisal> {
+        self.refuse_early(who, id, version).await?;
         let mut tx = self.begin_write().await?;
         let (a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
@@ -1338,6 +1348,7 @@ impl Db {
                 "更正数据须写明理由 / a correction needs a reason".into(),
             )]));
         }
+        self.refuse_early(who, id, version).await?;
         let mut tx = self.begin_write().await?;
         let (a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if !roles.hr {
@@ -1625,6 +1636,7 @@ impl Db {
         version: i64,
         step: &Step,
     ) -> Result<Appraisal> {
+        self.refuse_early(who, id, version).await?;
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
@@ -1880,6 +1892,7 @@ impl Db {
         version: i64,
         n: &Notes,
     ) -> Result<Appraisal> {
+        self.refuse_early(who, id, version).await?;
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if a.state == State::Confirmed {
