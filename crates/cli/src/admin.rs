@@ -3,7 +3,8 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use kaohe_store::{
-    AuditCheck, AuditKeys, Backend, Db, Department, Grant, NewUser, OrgRow, Role, Store, connect,
+    AuditCheck, AuditKeys, Backend, ConnectOptions, Db, Department, Grant, NewUser, OrgRow, Role,
+    SqliteSync, Store, connect_with,
 };
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -21,6 +22,35 @@ pub struct DbArgs {
     /// them unnoticed; every kaohe process writing to the database needs it.
     #[arg(long, env = "KAOHE_AUDIT_KEY_FILE", value_name = "PATH")]
     pub audit_key_file: Option<PathBuf>,
+    /// SQLite only: `full` (default) puts every commit on disk before it is reported;
+    /// `normal` syncs the log only at checkpoints — faster writes, and the database stays
+    /// consistent, but the last commits before a power cut or OS crash may be lost.
+    #[arg(
+        long,
+        env = "KAOHE_SQLITE_SYNCHRONOUS",
+        value_enum,
+        default_value = "full"
+    )]
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `PRAGMA synchronous` (see `--sqlite-synchronous`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl SqliteSynchronous {
+    pub fn options(self) -> ConnectOptions {
+        ConnectOptions {
+            sqlite_sync: match self {
+                SqliteSynchronous::Full => SqliteSync::Full,
+                SqliteSynchronous::Normal => SqliteSync::Normal,
+            },
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -76,7 +106,7 @@ pub enum AuditCmd {
 
 /// Connect and migrate.
 pub async fn open(db: &DbArgs) -> Result<Db> {
-    let mut store = connect(&db.database_url)
+    let mut store = connect_with(&db.database_url, db.sqlite_synchronous.options())
         .await
         .with_context(|| format!("无法打开数据库 / cannot open {}", db.database_url))?;
     store.migrate().await?;

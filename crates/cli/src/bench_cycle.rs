@@ -53,7 +53,7 @@ pub fn run(a: &CycleArgs) -> Result<ExitCode> {
         let store = connect(&scratch.url).await?;
         store.migrate().await?;
         let r = bench(&store, a).await;
-        store.pool().close().await;
+        store.close().await;
         scratch.close().await?;
         r
     })

@@ -38,7 +38,7 @@ pub fn run(a: &PagesArgs) -> Result<ExitCode> {
         let store = connect(&url).await?;
         store.migrate().await?;
         let r = bench(&store, a).await;
-        store.pool().close().await;
+        store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
         r
     })

@@ -7,7 +7,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use kaohe_core::workflow::State;
-use kaohe_store::{Backend, Db, Page, Store, connect};
+use kaohe_store::{Backend, Db, Page, Store, connect_with};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +25,9 @@ pub struct ServeBenchArgs {
     /// postgres:// server, where a fresh database is created and dropped afterwards.
     #[arg(long)]
     pub database_url: Option<String>,
+    /// SQLite's durability, as `kaohe serve --sqlite-synchronous`.
+    #[arg(long, value_enum, default_value = "full")]
+    pub sqlite_synchronous: crate::admin::SqliteSynchronous,
 }
 
 /// Readers alongside the writers in the mixed phase.
@@ -44,10 +47,10 @@ pub fn run(a: &ServeBenchArgs) -> Result<ExitCode> {
         .build()?;
     rt.block_on(async {
         let scratch = crate::bench_cycle::Scratch::open(a.database_url.as_deref(), "serve").await?;
-        let store = connect(&scratch.url).await?;
+        let store = connect_with(&scratch.url, a.sqlite_synchronous.options()).await?;
         store.migrate().await?;
         let r = bench(&store, a).await;
-        store.pool().close().await;
+        store.close().await;
         scratch.close().await?;
         r
     })
@@ -303,7 +306,14 @@ async fn bench(store: &Db, a: &ServeBenchArgs) -> Result<ExitCode> {
         Backend::Postgres => "PostgreSQL",
     };
     let secs = a.seconds;
-    crate::outln!("bench serve: {backend}, demo company, {conns} connections, {secs} s per phase");
+    let sync = match (store.backend(), a.sqlite_synchronous) {
+        (Backend::Postgres, _) => "",
+        (_, crate::admin::SqliteSynchronous::Full) => " (synchronous=FULL)",
+        (_, crate::admin::SqliteSynchronous::Normal) => " (synchronous=NORMAL)",
+    };
+    crate::outln!(
+        "bench serve: {backend}{sync}, demo company, {conns} connections, {secs} s per phase"
+    );
     let mut missed = 0;
 
     // 1. Reads.

@@ -97,7 +97,7 @@ impl From<StoreError> for ApiError {
                     .collect(),
             ),
             StoreError::Stale { .. } | StoreError::Workflow(_) => ApiError::Conflict(e.text()),
-            StoreError::Busy => ApiError::Unavailable(e.text()),
+            StoreError::Busy | StoreError::DatabaseBusy => ApiError::Unavailable(e.text()),
             StoreError::Forbidden(m) => ApiError::Refused(m),
             StoreError::UnsupportedUrl(_)
             | StoreError::Database(_)

@@ -40,8 +40,6 @@ pub struct AppState<S: Store> {
     pub auto_confirm_every: std::time::Duration,
     /// Started with `serve --demo`: the sign-in page names the demo users and password.
     pub demo: bool,
-    /// Wrong passwords per user name, for the sign-in lockout.
-    pub sign_in: Arc<throttle::SignInThrottle>,
     /// A session ends after this long without a request (default 60 minutes).
     pub session_idle: time::Duration,
     /// `serve --secure-cookies`: cookies are `Secure`, and HSTS is sent.
@@ -64,7 +62,6 @@ impl<S: Store> AppState<S> {
             session_ttl: time::Duration::hours(10),
             auto_confirm_every: std::time::Duration::from_secs(60),
             demo: false,
-            sign_in: Arc::default(),
             session_idle: time::Duration::minutes(60),
             secure_cookies: false,
             jobs: Arc::default(),

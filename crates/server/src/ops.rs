@@ -108,8 +108,9 @@ pub fn demo_password_refused<S: Store>(st: &AppState<S>, username: &str, passwor
 }
 
 /// The background jobs, every [`AppState::auto_confirm_every`]: auto-confirmation (its
-/// failures logged with their cause, its runs noted for `/readyz`) and the purge of
-/// expired and idle sessions.
+/// failures logged with their cause, its runs noted for `/readyz`), the purge of
+/// expired and idle sessions and of sign-in failure counts whose window and lockout are
+/// over.
 pub async fn jobs_loop<S: Store>(st: AppState<S>) {
     let mut tick = tokio::time::interval(st.auto_confirm_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -121,6 +122,11 @@ pub async fn jobs_loop<S: Store>(st: AppState<S>) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sessions = n, "purged expired and idle sessions"),
             Err(e) => tracing::error!(error = %e, "purging sessions failed; will retry"),
+        }
+        match crate::throttle::purge(&st.store, time::OffsetDateTime::now_utc()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(counts = n, "purged old sign-in failure counts"),
+            Err(e) => tracing::error!(error = %e, "purging sign-in failures failed; will retry"),
         }
         // A MAC'd checkpoint of the audit chain's head, if it moved (and there is a key).
         match st.store.audit_checkpoint().await {

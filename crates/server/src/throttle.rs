@@ -8,17 +8,18 @@
 //! (so that no name locks) stops there. A whole office behind one NAT address shares that
 //! allowance, which is why it is ten times a person's.
 //!
-//! Kept in memory: a restart forgets it, and each server of several counts on its own.
-//! That is enough to make guessing hopeless (five tries per quarter hour).
+//! Counted in the database (`Store::sign_in_failed`, one row per name or address), so every
+//! server on one database shares the count — alternating between two servers gives no more
+//! tries — and a restart keeps it. The jobs loop deletes counts whose window and lockout
+//! are over.
 //!
 //! [`sign_in`] is the one way in, for the API and the sign-in page alike: throttle, the
 //! demo-password refusal, the password check (argon2 off the executor, bounded), the
 //! session.
 
-use std::collections::HashMap;
+use kaohe_store::{Store, StoreError};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Wrong passwords for one name that lock it.
 pub const MAX_FAILURES: u32 = 5;
@@ -28,132 +29,88 @@ pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 /// Wrong passwords from one network address (whatever the names) that lock the address.
 pub const MAX_ADDRESS_FAILURES: u32 = 50;
-/// Names tracked at most; beyond, the oldest quiet ones are forgotten first.
-const MAX_NAMES: usize = 100_000;
 
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    failures: u32,
-    /// The first failure of the current window.
-    since: Instant,
-    locked_until: Option<Instant>,
+/// The stored subject of a user name: case and surrounding spaces ignored.
+pub fn name_subject(name: &str) -> String {
+    format!("name:{}", name.trim().to_lowercase())
 }
 
-/// Failed sign-ins per user name (case and surrounding spaces ignored), and per network
-/// address.
-#[derive(Debug, Default)]
-pub struct SignInThrottle {
-    names: Mutex<HashMap<String, Entry>>,
-    addresses: Mutex<HashMap<String, Entry>>,
+/// The stored subject of a network address.
+pub fn addr_subject(addr: IpAddr) -> String {
+    format!("addr:{addr}")
 }
 
-fn key(name: &str) -> String {
-    name.trim().to_lowercase()
+fn span(d: Duration) -> time::Duration {
+    time::Duration::try_from(d).unwrap_or(time::Duration::MAX)
 }
 
-fn locked(map: &Mutex<HashMap<String, Entry>>, key: &str, now: Instant) -> Result<(), Duration> {
-    let m = map.lock().unwrap_or_else(|p| p.into_inner());
-    match m.get(key).and_then(|e| e.locked_until) {
-        Some(until) if until > now => Err(until - now),
-        _ => Ok(()),
-    }
+/// The wait from `now` until `until`, in whole seconds rounded up (never zero).
+fn wait(until: time::OffsetDateTime, now: time::OffsetDateTime) -> Duration {
+    Duration::from_secs((until - now).as_seconds_f64().ceil().max(1.0) as u64)
 }
 
-impl SignInThrottle {
-    /// `Err(wait)` while `name` is locked: how long until it may try again.
-    pub fn check(&self, name: &str, now: Instant) -> Result<(), Duration> {
-        locked(&self.names, &key(name), now)
-    }
+/// `Some(wait)` while `name`, or the address `addr` signs in from, is locked: how long
+/// until it may try again.
+pub async fn locked<S: Store>(
+    store: &S,
+    name: &str,
+    addr: Option<IpAddr>,
+    now: time::OffsetDateTime,
+) -> Result<Option<Duration>, StoreError> {
+    let n = name_subject(name);
+    let a = addr.map(addr_subject);
+    let mut subjects = vec![n.as_str()];
+    subjects.extend(a.as_deref());
+    Ok(store
+        .sign_in_locked(&subjects, now)
+        .await?
+        .map(|until| wait(until, now)))
+}
 
-    /// `Err(wait)` while `name`, or the address `addr` signs in from, is locked.
-    pub fn check_from(
-        &self,
-        name: &str,
-        addr: Option<IpAddr>,
-        now: Instant,
-    ) -> Result<(), Duration> {
-        self.check(name, now)?;
-        match addr {
-            Some(a) => locked(&self.addresses, &a.to_string(), now),
-            None => Ok(()),
+/// A wrong password (or sign-in code) for `name` from `addr`: counted for the name and the
+/// address; how long the name or the address is now locked, if one is.
+pub async fn failed<S: Store>(
+    store: &S,
+    name: &str,
+    addr: Option<IpAddr>,
+    now: time::OffsetDateTime,
+) -> Result<Option<Duration>, StoreError> {
+    let (window, lockout) = (span(WINDOW), span(LOCKOUT));
+    let key = name_subject(name);
+    let by_name = store
+        .sign_in_failed(&key, MAX_FAILURES, window, lockout, now)
+        .await?;
+    let by_addr = match addr {
+        Some(a) => {
+            store
+                .sign_in_failed(&addr_subject(a), MAX_ADDRESS_FAILURES, window, lockout, now)
+                .await?
+        }
+        None => None,
+    };
+    for (what, until) in [("name", by_name), ("address", by_addr)] {
+        if until.is_some() {
+            tracing::warn!(
+                %what,
+                name = %key,
+                addr = ?addr,
+                "sign-in locked for {} minutes after repeated wrong passwords",
+                LOCKOUT.as_secs() / 60
+            );
         }
     }
-
-    /// A wrong password for `name` from `addr`; how long the name or the address is now
-    /// locked, if one is.
-    pub fn failed_from(&self, name: &str, addr: Option<IpAddr>, now: Instant) -> Option<Duration> {
-        let by_addr = addr.and_then(|a| {
-            count(
-                &self.addresses,
-                &a.to_string(),
-                now,
-                MAX_ADDRESS_FAILURES,
-                "address",
-            )
-        });
-        self.failed(name, now).or(by_addr)
-    }
-
-    /// A wrong password for `name`; returns how long it is now locked, if it is.
-    pub fn failed(&self, name: &str, now: Instant) -> Option<Duration> {
-        count(&self.names, &key(name), now, MAX_FAILURES, "name")
-    }
-
-    /// A successful sign-in: the name's count starts again (the address's does not: one
-    /// good account must not wash away guessing at others).
-    pub fn succeeded(&self, name: &str) {
-        let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
-        names.remove(&key(name));
-    }
+    Ok(by_name.or(by_addr).map(|until| wait(until, now)))
 }
 
-/// Count a failure for `key` in `map`; `Some(lockout)` when this one locks it.
-fn count(
-    map: &Mutex<HashMap<String, Entry>>,
-    key: &str,
-    now: Instant,
-    max_failures: u32,
-    what: &str,
-) -> Option<Duration> {
-    let mut names = map.lock().unwrap_or_else(|p| p.into_inner());
-    if names.len() >= MAX_NAMES {
-        names.retain(|_, e| {
-            e.locked_until.is_some_and(|u| u > now) || now.duration_since(e.since) < WINDOW
-        });
-    }
-    if names.len() >= MAX_NAMES {
-        // Still full of live entries: forget the quietest half.
-        let mut since: Vec<Instant> = names.values().map(|e| e.since).collect();
-        since.sort_unstable();
-        let cut = since[since.len() / 2];
-        names.retain(|_, e| e.since > cut || e.locked_until.is_some_and(|u| u > now));
-    }
-    let e = names.entry(key.to_string()).or_insert(Entry {
-        failures: 0,
-        since: now,
-        locked_until: None,
-    });
-    let expired = e.locked_until.is_some_and(|u| u <= now);
-    if expired || now.duration_since(e.since) >= WINDOW {
-        *e = Entry {
-            failures: 0,
-            since: now,
-            locked_until: None,
-        };
-    }
-    e.failures += 1;
-    if e.failures >= max_failures {
-        e.locked_until = Some(now + LOCKOUT);
-        tracing::warn!(
-            %what,
-            key = %key,
-            failures = e.failures,
-            "sign-in locked for {} minutes after repeated wrong passwords",
-            LOCKOUT.as_secs() / 60
-        );
-        return Some(LOCKOUT);
-    }
-    None
+/// A successful sign-in: the name's count starts again (the address's does not: one good
+/// account must not wash away guessing at others).
+pub async fn succeeded<S: Store>(store: &S, name: &str) -> Result<(), StoreError> {
+    store.sign_in_cleared(&name_subject(name)).await
+}
+
+/// Delete the counts whose window and lockout are over (the jobs loop); how many.
+pub async fn purge<S: Store>(store: &S, now: time::OffsetDateTime) -> Result<u64, StoreError> {
+    store.purge_sign_in_failures(span(WINDOW), now).await
 }
 
 /// Why a sign-in did not happen.
@@ -178,8 +135,11 @@ pub async fn sign_in<S: kaohe_store::Store>(
     password: &str,
     addr: Option<IpAddr>,
 ) -> Result<(kaohe_store::User, String), SignInFail> {
-    let now = Instant::now();
-    if let Err(wait) = st.sign_in.check_from(username, addr, now) {
+    let now = time::OffsetDateTime::now_utc();
+    if let Some(wait) = locked(&st.store, username, addr, now)
+        .await
+        .map_err(SignInFail::Store)?
+    {
         return Err(SignInFail::Locked(minutes(wait)));
     }
     if crate::ops::demo_password_refused(st, username, password) {
@@ -191,12 +151,19 @@ pub async fn sign_in<S: kaohe_store::Store>(
         Err(e) => return Err(SignInFail::Store(e)),
     };
     let Some(u) = user else {
-        return Err(match st.sign_in.failed_from(username, addr, now) {
-            Some(wait) => SignInFail::Locked(minutes(wait)),
-            None => SignInFail::Wrong,
-        });
+        return Err(
+            match failed(&st.store, username, addr, now)
+                .await
+                .map_err(SignInFail::Store)?
+            {
+                Some(wait) => SignInFail::Locked(minutes(wait)),
+                None => SignInFail::Wrong,
+            },
+        );
     };
-    st.sign_in.succeeded(username);
+    succeeded(&st.store, username)
+        .await
+        .map_err(SignInFail::Store)?;
     let token = st
         .store
         .create_session(u.id, st.session_ttl)
@@ -220,80 +187,124 @@ pub fn minutes(wait: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kaohe_store::Db;
 
-    #[test]
-    fn five_wrong_passwords_lock_the_name_for_fifteen_minutes() {
-        let t = SignInThrottle::default();
-        let t0 = Instant::now();
+    async fn store() -> Db {
+        let db = kaohe_store::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        db
+    }
+
+    fn secs(n: u64) -> time::Duration {
+        time::Duration::seconds(n as i64)
+    }
+
+    #[tokio::test]
+    async fn five_wrong_passwords_lock_the_name_for_fifteen_minutes() {
+        let db = store().await;
+        let t0 = time::OffsetDateTime::now_utc();
         for i in 1..MAX_FAILURES {
-            assert_eq!(t.failed("zhangwei", t0), None, "failure {i} must not lock");
-            assert_eq!(t.check("zhangwei", t0), Ok(()));
+            assert_eq!(
+                failed(&db, "zhangwei", None, t0).await.unwrap(),
+                None,
+                "failure {i} must not lock"
+            );
+            assert_eq!(locked(&db, "zhangwei", None, t0).await.unwrap(), None);
         }
-        assert_eq!(t.failed("zhangwei", t0), Some(LOCKOUT));
+        assert_eq!(
+            failed(&db, "zhangwei", None, t0).await.unwrap(),
+            Some(LOCKOUT)
+        );
         // Locked whatever the case or spaces, and only this name.
         assert_eq!(
-            t.check(" ZhangWei ", t0 + Duration::from_secs(60)),
-            Err(LOCKOUT - Duration::from_secs(60))
+            locked(&db, " ZhangWei ", None, t0 + secs(60))
+                .await
+                .unwrap(),
+            Some(LOCKOUT - Duration::from_secs(60))
         );
-        assert_eq!(t.check("lina", t0), Ok(()));
+        assert_eq!(locked(&db, "lina", None, t0).await.unwrap(), None);
         // Free again once the lockout is over, with a fresh count.
-        let later = t0 + LOCKOUT;
-        assert_eq!(t.check("zhangwei", later), Ok(()));
-        assert_eq!(t.failed("zhangwei", later), None);
+        let later = t0 + span(LOCKOUT);
+        assert_eq!(locked(&db, "zhangwei", None, later).await.unwrap(), None);
+        assert_eq!(failed(&db, "zhangwei", None, later).await.unwrap(), None);
     }
 
-    #[test]
-    fn failures_spread_beyond_the_window_do_not_lock_and_success_resets() {
-        let t = SignInThrottle::default();
-        let t0 = Instant::now();
+    #[tokio::test]
+    async fn failures_spread_beyond_the_window_do_not_lock_and_success_resets() {
+        let db = store().await;
+        let t0 = time::OffsetDateTime::now_utc();
         for _ in 1..MAX_FAILURES {
-            t.failed("lina", t0);
+            failed(&db, "lina", None, t0).await.unwrap();
         }
         // The fifth failure comes after the window: it starts a new count.
-        assert_eq!(t.failed("lina", t0 + WINDOW), None);
+        assert_eq!(
+            failed(&db, "lina", None, t0 + span(WINDOW)).await.unwrap(),
+            None
+        );
         // A success forgets the failures.
         for _ in 1..MAX_FAILURES {
-            t.failed("wangfang", t0);
+            failed(&db, "wangfang", None, t0).await.unwrap();
         }
-        t.succeeded("wangfang");
-        assert_eq!(t.failed("wangfang", t0), None);
+        succeeded(&db, "WangFang").await.unwrap();
+        assert_eq!(failed(&db, "wangfang", None, t0).await.unwrap(), None);
     }
 
-    #[test]
-    fn many_names_stay_bounded() {
-        let t = SignInThrottle::default();
-        let t0 = Instant::now();
-        for i in 0..MAX_NAMES + 10 {
-            t.failed(&format!("u{i}"), t0 + Duration::from_millis(i as u64));
+    #[tokio::test]
+    async fn old_counts_are_purged_and_a_locked_name_is_kept() {
+        let db = store().await;
+        let t0 = time::OffsetDateTime::now_utc();
+        for i in 0..20 {
+            failed(&db, &format!("u{i}"), None, t0).await.unwrap();
         }
-        assert!(t.names.lock().unwrap().len() <= MAX_NAMES);
-        // A locked name survives the forgetting.
-        let t = SignInThrottle::default();
-        for _ in 0..MAX_FAILURES {
-            t.failed("target", t0);
+        // The target's window starts at t0; it locks ten minutes later, until t0 + 25 min.
+        failed(&db, "target", None, t0).await.unwrap();
+        let t10 = t0 + secs(600);
+        for _ in 1..MAX_FAILURES {
+            failed(&db, "target", None, t10).await.unwrap();
         }
-        for i in 0..MAX_NAMES + 10 {
-            t.failed(&format!("u{i}"), t0 + Duration::from_millis(i as u64 + 1));
-        }
-        assert!(t.check("target", t0 + Duration::from_secs(1)).is_err());
+        // Once the window is over the quiet names go; the locked one stays, and stays locked.
+        let later = t0 + span(WINDOW) + secs(60);
+        assert_eq!(purge(&db, later).await.unwrap(), 20);
+        assert!(locked(&db, "target", None, later).await.unwrap().is_some());
+        assert_eq!(purge(&db, later).await.unwrap(), 0);
+        // And goes once its lockout is over too.
+        assert_eq!(purge(&db, t10 + span(LOCKOUT)).await.unwrap(), 1);
     }
 
-    #[test]
-    fn one_address_guessing_across_names_is_locked() {
-        let t = SignInThrottle::default();
-        let t0 = Instant::now();
+    #[tokio::test]
+    async fn one_address_guessing_across_names_is_locked() {
+        let db = store().await;
+        let t0 = time::OffsetDateTime::now_utc();
         let a: IpAddr = "10.0.0.9".parse().unwrap();
         let b: IpAddr = "10.0.0.10".parse().unwrap();
         for i in 1..MAX_ADDRESS_FAILURES {
-            assert_eq!(t.failed_from(&format!("n{i}"), Some(a), t0), None);
+            assert_eq!(
+                failed(&db, &format!("n{i}"), Some(a), t0).await.unwrap(),
+                None
+            );
         }
-        assert_eq!(t.failed_from("another", Some(a), t0), Some(LOCKOUT));
+        assert_eq!(
+            failed(&db, "another", Some(a), t0).await.unwrap(),
+            Some(LOCKOUT)
+        );
         assert!(
-            t.check_from("fresh", Some(a), t0).is_err(),
+            locked(&db, "fresh", Some(a), t0).await.unwrap().is_some(),
             "any name from a"
         );
-        assert_eq!(t.check_from("fresh", Some(b), t0), Ok(()), "b is free");
-        assert_eq!(t.check_from("fresh", Some(a), t0 + LOCKOUT), Ok(()));
+        assert_eq!(
+            locked(&db, "fresh", Some(b), t0).await.unwrap(),
+            None,
+            "b is free"
+        );
+        assert_eq!(
+            locked(&db, "fresh", Some(a), t0 + span(LOCKOUT))
+                .await
+                .unwrap(),
+            None
+        );
+        // A right password does not free the address.
+        succeeded(&db, "another").await.unwrap();
+        assert!(locked(&db, "fresh", Some(a), t0).await.unwrap().is_some());
     }
 
     #[test]

@@ -91,3 +91,4 @@ quota-grade-empty = the grade is empty
 quota-grade-repeats = the grade repeats
 quota-pct = `{ $value }` should be a percentage from 0 to 100
 quota-min-above-max = the minimum is above the maximum
+error-database-busy = the database is busy, nothing was saved: try again in a moment

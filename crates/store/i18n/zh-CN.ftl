@@ -91,3 +91,4 @@ quota-grade-empty = 等级不能为空
 quota-grade-repeats = 等级重复
 quota-pct = `{ $value }` 应为 0 到 100 之间的百分数
 quota-min-above-max = 最低比例高于最高比例
+error-database-busy = 数据库繁忙，未保存任何内容，请稍后再试

@@ -89,7 +89,7 @@ impl Db {
             "SELECT id, password_hash, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled FROM users WHERE username = $1",
         )
         .bind(username.trim())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await?;
         let usable = row.as_ref().and_then(|r| {
             let hash: String = r.get("password_hash");
@@ -117,7 +117,7 @@ impl Db {
              AND NOT EXISTS (SELECT 1 FROM users u WHERE u.employee_id = e.id) ORDER BY e.emp_no",
         )
         .bind(department_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         .iter()
         .map(|r| r.get("emp_no"))
@@ -365,7 +365,7 @@ impl Db {
             "SELECT id, code_hash, code_expires, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled FROM users WHERE username = $1",
         )
         .bind(username.trim())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await?;
         // Compare against something even when there is no user or no code, in constant time.
         let (id, stored, expires, disabled) = match &row {

@@ -12,9 +12,19 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 /// kaohe's storage, on SQLite or PostgreSQL as [`connect`]'s URL says.
+///
+/// Two pools: `reader` for reads and `writer` for writes. On a SQLite file they differ: WAL
+/// readers (read-only connections, `PRAGMA query_only`) that never wait for a writer, and
+/// one writer connection that every write transaction takes in turn (a write waits in a
+/// fair queue, not in SQLite's busy loop, and gives up after [`WRITER_WAIT`] with
+/// [`StoreError::DatabaseBusy`]). On PostgreSQL and an in-memory SQLite database both are
+/// the same pool.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pub(crate) pool: sqlx::AnyPool,
+    /// Reads.
+    pub(crate) reader: sqlx::AnyPool,
+    /// Writes: every write transaction ([`Db::begin_write`]) and single write statements.
+    pub(crate) writer: sqlx::AnyPool,
     pub(crate) backend: Backend,
     pub(crate) audit_keys: AuditKeys,
     /// Each cycle's ranks within groups by appraisal id, with the audit head they were
@@ -26,9 +36,57 @@ pub struct Db {
 pub(crate) type RankCache =
     std::sync::Arc<std::sync::Mutex<HashMap<i64, (i64, std::sync::Arc<HashMap<i64, u32>>)>>>;
 
+/// How SQLite makes a commit durable (`PRAGMA synchronous`), chosen at start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// Every commit is on disk before it is reported (fsync of the WAL at each commit):
+    /// nothing acknowledged is lost on a power cut. The default.
+    #[default]
+    Full,
+    /// The WAL is synced at checkpoints only: faster commits, and the database stays
+    /// consistent, but the last commits before a power cut or OS crash may be lost (not on
+    /// a crash of kaohe alone).
+    Normal,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "FULL",
+            SqliteSync::Normal => "NORMAL",
+        }
+    }
+}
+
+/// How to open the database (see [`connect_with`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConnectOptions {
+    /// SQLite's `synchronous` for the writer.
+    pub sqlite_sync: SqliteSync,
+}
+
+/// How long a write waits for the SQLite writer before [`StoreError::DatabaseBusy`].
+pub const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// SQLite's page cache per reader connection, KiB.
+pub const SQLITE_READER_CACHE_KIB: u64 = 8 * 1024;
+/// SQLite's page cache of the writer, KiB (bulk rewrites of a whole cycle go through it).
+pub const SQLITE_WRITER_CACHE_KIB: u64 = 32 * 1024;
+
+/// Reader connections for a SQLite file: four per core (a connection's queries run on its
+/// own thread, so a few more than the cores keep them busy), at least 4, at most 8.
+pub fn sqlite_readers() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores * 4).clamp(4, 8) as u32
+}
+
 /// Open the database named by `url` (`sqlite://kaohe.db`, `sqlite::memory:`, `postgres://…`),
 /// creating a SQLite file if needed. Migrations are not applied: call [`Store::migrate`].
 pub async fn connect(url: &str) -> Result<Db> {
+    connect_with(url, ConnectOptions::default()).await
+}
+
+/// [`connect`] with options.
+pub async fn connect_with(url: &str, opts: ConnectOptions) -> Result<Db> {
     let backend = if url.starts_with("sqlite:") {
         Backend::Sqlite
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -36,75 +94,127 @@ pub async fn connect(url: &str) -> Result<Db> {
     } else {
         return Err(StoreError::UnsupportedUrl(url.to_string()));
     };
-    Db::open(backend, url).await
+    Db::open(backend, url, opts).await
 }
 
 // ---- dialect: everything that differs between SQLite and PostgreSQL ----
 
-/// SQLite's settings, run on every new connection: WAL, foreign keys on, and (a cycle of
-/// 100,000 appraisals is rewritten in bulk) its pages kept in memory.
-/// (The busy timeout first: switching to WAL may wait for another connection.)
+/// SQLite's settings, run on every new connection: WAL, foreign keys on, temporary tables in
+/// memory; the busy timeout first (switching to WAL may wait for another connection), and
+/// it still matters between processes (`kaohe import` beside `kaohe serve`).
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
-     PRAGMA temp_store = memory;";
+     PRAGMA foreign_keys = ON; PRAGMA temp_store = memory;";
 
 impl Db {
-    async fn open(backend: Backend, url: &str) -> Result<Self> {
+    async fn open(backend: Backend, url: &str, o: ConnectOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let pool = match backend {
+        let (reader, writer) = match backend {
             Backend::Sqlite => {
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
-                let url = if memory {
-                    url.to_string()
-                } else {
-                    sqlite_file_url(url)?
-                };
-                let opts = sqlx::any::AnyPoolOptions::new()
+                if memory {
                     // An in-memory database lives in one connection, kept open.
-                    .max_connections(if memory { 1 } else { 8 })
-                    .after_connect(|c, _| {
-                        Box::pin(async move {
-                            sqlx::raw_sql(SQLITE_PRAGMAS).execute(c).await?;
-                            Ok(())
+                    let pragmas = format!(
+                        "{SQLITE_PRAGMAS} PRAGMA synchronous = {}; PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB};",
+                        o.sqlite_sync.pragma()
+                    );
+                    let pool = sqlx::any::AnyPoolOptions::new()
+                        .max_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                        .after_connect(move |c, _| {
+                            let pragmas = pragmas.clone();
+                            Box::pin(async move {
+                                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                                    .execute(c)
+                                    .await?;
+                                Ok(())
+                            })
                         })
-                    });
-                let opts = if memory {
-                    opts.idle_timeout(None).max_lifetime(None)
+                        .connect(url)
+                        .await?;
+                    (pool.clone(), pool)
                 } else {
-                    opts
-                };
-                opts.connect(&url).await?
+                    let url = sqlite_file_url(url)?;
+                    // The writer first: it creates the file and switches it to WAL.
+                    let w_pragmas = format!(
+                        "{SQLITE_PRAGMAS} PRAGMA synchronous = {}; PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB};",
+                        o.sqlite_sync.pragma()
+                    );
+                    let writer = sqlx::any::AnyPoolOptions::new()
+                        .max_connections(1)
+                        .min_connections(1)
+                        .acquire_timeout(WRITER_WAIT)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                        .after_connect(move |c, _| {
+                            let pragmas = w_pragmas.clone();
+                            Box::pin(async move {
+                                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                                    .execute(c)
+                                    .await?;
+                                Ok(())
+                            })
+                        })
+                        .connect(&url)
+                        .await?;
+                    let r_pragmas = format!(
+                        "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
+                         PRAGMA cache_size = -{SQLITE_READER_CACHE_KIB}; PRAGMA query_only = ON;"
+                    );
+                    let reader = sqlx::any::AnyPoolOptions::new()
+                        .max_connections(sqlite_readers())
+                        .after_connect(move |c, _| {
+                            let pragmas = r_pragmas.clone();
+                            Box::pin(async move {
+                                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                                    .execute(c)
+                                    .await?;
+                                Ok(())
+                            })
+                        })
+                        .connect(&url)
+                        .await?;
+                    (reader, writer)
+                }
             }
             Backend::Postgres => {
-                sqlx::any::AnyPoolOptions::new()
+                let pool = sqlx::any::AnyPoolOptions::new()
                     .max_connections(10)
                     .connect(url)
-                    .await?
+                    .await?;
+                (pool.clone(), pool)
             }
         };
         Ok(Db {
-            pool,
+            reader,
+            writer,
             backend,
             audit_keys: AuditKeys::default(),
             ranks: RankCache::default(),
         })
     }
 
-    /// The pool, for backups, benches and tests.
+    /// The pool that writes (the only one on PostgreSQL), for backups, benches and tests.
     pub fn pool(&self) -> &sqlx::AnyPool {
-        &self.pool
+        &self.writer
+    }
+
+    /// Close both pools.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
     }
 
     async fn run_migrations(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => {
                 sqlx::migrate!("./migrations/sqlite")
-                    .run(&self.pool)
+                    .run(&self.writer)
                     .await?
             }
             Backend::Postgres => {
                 sqlx::migrate!("./migrations/postgres")
-                    .run(&self.pool)
+                    .run(&self.writer)
                     .await?
             }
         }
@@ -116,9 +226,9 @@ impl Db {
     /// SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a lock on the audit log.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
                     .execute(&mut *tx)
                     .await?;
@@ -134,7 +244,7 @@ impl Db {
             Backend::Sqlite => {
                 sqlx::query("VACUUM INTO $1")
                     .bind(path)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -403,7 +513,7 @@ impl Db {
         };
         // The checkpoints: each MAC checked with its key (if given); by entry id.
         let cps = sqlx::query("SELECT id, at, last_id, last_hash, count, mac, key_id FROM audit_checkpoints ORDER BY id")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         let mut bad_checkpoint = None;
         let mut at_entry: HashMap<i64, (i64, String)> = HashMap::new();
@@ -445,7 +555,7 @@ impl Db {
                  FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000",
             )
             .bind(after)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
             if batch.is_empty() {
                 break;
@@ -870,7 +980,7 @@ impl Db {
         let Some(r) =
             sqlx::query("SELECT id, username, employee_id, lang, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled, CASE WHEN code_hash IS NULL THEN 0 ELSE 1 END AS code_pending FROM users WHERE id = $1")
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.reader)
                 .await?
         else {
             return Ok(None);
@@ -879,7 +989,7 @@ impl Db {
             "SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         .into_iter()
         .map(|g| {
@@ -954,7 +1064,7 @@ impl Store for Db {
 
     async fn departments(&self) -> Result<Vec<Department>> {
         let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         Ok(rows
             .into_iter()
@@ -974,7 +1084,7 @@ impl Store for Db {
     async fn employee(&self, emp_no: &str) -> Result<Option<Employee>> {
         let r = sqlx::query("SELECT id, emp_no, name, department_id, position_id, supervisor_id, CASE WHEN active THEN 1 ELSE 0 END AS active FROM employees WHERE emp_no = $1")
             .bind(emp_no)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?;
         Ok(r.map(|r| Employee {
             id: r.get("id"),
@@ -995,7 +1105,7 @@ impl Store for Db {
             qb.push(" WHERE department_id").push_ids(d);
         }
         qb.push(" ORDER BY emp_no").push_page(page);
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().fetch_all(&self.reader).await?;
         Ok(rows
             .into_iter()
             .map(|r| Employee {
@@ -1084,7 +1194,7 @@ impl Store for Db {
         for g in sqlx::query(
             "SELECT user_id, role, department_id FROM user_roles ORDER BY role, department_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         {
             let id: i64 = g.get("user_id");
@@ -1100,7 +1210,7 @@ impl Store for Db {
         }
         Ok(
             sqlx::query("SELECT id, username, employee_id, lang, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled, CASE WHEN code_hash IS NULL THEN 0 ELSE 1 END AS code_pending FROM users ORDER BY username")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?
                 .iter()
                 .map(|r| {
@@ -1225,7 +1335,7 @@ impl Store for Db {
 
     async fn user_count(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM users")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await?
             .get("n"))
     }
@@ -1238,7 +1348,7 @@ impl Store for Db {
             .bind(user_id)
             .bind(&expires)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(token)
     }
@@ -1265,10 +1375,42 @@ impl Store for Db {
         self.ping_impl().await
     }
 
+    async fn sign_in_failed(
+        &self,
+        subject: &str,
+        limit: u32,
+        window: time::Duration,
+        lockout: time::Duration,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<time::OffsetDateTime>> {
+        self.sign_in_failed_impl(subject, limit, window, lockout, now)
+            .await
+    }
+
+    async fn sign_in_locked(
+        &self,
+        subjects: &[&str],
+        now: time::OffsetDateTime,
+    ) -> Result<Option<time::OffsetDateTime>> {
+        self.sign_in_locked_impl(subjects, now).await
+    }
+
+    async fn sign_in_cleared(&self, subject: &str) -> Result<()> {
+        self.sign_in_cleared_impl(subject).await
+    }
+
+    async fn purge_sign_in_failures(
+        &self,
+        window: time::Duration,
+        now: time::OffsetDateTime,
+    ) -> Result<u64> {
+        self.purge_sign_in_failures_impl(window, now).await
+    }
+
     async fn delete_session(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -1342,13 +1484,13 @@ impl Store for Db {
                 sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 AND version = $2")
                     .bind(form_id)
                     .bind(v)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?
             }
             None => {
                 sqlx::query("SELECT id, form_id, version, title, source, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC LIMIT 1")
                     .bind(form_id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.reader)
                     .await?
             }
         };
@@ -1368,7 +1510,7 @@ impl Store for Db {
             "SELECT t.id, t.form_id, t.version, t.title, t.source, t.created_by, t.created_at FROM templates t \
              WHERE t.version = (SELECT MAX(u.version) FROM templates u WHERE u.form_id = t.form_id) ORDER BY t.form_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows
             .into_iter()
@@ -1398,7 +1540,7 @@ impl Store for Db {
         )
         .bind(after_id)
         .bind(limit.clamp(1, 10_000))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?)
     }
 
@@ -1570,7 +1712,7 @@ impl Store for Db {
         self.cycle_progress_impl(cycle_id).await
     }
     async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> {
-        Self::grade_counts_on(&mut *self.pool.acquire().await?, cycle_id).await
+        Self::grade_counts_on(&mut *self.reader.acquire().await?, cycle_id).await
     }
     async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
         self.cycle_counts_impl(cycle_ids).await
@@ -1605,7 +1747,7 @@ impl Store for Db {
     async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
         let r = sqlx::query("SELECT id FROM users WHERE username = $1")
             .bind(username.trim())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?;
         match r {
             Some(r) => self.load_user(r.get("id")).await,
@@ -1621,7 +1763,7 @@ impl Store for Db {
             "SELECT header, target FROM import_mappings WHERE form_id = $1 ORDER BY header",
         )
         .bind(form_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         .iter()
         .map(|r| (r.get("header"), r.get("target")))
@@ -1700,7 +1842,7 @@ impl Store for Db {
     ) -> Result<u64> {
         let Some(r) = sqlx::query("SELECT username, password_hash FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?
         else {
             return Err(StoreError::NotFound {
@@ -1764,7 +1906,7 @@ impl Store for Db {
 
     async fn employee_counts(&self) -> Result<std::collections::BTreeMap<i64, i64>> {
         Ok(sqlx::query("SELECT department_id, COUNT(*) AS n FROM employees WHERE active = TRUE GROUP BY department_id")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| (r.get("department_id"), r.get("n")))
@@ -1783,10 +1925,10 @@ impl Store for Db {
             )))
             .bind(page.limit.clamp(1, 1000))
             .bind(page.offset.max(0))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
             let total = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.reader)
                 .await?;
             (rows, total)
         } else {
@@ -1806,14 +1948,14 @@ impl Store for Db {
             .bind(&like)
             .bind(page.limit.clamp(1, 1000))
             .bind(page.offset.max(0))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
             let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM employees e WHERE {MATCH}"
             )))
             .bind(&like)
             .bind(&like)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await?;
             (rows, total)
         };
@@ -1836,7 +1978,7 @@ impl Store for Db {
     async fn template_versions(&self, form_id: &str) -> Result<Vec<TemplateVersion>> {
         let rows = sqlx::query("SELECT id, form_id, version, title, created_by, created_at FROM templates WHERE form_id = $1 ORDER BY version DESC")
             .bind(form_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         Ok(rows
             .into_iter()

@@ -830,6 +830,15 @@ impl Db {
 
     /// An appraisal about to be written by `who`, who must see it (else NotFound) and
     /// have read `version` (else Stale), with what `who` is to it.
+    /// [`Self::writable`]'s refusals (not visible, stale version) decided on a reader
+    /// before the writer is taken: versions only grow, so a version that is stale now is
+    /// stale inside the write too, and a refused write never queues for the writer. The
+    /// write transaction checks again.
+    async fn refuse_early(&self, who: &User, id: i64, version: i64) -> Result<()> {
+        let mut c = self.reader.acquire().await?;
+        Self::writable(&mut c, who, id, version).await.map(|_| ())
+    }
+
     async fn writable(
         c: &mut sqlx::AnyConnection,
         who: &User,
@@ -931,7 +940,7 @@ impl Db {
         if let Err(StoreError::Fields(f)) = check_date("rating_due", &n.rating_due) {
             problems.extend(f)
         }
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         for no in n
             .members
             .employees
@@ -1218,7 +1227,7 @@ impl Db {
     }
 
     pub(crate) async fn appraisal_impl(&self, who: &User, id: i64) -> Result<Appraisal> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
@@ -1327,13 +1336,13 @@ impl Db {
                 limit
             }
         };
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().fetch_all(&self.reader).await?;
         let next = (rows.len() as i64 == limit)
             .then(|| rows.last().map(|r| r.get::<i64, _>("id")))
             .flatten();
         let list: Vec<(Appraisal, i64)> = rows.iter().map(appraisal_from).collect::<Result<_>>()?;
         drop(rows);
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let roles = Self::roles_of_page(&mut c, who, &list).await?;
         let mut out = Vec::with_capacity(list.len());
         let mut owners = HashMap::new();
@@ -1353,6 +1362,7 @@ impl Db {
         version: i64,
         values: &Values,
     ) -> Result<Appraisal> {
+        self.refuse_early(who, id, version).await?;
         let mut tx = self.begin_write().await?;
         let (a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
@@ -1483,6 +1493,7 @@ impl Db {
                 text!("correction-reason"),
             )]));
         }
+        self.refuse_early(who, id, version).await?;
         let mut tx = self.begin_write().await?;
         let (a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if !roles.hr {
@@ -1764,6 +1775,7 @@ impl Db {
         version: i64,
         step: &Step,
     ) -> Result<Appraisal> {
+        self.refuse_early(who, id, version).await?;
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         let cy = Self::load_cycle(&mut tx, a.cycle_id).await?;
@@ -2006,6 +2018,7 @@ impl Db {
         version: i64,
         n: &Notes,
     ) -> Result<Appraisal> {
+        self.refuse_early(who, id, version).await?;
         let mut tx = self.begin_write().await?;
         let (mut a, roles) = Self::writable(&mut tx, who, id, version).await?;
         if a.state == State::Confirmed {
@@ -2151,7 +2164,7 @@ impl Db {
             .collect();
         let hr = who.has(Role::HrAdmin);
         for r in sqlx::query("SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, NULL AS appraisee FROM tasks t WHERE t.kind = 'data' AND t.status = 'open' ORDER BY t.id")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
         {
             let d: Option<i64> = r.get("department_id");
@@ -2166,7 +2179,7 @@ impl Db {
              AND (t.assignee_id = $1 OR t.assignee_id IS NULL) ORDER BY t.id LIMIT 5000",
         )
         .bind(emp)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         {
             let assignee: Option<i64> = r.get("assignee_id");
@@ -2187,7 +2200,7 @@ impl Db {
                  WHERE a.state = $1 ORDER BY a.id LIMIT 5000",
             )
             .bind(state)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
             for r in rows {
                 let d: i64 = r.get("department_id");
@@ -2221,7 +2234,7 @@ impl Db {
              JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 ORDER BY a.id",
         )
         .bind(cycle_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         let mut out: Vec<ResultRow> = rows
             .iter()
@@ -2261,7 +2274,7 @@ impl Db {
         )
         .bind(cycle_id)
         .bind(format!("{year}-%"))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         rows.iter()
             .map(|r| {
@@ -2290,7 +2303,7 @@ impl Db {
              WHERE a.employee_id = $1 ORDER BY c.period DESC, c.id DESC LIMIT 12",
         )
         .bind(employee_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         rows.iter()
             .map(|r| {
@@ -2317,7 +2330,7 @@ impl Db {
              WHERE a.cycle_id = $1 AND a.state = 'confirmed' ORDER BY e.emp_no",
         )
         .bind(cycle_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         Ok(rows
             .iter()
@@ -2368,7 +2381,7 @@ impl Db {
              ORDER BY l.id",
         )
         .bind(id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         let mut out: Vec<Signer> = Vec::new();
         for r in rows {
@@ -2399,7 +2412,7 @@ impl Db {
     /// A cycle and its form as it scores the cycle (the pinned version; the cycle's grade
     /// bands when the sheet has none).
     pub(crate) async fn cycle_form_impl(&self, cycle_id: i64) -> Result<(Cycle, Template)> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let cy = Self::load_cycle(&mut c, cycle_id).await?;
         let t = Self::template_for(&mut c, &cy).await?;
         Ok((cy, t))
@@ -2455,7 +2468,7 @@ impl Db {
     }
 
     pub(crate) async fn explain_impl(&self, who: &User, id: i64) -> Result<Explained> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let (a, dept) = Self::load_appraisal(&mut c, id).await?;
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
@@ -2487,7 +2500,7 @@ impl Db {
         id: i64,
         values: &Values,
     ) -> Result<Preview> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
         let roles = Self::roles_on(&mut c, who, &a, dept).await?;
         if !roles.sees() {
@@ -2546,12 +2559,12 @@ impl Db {
                 .push(")");
         }
         qb.push(" ORDER BY c.id DESC").push_page(page);
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().fetch_all(&self.reader).await?;
         rows.iter().map(cycle_from).collect()
     }
 
     pub(crate) async fn cycle_impl(&self, id: i64) -> Result<Cycle> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         Self::load_cycle(&mut c, id).await
     }
 }
@@ -2913,7 +2926,7 @@ impl Db {
     }
 
     pub(crate) async fn launch_preview_impl(&self, id: i64) -> Result<LaunchPreview> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let cy = Self::load_cycle(&mut c, id).await?;
         if cy.status != "draft" {
             return Err(launched_already(&cy));

@@ -375,7 +375,7 @@ fn like_pattern(s: &str) -> String {
 
 impl Db {
     pub(crate) async fn cycle_progress_impl(&self, cycle_id: i64) -> Result<CycleProgress> {
-        let mut c = self.pool.acquire().await?;
+        let mut c = self.reader.acquire().await?;
         let mut out = CycleProgress::default();
         let mut by: BTreeMap<String, i64> = BTreeMap::new();
         for r in sqlx::query(
@@ -468,7 +468,7 @@ impl Db {
         qb.push(") GROUP BY cycle_id");
         Ok(qb
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| {
@@ -494,7 +494,7 @@ impl Db {
         let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n{WHERE}")))
             .bind(cycle_id)
             .bind(today)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await?
             .get("n");
         let rows = sqlx::query(
@@ -509,7 +509,7 @@ impl Db {
         .bind(cycle_id)
         .bind(today)
         .bind(limit.clamp(1, 10_000))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         let tasks = rows
             .iter()
@@ -543,7 +543,7 @@ impl Db {
         cycle_id: i64,
     ) -> Result<std::sync::Arc<HashMap<i64, u32>>> {
         let head: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM audit_log")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await?
             .get("n");
         if let Some((at, r)) = self.ranks.lock().expect("rank cache").get(&cycle_id)
@@ -553,7 +553,7 @@ impl Db {
         }
         let rows = sqlx::query("SELECT id, grp, total FROM appraisals WHERE cycle_id = $1")
             .bind(cycle_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?;
         let mut ids = Vec::with_capacity(rows.len());
         let mut keys = Vec::with_capacity(rows.len());
@@ -610,7 +610,7 @@ impl Db {
         });
         count.push_bind(cycle_id);
         in_scope(&mut count);
-        let total_rows: i64 = count.build().fetch_one(&self.pool).await?.get("n");
+        let total_rows: i64 = count.build().fetch_one(&self.reader).await?.get("n");
         let limit = page.limit.clamp(1, 1000);
         let mut qb = crate::backend::SqlBuilder::new(
             "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
@@ -640,7 +640,7 @@ impl Db {
         }
         let rows = qb
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| {
@@ -666,7 +666,7 @@ impl Db {
         if let Some(d) = q.department_id {
             count.push(" AND e.department_id = ").push_bind(d);
         }
-        let total_rows: i64 = count.build().fetch_one(&self.pool).await?.get("n");
+        let total_rows: i64 = count.build().fetch_one(&self.reader).await?.get("n");
         if q.sort != ResultSort::Rank {
             return self.results_sorted(cycle_id, q, total_rows).await;
         }
@@ -693,7 +693,7 @@ impl Db {
         qb.push_bind(q.page.offset.max(0));
         let rows = qb
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| crate::cycles::result_row(r, r.get::<Option<i64>, _>("rnk").map(|n| n as u32)))
@@ -743,7 +743,7 @@ impl Db {
         qb.push_bind(q.page.offset.max(0));
         let rows = qb
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(&self.reader)
             .await?
             .iter()
             .map(|r| {
@@ -759,7 +759,7 @@ impl Db {
             "SELECT grade, max_pct, min_pct FROM grade_quotas WHERE cycle_id = $1 ORDER BY grade",
         )
         .bind(cycle_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?
         .iter()
         .map(|r| GradeQuota {
@@ -881,7 +881,7 @@ impl Db {
         )
         .bind(page.limit.clamp(1, 1000))
         .bind(page.offset.max(0))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
         let mut forms: BTreeMap<i64, Option<kaohe_core::Template>> = BTreeMap::new();
         let mut out = Vec::with_capacity(rows.len());
@@ -890,7 +890,7 @@ impl Db {
             if let std::collections::btree_map::Entry::Vacant(slot) = forms.entry(tid) {
                 let src: String = sqlx::query("SELECT source FROM templates WHERE id = $1")
                     .bind(tid)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.reader)
                     .await?
                     .get("source");
                 slot.insert(kaohe_core::compile_str(&src).ok());
@@ -998,7 +998,7 @@ impl Db {
         qb.push(" ORDER BY id DESC LIMIT ")
             .push_bind(q.page.limit.clamp(1, 1000));
         qb.push(" OFFSET ").push_bind(q.page.offset.max(0));
-        let rows = qb.build().fetch_all(&self.pool).await?;
+        let rows = qb.build().fetch_all(&self.reader).await?;
         Ok(rows
             .iter()
             .map(AuditEntry::from_row)
@@ -1008,7 +1008,7 @@ impl Db {
     pub(crate) async fn audit_kinds_impl(&self) -> Result<Vec<String>> {
         Ok(
             sqlx::query("SELECT DISTINCT entity FROM audit_log ORDER BY entity")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reader)
                 .await?
                 .iter()
                 .map(|r| r.get("entity"))

@@ -24,6 +24,7 @@ mod model;
 mod password;
 pub mod policy;
 mod sessions;
+mod signin;
 #[doc(hidden)]
 pub mod test_support;
 
@@ -32,7 +33,10 @@ pub use audit::{
     AuditCheckpoint, AuditKey, AuditKeys, AuditReport, CHECKPOINT_EVERY, MIN_KEY_BYTES, audit_mac,
     checkpoint_mac, hmac_sha256,
 };
-pub use backend::{Db, connect};
+pub use backend::{
+    ConnectOptions, Db, SQLITE_READER_CACHE_KIB, SQLITE_WRITER_CACHE_KIB, SqliteSync, WRITER_WAIT,
+    connect, connect_with, sqlite_readers,
+};
 pub use cycle::*;
 pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
 pub use hr::*;
@@ -63,7 +67,11 @@ pub enum StoreError {
     Invalid { field: String, message: Text },
     /// The database said no.
     #[error("{}", both(&self.text()))]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// Every write waits for the one writer (SQLite) and this one waited too long: nothing
+    /// was written; try again in a moment (503).
+    #[error("{}", both(&self.text()))]
+    DatabaseBusy,
     /// Rows of an import that cannot be stored: (line, field, problem). Nothing was stored.
     #[error("{}", rows_text(.0))]
     Rows(Vec<(usize, String, Text)>),
@@ -93,6 +101,17 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("{}", both(&self.text()))]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A connection not had in time (the writer, or every reader, busy) is
+    /// [`StoreError::DatabaseBusy`]; anything else is [`StoreError::Database`].
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut => StoreError::DatabaseBusy,
+            e => StoreError::Database(e),
+        }
+    }
 }
 
 /// What a [`StoreError::NotFound`] or [`StoreError::Conflict`] is about.
@@ -139,6 +158,7 @@ impl StoreError {
                 text!("error-corrupt", table = table, id = id, column = column)
             }
             StoreError::Busy => text!("error-busy"),
+            StoreError::DatabaseBusy => text!("error-database-busy"),
             StoreError::Migrate(e) => text!("error-migrate", cause = e),
         }
     }
@@ -314,6 +334,33 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn purge_sessions(&self, idle: time::Duration) -> impl Future<Output = Result<u64>> + Send;
     /// A trivial query: is the database answering?
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+    /// Count a wrong password for `subject` (a normalised user name or a network address,
+    /// as the caller spells it), shared by every server on this database: the failures
+    /// since the first within `window`; the one that reaches `limit` locks the subject for
+    /// `lockout`. A window or a lockout that is over starts a new count. Returns until when
+    /// the subject is locked, if it now is.
+    fn sign_in_failed(
+        &self,
+        subject: &str,
+        limit: u32,
+        window: time::Duration,
+        lockout: time::Duration,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<time::OffsetDateTime>>> + Send;
+    /// Until when the latest-locked of `subjects` is locked, if any is at `now`.
+    fn sign_in_locked(
+        &self,
+        subjects: &[&str],
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<time::OffsetDateTime>>> + Send;
+    /// A right password: forget `subject`'s failures.
+    fn sign_in_cleared(&self, subject: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Delete the failure counts whose `window` and lockout are over at `now`; how many.
+    fn purge_sign_in_failures(
+        &self,
+        window: time::Duration,
+        now: time::OffsetDateTime,
+    ) -> impl Future<Output = Result<u64>> + Send;
 
     /// Check a template with the engine and store it as the form's next version.
     fn publish_template(

@@ -24,7 +24,7 @@ impl Db {
         )
         .bind(&hash)
         .bind(&at)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await?
         else {
             return Ok(None);
@@ -41,7 +41,7 @@ impl Db {
             sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
                 .bind(&at)
                 .bind(&hash)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
         }
         Ok(Some(r.get("user_id")))
@@ -53,14 +53,14 @@ impl Db {
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2")
                 .bind(stamp(now_t))
                 .bind(stamp(now_t - idle))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected(),
         )
     }
 
     pub(crate) async fn ping_impl(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 }

@@ -1,19 +1,20 @@
 //! Two `kaohe serve` processes on one PostgreSQL database behave as one system: a session
 //! made on one is valid on the other, concurrent writes through both keep one audit chain,
-//! and two writers to one appraisal through different servers get one 200 and one 409.
+//! and two writers to one appraisal through different servers get one 200 and one 409;
+//! wrong passwords alternating between them lock the name on both, through a restart.
 
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 
 use crate::common::{Proc as Server, free_port};
 
-async fn fresh_pg() -> String {
+async fn fresh_pg(tag: &str) -> String {
     let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
         panic!("PostgreSQL is required for this test and is not reachable at {admin}: {e}")
     });
-    let name = format!("kaohe_test_two_{}", std::process::id());
+    let name = format!("kaohe_test_{tag}_{}", std::process::id());
     for sql in [
         format!("DROP DATABASE IF EXISTS {name}"),
         format!("CREATE DATABASE {name}"),
@@ -70,7 +71,7 @@ async fn send(rb: reqwest::RequestBuilder) -> (u16, Value) {
 
 #[tokio::test]
 async fn two_servers_on_one_postgres_database_are_one_system() {
-    let url = fresh_pg().await;
+    let url = fresh_pg("two").await;
     kaohe(&url, &["migrate"], None);
     kaohe(
         &url,
@@ -174,4 +175,78 @@ async fn two_servers_on_one_postgres_database_are_one_system() {
     assert_eq!(codes, [200, 409], "{r1:?} {r2:?}");
     let (_, v) = send(c.get(format!("{a}/api/audit/verify"))).await;
     assert_eq!(v["intact"], true, "{v}");
+}
+
+/// A sign-in through the API: the status, the error code and the Retry-After seconds.
+async fn login(base: &str, user: &str, password: &str) -> (u16, String, Option<u64>) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    (status, code, retry)
+}
+
+#[tokio::test]
+async fn two_servers_share_the_sign_in_lockout_through_a_restart() {
+    let url = fresh_pg("lock").await;
+    kaohe(&url, &["migrate"], None);
+    for user in ["zhangwei", "lina"] {
+        kaohe(
+            &url,
+            &["user", "add", user, "--role", "employee"],
+            Some("the right password"),
+        );
+    }
+    let (a_proc, a) = serve(&url).await;
+    let (_b, b) = serve(&url).await;
+    // Five wrong passwords, alternating A, B, A, B, A: the fifth locks the name.
+    let mut codes = Vec::new();
+    for i in 0..5 {
+        let base = if i % 2 == 0 { &a } else { &b };
+        codes.push(login(base, "zhangwei", "a wrong guess").await.0);
+    }
+    assert_eq!(
+        codes,
+        [401, 401, 401, 401, 429],
+        "counted across both servers"
+    );
+    // The sixth, with the right password, is refused on either server: 429, with a wait.
+    for base in [&a, &b] {
+        let (status, code, retry) = login(base, "ZhangWei", "the right password").await;
+        assert_eq!(
+            (status, code.as_str()),
+            (429, "too_many_attempts"),
+            "on {base}"
+        );
+        assert!(
+            retry.is_some_and(|s| s > 13 * 60 && s <= 15 * 60),
+            "Retry-After {retry:?}"
+        );
+    }
+    // Another name is not affected.
+    assert_eq!(login(&b, "lina", "the right password").await.0, 200);
+    // A restarts: the lockout holds there and on B.
+    drop(a_proc);
+    let (_a, a) = serve(&url).await;
+    for base in [&a, &b] {
+        let (status, code, _) = login(base, "zhangwei", "the right password").await;
+        assert_eq!(
+            (status, code.as_str()),
+            (429, "too_many_attempts"),
+            "after the restart, on {base}"
+        );
+    }
 }

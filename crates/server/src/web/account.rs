@@ -319,12 +319,16 @@ pub(super) async fn login_code<S: Store>(
     let new = form.get("new").unwrap_or_default();
     let confirm = form.get("confirm").unwrap_or_default();
     let addr = crate::throttle::peer(&ext);
-    let now = std::time::Instant::now();
+    let now = time::OffsetDateTime::now_utc();
     let locked = |wait: std::time::Duration| {
-        let minutes = Arg::Num(wait.as_secs().div_ceil(60).max(1) as f64);
+        let minutes = Arg::Num(crate::throttle::minutes(wait) as f64);
         text(ctx.lang, "login-locked", &[("minutes", minutes)])
     };
-    if let Err(wait) = st.sign_in.check_from(username, addr, now) {
+    let is_locked = match crate::throttle::locked(&st.store, username, addr, now).await {
+        Ok(w) => w,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
+    };
+    if let Some(wait) = is_locked {
         let m = locked(wait);
         return login_code_page(
             &ctx,
@@ -367,9 +371,13 @@ pub(super) async fn login_code<S: Store>(
             for (field, msg) in f {
                 if field == "code" {
                     status = StatusCode::UNAUTHORIZED;
-                    if let Some(wait) = st.sign_in.failed_from(username, addr, now) {
-                        status = StatusCode::TOO_MANY_REQUESTS;
-                        error = Some(locked(wait));
+                    match crate::throttle::failed(&st.store, username, addr, now).await {
+                        Ok(Some(wait)) => {
+                            status = StatusCode::TOO_MANY_REQUESTS;
+                            error = Some(locked(wait));
+                        }
+                        Ok(None) => {}
+                        Err(e) => return server_error(ctx.lang, &e.to_string()),
                     }
                 }
                 errors.insert(field, in_lang(ctx.lang, &msg));
@@ -392,7 +400,9 @@ pub(super) async fn login_code<S: Store>(
             return login_code_page(&ctx, status, username, Some(m), errors);
         }
     };
-    st.sign_in.succeeded(username);
+    if let Err(e) = crate::throttle::succeeded(&st.store, username).await {
+        return server_error(ctx.lang, &e.to_string());
+    }
     let token = match st.store.create_session(user.id, st.session_ttl).await {
         Ok(t) => t,
         Err(e) => return server_error(ctx.lang, &e.to_string()),

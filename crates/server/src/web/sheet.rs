@@ -334,6 +334,7 @@ pub(super) fn store_refusal(lang: Lang, e: &StoreError) -> (StatusCode, String) 
         }
         StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
         StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
+        StoreError::DatabaseBusy | StoreError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let text = match e {

@@ -7,5 +7,7 @@ mod cycle_setup;
 mod cycles;
 mod invariant;
 mod messages;
+mod pools;
+mod sign_in;
 mod story;
 mod users;
