@@ -517,7 +517,9 @@ fn bench_serve_prints_every_figure_with_its_target() {
     );
     let out = stdout(&o);
     assert!(
-        out.contains("bench serve: SQLite, demo company, 4 connections, 1 s per phase"),
+        out.contains(
+            "bench serve: SQLite (synchronous=FULL), demo company, 4 connections, 1 s per phase"
+        ),
         "{out}"
     );
     for (figure, target) in [
