@@ -46,8 +46,13 @@ pub async fn send(m: &OutboxMessage, r: &Rendered, cfg: &DeliveryConfig) -> Resu
         .ok_or("the e-mail channel names no sender (from)")?;
     let (plain, html) = bodies(r, m.lang);
     let msg = Message::builder()
-        .from(from.parse::<Mailbox>().map_err(|e| format!("sender {from}: {e}"))?)
-        .to(to.parse::<Mailbox>().map_err(|e| format!("recipient {to}: {e}"))?)
+        .from(
+            from.parse::<Mailbox>()
+                .map_err(|e| format!("sender {from}: {e}"))?,
+        )
+        .to(to
+            .parse::<Mailbox>()
+            .map_err(|e| format!("recipient {to}: {e}"))?)
         .subject(&r.title)
         .message_id(Some(format!(
             "<{}@kaohe>",
@@ -63,13 +68,17 @@ pub async fn send(m: &OutboxMessage, r: &Rendered, cfg: &DeliveryConfig) -> Resu
     let (host, port) = match rest.rsplit_once(':') {
         Some((h, p)) => (
             h.to_string(),
-            Some(p.parse::<u16>().map_err(|_| format!("bad port in {}", ch.url))?),
+            Some(
+                p.parse::<u16>()
+                    .map_err(|_| format!("bad port in {}", ch.url))?,
+            ),
         ),
         None => (rest.to_string(), None),
     };
     let builder = match scheme {
-        "smtp+plain" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
-            .port(port.unwrap_or(25)),
+        "smtp+plain" => {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host).port(port.unwrap_or(25))
+        }
         #[cfg(feature = "tls")]
         "smtp" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)
             .map_err(|e| e.to_string())?

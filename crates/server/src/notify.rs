@@ -201,7 +201,12 @@ fn lang_tag(l: Lang) -> &'static str {
 
 /// The Standard Webhooks signature of one message: `v1,` and the base64 HMAC-SHA256 of
 /// `{id}.{timestamp}.{body}`, keyed by the base64-decoded part of a `whsec_` secret.
-pub fn webhook_signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Result<String, String> {
+pub fn webhook_signature(
+    secret: &str,
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<String, String> {
     let key = B64
         .decode(secret.trim().trim_start_matches("whsec_"))
         .map_err(|e| format!("webhook secret is not base64: {e}"))?;
