@@ -1203,10 +1203,10 @@ impl Db {
         let mut forms: HashMap<i64, (Cycle, kaohe_core::Template)> = HashMap::new();
         let mut ev = Vec::new();
         for (id, cycle_id, due, name, uid) in rows {
-            if !forms.contains_key(&cycle_id) {
+            if let std::collections::hash_map::Entry::Vacant(e) = forms.entry(cycle_id) {
                 let cy = Self::load_cycle(c, cycle_id).await?;
                 let t = Self::template_for(c, &cy).await?;
-                forms.insert(cycle_id, (cy, t));
+                e.insert((cy, t));
             }
             let (cy, t) = &forms[&cycle_id];
             let text = text!(
