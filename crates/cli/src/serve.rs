@@ -34,6 +34,13 @@ pub struct ServeArgs {
     /// PDFs printed at once (one Chromium, about 1 GB, each); more wait in a queue of 8.
     #[arg(long, env = "KAOHE_PDF_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub pdf_workers: u16,
+    /// The address people open kaohe at (links in notifications: e-mail, 钉钉, 飞书, 企业微信,
+    /// webhooks), e.g. https://kaohe.example.com. Default: http:// and --addr.
+    #[arg(long, env = "KAOHE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Attempts before a notification is a dead letter (HR retries it on /hr/notify).
+    #[arg(long, env = "KAOHE_NOTIFY_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(i64).range(1..=100))]
+    pub notify_attempts: i64,
 }
 
 /// The password of every demo user.
@@ -293,6 +300,14 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
             workers: usize::from(a.pdf_workers),
             ..Default::default()
         }));
+        state.delivery = std::sync::Arc::new(kaohe_server::notify::DeliveryConfig {
+            public_url: a
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", a.addr)),
+            max_attempts: a.notify_attempts,
+            ..Default::default()
+        });
         if a.demo && store.user_count().await? == 0 {
             load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
             say!(json, "已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());

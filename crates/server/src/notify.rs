@@ -70,17 +70,76 @@ impl DeliveryConfig {
     }
 }
 
-/// An HTTP client for the channels (with TLS when built with the `tls` feature).
-pub fn http_client(timeout: Duration) -> reqwest::Client {
-    #[cfg(feature = "tls")]
-    {
-        // reqwest is built without a crypto provider: rustls uses ring (no cmake needed).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+/// The channels' HTTP client: hyper over plain TCP, and with the `tls` feature HTTPS through
+/// rustls on the ring provider with Mozilla's roots — its own configuration, so nothing
+/// process-wide (no default crypto provider) is needed or changed.
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: hyper_util::client::legacy::Client<Conn, http_body_util::Full<axum::body::Bytes>>,
+    timeout: Duration,
+}
+
+#[cfg(feature = "tls")]
+type Conn = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+#[cfg(not(feature = "tls"))]
+type Conn = hyper_util::client::legacy::connect::HttpConnector;
+
+impl HttpClient {
+    /// A client whose requests each get at most `timeout`.
+    pub fn new(timeout: Duration) -> Self {
+        #[cfg(feature = "tls")]
+        let conn = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .expect("ring supports TLS 1.2 and 1.3")
+            .https_or_http()
+            .enable_http1()
+            .build();
+        #[cfg(not(feature = "tls"))]
+        let conn = hyper_util::client::legacy::connect::HttpConnector::new();
+        HttpClient {
+            inner:
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build(conn),
+            timeout,
+        }
     }
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .unwrap_or_default()
+
+    /// POST `body` (JSON) to `url`: the status and the answer's text, or why not.
+    pub async fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<(axum::http::StatusCode, String), String> {
+        use http_body_util::BodyExt;
+        let mut req = axum::http::Request::post(url).header("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, v.as_str());
+        }
+        let req = req
+            .body(http_body_util::Full::new(axum::body::Bytes::from(body)))
+            .map_err(|e| format!("bad request to {url}: {e}"))?;
+        let call = async {
+            let res = self
+                .inner
+                .request(req)
+                .await
+                .map_err(|e| format!("could not send: {e:#}"))?;
+            let status = res.status();
+            let bytes = res
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| format!("reading the answer: {e}"))?
+                .to_bytes();
+            Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        tokio::time::timeout(self.timeout, call)
+            .await
+            .map_err(|_| format!("timed out after {} ms", self.timeout.as_millis()))?
+    }
 }
 
 /// What one run of the worker did.
@@ -94,7 +153,7 @@ pub struct Run {
 /// The worker: deliver what is due, every `every`, until the server stops.
 pub async fn delivery_loop<S: Store>(st: AppState<S>) {
     let cfg = st.delivery.clone();
-    let client = http_client(cfg.timeout);
+    let client = HttpClient::new(cfg.timeout);
     let mut tick = tokio::time::interval(cfg.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -112,7 +171,7 @@ pub async fn delivery_loop<S: Store>(st: AppState<S>) {
 pub async fn deliver_due<S: Store>(
     store: &S,
     cfg: &DeliveryConfig,
-    client: &reqwest::Client,
+    client: &HttpClient,
 ) -> Result<Run, kaohe_store::StoreError> {
     let now = time::OffsetDateTime::now_utc();
     let claimed = match store.claim_outbox(now, cfg.lease, cfg.batch).await {
@@ -239,14 +298,14 @@ pub fn feishu_sign(secret: &str, timestamp: i64) -> String {
 pub async fn deliver(
     m: &OutboxMessage,
     cfg: &DeliveryConfig,
-    client: &reqwest::Client,
+    client: &HttpClient,
 ) -> Result<(), String> {
     let r = render(m, &cfg.public_url);
     let ch = &m.channel;
     let secret = ch.secret.as_deref().filter(|s| !s.is_empty());
     let now = time::OffsetDateTime::now_utc();
     let mobiles: Vec<&str> = m.mobile.as_deref().into_iter().collect();
-    let req = match ch.kind {
+    let (url, headers, body) = match ch.kind {
         ChannelKind::Email => return crate::mail::send(m, &r, cfg).await,
         ChannelKind::Webhook => {
             let body = json!({
@@ -265,18 +324,17 @@ pub async fn deliver(
             });
             let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
             let ts = now.unix_timestamp();
-            let mut req = client
-                .post(&ch.url)
-                .header("content-type", "application/json")
-                .header("webhook-id", &m.idem_key)
-                .header("webhook-timestamp", ts.to_string());
+            let mut headers = vec![
+                ("webhook-id", m.idem_key.clone()),
+                ("webhook-timestamp", ts.to_string()),
+            ];
             if let Some(s) = secret {
-                req = req.header(
+                headers.push((
                     "webhook-signature",
                     webhook_signature(s, &m.idem_key, ts, &body)?,
-                );
+                ));
             }
-            req.body(body)
+            (ch.url.clone(), headers, body)
         }
         ChannelKind::DingTalk => {
             let mut url = ch.url.clone();
@@ -288,14 +346,19 @@ pub async fn deliver(
                 url = format!("{url}{sep}timestamp={ts}&sign={sign}");
             }
             let at: String = mobiles.iter().map(|m| format!(" @{m}")).collect();
-            client.post(url).json(&json!({
+            let body = json!({
                 "msgtype": "markdown",
                 "markdown": {
                     "title": r.title,
                     "text": format!("#### {}\n\n{}\n\n[{}]({}){at}", r.title, r.text, r.open, r.link),
                 },
                 "at": { "atMobiles": mobiles, "isAtAll": false },
-            }))
+            });
+            (
+                url,
+                vec![],
+                serde_json::to_vec(&body).map_err(|e| e.to_string())?,
+            )
         }
         ChannelKind::Feishu => {
             let mut body = json!({
@@ -307,25 +370,28 @@ pub async fn deliver(
                 body["timestamp"] = json!(ts.to_string());
                 body["sign"] = json!(feishu_sign(s, ts));
             }
-            client.post(&ch.url).json(&body)
+            (
+                ch.url.clone(),
+                vec![],
+                serde_json::to_vec(&body).map_err(|e| e.to_string())?,
+            )
         }
-        ChannelKind::WeCom => client.post(&ch.url).json(&json!({
-            "msgtype": "text",
-            "text": {
-                "content": format!("{}\n{}\n{}", r.title, r.text, r.link),
-                "mentioned_mobile_list": mobiles,
-            },
-        })),
+        ChannelKind::WeCom => {
+            let body = json!({
+                "msgtype": "text",
+                "text": {
+                    "content": format!("{}\n{}\n{}", r.title, r.text, r.link),
+                    "mentioned_mobile_list": mobiles,
+                },
+            });
+            (
+                ch.url.clone(),
+                vec![],
+                serde_json::to_vec(&body).map_err(|e| e.to_string())?,
+            )
+        }
     };
-    let res = req.send().await.map_err(|e| {
-        if e.is_timeout() {
-            format!("timed out: {e}")
-        } else {
-            format!("could not send: {e}")
-        }
-    })?;
-    let status = res.status();
-    let text = res.text().await.unwrap_or_default();
+    let (status, text) = client.post_json(&url, &headers, body).await?;
     if !status.is_success() {
         return Err(format!(
             "HTTP {status}: {}",
