@@ -52,6 +52,7 @@ both_fast!(
     failures_are_retried_with_backoff_and_end_as_dead_letters,
     email_reaches_a_real_smtp_server_in_each_language,
     the_notification_list_and_its_unread_count,
+    hr_configures_a_robot_on_the_page_and_sends_a_test_message,
 );
 
 // ---- A receiver that checks signatures as their publishers define them ----
@@ -742,4 +743,66 @@ async fn the_notification_list_and_its_unread_count(app: App) {
     // Over the API too (HR only).
     let (s, v) = send(api.post(format!("{}/api/cycles/{cycle}/remind", app.base))).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+}
+
+async fn hr_configures_a_robot_on_the_page_and_sends_a_test_message(app: App) {
+    let db = &app.store;
+    world(db).await;
+    let (base, rx) = receiver().await;
+    let c = web_login(&app, "hr").await;
+    let url = format!("{}/hr/notify", app.base);
+    let (_, html) = page(&c, &url).await;
+    assert!(html.contains("尚未配置渠道"), "{html}");
+    let csrf = csrf_of(&html);
+    let save = format!("{}/hr/notify/channels", app.base);
+    let ding = format!("{base}/ding?access_token=abc");
+    let fields = [
+        ("kind", "dingtalk"),
+        ("name", "绩效群"),
+        ("url", ding.as_str()),
+        ("secret", DING_SECRET),
+        ("enabled", "1"),
+    ];
+    // Without the CSRF token nothing is saved.
+    let mut forged = fields.to_vec();
+    forged.push(("csrf", "forged"));
+    let (s, _, _) = post_form(&c, &save, &forged).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(db.channels().await.unwrap().is_empty());
+    // A bad address is refused in place, in the reader's language.
+    let mut bad = fields.to_vec();
+    bad[2] = ("url", "ftp://example.com");
+    bad.push(("csrf", &csrf));
+    let (s, _, html) = post_form(&c, &save, &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("应以 http:&#x2f;&#x2f; 或 https:&#x2f;&#x2f; 开头"),
+        "{html}"
+    );
+    let mut good = fields.to_vec();
+    good.push(("csrf", &csrf));
+    let (s, path, html) = post_form(&c, &save, &good).await;
+    assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr/notify"));
+    // Shown back masked, never whole.
+    assert!(html.contains("<code>SEC…89ab</code>"), "{html}");
+    assert!(!html.contains(DING_SECRET));
+    let api = login(&app, "hr").await;
+    let (_, v) = send(api.get(format!("{}/api/notify/channels", app.base))).await;
+    assert_eq!(v[0]["secret"], "SEC…89ab");
+    assert!(!v.to_string().contains(DING_SECRET));
+    // 发送测试消息: it arrives, signed, at the robot.
+    let id = db.channels().await.unwrap()[0].id;
+    let test = format!("{}/hr/notify/channels/{id}/test", app.base);
+    let (s, _, html) = post_form(&c, &test, &[("csrf", &csrf)]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("测试消息已排队"), "{html}");
+    let got = rx.wait(1).await;
+    assert_eq!(got.len(), 1);
+    assert!(got[0].verified && got[0].path == "/ding", "{got:#?}");
+    assert!(
+        got[0].body["markdown"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("渠道「绩效群」配置正确")
+    );
 }

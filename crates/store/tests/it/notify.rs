@@ -15,6 +15,7 @@ both!(
     events_are_written_with_the_change_and_rolled_back_with_it,
     the_outbox_is_claimed_once_retried_and_dead_lettered,
     a_notification_that_cannot_be_read_is_corrupt,
+    concurrent_claims_never_share_a_message,
 );
 
 /// A form with one item rated by the supervisor: launch → rating → review → approval.
@@ -463,4 +464,40 @@ async fn a_notification_that_cannot_be_read_is_corrupt(db: Db) {
         db.notifications(w.boss.id, 10).await,
         Err(StoreError::Corrupt { column: "kind", .. })
     ));
+}
+
+/// Four workers claiming at once (on PostgreSQL, four connections and `SKIP LOCKED`) each
+/// get different messages, and together all of them.
+async fn concurrent_claims_never_share_a_message(db: Db) {
+    let w = world(&db).await;
+    let ch = webhook(&db, "http://127.0.0.1:9/hook").await;
+    for _ in 0..120 {
+        db.test_channel("hr", ch.id, w.hr.id).await.unwrap();
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let db = db.clone();
+        workers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = db
+                    .claim_outbox(now, time::Duration::minutes(5), 7)
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|m| m.id));
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!((n, all.len()), (120, 120), "a message claimed twice");
 }
