@@ -344,11 +344,16 @@ pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Resul
     ids.sort();
     ids.dedup();
     let mut users: HashMap<i64, (String, String)> = HashMap::new();
+    let mut has_email: std::collections::HashSet<i64> = Default::default();
     for chunk in ids.chunks(1000) {
-        let mut q = SqlBuilder::new("SELECT id, username, lang FROM users WHERE id");
+        let mut q = SqlBuilder::new("SELECT id, username, lang, email FROM users WHERE id");
         q.push_ids(chunk);
         for r in q.build().fetch_all(&mut *c).await? {
-            users.insert(r.get("id"), (r.get("username"), r.get("lang")));
+            let id: i64 = r.get("id");
+            if r.get::<Option<String>, _>("email").is_some() {
+                has_email.insert(id);
+            }
+            users.insert(id, (r.get("username"), r.get("lang")));
         }
     }
     let events: Vec<&Event> = events
@@ -382,21 +387,24 @@ pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Resul
         ],
     )
     .await?;
-    let channels: Vec<i64> =
-        sqlx::query("SELECT id FROM notify_channels WHERE enabled = 1 ORDER BY id")
+    let channels: Vec<(i64, String)> =
+        sqlx::query("SELECT id, kind FROM notify_channels WHERE enabled = 1 ORDER BY id")
             .fetch_all(&mut *c)
             .await?
             .iter()
-            .map(|r| r.get("id"))
+            .map(|r| (r.get("id"), r.get("kind")))
             .collect();
-    if channels.is_empty() {
-        return Ok(());
-    }
+    // E-mail only to those with an address (a group robot posts to its group whoever it is).
     let mut rows: Vec<(usize, i64)> = Vec::new();
-    for (i, _) in events.iter().enumerate() {
-        for ch in &channels {
-            rows.push((i, *ch));
+    for (i, e) in events.iter().enumerate() {
+        for (ch, kind) in &channels {
+            if kind != ChannelKind::Email.as_str() || has_email.contains(&e.user_id) {
+                rows.push((i, *ch));
+            }
         }
+    }
+    if rows.is_empty() {
+        return Ok(());
     }
     let n = rows.len();
     let text = |f: &dyn Fn(usize, i64) -> String| {

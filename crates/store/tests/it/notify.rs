@@ -165,6 +165,21 @@ async fn mine(db: &Db, u: &User) -> Vec<Notification> {
 async fn events_are_written_with_the_change_and_rolled_back_with_it(db: Db) {
     let w = world(&db).await;
     let ch = webhook(&db, "http://127.0.0.1:9/hook").await;
+    // An e-mail channel: nobody here has an address, so it gets no message at all (rather
+    // than dead letters for everyone).
+    db.save_channel(
+        "hr",
+        None,
+        &NewChannel {
+            kind: "email".into(),
+            name: "mail".into(),
+            url: "smtp+plain://127.0.0.1:25".into(),
+            enabled: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     // A launch whose message cannot be queued (an outbox row already holds its key) is
     // refused whole: no appraisals, no tasks, no notification.
     exec(
