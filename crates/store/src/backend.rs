@@ -1704,6 +1704,9 @@ impl Store for Db {
     async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
         self.explain_impl(who, id).await
     }
+    async fn form_rows(&self, who: &User, cycle_id: i64, ids: &[i64]) -> Result<Vec<FormRow>> {
+        self.form_rows_impl(who, cycle_id, ids).await
+    }
     async fn preview(&self, who: &User, id: i64, values: &Values) -> Result<Preview> {
         self.preview_impl(who, id, values).await
     }

@@ -2547,6 +2547,60 @@ impl Db {
         })
     }
 
+    /// What prints the filled forms of `ids` (appraisals of cycle `cycle_id`): each one's
+    /// engine row and its group's peer averages, from the same [`Scoring`] context as
+    /// stored results, so a printed form shows exactly the stored figures. Each appraisal
+    /// must be one `who` sees with its scores at its state.
+    pub(crate) async fn form_rows_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<FormRow>> {
+        let mut c = self.reader.acquire().await?;
+        for &id in ids {
+            let (a, dept) = Self::load_appraisal(&mut c, id).await?;
+            let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+            if a.cycle_id != cycle_id || !roles.sees() {
+                return Err(StoreError::NotFound {
+                    what: Thing::Appraisal,
+                    key: id.to_string(),
+                });
+            }
+            if !roles.sees_scores(a.state) {
+                return Err(StoreError::Forbidden(text!("explain-after-publication")));
+            }
+        }
+        let cy = Self::load_cycle(&mut c, cycle_id).await?;
+        let t = Self::template_for(&mut c, &cy).await?;
+        let ctx = Scoring::load(&mut c, &cy, &t, Some(ids)).await?;
+        let engine = engine_for(&t, &cy)?;
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let picked = crate::cycle::form_rows(&engine, &ctx.to_score(), |i| {
+            wanted.contains(&ctx.rows[i].id)
+        })
+        .map_err(|(i, _)| StoreError::Corrupt {
+            table: "appraisals",
+            id: ctx.rows[i].id,
+            column: "inputs",
+        })?;
+        let mut by_id: HashMap<i64, FormRow> = picked
+            .into_iter()
+            .map(|(i, values, peers)| {
+                let id = ctx.rows[i].id;
+                (id, FormRow { id, values, peers })
+            })
+            .collect();
+        ids.iter()
+            .map(|id| {
+                by_id.remove(id).ok_or_else(|| StoreError::NotFound {
+                    what: Thing::Appraisal,
+                    key: id.to_string(),
+                })
+            })
+            .collect()
+    }
+
     pub(crate) async fn cycles_impl(
         &self,
         scope: &crate::policy::Scope,
@@ -3098,7 +3152,7 @@ fn overlay(inputs: &mut Values, values: &Values) {
 /// The engine for a cycle's template, with the cycle's parameters set. Parameters were
 /// checked when the cycle was created, so one that no longer reads is stored data gone
 /// wrong: an error naming the cycle, never a parameter quietly left at its default.
-fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
+pub fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
     let mut engine = kaohe_core::Engine::new(t);
     let corrupt = || StoreError::Corrupt {
         table: "cycles",

@@ -38,7 +38,7 @@ pub use backend::{
     connect, connect_with, sqlite_readers,
 };
 pub use cycle::*;
-pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
+pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, engine_for, state_rank};
 pub use hr::*;
 pub use model::*;
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
@@ -556,6 +556,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn payroll(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<PayrollRow>>> + Send;
     /// The explanation of every number of an appraisal (once its scores may be seen).
     fn explain(&self, who: &User, id: i64) -> impl Future<Output = Result<Explained>> + Send;
+    /// What prints the filled forms of `ids` (appraisals of `cycle_id`, in that order): each
+    /// one's engine row and its group's peer averages, gathered exactly as stored results
+    /// are scored (the cycle's parameters, peers over the whole cycle, prior periods).
+    /// Refused unless `who` sees each one's scores at its state.
+    fn form_rows(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<FormRow>>> + Send;
     /// What the appraisal would show were `values` stored (live scores while rating):
     /// scored and explained as stored results are, nothing written. Refused to whoever
     /// does not see the scores at this state.

@@ -5,7 +5,8 @@
 //! that do not apply take the peers' average (F15); after every step each appraisal's stored
 //! result, total and bonus equal a fresh recomputation from its stored inputs, a write that
 //! needed a reason and had none changed nothing, and an appraisal whose figures changed
-//! has a new version. On SQLite and PostgreSQL.
+//! has a new version, and the printed form (`Store::form_rows`) scores to the stored total.
+//! On SQLite and PostgreSQL.
 
 use crate::common;
 
@@ -135,6 +136,34 @@ fn check(t: &kaohe_core::Template, now: &BTreeMap<i64, Appraisal>, at: &str) {
         assert_eq!(a.grade, f.grade, "{at}: grade of {}", a.emp_no);
         let stored = a.result.as_ref().expect("scored");
         assert_eq!(stored.total, f.total, "{at}: result of {}", a.emp_no);
+    }
+}
+
+/// The printed forms agree: each appraisal's form rows (its engine row and its group's peer
+/// averages, as `Store::form_rows` gives them to the .xlsx and PDF forms) score to the
+/// stored total.
+async fn check_forms(
+    db: &Db,
+    hr: &User,
+    t: &kaohe_core::Template,
+    cycle: i64,
+    now: &BTreeMap<i64, Appraisal>,
+    at: &str,
+) {
+    use kaohe_core::engine::{Frame, NoTrace};
+    let engine = kaohe_core::Engine::new(t);
+    let ids: Vec<i64> = now.keys().copied().collect();
+    let rows = db.form_rows(hr, cycle, &ids).await.unwrap();
+    assert_eq!(rows.len(), ids.len(), "{at}");
+    for (r, a) in rows.iter().zip(now.values()) {
+        assert_eq!(r.id, a.id, "{at}");
+        let mut frame = Frame::new(t);
+        // A row the engine refuses (a reason missing) has no stored total either.
+        let printed = engine
+            .score(&r.values, &mut frame, &r.peers, &mut NoTrace)
+            .ok()
+            .map(|_| kaohe_core::num::fmt(frame.total(t)));
+        assert_eq!(printed, a.total, "{at}: printed total of {}", a.emp_no);
     }
 }
 
@@ -288,6 +317,7 @@ async fn every_number_is_the_engines_for_the_inputs_stored_now(db: Db) {
                 }
                 now = all(&db, &hr, cy.id).await;
                 check(&t, &now, &at);
+                check_forms(&db, &hr, &t, cy.id, &now, &at).await;
                 // Whoever saw other figures must not act on them.
                 for (i, a) in &now {
                     let b = &before[i];
