@@ -643,9 +643,7 @@ impl Db {
         let written: std::collections::HashSet<i64> =
             only.unwrap_or_default().iter().copied().collect();
         let ctx = Scoring::load(c, cycle, t, only).await?;
-        let engine = engine_for(t, cycle)?;
-        let to = ctx.to_score();
-        let results = score_all(&engine, &to);
+        let (ctx, results) = ctx.score(t, cycle).await?;
         // Every number a person sees is the engine's result for the inputs stored now: the
         // result, total, grade and bonus are written together, in every state. An
         // appraisal whose figures changed because another's did (peer averages) gets a new
@@ -2706,6 +2704,25 @@ impl Scoring {
             (HashMap::new(), HashMap::new())
         };
         Ok(Scoring { rows, prev, last })
+    }
+
+    /// Every row scored, in order. A big batch (a whole cycle) is scored on a blocking
+    /// thread, so parsing and scoring thousands of rows never holds up the async workers
+    /// serving other requests; a few rows are scored in place.
+    async fn score(self, t: &Template, cycle: &Cycle) -> Result<(Scoring, Vec<ScoreResult>)> {
+        const IN_PLACE: usize = 256;
+        if self.rows.len() <= IN_PLACE {
+            let results = score_all(&engine_for(t, cycle)?, &self.to_score());
+            return Ok((self, results));
+        }
+        let (t, cycle) = (t.clone(), cycle.clone());
+        tokio::task::spawn_blocking(move || {
+            let results = score_all(&engine_for(&t, &cycle)?, &self.to_score());
+            Ok((self, results))
+        })
+        .await
+        // Scoring does not panic; were it to, the panic goes on as it would in place.
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
     /// The rows as the engine scores them, in order.
