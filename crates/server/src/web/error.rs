@@ -101,3 +101,8 @@ impl Form {
 pub(super) fn page_not_found(ctx: &Ctx) -> PageError {
     PageError(Box::new(not_found(ctx)))
 }
+
+/// A record id from the path, or the 404 page.
+pub(super) fn path_id(ctx: &Ctx, id: &str) -> Result<i64, PageError> {
+    id.parse::<i64>().map_err(|_| page_not_found(ctx))
+}

@@ -80,11 +80,6 @@ fn forget(token: &str) {
         .remove(token);
 }
 
-fn cycle_id(ctx: &Ctx, id: &str) -> Result<i64, PageError> {
-    id.parse::<i64>()
-        .map_err(|_| PageError(Box::new(not_found(ctx))))
-}
-
 /// One choice in a column's dropdown.
 #[derive(Serialize)]
 struct TargetOption {
@@ -181,7 +176,7 @@ pub(super) async fn hr_import_page<S: Store>(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     import_page(&st, &ctx, id, None).await
 }
 
@@ -191,7 +186,7 @@ pub(super) async fn dept_import_page<S: Store>(
     ctx: Ctx,
     Path((id, dept)): Path<(String, String)>,
 ) -> PageResult {
-    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    let (id, dept) = (path_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
     import_page(&st, &ctx, id, Some(dept)).await
 }
 
@@ -235,7 +230,7 @@ pub(super) async fn hr_import_upload<S: Store>(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     import_upload(&st, &ctx, id, None, headers, body).await
 }
 
@@ -247,7 +242,7 @@ pub(super) async fn dept_import_upload<S: Store>(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    let (id, dept) = (path_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
     import_upload(&st, &ctx, id, Some(dept), headers, body).await
 }
 
@@ -295,7 +290,7 @@ pub(super) async fn hr_import_blank<S: Store>(
     Path(id): Path<String>,
 ) -> PageResult {
     let me = hr_only(&ctx, Capability::ManageCycles)?;
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     let (c, t) = st.store.cycle_form(id).await.or_page(&ctx)?;
     let people: Vec<(String, String)> = office::all_appraisals(&st.store, &me, id)
         .await
@@ -357,7 +352,7 @@ pub(super) async fn hr_import_preview<S: Store>(
     Path((id, token)): Path<(String, String)>,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> PageResult {
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     import_preview(&st, &ctx, id, None, &token, q).await
 }
 
@@ -368,7 +363,7 @@ pub(super) async fn dept_import_preview<S: Store>(
     Path((id, dept, token)): Path<(String, String, String)>,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> PageResult {
-    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    let (id, dept) = (path_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
     import_preview(&st, &ctx, id, Some(dept), &token, q).await
 }
 
@@ -395,7 +390,7 @@ pub(super) async fn hr_import_run<S: Store>(
     Path((id, token)): Path<(String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     import_run(&st, &ctx, id, None, &token, body).await
 }
 
@@ -406,7 +401,7 @@ pub(super) async fn dept_import_run<S: Store>(
     Path((id, dept, token)): Path<(String, String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    let (id, dept) = (path_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
     import_run(&st, &ctx, id, Some(dept), &token, body).await
 }
 
