@@ -150,71 +150,15 @@ async fn start_cycle(
     prefix: &str,
     people: &[(String, Values)],
 ) -> (User, Cycle) {
-    let org: Vec<OrgRow> = people
+    let rows: Vec<(String, Values)> = people
         .iter()
-        .enumerate()
-        .map(|(i, (id, _))| OrgRow {
-            line: i + 2,
-            emp_no: format!("{prefix}{id}"),
-            name: format!("员工{prefix}{id}"),
-            dept_code: "KF".into(),
-            dept_name: "客服部".into(),
-            dept_kind: "业务".into(),
-            position: "客户经理".into(),
-            supervisor_emp_no: String::new(),
-        })
+        .map(|(id, v)| (format!("{prefix}{id}"), v.clone()))
         .collect();
-    db.import_org("test", &org).await.unwrap();
-    let hr = match db.user_by_name("hr").await.unwrap() {
-        Some(u) => u,
-        None => db
-            .create_user(
-                "test",
-                &NewUser {
-                    username: "hr".into(),
-                    password: "a long password".into(),
-                    emp_no: None,
-                    grants: vec![Grant {
-                        role: Role::HrAdmin,
-                        department_id: None,
-                    }],
-                    lang: "zh-CN".into(),
-                },
-            )
-            .await
-            .unwrap(),
-    };
-    let cy = db
-        .create_cycle(
-            "hr",
-            &NewCycle {
-                name: prefix.to_string(),
-                form_id: form.into(),
-                period: if form == "F15" { "2026-Q4" } else { "2026-11" }.into(),
-                members: Members {
-                    employees: org.iter().map(|o| o.emp_no.clone()).collect(),
-                    ..Default::default()
-                },
-                confirm_window_hours: 72,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    db.launch_cycle("hr", cy.id).await.unwrap();
-    let first: Vec<GridRow> = people
-        .iter()
-        .enumerate()
-        .map(|(i, (id, v))| GridRow {
-            line: i + 1,
-            emp_no: format!("{prefix}{id}"),
-            values: v.clone(),
-            version: None,
-            reason: None,
-        })
-        .collect();
-    db.enter_grid(&hr, cy.id, None, &first).await.unwrap();
-    db.score_cycle("hr", cy.id).await.unwrap();
+    let emps: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    employees(db, &emps).await;
+    let hr = hr_user(db).await;
+    let period = if form == "F15" { "2026-Q4" } else { "2026-11" };
+    let cy = launched(db, &hr, prefix, form, period, &rows).await;
     (hr, cy)
 }
 
