@@ -337,6 +337,10 @@ fn reader() -> User {
             role: Role::HrAdmin,
             department_id: None,
         }],
+        reach: vec![Grant {
+            role: Role::HrAdmin,
+            department_id: None,
+        }],
     }
 }
 

@@ -557,6 +557,7 @@ hrau-action = { $kind ->
     [cycle-quotas] Grade quotas set
     [cycle-data-complete] Department data handed in
     [department-create] Department created
+    [department-change] Department's place in the tree changed
     [employee-add] Employee added
     [employee-change] Employee changed
     [import-mapping-save] Import columns remembered

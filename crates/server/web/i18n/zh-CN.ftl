@@ -539,6 +539,7 @@ hrau-action = { $kind ->
     [cycle-quotas] 设定等级比例
     [cycle-data-complete] 部门数据提交
     [department-create] 新建部门
+    [department-change] 部门上级、负责人或层级变更
     [employee-add] 新增员工
     [employee-change] 员工信息变更
     [import-mapping-save] 保存导入列对应

@@ -111,6 +111,7 @@ async fn hr(db: &Db, emps: &[&str]) -> User {
             dept_kind: "业务".into(),
             position: "客户经理".into(),
             supervisor_emp_no: String::new(),
+            ..Default::default()
         });
     }
     db.import_org("test", &org).await.unwrap();

@@ -163,6 +163,7 @@ async fn every_number_is_the_engines_for_the_inputs_stored_now(db: Db) {
                     dept_kind: "业务".into(),
                     position: "客户经理".into(),
                     supervisor_emp_no: String::new(),
+                    ..Default::default()
                 })
                 .collect();
             db.import_org("test", &org).await.unwrap();
