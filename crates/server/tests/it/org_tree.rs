@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{App, add_user, client, page, post_multipart, spawn_app, web_login};
+use common::{App, add_user, client, page, post_form, post_multipart, send, spawn_app, web_login};
 use kaohe_store::{Grant, Role, Store};
 use reqwest::StatusCode;
 
@@ -15,6 +15,7 @@ use common::both;
 both!(
     the_tree_on_the_page_and_its_export_round_trip,
     tree_import_errors_on_the_page,
+    a_branch_granted_on_the_users_page_covers_its_sub_branches,
 );
 
 /// 总行 → 北京分行 (海淀支行, 朝阳支行 → 朝阳一队), 上海分行 (浦东支行); 北京分行 has a
@@ -207,4 +208,72 @@ N004,丁,D,丁部,分公司,,
     }
     assert!(app.store.departments().await.unwrap().is_empty());
     assert!(app.store.employee("N001").await.unwrap().is_none());
+}
+
+async fn a_branch_granted_on_the_users_page_covers_its_sub_branches(app: App) {
+    let b = &app.base;
+    let c = hr(&app).await;
+    app.store
+        .import_org("hr", &kaohe_store::parse_org_csv(BANK).unwrap())
+        .await
+        .unwrap();
+    add_user(&app, "bjfuhe", None, vec![]).await;
+    let (_, html) = page(&c, &format!("{b}/hr/users")).await;
+    // The departments to choose from, each under its parent.
+    let opts: Vec<&str> = [
+        "总行 (HO)",
+        "\u{3000}北京分行 (BJ)",
+        "\u{3000}\u{3000}朝阳支行 (BJCY)",
+    ]
+    .into_iter()
+    .collect();
+    let mut at = 0;
+    for o in opts {
+        at += html[at..].find(o).unwrap_or_else(|| panic!("{o}:\n{html}")) + o.len();
+    }
+    let bj = app
+        .store
+        .departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.code == "BJ")
+        .unwrap()
+        .id;
+    let (s, _, html) = post_form(
+        &c,
+        &format!("{b}/hr/users/bjfuhe/grants"),
+        &[
+            ("csrf", &common::csrf_of(&html)),
+            ("action", "add"),
+            ("role", "reviewer"),
+            ("department", &bj.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let u = app.store.user_by_name("bjfuhe").await.unwrap().unwrap();
+    assert_eq!(
+        u.grants,
+        vec![Grant {
+            role: Role::Reviewer,
+            department_id: Some(bj)
+        }]
+    );
+    // The reviewer of 北京分行 sees its 支行 and team, nothing of 上海分行 or 总行.
+    let r = common::login(&app, "bjfuhe").await;
+    let (s, list) = send(r.get(format!("{b}/api/employees"))).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let mut names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["京行长", "团队长", "朝阳长", "海淀员", "海淀长"]);
+    let text = list.to_string();
+    for other in ["沪行长", "浦东长", "总行长"] {
+        assert!(!text.contains(other), "{other}: {text}");
+    }
 }

@@ -590,7 +590,7 @@ hr-appeals-text = Appeals waiting for a decision: uphold the result or reopen it
 hr-audit-text = Every change recorded (who, when, what, why), with filters.
 
 users-title = Users and roles
-users-intro = Each role is for every department or for one (e.g. "Reviewer @ 客服部": reviews only 客服部's appraisals). Every role given or taken is in the audit log.
+users-intro = Each role is for every department, or for one department and every department under it (e.g. "Reviewer @ 北京分行": reviews the appraisals of the branch, its sub-branches and their teams). Every role given or taken is in the audit log.
 users-name = User name
 users-roles = Roles
 users-add = Give a role
