@@ -1471,6 +1471,65 @@ pub async fn payroll_csv<S: Store>(
     ))
 }
 
+/// Text of an uploaded CSV: UTF-8 (a BOM dropped), else GB18030 as Excel on Chinese
+/// Windows saves it.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+    }
+}
+
+/// An organisation file into rows: `.xlsx` (its first sheet) by its zip signature, else CSV.
+/// The same columns either way ([`kaohe_store::ORG_HEADERS`]); the error, in both
+/// languages (`中文 / English`), says what the header lacks or why the file cannot be read.
+pub fn org_rows(bytes: &[u8]) -> Result<Vec<kaohe_store::OrgRow>, String> {
+    if is_xlsx(bytes) || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        let t = kaohe_office::read_xlsx(bytes, None).map_err(|e| e.to_string())?;
+        kaohe_store::org_rows(&t.headers, t.rows.into_iter().map(|r| (r.row, r.cells)))
+    } else {
+        kaohe_store::parse_org_csv(&decode_text(bytes))
+    }
+}
+
+/// The organisation export as `.xlsx` (sheet 组织架构): the columns and rows of the CSV.
+pub fn org_xlsx(rows: &[kaohe_store::OrgRow]) -> Result<Vec<u8>, OfficeError> {
+    kaohe_office::text_workbook(
+        "组织架构",
+        &kaohe_store::ORG_HEADERS,
+        rows.iter().map(|r| r.cells().to_vec()),
+    )
+}
+
+/// The organisation — the department tree and every active employee — as CSV (HR), in the
+/// import's format: importing it back changes nothing.
+#[utoipa::path(get, path = "/api/org/export.csv", responses((status = 200, body = String, content_type = "text/csv"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn org_export_csv<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+) -> ApiResult<Response> {
+    auth.may_all(Capability::ManageOrg)?;
+    let rows = st.store.org_export().await?;
+    Ok(file(
+        kaohe_store::org_csv(&rows),
+        "组织架构.csv",
+        "text/csv; charset=utf-8",
+    ))
+}
+
+/// The organisation as `.xlsx` (HR): the same columns and rows as the CSV export.
+#[utoipa::path(get, path = "/api/org/export.xlsx", responses((status = 200, body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn org_export_xlsx<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+) -> ApiResult<Response> {
+    auth.may_all(Capability::ManageOrg)?;
+    let rows = st.store.org_export().await?;
+    let bytes = org_xlsx(&rows).map_err(OfficeFail::from)?;
+    Ok(file(bytes, "组织架构.xlsx", XLSX))
+}
+
 /// The ids of the inputs department `dept` supplies on form `t`.
 pub async fn dept_inputs<S: Store>(store: &S, t: &Template, dept: i64) -> Fail<Vec<String>> {
     let depts = store.departments().await?;

@@ -288,7 +288,7 @@ fn roles_from<'t>(
     let mut roles = Roles::of(who, a.employee_id, dept);
     roles.exempt = exempt;
     let my_depts: Vec<i64> = who
-        .grants
+        .reach
         .iter()
         .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
         .filter_map(|g| g.department_id)
@@ -312,7 +312,7 @@ fn roles_from<'t>(
             "data" => {
                 if let Some(d) = t.department_id
                     && who
-                        .grants
+                        .reach
                         .iter()
                         .any(|g| g.role == Role::Clerk && g.department_id == Some(d))
                     && !roles.clerk.contains(&d)
@@ -813,17 +813,12 @@ impl Db {
 
     /// The organisation's departments, read inside the caller's transaction.
     async fn departments_in(c: &mut sqlx::AnyConnection) -> Result<Vec<Department>> {
-        Ok(sqlx::query("SELECT id, code, name, kind FROM departments")
+        sqlx::query(crate::backend::DEPT_SELECT)
             .fetch_all(&mut *c)
             .await?
             .iter()
-            .map(|r| Department {
-                id: r.get("id"),
-                code: r.get("code"),
-                name: r.get("name"),
-                kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
-            })
-            .collect())
+            .map(crate::backend::dept_from_row)
+            .collect()
     }
 
     /// An appraisal about to be written by `who`, who must see it (else NotFound) and
@@ -1298,7 +1293,7 @@ impl Db {
             qb.push(" AND (a.employee_id = ").push_bind(emp);
             qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id = ").push_bind(emp).push(")");
             let rater_depts: Vec<i64> = who
-                .grants
+                .reach
                 .iter()
                 .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
                 .filter_map(|g| g.department_id)
@@ -1308,7 +1303,7 @@ impl Db {
                 qb.push(" OR a.cycle_id IN (SELECT cycle_id FROM tasks WHERE kind = 'data' AND department_id = ").push_bind(*d).push(")");
             }
             for g in who
-                .grants
+                .reach
                 .iter()
                 .filter(|g| matches!(g.role, Role::Reviewer | Role::Approver))
             {
@@ -1524,7 +1519,7 @@ impl Db {
         if !(hr
             || (dept_id.is_some()
                 && who
-                    .grants
+                    .reach
                     .iter()
                     .any(|g| g.role == Role::Clerk && g.department_id == dept_id)))
         {
@@ -1693,7 +1688,7 @@ impl Db {
     ) -> Result<usize> {
         if !(who.has(Role::HrAdmin)
             || who
-                .grants
+                .reach
                 .iter()
                 .any(|g| g.role == Role::Clerk && g.department_id == Some(dept_id)))
         {
@@ -2149,13 +2144,13 @@ impl Db {
             appraisee: r.get("appraisee"),
         };
         let clerk: Vec<i64> = who
-            .grants
+            .reach
             .iter()
             .filter(|g| g.role == Role::Clerk)
             .filter_map(|g| g.department_id)
             .collect();
         let rater_d: Vec<i64> = who
-            .grants
+            .reach
             .iter()
             .filter(|g| matches!(g.role, Role::Clerk | Role::Rater))
             .filter_map(|g| g.department_id)
@@ -2204,7 +2199,7 @@ impl Db {
                 let d: i64 = r.get("department_id");
                 let e: i64 = r.get("employee_id");
                 let ok = match role {
-                    Some(role) => policy::grant_reaches(&who.grants, role, d),
+                    Some(role) => policy::grant_reaches(&who.reach, role, d),
                     None => e == emp,
                 };
                 if ok {

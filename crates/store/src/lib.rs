@@ -21,6 +21,7 @@ mod cycles;
 pub mod hashing;
 mod hr;
 mod model;
+mod org;
 mod password;
 pub mod policy;
 mod sessions;
@@ -41,6 +42,7 @@ pub use cycle::*;
 pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, engine_for, state_rank};
 pub use hr::*;
 pub use model::*;
+pub use org::{ORG_HEADERS, Unit, export_rows, org_csv, org_rows, tree_order};
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
 
 pub use kaohe_core::{Lang, Text};
@@ -624,6 +626,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Check an organisation import exactly as [`Store::import_org`] does, storing nothing:
     /// what it would add and update, or the same [`StoreError::Rows`].
     fn check_org(&self, rows: &[OrgRow]) -> impl Future<Output = Result<ImportSummary>> + Send;
+    /// The organisation as rows of the import file ([`ORG_HEADERS`]): the tree in reading
+    /// order and every active employee, so that importing them back changes nothing.
+    fn org_export(&self) -> impl Future<Output = Result<Vec<OrgRow>>> + Send;
     // HR's cycle pages (`hr.rs`): aggregates in SQL, so a cycle of 10,000 loads quickly.
     /// How far a cycle is: appraisals per state, per appraisees' department, the data
     /// departments' hand-in, and the grades given.

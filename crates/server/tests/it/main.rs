@@ -9,6 +9,7 @@ mod journey;
 mod messages;
 mod office;
 mod ops;
+mod org_tree;
 mod pdf;
 mod users;
 mod web;

@@ -32,6 +32,7 @@ fn emp(line: usize, no: &str, name: &str, dept: &str, pos: &str) -> OrgRow {
         dept_kind: "业务".into(),
         position: pos.into(),
         supervisor_emp_no: String::new(),
+        ..Default::default()
     }
 }
 

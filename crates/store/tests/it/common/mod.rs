@@ -75,6 +75,7 @@ pub async fn employees(db: &Db, emps: &[&str]) {
             dept_kind: "业务".into(),
             position: "客户经理".into(),
             supervisor_emp_no: String::new(),
+            ..Default::default()
         })
         .collect();
     db.import_org("test", &org).await.unwrap();
