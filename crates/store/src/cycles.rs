@@ -433,7 +433,7 @@ fn cycle_from(r: &AnyRow) -> Result<Cycle> {
 impl Db {
     /// The cycle's form as it scores this cycle: the pinned version, with the cycle's grade
     /// bands when the sheet has none.
-    async fn template_for(c: &mut sqlx::AnyConnection, cy: &Cycle) -> Result<Template> {
+    pub(crate) async fn template_for(c: &mut sqlx::AnyConnection, cy: &Cycle) -> Result<Template> {
         let mut t = Self::template_of(c, cy.template_id).await?;
         with_cycle_grades(&mut t, cy);
         Ok(t)
@@ -800,14 +800,48 @@ impl Db {
         .await?
         .get("n");
         let status = if open == 0 { "closed" } else { "launched" };
-        sqlx::query(
+        let changed = sqlx::query(
             "UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3 AND cancelled_at IS NULL",
         )
         .bind(status)
         .bind(cycle_id)
         .bind(status)
         .execute(&mut *c)
-        .await?;
+        .await?
+        .rows_affected();
+        if changed > 0 && status == "closed" {
+            // Every result confirmed: HR hears that the payroll is ready.
+            let cy = Self::load_cycle(c, cycle_id).await?;
+            let t = Self::template_for(c, &cy).await?;
+            let count: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1")
+                    .bind(cycle_id)
+                    .fetch_one(&mut *c)
+                    .await?
+                    .get("n");
+            let at = now();
+            let events: Vec<crate::notify::Event> = crate::notify::hr_users(c)
+                .await?
+                .into_iter()
+                .map(|uid| crate::notify::Event {
+                    kind: crate::notify::EventKind::CycleClosed,
+                    user_id: uid,
+                    text: crate::notify::with_form(
+                        text!(
+                            "notify-cycle-closed",
+                            cycle = cy.name,
+                            form = t.form.title,
+                            period = cy.period,
+                            count = count
+                        ),
+                        &t.form,
+                    ),
+                    link: format!("/hr/cycles/{cycle_id}/results"),
+                    key: format!("closed:{cycle_id}:{at}"),
+                })
+                .collect();
+            crate::notify::emit(c, &events).await?;
+        }
         Ok(())
     }
 
@@ -1194,6 +1228,19 @@ impl Db {
             .bind(cy.id)
             .execute(&mut *tx)
             .await?;
+        // One message per person with tasks (not one per appraisal), with the launch.
+        let holders = crate::notify::task_holders(&mut tx, cy.id, None).await?;
+        crate::notify::emit(
+            &mut tx,
+            &crate::notify::task_events(
+                crate::notify::EventKind::TaskAssigned,
+                &holders,
+                &t.form,
+                &cy.period,
+                &format!("launch:{}", cy.id),
+            ),
+        )
+        .await?;
         self.append_audits(
             &mut tx,
             &[NewAudit {
@@ -1966,6 +2013,7 @@ impl Db {
         if to == State::Confirmed || from == State::Confirmed {
             Self::sync_cycle_status(&mut tx, a.cycle_id).await?;
         }
+        Self::act_events(&mut tx, &a, &cy, &t, &action, &at).await?;
         let mut new_value = to.as_str().to_string();
         let mut old_value = from.as_str().to_string();
         if matches!(action, Action::Approve) {
@@ -2114,6 +2162,7 @@ impl Db {
             })
             .collect();
         self.append_audits(&mut tx, &audits).await?;
+        Self::auto_confirm_events(&mut tx, &ids, &started).await?;
         let cycles: Vec<i64> = sqlx::query("SELECT DISTINCT cycle_id FROM appraisals WHERE state = 'confirmed' AND confirmed_at >= $1")
             .bind(&started)
             .fetch_all(&mut *tx)
