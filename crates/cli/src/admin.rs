@@ -89,9 +89,13 @@ pub enum UserCmd {
 
 #[derive(Subcommand)]
 pub enum OrgCmd {
-    /// Import departments, positions and employees from CSV
-    /// (工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号): all rows or none.
+    /// Import departments (a tree), positions and employees from CSV or .xlsx
+    /// (工号,姓名,部门编码,部门名称,部门类型,单位层级,上级部门,负责人,岗位,直接上级工号 — the
+    /// export's columns): all rows or none.
     Import { file: PathBuf },
+    /// Export the department tree and every active employee to FILE (.xlsx or .csv, by its
+    /// extension) in the import's format: importing it back changes nothing.
+    Export { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -287,17 +291,48 @@ fn user_add(
     })
 }
 
-/// Read an organisation CSV file into rows, naming the file in any error.
-pub fn read_org_csv(path: &std::path::Path) -> Result<Vec<OrgRow>> {
-    let text = std::fs::read_to_string(path)
+/// Read an organisation file (CSV, or .xlsx by its contents) into rows, naming the file in
+/// any error.
+pub fn read_org_file(path: &std::path::Path) -> Result<Vec<OrgRow>> {
+    let bytes = std::fs::read(path)
         .with_context(|| format!("无法读取 / cannot read {}", path.display()))?;
-    kaohe_store::parse_org_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    kaohe_server::office::org_rows(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// `kaohe org import`.
+/// `kaohe org export FILE`.
+fn org_export(db: &DbArgs, file: &std::path::Path) -> Result<ExitCode> {
+    let xlsx = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let rows = runtime()?.block_on(async {
+        open(db)
+            .await?
+            .org_export()
+            .await
+            .map_err(anyhow::Error::from)
+    })?;
+    let bytes = if xlsx {
+        kaohe_server::office::org_xlsx(&rows)?
+    } else {
+        kaohe_store::org_csv(&rows)
+    };
+    std::fs::write(file, bytes)
+        .with_context(|| format!("无法写入 / cannot write {}", file.display()))?;
+    crate::outln!(
+        "已导出 / exported {} 行 rows → {}",
+        rows.len(),
+        file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kaohe org import` and `kaohe org export`.
 pub fn org(db: &DbArgs, cmd: &OrgCmd) -> Result<ExitCode> {
-    let OrgCmd::Import { file } = cmd;
-    let rows = read_org_csv(file)?;
+    let file = match cmd {
+        OrgCmd::Import { file } => file,
+        OrgCmd::Export { file } => return org_export(db, file),
+    };
+    let rows = read_org_file(file)?;
     runtime()?.block_on(async {
         let store = open(db).await?;
         match store.import_org("cli", &rows).await {

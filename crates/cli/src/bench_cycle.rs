@@ -352,6 +352,7 @@ pub(crate) async fn build(store: &Db, n: usize, template: Option<&str>) -> Resul
             dept_kind: "业务".into(),
             position: "市场部经理".into(),
             supervisor_emp_no: String::new(),
+            ..Default::default()
         });
     }
     for i in 0..n {
@@ -364,6 +365,7 @@ pub(crate) async fn build(store: &Db, n: usize, template: Option<&str>) -> Resul
             dept_kind: "业务".into(),
             position: "大客户经理".into(),
             supervisor_emp_no: format!("S{:06}", i / 100),
+            ..Default::default()
         });
     }
     org.push(OrgRow {
@@ -375,6 +377,7 @@ pub(crate) async fn build(store: &Db, n: usize, template: Option<&str>) -> Resul
         dept_kind: "职能".into(),
         position: "行政专员".into(),
         supervisor_emp_no: String::new(),
+        ..Default::default()
     });
     store.import_org("bench", &org).await?;
     let depts = store.departments().await?;

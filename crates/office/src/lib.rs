@@ -9,6 +9,7 @@
 //! - [`payroll`]: the payroll export (CSV with BOM, and `.xlsx`) with a checksum row.
 //! - [`results`]: the results workbook (ranking and grade distribution per department, the
 //!   12-month ledger).
+//! - [`text_workbook`]: a plain table of text cells (the organisation export).
 //! - [`bench`]: timed import and export runs, for `cargo bench` and the command line.
 //!
 //! Points and money are `rust_decimal::Decimal` throughout. Floats appear only at the
@@ -38,6 +39,32 @@ pub use read::{
 
 use rust_decimal::Decimal;
 use std::borrow::Cow;
+
+/// A one-sheet workbook of text cells: the header in bold, frozen, then the rows. Every
+/// cell is written as text, so a 工号 like `007` stays `007`; `'` guards are the caller's.
+pub fn text_workbook(
+    sheet: &str,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, OfficeError> {
+    let st = style::Styles::new();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.set_column_width(c as u16, 12.0)?;
+        ws.write_with_format(0, c as u16, *h, &st.head)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    for (i, row) in rows.into_iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string_with_format(i as u32 + 1, c as u16, v, &st.text)?;
+            }
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}
 use std::fmt;
 
 /// A text cell made safe for a CSV file that Excel or another spreadsheet will open

@@ -182,6 +182,12 @@ pub struct DepartmentView {
     pub name: String,
     /// `line` or `functional` (data source / assessor: 行政部, 财务部 …).
     pub kind: String,
+    /// The parent department's id (none: top level); set by the organisation import.
+    #[serde(default, skip_deserializing)]
+    pub parent_id: Option<i64>,
+    /// `head_office`, `branch`, `sub_branch`, `department` or `team`; set by the import.
+    #[serde(default, skip_deserializing)]
+    pub unit: Option<String>,
 }
 
 /// An employee as the API shows it.
@@ -378,6 +384,8 @@ async fn departments<S: Store>(
                 code: d.code,
                 name: d.name,
                 kind: d.kind.as_str().into(),
+                parent_id: d.parent_id,
+                unit: d.unit.map(|u| u.as_str().into()),
             })
             .collect(),
     ))
@@ -486,6 +494,8 @@ async fn create_department<S: Store>(
             code: made.code,
             name: made.name,
             kind: made.kind.as_str().into(),
+            parent_id: None,
+            unit: None,
         }),
     ))
 }
@@ -521,15 +531,16 @@ async fn employees<S: Store>(
     ))
 }
 
-/// Import the organisation from CSV (HR): all rows or none.
+/// Import the organisation from CSV or `.xlsx` (HR), in the format of the export (the tree:
+/// 上级部门, 负责人, 单位层级): all rows or none.
 #[utoipa::path(post, path = "/api/org/import", request_body(content = String, content_type = "text/csv"), responses((status = 200, body = Object), (status = 422, body = error::ErrorBody), (status = 400, body = error::ErrorBody), (status = 401, body = error::ErrorBody), (status = 403, body = error::ErrorBody), (status = 404, body = error::ErrorBody), (status = 409, body = error::ErrorBody)))]
 async fn import_org<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
-    body: String,
+    body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let u = auth.may_all(Capability::ManageOrg)?;
-    let rows = parse_org_csv(&body)?;
+    let rows = parse_org_file(&body)?;
     let s = st.store.import_org(&u.username, &rows).await?;
     Ok(axum::Json(serde_json::json!({
         "departments_added": s.departments_added,
@@ -539,9 +550,9 @@ async fn import_org<S: Store>(
     })))
 }
 
-/// Organisation CSV → rows, or the header problem as a field error.
-fn parse_org_csv(text: &str) -> ApiResult<Vec<kaohe_store::OrgRow>> {
-    kaohe_store::parse_org_csv(text).map_err(|m| {
+/// An organisation file (CSV or `.xlsx`) → rows, or the header problem as a field error.
+fn parse_org_file(bytes: &[u8]) -> ApiResult<Vec<kaohe_store::OrgRow>> {
+    office::org_rows(bytes).map_err(|m| {
         ApiError::Invalid(vec![FieldError {
             field: "header".into(),
             message: m,
@@ -858,6 +869,8 @@ async fn health() -> &'static str {
         office::form,
         office::results,
         office::payroll,
+        office::org_export_csv,
+        office::org_export_xlsx,
         pdf::form,
         pdf::results
     ),
@@ -945,6 +958,8 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .route("/api/employees", get(employees::<S>))
         .route("/api/org/import", post(import_org::<S>))
+        .route("/api/org/export.csv", get(office::org_export_csv::<S>))
+        .route("/api/org/export.xlsx", get(office::org_export_xlsx::<S>))
         .route(
             "/api/templates",
             get(templates::<S>).post(publish_template::<S>),

@@ -349,6 +349,40 @@ impl SqlBuilder {
     }
 }
 
+/// A department with its place in the tree and its head, as [`dept_from_row`] reads it.
+pub(crate) const DEPT_SELECT: &str = "SELECT d.id, d.code, d.name, d.kind, d.parent_id, d.unit, h.emp_no AS head_no, h.name AS head_name \
+     FROM departments d LEFT JOIN employees h ON h.id = d.head_id";
+
+/// A row of [`DEPT_SELECT`]; a kind or unit that cannot be read is `Corrupt`.
+pub(crate) fn dept_from_row(r: &sqlx::any::AnyRow) -> Result<Department> {
+    let id: i64 = r.get("id");
+    let corrupt = |column| StoreError::Corrupt {
+        table: "departments",
+        id,
+        column,
+    };
+    let unit = match r.get::<Option<String>, _>("unit") {
+        None => None,
+        Some(u) => Some(crate::org::Unit::parse(&u).ok_or_else(|| corrupt("unit"))?),
+    };
+    let head = match (
+        r.get::<Option<String>, _>("head_no"),
+        r.get::<Option<String>, _>("head_name"),
+    ) {
+        (Some(no), Some(name)) => Some((no, name)),
+        _ => None,
+    };
+    Ok(Department {
+        id,
+        code: r.get("code"),
+        name: r.get("name"),
+        kind: DeptKind::parse(&r.get::<String, _>("kind")).ok_or_else(|| corrupt("kind"))?,
+        parent_id: r.get("parent_id"),
+        unit,
+        head,
+    })
+}
+
 /// The departments by id (for naming them), once every department a grant names is
 /// known to exist; a grant for an unknown department is `NotFound` naming it.
 pub(crate) async fn grant_departments(
@@ -677,8 +711,12 @@ impl Db {
         let mut problems = Vec::new();
         let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for r in rows {
+            // 工号 and 姓名 both empty: a row that only describes a department.
+            let dept_only = r.emp_no.trim().is_empty() && r.name.trim().is_empty();
             if r.emp_no.trim().is_empty() {
-                problems.push((r.line, "工号 emp_no".to_string(), text!("field-empty")));
+                if !dept_only {
+                    problems.push((r.line, "工号 emp_no".to_string(), text!("field-empty")));
+                }
             } else if let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
                 problems.push((
                     r.line,
@@ -686,7 +724,7 @@ impl Db {
                     text!("org-repeats", value = r.emp_no, first = first),
                 ));
             }
-            if r.name.trim().is_empty() {
+            if r.name.trim().is_empty() && !dept_only {
                 problems.push((r.line, "姓名 name".to_string(), text!("field-empty")));
             }
             if r.dept_code.trim().is_empty() {
@@ -729,6 +767,7 @@ impl Db {
                 ));
             }
         }
+        let tree = crate::org::check_tree(&mut tx, rows, &seen, &mut problems).await?;
         if !problems.is_empty() {
             problems.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             return Err(StoreError::Rows(problems));
@@ -765,6 +804,13 @@ impl Db {
                 sum.positions_added += added as usize;
             }
         }
+        // Department-only rows have done their part.
+        let emp_rows: Vec<OrgRow> = rows
+            .iter()
+            .filter(|r| !r.emp_no.trim().is_empty())
+            .cloned()
+            .collect();
+        let rows = &emp_rows[..];
         let ids =
             |rows: Vec<sqlx::any::AnyRow>, key: &str| -> std::collections::HashMap<String, i64> {
                 rows.iter()
@@ -949,6 +995,8 @@ impl Db {
             "",
         )
         .await?;
+        // The tree, once every department and employee exists.
+        changes.extend(crate::org::write_tree(&mut tx, actor, &tree).await?);
         self.append_audits(&mut tx, &changes).await?;
         self.append_audit(
             &mut tx,
@@ -1003,11 +1051,41 @@ impl Db {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+        // A department grant reaches the department's whole subtree (`UNION`: a loop, which
+        // the import refuses, would still end).
+        let mut reach: Vec<Grant> = grants
+            .iter()
+            .filter(|g| g.department_id.is_none())
+            .cloned()
+            .collect();
+        if reach.len() < grants.len() {
+            for g in sqlx::query(
+                "WITH RECURSIVE reach (role, id) AS ( \
+                   SELECT role, department_id FROM user_roles WHERE user_id = $1 AND department_id IS NOT NULL \
+                   UNION SELECT r.role, d.id FROM departments d JOIN reach r ON d.parent_id = r.id) \
+                 SELECT role, id FROM reach ORDER BY role, id",
+            )
+            .bind(id)
+            .fetch_all(&self.reader)
+            .await?
+            {
+                let role = Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt {
+                    table: "user_roles",
+                    id,
+                    column: "role",
+                })?;
+                reach.push(Grant {
+                    role,
+                    department_id: Some(g.get("id")),
+                });
+            }
+        }
         Ok(Some(User {
             id: r.get("id"),
             username: r.get("username"),
             employee_id: r.get("employee_id"),
             lang: r.get("lang"),
+            reach,
             grants,
             disabled: r.get::<i64, _>("disabled") != 0,
             code_pending: r.get::<i64, _>("code_pending") != 0,
@@ -1059,22 +1137,43 @@ impl Store for Db {
             code: d.code.trim().into(),
             name: d.name.trim().into(),
             kind: d.kind,
+            parent_id: None,
+            unit: None,
+            head: None,
         })
     }
 
     async fn departments(&self) -> Result<Vec<Department>> {
-        let rows = sqlx::query("SELECT id, code, name, kind FROM departments ORDER BY code")
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Department {
-                id: r.get("id"),
-                code: r.get("code"),
-                name: r.get("name"),
-                kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
-            })
-            .collect())
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{DEPT_SELECT} ORDER BY d.code"
+        )))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(dept_from_row).collect()
+    }
+
+    async fn org_export(&self) -> Result<Vec<OrgRow>> {
+        let depts = self.departments().await?;
+        let employees: Vec<OrgEmployee> = sqlx::query(
+            "SELECT e.id, e.emp_no, e.name, e.department_id, p.code AS position, s.emp_no AS sup_no \
+             FROM employees e LEFT JOIN positions p ON p.id = e.position_id LEFT JOIN employees s ON s.id = e.supervisor_id \
+             WHERE e.active ORDER BY e.emp_no",
+        )
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|r| OrgEmployee {
+            id: r.get("id"),
+            emp_no: r.get("emp_no"),
+            name: r.get("name"),
+            department_id: r.get("department_id"),
+            position: r.get("position"),
+            supervisor_emp_no: r.get("sup_no"),
+            supervisor_name: None,
+            active: true,
+        })
+        .collect();
+        Ok(crate::org::export_rows(&depts, &employees))
     }
 
     async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {
@@ -1184,6 +1283,7 @@ impl Store for Db {
             employee_id,
             lang: u.lang.clone(),
             grants: u.grants.clone(),
+            reach: u.grants.clone(),
             disabled: false,
             code_pending: false,
         })
@@ -1220,6 +1320,7 @@ impl Store for Db {
                         username: r.get("username"),
                         employee_id: r.get("employee_id"),
                         lang: r.get("lang"),
+                        reach: grants.get(&id).cloned().unwrap_or_default(),
                         grants: grants.remove(&id).unwrap_or_default(),
                         disabled: r.get::<i64, _>("disabled") != 0,
                         code_pending: r.get::<i64, _>("code_pending") != 0,
@@ -1765,6 +1866,9 @@ impl Store for Db {
     }
     async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
         self.explain_impl(who, id).await
+    }
+    async fn form_rows(&self, who: &User, cycle_id: i64, ids: &[i64]) -> Result<Vec<FormRow>> {
+        self.form_rows_impl(who, cycle_id, ids).await
     }
     async fn preview(&self, who: &User, id: i64, values: &Values) -> Result<Preview> {
         self.preview_impl(who, id, values).await

@@ -288,7 +288,7 @@ fn roles_from<'t>(
     let mut roles = Roles::of(who, a.employee_id, dept);
     roles.exempt = exempt;
     let my_depts: Vec<i64> = who
-        .grants
+        .reach
         .iter()
         .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
         .filter_map(|g| g.department_id)
@@ -312,7 +312,7 @@ fn roles_from<'t>(
             "data" => {
                 if let Some(d) = t.department_id
                     && who
-                        .grants
+                        .reach
                         .iter()
                         .any(|g| g.role == Role::Clerk && g.department_id == Some(d))
                     && !roles.clerk.contains(&d)
@@ -643,9 +643,7 @@ impl Db {
         let written: std::collections::HashSet<i64> =
             only.unwrap_or_default().iter().copied().collect();
         let ctx = Scoring::load(c, cycle, t, only).await?;
-        let engine = engine_for(t, cycle)?;
-        let to = ctx.to_score();
-        let results = score_all(&engine, &to);
+        let (ctx, results) = ctx.score(t, cycle).await?;
         // Every number a person sees is the engine's result for the inputs stored now: the
         // result, total, grade and bonus are written together, in every state. An
         // appraisal whose figures changed because another's did (peer averages) gets a new
@@ -849,17 +847,12 @@ impl Db {
 
     /// The organisation's departments, read inside the caller's transaction.
     async fn departments_in(c: &mut sqlx::AnyConnection) -> Result<Vec<Department>> {
-        Ok(sqlx::query("SELECT id, code, name, kind FROM departments")
+        sqlx::query(crate::backend::DEPT_SELECT)
             .fetch_all(&mut *c)
             .await?
             .iter()
-            .map(|r| Department {
-                id: r.get("id"),
-                code: r.get("code"),
-                name: r.get("name"),
-                kind: DeptKind::parse(&r.get::<String, _>("kind")).unwrap_or(DeptKind::Line),
-            })
-            .collect())
+            .map(crate::backend::dept_from_row)
+            .collect()
     }
 
     /// An appraisal about to be written by `who`, who must see it (else NotFound) and
@@ -1347,7 +1340,7 @@ impl Db {
             qb.push(" AND (a.employee_id = ").push_bind(emp);
             qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id = ").push_bind(emp).push(")");
             let rater_depts: Vec<i64> = who
-                .grants
+                .reach
                 .iter()
                 .filter(|g| matches!(g.role, Role::Rater | Role::Clerk))
                 .filter_map(|g| g.department_id)
@@ -1357,7 +1350,7 @@ impl Db {
                 qb.push(" OR a.cycle_id IN (SELECT cycle_id FROM tasks WHERE kind = 'data' AND department_id = ").push_bind(*d).push(")");
             }
             for g in who
-                .grants
+                .reach
                 .iter()
                 .filter(|g| matches!(g.role, Role::Reviewer | Role::Approver))
             {
@@ -1573,7 +1566,7 @@ impl Db {
         if !(hr
             || (dept_id.is_some()
                 && who
-                    .grants
+                    .reach
                     .iter()
                     .any(|g| g.role == Role::Clerk && g.department_id == dept_id)))
         {
@@ -1742,7 +1735,7 @@ impl Db {
     ) -> Result<usize> {
         if !(who.has(Role::HrAdmin)
             || who
-                .grants
+                .reach
                 .iter()
                 .any(|g| g.role == Role::Clerk && g.department_id == Some(dept_id)))
         {
@@ -2200,13 +2193,13 @@ impl Db {
             appraisee: r.get("appraisee"),
         };
         let clerk: Vec<i64> = who
-            .grants
+            .reach
             .iter()
             .filter(|g| g.role == Role::Clerk)
             .filter_map(|g| g.department_id)
             .collect();
         let rater_d: Vec<i64> = who
-            .grants
+            .reach
             .iter()
             .filter(|g| matches!(g.role, Role::Clerk | Role::Rater))
             .filter_map(|g| g.department_id)
@@ -2255,7 +2248,7 @@ impl Db {
                 let d: i64 = r.get("department_id");
                 let e: i64 = r.get("employee_id");
                 let ok = match role {
-                    Some(role) => policy::grant_reaches(&who.grants, role, d),
+                    Some(role) => policy::grant_reaches(&who.reach, role, d),
                     None => e == emp,
                 };
                 if ok {
@@ -2596,6 +2589,60 @@ impl Db {
         })
     }
 
+    /// What prints the filled forms of `ids` (appraisals of cycle `cycle_id`): each one's
+    /// engine row and its group's peer averages, from the same [`Scoring`] context as
+    /// stored results, so a printed form shows exactly the stored figures. Each appraisal
+    /// must be one `who` sees with its scores at its state.
+    pub(crate) async fn form_rows_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<FormRow>> {
+        let mut c = self.reader.acquire().await?;
+        for &id in ids {
+            let (a, dept) = Self::load_appraisal(&mut c, id).await?;
+            let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+            if a.cycle_id != cycle_id || !roles.sees() {
+                return Err(StoreError::NotFound {
+                    what: Thing::Appraisal,
+                    key: id.to_string(),
+                });
+            }
+            if !roles.sees_scores(a.state) {
+                return Err(StoreError::Forbidden(text!("explain-after-publication")));
+            }
+        }
+        let cy = Self::load_cycle(&mut c, cycle_id).await?;
+        let t = Self::template_for(&mut c, &cy).await?;
+        let ctx = Scoring::load(&mut c, &cy, &t, Some(ids)).await?;
+        let engine = engine_for(&t, &cy)?;
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let picked = crate::cycle::form_rows(&engine, &ctx.to_score(), |i| {
+            wanted.contains(&ctx.rows[i].id)
+        })
+        .map_err(|(i, _)| StoreError::Corrupt {
+            table: "appraisals",
+            id: ctx.rows[i].id,
+            column: "inputs",
+        })?;
+        let mut by_id: HashMap<i64, FormRow> = picked
+            .into_iter()
+            .map(|(i, values, peers)| {
+                let id = ctx.rows[i].id;
+                (id, FormRow { id, values, peers })
+            })
+            .collect();
+        ids.iter()
+            .map(|id| {
+                by_id.remove(id).ok_or_else(|| StoreError::NotFound {
+                    what: Thing::Appraisal,
+                    key: id.to_string(),
+                })
+            })
+            .collect()
+    }
+
     pub(crate) async fn cycles_impl(
         &self,
         scope: &crate::policy::Scope,
@@ -2701,6 +2748,25 @@ impl Scoring {
             (HashMap::new(), HashMap::new())
         };
         Ok(Scoring { rows, prev, last })
+    }
+
+    /// Every row scored, in order. A big batch (a whole cycle) is scored on a blocking
+    /// thread, so parsing and scoring thousands of rows never holds up the async workers
+    /// serving other requests; a few rows are scored in place.
+    async fn score(self, t: &Template, cycle: &Cycle) -> Result<(Scoring, Vec<ScoreResult>)> {
+        const IN_PLACE: usize = 256;
+        if self.rows.len() <= IN_PLACE {
+            let results = score_all(&engine_for(t, cycle)?, &self.to_score());
+            return Ok((self, results));
+        }
+        let (t, cycle) = (t.clone(), cycle.clone());
+        tokio::task::spawn_blocking(move || {
+            let results = score_all(&engine_for(&t, &cycle)?, &self.to_score());
+            Ok((self, results))
+        })
+        .await
+        // Scoring does not panic; were it to, the panic goes on as it would in place.
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
     /// The rows as the engine scores them, in order.
@@ -3147,7 +3213,7 @@ fn overlay(inputs: &mut Values, values: &Values) {
 /// The engine for a cycle's template, with the cycle's parameters set. Parameters were
 /// checked when the cycle was created, so one that no longer reads is stored data gone
 /// wrong: an error naming the cycle, never a parameter quietly left at its default.
-fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
+pub fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
     let mut engine = kaohe_core::Engine::new(t);
     let corrupt = || StoreError::Corrupt {
         table: "cycles",

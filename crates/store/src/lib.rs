@@ -22,6 +22,7 @@ pub mod hashing;
 mod hr;
 mod model;
 mod notify;
+mod org;
 mod password;
 pub mod policy;
 mod sessions;
@@ -39,13 +40,14 @@ pub use backend::{
     connect, connect_with, sqlite_readers,
 };
 pub use cycle::*;
-pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
+pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, engine_for, state_rank};
 pub use hr::*;
 pub use model::*;
 pub use notify::{
     Channel, ChannelKind, Contact, EventKind, NewChannel, Notification, OutboxMessage,
     OutboxStatus, StoredArgs, StoredText, mask,
 };
+pub use org::{ORG_HEADERS, Unit, export_rows, org_csv, org_rows, tree_order};
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
 
 pub use kaohe_core::{Lang, Text};
@@ -634,6 +636,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn payroll(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<PayrollRow>>> + Send;
     /// The explanation of every number of an appraisal (once its scores may be seen).
     fn explain(&self, who: &User, id: i64) -> impl Future<Output = Result<Explained>> + Send;
+    /// What prints the filled forms of `ids` (appraisals of `cycle_id`, in that order): each
+    /// one's engine row and its group's peer averages, gathered exactly as stored results
+    /// are scored (the cycle's parameters, peers over the whole cycle, prior periods).
+    /// Refused unless `who` sees each one's scores at its state.
+    fn form_rows(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<FormRow>>> + Send;
     /// What the appraisal would show were `values` stored (live scores while rating):
     /// scored and explained as stored results are, nothing written. Refused to whoever
     /// does not see the scores at this state.
@@ -692,6 +704,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Check an organisation import exactly as [`Store::import_org`] does, storing nothing:
     /// what it would add and update, or the same [`StoreError::Rows`].
     fn check_org(&self, rows: &[OrgRow]) -> impl Future<Output = Result<ImportSummary>> + Send;
+    /// The organisation as rows of the import file ([`ORG_HEADERS`]): the tree in reading
+    /// order and every active employee, so that importing them back changes nothing.
+    fn org_export(&self) -> impl Future<Output = Result<Vec<OrgRow>>> + Send;
     // HR's cycle pages (`hr.rs`): aggregates in SQL, so a cycle of 10,000 loads quickly.
     /// How far a cycle is: appraisals per state, per appraisees' department, the data
     /// departments' hand-in, and the grades given.

@@ -11,6 +11,12 @@ pub struct Department {
     pub code: String,
     pub name: String,
     pub kind: DeptKind,
+    /// The department above it in the tree (none: top level).
+    pub parent_id: Option<i64>,
+    /// The unit kind (总行, 分行, 支行, 部门, 团队), if given.
+    pub unit: Option<crate::org::Unit>,
+    /// The head (负责人): (工号, 姓名).
+    pub head: Option<(String, String)>,
 }
 
 /// Line or functional.
@@ -72,6 +78,13 @@ pub struct OrgRow {
     pub dept_kind: String,
     pub position: String,
     pub supervisor_emp_no: String,
+    /// 上级部门: the parent department's code or name (empty: keep the stored one; a new
+    /// department without one is top level).
+    pub parent: String,
+    /// 负责人: the department head's 工号 (empty: keep the stored one).
+    pub head_emp_no: String,
+    /// 单位层级: 总行, 分行, 支行, 部门 or 团队 (empty: keep the stored one).
+    pub unit: String,
 }
 
 /// What an import did.
@@ -168,7 +181,12 @@ pub struct User {
     pub username: String,
     pub employee_id: Option<i64>,
     pub lang: String,
+    /// The grants as given (and as the users page and `kaohe user grant` show them).
     pub grants: Vec<Grant>,
+    /// The grants as they apply: a grant for a department once for every department of its
+    /// subtree (the store resolves it when it loads the user, so every check and every list
+    /// follows the tree); an unscoped grant as it is. A user built by hand copies `grants`.
+    pub reach: Vec<Grant>,
     /// Disabled by HR: cannot sign in.
     pub disabled: bool,
     /// Holds a one-time sign-in code, not yet used to set a password.
@@ -368,30 +386,8 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Column names accepted for each field of an organisation import.
-const ORG_COLUMNS: [(&str, &[&str]); 7] = [
-    ("emp_no", &["工号", "员工编号", "emp_no", "id"]),
-    ("name", &["姓名", "name"]),
-    ("dept_code", &["部门编码", "dept_code", "部门代码"]),
-    (
-        "dept_name",
-        &["部门名称", "部门", "dept_name", "department"],
-    ),
-    ("dept_kind", &["部门类型", "dept_kind", "kind"]),
-    ("position", &["岗位", "职位", "position"]),
-    (
-        "supervisor",
-        &[
-            "直接上级工号",
-            "上级工号",
-            "supervisor",
-            "supervisor_emp_no",
-        ],
-    ),
-];
-
-/// An organisation CSV (工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号 — or the English
-/// names) into rows. The error says what the header lacks, or which line is malformed.
+/// An organisation CSV (the columns of [`crate::ORG_HEADERS`], or the English names) into
+/// rows. The error says what the header lacks, or which line is malformed.
 pub fn parse_org_csv(text: &str) -> Result<Vec<OrgRow>, String> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
@@ -400,41 +396,15 @@ pub fn parse_org_csv(text: &str) -> Result<Vec<OrgRow>, String> {
         .headers()
         .map_err(|e| format!("表头无法读取 / cannot read the header: {e}"))?
         .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .map(|h| h.to_string())
         .collect();
-    let col = |field: &str| -> Option<usize> {
-        let names = ORG_COLUMNS.iter().find(|(f, _)| *f == field)?.1;
-        headers.iter().position(|h| names.contains(&h.as_str()))
-    };
-    let (Some(no), Some(name)) = (col("emp_no"), col("name")) else {
-        return Err(format!(
-            "表头需要「工号」和「姓名」列 / the header needs 工号 (emp_no) and 姓名 (name); found: {}",
-            headers.join(",")
-        ));
-    };
-    let Some(dept) = col("dept_code").or(col("dept_name")) else {
-        return Err("表头需要「部门编码」或「部门名称」列 / the header needs 部门编码 (dept_code) or 部门名称 (dept_name)".into());
-    };
-    let mut rows = Vec::new();
+    let mut records = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| format!("CSV 格式错误 / malformed CSV: {e}"))?;
         let line = rec.position().map_or(0, |p| p.line() as usize);
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim().to_string();
-        rows.push(OrgRow {
-            line,
-            emp_no: get(Some(no)),
-            name: get(Some(name)),
-            dept_code: get(Some(dept)),
-            dept_name: get(col("dept_name")),
-            dept_kind: get(col("dept_kind")),
-            position: get(col("position")),
-            supervisor_emp_no: get(col("supervisor")),
-        });
+        records.push((line, rec.iter().map(str::to_string).collect()));
     }
-    Ok(rows)
+    crate::org::org_rows(&headers, records)
 }
 
 /// An employee as the organisation page lists them: with position and supervisor.

@@ -124,7 +124,7 @@ pub fn require(user: &User, cap: Capability) -> Result<Scope, Denied> {
     }
     let mut depts = Vec::new();
     let mut granted = false;
-    for g in user.grants.iter().filter(|g| cap.roles().contains(&g.role)) {
+    for g in user.reach.iter().filter(|g| cap.roles().contains(&g.role)) {
         granted = true;
         match g.department_id {
             None => return Ok(Scope::All),
@@ -147,7 +147,7 @@ pub fn may_enter_department(user: &User, department_id: Option<i64>) -> Result<(
     let ok = user.has(Role::HrAdmin)
         || (department_id.is_some()
             && user
-                .grants
+                .reach
                 .iter()
                 .any(|g| g.role == Role::Clerk && g.department_id == department_id));
     if ok {
@@ -160,7 +160,8 @@ pub fn may_enter_department(user: &User, department_id: Option<i64>) -> Result<(
     }
 }
 
-/// Does a grant of `role` reach `department_id`?
+/// Does a grant of `role` reach `department_id`? Pass [`User::reach`] (the grants resolved
+/// to their subtrees).
 pub fn grant_reaches(grants: &[Grant], role: Role, department_id: i64) -> bool {
     grants
         .iter()
@@ -195,8 +196,8 @@ impl Roles {
         Roles {
             appraisee: user.employee_id == Some(appraisee_id),
             hr: user.has(Role::HrAdmin),
-            reviewer: grant_reaches(&user.grants, Role::Reviewer, department_id),
-            approver: grant_reaches(&user.grants, Role::Approver, department_id),
+            reviewer: grant_reaches(&user.reach, Role::Reviewer, department_id),
+            approver: grant_reaches(&user.reach, Role::Approver, department_id),
             ..Default::default()
         }
     }
@@ -325,6 +326,13 @@ mod tests {
             disabled: false,
             code_pending: false,
             grants: grants
+                .iter()
+                .map(|(role, department_id)| Grant {
+                    role: *role,
+                    department_id: *department_id,
+                })
+                .collect(),
+            reach: grants
                 .iter()
                 .map(|(role, department_id)| Grant {
                     role: *role,

@@ -643,3 +643,61 @@ fn audit_verify_with_a_key_finds_a_rewritten_and_rechained_entry() {
     let o = kaohe_db(&db, &["audit", "checkpoint"], None);
     assert!(stderr(&o).contains("needs an audit key"), "{}", stderr(&o));
 }
+
+#[test]
+fn an_org_tree_exported_and_imported_back_from_the_command_line() {
+    let d = tmp("tree");
+    let db = d.join("kaohe.db");
+    let org = d.join("org.csv");
+    std::fs::write(
+        &org,
+        "工号,姓名,部门编码,部门名称,部门类型,单位层级,上级部门,负责人,岗位,直接上级工号\n\
+         H001,总行长,HO,总行,业务,总行,,H001,行长,\n\
+         B001,京行长,BJ,北京分行,业务,分行,HO,B001,行长,H001\n\
+         B101,海淀员,BJHD,海淀支行,业务,支行,北京分行,,客户经理,B001\n\
+         S001,沪行长,SH,上海分行,业务,分行,HO,S001,行长,H001\n",
+    )
+    .unwrap();
+    let o = kaohe_db(&db, &["org", "import", org.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A loop is refused by line and column; nothing stored.
+    let bad = d.join("bad.csv");
+    std::fs::write(&bad, "工号,姓名,部门编码,上级部门\nH001,总行长,HO,BJHD\n").unwrap();
+    let o = kaohe_db(&db, &["org", "import", bad.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(":2 [上级部门 parent]") && stderr(&o).contains("HO → BJHD → BJ → HO"),
+        "{}",
+        stderr(&o)
+    );
+    // Exported as .xlsx and .csv, the .xlsx imported back: the same CSV again.
+    let (x, c1, c2) = (d.join("org.xlsx"), d.join("1.csv"), d.join("2.csv"));
+    for f in [&x, &c1] {
+        let o = kaohe_db(&db, &["org", "export", f.to_str().unwrap()], None);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert!(std::fs::read(&x).unwrap().starts_with(b"PK\x03\x04"));
+    let first = std::fs::read_to_string(&c1).unwrap();
+    assert!(
+        first.contains("B101,海淀员,BJHD,海淀支行,业务,支行,BJ,,客户经理,B001\r\n"),
+        "{first}"
+    );
+    let o = kaohe_db(&db, &["org", "import", x.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kaohe_db(&db, &["org", "export", c2.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&c2).unwrap(), first);
+    // A grant on a 分行, by code or by name.
+    let o = kaohe_db(
+        &db,
+        &["user", "add", "bjfuhe", "--role", "reviewer@北京分行"],
+        Some("a long password\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kaohe_db(&db, &["user", "grant", "bjfuhe", "approver@BJ"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        "bjfuhe: approver@北京分行, reviewer@北京分行"
+    );
+}

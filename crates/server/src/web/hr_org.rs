@@ -59,16 +59,6 @@ pub(super) async fn read_form(headers: &axum::http::HeaderMap, body: Bytes) -> (
     (form, files)
 }
 
-/// Text from an uploaded file: UTF-8 (a BOM dropped), else GB18030 — the encoding Excel
-/// on Chinese Windows saves CSV in.
-pub(super) fn decode_text(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
-    }
-}
-
 #[derive(serde::Deserialize, Default)]
 pub(super) struct OrgQuery {
     q: Option<String>,
@@ -86,6 +76,12 @@ struct DeptView {
     name: String,
     kind: &'static str,
     employees: i64,
+    /// Depth in the tree (0: top level), for the indent (capped at 6).
+    depth: usize,
+    /// The unit kind's message key (`unit-branch` …).
+    unit: Option<String>,
+    /// The head: 姓名 (工号).
+    head: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -191,9 +187,12 @@ async fn org_page<S: Store>(
         }
     };
     let dept_name: BTreeMap<i64, &str> = depts.iter().map(|d| (d.id, d.name.as_str())).collect();
-    let dept_views: Vec<DeptView> = depts
-        .iter()
-        .map(|d| DeptView {
+    let dept_views: Vec<DeptView> = kaohe_store::tree_order(&depts)
+        .into_iter()
+        .map(|(depth, d)| DeptView {
+            depth: depth.min(6),
+            unit: d.unit.map(|u| format!("unit-{}", u.as_str())),
+            head: d.head.as_ref().map(|(no, name)| format!("{name} ({no})")),
             code: d.code.clone(),
             name: d.name.clone(),
             kind: match d.kind {
@@ -288,17 +287,18 @@ pub(super) async fn hr_org_import<S: Store>(
         file: file.as_ref().map(|f| f.filename.clone()),
         ..Default::default()
     };
-    let csv = match &file {
-        Some(f) => decode_text(&f.data),
-        None => pasted.clone(),
-    };
+
     // Only pasted text comes back in the box: a file may be long.
     view.text = if file.is_none() {
         pasted
     } else {
         String::new()
     };
-    let rows = match kaohe_store::parse_org_csv(&csv) {
+    let parsed = match &file {
+        Some(f) => crate::office::org_rows(&f.data),
+        None => kaohe_store::parse_org_csv(&view.text),
+    };
+    let rows = match parsed {
         Ok(r) => r,
         Err(m) => {
             view.problems.push(ImportProblem {
@@ -357,6 +357,7 @@ pub(super) async fn hr_org_import<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::office::decode_text;
 
     #[tokio::test]
     async fn multipart_bodies_are_read() {

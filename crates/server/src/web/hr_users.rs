@@ -102,9 +102,10 @@ async fn users_page<S: Store>(
                 .collect(),
         })
         .collect();
-    let depts: Vec<Value> = depts
-        .iter()
-        .map(|d| context! { id => d.id, name => d.name.clone(), code => d.code.clone() })
+    // In tree order, each under its parent: a grant on a department covers its subtree.
+    let depts: Vec<Value> = kaohe_store::tree_order(&depts)
+        .into_iter()
+        .map(|(depth, d)| context! { id => d.id, name => d.name.clone(), code => d.code.clone(), indent => "\u{3000}".repeat(depth.min(6)) })
         .collect();
     let roles: Vec<&str> = ROLES.iter().map(|r| r.as_str()).collect();
     render(

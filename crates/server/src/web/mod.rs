@@ -11,6 +11,7 @@
 mod account;
 mod batch;
 mod controls;
+mod error;
 mod grid;
 mod hr;
 mod hr_audit;
@@ -30,6 +31,7 @@ mod tasks;
 
 use account::*;
 use batch::*;
+use error::*;
 use grid::*;
 use hr::*;
 use hr_audit::*;

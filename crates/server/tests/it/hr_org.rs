@@ -565,10 +565,10 @@ S001,李娜,SC,市场部,总部,大客户经理,Z999
     assert_eq!(app.store.departments().await.unwrap().len(), 2);
     // Departments with kind and head count; employees with department, position, supervisor.
     assert!(
-        html.contains("<td>SC</td><td>市场部</td><td>业务部门</td><td class=\"num\">3</td>"),
+        html.contains("<tr class=\"depth-0\"><th scope=\"row\" class=\"indent\">市场部</th><td>SC</td><td>—</td><td>—</td><td>业务部门</td><td class=\"num\">3</td>"),
         "{html}"
     );
-    assert!(html.contains("<td>XZ</td><td>行政部</td><td>职能部门</td><td class=\"num\">1</td>"));
+    assert!(html.contains("<th scope=\"row\" class=\"indent\">行政部</th><td>XZ</td><td>—</td><td>—</td><td>职能部门</td><td class=\"num\">1</td>"));
     assert!(
         html.contains(
             "<td>A001</td><td>张伟</td><td>市场部</td><td>大客户经理</td><td>王强 (S001)</td>"

@@ -1545,9 +1545,9 @@ enum Reader {
     ClerkOther,
     /// Reviewer and approver of every department.
     Overseer,
-    /// Reviewer of 市场部 (the appraisee's).
+    /// Reviewer of 市场部 (the appraisee's), or reviewer and approver of 北京分行 above it.
     ScopedIn,
-    /// Reviewer and approver of 行政部 only.
+    /// Reviewer and approver of 行政部 only, or reviewer of 上海分行 above it.
     ScopedOut,
     Appraisee,
     OtherEmployee,
@@ -1594,6 +1594,42 @@ async fn access_matrix_by_scope_and_state(app: App) {
     add_user(&app, "rev_sc", None, vec![grant(Role::Reviewer, Some(sc))]).await;
     add_user(&app, "rev_xz", None, vec![grant(Role::Reviewer, Some(xz))]).await;
     add_user(&app, "apr_xz", None, vec![grant(Role::Approver, Some(xz))]).await;
+    // A tree above them: 市场部 a 支行 of 北京分行, 行政部 one of 上海分行 (its sibling). A grant
+    // on a 分行 reaches the 支行 under it and nothing of the other 分行.
+    let tree = "工号,姓名,部门编码,部门名称,部门类型,单位层级,上级部门\n\
+                ,,BR1,北京分行,业务,分行,\n,,BR2,上海分行,业务,分行,\n\
+                ,,SC,市场部,业务,支行,BR1\n,,XZ,行政部,职能,支行,上海分行\n";
+    let r =
+        p.hr.post(format!("{b}/api/org/import"))
+            .body(tree)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let tree_depts = app.store.departments().await.unwrap();
+    let branch = |code: &str| tree_depts.iter().find(|d| d.code == code).unwrap().id;
+    let (br1, br2) = (branch("BR1"), branch("BR2"));
+    add_user(
+        &app,
+        "rev_br1",
+        None,
+        vec![grant(Role::Reviewer, Some(br1))],
+    )
+    .await;
+    add_user(
+        &app,
+        "apr_br1",
+        None,
+        vec![grant(Role::Approver, Some(br1))],
+    )
+    .await;
+    add_user(
+        &app,
+        "rev_br2",
+        None,
+        vec![grant(Role::Reviewer, Some(br2))],
+    )
+    .await;
     let users: Vec<(&str, Reader, reqwest::Client)> = vec![
         ("hr", Reader::Hr, p.hr.clone()),
         ("supervisor", Reader::Supervisor, p.supervisor.clone()),
@@ -1615,6 +1651,21 @@ async fn access_matrix_by_scope_and_state(app: App) {
             "approver 行政部",
             Reader::ScopedOut,
             login(&app, "apr_xz").await,
+        ),
+        (
+            "reviewer 北京分行",
+            Reader::ScopedIn,
+            login(&app, "rev_br1").await,
+        ),
+        (
+            "approver 北京分行",
+            Reader::ScopedIn,
+            login(&app, "apr_br1").await,
+        ),
+        (
+            "reviewer 上海分行",
+            Reader::ScopedOut,
+            login(&app, "rev_br2").await,
         ),
         ("张伟", Reader::Appraisee, p.staff["A001"].clone()),
         ("李娜", Reader::OtherEmployee, p.staff["A002"].clone()),
@@ -1792,6 +1843,24 @@ async fn access_matrix_by_scope_and_state(app: App) {
                         "{state}: {name} sees 行政部's row: {body}"
                     );
                 }
+                // A 市场部 or 北京分行 scope: 张伟's row with his total and bonus, nothing of
+                // 行政部 (上海分行's).
+                if *who == Reader::ScopedIn {
+                    hidden.push("赵芳");
+                    if route.ends_with("/results") {
+                        assert!(body.contains("张伟"), "{state}: {name}: {body}");
+                        if let Some(bonus) = &bonus {
+                            assert!(body.contains(bonus.as_str()), "{state}: {name}: {body}");
+                        }
+                    }
+                }
+                // The inboxes: a 分行's reviewer and approver get 张伟's sheet of their 支行.
+                if route == "/tasks"
+                    && ((state == "review" && name.starts_with("reviewer 北京分行"))
+                        || (state == "approval" && name.starts_with("approver 北京分行")))
+                {
+                    assert!(body.contains("张伟"), "{state}: {name}'s inbox: {body}");
+                }
                 for h in hidden {
                     assert!(
                         !body.contains(h),
@@ -1868,7 +1937,7 @@ async fn access_matrix_by_scope_and_state(app: App) {
     println!(
         "access matrix: {checked} (state, user, route) cases, every body checked for hidden values"
     );
-    assert!(checked >= 7 * 11 * 25);
+    assert!(checked >= 7 * 14 * 25);
 }
 
 /// Nobody reviews, approves or enters data for their own appraisal, nor approves what they

@@ -10,6 +10,7 @@ mod messages;
 mod notify;
 mod office;
 mod ops;
+mod org_tree;
 mod pdf;
 mod users;
 mod web;

@@ -253,7 +253,7 @@ error-403-hr = Only HR administrators may open this page.
 hr-title = HR
 hr-summary = { $departments } departments, { $employees } active employees, { $forms } appraisal forms.
 hr-org-title = Organisation
-hr-org-text = Departments, the employee list, and the import (CSV, all rows or none).
+hr-org-text = The department tree, the employee list, import and export (CSV or Excel, all rows or none).
 hr-templates-title = Form templates
 hr-templates-text = Appraisal forms and their versions, uploading a new version, trying the scoring.
 dept-kind-line = Line
@@ -268,6 +268,16 @@ org-col-dept = Department
 org-col-kind = Kind
 org-col-count = Active employees
 org-col-supervisor = Supervisor
+org-col-unit = Unit
+org-col-head = Head
+org-export = Export the organisation (imports back unchanged):
+org-export-xlsx = Excel (.xlsx)
+org-export-csv = CSV
+unit-head_office = Head office
+unit-branch = Branch
+unit-sub_branch = Sub-branch
+unit-department = Department
+unit-team = Team
 org-inactive = inactive
 org-no-departments = No departments yet. Import the organisation first.
 org-no-employees = No employees yet.
@@ -281,8 +291,8 @@ org-found = { $count ->
 } number or name contains "{ $query }".
 org-showing = Showing { $first }–{ $last } of { $count } (inactive ones included).
 org-import-title = Import the organisation
-org-import-help = Upload a CSV file (UTF-8, or GBK as Excel saves it) or paste it. The header is that of the kaohe org import command: 工号 (emp_no), 姓名 (name), 部门编码 (dept_code), 部门名称 (dept_name), 部门类型 (dept_kind: 业务 line / 职能 functional), 岗位 (position), 直接上级工号 (supervisor). Known employee numbers are updated. If any row is wrong, nothing is imported.
-org-import-file = CSV file
+org-import-help = Upload a CSV or Excel (.xlsx) file (CSV in UTF-8, or GBK as Excel saves it) or paste the CSV. The header is that of the export and of the kaohe org import command: 工号 (emp_no), 姓名 (name), 部门编码 (dept_code), 部门名称 (dept_name), 部门类型 (dept_kind: 业务 line / 职能 functional), 单位层级 (unit: head office, branch, sub-branch, department, team), 上级部门 (parent: a department code or name; empty for the top level), 负责人 (head: an emp_no), 岗位 (position), 直接上级工号 (supervisor). A row with neither emp_no nor name only describes a department. Known employee numbers are updated; an empty parent, head or unit keeps the stored one. If any row is wrong, nothing is imported.
+org-import-file = CSV or Excel file
 org-import-file-was = The file chosen last: { $file }
 org-import-paste = Or paste the CSV
 org-import-check = Only check, do not save
@@ -557,6 +567,7 @@ hrau-action = { $kind ->
     [cycle-quotas] Grade quotas set
     [cycle-data-complete] Department data handed in
     [department-create] Department created
+    [department-change] Department's place in the tree changed
     [employee-add] Employee added
     [employee-change] Employee changed
     [import-mapping-save] Import columns remembered
@@ -579,7 +590,7 @@ hr-appeals-text = Appeals waiting for a decision: uphold the result or reopen it
 hr-audit-text = Every change recorded (who, when, what, why), with filters.
 
 users-title = Users and roles
-users-intro = Each role is for every department or for one (e.g. "Reviewer @ 客服部": reviews only 客服部's appraisals). Every role given or taken is in the audit log.
+users-intro = Each role is for every department, or for one department and every department under it (e.g. "Reviewer @ 北京分行": reviews the appraisals of the branch, its sub-branches and their teams). Every role given or taken is in the audit log.
 users-name = User name
 users-roles = Roles
 users-add = Give a role

@@ -244,7 +244,7 @@ error-403-hr = 此页面仅限人事管理员访问。
 hr-title = 人事管理
 hr-summary = 目前共有 { $departments } 个部门、{ $employees } 名在职员工、{ $forms } 张考核表。
 hr-org-title = 组织架构
-hr-org-text = 部门、员工名单与导入（CSV，全部成功才导入）。
+hr-org-text = 部门树、员工名单与导入导出（CSV 或 Excel，全部成功才导入）。
 hr-templates-title = 考核表模板
 hr-templates-text = 考核表及其版本、上传新版本、试算评分。
 dept-kind-line = 业务部门
@@ -259,6 +259,16 @@ org-col-dept = 部门名称
 org-col-kind = 类型
 org-col-count = 在职人数
 org-col-supervisor = 直接上级
+org-col-unit = 层级
+org-col-head = 负责人
+org-export = 导出组织架构（可原样再导入）：
+org-export-xlsx = Excel（.xlsx）
+org-export-csv = CSV
+unit-head_office = 总行
+unit-branch = 分行
+unit-sub_branch = 支行
+unit-department = 部门
+unit-team = 团队
 org-inactive = 已停用
 org-no-departments = 还没有部门。请先导入组织架构。
 org-no-employees = 还没有员工。
@@ -269,8 +279,8 @@ org-search-clear = 显示全部
 org-found = 工号或姓名包含「{ $query }」的员工共 { $count } 名。
 org-showing = 当前显示第 { $first }–{ $last } 名，共 { $count } 名（含已停用）。
 org-import-title = 导入组织架构
-org-import-help = 上传 CSV 文件（UTF-8 或 Excel 另存的 GBK 均可）或直接粘贴。表头与命令行 kaohe org import 相同：工号、姓名、部门编码、部门名称、部门类型（业务/职能）、岗位、直接上级工号。已有工号的员工将被更新。任何一行有错，全部不导入。
-org-import-file = CSV 文件
+org-import-help = 上传 CSV 或 Excel（.xlsx）文件（CSV 用 UTF-8 或 Excel 另存的 GBK 均可），或直接粘贴 CSV。表头与导出文件及命令行 kaohe org import 相同：工号、姓名、部门编码、部门名称、部门类型（业务/职能）、单位层级（总行/分行/支行/部门/团队）、上级部门（部门编码或名称，空表示顶层）、负责人（工号）、岗位、直接上级工号。工号和姓名都为空的行只描述部门。已有工号的员工将被更新；上级部门、负责人、单位层级留空时保留原值。任何一行有错，全部不导入。
+org-import-file = CSV 或 Excel 文件
 org-import-file-was = 上次选择的文件：{ $file }
 org-import-paste = 或粘贴 CSV 内容
 org-import-check = 只检查，不保存
@@ -539,6 +549,7 @@ hrau-action = { $kind ->
     [cycle-quotas] 设定等级比例
     [cycle-data-complete] 部门数据提交
     [department-create] 新建部门
+    [department-change] 部门上级、负责人或层级变更
     [employee-add] 新增员工
     [employee-change] 员工信息变更
     [import-mapping-save] 保存导入列对应
@@ -561,7 +572,7 @@ hr-appeals-text = 待处理的申诉：维持原结果或重新评分。
 hr-audit-text = 每一次修改的记录（谁、何时、改了什么、为什么），可筛选。
 
 users-title = 用户与权限
-users-intro = 每个角色可对全部部门，或只对一个部门（如「复核 @ 客服部」：只复核客服部人员的考核表）。每次授予或收回都记入审计日志。
+users-intro = 每个角色可对全部部门，或只对一个部门及其全部下级部门（如「复核 @ 北京分行」：复核北京分行及其下各支行、团队人员的考核表）。每次授予或收回都记入审计日志。
 users-name = 用户名
 users-roles = 角色
 users-add = 授予角色

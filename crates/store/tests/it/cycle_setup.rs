@@ -32,6 +32,7 @@ fn emp(line: usize, no: &str, name: &str, dept: &str, pos: &str) -> OrgRow {
         dept_kind: "业务".into(),
         position: pos.into(),
         supervisor_emp_no: String::new(),
+        ..Default::default()
     }
 }
 
@@ -211,24 +212,6 @@ async fn the_launch_preview_is_what_launch_creates(db: Db) {
         db.launch_preview(cy.id).await,
         Err(StoreError::Workflow(_))
     ));
-}
-
-async fn hr_user(db: &Db) -> User {
-    db.create_user(
-        "test",
-        &NewUser {
-            username: "hr".into(),
-            password: "a long password".into(),
-            emp_no: None,
-            grants: vec![Grant {
-                role: Role::HrAdmin,
-                department_id: None,
-            }],
-            lang: "zh-CN".into(),
-        },
-    )
-    .await
-    .unwrap()
 }
 
 async fn copy_moves_the_period_and_the_name(db: Db) {

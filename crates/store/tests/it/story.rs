@@ -76,6 +76,7 @@ fn row(line: usize, no: &str, name: &str, dept: &str, kind: &str, pos: &str, sup
         dept_kind: kind.into(),
         position: pos.into(),
         supervisor_emp_no: sup.into(),
+        ..Default::default()
     }
 }
 

@@ -24,6 +24,7 @@ fn row(line: usize, no: &str, name: &str, dept: &str) -> OrgRow {
         dept_kind: "业务".into(),
         position: "客户经理".into(),
         supervisor_emp_no: String::new(),
+        ..Default::default()
     }
 }
 
