@@ -9,6 +9,8 @@
 pub mod auth;
 pub mod cycles;
 pub mod error;
+pub mod mail;
+pub mod notify;
 pub mod office;
 pub mod ops;
 pub mod pdf;
@@ -51,6 +53,8 @@ pub struct AppState<S: Store> {
     /// The PDF queue: Chromiums at once, PDFs waiting, per user, time limit
     /// (`pdf::PdfQueue::new(pdf::PdfLimits { workers: 2, ..Default::default() })`).
     pub pdf: Arc<pdf::PdfQueue>,
+    /// The notification worker's settings (how often, retries, the public address for links).
+    pub delivery: Arc<notify::DeliveryConfig>,
 }
 
 impl<S: Store> AppState<S> {
@@ -67,6 +71,7 @@ impl<S: Store> AppState<S> {
             jobs: Arc::default(),
             demo_refused: Arc::default(),
             pdf: Arc::default(),
+            delivery: Arc::default(),
         }
     }
 }
@@ -847,6 +852,12 @@ async fn health() -> &'static str {
         cycles::tasks,
         cycles::ledger,
         cycles::auto_confirm,
+        notify::notifications,
+        notify::mark_read,
+        notify::outbox,
+        notify::retry,
+        notify::channels,
+        notify::remind,
         cycles::quotas,
         cycles::set_quotas,
         cycles::set_grades,
@@ -864,6 +875,13 @@ async fn health() -> &'static str {
         pdf::results
     ),
     components(schemas(
+        notify::NotificationView,
+        notify::NotificationsView,
+        notify::MarkRead,
+        notify::Marked,
+        notify::OutboxView,
+        notify::ChannelView,
+        notify::Reminded,
         error::ErrorBody,
         error::ErrorDetail,
         error::FieldError,
@@ -1012,6 +1030,12 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/tasks", get(cycles::tasks::<S>))
         .route("/api/employees/{emp_no}/ledger", get(cycles::ledger::<S>))
         .route("/api/jobs/auto-confirm", post(cycles::auto_confirm::<S>))
+        .route("/api/notifications", get(notify::notifications::<S>))
+        .route("/api/notifications/read", post(notify::mark_read::<S>))
+        .route("/api/notify/outbox", get(notify::outbox::<S>))
+        .route("/api/notify/outbox/{id}/retry", post(notify::retry::<S>))
+        .route("/api/notify/channels", get(notify::channels::<S>))
+        .route("/api/cycles/{id}/remind", post(notify::remind::<S>))
         .route(
             "/api/cycles/{id}/quotas",
             get(cycles::quotas::<S>).put(cycles::set_quotas::<S>),
@@ -1094,9 +1118,11 @@ pub async fn serve<S: Store>(
         tracing::error!(error = %e, "checking the demo accounts failed");
     }
     let job = tokio::spawn(ops::jobs_loop(state.clone()));
+    let worker = tokio::spawn(notify::delivery_loop(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let r = axum::serve(listener, app).await;
     job.abort();
+    worker.abort();
     r
 }
 

@@ -23,9 +23,7 @@ use kaohe_office::import::{ID, MatchKind, NAME};
 use kaohe_office::{CellProblem, HeaderPick, OfficeError, Table};
 use kaohe_store::Text;
 use kaohe_store::policy::Capability;
-use kaohe_store::{
-    Appraisal, Cycle, Grant, GridRow, Page, Role, Store, StoreError, ToScore, User, Values,
-};
+use kaohe_store::{Appraisal, Cycle, GridRow, Store, StoreError, User, Values};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -321,26 +319,6 @@ fn problem(p: &CellProblem, field: Option<String>) -> ImportProblem {
         place: p.place(),
         message: p.zh.clone(),
         message_en: p.en.clone(),
-    }
-}
-
-/// A user with HR's reach, for reading what an export or a peer average needs.
-fn reader() -> User {
-    User {
-        id: 0,
-        username: "system".into(),
-        employee_id: None,
-        lang: "zh-CN".into(),
-        disabled: false,
-        code_pending: false,
-        grants: vec![Grant {
-            role: Role::HrAdmin,
-            department_id: None,
-        }],
-        reach: vec![Grant {
-            role: Role::HrAdmin,
-            department_id: None,
-        }],
     }
 }
 
@@ -1077,112 +1055,27 @@ fn header_of(
     }
 }
 
-/// Inputs of the same employees in another period of the same form (for `x.prev`).
-async fn prior_inputs<S: Store>(
-    store: &S,
-    cy: &Cycle,
-    period: Option<String>,
-) -> Fail<HashMap<i64, Values>> {
-    let mut out = HashMap::new();
-    let Some(period) = period else {
-        return Ok(out);
-    };
-    let hr = reader();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .cycles(
-                &kaohe_store::policy::Scope::All,
-                Page {
-                    offset,
-                    limit: 1000,
-                },
-            )
-            .await?;
-        let n = page.len() as i64;
-        for c in page
-            .iter()
-            .filter(|c| c.form_id == cy.form_id && c.period == period)
-        {
-            for a in all_appraisals(store, &hr, c.id).await? {
-                out.insert(a.employee_id, a.inputs);
-            }
-        }
-        if n < 1000 {
-            return Ok(out);
-        }
-        offset += n;
-    }
-}
-
-/// Score `which` (appraisals of the cycle) into filled forms, as the store scores them:
-/// the cycle's parameters, peer averages over the whole cycle, prior periods' values.
-/// Refuses when a printed total would differ from the stored one.
+/// Score `which` (appraisals of the cycle, each one `who` sees with its scores) into filled
+/// forms. The rows and peer averages come from the store's one scoring context
+/// ([`Store::form_rows`]), so a printed form shows exactly the stored figures.
 pub async fn filled_forms<S: Store>(
     store: &S,
+    who: &User,
     t: &Template,
     cy: &Cycle,
     which: &[Appraisal],
 ) -> Fail<Vec<FilledForm>> {
-    let mut engine = kaohe_core::Engine::new(t);
-    for (k, v) in &cy.params {
-        if let Some(p) = t.params.iter().find(|p| &p.id == k)
-            && let Some(d) = kaohe_core::num::parse_user_number(v).map(|p| p.value())
-        {
-            let _ = engine.set_param(&p.id, d);
-        }
-    }
-    let has_prior = t
-        .inputs
-        .iter()
-        .any(|i| i.origin == kaohe_core::model::Origin::Prior);
-    let (prev, last) = if has_prior {
-        (
-            prior_inputs(store, cy, kaohe_store::previous_period(&cy.period)).await?,
-            prior_inputs(store, cy, kaohe_store::same_period_last_year(&cy.period)).await?,
-        )
-    } else {
-        (HashMap::new(), HashMap::new())
-    };
-    // Peer averages are over the whole cycle.
-    let everyone = if t.needs_peers {
-        all_appraisals(store, &reader(), cy.id).await?
-    } else {
-        which.to_vec()
-    };
-    let to = |list: &[Appraisal]| -> Vec<kaohe_core::input::Row> {
-        let ts: Vec<ToScore<'_>> = list
-            .iter()
-            .map(|a| ToScore {
-                emp_no: &a.emp_no,
-                group: &a.group,
-                values: &a.inputs,
-                prev: prev.get(&a.employee_id),
-                last_year: last.get(&a.employee_id),
-            })
-            .collect();
-        kaohe_store::engine_rows(t, &ts)
-            .into_iter()
-            .map(|r| r.unwrap_or_default_row(t))
-            .collect()
-    };
-    let peers = t
-        .needs_peers
-        .then(|| kaohe_core::batch::score_batch(&engine, &to(&everyone)));
-    let rows = to(which);
+    let engine = kaohe_store::engine_for(t, cy)?;
+    let ids: Vec<i64> = which.iter().map(|a| a.id).collect();
+    let rows = store.form_rows(who, cy.id, &ids).await?;
     let mut forms = Vec::with_capacity(which.len());
     for (a, row) in which.iter().zip(rows) {
-        let group_peers = peers
-            .as_ref()
-            .and_then(|b| b.peers.get(a.group.as_str()))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
         let signers = store.signers(a.id).await?;
         let f = FilledForm::score_with_peers(
             &engine,
             header_of(t, cy, a, &signers),
             row.values,
-            group_peers,
+            &row.peers,
         )
         .map_err(|e| {
             OfficeFail::NotFound(Text::pair(
@@ -1200,41 +1093,9 @@ pub async fn filled_forms<S: Store>(
                 ),
             ))
         })?;
-        let printed = kaohe_core::num::fmt(f.frame.total(t));
-        if let Some(stored) = a.result.as_ref().and_then(|r| r.total.as_ref())
-            && stored.parse::<Decimal>().ok() != printed.parse::<Decimal>().ok()
-        {
-            return Err(OfficeFail::Store(StoreError::Workflow(Text::pair(
-                format!(
-                    "{} 的总分重算为 {printed}，与记录的 {stored} 不一致",
-                    a.emp_no
-                ),
-                format!(
-                    "the total of {} recomputes to {printed}, not the stored {stored}",
-                    a.emp_no
-                ),
-            ))));
-        }
         forms.push(f);
     }
     Ok(forms)
-}
-
-trait RowOrEmpty {
-    fn unwrap_or_default_row(self, t: &Template) -> kaohe_core::input::Row;
-}
-
-impl RowOrEmpty for Result<kaohe_core::input::Row, (String, String)> {
-    /// A row that cannot be parsed (a value no longer valid) prints as empty inputs.
-    fn unwrap_or_default_row(self, t: &Template) -> kaohe_core::input::Row {
-        self.unwrap_or_else(|_| kaohe_core::input::Row {
-            line: 0,
-            id: String::new(),
-            name: None,
-            group: None,
-            values: vec![Val::Empty; t.layout.metrics as usize],
-        })
-    }
 }
 
 /// One appraisal's form as an `.xlsx`, as `who` may see it: refused (not found) when the
@@ -1249,7 +1110,7 @@ pub async fn form_xlsx<S: Store>(
         return Err(OfficeFail::NotFound(no_score_yet(appraisal_id)));
     }
     let (cy, t) = cycle_template(store, a.cycle_id).await?;
-    let forms = filled_forms(store, &t, &cy, std::slice::from_ref(&a)).await?;
+    let forms = filled_forms(store, who, &t, &cy, std::slice::from_ref(&a)).await?;
     let bytes = kaohe_office::form::form_workbook(&t, &forms[0]).map_err(OfficeFail::from)?;
     Ok((
         format!("{}-{}-{}.xlsx", cy.form_id, cy.period, a.emp_no),
@@ -1291,7 +1152,7 @@ pub async fn department_xlsx<S: Store>(
         )));
     }
     list.sort_by(|a, b| a.emp_no.cmp(&b.emp_no));
-    let forms = filled_forms(store, &t, &cy, &list).await?;
+    let forms = filled_forms(store, who, &t, &cy, &list).await?;
     Ok(kaohe_office::form::department_workbook(&t, &forms)?)
 }
 

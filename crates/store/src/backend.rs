@@ -1508,6 +1508,68 @@ impl Store for Db {
         self.purge_sign_in_failures_impl(window, now).await
     }
 
+    async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
+        self.notifications_impl(user_id, limit).await
+    }
+
+    async fn unread_count(&self, user_id: i64) -> Result<i64> {
+        self.unread_count_impl(user_id).await
+    }
+
+    async fn mark_read(&self, user_id: i64, ids: Option<&[i64]>) -> Result<u64> {
+        self.mark_read_impl(user_id, ids).await
+    }
+
+    async fn channels(&self) -> Result<Vec<Channel>> {
+        self.channels_impl().await
+    }
+
+    async fn save_channel(&self, actor: &str, id: Option<i64>, c: &NewChannel) -> Result<Channel> {
+        self.save_channel_impl(actor, id, c).await
+    }
+
+    async fn test_channel(&self, actor: &str, channel_id: i64, user_id: i64) -> Result<()> {
+        self.test_channel_impl(actor, channel_id, user_id).await
+    }
+
+    async fn set_contact(&self, actor: &str, username: &str, c: &Contact) -> Result<()> {
+        self.set_contact_impl(actor, username, c).await
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: time::OffsetDateTime,
+        lease: time::Duration,
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>> {
+        self.claim_outbox_impl(now, lease, limit).await
+    }
+
+    async fn outbox_delivered(&self, id: i64) -> Result<()> {
+        self.outbox_delivered_impl(id).await
+    }
+
+    async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<time::OffsetDateTime>,
+    ) -> Result<()> {
+        self.outbox_failed_impl(id, error, retry_at).await
+    }
+
+    async fn outbox(&self, status: Option<OutboxStatus>, limit: i64) -> Result<Vec<OutboxMessage>> {
+        self.outbox_impl(status, limit).await
+    }
+
+    async fn retry_outbox(&self, actor: &str, id: i64) -> Result<()> {
+        self.retry_outbox_impl(actor, id).await
+    }
+
+    async fn remind_late(&self, actor: &str, cycle_id: i64) -> Result<usize> {
+        self.remind_late_impl(actor, cycle_id).await
+    }
+
     async fn delete_session(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
@@ -1804,6 +1866,9 @@ impl Store for Db {
     }
     async fn explain(&self, who: &User, id: i64) -> Result<Explained> {
         self.explain_impl(who, id).await
+    }
+    async fn form_rows(&self, who: &User, cycle_id: i64, ids: &[i64]) -> Result<Vec<FormRow>> {
+        self.form_rows_impl(who, cycle_id, ids).await
     }
     async fn preview(&self, who: &User, id: i64, values: &Values) -> Result<Preview> {
         self.preview_impl(who, id, values).await

@@ -858,6 +858,59 @@ fn result_of(t: &Template, b: &Batch, r: usize) -> ScoreResult {
     }
 }
 
+/// What prints one appraisal's filled form: its inputs as the engine reads them and its
+/// group's peer averages ([`crate::Store::form_rows`]).
+#[derive(Debug, Clone)]
+pub struct FormRow {
+    /// The appraisal's id.
+    pub id: i64,
+    /// The engine's row: inputs, parameters and prior periods' values, as scored.
+    pub values: Vec<kaohe_core::engine::Val>,
+    /// Peer averages of the appraisal's group (empty when the form has none).
+    pub peers: Vec<Option<Decimal>>,
+}
+
+/// The rows of `list` that `wanted` picks, with their groups' peer averages over every row
+/// of `list` that parses (as [`score_all`] computes them). A picked row that no longer
+/// parses is `Err((index, error))`.
+pub fn form_rows(
+    engine: &Engine,
+    list: &[ToScore<'_>],
+    wanted: impl Fn(usize) -> bool,
+) -> Result<
+    Vec<(usize, Vec<kaohe_core::engine::Val>, Vec<Option<Decimal>>)>,
+    (usize, (String, String)),
+> {
+    let t = engine.t;
+    let mut rows = Vec::with_capacity(list.len());
+    let mut picked = Vec::new();
+    for (i, r) in engine_rows(t, list).into_iter().enumerate() {
+        match r {
+            Ok(row) => {
+                if wanted(i) {
+                    picked.push((i, rows.len()));
+                }
+                rows.push(row);
+            }
+            Err(e) if wanted(i) => return Err((i, e)),
+            Err(_) => {}
+        }
+    }
+    let peers = if t.needs_peers {
+        score_batch(engine, &rows).peers
+    } else {
+        Default::default()
+    };
+    Ok(picked
+        .into_iter()
+        .map(|(i, r)| {
+            let group = list[i].group;
+            let p = peers.get(group).cloned().unwrap_or_default();
+            (i, rows[r].values.clone(), p)
+        })
+        .collect())
+}
+
 /// The explanation of appraisal `idx` of `list` (scored together with the others, so peer
 /// averages are the cycle's): keyed lines and the full text, in zh-CN and English.
 pub fn explain_in(

@@ -433,7 +433,7 @@ fn cycle_from(r: &AnyRow) -> Result<Cycle> {
 impl Db {
     /// The cycle's form as it scores this cycle: the pinned version, with the cycle's grade
     /// bands when the sheet has none.
-    async fn template_for(c: &mut sqlx::AnyConnection, cy: &Cycle) -> Result<Template> {
+    pub(crate) async fn template_for(c: &mut sqlx::AnyConnection, cy: &Cycle) -> Result<Template> {
         let mut t = Self::template_of(c, cy.template_id).await?;
         with_cycle_grades(&mut t, cy);
         Ok(t)
@@ -643,9 +643,7 @@ impl Db {
         let written: std::collections::HashSet<i64> =
             only.unwrap_or_default().iter().copied().collect();
         let ctx = Scoring::load(c, cycle, t, only).await?;
-        let engine = engine_for(t, cycle)?;
-        let to = ctx.to_score();
-        let results = score_all(&engine, &to);
+        let (ctx, results) = ctx.score(t, cycle).await?;
         // Every number a person sees is the engine's result for the inputs stored now: the
         // result, total, grade and bonus are written together, in every state. An
         // appraisal whose figures changed because another's did (peer averages) gets a new
@@ -802,14 +800,48 @@ impl Db {
         .await?
         .get("n");
         let status = if open == 0 { "closed" } else { "launched" };
-        sqlx::query(
+        let changed = sqlx::query(
             "UPDATE cycles SET status = $1 WHERE id = $2 AND status <> 'draft' AND status <> $3 AND cancelled_at IS NULL",
         )
         .bind(status)
         .bind(cycle_id)
         .bind(status)
         .execute(&mut *c)
-        .await?;
+        .await?
+        .rows_affected();
+        if changed > 0 && status == "closed" {
+            // Every result confirmed: HR hears that the payroll is ready.
+            let cy = Self::load_cycle(c, cycle_id).await?;
+            let t = Self::template_for(c, &cy).await?;
+            let count: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM appraisals WHERE cycle_id = $1")
+                    .bind(cycle_id)
+                    .fetch_one(&mut *c)
+                    .await?
+                    .get("n");
+            let at = now();
+            let events: Vec<crate::notify::Event> = crate::notify::hr_users(c)
+                .await?
+                .into_iter()
+                .map(|uid| crate::notify::Event {
+                    kind: crate::notify::EventKind::CycleClosed,
+                    user_id: uid,
+                    text: crate::notify::with_form(
+                        text!(
+                            "notify-cycle-closed",
+                            cycle = cy.name,
+                            form = t.form.title,
+                            period = cy.period,
+                            count = count
+                        ),
+                        &t.form,
+                    ),
+                    link: format!("/hr/cycles/{cycle_id}/results"),
+                    key: format!("closed:{cycle_id}:{at}"),
+                })
+                .collect();
+            crate::notify::emit(c, &events).await?;
+        }
         Ok(())
     }
 
@@ -1196,6 +1228,19 @@ impl Db {
             .bind(cy.id)
             .execute(&mut *tx)
             .await?;
+        // One message per person with tasks (not one per appraisal), with the launch.
+        let holders = crate::notify::task_holders(&mut tx, cy.id, None).await?;
+        crate::notify::emit(
+            &mut tx,
+            &crate::notify::task_events(
+                crate::notify::EventKind::TaskAssigned,
+                &holders,
+                &t.form,
+                &cy.period,
+                &format!("launch:{}", cy.id),
+            ),
+        )
+        .await?;
         self.append_audits(
             &mut tx,
             &[NewAudit {
@@ -1968,6 +2013,7 @@ impl Db {
         if to == State::Confirmed || from == State::Confirmed {
             Self::sync_cycle_status(&mut tx, a.cycle_id).await?;
         }
+        Self::act_events(&mut tx, &a, &cy, &t, &action, &at).await?;
         let mut new_value = to.as_str().to_string();
         let mut old_value = from.as_str().to_string();
         if matches!(action, Action::Approve) {
@@ -2116,6 +2162,7 @@ impl Db {
             })
             .collect();
         self.append_audits(&mut tx, &audits).await?;
+        Self::auto_confirm_events(&mut tx, &ids, &started).await?;
         let cycles: Vec<i64> = sqlx::query("SELECT DISTINCT cycle_id FROM appraisals WHERE state = 'confirmed' AND confirmed_at >= $1")
             .bind(&started)
             .fetch_all(&mut *tx)
@@ -2542,6 +2589,60 @@ impl Db {
         })
     }
 
+    /// What prints the filled forms of `ids` (appraisals of cycle `cycle_id`): each one's
+    /// engine row and its group's peer averages, from the same [`Scoring`] context as
+    /// stored results, so a printed form shows exactly the stored figures. Each appraisal
+    /// must be one `who` sees with its scores at its state.
+    pub(crate) async fn form_rows_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        ids: &[i64],
+    ) -> Result<Vec<FormRow>> {
+        let mut c = self.reader.acquire().await?;
+        for &id in ids {
+            let (a, dept) = Self::load_appraisal(&mut c, id).await?;
+            let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+            if a.cycle_id != cycle_id || !roles.sees() {
+                return Err(StoreError::NotFound {
+                    what: Thing::Appraisal,
+                    key: id.to_string(),
+                });
+            }
+            if !roles.sees_scores(a.state) {
+                return Err(StoreError::Forbidden(text!("explain-after-publication")));
+            }
+        }
+        let cy = Self::load_cycle(&mut c, cycle_id).await?;
+        let t = Self::template_for(&mut c, &cy).await?;
+        let ctx = Scoring::load(&mut c, &cy, &t, Some(ids)).await?;
+        let engine = engine_for(&t, &cy)?;
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let picked = crate::cycle::form_rows(&engine, &ctx.to_score(), |i| {
+            wanted.contains(&ctx.rows[i].id)
+        })
+        .map_err(|(i, _)| StoreError::Corrupt {
+            table: "appraisals",
+            id: ctx.rows[i].id,
+            column: "inputs",
+        })?;
+        let mut by_id: HashMap<i64, FormRow> = picked
+            .into_iter()
+            .map(|(i, values, peers)| {
+                let id = ctx.rows[i].id;
+                (id, FormRow { id, values, peers })
+            })
+            .collect();
+        ids.iter()
+            .map(|id| {
+                by_id.remove(id).ok_or_else(|| StoreError::NotFound {
+                    what: Thing::Appraisal,
+                    key: id.to_string(),
+                })
+            })
+            .collect()
+    }
+
     pub(crate) async fn cycles_impl(
         &self,
         scope: &crate::policy::Scope,
@@ -2647,6 +2748,25 @@ impl Scoring {
             (HashMap::new(), HashMap::new())
         };
         Ok(Scoring { rows, prev, last })
+    }
+
+    /// Every row scored, in order. A big batch (a whole cycle) is scored on a blocking
+    /// thread, so parsing and scoring thousands of rows never holds up the async workers
+    /// serving other requests; a few rows are scored in place.
+    async fn score(self, t: &Template, cycle: &Cycle) -> Result<(Scoring, Vec<ScoreResult>)> {
+        const IN_PLACE: usize = 256;
+        if self.rows.len() <= IN_PLACE {
+            let results = score_all(&engine_for(t, cycle)?, &self.to_score());
+            return Ok((self, results));
+        }
+        let (t, cycle) = (t.clone(), cycle.clone());
+        tokio::task::spawn_blocking(move || {
+            let results = score_all(&engine_for(&t, &cycle)?, &self.to_score());
+            Ok((self, results))
+        })
+        .await
+        // Scoring does not panic; were it to, the panic goes on as it would in place.
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
     /// The rows as the engine scores them, in order.
@@ -3093,7 +3213,7 @@ fn overlay(inputs: &mut Values, values: &Values) {
 /// The engine for a cycle's template, with the cycle's parameters set. Parameters were
 /// checked when the cycle was created, so one that no longer reads is stored data gone
 /// wrong: an error naming the cycle, never a parameter quietly left at its default.
-fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
+pub fn engine_for<'t>(t: &'t Template, cy: &Cycle) -> Result<kaohe_core::Engine<'t>> {
     let mut engine = kaohe_core::Engine::new(t);
     let corrupt = || StoreError::Corrupt {
         table: "cycles",

@@ -21,6 +21,7 @@ mod cycles;
 pub mod hashing;
 mod hr;
 mod model;
+mod notify;
 mod org;
 mod password;
 pub mod policy;
@@ -39,9 +40,13 @@ pub use backend::{
     connect, connect_with, sqlite_readers,
 };
 pub use cycle::*;
-pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, state_rank};
+pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, engine_for, state_rank};
 pub use hr::*;
 pub use model::*;
+pub use notify::{
+    Channel, ChannelKind, Contact, EventKind, NewChannel, Notification, OutboxMessage,
+    OutboxStatus, StoredArgs, StoredText, mask,
+};
 pub use org::{ORG_HEADERS, Unit, export_rows, org_csv, org_rows, tree_order};
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
 
@@ -124,6 +129,10 @@ pub enum Thing {
     Department,
     Employee,
     User,
+    /// A notification channel.
+    Channel,
+    /// A message of the outbox.
+    Message,
 }
 
 impl Thing {
@@ -135,6 +144,8 @@ impl Thing {
             Thing::Department => text!("thing-department"),
             Thing::Employee => text!("thing-employee"),
             Thing::User => text!("thing-user"),
+            Thing::Channel => text!("thing-channel"),
+            Thing::Message => text!("thing-message"),
         }
     }
 }
@@ -365,6 +376,73 @@ pub trait Store: Clone + Send + Sync + 'static {
         now: time::OffsetDateTime,
     ) -> impl Future<Output = Result<u64>> + Send;
 
+    /// The user's in-app notifications (通知), newest first.
+    fn notifications(
+        &self,
+        user_id: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Notification>>> + Send;
+    /// How many of the user's notifications are unread.
+    fn unread_count(&self, user_id: i64) -> impl Future<Output = Result<i64>> + Send;
+    /// Mark the user's notifications read (these ids, or all); how many were unread.
+    fn mark_read(
+        &self,
+        user_id: i64,
+        ids: Option<&[i64]>,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// The configured channels (secrets included: show them only through [`mask`]).
+    fn channels(&self) -> impl Future<Output = Result<Vec<Channel>>> + Send;
+    /// Add (`id` None) or change a channel; a secret of None keeps the stored one. Audited
+    /// without the secret.
+    fn save_channel(
+        &self,
+        actor: &str,
+        id: Option<i64>,
+        c: &NewChannel,
+    ) -> impl Future<Output = Result<Channel>> + Send;
+    /// Queue a test message to `user_id` over one channel.
+    fn test_channel(
+        &self,
+        actor: &str,
+        channel_id: i64,
+        user_id: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A user's e-mail address and mobile number (for e-mail and @mentions).
+    fn set_contact(
+        &self,
+        actor: &str,
+        username: &str,
+        c: &Contact,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Claim up to `limit` due outbox messages for `lease` (one server at a time).
+    fn claim_outbox(
+        &self,
+        now: time::OffsetDateTime,
+        lease: time::Duration,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<OutboxMessage>>> + Send;
+    /// A claimed message was delivered.
+    fn outbox_delivered(&self, id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// A claimed message failed: tried again at `retry_at`, or dead when None.
+    fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<time::OffsetDateTime>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The outbox, newest first (one status, or all).
+    fn outbox(
+        &self,
+        status: Option<OutboxStatus>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<OutboxMessage>>> + Send;
+    /// A dead message back to pending, its attempts counted from zero (audited).
+    fn retry_outbox(&self, actor: &str, id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// 催办: remind everyone with an open task of the cycle, one message per person (the
+    /// number of people).
+    fn remind_late(&self, actor: &str, cycle_id: i64)
+    -> impl Future<Output = Result<usize>> + Send;
+
     /// Check a template with the engine and store it as the form's next version.
     fn publish_template(
         &self,
@@ -559,6 +637,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn payroll(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<PayrollRow>>> + Send;
     /// The explanation of every number of an appraisal (once its scores may be seen).
     fn explain(&self, who: &User, id: i64) -> impl Future<Output = Result<Explained>> + Send;
+    /// What prints the filled forms of `ids` (appraisals of `cycle_id`, in that order): each
+    /// one's engine row and its group's peer averages, gathered exactly as stored results
+    /// are scored (the cycle's parameters, peers over the whole cycle, prior periods).
+    /// Refused unless `who` sees each one's scores at its state.
+    fn form_rows(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        ids: &[i64],
+    ) -> impl Future<Output = Result<Vec<FormRow>>> + Send;
     /// What the appraisal would show were `values` stored (live scores while rating):
     /// scored and explained as stored results are, nothing written. Refused to whoever
     /// does not see the scores at this state.

@@ -51,13 +51,11 @@ pub(super) async fn account_password_post<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
+    form.csrf(&ctx)?;
     let Some(me) = ctx.user.clone() else {
-        return to_login(&ctx);
+        return Ok(to_login(&ctx));
     };
     let current = form.get("current").unwrap_or_default();
     let new = form.get("new").unwrap_or_default();
@@ -76,25 +74,37 @@ pub(super) async fn account_password_post<S: Store>(
         errors.insert("confirm".into(), text(ctx.lang, "password-mismatch", &[]));
     }
     if !errors.is_empty() {
-        return password_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, false, None, errors);
+        return Ok(password_page(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            false,
+            None,
+            errors,
+        ));
     }
     match st
         .store
         .change_password(me.id, current, new, ctx.session.as_deref())
         .await
     {
-        Ok(_) => see_other("/account/password?done=1"),
+        Ok(_) => Ok(see_other("/account/password?done=1")),
         Err(StoreError::Fields(f)) => {
             for (field, msg) in f {
                 errors.insert(field, in_lang(ctx.lang, &msg));
             }
-            password_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, false, None, errors)
+            Ok(password_page(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                false,
+                None,
+                errors,
+            ))
         }
-        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Err(e) if is_internal(&e) => Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
             let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
-            password_page(&ctx, status, false, Some(m), errors)
+            Ok(password_page(&ctx, status, false, Some(m), errors))
         }
     }
 }
@@ -153,19 +163,16 @@ fn setup_done(ctx: &Ctx) -> Response {
     )
 }
 
-pub(super) async fn setup_page<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
+pub(super) async fn setup_page<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> PageResult {
     match needs_setup(&st).await {
         Ok(true) => setup_form(&ctx, StatusCode::OK, "", FieldErrors::new()),
-        Ok(false) => setup_done(&ctx),
-        Err(e) => server_error(ctx.lang, &e.to_string()),
+        Ok(false) => Ok(setup_done(&ctx)),
+        Err(e) => Ok(server_error(ctx.lang, &e.to_string())),
     }
 }
 
-fn setup_form(ctx: &Ctx, status: StatusCode, username: &str, errors: FieldErrors) -> Response {
-    let token = match anonymous_token(ctx) {
-        Ok(t) => t,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+fn setup_form(ctx: &Ctx, status: StatusCode, username: &str, errors: FieldErrors) -> PageResult {
+    let token = anonymous_token(ctx).or_page(ctx)?;
     let mut res = render(
         ctx,
         status,
@@ -177,22 +184,22 @@ fn setup_form(ctx: &Ctx, status: StatusCode, username: &str, errors: FieldErrors
     )) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }
 
 pub(super) async fn setup_post<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
     if !anonymous_csrf_ok(&ctx, &form) {
-        return csrf_refused(&ctx);
+        return Ok(csrf_refused(&ctx));
     }
     match needs_setup(&st).await {
         Ok(true) => {}
-        Ok(false) => return setup_done(&ctx),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Ok(false) => return Ok(setup_done(&ctx)),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     }
     let given = form.get("token").unwrap_or_default().trim();
     let username = form.get("username").unwrap_or_default().trim();
@@ -237,7 +244,7 @@ pub(super) async fn setup_post<S: Store>(
         .await;
     let u = match made {
         Ok(u) => u,
-        Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+        Err(e) if is_internal(&e) => return Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let field = match &e {
                 StoreError::Invalid { field, .. } if field == "password" => "password",
@@ -255,15 +262,16 @@ pub(super) async fn setup_post<S: Store>(
     if let Ok(mut t) = st.setup_token.lock() {
         *t = None;
     }
-    let token = match st.store.create_session(u.id, st.session_ttl).await {
-        Ok(t) => t,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let token = st
+        .store
+        .create_session(u.id, st.session_ttl)
+        .await
+        .or_page(&ctx)?;
     let mut res = see_other("/hr");
     if let Ok(v) = HeaderValue::from_str(&crate::session_cookie(&token, st.session_ttl)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }
 
 /// `/login/code`: the first sign-in with the one-time code HR gave (user name, code, the
@@ -272,9 +280,9 @@ pub(super) async fn setup_post<S: Store>(
 pub(super) async fn login_code_form<S: Store>(
     State(_st): State<AppState<S>>,
     ctx: Ctx,
-) -> Response {
+) -> PageResult {
     if ctx.user.is_some() {
-        return see_other("/tasks");
+        return Ok(see_other("/tasks"));
     }
     login_code_page(&ctx, StatusCode::OK, "", None, FieldErrors::new())
 }
@@ -285,11 +293,8 @@ fn login_code_page(
     username: &str,
     error: Option<String>,
     errors: FieldErrors,
-) -> Response {
-    let token = match anonymous_token(ctx) {
-        Ok(t) => t,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+) -> PageResult {
+    let token = anonymous_token(ctx).or_page(ctx)?;
     let mut res = render(
         ctx,
         status,
@@ -301,7 +306,7 @@ fn login_code_page(
     )) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }
 
 pub(super) async fn login_code<S: Store>(
@@ -309,10 +314,10 @@ pub(super) async fn login_code<S: Store>(
     ctx: Ctx,
     ext: axum::http::Extensions,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
     if !anonymous_csrf_ok(&ctx, &form) {
-        return csrf_refused(&ctx);
+        return Ok(csrf_refused(&ctx));
     }
     let username = form.get("username").unwrap_or_default().trim();
     let code = form.get("code").unwrap_or_default();
@@ -324,10 +329,9 @@ pub(super) async fn login_code<S: Store>(
         let minutes = Arg::Num(crate::throttle::minutes(wait) as f64);
         text(ctx.lang, "login-locked", &[("minutes", minutes)])
     };
-    let is_locked = match crate::throttle::locked(&st.store, username, addr, now).await {
-        Ok(w) => w,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let is_locked = crate::throttle::locked(&st.store, username, addr, now)
+        .await
+        .or_page(&ctx)?;
     if let Some(wait) = is_locked {
         let m = locked(wait);
         return login_code_page(
@@ -377,7 +381,7 @@ pub(super) async fn login_code<S: Store>(
                             error = Some(locked(wait));
                         }
                         Ok(None) => {}
-                        Err(e) => return server_error(ctx.lang, &e.to_string()),
+                        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
                     }
                 }
                 errors.insert(field, in_lang(ctx.lang, &msg));
@@ -394,22 +398,23 @@ pub(super) async fn login_code<S: Store>(
                 errors,
             );
         }
-        Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+        Err(e) if is_internal(&e) => return Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
             return login_code_page(&ctx, status, username, Some(m), errors);
         }
     };
     if let Err(e) = crate::throttle::succeeded(&st.store, username).await {
-        return server_error(ctx.lang, &e.to_string());
+        return Ok(server_error(ctx.lang, &e.to_string()));
     }
-    let token = match st.store.create_session(user.id, st.session_ttl).await {
-        Ok(t) => t,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let token = st
+        .store
+        .create_session(user.id, st.session_ttl)
+        .await
+        .or_page(&ctx)?;
     let mut res = see_other("/tasks");
     if let Ok(v) = HeaderValue::from_str(&crate::session_cookie(&token, st.session_ttl)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }

@@ -5,7 +5,6 @@
 //! figures changed since is refused (and named) instead of being passed unseen; the others
 //! go through. Every action is the store's own [`Store::act`], audited one by one.
 
-use super::hr_import::{OrPage, PageResult};
 use super::*;
 use kaohe_core::workflow::Action;
 use rust_decimal::Decimal;

@@ -46,13 +46,11 @@ pub(super) async fn grid<S: Store>(
     ctx: Ctx,
     Path((id, dept)): Path<(String, String)>,
     axum::extract::Query(q): axum::extract::Query<GridQuery>,
-) -> Response {
+) -> PageResult {
     let Some(me) = ctx.user.clone() else {
-        return to_login(&ctx);
+        return Ok(to_login(&ctx));
     };
-    let (Ok(id), Ok(dept)) = (id.parse::<i64>(), dept.parse::<i64>()) else {
-        return not_found(&ctx);
-    };
+    let (id, dept) = (path_id(&ctx, &id)?, path_id(&ctx, &dept)?);
     let offset = q.offset.unwrap_or(0).max(0);
     grid_page(&st, &ctx, &me, id, dept, offset, None, GridTyped::default()).await
 }
@@ -72,21 +70,18 @@ pub(super) async fn grid_page<S: Store>(
     offset: i64,
     error: Option<(StatusCode, String)>,
     typed: GridTyped,
-) -> Response {
+) -> PageResult {
     if !clerk_of(me, dept) {
-        return not_found(ctx);
+        return Ok(not_found(ctx));
     }
     let c = match st.store.cycle(id).await {
         Ok(c) => c,
-        Err(StoreError::NotFound { .. }) => return not_found(ctx),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Err(StoreError::NotFound { .. }) => return Ok(not_found(ctx)),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
-    let depts = match st.store.departments().await {
-        Ok(d) => d,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let depts = st.store.departments().await.or_page(ctx)?;
     let Some(d) = depts.iter().find(|d| d.id == dept) else {
-        return not_found(ctx);
+        return Ok(not_found(ctx));
     };
     let tv = match st
         .store
@@ -94,11 +89,14 @@ pub(super) async fn grid_page<S: Store>(
         .await
     {
         Ok(Some(tv)) => tv,
-        Ok(None) => return server_error(ctx.lang, "a cycle's template version is gone"),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Ok(None) => return Ok(server_error(ctx.lang, "a cycle's template version is gone")),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
     let Ok(t) = kaohe_core::compile_str(&tv.source) else {
-        return server_error(ctx.lang, "a stored template no longer compiles");
+        return Ok(server_error(
+            ctx.lang,
+            "a stored template no longer compiles",
+        ));
     };
     let (owners, _) = kaohe_store::input_owners(&t, &depts);
     let fmt = kaohe_core::num::fmt;
@@ -127,16 +125,18 @@ pub(super) async fn grid_page<S: Store>(
         offset,
         limit: GRID_PAGE,
     };
-    let list = match st.store.appraisals(me, Some(id), None, page).await {
-        Ok(l) => l,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let open = match st.store.tasks(me).await {
-        Ok(ts) => ts
-            .iter()
-            .any(|x| x.kind == "data" && x.cycle_id == id && x.department_id == Some(dept)),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let list = st
+        .store
+        .appraisals(me, Some(id), None, page)
+        .await
+        .or_page(ctx)?;
+    let open = st
+        .store
+        .tasks(me)
+        .await
+        .or_page(ctx)?
+        .iter()
+        .any(|x| x.kind == "data" && x.cycle_id == id && x.department_id == Some(dept));
     let rows: Vec<GridRowView> = list
         .iter()
         .map(|a| GridRowView {
@@ -166,7 +166,7 @@ pub(super) async fn grid_page<S: Store>(
         None => (StatusCode::OK, None),
     };
     let more = list.len() as i64 == GRID_PAGE;
-    render(
+    Ok(render(
         ctx,
         status,
         "grid.html",
@@ -186,7 +186,7 @@ pub(super) async fn grid_page<S: Store>(
             next => more.then_some(offset + GRID_PAGE),
             due => c.data_due.as_deref().map(short_time),
         },
-    )
+    ))
 }
 
 pub(super) async fn grid_save<S: Store>(
@@ -194,19 +194,15 @@ pub(super) async fn grid_save<S: Store>(
     mut ctx: Ctx,
     Path((id, dept)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
+    form.csrf(&ctx)?;
     let Some(me) = ctx.user.clone() else {
-        return to_login(&ctx);
+        return Ok(to_login(&ctx));
     };
-    let (Ok(id), Ok(dept)) = (id.parse::<i64>(), dept.parse::<i64>()) else {
-        return not_found(&ctx);
-    };
+    let (id, dept) = (path_id(&ctx, &id)?, path_id(&ctx, &dept)?);
     if !clerk_of(&me, dept) {
-        return not_found(&ctx);
+        return Err(page_not_found(&ctx));
     }
     let offset = form.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
     ctx.path = format!("/cycles/{id}/departments/{dept}");
@@ -274,8 +270,8 @@ pub(super) async fn grid_save<S: Store>(
     if !rows.is_empty() {
         match st.store.enter_grid(&me, id, Some(dept), &rows).await {
             Ok(_) => {}
-            Err(StoreError::NotFound { .. }) => return not_found(&ctx),
-            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(StoreError::NotFound { .. }) => return Ok(not_found(&ctx)),
+            Err(e) if is_internal(&e) => return Ok(server_error(ctx.lang, &e.to_string())),
             Err(e) => {
                 let (err, typed) = failed(e, typed, &rows);
                 return grid_page(&st, &ctx, &me, id, dept, offset, err, typed).await;
@@ -285,8 +281,8 @@ pub(super) async fn grid_save<S: Store>(
     if form.get("action") == Some("complete") {
         match st.store.complete_data(&me, id, dept).await {
             Ok(_) => {}
-            Err(StoreError::NotFound { .. }) => return not_found(&ctx),
-            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(StoreError::NotFound { .. }) => return Ok(not_found(&ctx)),
+            Err(e) if is_internal(&e) => return Ok(server_error(ctx.lang, &e.to_string())),
             Err(e) => {
                 let (err, _) = failed(e, GridTyped::default(), &rows);
                 return grid_page(&st, &ctx, &me, id, dept, offset, err, GridTyped::default())
@@ -294,5 +290,7 @@ pub(super) async fn grid_save<S: Store>(
             }
         }
     }
-    see_other(&format!("/cycles/{id}/departments/{dept}?offset={offset}"))
+    Ok(see_other(&format!(
+        "/cycles/{id}/departments/{dept}?offset={offset}"
+    )))
 }

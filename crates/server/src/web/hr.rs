@@ -29,10 +29,8 @@ pub(super) fn hr_only(ctx: &Ctx, cap: Capability) -> Result<User, Box<Response>>
     }
 }
 
-pub(super) async fn hr_home<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
-        return *r;
-    }
+pub(super) async fn hr_home<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> PageResult {
+    hr_only(&ctx, Capability::ManageCycles)?;
     let (depts, counts, forms) = match (
         st.store.departments().await,
         st.store.employee_counts().await,
@@ -40,14 +38,14 @@ pub(super) async fn hr_home<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -
     ) {
         (Ok(d), Ok(c), Ok(f)) => (d, c, f),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
-            return server_error(ctx.lang, &e.to_string());
+            return Ok(server_error(ctx.lang, &e.to_string()));
         }
     };
     let sections: Vec<Value> = HR_SECTIONS
         .iter()
         .map(|(href, title, text)| context! { href => *href, title => *title, text => *text })
         .collect();
-    render(
+    Ok(render(
         &ctx,
         StatusCode::OK,
         "hr.html",
@@ -57,7 +55,7 @@ pub(super) async fn hr_home<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -
             employees => counts.values().sum::<i64>(),
             forms => forms.len(),
         },
-    )
+    ))
 }
 
 /// The start of every HR form POST about one cycle: the CSRF token checked, HR only, the

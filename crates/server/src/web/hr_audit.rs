@@ -210,11 +210,8 @@ pub(super) async fn hr_audit<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     axum::extract::Query(f): axum::extract::Query<AuditFilter>,
-) -> Response {
-    let me = match hr_only(&ctx, Capability::ViewAudit) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
+) -> PageResult {
+    let me = hr_only(&ctx, Capability::ViewAudit)?;
     let page_no = f.page.unwrap_or(1).max(1);
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
     let q = kaohe_store::AuditQuery {
@@ -238,12 +235,9 @@ pub(super) async fn hr_audit<S: Store>(
             }
             (Vec::new(), StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
-    let kinds = match st.store.audit_kinds().await {
-        Ok(k) => k,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let kinds = st.store.audit_kinds().await.or_page(&ctx)?;
     let more = entries.len() as i64 > AUDIT_PAGE;
     entries.truncate(AUDIT_PAGE as usize);
     let names = labels(&st, &me, &entries).await;
@@ -288,7 +282,7 @@ pub(super) async fn hr_audit<S: Store>(
             ("to", f.to.as_str()),
         ])
         .finish();
-    render(
+    Ok(render(
         &ctx,
         status,
         "hr_audit.html",
@@ -301,5 +295,5 @@ pub(super) async fn hr_audit<S: Store>(
             prev => (page_no > 1).then(|| format!("?{keep}&page={}", page_no - 1)),
             next => more.then(|| format!("?{keep}&page={}", page_no + 1)),
         },
-    )
+    ))
 }

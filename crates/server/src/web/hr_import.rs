@@ -80,82 +80,6 @@ fn forget(token: &str) {
         .remove(token);
 }
 
-/// A page handler's early exit: the response to send instead (so handlers use `?`).
-pub(super) struct PageError(Box<Response>);
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        *self.0
-    }
-}
-
-impl From<Box<Response>> for PageError {
-    fn from(r: Box<Response>) -> Self {
-        PageError(r)
-    }
-}
-
-/// What a page handler returns.
-pub(super) type PageResult = Result<Response, PageError>;
-
-/// Turns a store or office refusal into the page that says so, in the reader's language.
-pub(super) trait OrPage<T> {
-    fn or_page(self, ctx: &Ctx) -> Result<T, PageError>;
-}
-
-impl<T> OrPage<T> for Result<T, StoreError> {
-    fn or_page(self, ctx: &Ctx) -> Result<T, PageError> {
-        self.map_err(|e| PageError(Box::new(store_error_page(ctx, &e))))
-    }
-}
-
-impl<T> OrPage<T> for Result<T, OfficeFail> {
-    fn or_page(self, ctx: &Ctx) -> Result<T, PageError> {
-        self.map_err(|e| office_error(ctx, e))
-    }
-}
-
-fn office_error(ctx: &Ctx, e: OfficeFail) -> PageError {
-    match e {
-        OfficeFail::Store(e) => PageError(Box::new(store_error_page(ctx, &e))),
-        OfficeFail::NotFound(_) => PageError(Box::new(not_found(ctx))),
-        OfficeFail::Internal(m) => PageError(Box::new(server_error(ctx.lang, &m))),
-        other => PageError(Box::new(error_text_page(
-            ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &in_lang(ctx.lang, &other.to_string()),
-        ))),
-    }
-}
-
-fn store_error_page(ctx: &Ctx, e: &StoreError) -> Response {
-    match e {
-        StoreError::NotFound { .. } => not_found(ctx),
-        e if is_internal(e) => server_error(ctx.lang, &e.to_string()),
-        e => {
-            let (status, m) = store_refusal(ctx.lang, e);
-            error_text_page(ctx, status, &m)
-        }
-    }
-}
-
-fn error_text_page(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
-    render(
-        ctx,
-        status,
-        "error.html",
-        context! {
-            title_key => "error-refused-title",
-            message => message,
-        },
-    )
-}
-
-fn cycle_id(ctx: &Ctx, id: &str) -> Result<i64, PageError> {
-    id.parse::<i64>()
-        .map_err(|_| PageError(Box::new(not_found(ctx))))
-}
-
 /// One choice in a column's dropdown.
 #[derive(Serialize)]
 struct TargetOption {
@@ -252,7 +176,7 @@ pub(super) async fn hr_import_page<S: Store>(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     import_page(&st, &ctx, id, None).await
 }
 
@@ -262,7 +186,7 @@ pub(super) async fn dept_import_page<S: Store>(
     ctx: Ctx,
     Path((id, dept)): Path<(String, String)>,
 ) -> PageResult {
-    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    let (id, dept) = (path_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
     import_page(&st, &ctx, id, Some(dept)).await
 }
 
@@ -306,7 +230,7 @@ pub(super) async fn hr_import_upload<S: Store>(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     import_upload(&st, &ctx, id, None, headers, body).await
 }
 
@@ -318,7 +242,7 @@ pub(super) async fn dept_import_upload<S: Store>(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> PageResult {
-    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    let (id, dept) = (path_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
     import_upload(&st, &ctx, id, Some(dept), headers, body).await
 }
 
@@ -366,7 +290,7 @@ pub(super) async fn hr_import_blank<S: Store>(
     Path(id): Path<String>,
 ) -> PageResult {
     let me = hr_only(&ctx, Capability::ManageCycles)?;
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     let (c, t) = st.store.cycle_form(id).await.or_page(&ctx)?;
     let people: Vec<(String, String)> = office::all_appraisals(&st.store, &me, id)
         .await
@@ -428,7 +352,7 @@ pub(super) async fn hr_import_preview<S: Store>(
     Path((id, token)): Path<(String, String)>,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> PageResult {
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     import_preview(&st, &ctx, id, None, &token, q).await
 }
 
@@ -439,7 +363,7 @@ pub(super) async fn dept_import_preview<S: Store>(
     Path((id, dept, token)): Path<(String, String, String)>,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> PageResult {
-    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    let (id, dept) = (path_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
     import_preview(&st, &ctx, id, Some(dept), &token, q).await
 }
 
@@ -466,7 +390,7 @@ pub(super) async fn hr_import_run<S: Store>(
     Path((id, token)): Path<(String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let id = cycle_id(&ctx, &id)?;
+    let id = path_id(&ctx, &id)?;
     import_run(&st, &ctx, id, None, &token, body).await
 }
 
@@ -477,7 +401,7 @@ pub(super) async fn dept_import_run<S: Store>(
     Path((id, dept, token)): Path<(String, String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let (id, dept) = (cycle_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
+    let (id, dept) = (path_id(&ctx, &id)?, dept_id(&ctx, &dept)?);
     import_run(&st, &ctx, id, Some(dept), &token, body).await
 }
 

@@ -294,13 +294,9 @@ pub(super) async fn hr_results<S: Store>(
     ctx: Ctx,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<ResultsQuery>,
-) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
-        return *r;
-    }
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&ctx);
-    };
+) -> PageResult {
+    hr_only(&ctx, Capability::ManageCycles)?;
+    let id = path_id(&ctx, &id)?;
     results_page(&st, &ctx, id, q, StatusCode::OK, None, None).await
 }
 
@@ -312,7 +308,7 @@ async fn results_page<S: Store>(
     status: StatusCode,
     error: Option<String>,
     typed: Option<(Vec<kaohe_store::GradeQuota>, BTreeMap<String, String>)>,
-) -> Response {
+) -> PageResult {
     results_page_with(st, ctx, id, q, status, error, typed, None).await
 }
 
@@ -327,11 +323,11 @@ async fn results_page_with<S: Store>(
     error: Option<String>,
     typed: Option<(Vec<kaohe_store::GradeQuota>, BTreeMap<String, String>)>,
     typed_bands: Option<String>,
-) -> Response {
+) -> PageResult {
     let c = match st.store.cycle(id).await {
         Ok(c) => c,
-        Err(StoreError::NotFound { .. }) => return not_found(ctx),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Err(StoreError::NotFound { .. }) => return Ok(not_found(ctx)),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
     let sort = q
         .sort
@@ -350,25 +346,13 @@ async fn results_page_with<S: Store>(
             limit: RESULTS_PAGE,
         },
     };
-    let slice = match st.store.results_page(id, &rq).await {
-        Ok(s) => s,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let given = match st.store.grade_counts(id).await {
-        Ok(g) => g,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let departments = match st.store.departments().await {
-        Ok(d) => d,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let stored = match st.store.grade_quotas(id).await {
-        Ok(q) => q,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let slice = st.store.results_page(id, &rq).await.or_page(ctx)?;
+    let given = st.store.grade_counts(id).await.or_page(ctx)?;
+    let departments = st.store.departments().await.or_page(ctx)?;
+    let stored = st.store.grade_quotas(id).await.or_page(ctx)?;
     let grades = match form_grades(st, &c).await {
         Ok(g) => g,
-        Err(e) => return server_error(ctx.lang, &e),
+        Err(e) => return Ok(server_error(ctx.lang, &e)),
     };
     let (quotas, quota_errors) = typed.unwrap_or((stored.clone(), BTreeMap::new()));
     let checks = kaohe_store::check_quotas(&grades, &given, &stored);
@@ -397,10 +381,7 @@ async fn results_page_with<S: Store>(
     // The same quotas within each group (or department).
     let mut violations = violations;
     if !stored.is_empty() {
-        let rows = match st.store.results(id).await {
-            Ok(r) => r,
-            Err(e) => return server_error(ctx.lang, &e.to_string()),
-        };
+        let rows = st.store.results(id).await.or_page(ctx)?;
         for (group, checks) in kaohe_store::check_quotas_by_group(&grades, &rows, &stored) {
             for q in checks.iter().filter(|c| c.over || c.under) {
                 let (key, limit) = if q.over {
@@ -525,9 +506,9 @@ async fn results_page_with<S: Store>(
     });
     let form = match form_names(st, ctx.lang, vec![c.form_id.clone()]).await {
         Ok(mut n) => n.remove(&c.form_id).unwrap_or_default(),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
-    render(
+    Ok(render(
         ctx,
         status,
         "hr_results.html",
@@ -552,7 +533,7 @@ async fn results_page_with<S: Store>(
             graded,
             error,
         },
-    )
+    ))
 }
 
 /// Save a cycle's quotas from the results page.
@@ -561,10 +542,10 @@ pub(super) async fn hr_quotas<S: Store>(
     mut ctx: Ctx,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let (form, me, id) = match hr_post(&ctx, &body, &id) {
         Ok(x) => x,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     ctx.path = format!("/hr/cycles/{id}/results");
     let mut quotas = Vec::new();
@@ -591,9 +572,9 @@ pub(super) async fn hr_quotas<S: Store>(
         page: None,
     };
     match st.store.set_grade_quotas(&me.username, id, &quotas).await {
-        Ok(_) => see_other(&format!("/hr/cycles/{id}/results#quotas")),
-        Err(StoreError::NotFound { .. }) => not_found(&ctx),
-        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Ok(_) => Ok(see_other(&format!("/hr/cycles/{id}/results#quotas"))),
+        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
+        Err(e) if is_internal(&e) => Ok(server_error(ctx.lang, &e.to_string())),
         Err(StoreError::Fields(f)) => {
             let errors = f
                 .into_iter()
@@ -624,10 +605,10 @@ pub(super) async fn hr_grades<S: Store>(
     mut ctx: Ctx,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let (form, me, id) = match hr_post(&ctx, &body, &id) {
         Ok(x) => x,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     ctx.path = format!("/hr/cycles/{id}/results");
     let typed = form.get("grades").unwrap_or_default().to_string();
@@ -649,9 +630,9 @@ pub(super) async fn hr_grades<S: Store>(
         }
     };
     match st.store.set_cycle_grades(&me.username, id, &bands).await {
-        Ok(_) => see_other(&format!("/hr/cycles/{id}/results#distribution")),
-        Err(StoreError::NotFound { .. }) => not_found(&ctx),
-        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Ok(_) => Ok(see_other(&format!("/hr/cycles/{id}/results#distribution"))),
+        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
+        Err(e) if is_internal(&e) => Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
             let (status, m) = refused(status, m);
@@ -692,10 +673,8 @@ pub(super) async fn hr_appeals<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
-) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
-        return *r;
-    }
+) -> PageResult {
+    hr_only(&ctx, Capability::ManageCycles)?;
     appeals_page(&st, &ctx, q.page.unwrap_or(1), StatusCode::OK, None).await
 }
 
@@ -708,16 +687,13 @@ async fn appeals_page<S: Store>(
     page_no: i64,
     status: StatusCode,
     failed: Option<Failed>,
-) -> Response {
+) -> PageResult {
     let page_no = page_no.max(1);
     let page = kaohe_store::Page {
         offset: (page_no - 1) * APPEALS_PAGE,
         limit: APPEALS_PAGE + 1,
     };
-    let mut list = match st.store.appeals(page).await {
-        Ok(l) => l,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let mut list = st.store.appeals(page).await.or_page(ctx)?;
     let more = list.len() as i64 > APPEALS_PAGE;
     list.truncate(APPEALS_PAGE as usize);
     let mut forms: BTreeMap<i64, String> = BTreeMap::new();
@@ -725,14 +701,13 @@ async fn appeals_page<S: Store>(
         if let std::collections::btree_map::Entry::Vacant(v) = forms.entry(a.cycle_id) {
             match st.store.cycle(a.cycle_id).await {
                 Ok(c) => v.insert(c.form_id),
-                Err(e) => return server_error(ctx.lang, &e.to_string()),
+                Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
             };
         }
     }
-    let names = match form_names(st, ctx.lang, forms.values().cloned().collect()).await {
-        Ok(n) => n,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let names = form_names(st, ctx.lang, forms.values().cloned().collect())
+        .await
+        .or_page(ctx)?;
     // A decision refused on a sheet the list does not show (no longer appealed, or never)
     // is said at the top: otherwise nothing would say it.
     let error = match failed.as_ref() {
@@ -776,7 +751,7 @@ async fn appeals_page<S: Store>(
             }
         })
         .collect();
-    render(
+    Ok(render(
         ctx,
         status,
         "hr_appeals.html",
@@ -787,7 +762,7 @@ async fn appeals_page<S: Store>(
             prev => (page_no > 1).then_some(page_no - 1),
             next => more.then_some(page_no + 1),
         },
-    )
+    ))
 }
 
 /// Uphold or reopen an appeal from the queue.
@@ -796,10 +771,10 @@ pub(super) async fn hr_appeal_decide<S: Store>(
     mut ctx: Ctx,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let (form, me, id) = match hr_post(&ctx, &body, &id) {
         Ok(x) => x,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     ctx.path = "/hr/appeals".into();
     let reason = form.get("reason").unwrap_or_default().trim().to_string();
@@ -825,9 +800,9 @@ pub(super) async fn hr_appeal_decide<S: Store>(
         return appeals_page(&st, &ctx, 1, StatusCode::UNPROCESSABLE_ENTITY, Some(f)).await;
     };
     match st.store.act(&me, id, version, &step).await {
-        Ok(_) => see_other("/hr/appeals"),
-        Err(StoreError::NotFound { .. }) => not_found(&ctx),
-        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Ok(_) => Ok(see_other("/hr/appeals")),
+        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
+        Err(e) if is_internal(&e) => Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
             let reason_error = match &e {
@@ -871,38 +846,30 @@ pub(super) async fn hr_employee<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     Path(emp_no): Path<String>,
-) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ManageCycles) {
-        return *r;
-    }
+) -> PageResult {
+    hr_only(&ctx, Capability::ManageCycles)?;
     let e = match st.store.employee(&emp_no).await {
         Ok(Some(e)) => e,
-        Ok(None) => return not_found(&ctx),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Ok(None) => return Ok(not_found(&ctx)),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
-    let ledger = match st.store.ledger(e.id).await {
-        Ok(l) => l,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let ledger = st.store.ledger(e.id).await.or_page(&ctx)?;
     let dept = match st.store.departments().await {
         Ok(d) => d
             .into_iter()
             .find(|d| d.id == e.department_id)
             .map(|d| d.name)
             .unwrap_or_default(),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
     let chart = (!ledger.is_empty()).then(|| trend_chart(ctx.lang, &trend_points(&ledger)));
-    let names = match form_names(
+    let names = form_names(
         &st,
         ctx.lang,
         ledger.iter().map(|l| l.form_id.clone()).collect(),
     )
     .await
-    {
-        Ok(n) => n,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    .or_page(&ctx)?;
     let rows: Vec<TrendRow> = ledger
         .into_iter()
         .map(|l| TrendRow {
@@ -915,7 +882,7 @@ pub(super) async fn hr_employee<S: Store>(
             bonus: l.bonus,
         })
         .collect();
-    render(
+    Ok(render(
         &ctx,
         StatusCode::OK,
         "hr_employee.html",
@@ -927,5 +894,5 @@ pub(super) async fn hr_employee<S: Store>(
             rows => Serde(rows),
             chart => Serde(chart),
         },
-    )
+    ))
 }

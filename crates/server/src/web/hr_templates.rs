@@ -101,16 +101,14 @@ pub(super) async fn hr_templates_page<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<ListQuery>,
-) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ManageTemplates) {
-        return *r;
-    }
+) -> PageResult {
+    hr_only(&ctx, Capability::ManageTemplates)?;
     let mut up = UploadView::default();
     if let Some(from) = q.from.as_deref() {
         match st.store.template(from, None).await {
             Ok(Some(tv)) => up.source = tv.source,
             Ok(None) => {}
-            Err(e) => return server_error(ctx.lang, &e.to_string()),
+            Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
         }
     }
     list_page(&st, &ctx, StatusCode::OK, up).await
@@ -121,11 +119,8 @@ async fn list_page<S: Store>(
     ctx: &Ctx,
     status: StatusCode,
     upload: UploadView,
-) -> Response {
-    let forms = match st.store.templates().await {
-        Ok(f) => f,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+) -> PageResult {
+    let forms = st.store.templates().await.or_page(ctx)?;
     let rows: Vec<FormRow> = forms
         .into_iter()
         .map(|t| FormRow {
@@ -137,12 +132,12 @@ async fn list_page<S: Store>(
             created_by: t.created_by,
         })
         .collect();
-    render(
+    Ok(render(
         ctx,
         status,
         "hr_templates.html",
         context! { forms => Serde(rows), upload => Serde(upload) },
-    )
+    ))
 }
 
 pub(super) async fn hr_templates_upload<S: Store>(
@@ -150,15 +145,10 @@ pub(super) async fn hr_templates_upload<S: Store>(
     mut ctx: Ctx,
     headers: axum::http::HeaderMap,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let (form, files) = read_form(&headers, body).await;
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    let me = match hr_only(&ctx, Capability::ManageTemplates) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
+    form.csrf(&ctx)?;
+    let me = hr_only(&ctx, Capability::ManageTemplates)?;
     ctx.path = "/hr/templates".into();
     let source = match files
         .into_iter()
@@ -204,12 +194,12 @@ pub(super) async fn hr_templates_upload<S: Store>(
         return list_page(&st, &ctx, StatusCode::UNPROCESSABLE_ENTITY, up).await;
     }
     match st.store.publish_template(&me.username, &source).await {
-        Ok(tv) => see_other(&format!(
+        Ok(tv) => Ok(see_other(&format!(
             "{}?version={}&published=1",
             form_href(&tv.form_id),
             tv.version
-        )),
-        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        ))),
+        Err(e) if is_internal(&e) => Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
             let up = UploadView {
@@ -313,18 +303,13 @@ pub(super) async fn hr_template<S: Store>(
     ctx: Ctx,
     Path(form_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<VersionQuery>,
-) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ManageTemplates) {
-        return *r;
-    }
+) -> PageResult {
+    hr_only(&ctx, Capability::ManageTemplates)?;
     let (tv, t) = match stored(&st, &ctx, &form_id, q.version).await {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    let versions = match st.store.template_versions(&form_id).await {
-        Ok(v) => v,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let versions = st.store.template_versions(&form_id).await.or_page(&ctx)?;
     let latest = versions.first().map_or(tv.version, |v| v.version);
     let versions: Vec<VersionRow> = versions
         .into_iter()
@@ -343,7 +328,7 @@ pub(super) async fn hr_template<S: Store>(
         .collect();
     let (lines, _) = annotated(ctx.lang, &tv.source, &checked.diagnostics);
     let href = form_href(&tv.form_id);
-    render(
+    Ok(render(
         &ctx,
         StatusCode::OK,
         "hr_template.html",
@@ -365,7 +350,7 @@ pub(super) async fn hr_template<S: Store>(
             warnings => Serde(warnings),
             lines => Serde(lines),
         },
-    )
+    ))
 }
 
 #[derive(Serialize)]
@@ -551,16 +536,22 @@ pub(super) async fn hr_preview<S: Store>(
     ctx: Ctx,
     Path(form_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<VersionQuery>,
-) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ManageTemplates) {
-        return *r;
-    }
+) -> PageResult {
+    hr_only(&ctx, Capability::ManageTemplates)?;
     let (tv, t) = match stored(&st, &ctx, &form_id, q.version).await {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let fields = preview_fields(ctx.lang, &t, None, &BTreeMap::new());
-    preview_page(&ctx, StatusCode::OK, &tv, &t, fields, None, None)
+    Ok(preview_page(
+        &ctx,
+        StatusCode::OK,
+        &tv,
+        &t,
+        fields,
+        None,
+        None,
+    ))
 }
 
 fn preview_page(
@@ -594,21 +585,17 @@ pub(super) async fn hr_preview_post<S: Store>(
     Path(form_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<VersionQuery>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    if let Err(r) = hr_only(&ctx, Capability::ManageTemplates) {
-        return *r;
-    }
+    form.csrf(&ctx)?;
+    hr_only(&ctx, Capability::ManageTemplates)?;
     let version = form
         .get("version")
         .and_then(|v| v.parse().ok())
         .or(q.version);
     let (tv, t) = match stored(&st, &ctx, &form_id, version).await {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     ctx.path = format!("{}/preview", form_href(&tv.form_id));
     // One row: the inputs as `kaohe score` reads them, by id.
@@ -664,7 +651,7 @@ pub(super) async fn hr_preview_post<S: Store>(
                 .map(|c| c.msg.render(ctx.lang))
                 .collect::<Vec<_>>()
                 .join("; ");
-            return refused(BTreeMap::new(), Some(m));
+            return Ok(refused(BTreeMap::new(), Some(m)));
         }
     };
     let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
@@ -683,7 +670,7 @@ pub(super) async fn hr_preview_post<S: Store>(
                 }
             }
             let general = (!general.is_empty()).then(|| general.join("; "));
-            return refused(errors, general);
+            return Ok(refused(errors, general));
         }
     };
     let rows = [row];
@@ -695,11 +682,11 @@ pub(super) async fn hr_preview_post<S: Store>(
         if let Some(c) = &e.column {
             errors.insert(c.clone(), m.clone());
         }
-        return refused(errors, Some(m));
+        return Ok(refused(errors, Some(m)));
     }
     let (f, rec) = match kaohe_core::batch::explain_row(&engine, &b, &rows, 0) {
         Ok(x) => x,
-        Err(e) => return refused(BTreeMap::new(), Some(e.msg.render(ctx.lang))),
+        Err(e) => return Ok(refused(BTreeMap::new(), Some(e.msg.render(ctx.lang)))),
     };
     let sep = match ctx.lang {
         Lang::Zh => "；",
@@ -768,5 +755,13 @@ pub(super) async fn hr_preview_post<S: Store>(
             .collect(),
     };
     let fields = preview_fields(ctx.lang, &t, Some(&form), &BTreeMap::new());
-    preview_page(&ctx, StatusCode::OK, &tv, &t, fields, Some(scored), None)
+    Ok(preview_page(
+        &ctx,
+        StatusCode::OK,
+        &tv,
+        &t,
+        fields,
+        Some(scored),
+        None,
+    ))
 }

@@ -73,50 +73,39 @@ fn with_gaps(entries: Vec<kaohe_store::LedgerEntry>) -> Vec<LedgerRow> {
     out
 }
 
-pub(super) async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
-    let Some(u) = &ctx.user else {
-        return to_login(&ctx);
-    };
+pub(super) async fn ledger<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> PageResult {
+    let u = ctx.signed_in()?;
     let mut chart = None;
     let rows = match u.employee_id {
         None => None,
-        Some(e) => match st.store.ledger(e).await {
-            Ok(l) => Some({
-                // The 12-month trend, as HR sees it on /hr/employees/{emp_no}.
-                if !l.is_empty() {
-                    chart = Some(super::hr_results::trend_chart(
-                        ctx.lang,
-                        &super::hr_results::trend_points(&l),
-                    ));
+        Some(e) => {
+            let l = st.store.ledger(e).await.or_page(&ctx)?;
+            // The 12-month trend, as HR sees it on /hr/employees/{emp_no}.
+            if !l.is_empty() {
+                chart = Some(super::hr_results::trend_chart(
+                    ctx.lang,
+                    &super::hr_results::trend_points(&l),
+                ));
+            }
+            let names = form_names(&st, ctx.lang, l.iter().map(|e| e.form_id.clone()).collect())
+                .await
+                .or_page(&ctx)?;
+            let mut rows = with_gaps(l);
+            for r in &mut rows {
+                if let Some(n) = names.get(&r.form_id) {
+                    r.form = n.clone();
                 }
-                let names =
-                    match form_names(&st, ctx.lang, l.iter().map(|e| e.form_id.clone()).collect())
-                        .await
-                    {
-                        Ok(n) => n,
-                        Err(e) => return server_error(ctx.lang, &e.to_string()),
-                    };
-                let mut rows = with_gaps(l);
-                for r in &mut rows {
-                    if let Some(n) = names.get(&r.form_id) {
-                        r.form = n.clone();
-                    }
-                }
-                rows
-            }),
-            Err(e) => return server_error(ctx.lang, &e.to_string()),
-        },
+            }
+            Some(rows)
+        }
     };
-    let sheets = match my_sheets(&st, u).await {
-        Ok(s) => s,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    render(
+    let sheets = my_sheets(&st, u).await.or_page(&ctx)?;
+    Ok(render(
         &ctx,
         StatusCode::OK,
         "ledger.html",
         context! { rows => Serde(rows), sheets => Serde(sheets), chart => Serde(chart) },
-    )
+    ))
 }
 
 #[derive(Serialize)]

@@ -11,6 +11,7 @@
 mod account;
 mod batch;
 mod controls;
+mod error;
 mod grid;
 mod hr;
 mod hr_audit;
@@ -22,6 +23,7 @@ mod hr_templates;
 mod hr_users;
 pub mod i18n;
 mod ledger;
+mod notify;
 pub mod print;
 mod session;
 mod sheet;
@@ -29,6 +31,7 @@ mod tasks;
 
 use account::*;
 use batch::*;
+use error::*;
 use grid::*;
 use hr::*;
 use hr_audit::*;
@@ -39,6 +42,7 @@ use hr_results::*;
 use hr_templates::*;
 use hr_users::*;
 use ledger::*;
+use notify::*;
 use session::*;
 use sheet::*;
 use tasks::*;
@@ -123,6 +127,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("batch.html"),
     page!("hr_results.html"),
     page!("hr_appeals.html"),
+    page!("notifications.html"),
+    page!("hr_notify.html"),
     page!("hr_employee.html"),
     page!("hr_audit.html"),
     page!("sheet.html"),
@@ -198,6 +204,8 @@ pub struct Ctx {
     /// The page's own path (the language links point at it).
     pub path: String,
     jar: CookieJar,
+    /// The signed-in user's unread notifications (the header's count).
+    pub unread: i64,
 }
 
 impl Ctx {
@@ -247,7 +255,16 @@ impl<S: Store> FromRequestParts<AppState<S>> for Ctx {
         let lang = chosen
             .or_else(|| user.as_ref().and_then(|u| Lang::parse(&u.lang)))
             .unwrap_or_default();
+        let unread = match &user {
+            Some(u) => st
+                .store
+                .unread_count(u.id)
+                .await
+                .map_err(|e| server_error(lang, &e.to_string()))?,
+            None => 0,
+        };
         Ok(Ctx {
+            unread,
             lang,
             session: user.as_ref().and(session),
             user,
@@ -347,6 +364,13 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hr/cycles/{id}/quotas", post(hr_quotas::<S>))
         .route("/hr/cycles/{id}/grades", post(hr_grades::<S>))
         .route("/hr/appeals", get(hr_appeals::<S>))
+        .route("/notifications", get(notifications_page::<S>))
+        .route("/notifications/read", post(notifications_read::<S>))
+        .route("/hr/notify", get(hr_notify::<S>))
+        .route("/hr/notify/channels", post(hr_channel_save::<S>))
+        .route("/hr/notify/channels/{id}/test", post(hr_channel_test::<S>))
+        .route("/hr/notify/outbox/{id}/retry", post(hr_outbox_retry::<S>))
+        .route("/hr/cycles/{id}/remind", post(hr_cycle_remind::<S>))
         .route("/hr/appeals/{id}", post(hr_appeal_decide::<S>))
         .route("/hr/employees/{emp_no}", get(hr_employee::<S>))
         .route("/hr/audit", get(hr_audit::<S>))
@@ -380,6 +404,7 @@ pub async fn fallback(req: Request) -> Response {
         session: None,
         path: "/".into(),
         jar,
+        unread: 0,
     };
     not_found(&ctx)
 }
@@ -413,6 +438,7 @@ fn render(ctx: &Ctx, status: StatusCode, name: &str, data: Value) -> Response {
             name => u.username.clone(),
             employee => u.employee_id.is_some(),
             hr => u.has(Role::HrAdmin),
+            unread => ctx.unread,
         }
     });
     let page = context! {

@@ -138,19 +138,17 @@ pub(super) async fn logout<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
+    form.csrf(&ctx)?;
     if let Some(t) = &ctx.session
         && let Err(e) = st.store.delete_session(t).await
     {
-        return server_error(ctx.lang, &e.to_string());
+        return Ok(server_error(ctx.lang, &e.to_string()));
     }
     let mut res = see_other("/login");
     if let Ok(v) = HeaderValue::from_str(&crate::session_cookie("", time::Duration::ZERO)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }

@@ -446,21 +446,18 @@ pub(super) async fn sheet_page<S: Store>(
     id: i64,
     error: Option<(StatusCode, String)>,
     typed: Typed,
-) -> Response {
+) -> PageResult {
     let a = match st.store.appraisal(me, id).await {
         Ok(a) => a,
-        Err(StoreError::NotFound { .. }) => return not_found(ctx),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Err(StoreError::NotFound { .. }) => return Ok(not_found(ctx)),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
-    let (c, t) = match st.store.cycle_form(a.cycle_id).await {
-        Ok(x) => x,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let (c, t) = st.store.cycle_form(a.cycle_id).await.or_page(ctx)?;
     // Explained only once the scores are visible to this reader (the store decides).
     let ex = match &a.result {
         Some(r) if r.error.is_none() => match st.store.explain(me, a.id).await {
             Ok(e) => Some(e),
-            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(e) if is_internal(&e) => return Ok(server_error(ctx.lang, &e.to_string())),
             Err(_) => None,
         },
         _ => None,
@@ -468,16 +465,12 @@ pub(super) async fn sheet_page<S: Store>(
     let mut view = sheet(ctx.lang, &t, &c, &a, me, ex.as_ref());
     view.signatures = match st.store.signers(a.id).await {
         Ok(s) => signatures(ctx.lang, &t, &a, &s),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
-    view.decide = match decision(st, &a, me).await {
-        Ok(d) => d,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let entry = match entry_form(st, ctx.lang, &t, &a, me, &typed).await {
-        Ok(e) => e,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    view.decide = decision(st, &a, me).await.or_page(ctx)?;
+    let entry = entry_form(st, ctx.lang, &t, &a, me, &typed)
+        .await
+        .or_page(ctx)?;
     let (status, error) = match error {
         Some((s, m)) => (s, Some(m)),
         None => (StatusCode::OK, None),
@@ -487,10 +480,7 @@ pub(super) async fn sheet_page<S: Store>(
     // The data's corrections, for whoever sees the figures (HR, reviewer, approver, the
     // appraisee once published): what changed, when, by whom and why.
     let corrections = if hr || a.total.is_some() {
-        match corrections_of(st, ctx.lang, &t, id).await {
-            Ok(c) => c,
-            Err(e) => return server_error(ctx.lang, &e.to_string()),
-        }
+        corrections_of(st, ctx.lang, &t, id).await.or_page(ctx)?
     } else {
         Vec::new()
     };
@@ -523,7 +513,7 @@ pub(super) async fn sheet_page<S: Store>(
     } else {
         Vec::new()
     };
-    render(
+    Ok(render(
         ctx,
         status,
         "appraisal.html",
@@ -535,7 +525,7 @@ pub(super) async fn sheet_page<S: Store>(
             corrections => Serde(corrections),
             correct => Serde(correct),
         },
-    )
+    ))
 }
 
 /// One input on HR's correction form.
@@ -680,17 +670,14 @@ pub(super) async fn appraisal<S: Store>(
     ctx: Ctx,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<DoneQuery>,
-) -> Response {
+) -> PageResult {
     let Some(me) = ctx.user.clone() else {
-        return to_login(&ctx);
+        return Ok(to_login(&ctx));
     };
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&ctx);
-    };
-    let done = match done_of(&st, &me, id, q.done.as_deref()).await {
-        Ok(d) => d,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    let id = path_id(&ctx, &id)?;
+    let done = done_of(&st, &me, id, q.done.as_deref())
+        .await
+        .or_page(&ctx)?;
     let typed = Typed {
         done,
         ..Typed::default()
@@ -703,17 +690,13 @@ pub(super) async fn act<S: Store>(
     mut ctx: Ctx,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
+    form.csrf(&ctx)?;
     let Some(me) = ctx.user.clone() else {
-        return to_login(&ctx);
+        return Ok(to_login(&ctx));
     };
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&ctx);
-    };
+    let id = path_id(&ctx, &id)?;
     ctx.path = format!("/appraisals/{id}");
     let typed = Typed {
         name: form.get("name").unwrap_or_default().to_string(),
@@ -798,9 +781,9 @@ pub(super) async fn act<S: Store>(
         _ => "saved",
     };
     match st.store.act(&me, id, version, &step).await {
-        Ok(_) => see_other(&format!("/appraisals/{id}?done={done}")),
-        Err(StoreError::NotFound { .. }) => not_found(&ctx),
-        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Ok(_) => Ok(see_other(&format!("/appraisals/{id}?done={done}"))),
+        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
+        Err(e) if is_internal(&e) => Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
             let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
@@ -872,11 +855,11 @@ async fn correct<S: Store>(
     version: i64,
     form: &Form,
     mut typed: Typed,
-) -> Response {
+) -> PageResult {
     let stored = match st.store.appraisal(me, id).await {
         Ok(a) => a.inputs,
-        Err(StoreError::NotFound { .. }) => return not_found(ctx),
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
+        Err(StoreError::NotFound { .. }) => return Ok(not_found(ctx)),
+        Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
     };
     let mut values = kaohe_store::Values::new();
     for (k, v) in &form.0 {
@@ -906,9 +889,9 @@ async fn correct<S: Store>(
         .await;
     }
     match st.store.correct(me, id, version, &values, &reason).await {
-        Ok(_) => see_other(&format!("/appraisals/{id}?done=corrected")),
-        Err(StoreError::NotFound { .. }) => not_found(ctx),
-        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Ok(_) => Ok(see_other(&format!("/appraisals/{id}?done=corrected"))),
+        Err(StoreError::NotFound { .. }) => Ok(not_found(ctx)),
+        Err(e) if is_internal(&e) => Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
             if let StoreError::Fields(f) = &e {
@@ -931,13 +914,13 @@ pub(super) async fn rate<S: Store>(
     version: i64,
     submit: bool,
     mut typed: Typed,
-) -> Response {
+) -> PageResult {
     let mut version = version;
     if submit {
         let unchosen = match unchosen_levels(st, ctx.lang, me, id, &typed.values).await {
             Ok(u) => u,
-            Err(StoreError::NotFound { .. }) => return not_found(ctx),
-            Err(e) => return server_error(ctx.lang, &e.to_string()),
+            Err(StoreError::NotFound { .. }) => return Ok(not_found(ctx)),
+            Err(e) => return Ok(server_error(ctx.lang, &e.to_string())),
         };
         if !unchosen.is_empty() {
             let m = unchosen
@@ -964,8 +947,8 @@ pub(super) async fn rate<S: Store>(
     if !typed.values.is_empty() {
         match st.store.enter(me, id, version, &typed.values).await {
             Ok(a) => version = a.version,
-            Err(StoreError::NotFound { .. }) => return not_found(ctx),
-            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(StoreError::NotFound { .. }) => return Ok(not_found(ctx)),
+            Err(e) if is_internal(&e) => return Ok(server_error(ctx.lang, &e.to_string())),
             Err(e) => {
                 let (status, m) = store_refusal(ctx.lang, &e);
                 if let StoreError::Fields(f) = &e {
@@ -981,8 +964,8 @@ pub(super) async fn rate<S: Store>(
     if submit {
         match st.store.act(me, id, version, &Step::Submit).await {
             Ok(_) => {}
-            Err(StoreError::NotFound { .. }) => return not_found(ctx),
-            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(StoreError::NotFound { .. }) => return Ok(not_found(ctx)),
+            Err(e) if is_internal(&e) => return Ok(server_error(ctx.lang, &e.to_string())),
             Err(e) => {
                 let (status, m) = store_refusal(ctx.lang, &e);
                 let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
@@ -993,7 +976,7 @@ pub(super) async fn rate<S: Store>(
         }
     }
     let done = if submit { "submitted" } else { "saved" };
-    see_other(&format!("/appraisals/{id}?done={done}"))
+    Ok(see_other(&format!("/appraisals/{id}?done={done}")))
 }
 
 /// Live scores while rating (`POST /appraisals/{id}/preview`, called by `rate.js`): the

@@ -66,27 +66,16 @@ async fn hr_work<S: Store>(st: &AppState<S>, u: &User) -> Result<Option<HrWork>,
     }))
 }
 
-pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
-    let Some(u) = &ctx.user else {
-        return to_login(&ctx);
-    };
-    let hr = match hr_work(&st, u).await {
-        Ok(h) => h,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
-    let all = match st.store.tasks(u).await {
-        Ok(t) => t,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> PageResult {
+    let u = ctx.signed_in()?;
+    let hr = hr_work(&st, u).await.or_page(&ctx)?;
+    let all = st.store.tasks(u).await.or_page(&ctx)?;
     let mut cycles: BTreeMap<i64, Cycle> = BTreeMap::new();
     let mut depts: Option<Vec<kaohe_store::Department>> = None;
     let mut groups: Vec<TaskGroup> = Vec::new();
     for t in all {
         if let std::collections::btree_map::Entry::Vacant(v) = cycles.entry(t.cycle_id) {
-            match st.store.cycle(t.cycle_id).await {
-                Ok(c) => v.insert(c),
-                Err(e) => return server_error(ctx.lang, &e.to_string()),
-            };
+            v.insert(st.store.cycle(t.cycle_id).await.or_page(&ctx)?);
         }
         let (who, href) = match (t.appraisal_id, t.department_id) {
             (Some(a), _) => (
@@ -95,10 +84,7 @@ pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> 
             ),
             (None, Some(d)) => {
                 if depts.is_none() {
-                    match st.store.departments().await {
-                        Ok(x) => depts = Some(x),
-                        Err(e) => return server_error(ctx.lang, &e.to_string()),
-                    }
+                    depts = Some(st.store.departments().await.or_page(&ctx)?);
                 }
                 let name = depts
                     .iter()
@@ -127,16 +113,13 @@ pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> 
             }),
         }
     }
-    let names = match form_names(
+    let names = form_names(
         &st,
         ctx.lang,
         cycles.values().map(|c| c.form_id.clone()).collect(),
     )
     .await
-    {
-        Ok(n) => n,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+    .or_page(&ctx)?;
     for row in groups.iter_mut().flat_map(|g| g.tasks.iter_mut()) {
         if let Some(n) = names.get(&row.form) {
             row.form = n.clone();
@@ -144,10 +127,10 @@ pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> 
     }
     let rank = |k: &str| TASK_KINDS.iter().position(|x| *x == k).unwrap_or(99);
     groups.sort_by_key(|g| rank(&g.kind));
-    render(
+    Ok(render(
         &ctx,
         StatusCode::OK,
         "tasks.html",
         context! { groups => Serde(groups), hr => Serde(hr) },
-    )
+    ))
 }

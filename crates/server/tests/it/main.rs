@@ -7,6 +7,7 @@ mod hr_cycles;
 mod hr_org;
 mod journey;
 mod messages;
+mod notify;
 mod office;
 mod ops;
 mod org_tree;

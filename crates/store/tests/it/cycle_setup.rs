@@ -214,24 +214,6 @@ async fn the_launch_preview_is_what_launch_creates(db: Db) {
     ));
 }
 
-async fn hr_user(db: &Db) -> User {
-    db.create_user(
-        "test",
-        &NewUser {
-            username: "hr".into(),
-            password: "a long password".into(),
-            emp_no: None,
-            grants: vec![Grant {
-                role: Role::HrAdmin,
-                department_id: None,
-            }],
-            lang: "zh-CN".into(),
-        },
-    )
-    .await
-    .unwrap()
-}
-
 async fn copy_moves_the_period_and_the_name(db: Db) {
     setup(&db).await;
     let cy = db.create_cycle("hr", &november()).await.unwrap();

@@ -100,36 +100,8 @@ fn example(form: &str, case: usize) -> Vec<(String, Values, String)> {
 }
 
 async fn hr(db: &Db, emps: &[&str]) -> User {
-    let mut org = vec![];
-    for (i, e) in emps.iter().enumerate() {
-        org.push(OrgRow {
-            line: i + 2,
-            emp_no: e.to_string(),
-            name: format!("员工{e}"),
-            dept_code: "KF".into(),
-            dept_name: "客服部".into(),
-            dept_kind: "业务".into(),
-            position: "客户经理".into(),
-            supervisor_emp_no: String::new(),
-            ..Default::default()
-        });
-    }
-    db.import_org("test", &org).await.unwrap();
-    db.create_user(
-        "test",
-        &NewUser {
-            username: "hr".into(),
-            password: "a long password".into(),
-            emp_no: None,
-            grants: vec![Grant {
-                role: Role::HrAdmin,
-                department_id: None,
-            }],
-            lang: "zh-CN".into(),
-        },
-    )
-    .await
-    .unwrap()
+    employees(db, emps).await;
+    hr_user(db).await
 }
 
 /// A launched cycle with the rows entered by HR and scored; the appraisals by emp_no.
@@ -140,40 +112,7 @@ async fn cycle(
     period: &str,
     rows: &[(String, Values)],
 ) -> BTreeMap<String, Appraisal> {
-    let cy = db
-        .create_cycle(
-            "hr",
-            &NewCycle {
-                name: format!("{form} {period}"),
-                form_id: form.into(),
-                period: period.into(),
-                members: Members {
-                    employees: rows.iter().map(|r| r.0.clone()).collect(),
-                    ..Default::default()
-                },
-                confirm_window_hours: 72,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    db.launch_cycle("hr", cy.id).await.unwrap();
-    let grid: Vec<GridRow> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (no, v))| GridRow {
-            line: i + 1,
-            emp_no: no.clone(),
-            values: v.clone(),
-            version: None,
-            reason: None,
-        })
-        .collect();
-    assert_eq!(
-        db.enter_grid(hr, cy.id, None, &grid).await.unwrap(),
-        rows.len()
-    );
-    db.score_cycle("hr", cy.id).await.unwrap();
+    let cy = launched(db, hr, &format!("{form} {period}"), form, period, rows).await;
     db.appraisals(hr, Some(cy.id), None, Page::default())
         .await
         .unwrap()

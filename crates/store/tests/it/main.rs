@@ -7,6 +7,7 @@ mod cycle_setup;
 mod cycles;
 mod invariant;
 mod messages;
+mod notify;
 mod org_tree;
 mod pools;
 mod sign_in;

@@ -60,3 +60,92 @@ macro_rules! both {
     };
 }
 pub(crate) use both;
+
+/// Employees `emps` of 客服部 (customer managers, no supervisor) added to the organisation.
+pub async fn employees(db: &Db, emps: &[&str]) {
+    let org: Vec<OrgRow> = emps
+        .iter()
+        .enumerate()
+        .map(|(i, e)| OrgRow {
+            line: i + 2,
+            emp_no: e.to_string(),
+            name: format!("员工{e}"),
+            dept_code: "KF".into(),
+            dept_name: "客服部".into(),
+            dept_kind: "业务".into(),
+            position: "客户经理".into(),
+            supervisor_emp_no: String::new(),
+            ..Default::default()
+        })
+        .collect();
+    db.import_org("test", &org).await.unwrap();
+}
+
+/// HR's user `hr` (made the first time it is asked for).
+pub async fn hr_user(db: &Db) -> User {
+    if let Some(u) = db.user_by_name("hr").await.unwrap() {
+        return u;
+    }
+    db.create_user(
+        "test",
+        &NewUser {
+            username: "hr".into(),
+            password: "a long password".into(),
+            emp_no: None,
+            grants: vec![Grant {
+                role: Role::HrAdmin,
+                department_id: None,
+            }],
+            lang: "zh-CN".into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// A launched cycle `name` of `form` for `period` over the employees of `rows` (工号,
+/// values): each row's values entered by HR in one grid save, the cycle then scored.
+pub async fn launched(
+    db: &Db,
+    hr: &User,
+    name: &str,
+    form: &str,
+    period: &str,
+    rows: &[(String, Values)],
+) -> Cycle {
+    let cy = db
+        .create_cycle(
+            "hr",
+            &NewCycle {
+                name: name.into(),
+                form_id: form.into(),
+                period: period.into(),
+                members: Members {
+                    employees: rows.iter().map(|r| r.0.clone()).collect(),
+                    ..Default::default()
+                },
+                confirm_window_hours: 72,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    db.launch_cycle("hr", cy.id).await.unwrap();
+    let grid: Vec<GridRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (no, v))| GridRow {
+            line: i + 1,
+            emp_no: no.clone(),
+            values: v.clone(),
+            version: None,
+            reason: None,
+        })
+        .collect();
+    assert_eq!(
+        db.enter_grid(hr, cy.id, None, &grid).await.unwrap(),
+        rows.len()
+    );
+    db.score_cycle("hr", cy.id).await.unwrap();
+    cy
+}
