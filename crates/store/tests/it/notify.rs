@@ -44,6 +44,7 @@ fn org(line: usize, no: &str, name: &str, sup: &str) -> OrgRow {
         dept_kind: "业务".into(),
         position: "客户经理".into(),
         supervisor_emp_no: sup.into(),
+        ..Default::default()
     }
 }
 
