@@ -269,7 +269,8 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Add a user; the password is hashed with argon2id.
     fn create_user(&self, actor: &str, u: &NewUser) -> impl Future<Output = Result<User>> + Send;
-    /// Every user with their grants, by user name.
+    /// Every user with their grants, by user name (for listing: `reach` is the grants as
+    /// given, not resolved to subtrees; a user to decide access for comes from `user_by_name`).
     fn users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
     /// Replace a user's grants (roles, each for every department or one), audited old → new.
     fn set_grants(

@@ -59,7 +59,7 @@ async fn get_bytes(c: &reqwest::Client, url: &str) -> (StatusCode, String, Vec<u
 
 fn row(depth: usize, name: &str) -> String {
     let mark = if depth > 0 {
-        "<span aria-hidden=\"true\">└ </span>"
+        "<span aria-hidden=\"true\">└&nbsp;</span>"
     } else {
         ""
     };
