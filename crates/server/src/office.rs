@@ -23,7 +23,7 @@ use kaohe_office::import::{ID, MatchKind, NAME};
 use kaohe_office::{CellProblem, HeaderPick, OfficeError, Table};
 use kaohe_store::Text;
 use kaohe_store::policy::Capability;
-use kaohe_store::{Appraisal, Cycle, GridRow, Store, StoreError, User, Values};
+use kaohe_store::{Appraisal, Cycle, GridRow, ImportTarget, Store, StoreError, User, Values};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -341,6 +341,29 @@ pub async fn all_appraisals<S: Store>(
     }
 }
 
+/// What an import matches its rows against: every appraisal of the cycle `who` may see,
+/// with the stored values of `inputs` only, read 1,000 at a time by keyset
+/// (`Store::import_targets`).
+pub async fn import_targets<S: Store>(
+    store: &S,
+    who: &User,
+    cycle_id: i64,
+    inputs: &[String],
+) -> Fail<Vec<ImportTarget>> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let (page, next) = store
+            .import_targets(who, cycle_id, after, 1000, inputs)
+            .await?;
+        out.extend(page);
+        match next {
+            Some(n) => after = n,
+            None => return Ok(out),
+        }
+    }
+}
+
 /// The cycle and its form as it scores the cycle (`Store::cycle_form`).
 pub async fn cycle_template<S: Store>(store: &S, cycle_id: i64) -> Fail<(Cycle, Template)> {
     Ok(store.cycle_form(cycle_id).await?)
@@ -611,10 +634,19 @@ pub async fn import_file<S: Store>(
         .map(|p| problem(p, field_at(p.col)))
         .collect();
 
-    // Match rows to the cycle's appraisals.
-    let list = all_appraisals(store, who, cycle_id).await?;
-    let by_no: HashMap<&str, &Appraisal> = list.iter().map(|a| (a.emp_no.as_str(), a)).collect();
-    let mut by_name: HashMap<&str, Vec<&Appraisal>> = HashMap::new();
+    // Match rows to the cycle's appraisals: numbers, names, states, versions and the
+    // stored values of the inputs the file writes, nothing else.
+    let written: Vec<String> = cols
+        .cols
+        .iter()
+        .filter_map(|c| match c {
+            Col::Slot(s) => slot_id(&t, *s as usize).map(|(id, _)| id),
+            _ => None,
+        })
+        .collect();
+    let list = import_targets(store, who, cycle_id, &written).await?;
+    let by_no: HashMap<&str, &ImportTarget> = list.iter().map(|a| (a.emp_no.as_str(), a)).collect();
+    let mut by_name: HashMap<&str, Vec<&ImportTarget>> = HashMap::new();
     for a in &list {
         by_name.entry(a.name.as_str()).or_default().push(a);
     }
@@ -785,6 +817,9 @@ pub async fn import_file<S: Store>(
             });
         }
     }
+    // What matched the rows is not needed for the writing: not held through it.
+    drop((by_no, by_name));
+    drop((list, imported));
     problems.sort_by_key(|p| (p.row, p.col));
     let bad: BTreeSet<usize> = problems.iter().map(|p| p.row).collect();
     report.problems = problems;
@@ -863,8 +898,8 @@ fn candidates(table: &Table) -> Vec<HeaderCandidate> {
 
 /// The appraisee whose 工号 is one typing slip away from `no` (a letter changed, added,
 /// dropped, or two swapped), when exactly one is.
-fn closest_emp_no<'a>(no: &str, list: &'a [Appraisal]) -> Option<&'a Appraisal> {
-    let near: Vec<&Appraisal> = list
+fn closest_emp_no<'a>(no: &str, list: &'a [ImportTarget]) -> Option<&'a ImportTarget> {
+    let near: Vec<&ImportTarget> = list
         .iter()
         .filter(|a| one_slip(&no.to_uppercase(), &a.emp_no.to_uppercase()))
         .collect();

@@ -1783,6 +1783,17 @@ impl Store for Db {
         self.appraisals_after_impl(who, cycle_id, after, limit)
             .await
     }
+    async fn import_targets(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        after: i64,
+        limit: i64,
+        inputs: &[String],
+    ) -> Result<(Vec<ImportTarget>, Option<i64>)> {
+        self.import_targets_impl(who, cycle_id, after, limit, inputs)
+            .await
+    }
     async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
         self.enter_impl(who, id, version, values).await
     }

@@ -487,6 +487,20 @@ pub struct Appraisal {
     pub updated_at: String,
 }
 
+/// What an import needs of one appraisal to match a row of a file to it and show what
+/// changes: the appraisee's number and name, the state and version, and the stored values
+/// of the inputs the file writes ([`crate::Store::import_targets`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportTarget {
+    pub id: i64,
+    pub emp_no: String,
+    pub name: String,
+    pub state: kaohe_core::workflow::State,
+    pub version: i64,
+    /// The stored values of the inputs asked for (others left out).
+    pub inputs: Values,
+}
+
 /// A piece of work for someone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {

@@ -21,6 +21,10 @@ pub enum Step {
     Do(Action),
 }
 
+/// Grid rows read, written and scored together by [`Db::enter_grid_impl`] (and ids per
+/// query when scoring part of a cycle): the memory an import holds is this many rows'.
+const GRID_CHUNK: usize = 1000;
+
 /// A row of a department's data grid.
 #[derive(Debug, Clone, Default)]
 pub struct GridRow {
@@ -609,17 +613,20 @@ impl Db {
     ) -> Result<HashMap<i64, Values>> {
         let mut out = HashMap::new();
         let Some(period) = period else { return Ok(out) };
-        let rows = sqlx::query("SELECT a.id, a.employee_id, a.inputs FROM appraisals a JOIN cycles c ON c.id = a.cycle_id WHERE c.form_id = $1 AND c.period = $2")
-            .bind(form_id)
-            .bind(&period)
-            .fetch_all(&mut *c)
-            .await?;
-        let want: std::collections::HashSet<i64> = employee_ids.iter().copied().collect();
-        for r in rows {
-            let e: i64 = r.get("employee_id");
-            if want.contains(&e) {
+        // The employees asked for, a chunk per query (a part of a cycle scored reads only
+        // its own prior values).
+        for chunk in employee_ids.chunks(GRID_CHUNK) {
+            let mut qb = crate::backend::SqlBuilder::new(
+                "SELECT a.id, a.employee_id, a.inputs FROM appraisals a JOIN cycles c ON c.id = a.cycle_id WHERE c.form_id = ",
+            );
+            qb.push_bind(form_id.to_string())
+                .push(" AND c.period = ")
+                .push_bind(period.clone())
+                .push(" AND a.employee_id")
+                .push_ids(chunk);
+            for r in qb.build().fetch_all(&mut *c).await? {
                 out.insert(
-                    e,
+                    r.get("employee_id"),
                     read_json(
                         &r.get::<String, _>("inputs"),
                         "appraisals",
@@ -1318,6 +1325,73 @@ impl Db {
             .await
     }
 
+    /// See [`Store::import_targets`]. HR (who sees every appraisal whole) reads only the
+    /// columns an import needs; anyone else reads [`Self::appraisals_after_impl`]'s pages,
+    /// with their roles and what they may not see left out, as on every other read.
+    pub(crate) async fn import_targets_impl(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        after: i64,
+        limit: i64,
+        inputs: &[String],
+    ) -> Result<(Vec<ImportTarget>, Option<i64>)> {
+        let keep = |mut v: Values| {
+            v.retain(|k, _| inputs.iter().any(|i| i == k));
+            v
+        };
+        if !policy::sees_every_appraisal(who) {
+            let (page, next) = self
+                .appraisals_after_impl(who, cycle_id, after, limit)
+                .await?;
+            let list = page
+                .into_iter()
+                .map(|a| ImportTarget {
+                    id: a.id,
+                    emp_no: a.emp_no,
+                    name: a.name,
+                    state: a.state,
+                    version: a.version,
+                    inputs: keep(a.inputs),
+                })
+                .collect();
+            return Ok((list, next));
+        }
+        let limit = limit.clamp(1, 1000);
+        let rows = sqlx::query(
+            "SELECT a.id, e.emp_no, e.name, a.state, a.version, a.inputs FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
+        )
+        .bind(cycle_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        let next = (rows.len() as i64 == limit)
+            .then(|| rows.last().map(|r| r.get::<i64, _>("id")))
+            .flatten();
+        let list = rows
+            .iter()
+            .map(|r| {
+                let id: i64 = r.get("id");
+                Ok(ImportTarget {
+                    id,
+                    emp_no: r.get("emp_no"),
+                    name: r.get("name"),
+                    state: read_state(&r.get::<String, _>("state"), "appraisals", id)?,
+                    version: r.get("version"),
+                    inputs: keep(read_json(
+                        &r.get::<String, _>("inputs"),
+                        "appraisals",
+                        id,
+                        "inputs",
+                    )?),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((list, next))
+    }
+
     async fn appraisals_where(
         &self,
         who: &User,
@@ -1555,6 +1629,36 @@ impl Db {
             .await
     }
 
+    /// The appraisals of `cycle_id` that a chunk of grid rows names, by employee number:
+    /// id, version, state and stored inputs.
+    async fn grid_current(
+        c: &mut sqlx::AnyConnection,
+        cycle_id: i64,
+        chunk: &[GridRow],
+    ) -> Result<HashMap<String, (i64, i64, String, Values)>> {
+        // Employees first, by number, then each one's appraisal in the cycle: written as a
+        // CROSS JOIN, which SQLite keeps in this order (for a long list it would otherwise
+        // walk the whole cycle by an index on cycle_id, once per chunk).
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT a.id, a.version, a.state, a.inputs, e.emp_no FROM employees e CROSS JOIN appraisals a WHERE a.employee_id = e.id AND a.cycle_id = ",
+        );
+        qb.push_bind(cycle_id).push(" AND e.emp_no IN (''");
+        for r in chunk {
+            qb.push(", ").push_bind(r.emp_no.trim().to_string());
+        }
+        qb.push(")");
+        let mut current = HashMap::with_capacity(chunk.len());
+        for r in qb.build().fetch_all(&mut *c).await? {
+            let aid: i64 = r.get("id");
+            let inputs = read_json(&r.get::<String, _>("inputs"), "appraisals", aid, "inputs")?;
+            current.insert(
+                r.get("emp_no"),
+                (aid, r.get("version"), r.get("state"), inputs),
+            );
+        }
+        Ok(current)
+    }
+
     pub(crate) async fn enter_grid_impl(
         &self,
         who: &User,
@@ -1577,154 +1681,170 @@ impl Db {
         let t = Self::template_for(&mut tx, &cy).await?;
         let depts = Self::departments_in(&mut tx).await?;
         let (owners, _) = input_owners(&t, &depts);
-        let mut current: HashMap<String, (i64, i64, String, Values)> = HashMap::new();
-        let mut own_no: Option<String> = None;
-        for r in sqlx::query("SELECT a.id, a.version, a.state, a.inputs, e.emp_no, a.employee_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1")
-            .bind(cycle_id)
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            let aid: i64 = r.get("id");
-            if who.employee_id == Some(r.get::<i64, _>("employee_id")) {
-                own_no = Some(r.get("emp_no"));
-            }
-            let inputs = serde_json::from_str(&r.get::<String, _>("inputs")).map_err(|_| StoreError::Corrupt { table: "appraisals", id: aid, column: "inputs" })?;
-            current.insert(r.get("emp_no"), (aid, r.get("version"), r.get("state"), inputs));
-        }
+        // The person's own employee number, if they have one (they may not enter their
+        // own data).
+        let own_no: Option<String> = match who.employee_id {
+            Some(e) => sqlx::query("SELECT emp_no FROM employees WHERE id = $1")
+                .bind(e)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.get("emp_no")),
+            None => None,
+        };
         let exempt = cy.members.sod_exempt.iter().any(|u| u == &who.username);
         let mut problems: Vec<(usize, String, Text)> = Vec::new();
         let mut seen: HashMap<&str, usize> = HashMap::new();
-        let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
-        let mut audits = Vec::new();
-        for row in rows {
-            let no = row.emp_no.trim();
-            if let Some(first) = seen.insert(no, row.line) {
-                problems.push((
-                    row.line,
-                    "工号 emp_no".into(),
-                    text!("org-repeats", value = no, first = first),
-                ));
-                continue;
-            }
-            let Some((aid, ver, state, inputs)) = current.get(no) else {
-                problems.push((
-                    row.line,
-                    "工号 emp_no".into(),
-                    text!("not-in-cycle", emp_no = no),
-                ));
-                continue;
-            };
-            if !exempt && own_no.as_deref() == Some(no) && !row.values.is_empty() {
-                let d = policy::separation(
-                    &Roles {
-                        appraisee: true,
-                        ..Default::default()
-                    },
-                    Duty::Enter,
-                )
-                .unwrap_err();
-                problems.push((row.line, "工号 emp_no".into(), d.text()));
-                continue;
-            }
-            let reason = row
-                .reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty());
-            // From review on, HR's change is a correction: any state, with a reason.
-            let correction = hr
-                && matches!(
-                    state.as_str(),
-                    "review" | "approval" | "published" | "appealed" | "confirmed"
-                );
-            if correction && reason.is_none() && !row.values.is_empty() {
-                problems.push((
-                    row.line,
-                    "理由 reason".into(),
-                    text!(
-                        "row-correction-reason",
-                        emp_no = row.emp_no.trim(),
-                        state = State::parse(state).map_or(state.as_str(), |s| s.zh())
-                    )
-                    .en_arg("state", state.replace('_', " ")),
-                ));
-                continue;
-            }
-            let open = hr || state == "data_entry";
-            if !open {
-                problems.push((
-                    row.line,
-                    "状态 state".into(),
-                    text!(
-                        "data-entry-over",
-                        state = State::parse(state).map_or(state.as_str(), |s| s.zh())
-                    )
-                    .en_arg("state", state.replace('_', " ")),
-                ));
-                continue;
-            }
-            if let Some(v) = row.version
-                && v != *ver
-            {
-                problems.push((
-                    row.line,
-                    "version".into(),
-                    StoreError::Stale { current: *ver }.text(),
-                ));
-                continue;
-            }
-            for k in row.values.keys() {
-                let mine = slot_of(&t, k).is_some_and(|s| match dept_id {
-                    Some(d) => owners.get(s as usize) == Some(&Owner::Dept(d)),
-                    None => true,
-                });
-                if !mine {
-                    problems.push((row.line, k.clone(), text!("not-department-input")));
+        let mut stored = 0;
+        // With peer averages every appraisal is scored once, after the last chunk.
+        let mut for_peers: Vec<i64> = Vec::new();
+        // A chunk of rows at a time: the chunk's appraisals read by employee number, its
+        // changes written and scored, so no more than a chunk is held however long the
+        // file. A problem anywhere stops the writing; the transaction is dropped, nothing
+        // stays.
+        for chunk in rows.chunks(GRID_CHUNK) {
+            let current = Self::grid_current(&mut tx, cycle_id, chunk).await?;
+            let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
+            let mut audits = Vec::new();
+            for row in chunk {
+                let no = row.emp_no.trim();
+                if let Some(first) = seen.insert(no, row.line) {
+                    problems.push((
+                        row.line,
+                        "工号 emp_no".into(),
+                        text!("org-repeats", value = no, first = first),
+                    ));
+                    continue;
                 }
-            }
-            if let Err(StoreError::Fields(f)) = check_values(&t, &row.values) {
-                problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
-            }
-            let mut new = inputs.clone();
-            for (k, v) in &row.values {
-                if v.trim().is_empty() {
-                    new.remove(k);
-                } else {
-                    new.insert(k.clone(), v.trim().to_string());
+                let Some((aid, ver, state, inputs)) = current.get(no) else {
+                    problems.push((
+                        row.line,
+                        "工号 emp_no".into(),
+                        text!("not-in-cycle", emp_no = no),
+                    ));
+                    continue;
+                };
+                if !exempt && own_no.as_deref() == Some(no) && !row.values.is_empty() {
+                    let d = policy::separation(
+                        &Roles {
+                            appraisee: true,
+                            ..Default::default()
+                        },
+                        Duty::Enter,
+                    )
+                    .unwrap_err();
+                    problems.push((row.line, "工号 emp_no".into(), d.text()));
+                    continue;
                 }
-            }
-            if let Some((o, n)) = diff(inputs, &new) {
-                upd.push((*aid, vec![Some(json(&new))]));
-                audits.push(NewAudit {
-                    actor: who.username.clone(),
-                    action: if correction {
-                        "appraisal.correct_data"
-                    } else {
-                        "appraisal.values"
+                let reason = row
+                    .reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty());
+                // From review on, HR's change is a correction: any state, with a reason.
+                let correction = hr
+                    && matches!(
+                        state.as_str(),
+                        "review" | "approval" | "published" | "appealed" | "confirmed"
+                    );
+                if correction && reason.is_none() && !row.values.is_empty() {
+                    problems.push((
+                        row.line,
+                        "理由 reason".into(),
+                        text!(
+                            "row-correction-reason",
+                            emp_no = row.emp_no.trim(),
+                            state = State::parse(state).map_or(state.as_str(), |s| s.zh())
+                        )
+                        .en_arg("state", state.replace('_', " ")),
+                    ));
+                    continue;
+                }
+                let open = hr || state == "data_entry";
+                if !open {
+                    problems.push((
+                        row.line,
+                        "状态 state".into(),
+                        text!(
+                            "data-entry-over",
+                            state = State::parse(state).map_or(state.as_str(), |s| s.zh())
+                        )
+                        .en_arg("state", state.replace('_', " ")),
+                    ));
+                    continue;
+                }
+                if let Some(v) = row.version
+                    && v != *ver
+                {
+                    problems.push((
+                        row.line,
+                        "version".into(),
+                        StoreError::Stale { current: *ver }.text(),
+                    ));
+                    continue;
+                }
+                for k in row.values.keys() {
+                    let mine = slot_of(&t, k).is_some_and(|s| match dept_id {
+                        Some(d) => owners.get(s as usize) == Some(&Owner::Dept(d)),
+                        None => true,
+                    });
+                    if !mine {
+                        problems.push((row.line, k.clone(), text!("not-department-input")));
                     }
-                    .into(),
-                    entity: "appraisal".into(),
-                    entity_id: aid.to_string(),
-                    old_value: Some(o),
-                    new_value: Some(n),
-                    reason: reason.filter(|_| correction).map(str::to_string),
-                });
+                }
+                if let Err(StoreError::Fields(f)) = check_values(&t, &row.values) {
+                    problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
+                }
+                let mut new = inputs.clone();
+                for (k, v) in &row.values {
+                    if v.trim().is_empty() {
+                        new.remove(k);
+                    } else {
+                        new.insert(k.clone(), v.trim().to_string());
+                    }
+                }
+                if let Some((o, n)) = diff(inputs, &new) {
+                    upd.push((*aid, vec![Some(json(&new))]));
+                    audits.push(NewAudit {
+                        actor: who.username.clone(),
+                        action: if correction {
+                            "appraisal.correct_data"
+                        } else {
+                            "appraisal.values"
+                        }
+                        .into(),
+                        entity: "appraisal".into(),
+                        entity_id: aid.to_string(),
+                        old_value: Some(o),
+                        new_value: Some(n),
+                        reason: reason.filter(|_| correction).map(str::to_string),
+                    });
+                }
             }
+            if !problems.is_empty() {
+                continue;
+            }
+            Self::bulk_update(&mut tx, &["inputs"], &upd, ", version = version + 1").await?;
+            // The written appraisals scored anew in the same transaction: no total shown
+            // is older than the data.
+            let written: Vec<i64> = upd.iter().map(|u| u.0).collect();
+            if t.needs_peers {
+                for_peers.extend(written);
+            } else if !written.is_empty() {
+                Self::rescore(&mut tx, &cy, &t, Some(&written)).await?;
+            }
+            self.append_audits(&mut tx, &audits).await?;
+            stored += upd.len();
         }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             return Err(StoreError::Rows(problems));
         }
-        Self::bulk_update(&mut tx, &["inputs"], &upd, ", version = version + 1").await?;
-        // The written appraisals (and, with peer averages, the others) scored anew in the
-        // same transaction: no total shown is older than the data.
-        let written: Vec<i64> = upd.iter().map(|u| u.0).collect();
-        if !written.is_empty() {
-            Self::rescore(&mut tx, &cy, &t, Some(&written)).await?;
+        // With peer averages, the others' figures move too: the whole cycle scored once.
+        if !for_peers.is_empty() {
+            Self::rescore(&mut tx, &cy, &t, Some(&for_peers)).await?;
         }
-        self.append_audits(&mut tx, &audits).await?;
         tx.commit().await?;
-        Ok(upd.len())
+        Ok(stored)
     }
 
     pub(crate) async fn complete_data_impl(
@@ -2696,11 +2816,15 @@ impl Scoring {
         only: Option<&[i64]>,
     ) -> Result<Scoring> {
         const COLS: &str = "SELECT a.id, a.employee_id, e.emp_no, a.grp, a.inputs, a.result FROM appraisals a JOIN employees e ON e.id = a.employee_id";
-        let rows = if let (Some(&[one]), false) = (only, t.needs_peers) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("{COLS} WHERE a.id = $1")))
-                .bind(one)
-                .fetch_all(&mut *c)
-                .await?
+        let rows = if let (Some(ids), false) = (only, t.needs_peers) {
+            // Without peers, only those asked for, a chunk of ids per query.
+            let mut rows = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(GRID_CHUNK) {
+                let mut qb = crate::backend::SqlBuilder::new(format!("{COLS} WHERE a.id"));
+                qb.push_ids(chunk).push(" ORDER BY a.id");
+                rows.extend(qb.build().fetch_all(&mut *c).await?);
+            }
+            rows
         } else {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "{COLS} WHERE a.cycle_id = $1 ORDER BY a.id"

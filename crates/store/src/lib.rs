@@ -537,6 +537,18 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: i64,
         limit: i64,
     ) -> impl Future<Output = Result<(Vec<Appraisal>, Option<i64>)>> + Send;
+    /// What an import matches its rows against: a cycle's appraisals `who` may see after
+    /// the id `after` (keyset, ordered by id), at most `limit` (1–1,000) read, each with only
+    /// the stored values of `inputs` (not the results, notes or the other inputs), and the
+    /// cursor of the next page (`None` at the end).
+    fn import_targets(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        after: i64,
+        limit: i64,
+        inputs: &[String],
+    ) -> impl Future<Output = Result<(Vec<ImportTarget>, Option<i64>)>> + Send;
     /// Enter values into one appraisal (only those `who` supplies at this stage).
     fn enter(
         &self,

@@ -17,6 +17,7 @@ both!(
     a_launched_cycle_keeps_its_template_version,
     a_row_that_cannot_be_read_is_corrupt_not_a_default,
     grade_bands_for_a_form_without_grades,
+    a_grid_longer_than_a_chunk_is_stored_whole_or_not_at_all,
 );
 
 /// F01 has no grades: HR gives the cycle bands as people type them; they grade every
@@ -61,6 +62,120 @@ async fn grade_bands_for_a_form_without_grades(db: Db) {
         )
         .await;
     assert!(matches!(refused, Err(StoreError::Fields(_))), "{refused:?}");
+}
+
+/// An import longer than the store's chunk of rows (2,300 rows): one bad row near the end
+/// stores nothing at all, not even the rows before it; without it every row is stored and
+/// scored. What an import matches against carries only the inputs asked for.
+async fn a_grid_longer_than_a_chunk_is_stored_whole_or_not_at_all(db: Db) {
+    db.publish_template("hr", &root("templates/F01.toml"))
+        .await
+        .unwrap();
+    let (_, values, total) = example("F01", 0).remove(0);
+    let nos: Vec<String> = (0..2300).map(|i| format!("E{i:05}")).collect();
+    let refs: Vec<&str> = nos.iter().map(String::as_str).collect();
+    let hr = hr(&db, &refs).await;
+    let cy = db
+        .create_cycle(
+            "hr",
+            &NewCycle {
+                name: "F01 2026-11".into(),
+                form_id: "F01".into(),
+                period: "2026-11".into(),
+                members: Members {
+                    employees: nos.clone(),
+                    ..Default::default()
+                },
+                confirm_window_hours: 72,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    db.launch_cycle("hr", cy.id).await.unwrap();
+    let first = values.keys().next().unwrap().clone();
+    let targets = |db: &Db| {
+        let (db, hr, first, id) = (db.clone(), hr.clone(), first.clone(), cy.id);
+        async move {
+            let mut all = Vec::new();
+            let mut after = 0;
+            loop {
+                let (page, next) = db
+                    .import_targets(&hr, id, after, 1000, std::slice::from_ref(&first))
+                    .await
+                    .unwrap();
+                all.extend(page);
+                match next {
+                    Some(n) => after = n,
+                    None => return all,
+                }
+            }
+        }
+    };
+    let before = targets(&db).await;
+    assert_eq!(before.len(), 2300);
+    let audits = audit_count(&db).await;
+    let mut grid: Vec<GridRow> = nos
+        .iter()
+        .enumerate()
+        .map(|(i, no)| GridRow {
+            line: i + 2,
+            emp_no: no.clone(),
+            values: values.clone(),
+            version: None,
+            reason: None,
+        })
+        .collect();
+    grid[2200].emp_no = "X99999".into();
+    match db.enter_grid(&hr, cy.id, None, &grid).await {
+        Err(StoreError::Rows(rows)) => {
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            assert_eq!(rows[0].0, 2202, "the bad row's line");
+            assert!(rows[0].2.to_string().contains("X99999"), "{rows:?}");
+        }
+        other => panic!("one bad row refuses the import: {other:?}"),
+    }
+    assert_eq!(
+        targets(&db).await,
+        before,
+        "nothing stored, no version moved"
+    );
+    assert_eq!(audit_count(&db).await, audits);
+
+    grid[2200].emp_no = nos[2200].clone();
+    assert_eq!(db.enter_grid(&hr, cy.id, None, &grid).await.unwrap(), 2300);
+    let after = targets(&db).await;
+    for (a, b) in after.iter().zip(&before) {
+        assert_eq!(a.version, b.version + 1, "{}", a.emp_no);
+        let want: Values = [(first.clone(), values[&first].clone())].into();
+        assert_eq!(a.inputs, want, "only the input asked for");
+    }
+    let results = db.results(cy.id).await.unwrap();
+    assert_eq!(results.len(), 2300);
+    for r in &results {
+        assert!(
+            r.total.as_deref().is_some_and(|t| same(t, &total)),
+            "{}: {:?}",
+            r.emp_no,
+            r.total
+        );
+    }
+    assert_eq!(
+        audit_count(&db).await,
+        audits + 2300,
+        "one entry per appraisal written"
+    );
+}
+
+/// Entries in the audit log, read a page at a time.
+async fn audit_count(db: &Db) -> usize {
+    let (mut n, mut after) = (0, 0);
+    loop {
+        let page = db.audit_log(after, 10_000).await.unwrap();
+        let Some(last) = page.last() else { return n };
+        n += page.len();
+        after = last.id;
+    }
 }
 
 fn root(path: &str) -> String {
