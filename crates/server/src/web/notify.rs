@@ -21,14 +21,9 @@ struct NoteView {
 pub(super) async fn notifications_page<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
-) -> Response {
-    let Some(u) = &ctx.user else {
-        return to_login(&ctx);
-    };
-    let list = match st.store.notifications(u.id, 200).await {
-        Ok(l) => l,
-        Err(e) => return server_error(ctx.lang, &e.to_string()),
-    };
+) -> PageResult {
+    let u = ctx.signed_in()?;
+    let list = st.store.notifications(u.id, 200).await.or_page(&ctx)?;
     let items: Vec<NoteView> = list
         .into_iter()
         .map(|n| NoteView {
@@ -41,12 +36,12 @@ pub(super) async fn notifications_page<S: Store>(
             unread: n.read_at.is_none(),
         })
         .collect();
-    render(
+    Ok(render(
         &ctx,
         StatusCode::OK,
         "notifications.html",
         context! { items => Serde(items) },
-    )
+    ))
 }
 
 /// Mark one (`id`) or all of my notifications read.
@@ -54,19 +49,15 @@ pub(super) async fn notifications_read<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    let Some(u) = &ctx.user else {
-        return to_login(&ctx);
-    };
+    form.csrf(&ctx)?;
+    let u = ctx.signed_in()?;
     let id = form.get("id").and_then(|v| v.trim().parse::<i64>().ok());
     let ids = id.map(|i| vec![i]);
     match st.store.mark_read(u.id, ids.as_deref()).await {
-        Ok(_) => see_other("/notifications"),
-        Err(e) => server_error(ctx.lang, &e.to_string()),
+        Ok(_) => Ok(see_other("/notifications")),
+        Err(e) => Ok(server_error(ctx.lang, &e.to_string())),
     }
 }
 
@@ -158,11 +149,9 @@ async fn hr_notify_page<S: Store>(
 }
 
 /// `/hr/notify`: channels, dead letters, recent deliveries.
-pub(super) async fn hr_notify<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> Response {
-    if let Err(r) = hr_only(&ctx, Capability::ManageOrg) {
-        return *r;
-    }
-    hr_notify_page(&st, &ctx, StatusCode::OK, None, None).await
+pub(super) async fn hr_notify<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> PageResult {
+    hr_only(&ctx, Capability::ManageOrg)?;
+    Ok(hr_notify_page(&st, &ctx, StatusCode::OK, None, None).await)
 }
 
 /// Add a channel, or change one (`id`); an empty secret keeps the stored one.
@@ -170,15 +159,10 @@ pub(super) async fn hr_channel_save<S: Store>(
     State(st): State<AppState<S>>,
     ctx: Ctx,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    let me = match hr_only(&ctx, Capability::ManageOrg) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
+    form.csrf(&ctx)?;
+    let me = hr_only(&ctx, Capability::ManageOrg)?;
     let id = form.get("id").and_then(|v| v.trim().parse::<i64>().ok());
     let mut settings = BTreeMap::new();
     for k in ["from", "user"] {
@@ -195,11 +179,11 @@ pub(super) async fn hr_channel_save<S: Store>(
         enabled: form.get("enabled").is_some(),
     };
     match st.store.save_channel(&me.username, id, &c).await {
-        Ok(_) => see_other("/hr/notify"),
-        Err(e) if is_internal(&e) => server_error(ctx.lang, &e.to_string()),
+        Ok(_) => Ok(see_other("/hr/notify")),
+        Err(e) if is_internal(&e) => Ok(server_error(ctx.lang, &e.to_string())),
         Err(e) => {
             let (status, m) = store_refusal(ctx.lang, &e);
-            hr_notify_page(&st, &ctx, status, Some(m), None).await
+            Ok(hr_notify_page(&st, &ctx, status, Some(m), None).await)
         }
     }
 }
@@ -210,25 +194,18 @@ pub(super) async fn hr_channel_test<S: Store>(
     ctx: Ctx,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    let me = match hr_only(&ctx, Capability::ManageOrg) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&ctx);
-    };
+    form.csrf(&ctx)?;
+    let me = hr_only(&ctx, Capability::ManageOrg)?;
+    let id = path_id(&ctx, &id)?;
     match st.store.test_channel(&me.username, id, me.id).await {
         Ok(()) => {
             let n = text(ctx.lang, "notify-test-queued", &[]);
-            hr_notify_page(&st, &ctx, StatusCode::OK, None, Some(n)).await
+            Ok(hr_notify_page(&st, &ctx, StatusCode::OK, None, Some(n)).await)
         }
-        Err(StoreError::NotFound { .. }) => not_found(&ctx),
-        Err(e) => server_error(ctx.lang, &e.to_string()),
+        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
+        Err(e) => Ok(server_error(ctx.lang, &e.to_string())),
     }
 }
 
@@ -238,22 +215,15 @@ pub(super) async fn hr_outbox_retry<S: Store>(
     ctx: Ctx,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    let me = match hr_only(&ctx, Capability::ManageOrg) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&ctx);
-    };
+    form.csrf(&ctx)?;
+    let me = hr_only(&ctx, Capability::ManageOrg)?;
+    let id = path_id(&ctx, &id)?;
     match st.store.retry_outbox(&me.username, id).await {
-        Ok(()) => see_other("/hr/notify"),
-        Err(StoreError::NotFound { .. }) => not_found(&ctx),
-        Err(e) => server_error(ctx.lang, &e.to_string()),
+        Ok(()) => Ok(see_other("/hr/notify")),
+        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
+        Err(e) => Ok(server_error(ctx.lang, &e.to_string())),
     }
 }
 
@@ -263,21 +233,14 @@ pub(super) async fn hr_cycle_remind<S: Store>(
     ctx: Ctx,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
+) -> PageResult {
     let form = Form::parse(&body);
-    if !form.csrf_ok(&ctx) {
-        return csrf_refused(&ctx);
-    }
-    let me = match hr_only(&ctx, Capability::ManageCycles) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found(&ctx);
-    };
+    form.csrf(&ctx)?;
+    let me = hr_only(&ctx, Capability::ManageCycles)?;
+    let id = path_id(&ctx, &id)?;
     match st.store.remind_late(&me.username, id).await {
-        Ok(n) => see_other(&format!("/hr/cycles/{id}?reminded={n}")),
-        Err(StoreError::NotFound { .. }) => not_found(&ctx),
-        Err(e) => server_error(ctx.lang, &e.to_string()),
+        Ok(n) => Ok(see_other(&format!("/hr/cycles/{id}?reminded={n}"))),
+        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
+        Err(e) => Ok(server_error(ctx.lang, &e.to_string())),
     }
 }
