@@ -214,10 +214,29 @@ async fn serve_bench(store: &Db, cycle: i64) -> Result<ExitCode> {
         ("HR progress page", format!("/hr/cycles/{cycle}")),
         ("HR cycles page", "/hr/cycles".to_string()),
     ]);
+    // A 分行 head's view: a tenth of the cycle moved into a 支行 under 北京分行, and a reviewer
+    // granted on the 分行 reads the results of the subtree.
+    let branch = branch_head(store, cycle, (n / 10).max(1)).await?;
+    pages.extend([
+        ("branch results page (a tenth)", format!("/results/{cycle}")),
+        (
+            "branch results by total, page 5",
+            format!("/results/{cycle}?sort=total&dir=desc&page=5"),
+        ),
+        (
+            "branch results API, first 100",
+            format!("/api/cycles/{cycle}/results?limit=100"),
+        ),
+    ]);
     for (what, path) in &pages {
+        let cookie = if path.starts_with("/results") || what.starts_with("branch") {
+            &branch
+        } else {
+            &cookie
+        };
         let mut times = Vec::new();
         for i in 0..7 {
-            let (status, took, body) = request(addr, &cookie, "GET", path, None).await?;
+            let (status, took, body) = request(addr, cookie, "GET", path, None).await?;
             anyhow::ensure!(
                 status == 200,
                 "{path}: HTTP {status}: {}",
@@ -313,6 +332,63 @@ async fn serve_bench(store: &Db, cycle: i64) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A 支行 under a 分行 (北京分行 › 中关村支行) holding the cycle's first `n` appraisees, and a
+/// session of a reviewer granted on the 分行 (`branch_head`).
+async fn branch_head(store: &Db, cycle: i64, n: i64) -> Result<String> {
+    let unit = |code: &str, name: &str, unit: &str, parent: &str| OrgRow {
+        line: 2,
+        dept_code: code.into(),
+        dept_name: name.into(),
+        dept_kind: "业务".into(),
+        unit: unit.into(),
+        parent: parent.into(),
+        ..Default::default()
+    };
+    store
+        .import_org(
+            "bench",
+            &[
+                unit("BJ", "北京分行", "分行", ""),
+                unit("ZGC", "中关村支行", "支行", "BJ"),
+            ],
+        )
+        .await?;
+    let depts = store.departments().await?;
+    let id = |code: &str| depts.iter().find(|d| d.code == code).map(|d| d.id);
+    let (bj, zgc) = (id("BJ").context("BJ")?, id("ZGC").context("ZGC")?);
+    sqlx::query(
+        "UPDATE employees SET department_id = $1 WHERE id IN \
+         (SELECT employee_id FROM appraisals WHERE cycle_id = $2 ORDER BY id LIMIT $3)",
+    )
+    .bind(zgc)
+    .bind(cycle)
+    .bind(n)
+    .execute(store.pool())
+    .await?;
+    if store.user_by_name("branch_head").await?.is_none() {
+        store
+            .create_user(
+                "bench",
+                &NewUser {
+                    username: "branch_head".into(),
+                    password: "bench password".into(),
+                    emp_no: None,
+                    grants: vec![Grant {
+                        role: Role::Reviewer,
+                        department_id: Some(bj),
+                    }],
+                    lang: "zh-CN".into(),
+                },
+            )
+            .await?;
+    }
+    let u = store
+        .user_by_name("branch_head")
+        .await?
+        .context("branch_head")?;
+    Ok(store.create_session(u.id, time::Duration::hours(2)).await?)
 }
 
 /// The `after` cursor that leads to the page at `offset` of the results API (the id of the

@@ -452,7 +452,9 @@ pub fn export(cmd: &ExportCmd, lang: kaohe_core::Lang) -> Result<ExitCode> {
                 let store = open(db).await?;
                 let bytes = match chromium {
                     Some(ch) => kaohe_server::pdf::results_pdf(&store, *cycle, lang, Some(&ch)).await?,
-                    None => office::results_xlsx(&store, *cycle).await?,
+                    None => {
+                        office::results_xlsx(&store, *cycle, &kaohe_store::policy::Scope::All).await?
+                    }
                 };
                 let output = output.clone().unwrap_or_else(|| {
                     PathBuf::from(format!(

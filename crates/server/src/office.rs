@@ -22,7 +22,7 @@ use kaohe_office::form::{FilledForm, FormHeader, Signature, Signatures};
 use kaohe_office::import::{ID, MatchKind, NAME};
 use kaohe_office::{CellProblem, HeaderPick, OfficeError, Table};
 use kaohe_store::Text;
-use kaohe_store::policy::Capability;
+use kaohe_store::policy::{Capability, Scope};
 use kaohe_store::{Appraisal, Cycle, GridRow, ImportTarget, Store, StoreError, User, Values};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -1196,11 +1196,13 @@ fn dec(s: &Option<String>) -> Option<Decimal> {
 }
 
 /// The results workbook: ranking and grade distribution per department, the 12-month
-/// ledger of the cycle's year.
-pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64) -> Fail<Vec<u8>> {
+/// ledger of the cycle's year — of the appraisees in `scope` only (a 支行 head's workbook
+/// holds their 支行).
+pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64, scope: &Scope) -> Fail<Vec<u8>> {
     use kaohe_office::results::{DeptResults, LedgerRow, ResultRow, ResultsBook};
     let (cy, t) = cycle_template(store, cycle_id).await?;
-    let rows = store.results(cycle_id).await?;
+    let mut rows = store.results(cycle_id).await?;
+    rows.retain(|r| scope.contains(r.department_id));
     let year = cy.period.split('-').next().unwrap_or("").to_string();
     // Every appraisee's ledger of the year in one query, by 工号.
     let mut entries: HashMap<String, Vec<kaohe_store::LedgerEntry>> = HashMap::new();
@@ -1461,16 +1463,16 @@ pub async fn form<S: Store>(
     Ok(file(bytes, &name, XLSX))
 }
 
-/// A cycle's results workbook (HR).
+/// A cycle's results workbook (HR; reviewers and approvers get their departments' rows).
 #[utoipa::path(get, path = "/api/cycles/{id}/results.xlsx", params(("id" = i64, Path)), responses((status = 200, body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn results<S: Store>(
     State(st): State<AppState<S>>,
     auth: Auth,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    auth.may_all(Capability::Payroll)?;
-    let c = st.store.cycle(id).await?;
-    let bytes = results_xlsx(&st.store, id).await?;
+    let scope = auth.may(Capability::ViewResults)?;
+    let c = crate::cycles::cycle_in_scope(&st.store, &auth.0, &scope, id).await?;
+    let bytes = results_xlsx(&st.store, id, &scope).await?;
     Ok(file(bytes, &cycle_file_name(&c, "考核结果", "xlsx"), XLSX))
 }
 

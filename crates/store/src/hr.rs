@@ -148,9 +148,23 @@ impl ResultSort {
 pub struct ResultQuery {
     /// Only appraisees of this department.
     pub department_id: Option<i64>,
+    /// Only appraisees of these departments (the reader's scope; `None` is every one).
+    pub within: Option<Vec<i64>>,
     pub sort: ResultSort,
     pub desc: bool,
     pub page: Page,
+}
+
+/// ` AND column IN (…)` for a reader's departments (nothing for every department; no row
+/// for none).
+fn within(qb: &mut crate::backend::SqlBuilder, column: &str, depts: &Option<Vec<i64>>) {
+    if let Some(ds) = depts {
+        qb.push(format!(" AND {column} IN (-1"));
+        for d in ds {
+            qb.push(", ").push_bind(*d);
+        }
+        qb.push(")");
+    }
 }
 
 /// A page of results and how many rows match in all.
@@ -656,16 +670,18 @@ impl Db {
         cycle_id: i64,
         q: &ResultQuery,
     ) -> Result<ResultsSlice> {
-        let mut count = crate::backend::SqlBuilder::new(match q.department_id {
-            None => "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = ",
-            Some(_) => {
+        let mut count = crate::backend::SqlBuilder::new(
+            if q.department_id.is_none() && q.within.is_none() {
+                "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = "
+            } else {
                 "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = "
-            }
-        });
+            },
+        );
         count.push_bind(cycle_id);
         if let Some(d) = q.department_id {
             count.push(" AND e.department_id = ").push_bind(d);
         }
+        within(&mut count, "e.department_id", &q.within);
         let total_rows: i64 = count.build().fetch_one(&self.reader).await?.get("n");
         if q.sort != ResultSort::Rank {
             return self.results_sorted(cycle_id, q, total_rows).await;
@@ -679,10 +695,11 @@ impl Db {
              FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
         );
         qb.push_bind(cycle_id);
-        qb.push(") SELECT id, emp_no, name, department_id, dept, grp, state, total, grade, bonus, rnk FROM r");
+        qb.push(") SELECT id, emp_no, name, department_id, dept, grp, state, total, grade, bonus, rnk FROM r WHERE 1 = 1");
         if let Some(d) = q.department_id {
-            qb.push(" WHERE department_id = ").push_bind(d);
+            qb.push(" AND department_id = ").push_bind(d);
         }
+        within(&mut qb, "department_id", &q.within);
         let col = q.sort.column();
         let dir = if q.desc { "DESC" } else { "ASC" };
         qb.push(format!(
@@ -719,6 +736,7 @@ impl Db {
         if let Some(d) = q.department_id {
             qb.push(" AND e.department_id = ").push_bind(d);
         }
+        within(&mut qb, "e.department_id", &q.within);
         let dir = if q.desc { "DESC" } else { "ASC" };
         // A fixed list of columns: never user text in SQL.
         let (col, nullable) = match q.sort {

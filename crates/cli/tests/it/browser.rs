@@ -2609,3 +2609,182 @@ async fn grid_paste_by_emp_no() {
         p.text_of("#paste-note").await
     );
 }
+
+/// The results of the reader's part of the organisation, as the table on `/results/{id}`
+/// shows them: 工号 → 姓名.
+async fn scoped_results(p: &Person<'_>) -> std::collections::BTreeMap<String, String> {
+    let v = p
+        .c
+        .execute(
+            "return [...document.querySelectorAll('table.results tbody tr')].map(r => [...r.cells].map(c => c.innerText.trim()));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.as_array().unwrap().len() > 1)
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().to_string(),
+                r[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A 分行 head (a reviewer granted on 北京分行) signs in and sees, in 考核结果, only the
+/// people of the 支行 under their 分行 — on the page, through its filter and in the
+/// workbook they download — never those of 上海分行's 支行, though both are in the cycle.
+#[tokio::test]
+async fn a_branch_head_sees_only_their_branch() {
+    let demo = demo_server().await;
+    // The demo's 市场部 becomes a 支行 of 北京分行, 客服部 one of 上海分行, and 刘洋 (in
+    // October's cycle with 张伟 and 李娜) moves to 客服部.
+    let hr = signed_in(&demo.base, "hr").await;
+    let tree = "工号,姓名,部门编码,部门名称,部门类型,岗位,单位层级,上级部门\n\
+                ,,BJ,北京分行,业务,,分行,\n\
+                ,,SH,上海分行,业务,,分行,\n\
+                ,,SC,市场部,业务,,支行,BJ\n\
+                ,,KF,客服部,业务,,支行,SH\n\
+                E004,刘洋,KF,客服部,业务,大客户经理,,\n";
+    let r = hr
+        .post(format!("{}/api/org/import", demo.base))
+        .header("content-type", "text/csv")
+        .body(tree)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let (ok, _, err) = kaohe_cli(
+        &demo.db,
+        &["user", "add", "bj_head", "--role", "reviewer@BJ"],
+        &[("KAOHE_PASSWORD", PASSWORD)],
+    );
+    assert!(ok, "{err}");
+
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    p.sign_in("bj_head").await;
+    p.click(Locator::Css("header nav a[href='/results']")).await;
+    assert_eq!(p.path().await, "/results");
+    let text = p.text().await;
+    assert!(text.contains("2026年10月 大客户经理考核"), "{text}");
+    p.click(Locator::LinkText("2026年10月 大客户经理考核"))
+        .await;
+    let page = p.text().await;
+    assert!(
+        page.contains("北京分行"),
+        "the page names the scope: {page}"
+    );
+    let rows = scoped_results(&p).await;
+    let names: Vec<&str> = rows.values().map(String::as_str).collect();
+    assert_eq!(names, ["张伟", "李娜"], "only 北京分行's people: {page}");
+    assert!(
+        !page.contains("刘洋"),
+        "上海分行's 刘洋 is not shown: {page}"
+    );
+    // Sorting by total keeps to the scope.
+    p.click(Locator::XPath(
+        "//table[contains(@class,'results')]//th/a[contains(@href,'sort=total')]",
+    ))
+    .await;
+    assert_eq!(scoped_results(&p).await.len(), 2);
+    assert!(!p.text().await.contains("刘洋"));
+    // A department outside the scope typed into the address shows nothing of it.
+    let kf = demo_department_id(&hr, &demo.base, "KF").await;
+    let path = p.path().await;
+    p.open(&format!("{path}?dept={kf}")).await;
+    let page = p.text().await;
+    assert!(!page.contains("刘洋"), "{page}");
+    assert_eq!(
+        scoped_results(&p).await.len(),
+        2,
+        "an outside filter is ignored"
+    );
+
+    // The workbook downloaded from the page: the same two people, no sheet for 客服部.
+    let link =
+        p.c.find(Locator::Css("a[href$='/results.xlsx']"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
+    let cookies =
+        p.c.get_all_cookies()
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+    let r = reqwest::Client::new()
+        .get(format!("{}{link}", demo.base))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the results workbook downloads");
+    let bytes = r.bytes().await.unwrap();
+    let ledger = kaohe_office::read::read_xlsx(&bytes, Some("12个月台账")).unwrap();
+    let people: Vec<String> = ledger
+        .rows
+        .iter()
+        .filter_map(|r| r.cells.iter().find(|c| c.starts_with('E')).cloned())
+        .collect();
+    assert_eq!(
+        people,
+        ["E001", "E002"],
+        "the workbook's ledger: {people:?}"
+    );
+    assert!(
+        kaohe_office::read::read_xlsx(&bytes, Some("客服部")).is_err(),
+        "no 客服部 sheet in 北京分行's workbook"
+    );
+    let sheet = kaohe_office::read::read_xlsx(&bytes, Some("市场部")).unwrap();
+    let all: String = sheet
+        .rows
+        .iter()
+        .flat_map(|r| r.cells.clone())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        all.contains("张伟") && all.contains("李娜") && !all.contains("刘洋"),
+        "{all}"
+    );
+
+    // HR still sees all three on HR's page.
+    p.sign_in("hr").await;
+    p.open(&format!("/results{}", &path["/results".len()..]))
+        .await;
+    assert!(
+        p.path().await.starts_with("/hr/cycles/"),
+        "HR is sent to HR's page"
+    );
+    assert!(p.text().await.contains("刘洋"));
+}
+
+/// A department's id by code, as HR's API lists them.
+async fn demo_department_id(hr: &reqwest::Client, base: &str, code: &str) -> i64 {
+    let v: Value = hr
+        .get(format!("{base}/api/departments"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("no department {code}: {v}"))["id"]
+        .as_i64()
+        .unwrap()
+}

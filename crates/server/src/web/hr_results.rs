@@ -9,7 +9,7 @@ use super::*;
 use kaohe_store::policy::Capability;
 
 /// Result rows per page.
-const RESULTS_PAGE: i64 = 100;
+pub(super) const RESULTS_PAGE: i64 = 100;
 /// Appeals listed per page.
 const APPEALS_PAGE: i64 = 50;
 
@@ -27,14 +27,14 @@ const COLUMNS: [(&str, &str, bool); 8] = [
 
 #[derive(serde::Deserialize)]
 pub(super) struct ResultsQuery {
-    sort: Option<String>,
-    dir: Option<String>,
-    dept: Option<String>,
-    page: Option<i64>,
+    pub(super) sort: Option<String>,
+    pub(super) dir: Option<String>,
+    pub(super) dept: Option<String>,
+    pub(super) page: Option<i64>,
 }
 
 #[derive(Serialize)]
-struct Header {
+pub(super) struct Header {
     label_key: &'static str,
     href: String,
     /// `ascending` / `descending` when the table is sorted by it.
@@ -43,10 +43,11 @@ struct Header {
 }
 
 #[derive(Serialize)]
-struct ResultLine {
+pub(super) struct ResultLine {
     appraisal_id: i64,
     emp_no: String,
-    emp_href: String,
+    /// The employee's page (HR's only).
+    emp_href: Option<String>,
     name: String,
     department: String,
     group: String,
@@ -55,6 +56,52 @@ struct ResultLine {
     grade: Option<String>,
     bonus: Option<String>,
     rank: Option<u32>,
+}
+
+/// The sortable headers and the rows of a results table: HR's page (`hr`: 工号 links to
+/// the employee's page) and a reviewer's or approver's page of their departments.
+pub(super) fn results_table(
+    rows: Vec<kaohe_store::ResultRow>,
+    sort: kaohe_store::ResultSort,
+    desc: bool,
+    dept: Option<i64>,
+    hr: bool,
+) -> (Vec<Header>, Vec<ResultLine>) {
+    let dept_q = dept.map(|d| format!("&dept={d}")).unwrap_or_default();
+    let headers = COLUMNS
+        .iter()
+        .map(|(key, label, num)| {
+            let here = sort.as_str() == *key;
+            // A first click sorts numbers high to low, text A to Z; a second click flips.
+            let next_desc = if here { !desc } else { *num };
+            Header {
+                label_key: label,
+                href: format!(
+                    "?sort={key}&dir={}{dept_q}",
+                    if next_desc { "desc" } else { "asc" }
+                ),
+                sorted: here.then_some(if desc { "descending" } else { "ascending" }),
+                num: *num,
+            }
+        })
+        .collect();
+    let lines = rows
+        .into_iter()
+        .map(|r| ResultLine {
+            appraisal_id: r.appraisal_id,
+            emp_href: hr.then(|| format!("/hr/employees/{}", seg(&r.emp_no))),
+            emp_no: r.emp_no,
+            name: r.name,
+            department: r.department,
+            group: r.group,
+            state: r.state.as_str(),
+            total: r.total,
+            grade: r.grade,
+            bonus: r.bonus,
+            rank: r.rank,
+        })
+        .collect();
+    (headers, lines)
 }
 
 /// A bar chart laid out for `hr_charts.html`.
@@ -339,6 +386,7 @@ async fn results_page_with<S: Store>(
     let page_no = q.page.unwrap_or(1).max(1);
     let rq = kaohe_store::ResultQuery {
         department_id: dept,
+        within: None,
         sort,
         desc,
         page: kaohe_store::Page {
@@ -448,40 +496,7 @@ async fn results_page_with<S: Store>(
         )
     });
     let dept_q = dept.map(|d| format!("&dept={d}")).unwrap_or_default();
-    let headers: Vec<Header> = COLUMNS
-        .iter()
-        .map(|(key, label, num)| {
-            let here = sort.as_str() == *key;
-            // A first click sorts numbers high to low, text A to Z; a second click flips.
-            let next_desc = if here { !desc } else { *num };
-            Header {
-                label_key: label,
-                href: format!(
-                    "?sort={key}&dir={}{dept_q}",
-                    if next_desc { "desc" } else { "asc" }
-                ),
-                sorted: here.then_some(if desc { "descending" } else { "ascending" }),
-                num: *num,
-            }
-        })
-        .collect();
-    let rows: Vec<ResultLine> = slice
-        .rows
-        .into_iter()
-        .map(|r| ResultLine {
-            appraisal_id: r.appraisal_id,
-            emp_href: format!("/hr/employees/{}", seg(&r.emp_no)),
-            emp_no: r.emp_no,
-            name: r.name,
-            department: r.department,
-            group: r.group,
-            state: r.state.as_str(),
-            total: r.total,
-            grade: r.grade,
-            bonus: r.bonus,
-            rank: r.rank,
-        })
-        .collect();
+    let (headers, rows) = results_table(slice.rows, sort, desc, dept, true);
     let pages = (slice.total_rows + RESULTS_PAGE - 1) / RESULTS_PAGE;
     let keep = format!(
         "sort={}&dir={}{dept_q}",

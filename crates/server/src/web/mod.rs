@@ -25,6 +25,7 @@ pub mod i18n;
 mod ledger;
 mod notify;
 pub mod print;
+mod results;
 mod session;
 mod sheet;
 mod tasks;
@@ -43,6 +44,7 @@ use hr_templates::*;
 use hr_users::*;
 use ledger::*;
 use notify::*;
+use results::*;
 use session::*;
 use sheet::*;
 use tasks::*;
@@ -126,6 +128,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr_import.html"),
     page!("batch.html"),
     page!("hr_results.html"),
+    page!("results.html"),
+    page!("results_home.html"),
     page!("hr_appeals.html"),
     page!("notifications.html"),
     page!("hr_notify.html"),
@@ -361,6 +365,8 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
             get(hr_import_preview::<S>).post(hr_import_run::<S>),
         )
         .route("/hr/cycles/{id}/results", get(hr_results::<S>))
+        .route("/results", get(results_home::<S>))
+        .route("/results/{id}", get(results_scoped::<S>))
         .route("/hr/cycles/{id}/quotas", post(hr_quotas::<S>))
         .route("/hr/cycles/{id}/grades", post(hr_grades::<S>))
         .route("/hr/appeals", get(hr_appeals::<S>))
@@ -438,6 +444,9 @@ fn render(ctx: &Ctx, status: StatusCode, name: &str, data: Value) -> Response {
             name => u.username.clone(),
             employee => u.employee_id.is_some(),
             hr => u.has(Role::HrAdmin),
+            // Oversees part of the organisation: sees its results (HR sees them on HR's pages).
+            overseer => !u.has(Role::HrAdmin)
+                && kaohe_store::policy::require(u, kaohe_store::policy::Capability::ViewResults).is_ok(),
             unread => ctx.unread,
         }
     });

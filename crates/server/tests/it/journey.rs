@@ -1582,6 +1582,24 @@ fn without_times(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A response as text to search: a workbook's sheets and shared strings (its XML), else the
+/// body as UTF-8.
+fn readable(route: &str, bytes: &[u8]) -> String {
+    use std::io::Read;
+    if !route.ends_with(".xlsx") || !bytes.starts_with(b"PK") {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    let mut text = String::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        if f.name().is_ok_and(|n| n.ends_with(".xml")) {
+            f.read_to_string(&mut text).unwrap();
+        }
+    }
+    text
+}
+
 async fn access_matrix_by_scope_and_state(app: App) {
     let p = people(&app).await;
     let b = app.base.clone();
@@ -1737,6 +1755,8 @@ async fn access_matrix_by_scope_and_state(app: App) {
             format!("/hr/org"),
             format!("/hr/audit"),
             format!("/hr/employees/A001"),
+            format!("/results"),
+            format!("/results/{c}"),
         ]
     };
     let mut checked = 0usize;
@@ -1746,7 +1766,7 @@ async fn access_matrix_by_scope_and_state(app: App) {
             for route in routes(state) {
                 let r = cl.get(format!("{b}{route}")).send().await.unwrap();
                 let status = r.status().as_u16();
-                let body = without_times(&String::from_utf8_lossy(&r.bytes().await.unwrap()));
+                let body = without_times(&readable(&route, &r.bytes().await.unwrap()));
                 checked += 1;
                 let sees = !matches!(
                     who,
@@ -1758,11 +1778,19 @@ async fn access_matrix_by_scope_and_state(app: App) {
                 ) || (*who == Reader::Appraisee && published);
                 let hr_only = route.starts_with("/hr")
                     || route.contains("payroll")
-                    || route.contains("results.xlsx")
                     || route.starts_with("/api/audit");
+                // The results of one's part of the organisation: pages and workbook.
+                let results = route.starts_with("/results") || route.ends_with("results.xlsx");
                 let overseers = route.starts_with("/api/cycles") || route == "/api/employees";
                 let expected: &[u16] = if hr_only {
                     if *who == Reader::Hr { &[200] } else { &[403] }
+                } else if results {
+                    match who {
+                        Reader::Hr | Reader::Overseer | Reader::ScopedIn | Reader::ScopedOut => {
+                            &[200]
+                        }
+                        _ => &[403],
+                    }
                 } else if route.ends_with("/quotas") {
                     match who {
                         Reader::Hr | Reader::Overseer => &[200],
@@ -1837,7 +1865,9 @@ async fn access_matrix_by_scope_and_state(app: App) {
                 if matches!(who, Reader::ClerkOther | Reader::OtherEmployee) {
                     hidden.push("权限矩阵");
                 }
-                if *who == Reader::ScopedOut && route.ends_with("/results") {
+                let results_page = (route.ends_with("/results") && route != "/results")
+                    || route == format!("/results/{c}");
+                if *who == Reader::ScopedOut && results_page {
                     assert!(
                         body.contains("赵芳"),
                         "{state}: {name} sees 行政部's row: {body}"
@@ -1847,7 +1877,7 @@ async fn access_matrix_by_scope_and_state(app: App) {
                 // 行政部 (上海分行's).
                 if *who == Reader::ScopedIn {
                     hidden.push("赵芳");
-                    if route.ends_with("/results") {
+                    if results_page {
                         assert!(body.contains("张伟"), "{state}: {name}: {body}");
                         if let Some(bonus) = &bonus {
                             assert!(body.contains(bonus.as_str()), "{state}: {name}: {body}");

@@ -819,3 +819,12 @@ hrn-retry = Retry
 hrn-delivered = Recent deliveries
 hrn-no-delivered = Nothing delivered yet.
 notify-test-queued = The test message is queued and goes out within seconds.
+
+## Results of one's own part of the organisation (reviewers, approvers, 支行 heads)
+nav-results = Results
+results-home-title = Results
+results-home-help = The cycles that appraise people of the units you oversee; their results hold only your units and the units below them.
+results-home-empty = No cycle appraises anyone of the units you oversee yet.
+results-scope = Scope: { $units } (with the units below). People of other units are not listed, and the exported workbook holds only these people.
+results-none-here = Nobody matches this filter.
+results-403 = Only reviewers, approvers and HR administrators may see results.

@@ -801,3 +801,12 @@ hrn-retry = 重试
 hrn-delivered = 最近投递
 hrn-no-delivered = 尚无投递记录。
 notify-test-queued = 测试消息已排队，将在几秒内发出。
+
+## Results of one's own part of the organisation (reviewers, approvers, 支行 heads)
+nav-results = 考核结果
+results-home-title = 考核结果
+results-home-help = 这里列出考核了您所负责单位人员的周期；结果只含您负责的单位及其下级单位。
+results-home-empty = 目前没有考核了您所负责单位人员的周期。
+results-scope = 范围：{ $units }（含下级单位）。其他单位的人员不在此列，导出的工作簿也只含这些人员。
+results-none-here = 此筛选条件下没有人员。
+results-403 = 只有复核人、审批人和人事管理员可以查看考核结果。
