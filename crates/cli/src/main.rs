@@ -20,6 +20,7 @@ mod bench_cycle;
 mod bench_pages;
 mod bench_serve;
 mod bundled;
+mod demo_bank;
 mod load;
 mod logging;
 mod office_cmd;

@@ -14,9 +14,11 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "KAOHE_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// Load a demo company into an empty database (organisation, users, all bundled forms).
-    #[arg(long)]
-    pub demo: bool,
+    /// Load a demo into an empty database: `--demo` a company of 30 (organisation, users,
+    /// all bundled forms, two months of F01); `--demo bank` a bank of about 2,000 in
+    /// 总行 → 分行 → 支行, running F01 monthly and F14 quarterly, with scoped users.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "company", value_name = "KIND")]
+    pub demo: Option<DemoKind>,
     /// Log format on stderr: text (for people) or json (one object a line). The level is
     /// KAOHE_LOG (default info; e.g. KAOHE_LOG=debug or KAOHE_LOG=kaohe_server=debug).
     #[arg(long, env = "KAOHE_LOG_FORMAT", value_enum, default_value = "text")]
@@ -42,6 +44,41 @@ pub struct ServeArgs {
     #[arg(long, env = "KAOHE_NOTIFY_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(i64).range(1..=100))]
     pub notify_attempts: i64,
 }
+
+/// Which demo `--demo` loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoKind {
+    /// A company of 30 (the default).
+    Company,
+    /// A three-level bank of about 2,000.
+    Bank,
+}
+
+/// The bank demo's users: (user name, what they are).
+const BANK_USERS: [(&str, &str); 7] = [
+    ("hr", "总行人力资源部 (HR 管理员) / HR administrator"),
+    (
+        "bj_hangzhang",
+        "北京分行行长 (审批 北京分行) / approver of 北京分行",
+    ),
+    (
+        "bj_renli",
+        "北京分行人力 (复核 北京分行) / reviewer of 北京分行",
+    ),
+    (
+        "zgc_hangzhang",
+        "中关村支行行长 (评分, 看本支行结果) / rates and oversees 中关村支行",
+    ),
+    (
+        "sc_tongji",
+        "总行市场部统计员 (数据录入) / 市场部 data clerk",
+    ),
+    (
+        "xz_kaoqin",
+        "总行行政部考勤专员 (数据录入) / 行政部 data clerk",
+    ),
+    ("kehu", "中关村支行大客户经理 (被考核人) / appraisee"),
+];
 
 /// The password of every demo user.
 pub const DEMO_PASSWORD: &str = "kaohe-demo";
@@ -292,7 +329,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
     rt.block_on(async {
         let store = open(&a.db).await?;
         let mut state = kaohe_server::AppState::new(store.clone());
-        state.demo = a.demo;
+        state.demo = a.demo.is_some();
         state.secure_cookies = a.secure_cookies;
         state.session_idle = time::Duration::minutes(a.session_idle_minutes.into());
         state.auto_confirm_every = std::time::Duration::from_secs(a.auto_confirm_secs);
@@ -308,12 +345,25 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
             max_attempts: a.notify_attempts,
             ..Default::default()
         });
-        if a.demo && store.user_count().await? == 0 {
-            load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
-            say!(json, "已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());
-            say!(json, "  2026年10月 大客户经理考核: 已结束 / closed;  2026年11月: 进行中 (行政部考勤待录入) / in progress (行政部 to enter attendance)");
+        if a.demo.is_some() && store.user_count().await? == 0 {
+            if a.demo == Some(DemoKind::Bank) {
+                say!(json, "正在载入演示银行（约 2,000 人）… / loading the demo bank (about 2,000 people)…");
+                crate::demo_bank::load(&store).await.context("演示银行加载失败 / loading the demo bank failed")?;
+                say!(json, "已载入演示银行 / demo bank loaded: 总行 → 北京、上海、广州分行 → 15 个支行, {} 张考核表 forms", crate::bundled::BUNDLED.len());
+                say!(json, "  2026年10月 大客户经理考核 (F01): 已结束 / closed;  2026年11月: 评分中 / rating;  2026年第4季度 (F14): 数据已导入 / data in");
+            } else {
+                load_demo(&store).await.context("演示数据加载失败 / loading the demo failed")?;
+                say!(json, "已载入演示公司 / demo company loaded: 30 名员工 employees, {} 张考核表 forms", crate::bundled::BUNDLED.len());
+                say!(json, "  2026年10月 大客户经理考核: 已结束 / closed;  2026年11月: 进行中 (行政部考勤待录入) / in progress (行政部 to enter attendance)");
+            }
         }
-        if a.demo {
+        if a.demo == Some(DemoKind::Bank) {
+            say!(json, "演示用户 (密码均为 `{DEMO_PASSWORD}`) / demo users (password `{DEMO_PASSWORD}`):");
+            for (name, what) in BANK_USERS {
+                say!(json, "  {name:<14} {what}");
+            }
+            say!(json, "  其余支行行长 / the other 支行 heads: bj02…bj05, sh01…sh05, gz01…gz05");
+        } else if a.demo.is_some() {
             say!(json, "演示用户 (密码均为 `{DEMO_PASSWORD}`) / demo users (password `{DEMO_PASSWORD}`):");
             for (name, _, _, what) in DEMO_USERS {
                 say!(json, "  {name:<10} {what}");

@@ -27,7 +27,7 @@ async fn serve(url: &str, args: &[&str], log: &Path) -> (Server, String) {
     let server = Server(child);
     let base = format!("http://127.0.0.1:{port}");
     // The demo company takes a while to load.
-    for _ in 0..600 {
+    for _ in 0..1800 {
         if reqwest::get(format!("{base}/healthz")).await.is_ok() {
             return (server, base);
         }
@@ -157,4 +157,108 @@ async fn logs_for_people_and_as_json() {
     assert_eq!(request["fields"]["route"], "/healthz");
     assert!(request["fields"]["latency_ms"].is_number(), "{request}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A client signed in as a demo user.
+async fn demo_user(base: &str, name: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{base}/api/login"))
+        .json(&json!({"username": name, "password": "kaohe-demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{name} signs in: {}", r.status());
+    c
+}
+
+async fn get_json(c: &reqwest::Client, url: &str) -> Value {
+    let r = c.get(url).send().await.unwrap();
+    assert!(r.status().is_success(), "GET {url}: {}", r.status());
+    r.json().await.unwrap()
+}
+
+/// `serve --demo bank`: about 2,000 people in 总行 → 分行 → 支行, October's F01 closed,
+/// November's in rating, the quarter's F14 loaded; each user sees their part of it.
+#[tokio::test]
+async fn the_demo_bank() {
+    let dir = temp_dir("bank");
+    let url = format!("sqlite://{}", dir.join("bank.db").display());
+    let log = dir.join("bank.log");
+    let (_server, base) = serve(&url, &["--demo", "bank"], &log).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    for user in ["bj_hangzhang", "bj_renli", "zgc_hangzhang", "kehu"] {
+        assert!(text.contains(user), "the start-up lists {user}: {text}");
+    }
+    let hr = demo_user(&base, "hr").await;
+    let cycles = get_json(&hr, &format!("{base}/api/cycles")).await;
+    let by_name = |n: &str| {
+        cycles
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"].as_str().unwrap().contains(n))
+            .unwrap_or_else(|| panic!("no cycle {n}: {cycles}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (oct, nov, q4) = (by_name("10月"), by_name("11月"), by_name("第4季度"));
+    let results = |c: &reqwest::Client, id: i64| {
+        let c = c.clone();
+        let base = base.clone();
+        async move { get_json(&c, &format!("{base}/api/cycles/{id}/results?limit=1000")).await }
+    };
+    // October: 975 大客户经理, every one confirmed with a total and a bonus.
+    let all = results(&hr, oct).await;
+    assert_eq!(all["total_rows"], 975, "{}", all["total_rows"]);
+    for r in all["rows"].as_array().unwrap() {
+        assert_eq!(r["state"], "confirmed", "{r}");
+        assert!(r["total"].is_string() && r["bonus"].is_string(), "{r}");
+    }
+    // The quarter's F14: 975 客户经理 with their business figures scored.
+    let f14 = results(&hr, q4).await;
+    assert_eq!(f14["total_rows"], 975);
+    assert!(
+        f14["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["total"].is_string())
+    );
+    // 北京分行's 行长 sees 北京分行's five 支行, nobody of 上海 or 广州.
+    let bj = demo_user(&base, "bj_hangzhang").await;
+    let mine = results(&bj, oct).await;
+    assert_eq!(mine["total_rows"], 325);
+    for r in mine["rows"].as_array().unwrap() {
+        assert!(r["emp_no"].as_str().unwrap().starts_with("BJ"), "{r}");
+    }
+    assert_eq!(results(&bj, nov).await["total_rows"], 325);
+    // 中关村支行's 行长: their 支行 only, and November's ratings in their inbox.
+    let zgc = demo_user(&base, "zgc_hangzhang").await;
+    let mine = results(&zgc, oct).await;
+    assert_eq!(mine["total_rows"], 65);
+    assert!(
+        mine["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["department"] == "中关村支行")
+    );
+    let tasks = get_json(&zgc, &format!("{base}/api/tasks")).await;
+    let to_rate = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "rate" && t["cycle_id"] == nov)
+        .count();
+    assert_eq!(to_rate, 65, "{tasks}");
+    // An account manager sees their own sheets only.
+    let kehu = demo_user(&base, "kehu").await;
+    let mine = get_json(&kehu, &format!("{base}/api/appraisals")).await;
+    let mine = mine.as_array().unwrap();
+    assert!(!mine.is_empty());
+    assert!(mine.iter().all(|a| a["emp_no"] == "BJ01001"), "{mine:?}");
 }
