@@ -14,6 +14,11 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
+/// mimalloc gives freed memory back to the system: with glibc's allocator a server kept
+/// the peak of its largest export or import for good (one arena per thread).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod admin;
 mod bench;
 mod bench_cycle;
