@@ -1897,6 +1897,9 @@ impl Store for Db {
     async fn late_tasks(&self, cycle_id: i64, today: &str, limit: i64) -> Result<LateList> {
         self.late_tasks_impl(cycle_id, today, limit).await
     }
+    async fn relations(&self, cycle_id: i64, page: Page) -> Result<Relations> {
+        self.relations_impl(cycle_id, page).await
+    }
     async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> {
         self.results_page_impl(cycle_id, q).await
     }

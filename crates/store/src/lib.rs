@@ -25,6 +25,7 @@ mod notify;
 mod org;
 mod password;
 pub mod policy;
+mod relations;
 mod sessions;
 mod signin;
 #[doc(hidden)]
@@ -49,6 +50,7 @@ pub use notify::{
 };
 pub use org::{ORG_HEADERS, Unit, export_rows, org_csv, org_rows, tree_order};
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
+pub use relations::{RaterTask, RelationRow, Relations};
 
 pub use kaohe_core::{Lang, Text};
 use std::future::Future;
@@ -743,6 +745,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         today: &str,
         limit: i64,
     ) -> impl Future<Output = Result<LateList>> + Send;
+    /// A page of a cycle's 考核关系 (HR): its appraisees in 工号 order, each with their
+    /// self-assessment and rating tasks — to whom assigned, done or not.
+    fn relations(
+        &self,
+        cycle_id: i64,
+        page: Page,
+    ) -> impl Future<Output = Result<Relations>> + Send;
     /// A page of a cycle's results, sorted and filtered, with ranks within the whole group.
     fn results_page(
         &self,

@@ -25,6 +25,7 @@ pub mod i18n;
 mod ledger;
 mod notify;
 pub mod print;
+mod relations;
 mod results;
 mod session;
 mod sheet;
@@ -44,6 +45,7 @@ use hr_templates::*;
 use hr_users::*;
 use ledger::*;
 use notify::*;
+use relations::*;
 use results::*;
 use session::*;
 use sheet::*;
@@ -129,6 +131,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("batch.html"),
     page!("hr_results.html"),
     page!("results.html"),
+    page!("hr_relations.html"),
     page!("results_home.html"),
     page!("hr_appeals.html"),
     page!("notifications.html"),
@@ -365,6 +368,11 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
             get(hr_import_preview::<S>).post(hr_import_run::<S>),
         )
         .route("/hr/cycles/{id}/results", get(hr_results::<S>))
+        .route("/hr/cycles/{id}/relations", get(hr_relations::<S>))
+        .route(
+            "/hr/cycles/{id}/relations.xlsx",
+            get(hr_relations_xlsx::<S>),
+        )
         .route("/results", get(results_home::<S>))
         .route("/results/{id}", get(results_scoped::<S>))
         .route("/hr/cycles/{id}/quotas", post(hr_quotas::<S>))

@@ -828,3 +828,13 @@ results-home-empty = No cycle appraises anyone of the units you oversee yet.
 results-scope = Scope: { $units } (with the units below). People of other units are not listed, and the exported workbook holds only these people.
 results-none-here = Nobody matches this filter.
 results-403 = Only reviewers, approvers and HR administrators may see results.
+
+## 考核关系 (HR)
+rel-title = Who rates whom
+rel-help = Who does each appraisee's self-assessment and ratings (✓ once done), and who reviews and approves them under the grants over the org tree: users whose grant covers the unit or a unit above it.
+rel-unit = Unit
+rel-reviewer = Review
+rel-approver = Approval
+rel-download = Download who rates whom (.xlsx)
+rel-none = The cycle has no appraisees yet.
+hrc-relations = Who rates whom

@@ -810,3 +810,13 @@ results-home-empty = 目前没有考核了您所负责单位人员的周期。
 results-scope = 范围：{ $units }（含下级单位）。其他单位的人员不在此列，导出的工作簿也只含这些人员。
 results-none-here = 此筛选条件下没有人员。
 results-403 = 只有复核人、审批人和人事管理员可以查看考核结果。
+
+## 考核关系 (HR)
+rel-title = 考核关系
+rel-help = 每位被考核人的自评与评分由谁完成（✓ 表示已完成），以及按组织架构授权由谁复核、由谁审批。复核人和审批人是授权覆盖该单位或其上级单位的用户。
+rel-unit = 单位
+rel-reviewer = 复核
+rel-approver = 审批
+rel-download = 下载考核关系 (.xlsx)
+rel-none = 此周期还没有被考核人。
+hrc-relations = 考核关系
