@@ -266,6 +266,7 @@ async fn world(db: &Db) -> (User, User, User, i64) {
         &Contact {
             email: Some("wang@example.com".into()),
             mobile: Some("13800000001".into()),
+            ..Default::default()
         },
     )
     .await
@@ -276,6 +277,7 @@ async fn world(db: &Db) -> (User, User, User, i64) {
         &Contact {
             email: Some("li@example.com".into()),
             mobile: None,
+            ..Default::default()
         },
     )
     .await
