@@ -11,6 +11,7 @@ pub mod cycles;
 pub mod error;
 pub mod mail;
 pub mod notify;
+pub mod notify_prefs;
 pub mod office;
 pub mod ops;
 pub mod pdf;
@@ -858,6 +859,13 @@ async fn health() -> &'static str {
         notify::retry,
         notify::channels,
         notify::remind,
+        notify_prefs::my_prefs,
+        notify_prefs::set_my_prefs,
+        notify_prefs::my_contact,
+        notify_prefs::set_my_contact,
+        notify_prefs::set_user_contact,
+        notify_prefs::settings,
+        notify_prefs::set_settings,
         cycles::quotas,
         cycles::set_quotas,
         cycles::set_grades,
@@ -882,6 +890,9 @@ async fn health() -> &'static str {
         notify::OutboxView,
         notify::ChannelView,
         notify::Reminded,
+        notify_prefs::NotifyPrefsView,
+        notify_prefs::ContactView,
+        notify_prefs::NotifySettingsView,
         error::ErrorBody,
         error::ErrorDetail,
         error::FieldError,
@@ -1036,6 +1047,22 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/notify/outbox/{id}/retry", post(notify::retry::<S>))
         .route("/api/notify/channels", get(notify::channels::<S>))
         .route("/api/cycles/{id}/remind", post(notify::remind::<S>))
+        .route(
+            "/api/me/notify-prefs",
+            get(notify_prefs::my_prefs::<S>).put(notify_prefs::set_my_prefs::<S>),
+        )
+        .route(
+            "/api/me/contact",
+            get(notify_prefs::my_contact::<S>).put(notify_prefs::set_my_contact::<S>),
+        )
+        .route(
+            "/api/users/{username}/contact",
+            axum::routing::put(notify_prefs::set_user_contact::<S>),
+        )
+        .route(
+            "/api/notify/settings",
+            get(notify_prefs::settings::<S>).put(notify_prefs::set_settings::<S>),
+        )
         .route(
             "/api/cycles/{id}/quotas",
             get(cycles::quotas::<S>).put(cycles::set_quotas::<S>),

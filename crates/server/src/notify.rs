@@ -10,7 +10,8 @@
 //! - a generic webhook signed per the Standard Webhooks specification ([`webhook_signature`]);
 //! - 钉钉 custom robot: `&timestamp=…&sign=…` on the URL ([`dingtalk_sign`]), markdown,
 //!   @ by mobile;
-//! - 飞书 custom bot: `timestamp` and `sign` in the body ([`feishu_sign`]);
+//! - 飞书 custom bot: `timestamp` and `sign` in the body ([`feishu_sign`]), @ by the
+//!   recipient's 飞书 user id (`<at user_id="…">`; 飞书 offers no @ by mobile);
 //! - 企业微信 group robot: the key is in the URL, no signature, @ by `mentioned_mobile_list`;
 //! - e-mail over SMTP ([`crate::mail`]).
 
@@ -361,9 +362,16 @@ pub async fn deliver(
             )
         }
         ChannelKind::Feishu => {
+            // 飞书's custom bot @-mentions by user id (`user_id` or `open_id`) only, not by
+            // mobile: the recipient's 飞书 user id where their record has one.
+            let at = m
+                .feishu_id
+                .as_deref()
+                .map(|id| format!("\n<at user_id=\"{id}\">{}</at>", m.recipient))
+                .unwrap_or_default();
             let mut body = json!({
                 "msg_type": "text",
-                "content": { "text": format!("{}\n{}\n{}", r.title, r.text, r.link) },
+                "content": { "text": format!("{}\n{}\n{}{at}", r.title, r.text, r.link) },
             });
             if let Some(s) = secret {
                 let ts = now.unix_timestamp();

@@ -1536,6 +1536,26 @@ impl Store for Db {
         self.set_contact_impl(actor, username, c).await
     }
 
+    async fn contact(&self, user_id: i64) -> Result<Contact> {
+        self.contact_impl(user_id).await
+    }
+
+    async fn notify_prefs(&self, user_id: i64) -> Result<NotifyPrefs> {
+        self.notify_prefs_impl(user_id).await
+    }
+
+    async fn set_notify_prefs(&self, actor: &str, user_id: i64, p: &NotifyPrefs) -> Result<()> {
+        self.set_notify_prefs_impl(actor, user_id, p).await
+    }
+
+    async fn notify_settings(&self) -> Result<NotifySettings> {
+        self.notify_settings_impl().await
+    }
+
+    async fn set_notify_settings(&self, actor: &str, s: &NotifySettings) -> Result<()> {
+        self.set_notify_settings_impl(actor, s).await
+    }
+
     async fn claim_outbox(
         &self,
         now: time::OffsetDateTime,

@@ -26,6 +26,7 @@ mod org;
 mod password;
 pub mod policy;
 mod relations;
+mod prefs;
 mod sessions;
 mod signin;
 #[doc(hidden)]
@@ -51,6 +52,10 @@ pub use notify::{
 pub use org::{ORG_HEADERS, Unit, export_rows, org_csv, org_rows, tree_order};
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
 pub use relations::{RaterTask, RelationRow, Relations};
+pub use prefs::{
+    DEFAULT_UTC_OFFSET, NotifyPrefs, NotifySettings, PERSONAL_CHANNELS, QuietHours, check_contact,
+    chosen_kinds, normal_mobile, offset_label, parse_offset,
+};
 
 pub use kaohe_core::{Lang, Text};
 use std::future::Future;
@@ -409,12 +414,32 @@ pub trait Store: Clone + Send + Sync + 'static {
         channel_id: i64,
         user_id: i64,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// A user's e-mail address and mobile number (for e-mail and @mentions).
+    /// A user's e-mail address, mobile number and 飞书 user id (for e-mail and @mentions),
+    /// validated (every problem naming its field) and audited old → new.
     fn set_contact(
         &self,
         actor: &str,
         username: &str,
         c: &Contact,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A user's contact details.
+    fn contact(&self, user_id: i64) -> impl Future<Output = Result<Contact>> + Send;
+    /// A user's notification choices: channels per kind, quiet window.
+    fn notify_prefs(&self, user_id: i64) -> impl Future<Output = Result<NotifyPrefs>> + Send;
+    /// Replace a user's notification choices (audited old → new).
+    fn set_notify_prefs(
+        &self,
+        actor: &str,
+        user_id: i64,
+        p: &NotifyPrefs,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// HR's notification settings: kinds sent at all, the quiet windows' time zone.
+    fn notify_settings(&self) -> impl Future<Output = Result<NotifySettings>> + Send;
+    /// Replace HR's notification settings (audited old → new).
+    fn set_notify_settings(
+        &self,
+        actor: &str,
+        s: &NotifySettings,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Claim up to `limit` due outbox messages for `lease` (one server at a time).
     fn claim_outbox(

@@ -307,6 +307,8 @@ pub struct OutboxMessage {
     /// The recipient's e-mail address and mobile number, where the account has them.
     pub email: Option<String>,
     pub mobile: Option<String>,
+    /// The recipient's 飞书 user id (migration 0015), for the 飞书 robot's @.
+    pub feishu_id: Option<String>,
     pub channel: Channel,
     pub text: StoredText,
     pub link: String,
@@ -325,7 +327,10 @@ pub struct OutboxMessage {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contact {
     pub email: Option<String>,
+    /// 11 digits starting with 1 (mainland China), or `+` and the country code.
     pub mobile: Option<String>,
+    /// The 飞书 user id (`user_id` or `open_id`) a 飞书 robot @-mentions.
+    pub feishu_id: Option<String>,
 }
 
 /// A time as people read it: `2026-12-05 14:30` from a stored stamp, a date as it is.
@@ -334,7 +339,9 @@ pub(crate) fn people_time(s: &str) -> String {
 }
 
 /// Write `events` in the caller's transaction: the in-app rows, and one outbox row per
-/// person and enabled channel.
+/// person and enabled channel — unless HR switched the kind off or the person turned that
+/// channel off for it, and held until the end of the person's quiet window
+/// ([`crate::prefs`]).
 pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
@@ -387,18 +394,46 @@ pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Resul
         ],
     )
     .await?;
-    let channels: Vec<(i64, String)> =
+    let channels: Vec<(i64, ChannelKind)> =
         sqlx::query("SELECT id, kind FROM notify_channels WHERE enabled = 1 ORDER BY id")
             .fetch_all(&mut *c)
             .await?
             .iter()
-            .map(|r| (r.get("id"), r.get("kind")))
+            .filter_map(|r| {
+                Some((
+                    r.get("id"),
+                    ChannelKind::parse(&r.get::<String, _>("kind"))?,
+                ))
+            })
             .collect();
+    if channels.is_empty() {
+        return Ok(());
+    }
+    // People's choices and HR's (migration 0015, `crate::prefs`): a kind HR switched off goes
+    // to no channel; a person's "off" choice keeps that kind from that channel; a message
+    // made in a person's quiet window waits until the window ends.
+    let (prefs, settings) = crate::prefs::load_for_emit(c, &ids).await?;
+    let now_t = time::OffsetDateTime::now_utc();
+    let due: HashMap<i64, String> = prefs
+        .iter()
+        .filter_map(|(u, p)| {
+            let q = p.quiet?;
+            Some((*u, stamp(q.release(now_t, settings.utc_offset)?)))
+        })
+        .collect();
+    let none = crate::prefs::NotifyPrefs::default();
     // E-mail only to those with an address (a group robot posts to its group whoever it is).
     let mut rows: Vec<(usize, i64)> = Vec::new();
     for (i, e) in events.iter().enumerate() {
+        if settings.kinds_off.contains(&e.kind) {
+            continue;
+        }
+        let p = prefs.get(&e.user_id).unwrap_or(&none);
         for (ch, kind) in &channels {
-            if kind != ChannelKind::Email.as_str() || has_email.contains(&e.user_id) {
+            if !p.allows(e.kind, *kind) {
+                continue;
+            }
+            if *kind != ChannelKind::Email || has_email.contains(&e.user_id) {
                 rows.push((i, *ch));
             }
         }
@@ -439,7 +474,11 @@ pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Resul
             text(&|i, ch| format!("{}:u{}:c{ch}", events[i].key, events[i].user_id)),
             text(&|_, _| "pending".into()),
             BulkCol::Int(vec![Some(0); n]),
-            BulkCol::Text(vec![Some(at.clone()); n]),
+            text(&|i, _| {
+                due.get(&events[i].user_id)
+                    .cloned()
+                    .unwrap_or_else(|| at.clone())
+            }),
             BulkCol::Text(vec![Some(at.clone()); n]),
         ],
     )
@@ -523,6 +562,7 @@ fn read_outbox(r: &sqlx::any::AnyRow) -> Result<OutboxMessage> {
         lang: Lang::parse(&r.get::<String, _>("lang")).ok_or(corrupt("lang"))?,
         email: r.get("email"),
         mobile: r.get("mobile"),
+        feishu_id: r.get("feishu_id"),
         channel: read_channel(r)?,
         text: StoredText::read(r.get("text_key"), &r.get::<String, _>("args"), "outbox", id)?,
         link: r.get("link"),
@@ -538,7 +578,7 @@ fn read_outbox(r: &sqlx::any::AnyRow) -> Result<OutboxMessage> {
 
 fn outbox_select() -> String {
     format!(
-        "SELECT o.id, o.kind, o.user_id, o.recipient, o.lang, u.email, u.mobile, o.text_key, o.args, o.link, \
+        "SELECT o.id, o.kind, o.user_id, o.recipient, o.lang, u.email, u.mobile, u.feishu_id, o.text_key, o.args, o.link, \
          o.idem_key, o.status, o.attempts, o.next_attempt_at, o.last_error, o.created_at, o.delivered_at, {CHANNEL_COLS} \
          FROM outbox o JOIN notify_channels ch ON ch.id = o.channel_id LEFT JOIN users u ON u.id = o.user_id"
     )
@@ -733,52 +773,6 @@ impl Db {
                 what: Thing::Channel,
                 key: id.to_string(),
             })
-    }
-
-    pub(crate) async fn set_contact_impl(
-        &self,
-        actor: &str,
-        username: &str,
-        c: &Contact,
-    ) -> Result<()> {
-        let clean = |s: &Option<String>| {
-            s.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE users SET email = $1, mobile = $2 WHERE username = $3")
-            .bind(clean(&c.email))
-            .bind(clean(&c.mobile))
-            .bind(username)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound {
-                what: Thing::User,
-                key: username.into(),
-            });
-        }
-        self.append_audits(
-            &mut tx,
-            &[NewAudit {
-                actor: actor.into(),
-                action: "user.contact".into(),
-                entity: "user".into(),
-                entity_id: username.into(),
-                new_value: Some(format!(
-                    "email={} mobile={}",
-                    clean(&c.email).unwrap_or_default(),
-                    clean(&c.mobile).unwrap_or_default()
-                )),
-                ..Default::default()
-            }],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Claim up to `limit` due messages for `lease`: no other server claims them until the

@@ -319,6 +319,19 @@ pub fn separation(roles: &Roles, duty: Duty) -> Result<(), Denied> {
     Ok(())
 }
 
+/// May `user` change the contact details and notification choices of the account
+/// `target_user_id`? Their own, or anyone's with HR's grant.
+pub fn may_edit_contact(user: &User, target_user_id: i64) -> Result<(), Denied> {
+    if user.id == target_user_id || user.has(Role::HrAdmin) {
+        Ok(())
+    } else {
+        Err(Denied::new(
+            "只能修改自己的联系方式和通知设置",
+            "you can change only your own contact details and notification settings",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,9 @@ const CYCLE: &str = "2026年12月 大客户经理考核";
 
 use crate::common::{Proc, free_port};
 
+/// Notifications in the browser: the 通知 list, one's channels, HR's robot (its own file).
+mod notify;
+
 /// A program the browser tests need: `$var`, else the first of `names` on the PATH. Panics
 /// with what to install when it is missing: these tests never skip.
 fn required(var: &str, names: &[&str]) -> PathBuf {

@@ -35,6 +35,8 @@ struct UserView {
     /// Where the reset and disable/enable forms post.
     code_action: String,
     state_action: String,
+    /// The page of the user's contact details (e-mail, mobile, 飞书 user id).
+    contact_link: String,
     /// `active`, `disabled` or `pending` (waiting for the first sign-in with a code).
     state: &'static str,
 }
@@ -61,7 +63,7 @@ fn parse_key(key: &str) -> Option<Grant> {
     })
 }
 
-fn encoded(name: &str) -> String {
+pub(super) fn encoded(name: &str) -> String {
     form_urlencoded::byte_serialize(name.as_bytes()).collect()
 }
 
@@ -83,6 +85,7 @@ async fn users_page<S: Store>(
             action: format!("/hr/users/{}/grants", encoded(&u.username)),
             code_action: format!("/hr/users/{}/code", encoded(&u.username)),
             state_action: format!("/hr/users/{}/state", encoded(&u.username)),
+            contact_link: format!("/hr/users/{}/contact", encoded(&u.username)),
             state: if u.disabled {
                 "disabled"
             } else if u.code_pending {

@@ -44,6 +44,12 @@ pub fn tag(lang: Lang) -> &'static str {
     }
 }
 
+/// Does the pages' catalogue of `lang` hold `key`? (For labels of kinds another part may
+/// add: shown by their own name until the catalogue has one.)
+pub fn has(lang: Lang, key: &str) -> bool {
+    bundle(lang).has_message(key)
+}
+
 /// A numeric or text argument of a message.
 #[derive(Debug, Clone)]
 pub enum Arg {

@@ -24,6 +24,7 @@ mod hr_users;
 pub mod i18n;
 mod ledger;
 mod notify;
+mod notify_prefs;
 pub mod print;
 mod relations;
 mod results;
@@ -47,6 +48,7 @@ use ledger::*;
 use notify::*;
 use relations::*;
 use results::*;
+use notify_prefs::*;
 use session::*;
 use sheet::*;
 use tasks::*;
@@ -136,6 +138,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("hr_appeals.html"),
     page!("notifications.html"),
     page!("hr_notify.html"),
+    page!("notify_settings.html"),
+    page!("hr_user_contact.html"),
     page!("hr_employee.html"),
     page!("hr_audit.html"),
     page!("sheet.html"),
@@ -380,6 +384,19 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hr/appeals", get(hr_appeals::<S>))
         .route("/notifications", get(notifications_page::<S>))
         .route("/notifications/read", post(notifications_read::<S>))
+        .route(
+            "/notifications/settings",
+            get(notify_settings_page::<S>).post(notify_settings_save::<S>),
+        )
+        .route(
+            "/notifications/settings/contact",
+            post(notify_contact_save::<S>),
+        )
+        .route("/hr/notify/settings", post(hr_notify_settings_save::<S>))
+        .route(
+            "/hr/users/{username}/contact",
+            get(hr_user_contact::<S>).post(hr_user_contact_save::<S>),
+        )
         .route("/hr/notify", get(hr_notify::<S>))
         .route("/hr/notify/channels", post(hr_channel_save::<S>))
         .route("/hr/notify/channels/{id}/test", post(hr_channel_test::<S>))

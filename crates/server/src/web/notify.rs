@@ -100,7 +100,7 @@ fn outbox_rows(list: &[kaohe_store::OutboxMessage], lang: Lang) -> Vec<OutboxRow
         .collect()
 }
 
-async fn hr_notify_page<S: Store>(
+pub(super) async fn hr_notify_page<S: Store>(
     st: &AppState<S>,
     ctx: &Ctx,
     status: StatusCode,
@@ -117,6 +117,10 @@ async fn hr_notify_page<S: Store>(
         (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
             return server_error(ctx.lang, &e.to_string());
         }
+    };
+    let settings = match st.store.notify_settings().await {
+        Ok(s) => s,
+        Err(e) => return server_error(ctx.lang, &e.to_string()),
     };
     let channels: Vec<ChannelRow> = channels
         .iter()
@@ -142,6 +146,8 @@ async fn hr_notify_page<S: Store>(
             dead => Serde(outbox_rows(&dead, ctx.lang)),
             delivered => Serde(outbox_rows(&delivered, ctx.lang)),
             pending => pending.len(),
+            switches => Serde(super::notify_prefs::kind_switches(ctx.lang, &settings)),
+            tz => kaohe_store::offset_label(settings.utc_offset),
             error,
             notice,
         },

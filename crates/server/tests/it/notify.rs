@@ -266,6 +266,7 @@ async fn world(db: &Db) -> (User, User, User, i64) {
         &Contact {
             email: Some("wang@example.com".into()),
             mobile: Some("13800000001".into()),
+            ..Default::default()
         },
     )
     .await
@@ -276,6 +277,7 @@ async fn world(db: &Db) -> (User, User, User, i64) {
         &Contact {
             email: Some("li@example.com".into()),
             mobile: None,
+            ..Default::default()
         },
     )
     .await
@@ -806,4 +808,367 @@ async fn hr_configures_a_robot_on_the_page_and_sends_a_test_message(app: App) {
             .unwrap()
             .contains("渠道「绩效群」配置正确")
     );
+}
+
+// ---- People's choices (migration 0015) ----
+
+mod choices {
+    use super::*;
+
+    both_fast!(
+        a_feishu_robot_mentions_the_recipient_by_their_feishu_id,
+        people_choose_channels_and_quiet_hours_on_the_page_and_the_api,
+        hr_switches_kinds_off_and_sets_contact_details,
+    );
+
+    const OU: &str = "ou_7d8a6e6df7621556ce0d21922b676706";
+
+    async fn a_feishu_robot_mentions_the_recipient_by_their_feishu_id(app: App) {
+        let db = &app.store;
+        let (_, wang, li, _) = world(db).await;
+        let (base, rx) = receiver().await;
+        let ch = channel(
+            db,
+            "feishu",
+            "飞书群",
+            &format!("{base}/feishu"),
+            Some(FEISHU_SECRET),
+        )
+        .await;
+        db.set_contact(
+            "wang",
+            "wang",
+            &Contact {
+                mobile: Some("13800000001".into()),
+                feishu_id: Some(OU.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        db.test_channel("hr", ch.id, wang.id).await.unwrap();
+        let got = rx.wait(1).await;
+        assert!(
+            got.len() == 1 && got[0].verified && got[0].path == "/feishu",
+            "{got:#?}"
+        );
+        let text = got[0].body["content"]["text"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("<at user_id=\"{OU}\">wang</at>")),
+            "{text}"
+        );
+        // 李四 has no 飞书 id: the message reaches the group, @ nobody.
+        db.test_channel("hr", ch.id, li.id).await.unwrap();
+        let got = rx.wait(2).await;
+        assert_eq!(got.len(), 2);
+        let text = got[1].body["content"]["text"].as_str().unwrap();
+        assert!(got[1].verified && !text.contains("<at"), "{text}");
+    }
+
+    async fn people_choose_channels_and_quiet_hours_on_the_page_and_the_api(app: App) {
+        let db = &app.store;
+        let (_, wang, _, _) = world(db).await;
+        let c = web_login(&app, "wang").await;
+        let (_, list) = page(&c, &format!("{}/notifications", app.base)).await;
+        assert!(
+            list.contains("href=\"&#x2f;notifications&#x2f;settings\"")
+                || list.contains("href=\"/notifications/settings\""),
+            "{list}"
+        );
+        let url = format!("{}/notifications/settings", app.base);
+        let (s, html) = page(&c, &url).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_complete("/notifications/settings", &html);
+        let boxed = |html: &str, k: &str, ch: &str| {
+            let at = html
+                .find(&format!("id=\"on-{k}-{ch}\""))
+                .unwrap_or_else(|| panic!("no box for {k}/{ch}"));
+            html[at..at + html[at..].find('>').unwrap()].contains(" checked")
+        };
+        // Everything on at first, for every kind.
+        for k in chosen_kinds() {
+            for ch in PERSONAL_CHANNELS {
+                assert!(boxed(&html, k.as_str(), ch.as_str()), "{k:?}/{ch:?}");
+            }
+        }
+        assert!(html.contains("+08:00"), "the time zone is named");
+        let csrf = csrf_of(&html);
+        // Every box but reminder/e-mail and reminder/钉钉 stays ticked; quiet 22:00–08:00.
+        let mut on: Vec<String> = Vec::new();
+        for k in chosen_kinds() {
+            for ch in PERSONAL_CHANNELS {
+                if !(k == EventKind::Reminder
+                    && matches!(ch, ChannelKind::Email | ChannelKind::DingTalk))
+                {
+                    on.push(format!("{}:{}", k.as_str(), ch.as_str()));
+                }
+            }
+        }
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        fields.extend(on.iter().map(|v| ("on", v.as_str())));
+        // A bad time first: refused in place, naming the field, the ticks kept.
+        let mut bad = fields.clone();
+        bad.extend([("quiet_start", "25:00"), ("quiet_end", "08:00")]);
+        let (s, _, html) = post_form(&c, &url, &bad).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("id=\"err-quiet_start\""), "{html}");
+        assert!(html.contains("时间 `25:00` 不对"), "{html}");
+        assert!(!boxed(&html, "reminder", "email"));
+        assert_eq!(db.notify_prefs(wang.id).await.unwrap().quiet, None);
+        fields.extend([("quiet_start", "22:00"), ("quiet_end", "8:00")]);
+        let (s, path, html) = post_form(&c, &url, &fields).await;
+        assert_eq!(
+            (s, path.as_str()),
+            (StatusCode::OK, "/notifications/settings")
+        );
+        assert!(html.contains("已保存"), "{html}");
+        // They stick: on the page after reload, and in the store.
+        let (_, html) = page(&c, &url).await;
+        assert!(!boxed(&html, "reminder", "email"));
+        assert!(!boxed(&html, "reminder", "dingtalk"));
+        assert!(boxed(&html, "reminder", "wecom"));
+        assert!(boxed(&html, "task-assigned", "email"));
+        assert!(html.contains("value=\"22:00\"") && html.contains("value=\"08:00\""));
+        let p = db.notify_prefs(wang.id).await.unwrap();
+        assert!(!p.allows(EventKind::Reminder, ChannelKind::Email));
+        assert!(p.allows(EventKind::Reminder, ChannelKind::WeCom));
+        assert_eq!(p.quiet.unwrap().label(), "22:00–08:00");
+
+        // My contact details: a bad mobile is refused naming the field; a good one kept.
+        let contact = format!("{}/notifications/settings/contact", app.base);
+        let (s, _, html) = post_form(
+            &c,
+            &contact,
+            &[
+                ("csrf", &csrf),
+                ("email", "wang@example.com"),
+                ("mobile", "12345"),
+                ("feishu_id", ""),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("id=\"err-mobile\""), "{html}");
+        assert!(html.contains("手机号 `12345` 不对"), "{html}");
+        assert!(html.contains("value=\"12345\""), "what was typed is kept");
+        let (s, path, _) = post_form(
+            &c,
+            &contact,
+            &[
+                ("csrf", &csrf),
+                ("email", "wang2@example.com"),
+                ("mobile", "139 0000 0002"),
+                ("feishu_id", OU),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (s, path.as_str()),
+            (StatusCode::OK, "/notifications/settings")
+        );
+        let got = db.contact(wang.id).await.unwrap();
+        assert_eq!(
+            (
+                got.email.as_deref(),
+                got.mobile.as_deref(),
+                got.feishu_id.as_deref()
+            ),
+            (Some("wang2@example.com"), Some("13900000002"), Some(OU))
+        );
+
+        // The API: the same choices, changed back.
+        let api = login(&app, "wang").await;
+        let me = format!("{}/api/me/notify-prefs", app.base);
+        let (s, v) = send(api.get(&me)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["channels"]["reminder"]["email"], false);
+        assert_eq!(v["channels"]["reminder"]["wecom"], true);
+        assert_eq!(
+            (v["quiet_start"].as_str(), v["quiet_end"].as_str()),
+            (Some("22:00"), Some("08:00"))
+        );
+        assert_eq!(v["utc_offset"], "+08:00");
+        let (s, v) = send(api.put(&me).json(&json!({
+            "channels": {"reminder": {"email": true, "dingtalk": true}, "test": {"email": true}},
+        })))
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "channels.test");
+        let (s, v) = send(api.put(&me).json(&json!({
+            "channels": {"reminder": {"fax": false}},
+        })))
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "channels.reminder.fax");
+        let (s, v) = send(api.put(&me).json(&json!({
+            "channels": {"cycle-closed": {"feishu": false}},
+            "quiet_start": "12:00", "quiet_end": "13:30",
+        })))
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["channels"]["reminder"]["email"], true);
+        assert_eq!(v["channels"]["cycle-closed"]["feishu"], false);
+        let p = db.notify_prefs(wang.id).await.unwrap();
+        assert_eq!(p.off.len(), 1);
+        assert_eq!(p.quiet.unwrap().label(), "12:00–13:30");
+        // Contact details over the API: each bad field named.
+        let (s, v) = send(
+            api.put(format!("{}/api/me/contact", app.base))
+                .json(&json!({"email": "no-at-sign", "mobile": "123"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let fields: Vec<&str> = v["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["email", "mobile"]);
+        let (s, v) = send(
+            api.put(format!("{}/api/me/contact", app.base))
+                .json(&json!({"email": "wang@example.com", "mobile": "+44 20 7946 0958"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["mobile"], "+442079460958");
+        assert_eq!(v["feishu_id"], Value::Null);
+        // Someone else's contact details, or HR's settings: not his.
+        let (s, _) = send(
+            api.put(format!("{}/api/users/hr/contact", app.base))
+                .json(&json!({"email": "x@example.com"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = send(api.get(format!("{}/api/notify/settings", app.base))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+
+    async fn hr_switches_kinds_off_and_sets_contact_details(app: App) {
+        let db = &app.store;
+        let (_, wang, _, cycle) = world(db).await;
+        let (base, rx) = receiver().await;
+        channel(db, "webhook", "hook", &format!("{base}/hook"), Some(WHSEC)).await;
+        let c = web_login(&app, "hr").await;
+        let url = format!("{}/hr/notify", app.base);
+        let (_, html) = page(&c, &url).await;
+        assert_complete("/hr/notify", &html);
+        assert!(html.contains("id=\"kinds\""), "{html}");
+        let csrf = csrf_of(&html);
+        let save = format!("{}/hr/notify/settings", app.base);
+        let on: Vec<&str> = chosen_kinds()
+            .filter(|k| *k != EventKind::TaskAssigned)
+            .map(|k| k.as_str())
+            .collect();
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        fields.extend(on.iter().map(|k| ("on", *k)));
+        let mut bad = fields.clone();
+        bad.push(("utc_offset", "Asia/Shanghai"));
+        let (s, _, html) = post_form(&c, &save, &bad).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            html.contains("utc_offset") && html.contains("时区"),
+            "{html}"
+        );
+        fields.push(("utc_offset", "+08:00"));
+        let (s, path, html) = post_form(&c, &save, &fields).await;
+        assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr/notify"));
+        assert!(
+            !html.contains("name=\"on\" value=\"task-assigned\" checked"),
+            "{html}"
+        );
+        assert!(html.contains("name=\"on\" value=\"reminder\" checked"));
+        let s = db.notify_settings().await.unwrap();
+        assert_eq!(s.kinds_off, [EventKind::TaskAssigned].into());
+        // A launch now: in the list, but no webhook; a reminder goes out.
+        db.launch_cycle("hr", cycle).await.unwrap();
+        assert_eq!(db.unread_count(wang.id).await.unwrap(), 1);
+        db.remind_late("hr", cycle).await.unwrap();
+        let got = rx.wait(1).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let got_all = rx.all();
+        assert_eq!(got_all.len(), 1, "{got:#?}");
+        assert_eq!(got_all[0].body["type"], "kaohe.reminder");
+        // The API shows and changes the same.
+        let api = login(&app, "hr").await;
+        let (s, v) = send(api.get(format!("{}/api/notify/settings", app.base))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["kinds"]["task-assigned"], false);
+        assert_eq!(v["kinds"]["reminder"], true);
+        let (s, v) = send(
+            api.put(format!("{}/api/notify/settings", app.base))
+                .json(&json!({"kinds": {}, "utc_offset": "+9"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "utc_offset");
+        let (s, v) = send(
+            api.put(format!("{}/api/notify/settings", app.base))
+                .json(&json!({"kinds": {}, "utc_offset": "+09:00"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["kinds"]["task-assigned"], true);
+        assert_eq!(v["utc_offset"], "+09:00");
+
+        // HR sets 王经理's contact details from the accounts page.
+        let (_, users) = page(&c, &format!("{}/hr/users", app.base)).await;
+        assert!(
+            users.contains("href=\"&#x2f;hr&#x2f;users&#x2f;wang&#x2f;contact\"")
+                || users.contains("href=\"/hr/users/wang/contact\""),
+            "{users}"
+        );
+        let cu = format!("{}/hr/users/wang/contact", app.base);
+        let (s, html) = page(&c, &cu).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_complete("/hr/users/wang/contact", &html);
+        assert!(html.contains("value=\"wang@example.com\""), "{html}");
+        let (s, _, html) = post_form(
+            &c,
+            &cu,
+            &[
+                ("csrf", &csrf),
+                ("email", "wang@"),
+                ("mobile", "13800000001"),
+            ],
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("id=\"err-email\""), "{html}");
+        let (s, path, _) = post_form(
+            &c,
+            &cu,
+            &[
+                ("csrf", &csrf),
+                ("email", "wang@corp.example.com"),
+                ("mobile", "13800000009"),
+            ],
+        )
+        .await;
+        assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr/users"));
+        let got = db.contact(wang.id).await.unwrap();
+        assert_eq!(got.mobile.as_deref(), Some("13800000009"));
+        let log = db.audit_log(0, 10_000).await.unwrap();
+        let a = log
+            .iter()
+            .rev()
+            .find(|e| e.action == "user.contact")
+            .unwrap();
+        assert_eq!(a.actor, "hr");
+        assert!(
+            a.old_value
+                .as_deref()
+                .unwrap()
+                .contains("mobile=13800000001")
+                && a.new_value
+                    .as_deref()
+                    .unwrap()
+                    .contains("mobile=13800000009"),
+            "{a:?}"
+        );
+        // An employee cannot open someone's contact page.
+        let w = web_login(&app, "wang").await;
+        let (s, _) = page(&w, &cu).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
 }

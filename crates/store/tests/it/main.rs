@@ -8,6 +8,7 @@ mod cycles;
 mod invariant;
 mod messages;
 mod notify;
+mod notify_prefs;
 mod org_tree;
 mod pools;
 mod sign_in;
