@@ -25,8 +25,8 @@ mod notify;
 mod org;
 mod password;
 pub mod policy;
-mod relations;
 mod prefs;
+mod relations;
 mod sessions;
 mod signin;
 #[doc(hidden)]
@@ -51,11 +51,11 @@ pub use notify::{
 };
 pub use org::{ORG_HEADERS, Unit, export_rows, org_csv, org_rows, tree_order};
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
-pub use relations::{RaterTask, RelationRow, Relations};
 pub use prefs::{
     DEFAULT_UTC_OFFSET, NotifyPrefs, NotifySettings, PERSONAL_CHANNELS, QuietHours, check_contact,
     chosen_kinds, normal_mobile, offset_label, parse_offset,
 };
+pub use relations::{RaterTask, RelationRow, Relations};
 
 pub use kaohe_core::{Lang, Text};
 use std::future::Future;

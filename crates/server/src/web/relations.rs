@@ -65,16 +65,24 @@ impl Overseers {
     }
 }
 
-/// The table's columns after 工号, 姓名, 单位: 自评 when the form has it, each rater role,
-/// 复核, 审批. (column key, heading).
-fn columns(t: &kaohe_core::Template, lang: Lang) -> Vec<(String, String)> {
+/// The table's columns after 工号, 姓名, 单位: each rater role of the form (a form without
+/// rater roles has one rater, 评分人), and 自评 where the rows have self-assessments the
+/// roles do not name. (column key, heading).
+fn columns(t: &kaohe_core::Template, lang: Lang, rows: &[RelationRow]) -> Vec<(String, String)> {
     let mut cols = Vec::new();
+    let has = |kind: &str| rows.iter().any(|r| r.tasks.iter().any(|t| t.kind == kind));
+    if has("self") && !t.raters.iter().any(|r| r.id == "self") {
+        cols.push(("self".to_string(), text(lang, "rel-self", &[])));
+    }
     for r in &t.raters {
         let name = match (lang, &r.name_en) {
             (Lang::En, Some(en)) => en.clone(),
             _ => r.name.clone(),
         };
         cols.push((r.id.clone(), name));
+    }
+    if t.raters.is_empty() {
+        cols.push(("rate".to_string(), text(lang, "rel-rater", &[])));
     }
     cols
 }
@@ -85,7 +93,8 @@ fn rater_cell(row: &RelationRow, rater: &str) -> String {
         .iter()
         .filter(|t| match t.kind.as_str() {
             "self" => rater == "self",
-            _ => t.rater.as_deref() == Some(rater),
+            // A form without rater roles: its one rater.
+            _ => rater == "rate" || t.rater.as_deref() == Some(rater),
         })
         .map(|t| {
             let who = match &t.assignee {
@@ -137,7 +146,7 @@ pub(super) async fn hr_relations<S: Store>(
         .await
         .or_page(&ctx)?;
     let who = overseers(&st, &ctx).await?;
-    let cols = columns(&t, ctx.lang);
+    let cols = columns(&t, ctx.lang, &rel.rows);
     let rows: Vec<Vec<String>> = rel.rows.iter().map(|r| cells(r, &cols, &who)).collect();
     let pages = (rel.total_rows + PER_PAGE - 1) / PER_PAGE;
     Ok(render(
@@ -168,28 +177,27 @@ pub(super) async fn hr_relations_xlsx<S: Store>(
     let c = st.store.cycle(id).await.or_page(&ctx)?;
     let (_, t) = st.store.cycle_form(id).await.or_page(&ctx)?;
     let who = overseers(&st, &ctx).await?;
-    let cols = columns(&t, ctx.lang);
-    let mut rows = Vec::new();
-    let mut offset = 0;
+    let mut all = Vec::new();
     loop {
         let rel = st
             .store
             .relations(
                 id,
                 kaohe_store::Page {
-                    offset,
+                    offset: all.len() as i64,
                     limit: 1000,
                 },
             )
             .await
             .or_page(&ctx)?;
-        let n = rel.rows.len() as i64;
-        rows.extend(rel.rows.iter().map(|r| cells(r, &cols, &who)));
-        offset += n;
+        let n = rel.rows.len();
+        all.extend(rel.rows);
         if n < 1000 {
             break;
         }
     }
+    let cols = columns(&t, ctx.lang, &all);
+    let rows: Vec<Vec<String>> = all.iter().map(|r| cells(r, &cols, &who)).collect();
     let head = |k: &str| text(ctx.lang, k, &[]);
     let mut headers = vec![head("sheet-emp-no"), head("sheet-name"), head("rel-unit")];
     headers.extend(cols.iter().map(|c| c.1.clone()));

@@ -393,6 +393,7 @@ fn assert_expected(a: &Value, form: &str, case: usize) {
 use common::both;
 
 both!(
+    who_rates_whom_page_and_workbook,
     f01_month_signed,
     f06_month_confirmed_by_default,
     f07_month_signed_with_interview,
@@ -2127,4 +2128,142 @@ async fn separation_of_duties(app: App) {
     })))
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+}
+
+/// The `<tr>…</tr>` of the page's table holding `name`.
+fn row_with<'a>(html: &'a str, name: &str) -> &'a str {
+    let at = html
+        .find(&format!("<td>{name}</td>"))
+        .unwrap_or_else(|| panic!("no row of {name}: {html}"));
+    let start = html[..at].rfind("<tr>").unwrap();
+    let end = at + html[at..].find("</tr>").unwrap();
+    &html[start..end]
+}
+
+/// 考核关系: HR sees each appraisee's rater, and who reviews and approves them as the grants
+/// over the tree decide (a 分行's reviewer over its 支行, not the other 分行's); the same in
+/// the workbook; nobody else opens it.
+async fn who_rates_whom_page_and_workbook(app: App) {
+    let p = people(&app).await;
+    let b = app.base.clone();
+    let tree = "工号,姓名,部门编码,部门名称,部门类型,单位层级,上级部门\n\
+                ,,BR1,北京分行,业务,分行,\n,,BR2,上海分行,业务,分行,\n\
+                ,,SC,市场部,业务,支行,BR1\n,,XZ,行政部,职能,支行,BR2\n";
+    let r =
+        p.hr.post(format!("{b}/api/org/import"))
+            .body(tree)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let depts = app.store.departments().await.unwrap();
+    let id = |code: &str| depts.iter().find(|d| d.code == code).unwrap().id;
+    let grant = |role, d| Grant {
+        role,
+        department_id: Some(d),
+    };
+    add_user(
+        &app,
+        "rev_br1",
+        None,
+        vec![grant(Role::Reviewer, id("BR1"))],
+    )
+    .await;
+    add_user(
+        &app,
+        "rev_br2",
+        None,
+        vec![grant(Role::Reviewer, id("BR2"))],
+    )
+    .await;
+    add_user(&app, "apr_sc", None, vec![grant(Role::Approver, id("SC"))]).await;
+    let (s, r) = send(
+        p.hr.post(format!("{b}/api/templates"))
+            .body(template("F01")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, cy) = send(p.hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2026年12月 考核关系", "form_id": "F01", "period": "2026-12",
+        "members": {"employees": ["A001", "X001"]},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let c = cy["id"].as_i64().unwrap();
+    let (s, l) = send(p.hr.post(format!("{b}/api/cycles/{c}/launch"))).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+
+    let r = p.hr.get(format!("{b}/hr/cycles/{c}")).send().await.unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("/hr/cycles/{c}/relations")),
+        "the cycle page links it"
+    );
+    let r =
+        p.hr.get(format!("{b}/hr/cycles/{c}/relations"))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("评分人") && html.contains("复核") && html.contains("审批"),
+        "{html}"
+    );
+    // 张伟 of 市场部 (北京分行): rated by 王强, his supervisor; reviewed by 北京分行's
+    // reviewer and the company-wide one; approved by 市场部's approver and the company-wide.
+    let zw = row_with(&html, "张伟");
+    for want in [
+        "王强 (S001)",
+        "市场部",
+        "rev_br1",
+        "fuhe",
+        "apr_sc",
+        "shenpi",
+    ] {
+        assert!(zw.contains(want), "张伟's row names {want}: {zw}");
+    }
+    assert!(
+        !zw.contains("rev_br2"),
+        "上海分行's reviewer is not 张伟's: {zw}"
+    );
+    let zf = row_with(&html, "赵芳");
+    assert!(
+        zf.contains("rev_br2") && !zf.contains("rev_br1") && !zf.contains("apr_sc"),
+        "{zf}"
+    );
+
+    // The workbook: the same rows.
+    let r =
+        p.hr.get(format!("{b}/hr/cycles/{c}/relations.xlsx"))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cd.contains(".xlsx"), "{cd}");
+    let text = readable("relations.xlsx", &r.bytes().await.unwrap());
+    for want in [
+        "张伟",
+        "赵芳",
+        "王强 (S001)",
+        "rev_br1",
+        "rev_br2",
+        "apr_sc",
+    ] {
+        assert!(text.contains(want), "the workbook names {want}");
+    }
+    // Only HR opens either.
+    for path in ["relations", "relations.xlsx"] {
+        let r = p
+            .reviewer
+            .get(format!("{b}/hr/cycles/{c}/{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
 }

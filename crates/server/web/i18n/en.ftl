@@ -877,3 +877,5 @@ users-contact = Contact details
 users-contact-label = Contact details of { $user }
 huc-title = Contact details of { $user }
 huc-back = Back to users and roles
+rel-self = Self-assessment
+rel-rater = Rater

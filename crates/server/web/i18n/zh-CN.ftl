@@ -859,3 +859,5 @@ users-contact = 联系方式
 users-contact-label = { $user } 的联系方式
 huc-title = { $user } 的联系方式
 huc-back = 返回用户与角色
+rel-self = 自评
+rel-rater = 评分人
