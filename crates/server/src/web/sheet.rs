@@ -285,9 +285,20 @@ pub(super) fn signatures(
         if who.is_empty() {
             return (None, None);
         }
+        // 「李四 代 王五」 when a delegate acted for the principal.
         let names: Vec<String> = who
             .iter()
-            .map(|s| s.name.clone().unwrap_or_else(|| s.username.clone()))
+            .map(|s| match &s.on_behalf_of {
+                Some(p) => text(
+                    lang,
+                    "sig-on-behalf",
+                    &[
+                        ("delegate", Arg::Text(s.who())),
+                        ("principal", Arg::Text(p.clone())),
+                    ],
+                ),
+                None => s.who(),
+            })
             .collect();
         let at = who.iter().map(|s| s.at.as_str()).max().map(short_time);
         (Some(names.join("、")), at)
