@@ -2683,6 +2683,16 @@ async fn a_delegate_rates_for_their_principal() {
         sheet_path.starts_with("/appraisals/"),
         "{sheet_path} of {cycle}"
     );
+    // The audit log names both, in HR's viewer and on the command line.
+    p.open("/hr/audit?actor=lina").await;
+    let log = p.text().await;
+    assert!(log.contains("lina 代 zhuguan"), "{log}");
+    let (ok, out, err) = kaohe_cli(&demo.db, &["audit", "show", "--actor", "lina"], &[]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("lina 代 zhuguan  appraisal.ratings_complete"),
+        "{out}"
+    );
 
     // 王强 revokes; 李娜 no longer opens 张伟's sheet.
     p.sign_in("zhuguan").await;

@@ -179,6 +179,29 @@ async fn delegation_in_force_only_and_revocable(db: Db) {
     assert_eq!(listed.len(), 2, "both of 王五's appraisals are listed");
     let vals = Values::from([("authorised_work".to_string(), "18".to_string())]);
     db.enter(&zhaoliu, ids[0], a.version, &vals).await.unwrap();
+    // Searching the log for either of them finds it (and `_` is no wildcard).
+    for who in ["zhaoliu", "wangwu"] {
+        let found = db
+            .audit_search(&AuditQuery {
+                actor: Some(who.into()),
+                entity: Some("appraisal".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(
+            found.iter().any(|e| e.actor == "zhaoliu 代 wangwu"),
+            "{who}: {found:?}"
+        );
+    }
+    let none = db
+        .audit_search(&AuditQuery {
+            actor: Some("zhaoli_".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "{none:?}");
     let b = db.appraisal(&zhaoliu, ids[1]).await.unwrap();
     db.enter(&zhaoliu, ids[1], b.version, &vals).await.unwrap();
     let log = db.audit_log(0, 10_000).await.unwrap();
