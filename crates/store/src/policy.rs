@@ -498,6 +498,60 @@ mod tests {
     }
 
     #[test]
+    fn a_delegate_gains_the_principals_work_never_on_their_own() {
+        let p = Principal {
+            username: "wangwu".into(),
+            name: "王五".into(),
+        };
+        let theirs = Roles {
+            open_rate: vec![(7, "supervisor".into())],
+            rater: vec!["supervisor".into()],
+            approver: true,
+            hr: true,
+            clerk: vec![3],
+            exempt: true,
+            ..Default::default()
+        };
+        let mut stranger = Roles::default();
+        act_for(&mut stranger, &p, &theirs);
+        assert_eq!(stranger.open_rate, theirs.open_rate);
+        assert!(stranger.approver && stranger.sees_scores(State::Rating));
+        // Neither HR's rights, a clerk's data nor an exemption is handed over.
+        assert!(!stranger.hr && stranger.clerk.is_empty() && !stranger.exempt);
+        assert_eq!(stranger.on_behalf_of.as_ref(), Some(&p));
+        assert_eq!(actor("lisi", &stranger), "lisi 代 wangwu");
+        assert_eq!(split_actor("lisi 代 wangwu"), ("lisi", Some("wangwu")));
+        // Approving what the principal rated stays refused.
+        assert!(separation(&stranger, Duty::Approve).is_err());
+        // On the delegate's own appraisal: nothing.
+        let mut own = Roles {
+            appraisee: true,
+            ..Default::default()
+        };
+        act_for(&mut own, &p, &theirs);
+        assert!(own.open_rate.is_empty() && !own.approver && own.on_behalf_of.is_none());
+        assert!(!own.sees_scores(State::Rating));
+        // On the principal's own: nothing either.
+        let mut theirs_own = Roles::default();
+        act_for(
+            &mut theirs_own,
+            &p,
+            &Roles {
+                appraisee: true,
+                ..Default::default()
+            },
+        );
+        assert!(!theirs_own.sees());
+        // Work of their own besides: acts are theirs, not on behalf.
+        let mut reviewer = Roles {
+            reviewer: true,
+            ..Default::default()
+        };
+        act_for(&mut reviewer, &p, &theirs);
+        assert_eq!(actor("lisi", &reviewer), "lisi");
+    }
+
+    #[test]
     fn clerks_see_their_department_only() {
         let clerk = Roles {
             clerk: vec![7],
