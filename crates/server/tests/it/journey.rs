@@ -2337,12 +2337,13 @@ async fn a_delegate_rates_for_their_principal_until_revoked(app: App) {
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["state"], "review", "{r}");
     // The audit log names both; so does the sheet's signature line.
+    let id_text = id.to_string();
     let (_, log) = send(p.hr.get(format!("{b}/api/audit?limit=10000"))).await;
     let mine: Vec<&Value> = log
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["entity"] == "appraisal" && e["entity_id"] == id.to_string())
+        .filter(|e| e["entity"] == "appraisal" && e["entity_id"].as_str() == Some(&id_text))
         .filter(|e| e["actor"].as_str().is_some_and(|a| a.contains("k001")))
         .collect();
     let acts: Vec<(&str, &str)> = mine
