@@ -2662,6 +2662,8 @@ async fn a_delegate_rates_for_their_principal() {
     p.open_task("rate", "张伟").await;
     let sheet_path = p.path().await;
     assert_eq!(p.state().await, "评分");
+    let note = p.text_of("#on-behalf").await;
+    assert!(note.contains("代 王强"), "{note}");
     for (input, values) in RATER {
         p.type_into(Locator::Id(&format!("v-{input}")), values[0])
             .await;

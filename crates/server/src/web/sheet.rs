@@ -3,6 +3,8 @@ use super::*;
 #[derive(Serialize)]
 pub(super) struct SheetView {
     id: i64,
+    /// The principal's name when the reader acts here only as their delegate (代理).
+    on_behalf_of: Option<String>,
     version: i64,
     title: String,
     form_id: String,
@@ -249,6 +251,7 @@ pub(super) fn sheet(
         can_respond: appraisee && a.state == WState::Published,
         decide: None,
         confirm_due: a.confirm_due.as_deref().map(short_time),
+        on_behalf_of: a.on_behalf_of.clone(),
         items,
     }
 }

@@ -844,3 +844,4 @@ tasks-on-behalf = for { $name }
 hrc-col-reassign = Reassign
 hrc-reassign-to = To (employee no.)
 hrc-reassign = Reassign
+sheet-on-behalf = You act here for { $name } (delegation): what you enter is recorded as yours on their behalf.

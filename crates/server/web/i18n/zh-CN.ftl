@@ -826,3 +826,4 @@ tasks-on-behalf = 代 { $name }
 hrc-col-reassign = 改派
 hrc-reassign-to = 改派给（工号）
 hrc-reassign = 改派
+sheet-on-behalf = 你正在代 { $name } 处理这张考核表：你的评分和操作将记为「代 { $name }」。
