@@ -2464,4 +2464,66 @@ async fn a_delegate_rates_for_their_principal_until_revoked(app: App) {
         (Some("S001 王强"), Some("K001 周敏"), Some("王强长期出差")),
         "{e}"
     );
+    // HR's 我的代理 page lists everyone's and sets one up for 王强 from the form; a refusal
+    // names the field; 王强 revokes his from his page.
+    let (s, html) = common::page(&p.hr, &format!("{b}/delegations")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("周敏（k001）") && html.contains("已撤销"),
+        "{html}"
+    );
+    let csrf = common::csrf_of(&html);
+    let url = format!("{b}/delegations");
+    let (s, _, html) = common::post_form(
+        &p.hr,
+        &url,
+        &[
+            ("csrf", &csrf),
+            ("principal", "wangqiang"),
+            ("delegate", "nobody"),
+            ("from", &today),
+            ("to", &today),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("nobody"), "{html}");
+    let (s, path, html) = common::post_form(
+        &p.hr,
+        &url,
+        &[
+            ("csrf", &csrf),
+            ("principal", "wangqiang"),
+            ("delegate", "a002"),
+            ("from", &today),
+            ("to", &today),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, "/delegations"),
+        "{html}"
+    );
+    assert!(
+        html.contains("李娜（a002）") && html.contains("生效中"),
+        "{html}"
+    );
+    let (_, html) = common::page(&p.supervisor, &url).await;
+    assert!(html.contains("李娜（a002）"), "{html}");
+    let action = html
+        .split("action=\"")
+        .skip(1)
+        .map(|x| x.split('"').next().unwrap())
+        .find(|a| a.ends_with("/revoke"))
+        .unwrap_or_else(|| panic!("no revoke button: {html}"))
+        .to_string();
+    let (s, _, html) = common::post_form(
+        &p.supervisor,
+        &format!("{b}{action}"),
+        &[("csrf", &common::csrf_of(&html))],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(!html.contains("生效中"), "{html}");
 }
