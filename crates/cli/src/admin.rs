@@ -106,6 +106,22 @@ pub enum AuditCmd {
     Verify,
     /// Store a MAC'd checkpoint of the log's head now (needs an audit key).
     Checkpoint,
+    /// The latest entries, newest first: time, actor (「lisi 代 wangwu」 for a delegate acting
+    /// for their principal), action, entity, old → new, reason.
+    Show {
+        /// Only this user's (also as a delegate, and what was done on their behalf).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only this kind of entity (appraisal, cycle, delegation, task, …).
+        #[arg(long)]
+        entity: Option<String>,
+        /// Only this entity id.
+        #[arg(long)]
+        entity_id: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 /// Connect and migrate.
@@ -363,6 +379,39 @@ pub fn audit(db: &DbArgs, cmd: &AuditCmd) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let store = open(db).await?;
         match cmd {
+            AuditCmd::Show {
+                actor,
+                entity,
+                entity_id,
+                limit,
+            } => {
+                let list = store
+                    .audit_search(&kaohe_store::AuditQuery {
+                        actor: actor.clone(),
+                        entity: entity.clone(),
+                        entity_id: entity_id.clone(),
+                        page: kaohe_store::Page {
+                            offset: 0,
+                            limit: *limit,
+                        },
+                        ..Default::default()
+                    })
+                    .await?;
+                for e in list {
+                    crate::outln!(
+                        "{}  {}  {}  {}#{}  {} → {}{}",
+                        e.at,
+                        e.actor,
+                        e.action,
+                        e.entity,
+                        e.entity_id,
+                        e.old_value.as_deref().unwrap_or("-"),
+                        e.new_value.as_deref().unwrap_or("-"),
+                        e.reason.map(|r| format!("  ({r})")).unwrap_or_default()
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
             AuditCmd::Verify => {
                 let report = store.audit_report().await?;
                 crate::outln!("{report}");

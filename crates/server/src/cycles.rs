@@ -140,6 +140,9 @@ pub struct AppraisalView {
     pub confirmed_at: Option<String>,
     pub confirmed_by: Option<String>,
     pub updated_at: String,
+    /// The principal's name when the reader sees and acts on this appraisal only as their
+    /// delegate (代理): what they write is recorded as 「李四 代 王五」.
+    pub on_behalf_of: Option<String>,
 }
 
 impl From<Appraisal> for AppraisalView {
@@ -170,6 +173,7 @@ impl From<Appraisal> for AppraisalView {
             confirmed_at: a.confirmed_at,
             confirmed_by: a.confirmed_by,
             updated_at: a.updated_at,
+            on_behalf_of: a.on_behalf_of,
         }
     }
 }
@@ -263,6 +267,26 @@ pub struct TaskView {
     pub rater: Option<String>,
     pub department_id: Option<i64>,
     pub due: Option<String>,
+    /// The task's id (0 for review, approval and signing, which follow from the state).
+    pub id: i64,
+    /// The principal's name when the task is theirs and in this 待办 by delegation (代理).
+    pub on_behalf_of: Option<String>,
+}
+
+impl From<kaohe_store::Task> for TaskView {
+    fn from(t: kaohe_store::Task) -> Self {
+        TaskView {
+            kind: t.kind,
+            cycle_id: t.cycle_id,
+            appraisal_id: t.appraisal_id,
+            appraisee: t.appraisee,
+            rater: t.rater,
+            department_id: t.department_id,
+            due: t.due,
+            id: t.id,
+            on_behalf_of: t.on_behalf_of,
+        }
+    }
 }
 
 /// A line of a cycle's results.
@@ -809,19 +833,7 @@ pub async fn tasks<S: Store>(
     auth: Auth,
 ) -> ApiResult<axum::Json<Vec<TaskView>>> {
     let t = st.store.tasks(&auth.0).await?;
-    Ok(axum::Json(
-        t.into_iter()
-            .map(|t| TaskView {
-                kind: t.kind,
-                cycle_id: t.cycle_id,
-                appraisal_id: t.appraisal_id,
-                appraisee: t.appraisee,
-                rater: t.rater,
-                department_id: t.department_id,
-                due: t.due,
-            })
-            .collect(),
-    ))
+    Ok(axum::Json(t.into_iter().map(TaskView::from).collect()))
 }
 
 /// An employee's last 12 published periods: score and bonus (the employee or HR).

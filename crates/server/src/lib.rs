@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod cycles;
+pub mod delegation;
 pub mod error;
 pub mod mail;
 pub mod notify;
@@ -851,6 +852,10 @@ async fn health() -> &'static str {
         cycles::notes,
         cycles::act,
         cycles::tasks,
+        delegation::delegations,
+        delegation::create,
+        delegation::revoke,
+        delegation::reassign,
         cycles::ledger,
         cycles::auto_confirm,
         notify::notifications,
@@ -920,6 +925,9 @@ async fn health() -> &'static str {
         cycles::InterviewBody,
         cycles::ActionRequest,
         cycles::TaskView,
+        delegation::DelegationRequest,
+        delegation::DelegationView,
+        delegation::ReassignRequest,
         cycles::ResultView,
         cycles::ResultsPage,
         cycles::LedgerView,
@@ -1039,6 +1047,15 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         )
         .route("/api/appraisals/{id}/actions", post(cycles::act::<S>))
         .route("/api/tasks", get(cycles::tasks::<S>))
+        .route(
+            "/api/delegations",
+            get(delegation::delegations::<S>).post(delegation::create::<S>),
+        )
+        .route(
+            "/api/delegations/{id}/revoke",
+            post(delegation::revoke::<S>),
+        )
+        .route("/api/tasks/{id}/reassign", post(delegation::reassign::<S>))
         .route("/api/employees/{emp_no}/ledger", get(cycles::ledger::<S>))
         .route("/api/jobs/auto-confirm", post(cycles::auto_confirm::<S>))
         .route("/api/notifications", get(notify::notifications::<S>))

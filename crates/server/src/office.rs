@@ -1052,7 +1052,11 @@ fn header_of(
         Signature {
             name: (!who.is_empty()).then(|| {
                 who.iter()
-                    .map(|s| s.name.clone().unwrap_or_else(|| s.username.clone()))
+                    .map(|s| match &s.on_behalf_of {
+                        // The printed form is Chinese: 「李四 代 王五」.
+                        Some(p) => format!("{} 代 {p}", s.who()),
+                        None => s.who(),
+                    })
                     .collect::<Vec<_>>()
                     .join("、")
             }),

@@ -1025,10 +1025,16 @@ impl Db {
     }
 
     pub(crate) async fn load_user(&self, id: i64) -> Result<Option<User>> {
+        let mut c = self.reader.acquire().await?;
+        Self::load_user_on(&mut c, id).await
+    }
+
+    /// [`Self::load_user`] on a given connection (inside a write transaction).
+    pub(crate) async fn load_user_on(c: &mut sqlx::AnyConnection, id: i64) -> Result<Option<User>> {
         let Some(r) =
             sqlx::query("SELECT id, username, employee_id, lang, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled, CASE WHEN code_hash IS NULL THEN 0 ELSE 1 END AS code_pending FROM users WHERE id = $1")
                 .bind(id)
-                .fetch_optional(&self.reader)
+                .fetch_optional(&mut *c)
                 .await?
         else {
             return Ok(None);
@@ -1037,7 +1043,7 @@ impl Db {
             "SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role",
         )
         .bind(id)
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *c)
         .await?
         .into_iter()
         .map(|g| {
@@ -1066,7 +1072,7 @@ impl Db {
                  SELECT role, id FROM reach ORDER BY role, id",
             )
             .bind(id)
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *c)
             .await?
             {
                 let role = Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt {
@@ -1870,6 +1876,24 @@ impl Store for Db {
     }
     async fn tasks(&self, who: &User) -> Result<Vec<Task>> {
         self.tasks_impl(who).await
+    }
+    async fn create_delegation(&self, who: &User, n: &NewDelegation) -> Result<Delegation> {
+        self.create_delegation_impl(who, n).await
+    }
+    async fn delegations(&self, who: &User) -> Result<Vec<Delegation>> {
+        self.delegations_impl(who).await
+    }
+    async fn revoke_delegation(&self, who: &User, id: i64) -> Result<Delegation> {
+        self.revoke_delegation_impl(who, id).await
+    }
+    async fn reassign_task(
+        &self,
+        who: &User,
+        task_id: i64,
+        emp_no: &str,
+        reason: &str,
+    ) -> Result<Task> {
+        self.reassign_task_impl(who, task_id, emp_no, reason).await
     }
     async fn results(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
         self.results_impl(cycle_id).await

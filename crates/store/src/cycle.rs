@@ -369,6 +369,15 @@ pub struct Signer {
     pub name: Option<String>,
     /// RFC 3339.
     pub at: String,
+    /// Acting for someone by delegation (代理): the principal's name (else username).
+    pub on_behalf_of: Option<String>,
+}
+
+impl Signer {
+    /// The signer's name, else their username.
+    pub fn who(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.username.clone())
+    }
 }
 
 /// One appraisee a launch would create, for the confirmation page.
@@ -485,6 +494,9 @@ pub struct Appraisal {
     pub confirmed_at: Option<String>,
     pub confirmed_by: Option<String>,
     pub updated_at: String,
+    /// The principal's name when the reader sees and acts on this appraisal only as their
+    /// delegate (代理), not stored: set for the reader.
+    pub on_behalf_of: Option<String>,
 }
 
 /// What an import needs of one appraisal to match a row of a file to it and show what
@@ -516,6 +528,8 @@ pub struct Task {
     pub due: Option<String>,
     /// The appraisee, for tasks on one appraisal.
     pub appraisee: Option<String>,
+    /// The principal's name when the task is theirs, in the reader's 待办 by delegation.
+    pub on_behalf_of: Option<String>,
 }
 
 /// Who may write an input.

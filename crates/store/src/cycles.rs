@@ -281,6 +281,45 @@ impl TaskFact {
     }
 }
 
+/// A task from a row with `id, cycle_id, appraisal_id, kind, rater, department_id,
+/// assignee_id, status, due, appraisee`.
+pub(crate) fn task_from(r: &AnyRow) -> Task {
+    Task {
+        id: r.get("id"),
+        cycle_id: r.get("cycle_id"),
+        appraisal_id: r.get("appraisal_id"),
+        kind: r.get("kind"),
+        rater: r.get("rater"),
+        department_id: r.get("department_id"),
+        assignee_id: r.get("assignee_id"),
+        status: r.get("status"),
+        due: r.get("due"),
+        appraisee: r.get("appraisee"),
+        on_behalf_of: None,
+    }
+}
+
+/// The appraisals `u` rates, reviews or approves, as `OR …` conditions of a list's query.
+fn push_work_of(qb: &mut crate::backend::SqlBuilder, u: &User) {
+    qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id = ")
+        .push_bind(u.employee_id.unwrap_or(-1))
+        .push(")");
+    for g in &u.reach {
+        match (g.role, g.department_id) {
+            (Role::Rater | Role::Clerk, Some(d)) => {
+                qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id IS NULL AND department_id = ").push_bind(d).push(")");
+            }
+            (Role::Reviewer | Role::Approver, None) => {
+                qb.push(" OR 1 = 1");
+            }
+            (Role::Reviewer | Role::Approver, Some(d)) => {
+                qb.push(" OR e.department_id = ").push_bind(d);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// What `who` is to the appraisal, from its tasks and its cycle's data tasks.
 fn roles_from<'t>(
     who: &User,
@@ -371,6 +410,7 @@ fn appraisal_from(r: &AnyRow) -> Result<(Appraisal, i64)> {
         confirmed_at: read_time(r.get("confirmed_at"), T, id, "confirmed_at")?,
         confirmed_by: r.get("confirmed_by"),
         updated_at: read_time(Some(r.get("updated_at")), T, id, "updated_at")?.unwrap_or_default(),
+        on_behalf_of: None,
     };
     Ok((a, r.get("department_id")))
 }
@@ -495,7 +535,12 @@ impl Db {
             .iter()
             .map(TaskFact::from_row)
             .collect();
-        Ok(roles_from(who, a, dept, exempt, tasks.iter()))
+        let mut roles = roles_from(who, a, dept, exempt, tasks.iter());
+        for (p, principal) in Self::principals_on(&mut *c, who).await? {
+            let theirs = roles_from(&p, a, dept, false, tasks.iter());
+            policy::act_for(&mut roles, &principal, &theirs);
+        }
+        Ok(roles)
     }
 
     /// Is `who` named in the cycle's `members.sod_exempt`?
@@ -560,22 +605,29 @@ impl Db {
             }
         }
         let none = Vec::new();
+        let principals = Self::principals_on(&mut *c, who).await?;
         Ok(page
             .iter()
             .map(|(a, dept)| {
                 let own = by_appraisal.get(&a.id).unwrap_or(&none);
                 // A data task of this appraisal is already among the cycle's data tasks.
-                let tasks = own
-                    .iter()
-                    .filter(|t| t.kind != "data")
-                    .chain(data.get(&a.cycle_id).unwrap_or(&none));
-                roles_from(
+                let tasks = || {
+                    own.iter()
+                        .filter(|t| t.kind != "data")
+                        .chain(data.get(&a.cycle_id).unwrap_or(&none))
+                };
+                let mut roles = roles_from(
                     who,
                     a,
                     *dept,
                     exempt.get(&a.cycle_id).copied().unwrap_or(false),
-                    tasks,
-                )
+                    tasks(),
+                );
+                for (p, principal) in &principals {
+                    let theirs = roles_from(p, a, *dept, false, tasks());
+                    policy::act_for(&mut roles, principal, &theirs);
+                }
+                roles
             })
             .collect())
     }
@@ -588,6 +640,7 @@ impl Db {
         roles: &Roles,
         owners: &mut HashMap<i64, (Template, Vec<Owner>)>,
     ) -> Result<()> {
+        a.on_behalf_of = roles.on_behalf_of.as_ref().map(|p| p.name.clone());
         if !policy::needs_owners(roles, a.state) {
             policy::redact(a, roles, None);
             return Ok(());
@@ -1410,8 +1463,17 @@ impl Db {
             qb.push(" AND a.id > ").push_bind(after);
         }
         if !who.has(Role::HrAdmin) {
+            let principals = {
+                let mut c = self.reader.acquire().await?;
+                Self::principals_on(&mut c, who).await?
+            };
             let emp = who.employee_id.unwrap_or(-1);
             qb.push(" AND (a.employee_id = ").push_bind(emp);
+            // What the principals see as raters, reviewers and approvers: the policy decides
+            // per appraisal what of it the delegate may (see `roles_of_page`).
+            for (p, _) in &principals {
+                push_work_of(&mut qb, p);
+            }
             qb.push(" OR a.id IN (SELECT appraisal_id FROM tasks WHERE kind = 'rate' AND assignee_id = ").push_bind(emp).push(")");
             let rater_depts: Vec<i64> = who
                 .reach
@@ -1569,7 +1631,7 @@ impl Db {
         self.append_audits(
             &mut tx,
             &[NewAudit {
-                actor: who.username.clone(),
+                actor: policy::actor(&who.username, roles),
                 action: match reason {
                     Some(_) => "appraisal.correct_data",
                     None => "appraisal.values",
@@ -1944,6 +2006,7 @@ impl Db {
         let from = a.state;
         let old_bonus = a.bonus.clone();
         let mut reason: Option<String> = None;
+        let me = policy::actor(&who.username, &roles);
         let (action, actor) = match step {
             Step::Submit => match a.state {
                 State::SelfAssessment if roles.appraisee => {
@@ -1961,7 +2024,7 @@ impl Db {
                     };
                     for tid in &mine {
                         sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE id = $3")
-                            .bind(&at).bind(&who.username).bind(*tid).execute(&mut *tx).await?;
+                            .bind(&at).bind(&me).bind(*tid).execute(&mut *tx).await?;
                     }
                     let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE appraisal_id = $1 AND kind = 'rate' AND status = 'open'")
                         .bind(id).fetch_one(&mut *tx).await?.get("n");
@@ -1970,7 +2033,7 @@ impl Db {
                         self.append_audits(
                             &mut tx,
                             &[NewAudit {
-                                actor: who.username.clone(),
+                                actor: me.clone(),
                                 action: "appraisal.rating_submitted".into(),
                                 entity: "appraisal".into(),
                                 entity_id: id.to_string(),
@@ -2156,7 +2219,7 @@ impl Db {
         self.append_audits(
             &mut tx,
             &[NewAudit {
-                actor: who.username.clone(),
+                actor: me,
                 action: format!("appraisal.{}", action.name()),
                 entity: "appraisal".into(),
                 entity_id: id.to_string(),
@@ -2225,7 +2288,7 @@ impl Db {
         let audits: Vec<NewAudit> = changes
             .into_iter()
             .map(|(f, o, v)| NewAudit {
-                actor: who.username.clone(),
+                actor: policy::actor(&who.username, &roles),
                 action: format!("appraisal.{f}"),
                 entity: "appraisal".into(),
                 entity_id: id.to_string(),
@@ -2297,21 +2360,50 @@ impl Db {
         Ok(ids)
     }
 
+    /// `who`'s 待办: their own, then the rating, review and approval work of those whose work
+    /// they do today by delegation (each marked with the principal's name), never on an
+    /// appraisal of their own, never work they have already.
     pub(crate) async fn tasks_impl(&self, who: &User) -> Result<Vec<Task>> {
+        let mut out = self.tasks_of(who).await?;
+        let principals = {
+            let mut c = self.reader.acquire().await?;
+            Self::principals_on(&mut c, who).await?
+        };
+        if principals.is_empty() {
+            return Ok(out);
+        }
+        let own: Vec<i64> = sqlx::query("SELECT id FROM appraisals WHERE employee_id = $1")
+            .bind(who.employee_id.unwrap_or(-1))
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|r| r.get("id"))
+            .collect();
+        for (p, principal) in principals {
+            for mut t in self.tasks_of(&p).await? {
+                let handed = match t.kind.as_str() {
+                    // HR's rating of what nobody was assigned stays with HR.
+                    "rate" => t.assignee_id.is_some() || t.department_id.is_some(),
+                    "review" | "approve" => true,
+                    _ => false,
+                };
+                let dup = out
+                    .iter()
+                    .any(|o| o.kind == t.kind && o.id == t.id && o.appraisal_id == t.appraisal_id);
+                if !handed || dup || t.appraisal_id.is_some_and(|a| own.contains(&a)) {
+                    continue;
+                }
+                t.on_behalf_of = Some(principal.name.clone());
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn tasks_of(&self, who: &User) -> Result<Vec<Task>> {
         let emp = who.employee_id.unwrap_or(-1);
         let mut out = Vec::new();
-        let task = |r: &sqlx::any::AnyRow| Task {
-            id: r.get("id"),
-            cycle_id: r.get("cycle_id"),
-            appraisal_id: r.get("appraisal_id"),
-            kind: r.get("kind"),
-            rater: r.get("rater"),
-            department_id: r.get("department_id"),
-            assignee_id: r.get("assignee_id"),
-            status: r.get("status"),
-            due: r.get("due"),
-            appraisee: r.get("appraisee"),
-        };
+        let task = task_from;
         let clerk: Vec<i64> = who
             .reach
             .iter()
@@ -2383,6 +2475,7 @@ impl Db {
                         status: "open".into(),
                         due: r.get("confirm_due"),
                         appraisee: Some(r.get("name")),
+                        on_behalf_of: None,
                     });
                 }
             }
@@ -2558,17 +2651,42 @@ impl Db {
                     continue;
                 }
             };
-            let username: String = r.get("actor");
+            let actor: String = r.get("actor");
+            // `lisi 代 wangwu`: lisi signs, on wangwu's behalf.
+            let (username, principal) = match policy::split_actor(&actor) {
+                (a, Some(p)) => (a.to_string(), Some(p.to_string())),
+                (a, None) => (a.to_string(), None),
+            };
+            let name: Option<String> = match principal {
+                Some(_) => Self::name_of(&self.reader, &username).await?,
+                None => r.get("name"),
+            };
+            let on_behalf_of = match principal {
+                Some(p) => Some(Self::name_of(&self.reader, &p).await?.unwrap_or(p)),
+                None => None,
+            };
             // One line per person and role: the latest time.
             out.retain(|s| !(s.role == role && s.username == username));
             out.push(Signer {
                 role,
                 username,
-                name: r.get("name"),
+                name,
                 at: r.get("at"),
+                on_behalf_of,
             });
         }
         Ok(out)
+    }
+
+    /// The employee's name of the account `username`, if it has one.
+    async fn name_of(pool: &sqlx::AnyPool, username: &str) -> Result<Option<String>> {
+        Ok(sqlx::query(
+            "SELECT e.name FROM users u JOIN employees e ON e.id = u.employee_id WHERE u.username = $1",
+        )
+        .bind(username)
+        .fetch_optional(pool)
+        .await?
+        .map(|r| r.get("name")))
     }
 
     /// A cycle and its form as it scores the cycle (the pinned version; the cycle's grade

@@ -343,7 +343,8 @@ pub struct AppealRow {
 /// A search of the audit log (newest first).
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
-    /// Exactly this user name.
+    /// This user name: what they did, also as a delegate (`lisi 代 wangwu`), and what a
+    /// delegate did on their behalf.
     pub actor: Option<String>,
     /// Exactly this kind of entity (`appraisal`, `cycle`, …).
     pub entity: Option<String>,
@@ -977,7 +978,18 @@ impl Db {
             "SELECT id, at, actor, action, entity, entity_id, old_value, new_value, reason, prev_hash, hash FROM audit_log WHERE 1 = 1",
         );
         if let Some(a) = some(&q.actor) {
-            qb.push(" AND actor = ").push_bind(a);
+            // Also what they did as a delegate (`a 代 p`) and what was done for them (`d 代 a`).
+            let esc = a
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            qb.push(" AND (actor = ")
+                .push_bind(a.clone())
+                .push(" OR actor LIKE ")
+                .push_bind(format!("{esc}{}%", crate::policy::ON_BEHALF))
+                .push(" ESCAPE '\\' OR actor LIKE ")
+                .push_bind(format!("%{}{esc}", crate::policy::ON_BEHALF))
+                .push(" ESCAPE '\\')");
         }
         if let Some(e) = some(&q.entity) {
             qb.push(" AND entity = ").push_bind(e);

@@ -18,6 +18,7 @@ mod backend;
 mod bulk;
 mod cycle;
 mod cycles;
+mod delegation;
 pub mod hashing;
 mod hr;
 mod model;
@@ -43,6 +44,7 @@ pub use backend::{
 };
 pub use cycle::*;
 pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, engine_for, state_rank};
+pub use delegation::{Delegation, NewDelegation, today};
 pub use hr::*;
 pub use model::*;
 pub use notify::{
@@ -140,6 +142,8 @@ pub enum Thing {
     Channel,
     /// A message of the outbox.
     Message,
+    /// A delegation (代理).
+    Delegation,
 }
 
 impl Thing {
@@ -153,6 +157,7 @@ impl Thing {
             Thing::User => text!("thing-user"),
             Thing::Channel => text!("thing-channel"),
             Thing::Message => text!("thing-message"),
+            Thing::Delegation => text!("thing-delegation"),
         }
     }
 }
@@ -672,6 +677,33 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: Option<i64>,
         page: Page,
     ) -> impl Future<Output = Result<ResultsSlice>> + Send;
+    /// Hand the rating, review and approval work of `n.principal` to `n.delegate` for the
+    /// days `n.from` … `n.to` (代理): by the principal, or HR for anyone; audited. Refused,
+    /// naming the field: an unknown principal or delegate, a disabled delegate, oneself, a
+    /// range that ends before it starts or in the past, a range overlapping another of the
+    /// principal's delegations still in force.
+    fn create_delegation(
+        &self,
+        who: &User,
+        n: &NewDelegation,
+    ) -> impl Future<Output = Result<Delegation>> + Send;
+    /// `who`'s delegations, as principal and as delegate, newest first (HR: everyone's).
+    fn delegations(&self, who: &User) -> impl Future<Output = Result<Vec<Delegation>>> + Send;
+    /// End a delegation now (the principal or HR); audited.
+    fn revoke_delegation(
+        &self,
+        who: &User,
+        id: i64,
+    ) -> impl Future<Output = Result<Delegation>> + Send;
+    /// HR hands an open rating task to the employee `emp_no`: audited old → new; the new
+    /// assignee has it in their 待办, the old one no longer.
+    fn reassign_task(
+        &self,
+        who: &User,
+        task_id: i64,
+        emp_no: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<Task>> + Send;
     /// The confirmed appraisals of a cycle, for payroll.
     fn payroll(&self, cycle_id: i64) -> impl Future<Output = Result<Vec<PayrollRow>>> + Send;
     /// The explanation of every number of an appraisal (once its scores may be seen).

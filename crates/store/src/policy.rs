@@ -18,6 +18,10 @@
 //! - **Separation of duties** ([`separation`]): nobody reviews, approves or enters data for
 //!   their own appraisal, approves what they rated, or decides their own appeal — unless HR
 //!   named them as an exception on the cycle (stored with the cycle, audited with it).
+//! - **Delegation** (代理, [`act_for`]): while a delegation is in force the delegate does what
+//!   the principal's tasks and review / approval grants allow on other people's appraisals —
+//!   never on the delegate's own, and never the principal's own self-assessment or signature;
+//!   what they do is recorded as theirs on the principal's behalf ([`actor`]).
 
 use crate::cycle::{Appraisal, Notes, Owner};
 use crate::cycles::state_rank;
@@ -193,6 +197,94 @@ pub struct Roles {
     pub hr: bool,
     /// HR named the user an exception to the separation of duties on this cycle.
     pub exempt: bool,
+    /// The principal whose delegated work is all the user may do on this appraisal (the user
+    /// has no task nor grant of their own on it): their acts are recorded as on their behalf.
+    pub on_behalf_of: Option<Principal>,
+}
+
+/// Someone whose work a delegate does (代理): username and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub username: String,
+    pub name: String,
+}
+
+/// How an actor acting for a principal is written in the audit log: `lisi 代 wangwu`.
+pub const ON_BEHALF: &str = " 代 ";
+
+/// The actor to record for `username` acting with `roles`: `lisi 代 wangwu` when the work is
+/// a principal's, else the username.
+pub fn actor(username: &str, roles: &Roles) -> String {
+    match &roles.on_behalf_of {
+        Some(p) => format!("{username}{ON_BEHALF}{}", p.username),
+        None => username.to_string(),
+    }
+}
+
+/// An audit actor split into who acted and, when they acted for someone, for whom.
+pub fn split_actor(actor: &str) -> (&str, Option<&str>) {
+    match actor.split_once(ON_BEHALF) {
+        Some((a, p)) => (a, Some(p)),
+        None => (actor, None),
+    }
+}
+
+/// A delegate's roles on an appraisal, given `theirs`, what the principal is to it: the
+/// principal's rating tasks (open and done, as the principal sees them) and their review and
+/// approval grants. Nothing when the appraisal is the delegate's own (separation of duties)
+/// or the principal's own (an appraisee's self-assessment and signature are theirs alone);
+/// the principal's clerk work, HR rights and exemptions are not handed over.
+pub fn act_for(roles: &mut Roles, principal: &Principal, theirs: &Roles) {
+    if roles.appraisee || theirs.appraisee {
+        return;
+    }
+    let gains = !theirs.rater.is_empty() || theirs.reviewer || theirs.approver;
+    if !gains {
+        return;
+    }
+    let own = !roles.rater.is_empty()
+        || roles.reviewer
+        || roles.approver
+        || roles.hr
+        || !roles.clerk.is_empty();
+    for t in &theirs.open_rate {
+        if !roles.open_rate.iter().any(|x| x.0 == t.0) {
+            roles.open_rate.push(t.clone());
+        }
+    }
+    for r in &theirs.rater {
+        if !roles.rater.contains(r) {
+            roles.rater.push(r.clone());
+        }
+    }
+    roles.reviewer |= theirs.reviewer;
+    roles.approver |= theirs.approver;
+    if !own && roles.on_behalf_of.is_none() {
+        roles.on_behalf_of = Some(principal.clone());
+    }
+}
+
+/// May `who` hand the work of user `principal_id` to someone, or revoke such a delegation?
+/// Their own (any user), or anyone's (HR).
+pub fn may_delegate(who: &User, principal_id: i64) -> Result<(), Denied> {
+    if who.id == principal_id || who.has(Role::HrAdmin) {
+        Ok(())
+    } else {
+        Err(Denied::new(
+            "只能为自己设置代理（人力资源部可为任何人设置）",
+            "you can delegate only your own work (HR can for anyone)",
+        ))
+    }
+}
+
+/// Does `who` see every delegation (HR), not only their own?
+pub fn sees_all_delegations(who: &User) -> bool {
+    who.has(Role::HrAdmin)
+}
+
+/// The refusal of what only HR (over every department) may do.
+pub fn hr_only() -> Denied {
+    Denied::new("只有人力资源部可以执行此操作", "only HR can do this")
 }
 
 impl Roles {
@@ -416,6 +508,60 @@ mod tests {
             ..own
         };
         assert!(separation(&exempt, Duty::Approve).is_ok());
+    }
+
+    #[test]
+    fn a_delegate_gains_the_principals_work_never_on_their_own() {
+        let p = Principal {
+            username: "wangwu".into(),
+            name: "王五".into(),
+        };
+        let theirs = Roles {
+            open_rate: vec![(7, "supervisor".into())],
+            rater: vec!["supervisor".into()],
+            approver: true,
+            hr: true,
+            clerk: vec![3],
+            exempt: true,
+            ..Default::default()
+        };
+        let mut stranger = Roles::default();
+        act_for(&mut stranger, &p, &theirs);
+        assert_eq!(stranger.open_rate, theirs.open_rate);
+        assert!(stranger.approver && stranger.sees_scores(State::Rating));
+        // Neither HR's rights, a clerk's data nor an exemption is handed over.
+        assert!(!stranger.hr && stranger.clerk.is_empty() && !stranger.exempt);
+        assert_eq!(stranger.on_behalf_of.as_ref(), Some(&p));
+        assert_eq!(actor("lisi", &stranger), "lisi 代 wangwu");
+        assert_eq!(split_actor("lisi 代 wangwu"), ("lisi", Some("wangwu")));
+        // Approving what the principal rated stays refused.
+        assert!(separation(&stranger, Duty::Approve).is_err());
+        // On the delegate's own appraisal: nothing.
+        let mut own = Roles {
+            appraisee: true,
+            ..Default::default()
+        };
+        act_for(&mut own, &p, &theirs);
+        assert!(own.open_rate.is_empty() && !own.approver && own.on_behalf_of.is_none());
+        assert!(!own.sees_scores(State::Rating));
+        // On the principal's own: nothing either.
+        let mut theirs_own = Roles::default();
+        act_for(
+            &mut theirs_own,
+            &p,
+            &Roles {
+                appraisee: true,
+                ..Default::default()
+            },
+        );
+        assert!(!theirs_own.sees());
+        // Work of their own besides: acts are theirs, not on behalf.
+        let mut reviewer = Roles {
+            reviewer: true,
+            ..Default::default()
+        };
+        act_for(&mut reviewer, &p, &theirs);
+        assert_eq!(actor("lisi", &reviewer), "lisi");
     }
 
     #[test]

@@ -2791,3 +2791,106 @@ async fn demo_department_id(hr: &reqwest::Client, base: &str, code: &str) -> i64
         .as_i64()
         .unwrap()
 }
+
+/// 代理 in the browser: 王强 (zhuguan) hands his rating to 李娜 on 我的代理; 李娜's 待办
+/// marks 张伟's rating 代 王强; she rates and hands in, and the sheet's signature line says
+/// 李娜 代 王强. 王强 revokes it; the list says so and 李娜 no longer opens the sheet.
+#[tokio::test]
+async fn a_delegate_rates_for_their_principal() {
+    let demo = demo_server().await;
+    let (_driver, c) = browser().await;
+    let p = Person {
+        c: &c,
+        base: &demo.base,
+    };
+    let cycle = hr_creates_and_launches_cycle(&p, &["E001"]).await;
+    add_employee_user(&demo.db, "lina", "E002");
+
+    // The departments' figures for 张伟, handed in (行政部's clerk, HR for 市场部).
+    p.sign_in("xingzheng").await;
+    p.open_task("data", "行政部").await;
+    for (input, values) in ADMIN {
+        p.grid_cell("张伟", input, values[0]).await;
+    }
+    p.click(Locator::Css("button[value=complete]")).await;
+    assert!(p.text().await.contains("数据已提交"), "{}", p.text().await);
+    p.sign_in("hr").await;
+    p.open_task("data", "市场部").await;
+    for (input, values) in MARKET {
+        p.grid_cell("张伟", input, values[0]).await;
+    }
+    p.click(Locator::Css("button[value=complete]")).await;
+    assert!(p.text().await.contains("数据已提交"), "{}", p.text().await);
+
+    // 王强 hands his work to 李娜 for today, from his 待办's 我的代理 link.
+    p.sign_in("zhuguan").await;
+    p.click(Locator::Css("a[href='/delegations']")).await;
+    p.type_into(Locator::Css("input[name=delegate]"), "lina")
+        .await;
+    p.type_into(Locator::Css("input[name=reason]"), "出差")
+        .await;
+    p.click(Locator::Css("form[action='/delegations'] button"))
+        .await;
+    let list = p.text_of("#delegation-list").await;
+    assert!(list.contains("李娜") && list.contains("生效中"), "{list}");
+
+    // 李娜: 张伟's rating in her 待办, marked as 王强's; she rates and hands in.
+    p.sign_in("lina").await;
+    let inbox = p.text_of("#kind-rate").await;
+    assert!(
+        inbox.contains("张伟") && inbox.contains("代 王强"),
+        "{inbox}"
+    );
+    p.open_task("rate", "张伟").await;
+    let sheet_path = p.path().await;
+    assert_eq!(p.state().await, "评分");
+    let note = p.text_of("#on-behalf").await;
+    assert!(note.contains("代 王强"), "{note}");
+    for (input, values) in RATER {
+        p.type_into(Locator::Id(&format!("v-{input}")), values[0])
+            .await;
+    }
+    p.click(Locator::Css("#entry button[value=submit]")).await;
+    assert_eq!(p.state().await, "复核", "handed in to review");
+    let sig = p.text_of(".signatures").await;
+    assert!(sig.contains("李娜 代 王强"), "the signature line: {sig}");
+
+    // HR's sheet says the same.
+    p.sign_in("hr").await;
+    p.open(&sheet_path).await;
+    assert!(
+        p.text_of(".signatures").await.contains("李娜 代 王强"),
+        "{}",
+        p.text_of(".signatures").await
+    );
+    assert!(
+        sheet_path.starts_with("/appraisals/"),
+        "{sheet_path} of {cycle}"
+    );
+    // The audit log names both, in HR's viewer and on the command line.
+    p.open("/hr/audit?actor=lina").await;
+    let log = p.text().await;
+    assert!(log.contains("lina 代 zhuguan"), "{log}");
+    let (ok, out, err) = kaohe_cli(&demo.db, &["audit", "show", "--actor", "lina"], &[]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("lina 代 zhuguan  appraisal.ratings_complete"),
+        "{out}"
+    );
+
+    // 王强 revokes; 李娜 no longer opens 张伟's sheet.
+    p.sign_in("zhuguan").await;
+    p.open("/delegations").await;
+    p.click(Locator::Css("form[action$='/revoke'] button"))
+        .await;
+    assert!(
+        p.text_of("#delegation-list").await.contains("已撤销"),
+        "{}",
+        p.text_of("#delegation-list").await
+    );
+    p.sign_in("lina").await;
+    p.open(&sheet_path).await;
+    let refused = p.text().await;
+    assert!(refused.contains("页面不存在"), "{refused}");
+    c.close().await.unwrap();
+}

@@ -948,6 +948,7 @@ struct DataRow {
 
 #[derive(Serialize)]
 struct LateRow {
+    task_id: i64,
     kind: String,
     who: String,
     department: String,
@@ -1073,6 +1074,7 @@ async fn cycle_page_with<S: Store>(
                 (None, None) => text(ctx.lang, "hrc-late-hr", &[]),
             };
             LateRow {
+                task_id: t.task_id,
                 kind: t.kind.clone(),
                 who,
                 department: t.department.clone().unwrap_or_default(),

@@ -11,6 +11,7 @@
 mod account;
 mod batch;
 mod controls;
+mod delegations;
 mod error;
 mod grid;
 mod hr;
@@ -34,6 +35,7 @@ mod tasks;
 
 use account::*;
 use batch::*;
+use delegations::*;
 use error::*;
 use grid::*;
 use hr::*;
@@ -137,6 +139,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     page!("results_home.html"),
     page!("hr_appeals.html"),
     page!("notifications.html"),
+    page!("delegations.html"),
     page!("hr_notify.html"),
     page!("notify_settings.html"),
     page!("hr_user_contact.html"),
@@ -383,6 +386,12 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hr/cycles/{id}/grades", post(hr_grades::<S>))
         .route("/hr/appeals", get(hr_appeals::<S>))
         .route("/notifications", get(notifications_page::<S>))
+        .route(
+            "/delegations",
+            get(delegations_page::<S>).post(delegation_create::<S>),
+        )
+        .route("/delegations/{id}/revoke", post(delegation_revoke::<S>))
+        .route("/hr/tasks/{id}/reassign", post(task_reassign::<S>))
         .route("/notifications/read", post(notifications_read::<S>))
         .route(
             "/notifications/settings",

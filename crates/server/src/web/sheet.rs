@@ -3,6 +3,8 @@ use super::*;
 #[derive(Serialize)]
 pub(super) struct SheetView {
     id: i64,
+    /// The principal's name when the reader acts here only as their delegate (代理).
+    on_behalf_of: Option<String>,
     version: i64,
     title: String,
     form_id: String,
@@ -249,6 +251,7 @@ pub(super) fn sheet(
         can_respond: appraisee && a.state == WState::Published,
         decide: None,
         confirm_due: a.confirm_due.as_deref().map(short_time),
+        on_behalf_of: a.on_behalf_of.clone(),
         items,
     }
 }
@@ -285,9 +288,20 @@ pub(super) fn signatures(
         if who.is_empty() {
             return (None, None);
         }
+        // 「李四 代 王五」 when a delegate acted for the principal.
         let names: Vec<String> = who
             .iter()
-            .map(|s| s.name.clone().unwrap_or_else(|| s.username.clone()))
+            .map(|s| match &s.on_behalf_of {
+                Some(p) => text(
+                    lang,
+                    "sig-on-behalf",
+                    &[
+                        ("delegate", Arg::Text(s.who())),
+                        ("principal", Arg::Text(p.clone())),
+                    ],
+                ),
+                None => s.who(),
+            })
             .collect();
         let at = who.iter().map(|s| s.at.as_str()).max().map(short_time);
         (Some(names.join("、")), at)

@@ -15,6 +15,8 @@ pub(super) struct TaskRow {
     who: String,
     due: Option<String>,
     href: String,
+    /// The principal's name when the task is in this 待办 by delegation (代 王五).
+    on_behalf_of: Option<String>,
 }
 
 /// What waits for HR besides their own tasks: appeals to decide, and each running
@@ -104,6 +106,7 @@ pub(super) async fn tasks<S: Store>(State(st): State<AppState<S>>, ctx: Ctx) -> 
             who,
             due: t.due.as_deref().map(short_time),
             href,
+            on_behalf_of: t.on_behalf_of.clone(),
         };
         match groups.iter_mut().find(|g| g.kind == t.kind) {
             Some(g) => g.tasks.push(row),

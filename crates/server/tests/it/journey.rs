@@ -229,8 +229,9 @@ async fn month_until_published(
     m
 }
 
-/// [`month_until_published`] up to review: the appraisal waits for the reviewer.
-async fn month_in_review(
+/// [`month_until_published`] up to rating: the data in, the raters' values (by owner) still
+/// to be entered.
+async fn month_in_rating(
     app: &App,
     p: &People,
     form: &str,
@@ -238,7 +239,11 @@ async fn month_in_review(
     emp_no: &str,
     window_hours: i64,
     period: &str,
-) -> Month {
+) -> (
+    Month,
+    BTreeMap<String, BTreeMap<String, String>>,
+    Vec<Owner>,
+) {
     let src = template(form);
     let (s, b) = send(
         p.hr.post(format!("{}/api/templates", app.base))
@@ -354,10 +359,34 @@ async fn month_in_review(
         assert_eq!(s, StatusCode::OK, "{b}");
     }
     assert_eq!(get_appraisal(app, &p.hr, id).await["state"], "rating");
+    (
+        Month {
+            cycle,
+            appraisal: id,
+            template: t,
+        },
+        by_owner,
+        owners,
+    )
+}
+
+/// [`month_until_published`] up to review: the appraisal waits for the reviewer.
+async fn month_in_review(
+    app: &App,
+    p: &People,
+    form: &str,
+    case: usize,
+    emp_no: &str,
+    window_hours: i64,
+    period: &str,
+) -> Month {
+    let (m, by_owner, owners) =
+        month_in_rating(app, p, form, case, emp_no, window_hours, period).await;
+    let (id, t) = (m.appraisal, &m.template);
     // Raters: each enters their own column and hands in.
-    let raters = kaohe_store::rating_roles(&t, &owners);
+    let raters = kaohe_store::rating_roles(t, &owners);
     for r in &raters {
-        let who = match kaohe_store::rater_department(&t, r, &p.depts) {
+        let who = match kaohe_store::rater_department(t, r, &p.depts) {
             Some(d) => &p.clerks[&d.code],
             None => &p.supervisor,
         };
@@ -368,11 +397,7 @@ async fn month_in_review(
         assert_eq!(s, StatusCode::OK, "rater {r} hands in: {b}");
     }
     assert_eq!(get_appraisal(app, &p.hr, id).await["state"], "review");
-    Month {
-        cycle,
-        appraisal: id,
-        template: t,
-    }
+    m
 }
 
 fn assert_expected(a: &Value, form: &str, case: usize) {
@@ -406,6 +431,7 @@ both!(
     separation_of_duties,
     many_reviewed_and_approved_at_once,
     a_disputed_figure_corrected_in_the_browser_and_reviewed_again,
+    a_delegate_rates_for_their_principal_until_revoked,
 );
 
 /// 张伟 appeals 销售任务, an item fed by 市场部's figures; HR reopens it and corrects the
@@ -1649,8 +1675,84 @@ async fn access_matrix_by_scope_and_state(app: App) {
         vec![grant(Role::Reviewer, Some(br2))],
     )
     .await;
+    // Delegates (代理) of the supervisor 王强: one in force today (reads exactly as he does),
+    // one that starts later, one that has ended, one revoked (each reads as a stranger).
+    // 张伟 is also the reviewer's delegate today: on his own appraisal that gives nothing.
+    let today = kaohe_store::today();
+    for d in ["dlg_now", "dlg_before", "dlg_after", "dlg_revoked"] {
+        add_user(&app, d, None, vec![]).await;
+    }
+    let delegate = async |c: &reqwest::Client, body: Value| -> Value {
+        let (s, d) = send(c.post(format!("{b}/api/delegations")).json(&body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        d
+    };
+    // HR sets one up for 王强; it ran in January 2020 (moved there: no one can create it now).
+    let after = delegate(
+        &p.hr,
+        json!({"principal": "wangqiang", "delegate": "dlg_after", "from": today, "to": today}),
+    )
+    .await;
+    sqlx::query(
+        "UPDATE delegations SET from_date = '2020-01-01', to_date = '2020-01-31' WHERE id = $1",
+    )
+    .bind(after["id"].as_i64().unwrap())
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let revoked = delegate(
+        &p.supervisor,
+        json!({"delegate": "dlg_revoked", "from": today, "to": today}),
+    )
+    .await;
+    let (s, r) = send(
+        p.supervisor
+            .post(format!("{b}/api/delegations/{}/revoke", revoked["id"])),
+    )
+    .await;
+    assert_eq!(
+        (s, r["status"].as_str()),
+        (StatusCode::OK, Some("revoked")),
+        "{r}"
+    );
+    let now = delegate(
+        &p.supervisor,
+        json!({"delegate": "dlg_now", "from": today, "to": today, "reason": "年假"}),
+    )
+    .await;
+    assert_eq!(now["status"], "active", "{now}");
+    delegate(
+        &p.supervisor,
+        json!({"delegate": "dlg_before", "from": "2099-01-01", "to": "2099-01-31"}),
+    )
+    .await;
+    delegate(
+        &p.reviewer,
+        json!({"delegate": "a001", "from": today, "to": today}),
+    )
+    .await;
     let users: Vec<(&str, Reader, reqwest::Client)> = vec![
         ("hr", Reader::Hr, p.hr.clone()),
+        (
+            "王强's delegate today",
+            Reader::Supervisor,
+            login(&app, "dlg_now").await,
+        ),
+        (
+            "王强's delegate from 2099",
+            Reader::OtherEmployee,
+            login(&app, "dlg_before").await,
+        ),
+        (
+            "王强's delegate of January 2020",
+            Reader::OtherEmployee,
+            login(&app, "dlg_after").await,
+        ),
+        (
+            "王强's revoked delegate",
+            Reader::OtherEmployee,
+            login(&app, "dlg_revoked").await,
+        ),
         ("supervisor", Reader::Supervisor, p.supervisor.clone()),
         ("clerk 行政部", Reader::ClerkOwn, p.clerks["XZ"].clone()),
         ("clerk 财务部", Reader::ClerkOther, p.clerks["CW"].clone()),
@@ -1968,7 +2070,7 @@ async fn access_matrix_by_scope_and_state(app: App) {
     println!(
         "access matrix: {checked} (state, user, route) cases, every body checked for hidden values"
     );
-    assert!(checked >= 7 * 14 * 25);
+    assert!(checked >= 7 * 18 * 25);
 }
 
 /// Nobody reviews, approves or enters data for their own appraisal, nor approves what they
@@ -2266,4 +2368,331 @@ async fn who_rates_whom_page_and_workbook(app: App) {
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
     }
+}
+
+/// The fields a refusal names (`error.fields[].field`).
+fn fields_of(b: &Value) -> Vec<String> {
+    b["error"]["fields"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|x| x["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// 代理: 王强 (the supervisor) hands his rating to 周敏 for today. Bad requests are refused
+/// naming the field; before it exists 周敏 sees nothing; while it is in force her 待办 has
+/// 张伟's rating marked 代 王强, she rates and hands in, and the audit log, the sheet's
+/// signature line and the API say 周敏 代 王强; once revoked she sees nothing again, while
+/// 王强 keeps his own access throughout. HR then reassigns a stuck task: the new assignee has
+/// it, the old one no longer, audited old → new.
+async fn a_delegate_rates_for_their_principal_until_revoked(app: App) {
+    let p = people(&app).await;
+    let b = app.base.clone();
+    let today = kaohe_store::today();
+    let k001 = &p.staff["K001"];
+    // Refusals, each naming the field at fault.
+    let (s, r) = send(p.hr.post(format!("{b}/api/users/k002/disable"))).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    for (body, field) in [
+        (
+            json!({"delegate": "wangqiang", "from": today, "to": today}),
+            "delegate",
+        ),
+        (
+            json!({"delegate": "nobody", "from": today, "to": today}),
+            "delegate",
+        ),
+        (
+            json!({"delegate": "k002", "from": today, "to": today}),
+            "delegate",
+        ),
+        (
+            json!({"delegate": "k001", "from": "2020-01-01", "to": "2020-01-31"}),
+            "to",
+        ),
+        (
+            json!({"delegate": "k001", "from": "2099-02-01", "to": "2099-01-01"}),
+            "to",
+        ),
+        (
+            json!({"delegate": "k001", "from": "明天", "to": today}),
+            "from",
+        ),
+    ] {
+        let (s, r) = send(
+            p.supervisor
+                .post(format!("{b}/api/delegations"))
+                .json(&body),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {r}");
+        assert!(fields_of(&r).contains(&field.to_string()), "{body}: {r}");
+    }
+    // Someone else's work is not theirs to hand over (HR's only).
+    let (s, r) =
+        send(p.staff["A002"].post(format!("{b}/api/delegations")).json(
+            &json!({"principal": "wangqiang", "delegate": "k001", "from": today, "to": today}),
+        ))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{r}");
+
+    let (m, by_owner, _) = month_in_rating(&app, &p, "F01", 0, "A001", 72, "2026-11").await;
+    let id = m.appraisal;
+    let inbox = async |c: &reqwest::Client| -> Vec<Value> {
+        let (s, t) = send(c.get(format!("{b}/api/tasks"))).await;
+        assert_eq!(s, StatusCode::OK, "{t}");
+        t.as_array().unwrap().clone()
+    };
+    // Before: nothing of 张伟's for 周敏.
+    let (s, _) = send(k001.get(format!("{b}/api/appraisals/{id}"))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!inbox(k001).await.iter().any(|t| t["appraisal_id"] == id));
+
+    let (s, d) = send(
+        p.supervisor
+            .post(format!("{b}/api/delegations"))
+            .json(&json!({"delegate": "k001", "from": today, "to": today, "reason": "出差"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    assert_eq!(
+        (
+            d["principal_name"].as_str(),
+            d["delegate_name"].as_str(),
+            d["status"].as_str()
+        ),
+        (Some("王强"), Some("周敏"), Some("active")),
+        "{d}"
+    );
+    // A second one overlapping it is refused, naming the days.
+    let (s, r) = send(
+        p.supervisor
+            .post(format!("{b}/api/delegations"))
+            .json(&json!({"delegate": "a002", "from": today, "to": "2099-01-01"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert!(fields_of(&r).contains(&"from".to_string()), "{r}");
+    // Both see it on their lists; HR sees it too; a stranger does not.
+    for c in [&p.supervisor, k001, &p.hr] {
+        let (_, l) = send(c.get(format!("{b}/api/delegations"))).await;
+        assert!(
+            l.as_array().unwrap().iter().any(|x| x["id"] == d["id"]),
+            "{l}"
+        );
+    }
+    let (_, l) = send(p.staff["A002"].get(format!("{b}/api/delegations"))).await;
+    assert_eq!(l.as_array().unwrap().len(), 0, "{l}");
+
+    // During: 周敏's 待办 has 张伟's rating, marked as 王强's.
+    let tasks = inbox(k001).await;
+    let t = tasks
+        .iter()
+        .find(|t| t["appraisal_id"] == id && t["kind"] == "rate")
+        .unwrap_or_else(|| panic!("no rating task for 张伟 in {tasks:?}"));
+    assert_eq!(t["on_behalf_of"], "王强", "{t}");
+    let (_, html) = common::page(k001, &format!("{b}/tasks")).await;
+    assert!(html.contains("代 王强"), "{html}");
+    let a = get_appraisal(&app, k001, id).await;
+    assert_eq!(a["on_behalf_of"], "王强", "{a}");
+    // 王强 keeps his own access meanwhile.
+    assert!(get_appraisal(&app, &p.supervisor, id).await["on_behalf_of"].is_null());
+    // She rates and hands in, as he would.
+    enter(&app, k001, id, &by_owner["rater:supervisor"]).await;
+    let (s, r) = act(&app, k001, id, json!({"action": "submit"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["state"], "review", "{r}");
+    // The audit log names both; so does the sheet's signature line.
+    let id_text = id.to_string();
+    let (_, log) = send(p.hr.get(format!("{b}/api/audit?limit=10000"))).await;
+    let mine: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity"] == "appraisal" && e["entity_id"].as_str() == Some(&id_text))
+        .filter(|e| e["actor"].as_str().is_some_and(|a| a.contains("k001")))
+        .collect();
+    let acts: Vec<(&str, &str)> = mine
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("appraisal.values", "k001 代 wangqiang"),
+            ("appraisal.ratings_complete", "k001 代 wangqiang")
+        ]
+    );
+    let (_, sheet) = common::page(&p.hr, &format!("{b}/appraisals/{id}")).await;
+    assert!(
+        sheet.contains("周敏 代 王强"),
+        "the signature line: {sheet}"
+    );
+
+    // Revoked: 周敏 sees nothing of it any more; the list says so.
+    let (s, r) = send(k001.post(format!("{b}/api/delegations/{}/revoke", d["id"]))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only 王强 or HR revokes: {r}");
+    let (s, r) = send(
+        p.supervisor
+            .post(format!("{b}/api/delegations/{}/revoke", d["id"])),
+    )
+    .await;
+    assert_eq!(
+        (s, r["status"].as_str()),
+        (StatusCode::OK, Some("revoked")),
+        "{r}"
+    );
+    let (s, _) = send(k001.get(format!("{b}/api/appraisals/{id}"))).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(inbox(k001).await.is_empty());
+    let (_, log) = send(p.hr.get(format!("{b}/api/audit?limit=10000"))).await;
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity"] == "delegation")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["delegation.create", "delegation.revoke"]);
+
+    // HR reassigns a stuck rating task: 王强's, of 李娜's appraisal, to 周敏.
+    let (m2, _, _) = month_in_rating(&app, &p, "F01", 0, "A002", 72, "2026-10").await;
+    let tid = inbox(&p.supervisor)
+        .await
+        .iter()
+        .find(|t| t["appraisal_id"] == m2.appraisal && t["kind"] == "rate")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (who, emp, status, field) in [
+        (k001, "K001", StatusCode::FORBIDDEN, None),
+        (
+            &p.hr,
+            "Z999",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("employee"),
+        ),
+        (
+            &p.hr,
+            "A002",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("employee"),
+        ),
+        (
+            &p.hr,
+            "S001",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("employee"),
+        ),
+    ] {
+        let (s, r) = send(
+            who.post(format!("{b}/api/tasks/{tid}/reassign"))
+                .json(&json!({"emp_no": emp})),
+        )
+        .await;
+        assert_eq!(s, status, "{emp}: {r}");
+        if let Some(f) = field {
+            assert!(fields_of(&r).contains(&f.to_string()), "{r}");
+        }
+    }
+    let (s, r) = send(
+        p.hr.post(format!("{b}/api/tasks/{tid}/reassign"))
+            .json(&json!({"emp_no": "K001", "reason": "王强长期出差"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert!(inbox(k001).await.iter().any(|t| t["id"] == tid));
+    assert!(!inbox(&p.supervisor).await.iter().any(|t| t["id"] == tid));
+    let (s, _) = send(
+        p.supervisor
+            .get(format!("{b}/api/appraisals/{}", m2.appraisal)),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "the old assignee no longer sees it"
+    );
+    let (_, log) = send(p.hr.get(format!("{b}/api/audit?limit=10000"))).await;
+    let e = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "task.reassign")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            e["old_value"].as_str(),
+            e["new_value"].as_str(),
+            e["reason"].as_str()
+        ),
+        (Some("S001 王强"), Some("K001 周敏"), Some("王强长期出差")),
+        "{e}"
+    );
+    // HR's 我的代理 page lists everyone's and sets one up for 王强 from the form; a refusal
+    // names the field; 王强 revokes his from his page.
+    let (s, html) = common::page(&p.hr, &format!("{b}/delegations")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("周敏（k001）") && html.contains("已撤销"),
+        "{html}"
+    );
+    let csrf = common::csrf_of(&html);
+    let url = format!("{b}/delegations");
+    let (s, _, html) = common::post_form(
+        &p.hr,
+        &url,
+        &[
+            ("csrf", &csrf),
+            ("principal", "wangqiang"),
+            ("delegate", "nobody"),
+            ("from", &today),
+            ("to", &today),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("nobody"), "{html}");
+    let (s, path, html) = common::post_form(
+        &p.hr,
+        &url,
+        &[
+            ("csrf", &csrf),
+            ("principal", "wangqiang"),
+            ("delegate", "a002"),
+            ("from", &today),
+            ("to", &today),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (s, path.as_str()),
+        (StatusCode::OK, "/delegations"),
+        "{html}"
+    );
+    assert!(
+        html.contains("李娜（a002）") && html.contains("生效中"),
+        "{html}"
+    );
+    let (_, html) = common::page(&p.supervisor, &url).await;
+    assert!(html.contains("李娜（a002）"), "{html}");
+    let action = html
+        .split("action=\"")
+        .skip(1)
+        .map(|x| x.split('"').next().unwrap())
+        .find(|a| a.ends_with("/revoke"))
+        .unwrap_or_else(|| panic!("no revoke button: {html}"))
+        .to_string();
+    let (s, _, html) = common::post_form(
+        &p.supervisor,
+        &format!("{b}{action}"),
+        &[("csrf", &common::csrf_of(&html))],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(!html.contains("生效中"), "{html}");
 }

@@ -5,6 +5,7 @@ mod common;
 mod audit;
 mod cycle_setup;
 mod cycles;
+mod delegation;
 mod invariant;
 mod messages;
 mod notify;
