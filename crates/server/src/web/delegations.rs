@@ -121,5 +121,10 @@ pub(super) async fn task_reassign<S: Store>(
         )
         .await
         .or_page(&ctx)?;
-    Ok(see_other(&format!("/hr/cycles/{}#late", t.cycle_id)))
+    // Back where HR was: the cycle's 考核关系 or its late list.
+    Ok(see_other(&if form.get("back") == Some("relations") {
+        format!("/hr/cycles/{}/relations", t.cycle_id)
+    } else {
+        format!("/hr/cycles/{}#late", t.cycle_id)
+    }))
 }

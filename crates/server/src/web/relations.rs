@@ -147,7 +147,26 @@ pub(super) async fn hr_relations<S: Store>(
         .or_page(&ctx)?;
     let who = overseers(&st, &ctx).await?;
     let cols = columns(&t, ctx.lang, &rel.rows);
-    let rows: Vec<Vec<String>> = rel.rows.iter().map(|r| cells(r, &cols, &who)).collect();
+    // Each row's cells, and its open rating tasks HR may hand to someone else (改派).
+    let rows: Vec<Value> = rel
+        .rows
+        .iter()
+        .map(|r| {
+            let open: Vec<Value> = r
+                .tasks
+                .iter()
+                .filter(|t| t.kind == "rate" && !t.done)
+                .map(|t| {
+                    let role = cols
+                        .iter()
+                        .find(|c| t.rater.as_deref() == Some(c.0.as_str()) || c.0 == "rate")
+                        .map_or_else(String::new, |c| c.1.clone());
+                    context! { id => t.task_id, role }
+                })
+                .collect();
+            context! { cells => cells(r, &cols, &who), open, name => r.name.clone() }
+        })
+        .collect();
     let pages = (rel.total_rows + PER_PAGE - 1) / PER_PAGE;
     Ok(render(
         &ctx,

@@ -2358,6 +2358,34 @@ async fn who_rates_whom_page_and_workbook(app: App) {
     ] {
         assert!(text.contains(want), "the workbook names {want}");
     }
+    // HR hands 张伟's rating to 周敏 (K001) from the page: the row names her, audited.
+    let action = {
+        let at = zw
+            .find("/reassign")
+            .expect("an open rating can be reassigned");
+        let start = zw[..at].rfind('"').unwrap() + 1;
+        zw[start..at + "/reassign".len()].to_string()
+    };
+    let (s, _, html) = common::post_form(
+        &p.hr,
+        &format!("{b}{action}"),
+        &[
+            ("csrf", &common::csrf_of(&html)),
+            ("back", "relations"),
+            ("emp_no", "K001"),
+            ("reason", "王强休假"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("考核关系"), "back on the page: {html}");
+    let zw = row_with(&html, "张伟");
+    assert!(
+        zw.contains("周敏 (K001)") && !zw.contains("王强 (S001)"),
+        "{zw}"
+    );
+    let (_, audit) = send(p.hr.get(format!("{b}/api/audit?limit=1000"))).await;
+    assert!(audit.to_string().contains("王强休假"), "{audit}");
     // Only HR opens either.
     for path in ["relations", "relations.xlsx"] {
         let r = p

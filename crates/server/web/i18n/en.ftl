@@ -832,7 +832,7 @@ results-403 = Only reviewers, approvers and HR administrators may see results.
 
 ## 考核关系 (HR)
 rel-title = Who rates whom
-rel-help = Who does each appraisee's self-assessment and ratings (✓ once done), and who reviews and approves them under the grants over the org tree: users whose grant covers the unit or a unit above it.
+rel-help = Who does each appraisee's self-assessment and ratings (✓ once done), and who reviews and approves them under the grants over the org tree: users whose grant covers the unit or a unit above it. An open rating can be handed to another employee (by 工号); the change is audited.
 rel-unit = Unit
 rel-reviewer = Review
 rel-approver = Approval
@@ -906,3 +906,4 @@ hrc-col-reassign = Reassign
 hrc-reassign-to = To (employee no.)
 hrc-reassign = Reassign
 sheet-on-behalf = You act here for { $name } (delegation): what you enter is recorded as yours on their behalf.
+rel-reason = Reason
