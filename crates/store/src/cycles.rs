@@ -337,7 +337,7 @@ const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no
 
 /// The columns [`cycle_from`] reads, from a cycle with its template.
 const CYCLE_SELECT: &str = "SELECT c.id, c.name, c.form_id, c.template_id, t.version AS template_version, c.period_kind, c.period, c.status, c.params, \
-         c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at, c.grades, c.cancelled_at, c.cancel_reason \
+         c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at, c.grades, c.cancelled_at, c.cancel_reason, c.remind_days, c.escalate_days \
          FROM cycles c JOIN templates t ON t.id = c.template_id";
 
 fn appraisal_from(r: &AnyRow) -> Result<(Appraisal, i64)> {
@@ -431,6 +431,16 @@ fn cycle_from(r: &AnyRow) -> Result<Cycle> {
             None => Vec::new(),
         },
         cancel_reason: r.get("cancel_reason"),
+        reminders: Reminders {
+            days_before: Reminders::parse_days(&r.get::<String, _>("remind_days")).map_err(
+                |_| StoreError::Corrupt {
+                    table: T,
+                    id,
+                    column: "remind_days",
+                },
+            )?,
+            escalate_after: r.get("escalate_days"),
+        },
     })
 }
 
@@ -1924,6 +1934,7 @@ impl Db {
             }));
         }
         self.append_audits(&mut tx, &audits).await?;
+        Self::data_submitted_events(&mut tx, &cy, &t, dept_id, who, open).await?;
         tx.commit().await?;
         Ok(advanced)
     }

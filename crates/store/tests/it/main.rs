@@ -10,6 +10,7 @@ mod messages;
 mod notify;
 mod org_tree;
 mod pools;
+mod remind;
 mod sign_in;
 mod story;
 mod users;
