@@ -14,6 +14,7 @@ pub mod notify;
 pub mod office;
 pub mod ops;
 pub mod pdf;
+pub mod remind;
 pub mod throttle;
 pub mod web;
 
@@ -55,6 +56,8 @@ pub struct AppState<S: Store> {
     pub pdf: Arc<pdf::PdfQueue>,
     /// The notification worker's settings (how often, retries, the public address for links).
     pub delivery: Arc<notify::DeliveryConfig>,
+    /// How often the scheduled-reminder job runs ([`remind::reminders_loop`]).
+    pub remind_every: std::time::Duration,
 }
 
 impl<S: Store> AppState<S> {
@@ -72,6 +75,7 @@ impl<S: Store> AppState<S> {
             demo_refused: Arc::default(),
             pdf: Arc::default(),
             delivery: Arc::default(),
+            remind_every: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -858,6 +862,8 @@ async fn health() -> &'static str {
         notify::retry,
         notify::channels,
         notify::remind,
+        remind::run_now,
+        remind::set_reminders,
         cycles::quotas,
         cycles::set_quotas,
         cycles::set_grades,
@@ -882,6 +888,8 @@ async fn health() -> &'static str {
         notify::OutboxView,
         notify::ChannelView,
         notify::Reminded,
+        remind::RemindersRun,
+        remind::RemindersBody,
         error::ErrorBody,
         error::ErrorDetail,
         error::FieldError,
@@ -1036,6 +1044,11 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/notify/outbox/{id}/retry", post(notify::retry::<S>))
         .route("/api/notify/channels", get(notify::channels::<S>))
         .route("/api/cycles/{id}/remind", post(notify::remind::<S>))
+        .route("/api/jobs/reminders", post(remind::run_now::<S>))
+        .route(
+            "/api/cycles/{id}/reminders",
+            axum::routing::put(remind::set_reminders::<S>),
+        )
         .route(
             "/api/cycles/{id}/quotas",
             get(cycles::quotas::<S>).put(cycles::set_quotas::<S>),
@@ -1119,10 +1132,15 @@ pub async fn serve<S: Store>(
     }
     let job = tokio::spawn(ops::jobs_loop(state.clone()));
     let worker = tokio::spawn(notify::delivery_loop(state.clone()));
+    let reminders = tokio::spawn(remind::reminders_loop(
+        state.store.clone(),
+        state.remind_every,
+    ));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let r = axum::serve(listener, app).await;
     job.abort();
     worker.abort();
+    reminders.abort();
     r
 }
 

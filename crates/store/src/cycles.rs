@@ -3240,7 +3240,18 @@ impl Db {
         n.period = next;
         n.data_due = cy.data_due.as_deref().map(|d| shift_date(d, months));
         n.rating_due = cy.rating_due.as_deref().map(|d| shift_date(d, months));
-        let copy = self.create_cycle_impl(actor, &n).await?;
+        let mut copy = self.create_cycle_impl(actor, &n).await?;
+        // The copy keeps the reminder days of the cycle it copies.
+        if copy.reminders != cy.reminders {
+            copy = self
+                .set_cycle_reminders_impl(
+                    actor,
+                    copy.id,
+                    &cy.reminders.days_before,
+                    cy.reminders.escalate_after,
+                )
+                .await?;
+        }
         let mut tx = self.begin_write().await?;
         self.append_audits(
             &mut tx,
