@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// Attempts before a notification is a dead letter (HR retries it on /hr/notify).
     #[arg(long, env = "KAOHE_NOTIFY_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(i64).range(1..=100))]
     pub notify_attempts: i64,
+    /// Seconds a server's claim on a notification holds: a server killed mid-delivery
+    /// leaves claims that other servers (or it, restarted) take over when they run out.
+    #[arg(long, env = "KAOHE_NOTIFY_LEASE_SECS", default_value_t = 120, hide = true, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    pub notify_lease_secs: i64,
 }
 
 /// The password of every demo user.
@@ -311,6 +315,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", a.addr)),
             max_attempts: a.notify_attempts,
+            lease: time::Duration::seconds(a.notify_lease_secs),
             ..Default::default()
         });
         if a.demo && store.user_count().await? == 0 {
