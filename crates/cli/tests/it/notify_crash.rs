@@ -212,22 +212,23 @@ async fn a_killed_server_loses_no_message(url: &str) {
     let _server = serve(url).await;
     rx.wait(N, 50).await;
     let elapsed = start.elapsed();
-    let s = rx.0.lock().unwrap();
-    assert_eq!(
-        s.count.len(),
-        N,
-        "messages lost: {} of {N} arrived",
-        s.count.len()
-    );
-    assert!(
-        s.wrong.is_empty(),
-        "to the wrong recipient: {:?}",
-        &s.wrong[..s.wrong.len().min(5)]
-    );
-    // Only those in flight at the kill (at most one batch of 50) may have arrived twice.
-    let twice = s.count.values().filter(|n| **n > 1).count();
-    assert!(twice <= 50, "{twice} delivered twice");
-    drop(s);
+    {
+        let s = rx.0.lock().unwrap();
+        assert_eq!(
+            s.count.len(),
+            N,
+            "messages lost: {} of {N} arrived",
+            s.count.len()
+        );
+        assert!(
+            s.wrong.is_empty(),
+            "to the wrong recipient: {:?}",
+            &s.wrong[..s.wrong.len().min(5)]
+        );
+        // Only those in flight at the kill (at most one batch of 50) may have arrived twice.
+        let twice = s.count.values().filter(|n| **n > 1).count();
+        assert!(twice <= 50, "{twice} delivered twice");
+    }
     assert_eq!(delivered(&db).await, N as i64);
     eprintln!(
         "{N} messages: {at_kill} delivered before kill -9, all {N} after the restart ({} requests) in {:.1} s",
@@ -258,21 +259,22 @@ async fn two_servers_never_deliver_one_message_at_once() {
     let elapsed = start.elapsed();
     // A moment for a stray second delivery to show.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let s = rx.0.lock().unwrap();
-    assert_eq!(s.count.len(), N, "messages lost");
-    assert!(
-        s.overlaps.is_empty(),
-        "delivered twice at once: {:?}",
-        &s.overlaps[..s.overlaps.len().min(5)]
-    );
-    assert!(
-        s.wrong.is_empty(),
-        "to the wrong recipient: {:?}",
-        &s.wrong[..s.wrong.len().min(5)]
-    );
-    let total: usize = s.count.values().sum();
-    assert_eq!(total, N, "some message delivered twice");
-    drop(s);
+    {
+        let s = rx.0.lock().unwrap();
+        assert_eq!(s.count.len(), N, "messages lost");
+        assert!(
+            s.overlaps.is_empty(),
+            "delivered twice at once: {:?}",
+            &s.overlaps[..s.overlaps.len().min(5)]
+        );
+        assert!(
+            s.wrong.is_empty(),
+            "to the wrong recipient: {:?}",
+            &s.wrong[..s.wrong.len().min(5)]
+        );
+        let total: usize = s.count.values().sum();
+        assert_eq!(total, N, "some message delivered twice");
+    }
     assert_eq!(delivered(&db).await, N as i64);
     eprintln!(
         "{N} messages by two servers in {:.1} s",
