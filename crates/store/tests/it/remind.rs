@@ -107,6 +107,16 @@ async fn reminder_settings_are_checked_per_field_and_audited(db: Db) {
         .await,
         1
     );
+    // A copy for the next period keeps them.
+    let copy = db.copy_cycle("hr", w.cycle).await.unwrap();
+    assert_eq!(
+        db.cycle(copy.id).await.unwrap().reminders,
+        stored_again(&db, w.cycle).await
+    );
+}
+
+async fn stored_again(db: &Db, id: i64) -> Reminders {
+    db.cycle(id).await.unwrap().reminders
 }
 
 /// 王经理 holds two rating tasks due 2026-11-30; 陈总监 is his supervisor.
