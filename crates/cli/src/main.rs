@@ -22,6 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod admin;
 mod bench;
 mod bench_cycle;
+mod bench_notify;
 mod bench_pages;
 mod bench_serve;
 mod bundled;
@@ -167,6 +168,9 @@ enum BenchCmd {
     /// The server under load over the demo company: reads, writes, both, and reads during a
     /// sign-in flood (SQLite by default, PostgreSQL by URL).
     Serve(bench_serve::ServeBenchArgs),
+    /// Notifications: queuing the due-soon reminders of a 100,000-appraisee cycle, and
+    /// delivery to a local webhook receiver (messages/s).
+    Notify(bench_notify::NotifyArgs),
 }
 
 /// Shared by commands that take `--param id=value`.
@@ -206,6 +210,7 @@ fn main() -> ExitCode {
             BenchCmd::Cycle(a) => bench_cycle::run(&a),
             BenchCmd::Pages(a) => bench_pages::run(&a),
             BenchCmd::Serve(a) => bench_serve::run(&a),
+            BenchCmd::Notify(a) => bench_notify::run(&a),
         },
     };
     match result {

@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// Seconds between runs of the auto-confirmation job (and the session purge).
     #[arg(long, env = "KAOHE_AUTO_CONFIRM_SECS", default_value_t = 60, hide = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub auto_confirm_secs: u64,
+    /// Seconds between runs of the scheduled-reminder job (due soon, overdue, escalated,
+    /// before 视为默认). Each reminder is sent once, whichever server runs it first.
+    #[arg(long, env = "KAOHE_REMIND_SECS", default_value_t = 300, hide = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub remind_secs: u64,
     /// PDFs printed at once (one Chromium, about 1 GB, each); more wait in a queue of 8.
     #[arg(long, env = "KAOHE_PDF_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub pdf_workers: u16,
@@ -43,6 +47,10 @@ pub struct ServeArgs {
     /// Attempts before a notification is a dead letter (HR retries it on /hr/notify).
     #[arg(long, env = "KAOHE_NOTIFY_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(i64).range(1..=100))]
     pub notify_attempts: i64,
+    /// Seconds a server's claim on a notification holds: a server killed mid-delivery
+    /// leaves claims that other servers (or it, restarted) take over when they run out.
+    #[arg(long, env = "KAOHE_NOTIFY_LEASE_SECS", default_value_t = 120, hide = true, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    pub notify_lease_secs: i64,
 }
 
 /// Which demo `--demo` loads.
@@ -333,6 +341,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
         state.secure_cookies = a.secure_cookies;
         state.session_idle = time::Duration::minutes(a.session_idle_minutes.into());
         state.auto_confirm_every = std::time::Duration::from_secs(a.auto_confirm_secs);
+        state.remind_every = std::time::Duration::from_secs(a.remind_secs);
         state.pdf = std::sync::Arc::new(kaohe_server::pdf::PdfQueue::new(kaohe_server::pdf::PdfLimits {
             workers: usize::from(a.pdf_workers),
             ..Default::default()
@@ -343,6 +352,7 @@ pub fn run(a: &ServeArgs) -> Result<ExitCode> {
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", a.addr)),
             max_attempts: a.notify_attempts,
+            lease: time::Duration::seconds(a.notify_lease_secs),
             ..Default::default()
         });
         if a.demo.is_some() && store.user_count().await? == 0 {

@@ -69,6 +69,10 @@ pub struct CycleView {
     pub created_by: String,
     pub created_at: String,
     pub launched_at: Option<String>,
+    /// Days before a task's deadline on which its holder is reminded (highest first).
+    pub remind_days: Vec<i64>,
+    /// Days a task may be overdue before the holder's manager is told.
+    pub escalate_days: i64,
 }
 
 impl From<Cycle> for CycleView {
@@ -90,6 +94,8 @@ impl From<Cycle> for CycleView {
             created_by: c.created_by,
             created_at: c.created_at,
             launched_at: c.launched_at,
+            remind_days: c.reminders.days_before,
+            escalate_days: c.reminders.escalate_after,
         }
     }
 }

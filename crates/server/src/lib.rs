@@ -16,6 +16,7 @@ pub mod notify_prefs;
 pub mod office;
 pub mod ops;
 pub mod pdf;
+pub mod remind;
 pub mod throttle;
 pub mod web;
 
@@ -57,6 +58,8 @@ pub struct AppState<S: Store> {
     pub pdf: Arc<pdf::PdfQueue>,
     /// The notification worker's settings (how often, retries, the public address for links).
     pub delivery: Arc<notify::DeliveryConfig>,
+    /// How often the scheduled-reminder job runs ([`remind::reminders_loop`]).
+    pub remind_every: std::time::Duration,
 }
 
 impl<S: Store> AppState<S> {
@@ -74,6 +77,7 @@ impl<S: Store> AppState<S> {
             demo_refused: Arc::default(),
             pdf: Arc::default(),
             delivery: Arc::default(),
+            remind_every: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -871,6 +875,8 @@ async fn health() -> &'static str {
         notify_prefs::set_user_contact,
         notify_prefs::settings,
         notify_prefs::set_settings,
+        remind::run_now,
+        remind::set_reminders,
         cycles::quotas,
         cycles::set_quotas,
         cycles::set_grades,
@@ -898,6 +904,8 @@ async fn health() -> &'static str {
         notify_prefs::NotifyPrefsView,
         notify_prefs::ContactView,
         notify_prefs::NotifySettingsView,
+        remind::RemindersRun,
+        remind::RemindersBody,
         error::ErrorBody,
         error::ErrorDetail,
         error::FieldError,
@@ -1064,6 +1072,11 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/notify/outbox/{id}/retry", post(notify::retry::<S>))
         .route("/api/notify/channels", get(notify::channels::<S>))
         .route("/api/cycles/{id}/remind", post(notify::remind::<S>))
+        .route("/api/jobs/reminders", post(remind::run_now::<S>))
+        .route(
+            "/api/cycles/{id}/reminders",
+            axum::routing::put(remind::set_reminders::<S>),
+        )
         .route(
             "/api/me/notify-prefs",
             get(notify_prefs::my_prefs::<S>).put(notify_prefs::set_my_prefs::<S>),
@@ -1163,10 +1176,15 @@ pub async fn serve<S: Store>(
     }
     let job = tokio::spawn(ops::jobs_loop(state.clone()));
     let worker = tokio::spawn(notify::delivery_loop(state.clone()));
+    let reminders = tokio::spawn(remind::reminders_loop(
+        state.store.clone(),
+        state.remind_every,
+    ));
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let r = axum::serve(listener, app).await;
     job.abort();
     worker.abort();
+    reminders.abort();
     r
 }
 

@@ -472,7 +472,8 @@ use utoipa::{IntoParams, ToSchema};
 pub struct NotificationView {
     pub id: i64,
     /// `task-assigned`, `result-published`, `auto-confirmed`, `appeal-filed`,
-    /// `appeal-decided`, `cycle-closed`, `reminder`, `test`.
+    /// `appeal-decided`, `cycle-closed`, `reminder`, `test`, and the scheduled `due-soon`,
+    /// `overdue`, `escalated`, `confirm-due`; `data-submitted`.
     pub kind: String,
     /// The heading, zh-CN and English.
     pub title: String,

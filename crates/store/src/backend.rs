@@ -1596,6 +1596,21 @@ impl Store for Db {
         self.remind_late_impl(actor, cycle_id).await
     }
 
+    async fn send_reminders(&self, at: &str) -> Result<ReminderRun> {
+        self.send_reminders_impl(at).await
+    }
+
+    async fn set_cycle_reminders(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        days_before: &[i64],
+        escalate_after: i64,
+    ) -> Result<Cycle> {
+        self.set_cycle_reminders_impl(actor, cycle_id, days_before, escalate_after)
+            .await
+    }
+
     async fn delete_session(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))

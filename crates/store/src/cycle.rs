@@ -259,6 +259,98 @@ pub struct Cycle {
     pub grades: Vec<GradeBand>,
     /// Why HR cancelled it (status `cancelled`).
     pub cancel_reason: Option<String>,
+    /// When the holders of its open tasks are reminded (migration 0016).
+    pub reminders: Reminders,
+}
+
+/// A cycle's scheduled reminders: the days before a task's deadline on which its holder is
+/// reminded (highest first; `0` is the day itself), and the days a task may be overdue
+/// before the holder's manager hears of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reminders {
+    pub days_before: Vec<i64>,
+    pub escalate_after: i64,
+}
+
+impl Default for Reminders {
+    fn default() -> Self {
+        Reminders {
+            days_before: vec![3, 1],
+            escalate_after: 2,
+        }
+    }
+}
+
+/// The most days before a deadline a reminder may be sent, and after it an escalation.
+pub const REMIND_MAX_DAYS: i64 = 60;
+
+impl Reminders {
+    /// Check the settings as HR gave them: each day from 0 to [`REMIND_MAX_DAYS`], at most
+    /// five, none twice (they are kept highest first); the escalation after 1 to
+    /// [`REMIND_MAX_DAYS`] days. The errors name the field (`remind_days`, `escalate_days`).
+    pub fn checked(
+        days_before: &[i64],
+        escalate_after: i64,
+    ) -> std::result::Result<Self, Vec<(String, Text)>> {
+        let mut errors = Vec::new();
+        let mut days: Vec<i64> = days_before.to_vec();
+        days.sort_unstable_by(|a, b| b.cmp(a));
+        if let Some(d) = days.iter().find(|d| !(0..=REMIND_MAX_DAYS).contains(*d)) {
+            errors.push((
+                "remind_days".to_string(),
+                text!("remind-day-range", value = d, max = REMIND_MAX_DAYS),
+            ));
+        } else if let Some(w) = days.windows(2).find(|w| w[0] == w[1]) {
+            errors.push((
+                "remind_days".to_string(),
+                text!("remind-day-twice", value = w[0]),
+            ));
+        } else if days.len() > 5 {
+            errors.push((
+                "remind_days".to_string(),
+                text!("remind-days-many", count = days.len()),
+            ));
+        }
+        if !(1..=REMIND_MAX_DAYS).contains(&escalate_after) {
+            errors.push((
+                "escalate_days".to_string(),
+                text!(
+                    "escalate-days-range",
+                    value = escalate_after,
+                    max = REMIND_MAX_DAYS
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(Reminders {
+                days_before: days,
+                escalate_after,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The days as HR types them: `3, 1` (also `3，1`, `3 1`, `3、1`); empty for none.
+    pub fn parse_days(s: &str) -> std::result::Result<Vec<i64>, Text> {
+        s.split([',', '，', '、', ';', '；', ' '])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<i64>()
+                    .map_err(|_| text!("remind-day-not-number", value = p))
+            })
+            .collect()
+    }
+
+    /// The days as stored and shown: `3,1`.
+    pub fn days_text(&self) -> String {
+        self.days_before
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 /// A grade band set on a cycle: a total at or above `min` (a decimal as text) gets `name`;

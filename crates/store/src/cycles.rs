@@ -376,7 +376,7 @@ const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no
 
 /// The columns [`cycle_from`] reads, from a cycle with its template.
 const CYCLE_SELECT: &str = "SELECT c.id, c.name, c.form_id, c.template_id, t.version AS template_version, c.period_kind, c.period, c.status, c.params, \
-         c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at, c.grades, c.cancelled_at, c.cancel_reason \
+         c.targets, c.members, c.data_due, c.rating_due, c.confirm_window_hours, c.created_by, c.created_at, c.launched_at, c.grades, c.cancelled_at, c.cancel_reason, c.remind_days, c.escalate_days \
          FROM cycles c JOIN templates t ON t.id = c.template_id";
 
 fn appraisal_from(r: &AnyRow) -> Result<(Appraisal, i64)> {
@@ -471,6 +471,16 @@ fn cycle_from(r: &AnyRow) -> Result<Cycle> {
             None => Vec::new(),
         },
         cancel_reason: r.get("cancel_reason"),
+        reminders: Reminders {
+            days_before: Reminders::parse_days(&r.get::<String, _>("remind_days")).map_err(
+                |_| StoreError::Corrupt {
+                    table: T,
+                    id,
+                    column: "remind_days",
+                },
+            )?,
+            escalate_after: r.get("escalate_days"),
+        },
     })
 }
 
@@ -1986,6 +1996,7 @@ impl Db {
             }));
         }
         self.append_audits(&mut tx, &audits).await?;
+        Self::data_submitted_events(&mut tx, &cy, &t, dept_id, who, open).await?;
         tx.commit().await?;
         Ok(advanced)
     }
@@ -3347,7 +3358,18 @@ impl Db {
         n.period = next;
         n.data_due = cy.data_due.as_deref().map(|d| shift_date(d, months));
         n.rating_due = cy.rating_due.as_deref().map(|d| shift_date(d, months));
-        let copy = self.create_cycle_impl(actor, &n).await?;
+        let mut copy = self.create_cycle_impl(actor, &n).await?;
+        // The copy keeps the reminder days of the cycle it copies.
+        if copy.reminders != cy.reminders {
+            copy = self
+                .set_cycle_reminders_impl(
+                    actor,
+                    copy.id,
+                    &cy.reminders.days_before,
+                    cy.reminders.escalate_after,
+                )
+                .await?;
+        }
         let mut tx = self.begin_write().await?;
         self.append_audits(
             &mut tx,

@@ -28,6 +28,7 @@ mod password;
 pub mod policy;
 mod prefs;
 mod relations;
+mod remind;
 mod sessions;
 mod signin;
 #[doc(hidden)]
@@ -58,6 +59,7 @@ pub use prefs::{
     chosen_kinds, normal_mobile, offset_label, parse_offset,
 };
 pub use relations::{RaterTask, RelationRow, Relations};
+pub use remind::ReminderRun;
 
 pub use kaohe_core::{Lang, Text};
 use std::future::Future;
@@ -474,6 +476,18 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// number of people).
     fn remind_late(&self, actor: &str, cycle_id: i64)
     -> impl Future<Output = Result<usize>> + Send;
+    /// The scheduled reminders due at `at` (due soon, overdue, escalated to the manager,
+    /// before 视为默认), each queued once however many servers run this and however often.
+    fn send_reminders(&self, at: &str) -> impl Future<Output = Result<ReminderRun>> + Send;
+    /// A cycle's reminder days before a deadline and its escalation after so many days
+    /// overdue: checked (errors name `remind_days` / `escalate_days`), audited old → new.
+    fn set_cycle_reminders(
+        &self,
+        actor: &str,
+        cycle_id: i64,
+        days_before: &[i64],
+        escalate_after: i64,
+    ) -> impl Future<Output = Result<Cycle>> + Send;
 
     /// Check a template with the engine and store it as the form's next version.
     fn publish_template(

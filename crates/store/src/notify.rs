@@ -37,11 +37,22 @@ pub enum EventKind {
     Reminder,
     /// A channel's test message.
     Test,
+    /// Scheduled: an open task's deadline is N days away (the cycle's `remind_days`).
+    DueSoon,
+    /// Scheduled, daily: an open task is past its deadline (to its holder).
+    Overdue,
+    /// Scheduled, daily: a task overdue for the cycle's `escalate_days` or more (to the
+    /// holder's manager).
+    Escalated,
+    /// Scheduled: 24 hours before a published result is deemed accepted (视为默认).
+    ConfirmDue,
+    /// A department handed in its data (to HR).
+    DataSubmitted,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::TaskAssigned,
         EventKind::ResultPublished,
         EventKind::AutoConfirmed,
@@ -50,6 +61,11 @@ impl EventKind {
         EventKind::CycleClosed,
         EventKind::Reminder,
         EventKind::Test,
+        EventKind::DueSoon,
+        EventKind::Overdue,
+        EventKind::Escalated,
+        EventKind::ConfirmDue,
+        EventKind::DataSubmitted,
     ];
     /// As stored.
     pub fn as_str(self) -> &'static str {
@@ -62,6 +78,11 @@ impl EventKind {
             EventKind::CycleClosed => "cycle-closed",
             EventKind::Reminder => "reminder",
             EventKind::Test => "test",
+            EventKind::DueSoon => "due-soon",
+            EventKind::Overdue => "overdue",
+            EventKind::Escalated => "escalated",
+            EventKind::ConfirmDue => "confirm-due",
+            EventKind::DataSubmitted => "data-submitted",
         }
     }
     /// Read back.

@@ -553,6 +553,52 @@ fn bench_serve_prints_every_figure_with_its_target() {
 }
 
 #[test]
+fn bench_notify_prints_every_figure_with_its_target() {
+    let o = kaohe(&[
+        "bench",
+        "notify",
+        "--employees",
+        "1000",
+        "--messages",
+        "500",
+    ]);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("bench notify: 1000 appraisees on F01, Sqlite"),
+        "{out}"
+    );
+    for (figure, target) in [
+        (
+            "notify/due-soon reminders: 1000 tasks of 1000 appraisees → 10 messages to 10 holders",
+            "target ≤ 5 s for 100,000 appraisees: ",
+        ),
+        (
+            "notify/delivery: 500 messages to a local webhook",
+            "target ≥ 200 messages/s: ",
+        ),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(figure))
+            .unwrap_or_else(|| panic!("no `{figure}` line in {out}"));
+        assert!(
+            line.contains(target) && (line.ends_with(": ok") || line.ends_with(": MISSED")),
+            "{line}"
+        );
+    }
+    assert!(
+        out.contains("notify/due-soon again the same day (nothing to send)"),
+        "{out}"
+    );
+}
+
+#[test]
 fn audit_verify_with_a_key_finds_a_rewritten_and_rechained_entry() {
     const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
     let d = tmp("audit-key");

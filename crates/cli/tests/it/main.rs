@@ -4,6 +4,7 @@ mod common;
 
 mod browser;
 mod cli;
+mod notify_crash;
 mod office;
 mod ops;
 mod two_servers;

@@ -979,11 +979,13 @@ pub(super) async fn cycle_page<S: Store>(
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
-    cycle_page_with(st, ctx, id, status, error, None, BTreeMap::new()).await
+    cycle_page_with(st, ctx, id, status, error, None, BTreeMap::new(), None).await
 }
 
 /// A cycle's page; a draft's with its edit form (`typed` as typed when it came back with
-/// `errors`, else from the stored cycle).
+/// `errors`, else from the stored cycle); its reminder settings as typed (`remind_typed`:
+/// days, escalation) when they came back with errors.
+#[allow(clippy::too_many_arguments)]
 async fn cycle_page_with<S: Store>(
     st: &AppState<S>,
     ctx: &Ctx,
@@ -992,6 +994,7 @@ async fn cycle_page_with<S: Store>(
     error: Option<String>,
     typed: Option<CycleTyped>,
     errors: BTreeMap<String, String>,
+    remind_typed: Option<(String, String)>,
 ) -> Response {
     let c = match st.store.cycle(id).await {
         Ok(c) => c,
@@ -1108,6 +1111,13 @@ async fn cycle_page_with<S: Store>(
                 launched_at => c.launched_at.as_deref().map(short_time),
                 cancel_reason => c.cancel_reason,
             },
+            remind => match remind_typed {
+                Some((days, esc)) => context! { days => days, escalate => esc },
+                None => context! {
+                    days => c.reminders.days_text(),
+                    escalate => c.reminders.escalate_after.to_string(),
+                },
+            },
             typed => Serde(typed),
             forms => Serde(forms),
             errors => errors,
@@ -1172,6 +1182,7 @@ pub(super) async fn hr_cycle_post<S: Store>(
                     Some(m),
                     None,
                     errors,
+                    None,
                 )
                 .await;
             }
@@ -1209,6 +1220,7 @@ pub(super) async fn hr_cycle_post<S: Store>(
                     None,
                     Some(typed),
                     BTreeMap::new(),
+                    None,
                 )
                 .await;
             }
@@ -1221,6 +1233,7 @@ pub(super) async fn hr_cycle_post<S: Store>(
                 error,
                 Some(typed),
                 errors,
+                None,
             )
             .await;
         }
@@ -1239,4 +1252,81 @@ pub(super) async fn hr_cycle_post<S: Store>(
             cycle_page(&st, &ctx, id, status, Some(m)).await
         }
     }
+}
+
+/// POST `/hr/cycles/{id}/reminders`: the days before a deadline on which holders are
+/// reminded, and the days overdue before their manager is told. Each error is shown at its
+/// field, with what was typed.
+pub(super) async fn hr_cycle_reminders<S: Store>(
+    State(st): State<AppState<S>>,
+    mut ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (form, me, id) = match hr_post(&ctx, &body, &id) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    ctx.path = format!("/hr/cycles/{id}");
+    let days_typed = form
+        .get("remind_days")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let esc_typed = form
+        .get("escalate_days")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    let days = match kaohe_store::Reminders::parse_days(&days_typed) {
+        Ok(d) => Some(d),
+        Err(m) => {
+            errors.insert("remind_days".into(), in_lang(ctx.lang, &m));
+            None
+        }
+    };
+    let esc = match esc_typed.parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.insert(
+                "escalate_days".into(),
+                text(
+                    ctx.lang,
+                    "hrc-escalate-not-number",
+                    &[("value", Arg::Text(esc_typed.clone()))],
+                ),
+            );
+            None
+        }
+    };
+    if let (Some(d), Some(e)) = (days, esc) {
+        match st.store.set_cycle_reminders(&me.username, id, &d, e).await {
+            Ok(_) => return see_other(&format!("/hr/cycles/{id}#reminders")),
+            Err(StoreError::NotFound { .. }) => return not_found(&ctx),
+            Err(StoreError::Fields(f)) => {
+                for (k, m) in f {
+                    errors.insert(k, in_lang(ctx.lang, &m));
+                }
+            }
+            Err(e) if is_internal(&e) => return server_error(ctx.lang, &e.to_string()),
+            Err(e) => {
+                let (status, m) = store_refusal(ctx.lang, &e);
+                let m = text(ctx.lang, "action-failed", &[("reason", Arg::Text(m))]);
+                return cycle_page(&st, &ctx, id, status, Some(m)).await;
+            }
+        }
+    }
+    let m = text(ctx.lang, "hrc-reminders-failed", &[]);
+    cycle_page_with(
+        &st,
+        &ctx,
+        id,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(m),
+        None,
+        errors,
+        Some((days_typed, esc_typed)),
+    )
+    .await
 }

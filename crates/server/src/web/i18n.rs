@@ -190,6 +190,12 @@ mod tests {
             ]
             .map(String::from),
         );
+        // The notification settings' label of every kind of message.
+        keys.extend(
+            kaohe_store::EventKind::ALL
+                .iter()
+                .map(|k| format!("nkind-{}", k.as_str())),
+        );
         for k in keys {
             for lang in Lang::ALL {
                 assert!(bundle(lang).has_message(&k), "{k} missing in {lang:?}");

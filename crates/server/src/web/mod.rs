@@ -411,6 +411,7 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
         .route("/hr/notify/channels/{id}/test", post(hr_channel_test::<S>))
         .route("/hr/notify/outbox/{id}/retry", post(hr_outbox_retry::<S>))
         .route("/hr/cycles/{id}/remind", post(hr_cycle_remind::<S>))
+        .route("/hr/cycles/{id}/reminders", post(hr_cycle_reminders::<S>))
         .route("/hr/appeals/{id}", post(hr_appeal_decide::<S>))
         .route("/hr/employees/{emp_no}", get(hr_employee::<S>))
         .route("/hr/audit", get(hr_audit::<S>))

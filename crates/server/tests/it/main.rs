@@ -12,5 +12,6 @@ mod office;
 mod ops;
 mod org_tree;
 mod pdf;
+mod remind;
 mod users;
 mod web;

@@ -23,12 +23,12 @@ use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub(crate) const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const DING_SECRET: &str = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab";
 const FEISHU_SECRET: &str = "feishu-secret-0123456789";
-const PUBLIC: &str = "https://kaohe.example.com";
+pub(crate) const PUBLIC: &str = "https://kaohe.example.com";
 
-fn fast(st: &mut AppState<Db>) {
+pub(crate) fn fast(st: &mut AppState<Db>) {
     st.delivery = Arc::new(DeliveryConfig {
         every: Duration::from_millis(100),
         backoff: Duration::from_millis(200),
@@ -58,17 +58,17 @@ both_fast!(
 // ---- A receiver that checks signatures as their publishers define them ----
 
 #[derive(Debug, Clone)]
-struct Got {
-    path: String,
+pub(crate) struct Got {
+    pub path: String,
     /// The signature checked out (or the channel has none).
-    verified: bool,
-    body: Value,
-    webhook_id: Option<String>,
-    at: Instant,
+    pub verified: bool,
+    pub body: Value,
+    pub webhook_id: Option<String>,
+    pub at: Instant,
 }
 
 #[derive(Clone, Default)]
-struct Rx(Arc<Mutex<Vec<Got>>>);
+pub(crate) struct Rx(Arc<Mutex<Vec<Got>>>);
 
 fn hmac256(key: &[u8], msg: &[u8]) -> Vec<u8> {
     let mut m = Hmac::<Sha256>::new_from_slice(key).unwrap();
@@ -167,7 +167,7 @@ async fn receive(
 }
 
 /// A receiver on a free loopback port: its base URL and what it got.
-async fn receiver() -> (String, Rx) {
+pub(crate) async fn receiver() -> (String, Rx) {
     let rx = Rx::default();
     let app = axum::Router::new().fallback(receive).with_state(rx.clone());
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -177,11 +177,11 @@ async fn receiver() -> (String, Rx) {
 }
 
 impl Rx {
-    fn all(&self) -> Vec<Got> {
+    pub(crate) fn all(&self) -> Vec<Got> {
         self.0.lock().unwrap().clone()
     }
     /// Wait until `n` requests have arrived (at most 15 s).
-    async fn wait(&self, n: usize) -> Vec<Got> {
+    pub(crate) async fn wait(&self, n: usize) -> Vec<Got> {
         let start = Instant::now();
         loop {
             let all = self.all();
@@ -245,7 +245,7 @@ async fn new_user(db: &Db, name: &str, emp: Option<&str>, role: Role, lang: &str
 
 /// 王经理 (wang, B001, reads Chinese) supervises 张三 and 李四 (li, reads English); HR is
 /// `hr`. A draft cycle of the one-item form, due 2026-11-30.
-async fn world(db: &Db) -> (User, User, User, i64) {
+pub(crate) async fn world(db: &Db) -> (User, User, User, i64) {
     db.import_org(
         "test",
         &[
@@ -303,7 +303,13 @@ async fn world(db: &Db) -> (User, User, User, i64) {
     (hr, wang, li, cy.id)
 }
 
-async fn channel(db: &Db, kind: &str, name: &str, url: &str, secret: Option<&str>) -> Channel {
+pub(crate) async fn channel(
+    db: &Db,
+    kind: &str,
+    name: &str,
+    url: &str,
+    secret: Option<&str>,
+) -> Channel {
     db.save_channel(
         "hr",
         None,
