@@ -1329,6 +1329,9 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
+        if all.len() >= crate::backend::ANALYZE_AFTER {
+            self.analyze(&["ANALYZE appraisals", "ANALYZE tasks"]).await;
+        }
         Ok(LaunchSummary {
             appraisals: all.len(),
             tasks: tasks.len(),
