@@ -1036,7 +1036,8 @@ impl Db {
         if commit {
             tx.commit().await?;
             if rows.len() >= ANALYZE_AFTER {
-                self.analyze(&["ANALYZE employees", "ANALYZE departments"]).await;
+                self.analyze(&["ANALYZE employees", "ANALYZE departments"])
+                    .await;
             }
         } else {
             tx.rollback().await?;
