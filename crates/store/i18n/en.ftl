@@ -162,3 +162,4 @@ task-done-already = this task is done and cannot be reassigned
 task-unknown-employee = there is no employee numbered `{ $emp_no }`
 task-same-assignee = the task is this employee's already
 task-own-appraisal = a task cannot go to the appraisee themself
+channel-department = no department has the code “{ $value }”: give a department code from the organisation (empty: everyone)

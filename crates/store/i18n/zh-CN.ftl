@@ -162,3 +162,4 @@ task-done-already = 这项任务已经完成，不能改派
 task-unknown-employee = 没有工号为「{ $emp_no }」的员工
 task-same-assignee = 这项任务已经由该员工负责
 task-own-appraisal = 不能把任务派给被考核人本人
+channel-department = 没有编码为「{ $value }」的部门：请填写组织架构中的部门编码（留空则发给所有人）

@@ -363,6 +363,60 @@ pub(crate) fn people_time(s: &str) -> String {
 /// person and enabled channel — unless HR switched the kind off or the person turned that
 /// channel off for it, and held until the end of the person's quiet window
 /// ([`crate::prefs`]).
+/// For each channel scoped to a department (by code), which of `users` belong to it: their
+/// employee's department is that department or lies under it.
+async fn channel_reach(
+    c: &mut sqlx::AnyConnection,
+    scoped: &HashMap<i64, String>,
+    users: &[i64],
+) -> Result<HashMap<i64, std::collections::HashSet<i64>>> {
+    let depts: Vec<(i64, String, Option<i64>)> =
+        sqlx::query("SELECT id, code, parent_id FROM departments")
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| (r.get("id"), r.get("code"), r.get("parent_id")))
+            .collect();
+    let parent: HashMap<i64, Option<i64>> = depts.iter().map(|d| (d.0, d.2)).collect();
+    let mut home: HashMap<i64, i64> = HashMap::new();
+    for chunk in users.chunks(1000) {
+        let mut q = SqlBuilder::new(
+            "SELECT u.id, e.department_id FROM users u JOIN employees e ON e.id = u.employee_id WHERE u.id",
+        );
+        q.push_ids(chunk);
+        for r in q.build().fetch_all(&mut *c).await? {
+            home.insert(r.get("id"), r.get("department_id"));
+        }
+    }
+    let mut out = HashMap::new();
+    for (ch, code) in scoped {
+        let Some(top) = depts.iter().find(|d| &d.1 == code).map(|d| d.0) else {
+            out.insert(*ch, Default::default());
+            continue;
+        };
+        let under = |mut d: i64| {
+            for _ in 0..=parent.len() {
+                if d == top {
+                    return true;
+                }
+                match parent.get(&d) {
+                    Some(Some(p)) => d = *p,
+                    _ => return false,
+                }
+            }
+            false
+        };
+        out.insert(
+            *ch,
+            home.iter()
+                .filter(|(_, d)| under(**d))
+                .map(|(u, _)| *u)
+                .collect(),
+        );
+    }
+    Ok(out)
+}
+
 pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
@@ -415,21 +469,31 @@ pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Resul
         ],
     )
     .await?;
+    let mut scoped: HashMap<i64, String> = HashMap::new();
     let channels: Vec<(i64, ChannelKind)> =
-        sqlx::query("SELECT id, kind FROM notify_channels WHERE enabled = 1 ORDER BY id")
+        sqlx::query("SELECT id, kind, settings FROM notify_channels WHERE enabled = 1 ORDER BY id")
             .fetch_all(&mut *c)
             .await?
             .iter()
             .filter_map(|r| {
-                Some((
-                    r.get("id"),
-                    ChannelKind::parse(&r.get::<String, _>("kind"))?,
-                ))
+                let id: i64 = r.get("id");
+                let settings: BTreeMap<String, String> =
+                    serde_json::from_str(&r.get::<String, _>("settings")).unwrap_or_default();
+                if let Some(code) = settings.get("department").filter(|c| !c.trim().is_empty()) {
+                    scoped.insert(id, code.trim().to_string());
+                }
+                Some((id, ChannelKind::parse(&r.get::<String, _>("kind"))?))
             })
             .collect();
     if channels.is_empty() {
         return Ok(());
     }
+    // Channels for one part of the organisation: whose department lies in each one's subtree.
+    let reach = if scoped.is_empty() {
+        HashMap::new()
+    } else {
+        channel_reach(c, &scoped, &ids).await?
+    };
     // People's choices and HR's (migration 0015, `crate::prefs`): a kind HR switched off goes
     // to no channel; a person's "off" choice keeps that kind from that channel; a message
     // made in a person's quiet window waits until the window ends.
@@ -452,6 +516,13 @@ pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Resul
         let p = prefs.get(&e.user_id).unwrap_or(&none);
         for (ch, kind) in &channels {
             if !p.allows(e.kind, *kind) {
+                continue;
+            }
+            if scoped.contains_key(ch)
+                && !reach
+                    .get(ch)
+                    .is_some_and(|users| users.contains(&e.user_id))
+            {
                 continue;
             }
             if *kind != ChannelKind::Email || has_email.contains(&e.user_id) {
@@ -706,6 +777,26 @@ impl Db {
                 "url".into(),
                 text!("channel-url", value = url),
             )]));
+        }
+        // A group robot (or any channel) for one part of the organisation: its department
+        // code, checked here; it then carries messages for the people of that subtree only.
+        if let Some(code) = n
+            .settings
+            .get("department")
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+        {
+            let known = sqlx::query("SELECT id FROM departments WHERE code = $1")
+                .bind(code)
+                .fetch_optional(&self.writer)
+                .await?
+                .is_some();
+            if !known {
+                return Err(StoreError::Fields(vec![(
+                    "department".into(),
+                    text!("channel-department", value = code),
+                )]));
+            }
         }
         let secret = n.secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if kind == ChannelKind::Webhook

@@ -70,6 +70,8 @@ struct ChannelRow {
     secret: Option<String>,
     from: String,
     user: String,
+    /// The department code whose subtree the channel serves (empty: everyone).
+    department: String,
     enabled: bool,
 }
 
@@ -132,6 +134,7 @@ pub(super) async fn hr_notify_page<S: Store>(
             secret: c.secret.as_deref().map(mask),
             from: c.settings.get("from").cloned().unwrap_or_default(),
             user: c.settings.get("user").cloned().unwrap_or_default(),
+            department: c.settings.get("department").cloned().unwrap_or_default(),
             enabled: c.enabled,
         })
         .collect();
@@ -171,7 +174,7 @@ pub(super) async fn hr_channel_save<S: Store>(
     let me = hr_only(&ctx, Capability::ManageOrg)?;
     let id = form.get("id").and_then(|v| v.trim().parse::<i64>().ok());
     let mut settings = BTreeMap::new();
-    for k in ["from", "user"] {
+    for k in ["from", "user", "department"] {
         if let Some(v) = form.get(k).map(str::trim).filter(|v| !v.is_empty()) {
             settings.insert(k.to_string(), v.to_string());
         }

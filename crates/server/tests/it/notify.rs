@@ -788,10 +788,19 @@ async fn hr_configures_a_robot_on_the_page_and_sends_a_test_message(app: App) {
         html.contains("应以 http:&#x2f;&#x2f; 或 https:&#x2f;&#x2f; 开头"),
         "{html}"
     );
+    // A robot for one department: an unknown code is refused naming it.
+    let mut bad = fields.to_vec();
+    bad.push(("department", "NOPE"));
+    bad.push(("csrf", &csrf));
+    let (s, _, html) = post_form(&c, &save, &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("没有编码为「NOPE」的部门"), "{html}");
+    assert!(db.channels().await.unwrap().is_empty());
     let mut good = fields.to_vec();
     good.push(("csrf", &csrf));
     let (s, path, html) = post_form(&c, &save, &good).await;
     assert_eq!((s, path.as_str()), (StatusCode::OK, "/hr/notify"));
+    assert!(html.contains("所有人"), "a robot for everyone: {html}");
     // Shown back masked, never whole.
     assert!(html.contains("<code>SEC…89ab</code>"), "{html}");
     assert!(!html.contains(DING_SECRET));

@@ -919,3 +919,7 @@ nkind-overdue = Overdue
 nkind-escalated = Overdue, told to the manager
 nkind-confirm-due = Before the result is deemed accepted
 nkind-data-submitted = A department handed in its data
+hrn-col-scope = Scope
+hrn-scope-all = Everyone
+hrn-department = Only a department (code)
+hrn-department-help = E.g. a 支行's DingTalk group robot: give that 支行's department code, and only messages for people of that unit and the units below it go to this channel; empty for everyone.

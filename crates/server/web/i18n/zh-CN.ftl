@@ -901,3 +901,7 @@ nkind-overdue = 逾期提醒
 nkind-escalated = 逾期上报（给上级）
 nkind-confirm-due = 确认截止前提醒
 nkind-data-submitted = 部门已提交数据
+hrn-col-scope = 范围
+hrn-scope-all = 所有人
+hrn-department = 仅限部门（编码）
+hrn-department-help = 例如某个支行的钉钉群机器人：填该支行的部门编码，只有该单位及其下级单位人员的消息发到这个渠道；留空则发给所有人。

@@ -16,6 +16,7 @@ both!(
     the_outbox_is_claimed_once_retried_and_dead_lettered,
     a_notification_that_cannot_be_read_is_corrupt,
     concurrent_claims_never_share_a_message,
+    a_channel_for_one_department_carries_its_subtree_only,
 );
 
 /// A form with one item rated by the supervisor: launch → rating → review → approval.
@@ -516,4 +517,91 @@ async fn concurrent_claims_never_share_a_message(db: Db) {
     all.sort();
     all.dedup();
     assert_eq!((n, all.len()), (120, 120), "a message claimed twice");
+}
+
+/// A robot for one part of the organisation (a 支行's group): it carries the messages of the
+/// people of that department and the units below it, nobody else's; an unknown code is
+/// refused naming the field.
+async fn a_channel_for_one_department_carries_its_subtree_only(db: Db) {
+    let w = world(&db).await;
+    // 客服部 (KF, where 王经理 works) under 北京分行; 行政部 elsewhere.
+    let unit = |line, code: &str, name: &str, unit: &str, parent: &str| OrgRow {
+        line,
+        dept_code: code.into(),
+        dept_name: name.into(),
+        dept_kind: "业务".into(),
+        unit: unit.into(),
+        parent: parent.into(),
+        ..Default::default()
+    };
+    db.import_org(
+        "test",
+        &[
+            unit(2, "BJ", "北京分行", "分行", ""),
+            unit(3, "KF", "客服部", "支行", "BJ"),
+            unit(4, "XZ", "行政部", "部门", ""),
+        ],
+    )
+    .await
+    .unwrap();
+    let robot = |name: &str, dept: &str| NewChannel {
+        kind: "wecom".into(),
+        name: name.into(),
+        url: "http://127.0.0.1:9/robot".into(),
+        enabled: true,
+        settings: [("department".to_string(), dept.to_string())].into(),
+        ..Default::default()
+    };
+    let e = db
+        .save_channel("hr", None, &robot("nobody", "NOPE"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Fields(f) if f[0].0 == "department"),
+        "{e:?}"
+    );
+    let bj = db
+        .save_channel("hr", None, &robot("北京分行群", "BJ"))
+        .await
+        .unwrap();
+    let kf = db
+        .save_channel("hr", None, &robot("客服部群", "KF"))
+        .await
+        .unwrap();
+    let xz = db
+        .save_channel("hr", None, &robot("行政部群", "XZ"))
+        .await
+        .unwrap();
+    let all = db
+        .save_channel("hr", None, &robot("全员群", ""))
+        .await
+        .unwrap();
+    // The launch tells 王经理 (客服部) of his tasks.
+    db.launch_cycle("hr", w.cycle).await.unwrap();
+    let on = |ch: i64| {
+        format!(
+            "SELECT COUNT(*) FROM outbox WHERE channel_id = {ch} AND user_id = {}",
+            w.boss.id
+        )
+    };
+    assert_eq!(count(&db, &on(kf.id)).await, 1, "his 支行's robot");
+    assert_eq!(
+        count(&db, &on(bj.id)).await,
+        1,
+        "the 分行's robot: its subtree"
+    );
+    assert_eq!(count(&db, &on(all.id)).await, 1, "a robot for everyone");
+    assert_eq!(
+        count(&db, &on(xz.id)).await,
+        0,
+        "another department's robot"
+    );
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM outbox WHERE channel_id = {}", xz.id)
+        )
+        .await,
+        0
+    );
 }
