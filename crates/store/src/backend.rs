@@ -34,7 +34,16 @@ pub struct Db {
 
 /// Ranks by appraisal id per cycle, stamped with the audit log's head.
 pub(crate) type RankCache =
-    std::sync::Arc<std::sync::Mutex<HashMap<i64, (i64, std::sync::Arc<HashMap<i64, u32>>)>>>;
+    std::sync::Arc<std::sync::Mutex<HashMap<i64, (i64, std::sync::Arc<CycleRanks>)>>>;
+
+/// A cycle's ranks within groups by appraisal id, and how many appraisals it has (every
+/// change to a cycle's appraisals is audited, so both hold until the audit log moves; the
+/// count spares PostgreSQL a `COUNT(*)` over the cycle on every page).
+#[derive(Debug, Default)]
+pub(crate) struct CycleRanks {
+    pub ranks: HashMap<i64, u32>,
+    pub appraisals: i64,
+}
 
 /// How SQLite makes a commit durable (`PRAGMA synchronous`), chosen at start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

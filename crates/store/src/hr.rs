@@ -556,7 +556,7 @@ impl Db {
     pub(crate) async fn cycle_ranks(
         &self,
         cycle_id: i64,
-    ) -> Result<std::sync::Arc<HashMap<i64, u32>>> {
+    ) -> Result<std::sync::Arc<crate::backend::CycleRanks>> {
         let head: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM audit_log")
             .fetch_one(&self.reader)
             .await?
@@ -587,12 +587,13 @@ impl Db {
             keys.push((r.get::<String, _>("grp"), total));
         }
         drop(rows);
+        let appraisals = ids.len() as i64;
         let ranks: HashMap<i64, u32> = ids
             .into_iter()
             .zip(rank_in_groups(&keys))
             .filter_map(|(id, r)| Some((id, r?)))
             .collect();
-        let ranks = std::sync::Arc::new(ranks);
+        let ranks = std::sync::Arc::new(crate::backend::CycleRanks { ranks, appraisals });
         let mut cache = self.ranks.lock().expect("rank cache");
         if cache.len() >= 16 {
             cache.clear();
@@ -618,14 +619,16 @@ impl Db {
                 qb.push(")");
             }
         };
-        let mut count = crate::backend::SqlBuilder::new(if scope.is_all() {
-            "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = "
+        let total_rows: i64 = if scope.is_all() {
+            ranks.appraisals
         } else {
-            "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = "
-        });
-        count.push_bind(cycle_id);
-        in_scope(&mut count);
-        let total_rows: i64 = count.build().fetch_one(&self.reader).await?.get("n");
+            let mut count = crate::backend::SqlBuilder::new(
+                "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ",
+            );
+            count.push_bind(cycle_id);
+            in_scope(&mut count);
+            count.build().fetch_one(&self.reader).await?.get("n")
+        };
         let limit = page.limit.clamp(1, 1000);
         let mut qb = crate::backend::SqlBuilder::new(
             "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
@@ -660,7 +663,7 @@ impl Db {
             .iter()
             .map(|r| {
                 let id: i64 = r.get("id");
-                crate::cycles::result_row(r, ranks.get(&id).copied())
+                crate::cycles::result_row(r, ranks.ranks.get(&id).copied())
             })
             .collect::<Result<_>>()?;
         Ok(ResultsSlice { total_rows, rows })
@@ -671,19 +674,19 @@ impl Db {
         cycle_id: i64,
         q: &ResultQuery,
     ) -> Result<ResultsSlice> {
-        let mut count = crate::backend::SqlBuilder::new(
-            if q.department_id.is_none() && q.within.is_none() {
-                "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = "
-            } else {
-                "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = "
-            },
-        );
-        count.push_bind(cycle_id);
-        if let Some(d) = q.department_id {
-            count.push(" AND e.department_id = ").push_bind(d);
-        }
-        within(&mut count, "e.department_id", &q.within);
-        let total_rows: i64 = count.build().fetch_one(&self.reader).await?.get("n");
+        let total_rows: i64 = if q.department_id.is_none() && q.within.is_none() {
+            self.cycle_ranks(cycle_id).await?.appraisals
+        } else {
+            let mut count = crate::backend::SqlBuilder::new(
+                "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ",
+            );
+            count.push_bind(cycle_id);
+            if let Some(d) = q.department_id {
+                count.push(" AND e.department_id = ").push_bind(d);
+            }
+            within(&mut count, "e.department_id", &q.within);
+            count.build().fetch_one(&self.reader).await?.get("n")
+        };
         if q.sort != ResultSort::Rank {
             return self.results_sorted(cycle_id, q, total_rows).await;
         }
@@ -767,7 +770,7 @@ impl Db {
             .iter()
             .map(|r| {
                 let id: i64 = r.get("id");
-                crate::cycles::result_row(r, ranks.get(&id).copied())
+                crate::cycles::result_row(r, ranks.ranks.get(&id).copied())
             })
             .collect::<Result<_>>()?;
         Ok(ResultsSlice { total_rows, rows })
