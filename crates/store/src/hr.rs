@@ -392,21 +392,9 @@ impl Db {
     pub(crate) async fn cycle_progress_impl(&self, cycle_id: i64) -> Result<CycleProgress> {
         let mut c = self.reader.acquire().await?;
         let mut out = CycleProgress::default();
+        // One pass over the cycle, by department and state: the states' totals are its sums
+        // (every appraisee has a department), so the cycle is read once, not twice.
         let mut by: BTreeMap<String, i64> = BTreeMap::new();
-        for r in sqlx::query(
-            "SELECT state, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 GROUP BY state",
-        )
-        .bind(cycle_id)
-        .fetch_all(&mut *c)
-        .await?
-        {
-            by.insert(r.get("state"), r.get("n"));
-        }
-        out.total = by.values().sum();
-        out.by_state = STATES
-            .iter()
-            .map(|s| (*s, by.get(s.as_str()).copied().unwrap_or(0)))
-            .collect();
         let mut depts: BTreeMap<(String, i64), DeptProgress> = BTreeMap::new();
         for r in sqlx::query(
             "SELECT e.department_id, d.name, a.state, COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id \
@@ -420,6 +408,7 @@ impl Db {
             let name: String = r.get("name");
             let n: i64 = r.get("n");
             let state: String = r.get("state");
+            *by.entry(state.clone()).or_default() += n;
             let d = depts.entry((name.clone(), id)).or_insert_with(|| DeptProgress { department_id: id, department: name, ..Default::default() });
             d.total += n;
             if matches!(state.as_str(), "published" | "appealed" | "confirmed") {
@@ -430,6 +419,11 @@ impl Db {
             }
         }
         out.departments = depts.into_values().collect();
+        out.total = by.values().sum();
+        out.by_state = STATES
+            .iter()
+            .map(|s| (*s, by.get(s.as_str()).copied().unwrap_or(0)))
+            .collect();
         out.data = sqlx::query(
             "SELECT t.department_id, d.name, t.status, t.due, t.done_at, t.done_by FROM tasks t JOIN departments d ON d.id = t.department_id \
              WHERE t.cycle_id = $1 AND t.kind = 'data' ORDER BY d.name, t.id",
