@@ -208,14 +208,12 @@ pub(super) async fn hr_channel_test<S: Store>(
     form.csrf(&ctx)?;
     let me = hr_only(&ctx, Capability::ManageOrg)?;
     let id = path_id(&ctx, &id)?;
-    match st.store.test_channel(&me.username, id, me.id).await {
-        Ok(()) => {
-            let n = text(ctx.lang, "notify-test-queued", &[]);
-            Ok(hr_notify_page(&st, &ctx, StatusCode::OK, None, Some(n)).await)
-        }
-        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
-        Err(e) => Ok(server_error(ctx.lang, &e.to_string())),
-    }
+    st.store
+        .test_channel(&me.username, id, me.id)
+        .await
+        .or_page(&ctx)?;
+    let n = text(ctx.lang, "notify-test-queued", &[]);
+    Ok(hr_notify_page(&st, &ctx, StatusCode::OK, None, Some(n)).await)
 }
 
 /// 重试: a dead letter back to the queue.
@@ -229,11 +227,11 @@ pub(super) async fn hr_outbox_retry<S: Store>(
     form.csrf(&ctx)?;
     let me = hr_only(&ctx, Capability::ManageOrg)?;
     let id = path_id(&ctx, &id)?;
-    match st.store.retry_outbox(&me.username, id).await {
-        Ok(()) => Ok(see_other("/hr/notify")),
-        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
-        Err(e) => Ok(server_error(ctx.lang, &e.to_string())),
-    }
+    st.store
+        .retry_outbox(&me.username, id)
+        .await
+        .or_page(&ctx)?;
+    Ok(see_other("/hr/notify"))
 }
 
 /// 催办 on the cycle page: remind everyone late now, one message per person.
@@ -243,13 +241,7 @@ pub(super) async fn hr_cycle_remind<S: Store>(
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let form = Form::parse(&body);
-    form.csrf(&ctx)?;
-    let me = hr_only(&ctx, Capability::ManageCycles)?;
-    let id = path_id(&ctx, &id)?;
-    match st.store.remind_late(&me.username, id).await {
-        Ok(n) => Ok(see_other(&format!("/hr/cycles/{id}?reminded={n}"))),
-        Err(StoreError::NotFound { .. }) => Ok(not_found(&ctx)),
-        Err(e) => Ok(server_error(ctx.lang, &e.to_string())),
-    }
+    let (_, me, id) = hr_post(&ctx, &body, &id)?;
+    let n = st.store.remind_late(&me.username, id).await.or_page(&ctx)?;
+    Ok(see_other(&format!("/hr/cycles/{id}?reminded={n}")))
 }
