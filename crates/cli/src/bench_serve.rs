@@ -217,6 +217,62 @@ impl Ctx {
     }
 }
 
+/// A launched F01 cycle of `n` more account managers (added to the demo's organisation),
+/// so that the writers do not all write the same few sheets: the ids of its appraisals.
+async fn writers_sheets(store: &Db, n: usize) -> Result<Vec<i64>> {
+    let mut org = store.org_export().await?;
+    let line = org.len() + 2;
+    let template = org
+        .iter()
+        .find(|r| r.emp_no == "E001")
+        .cloned()
+        .context("the demo's E001")?;
+    let nos: Vec<String> = (1..=n).map(|i| format!("B{i:04}")).collect();
+    for (i, no) in nos.iter().enumerate() {
+        org.push(kaohe_store::OrgRow {
+            line: line + i,
+            emp_no: no.clone(),
+            name: format!("压测客户经理{i}"),
+            ..template.clone()
+        });
+    }
+    store.import_org("bench", &org).await?;
+    let cy = store
+        .create_cycle(
+            "hr",
+            &kaohe_store::NewCycle {
+                name: "压测 / bench serve".into(),
+                form_id: "F01".into(),
+                period: "2026-12".into(),
+                members: kaohe_store::Members {
+                    employees: nos,
+                    ..Default::default()
+                },
+                confirm_window_hours: 72,
+                ..Default::default()
+            },
+        )
+        .await?;
+    store.launch_cycle("hr", cy.id).await?;
+    let hr = store.user_by_name("hr").await?.context("hr")?;
+    let mut ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let (page, next) = store.appraisals_after(&hr, cy.id, after, 1000).await?;
+        ids.extend(page.iter().map(|x| x.id));
+        match next {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    anyhow::ensure!(
+        ids.len() == n,
+        "the bench cycle has {} appraisals",
+        ids.len()
+    );
+    Ok(ids)
+}
+
 /// Sign in through the API; the session token from `Set-Cookie`.
 async fn sign_in(client: &reqwest::Client, base: &str, user: &str) -> Result<String> {
     let r = client
@@ -265,6 +321,7 @@ async fn bench(store: &Db, a: &ServeBenchArgs) -> Result<ExitCode> {
             .with_context(|| format!("the demo's open appraisal of {emp}"))
     };
     let (e001, e002, e004) = (sheet("E001")?, sheet("E002")?, sheet("E004")?);
+    let desks = writers_sheets(store, usize::try_from(a.connections)?).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -294,12 +351,13 @@ async fn bench(store: &Db, a: &ServeBenchArgs) -> Result<ExitCode> {
             actor(&hr_token, e002, "comments"),
             actor(&zhuguan, e004, "comments"),
         ]),
-        // 张伟 his self-summary; HR comments on the two other open appraisals.
-        writers: Arc::new(vec![
-            actor(&zhangwei, e001, "self_summary"),
-            actor(&hr_token, e002, "comments"),
-            actor(&hr_token, e004, "comments"),
-        ]),
+        // 张伟 his self-summary; HR comments, each writer on an appraisal of its own (as
+        // raters save their own sheets) of a cycle launched for the bench.
+        writers: Arc::new(
+            std::iter::once(actor(&zhangwei, e001, "self_summary"))
+                .chain(desks.iter().map(|&id| actor(&hr_token, id, "comments")))
+                .collect(),
+        ),
     };
     let backend = match store.backend() {
         Backend::Sqlite => "SQLite",

@@ -30,6 +30,8 @@ pub struct Db {
     /// Each cycle's ranks within groups by appraisal id, with the audit head they were
     /// computed at (see `Db::cycle_ranks`).
     pub(crate) ranks: RankCache,
+    /// The SQLite writer's group commit (`group.rs`); none on PostgreSQL and in memory.
+    pub(crate) group: Option<std::sync::Arc<crate::group::GroupCommit>>,
 }
 
 /// Ranks by appraisal id per cycle, stamped with the audit log's head.
@@ -117,7 +119,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode =
 impl Db {
     async fn open(backend: Backend, url: &str, o: ConnectOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
-        let (reader, writer) = match backend {
+        let (reader, writer, grouped) = match backend {
             Backend::Sqlite => {
                 let memory = url.contains(":memory:") || url.contains("mode=memory");
                 if memory {
@@ -141,7 +143,7 @@ impl Db {
                         })
                         .connect(url)
                         .await?;
-                    (pool.clone(), pool)
+                    (pool.clone(), pool, false)
                 } else {
                     let url = sqlite_file_url(url)?;
                     // The writer first: it creates the file and switches it to WAL.
@@ -183,7 +185,7 @@ impl Db {
                         })
                         .connect(&url)
                         .await?;
-                    (reader, writer)
+                    (reader, writer, true)
                 }
             }
             Backend::Postgres => {
@@ -191,7 +193,7 @@ impl Db {
                     .max_connections(10)
                     .connect(url)
                     .await?;
-                (pool.clone(), pool)
+                (pool.clone(), pool, false)
             }
         };
         Ok(Db {
@@ -200,6 +202,7 @@ impl Db {
             backend,
             audit_keys: AuditKeys::default(),
             ranks: RankCache::default(),
+            group: grouped.then(Default::default),
         })
     }
 
@@ -247,15 +250,20 @@ impl Db {
     /// A write transaction that holds the write lock from the start, so audit entries
     /// chain one after another — also from another `kaohe serve` on the same database.
     /// SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a lock on the audit log.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
+        if let Some(g) = &self.group {
+            return g.begin(&self.writer).await;
+        }
         match self.backend {
-            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(WriteTx::Plain(
+                self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            )),
             Backend::Postgres => {
                 let mut tx = self.writer.begin().await?;
                 sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
                     .execute(&mut *tx)
                     .await?;
-                Ok(tx)
+                Ok(WriteTx::Plain(tx))
             }
         }
     }
@@ -446,11 +454,7 @@ impl Db {
         self.audit_keys = keys;
     }
 
-    pub(crate) async fn append_audit(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        e: &NewAudit,
-    ) -> Result<AuditEntry> {
+    pub(crate) async fn append_audit(&self, tx: &mut WriteTx, e: &NewAudit) -> Result<AuditEntry> {
         let prev = Self::audit_head(tx, &self.audit_keys).await?;
         let at = now();
         let (hash, key_id) = crate::audit::entry_hash(&self.audit_keys, &prev, &at, e);

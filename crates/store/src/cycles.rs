@@ -1625,7 +1625,7 @@ impl Db {
     #[allow(clippy::too_many_arguments)]
     async fn write_values(
         &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        mut tx: WriteTx,
         who: &User,
         roles: &Roles,
         mut a: Appraisal,

@@ -19,6 +19,7 @@ mod bulk;
 mod cycle;
 mod cycles;
 mod delegation;
+mod group;
 pub mod hashing;
 mod hr;
 mod model;
@@ -61,6 +62,7 @@ pub use prefs::{
 pub use relations::{RaterTask, RelationRow, Relations};
 pub use remind::ReminderRun;
 
+pub(crate) use group::WriteTx;
 pub use kaohe_core::{Lang, Text};
 use std::future::Future;
 pub use text::CATALOGUE;

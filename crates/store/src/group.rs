@@ -1,0 +1,301 @@
+//! Group commit for the SQLite writer.
+//!
+//! With `synchronous = FULL` every SQLite commit waits for an fsync of the WAL, a few
+//! milliseconds on ordinary disks: one writer committing one request at a time could not
+//! do more than a couple of hundred writes a second, and under load each write queued
+//! behind all the fsyncs before it. Here the writes that arrive while others are running
+//! share one physical transaction: each logical write ([`WriteTx`]) runs inside its own
+//! `SAVEPOINT`, so its failure or rollback undoes only its own statements; its `commit`
+//! releases the savepoint and then waits until the physical `COMMIT` — made by whichever
+//! write finishes while nobody else is waiting — is on disk. A write is reported only once
+//! it is durable, exactly as before; one fsync now covers every write of the group.
+//!
+//! The logical writes still run one after another on the one writer connection (the audit
+//! chain needs that order), so nothing about what a transaction sees changes. A write that
+//! is left without commit or rollback (an early `?`) is rolled back to its savepoint by a
+//! task that holds the writer until it has done so. A write waiting for its group's commit
+//! flushes the group itself after [`FLUSH_AFTER`] if nobody did, so a cancelled waiter can
+//! never leave a group open.
+
+use crate::*;
+use sqlx::pool::PoolConnection;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+
+/// At most this many logical writes share one physical commit.
+pub(crate) const MAX_GROUP: usize = 256;
+/// A write waiting for its group's commit does the commit itself after this long.
+pub(crate) const FLUSH_AFTER: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The outcome of a group's physical commit: `None` until it is made.
+type Outcome = Option<std::result::Result<(), String>>;
+
+/// The physical transaction open on the writer connection.
+pub(crate) struct Group {
+    conn: PoolConnection<sqlx::Any>,
+    id: u64,
+    /// Logical writes released into it so far.
+    members: usize,
+    done: watch::Sender<Outcome>,
+}
+
+/// The writer's group commit: who holds the writer, and how many wait for it.
+#[derive(Debug, Default)]
+pub(crate) struct GroupCommit {
+    open: Arc<Mutex<Option<Group>>>,
+    waiting: AtomicUsize,
+    next_id: AtomicU64,
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("id", &self.id)
+            .field("members", &self.members)
+            .finish()
+    }
+}
+
+/// Counts a waiter for as long as it waits (also when its future is dropped).
+struct Waiting<'a>(&'a AtomicUsize);
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl GroupCommit {
+    /// Take the writer for one logical write: join the open group or open one
+    /// (`BEGIN IMMEDIATE`), then `SAVEPOINT`.
+    pub(crate) async fn begin(self: &Arc<Self>, pool: &sqlx::AnyPool) -> Result<WriteTx> {
+        let mut guard = {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let _w = Waiting(&self.waiting);
+            tokio::time::timeout(WRITER_WAIT, self.open.clone().lock_owned())
+                .await
+                .map_err(|_| StoreError::DatabaseBusy)?
+        };
+        if guard.is_none() {
+            let mut conn = pool.acquire().await?;
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            let (done, _) = watch::channel(None);
+            *guard = Some(Group {
+                conn,
+                id: self.next_id.fetch_add(1, Ordering::SeqCst),
+                members: 0,
+                done,
+            });
+        }
+        let g = guard.as_mut().expect("a group is open");
+        if let Err(e) = sqlx::query("SAVEPOINT w").execute(&mut *g.conn).await {
+            // The transaction is unusable (SQLite rolled it back): end the group for all.
+            let _ = Self::flush(&mut guard).await;
+            return Err(e.into());
+        }
+        Ok(WriteTx::Grouped(Grouped {
+            guard: Some(guard),
+            commit: self.clone(),
+        }))
+    }
+
+    /// Make the open group's physical `COMMIT` (a `ROLLBACK` when it fails) and tell every
+    /// member how it went; the writer connection goes back to the pool.
+    async fn flush(guard: &mut OwnedMutexGuard<Option<Group>>) -> std::result::Result<(), String> {
+        let Some(mut g) = guard.take() else {
+            return Ok(());
+        };
+        let out = match sqlx::query("COMMIT").execute(&mut *g.conn).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *g.conn).await;
+                Err(e.to_string())
+            }
+        };
+        g.done.send_replace(Some(out.clone()));
+        out
+    }
+
+    /// After a logical write released its savepoint (or rolled it back): commit the group
+    /// now when nobody waits to join it or it is full, else leave it open for the next
+    /// write and wait for its commit. Returns the outcome of the group this write was in.
+    async fn finish(
+        self: &Arc<Self>,
+        mut guard: OwnedMutexGuard<Option<Group>>,
+        joined: bool,
+    ) -> std::result::Result<(), String> {
+        let Some(g) = guard.as_mut() else {
+            return Ok(());
+        };
+        if joined {
+            g.members += 1;
+        }
+        if self.waiting.load(Ordering::SeqCst) == 0 || g.members >= MAX_GROUP {
+            return Self::flush(&mut guard).await;
+        }
+        let id = g.id;
+        let mut rx = g.done.subscribe();
+        drop(guard);
+        loop {
+            if let Ok(Ok(_)) = tokio::time::timeout(FLUSH_AFTER, rx.wait_for(Option::is_some)).await
+            {
+                break;
+            }
+            // Nobody committed the group in time (or its sender is gone): do it here if it
+            // is still the open one.
+            let mut guard = self.open.clone().lock_owned().await;
+            if guard.as_ref().is_some_and(|g| g.id == id) {
+                return Self::flush(&mut guard).await;
+            }
+            if rx.borrow().is_some() {
+                break;
+            }
+            if rx.has_changed().is_err() {
+                return Err("the writer's group was dropped".into());
+            }
+        }
+        rx.borrow().clone().unwrap_or(Ok(()))
+    }
+}
+
+/// A write transaction: a plain sqlx transaction (PostgreSQL, in-memory SQLite), or a
+/// logical write within the SQLite writer's group commit. Dereferences to the connection,
+/// so it is used as a `Transaction` is (`&mut *tx`).
+pub(crate) enum WriteTx {
+    Plain(sqlx::Transaction<'static, sqlx::Any>),
+    Grouped(Grouped),
+}
+
+pub(crate) struct Grouped {
+    guard: Option<OwnedMutexGuard<Option<Group>>>,
+    commit: Arc<GroupCommit>,
+}
+
+impl Grouped {
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self
+            .guard
+            .as_mut()
+            .and_then(|g| g.as_mut())
+            .expect("a grouped write holds the open group")
+            .conn
+    }
+}
+
+impl WriteTx {
+    /// Commit: durable when this returns `Ok`.
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            WriteTx::Plain(tx) => Ok(tx.commit().await?),
+            WriteTx::Grouped(mut g) => {
+                let released = sqlx::query("RELEASE SAVEPOINT w")
+                    .execute(g.conn())
+                    .await
+                    .map(|_| ());
+                let guard = g
+                    .guard
+                    .take()
+                    .expect("a grouped write holds the open group");
+                let commit = g.commit.clone();
+                match released {
+                    Ok(()) => commit.finish(guard, true).await.map_err(group_error),
+                    Err(e) => {
+                        let mut guard = guard;
+                        GroupCommit::flush(&mut guard).await.ok();
+                        Err(e.into())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Undo this write's statements (the rest of its group stays).
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self {
+            WriteTx::Plain(tx) => Ok(tx.rollback().await?),
+            WriteTx::Grouped(mut g) => {
+                let guard = g
+                    .guard
+                    .take()
+                    .expect("a grouped write holds the open group");
+                rollback_grouped(g.commit.clone(), guard).await
+            }
+        }
+    }
+}
+
+/// `ROLLBACK TO` the write's savepoint and release it; then let the group go on as after a
+/// commit. A failure there ends the group for everyone (its COMMIT reports it).
+async fn rollback_grouped(
+    commit: Arc<GroupCommit>,
+    mut guard: OwnedMutexGuard<Option<Group>>,
+) -> Result<()> {
+    let Some(g) = guard.as_mut() else {
+        return Ok(());
+    };
+    let undone = sqlx::raw_sql("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w")
+        .execute(&mut *g.conn)
+        .await;
+    if let Err(e) = undone {
+        GroupCommit::flush(&mut guard).await.ok();
+        return Err(e.into());
+    }
+    commit.finish(guard, false).await.map_err(group_error)
+}
+
+impl Drop for Grouped {
+    fn drop(&mut self) {
+        // Dropped without commit or rollback: undo it before anyone else writes.
+        if let Some(guard) = self.guard.take() {
+            let commit = self.commit.clone();
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    rt.spawn(async move {
+                        let _ = rollback_grouped(commit, guard).await;
+                    });
+                }
+                Err(_) => {
+                    // No runtime to run the rollback on: drop the connection (SQLite rolls
+                    // back an open transaction when its connection closes) and the group.
+                    let mut guard = guard;
+                    if let Some(mut g) = guard.take() {
+                        g.done
+                            .send_replace(Some(Err("the writer was dropped mid-write".into())));
+                        g.conn.close_on_drop();
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            WriteTx::Plain(tx) => tx,
+            WriteTx::Grouped(g) => {
+                &g.guard
+                    .as_ref()
+                    .and_then(|g| g.as_ref())
+                    .expect("a grouped write holds the open group")
+                    .conn
+            }
+        }
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            WriteTx::Plain(tx) => tx,
+            WriteTx::Grouped(g) => g.conn(),
+        }
+    }
+}
+
+/// A group's failed commit, as the store's error.
+fn group_error(e: String) -> StoreError {
+    StoreError::Database(sqlx::Error::Protocol(format!("group commit: {e}")))
+}
