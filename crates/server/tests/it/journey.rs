@@ -2476,6 +2476,43 @@ async fn relations_from_rules_and_a_workbook_that_moves_a_task(app: App) {
         ln.contains("王强 (S001)") && ln.contains("单独指定"),
         "{ln}"
     );
+    // The draft's edit form: a rule in words that are none is answered at its field; a
+    // good one saved keeps 李娜's rater named on the 考核关系 page.
+    let csrf = common::csrf_of(&html);
+    let edit = |rule: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", "update".to_string()),
+            ("form_id", "F01".to_string()),
+            ("period", "2026-12".to_string()),
+            ("name", "2026年12月 考核关系规则".to_string()),
+            ("members", "employees".to_string()),
+            ("employees", "A001, A002".to_string()),
+            ("window", "72".to_string()),
+            ("rule.supervisor", rule.to_string()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let url = format!("{b}/hr/cycles/{c}");
+        let client = p.hr.clone();
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            common::post_form(&client, &url, &f).await
+        }
+    };
+    let (s, _, html) = post(edit("区域负责人")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let near = &html[html.find(r#"name="rule.supervisor""#).unwrap()..];
+    let near = &near[..near.find("</fieldset>").unwrap()];
+    assert!(
+        near.contains("field-error") && near.contains("区域"),
+        "{near}"
+    );
+    let (s, _, html) = post(edit("支行负责人")).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let stored = app.store.cycle(c).await.unwrap();
+    assert_eq!(stored.members.rules["supervisor"], "支行负责人");
+    assert_eq!(stored.members.raters["A002"]["supervisor"], "S001");
 
     let (s, l) = send(p.hr.post(format!("{b}/api/cycles/{c}/launch"))).await;
     assert_eq!(s, StatusCode::OK, "{l}");
