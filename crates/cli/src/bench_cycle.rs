@@ -415,46 +415,7 @@ pub(crate) async fn build(store: &Db, n: usize, template: Option<&str>) -> Resul
         at: Instant::now(),
         steps: Vec::new(),
     };
-    // The company: 1 manager per 100 account managers, 市场部 and 行政部.
-    let mut org = Vec::with_capacity(n + n / 100 + 2);
-    let bosses = n.div_ceil(100);
-    for b in 0..bosses {
-        org.push(OrgRow {
-            line: org.len() + 2,
-            emp_no: format!("S{b:06}"),
-            name: format!("主管{b}"),
-            dept_code: "SC".into(),
-            dept_name: "市场部".into(),
-            dept_kind: "业务".into(),
-            position: "市场部经理".into(),
-            supervisor_emp_no: String::new(),
-            ..Default::default()
-        });
-    }
-    for i in 0..n {
-        org.push(OrgRow {
-            line: org.len() + 2,
-            emp_no: format!("E{i:07}"),
-            name: format!("客户经理{i}"),
-            dept_code: "SC".into(),
-            dept_name: "市场部".into(),
-            dept_kind: "业务".into(),
-            position: "大客户经理".into(),
-            supervisor_emp_no: format!("S{:06}", i / 100),
-            ..Default::default()
-        });
-    }
-    org.push(OrgRow {
-        line: org.len() + 2,
-        emp_no: "X000001".into(),
-        name: "考勤专员".into(),
-        dept_code: "XZ".into(),
-        dept_name: "行政部".into(),
-        dept_kind: "职能".into(),
-        position: "行政专员".into(),
-        supervisor_emp_no: String::new(),
-        ..Default::default()
-    });
+    let org = company(n, false);
     store.import_org("bench", &org).await?;
     let depts = store.departments().await?;
     let dept = |code: &str| depts.iter().find(|d| d.code == code).map(|d| d.id);
@@ -593,4 +554,176 @@ pub(crate) async fn build(store: &Db, n: usize, template: Option<&str>) -> Resul
         );
     }
     Ok(cy.id)
+}
+
+/// The synthetic company of the benchmarks: `n` 大客户经理 (E0000000…) in 市场部, one
+/// 主管 (S000000…) per 100 of them as their direct supervisor, and 行政部's 考勤专员. With
+/// `tree`, 市场部's people sit in a five-level tree — 总行 → 分行 → 支行 → 部门 → 团队 — each
+/// 主管 heading a 团队 of their 100, five 团队 to a 部门, four 部门 to a 支行, five 支行 to a
+/// 分行, every unit with a head (H…, B…, Z…, D…) who supervises the heads below.
+pub(crate) fn company(n: usize, tree: bool) -> Vec<OrgRow> {
+    let mut org = Vec::with_capacity(n + n / 100 + 2);
+    let bosses = n.div_ceil(100);
+    let (depts, zhis, fens) = (
+        bosses.div_ceil(5),
+        bosses.div_ceil(20),
+        bosses.div_ceil(100),
+    );
+    let unit_row = |code: String, name: String, unit: &str, parent: String, head: String| OrgRow {
+        dept_code: code,
+        dept_name: name,
+        dept_kind: "业务".into(),
+        unit: unit.into(),
+        parent,
+        head_emp_no: head,
+        ..Default::default()
+    };
+    let person =
+        |no: String, name: String, code: String, dname: String, pos: &str, sup: String| OrgRow {
+            emp_no: no,
+            name,
+            dept_code: code,
+            dept_name: dname,
+            dept_kind: "业务".into(),
+            position: pos.into(),
+            supervisor_emp_no: sup,
+            ..Default::default()
+        };
+    if tree {
+        // The units (with their heads' 工号), then the heads themselves.
+        org.push(unit_row(
+            "HO".into(),
+            "总行".into(),
+            "总行",
+            String::new(),
+            "H000000".into(),
+        ));
+        for f in 0..fens {
+            org.push(unit_row(
+                format!("F{f:04}"),
+                format!("第{f}分行"),
+                "分行",
+                "HO".into(),
+                format!("B{f:06}"),
+            ));
+        }
+        for z in 0..zhis {
+            org.push(unit_row(
+                format!("Z{z:04}"),
+                format!("第{z}支行"),
+                "支行",
+                format!("F{:04}", z / 5),
+                format!("Z{z:06}"),
+            ));
+        }
+        for d in 0..depts {
+            org.push(unit_row(
+                format!("D{d:04}"),
+                format!("第{d}部"),
+                "部门",
+                format!("Z{:04}", d / 4),
+                format!("D{d:06}"),
+            ));
+        }
+        for b in 0..bosses {
+            org.push(unit_row(
+                format!("T{b:05}"),
+                format!("第{b}队"),
+                "团队",
+                format!("D{:04}", b / 5),
+                format!("S{b:06}"),
+            ));
+        }
+        org.push(person(
+            "H000000".into(),
+            "总行长".into(),
+            "HO".into(),
+            "总行".into(),
+            "行长",
+            String::new(),
+        ));
+        for f in 0..fens {
+            org.push(person(
+                format!("B{f:06}"),
+                format!("分行长{f}"),
+                format!("F{f:04}"),
+                format!("第{f}分行"),
+                "分行行长",
+                "H000000".into(),
+            ));
+        }
+        for z in 0..zhis {
+            org.push(person(
+                format!("Z{z:06}"),
+                format!("支行长{z}"),
+                format!("Z{z:04}"),
+                format!("第{z}支行"),
+                "支行行长",
+                format!("B{:06}", z / 5),
+            ));
+        }
+        for d in 0..depts {
+            org.push(person(
+                format!("D{d:06}"),
+                format!("部门经理{d}"),
+                format!("D{d:04}"),
+                format!("第{d}部"),
+                "部门经理",
+                format!("Z{:06}", d / 4),
+            ));
+        }
+    }
+    let code = |b: usize| {
+        if tree {
+            format!("T{b:05}")
+        } else {
+            "SC".to_string()
+        }
+    };
+    let dname = |b: usize| {
+        if tree {
+            format!("第{b}队")
+        } else {
+            "市场部".to_string()
+        }
+    };
+    for b in 0..bosses {
+        let sup = if tree {
+            format!("D{:06}", b / 5)
+        } else {
+            String::new()
+        };
+        org.push(person(
+            format!("S{b:06}"),
+            format!("主管{b}"),
+            code(b),
+            dname(b),
+            "市场部经理",
+            sup,
+        ));
+    }
+    for i in 0..n {
+        let b = i / 100;
+        org.push(person(
+            format!("E{i:07}"),
+            format!("客户经理{i}"),
+            code(b),
+            dname(b),
+            "大客户经理",
+            format!("S{b:06}"),
+        ));
+    }
+    org.push(OrgRow {
+        emp_no: "X000001".into(),
+        name: "考勤专员".into(),
+        dept_code: "XZ".into(),
+        dept_name: "行政部".into(),
+        dept_kind: "职能".into(),
+        position: "行政专员".into(),
+        ..Default::default()
+    });
+    for (i, r) in org.iter_mut().enumerate() {
+        r.line = i + 2;
+    }
+    org
 }

@@ -6,6 +6,8 @@
 //!   and 65 客户经理 on F14; each 分行 a 行长 (approver of the 分行) and an HR officer
 //!   (reviewer of the 分行); 总行 has 人力资源部 (HR), and 市场部 and 行政部, whose clerks
 //!   supply F01's sales and attendance figures for every branch;
+//! - F01's 考核关系 by rule: the supervisor rater is 支行负责人 (the head of the manager's
+//!   支行), 复核 and 审批 follow the grants on each 分行 (分行人力, 分行行长);
 //! - October's F01 is closed (rated by the 支行行长, reviewed by 分行人力, approved by the
 //!   分行行长, accepted by default); November's F01 is in rating with the 总行's data in; the
 //!   fourth quarter's F14 has every branch's business figures loaded.
@@ -18,7 +20,8 @@
 use crate::serve::DEMO_PASSWORD;
 use anyhow::{Context, Result};
 use kaohe_store::{
-    Grant, GridRow, NewCycle, NewUser, OrgRow, Page, Role, Step, Store, TargetSet, User, Values,
+    Grant, GridRow, Members, NewCycle, NewUser, OrgRow, Page, Role, Step, Store, TargetSet, User,
+    Values,
 };
 
 /// 分行: code, name, 支行 names.
@@ -393,6 +396,11 @@ async fn f01_month<S: Store>(
                 name: format!("2026年{month}月 大客户经理考核"),
                 form_id: "F01".into(),
                 period: period.into(),
+                // 考核关系 by rule: each manager is rated by the head of their 支行.
+                members: Members {
+                    rules: [("supervisor".to_string(), "支行负责人".to_string())].into(),
+                    ..Default::default()
+                },
                 targets: vec![TargetSet {
                     position: Some("大客户经理".into()),
                     emp_no: None,

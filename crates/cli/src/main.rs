@@ -24,6 +24,7 @@ mod bench;
 mod bench_cycle;
 mod bench_notify;
 mod bench_pages;
+mod bench_relations;
 mod bench_serve;
 mod bundled;
 mod demo_bank;
@@ -171,6 +172,9 @@ enum BenchCmd {
     /// Notifications: queuing the due-soon reminders of a 100,000-appraisee cycle, and
     /// delivery to a local webhook receiver (messages/s).
     Notify(bench_notify::NotifyArgs),
+    /// 考核关系: every appraisee's raters found by rules in a five-level tree (100,000
+    /// employees ≤ 2 s): the pure plan, and the launch preview through the store.
+    Relations(bench_relations::RelationsArgs),
 }
 
 /// Shared by commands that take `--param id=value`.
@@ -211,6 +215,7 @@ fn main() -> ExitCode {
             BenchCmd::Pages(a) => bench_pages::run(&a),
             BenchCmd::Serve(a) => bench_serve::run(&a),
             BenchCmd::Notify(a) => bench_notify::run(&a),
+            BenchCmd::Relations(a) => bench_relations::run(&a),
         },
     };
     match result {

@@ -885,6 +885,7 @@ async fn health() -> &'static str {
         user_enable,
         office::import,
         office::import_propose,
+        office::import_relations,
         office::form,
         office::results,
         office::payroll,
@@ -949,6 +950,7 @@ async fn health() -> &'static str {
         cycles::QuotasView,
         cycles::GroupQuotaView,
         office::ImportReport,
+        office::RelationsImportView,
         office::ImportProblem,
         office::EmployeeChanges,
         office::ValueChange,
@@ -1023,6 +1025,11 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route(
             "/api/cycles/{id}/import",
             post(office::import::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(office::MAX_UPLOAD)),
+        )
+        .route(
+            "/api/cycles/{id}/relations",
+            post(office::import_relations::<S>)
                 .layer(axum::extract::DefaultBodyLimit::max(office::MAX_UPLOAD)),
         )
         .route(

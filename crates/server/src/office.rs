@@ -1610,3 +1610,136 @@ mod tests {
         assert!(!one_slip("E001", "E123"));
     }
 }
+
+/// The rater roles of form `t` as 考核关系 files head their columns: (rater id, the names
+/// a header may give it — the id, the Chinese and English names; 评分人/Rater for the
+/// rater of a form that names none).
+pub fn relation_roles(t: &Template) -> Vec<(String, Vec<String>)> {
+    use crate::web::i18n::text;
+    kaohe_store::rules::rule_roles(t)
+        .into_iter()
+        .map(|id| {
+            let mut names = vec![id.clone()];
+            match t.raters.iter().find(|r| r.id == id) {
+                Some(r) => {
+                    names.push(r.name.clone());
+                    names.extend(r.name_en.clone());
+                }
+                None => {
+                    names.push(text(kaohe_store::Lang::Zh, "rel-rater", &[]));
+                    names.push(text(kaohe_store::Lang::En, "rel-rater", &[]));
+                }
+            }
+            (id, names)
+        })
+        .collect()
+}
+
+/// The rows of a 考核关系 file (the layout of `relations.xlsx`: 工号, 姓名, then a column per
+/// rater role holding the rater's 工号; other columns — names, 单位, 复核, 审批 — are
+/// ignored). Refused when the file has no 工号 column or no rater column.
+pub fn relation_edits(
+    t: &Template,
+    table: &Table,
+) -> Result<Vec<kaohe_store::RelationEdit>, OfficeFail> {
+    let norm = |s: &str| s.trim().to_lowercase();
+    let emp_heads = ["工号", "employee no.", "emp_no", "employee number"];
+    let label = |i: usize| format!("{} {}", kaohe_office::col_letter(i), table.headers[i]);
+    let Some(emp) = table
+        .headers
+        .iter()
+        .position(|h| emp_heads.contains(&norm(h).as_str()))
+    else {
+        return Err(OfficeFail::File(
+            "文件没有「工号」列 / the file has no employee no. column".into(),
+        ));
+    };
+    let roles = relation_roles(t);
+    let cols: Vec<(usize, String)> = table
+        .headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let h = norm(h);
+            roles
+                .iter()
+                .find(|(_, names)| names.iter().any(|n| norm(n) == h))
+                .map(|(id, _)| (i, id.clone()))
+        })
+        .collect();
+    if cols.is_empty() {
+        let names: Vec<String> = roles.iter().filter_map(|r| r.1.get(1).cloned()).collect();
+        return Err(OfficeFail::File(format!(
+            "文件没有评分人列（应为：{zh}） / the file has no rater column (expected: {en})",
+            zh = names.join("、"),
+            en = roles
+                .iter()
+                .filter_map(|r| r.1.last().cloned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(table
+        .rows
+        .iter()
+        .filter(|r| !r.cells.get(emp).is_none_or(|c| c.trim().is_empty()))
+        .map(|r| kaohe_store::RelationEdit {
+            line: r.row,
+            emp_no: r.cells[emp].trim().to_string(),
+            emp_col: label(emp),
+            raters: cols
+                .iter()
+                .map(|(i, id)| {
+                    (
+                        id.clone(),
+                        label(*i),
+                        r.cells.get(*i).cloned().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// Import a 考核关系 file (`.xlsx` or CSV) into cycle `cycle_id` as `who`: a draft's raters
+/// per person, or a launched cycle's open tasks moved. All rows or none.
+pub async fn import_relations_file<S: Store>(
+    store: &S,
+    who: &User,
+    cycle_id: i64,
+    bytes: &[u8],
+    file_name: &str,
+) -> Fail<kaohe_store::RelationsImport> {
+    let (_, t) = store.cycle_form(cycle_id).await?;
+    let table = read_table_off(bytes, None, file_name, HeaderPick::Auto).await?;
+    let edits = relation_edits(&t, &table)?;
+    Ok(store.import_relations(who, cycle_id, &edits).await?)
+}
+
+/// What an import of 考核关系 did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelationsImportView {
+    /// The cycle is a draft: raters named per person were set or cleared.
+    pub draft: bool,
+    /// Raters changed (per-person raters of a draft, or open tasks moved).
+    pub changed: usize,
+}
+
+/// Import a cycle's 考核关系 from the request body (an `.xlsx` workbook or CSV text in the
+/// layout of `relations.xlsx`), HR only. A draft: raters named per person; launched: each
+/// changed rater of an open task moves the task (audited). All rows or none; 422 names each
+/// problem's row and column.
+#[utoipa::path(post, path = "/api/cycles/{id}/relations", params(("id" = i64, Path)), request_body(content = String, content_type = "application/octet-stream"), responses((status = 200, body = RelationsImportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_relations<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<axum::Json<RelationsImportView>> {
+    let who = auth.may_all(Capability::ManageCycles)?;
+    let r = import_relations_file(&st.store, who, id, &body, "CSV").await?;
+    Ok(axum::Json(RelationsImportView {
+        draft: r.draft,
+        changed: r.changed,
+    }))
+}

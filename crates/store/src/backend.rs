@@ -1993,6 +1993,32 @@ impl Store for Db {
     async fn relations(&self, cycle_id: i64, page: Page) -> Result<Relations> {
         self.relations_impl(cycle_id, page).await
     }
+    async fn set_cycle_rater(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        emp_no: &str,
+        rater: &str,
+        rater_emp_no: Option<&str>,
+    ) -> Result<Cycle> {
+        if !crate::policy::require(who, crate::policy::Capability::ManageCycles)?.is_all() {
+            return Err(crate::policy::hr_only().into());
+        }
+        self.set_cycle_rater_impl(&who.username, cycle_id, emp_no, rater, rater_emp_no)
+            .await
+    }
+    async fn import_relations(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        edits: &[RelationEdit],
+    ) -> Result<RelationsImport> {
+        if !crate::policy::require(who, crate::policy::Capability::ManageCycles)?.is_all() {
+            return Err(crate::policy::hr_only().into());
+        }
+        self.import_relations_impl(&who.username, cycle_id, edits)
+            .await
+    }
     async fn results_page(&self, cycle_id: i64, q: &ResultQuery) -> Result<ResultsSlice> {
         self.results_page_impl(cycle_id, q).await
     }

@@ -209,6 +209,12 @@ pub struct Members {
     /// Appraisee emp_no → rater id → the rater's emp_no.
     #[serde(default)]
     pub raters: BTreeMap<String, BTreeMap<String, String>>,
+    /// Rater id → the rule that finds each appraisee's rater in the organisation tree, in
+    /// HR's words (`直接上级`, `部门负责人`, `支行负责人`, `部门:XZ`, `工号:E001`; see
+    /// [`crate::rules::Rule`]). A person named in `raters` wins; no rule: the supervisor, or
+    /// the department named like the rater.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, String>,
     /// User names HR exempts from the separation of duties on this cycle (a small company
     /// where the only approver is also appraised): they may review, approve or enter data for
     /// their own appraisal. Set when the cycle is created, so it is in the audit log.
@@ -482,6 +488,23 @@ pub struct PreviewMember {
     /// The pay base the cycle gives them (the sum of the form's pay-formula inputs and
     /// parameters set by the cycle's targets or parameters), as a decimal; None when none.
     pub bonus_base: Option<String>,
+    /// Who would rate them, per rater role, and why (考核关系 as planned).
+    #[serde(default)]
+    pub raters: Vec<PreviewRater>,
+}
+
+/// A planned rater of a launch preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewRater {
+    /// The template's rater id.
+    pub rater: String,
+    /// The person: 工号 and 姓名.
+    pub emp_no: Option<String>,
+    pub name: Option<String>,
+    /// A department's task: the department's name.
+    pub department: Option<String>,
+    /// Where it came from: the person named for them, a rule, the supervisor …
+    pub why: crate::rules::Why,
 }
 
 /// Who a launch would appraise, storing nothing ([`crate::Store::launch_preview`]).

@@ -1024,9 +1024,12 @@ impl Db {
                 problems.extend(f.into_iter().map(|(k, m)| (format!("targets[{i}].{k}"), m)));
             }
         }
+        // Per-person raters and the rules, for the roles a rater can be named for (a form
+        // without raters has its supervisor).
+        let roles = crate::rules::rule_roles(&t);
         for (emp, raters) in &n.members.raters {
             for r in raters.keys() {
-                if !t.raters.iter().any(|x| &x.id == r) {
+                if !roles.contains(r) {
                     problems.push((format!("members.raters.{emp}.{r}"), text!("no-such-rater")));
                 }
             }
@@ -1052,6 +1055,27 @@ impl Db {
                 .is_none()
             {
                 problems.push(("members".into(), text!("no-emp-no", emp_no = no)));
+            }
+        }
+        n.members.rules.retain(|_, r| !r.trim().is_empty());
+        for r in n.members.rules.values_mut() {
+            *r = r.trim().to_string();
+        }
+        if !n.members.rules.is_empty() {
+            let depts = Self::departments_in(&mut c).await?;
+            let mut named = HashMap::new();
+            for r in n.members.rules.values() {
+                if let Ok(crate::rules::Rule::Emp(no)) = crate::rules::Rule::parse(r)
+                    && let Some(row) = sqlx::query("SELECT id FROM employees WHERE emp_no = $1")
+                        .bind(&no)
+                        .fetch_optional(&mut *c)
+                        .await?
+                {
+                    named.insert(no, row.get::<i64, _>("id"));
+                }
+            }
+            if let Err(f) = crate::rules::resolve_rules(&t, &n.members.rules, &depts, &named) {
+                problems.extend(f);
             }
         }
         for u in &n.members.sod_exempt {
@@ -1205,12 +1229,7 @@ impl Db {
                 .iter()
                 .map(|r| (r.get("employee_id"), r.get("id")))
                 .collect();
-        let by_no: HashMap<String, i64> = sqlx::query("SELECT id, emp_no FROM employees")
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| (r.get("emp_no"), r.get("id")))
-            .collect();
+        let (by_no, dept_of) = Self::staff(&mut tx).await?;
         // Tasks: (appraisal, kind, rater, department, assignee, due).
         let mut tasks: Vec<(
             Option<i64>,
@@ -1224,6 +1243,8 @@ impl Db {
             tasks.push((None, "data", None, Some(*d), None, cy.data_due.clone()));
         }
         let roles = rating_roles(&t, &owners);
+        let plans = role_plans_of(&cy, &t, &roles, &depts, &by_no)?;
+        let tree = crate::rules::Tree::of(&depts, &by_no);
         let selfish = has_self(&t);
         for e in &all {
             let aid = ids[&e.id];
@@ -1237,26 +1258,20 @@ impl Db {
                     cy.rating_due.clone(),
                 ));
             }
-            for r in &roles {
-                let named = cy
-                    .members
-                    .raters
-                    .get(&e.emp_no)
-                    .and_then(|m| m.get(r))
-                    .and_then(|no| by_no.get(no))
-                    .copied();
-                let (dept, who) = if let Some(w) = named {
-                    (None, Some(w))
-                } else if let Some(d) = rater_department(&t, r, &depts) {
-                    (Some(d.id), None)
-                } else if r == SUPERVISOR
-                    || t.raters
-                        .iter()
-                        .any(|x| &x.id == r && (x.name.contains("主管") || x.name.contains("上级")))
-                {
-                    (None, e.supervisor)
-                } else {
-                    (None, None)
+            // Who gets each rating: the person named for them, else the role's rule, else
+            // the department named like the rater or the supervisor (`rules::plan_one`).
+            let planned = crate::rules::plan_one(
+                &plans,
+                cy.members.raters.get(&e.emp_no),
+                &by_no,
+                &tree,
+                &plan_member(e, &dept_of),
+            );
+            for (r, p) in roles.iter().zip(planned) {
+                let (dept, who) = match p.assignee {
+                    crate::rules::Assignee::Person(w) => (None, Some(w)),
+                    crate::rules::Assignee::Dept(d) => (Some(d), None),
+                    crate::rules::Assignee::Nobody => (None, None),
                 };
                 tasks.push((
                     Some(aid),
@@ -3050,6 +3065,32 @@ struct Member {
     supervisor: Option<i64>,
 }
 
+/// An appraisee as [`crate::rules::plan_one`] takes them: their department from `dept_of`
+/// (employee id → department id, [`Db::staff`]).
+fn plan_member<'m>(e: &'m Member, dept_of: &HashMap<i64, i64>) -> crate::rules::PlanMember<'m> {
+    crate::rules::PlanMember {
+        id: e.id,
+        emp_no: &e.emp_no,
+        dept: dept_of.get(&e.id).copied().unwrap_or_default(),
+        supervisor: e.supervisor,
+    }
+}
+
+/// The cycle's rater roles with their rules resolved against today's organisation (a rule
+/// whose department or person is gone is refused, naming `members.rules.<rater>`) and
+/// their fallbacks.
+fn role_plans_of(
+    cy: &Cycle,
+    t: &Template,
+    roles: &[String],
+    depts: &[Department],
+    by_no: &HashMap<String, i64>,
+) -> Result<Vec<crate::rules::RolePlan>> {
+    let rules = crate::rules::resolve_rules(t, &cy.members.rules, depts, by_no)
+        .map_err(StoreError::Fields)?;
+    Ok(crate::rules::role_plans(t, roles, &rules, depts))
+}
+
 /// The values a cycle's targets give an appraisee: those for their position, then their
 /// own (which win).
 fn member_values(cy: &Cycle, e: &Member) -> Values {
@@ -3068,6 +3109,76 @@ fn member_values(cy: &Cycle, e: &Member) -> Values {
 }
 
 impl Db {
+    /// Every employee's id by 工号, and department by id: what planning raters needs
+    /// beyond the members (one read, no query per person).
+    pub(crate) async fn staff(
+        c: &mut sqlx::AnyConnection,
+    ) -> Result<(HashMap<String, i64>, HashMap<i64, i64>)> {
+        let rows = sqlx::query("SELECT id, emp_no, department_id FROM employees")
+            .fetch_all(&mut *c)
+            .await?;
+        let mut by_no = HashMap::with_capacity(rows.len());
+        let mut dept_of = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.get("id");
+            by_no.insert(r.get("emp_no"), id);
+            dept_of.insert(id, r.get("department_id"));
+        }
+        Ok((by_no, dept_of))
+    }
+
+    /// A draft's members with their planned raters (the cycle as stored with it). Stores
+    /// nothing; the 考核关系 page and file of a draft read it.
+    pub(crate) async fn planned_impl(
+        &self,
+        cycle_id: i64,
+    ) -> Result<(Cycle, crate::relations::DraftPlan)> {
+        let mut c = self.reader.acquire().await?;
+        let cy = Self::load_cycle(&mut c, cycle_id).await?;
+        let t = Self::template_of(&mut c, cy.template_id).await?;
+        let all = Self::members_of(&mut c, &cy, &t).await?;
+        let plan = Self::plan_members(&mut c, &cy, &t, &all).await?;
+        Ok((cy, plan))
+    }
+
+    /// The roles (rater ids, in task order) and, for each of `all` (in its order), the
+    /// planned raters — as a launch would assign them.
+    async fn plan_members(
+        c: &mut sqlx::AnyConnection,
+        cy: &Cycle,
+        t: &Template,
+        all: &[Member],
+    ) -> Result<crate::relations::DraftPlan> {
+        let depts = Self::departments_in(&mut *c).await?;
+        let (by_no, dept_of) = Self::staff(&mut *c).await?;
+        let (owners, _) = input_owners(t, &depts);
+        let roles = rating_roles(t, &owners);
+        let plans = role_plans_of(cy, t, &roles, &depts, &by_no)?;
+        let tree = crate::rules::Tree::of(&depts, &by_no);
+        let rows = all
+            .iter()
+            .map(|e| crate::relations::DraftRow {
+                emp_no: e.emp_no.clone(),
+                name: e.name.clone(),
+                department_id: dept_of.get(&e.id).copied().unwrap_or_default(),
+                department: e.dept.clone(),
+                raters: crate::rules::plan_one(
+                    &plans,
+                    cy.members.raters.get(&e.emp_no),
+                    &by_no,
+                    &tree,
+                    &plan_member(e, &dept_of),
+                ),
+            })
+            .collect();
+        Ok(crate::relations::DraftPlan {
+            self_assessed: has_self(t),
+            roles,
+            rows,
+            depts,
+        })
+    }
+
     /// Who a cycle appraises, by employee number: the active holders of its positions (the
     /// form's when it names neither positions nor employees) and the employees it lists.
     /// Shared by [`Db::launch_cycle_impl`] and [`Db::launch_preview_impl`].
@@ -3131,7 +3242,7 @@ fn cycle_audit_text(name: &str, period: &str, form: &str, version: i64, n: &NewC
 }
 
 /// A stored cycle as what HR typed (pinned to its template version).
-fn as_new(cy: &Cycle) -> NewCycle {
+pub(crate) fn as_new(cy: &Cycle) -> NewCycle {
     NewCycle {
         name: cy.name.clone(),
         form_id: cy.form_id.clone(),
@@ -3304,6 +3415,8 @@ impl Db {
         }
         let t = Self::template_of(&mut c, cy.template_id).await?;
         let all = Self::members_of(&mut c, &cy, &t).await?;
+        let plan = Self::plan_members(&mut c, &cy, &t, &all).await?;
+        let names = crate::relations::names_of(&mut c, &plan.rows).await?;
         let pay = pay_inputs(&t);
         let dec = |v: &str| {
             v.trim()
@@ -3314,7 +3427,8 @@ impl Db {
         let mut total = rust_decimal::Decimal::ZERO;
         let members = all
             .iter()
-            .map(|e| {
+            .zip(&plan.rows)
+            .map(|(e, planned)| {
                 let v = member_values(&cy, e);
                 let mut base: Option<rust_decimal::Decimal> = None;
                 for id in &pay {
@@ -3331,6 +3445,12 @@ impl Db {
                     department: e.dept.clone(),
                     position: e.position.clone(),
                     bonus_base: base.map(|b| b.normalize().to_string()),
+                    raters: plan
+                        .roles
+                        .iter()
+                        .zip(&planned.raters)
+                        .map(|(r, p)| plan.preview_rater(r, p, &names))
+                        .collect(),
                 }
             })
             .collect();

@@ -30,6 +30,7 @@ pub mod policy;
 mod prefs;
 mod relations;
 mod remind;
+pub mod rules;
 mod sessions;
 mod signin;
 #[doc(hidden)]
@@ -59,8 +60,9 @@ pub use prefs::{
     DEFAULT_UTC_OFFSET, NotifyPrefs, NotifySettings, PERSONAL_CHANNELS, QuietHours, check_contact,
     chosen_kinds, normal_mobile, offset_label, parse_offset,
 };
-pub use relations::{RaterTask, RelationRow, Relations};
+pub use relations::{RaterTask, RelationEdit, RelationRow, Relations, RelationsImport};
 pub use remind::ReminderRun;
+pub use rules::{Rule, Why};
 
 pub(crate) use group::WriteTx;
 pub use kaohe_core::{Lang, Text};
@@ -819,12 +821,32 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<LateList>> + Send;
     /// A page of a cycle's 考核关系 (HR): its appraisees in 工号 order, each with their
-    /// self-assessment and rating tasks — to whom assigned, done or not.
+    /// self-assessment and rating tasks — to whom assigned, done or not; for a draft, the
+    /// raters a launch would assign and where each came from (rule, person named …).
     fn relations(
         &self,
         cycle_id: i64,
         page: Page,
     ) -> impl Future<Output = Result<Relations>> + Send;
+    /// Set (or, with None, clear) the rater `rater` of appraisee `emp_no` on a draft cycle
+    /// (`members.raters`), audited as the cycle's edit. HR over every department only.
+    fn set_cycle_rater(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        emp_no: &str,
+        rater: &str,
+        rater_emp_no: Option<&str>,
+    ) -> impl Future<Output = Result<Cycle>> + Send;
+    /// Import 考核关系 (rows of the export's layout): a draft's per-person raters, or a
+    /// launched cycle's open tasks moved to the new raters (audited per task). All rows or
+    /// none; refusals name row and column (`Rows`). HR over every department only.
+    fn import_relations(
+        &self,
+        who: &User,
+        cycle_id: i64,
+        edits: &[RelationEdit],
+    ) -> impl Future<Output = Result<RelationsImport>> + Send;
     /// A page of a cycle's results, sorted and filtered, with ranks within the whole group.
     fn results_page(
         &self,

@@ -255,6 +255,9 @@ async fn the_demo_bank() {
         .filter(|t| t["kind"] == "rate" && t["cycle_id"] == nov)
         .count();
     assert_eq!(to_rate, 65, "{tasks}");
+    // …by the cycle's rule: the supervisor rater is the head of the manager's 支行.
+    let c = get_json(&hr, &format!("{base}/api/cycles/{nov}")).await;
+    assert_eq!(c["members"]["rules"]["supervisor"], "支行负责人", "{c}");
     // An account manager sees their own sheets only.
     let kehu = demo_user(&base, "kehu").await;
     let mine = get_json(&kehu, &format!("{base}/api/appraisals")).await;

@@ -79,6 +79,57 @@ pub(super) struct CycleTyped {
     /// Targets and bonus bases as a table: rows (positions or employees) × the form's
     /// inputs and parameters.
     table: TargetTable,
+    /// 考核关系 rules: one field per rater role of the form (`rule.{rater id}`).
+    rules: Vec<RuleField>,
+}
+
+/// The rule of one rater role (`members.rules`), as typed or stored.
+#[derive(Serialize, Default, Clone)]
+pub(super) struct RuleField {
+    id: String,
+    name: String,
+    value: String,
+}
+
+/// The rule fields of form `t` (none for a form that does not compile), filled from
+/// `values` (rater id → rule).
+fn rule_fields(
+    t: Option<&kaohe_core::model::Template>,
+    lang: Lang,
+    values: &BTreeMap<String, String>,
+) -> Vec<RuleField> {
+    let Some(t) = t else {
+        return Vec::new();
+    };
+    kaohe_store::rules::rule_roles(t)
+        .into_iter()
+        .map(|id| {
+            let name = match t.raters.iter().find(|r| r.id == id) {
+                Some(r) => match (lang, &r.name_en) {
+                    (Lang::En, Some(en)) => en.clone(),
+                    _ => r.name.clone(),
+                },
+                None => text(lang, "rel-rater", &[]),
+            };
+            RuleField {
+                value: values.get(&id).cloned().unwrap_or_default(),
+                id,
+                name,
+            }
+        })
+        .collect()
+}
+
+/// The rules a cycle form sent (`rule.{rater id}`), empty ones left out.
+fn typed_rules(form: &Form) -> BTreeMap<String, String> {
+    form.0
+        .iter()
+        .filter_map(|(k, v)| {
+            let id = k.strip_prefix("rule.")?;
+            let v = v.trim();
+            (!v.is_empty() && !id.is_empty()).then(|| (id.to_string(), v.to_string()))
+        })
+        .collect()
 }
 
 /// A column of the targets table: an input or parameter a cycle may set.
@@ -371,6 +422,7 @@ async fn cycles_page<S: Store>(
         let t = form_template(st, &typed.form_id, None).await;
         let positions = default_positions(t.as_ref(), &typed);
         typed.table = TargetTable::build(t.as_ref(), ctx.lang, Vec::new(), &positions);
+        typed.rules = rule_fields(t.as_ref(), ctx.lang, &BTreeMap::new());
     }
     render(
         ctx,
@@ -460,6 +512,7 @@ async fn read_cycle_form<S: Store>(
         params: form.get("params").unwrap_or_default().to_string(),
         targets: form.get("targets").unwrap_or_default().to_string(),
         table: TargetTable::default(),
+        rules: Vec::new(),
     };
     let mut errors: BTreeMap<String, String> = BTreeMap::new();
     let msg = |key: &str, args: &[(&str, Arg)]| text(ctx.lang, key, args);
@@ -494,6 +547,8 @@ async fn read_cycle_form<S: Store>(
     let t = form_template(st, &typed.form_id, version).await;
     let positions = default_positions(t.as_ref(), &typed);
     typed.table = TargetTable::build(t.as_ref(), ctx.lang, table_rows(form), &positions);
+    let rules = typed_rules(form);
+    typed.rules = rule_fields(t.as_ref(), ctx.lang, &rules);
     let mut target_rows: Vec<Option<usize>> = Vec::new();
     // An employee's row is named by 工号 and name (what a posted form says is not trusted).
     for row in typed.table.rows.iter_mut().filter(|r| !r.who.is_empty()) {
@@ -570,7 +625,10 @@ async fn read_cycle_form<S: Store>(
         });
         target_rows.push(None);
     }
-    let mut members = kaohe_store::Members::default();
+    let mut members = kaohe_store::Members {
+        rules,
+        ..Default::default()
+    };
     match typed.members.as_str() {
         "positions" => {
             members.positions = list(&typed.positions);
@@ -644,7 +702,13 @@ fn refusal_to_fields(
                 let m = in_lang(ctx.lang, &m);
                 let (field, m) = match target_cell(ctx, typed, target_rows, &k, &m) {
                     Some(x) => x,
-                    None => (form_field(&k).to_string(), m),
+                    // A rule's problem beside its field.
+                    None => match k.strip_prefix("members.rules.") {
+                        Some(id) if typed.rules.iter().any(|r| r.id == id) => {
+                            (format!("rule.{id}"), m)
+                        }
+                        _ => (form_field(&k).to_string(), m),
+                    },
                 };
                 errors
                     .entry(field)
@@ -847,9 +911,11 @@ async fn typed_from<S: Store>(st: &AppState<S>, lang: Lang, c: &kaohe_store::Cyc
             .join("\n"),
         targets: String::new(),
         table: TargetTable::default(),
+        rules: Vec::new(),
     };
     let positions = default_positions(t.as_ref(), &typed);
     typed.table = TargetTable::build(t.as_ref(), lang, rows, &positions);
+    typed.rules = rule_fields(t.as_ref(), lang, &c.members.rules);
     typed
 }
 
@@ -1198,7 +1264,13 @@ pub(super) async fn hr_cycle_post<S: Store>(
                 Err(r) => return *r,
             };
             let refresh = form.get("refresh").is_some();
-            if let Some(n) = n.filter(|_| !refresh) {
+            if let Some(mut n) = n.filter(|_| !refresh) {
+                // What the form does not show stays as stored: the raters named per person
+                // (on the 考核关系 page) and the exemptions from the separation of duties.
+                if let Ok(old) = st.store.cycle(id).await {
+                    n.members.raters = old.members.raters;
+                    n.members.sod_exempt = old.members.sod_exempt;
+                }
                 match st.store.update_cycle(&me.username, id, &n).await {
                     Ok(_) => return see_other(&here),
                     Err(StoreError::NotFound { .. }) => return not_found(&ctx),

@@ -375,7 +375,16 @@ pub fn routes<S: Store>() -> Router<AppState<S>> {
             get(hr_import_preview::<S>).post(hr_import_run::<S>),
         )
         .route("/hr/cycles/{id}/results", get(hr_results::<S>))
-        .route("/hr/cycles/{id}/relations", get(hr_relations::<S>))
+        .route(
+            "/hr/cycles/{id}/relations",
+            get(hr_relations::<S>)
+                .post(hr_relations_upload::<S>)
+                .layer(DefaultBodyLimit::max(crate::office::MAX_UPLOAD)),
+        )
+        .route(
+            "/hr/cycles/{id}/relations/rater",
+            post(hr_relations_rater::<S>),
+        )
         .route(
             "/hr/cycles/{id}/relations.xlsx",
             get(hr_relations_xlsx::<S>),

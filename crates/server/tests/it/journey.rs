@@ -419,6 +419,7 @@ use common::both;
 
 both!(
     who_rates_whom_page_and_workbook,
+    relations_from_rules_and_a_workbook_that_moves_a_task,
     f01_month_signed,
     f06_month_confirmed_by_default,
     f07_month_signed_with_interview,
@@ -2349,12 +2350,7 @@ async fn who_rates_whom_page_and_workbook(app: App) {
     assert!(cd.contains(".xlsx"), "{cd}");
     let text = readable("relations.xlsx", &r.bytes().await.unwrap());
     for want in [
-        "张伟",
-        "赵芳",
-        "王强 (S001)",
-        "rev_br1",
-        "rev_br2",
-        "apr_sc",
+        "张伟", "赵芳", "S001", "王强", "rev_br1", "rev_br2", "apr_sc",
     ] {
         assert!(text.contains(want), "the workbook names {want}");
     }
@@ -2396,6 +2392,222 @@ async fn who_rates_whom_page_and_workbook(app: App) {
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
     }
+}
+
+/// 考核关系 by rule: a draft's page shows the raters a rule finds in the tree (支行负责人 =
+/// the head of the 支行 above) and where each came from; a bad rule is refused naming its
+/// field; once launched, the downloaded workbook with one rater changed, uploaded, moves
+/// that open task to the new rater's 待办 — and the workbook as downloaded changes nothing.
+async fn relations_from_rules_and_a_workbook_that_moves_a_task(app: App) {
+    let p = people(&app).await;
+    let b = app.base.clone();
+    // 市场部 becomes a 支行 of 北京分行 headed by 周敏 (K001).
+    let tree = "工号,姓名,部门编码,部门名称,部门类型,单位层级,上级部门,负责人\n\
+                ,,BR1,北京分行,业务,分行,,\n,,SC,市场部,业务,支行,BR1,K001\n";
+    let r =
+        p.hr.post(format!("{b}/api/org/import"))
+            .body(tree)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let (s, r) = send(
+        p.hr.post(format!("{b}/api/templates"))
+            .body(template("F01")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, r) = send(p.hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "规则不对", "form_id": "F01", "period": "2026-12",
+        "members": {"employees": ["A001"], "rules": {"supervisor": "区域负责人"}},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert!(
+        fields_of(&r).contains(&"members.rules.supervisor".to_string()),
+        "{r}"
+    );
+    let (s, cy) = send(p.hr.post(format!("{b}/api/cycles")).json(&json!({
+        "name": "2026年12月 考核关系规则", "form_id": "F01", "period": "2026-12",
+        "members": {"employees": ["A001", "A002"], "rules": {"supervisor": "支行负责人"}},
+    })))
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{cy}");
+    let c = cy["id"].as_i64().unwrap();
+
+    // The draft's page: 张伟 and 李娜 rated by 周敏, by the rule — not by 王强, their
+    // direct supervisor.
+    let page = format!("{b}/hr/cycles/{c}/relations");
+    let html = p.hr.get(&page).send().await.unwrap().text().await.unwrap();
+    let zw = row_with(&html, "张伟");
+    assert!(
+        zw.contains("周敏 (K001)") && zw.contains("规则 支行负责人"),
+        "{zw}"
+    );
+    assert!(!zw.contains("王强"), "{zw}");
+    // The edit form of the draft offers the rule in its field.
+    let edit =
+        p.hr.get(format!("{b}/hr/cycles/{c}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        edit.contains(r#"name="rule.supervisor" value="支行负责人""#),
+        "the cycle form shows the rule"
+    );
+    // 李娜 named to 王强 on the page itself: audited as the cycle's edit.
+    let (s, _, html) = common::post_form(
+        &p.hr,
+        &format!("{page}/rater"),
+        &[
+            ("csrf", &common::csrf_of(&html)),
+            ("appraisee", "A002"),
+            ("rater", "supervisor"),
+            ("emp_no", "S001"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let ln = row_with(&html, "李娜");
+    assert!(
+        ln.contains("王强 (S001)") && ln.contains("单独指定"),
+        "{ln}"
+    );
+    // The draft's edit form: a rule in words that are none is answered at its field; a
+    // good one saved keeps 李娜's rater named on the 考核关系 page.
+    let csrf = common::csrf_of(&html);
+    let edit = |rule: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", "update".to_string()),
+            ("form_id", "F01".to_string()),
+            ("period", "2026-12".to_string()),
+            ("name", "2026年12月 考核关系规则".to_string()),
+            ("members", "employees".to_string()),
+            ("employees", "A001, A002".to_string()),
+            ("window", "72".to_string()),
+            ("rule.supervisor", rule.to_string()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let url = format!("{b}/hr/cycles/{c}");
+        let client = p.hr.clone();
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            common::post_form(&client, &url, &f).await
+        }
+    };
+    let (s, _, html) = post(edit("区域负责人")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let near = &html[html.find(r#"name="rule.supervisor""#).unwrap()..];
+    let near = &near[..near.find("</fieldset>").unwrap()];
+    assert!(
+        near.contains("field-error") && near.contains("区域"),
+        "{near}"
+    );
+    let (s, _, html) = post(edit("支行负责人")).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let stored = app.store.cycle(c).await.unwrap();
+    assert_eq!(stored.members.rules["supervisor"], "支行负责人");
+    assert_eq!(stored.members.raters["A002"]["supervisor"], "S001");
+
+    let (s, l) = send(p.hr.post(format!("{b}/api/cycles/{c}/launch"))).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    // The departments' figures are not this test's concern: straight to rating.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE appraisals SET state = 'rating' WHERE cycle_id = {c}"
+    )))
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let todo = |who: &'static str| {
+        let client = if who == "wangqiang" {
+            p.supervisor.clone()
+        } else {
+            p.staff["K001"].clone()
+        };
+        let b = b.clone();
+        async move {
+            let (_, t) = send(client.get(format!("{b}/api/tasks"))).await;
+            let mut v: Vec<String> = t
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["kind"] == "rate")
+                .map(|t| t["appraisee"].as_str().unwrap_or("").to_string())
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    assert_eq!(todo("zhoumin").await, ["张伟"]);
+    assert_eq!(todo("wangqiang").await, ["李娜"]);
+
+    // The workbook as downloaded imports without a change.
+    let xlsx =
+        p.hr.get(format!("{b}/hr/cycles/{c}/relations.xlsx"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+    let (s, r) = send(
+        p.hr.post(format!("{b}/api/cycles/{c}/relations"))
+            .body(xlsx.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["changed"], 0, "{r}");
+    // 张伟's rater changed to 王强 in the workbook and uploaded on the page: the task moves.
+    let table = kaohe_office::read_xlsx(&xlsx, None).unwrap();
+    let col = table.headers.iter().position(|h| h == "评分人").unwrap();
+    let rows: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| {
+            let mut cells = r.cells.clone();
+            if cells[0] == "A001" {
+                assert_eq!(cells[col], "K001");
+                cells[col] = "S001".into();
+            }
+            cells
+        })
+        .collect();
+    let heads: Vec<&str> = table.headers.iter().map(String::as_str).collect();
+    let edited = kaohe_office::text_workbook("考核关系", &heads, rows).unwrap();
+    let html = p.hr.get(&page).send().await.unwrap().text().await.unwrap();
+    let (s, _, html) = common::post_multipart(
+        &p.hr,
+        &page,
+        &[("csrf", &common::csrf_of(&html))],
+        Some(("file", "考核关系.xlsx", &edited)),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("1 项未完成的评分已改派"), "{html}");
+    assert!(row_with(&html, "张伟").contains("王强 (S001)"));
+    assert!(todo("zhoumin").await.is_empty());
+    assert_eq!(todo("wangqiang").await, ["张伟", "李娜"]);
+    let (_, audit) = send(p.hr.get(format!("{b}/api/audit?limit=1000"))).await;
+    let moved = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "task.reassign")
+        .expect("the move is audited");
+    assert_eq!(moved["old_value"], "K001 周敏", "{moved}");
+    assert_eq!(moved["new_value"], "S001 王强", "{moved}");
+    // An unknown 工号 is refused by row and column, nothing moved.
+    let bad = "工号,姓名,评分人\nA001,张伟,Q404\n";
+    let (s, r) = send(p.hr.post(format!("{b}/api/cycles/{c}/relations")).body(bad)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert!(r.to_string().contains("C 评分人"), "{r}");
+    assert_eq!(todo("wangqiang").await, ["张伟", "李娜"]);
 }
 
 /// The fields a refusal names (`error.fields[].field`).

@@ -419,6 +419,10 @@ hrc-f-window = Confirmation window (hours)
 hrc-f-params = Parameters (one id=value per line)
 hrc-f-targets = Targets and bonus bases
 hrc-f-targets-help = One row per position (or an employee by employee no.), one column per item of the form; an empty cell sets nothing. An employee's row applies to that person only and wins over the position's value.
+hrc-f-rules = Rater rules
+hrc-f-rules-help = One rule per rater, finding each appraisee's rater in the organisation: supervisor (the direct supervisor); head (the head of their own department); head:<unit kind>, e.g. head:sub_branch or head:branch (the head of the nearest unit of that kind at or above them; in Chinese 支行负责人, 分行负责人); dept:<code or name> (that department enters it); emp:<employee no.> (one named person). Empty: the direct supervisor, or the department named like the rater. A rater named for one person on the relations page wins over the rule.
+hrc-f-rules-review = Review and approval follow grants: a user granted review or approval on a unit handles everyone in it and below (e.g. the branch's HR reviews and the branch president approves, granted on the branch), set on the users page.
+hrc-ph-rule = e.g. head:sub_branch
 hrc-f-targets-lines = One line each: position or employee no.: item=value, item=value
 hrc-f-targets-lines-help = e.g. "大客户经理: 月度绩效奖金=3000" (an item by the name the sheet shows, its English name or its id), saved with the table; where both set a value, this one wins.
 hrc-tg-who = Position or employee no.
@@ -845,6 +849,24 @@ rel-reviewer = Review
 rel-approver = Approval
 rel-download = Download who rates whom (.xlsx)
 rel-none = The cycle has no appraisees yet.
+rel-help-draft = Draft: with this cycle's rater rules and the raters named per person, a launch will give each appraisee the raters below (the small print says where each came from). Name someone's rater (employee no.; submit empty to go back to the rule) or upload an edited relations workbook.
+rel-why-override = named for this person
+rel-why-rule = rule { $rule }
+rel-why-supervisor = direct supervisor
+rel-why-department = department of that name
+rel-why-nobody = nobody (HR enters it)
+rel-no-rule = no rule (the direct supervisor, or the department named like the rater)
+rel-review-rule = by grants: users granted review or approval on the unit or a unit above it
+rel-upload = Import relations
+rel-upload-button = Import
+rel-upload-help = The layout of the downloaded workbook (.xlsx or .csv), raters by employee no.: a changed rater of an open rating moves it to the new rater; a done rating cannot change. All rows or none.
+rel-upload-help-draft = The layout of the downloaded workbook (.xlsx or .csv), raters by employee no.: a rater other than the rule's is named for that person; an empty cell goes back to the rule.
+rel-imported = Imported: { $count } open ratings moved.
+rel-imported-draft = Imported: { $count } raters changed.
+rel-set = Name a rater
+rel-set-ph = empty: the rule
+rel-set-button = Save
+rel-col-name = { $role } name
 hrc-relations = Who rates whom
 
 # Notification choices (issue 17, migration 0015): /notifications/settings, HR's switches.

@@ -404,6 +404,10 @@ hrc-f-window = 确认期（小时）
 hrc-f-params = 参数（每行 参数=值）
 hrc-f-targets = 目标与奖金基数
 hrc-f-targets-help = 每行一个岗位（或一名员工的工号），每列是考核表上的一项；空格不设值。工号所在行只对该员工生效，并优先于岗位的值。
+hrc-f-rules = 考核关系规则
+hrc-f-rules-help = 每个评分人一条规则，按组织架构为每位被考核人找评分人：直接上级；部门负责人（本部门负责人）；<单位层级>负责人，如 支行负责人、分行负责人（所在单位以上最近的该层级单位的负责人）；部门:<编码或名称>（由该部门录入）；工号:<工号>（指定一人）。留空：直接上级，或与评分人同名的部门。在考核关系页为个人指定的评分人优先于规则。
+hrc-f-rules-review = 复核与审批按授权：在某单位上授予“复核”或“审批”的用户，负责该单位及其下级所有人（如在分行上授予分行人力复核、分行行长审批），在用户页设置。
+hrc-ph-rule = 如 支行负责人
 hrc-f-targets-lines = 每行 岗位或工号: 项目=值, 项目=值
 hrc-f-targets-lines-help = 例如「大客户经理: 月度绩效奖金=3000」（项目可写表上的名称或编号），与上表一并保存；同一岗位两处都填时以这里为准。
 hrc-tg-who = 岗位或工号
@@ -827,6 +831,24 @@ rel-reviewer = 复核
 rel-approver = 审批
 rel-download = 下载考核关系 (.xlsx)
 rel-none = 此周期还没有被考核人。
+rel-help-draft = 草稿：按本考核的考核关系规则和单独指定的评分人，启动时每位被考核人的评分人将是下表所列（小字说明来源）。可为某人单独指定评分人（填工号；留空提交则恢复按规则），或上传修改后的考核关系表。
+rel-why-override = 单独指定
+rel-why-rule = 规则 { $rule }
+rel-why-supervisor = 直接上级
+rel-why-department = 同名部门
+rel-why-nobody = 无人（人力资源部代填）
+rel-no-rule = 未设规则（直接上级，或与评分人同名的部门）
+rel-review-rule = 按授权：在该单位或其上级单位上授予复核、审批的用户
+rel-upload = 导入考核关系
+rel-upload-button = 导入
+rel-upload-help = 与下载的考核关系表格式相同（.xlsx 或 .csv）：评分人列填工号；改动未完成的评分会改派给新评分人，已完成的不能改。全部成功或全部不导入。
+rel-upload-help-draft = 与下载的考核关系表格式相同（.xlsx 或 .csv）：评分人列填工号，与规则不同的记为单独指定，空格恢复按规则。
+rel-imported = 已导入：{ $count } 项未完成的评分已改派。
+rel-imported-draft = 已导入：{ $count } 处评分人已更改。
+rel-set = 指定评分人
+rel-set-ph = 留空：按规则
+rel-set-button = 保存
+rel-col-name = { $role }姓名
 hrc-relations = 考核关系
 
 # 通知设置（issue 17，迁移 0015）：/notifications/settings，HR 的开关。

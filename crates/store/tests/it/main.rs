@@ -12,6 +12,7 @@ mod notify;
 mod notify_prefs;
 mod org_tree;
 mod pools;
+mod relations_rules;
 mod remind;
 mod sign_in;
 mod story;
