@@ -11,6 +11,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
 
+// A child of this module (it uses the cycle workflow's private helpers), kept in its own file.
+#[path = "peers.rs"]
 pub(crate) mod peers;
 
 /// What a person does to an appraisal through [`Store::act`].

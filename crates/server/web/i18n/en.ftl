@@ -97,6 +97,7 @@ sheet-sig-date = Date
 sheet-sig-default = accepted by default
 sig-appraisee = Appraisee
 sig-rater = Rater
+peers-too-few = fewer than { $k } peer answers; not shown
 sig-review = Review
 sig-approval = Approval
 sig-on-behalf = { $delegate } for { $principal }

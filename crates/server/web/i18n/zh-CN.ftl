@@ -91,6 +91,7 @@ sheet-sig-date = 日期
 sheet-sig-default = 视为默认
 sig-appraisee = 被考核人
 sig-rater = 考核人
+peers-too-few = 同事评分不足{ $k }人，暂不显示
 sig-review = 复核
 sig-approval = 审批
 sig-on-behalf = { $delegate } 代 { $principal }

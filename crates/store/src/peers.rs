@@ -85,6 +85,8 @@ pub struct PeerStatus {
     pub name: String,
     pub answered: bool,
     pub answered_at: Option<String>,
+    /// The reader's own task.
+    pub yours: bool,
 }
 
 /// An appraisee at launch, as the peer rule reads them.
@@ -456,6 +458,10 @@ impl Db {
                 name: r.get("name"),
                 answered: r.get::<Option<String>, _>("answers").is_some(),
                 answered_at: r.get("answered_at"),
+                yours: roles
+                    .peer
+                    .iter()
+                    .any(|p| p.task_id == r.get::<i64, _>("id")),
             })
             .collect())
     }
