@@ -155,7 +155,9 @@ async fn peers_of(db: &Db, hr: &User, id: i64) -> Vec<String> {
 
 async fn peers_are_picked_by_rotation_or_by_hr(db: Db) {
     let hr = org(&db).await;
-    let ids = launch(&db, &hr, &cycle(&[("E005", &["F001", "E001", "E002"])])).await;
+    let mut n = cycle(&[("E005", &["F001", "E001", "E002"])]);
+    n.rating_due = Some("2026-11-20".into());
+    let ids = launch(&db, &hr, &n).await;
     // The next three in 工号 order after the appraisee, wrapping round, without the
     // appraisee and without their supervisor 王五 (who rates them already).
     assert_eq!(
@@ -196,6 +198,11 @@ async fn peers_are_picked_by_rotation_or_by_hr(db: Db) {
             .iter()
             .all(|t| t.rater.as_deref() == Some("supervisor"))
     );
+    // Overdue peers are reminded, never escalated to their manager (王五, who would learn
+    // who rates whom): the supervisors' own overdue tasks have no one above to go to.
+    let run = db.send_reminders("2026-11-30T02:00:00Z").await.unwrap();
+    assert!(run.overdue > 0, "{run:?}");
+    assert_eq!(run.escalated, 0, "{run:?}");
     // Fewer colleagues than N: all of them. 财务部 has only 孙七, so a two-person 财务部
     // cycle… here: a group of 3 in a department of two gives the one colleague.
     let dept: Vec<String> = vec!["F001".into(), "F002".into()];
