@@ -2463,7 +2463,19 @@ impl Db {
             .map(|r| r.get("id"))
             .collect();
         for (p, principal) in principals {
+            // A peer's rating is theirs alone (同事评分): not handed to a delegate.
+            let peer_tasks: Vec<i64> =
+                sqlx::query("SELECT id FROM tasks WHERE peer_min IS NOT NULL AND assignee_id = $1")
+                    .bind(p.employee_id.unwrap_or(-1))
+                    .fetch_all(&self.reader)
+                    .await?
+                    .iter()
+                    .map(|r| r.get("id"))
+                    .collect();
             for mut t in self.tasks_of(&p).await? {
+                if t.kind == "rate" && peer_tasks.contains(&t.id) {
+                    continue;
+                }
                 let handed = match t.kind.as_str() {
                     // HR's rating of what nobody was assigned stays with HR.
                     "rate" => t.assignee_id.is_some() || t.department_id.is_some(),

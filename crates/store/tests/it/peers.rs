@@ -447,6 +447,32 @@ async fn the_peer_mean_counts_only_from_k_answers_and_stays_anonymous(db: Db) {
             .all(|e| !["e002", "e003", "e004"].contains(&e.actor.as_str())),
         "{own:?}"
     );
+    // A peer's rating is theirs alone: not handed to a delegate (代理) of theirs.
+    let today = today();
+    let sun = user(&db, "f001").await;
+    db.create_delegation(
+        &hr,
+        &NewDelegation {
+            principal: "e002".into(),
+            delegate: "f001".into(),
+            from: today.clone(),
+            to: today,
+            reason: "休假".into(),
+        },
+    )
+    .await
+    .unwrap();
+    // (李四 still has to rate 钱八 and 周九 as their peer.)
+    let open = db.tasks(&lisi).await.unwrap();
+    assert_eq!(open.len(), 2, "{open:?}");
+    let theirs = db.tasks(&sun).await.unwrap();
+    assert!(theirs.is_empty(), "{theirs:?}");
+    for emp in ["E001", "E004", "E005"] {
+        assert!(matches!(
+            db.appraisal(&sun, ids[emp]).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
     // A peer's "hand in" is a no-op: nothing signed, the sheet still waits for the supervisor.
     let v = db.appraisal(&lisi, id).await.unwrap().version;
     let a = db.act(&lisi, id, v, &Step::Submit).await.unwrap();
