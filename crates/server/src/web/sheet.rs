@@ -513,6 +513,13 @@ pub(super) async fn sheet_page<S: Store>(
     } else {
         Vec::new()
     };
+    // Who the peer raters are and whether each answered (同事评分): HR's, to chase them; the
+    // store refuses anyone else. Never what they answered.
+    let peers: Vec<kaohe_store::PeerStatus> = if hr && !kaohe_store::peer_groups(&t).is_empty() {
+        st.store.peer_status(me, id).await.or_page(ctx)?
+    } else {
+        Vec::new()
+    };
     // HR's correction form: every input the sheet declares, as stored now.
     let correct: Vec<CorrectField> = if hr {
         t.inputs
@@ -553,6 +560,7 @@ pub(super) async fn sheet_page<S: Store>(
             typed => Serde(typed),
             corrections => Serde(corrections),
             correct => Serde(correct),
+            peers => Serde(peers),
         },
     ))
 }

@@ -249,6 +249,17 @@ async fn a_peer_rates_from_their_tasks_on_the_page_and_the_api(app: App) {
     for hidden in ["李娜", "周敏", "马俊", "31.37", "33.91", "35.23"] {
         assert!(!sheet.contains(hidden), "the supervisor reads `{hidden}`");
     }
+    // HR's sheet lists the peers and who answered, to chase them — never an answer.
+    let hr_web = web_login(&app, "hr").await;
+    let (_, hr_sheet) = page(&hr_web, &url).await;
+    assert!(hr_sheet.contains("id=\"peers\""), "{hr_sheet}");
+    assert!(
+        hr_sheet.contains("李娜 (A002) · 已评") && hr_sheet.contains("马俊 (K002) · 已评"),
+        "{hr_sheet}"
+    );
+    for hidden in ["31.37", "33.91", "35.23"] {
+        assert!(!hr_sheet.contains(hidden), "HR reads `{hidden}`");
+    }
     // HR: everyone answered; still no answer in sight.
     let (_, peers) = send(hr.get(format!("{b}/api/appraisals/{id}/peers"))).await;
     assert!(
