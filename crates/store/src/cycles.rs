@@ -347,7 +347,8 @@ fn roles_from<'t>(
         match t.kind.as_str() {
             // A peer's task makes them a peer, not a rater (`policy::Roles::peer`).
             "rate" if t.peer_min.is_some() => {
-                if t.assignee_id.is_some() && t.assignee_id == who.employee_id {
+                let mine = t.assignee_id.is_some() && t.assignee_id == who.employee_id;
+                if mine {
                     roles.peer.push(policy::PeerTask {
                         task_id: t.id,
                         rater: t.rater.clone().unwrap_or_default(),

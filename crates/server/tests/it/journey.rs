@@ -2110,11 +2110,11 @@ async fn peers_in_the_matrix(
         format!("/appraisals/{id}?lang=en"),
         format!("/api/cycles/{c}/results"),
         format!("/api/cycles/{c}/results.xlsx"),
-        format!("/api/audit"),
-        format!("/api/tasks"),
-        format!("/tasks"),
+        "/api/audit".to_string(),
+        "/api/tasks".to_string(),
+        "/tasks".to_string(),
         format!("/hr/cycles/{c}/relations"),
-        format!("/hr/audit"),
+        "/hr/audit".to_string(),
         format!("/results/{c}"),
     ];
     let mut checked = 0;
