@@ -1174,6 +1174,8 @@ pub(super) struct EntryView {
     /// `rate` or `self`.
     kind: &'static str,
     fields: Vec<FieldView>,
+    /// As a peer (同事评分): the answers needed before the peers' mean counts.
+    peer_min: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -1311,5 +1313,14 @@ pub(super) async fn entry_form<S: Store>(
             }
         })
         .collect();
-    Ok(Some(EntryView { kind, fields }))
+    let peer_min = t
+        .raters
+        .iter()
+        .filter(|r| raters.contains(&r.id))
+        .find_map(|r| r.peers.as_ref().map(|g| g.min_answers));
+    Ok(Some(EntryView {
+        kind,
+        fields,
+        peer_min,
+    }))
 }

@@ -157,6 +157,7 @@ async fn a_peer_rates_from_their_tasks_on_the_page_and_the_api(app: App) {
     assert_eq!(s, StatusCode::OK);
     assert!(sheet.contains("name=\"v.teamwork@peers\""), "{sheet}");
     assert!(!sheet.contains("name=\"v.teamwork@supervisor\""), "{sheet}");
+    assert!(sheet.contains("你的同事评分是匿名的"), "{sheet}");
     let form = [
         ("csrf", csrf_of(&sheet)),
         ("version", version_of(&sheet)),

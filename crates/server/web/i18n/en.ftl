@@ -102,6 +102,7 @@ peers-title = Peer raters
 peers-help = Only HR sees this: who rates and whether they answered, never what.
 peers-answered = answered
 peers-waiting = not yet
+peers-entry-note = Your peer rating is anonymous: the appraisee and their manager see only the mean of at least { $k } peers, never who you are or what you gave. You may change it until rating ends.
 sig-review = Review
 sig-approval = Approval
 sig-on-behalf = { $delegate } for { $principal }

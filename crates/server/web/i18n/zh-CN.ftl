@@ -96,6 +96,7 @@ peers-title = 同事评分人
 peers-help = 仅人力资源部可见：谁评、是否已评，不含评分内容。
 peers-answered = 已评
 peers-waiting = 未评
+peers-entry-note = 你的同事评分是匿名的：被考核人和其上级只看到至少 { $k } 位同事的平均分，看不到你是谁、给了几分。评分阶段结束前可以修改。
 sig-review = 复核
 sig-approval = 审批
 sig-on-behalf = { $delegate } 代 { $principal }
