@@ -174,6 +174,9 @@ in-dup-id = the employee number `{ $id }` appears twice (first on line { $first 
 ## Form display (kaohe template show)
 show-header = Positions: { $positions }    Period: { $period }    Full marks: { $total }
 show-raters = Raters and weights: { $raters }
+show-peers = (peers: { $n }, { $pick }, counted from { $k } answers)
+show-peers-dept = same department, by rotation
+show-peers-hr = named by HR
 show-param = Parameter “{ $name }” (`{ $id }`), default { $value }{ $unit }
 show-points = { $points } pts
 show-total-formula = Total = { $formula }

@@ -174,6 +174,9 @@ in-dup-id = 工号 `{ $id }` 重复 (第 { $first } 行已出现)
 ## 表单显示 (kaohe template show)
 show-header = 适用岗位: { $positions }    考核周期: { $period }    满分: { $total }
 show-raters = 评分人及权重: { $raters }
+show-peers = （同事 { $n } 人，{ $pick }，至少 { $k } 人作答才计入）
+show-peers-dept = 同部门轮换
+show-peers-hr = HR指定
 show-param = 参数「{ $name }」(`{ $id }`) 默认 { $value }{ $unit }
 show-points = { $points } 分
 show-total-formula = 总分 = { $formula }

@@ -416,3 +416,18 @@ fn a_peer_group_is_checked_where_it_is_written() {
     .expect("two peers");
     assert_eq!(t.raters[1].peers.as_ref().unwrap().min_answers, 2);
 }
+
+#[test]
+fn a_peer_group_is_shown_with_its_size_and_threshold() {
+    let t = compile_str(PEERS).expect("compiles");
+    let zh = kaohe_core::show::show(&t, Lang::Zh);
+    assert!(
+        zh.contains("同事 30（同事 5 人，同部门轮换，至少 3 人作答才计入）"),
+        "{zh}"
+    );
+    let en = kaohe_core::show::show(&t, Lang::En);
+    assert!(
+        en.contains("Peers 30 (peers: 5, same department, by rotation, counted from 3 answers)"),
+        "{en}"
+    );
+}
