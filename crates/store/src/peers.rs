@@ -27,8 +27,8 @@ pub fn peer_groups(t: &Template) -> Vec<(String, PeerGroup)> {
         .collect()
 }
 
-/// The peers the rule picks for `me` among `dept` (the department's employees' numbers in 工号
-/// order, `me` among them or not): the next `n` after `me`, wrapping round, leaving out `me`
+/// The peers the rule picks for `me` among `dept` (the department's employees' numbers,
+/// sorted, `me` among them or not): the next `n` after `me`, wrapping round, leaving out `me`
 /// and `skip` — so over a department everyone rates about as many as rate them. Fewer
 /// colleagues than `n`: all of them.
 pub fn rotate_peers<'a>(dept: &'a [String], me: &str, n: usize, skip: &[&str]) -> Vec<&'a str> {
@@ -36,9 +36,10 @@ pub fn rotate_peers<'a>(dept: &'a [String], me: &str, n: usize, skip: &[&str]) -
     if m == 0 {
         return Vec::new();
     }
-    let start = match dept.iter().position(|x| x == me) {
-        Some(i) => i + 1,
-        None => dept.partition_point(|x| x.as_str() < me),
+    // `dept` is sorted: found in log time (a department may hold thousands).
+    let start = match dept.binary_search_by(|x| x.as_str().cmp(me)) {
+        Ok(i) => i + 1,
+        Err(i) => i,
     };
     (0..m)
         .map(|k| dept[(start + k) % m].as_str())
