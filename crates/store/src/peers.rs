@@ -11,6 +11,10 @@ use super::*;
 use kaohe_core::model::{InputKind, PeerGroup, PeerPick};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+/// The write transaction `begin_write` gives. (On merging main's SQLite group commit, which
+/// names its own `WriteTx`, delete this alias: the functions below then take main's.)
+type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
+
 /// What a peer group's column reads while fewer than `min_answers` answered.
 pub const NOT_YET: &str = "不适用";
 
@@ -105,7 +109,7 @@ impl Db {
     /// colleagues of their department (not the appraisee, nor their direct supervisor, who
     /// rates already), by rotation in 工号 order. Returns how many tasks were made.
     pub(super) async fn launch_peer_tasks(
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut WriteTx,
         cy: &Cycle,
         t: &Template,
         members: &[PeerMember<'_>],
@@ -260,7 +264,7 @@ impl Db {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn peer_answer(
         &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        mut tx: WriteTx,
         who: &User,
         roles: &Roles,
         mut a: Appraisal,
