@@ -36,6 +36,13 @@ diag-metric-depth = metric `{ $name }` is computed through a chain of { $depth }
 help-limits = templates have limits (file size; numbers of metrics, items, inputs, raters and input columns; length of metric chains) so that one template cannot overwhelm the service; split the template or merge metrics
 diag-rater-weights = rater weights add up to { $sum }%, not 100%
 help-rater-weights = make the raters' weights add up to 100, or write rater_weights = "relative" in [form] to use them as shares
+diag-peers-without = `{ $field }` belongs to a peer group only; also write peers = <how many>
+diag-peers-self = the self-assessment (self) cannot be a peer group
+diag-peers-size = a peer group has 1 to { $max } people (peers), not { $n }
+diag-peers-min = min_answers must be between 1 and { $n } (peers), not { $k }
+diag-peers-number = the item "{ $item }" is rated by the peer group "{ $rater }", but what they enter is not a number (a grade's name or a checklist has no mean)
+diag-peers-alone = the item "{ $item }" is rated by the peer group "{ $rater }" alone: with too few answers it cannot be scored
+help-peers = a peer group: peers = 5, min_answers = 3, pick = "same_department" or "hr"; give its items another rater too (raters = ["supervisor", "peers"]) or na = "drop"
 diag-negative = `{ $field }` must be greater than zero
 diag-section-weights = section weights add up to { $sum }%, not 100%
 diag-section-weight-missing = some sections have a weight and some do not
@@ -167,6 +174,9 @@ in-dup-id = the employee number `{ $id }` appears twice (first on line { $first 
 ## Form display (kaohe template show)
 show-header = Positions: { $positions }    Period: { $period }    Full marks: { $total }
 show-raters = Raters and weights: { $raters }
+show-peers = (peers: { $n }, { $pick }, counted from { $k } answers)
+show-peers-dept = same department, by rotation
+show-peers-hr = named by HR
 show-param = Parameter “{ $name }” (`{ $id }`), default { $value }{ $unit }
 show-points = { $points } pts
 show-total-formula = Total = { $formula }

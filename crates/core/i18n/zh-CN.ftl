@@ -36,6 +36,13 @@ diag-metric-depth = 指标 `{ $name }` 经 { $depth } 层指标才算得，超�
 help-limits = 模板的规模有上限 (文件大小、指标、项目、输入、评分人、输入列的个数和指标链的层数)，以免一个模板拖垮服务; 请拆分模板或合并指标
 diag-rater-weights = 评分人权重合计为 { $sum }%，应为 100%
 help-rater-weights = 调整各评分人的 weight 使其合计 100; 若按相对比例计算，在 [form] 中写 rater_weights = "relative"
+diag-peers-without = `{ $field }` 只用于同事评分组，须同时写 peers = 人数
+diag-peers-self = 自评 (self) 不能设为同事评分组
+diag-peers-size = 同事评分人数 peers 应在 1 到 { $max } 之间，现为 { $n }
+diag-peers-min = 最少答卷数 min_answers 应在 1 到 { $n } (peers) 之间，现为 { $k }
+diag-peers-number = 项目「{ $item }」由同事评分组「{ $rater }」评分，但所填不是数字（等级名称或勾选项无法取平均）
+diag-peers-alone = 项目「{ $item }」只由同事评分组「{ $rater }」评分：答卷不足时该项无法计分
+help-peers = 同事评分组写法: peers = 5, min_answers = 3, pick = "同部门" 或 "HR指定"；评分项目另设一位评分人（如 raters = ["supervisor", "peers"]）或写 na = "drop"
 diag-negative = 字段 `{ $field }` 不能为负数或零
 diag-section-weights = 考核部分权重合计为 { $sum }%，应为 100%
 diag-section-weight-missing = 部分考核部分有权重、部分没有
@@ -167,6 +174,9 @@ in-dup-id = 工号 `{ $id }` 重复 (第 { $first } 行已出现)
 ## 表单显示 (kaohe template show)
 show-header = 适用岗位: { $positions }    考核周期: { $period }    满分: { $total }
 show-raters = 评分人及权重: { $raters }
+show-peers = （同事 { $n } 人，{ $pick }，至少 { $k } 人作答才计入）
+show-peers-dept = 同部门轮换
+show-peers-hr = HR指定
 show-param = 参数「{ $name }」(`{ $id }`) 默认 { $value }{ $unit }
 show-points = { $points } 分
 show-total-formula = 总分 = { $formula }

@@ -436,6 +436,118 @@ impl Compiler {
         self.diags.last_mut().expect("just pushed")
     }
 
+    /// A `[[rater]]`'s peer group (`peers`, `min_answers`, `pick`), checked.
+    fn peer_group(&mut self, rd: &RaterDef) -> Option<PeerGroup> {
+        let Some(n) = &rd.peers else {
+            for (field, span) in [
+                ("min_answers", rd.min_answers.as_ref().map(Spanned::span)),
+                ("pick", rd.pick.as_ref().map(Spanned::span)),
+            ] {
+                if let Some(span) = span {
+                    self.err(
+                        "E026",
+                        msg!("diag-peers-without", field = field),
+                        Some(span),
+                    )
+                    .help = Some(msg!("help-peers"));
+                }
+            }
+            return None;
+        };
+        let mut ok = true;
+        if rd.id.get_ref() == "self" {
+            self.err("E026", msg!("diag-peers-self"), sp(n)).help = Some(msg!("help-peers"));
+            ok = false;
+        }
+        let size = *n.get_ref();
+        if !(1..=i64::from(MAX_PEERS)).contains(&size) {
+            self.err(
+                "E026",
+                msg!("diag-peers-size", n = size, max = i64::from(MAX_PEERS)),
+                sp(n),
+            )
+            .help = Some(msg!("help-peers"));
+            ok = false;
+        }
+        let size = size.clamp(1, i64::from(MAX_PEERS)) as u32;
+        let min = match &rd.min_answers {
+            Some(k) => {
+                let v = *k.get_ref();
+                if !(1..=i64::from(size)).contains(&v) {
+                    self.err(
+                        "E026",
+                        msg!("diag-peers-min", k = v, n = i64::from(size)),
+                        sp(k),
+                    )
+                    .help = Some(msg!("help-peers"));
+                    ok = false;
+                }
+                v.clamp(1, i64::from(size)) as u32
+            }
+            None => PEER_MIN_ANSWERS.min(size),
+        };
+        let pick = match rd.pick.as_ref().map(|p| p.get_ref().trim()) {
+            None | Some("同部门") | Some("same_department") => PeerPick::SameDepartment,
+            Some("HR指定") | Some("hr") => PeerPick::Hr,
+            Some(other) => {
+                self.err(
+                    "E006",
+                    msg!(
+                        "diag-bad-choice",
+                        field = "pick",
+                        value = other,
+                        choices = "同部门 (same_department), HR指定 (hr)"
+                    ),
+                    rd.pick.as_ref().and_then(sp),
+                );
+                ok = false;
+                PeerPick::SameDepartment
+            }
+        };
+        ok.then_some(PeerGroup {
+            size,
+            min_answers: min,
+            pick,
+        })
+    }
+
+    /// A peer group's column holds the mean of its answers, so what each peer enters must be
+    /// a number (a grade's name or a checklist has no mean), and an item must not rest on
+    /// the peers alone (below `min_answers` their column is 不适用).
+    fn check_peer_columns(&mut self, def: &TemplateDef, raters: &[Rater], items: &[Item]) {
+        let span_of = |r: usize| def.rater[r].get_ref().peers.as_ref().and_then(sp);
+        let mut bad: Vec<(usize, String)> = Vec::new();
+        for inp in &self.inputs {
+            let (Some(r), Some(i)) = (inp.rater, inp.item) else {
+                continue;
+            };
+            if raters[r].peers.is_some()
+                && matches!(inp.kind, InputKind::Choice(_) | InputKind::Set(_))
+                && !bad.iter().any(|(x, n)| *x == r && *n == items[i].name)
+            {
+                bad.push((r, items[i].name.clone()));
+            }
+        }
+        let rater_en = |r: &Rater| r.name_en.clone().unwrap_or_else(|| r.id.clone());
+        for (r, item) in bad {
+            let m = msg!("diag-peers-number", item = item, rater = raters[r].name)
+                .en_arg("item", self.en_of(&item))
+                .en_arg("rater", rater_en(&raters[r]));
+            self.err("E026", m, span_of(r)).help = Some(msg!("help-peers"));
+        }
+        for it in items {
+            if let [r] = it.raters.as_slice()
+                && raters[*r].peers.is_some()
+                && it.na == NaPolicy::Forbidden
+            {
+                let m = msg!("diag-peers-alone", item = it.name, rater = raters[*r].name)
+                    .en_arg("item", self.en_of(&it.name))
+                    .en_arg("rater", rater_en(&raters[*r]));
+                self.err("E026", m, span_of(*r)).help = Some(msg!("help-peers"));
+            }
+        }
+    }
+
     fn check_id(&mut self, id: &Spanned<String>) -> bool {
         if !is_valid_id(id.get_ref()) {
             self.err("E022", msg!("diag-bad-id", id = id.get_ref()), sp(id))
@@ -647,11 +759,13 @@ impl Compiler {
                 );
             }
             self.check_id(&rd.id);
+            let peers = self.peer_group(rd);
             raters.push(Rater {
                 id: rd.id.get_ref().clone(),
                 name: rd.name.clone(),
                 name_en: rd.name_en.clone(),
                 weight: rd.weight.get_ref().0,
+                peers,
             });
         }
         let relative = match def
@@ -1203,6 +1317,7 @@ impl Compiler {
             })
         });
 
+        self.check_peer_columns(def, &raters, &items);
         let form = form?;
         let needs_peers = items.iter().any(|i| i.na == NaPolicy::PeerAverage);
         let t = Template {

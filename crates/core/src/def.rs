@@ -296,6 +296,13 @@ pub struct RaterDef {
     pub name_en: Option<String>,
     /// Percent (30 = 30%); 0 = the rater's score is shown but not counted.
     pub weight: Spanned<Num>,
+    /// A peer group (同事评分): this many colleagues rate, each on a task of their own
+    /// (1–50); their answers are shown only as a mean, and only once `min_answers` answered.
+    pub peers: Option<Spanned<i64>>,
+    /// Answers needed before the peers' mean is shown and counted (default 3, at most `peers`).
+    pub min_answers: Option<Spanned<i64>>,
+    /// How the peers are chosen: `同部门` / `same_department` (default) or `HR指定` / `hr`.
+    pub pick: Option<Spanned<String>>,
 }
 
 /// `[[section]]`

@@ -158,7 +158,36 @@ pub struct Rater {
     pub name_en: Option<String>,
     /// Share of the rater in percent (or relative).
     pub weight: Decimal,
+    /// A peer group (同事评分): several colleagues rate, shown only as their mean.
+    pub peers: Option<PeerGroup>,
 }
+
+/// A rater role filled by a group of colleagues (`peers = N` on a `[[rater]]`): each rates on
+/// a task of their own; the role's column holds their mean once `min_answers` have answered
+/// (不适用 before, so the other raters' weights are renormalised).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerGroup {
+    /// How many colleagues rate (1–50).
+    pub size: u32,
+    /// Answers needed before the mean is shown and counted (1..=size; default 3, or size).
+    pub min_answers: u32,
+    /// How they are chosen.
+    pub pick: PeerPick,
+}
+
+/// How a peer group is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerPick {
+    /// Colleagues of the appraisee's department, by rotation in 工号 order (同部门).
+    SameDepartment,
+    /// HR names them on the cycle (HR指定).
+    Hr,
+}
+
+/// The default `min_answers` of a peer group.
+pub const PEER_MIN_ANSWERS: u32 = 3;
+/// The largest peer group.
+pub const MAX_PEERS: u32 = 50;
 
 /// A part of the sheet.
 #[derive(Debug, Clone)]

@@ -277,10 +277,23 @@ pub fn show(t: &Template, lang: Lang) -> String {
             .raters
             .iter()
             .map(|r| {
+                let group = r.peers.as_ref().map_or(String::new(), |g| {
+                    let pick = match g.pick {
+                        PeerPick::SameDepartment => msg!("show-peers-dept"),
+                        PeerPick::Hr => msg!("show-peers-hr"),
+                    }
+                    .render(lang);
+                    msg!("show-peers", n = g.size, k = g.min_answers, pick = pick).render(lang)
+                });
                 format!(
-                    "{} {}",
+                    "{} {}{}{group}",
                     nm(&r.name, r.name_en.as_deref(), lang),
-                    fmt(r.weight)
+                    fmt(r.weight),
+                    if group.is_empty() || lang == Lang::Zh {
+                        ""
+                    } else {
+                        " "
+                    }
                 )
             })
             .collect();

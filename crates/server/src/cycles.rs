@@ -671,6 +671,46 @@ pub async fn appraisal<S: Store>(
     Ok(axum::Json(st.store.appraisal(&auth.0, id).await?.into()))
 }
 
+/// A peer rater of an appraisal (同事评分): who, and whether they answered — never what.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeerView {
+    pub task_id: i64,
+    /// The peer group's rater id.
+    pub rater: String,
+    pub emp_no: String,
+    pub name: String,
+    pub answered: bool,
+    pub answered_at: Option<String>,
+    /// The reader's own peer task.
+    pub yours: bool,
+}
+
+/// The peer raters of an appraisal and whether each answered (HR, to chase them; a peer sees
+/// their own line). The answers themselves are never given; everyone else is refused.
+#[utoipa::path(get, path = "/api/appraisals/{id}/peers", params(("id" = i64, Path)), responses((status = 200, body = [PeerView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn peers<S: Store>(
+    State(st): State<AppState<S>>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Vec<PeerView>>> {
+    Ok(axum::Json(
+        st.store
+            .peer_status(&auth.0, id)
+            .await?
+            .into_iter()
+            .map(|p| PeerView {
+                task_id: p.task_id,
+                rater: p.rater,
+                emp_no: p.emp_no,
+                name: p.name,
+                answered: p.answered,
+                answered_at: p.answered_at,
+                yours: p.yours,
+            })
+            .collect(),
+    ))
+}
+
 /// How every number of an appraisal was computed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExplainView {

@@ -851,6 +851,7 @@ async fn health() -> &'static str {
         cycles::appraisals,
         cycles::appraisal,
         cycles::explain,
+        cycles::peers,
         cycles::preview,
         cycles::values,
         cycles::notes,
@@ -925,6 +926,7 @@ async fn health() -> &'static str {
         cycles::CancelRequest,
         cycles::AppraisalView,
         cycles::ExplainView,
+        cycles::PeerView,
         cycles::PreviewValuesRequest,
         cycles::PreviewView,
         cycles::ValuesRequest,
@@ -1051,6 +1053,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/api/appraisals", get(cycles::appraisals::<S>))
         .route("/api/appraisals/{id}", get(cycles::appraisal::<S>))
         .route("/api/appraisals/{id}/explain", get(cycles::explain::<S>))
+        .route("/api/appraisals/{id}/peers", get(cycles::peers::<S>))
         .route("/api/appraisals/{id}/preview", post(cycles::preview::<S>))
         .route(
             "/api/appraisals/{id}/values",

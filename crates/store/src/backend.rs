@@ -1875,6 +1875,9 @@ impl Store for Db {
     async fn signers(&self, id: i64) -> Result<Vec<Signer>> {
         self.signers_impl(id).await
     }
+    async fn peer_status(&self, who: &User, id: i64) -> Result<Vec<PeerStatus>> {
+        self.peer_status_impl(who, id).await
+    }
     async fn cycle_form(&self, cycle_id: i64) -> Result<(Cycle, kaohe_core::Template)> {
         self.cycle_form_impl(cycle_id).await
     }

@@ -220,6 +220,10 @@ pub struct Members {
     /// their own appraisal. Set when the cycle is created, so it is in the audit log.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sod_exempt: Vec<String>,
+    /// Peers HR names (同事评分, HR指定): appraisee emp_no → the peers' emp_nos. Wins over the
+    /// form's rule for that appraisee; checked when the cycle is saved.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub peers: BTreeMap<String, Vec<String>>,
 }
 
 /// What HR fills in to create a cycle.
@@ -728,6 +732,8 @@ pub fn rating_roles(t: &Template, owners: &[Owner]) -> Vec<String> {
             roles.push(r.id.clone());
         }
     }
+    // A peer group's tasks are one per peer (`crate::peers`), not one per role.
+    roles.retain(|r| !crate::cycles::peers::is_peer_role(t, r));
     roles
 }
 
@@ -888,6 +894,11 @@ pub fn engine_rows(t: &Template, list: &[ToScore<'_>]) -> Vec<Result<Row, (Strin
             cells.push(a.group);
             for (i, inp) in t.inputs.iter().enumerate() {
                 let mut v = a.values.get(&inp.id).map(String::as_str).unwrap_or("");
+                // A peer group's column holds their mean once enough answered; until then
+                // the peers are absent (不适用) and the other raters' weights renormalised.
+                if v.is_empty() && inp.rater.is_some_and(|r| t.raters[r].peers.is_some()) {
+                    v = crate::cycles::peers::NOT_YET;
+                }
                 if v.is_empty()
                     && inp.origin == Origin::Prior
                     && let Some((base, when)) = inp.id.rsplit_once('.')

@@ -11,6 +11,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, HashMap};
 
+// A child of this module (it uses the cycle workflow's private helpers), kept in its own file.
+#[path = "peers.rs"]
+pub(crate) mod peers;
+
 /// What a person does to an appraisal through [`Store::act`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -264,6 +268,8 @@ struct TaskFact {
     status: String,
     appraisal_id: Option<i64>,
     cycle_id: i64,
+    /// A peer group's task (同事评分): the group's `min_answers`.
+    peer_min: Option<i64>,
 }
 
 impl TaskFact {
@@ -277,6 +283,7 @@ impl TaskFact {
             status: t.get("status"),
             appraisal_id: t.get("appraisal_id"),
             cycle_id: t.get("cycle_id"),
+            peer_min: t.get("peer_min"),
         }
     }
 }
@@ -338,6 +345,16 @@ fn roles_from<'t>(
         .collect();
     for t in tasks {
         match t.kind.as_str() {
+            // A peer's task makes them a peer, not a rater (`policy::Roles::peer`).
+            "rate" if t.peer_min.is_some() => {
+                let mine = t.assignee_id.is_some() && t.assignee_id == who.employee_id;
+                if mine {
+                    roles.peer.push(policy::PeerTask {
+                        task_id: t.id,
+                        rater: t.rater.clone().unwrap_or_default(),
+                    });
+                }
+            }
             "rate" => {
                 let mine = (t.assignee_id.is_some() && t.assignee_id == who.employee_id)
                     || (t.assignee_id.is_none()
@@ -537,7 +554,7 @@ impl Db {
         dept: i64,
     ) -> Result<Roles> {
         let exempt = Self::sod_exempt(&mut *c, who, a.cycle_id).await?;
-        let tasks: Vec<TaskFact> = sqlx::query("SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id FROM tasks WHERE appraisal_id = $1 OR (cycle_id = $2 AND kind = 'data')")
+        let tasks: Vec<TaskFact> = sqlx::query("SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id, peer_min FROM tasks WHERE appraisal_id = $1 OR (cycle_id = $2 AND kind = 'data')")
             .bind(a.id)
             .bind(a.cycle_id)
             .fetch_all(&mut *c)
@@ -588,7 +605,7 @@ impl Db {
         let mut data: HashMap<i64, Vec<TaskFact>> = HashMap::new();
         if !page.is_empty() {
             let mut qb = crate::backend::SqlBuilder::new(
-                "SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id FROM tasks WHERE appraisal_id IN (",
+                "SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id, peer_min FROM tasks WHERE appraisal_id IN (",
             );
             for (i, (a, _)) in page.iter().enumerate() {
                 if i > 0 {
@@ -651,7 +668,7 @@ impl Db {
         owners: &mut HashMap<i64, (Template, Vec<Owner>)>,
     ) -> Result<()> {
         a.on_behalf_of = roles.on_behalf_of.as_ref().map(|p| p.name.clone());
-        if !policy::needs_owners(roles, a.state) {
+        if !policy::needs_owners(roles, a.state) && roles.peer.is_empty() {
             policy::redact(a, roles, None);
             return Ok(());
         }
@@ -664,6 +681,20 @@ impl Db {
         }
         let (t, o) = &owners[&a.cycle_id];
         policy::redact(a, roles, Some((t, o)));
+        if !roles.peer.is_empty() {
+            // A peer's own answers, in their group's columns (同事评分).
+            let columns: Vec<(String, String)> = t
+                .inputs
+                .iter()
+                .zip(o)
+                .filter_map(|(i, o)| match o {
+                    Owner::Rater(r) if peers::is_peer_role(t, r) => Some((i.id.clone(), r.clone())),
+                    _ => None,
+                })
+                .collect();
+            let own = Self::own_answers(&mut *c, roles).await?;
+            policy::show_own_answers(a, roles, &columns, own);
+        }
         Ok(())
     }
 
@@ -957,7 +988,7 @@ impl Db {
     }
 
     async fn reopen_raters(c: &mut sqlx::AnyConnection, id: i64) -> Result<()> {
-        sqlx::query("UPDATE tasks SET status = 'open', done_at = NULL, done_by = NULL WHERE appraisal_id = $1 AND kind = 'rate'")
+        sqlx::query("UPDATE tasks SET status = 'open', done_at = NULL, done_by = NULL WHERE appraisal_id = $1 AND kind = 'rate' AND peer_min IS NULL")
             .bind(id)
             .execute(&mut *c)
             .await?;
@@ -1033,6 +1064,10 @@ impl Db {
                     problems.push((format!("members.raters.{emp}.{r}"), text!("no-such-rater")));
                 }
             }
+        }
+        {
+            let mut c = self.reader.acquire().await?;
+            Self::check_peer_lists(&mut c, &t, &n.members, &mut problems).await?;
         }
         if let Err(StoreError::Fields(f)) = check_date("data_due", &n.data_due) {
             problems.extend(f)
@@ -1308,6 +1343,21 @@ impl Db {
             ],
         )
         .await?;
+        let peer_tasks = Self::launch_peer_tasks(
+            &mut tx,
+            &cy,
+            &t,
+            &all.iter()
+                .map(|e| peers::PeerMember {
+                    appraisal_id: ids[&e.id],
+                    employee_id: e.id,
+                    emp_no: &e.emp_no,
+                    dept: &e.dept,
+                    supervisor: e.supervisor,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .await?;
         sqlx::query("UPDATE cycles SET status = 'launched', launched_at = $1 WHERE id = $2")
             .bind(&at)
             .bind(cy.id)
@@ -1337,7 +1387,7 @@ impl Db {
                 new_value: Some(format!(
                     "launched: {} appraisals, {} tasks",
                     all.len(),
-                    tasks.len()
+                    tasks.len() + peer_tasks
                 )),
                 ..Default::default()
             }],
@@ -1349,7 +1399,7 @@ impl Db {
         }
         Ok(LaunchSummary {
             appraisals: all.len(),
-            tasks: tasks.len(),
+            tasks: tasks.len() + peer_tasks,
             unmatched_departments: unmatched,
         })
     }
@@ -1573,6 +1623,17 @@ impl Db {
         let t = Self::template_for(&mut tx, &cy).await?;
         let depts = Self::departments_in(&mut tx).await?;
         let (owners, _) = input_owners(&t, &depts);
+        // A peer's answers go to their own task (同事评分), never into the inputs.
+        if !roles.peer.is_empty()
+            && values.keys().any(|k| {
+                matches!(slot_of(&t, k).and_then(|s| owners.get(s as usize)),
+                    Some(Owner::Rater(r)) if roles.peer.iter().any(|p| &p.rater == r))
+            })
+        {
+            return self
+                .peer_answer(tx, who, &roles, a, version, (&cy, &t), &owners, values)
+                .await;
+        }
         let open_item = |slot: usize| -> bool {
             match (&a.open_items, t.inputs.get(slot).and_then(|i| i.item)) {
                 (None, _) => true,
@@ -2038,6 +2099,14 @@ impl Db {
         let me = policy::actor(&who.username, &roles);
         let (action, actor) = match step {
             Step::Submit => match a.state {
+                // A peer's answers count as they are saved; a peer hands nothing in (and
+                // signs nothing: no trail names them to those who read the sheet).
+                State::Rating
+                    if roles.open_rate.is_empty() && !roles.hr && !roles.peer.is_empty() =>
+                {
+                    Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
+                    return Ok(a);
+                }
                 State::SelfAssessment if roles.appraisee => {
                     sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE appraisal_id = $3 AND kind = 'self'")
                         .bind(&at).bind(&who.username).bind(id).execute(&mut *tx).await?;
@@ -2055,7 +2124,8 @@ impl Db {
                         sqlx::query("UPDATE tasks SET status = 'done', done_at = $1, done_by = $2 WHERE id = $3")
                             .bind(&at).bind(&me).bind(*tid).execute(&mut *tx).await?;
                     }
-                    let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE appraisal_id = $1 AND kind = 'rate' AND status = 'open'")
+                    // Peers do not hold the sheet up (同事评分: they answer until rating ends).
+                    let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE appraisal_id = $1 AND kind = 'rate' AND status = 'open' AND peer_min IS NULL")
                         .bind(id).fetch_one(&mut *tx).await?.get("n");
                     if open > 0 {
                         Self::save(&mut tx, &a, version).await?;
@@ -2409,7 +2479,19 @@ impl Db {
             .map(|r| r.get("id"))
             .collect();
         for (p, principal) in principals {
+            // A peer's rating is theirs alone (同事评分): not handed to a delegate.
+            let peer_tasks: Vec<i64> =
+                sqlx::query("SELECT id FROM tasks WHERE peer_min IS NOT NULL AND assignee_id = $1")
+                    .bind(p.employee_id.unwrap_or(-1))
+                    .fetch_all(&self.reader)
+                    .await?
+                    .iter()
+                    .map(|r| r.get("id"))
+                    .collect();
             for mut t in self.tasks_of(&p).await? {
+                if t.kind == "rate" && peer_tasks.contains(&t.id) {
+                    continue;
+                }
                 let handed = match t.kind.as_str() {
                     // HR's rating of what nobody was assigned stays with HR.
                     "rate" => t.assignee_id.is_some() || t.department_id.is_some(),

@@ -46,6 +46,7 @@ pub use backend::{
     connect, connect_with, sqlite_readers,
 };
 pub use cycle::*;
+pub use cycles::peers::{PeerStatus, is_peer_role, peer_groups, rotate_peers};
 pub use cycles::{GridRow, LedgerEntry, PayrollRow, ResultRow, Step, engine_for, state_rank};
 pub use delegation::{Delegation, NewDelegation, today};
 pub use hr::*;
@@ -610,6 +611,14 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Who signs each line of an appraisal's sheet (raters, reviewer, approver), from the
     /// audit log. The caller must already be allowed to see the appraisal.
     fn signers(&self, id: i64) -> impl Future<Output = Result<Vec<Signer>>> + Send;
+    /// Who the peer raters of appraisal `id` are (同事评分) and whether each answered — never
+    /// what: all of them for HR (to chase them), a peer's own line for that peer, refused
+    /// (`Forbidden`; `NotFound` when the appraisal is not visible) for anyone else.
+    fn peer_status(
+        &self,
+        who: &User,
+        id: i64,
+    ) -> impl Future<Output = Result<Vec<PeerStatus>>> + Send;
     /// A cycle and its form as it scores the cycle: the pinned version, compiled, with the
     /// cycle's grade bands when the sheet has none. Every caller that scores, shows or prints
     /// a cycle's appraisals takes the form from here.

@@ -23,7 +23,7 @@
 //!   never on the delegate's own, and never the principal's own self-assessment or signature;
 //!   what they do is recorded as theirs on the principal's behalf ([`actor`]).
 
-use crate::cycle::{Appraisal, Notes, Owner};
+use crate::cycle::{Appraisal, Notes, Owner, Values};
 use crate::cycles::state_rank;
 use crate::model::{Grant, Role, User};
 use kaohe_core::model::Template;
@@ -200,6 +200,18 @@ pub struct Roles {
     /// The principal whose delegated work is all the user may do on this appraisal (the user
     /// has no task nor grant of their own on it): their acts are recorded as on their behalf.
     pub on_behalf_of: Option<Principal>,
+    /// The user's peer rating tasks on the appraisal (同事评分; open or answered). A peer is
+    /// not a rater in the sense above: they see the appraisee's name, the items and their own
+    /// answers only — no scores, no other entries — and never hand the sheet in.
+    pub peer: Vec<PeerTask>,
+}
+
+/// A peer's rating task on an appraisal (同事评分).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerTask {
+    pub task_id: i64,
+    /// The peer group's rater id.
+    pub rater: String,
 }
 
 /// Someone whose work a delegate does (代理): username and name.
@@ -303,6 +315,7 @@ impl Roles {
     pub fn sees(&self) -> bool {
         self.appraisee
             || !self.rater.is_empty()
+            || !self.peer.is_empty()
             || self.reviewer
             || self.approver
             || self.hr
@@ -362,6 +375,57 @@ pub fn redact(a: &mut Appraisal, roles: &Roles, owners: Option<(&Template, &[Own
         a.notes = Notes::default();
         a.appeal = None;
     }
+}
+
+/// May a peer with `roles` answer for the peer group `rater` now? Their task's id: only on
+/// the appraisal's rating stage, never on their own appraisal.
+pub fn answer_as_peer(roles: &Roles, state: State, rater: &str) -> Result<i64, Denied> {
+    let Some(t) = roles.peer.iter().find(|p| p.rater == rater) else {
+        return Err(Denied::new(
+            "你不是该考核表的同事评分人",
+            "you are not a peer rater of this appraisal",
+        ));
+    };
+    if roles.appraisee {
+        return Err(Denied::new(
+            "不能为自己的考核表评分",
+            "you cannot rate your own appraisal",
+        ));
+    }
+    if state != State::Rating {
+        return Err(Denied::new(
+            "考核表已不在评分阶段，同事评分不能再修改",
+            "the appraisal has left rating: peer answers can no longer be changed",
+        ));
+    }
+    Ok(t.task_id)
+}
+
+/// What a peer sees of their own answers: the group's columns hold the peer's own answers
+/// (`own`, from their tasks), never the group's mean nor anyone else's; others see nothing of
+/// a peer's task. Call after [`redact`].
+pub fn show_own_answers(
+    a: &mut Appraisal,
+    roles: &Roles,
+    owners: &[(String, String)],
+    own: Values,
+) {
+    if roles.peer.is_empty() {
+        return;
+    }
+    // The group's columns: (input id, rater id) of every column a group of theirs fills.
+    a.inputs.retain(|k, _| {
+        !owners
+            .iter()
+            .any(|(i, r)| i == k && roles.peer.iter().any(|p| &p.rater == r))
+    });
+    a.inputs.extend(own);
+}
+
+/// Does `roles` see who a peer group's raters are and whether each answered (HR, to chase
+/// them)? Nobody sees another's answers.
+pub fn sees_peer_names(roles: &Roles) -> bool {
+    roles.hr
 }
 
 /// A duty that must not fall to someone with a stake in the appraisal.

@@ -58,6 +58,8 @@ struct Held {
     what: String,
     assignee: Option<i64>,
     dept: Option<i64>,
+    /// A peer's rating task (同事评分): never escalated, so no manager learns who rates whom.
+    peer: bool,
 }
 
 fn day(d: time::Date) -> String {
@@ -182,7 +184,7 @@ impl Db {
         today: time::Date,
     ) -> Result<Vec<Held>> {
         const COLS: &str = "SELECT t.id, t.cycle_id, t.due, t.assignee_id, t.department_id, u.id AS uid, \
-             COALESCE(me.name, u.username) AS uname, COALESCE(ae.name, d.name, '') AS what FROM tasks t \
+             COALESCE(me.name, u.username) AS uname, COALESCE(ae.name, d.name, '') AS what, t.peer_min FROM tasks t \
              JOIN cycles c ON c.id = t.cycle_id";
         const TAIL: &str = " LEFT JOIN employees me ON me.id = u.employee_id \
              LEFT JOIN appraisals a ON a.id = t.appraisal_id LEFT JOIN employees ae ON ae.id = a.employee_id \
@@ -215,6 +217,7 @@ impl Db {
                 what: r.get("what"),
                 assignee: r.get("assignee_id"),
                 dept: r.get("department_id"),
+                peer: r.get::<Option<i64>, _>("peer_min").is_some(),
             });
         }
         out.sort_by_key(|h| (h.task, h.uid));
@@ -274,9 +277,10 @@ impl Db {
         let to_escalate: Vec<&Held> = held
             .iter()
             .filter(|h| {
-                settings
-                    .get(&h.cycle)
-                    .is_some_and(|s| -h.left >= s.escalate_after)
+                !h.peer
+                    && settings
+                        .get(&h.cycle)
+                        .is_some_and(|s| -h.left >= s.escalate_after)
             })
             .collect();
         let mut managers: HashMap<i64, Vec<(i64, String)>> = HashMap::new(); // task → users

@@ -268,3 +268,166 @@ total = 10
 "#,
     );
 }
+
+/// A peer group (同事评分): its column is the peers' mean (the store writes it), and
+/// 不适用 while too few answered — the other raters' weights are then renormalised.
+const PEERS: &str = r#"
+[form]
+id = "P"
+title = "同事评分测试"
+period = "monthly"
+total_points = 100
+
+[[rater]]
+id = "supervisor"
+name = "直接上级"
+weight = 70
+[[rater]]
+id = "peers"
+name = "同事"
+name_en = "Peers"
+weight = 30
+peers = 5
+min_answers = 3
+pick = "同部门"
+
+[[item]]
+id = "teamwork"
+name = "团队协作"
+points = 40
+rule = "score"
+raters = ["supervisor", "peers"]
+
+[[item]]
+id = "quality"
+name = "工作质量"
+points = 60
+rule = "score"
+raters = ["supervisor"]
+"#;
+
+#[test]
+fn a_peer_group_compiles_and_scores_with_its_weight_or_without_it() {
+    let t = compile_str(PEERS).expect("compiles");
+    let g = t.raters[1].peers.as_ref().expect("a peer group");
+    assert_eq!((g.size, g.min_answers), (5, 3));
+    assert_eq!(g.pick, kaohe_core::model::PeerPick::SameDepartment);
+    assert!(t.raters[0].peers.is_none());
+    run(
+        PEERS,
+        r#"
+[[case]]
+name = "同事均分32，上级36"
+[[case.row]]
+id = "A"
+"teamwork@supervisor" = 36
+"teamwork@peers" = 32
+"quality@supervisor" = 50
+[case.row.expect]
+# 36×70% + 32×30% = 25.2 + 9.6 = 34.8
+items = { teamwork = 34.8, quality = 50 }
+total = 84.8
+
+[[case]]
+name = "同事不足3人: 不适用，上级的分数独占"
+[[case.row]]
+id = "B"
+"teamwork@supervisor" = 36
+"teamwork@peers" = "不适用"
+"quality@supervisor" = 50
+[case.row.expect]
+items = { teamwork = 36, quality = 50 }
+total = 86
+"#,
+    );
+}
+
+#[test]
+fn a_peer_group_is_checked_where_it_is_written() {
+    // The diagnostic points at the line that starts with `field`.
+    let at = |src: &str, code: &str, field: &str, needle: &str| {
+        let c = check(src);
+        let d = c
+            .diagnostics
+            .iter()
+            .find(|d| d.code == code)
+            .unwrap_or_else(|| panic!("{code} expected: {:?}", c.diagnostics));
+        let (line, _) = d.line_col(src).expect("a place");
+        let want = src
+            .lines()
+            .position(|l| l.starts_with(field))
+            .expect("the field")
+            + 1;
+        assert_eq!(line, want, "{code} at line {line}, not {want}: {d:?}");
+        let text = d.message.render(Lang::Zh) + &d.message.render(Lang::En);
+        assert!(text.contains(needle), "{text}");
+    };
+    at(
+        &PEERS.replace("peers = 5", "peers = 0"),
+        "E026",
+        "peers =",
+        "1 到 50",
+    );
+    at(
+        &PEERS.replace("peers = 5", "peers = 51"),
+        "E026",
+        "peers =",
+        "51",
+    );
+    at(
+        &PEERS.replace("min_answers = 3", "min_answers = 6"),
+        "E026",
+        "min_answers",
+        "min_answers",
+    );
+    at(
+        &PEERS.replace("pick = \"同部门\"", "pick = \"随机\""),
+        "E006",
+        "pick",
+        "HR指定",
+    );
+    at(
+        &PEERS.replace("peers = 5\n", ""),
+        "E026",
+        "min_answers",
+        "peers",
+    );
+    // An item rated by the peers alone cannot be scored below min_answers.
+    at(
+        &PEERS.replace(
+            "raters = [\"supervisor\", \"peers\"]",
+            "raters = [\"peers\"]",
+        ),
+        "E026",
+        "peers =",
+        "团队协作",
+    );
+    // HR's pick and the English spelling are both fine; min_answers defaults to 3 (or N).
+    let t = compile_str(&PEERS.replace("pick = \"同部门\"", "pick = \"hr\"")).expect("hr");
+    assert_eq!(
+        t.raters[1].peers.as_ref().unwrap().pick,
+        kaohe_core::model::PeerPick::Hr
+    );
+    let t = compile_str(
+        &PEERS
+            .replace("min_answers = 3\n", "")
+            .replace("peers = 5", "peers = 2"),
+    )
+    .expect("two peers");
+    assert_eq!(t.raters[1].peers.as_ref().unwrap().min_answers, 2);
+}
+
+#[test]
+fn a_peer_group_is_shown_with_its_size_and_threshold() {
+    let t = compile_str(PEERS).expect("compiles");
+    let zh = kaohe_core::show::show(&t, Lang::Zh);
+    assert!(
+        zh.contains("同事 30（同事 5 人，同部门轮换，至少 3 人作答才计入）"),
+        "{zh}"
+    );
+    let en = kaohe_core::show::show(&t, Lang::En);
+    assert!(
+        en.contains("Peers 30 (peers: 5, same department, by rotation, counted from 3 answers)"),
+        "{en}"
+    );
+}

@@ -1266,9 +1266,11 @@ pub(super) async fn hr_cycle_post<S: Store>(
             let refresh = form.get("refresh").is_some();
             if let Some(mut n) = n.filter(|_| !refresh) {
                 // What the form does not show stays as stored: the raters named per person
-                // (on the 考核关系 page) and the exemptions from the separation of duties.
+                // (on the 考核关系 page), the peers HR named (API) and the exemptions from the
+                // separation of duties.
                 if let Ok(old) = st.store.cycle(id).await {
                     n.members.raters = old.members.raters;
+                    n.members.peers = old.members.peers;
                     n.members.sod_exempt = old.members.sod_exempt;
                 }
                 match st.store.update_cycle(&me.username, id, &n).await {

@@ -154,6 +154,21 @@ pub(super) fn sheet(
                                 return None;
                             }
                             seen.push(s);
+                            // A peer group's column before enough answered (同事评分): said so,
+                            // to whoever reads the scores.
+                            let peers = inp.rater.and_then(|r| t.raters[r].peers.as_ref());
+                            if let (None, Some(g), Some(_)) = (a.inputs.get(&inp.id), peers, result)
+                            {
+                                return Some(ValueView {
+                                    name: pick(lang, &inp.name, inp.name_en.as_deref()).to_string(),
+                                    value: text(
+                                        lang,
+                                        "peers-too-few",
+                                        &[("k", Arg::Text(g.min_answers.to_string()))],
+                                    ),
+                                    unit: None,
+                                });
+                            }
                             let v = a.inputs.get(&inp.id)?;
                             (!v.trim().is_empty()).then(|| ValueView {
                                 name: pick(lang, &inp.name, inp.name_en.as_deref()).to_string(),
@@ -498,6 +513,13 @@ pub(super) async fn sheet_page<S: Store>(
     } else {
         Vec::new()
     };
+    // Who the peer raters are and whether each answered (同事评分): HR's, to chase them; the
+    // store refuses anyone else. Never what they answered.
+    let peers: Vec<kaohe_store::PeerStatus> = if hr && !kaohe_store::peer_groups(&t).is_empty() {
+        st.store.peer_status(me, id).await.or_page(ctx)?
+    } else {
+        Vec::new()
+    };
     // HR's correction form: every input the sheet declares, as stored now.
     let correct: Vec<CorrectField> = if hr {
         t.inputs
@@ -538,6 +560,7 @@ pub(super) async fn sheet_page<S: Store>(
             typed => Serde(typed),
             corrections => Serde(corrections),
             correct => Serde(correct),
+            peers => Serde(peers),
         },
     ))
 }
@@ -1151,6 +1174,8 @@ pub(super) struct EntryView {
     /// `rate` or `self`.
     kind: &'static str,
     fields: Vec<FieldView>,
+    /// As a peer (同事评分): the answers needed before the peers' mean counts.
+    peer_min: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -1190,7 +1215,7 @@ pub(super) async fn entry_form<S: Store>(
         WState::SelfAssessment if me.employee_id == Some(a.employee_id) => "self",
         _ => return Ok(None),
     };
-    let raters: Vec<String> = st
+    let mut raters: Vec<String> = st
         .store
         .tasks(me)
         .await?
@@ -1198,6 +1223,16 @@ pub(super) async fn entry_form<S: Store>(
         .filter(|x| x.appraisal_id == Some(a.id) && x.kind == kind)
         .map(|x| x.rater.unwrap_or_else(|| "self".into()))
         .collect();
+    // A peer who answered may change their answers while rating lasts (同事评分).
+    if kind == "rate"
+        && let Ok(mine) = st.store.peer_status(me, a.id).await
+    {
+        for p in mine.into_iter().filter(|p| p.yours) {
+            if !raters.contains(&p.rater) {
+                raters.push(p.rater);
+            }
+        }
+    }
     if raters.is_empty() {
         return Ok(None);
     }
@@ -1278,5 +1313,14 @@ pub(super) async fn entry_form<S: Store>(
             }
         })
         .collect();
-    Ok(Some(EntryView { kind, fields }))
+    let peer_min = t
+        .raters
+        .iter()
+        .filter(|r| raters.contains(&r.id))
+        .find_map(|r| r.peers.as_ref().map(|g| g.min_answers));
+    Ok(Some(EntryView {
+        kind,
+        fields,
+        peer_min,
+    }))
 }

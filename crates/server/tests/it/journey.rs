@@ -2068,10 +2068,125 @@ async fn access_matrix_by_scope_and_state(app: App) {
     .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     check_state("confirmed", Some(bonus.clone())).await;
+    let peer_cases = peers_in_the_matrix(&app, &p, &users).await;
     println!(
-        "access matrix: {checked} (state, user, route) cases, every body checked for hidden values"
+        "access matrix: {checked} (state, user, route) cases and {peer_cases} for peer ratings, every body checked for hidden values"
     );
     assert!(checked >= 7 * 18 * 25);
+}
+
+/// The access matrix for peer ratings (同事评分): a cycle of the peer form for 张伟, whose
+/// peers by the rule are 李娜, 周敏 and 马俊. Every reader of the matrix and the three peers
+/// read every route of it with two answers in (below K = 3) and with three: nobody but the
+/// peer reads an individual answer, nobody but HR and the peer a peer's name; a peer reads no
+/// score and no one else's entry. Returns the (state, reader, route) cases checked.
+async fn peers_in_the_matrix(
+    app: &App,
+    p: &People,
+    users: &[(&str, Reader, reqwest::Client)],
+) -> usize {
+    let b = app.base.clone();
+    let (c, id) = crate::peers::launch_for_zhangwei(app, &p.hr, "2026年12月 同事评分矩阵").await;
+    let sup = ["36.5", "51.5"];
+    crate::peers::put_values(
+        app,
+        &p.supervisor,
+        id,
+        json!({"teamwork@supervisor": sup[0], "quality@supervisor": sup[1]}),
+    )
+    .await;
+    // (name, answer) of each peer, in the order they answer.
+    let peers = [
+        ("李娜", "A002", "31.37"),
+        ("周敏", "K001", "33.91"),
+        ("马俊", "K002", "35.23"),
+    ];
+    let routes = [
+        format!("/api/appraisals/{id}"),
+        format!("/api/appraisals/{id}/explain"),
+        format!("/api/appraisals/{id}/peers"),
+        format!("/api/appraisals/{id}/form.xlsx"),
+        format!("/api/appraisals?cycle_id={c}"),
+        format!("/appraisals/{id}"),
+        format!("/appraisals/{id}?lang=en"),
+        format!("/api/cycles/{c}/results"),
+        format!("/api/cycles/{c}/results.xlsx"),
+        "/api/audit".to_string(),
+        "/api/tasks".to_string(),
+        "/tasks".to_string(),
+        format!("/hr/cycles/{c}/relations"),
+        "/hr/audit".to_string(),
+        format!("/results/{c}"),
+    ];
+    let mut checked = 0;
+    for answered in [2, 3] {
+        // Two answers first (李娜's, 周敏's), then 马俊's.
+        let now = if answered == 2 {
+            &peers[..2]
+        } else {
+            &peers[2..]
+        };
+        for (_, no, v) in now {
+            crate::peers::put_values(app, &p.staff[*no], id, json!({"teamwork@peers": v})).await;
+        }
+        let a = get_appraisal(app, &p.hr, id).await;
+        match answered {
+            2 => assert!(a["inputs"].get("teamwork@peers").is_none(), "{a}"),
+            // (31.37 + 33.91 + 35.23) / 3 = 33.503… → 33.5
+            _ => assert_eq!(a["inputs"]["teamwork@peers"], "33.5", "{a}"),
+        }
+        // The readers: the matrix's (李娜 is a peer here) and the other two peers.
+        let mut readers: Vec<(&str, Option<usize>, bool, &reqwest::Client)> = users
+            .iter()
+            .map(|(n, who, cl)| {
+                let peer = peers.iter().position(|(pn, ..)| pn == n);
+                (*n, peer, *who == Reader::Hr, cl)
+            })
+            .collect();
+        readers.push(("周敏", Some(1), false, &p.staff["K001"]));
+        readers.push(("马俊", Some(2), false, &p.staff["K002"]));
+        for (name, peer, hr, cl) in &readers {
+            for route in &routes {
+                let r = cl.get(format!("{b}{route}")).send().await.unwrap();
+                let status = r.status().as_u16();
+                let body = without_times(&readable(route, &r.bytes().await.unwrap()));
+                checked += 1;
+                if peer.is_some() && route == &format!("/api/appraisals/{id}") {
+                    assert_eq!(status, 200, "{name} reads the sheet they rate");
+                }
+                if status != 200 {
+                    continue;
+                }
+                let mut hidden: Vec<&str> = Vec::new();
+                for (k, (pn, _, pv)) in peers.iter().enumerate() {
+                    // An answer: the peer's own only (if they gave it yet).
+                    if *peer != Some(k) {
+                        hidden.push(pv);
+                    }
+                    // A name: HR's and the peer's own (and 李娜's page header when she reads).
+                    if !*hr && *peer != Some(k) && !name.contains(pn) {
+                        hidden.push(pn);
+                    }
+                }
+                // A peer reads no score and no one else's entry: not the supervisor's, not
+                // the mean, not the total.
+                if peer.is_some() && !*hr {
+                    hidden.extend(sup);
+                    if answered == 3 {
+                        hidden.extend(["33.5", "87.1"]);
+                    }
+                }
+                for h in hidden {
+                    assert!(
+                        !body.contains(h),
+                        "{answered} answers: {name} GET {route} shows `{h}`, which they may not see: {}",
+                        body.chars().take(400).collect::<String>()
+                    );
+                }
+            }
+        }
+    }
+    checked
 }
 
 /// Nobody reviews, approves or enters data for their own appraisal, nor approves what they

@@ -12,6 +12,7 @@ mod office;
 mod ops;
 mod org_tree;
 mod pdf;
+mod peers;
 mod remind;
 mod users;
 mod web;

@@ -11,6 +11,7 @@ mod messages;
 mod notify;
 mod notify_prefs;
 mod org_tree;
+mod peers;
 mod pools;
 mod relations_rules;
 mod remind;
