@@ -12,6 +12,7 @@ mod notify;
 mod notify_prefs;
 mod org_tree;
 mod pools;
+mod posts;
 mod remind;
 mod sign_in;
 mod story;
