@@ -3096,15 +3096,15 @@ impl Db {
         // the open main posts; each employee's main post before their second posts.
         let rows = sqlx::query(
             "SELECT e.id, e.emp_no, e.name, pp.kind, pp.department_id, d.name AS dept, d.head_id, pos.code AS pcode, pos.name AS pname, \
-             pp.supervisor_id, CASE WHEN (pp.from_date IS NULL OR pp.from_date <= $2) AND (pp.to_date IS NULL OR pp.to_date >= $2) THEN 1 ELSE 0 END AS on_day \
+             pp.supervisor_id, CASE WHEN (pp.from_date IS NULL OR pp.from_date <= $1) AND (pp.to_date IS NULL OR pp.to_date >= $1) THEN 1 ELSE 0 END AS on_day \
              FROM employee_posts pp JOIN employees e ON e.id = pp.employee_id JOIN departments d ON d.id = pp.department_id \
              LEFT JOIN positions pos ON pos.id = pp.position_id \
-             WHERE e.active = $1 AND (((pp.from_date IS NULL OR pp.from_date <= $2) AND (pp.to_date IS NULL OR pp.to_date >= $2)) \
+             WHERE e.active = $2 AND (((pp.from_date IS NULL OR pp.from_date <= $1) AND (pp.to_date IS NULL OR pp.to_date >= $1)) \
                 OR (pp.kind = 'main' AND pp.to_date IS NULL)) \
              ORDER BY e.emp_no, pp.kind, pp.id",
         )
-        .bind(true)
         .bind(&day)
+        .bind(true)
         .fetch_all(&mut *c)
         .await?;
         let mut all: Vec<Member> = Vec::new();
