@@ -766,7 +766,8 @@ pub(crate) fn row_kinds(rows: &[OrgRow], problems: &mut Vec<Problem>) -> Vec<Opt
 /// day before 生效日期 (empty: `today`) and opens the new one from it (the same day: corrected
 /// in place); a new employee's first post starts on 生效日期, or has no start; a 兼岗 row opens
 /// a second post unless the same department and position is open already; with a 岗位类型
-/// column, an open 兼岗 of a file's employee that the file leaves out ends. A date that is no
+/// column, an open 兼岗 of a file's employee that the file leaves out ends (the day before the
+/// 主岗 row's 生效日期; without one, today is its last day). A date that is no
 /// date, later than `today`, or before the start of the post it ends is refused.
 pub(crate) async fn check_posts(
     c: &mut sqlx::AnyConnection,
@@ -1050,16 +1051,9 @@ pub(crate) async fn check_posts(
                     continue;
                 }
                 let r = &rows[i];
-                replace(
-                    &mut plan,
-                    problems,
-                    r.line,
-                    no,
-                    id,
-                    old,
-                    None,
-                    dates[i].unwrap_or(today),
-                );
+                // Without 生效日期 the 兼岗's last day is today (D − 1 with D tomorrow).
+                let d = dates[i].unwrap_or(today.next_day().unwrap_or(today));
+                replace(&mut plan, problems, r.line, no, id, old, None, d);
             }
         }
     }

@@ -528,4 +528,18 @@ async fn an_export_with_second_posts_imports_back_unchanged(db: Db) {
         .cloned()
         .collect();
     assert!(changes.is_empty(), "{changes:?}");
+
+    // The export without the 兼岗 row, imported without a date: today is its last day.
+    let without: String = text
+        .split("\r\n")
+        .filter(|l| !l.ends_with(",兼岗,"))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    import(&db, &without).await.unwrap();
+    let ended = db.posts("E001").await.unwrap();
+    assert_eq!(
+        (ended[1].kind, ended[1].to.clone()),
+        (PostKind::Second, Some(today()))
+    );
+    assert_eq!(ended[0], posts[0]);
 }
