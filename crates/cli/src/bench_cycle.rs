@@ -358,15 +358,23 @@ async fn branch_head(store: &Db, cycle: i64, n: i64) -> Result<String> {
     let depts = store.departments().await?;
     let id = |code: &str| depts.iter().find(|d| d.code == code).map(|d| d.id);
     let (bj, zgc) = (id("BJ").context("BJ")?, id("ZGC").context("ZGC")?);
-    sqlx::query(
+    // The people, their main posts and (an appraisal belongs to the unit it was made for)
+    // their appraisals in this cycle, as if they had been there when it was launched.
+    for sql in [
         "UPDATE employees SET department_id = $1 WHERE id IN \
          (SELECT employee_id FROM appraisals WHERE cycle_id = $2 ORDER BY id LIMIT $3)",
-    )
-    .bind(zgc)
-    .bind(cycle)
-    .bind(n)
-    .execute(store.pool())
-    .await?;
+        "UPDATE employee_posts SET department_id = $1 WHERE kind = 'main' AND to_date IS NULL AND employee_id IN \
+         (SELECT employee_id FROM appraisals WHERE cycle_id = $2 ORDER BY id LIMIT $3)",
+        "UPDATE appraisals SET department_id = $1 WHERE id IN \
+         (SELECT id FROM appraisals WHERE cycle_id = $2 ORDER BY id LIMIT $3)",
+    ] {
+        sqlx::query(sql)
+            .bind(zgc)
+            .bind(cycle)
+            .bind(n)
+            .execute(store.pool())
+            .await?;
+    }
     if store.user_by_name("branch_head").await?.is_none() {
         store
             .create_user(

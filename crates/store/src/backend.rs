@@ -740,21 +740,25 @@ impl Db {
         // Check every row first; nothing is written unless all are good.
         let mut problems = Vec::new();
         let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for r in rows {
+        let kinds = crate::org::row_kinds(rows, &mut problems);
+        for (r, kind) in rows.iter().zip(&kinds) {
             // 工号 and 姓名 both empty: a row that only describes a department.
             let dept_only = r.emp_no.trim().is_empty() && r.name.trim().is_empty();
+            // A 兼岗 row repeats its employee's 工号 (checked with the posts); a row whose
+            // 岗位类型 is none is refused for that alone.
+            let second = *kind != Some(crate::org::PostKind::Main);
             if r.emp_no.trim().is_empty() {
-                if !dept_only {
+                if !dept_only || *kind == Some(crate::org::PostKind::Second) {
                     problems.push((r.line, "工号 emp_no".to_string(), text!("field-empty")));
                 }
-            } else if let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
+            } else if !second && let Some(first) = seen.insert(r.emp_no.trim(), r.line) {
                 problems.push((
                     r.line,
                     "工号 emp_no".to_string(),
                     text!("org-repeats", value = r.emp_no, first = first),
                 ));
             }
-            if r.name.trim().is_empty() && !dept_only {
+            if r.name.trim().is_empty() && !dept_only && !second {
                 problems.push((r.line, "姓名 name".to_string(), text!("field-empty")));
             }
             if r.dept_code.trim().is_empty() {
@@ -798,6 +802,10 @@ impl Db {
             }
         }
         let tree = crate::org::check_tree(&mut tx, rows, &seen, &mut problems).await?;
+        let today = crate::org::parse_date(&crate::delegation::today())
+            .unwrap_or(time::OffsetDateTime::now_utc().date());
+        let posts =
+            crate::org::check_posts(&mut tx, actor, rows, &kinds, today, &mut problems).await?;
         if !problems.is_empty() {
             problems.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             return Err(StoreError::Rows(problems));
@@ -834,11 +842,12 @@ impl Db {
                 sum.positions_added += added as usize;
             }
         }
-        // Department-only rows have done their part.
+        // Department-only rows have done their part; 兼岗 rows are posts only.
         let emp_rows: Vec<OrgRow> = rows
             .iter()
-            .filter(|r| !r.emp_no.trim().is_empty())
-            .cloned()
+            .zip(&kinds)
+            .filter(|(r, k)| !r.emp_no.trim().is_empty() && **k == Some(crate::org::PostKind::Main))
+            .map(|(r, _)| r.clone())
             .collect();
         let rows = &emp_rows[..];
         let ids =
@@ -1025,7 +1034,9 @@ impl Db {
             "",
         )
         .await?;
-        // The tree, once every department and employee exists.
+        // The posts (effective-dated), and the tree, once every department and employee exists.
+        crate::org::write_posts(&mut tx, &posts).await?;
+        changes.extend(posts.audits().iter().cloned());
         changes.extend(crate::org::write_tree(&mut tx, actor, &tree).await?);
         self.append_audits(&mut tx, &changes).await?;
         self.append_audit(
@@ -1213,7 +1224,58 @@ impl Store for Db {
             active: true,
         })
         .collect();
-        Ok(crate::org::export_rows(&depts, &employees))
+        let seconds: Vec<OrgEmployee> = sqlx::query(
+            "SELECT e.id, e.emp_no, e.name, pp.department_id, p.code AS position, s.emp_no AS sup_no \
+             FROM employee_posts pp JOIN employees e ON e.id = pp.employee_id LEFT JOIN positions p ON p.id = pp.position_id \
+             LEFT JOIN employees s ON s.id = pp.supervisor_id \
+             WHERE pp.kind = 'second' AND pp.to_date IS NULL AND e.active ORDER BY e.emp_no, pp.id",
+        )
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|r| OrgEmployee {
+            id: r.get("id"),
+            emp_no: r.get("emp_no"),
+            name: r.get("name"),
+            department_id: r.get("department_id"),
+            position: r.get("position"),
+            supervisor_emp_no: r.get("sup_no"),
+            supervisor_name: None,
+            active: true,
+        })
+        .collect();
+        Ok(crate::org::export_rows(&depts, &employees, &seconds))
+    }
+
+    async fn posts(&self, emp_no: &str) -> Result<Vec<crate::Post>> {
+        sqlx::query(
+            "SELECT pp.id, pp.kind, pp.department_id, d.code AS dept, p.code AS pos, s.emp_no AS sup, pp.from_date, pp.to_date \
+             FROM employee_posts pp JOIN employees e ON e.id = pp.employee_id JOIN departments d ON d.id = pp.department_id \
+             LEFT JOIN positions p ON p.id = pp.position_id LEFT JOIN employees s ON s.id = pp.supervisor_id \
+             WHERE e.emp_no = $1 ORDER BY COALESCE(pp.from_date, ''), pp.id",
+        )
+        .bind(emp_no)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(crate::Post {
+                kind: crate::PostKind::parse(&r.get::<String, _>("kind")).ok_or(
+                    StoreError::Corrupt {
+                        table: "employee_posts",
+                        id: r.get("id"),
+                        column: "kind",
+                    },
+                )?,
+                department_id: r.get("department_id"),
+                department: r.get("dept"),
+                position: r.get("pos"),
+                supervisor_emp_no: r.get("sup"),
+                from: r.get("from_date"),
+                to: r.get("to_date"),
+            })
+        })
+        .collect()
     }
 
     async fn import_org(&self, actor: &str, rows: &[OrgRow]) -> Result<ImportSummary> {

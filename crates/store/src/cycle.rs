@@ -177,6 +177,23 @@ pub fn shift_date(d: &str, months: i32) -> String {
     }
 }
 
+/// The last day of a period (`2026-11` → `2026-11-30`, `2026-Q4` → `2026-12-31`, `2026` →
+/// `2026-12-31`): the day whose posts place a cycle's members (see `employee_posts`).
+pub fn period_last_day(period: &str) -> Option<String> {
+    let (y, m) = if let Some((y, m)) = month_of(period).filter(|_| period.len() == 7) {
+        (y, m as u8)
+    } else if let Some((y, q)) = period.split_once("-Q") {
+        let q: u8 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+        (y.parse().ok()?, q * 3)
+    } else if period.len() == 4 {
+        (period.parse().ok()?, 12)
+    } else {
+        return None;
+    };
+    let month = time::Month::try_from(m).ok()?;
+    Some(format!("{y:04}-{m:02}-{:02}", month.length(y)))
+}
+
 /// The same period a year earlier.
 pub fn same_period_last_year(period: &str) -> Option<String> {
     let (y, rest) = period.split_at(4.min(period.len()));
@@ -1167,6 +1184,31 @@ mod tests {
         assert_eq!(same_period_last_year("2026-11").as_deref(), Some("2025-11"));
         assert!(PeriodKind::Monthly.check("2026-13").is_err());
         assert!(PeriodKind::Quarterly.check("2026-Q4").is_ok());
+    }
+
+    #[test]
+    fn a_period_ends_on_its_last_day() {
+        assert_eq!(period_last_day("2026-11").as_deref(), Some("2026-11-30"));
+        assert_eq!(period_last_day("2026-10").as_deref(), Some("2026-10-31"));
+        assert_eq!(period_last_day("2026-02").as_deref(), Some("2026-02-28"));
+        assert_eq!(period_last_day("2028-02").as_deref(), Some("2028-02-29"));
+        assert_eq!(period_last_day("2026-12").as_deref(), Some("2026-12-31"));
+        assert_eq!(period_last_day("2026-Q1").as_deref(), Some("2026-03-31"));
+        assert_eq!(period_last_day("2026-Q2").as_deref(), Some("2026-06-30"));
+        assert_eq!(period_last_day("2026-Q3").as_deref(), Some("2026-09-30"));
+        assert_eq!(period_last_day("2026-Q4").as_deref(), Some("2026-12-31"));
+        assert_eq!(period_last_day("2026").as_deref(), Some("2026-12-31"));
+        assert_eq!(period_last_day("2026-Q5"), None);
+        assert_eq!(period_last_day("2026-13"), None);
+        assert_eq!(period_last_day("下月"), None);
+        // Every period a kind accepts has a last day.
+        for (kind, p) in [
+            (PeriodKind::Monthly, "2026-01"),
+            (PeriodKind::Quarterly, "2026-Q4"),
+            (PeriodKind::Annual, "2026"),
+        ] {
+            assert!(kind.check(p).is_ok() && period_last_day(p).is_some(), "{p}");
+        }
     }
 
     #[test]

@@ -320,7 +320,7 @@ fn push_work_of(qb: &mut crate::backend::SqlBuilder, u: &User) {
                 qb.push(" OR 1 = 1");
             }
             (Role::Reviewer | Role::Approver, Some(d)) => {
-                qb.push(" OR e.department_id = ").push_bind(d);
+                qb.push(" OR a.department_id = ").push_bind(d);
             }
             _ => {}
         }
@@ -386,10 +386,10 @@ fn roles_from<'t>(
     roles
 }
 
-const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.version, a.inputs, \
+const APPRAISAL_SELECT: &str = "SELECT a.id, a.cycle_id, a.employee_id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.version, a.inputs, \
          a.open_items, a.result, a.total, a.grade, a.bonus, a.self_summary, a.comments, a.next_goals, a.interview, a.appeal, \
          a.published_at, a.confirm_due, a.confirmed_at, a.confirmed_by, a.updated_at \
-         FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id";
+         FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id";
 
 /// The columns [`cycle_from`] reads, from a cycle with its template.
 const CYCLE_SELECT: &str = "SELECT c.id, c.name, c.form_id, c.template_id, t.version AS template_version, c.period_kind, c.period, c.status, c.params, \
@@ -1239,6 +1239,7 @@ impl Db {
             &[
                 "cycle_id",
                 "employee_id",
+                "department_id",
                 "grp",
                 "state",
                 "version",
@@ -1248,6 +1249,7 @@ impl Db {
             &[
                 BulkCol::Int(vec![Some(cy.id); k]),
                 BulkCol::Int(all.iter().map(|e| Some(e.id)).collect()),
+                BulkCol::Int(all.iter().map(|e| Some(e.department_id)).collect()),
                 BulkCol::Text(all.iter().map(|e| Some(e.dept.clone())).collect()),
                 BulkCol::Text(vec![Some(start.as_str().to_string()); k]),
                 BulkCol::Int(vec![Some(1); k]),
@@ -1264,7 +1266,7 @@ impl Db {
                 .iter()
                 .map(|r| (r.get("employee_id"), r.get("id")))
                 .collect();
-        let (by_no, dept_of) = Self::staff(&mut tx).await?;
+        let by_no = Self::staff(&mut tx).await?;
         // Tasks: (appraisal, kind, rater, department, assignee, due).
         let mut tasks: Vec<(
             Option<i64>,
@@ -1300,7 +1302,7 @@ impl Db {
                 cy.members.raters.get(&e.emp_no),
                 &by_no,
                 &tree,
-                &plan_member(e, &dept_of),
+                &plan_member(e),
             );
             for (r, p) in roles.iter().zip(planned) {
                 let (dept, who) = match p.assignee {
@@ -1573,7 +1575,7 @@ impl Db {
                         qb.push(" OR 1 = 1");
                     }
                     Some(d) => {
-                        qb.push(" OR e.department_id = ").push_bind(d);
+                        qb.push(" OR a.department_id = ").push_bind(d);
                     }
                 }
             }
@@ -2561,7 +2563,7 @@ impl Db {
             ("published", "sign", None),
         ] {
             let rows = sqlx::query(
-                "SELECT a.id, a.cycle_id, a.employee_id, e.department_id, e.name, a.confirm_due FROM appraisals a JOIN employees e ON e.id = a.employee_id \
+                "SELECT a.id, a.cycle_id, a.employee_id, a.department_id, e.name, a.confirm_due FROM appraisals a JOIN employees e ON e.id = a.employee_id \
                  WHERE a.state = $1 ORDER BY a.id LIMIT 5000",
             )
             .bind(state)
@@ -2596,8 +2598,8 @@ impl Db {
 
     pub(crate) async fn results_impl(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {
         let rows = sqlx::query(
-            "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 ORDER BY a.id",
+            "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = $1 ORDER BY a.id",
         )
         .bind(cycle_id)
         .fetch_all(&self.reader)
@@ -2692,7 +2694,7 @@ impl Db {
     pub(crate) async fn payroll_impl(&self, cycle_id: i64) -> Result<Vec<PayrollRow>> {
         let rows = sqlx::query(
             "SELECT e.emp_no, e.name, d.name AS dept, c.period, a.total, a.grade, a.bonus FROM appraisals a JOIN cycles c ON c.id = a.cycle_id \
-             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id \
              WHERE a.cycle_id = $1 AND a.state = 'confirmed' ORDER BY e.emp_no",
         )
         .bind(cycle_id)
@@ -2999,7 +3001,8 @@ impl Db {
     ) -> Result<Vec<Cycle>> {
         let mut qb = crate::backend::SqlBuilder::new(CYCLE_SELECT);
         if let crate::policy::Scope::Departments(d) = scope {
-            qb.push(" WHERE c.id IN (SELECT a.cycle_id FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE e.department_id")
+            // Per cycle on the (cycle_id, department_id) index: cycles are few, appraisals many.
+            qb.push(" WHERE EXISTS (SELECT 1 FROM appraisals a WHERE a.cycle_id = c.id AND a.department_id")
                 .push_ids(d)
                 .push(")");
         }
@@ -3137,23 +3140,26 @@ impl Scoring {
     }
 }
 
-/// Someone a cycle appraises ([`Db::members_of`]).
+/// Someone a cycle appraises ([`Db::members_of`]), placed by the post the cycle appraises.
 struct Member {
     id: i64,
     emp_no: String,
     name: String,
+    /// The post's department: the appraisal's unit (`appraisals.department_id`) and group.
+    department_id: i64,
     dept: String,
     position: Option<String>,
+    /// The post's supervisor (a second post without one: its department's head).
     supervisor: Option<i64>,
 }
 
-/// An appraisee as [`crate::rules::plan_one`] takes them: their department from `dept_of`
-/// (employee id → department id, [`Db::staff`]).
-fn plan_member<'m>(e: &'m Member, dept_of: &HashMap<i64, i64>) -> crate::rules::PlanMember<'m> {
+/// An appraisee as [`crate::rules::plan_one`] takes them: in the unit of the post they are
+/// appraised for (the post in force on the period's last day, as the appraisal records it).
+fn plan_member(e: &Member) -> crate::rules::PlanMember<'_> {
     crate::rules::PlanMember {
         id: e.id,
         emp_no: &e.emp_no,
-        dept: dept_of.get(&e.id).copied().unwrap_or_default(),
+        dept: e.department_id,
         supervisor: e.supervisor,
     }
 }
@@ -3191,22 +3197,15 @@ fn member_values(cy: &Cycle, e: &Member) -> Values {
 }
 
 impl Db {
-    /// Every employee's id by 工号, and department by id: what planning raters needs
+    /// Every employee's id by 工号: what planning raters needs
     /// beyond the members (one read, no query per person).
-    pub(crate) async fn staff(
-        c: &mut sqlx::AnyConnection,
-    ) -> Result<(HashMap<String, i64>, HashMap<i64, i64>)> {
-        let rows = sqlx::query("SELECT id, emp_no, department_id FROM employees")
+    pub(crate) async fn staff(c: &mut sqlx::AnyConnection) -> Result<HashMap<String, i64>> {
+        Ok(sqlx::query("SELECT id, emp_no FROM employees")
             .fetch_all(&mut *c)
-            .await?;
-        let mut by_no = HashMap::with_capacity(rows.len());
-        let mut dept_of = HashMap::with_capacity(rows.len());
-        for r in &rows {
-            let id: i64 = r.get("id");
-            by_no.insert(r.get("emp_no"), id);
-            dept_of.insert(id, r.get("department_id"));
-        }
-        Ok((by_no, dept_of))
+            .await?
+            .iter()
+            .map(|r| (r.get("emp_no"), r.get("id")))
+            .collect())
     }
 
     /// A draft's members with their planned raters (the cycle as stored with it). Stores
@@ -3232,7 +3231,7 @@ impl Db {
         all: &[Member],
     ) -> Result<crate::relations::DraftPlan> {
         let depts = Self::departments_in(&mut *c).await?;
-        let (by_no, dept_of) = Self::staff(&mut *c).await?;
+        let by_no = Self::staff(&mut *c).await?;
         let (owners, _) = input_owners(t, &depts);
         let roles = rating_roles(t, &owners);
         let plans = role_plans_of(cy, t, &roles, &depts, &by_no)?;
@@ -3242,14 +3241,14 @@ impl Db {
             .map(|e| crate::relations::DraftRow {
                 emp_no: e.emp_no.clone(),
                 name: e.name.clone(),
-                department_id: dept_of.get(&e.id).copied().unwrap_or_default(),
+                department_id: e.department_id,
                 department: e.dept.clone(),
                 raters: crate::rules::plan_one(
                     &plans,
                     cy.members.raters.get(&e.emp_no),
                     &by_no,
                     &tree,
-                    &plan_member(e, &dept_of),
+                    &plan_member(e),
                 ),
             })
             .collect();
@@ -3262,8 +3261,12 @@ impl Db {
     }
 
     /// Who a cycle appraises, by employee number: the active holders of its positions (the
-    /// form's when it names neither positions nor employees) and the employees it lists.
-    /// Shared by [`Db::launch_cycle_impl`] and [`Db::launch_preview_impl`].
+    /// form's when it names neither positions nor employees) and the employees it lists, by
+    /// the posts in force on the period's last day (`employee_posts`). A person is a member
+    /// through any post — main or second (兼岗) — whose position the cycle appraises, the main
+    /// post first when both do (one appraisal per person and cycle); one listed by 工号 through
+    /// their main post (that day's, else today's). The post gives the unit, group and
+    /// supervisor. Shared by [`Db::launch_cycle_impl`] and [`Db::launch_preview_impl`].
     async fn members_of(
         c: &mut sqlx::AnyConnection,
         cy: &Cycle,
@@ -3273,31 +3276,72 @@ impl Db {
         if positions.is_empty() && cy.members.employees.is_empty() {
             positions = t.form.positions.clone();
         }
-        let all: Vec<Member> = sqlx::query(
-            "SELECT e.id, e.emp_no, e.name, d.name AS dept, p.code AS pcode, p.name AS pname, e.supervisor_id FROM employees e \
-             JOIN departments d ON d.id = e.department_id LEFT JOIN positions p ON p.id = e.position_id WHERE e.active = $1 ORDER BY e.emp_no",
+        let day =
+            crate::cycle::period_last_day(&cy.period).unwrap_or_else(crate::delegation::today);
+        // Posts in force that day, then (for people listed by 工号 who held none that day)
+        // the open main posts; each employee's main post before their second posts.
+        let rows = sqlx::query(
+            "SELECT e.id, e.emp_no, e.name, pp.kind, pp.department_id, d.name AS dept, d.head_id, pos.code AS pcode, pos.name AS pname, \
+             pp.supervisor_id, CASE WHEN (pp.from_date IS NULL OR pp.from_date <= $1) AND (pp.to_date IS NULL OR pp.to_date >= $1) THEN 1 ELSE 0 END AS on_day \
+             FROM employee_posts pp JOIN employees e ON e.id = pp.employee_id JOIN departments d ON d.id = pp.department_id \
+             LEFT JOIN positions pos ON pos.id = pp.position_id \
+             WHERE e.active = $2 AND (((pp.from_date IS NULL OR pp.from_date <= $1) AND (pp.to_date IS NULL OR pp.to_date >= $1)) \
+                OR (pp.kind = 'main' AND pp.to_date IS NULL)) \
+             ORDER BY e.emp_no, pp.kind, pp.id",
         )
+        .bind(&day)
         .bind(true)
         .fetch_all(&mut *c)
-        .await?
-        .iter()
-        .filter_map(|r| {
-            let emp_no: String = r.get("emp_no");
+        .await?;
+        let mut all: Vec<Member> = Vec::new();
+        let mut i = 0;
+        while i < rows.len() {
+            let emp_no: String = rows[i].get("emp_no");
+            let mut j = i;
+            while j < rows.len() && rows[j].get::<String, _>("emp_no") == emp_no {
+                j += 1;
+            }
+            let posts = &rows[i..j];
+            i = j;
+            let on_day = |r: &&AnyRow| r.get::<i64, _>("on_day") == 1;
+            let by_pos = posts.iter().filter(on_day).find(|r| {
+                let pcode: Option<String> = r.get("pcode");
+                let pname: Option<String> = r.get("pname");
+                positions
+                    .iter()
+                    .any(|p| Some(p) == pcode.as_ref() || Some(p) == pname.as_ref())
+            });
+            let main = |r: &&AnyRow| r.get::<String, _>("kind") == "main";
+            let post = by_pos.or_else(|| {
+                if !cy.members.employees.contains(&emp_no) {
+                    return None;
+                }
+                posts
+                    .iter()
+                    .filter(on_day)
+                    .find(main)
+                    .or_else(|| posts.iter().find(main))
+            });
+            let Some(r) = post else { continue };
+            let id: i64 = r.get("id");
+            let head: Option<i64> = r.get("head_id");
+            let supervisor: Option<i64> = r.get("supervisor_id");
+            let supervisor = match supervisor {
+                None if !main(&r) => head.filter(|h| *h != id),
+                s => s,
+            };
             let pcode: Option<String> = r.get("pcode");
             let pname: Option<String> = r.get("pname");
-            let by_pos = positions
-                .iter()
-                .any(|p| Some(p) == pcode.as_ref() || Some(p) == pname.as_ref());
-            (by_pos || cy.members.employees.contains(&emp_no)).then(|| Member {
-                id: r.get("id"),
+            all.push(Member {
+                id,
                 emp_no,
                 name: r.get("name"),
+                department_id: r.get("department_id"),
                 dept: r.get("dept"),
                 position: pname.or(pcode),
-                supervisor: r.get("supervisor_id"),
-            })
-        })
-        .collect();
+                supervisor,
+            });
+        }
         if all.is_empty() {
             return Err(StoreError::Fields(vec![(
                 "members".into(),

@@ -397,8 +397,8 @@ impl Db {
         let mut by: BTreeMap<String, i64> = BTreeMap::new();
         let mut depts: BTreeMap<(String, i64), DeptProgress> = BTreeMap::new();
         for r in sqlx::query(
-            "SELECT e.department_id, d.name, a.state, COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id \
-             JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = $1 GROUP BY e.department_id, d.name, a.state",
+            "SELECT a.department_id, d.name, a.state, COUNT(*) AS n FROM appraisals a \
+             JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = $1 GROUP BY a.department_id, d.name, a.state",
         )
         .bind(cycle_id)
         .fetch_all(&mut *c)
@@ -606,7 +606,7 @@ impl Db {
         let ranks = self.cycle_ranks(cycle_id).await?;
         let in_scope = |qb: &mut crate::backend::SqlBuilder| {
             if let Scope::Departments(ds) = scope {
-                qb.push(" AND e.department_id IN (-1");
+                qb.push(" AND a.department_id IN (-1");
                 for d in ds {
                     qb.push(", ").push_bind(*d);
                 }
@@ -617,7 +617,7 @@ impl Db {
             ranks.appraisals
         } else {
             let mut count = crate::backend::SqlBuilder::new(
-                "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ",
+                "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = ",
             );
             count.push_bind(cycle_id);
             in_scope(&mut count);
@@ -625,8 +625,8 @@ impl Db {
         };
         let limit = page.limit.clamp(1, 1000);
         let mut qb = crate::backend::SqlBuilder::new(
-            "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
+            "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = ",
         );
         qb.push_bind(cycle_id);
         in_scope(&mut qb);
@@ -672,13 +672,13 @@ impl Db {
             self.cycle_ranks(cycle_id).await?.appraisals
         } else {
             let mut count = crate::backend::SqlBuilder::new(
-                "SELECT COUNT(*) AS n FROM appraisals a JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = ",
+                "SELECT COUNT(*) AS n FROM appraisals a WHERE a.cycle_id = ",
             );
             count.push_bind(cycle_id);
             if let Some(d) = q.department_id {
-                count.push(" AND e.department_id = ").push_bind(d);
+                count.push(" AND a.department_id = ").push_bind(d);
             }
-            within(&mut count, "e.department_id", &q.within);
+            within(&mut count, "a.department_id", &q.within);
             count.build().fetch_one(&self.reader).await?.get("n")
         };
         if q.sort != ResultSort::Rank {
@@ -687,10 +687,10 @@ impl Db {
         // Ranks over the whole group (whatever the filter), ties sharing a rank; the
         // decimals are compared as doubles, exact for scores of a few decimals.
         let mut qb = crate::backend::SqlBuilder::new(
-            "WITH r AS (SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus, \
+            "WITH r AS (SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus, \
              CAST(a.total AS DOUBLE PRECISION) AS t_num, CAST(a.bonus AS DOUBLE PRECISION) AS b_num, \
              CASE WHEN a.total IS NULL THEN NULL ELSE RANK() OVER (PARTITION BY a.grp, (a.total IS NULL) ORDER BY CAST(a.total AS DOUBLE PRECISION) DESC) END AS rnk \
-             FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
+             FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = ",
         );
         qb.push_bind(cycle_id);
         qb.push(") SELECT id, emp_no, name, department_id, dept, grp, state, total, grade, bonus, rnk FROM r WHERE 1 = 1");
@@ -727,14 +727,14 @@ impl Db {
     ) -> Result<ResultsSlice> {
         let ranks = self.cycle_ranks(cycle_id).await?;
         let mut qb = crate::backend::SqlBuilder::new(
-            "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id WHERE a.cycle_id = ",
+            "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = ",
         );
         qb.push_bind(cycle_id);
         if let Some(d) = q.department_id {
-            qb.push(" AND e.department_id = ").push_bind(d);
+            qb.push(" AND a.department_id = ").push_bind(d);
         }
-        within(&mut qb, "e.department_id", &q.within);
+        within(&mut qb, "a.department_id", &q.within);
         let dir = if q.desc { "DESC" } else { "ASC" };
         // A fixed list of columns: never user text in SQL.
         let (col, nullable) = match q.sort {
@@ -892,7 +892,7 @@ impl Db {
     pub(crate) async fn appeals_impl(&self, page: Page) -> Result<Vec<AppealRow>> {
         let rows = sqlx::query(
             "SELECT a.id, a.version, a.cycle_id, c.name AS cycle, c.period, c.template_id, e.emp_no, e.name, d.name AS dept, a.total, a.grade, a.appeal \
-             FROM appraisals a JOIN cycles c ON c.id = a.cycle_id JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id \
+             FROM appraisals a JOIN cycles c ON c.id = a.cycle_id JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id \
              WHERE a.state = 'appealed' ORDER BY a.updated_at, a.id LIMIT $1 OFFSET $2",
         )
         .bind(page.limit.clamp(1, 1000))

@@ -55,7 +55,9 @@ pub use notify::{
     Channel, ChannelKind, Contact, EventKind, NewChannel, Notification, OutboxMessage,
     OutboxStatus, StoredArgs, StoredText, mask,
 };
-pub use org::{ORG_HEADERS, Unit, export_rows, org_csv, org_rows, tree_order};
+pub use org::{
+    ORG_HEADERS, Post, PostKind, Unit, export_rows, org_csv, org_rows, parse_date, tree_order,
+};
 pub use password::{MIN_PASSWORD_CHARS, password_problem};
 pub use prefs::{
     DEFAULT_UTC_OFFSET, NotifyPrefs, NotifySettings, PERSONAL_CHANNELS, QuietHours, check_contact,
@@ -804,8 +806,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// what it would add and update, or the same [`StoreError::Rows`].
     fn check_org(&self, rows: &[OrgRow]) -> impl Future<Output = Result<ImportSummary>> + Send;
     /// The organisation as rows of the import file ([`ORG_HEADERS`]): the tree in reading
-    /// order and every active employee, so that importing them back changes nothing.
+    /// order and every active employee (with their open 兼岗), so that importing them back
+    /// changes nothing.
     fn org_export(&self) -> impl Future<Output = Result<Vec<OrgRow>>> + Send;
+    /// An employee's posts, main and second, past and present, by start (`employee_posts`).
+    fn posts(&self, emp_no: &str) -> impl Future<Output = Result<Vec<Post>>> + Send;
     // HR's cycle pages (`hr.rs`): aggregates in SQL, so a cycle of 10,000 loads quickly.
     /// How far a cycle is: appraisals per state, per appraisees' department, the data
     /// departments' hand-in, and the grades given.

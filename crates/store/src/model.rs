@@ -66,7 +66,7 @@ pub struct Employee {
     pub active: bool,
 }
 
-/// One row of an organisation import (CSV: 工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号).
+/// One row of an organisation import (the columns of [`crate::ORG_HEADERS`]).
 #[derive(Debug, Clone, Default)]
 pub struct OrgRow {
     /// Line in the file, for errors.
@@ -85,6 +85,11 @@ pub struct OrgRow {
     pub head_emp_no: String,
     /// 单位层级: 总行, 分行, 支行, 部门 or 团队 (empty: keep the stored one).
     pub unit: String,
+    /// 岗位类型: 主岗 (main, also empty) or 兼岗 (a second post); `None` when the file has no
+    /// such column (its employees' second posts are then kept as they are).
+    pub post_kind: Option<String>,
+    /// 生效日期: when a move (or a new second post) takes effect, `2026-11-15` (empty: today).
+    pub effective: String,
 }
 
 /// What an import did.

@@ -221,8 +221,8 @@ impl Db {
                 .get("n");
         let mut rows = Vec::new();
         for r in sqlx::query(
-            "SELECT a.id, e.emp_no, e.name, e.department_id, d.name AS dept, a.state FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = e.department_id \
+            "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.state FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id \
              WHERE a.cycle_id = $1 ORDER BY e.emp_no LIMIT $2 OFFSET $3",
         )
         .bind(cycle_id)

@@ -725,7 +725,7 @@ fn an_org_tree_exported_and_imported_back_from_the_command_line() {
     assert!(std::fs::read(&x).unwrap().starts_with(b"PK\x03\x04"));
     let first = std::fs::read_to_string(&c1).unwrap();
     assert!(
-        first.contains("B101,海淀员,BJHD,海淀支行,业务,支行,BJ,,客户经理,B001\r\n"),
+        first.contains("B101,海淀员,BJHD,海淀支行,业务,支行,BJ,,客户经理,B001,主岗,\r\n"),
         "{first}"
     );
     let o = kaohe_db(&db, &["org", "import", x.to_str().unwrap()], None);

@@ -1484,3 +1484,46 @@ async fn a_clerk_imports_their_departments_inputs(app: App) {
     assert!(matches!(e, kaohe_store::StoreError::Forbidden(_)), "{e}");
     assert!(!inputs(&app, &s).await["A003"].contains_key("sales_actual"));
 }
+
+/// An organisation sheet whose 生效日期 is a date cell (as Excel saves a typed date) reads as
+/// the date the store's import takes, with the 兼岗 row's 岗位类型.
+#[test]
+fn an_org_sheet_with_a_date_cell_gives_the_effective_date() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["工号", "姓名", "部门编码", "岗位", "岗位类型", "生效日期"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in [
+        ["E001", "张三", "ZB", "大客户经理", "主岗"],
+        ["E001", "张三", "ZA", "理财经理", "兼岗"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+        }
+    }
+    let day = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 11, 15).unwrap();
+    ws.write_datetime_with_format(1, 5, &day, &Format::new().set_num_format("yyyy/m/d"))
+        .unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let rows = kaohe_server::office::org_rows(&bytes).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        kaohe_store::parse_date(&rows[0].effective),
+        kaohe_store::parse_date("2026-11-15"),
+        "{:?}",
+        rows[0].effective
+    );
+    assert!(kaohe_store::parse_date(&rows[0].effective).is_some());
+    assert_eq!(
+        (rows[0].post_kind.as_deref(), rows[1].post_kind.as_deref()),
+        (Some("主岗"), Some("兼岗"))
+    );
+    assert_eq!(rows[1].effective, "");
+}

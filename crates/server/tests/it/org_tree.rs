@@ -111,11 +111,11 @@ async fn the_tree_on_the_page_and_its_export_round_trip(app: App) {
     assert!(ct.starts_with("text/csv"), "{ct}");
     let csv_text = String::from_utf8(csv.clone()).unwrap();
     assert!(
-        csv_text.contains("B201,朝阳长,BJCY,朝阳支行,业务,支行,BJ,B201,行长,B001\r\n"),
+        csv_text.contains("B201,朝阳长,BJCY,朝阳支行,业务,支行,BJ,B201,行长,B001,主岗,\r\n"),
         "{csv_text}"
     );
     assert!(
-        !csv_text.contains(",,BJ,北京分行,业务,分行,HO,B001,,\r\n"),
+        !csv_text.contains(",,BJ,北京分行,业务,分行,HO,B001,,,,\r\n"),
         "北京分行 has an employee: no department-only row"
     );
     let (s, ct, xlsx) = get_bytes(&c, &format!("{b}/api/org/export.xlsx")).await;

@@ -298,7 +298,7 @@ org-found = { $count ->
 } number or name contains "{ $query }".
 org-showing = Showing { $first }–{ $last } of { $count } (inactive ones included).
 org-import-title = Import the organisation
-org-import-help = Upload a CSV or Excel (.xlsx) file (CSV in UTF-8, or GBK as Excel saves it) or paste the CSV. The header is that of the export and of the kaohe org import command: 工号 (emp_no), 姓名 (name), 部门编码 (dept_code), 部门名称 (dept_name), 部门类型 (dept_kind: 业务 line / 职能 functional), 单位层级 (unit: head office, branch, sub-branch, department, team), 上级部门 (parent: a department code or name; empty for the top level), 负责人 (head: an emp_no), 岗位 (position), 直接上级工号 (supervisor). A row with neither emp_no nor name only describes a department. Known employee numbers are updated; an empty parent, head or unit keeps the stored one. If any row is wrong, nothing is imported.
+org-import-help = Upload a CSV or Excel (.xlsx) file (CSV in UTF-8, or GBK as Excel saves it) or paste the CSV. The header is that of the export and of the kaohe org import command: 工号 (emp_no), 姓名 (name), 部门编码 (dept_code), 部门名称 (dept_name), 部门类型 (dept_kind: 业务 line / 职能 functional), 单位层级 (unit: head office, branch, sub-branch, department, team), 上级部门 (parent: a department code or name; empty for the top level), 负责人 (head: an emp_no), 岗位 (position), 直接上级工号 (supervisor), 岗位类型 (post_kind: 主岗 main, the default, or 兼岗 a second post, its row repeating the main row's emp_no), 生效日期 (effective_date of a move, e.g. 2026-11-15; empty: today). A row with neither emp_no nor name only describes a department. With the post_kind column, a second post the file leaves out ends. Known employee numbers are updated; an empty parent, head or unit keeps the stored one. If any row is wrong, nothing is imported.
 org-import-file = CSV or Excel file
 org-import-file-was = The file chosen last: { $file }
 org-import-paste = Or paste the CSV
@@ -581,6 +581,7 @@ hrau-action = { $kind ->
     [department-change] Department's place in the tree changed
     [employee-add] Employee added
     [employee-change] Employee changed
+    [employee-post] Post changed (transfer, second post)
     [import-mapping-save] Import columns remembered
     [org-import] Organisation imported
     [template-publish] Template published

@@ -286,7 +286,7 @@ org-search-clear = 显示全部
 org-found = 工号或姓名包含「{ $query }」的员工共 { $count } 名。
 org-showing = 当前显示第 { $first }–{ $last } 名，共 { $count } 名（含已停用）。
 org-import-title = 导入组织架构
-org-import-help = 上传 CSV 或 Excel（.xlsx）文件（CSV 用 UTF-8 或 Excel 另存的 GBK 均可），或直接粘贴 CSV。表头与导出文件及命令行 kaohe org import 相同：工号、姓名、部门编码、部门名称、部门类型（业务/职能）、单位层级（总行/分行/支行/部门/团队）、上级部门（部门编码或名称，空表示顶层）、负责人（工号）、岗位、直接上级工号。工号和姓名都为空的行只描述部门。已有工号的员工将被更新；上级部门、负责人、单位层级留空时保留原值。任何一行有错，全部不导入。
+org-import-help = 上传 CSV 或 Excel（.xlsx）文件（CSV 用 UTF-8 或 Excel 另存的 GBK 均可），或直接粘贴 CSV。表头与导出文件及命令行 kaohe org import 相同：工号、姓名、部门编码、部门名称、部门类型（业务/职能）、单位层级（总行/分行/支行/部门/团队）、上级部门（部门编码或名称，空表示顶层）、负责人（工号）、岗位、直接上级工号、岗位类型（主岗/兼岗，空为主岗；兼岗行重复主岗行的工号）、生效日期（调动生效日，如 2026-11-15，空为今天）。工号和姓名都为空的行只描述部门。有「岗位类型」列时，文件中员工未列出的兼岗即结束。已有工号的员工将被更新；上级部门、负责人、单位层级留空时保留原值。任何一行有错，全部不导入。
 org-import-file = CSV 或 Excel 文件
 org-import-file-was = 上次选择的文件：{ $file }
 org-import-paste = 或粘贴 CSV 内容
@@ -563,6 +563,7 @@ hrau-action = { $kind ->
     [department-change] 部门上级、负责人或层级变更
     [employee-add] 新增员工
     [employee-change] 员工信息变更
+    [employee-post] 岗位任职变更（调动、兼岗）
     [import-mapping-save] 保存导入列对应
     [org-import] 导入组织架构
     [template-publish] 发布模板

@@ -13,6 +13,7 @@ mod notify_prefs;
 mod org_tree;
 mod peers;
 mod pools;
+mod posts;
 mod relations_rules;
 mod remind;
 mod sign_in;

@@ -99,9 +99,9 @@ async fn a_tree_is_imported_exported_and_imported_back_unchanged(db: Db) {
     // Export, import back: nothing changes, the export is the same, no department changes.
     let first = db.org_export().await.unwrap();
     let text = csv_of(&first);
-    assert!(text.starts_with("\u{feff}工号,姓名,部门编码,部门名称,部门类型,单位层级,上级部门,负责人,岗位,直接上级工号\r\n"), "{text}");
+    assert!(text.starts_with("\u{feff}工号,姓名,部门编码,部门名称,部门类型,单位层级,上级部门,负责人,岗位,直接上级工号,岗位类型,生效日期\r\n"), "{text}");
     assert!(
-        text.contains("B201,朝阳长,BJCY,朝阳支行,业务,支行,BJ,B201,行长,B001\r\n"),
+        text.contains("B201,朝阳长,BJCY,朝阳支行,业务,支行,BJ,B201,行长,B001,主岗,\r\n"),
         "{text}"
     );
     let audits_before = db.audit_log(0, 10_000).await.unwrap().len();
