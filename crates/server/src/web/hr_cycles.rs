@@ -81,6 +81,51 @@ pub(super) struct CycleTyped {
     table: TargetTable,
     /// 考核关系 rules: one field per rater role of the form (`rule.{rater id}`).
     rules: Vec<RuleField>,
+    /// Does the form have a peer group (同事评分)? Then HR may name the peers.
+    has_peers: bool,
+    /// The peers HR names (`members.peers`), a line per appraisee: `A001: A002, A003`.
+    peers: String,
+}
+
+/// Does form `t` have a peer group?
+fn has_peer_group(t: Option<&kaohe_core::model::Template>) -> bool {
+    t.is_some_and(|t| t.raters.iter().any(|r| r.peers.is_some()))
+}
+
+/// `members.peers` as HR reads and types it: `A001: A002, A003`, a line per appraisee.
+fn peers_text(peers: &BTreeMap<String, Vec<String>>) -> String {
+    peers
+        .iter()
+        .map(|(who, ps)| format!("{who}: {}", ps.join(", ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Read the peers field: each non-empty line `工号: 工号, 工号 …` (`：`, `，`, `、` and spaces
+/// also separate). A line that is not so is named by its number.
+fn parse_peers(text: &str) -> Result<BTreeMap<String, Vec<String>>, usize> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some((who, rest)) = line.split_once([':', '：']) else {
+            return Err(i + 1);
+        };
+        let who = who.trim();
+        let peers: Vec<String> = rest
+            .split([',', '，', '、', ' ', '\t'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        if who.is_empty() || who.contains(char::is_whitespace) || peers.is_empty() {
+            return Err(i + 1);
+        }
+        out.entry(who.to_string()).or_default().extend(peers);
+    }
+    Ok(out)
 }
 
 /// The rule of one rater role (`members.rules`), as typed or stored.
@@ -513,6 +558,8 @@ async fn read_cycle_form<S: Store>(
         targets: form.get("targets").unwrap_or_default().to_string(),
         table: TargetTable::default(),
         rules: Vec::new(),
+        has_peers: false,
+        peers: String::new(),
     };
     let mut errors: BTreeMap<String, String> = BTreeMap::new();
     let msg = |key: &str, args: &[(&str, Arg)]| text(ctx.lang, key, args);
@@ -549,6 +596,19 @@ async fn read_cycle_form<S: Store>(
     typed.table = TargetTable::build(t.as_ref(), ctx.lang, table_rows(form), &positions);
     let rules = typed_rules(form);
     typed.rules = rule_fields(t.as_ref(), ctx.lang, &rules);
+    typed.has_peers = has_peer_group(t.as_ref());
+    typed.peers = form.get("peers").unwrap_or_default().to_string();
+    let peers = if typed.has_peers {
+        parse_peers(&typed.peers).unwrap_or_else(|line| {
+            errors.insert(
+                "peers".into(),
+                msg("hrc-err-peers-line", &[("line", Arg::Num(line as f64))]),
+            );
+            BTreeMap::new()
+        })
+    } else {
+        BTreeMap::new()
+    };
     let mut target_rows: Vec<Option<usize>> = Vec::new();
     // An employee's row is named by 工号 and name (what a posted form says is not trusted).
     for row in typed.table.rows.iter_mut().filter(|r| !r.who.is_empty()) {
@@ -627,6 +687,7 @@ async fn read_cycle_form<S: Store>(
     }
     let mut members = kaohe_store::Members {
         rules,
+        peers,
         ..Default::default()
     };
     match typed.members.as_str() {
@@ -702,10 +763,14 @@ fn refusal_to_fields(
                 let m = in_lang(ctx.lang, &m);
                 let (field, m) = match target_cell(ctx, typed, target_rows, &k, &m) {
                     Some(x) => x,
-                    // A rule's problem beside its field.
+                    // A rule's problem beside its field; a named peer's beside the peers.
                     None => match k.strip_prefix("members.rules.") {
                         Some(id) if typed.rules.iter().any(|r| r.id == id) => {
                             (format!("rule.{id}"), m)
+                        }
+                        _ if k.starts_with("members.peers") && typed.has_peers => {
+                            let who = k.strip_prefix("members.peers.").unwrap_or_default();
+                            ("peers".to_string(), format!("{who} {m}").trim().to_string())
                         }
                         _ => (form_field(&k).to_string(), m),
                     },
@@ -912,10 +977,14 @@ async fn typed_from<S: Store>(st: &AppState<S>, lang: Lang, c: &kaohe_store::Cyc
         targets: String::new(),
         table: TargetTable::default(),
         rules: Vec::new(),
+        has_peers: false,
+        peers: String::new(),
     };
     let positions = default_positions(t.as_ref(), &typed);
     typed.table = TargetTable::build(t.as_ref(), lang, rows, &positions);
     typed.rules = rule_fields(t.as_ref(), lang, &c.members.rules);
+    typed.has_peers = has_peer_group(t.as_ref());
+    typed.peers = peers_text(&c.members.peers);
     typed
 }
 
@@ -1270,7 +1339,9 @@ pub(super) async fn hr_cycle_post<S: Store>(
                 // separation of duties.
                 if let Ok(old) = st.store.cycle(id).await {
                     n.members.raters = old.members.raters;
-                    n.members.peers = old.members.peers;
+                    if !typed.has_peers {
+                        n.members.peers = old.members.peers;
+                    }
                     n.members.sod_exempt = old.members.sod_exempt;
                 }
                 match st.store.update_cycle(&me.username, id, &n).await {

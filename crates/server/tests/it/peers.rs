@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 
 use common::both;
 
-both!(a_peer_rates_from_their_tasks_on_the_page_and_the_api);
+both!(
+    a_peer_rates_from_their_tasks_on_the_page_and_the_api,
+    hr_names_the_peers_on_the_cycle_page
+);
 
 /// Supervisor 70%, a peer group of 3 (K = 3, 同部门) 30% on 团队协作.
 pub const PEER_FORM: &str = r#"
@@ -304,4 +307,78 @@ async fn a_peer_rates_from_their_tasks_on_the_page_and_the_api(app: App) {
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{r}");
+}
+
+/// HR names 张伟's peers on the cycle page (a form with a peer group shows the field): a line
+/// that is not `工号: 工号, …` and an unknown 工号 are answered beside the field, the typed text
+/// kept; the named peers are stored, shown again on the draft and get the peer tasks at launch.
+async fn hr_names_the_peers_on_the_cycle_page(app: App) {
+    let b = app.base.clone();
+    let api = app.user("hr", Role::HrAdmin).await;
+    let (s, r) = send(api.post(format!("{b}/api/org/import")).body(ORG)).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r) = send(api.post(format!("{b}/api/templates")).body(PEER_FORM)).await;
+    assert!(s == StatusCode::CREATED || s == StatusCode::OK, "{s}: {r}");
+    let web = web_login(&app, "hr").await;
+    let (_, html) = page(&web, &format!("{b}/hr/cycles")).await;
+    let csrf = csrf_of(&html);
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("form_id", "T360"),
+        ("period", "2026-12"),
+        ("name", "2026年12月 同事评分"),
+        ("members", "employees"),
+        ("employees", "A001"),
+        ("data_due", ""),
+        ("rating_due", ""),
+        ("window", "72"),
+        ("params", ""),
+        ("targets", ""),
+        ("peers", "A001 A002"),
+    ];
+    let near_peers = |html: &str| {
+        let at = html.find(r#"name="peers""#).expect("the peers field");
+        html[at..at + 1500.min(html.len() - at)].to_string()
+    };
+    let (s, _, html) = post_form(&web, &format!("{b}/hr/cycles"), &fields).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let near = near_peers(&html);
+    assert!(
+        near.contains("field-error") && near.contains("第 1 行"),
+        "{near}"
+    );
+    assert!(near.contains("A001 A002"), "the typed text is kept: {near}");
+    fields[11] = ("peers", "A001: A002, K009");
+    let (s, _, html) = post_form(&web, &format!("{b}/hr/cycles"), &fields).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let near = near_peers(&html);
+    assert!(
+        near.contains("field-error") && near.contains("K009"),
+        "{near}"
+    );
+
+    fields[11] = ("peers", "A001：A002，K001、K002");
+    let (s, path, html) = post_form(&web, &format!("{b}/hr/cycles"), &fields).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let cycle: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, cy) = send(api.get(format!("{b}/api/cycles/{cycle}"))).await;
+    assert_eq!(
+        cy["members"]["peers"],
+        json!({"A001": ["A002", "K001", "K002"]}),
+        "{cy}"
+    );
+    assert!(
+        html.contains("A001: A002, K001, K002"),
+        "the draft shows them: {html}"
+    );
+    let (s, l) = send(api.post(format!("{b}/api/cycles/{cycle}/launch"))).await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+    let (_, list) = send(api.get(format!("{b}/api/appraisals?cycle_id={cycle}"))).await;
+    let id = list[0]["id"].as_i64().unwrap();
+    let (s, peers) = send(api.get(format!("{b}/api/appraisals/{id}/peers"))).await;
+    assert_eq!(s, StatusCode::OK, "{peers}");
+    let text = peers.to_string();
+    for no in ["A002", "K001", "K002"] {
+        assert!(text.contains(no), "{no} is a peer: {peers}");
+    }
 }

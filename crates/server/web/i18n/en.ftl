@@ -428,6 +428,9 @@ hrc-f-targets-help = One row per position (or an employee by employee no.), one 
 hrc-f-rules = Rater rules
 hrc-f-rules-help = One rule per rater, finding each appraisee's rater in the organisation: supervisor (the direct supervisor); head (the head of their own department); head:<unit kind>, e.g. head:sub_branch or head:branch (the head of the nearest unit of that kind at or above them; in Chinese 支行负责人, 分行负责人); dept:<code or name> (that department enters it); emp:<employee no.> (one named person). Empty: the direct supervisor, or the department named like the rater. A rater named for one person on the relations page wins over the rule.
 hrc-f-rules-review = Review and approval follow grants: a user granted review or approval on a unit handles everyone in it and below (e.g. the branch's HR reviews and the branch president approves, granted on the branch), set on the users page.
+hrc-f-peers = Peers named by HR
+hrc-f-peers-help = One line per appraisee: appraisee no.: peer no., peer no. … (e.g. A001: A002, A003, A004). People listed get these peers; others get peers by the form's rule (colleagues of the department, in turn). Peers' answers are never shown to the appraisee or their manager; only the mean, once enough have answered.
+hrc-err-peers-line = Line { $line } should read: employee no.: peer no., peer no. (the appraisee's number, a colon, the peers' numbers).
 hrc-ph-rule = e.g. head:sub_branch
 hrc-f-targets-lines = One line each: position or employee no.: item=value, item=value
 hrc-f-targets-lines-help = e.g. "大客户经理: 月度绩效奖金=3000" (an item by the name the sheet shows, its English name or its id), saved with the table; where both set a value, this one wins.
