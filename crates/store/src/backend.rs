@@ -83,6 +83,11 @@ pub const SQLITE_READER_CACHE_KIB: u64 = 8 * 1024;
 /// SQLite's page cache of the writer, KiB (bulk rewrites of a whole cycle go through it).
 pub const SQLITE_WRITER_CACHE_KIB: u64 = 32 * 1024;
 
+/// PostgreSQL connections for reads.
+pub const PG_READERS: u32 = 10;
+/// PostgreSQL connections for writes.
+pub const PG_WRITERS: u32 = 4;
+
 /// Reader connections for a SQLite file: four per core (a connection's queries run on its
 /// own thread, so a few more than the cores keep them busy), at least 4, at most 8.
 pub fn sqlite_readers() -> u32 {
@@ -189,11 +194,18 @@ impl Db {
                 }
             }
             Backend::Postgres => {
-                let pool = sqlx::any::AnyPoolOptions::new()
-                    .max_connections(10)
+                // Reads and writes on pools of their own: writes wait for one another (the
+                // audit chain is appended in order), and while they wait they must not hold
+                // every connection readers need.
+                let reader = sqlx::any::AnyPoolOptions::new()
+                    .max_connections(PG_READERS)
                     .connect(url)
                     .await?;
-                (pool.clone(), pool, false)
+                let writer = sqlx::any::AnyPoolOptions::new()
+                    .max_connections(PG_WRITERS)
+                    .connect(url)
+                    .await?;
+                (reader, writer, false)
             }
         };
         Ok(Db {
@@ -206,7 +218,7 @@ impl Db {
         })
     }
 
-    /// The pool that writes (the only one on PostgreSQL), for backups, benches and tests.
+    /// The pool that writes, for backups, benches and tests.
     pub fn pool(&self) -> &sqlx::AnyPool {
         &self.writer
     }
@@ -1076,32 +1088,41 @@ impl Db {
 
     /// [`Self::load_user`] on a given connection (inside a write transaction).
     pub(crate) async fn load_user_on(c: &mut sqlx::AnyConnection, id: i64) -> Result<Option<User>> {
-        let Some(r) =
-            sqlx::query("SELECT id, username, employee_id, lang, CASE WHEN disabled THEN 1 ELSE 0 END AS disabled, CASE WHEN code_hash IS NULL THEN 0 ELSE 1 END AS code_pending FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *c)
-                .await?
-        else {
-            return Ok(None);
-        };
-        let grants = sqlx::query(
-            "SELECT role, department_id FROM user_roles WHERE user_id = $1 ORDER BY role",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u LEFT JOIN user_roles g ON g.user_id = u.id \
+             WHERE u.id = $1 ORDER BY g.role"
+        )))
         .bind(id)
         .fetch_all(&mut *c)
-        .await?
-        .into_iter()
-        .map(|g| {
-            Ok(Grant {
-                role: Role::parse(&g.get::<String, _>("role")).ok_or(StoreError::Corrupt {
+        .await?;
+        Self::user_from_rows(c, &rows).await
+    }
+
+    /// A user from the rows of a query selecting [`USER_COLUMNS`] (a row per grant, or one
+    /// row with no role): one round trip for the account and its grants, a second only when
+    /// a grant is scoped to a department (its subtree is resolved here).
+    pub(crate) async fn user_from_rows(
+        c: &mut sqlx::AnyConnection,
+        rows: &[sqlx::any::AnyRow],
+    ) -> Result<Option<User>> {
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        let id: i64 = r.get("id");
+        let mut grants = Vec::new();
+        for g in rows {
+            let Some(role) = g.get::<Option<String>, _>("role") else {
+                continue;
+            };
+            grants.push(Grant {
+                role: Role::parse(&role).ok_or(StoreError::Corrupt {
                     table: "user_roles",
                     id,
                     column: "role",
                 })?,
                 department_id: g.get("department_id"),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            });
+        }
         // A department grant reaches the department's whole subtree (`UNION`: a loop, which
         // the import refuses, would still end).
         let mut reach: Vec<Grant> = grants
@@ -1132,7 +1153,7 @@ impl Db {
             }
         }
         Ok(Some(User {
-            id: r.get("id"),
+            id,
             username: r.get("username"),
             employee_id: r.get("employee_id"),
             lang: r.get("lang"),
@@ -1143,6 +1164,12 @@ impl Db {
         }))
     }
 }
+
+/// The columns [`Db::user_from_rows`] reads: the account (`u`) and one grant (`g`, joined
+/// on the left).
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.employee_id, u.lang, \
+    CASE WHEN u.disabled THEN 1 ELSE 0 END AS disabled, \
+    CASE WHEN u.code_hash IS NULL THEN 0 ELSE 1 END AS code_pending, g.role, g.department_id";
 
 impl Store for Db {
     fn backend(&self) -> Backend {
@@ -1557,17 +1584,11 @@ impl Store for Db {
     }
 
     async fn session_user(&self, token: &str) -> Result<Option<User>> {
-        match self.session_user_id_impl(token, None).await? {
-            Some(id) => self.load_user(id).await,
-            None => Ok(None),
-        }
+        self.session_user_impl(token, None).await
     }
 
     async fn session_user_idle(&self, token: &str, idle: time::Duration) -> Result<Option<User>> {
-        match self.session_user_id_impl(token, Some(idle)).await? {
-            Some(id) => self.load_user(id).await,
-            None => Ok(None),
-        }
+        self.session_user_impl(token, Some(idle)).await
     }
 
     async fn purge_sessions(&self, idle: time::Duration) -> Result<u64> {

@@ -186,12 +186,29 @@ fn check_date(field: &str, v: &Option<String>) -> Result<()> {
     Ok(())
 }
 
-/// Compile a stored template.
+/// Compile a stored template. Stored templates never change, and most requests that read
+/// an appraisal need its form, so the last few compiled forms are kept by their source
+/// (in memory, per process): a clone instead of parsing and compiling the TOML again.
 pub(crate) fn compile(source: &str) -> Result<Template> {
-    kaohe_core::compile_str(source).map_err(|_| StoreError::Invalid {
+    use std::sync::{Mutex, OnceLock};
+    /// Forms kept; past this the cache starts again (a server holds a few dozen forms).
+    const KEEP: usize = 64;
+    static COMPILED: OnceLock<Mutex<HashMap<String, Template>>> = OnceLock::new();
+    let cache = COMPILED.get_or_init(Default::default);
+    if let Some(t) = cache.lock().ok().and_then(|m| m.get(source).cloned()) {
+        return Ok(t);
+    }
+    let t = kaohe_core::compile_str(source).map_err(|_| StoreError::Invalid {
         field: "template".into(),
         message: text!("template-stored-broken"),
-    })
+    })?;
+    if let Ok(mut m) = cache.lock() {
+        if m.len() >= KEEP {
+            m.clear();
+        }
+        m.insert(source.to_string(), t.clone());
+    }
+    Ok(t)
 }
 
 /// Audit entries for a batch, chained after `prev`.
@@ -554,6 +571,17 @@ impl Db {
         dept: i64,
     ) -> Result<Roles> {
         let exempt = Self::sod_exempt(&mut *c, who, a.cycle_id).await?;
+        Self::roles_given(c, who, a, dept, exempt).await
+    }
+
+    /// [`Self::roles_on`] with the cycle's exemption already known.
+    async fn roles_given(
+        c: &mut sqlx::AnyConnection,
+        who: &User,
+        a: &Appraisal,
+        dept: i64,
+        exempt: bool,
+    ) -> Result<Roles> {
         let tasks: Vec<TaskFact> = sqlx::query("SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id, peer_min FROM tasks WHERE appraisal_id = $1 OR (cycle_id = $2 AND kind = 'data')")
             .bind(a.id)
             .bind(a.cycle_id)
@@ -577,8 +605,15 @@ impl Db {
             .fetch_optional(&mut *c)
             .await?
             .map(|r| r.get("members"));
-        let Some(m) = members else { return Ok(false) };
-        let m: Members = serde_json::from_str(&m).map_err(|_| StoreError::Corrupt {
+        match members {
+            Some(m) => Self::exempt_in(&m, who, cycle_id),
+            None => Ok(false),
+        }
+    }
+
+    /// Is `who` named in `members.sod_exempt` of a cycle's stored `members`?
+    fn exempt_in(m: &str, who: &User, cycle_id: i64) -> Result<bool> {
+        let m: Members = serde_json::from_str(m).map_err(|_| StoreError::Corrupt {
             table: "cycles",
             id: cycle_id,
             column: "members",
@@ -1408,8 +1443,21 @@ impl Db {
 
     pub(crate) async fn appraisal_impl(&self, who: &User, id: i64) -> Result<Appraisal> {
         let mut c = self.reader.acquire().await?;
-        let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
-        let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+        // The appraisal with its cycle's members (for the exemption), in one query.
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT q.*, c.members AS cycle_members FROM ({APPRAISAL_SELECT} WHERE a.id = $1) q \
+             JOIN cycles c ON c.id = q.cycle_id"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: Thing::Appraisal,
+            key: id.to_string(),
+        })?;
+        let (mut a, dept) = appraisal_from(&r)?;
+        let exempt = Self::exempt_in(&r.get::<String, _>("cycle_members"), who, a.cycle_id)?;
+        let roles = Self::roles_given(&mut c, who, &a, dept, exempt).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
                 what: Thing::Appraisal,
@@ -2556,28 +2604,47 @@ impl Db {
                 out.push(task(&r));
             }
         }
-        // Review, approval and signing follow from the appraisals' states.
-        for (state, kind, role) in [
-            ("review", "review", Some(Role::Reviewer)),
-            ("approval", "approve", Some(Role::Approver)),
-            ("published", "sign", None),
-        ] {
-            let rows = sqlx::query(
-                "SELECT a.id, a.cycle_id, a.employee_id, a.department_id, e.name, a.confirm_due FROM appraisals a JOIN employees e ON e.id = a.employee_id \
-                 WHERE a.state = $1 ORDER BY a.id LIMIT 5000",
-            )
-            .bind(state)
-            .fetch_all(&self.reader)
-            .await?;
-            for r in rows {
-                let d: i64 = r.get("department_id");
-                let e: i64 = r.get("employee_id");
-                let ok = match role {
-                    Some(role) => policy::grant_reaches(&who.reach, role, d),
-                    None => e == emp,
-                };
-                if ok {
-                    out.push(Task {
+        // Review, approval and signing follow from the appraisals' states: one query that
+        // asks each state only where it can be a task for `who` (the departments their
+        // reviewer or approver grants reach, their own published sheet), so an appraisee's
+        // inbox reads their own sheets, not every sheet in review.
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT a.id, a.cycle_id, a.employee_id, a.department_id, a.state, e.name, a.confirm_due \
+             FROM appraisals a JOIN employees e ON e.id = a.employee_id \
+             WHERE (a.state = 'published' AND a.employee_id = ",
+        );
+        qb.push_bind(emp).push(")");
+        for (state, role) in [("review", Role::Reviewer), ("approval", Role::Approver)] {
+            let grants: Vec<&Grant> = who.reach.iter().filter(|g| g.role == role).collect();
+            if grants.is_empty() {
+                continue;
+            }
+            qb.push(" OR (a.state = ").push_bind(state);
+            if grants.iter().all(|g| g.department_id.is_some()) {
+                let ids: Vec<i64> = grants.iter().filter_map(|g| g.department_id).collect();
+                qb.push(" AND a.department_id").push_ids(&ids);
+            }
+            qb.push(")");
+        }
+        qb.push(" ORDER BY a.id LIMIT 15000");
+        let mut by_state: Vec<(usize, Task)> = Vec::new();
+        for r in qb.build().fetch_all(&self.reader).await? {
+            let state: String = r.get("state");
+            let (order, kind, role) = match state.as_str() {
+                "review" => (0, "review", Some(Role::Reviewer)),
+                "approval" => (1, "approve", Some(Role::Approver)),
+                _ => (2, "sign", None),
+            };
+            let d: i64 = r.get("department_id");
+            let e: i64 = r.get("employee_id");
+            let ok = match role {
+                Some(role) => policy::grant_reaches(&who.reach, role, d),
+                None => e == emp,
+            };
+            if ok {
+                by_state.push((
+                    order,
+                    Task {
                         id: 0,
                         cycle_id: r.get("cycle_id"),
                         appraisal_id: Some(r.get("id")),
@@ -2589,10 +2656,13 @@ impl Db {
                         due: r.get("confirm_due"),
                         appraisee: Some(r.get("name")),
                         on_behalf_of: None,
-                    });
-                }
+                    },
+                ));
             }
         }
+        // Reviews first, then approvals, then signatures, each by appraisal (as listed).
+        by_state.sort_by_key(|(order, t)| (*order, t.appraisal_id));
+        out.extend(by_state.into_iter().map(|(_, t)| t));
         Ok(out)
     }
 

@@ -4,8 +4,9 @@
 //! milliseconds on ordinary disks: one writer committing one request at a time could not
 //! do more than a couple of hundred writes a second, and under load each write queued
 //! behind all the fsyncs before it. Here the writes that arrive while others are running
-//! share one physical transaction: each logical write ([`WriteTx`]) runs inside its own
-//! `SAVEPOINT`, so its failure or rollback undoes only its own statements; its `commit`
+//! share one physical transaction: each logical write ([`WriteTx`]) that joins an open
+//! group runs inside its own `SAVEPOINT`, so its failure or rollback undoes only its own
+//! statements (the group's first write needs none: it is alone in the transaction); its `commit`
 //! releases the savepoint and then waits until the physical `COMMIT` — made by whichever
 //! write finishes while nobody else is waiting — is on disk. A write is reported only once
 //! it is durable, exactly as before; one fsync now covers every write of the group.
@@ -78,6 +79,9 @@ impl GroupCommit {
                 .map_err(|_| StoreError::DatabaseBusy)?
         };
         if guard.is_none() {
+            // The first write of a group is alone in the transaction: it needs no savepoint
+            // (its rollback is the transaction's), so SQLite keeps no copy of the pages it
+            // changes — for a big import or launch that copy would be the size of the write.
             let mut conn = pool.acquire().await?;
             sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
             let (done, _) = watch::channel(None);
@@ -87,6 +91,11 @@ impl GroupCommit {
                 members: 0,
                 done,
             });
+            return Ok(WriteTx::Grouped(Grouped {
+                guard: Some(guard),
+                commit: self.clone(),
+                savepoint: false,
+            }));
         }
         let g = guard.as_mut().expect("a group is open");
         if let Err(e) = sqlx::query("SAVEPOINT w").execute(&mut *g.conn).await {
@@ -97,6 +106,7 @@ impl GroupCommit {
         Ok(WriteTx::Grouped(Grouped {
             guard: Some(guard),
             commit: self.clone(),
+            savepoint: true,
         }))
     }
 
@@ -170,6 +180,8 @@ pub(crate) enum WriteTx {
 pub(crate) struct Grouped {
     guard: Option<OwnedMutexGuard<Option<Group>>>,
     commit: Arc<GroupCommit>,
+    /// Inside its own `SAVEPOINT w` (it joined an open group); else the group's first write.
+    savepoint: bool,
 }
 
 impl Grouped {
@@ -189,10 +201,14 @@ impl WriteTx {
         match self {
             WriteTx::Plain(tx) => Ok(tx.commit().await?),
             WriteTx::Grouped(mut g) => {
-                let released = sqlx::query("RELEASE SAVEPOINT w")
-                    .execute(g.conn())
-                    .await
-                    .map(|_| ());
+                let released = if g.savepoint {
+                    sqlx::query("RELEASE SAVEPOINT w")
+                        .execute(g.conn())
+                        .await
+                        .map(|_| ())
+                } else {
+                    Ok(())
+                };
                 let guard = g
                     .guard
                     .take()
@@ -219,18 +235,31 @@ impl WriteTx {
                     .guard
                     .take()
                     .expect("a grouped write holds the open group");
-                rollback_grouped(g.commit.clone(), guard).await
+                rollback_grouped(g.commit.clone(), guard, g.savepoint).await
             }
         }
     }
 }
 
 /// `ROLLBACK TO` the write's savepoint and release it; then let the group go on as after a
-/// commit. A failure there ends the group for everyone (its COMMIT reports it).
+/// commit. A failure there ends the group for everyone (its COMMIT reports it). The
+/// group's first write (no savepoint) is alone in it: its rollback is the transaction's.
 async fn rollback_grouped(
     commit: Arc<GroupCommit>,
     mut guard: OwnedMutexGuard<Option<Group>>,
+    savepoint: bool,
 ) -> Result<()> {
+    if !savepoint {
+        let Some(mut g) = guard.take() else {
+            return Ok(());
+        };
+        let undone = sqlx::query("ROLLBACK").execute(&mut *g.conn).await;
+        g.done.send_replace(Some(Ok(())));
+        if undone.is_err() {
+            g.conn.close_on_drop();
+        }
+        return undone.map(|_| ()).map_err(Into::into);
+    }
     let Some(g) = guard.as_mut() else {
         return Ok(());
     };
@@ -249,10 +278,11 @@ impl Drop for Grouped {
         // Dropped without commit or rollback: undo it before anyone else writes.
         if let Some(guard) = self.guard.take() {
             let commit = self.commit.clone();
+            let savepoint = self.savepoint;
             match tokio::runtime::Handle::try_current() {
                 Ok(rt) => {
                     rt.spawn(async move {
-                        let _ = rollback_grouped(commit, guard).await;
+                        let _ = rollback_grouped(commit, guard, savepoint).await;
                     });
                 }
                 Err(_) => {

@@ -2,6 +2,7 @@
 //! same SQL. A session's `last_seen` (migration 0005) is refreshed at most once a
 //! [`TOUCH_EVERY`], so a busy user costs one write a minute, not one a request.
 
+use crate::backend::USER_COLUMNS;
 use crate::*;
 use sqlx::Row;
 
@@ -9,24 +10,28 @@ use sqlx::Row;
 pub const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
 
 impl Db {
-    /// The user id of a session that has not expired and (with `idle`) was used
-    /// within `idle`; notes the use.
-    pub(crate) async fn session_user_id_impl(
+    /// The user of a session that has not expired and (with `idle`) was used within
+    /// `idle`; notes the use. The session, the account and its grants come in one query
+    /// (every request asks this first, so it is kept to one round trip on one connection).
+    pub(crate) async fn session_user_impl(
         &self,
         token: &str,
         idle: Option<time::Duration>,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<User>> {
         let now_t = time::OffsetDateTime::now_utc();
         let at = stamp(now_t);
         let hash = token_hash(token);
-        let Some(r) = sqlx::query(
-            "SELECT user_id, last_seen FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-        )
+        let mut c = self.reader.acquire().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT s.last_seen, {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN user_roles g ON g.user_id = u.id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 ORDER BY g.role"
+        )))
         .bind(&hash)
         .bind(&at)
-        .fetch_optional(&self.reader)
-        .await?
-        else {
+        .fetch_all(&mut *c)
+        .await?;
+        let Some(r) = rows.first() else {
             return Ok(None);
         };
         let last_seen: Option<String> = r.get("last_seen");
@@ -35,6 +40,8 @@ impl Db {
         {
             return Ok(None);
         }
+        let user = Self::user_from_rows(&mut c, &rows).await?;
+        drop(c);
         // Refreshed often enough that a session used within `idle` never ends.
         let touch = idle.map_or(TOUCH_EVERY, |i| TOUCH_EVERY.min(i / 4));
         if last_seen.is_none_or(|seen| seen <= stamp(now_t - touch)) {
@@ -44,7 +51,7 @@ impl Db {
                 .execute(&self.writer)
                 .await?;
         }
-        Ok(Some(r.get("user_id")))
+        Ok(user)
     }
 
     pub(crate) async fn purge_sessions_impl(&self, idle: time::Duration) -> Result<u64> {
