@@ -397,8 +397,9 @@ impl Db {
         let mut by: BTreeMap<String, i64> = BTreeMap::new();
         let mut depts: BTreeMap<(String, i64), DeptProgress> = BTreeMap::new();
         for r in sqlx::query(
-            "SELECT a.department_id, d.name, a.state, COUNT(*) AS n FROM appraisals a \
-             JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = $1 GROUP BY a.department_id, d.name, a.state",
+            "SELECT x.department_id, d.name, x.state, x.n FROM (SELECT department_id, state, COUNT(*) AS n \
+             FROM appraisals WHERE cycle_id = $1 GROUP BY department_id, state) x \
+             JOIN departments d ON d.id = x.department_id",
         )
         .bind(cycle_id)
         .fetch_all(&mut *c)
