@@ -696,6 +696,15 @@ impl Db {
 
     /// Hide from `who` what the policy says they may not see; `owners` caches each
     /// cycle's template and input owners across calls.
+    /// [`Self::redact`] of an appraisal read inside a write, once that write has committed,
+    /// on a reader: the form, the cycle and the departments redaction reads are not what
+    /// the write changed, and reading them there keeps the one writer free for the next
+    /// write.
+    async fn redact_after(&self, a: &mut Appraisal, roles: &Roles) -> Result<()> {
+        let mut c = self.reader.acquire().await?;
+        Self::redact(&mut c, a, roles, &mut HashMap::new()).await
+    }
+
     async fn redact(
         c: &mut sqlx::AnyConnection,
         a: &mut Appraisal,
@@ -1472,8 +1481,8 @@ impl Db {
             let mut tx = self.begin_write().await?;
             Self::rescore(&mut tx, &cy, &t, Some(&[id])).await?;
             let (mut b, _) = Self::load_appraisal(&mut tx, id).await?;
-            Self::redact(&mut tx, &mut b, &roles, &mut HashMap::new()).await?;
             tx.commit().await?;
+            self.redact_after(&mut b, &roles).await?;
             return Ok(b);
         }
         Self::redact(&mut c, &mut a, &roles, &mut HashMap::new()).await?;
@@ -1763,7 +1772,9 @@ impl Db {
         let old = a.inputs.clone();
         overlay(&mut a.inputs, values);
         let Some((o, n)) = diff(&old, &a.inputs) else {
-            Self::redact(&mut tx, &mut a, roles, &mut HashMap::new()).await?;
+            // Nothing to write: the writer goes back before the answer is redacted.
+            tx.rollback().await?;
+            self.redact_after(&mut a, roles).await?;
             return Ok(a);
         };
         Self::save(&mut tx, &a, version).await?;
@@ -1786,8 +1797,8 @@ impl Db {
         .await?;
         Self::rescore(&mut tx, cy, t, Some(&[a.id])).await?;
         let (mut a, _) = Self::load_appraisal(&mut tx, a.id).await?;
-        Self::redact(&mut tx, &mut a, roles, &mut HashMap::new()).await?;
         tx.commit().await?;
+        self.redact_after(&mut a, roles).await?;
         Ok(a)
     }
 
@@ -2379,8 +2390,8 @@ impl Db {
         )
         .await?;
         let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
-        Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
         tx.commit().await?;
+        self.redact_after(&mut a, &roles).await?;
         Ok(a)
     }
 
@@ -2448,8 +2459,8 @@ impl Db {
             .collect();
         self.append_audits(&mut tx, &audits).await?;
         let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
-        Self::redact(&mut tx, &mut a, &roles, &mut HashMap::new()).await?;
         tx.commit().await?;
+        self.redact_after(&mut a, &roles).await?;
         Ok(a)
     }
 
