@@ -392,6 +392,21 @@ impl SqlBuilder {
     }
 }
 
+/// An active person's post (main or second) as the organisation export writes it: the
+/// columns `id, emp_no, name, department_id, position, sup_no`.
+fn export_post(r: &sqlx::any::AnyRow) -> OrgEmployee {
+    OrgEmployee {
+        id: r.get("id"),
+        emp_no: r.get("emp_no"),
+        name: r.get("name"),
+        department_id: r.get("department_id"),
+        position: r.get("position"),
+        supervisor_emp_no: r.get("sup_no"),
+        supervisor_name: None,
+        active: true,
+    }
+}
+
 /// A department with its place in the tree and its head, as [`dept_from_row`] reads it.
 /// Rows written at once after which PostgreSQL's statistics are refreshed ([`Db::analyze`]).
 pub(crate) const ANALYZE_AFTER: usize = 1_000;
@@ -1240,16 +1255,7 @@ impl Store for Db {
         .fetch_all(&self.reader)
         .await?
         .iter()
-        .map(|r| OrgEmployee {
-            id: r.get("id"),
-            emp_no: r.get("emp_no"),
-            name: r.get("name"),
-            department_id: r.get("department_id"),
-            position: r.get("position"),
-            supervisor_emp_no: r.get("sup_no"),
-            supervisor_name: None,
-            active: true,
-        })
+        .map(export_post)
         .collect();
         let seconds: Vec<OrgEmployee> = sqlx::query(
             "SELECT e.id, e.emp_no, e.name, pp.department_id, p.code AS position, s.emp_no AS sup_no \
@@ -1260,16 +1266,7 @@ impl Store for Db {
         .fetch_all(&self.reader)
         .await?
         .iter()
-        .map(|r| OrgEmployee {
-            id: r.get("id"),
-            emp_no: r.get("emp_no"),
-            name: r.get("name"),
-            department_id: r.get("department_id"),
-            position: r.get("position"),
-            supervisor_emp_no: r.get("sup_no"),
-            supervisor_name: None,
-            active: true,
-        })
+        .map(export_post)
         .collect();
         Ok(crate::org::export_rows(&depts, &employees, &seconds))
     }
