@@ -29,6 +29,9 @@ pub enum Step {
 /// query when scoring part of a cycle): the memory an import holds is this many rows'.
 const GRID_CHUNK: usize = 1000;
 
+/// What an import writes of each appraisal it changes, in [`Scoring::grid_rows`]' order.
+const GRID_COLUMNS: [&str; 5] = ["inputs", "result", "total", "grade", "bonus"];
+
 /// A row of a department's data grid.
 #[derive(Debug, Clone, Default)]
 pub struct GridRow {
@@ -835,6 +838,18 @@ impl Db {
             .collect();
         c.bulk_update("appraisals", &ids, cols, &columns, extra)
             .await
+    }
+
+    /// A chunk of an import stored: each appraisal's [`GRID_COLUMNS`] (a new version),
+    /// then the audit entries of the changes.
+    async fn write_grid(
+        &self,
+        c: &mut sqlx::AnyConnection,
+        rows: &[(i64, Vec<Option<String>>)],
+        audits: &[NewAudit],
+    ) -> Result<()> {
+        Self::bulk_update(c, &GRID_COLUMNS, rows, ", version = version + 1").await?;
+        self.append_audits(c, audits).await
     }
 
     /// Append many audit entries at once (one chain, one statement per chunk).
@@ -1842,17 +1857,18 @@ impl Db {
     }
 
     /// The appraisals of `cycle_id` that a chunk of grid rows names, by employee number:
-    /// id, version, state and stored inputs.
+    /// what the checks need (version, state) and what scoring them needs (the row as
+    /// [`Scoring`] takes it), read in one query.
     async fn grid_current(
         c: &mut sqlx::AnyConnection,
         cycle_id: i64,
         chunk: &[GridRow],
-    ) -> Result<HashMap<String, (i64, i64, String, Values)>> {
+    ) -> Result<HashMap<String, GridCurrent>> {
         // Employees first, by number, then each one's appraisal in the cycle: written as a
         // CROSS JOIN, which SQLite keeps in this order (for a long list it would otherwise
         // walk the whole cycle by an index on cycle_id, once per chunk).
         let mut qb = crate::backend::SqlBuilder::new(
-            "SELECT a.id, a.version, a.state, a.inputs, e.emp_no FROM employees e CROSS JOIN appraisals a WHERE a.employee_id = e.id AND a.cycle_id = ",
+            "SELECT a.id, a.version, a.state, a.inputs, a.grp, a.employee_id, e.emp_no FROM employees e CROSS JOIN appraisals a WHERE a.employee_id = e.id AND a.cycle_id = ",
         );
         qb.push_bind(cycle_id).push(" AND e.emp_no IN (''");
         for r in chunk {
@@ -1863,9 +1879,22 @@ impl Db {
         for r in qb.build().fetch_all(&mut *c).await? {
             let aid: i64 = r.get("id");
             let inputs = read_json(&r.get::<String, _>("inputs"), "appraisals", aid, "inputs")?;
+            let emp_no: String = r.get("emp_no");
             current.insert(
-                r.get("emp_no"),
-                (aid, r.get("version"), r.get("state"), inputs),
+                emp_no.clone(),
+                GridCurrent {
+                    version: r.get("version"),
+                    state: r.get("state"),
+                    row: ScoredRow {
+                        id: aid,
+                        emp: r.get("employee_id"),
+                        emp_no,
+                        grp: r.get("grp"),
+                        inputs,
+                        // Written anew with the inputs: the stored one is not read.
+                        result: None,
+                    },
+                },
             );
         }
         Ok(current)
@@ -1909,13 +1938,15 @@ impl Db {
         let mut stored = 0;
         // With peer averages every appraisal is scored once, after the last chunk.
         let mut for_peers: Vec<i64> = Vec::new();
+        // A chunk scored and not yet written: its rows and audit entries.
+        let mut scored: Option<(Vec<(i64, Vec<Option<String>>)>, Vec<NewAudit>)> = None;
         // A chunk of rows at a time: the chunk's appraisals read by employee number, its
         // changes written and scored, so no more than a chunk is held however long the
         // file. A problem anywhere stops the writing; the transaction is dropped, nothing
         // stays.
         for chunk in rows.chunks(GRID_CHUNK) {
             let current = Self::grid_current(&mut tx, cycle_id, chunk).await?;
-            let mut upd: Vec<(i64, Vec<Option<String>>)> = Vec::new();
+            let mut upd: Vec<ScoredRow> = Vec::new();
             let mut audits = Vec::new();
             for row in chunk {
                 let no = row.emp_no.trim();
@@ -1927,7 +1958,12 @@ impl Db {
                     ));
                     continue;
                 }
-                let Some((aid, ver, state, inputs)) = current.get(no) else {
+                let Some(GridCurrent {
+                    version: ver,
+                    state,
+                    row: cur,
+                }) = current.get(no)
+                else {
                     problems.push((
                         row.line,
                         "工号 emp_no".into(),
@@ -2006,6 +2042,7 @@ impl Db {
                 if let Err(StoreError::Fields(f)) = check_values(&t, &row.values) {
                     problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
                 }
+                let (aid, inputs) = (&cur.id, &cur.inputs);
                 let mut new = inputs.clone();
                 for (k, v) in &row.values {
                     if v.trim().is_empty() {
@@ -2015,7 +2052,13 @@ impl Db {
                     }
                 }
                 if let Some((o, n)) = diff(inputs, &new) {
-                    upd.push((*aid, vec![Some(json(&new))]));
+                    upd.push(ScoredRow {
+                        inputs: new,
+                        emp_no: cur.emp_no.clone(),
+                        grp: cur.grp.clone(),
+                        result: cur.result.clone(),
+                        ..*cur
+                    });
                     audits.push(NewAudit {
                         actor: who.username.clone(),
                         action: if correction {
@@ -2035,21 +2078,39 @@ impl Db {
             if !problems.is_empty() {
                 continue;
             }
-            Self::bulk_update(&mut tx, &["inputs"], &upd, ", version = version + 1").await?;
-            // The written appraisals scored anew in the same transaction: no total shown
-            // is older than the data.
-            let written: Vec<i64> = upd.iter().map(|u| u.0).collect();
-            if t.needs_peers {
-                for_peers.extend(written);
-            } else if !written.is_empty() {
-                Self::rescore(&mut tx, &cy, &t, Some(&written)).await?;
-            }
-            self.append_audits(&mut tx, &audits).await?;
             stored += upd.len();
+            if t.needs_peers {
+                // The inputs now; the figures once every chunk is in (they depend on all).
+                let rows: Vec<_> = upd
+                    .iter()
+                    .map(|r| (r.id, vec![Some(json(&r.inputs))]))
+                    .collect();
+                Self::bulk_update(&mut tx, &["inputs"], &rows, ", version = version + 1").await?;
+                for_peers.extend(upd.iter().map(|r| r.id));
+                self.append_audits(&mut tx, &audits).await?;
+            } else {
+                // The written appraisals scored with their new inputs before writing, both
+                // stored in one update: no total shown is older than the data. This chunk
+                // is scored on a blocking thread while the one before is written.
+                let ctx = Scoring::with_rows(&mut tx, &cy, &t, upd).await?;
+                let before = scored.take();
+                let write = async {
+                    match before {
+                        Some((rows, audits)) => self.write_grid(&mut tx, &rows, &audits).await,
+                        None => Ok(()),
+                    }
+                };
+                let (rows, written) = tokio::join!(ctx.grid_rows(&t, &cy), write);
+                written?;
+                scored = Some((rows?, audits));
+            }
         }
         if !problems.is_empty() {
             problems.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             return Err(StoreError::Rows(problems));
+        }
+        if let Some((rows, audits)) = scored.take() {
+            self.write_grid(&mut tx, &rows, &audits).await?;
         }
         // With peer averages, the others' figures move too: the whole cycle scored once.
         if !for_peers.is_empty() {
@@ -3108,6 +3169,13 @@ struct Scoring {
     last: HashMap<i64, Values>,
 }
 
+/// An appraisal a grid row names, as [`Db::grid_current`] reads it.
+struct GridCurrent {
+    version: i64,
+    state: String,
+    row: ScoredRow,
+}
+
 /// One appraisal in a [`Scoring`] context.
 struct ScoredRow {
     id: i64,
@@ -3165,6 +3233,17 @@ impl Scoring {
                 })
             })
             .collect::<Result<_>>()?;
+        Self::with_rows(c, cycle, t, rows).await
+    }
+
+    /// The context for rows already in hand (an import holds them with their new inputs):
+    /// with the prior periods' values when the form reads them.
+    async fn with_rows(
+        c: &mut sqlx::AnyConnection,
+        cycle: &Cycle,
+        t: &Template,
+        rows: Vec<ScoredRow>,
+    ) -> Result<Scoring> {
         let has_prior = t
             .inputs
             .iter()
@@ -3191,19 +3270,52 @@ impl Scoring {
     /// thread, so parsing and scoring thousands of rows never holds up the async workers
     /// serving other requests; a few rows are scored in place.
     async fn score(self, t: &Template, cycle: &Cycle) -> Result<(Scoring, Vec<ScoreResult>)> {
+        self.score_then(t, cycle, |s, results| (s, results)).await
+    }
+
+    /// Scored, then `then` run on the results where the scoring ran (on the blocking
+    /// thread for a big batch, so turning results into rows to store is off the workers
+    /// too).
+    async fn score_then<R: Send + 'static>(
+        self,
+        t: &Template,
+        cycle: &Cycle,
+        then: impl FnOnce(Scoring, Vec<ScoreResult>) -> R + Send + 'static,
+    ) -> Result<R> {
         const IN_PLACE: usize = 256;
         if self.rows.len() <= IN_PLACE {
             let results = score_all(&engine_for(t, cycle)?, &self.to_score());
-            return Ok((self, results));
+            return Ok(then(self, results));
         }
         let (t, cycle) = (t.clone(), cycle.clone());
         tokio::task::spawn_blocking(move || {
             let results = score_all(&engine_for(&t, &cycle)?, &self.to_score());
-            Ok((self, results))
+            Ok(then(self, results))
         })
         .await
         // Scoring does not panic; were it to, the panic goes on as it would in place.
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    /// Scored, each row as an import stores it: [`GRID_COLUMNS`], by appraisal id.
+    async fn grid_rows(self, t: &Template, cycle: &Cycle) -> Result<Vec<(i64, Vec<Option<String>>)>> {
+        self.score_then(t, cycle, |s, results| {
+            s.rows
+                .iter()
+                .zip(results)
+                .map(|(r, res)| {
+                    let row = vec![
+                        Some(json(&r.inputs)),
+                        Some(json(&res)),
+                        res.total.clone(),
+                        res.grade.clone(),
+                        bonus_of(&res),
+                    ];
+                    (r.id, row)
+                })
+                .collect()
+        })
+        .await
     }
 
     /// The rows as the engine scores them, in order.
