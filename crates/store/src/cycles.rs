@@ -3298,7 +3298,11 @@ impl Scoring {
     }
 
     /// Scored, each row as an import stores it: [`GRID_COLUMNS`], by appraisal id.
-    async fn grid_rows(self, t: &Template, cycle: &Cycle) -> Result<Vec<(i64, Vec<Option<String>>)>> {
+    async fn grid_rows(
+        self,
+        t: &Template,
+        cycle: &Cycle,
+    ) -> Result<Vec<(i64, Vec<Option<String>>)>> {
         self.score_then(t, cycle, |s, results| {
             s.rows
                 .iter()
