@@ -332,6 +332,20 @@ pub(crate) fn backend_of(c: &sqlx::AnyConnection) -> Backend {
     }
 }
 
+/// `SELECT` of `inner`'s rows as one JSON text, `[[col, …], …]` (`[]` when none), in
+/// `inner`'s order: a page of a thousand rows comes through the driver as one value, not a
+/// thousand rows of values each copied, converted and sent on their own.
+pub(crate) fn rows_as_json(b: Backend, cols: &str, inner: &str) -> String {
+    match b {
+        Backend::Sqlite => {
+            format!("SELECT json_group_array(json_array({cols})) AS rows FROM ({inner}) r")
+        }
+        Backend::Postgres => format!(
+            "SELECT COALESCE(json_agg(json_build_array({cols})), '[]')::text AS rows FROM ({inner}) r"
+        ),
+    }
+}
+
 /// A query built piece by piece with `$n` placeholders, which both SQLite and PostgreSQL
 /// read (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses).
 pub(crate) struct SqlBuilder {

@@ -1563,34 +1563,37 @@ impl Db {
             return Ok((list, next));
         }
         let limit = limit.clamp(1, 1000);
-        let rows = sqlx::query(
+        let sql = crate::backend::rows_as_json(
+            self.backend,
+            "r.id, r.emp_no, r.name, r.state, r.version, r.inputs",
             "SELECT a.id, e.emp_no, e.name, a.state, a.version, a.inputs FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
-        )
-        .bind(cycle_id)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
+             JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 AND a.id > $2 \
+             ORDER BY a.id LIMIT $3",
+        );
+        let page: String = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(cycle_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_one(&self.reader)
+            .await?
+            .get("rows");
+        type Found = (i64, String, String, String, i64, String);
+        let mut rows: Vec<Found> = read_json(&page, "cycles", cycle_id, "appraisals")?;
+        // An aggregate need not keep its subquery's order; the keyset needs it.
+        rows.sort_unstable_by_key(|r| r.0);
         let next = (rows.len() as i64 == limit)
-            .then(|| rows.last().map(|r| r.get::<i64, _>("id")))
+            .then(|| rows.last().map(|r| r.0))
             .flatten();
         let list = rows
-            .iter()
-            .map(|r| {
-                let id: i64 = r.get("id");
+            .into_iter()
+            .map(|(id, emp_no, name, state, version, inputs)| {
                 Ok(ImportTarget {
                     id,
-                    emp_no: r.get("emp_no"),
-                    name: r.get("name"),
-                    state: read_state(&r.get::<String, _>("state"), "appraisals", id)?,
-                    version: r.get("version"),
-                    inputs: keep(read_json(
-                        &r.get::<String, _>("inputs"),
-                        "appraisals",
-                        id,
-                        "inputs",
-                    )?),
+                    emp_no,
+                    name,
+                    state: read_state(&state, "appraisals", id)?,
+                    version,
+                    inputs: keep(read_json(&inputs, "appraisals", id, "inputs")?),
                 })
             })
             .collect::<Result<_>>()?;
@@ -1866,30 +1869,46 @@ impl Db {
     ) -> Result<HashMap<String, GridCurrent>> {
         // Employees first, by number, then each one's appraisal in the cycle: written as a
         // CROSS JOIN, which SQLite keeps in this order (for a long list it would otherwise
-        // walk the whole cycle by an index on cycle_id, once per chunk).
-        let mut qb = crate::backend::SqlBuilder::new(
-            "SELECT a.id, a.version, a.state, a.inputs, a.grp, a.employee_id, e.emp_no FROM employees e CROSS JOIN appraisals a WHERE a.employee_id = e.id AND a.cycle_id = ",
+        // walk the whole cycle by an index on cycle_id, once per chunk). The numbers go in
+        // as one JSON array and the rows come back as one (a chunk is a single value each
+        // way, not a thousand parameters and rows through the driver).
+        let backend = crate::backend::backend_of(c);
+        let listed = match backend {
+            Backend::Sqlite => "SELECT value FROM json_each($2)",
+            Backend::Postgres => "SELECT json_array_elements_text($2::json)",
+        };
+        let sql = crate::backend::rows_as_json(
+            backend,
+            "r.id, r.version, r.state, r.inputs, r.grp, r.employee_id, r.emp_no",
+            &format!(
+                "SELECT a.id, a.version, a.state, a.inputs, a.grp, a.employee_id, e.emp_no \
+                 FROM employees e CROSS JOIN appraisals a WHERE a.employee_id = e.id \
+                 AND a.cycle_id = $1 AND e.emp_no IN ({listed})"
+            ),
         );
-        qb.push_bind(cycle_id).push(" AND e.emp_no IN (''");
-        for r in chunk {
-            qb.push(", ").push_bind(r.emp_no.trim().to_string());
-        }
-        qb.push(")");
-        let mut current = HashMap::with_capacity(chunk.len());
-        for r in qb.build().fetch_all(&mut *c).await? {
-            let aid: i64 = r.get("id");
-            let inputs = read_json(&r.get::<String, _>("inputs"), "appraisals", aid, "inputs")?;
-            let emp_no: String = r.get("emp_no");
+        let numbers: Vec<&str> = chunk.iter().map(|r| r.emp_no.trim()).collect();
+        let found: String = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(cycle_id)
+            .bind(json(&numbers))
+            .fetch_one(&mut *c)
+            .await?
+            .get("rows");
+        type Found = (i64, i64, String, String, String, i64, String);
+        // Unreadable only if a row holds what its column cannot (a NULL written by hand).
+        let found: Vec<Found> = read_json(&found, "cycles", cycle_id, "appraisals")?;
+        let mut current = HashMap::with_capacity(found.len());
+        for (aid, version, state, inputs, grp, emp, emp_no) in found {
+            let inputs = read_json(&inputs, "appraisals", aid, "inputs")?;
             current.insert(
                 emp_no.clone(),
                 GridCurrent {
-                    version: r.get("version"),
-                    state: r.get("state"),
+                    version,
+                    state,
                     row: ScoredRow {
                         id: aid,
-                        emp: r.get("employee_id"),
+                        emp,
                         emp_no,
-                        grp: r.get("grp"),
+                        grp,
                         inputs,
                         // Written anew with the inputs: the stored one is not read.
                         result: None,
