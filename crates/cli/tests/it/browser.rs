@@ -31,7 +31,8 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "kaohe-demo";
 const CYCLE: &str = "2026年12月 大客户经理考核";
 
-use crate::common::{Proc, free_port};
+use crate::common::{Group, Proc, free_port};
+use std::os::unix::process::CommandExt as _;
 
 /// Notifications in the browser: the 通知 list, one's channels, HR's robot (its own file).
 mod notify;
@@ -132,20 +133,23 @@ async fn demo_server() -> Demo {
 }
 
 /// chromedriver on a free port, and one headless Chromium session.
-async fn browser() -> (Proc, Client) {
+async fn browser() -> (Group, Client) {
     let driver = required("KAOHE_CHROMEDRIVER", &["chromedriver"]);
     let chromium = required(
         "KAOHE_CHROMIUM",
         &["chromium", "chromium-browser", "google-chrome"],
     );
     let port = free_port();
+    // In a process group of its own, so that the Chromium it starts ends with it even
+    // when a test fails before closing its session.
     let child = Command::new(&driver)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
-    let proc = Proc(child);
+    let proc = Group(child);
     let url = format!("http://127.0.0.1:{port}");
     wait_http(&format!("{url}/status"), "chromedriver").await;
     let mut chrome = json!({
