@@ -406,8 +406,9 @@ impl SqlBuilder {
     }
 }
 
-/// An active person's post (main or second) as the organisation export writes it: the
-/// columns `id, emp_no, name, department_id, position, sup_no`.
+/// An active person's post (main or second) as the organisation export writes it, from the
+/// columns `id, emp_no, name, department_id, position, sup_no` (the people search reads the
+/// same columns and adds the supervisor's name and whether the person is active).
 fn export_post(r: &sqlx::any::AnyRow) -> OrgEmployee {
     OrgEmployee {
         id: r.get("id"),
@@ -421,10 +422,10 @@ fn export_post(r: &sqlx::any::AnyRow) -> OrgEmployee {
     }
 }
 
-/// A department with its place in the tree and its head, as [`dept_from_row`] reads it.
 /// Rows written at once after which PostgreSQL's statistics are refreshed ([`Db::analyze`]).
 pub(crate) const ANALYZE_AFTER: usize = 1_000;
 
+/// A department with its place in the tree and its head, as [`dept_from_row`] reads it.
 pub(crate) const DEPT_SELECT: &str = "SELECT d.id, d.code, d.name, d.kind, d.parent_id, d.unit, h.emp_no AS head_no, h.name AS head_name \
      FROM departments d LEFT JOIN employees h ON h.id = d.head_id";
 
@@ -2358,14 +2359,9 @@ impl Store for Db {
         let employees = rows
             .into_iter()
             .map(|r| OrgEmployee {
-                id: r.get("id"),
-                emp_no: r.get("emp_no"),
-                name: r.get("name"),
-                department_id: r.get("department_id"),
-                position: r.get("position"),
-                supervisor_emp_no: r.get("sup_no"),
                 supervisor_name: r.get("sup_name"),
                 active: r.get::<i64, _>("active") != 0,
+                ..export_post(&r)
             })
             .collect();
         Ok(EmployeeSearch { employees, total })
