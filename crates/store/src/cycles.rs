@@ -2075,7 +2075,7 @@ impl Db {
                         inputs: new,
                         emp_no: cur.emp_no.clone(),
                         grp: cur.grp.clone(),
-                        result: cur.result.clone(),
+                        result: None,
                         ..*cur
                     });
                     audits.push(NewAudit {
