@@ -529,7 +529,7 @@ async fn f14_quarter<S: Store>(store: &S, hr: &User, zhihang: &[(String, String)
             rows.push(GridRow {
                 line: rows.len() + 2,
                 emp_no: format!("{code}{i:03}"),
-                values: v,
+                values: v.into_iter().collect(),
                 version: None,
                 reason: None,
             });

@@ -613,7 +613,7 @@ pub async fn grid<S: Store>(
         .map(|(i, r)| GridRow {
             line: i + 1,
             emp_no: r.emp_no,
-            values: r.values,
+            values: r.values.into_iter().collect(),
             version: r.version,
             reason: r.reason.or_else(|| g.reason.clone()),
         })

@@ -23,7 +23,7 @@ use kaohe_office::import::{ID, MatchKind, NAME};
 use kaohe_office::{CellProblem, HeaderPick, OfficeError, Table};
 use kaohe_store::Text;
 use kaohe_store::policy::{Capability, Scope};
-use kaohe_store::{Appraisal, Cycle, GridRow, ImportTarget, Store, StoreError, User, Values};
+use kaohe_store::{Appraisal, Cycle, GridRow, ImportTarget, Store, StoreError, User};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -451,7 +451,7 @@ pub async fn import_file<S: Store>(
         Some(d) => Some(dept_inputs(store, &t, d).await?),
     };
     progress("读取文件 / reading the file", 0, 0);
-    let table = read_table_off(
+    let mut table = read_table_off(
         bytes,
         opts.sheet.as_deref(),
         &opts.file_name,
@@ -573,7 +573,10 @@ pub async fn import_file<S: Store>(
         report.matched_by_name = true;
     }
 
-    let imported = kaohe_office::import_table(&tp, &table, &overrides);
+    let mut imported = kaohe_office::import_table(&tp, &table, &overrides);
+    // The cells are parsed: only the header and the sheet's name are read again (for the
+    // problems' places). An import of 100,000 rows must not hold the sheet twice.
+    table.rows = Vec::new();
     report.warnings.extend(imported.warnings.iter().cloned());
     let Some(cols) = imported.columns.clone() else {
         // The header does not fit the form: say what might.
@@ -652,8 +655,10 @@ pub async fn import_file<S: Store>(
     }
     let id_col = cols.cols.iter().position(|c| *c == Col::Id);
     let total = imported.rows.len();
-    let mut grid: Vec<GridRow> = Vec::new();
-    for (i, row) in imported.rows.iter().enumerate() {
+    // The appraisal's version per changed row (line, version), beside `report.changes`.
+    let mut versions: Vec<(usize, i64)> = Vec::new();
+    // Each row is dropped once matched, so the parsed sheet shrinks as the changes grow.
+    for (i, row) in std::mem::take(&mut imported.rows).into_iter().enumerate() {
         if i % 1000 == 0 {
             progress("核对数据 / checking rows", i, total);
         }
@@ -780,7 +785,6 @@ pub async fn import_file<S: Store>(
             continue;
         }
         let mut changes = Vec::new();
-        let mut values = Values::new();
         for (s, v) in row.values.iter().enumerate() {
             let Some(text) = value_text(&t, s, v) else {
                 continue;
@@ -788,9 +792,11 @@ pub async fn import_file<S: Store>(
             let Some((id, name)) = slot_id(&t, s) else {
                 continue;
             };
-            let old = a.inputs.get(&id).cloned();
+            let old = written
+                .iter()
+                .position(|w| *w == id)
+                .and_then(|at| a.inputs.get(at).cloned().flatten());
             if old.as_deref() != Some(text.as_str()) {
-                values.insert(id.clone(), text.clone());
                 changes.push(ValueChange {
                     input: id,
                     name,
@@ -801,13 +807,7 @@ pub async fn import_file<S: Store>(
         }
         report.rows_matched += 1;
         if !changes.is_empty() {
-            grid.push(GridRow {
-                line: row.line,
-                emp_no: a.emp_no.clone(),
-                values,
-                version: Some(a.version),
-                reason: opts.reason.clone(),
-            });
+            versions.push((row.line, a.version));
             report.changes.push(EmployeeChanges {
                 row: row.line,
                 emp_no: a.emp_no.clone(),
@@ -830,7 +830,7 @@ pub async fn import_file<S: Store>(
             return Err(OfficeFail::Refused(Box::new(report)));
         }
         report.skipped_rows = bad.iter().copied().collect();
-        grid.retain(|g| !bad.contains(&g.line));
+        versions.retain(|(line, _)| !bad.contains(line));
         report.changes.retain(|c| !bad.contains(&c.row));
     }
     report.appraisals_changed = report.changes.len();
@@ -838,6 +838,27 @@ pub async fn import_file<S: Store>(
     if opts.dry_run {
         return Ok(report);
     }
+    // What to store, from the changes (built only now: a dry run never needs it).
+    let grid: Vec<GridRow> = report
+        .changes
+        .iter()
+        .zip(&versions)
+        .map(|(c, (line, version))| {
+            debug_assert_eq!(c.row, *line);
+            GridRow {
+                line: c.row,
+                emp_no: c.emp_no.clone(),
+                values: c
+                    .changes
+                    .iter()
+                    .map(|v| (v.input.clone(), v.new.clone()))
+                    .collect(),
+                version: Some(*version),
+                reason: opts.reason.clone(),
+            }
+        })
+        .collect();
+    drop(versions);
     if !grid.is_empty() {
         progress("写入数据库 / storing", total, total);
         match store.enter_grid(who, cycle_id, opts.dept, &grid).await {
@@ -1214,14 +1235,17 @@ pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64, scope: &Scope) -> 
         entries.entry(emp_no).or_default().push(le);
     }
     let mut departments: Vec<DeptResults> = Vec::new();
-    let mut ledger = Vec::new();
-    for r in &rows {
+    // Sized once: grown by doubling, it would briefly hold two copies of itself.
+    let mut ledger = Vec::with_capacity(rows.len());
+    // Each row and each ledger entry is let go once it is in the book's rows: at 100,000
+    // appraisees the book is written with the store's rows already gone.
+    for r in std::mem::take(&mut rows) {
         let Some(total) = dec(&r.total) else { continue };
         let rr = ResultRow {
             emp_no: r.emp_no.clone(),
             name: r.name.clone(),
             total,
-            grade: r.grade.clone(),
+            grade: r.grade,
             bonus: dec(&r.bonus).unwrap_or_default(),
         };
         match departments
@@ -1230,15 +1254,15 @@ pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64, scope: &Scope) -> 
         {
             Some(d) => d.rows.push(rr),
             None => departments.push(DeptResults {
-                department: r.department.clone(),
+                department: r.department,
                 rows: vec![rr],
             }),
         }
         let mut months: [Option<(Decimal, Decimal)>; 12] = Default::default();
-        if let Some(entries) = entries.get(&r.emp_no) {
+        if let Some(entries) = entries.remove(&r.emp_no) {
             // This form's entry first, then any other form's, per month.
             for pass in [true, false] {
-                for le in entries {
+                for le in &entries {
                     if (le.form_id == cy.form_id) != pass {
                         continue;
                     }
@@ -1255,11 +1279,12 @@ pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64, scope: &Scope) -> 
             }
         }
         ledger.push(LedgerRow {
-            emp_no: r.emp_no.clone(),
-            name: r.name.clone(),
+            emp_no: r.emp_no,
+            name: r.name,
             months,
         });
     }
+    drop((rows, entries));
     departments.sort_by(|a, b| a.department.cmp(&b.department));
     ledger.sort_by(|a, b| a.emp_no.cmp(&b.emp_no));
     let order: Vec<String> = t.grades.iter().map(|g| g.name.clone()).collect();

@@ -645,8 +645,9 @@ pub struct ImportTarget {
     pub name: String,
     pub state: kaohe_core::workflow::State,
     pub version: i64,
-    /// The stored values of the inputs asked for (others left out).
-    pub inputs: Values,
+    /// The stored value of each input asked for, in the order asked (`None`: not stored).
+    /// A list, not a map: an import holds one of these per appraisal of the cycle.
+    pub inputs: Vec<Option<String>>,
 }
 
 /// A piece of work for someone.
@@ -769,7 +770,10 @@ pub fn rater_department<'d>(
 }
 
 /// Check values entered for `t` (input or parameter ids → text). Errors name the field.
-pub fn check_values(t: &Template, values: &Values) -> Result<(), StoreError> {
+pub fn check_values<'a>(
+    t: &Template,
+    values: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Result<(), StoreError> {
     let mut problems = Vec::new();
     for (k, v) in values {
         match slot_of(t, k) {

@@ -38,7 +38,9 @@ pub struct GridRow {
     /// The row's line (for error messages).
     pub line: usize,
     pub emp_no: String,
-    pub values: Values,
+    /// Input or parameter id → text, in the row's order (a later repeat of an id wins).
+    /// A list, not a map: an import of 100,000 rows holds one per row.
+    pub values: Vec<(String, String)>,
     /// The appraisal version the clerk read, if known: a stale row refuses the whole save.
     pub version: Option<i64>,
     /// Why HR changes data from review on (a correction): required then, audited.
@@ -1541,10 +1543,8 @@ impl Db {
         limit: i64,
         inputs: &[String],
     ) -> Result<(Vec<ImportTarget>, Option<i64>)> {
-        let keep = |mut v: Values| {
-            v.retain(|k, _| inputs.iter().any(|i| i == k));
-            v
-        };
+        let keep =
+            |mut v: Values| -> Vec<Option<String>> { inputs.iter().map(|i| v.remove(i)).collect() };
         if !policy::sees_every_appraisal(who) {
             let (page, next) = self
                 .appraisals_after_impl(who, cycle_id, after, limit)
@@ -2049,7 +2049,7 @@ impl Db {
                     ));
                     continue;
                 }
-                for k in row.values.keys() {
+                for (k, _) in &row.values {
                     let mine = slot_of(&t, k).is_some_and(|s| match dept_id {
                         Some(d) => owners.get(s as usize) == Some(&Owner::Dept(d)),
                         None => true,
@@ -2058,7 +2058,9 @@ impl Db {
                         problems.push((row.line, k.clone(), text!("not-department-input")));
                     }
                 }
-                if let Err(StoreError::Fields(f)) = check_values(&t, &row.values) {
+                if let Err(StoreError::Fields(f)) =
+                    check_values(&t, row.values.iter().map(|(k, v)| (k, v)))
+                {
                     problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
                 }
                 let (aid, inputs) = (&cur.id, &cur.inputs);
@@ -2763,12 +2765,14 @@ impl Db {
              JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = $1 ORDER BY a.id",
         )
         .bind(cycle_id)
-        .fetch_all(&self.reader)
-        .await?;
-        let mut out: Vec<ResultRow> = rows
-            .iter()
-            .map(|r| result_row(r, None))
-            .collect::<Result<_>>()?;
+        .fetch(&self.reader);
+        // Row by row: the driver's rows are several times the size of what is kept of them,
+        // and a cycle may have 100,000.
+        let mut out: Vec<ResultRow> = Vec::new();
+        futures_util::pin_mut!(rows);
+        while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+            out.push(result_row(&r, None)?);
+        }
         let keys: Vec<(String, Option<rust_decimal::Decimal>)> = out
             .iter()
             .map(|r| {
@@ -2803,25 +2807,26 @@ impl Db {
         )
         .bind(cycle_id)
         .bind(format!("{year}-%"))
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let state = read_state(&r.get::<String, _>("state"), "appraisals", r.get("id"))?;
-                Ok((
-                    r.get("emp_no"),
-                    LedgerEntry {
-                        period: r.get("period"),
-                        form_id: r.get("form_id"),
-                        cycle: r.get("name"),
-                        state,
-                        total: r.get("total"),
-                        grade: r.get("grade"),
-                        bonus: r.get("bonus"),
-                    },
-                ))
-            })
-            .collect()
+        .fetch(&self.reader);
+        // Row by row, as `results_impl`.
+        let mut out = Vec::new();
+        futures_util::pin_mut!(rows);
+        while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+            let state = read_state(&r.get::<String, _>("state"), "appraisals", r.get("id"))?;
+            out.push((
+                r.get("emp_no"),
+                LedgerEntry {
+                    period: r.get("period"),
+                    form_id: r.get("form_id"),
+                    cycle: r.get("name"),
+                    state,
+                    total: r.get("total"),
+                    grade: r.get("grade"),
+                    bonus: r.get("bonus"),
+                },
+            ));
+        }
+        Ok(out)
     }
 
     pub(crate) async fn ledger_impl(&self, employee_id: i64) -> Result<Vec<LedgerEntry>> {

@@ -230,7 +230,7 @@ pub(super) async fn grid_save<S: Store>(
             ("emp", _) => row.emp_no = v.clone(),
             ("ver", _) => row.version = v.parse().ok(),
             (_, Some(input)) => {
-                row.values.insert(input.to_string(), v.clone());
+                row.values.push((input.to_string(), v.clone()));
             }
             _ => {}
         }
@@ -257,7 +257,10 @@ pub(super) async fn grid_save<S: Store>(
                     .map(|r| r.emp_no.clone())
                     .unwrap_or_default();
                 let msg = in_lang(ctx.lang, msg);
-                if rows.iter().any(|r| r.values.contains_key(field)) {
+                if rows
+                    .iter()
+                    .any(|r| r.values.iter().any(|(k, _)| k == field))
+                {
                     typed.errors.insert((emp, field.clone()), msg);
                 } else {
                     typed.row_errors.push(format!("{emp}: {msg}"));

@@ -137,7 +137,7 @@ async fn fill_and_score(app: &App, cycle: i64, only: Option<&[&str]>) {
         rows.push(GridRow {
             line: line + 2,
             emp_no: rec[0].to_string(),
-            values,
+            values: values.into_iter().collect(),
             version: None,
             reason: None,
         });

@@ -282,7 +282,7 @@ async fn every_number_is_the_engines_for_the_inputs_stored_now(db: Db) {
                         let row = GridRow {
                             line: 1,
                             emp_no: a.emp_no.clone(),
-                            values: Values::from([(key.clone(), value.clone())]),
+                            values: vec![(key.clone(), value.clone())],
                             version: Some(a.version),
                             reason: give_reason.then(|| "部门更正了数据".to_string()),
                         };

@@ -137,7 +137,7 @@ pub async fn launched(
         .map(|(i, (no, v))| GridRow {
             line: i + 1,
             emp_no: no.clone(),
-            values: v.clone(),
+            values: v.clone().into_iter().collect(),
             version: None,
             reason: None,
         })
