@@ -1963,8 +1963,20 @@ impl Db {
         // changes written and scored, so no more than a chunk is held however long the
         // file. A problem anywhere stops the writing; the transaction is dropped, nothing
         // stays.
-        for chunk in rows.chunks(GRID_CHUNK) {
-            let current = Self::grid_current(&mut tx, cycle_id, chunk).await?;
+        // On PostgreSQL every write transaction holds the audit log's lock from its start
+        // (`begin_write`), so no other write commits while this one runs: a reader
+        // connection sees, of the rows this transaction has not written yet, what it would.
+        // There the next chunk's rows are read on a reader while this transaction writes
+        // (SQLite's writer may share its transaction with earlier writes readers cannot
+        // see, and in memory there is no other connection).
+        let ahead = self.backend == Backend::Postgres;
+        let chunks: Vec<&[GridRow]> = rows.chunks(GRID_CHUNK).collect();
+        let mut read_ahead: Option<HashMap<String, GridCurrent>> = None;
+        for (k, &chunk) in chunks.iter().enumerate() {
+            let current = match read_ahead.take() {
+                Some(c) => c,
+                None => Self::grid_current(&mut tx, cycle_id, chunk).await?,
+            };
             let mut upd: Vec<ScoredRow> = Vec::new();
             let mut audits = Vec::new();
             for row in chunk {
@@ -2121,8 +2133,18 @@ impl Db {
                         None => Ok(()),
                     }
                 };
-                let (rows, written) = tokio::join!(ctx.grid_rows(&t, &cy), write);
+                let next = async {
+                    match chunks.get(k + 1) {
+                        Some(next) if ahead => {
+                            let mut r = self.reader.acquire().await?;
+                            Self::grid_current(&mut r, cycle_id, next).await.map(Some)
+                        }
+                        _ => Ok(None),
+                    }
+                };
+                let (rows, written, next) = tokio::join!(ctx.grid_rows(&t, &cy), write, next);
                 written?;
+                read_ahead = next?;
                 scored = Some((rows?, audits));
             }
         }
