@@ -30,7 +30,7 @@ pub struct Db {
     /// Each cycle's ranks within groups by appraisal id, with the audit head they were
     /// computed at (see `Db::cycle_ranks`).
     pub(crate) ranks: RankCache,
-    /// The SQLite writer's group commit (`group.rs`); none on PostgreSQL and in memory.
+    /// The writer's group commit (`group.rs`); none for an in-memory SQLite database.
     pub(crate) group: Option<std::sync::Arc<crate::group::GroupCommit>>,
 }
 
@@ -205,7 +205,7 @@ impl Db {
                     .max_connections(PG_WRITERS)
                     .connect(url)
                     .await?;
-                (reader, writer, false)
+                (reader, writer, true)
             }
         };
         Ok(Db {

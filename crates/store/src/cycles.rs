@@ -1963,13 +1963,12 @@ impl Db {
         // changes written and scored, so no more than a chunk is held however long the
         // file. A problem anywhere stops the writing; the transaction is dropped, nothing
         // stays.
-        // On PostgreSQL every write transaction holds the audit log's lock from its start
-        // (`begin_write`), so no other write commits while this one runs: a reader
-        // connection sees, of the rows this transaction has not written yet, what it would.
-        // There the next chunk's rows are read on a reader while this transaction writes
-        // (SQLite's writer may share its transaction with earlier writes readers cannot
-        // see, and in memory there is no other connection).
-        let ahead = self.backend == Backend::Postgres;
+        // A write holds the write lock from its start (`begin_write`), so no other write
+        // commits while this one runs. Alone in its transaction (no earlier write of a group
+        // commit shares it, whose changes a reader could not see yet), a reader connection
+        // sees of the rows it has not written what it would: the next chunk's rows are read
+        // there while this one writes. In memory there is no other connection.
+        let ahead = self.group.is_some() && tx.alone();
         let chunks: Vec<&[GridRow]> = rows.chunks(GRID_CHUNK).collect();
         let mut read_ahead: Option<HashMap<String, GridCurrent>> = None;
         for (k, &chunk) in chunks.iter().enumerate() {

@@ -1,9 +1,11 @@
-//! Group commit for the SQLite writer.
+//! Group commit for the writer (a SQLite file, PostgreSQL).
 //!
 //! With `synchronous = FULL` every SQLite commit waits for an fsync of the WAL, a few
 //! milliseconds on ordinary disks: one writer committing one request at a time could not
 //! do more than a couple of hundred writes a second, and under load each write queued
-//! behind all the fsyncs before it. Here the writes that arrive while others are running
+//! behind all the fsyncs before it. PostgreSQL's writes are one at a time as well (each
+//! holds the audit log's lock until its commit is flushed, so that the chain has one
+//! order), and each paid a WAL flush of its own. Here the writes that arrive while others are running
 //! share one physical transaction: each logical write ([`WriteTx`]) that joins an open
 //! group runs inside its own `SAVEPOINT`, so its failure or rollback undoes only its own
 //! statements (the group's first write needs none: it is alone in the transaction); its `commit`
@@ -83,7 +85,7 @@ impl GroupCommit {
             // (its rollback is the transaction's), so SQLite keeps no copy of the pages it
             // changes — for a big import or launch that copy would be the size of the write.
             let mut conn = pool.acquire().await?;
-            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            begin_locked(&mut conn).await?;
             let (done, _) = watch::channel(None);
             *guard = Some(Group {
                 conn,
@@ -169,8 +171,33 @@ impl GroupCommit {
     }
 }
 
-/// A write transaction: a plain sqlx transaction (PostgreSQL, in-memory SQLite), or a
-/// logical write within the SQLite writer's group commit. Dereferences to the connection,
+/// Open the group's physical transaction holding the write lock: SQLite's `BEGIN
+/// IMMEDIATE`; on PostgreSQL a lock on the audit log, which every kaohe process sharing the
+/// database takes before it writes (so their audit entries chain one after another too).
+async fn begin_locked(conn: &mut PoolConnection<sqlx::Any>) -> Result<()> {
+    match crate::backend::backend_of(conn) {
+        Backend::Sqlite => {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut **conn).await?;
+        }
+        Backend::Postgres => {
+            sqlx::query("BEGIN").execute(&mut **conn).await?;
+            if let Err(e) = sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut **conn)
+                .await
+            {
+                // Not left open on a connection that goes back to the pool.
+                if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
+                    conn.close_on_drop();
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A write transaction: a plain sqlx transaction (in-memory SQLite), or a logical write
+/// within the writer's group commit (a SQLite file, PostgreSQL). Dereferences to the connection,
 /// so it is used as a `Transaction` is (`&mut *tx`).
 pub(crate) enum WriteTx {
     Plain(sqlx::Transaction<'static, sqlx::Any>),
@@ -196,6 +223,16 @@ impl Grouped {
 }
 
 impl WriteTx {
+    /// Alone in its physical transaction: no earlier write of a group shares it, so what a
+    /// reader connection sees of the rows this write has not changed is what it sees too
+    /// (nothing else commits while it holds the write lock).
+    pub(crate) fn alone(&self) -> bool {
+        match self {
+            WriteTx::Plain(_) => true,
+            WriteTx::Grouped(g) => !g.savepoint,
+        }
+    }
+
     /// Commit: durable when this returns `Ok`.
     pub(crate) async fn commit(self) -> Result<()> {
         match self {
