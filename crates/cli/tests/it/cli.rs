@@ -747,3 +747,46 @@ fn an_org_tree_exported_and_imported_back_from_the_command_line() {
         "bjfuhe: approver@北京分行, reviewer@北京分行"
     );
 }
+
+#[test]
+fn bench_cycle_measures_a_server_process_of_its_own() {
+    let o = kaohe(&["bench", "cycle", "--employees", "300"]);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("bench cycle: 300 appraisals through the server"),
+        "{out}"
+    );
+    // Each figure against its target, the memory read from the server's own process (a
+    // reading that failed would print 0 MB).
+    let mb = |line: &str, after: &str| -> f64 {
+        let rest = &line[line
+            .find(after)
+            .unwrap_or_else(|| panic!("{after} in {line}"))
+            + after.len()..];
+        rest.trim_start()
+            .split(' ')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("a figure after {after} in {line}"))
+    };
+    for what in ["results.xlsx", "import, dry run", "import "] {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(what))
+            .unwrap_or_else(|| panic!("no `{what}` line in {out}"));
+        let peak = mb(line, "peak RSS");
+        assert!(peak > 10.0 && line.contains("≤ 250 MB"), "{line}");
+        assert!(line.ends_with('✓') || line.ends_with('✗'), "{line}");
+    }
+    let after = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("RSS after"))
+        .unwrap_or_else(|| panic!("no RSS line in {out}"));
+    assert!(mb(after, "RSS after") > 10.0, "{after}");
+}
