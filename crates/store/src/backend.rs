@@ -79,9 +79,9 @@ pub struct ConnectOptions {
 /// How long a write waits for the SQLite writer before [`StoreError::DatabaseBusy`].
 pub const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// SQLite's page cache per reader connection, KiB.
-pub const SQLITE_READER_CACHE_KIB: u64 = 4 * 1024;
+pub const SQLITE_READER_CACHE_KIB: u64 = 2 * 1024;
 /// SQLite's page cache of the writer, KiB (bulk rewrites of a whole cycle go through it).
-pub const SQLITE_WRITER_CACHE_KIB: u64 = 16 * 1024;
+pub const SQLITE_WRITER_CACHE_KIB: u64 = 8 * 1024;
 
 /// PostgreSQL connections for reads.
 pub const PG_READERS: u32 = 10;
