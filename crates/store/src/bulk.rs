@@ -137,20 +137,40 @@ async fn sqlite_update(
 /// A PostgreSQL array literal (`{1,NULL,3}`, `{"a","b \"c\""}`), bound as text and cast
 /// to the array type in SQL: the `Any` driver binds no arrays.
 fn pg_array_literal(c: &BulkCol) -> String {
-    fn quote(s: &str) -> String {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    use std::fmt::Write;
+    // One string, written in one pass: a chunk of an import is thousands of values, most
+    // of them JSON full of quotes.
+    let mut out = String::with_capacity(2 + c.len() * 16);
+    out.push('{');
+    for i in 0..c.len() {
+        if i > 0 {
+            out.push(',');
+        }
+        match c {
+            BulkCol::Int(v) => match v[i] {
+                Some(n) => {
+                    let _ = write!(out, "{n}");
+                }
+                None => out.push_str("NULL"),
+            },
+            BulkCol::Text(v) => match v[i].as_deref() {
+                Some(s) => {
+                    out.reserve(s.len() + 2);
+                    out.push('"');
+                    for ch in s.chars() {
+                        if ch == '"' || ch == '\\' {
+                            out.push('\\');
+                        }
+                        out.push(ch);
+                    }
+                    out.push('"');
+                }
+                None => out.push_str("NULL"),
+            },
+        }
     }
-    let items: Vec<String> = match c {
-        BulkCol::Int(v) => v
-            .iter()
-            .map(|x| x.map_or_else(|| "NULL".to_string(), |i| i.to_string()))
-            .collect(),
-        BulkCol::Text(v) => v
-            .iter()
-            .map(|x| x.as_deref().map_or_else(|| "NULL".to_string(), quote))
-            .collect(),
-    };
-    format!("{{{}}}", items.join(","))
+    out.push('}');
+    out
 }
 
 fn bind_pg<'q>(
@@ -213,4 +233,27 @@ async fn pg_update(
     let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids);
     bind_pg(q, cols).execute(&mut *c).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_literals_quote_every_text_and_spell_null() {
+        let text = BulkCol::Text(vec![
+            Some(r#"{"a":"b \"c\""}"#.into()),
+            None,
+            Some("NULL".into()),
+            Some(String::new()),
+            Some("李娜, 张伟".into()),
+        ]);
+        assert_eq!(
+            pg_array_literal(&text),
+            r#"{"{\"a\":\"b \\\"c\\\"\"}",NULL,"NULL","","李娜, 张伟"}"#
+        );
+        let ints = BulkCol::Int(vec![Some(1), None, Some(-3)]);
+        assert_eq!(pg_array_literal(&ints), "{1,NULL,-3}");
+        assert_eq!(pg_array_literal(&BulkCol::Int(vec![])), "{}");
+    }
 }
