@@ -26,6 +26,19 @@ fn score_f01_csv(input: &std::path::Path, out: &std::path::Path) -> Output {
     ])
 }
 
+/// `kaohe bench ARGS…`, its output. The exit code is 0 (every target met) or 1 (some
+/// missed: a short run on a busy machine), never another (an error).
+fn bench(args: &[&str]) -> String {
+    let o = kaohe(&[&["bench"], args].concat());
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}\n{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -507,15 +520,7 @@ fn roles_for_one_department_from_the_command_line() {
 
 #[test]
 fn bench_serve_prints_every_figure_with_its_target() {
-    let o = kaohe(&["bench", "serve", "--seconds", "1", "--connections", "4"]);
-    // 0: every target met; 1: some missed (a short run on a busy machine) — not 2 (an error).
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}\n{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    let out = stdout(&o);
+    let out = bench(&["serve", "--seconds", "1", "--connections", "4"]);
     assert!(
         out.contains(
             "bench serve: SQLite (synchronous=FULL), demo company, 4 connections, 1 s per phase"
@@ -554,21 +559,7 @@ fn bench_serve_prints_every_figure_with_its_target() {
 
 #[test]
 fn bench_notify_prints_every_figure_with_its_target() {
-    let o = kaohe(&[
-        "bench",
-        "notify",
-        "--employees",
-        "1000",
-        "--messages",
-        "500",
-    ]);
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}\n{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    let out = stdout(&o);
+    let out = bench(&["notify", "--employees", "1000", "--messages", "500"]);
     assert!(
         out.contains("bench notify: 1000 appraisees on F01, Sqlite"),
         "{out}"
@@ -750,14 +741,7 @@ fn an_org_tree_exported_and_imported_back_from_the_command_line() {
 
 #[test]
 fn bench_cycle_measures_a_server_process_of_its_own() {
-    let o = kaohe(&["bench", "cycle", "--employees", "300"]);
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{}\n{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    let out = stdout(&o);
+    let out = bench(&["cycle", "--employees", "300"]);
     assert!(
         out.contains("bench cycle: 300 appraisals through the server"),
         "{out}"
