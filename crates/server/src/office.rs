@@ -1284,7 +1284,7 @@ pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64, scope: &Scope) -> 
             months,
         });
     }
-    drop((rows, entries));
+    drop(entries);
     departments.sort_by(|a, b| a.department.cmp(&b.department));
     ledger.sort_by(|a, b| a.emp_no.cmp(&b.emp_no));
     let order: Vec<String> = t.grades.iter().map(|g| g.name.clone()).collect();

@@ -261,22 +261,14 @@ impl Db {
 
     /// A write transaction that holds the write lock from the start, so audit entries
     /// chain one after another — also from another `kaohe serve` on the same database.
-    /// SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a lock on the audit log.
+    /// A SQLite file and PostgreSQL: a write in the writer's group commit (`group.rs`, which
+    /// takes the lock); in-memory SQLite (one connection): a plain `BEGIN IMMEDIATE`.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
-        if let Some(g) = &self.group {
-            return g.begin(&self.writer).await;
-        }
-        match self.backend {
-            Backend::Sqlite => Ok(WriteTx::Plain(
+        match &self.group {
+            Some(g) => g.begin(&self.writer).await,
+            None => Ok(WriteTx::Plain(
                 self.writer.begin_with("BEGIN IMMEDIATE").await?,
             )),
-            Backend::Postgres => {
-                let mut tx = self.writer.begin().await?;
-                sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(WriteTx::Plain(tx))
-            }
         }
     }
 
