@@ -38,13 +38,48 @@ pub struct Db {
 pub(crate) type RankCache =
     std::sync::Arc<std::sync::Mutex<HashMap<i64, (i64, std::sync::Arc<CycleRanks>)>>>;
 
-/// A cycle's ranks within groups by appraisal id, and how many appraisals it has (every
-/// change to a cycle's appraisals is audited, so both hold until the audit log moves; the
-/// count spares PostgreSQL a `COUNT(*)` over the cycle on every page).
+/// A cycle's ranks within groups by appraisal id, how many appraisals it has, its
+/// appraisals in order of total and its grade counts. Every change to a cycle's
+/// appraisals is audited, so all of it holds until the audit log moves. The count spares
+/// PostgreSQL a `COUNT(*)` over the cycle on every page; the order and the counts spare the
+/// table indexes on total and grade, which every write of new figures would have to
+/// update (see migration 0023).
 #[derive(Debug, Default)]
 pub(crate) struct CycleRanks {
     pub ranks: HashMap<i64, u32>,
     pub appraisals: i64,
+    /// Highest total first, those without a total last, ties by 工号.
+    pub by_total: Vec<ByTotal>,
+    /// Grade → how many appraisals have it, by grade (graded ones only).
+    pub grades: Vec<(String, i64)>,
+}
+
+/// An appraisal's place in [`CycleRanks::by_total`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ByTotal {
+    pub id: i64,
+    pub department_id: i64,
+    pub total: Option<rust_decimal::Decimal>,
+}
+
+impl CycleRanks {
+    /// The appraisals by total, highest or lowest first; either way those without a total
+    /// come last and ties are in order of 工号.
+    pub fn by_total(&self, desc: bool) -> Box<dyn Iterator<Item = &ByTotal> + '_> {
+        let graded = self.by_total.partition_point(|e| e.total.is_some());
+        let (with, without) = self.by_total.split_at(graded);
+        if desc {
+            Box::new(with.iter().chain(without))
+        } else {
+            // The runs of equal totals in reverse, each run still in order of 工号.
+            Box::new(
+                with.chunk_by(|a, b| a.total == b.total)
+                    .rev()
+                    .flatten()
+                    .chain(without),
+            )
+        }
+    }
 }
 
 /// How SQLite makes a commit durable (`PRAGMA synchronous`), chosen at start.
@@ -2072,7 +2107,7 @@ impl Store for Db {
         self.cycle_progress_impl(cycle_id).await
     }
     async fn grade_counts(&self, cycle_id: i64) -> Result<Vec<(String, i64)>> {
-        Self::grade_counts_on(&mut *self.reader.acquire().await?, cycle_id).await
+        Ok(self.cycle_ranks(cycle_id).await?.grades.clone())
     }
     async fn cycle_counts(&self, cycle_ids: &[i64]) -> Result<Vec<(i64, i64, i64)>> {
         self.cycle_counts_impl(cycle_ids).await
@@ -2386,6 +2421,34 @@ impl Store for Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// HR's results by total: highest or lowest first, those without a total last either
+    /// way, and equal totals in order of 工号 in both directions.
+    #[test]
+    fn by_total_puts_ungraded_last_and_keeps_ties_in_order_both_ways() {
+        let e = |id: i64, total: Option<&str>| ByTotal {
+            id,
+            department_id: 1,
+            total: total.map(|t| t.parse().unwrap()),
+        };
+        // As `cycle_ranks` sorts them: highest first, ties by 工号 (here by id), none last.
+        let ranks = CycleRanks {
+            by_total: vec![
+                e(3, Some("95.5")),
+                e(1, Some("90")),
+                e(4, Some("90.0")),
+                e(6, Some("90")),
+                e(2, Some("71")),
+                e(5, None),
+                e(7, None),
+            ],
+            ..Default::default()
+        };
+        let ids = |desc| ranks.by_total(desc).map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(true), [3, 1, 4, 6, 2, 5, 7]);
+        assert_eq!(ids(false), [2, 1, 4, 6, 3, 5, 7]);
+        assert_eq!(CycleRanks::default().by_total(false).count(), 0);
+    }
     use std::str::FromStr;
 
     #[test]

@@ -442,21 +442,9 @@ impl Db {
             done_by: r.get("done_by"),
         })
         .collect();
-        out.grades = Self::grade_counts_on(&mut c, cycle_id).await?;
+        drop(c);
+        out.grades = self.cycle_ranks(cycle_id).await?.grades.clone();
         Ok(out)
-    }
-
-    pub(crate) async fn grade_counts_on(
-        c: &mut sqlx::AnyConnection,
-        cycle_id: i64,
-    ) -> Result<Vec<(String, i64)>> {
-        Ok(sqlx::query("SELECT grade, COUNT(*) AS n FROM appraisals WHERE cycle_id = $1 AND grade IS NOT NULL GROUP BY grade ORDER BY grade")
-            .bind(cycle_id)
-            .fetch_all(&mut *c)
-            .await?
-            .iter()
-            .map(|r| (r.get("grade"), r.get("n")))
-            .collect())
     }
 
     pub(crate) async fn cycle_counts_impl(
@@ -561,13 +549,18 @@ impl Db {
         {
             return Ok(r.clone());
         }
-        let rows = sqlx::query("SELECT id, grp, total FROM appraisals WHERE cycle_id = $1")
-            .bind(cycle_id)
-            .fetch_all(&self.reader)
-            .await?;
-        let mut ids = Vec::with_capacity(rows.len());
-        let mut keys = Vec::with_capacity(rows.len());
-        for r in &rows {
+        // Streamed: sqlx's rows are several times the size of what is kept.
+        let mut rows = sqlx::query(
+            "SELECT a.id, a.grp, a.total, a.grade, a.department_id, e.emp_no FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1",
+        )
+        .bind(cycle_id)
+        .fetch(&self.reader);
+        let mut ids = Vec::new();
+        let mut keys = Vec::new();
+        let mut order: Vec<(crate::backend::ByTotal, String)> = Vec::new();
+        let mut grades: BTreeMap<String, i64> = BTreeMap::new();
+        while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
             let id: i64 = r.get("id");
             let total: Option<String> = r.get("total");
             let total = match total {
@@ -578,17 +571,42 @@ impl Db {
                     column: "total",
                 })?),
             };
+            if let Some(g) = r.get::<Option<String>, _>("grade") {
+                *grades.entry(g).or_default() += 1;
+            }
             ids.push(id);
             keys.push((r.get::<String, _>("grp"), total));
+            order.push((
+                crate::backend::ByTotal {
+                    id,
+                    department_id: r.get("department_id"),
+                    total,
+                },
+                r.get("emp_no"),
+            ));
         }
         drop(rows);
+        order.sort_unstable_by(|(a, an), (b, bn)| {
+            (a.total.is_none(), std::cmp::Reverse(a.total), an).cmp(&(
+                b.total.is_none(),
+                std::cmp::Reverse(b.total),
+                bn,
+            ))
+        });
+        let by_total = order.into_iter().map(|(e, _)| e).collect();
+        let grades = grades.into_iter().collect();
         let appraisals = ids.len() as i64;
         let ranks: HashMap<i64, u32> = ids
             .into_iter()
             .zip(rank_in_groups(&keys))
             .filter_map(|(id, r)| Some((id, r?)))
             .collect();
-        let ranks = std::sync::Arc::new(crate::backend::CycleRanks { ranks, appraisals });
+        let ranks = std::sync::Arc::new(crate::backend::CycleRanks {
+            ranks,
+            appraisals,
+            by_total,
+            grades,
+        });
         let mut cache = self.ranks.lock().expect("rank cache");
         if cache.len() >= 16 {
             cache.clear();
@@ -727,6 +745,9 @@ impl Db {
         total_rows: i64,
     ) -> Result<ResultsSlice> {
         let ranks = self.cycle_ranks(cycle_id).await?;
+        if q.sort == ResultSort::Total {
+            return self.results_by_total(&ranks, q, total_rows).await;
+        }
         let mut qb = crate::backend::SqlBuilder::new(
             "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
              JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = ",
@@ -743,7 +764,7 @@ impl Db {
             ResultSort::Name => ("e.name", false),
             ResultSort::Department => ("d.name", false),
             ResultSort::Group => ("a.grp", false),
-            ResultSort::Total => ("CAST(a.total AS DOUBLE PRECISION)", true),
+            ResultSort::Total => unreachable!("sorted by total from the ranking"),
             ResultSort::Grade => ("a.grade", true),
             ResultSort::Bonus => ("CAST(a.bonus AS DOUBLE PRECISION)", true),
             ResultSort::Rank => unreachable!("sorted by rank with the window"),
@@ -768,6 +789,46 @@ impl Db {
                 crate::cycles::result_row(r, ranks.ranks.get(&id).copied())
             })
             .collect::<Result<_>>()?;
+        Ok(ResultsSlice { total_rows, rows })
+    }
+
+    /// A page by total: the page's appraisals picked from the cycle's order by total
+    /// ([`Db::cycle_ranks`]), then read by id. No index on the total: every write of new
+    /// figures would have to update it.
+    async fn results_by_total(
+        &self,
+        ranks: &crate::backend::CycleRanks,
+        q: &ResultQuery,
+        total_rows: i64,
+    ) -> Result<ResultsSlice> {
+        let within: Option<std::collections::HashSet<i64>> =
+            q.within.as_ref().map(|w| w.iter().copied().collect());
+        let page: Vec<i64> = ranks
+            .by_total(q.desc)
+            .filter(|e| {
+                q.department_id.is_none_or(|d| e.department_id == d)
+                    && within.as_ref().is_none_or(|w| w.contains(&e.department_id))
+            })
+            .skip(q.page.offset.max(0) as usize)
+            .take(q.page.limit.clamp(1, 1000) as usize)
+            .map(|e| e.id)
+            .collect();
+        let mut qb = crate::backend::SqlBuilder::new(
+            "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.id",
+        );
+        qb.push_ids(&page);
+        let mut rows: HashMap<i64, ResultRow> = qb
+            .build()
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(|r| {
+                let id: i64 = r.get("id");
+                Ok((id, crate::cycles::result_row(r, ranks.ranks.get(&id).copied())?))
+            })
+            .collect::<Result<_>>()?;
+        let rows = page.iter().filter_map(|id| rows.remove(id)).collect();
         Ok(ResultsSlice { total_rows, rows })
     }
 
