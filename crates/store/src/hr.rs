@@ -825,7 +825,10 @@ impl Db {
             .iter()
             .map(|r| {
                 let id: i64 = r.get("id");
-                Ok((id, crate::cycles::result_row(r, ranks.ranks.get(&id).copied())?))
+                Ok((
+                    id,
+                    crate::cycles::result_row(r, ranks.ranks.get(&id).copied())?,
+                ))
             })
             .collect::<Result<_>>()?;
         let rows = page.iter().filter_map(|id| rows.remove(id)).collect();
