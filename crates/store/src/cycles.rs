@@ -1971,142 +1971,65 @@ impl Db {
         let ahead = self.group.is_some() && tx.alone();
         let chunks: Vec<&[GridRow]> = rows.chunks(GRID_CHUNK).collect();
         let mut read_ahead: Option<HashMap<String, GridCurrent>> = None;
+        let g = GridCheck {
+            who,
+            t: &t,
+            owners: &owners,
+            dept_id,
+            hr,
+            own_no: own_no.as_deref(),
+            exempt,
+        };
         for (k, &chunk) in chunks.iter().enumerate() {
             let current = match read_ahead.take() {
                 Some(c) => c,
                 None => Self::grid_current(&mut tx, cycle_id, chunk).await?,
             };
-            let mut upd: Vec<ScoredRow> = Vec::new();
-            let mut audits = Vec::new();
-            for row in chunk {
-                let no = row.emp_no.trim();
-                if let Some(first) = seen.insert(no, row.line) {
-                    problems.push((
-                        row.line,
-                        "工号 emp_no".into(),
-                        text!("org-repeats", value = no, first = first),
-                    ));
-                    continue;
+            // The next chunk's rows, read on a reader while this one is handled.
+            let next = async {
+                match chunks.get(k + 1) {
+                    Some(next) if ahead => {
+                        let mut r = self.reader.acquire().await?;
+                        Self::grid_current(&mut r, cycle_id, next).await.map(Some)
+                    }
+                    _ => Ok(None),
                 }
-                let Some(GridCurrent {
-                    version: ver,
-                    state,
-                    row: cur,
-                }) = current.get(no)
-                else {
-                    problems.push((
-                        row.line,
-                        "工号 emp_no".into(),
-                        text!("not-in-cycle", emp_no = no),
-                    ));
-                    continue;
+            };
+            if ahead && !t.needs_peers {
+                // The chunk before is written while this one is checked and scored (on a
+                // blocking thread; the values of other periods read on a reader, since this
+                // transaction writes none of them) and the next one read. The write is
+                // polled first, so its statement is on its way before the checking starts.
+                let before = scored.take();
+                let write = async {
+                    match before {
+                        Some((rows, audits)) => self.write_grid(&mut tx, &rows, &audits).await,
+                        None => Ok(()),
+                    }
                 };
-                if !exempt && own_no.as_deref() == Some(no) && !row.values.is_empty() {
-                    let d = policy::separation(
-                        &Roles {
-                            appraisee: true,
-                            ..Default::default()
-                        },
-                        Duty::Enter,
-                    )
-                    .unwrap_err();
-                    problems.push((row.line, "工号 emp_no".into(), d.text()));
-                    continue;
-                }
-                let reason = row
-                    .reason
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty());
-                // From review on, HR's change is a correction: any state, with a reason.
-                let correction = hr
-                    && matches!(
-                        state.as_str(),
-                        "review" | "approval" | "published" | "appealed" | "confirmed"
-                    );
-                if correction && reason.is_none() && !row.values.is_empty() {
-                    problems.push((
-                        row.line,
-                        "理由 reason".into(),
-                        text!(
-                            "row-correction-reason",
-                            emp_no = row.emp_no.trim(),
-                            state = State::parse(state).map_or(state.as_str(), |s| s.zh())
-                        )
-                        .en_arg("state", state.replace('_', " ")),
-                    ));
-                    continue;
-                }
-                let open = hr || state == "data_entry";
-                if !open {
-                    problems.push((
-                        row.line,
-                        "状态 state".into(),
-                        text!(
-                            "data-entry-over",
-                            state = State::parse(state).map_or(state.as_str(), |s| s.zh())
-                        )
-                        .en_arg("state", state.replace('_', " ")),
-                    ));
-                    continue;
-                }
-                if let Some(v) = row.version
-                    && v != *ver
-                {
-                    problems.push((
-                        row.line,
-                        "version".into(),
-                        StoreError::Stale { current: *ver }.text(),
-                    ));
-                    continue;
-                }
-                for (k, _) in &row.values {
-                    let mine = slot_of(&t, k).is_some_and(|s| match dept_id {
-                        Some(d) => owners.get(s as usize) == Some(&Owner::Dept(d)),
-                        None => true,
-                    });
-                    if !mine {
-                        problems.push((row.line, k.clone(), text!("not-department-input")));
+                let work = async {
+                    let (upd, audits) =
+                        check_grid_chunk(&g, chunk, &current, &mut problems, &mut seen);
+                    if !problems.is_empty() {
+                        return Ok(None);
                     }
+                    let n = upd.len();
+                    let ctx = {
+                        let mut r = self.reader.acquire().await?;
+                        Scoring::with_rows(&mut r, &cy, &t, upd).await?
+                    };
+                    Ok::<_, StoreError>(Some((ctx.grid_rows(&t, &cy).await?, audits, n)))
+                };
+                let (written, work, next) = tokio::join!(write, work, next);
+                written?;
+                read_ahead = next?;
+                if let Some((rows, audits, n)) = work? {
+                    stored += n;
+                    scored = Some((rows, audits));
                 }
-                if let Err(StoreError::Fields(f)) =
-                    check_values(&t, row.values.iter().map(|(k, v)| (k, v)))
-                {
-                    problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
-                }
-                let (aid, inputs) = (&cur.id, &cur.inputs);
-                let mut new = inputs.clone();
-                for (k, v) in &row.values {
-                    if v.trim().is_empty() {
-                        new.remove(k);
-                    } else {
-                        new.insert(k.clone(), v.trim().to_string());
-                    }
-                }
-                if let Some((o, n)) = diff(inputs, &new) {
-                    upd.push(ScoredRow {
-                        inputs: new,
-                        emp_no: cur.emp_no.clone(),
-                        grp: cur.grp.clone(),
-                        result: None,
-                        ..*cur
-                    });
-                    audits.push(NewAudit {
-                        actor: who.username.clone(),
-                        action: if correction {
-                            "appraisal.correct_data"
-                        } else {
-                            "appraisal.values"
-                        }
-                        .into(),
-                        entity: "appraisal".into(),
-                        entity_id: aid.to_string(),
-                        old_value: Some(o),
-                        new_value: Some(n),
-                        reason: reason.filter(|_| correction).map(str::to_string),
-                    });
-                }
+                continue;
             }
+            let (upd, audits) = check_grid_chunk(&g, chunk, &current, &mut problems, &mut seen);
             if !problems.is_empty() {
                 continue;
             }
@@ -2130,15 +2053,6 @@ impl Db {
                     match before {
                         Some((rows, audits)) => self.write_grid(&mut tx, &rows, &audits).await,
                         None => Ok(()),
-                    }
-                };
-                let next = async {
-                    match chunks.get(k + 1) {
-                        Some(next) if ahead => {
-                            let mut r = self.reader.acquire().await?;
-                            Self::grid_current(&mut r, cycle_id, next).await.map(Some)
-                        }
-                        _ => Ok(None),
                     }
                 };
                 let (rows, written, next) = tokio::join!(ctx.grid_rows(&t, &cy), write, next);
@@ -3212,6 +3126,164 @@ struct Scoring {
     rows: Vec<ScoredRow>,
     prev: HashMap<i64, Values>,
     last: HashMap<i64, Values>,
+}
+
+/// What checking a chunk of an import's rows needs to know (see [`check_grid_chunk`]).
+struct GridCheck<'a> {
+    who: &'a User,
+    t: &'a Template,
+    owners: &'a [Owner],
+    dept_id: Option<i64>,
+    hr: bool,
+    /// The person's own employee number (they may not enter their own data).
+    own_no: Option<&'a str>,
+    /// Exempt from the separation of duties in this cycle.
+    exempt: bool,
+}
+
+/// A chunk of an import's rows checked against the appraisals' current values: the rows
+/// to write with their new inputs and the audit entries of the changes. Each problem is
+/// added to `problems` (line, field, message); `seen` holds the employee numbers of the
+/// rows before, so a repeat is named with the line it repeats.
+fn check_grid_chunk<'r>(
+    g: &GridCheck<'_>,
+    chunk: &'r [GridRow],
+    current: &HashMap<String, GridCurrent>,
+    problems: &mut Vec<(usize, String, Text)>,
+    seen: &mut HashMap<&'r str, usize>,
+) -> (Vec<ScoredRow>, Vec<NewAudit>) {
+    let mut upd: Vec<ScoredRow> = Vec::new();
+    let mut audits = Vec::new();
+    for row in chunk {
+        let no = row.emp_no.trim();
+        if let Some(first) = seen.insert(no, row.line) {
+            problems.push((
+                row.line,
+                "工号 emp_no".into(),
+                text!("org-repeats", value = no, first = first),
+            ));
+            continue;
+        }
+        let Some(GridCurrent {
+            version: ver,
+            state,
+            row: cur,
+        }) = current.get(no)
+        else {
+            problems.push((
+                row.line,
+                "工号 emp_no".into(),
+                text!("not-in-cycle", emp_no = no),
+            ));
+            continue;
+        };
+        if !g.exempt && g.own_no.as_deref() == Some(no) && !row.values.is_empty() {
+            let d = policy::separation(
+                &Roles {
+                    appraisee: true,
+                    ..Default::default()
+                },
+                Duty::Enter,
+            )
+            .unwrap_err();
+            problems.push((row.line, "工号 emp_no".into(), d.text()));
+            continue;
+        }
+        let reason = row
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        // From review on, HR's change is a correction: any state, with a reason.
+        let correction = g.hr
+            && matches!(
+                state.as_str(),
+                "review" | "approval" | "published" | "appealed" | "confirmed"
+            );
+        if correction && reason.is_none() && !row.values.is_empty() {
+            problems.push((
+                row.line,
+                "理由 reason".into(),
+                text!(
+                    "row-correction-reason",
+                    emp_no = row.emp_no.trim(),
+                    state = State::parse(state).map_or(state.as_str(), |s| s.zh())
+                )
+                .en_arg("state", state.replace('_', " ")),
+            ));
+            continue;
+        }
+        let open = g.hr || state == "data_entry";
+        if !open {
+            problems.push((
+                row.line,
+                "状态 state".into(),
+                text!(
+                    "data-entry-over",
+                    state = State::parse(state).map_or(state.as_str(), |s| s.zh())
+                )
+                .en_arg("state", state.replace('_', " ")),
+            ));
+            continue;
+        }
+        if let Some(v) = row.version
+            && v != *ver
+        {
+            problems.push((
+                row.line,
+                "version".into(),
+                StoreError::Stale { current: *ver }.text(),
+            ));
+            continue;
+        }
+        for (k, _) in &row.values {
+            let mine = slot_of(g.t, k).is_some_and(|s| match g.dept_id {
+                Some(d) => g.owners.get(s as usize) == Some(&Owner::Dept(d)),
+                None => true,
+            });
+            if !mine {
+                problems.push((row.line, k.clone(), text!("not-department-input")));
+            }
+        }
+        if let Err(StoreError::Fields(f)) =
+            check_values(g.t, row.values.iter().map(|(k, v)| (k, v)))
+        {
+            problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
+        }
+        let (aid, inputs) = (&cur.id, &cur.inputs);
+        let mut new = inputs.clone();
+        for (k, v) in &row.values {
+            if v.trim().is_empty() {
+                new.remove(k);
+            } else {
+                new.insert(k.clone(), v.trim().to_string());
+            }
+        }
+        if let Some((o, n)) = diff(inputs, &new) {
+            upd.push(ScoredRow {
+                inputs: new,
+                emp_no: cur.emp_no.clone(),
+                grp: cur.grp.clone(),
+                result: None,
+                ..*cur
+            });
+            audits.push(NewAudit {
+                actor: g.who.username.clone(),
+                action: if correction {
+                    "appraisal.correct_data"
+                } else {
+                    "appraisal.values"
+                }
+                .into(),
+                entity: "appraisal".into(),
+                entity_id: aid.to_string(),
+                old_value: Some(o),
+                new_value: Some(n),
+                reason: reason.filter(|_| correction).map(str::to_string),
+            });
+        }
+    }
+    (upd, audits)
 }
 
 /// An appraisal a grid row names, as [`Db::grid_current`] reads it.
