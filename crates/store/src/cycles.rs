@@ -3177,7 +3177,7 @@ fn check_grid_chunk<'r>(
             ));
             continue;
         };
-        if !g.exempt && g.own_no.as_deref() == Some(no) && !row.values.is_empty() {
+        if !g.exempt && g.own_no == Some(no) && !row.values.is_empty() {
             let d = policy::separation(
                 &Roles {
                     appraisee: true,
