@@ -343,25 +343,64 @@ pub async fn all_appraisals<S: Store>(
 
 /// What an import matches its rows against: every appraisal of the cycle `who` may see,
 /// with the stored values of `inputs` only, read 1,000 at a time by keyset
-/// (`Store::import_targets`).
+/// (`Store::import_targets`), two pages at once: the pages' cursors are read first
+/// (`Store::page_starts`), so one page is read while the one before is parsed.
 pub async fn import_targets<S: Store>(
     store: &S,
     who: &User,
     cycle_id: i64,
     inputs: &[String],
 ) -> Fail<Vec<ImportTarget>> {
-    let mut out = Vec::new();
-    let mut after = 0;
-    loop {
-        let (page, next) = store
-            .import_targets(who, cycle_id, after, 1000, inputs)
-            .await?;
-        out.extend(page);
-        match next {
-            Some(n) => after = n,
-            None => return Ok(out),
-        }
-    }
+    const PAGE: i64 = 1000;
+    let starts = store.page_starts(cycle_id, PAGE).await?;
+    Ok(pages_at_once(
+        &starts,
+        |t: &ImportTarget| t.id,
+        |after| store.import_targets(who, cycle_id, after, PAGE, inputs),
+    )
+    .await?)
+}
+
+/// Every row of a keyset walk whose pages start after the ids `starts` (a page's last id
+/// is the next page's start), two pages read at once, in order. `fetch(after)` reads the
+/// page after an id and the cursor after it (`None` at the end). A page may hold fewer of
+/// its range's rows than the range has (rows a reader may not see) or the last range more
+/// (rows added since the starts were read): each range is read on until its end.
+async fn pages_at_once<T, E, Fut>(
+    starts: &[i64],
+    id: impl Fn(&T) -> i64 + Copy,
+    fetch: impl Fn(i64) -> Fut + Copy,
+) -> Result<Vec<T>, E>
+where
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<i64>), E>>,
+{
+    use futures_util::{StreamExt, TryStreamExt};
+    let ranges: Vec<(i64, Option<i64>)> = std::iter::once(0)
+        .chain(starts.iter().copied())
+        .zip(
+            starts
+                .iter()
+                .copied()
+                .map(Some)
+                .chain(std::iter::once(None)),
+        )
+        .collect();
+    let pages: Vec<Vec<T>> = futures_util::stream::iter(ranges)
+        .map(|(mut after, end)| async move {
+            let mut out = Vec::new();
+            loop {
+                let (page, next) = fetch(after).await?;
+                out.extend(page.into_iter().filter(|t| end.is_none_or(|e| id(t) <= e)));
+                match next {
+                    Some(n) if end.is_none_or(|e| n < e) => after = n,
+                    _ => return Ok(out),
+                }
+            }
+        })
+        .buffered(2)
+        .try_collect()
+        .await?;
+    Ok(pages.into_iter().flatten().collect())
 }
 
 /// The cycle and its form as it scores the cycle (`Store::cycle_form`).
@@ -1611,6 +1650,64 @@ pub async fn dept_inputs<S: Store>(store: &S, t: &Template, dept: i64) -> Fail<V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A keyset walk of ids 1..=n where the reader sees only `visible` ids, pages of
+    /// `limit` rows (the store's `import_targets` shape).
+    fn walk(
+        ids: &[i64],
+        visible: impl Fn(i64) -> bool + Copy,
+        limit: usize,
+        after: i64,
+    ) -> (Vec<i64>, Option<i64>) {
+        let page: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|&i| i > after && visible(i))
+            .take(limit)
+            .collect();
+        let next = (page.len() == limit).then(|| *page.last().unwrap());
+        (page, next)
+    }
+
+    /// The pages read two at a time give every row the walk one page after another gives,
+    /// once each, in order: with every row visible, with a reader who sees a part (pages
+    /// shorter than their ranges), and with rows added after the starts were read.
+    #[test]
+    fn pages_read_at_once_are_the_walk() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let ids: Vec<i64> = (1..=2345).collect();
+        let starts =
+            |ids: &[i64]| -> Vec<i64> { ids.iter().copied().skip(99).step_by(100).collect() };
+        let seen_once = |visible: fn(i64) -> bool, ids: &[i64], starts: &[i64]| {
+            let got: Vec<i64> = rt
+                .block_on(pages_at_once(
+                    starts,
+                    |i: &i64| *i,
+                    |after| {
+                        let page = walk(ids, visible, 100, after);
+                        async move { Ok::<_, ()>(page) }
+                    },
+                ))
+                .unwrap();
+            let want: Vec<i64> = ids.iter().copied().filter(|&i| visible(i)).collect();
+            assert_eq!(got, want);
+        };
+        seen_once(|_| true, &ids, &starts(&ids));
+        seen_once(
+            |i| i % 7 == 0 || (300..700).contains(&i),
+            &ids,
+            &starts(&ids),
+        );
+        seen_once(|_| false, &ids, &starts(&ids));
+        // 250 appraisals added after the starts were read: the last range reads on.
+        let more: Vec<i64> = (1..=2595).collect();
+        seen_once(|_| true, &more, &starts(&ids));
+        // No starts (a cycle of under a page, or an empty one).
+        seen_once(|_| true, &ids[..42], &[]);
+        seen_once(|_| true, &[], &[]);
+    }
 
     #[test]
     fn periods_read_like_a_sheet() {

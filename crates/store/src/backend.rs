@@ -1991,6 +1991,9 @@ impl Store for Db {
         self.import_targets_impl(who, cycle_id, after, limit, inputs)
             .await
     }
+    async fn page_starts(&self, cycle_id: i64, every: i64) -> Result<Vec<i64>> {
+        self.page_starts_impl(cycle_id, every).await
+    }
     async fn enter(&self, who: &User, id: i64, version: i64, values: &Values) -> Result<Appraisal> {
         self.enter_impl(who, id, version, values).await
     }

@@ -1535,6 +1535,17 @@ impl Db {
     /// See [`Store::import_targets`]. HR (who sees every appraisal whole) reads only the
     /// columns an import needs; anyone else reads [`Self::appraisals_after_impl`]'s pages,
     /// with their roles and what they may not see left out, as on every other read.
+    pub(crate) async fn page_starts_impl(&self, cycle_id: i64, every: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM appraisals \
+             WHERE cycle_id = $1) x WHERE n % $2 = 0 ORDER BY id",
+        )
+        .bind(cycle_id)
+        .bind(every.max(1))
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
     pub(crate) async fn import_targets_impl(
         &self,
         who: &User,

@@ -602,6 +602,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: i64,
         inputs: &[String],
     ) -> impl Future<Output = Result<(Vec<ImportTarget>, Option<i64>)>> + Send;
+    /// Where a cycle's pages of `every` appraisals by id start: the id after which each page
+    /// but the first begins (every `every`-th id), read from the index alone. Pages read
+    /// by [`Store::import_targets`] from these cursors can be read at the same time.
+    fn page_starts(
+        &self,
+        cycle_id: i64,
+        every: i64,
+    ) -> impl Future<Output = Result<Vec<i64>>> + Send;
     /// Enter values into one appraisal (only those `who` supplies at this stage).
     fn enter(
         &self,

@@ -114,6 +114,19 @@ async fn a_grid_longer_than_a_chunk_is_stored_whole_or_not_at_all(db: Db) {
     };
     let before = targets(&db).await;
     assert_eq!(before.len(), 2300);
+    // The pages' cursors: every 1,000th id, so the pages can be read at once and agree
+    // with the pages read one after another.
+    let starts = db.page_starts(cy.id, 1000).await.unwrap();
+    assert_eq!(starts, [before[999].id, before[1999].id]);
+    let mut at_once = Vec::new();
+    for after in std::iter::once(0).chain(starts) {
+        let (page, _) = db
+            .import_targets(&hr, cy.id, after, 1000, std::slice::from_ref(&first))
+            .await
+            .unwrap();
+        at_once.extend(page);
+    }
+    assert_eq!(at_once, before);
     let audits = audit_count(&db).await;
     let mut grid: Vec<GridRow> = nos
         .iter()
