@@ -157,12 +157,16 @@ fn pg_array_literal(c: &BulkCol) -> String {
                 Some(s) => {
                     out.reserve(s.len() + 2);
                     out.push('"');
-                    for ch in s.chars() {
-                        if ch == '"' || ch == '\\' {
-                            out.push('\\');
-                        }
-                        out.push(ch);
+                    // The text between quotes and backslashes copied whole, each of those
+                    // escaped.
+                    let mut rest = s;
+                    while let Some(at) = rest.find(['"', '\\']) {
+                        out.push_str(&rest[..at]);
+                        out.push('\\');
+                        out.push_str(&rest[at..=at]);
+                        rest = &rest[at + 1..];
                     }
+                    out.push_str(rest);
                     out.push('"');
                 }
                 None => out.push_str("NULL"),
@@ -247,10 +251,11 @@ mod tests {
             Some("NULL".into()),
             Some(String::new()),
             Some("李娜, 张伟".into()),
+            Some(r#"C:\目录\"引号"#.into()),
         ]);
         assert_eq!(
             pg_array_literal(&text),
-            r#"{"{\"a\":\"b \\\"c\\\"\"}",NULL,"NULL","","李娜, 张伟"}"#
+            r#"{"{\"a\":\"b \\\"c\\\"\"}",NULL,"NULL","","李娜, 张伟","C:\\目录\\\"引号"}"#
         );
         let ints = BulkCol::Int(vec![Some(1), None, Some(-3)]);
         assert_eq!(pg_array_literal(&ints), "{1,NULL,-3}");
