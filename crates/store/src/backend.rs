@@ -39,46 +39,50 @@ pub(crate) type RankCache =
     std::sync::Arc<std::sync::Mutex<HashMap<i64, (i64, std::sync::Arc<CycleRanks>)>>>;
 
 /// A cycle's ranks within groups by appraisal id, how many appraisals it has, its
-/// appraisals in order of total and its grade counts. Every change to a cycle's
-/// appraisals is audited, so all of it holds until the audit log moves. The count spares
-/// PostgreSQL a `COUNT(*)` over the cycle on every page; the order and the counts spare the
-/// table indexes on total and grade, which every write of new figures would have to
-/// update (see migration 0023).
+/// appraisals in order of total and of rank, and its grade counts. Every change to a
+/// cycle's appraisals is audited, so all of it holds until the audit log moves. The count
+/// spares PostgreSQL a `COUNT(*)` over the cycle on every page; the orders spare a window
+/// over the cycle (by rank) and an index on the total, which every write of new figures
+/// would have to update (see migration 0023); the counts spare an index on the grade.
 #[derive(Debug, Default)]
 pub(crate) struct CycleRanks {
     pub ranks: HashMap<i64, u32>,
     pub appraisals: i64,
     /// Highest total first, those without a total last, ties by 工号.
-    pub by_total: Vec<ByTotal>,
+    pub by_total: Vec<Placed>,
+    /// Best rank (1) first, those without a rank last, ties by 工号.
+    pub by_rank: Vec<Placed>,
     /// Grade → how many appraisals have it, by grade (graded ones only).
     pub grades: Vec<(String, i64)>,
 }
 
-/// An appraisal's place in [`CycleRanks::by_total`].
+/// An appraisal's place in one of [`CycleRanks`]' orders: its key there (total or rank;
+/// none for an appraisal without one).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ByTotal {
+pub(crate) struct Placed {
     pub id: i64,
     pub department_id: i64,
-    pub total: Option<rust_decimal::Decimal>,
+    pub key: Option<rust_decimal::Decimal>,
 }
 
-impl CycleRanks {
-    /// The appraisals by total, highest or lowest first; either way those without a total
-    /// come last and ties are in order of 工号.
-    pub fn by_total(&self, desc: bool) -> Box<dyn Iterator<Item = &ByTotal> + '_> {
-        let graded = self.by_total.partition_point(|e| e.total.is_some());
-        let (with, without) = self.by_total.split_at(graded);
-        if desc {
-            Box::new(with.iter().chain(without))
-        } else {
-            // The runs of equal totals in reverse, each run still in order of 工号.
-            Box::new(
-                with.chunk_by(|a, b| a.total == b.total)
-                    .rev()
-                    .flatten()
-                    .chain(without),
-            )
-        }
+/// An order of [`CycleRanks`] as kept, or with its keys the other way round; either way
+/// those without a key come last and equal keys are in order of 工号.
+pub(crate) fn in_order(
+    list: &[Placed],
+    reverse: bool,
+) -> Box<dyn Iterator<Item = &Placed> + Send + '_> {
+    let keyed = list.partition_point(|e| e.key.is_some());
+    let (with, without) = list.split_at(keyed);
+    if reverse {
+        // The runs of equal keys in reverse, each run still in order of 工号.
+        Box::new(
+            with.chunk_by(|a, b| a.key == b.key)
+                .rev()
+                .flatten()
+                .chain(without),
+        )
+    } else {
+        Box::new(with.iter().chain(without))
     }
 }
 
@@ -2425,32 +2429,29 @@ impl Store for Db {
 mod tests {
     use super::*;
 
-    /// HR's results by total: highest or lowest first, those without a total last either
-    /// way, and equal totals in order of 工号 in both directions.
+    /// HR's results by total or rank, either way round: those without a key last, and
+    /// equal keys in order of 工号 in both directions.
     #[test]
-    fn by_total_puts_ungraded_last_and_keeps_ties_in_order_both_ways() {
-        let e = |id: i64, total: Option<&str>| ByTotal {
+    fn orders_put_those_without_a_key_last_and_keep_ties_in_order_both_ways() {
+        let e = |id: i64, key: Option<&str>| Placed {
             id,
             department_id: 1,
-            total: total.map(|t| t.parse().unwrap()),
+            key: key.map(|t| t.parse().unwrap()),
         };
-        // As `cycle_ranks` sorts them: highest first, ties by 工号 (here by id), none last.
-        let ranks = CycleRanks {
-            by_total: vec![
-                e(3, Some("95.5")),
-                e(1, Some("90")),
-                e(4, Some("90.0")),
-                e(6, Some("90")),
-                e(2, Some("71")),
-                e(5, None),
-                e(7, None),
-            ],
-            ..Default::default()
-        };
-        let ids = |desc| ranks.by_total(desc).map(|e| e.id).collect::<Vec<_>>();
-        assert_eq!(ids(true), [3, 1, 4, 6, 2, 5, 7]);
-        assert_eq!(ids(false), [2, 1, 4, 6, 3, 5, 7]);
-        assert_eq!(CycleRanks::default().by_total(false).count(), 0);
+        // As `cycle_ranks` keeps them (totals highest first), ties by 工号 (here by id).
+        let list = vec![
+            e(3, Some("95.5")),
+            e(1, Some("90")),
+            e(4, Some("90.0")),
+            e(6, Some("90")),
+            e(2, Some("71")),
+            e(5, None),
+            e(7, None),
+        ];
+        let ids = |reverse| in_order(&list, reverse).map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(false), [3, 1, 4, 6, 2, 5, 7]);
+        assert_eq!(ids(true), [2, 1, 4, 6, 3, 5, 7]);
+        assert_eq!(in_order(&[], true).count(), 0);
     }
     use std::str::FromStr;
 

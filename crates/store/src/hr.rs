@@ -3,6 +3,7 @@
 //! sorted and paged with ranks from a window function, forced-distribution quotas per
 //! grade, the appeals queue, and the audit log searched. The quota check is pure.
 
+use crate::backend::Placed;
 use crate::cycles::ResultRow;
 use crate::policy::Scope;
 use crate::*;
@@ -126,19 +127,6 @@ impl ResultSort {
             ResultSort::Grade => "grade",
             ResultSort::Bonus => "bonus",
             ResultSort::Rank => "rank",
-        }
-    }
-    /// The column of the ranked rows it sorts by (a fixed list: never user text in SQL).
-    fn column(self) -> &'static str {
-        match self {
-            ResultSort::EmpNo => "emp_no",
-            ResultSort::Name => "name",
-            ResultSort::Department => "dept",
-            ResultSort::Group => "grp",
-            ResultSort::Total => "t_num",
-            ResultSort::Grade => "grade",
-            ResultSort::Bonus => "b_num",
-            ResultSort::Rank => "rnk",
         }
     }
 }
@@ -558,7 +546,8 @@ impl Db {
         .fetch(&self.reader);
         let mut ids = Vec::new();
         let mut keys = Vec::new();
-        let mut order: Vec<(crate::backend::ByTotal, String)> = Vec::new();
+        // (id, department, total, 工号) of each appraisal, for the orders.
+        let mut places: Vec<(i64, i64, Option<Decimal>, String)> = Vec::new();
         let mut grades: BTreeMap<String, i64> = BTreeMap::new();
         while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
             let id: i64 = r.get("id");
@@ -576,24 +565,9 @@ impl Db {
             }
             ids.push(id);
             keys.push((r.get::<String, _>("grp"), total));
-            order.push((
-                crate::backend::ByTotal {
-                    id,
-                    department_id: r.get("department_id"),
-                    total,
-                },
-                r.get("emp_no"),
-            ));
+            places.push((id, r.get("department_id"), total, r.get("emp_no")));
         }
         drop(rows);
-        order.sort_unstable_by(|(a, an), (b, bn)| {
-            (a.total.is_none(), std::cmp::Reverse(a.total), an).cmp(&(
-                b.total.is_none(),
-                std::cmp::Reverse(b.total),
-                bn,
-            ))
-        });
-        let by_total = order.into_iter().map(|(e, _)| e).collect();
         let grades = grades.into_iter().collect();
         let appraisals = ids.len() as i64;
         let ranks: HashMap<i64, u32> = ids
@@ -601,10 +575,38 @@ impl Db {
             .zip(rank_in_groups(&keys))
             .filter_map(|(id, r)| Some((id, r?)))
             .collect();
+        // Each order with its key, sorted: those without a key last, ties by 工号.
+        let order = |key: &dyn Fn(&(i64, i64, Option<Decimal>, String)) -> Option<Decimal>,
+                     highest_first: bool| {
+            let mut v: Vec<(Placed, &str)> = places
+                .iter()
+                .map(|p| {
+                    let placed = Placed {
+                        id: p.0,
+                        department_id: p.1,
+                        key: key(p),
+                    };
+                    (placed, p.3.as_str())
+                })
+                .collect();
+            v.sort_unstable_by(|(a, an), (b, bn)| {
+                let by_key = match (a.key, b.key) {
+                    (Some(x), Some(y)) if highest_first => y.cmp(&x),
+                    (Some(x), Some(y)) => x.cmp(&y),
+                    (x, y) => y.is_some().cmp(&x.is_some()),
+                };
+                by_key.then_with(|| an.cmp(bn))
+            });
+            v.into_iter().map(|(p, _)| p).collect::<Vec<_>>()
+        };
+        let by_total = order(&|p| p.2, true);
+        let by_rank = order(&|p| ranks.get(&p.0).map(|&r| Decimal::from(r)), false);
+        drop(places);
         let ranks = std::sync::Arc::new(crate::backend::CycleRanks {
             ranks,
             appraisals,
             by_total,
+            by_rank,
             grades,
         });
         let mut cache = self.ranks.lock().expect("rank cache");
@@ -703,36 +705,11 @@ impl Db {
         if q.sort != ResultSort::Rank {
             return self.results_sorted(cycle_id, q, total_rows).await;
         }
-        // Ranks over the whole group (whatever the filter), ties sharing a rank; the
-        // decimals are compared as doubles, exact for scores of a few decimals.
-        let mut qb = crate::backend::SqlBuilder::new(
-            "WITH r AS (SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus, \
-             CAST(a.total AS DOUBLE PRECISION) AS t_num, CAST(a.bonus AS DOUBLE PRECISION) AS b_num, \
-             CASE WHEN a.total IS NULL THEN NULL ELSE RANK() OVER (PARTITION BY a.grp, (a.total IS NULL) ORDER BY CAST(a.total AS DOUBLE PRECISION) DESC) END AS rnk \
-             FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = ",
-        );
-        qb.push_bind(cycle_id);
-        qb.push(") SELECT id, emp_no, name, department_id, dept, grp, state, total, grade, bonus, rnk FROM r WHERE 1 = 1");
-        if let Some(d) = q.department_id {
-            qb.push(" AND department_id = ").push_bind(d);
-        }
-        within(&mut qb, "department_id", &q.within);
-        let col = q.sort.column();
-        let dir = if q.desc { "DESC" } else { "ASC" };
-        qb.push(format!(
-            " ORDER BY ({col} IS NULL), {col} {dir}, emp_no LIMIT "
-        ));
-        qb.push_bind(q.page.limit.clamp(1, 1000));
-        qb.push(" OFFSET ");
-        qb.push_bind(q.page.offset.max(0));
-        let rows = qb
-            .build()
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(|r| crate::cycles::result_row(r, r.get::<Option<i64>, _>("rnk").map(|n| n as u32)))
-            .collect::<Result<_>>()?;
-        Ok(ResultsSlice { total_rows, rows })
+        // Ranks over the whole group (whatever the filter), ties sharing a rank: the
+        // cycle's order by rank, kept with the ranks.
+        let ranks = self.cycle_ranks(cycle_id).await?;
+        let order = crate::backend::in_order(&ranks.by_rank, q.desc);
+        self.results_in_order(&ranks, order, q, total_rows).await
     }
 
     /// A page sorted by a column of the rows themselves: the database sorts and pages
@@ -746,7 +723,8 @@ impl Db {
     ) -> Result<ResultsSlice> {
         let ranks = self.cycle_ranks(cycle_id).await?;
         if q.sort == ResultSort::Total {
-            return self.results_by_total(&ranks, q, total_rows).await;
+            let order = crate::backend::in_order(&ranks.by_total, !q.desc);
+            return self.results_in_order(&ranks, order, q, total_rows).await;
         }
         let mut qb = crate::backend::SqlBuilder::new(
             "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
@@ -767,7 +745,7 @@ impl Db {
             ResultSort::Total => unreachable!("sorted by total from the ranking"),
             ResultSort::Grade => ("a.grade", true),
             ResultSort::Bonus => ("CAST(a.bonus AS DOUBLE PRECISION)", true),
-            ResultSort::Rank => unreachable!("sorted by rank with the window"),
+            ResultSort::Rank => unreachable!("sorted by rank from the ranking"),
         };
         if nullable {
             qb.push(format!(
@@ -792,19 +770,19 @@ impl Db {
         Ok(ResultsSlice { total_rows, rows })
     }
 
-    /// A page by total: the page's appraisals picked from the cycle's order by total
-    /// ([`Db::cycle_ranks`]), then read by id. No index on the total: every write of new
-    /// figures would have to update it.
-    async fn results_by_total(
+    /// A page in one of the cycle's orders kept by [`Db::cycle_ranks`] (by total, by
+    /// rank): the page's appraisals picked there, then read by id. No index on the total
+    /// (every write of new figures would have to update it), no window over the cycle.
+    async fn results_in_order(
         &self,
         ranks: &crate::backend::CycleRanks,
+        order: impl Iterator<Item = &Placed>,
         q: &ResultQuery,
         total_rows: i64,
     ) -> Result<ResultsSlice> {
         let within: Option<std::collections::HashSet<i64>> =
             q.within.as_ref().map(|w| w.iter().copied().collect());
-        let page: Vec<i64> = ranks
-            .by_total(q.desc)
+        let page: Vec<i64> = order
             .filter(|e| {
                 q.department_id.is_none_or(|d| e.department_id == d)
                     && within.as_ref().is_none_or(|w| w.contains(&e.department_id))

@@ -18,6 +18,7 @@ both!(
     a_row_that_cannot_be_read_is_corrupt_not_a_default,
     grade_bands_for_a_form_without_grades,
     a_grid_longer_than_a_chunk_is_stored_whole_or_not_at_all,
+    results_by_total_and_rank_page_as_the_figures_say,
 );
 
 /// F01 has no grades: HR gives the cycle bands as people type them; they grade every
@@ -181,6 +182,145 @@ async fn a_grid_longer_than_a_chunk_is_stored_whole_or_not_at_all(db: Db) {
         audits + 2300,
         "one entry per appraisal written"
     );
+}
+
+/// HR's results sorted by total and by rank, either way, in pages: the order the
+/// figures say (ties by 工号, none without a figure before one with), the same rows once
+/// each, the page and department filters applied, and again after new figures are
+/// written (the ranking kept by the store moves with them).
+async fn results_by_total_and_rank_page_as_the_figures_say(db: Db) {
+    db.publish_template("hr", &root("templates/F01.toml"))
+        .await
+        .unwrap();
+    let (_, values, _) = example("F01", 0).remove(0);
+    // A numeric input to vary, so that totals differ, tie and (with it left out) fall.
+    let (key, base) = values
+        .iter()
+        .find_map(|(k, v)| Some((k.clone(), v.parse::<rust_decimal::Decimal>().ok()?)))
+        .unwrap();
+    let nos: Vec<String> = (0..23).map(|i| format!("E{i:05}")).collect();
+    let refs: Vec<&str> = nos.iter().map(String::as_str).collect();
+    let hr = hr(&db, &refs).await;
+    let rows: Vec<(String, Values)> = nos
+        .iter()
+        .enumerate()
+        .map(|(i, no)| {
+            let mut v = values.clone();
+            // Every third the same figure (ties); the others spread out within its range.
+            let f = if i % 3 == 0 {
+                base
+            } else {
+                base * rust_decimal::Decimal::from(i % 7) / rust_decimal::Decimal::from(7)
+            };
+            v.insert(key.clone(), f.round_dp(2).to_string());
+            (no.clone(), v)
+        })
+        .collect();
+    let cy = launched(&db, &hr, "F01 2026-11", "F01", "2026-11", &rows).await;
+    let check = |db: Db| async move {
+        let all = db.results(cy.id).await.unwrap();
+        let dec = |t: &Option<String>| {
+            t.as_deref()
+                .map(|t| t.parse::<rust_decimal::Decimal>().unwrap())
+        };
+        let totals: std::collections::BTreeSet<_> =
+            all.iter().filter_map(|r| dec(&r.total)).collect();
+        assert!(totals.len() > 3, "the totals differ: {totals:?}");
+        for (sort, desc) in [
+            (ResultSort::Total, true),
+            (ResultSort::Total, false),
+            (ResultSort::Rank, false),
+            (ResultSort::Rank, true),
+        ] {
+            let mut want: Vec<&ResultRow> = all.iter().collect();
+            want.sort_by(|a, b| {
+                let key = |r: &ResultRow| match sort {
+                    ResultSort::Total => dec(&r.total),
+                    _ => r.rank.map(rust_decimal::Decimal::from),
+                };
+                let (x, y) = (key(a), key(b));
+                let by = match (x, y) {
+                    (Some(x), Some(y)) if desc => y.cmp(&x),
+                    (Some(x), Some(y)) => x.cmp(&y),
+                    (x, y) => y.is_some().cmp(&x.is_some()),
+                };
+                by.then_with(|| a.emp_no.cmp(&b.emp_no))
+            });
+            let want: Vec<&str> = want.iter().map(|r| r.emp_no.as_str()).collect();
+            // Pages of 5, all of them.
+            let mut got = Vec::new();
+            for offset in (0..30).step_by(5) {
+                let page = db
+                    .results_page(
+                        cy.id,
+                        &ResultQuery {
+                            sort,
+                            desc,
+                            page: Page { limit: 5, offset },
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(page.total_rows, 23);
+                got.extend(page.rows.into_iter().map(|r| {
+                    let mine = all.iter().find(|a| a.emp_no == r.emp_no).unwrap();
+                    assert_eq!((&r.total, r.rank), (&mine.total, mine.rank), "{}", r.emp_no);
+                    r.emp_no
+                }));
+            }
+            assert_eq!(got, want, "{sort:?} desc={desc}");
+            // One department's: the same order, the others left out.
+            let dept = all[0].department_id;
+            let page = db
+                .results_page(
+                    cy.id,
+                    &ResultQuery {
+                        department_id: Some(dept),
+                        within: Some(vec![dept]),
+                        sort,
+                        desc,
+                        page: Page {
+                            limit: 100,
+                            offset: 0,
+                        },
+                    },
+                )
+                .await
+                .unwrap();
+            let want_dept: Vec<&str> = want
+                .iter()
+                .copied()
+                .filter(|no| {
+                    all.iter()
+                        .any(|a| a.emp_no == *no && a.department_id == dept)
+                })
+                .collect();
+            let got_dept: Vec<String> = page.rows.into_iter().map(|r| r.emp_no).collect();
+            assert_eq!(got_dept, want_dept, "{sort:?} desc={desc}, one department");
+        }
+    };
+    check(db.clone()).await;
+    // New figures for a few: the orders follow at once.
+    let grid: Vec<GridRow> = nos
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 4 == 1)
+        .map(|(i, no)| GridRow {
+            line: i + 2,
+            emp_no: no.clone(),
+            values: vec![(
+                key.clone(),
+                (base / rust_decimal::Decimal::from(2))
+                    .round_dp(2)
+                    .to_string(),
+            )],
+            version: None,
+            reason: None,
+        })
+        .collect();
+    db.enter_grid(&hr, cy.id, None, &grid).await.unwrap();
+    check(db.clone()).await;
 }
 
 /// Entries in the audit log, read a page at a time.
