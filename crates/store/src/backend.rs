@@ -39,11 +39,12 @@ pub(crate) type RankCache =
     std::sync::Arc<std::sync::Mutex<HashMap<i64, (i64, std::sync::Arc<CycleRanks>)>>>;
 
 /// A cycle's ranks within groups by appraisal id, how many appraisals it has, its
-/// appraisals in order of total and of rank, and its grade counts. Every change to a
-/// cycle's appraisals is audited, so all of it holds until the audit log moves. The count
-/// spares PostgreSQL a `COUNT(*)` over the cycle on every page; the orders spare a window
-/// over the cycle (by rank) and an index on the total, which every write of new figures
-/// would have to update (see migration 0023); the counts spare an index on the grade.
+/// appraisals in order of total and of rank, its grade counts and its counts by department
+/// and state. Every change to a cycle's appraisals is audited, so all of it holds until the
+/// audit log moves. The count spares PostgreSQL a `COUNT(*)` over the cycle on every page;
+/// the orders spare a window over the cycle (by rank) and an index on the total, which
+/// every write of new figures would have to update (see migration 0023); the counts spare
+/// an index on the grade and PostgreSQL a pass over the cycle's index for the progress page.
 #[derive(Debug, Default)]
 pub(crate) struct CycleRanks {
     pub ranks: HashMap<i64, u32>,
@@ -54,6 +55,8 @@ pub(crate) struct CycleRanks {
     pub by_rank: Vec<Placed>,
     /// Grade → how many appraisals have it, by grade (graded ones only).
     pub grades: Vec<(String, i64)>,
+    /// (department, state) → how many appraisals (the progress page).
+    pub by_department_state: std::collections::BTreeMap<(i64, String), i64>,
 }
 
 /// An appraisal's place in one of [`CycleRanks`]' orders: its key there (total or rank;

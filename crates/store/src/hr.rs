@@ -378,27 +378,31 @@ fn like_pattern(s: &str) -> String {
 
 impl Db {
     pub(crate) async fn cycle_progress_impl(&self, cycle_id: i64) -> Result<CycleProgress> {
+        let ranks = self.cycle_ranks(cycle_id).await?;
         let mut c = self.reader.acquire().await?;
         let mut out = CycleProgress::default();
-        // One pass over the cycle, by department and state: the states' totals are its sums
-        // (every appraisee has a department), so the cycle is read once, not twice.
+        // The counts by department and state, kept with the cycle's ranking (every change of
+        // state is audited); the states' totals are their sums (every appraisee has a
+        // department).
+        let names: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| (r.get("id"), r.get("name")))
+            .collect();
         let mut by: BTreeMap<String, i64> = BTreeMap::new();
         let mut depts: BTreeMap<(String, i64), DeptProgress> = BTreeMap::new();
-        for r in sqlx::query(
-            "SELECT x.department_id, d.name, x.state, x.n FROM (SELECT department_id, state, COUNT(*) AS n \
-             FROM appraisals WHERE cycle_id = $1 GROUP BY department_id, state) x \
-             JOIN departments d ON d.id = x.department_id",
-        )
-        .bind(cycle_id)
-        .fetch_all(&mut *c)
-        .await?
-        {
-            let id: i64 = r.get("department_id");
-            let name: String = r.get("name");
-            let n: i64 = r.get("n");
-            let state: String = r.get("state");
+        for ((id, state), n) in &ranks.by_department_state {
+            let (id, n, state) = (*id, *n, state.clone());
+            let name = names.get(&id).cloned().unwrap_or_default();
             *by.entry(state.clone()).or_default() += n;
-            let d = depts.entry((name.clone(), id)).or_insert_with(|| DeptProgress { department_id: id, department: name, ..Default::default() });
+            let d = depts
+                .entry((name.clone(), id))
+                .or_insert_with(|| DeptProgress {
+                    department_id: id,
+                    department: name,
+                    ..Default::default()
+                });
             d.total += n;
             if matches!(state.as_str(), "published" | "appealed" | "confirmed") {
                 d.published += n;
@@ -430,8 +434,7 @@ impl Db {
             done_by: r.get("done_by"),
         })
         .collect();
-        drop(c);
-        out.grades = self.cycle_ranks(cycle_id).await?.grades.clone();
+        out.grades = ranks.grades.clone();
         Ok(out)
     }
 
@@ -539,7 +542,7 @@ impl Db {
         }
         // Streamed: sqlx's rows are several times the size of what is kept.
         let mut rows = sqlx::query(
-            "SELECT a.id, a.grp, a.total, a.grade, a.department_id, e.emp_no FROM appraisals a \
+            "SELECT a.id, a.grp, a.state, a.total, a.grade, a.department_id, e.emp_no FROM appraisals a \
              JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1",
         )
         .bind(cycle_id)
@@ -549,6 +552,7 @@ impl Db {
         // (id, department, total, 工号) of each appraisal, for the orders.
         let mut places: Vec<(i64, i64, Option<Decimal>, String)> = Vec::new();
         let mut grades: BTreeMap<String, i64> = BTreeMap::new();
+        let mut by_department_state: BTreeMap<(i64, String), i64> = BTreeMap::new();
         while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
             let id: i64 = r.get("id");
             let total: Option<String> = r.get("total");
@@ -563,9 +567,13 @@ impl Db {
             if let Some(g) = r.get::<Option<String>, _>("grade") {
                 *grades.entry(g).or_default() += 1;
             }
+            let department_id: i64 = r.get("department_id");
+            *by_department_state
+                .entry((department_id, r.get("state")))
+                .or_default() += 1;
             ids.push(id);
             keys.push((r.get::<String, _>("grp"), total));
-            places.push((id, r.get("department_id"), total, r.get("emp_no")));
+            places.push((id, department_id, total, r.get("emp_no")));
         }
         drop(rows);
         let grades = grades.into_iter().collect();
@@ -608,6 +616,7 @@ impl Db {
             by_total,
             by_rank,
             grades,
+            by_department_state,
         });
         let mut cache = self.ranks.lock().expect("rank cache");
         if cache.len() >= 16 {
