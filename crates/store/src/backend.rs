@@ -68,6 +68,14 @@ pub(crate) struct Placed {
     pub key: Option<rust_decimal::Decimal>,
 }
 
+impl CycleRanks {
+    /// A row of results (`cycles::result_row`) with its appraisal's rank.
+    pub fn result_row(&self, r: &sqlx::any::AnyRow) -> Result<crate::cycles::ResultRow> {
+        let id: i64 = r.get("id");
+        crate::cycles::result_row(r, self.ranks.get(&id).copied())
+    }
+}
+
 /// An order of [`CycleRanks`] as kept, or with its keys the other way round; either way
 /// those without a key come last and equal keys are in order of 工号.
 pub(crate) fn in_order(
@@ -493,18 +501,23 @@ pub(crate) fn dept_from_row(r: &sqlx::any::AnyRow) -> Result<Department> {
     })
 }
 
+/// Every department's name by id.
+pub(crate) async fn department_names(c: &mut sqlx::AnyConnection) -> Result<HashMap<i64, String>> {
+    Ok(sqlx::query("SELECT id, name FROM departments")
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| (r.get("id"), r.get("name")))
+        .collect())
+}
+
 /// The departments by id (for naming them), once every department a grant names is
 /// known to exist; a grant for an unknown department is `NotFound` naming it.
 pub(crate) async fn grant_departments(
     c: &mut sqlx::AnyConnection,
     grants: &[Grant],
 ) -> Result<HashMap<i64, String>> {
-    let depts: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
-        .fetch_all(&mut *c)
-        .await?
-        .iter()
-        .map(|r| (r.get("id"), r.get("name")))
-        .collect();
+    let depts = department_names(c).await?;
     if let Some(d) = grants
         .iter()
         .filter_map(|g| g.department_id)

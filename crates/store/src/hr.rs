@@ -376,6 +376,10 @@ fn like_pattern(s: &str) -> String {
     p
 }
 
+/// What a page of results reads (`CycleRanks::result_row`), up to its `WHERE`.
+const RESULTS_FROM: &str = "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus \
+     FROM appraisals a JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id";
+
 impl Db {
     pub(crate) async fn cycle_progress_impl(&self, cycle_id: i64) -> Result<CycleProgress> {
         let ranks = self.cycle_ranks(cycle_id).await?;
@@ -384,12 +388,7 @@ impl Db {
         // The counts by department and state, kept with the cycle's ranking (every change of
         // state is audited); the states' totals are their sums (every appraisee has a
         // department).
-        let names: HashMap<i64, String> = sqlx::query("SELECT id, name FROM departments")
-            .fetch_all(&mut *c)
-            .await?
-            .iter()
-            .map(|r| (r.get("id"), r.get("name")))
-            .collect();
+        let names = crate::backend::department_names(&mut c).await?;
         let mut by: BTreeMap<String, i64> = BTreeMap::new();
         let mut depts: BTreeMap<(String, i64), DeptProgress> = BTreeMap::new();
         for ((id, state), n) in &ranks.by_department_state {
@@ -654,10 +653,7 @@ impl Db {
             count.build().fetch_one(&self.reader).await?.get("n")
         };
         let limit = page.limit.clamp(1, 1000);
-        let mut qb = crate::backend::SqlBuilder::new(
-            "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = ",
-        );
+        let mut qb = crate::backend::SqlBuilder::new(format!("{RESULTS_FROM} WHERE a.cycle_id = "));
         qb.push_bind(cycle_id);
         in_scope(&mut qb);
         match after {
@@ -685,10 +681,7 @@ impl Db {
             .fetch_all(&self.reader)
             .await?
             .iter()
-            .map(|r| {
-                let id: i64 = r.get("id");
-                crate::cycles::result_row(r, ranks.ranks.get(&id).copied())
-            })
+            .map(|r| ranks.result_row(r))
             .collect::<Result<_>>()?;
         Ok(ResultsSlice { total_rows, rows })
     }
@@ -735,10 +728,7 @@ impl Db {
             let order = crate::backend::in_order(&ranks.by_total, !q.desc);
             return self.results_in_order(&ranks, order, q, total_rows).await;
         }
-        let mut qb = crate::backend::SqlBuilder::new(
-            "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.cycle_id = ",
-        );
+        let mut qb = crate::backend::SqlBuilder::new(format!("{RESULTS_FROM} WHERE a.cycle_id = "));
         qb.push_bind(cycle_id);
         if let Some(d) = q.department_id {
             qb.push(" AND a.department_id = ").push_bind(d);
@@ -771,10 +761,7 @@ impl Db {
             .fetch_all(&self.reader)
             .await?
             .iter()
-            .map(|r| {
-                let id: i64 = r.get("id");
-                crate::cycles::result_row(r, ranks.ranks.get(&id).copied())
-            })
+            .map(|r| ranks.result_row(r))
             .collect::<Result<_>>()?;
         Ok(ResultsSlice { total_rows, rows })
     }
@@ -800,23 +787,14 @@ impl Db {
             .take(q.page.limit.clamp(1, 1000) as usize)
             .map(|e| e.id)
             .collect();
-        let mut qb = crate::backend::SqlBuilder::new(
-            "SELECT a.id, e.emp_no, e.name, a.department_id, d.name AS dept, a.grp, a.state, a.total, a.grade, a.bonus FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id JOIN departments d ON d.id = a.department_id WHERE a.id",
-        );
+        let mut qb = crate::backend::SqlBuilder::new(format!("{RESULTS_FROM} WHERE a.id"));
         qb.push_ids(&page);
         let mut rows: HashMap<i64, ResultRow> = qb
             .build()
             .fetch_all(&self.reader)
             .await?
             .iter()
-            .map(|r| {
-                let id: i64 = r.get("id");
-                Ok((
-                    id,
-                    crate::cycles::result_row(r, ranks.ranks.get(&id).copied())?,
-                ))
-            })
+            .map(|r| Ok((r.get("id"), ranks.result_row(r)?)))
             .collect::<Result<_>>()?;
         let rows = page.iter().filter_map(|id| rows.remove(id)).collect();
         Ok(ResultsSlice { total_rows, rows })
