@@ -8,7 +8,6 @@ use crate::{OfficeError, Signatures};
 use kaohe_core::Template;
 use kaohe_core::engine::Engine;
 use kaohe_core::input::Row;
-use rust_xlsxwriter::Workbook;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -47,7 +46,7 @@ pub fn f01_cells(rows: usize) -> (Vec<String>, Vec<Vec<String>>) {
 /// header on row 2, numbers as number cells.
 pub fn f01_workbook(rows: usize) -> Result<Vec<u8>, OfficeError> {
     let (header, body) = f01_cells(rows);
-    let mut wb = Workbook::new();
+    let mut wb = crate::style::workbook();
     let ws = wb.add_worksheet();
     ws.merge_range(
         0,

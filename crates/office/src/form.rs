@@ -17,7 +17,7 @@ use kaohe_core::input::Row;
 use kaohe_core::model::{InputKind, Origin, Template};
 use kaohe_core::num::{fmt, round_half_up};
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Worksheet, XlsxError};
 use std::collections::HashSet;
 
 /// One signature line: who signed and when, both optional (a blank line is printed).
@@ -444,7 +444,7 @@ pub fn form_workbook(t: &Template, form: &FilledForm) -> Result<Vec<u8>, OfficeE
 /// One workbook with a sheet per employee (names unique, ≤ 31 characters, see
 /// [`sheet_names`]), e.g. for a department.
 pub fn department_workbook(t: &Template, forms: &[FilledForm]) -> Result<Vec<u8>, OfficeError> {
-    let mut wb = Workbook::new();
+    let mut wb = style::workbook();
     let st = Styles::new();
     let names = sheet_names(forms.iter().map(|f| {
         if f.header.name.is_empty() {

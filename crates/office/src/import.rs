@@ -381,9 +381,9 @@ pub fn blank_workbook(
     t: &Template,
     people: &[(String, String)],
 ) -> Result<Vec<u8>, crate::OfficeError> {
-    use rust_xlsxwriter::{Format, Workbook};
+    use rust_xlsxwriter::Format;
     let st = crate::style::Styles::new();
-    let mut wb = Workbook::new();
+    let mut wb = crate::style::workbook();
     let ws = wb.add_worksheet();
     ws.set_name("考核数据")?;
     let inputs: Vec<&kaohe_core::model::Input> = t

@@ -48,7 +48,7 @@ pub fn text_workbook(
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> Result<Vec<u8>, OfficeError> {
     let st = style::Styles::new();
-    let mut wb = rust_xlsxwriter::Workbook::new();
+    let mut wb = style::workbook();
     let ws = wb.add_worksheet();
     ws.set_name(sheet)?;
     for (c, h) in headers.iter().enumerate() {

@@ -9,7 +9,6 @@ use crate::{OfficeError, csv_safe, num_cell};
 use kaohe_core::Template;
 use kaohe_core::num::{fmt, fmt_dp, parse_user_number};
 use rust_decimal::Decimal;
-use rust_xlsxwriter::Workbook;
 
 /// The columns of the payroll export.
 pub const HEADERS: [&str; 7] = ["工号", "姓名", "部门", "期间", "总分", "等级", "奖金"];
@@ -117,7 +116,7 @@ pub fn payroll_csv(rows: &[PayrollRow]) -> Vec<u8> {
 /// (奖金 shown with two decimals), the footer in bold.
 pub fn payroll_xlsx(rows: &[PayrollRow]) -> Result<Vec<u8>, OfficeError> {
     let st = Styles::new();
-    let mut wb = Workbook::new();
+    let mut wb = style::workbook();
     let ws = wb.add_worksheet();
     ws.set_name("工资表")?;
     style::a4(ws)?;

@@ -10,7 +10,7 @@ use crate::style::{self, Styles};
 use crate::{OfficeError, num_cell};
 use kaohe_core::num::round_half_up;
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::Format;
 
 /// The ledger sheet's name.
 pub const LEDGER_SHEET: &str = "12个月台账";
@@ -96,7 +96,7 @@ pub fn distribution(rows: &[ResultRow], order: &[String]) -> Vec<(String, usize)
 pub fn results_workbook(book: &ResultsBook) -> Result<Vec<u8>, OfficeError> {
     let st = Styles::new();
     let pct = st.center.clone().set_num_format("0.00%");
-    let mut wb = Workbook::new();
+    let mut wb = style::workbook();
     let names = sheet_names(
         std::iter::once(LEDGER_SHEET.to_string())
             .chain(book.departments.iter().map(|d| d.department.clone())),

@@ -1,6 +1,19 @@
 //! Formats shared by the workbooks we write: a CJK font, thin borders, wrapped text.
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+/// Deflate level of the workbooks we write: 2 instead of the library's 6. At 100,000
+/// appraisees the results workbook spent a fifth of its time in level 6's search for
+/// longer matches: level 2 wrote it in 3.6 s instead of 4.9–5.3 s, 11.3 MB instead of
+/// 10.4 MB (level 1 was no faster and 18.5 MB).
+const ZIP_LEVEL: u8 = 2;
+
+/// A new workbook, compressed with [`ZIP_LEVEL`].
+pub(crate) fn workbook() -> Workbook {
+    let mut wb = Workbook::new();
+    wb.set_zip_compression_level(ZIP_LEVEL);
+    wb
+}
 
 /// A font every Chinese Windows has; LibreOffice falls back to a CJK font it has.
 pub(crate) const FONT: &str = "SimSun";

@@ -280,6 +280,28 @@ pub async fn read_table_off(
         })?
 }
 
+/// Workbooks written at once: half the cores, at least one (the rest keep serving pages).
+static WRITERS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(kaohe_store::hashing::workers()));
+
+/// A workbook written on a blocking thread, at most [`WRITERS`] at once (the others wait
+/// their turn). A results workbook of 100,000 appraisees is seconds of CPU: written on an
+/// async worker it held that worker, and two at once every page of the server, as long.
+pub async fn write_off<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, OfficeError> + Send + 'static,
+) -> Fail<T> {
+    let _turn = WRITERS
+        .acquire()
+        .await
+        .map_err(|e| OfficeFail::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| {
+            OfficeFail::Internal(format!("写入工作簿失败 / writing the workbook failed: {e}"))
+        })?
+        .map_err(OfficeFail::from)
+}
+
 /// Read a table from file bytes: `.xlsx` by its zip signature, otherwise CSV.
 pub fn read_table(
     bytes: &[u8],
@@ -1210,7 +1232,10 @@ pub async fn form_xlsx<S: Store>(
     }
     let (cy, t) = cycle_template(store, a.cycle_id).await?;
     let forms = filled_forms(store, who, &t, &cy, std::slice::from_ref(&a)).await?;
-    let bytes = kaohe_office::form::form_workbook(&t, &forms[0]).map_err(OfficeFail::from)?;
+    let Some(form) = forms.into_iter().next() else {
+        return Err(OfficeFail::NotFound(no_score_yet(appraisal_id)));
+    };
+    let bytes = write_off(move || kaohe_office::form::form_workbook(&t, &form)).await?;
     Ok((
         format!("{}-{}-{}.xlsx", cy.form_id, cy.period, a.emp_no),
         bytes,
@@ -1252,7 +1277,8 @@ pub async fn department_xlsx<S: Store>(
     }
     list.sort_by(|a, b| a.emp_no.cmp(&b.emp_no));
     let forms = filled_forms(store, who, &t, &cy, &list).await?;
-    Ok(kaohe_office::form::department_workbook(&t, &forms)?)
+    drop(list);
+    write_off(move || kaohe_office::form::department_workbook(&t, &forms)).await
 }
 
 fn dec(s: &Option<String>) -> Option<Decimal> {
@@ -1263,14 +1289,28 @@ fn dec(s: &Option<String>) -> Option<Decimal> {
 /// ledger of the cycle's year — of the appraisees in `scope` only (a 支行 head's workbook
 /// holds their 支行).
 pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64, scope: &Scope) -> Fail<Vec<u8>> {
-    use kaohe_office::results::{DeptResults, LedgerRow, ResultRow, ResultsBook};
     let (cy, t) = cycle_template(store, cycle_id).await?;
     let mut rows = store.results(cycle_id).await?;
     rows.retain(|r| scope.contains(r.department_id));
     let year = cy.period.split('-').next().unwrap_or("").to_string();
     // Every appraisee's ledger of the year in one query, by 工号.
+    let entries = store.cycle_ledger(cycle_id, &year).await?;
+    // The book is put together where it is written: grouping 100,000 rows and their
+    // ledgers is CPU too.
+    write_off(move || results_book(&cy, &t, rows, entries, &year)).await
+}
+
+/// The results workbook of `rows` and their ledger `entries` (of `year`).
+fn results_book(
+    cy: &Cycle,
+    t: &kaohe_core::Template,
+    mut rows: Vec<kaohe_store::ResultRow>,
+    ledger_entries: Vec<(String, kaohe_store::LedgerEntry)>,
+    year: &str,
+) -> Result<Vec<u8>, OfficeError> {
+    use kaohe_office::results::{DeptResults, LedgerRow, ResultRow, ResultsBook};
     let mut entries: HashMap<String, Vec<kaohe_store::LedgerEntry>> = HashMap::new();
-    for (emp_no, le) in store.cycle_ledger(cycle_id, &year).await? {
+    for (emp_no, le) in ledger_entries {
         entries.entry(emp_no).or_default().push(le);
     }
     let mut departments: Vec<DeptResults> = Vec::new();
@@ -1328,12 +1368,12 @@ pub async fn results_xlsx<S: Store>(store: &S, cycle_id: i64, scope: &Scope) -> 
     ledger.sort_by(|a, b| a.emp_no.cmp(&b.emp_no));
     let order: Vec<String> = t.grades.iter().map(|g| g.name.clone()).collect();
     let period = period_text(&cy.period);
-    Ok(kaohe_office::results::results_workbook(&ResultsBook {
+    kaohe_office::results::results_workbook(&ResultsBook {
         period: &period,
         departments: &departments,
         grade_order: &order,
         ledger: &ledger,
-    })?)
+    })
 }
 
 /// The payroll of a cycle (confirmed appraisals), as CSV or `.xlsx`, with the checksum row.
@@ -1365,7 +1405,7 @@ pub async fn payroll_file<S: Store>(store: &S, cycle_id: i64, xlsx: bool) -> Fai
         })
         .collect::<Fail<_>>()?;
     if xlsx {
-        Ok(kaohe_office::payroll::payroll_xlsx(&rows)?)
+        write_off(move || kaohe_office::payroll::payroll_xlsx(&rows)).await
     } else {
         Ok(kaohe_office::payroll::payroll_csv(&rows))
     }
@@ -1631,7 +1671,7 @@ pub async fn org_export_xlsx<S: Store>(
 ) -> ApiResult<Response> {
     auth.may_all(Capability::ManageOrg)?;
     let rows = st.store.org_export().await?;
-    let bytes = org_xlsx(&rows).map_err(OfficeFail::from)?;
+    let bytes = write_off(move || org_xlsx(&rows)).await?;
     Ok(file(bytes, "组织架构.xlsx", XLSX))
 }
 
@@ -1650,6 +1690,27 @@ pub async fn dept_inputs<S: Store>(store: &S, t: &Template, dept: i64) -> Fail<V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A workbook is written off the async executor: here the writer waits for a task of
+    /// the same single-threaded runtime, which could never run if the writing held the
+    /// runtime's only thread (the test would fail after 10 s instead of hanging).
+    #[tokio::test(flavor = "current_thread")]
+    async fn workbooks_are_written_while_the_executor_serves_others() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let served = tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            tx.send(()).expect("the writer waits");
+        });
+        let bytes = write_off(move || {
+            rx.recv_timeout(std::time::Duration::from_secs(10))
+                .map_err(|e| OfficeError::Io(std::io::Error::other(e)))?;
+            kaohe_office::text_workbook("表", &["工号"], [vec!["007".to_string()]])
+        })
+        .await
+        .expect("the other task ran while the workbook was written");
+        served.await.unwrap();
+        assert!(is_xlsx(&bytes));
+    }
 
     /// A keyset walk of ids 1..=n where the reader sees only `visible` ids, pages of
     /// `limit` rows (the store's `import_targets` shape).

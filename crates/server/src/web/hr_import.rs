@@ -298,7 +298,8 @@ pub(super) async fn hr_import_blank<S: Store>(
         .into_iter()
         .map(|a| (a.emp_no, a.name))
         .collect();
-    let bytes = kaohe_office::blank_workbook(&t, &people)
+    let bytes = office::write_off(move || kaohe_office::blank_workbook(&t, &people))
+        .await
         .map_err(|e| PageError(Box::new(server_error(ctx.lang, &e.to_string()))))?;
     Ok(office::download(
         bytes,

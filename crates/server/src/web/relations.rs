@@ -459,9 +459,13 @@ pub(super) async fn hr_relations_xlsx<S: Store>(
     headers.push(head("rel-unit"));
     headers.push(head("rel-reviewer"));
     headers.push(head("rel-approver"));
-    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let bytes = kaohe_office::text_workbook(&head("rel-title"), &headers, rows)
-        .map_err(|e| PageError(Box::new(server_error(ctx.lang, &e.to_string()))))?;
+    let title = head("rel-title");
+    let bytes = crate::office::write_off(move || {
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        kaohe_office::text_workbook(&title, &headers, rows)
+    })
+    .await
+    .map_err(|e| PageError(Box::new(server_error(ctx.lang, &e.to_string()))))?;
     Ok(crate::office::download(
         bytes,
         &crate::office::cycle_file_name(&c, "考核关系", "xlsx"),
