@@ -365,7 +365,7 @@ async fn serve_bench(store: &Db, url: &str, cycle: i64) -> Result<ExitCode> {
     let peak_ok = peak <= RSS_MB;
     failed += usize::from(!ok) + usize::from(!peak_ok);
     crate::outln!(
-        "  {:<34} {:>9.1} ms  ≤ {XLSX_MS:>6} ms {}  {} kB, peak RSS {peak:.0} MB ≤ {RSS_MB} MB {}; {used}",
+        "  {:<34} {:>9.1} ms  ≤ {XLSX_MS:>6} ms {}  {} kB, {used}, peak RSS {peak:.0} MB ≤ {RSS_MB} MB {}",
         "results.xlsx",
         ms(took),
         mark(ok),
@@ -477,12 +477,12 @@ async fn serve_bench(store: &Db, url: &str, cycle: i64) -> Result<ExitCode> {
         let peak_ok = peak <= RSS_MB;
         failed += usize::from(!ok) + usize::from(!peak_ok);
         crate::outln!(
-            "  {what:<34} {:>9.1} ms  ≤ {target:>6} ms {}  {} rows, peak RSS {peak:.0} MB ≤ {RSS_MB} MB {}; {}",
+            "  {what:<34} {:>9.1} ms  ≤ {target:>6} ms {}  {} rows, {}, peak RSS {peak:.0} MB ≤ {RSS_MB} MB {}",
             ms(took),
             mark(ok),
             emps.len(),
-            mark(peak_ok),
-            cpu_since(&server, cpu)
+            cpu_since(&server, cpu),
+            mark(peak_ok)
         );
     }
     let (now, _) = server.rss_mb();

@@ -767,7 +767,15 @@ fn bench_cycle_measures_a_server_process_of_its_own() {
         let peak = mb(line, "peak RSS");
         assert!(peak > 10.0 && line.contains("≤ 250 MB"), "{line}");
         assert!(line.ends_with('✓') || line.ends_with('✗'), "{line}");
+        // The CPU the server spent on it, read from its own process.
+        assert!(mb(line, "CPU: server") >= 0.0, "{line}");
     }
+    // A page viewed while a workbook is being written is measured and judged.
+    let during = out
+        .lines()
+        .find(|l| l.contains("HR progress page during results.xlsx"))
+        .unwrap_or_else(|| panic!("no page-during-export line in {out}"));
+    assert!(during.contains("views; median"), "{during}");
     let after = out
         .lines()
         .find(|l| l.trim_start().starts_with("RSS after"))
