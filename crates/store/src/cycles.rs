@@ -237,13 +237,13 @@ pub(crate) fn chain(
 
 /// The values that changed (old, new), as compact JSON for the audit log.
 fn diff(old: &Values, new: &Values) -> Option<(String, String)> {
-    let mut o = BTreeMap::new();
-    let mut n = BTreeMap::new();
+    let mut o: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut n: BTreeMap<&str, &str> = BTreeMap::new();
     for k in old.keys().chain(new.keys()) {
         let (a, b) = (old.get(k), new.get(k));
         if a != b {
-            o.insert(k.clone(), a.cloned().unwrap_or_default());
-            n.insert(k.clone(), b.cloned().unwrap_or_default());
+            o.insert(k, a.map_or("", String::as_str));
+            n.insert(k, b.map_or("", String::as_str));
         }
     }
     (!n.is_empty()).then(|| (json(&o), json(&n)))
@@ -2020,7 +2020,7 @@ impl Db {
                 };
                 let work = async {
                     let (upd, audits) =
-                        check_grid_chunk(&g, chunk, &current, &mut problems, &mut seen);
+                        check_grid_chunk(&g, chunk, current, &mut problems, &mut seen);
                     if !problems.is_empty() {
                         return Ok(None);
                     }
@@ -2040,7 +2040,7 @@ impl Db {
                 }
                 continue;
             }
-            let (upd, audits) = check_grid_chunk(&g, chunk, &current, &mut problems, &mut seen);
+            let (upd, audits) = check_grid_chunk(&g, chunk, current, &mut problems, &mut seen);
             if !problems.is_empty() {
                 continue;
             }
@@ -3159,7 +3159,7 @@ struct GridCheck<'a> {
 fn check_grid_chunk<'r>(
     g: &GridCheck<'_>,
     chunk: &'r [GridRow],
-    current: &HashMap<String, GridCurrent>,
+    mut current: HashMap<String, GridCurrent>,
     problems: &mut Vec<(usize, String, Text)>,
     seen: &mut HashMap<&'r str, usize>,
 ) -> (Vec<ScoredRow>, Vec<NewAudit>) {
@@ -3179,7 +3179,7 @@ fn check_grid_chunk<'r>(
             version: ver,
             state,
             row: cur,
-        }) = current.get(no)
+        }) = current.remove(no)
         else {
             problems.push((
                 row.line,
@@ -3218,7 +3218,7 @@ fn check_grid_chunk<'r>(
                 text!(
                     "row-correction-reason",
                     emp_no = row.emp_no.trim(),
-                    state = State::parse(state).map_or(state.as_str(), |s| s.zh())
+                    state = State::parse(&state).map_or(state.as_str(), |s| s.zh())
                 )
                 .en_arg("state", state.replace('_', " ")),
             ));
@@ -3231,19 +3231,19 @@ fn check_grid_chunk<'r>(
                 "状态 state".into(),
                 text!(
                     "data-entry-over",
-                    state = State::parse(state).map_or(state.as_str(), |s| s.zh())
+                    state = State::parse(&state).map_or(state.as_str(), |s| s.zh())
                 )
                 .en_arg("state", state.replace('_', " ")),
             ));
             continue;
         }
         if let Some(v) = row.version
-            && v != *ver
+            && v != ver
         {
             problems.push((
                 row.line,
                 "version".into(),
-                StoreError::Stale { current: *ver }.text(),
+                StoreError::Stale { current: ver }.text(),
             ));
             continue;
         }
@@ -3261,8 +3261,9 @@ fn check_grid_chunk<'r>(
         {
             problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
         }
-        let (aid, inputs) = (&cur.id, &cur.inputs);
-        let mut new = inputs.clone();
+        // Taken, not copied: each appraisal is named once in a file (a repeat is refused
+        // above) and a chunk's current rows are read for that chunk alone.
+        let mut new = cur.inputs.clone();
         for (k, v) in &row.values {
             if v.trim().is_empty() {
                 new.remove(k);
@@ -3270,13 +3271,12 @@ fn check_grid_chunk<'r>(
                 new.insert(k.clone(), v.trim().to_string());
             }
         }
-        if let Some((o, n)) = diff(inputs, &new) {
+        let aid = cur.id;
+        if let Some((o, n)) = diff(&cur.inputs, &new) {
             upd.push(ScoredRow {
                 inputs: new,
-                emp_no: cur.emp_no.clone(),
-                grp: cur.grp.clone(),
                 result: None,
-                ..*cur
+                ..cur
             });
             audits.push(NewAudit {
                 actor: g.who.username.clone(),
