@@ -3175,6 +3175,8 @@ fn check_grid_chunk<'r>(
             ));
             continue;
         }
+        // Taken, not copied: each appraisal is named once in a file (a repeat is refused
+        // above) and a chunk's current rows are read for that chunk alone.
         let Some(GridCurrent {
             version: ver,
             state,
@@ -3261,8 +3263,6 @@ fn check_grid_chunk<'r>(
         {
             problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
         }
-        // Taken, not copied: each appraisal is named once in a file (a repeat is refused
-        // above) and a chunk's current rows are read for that chunk alone.
         let mut new = cur.inputs.clone();
         for (k, v) in &row.values {
             if v.trim().is_empty() {
