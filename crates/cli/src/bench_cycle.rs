@@ -17,11 +17,12 @@ pub struct CycleArgs {
     #[arg(long, default_value_t = 100_000)]
     pub employees: usize,
     /// Database: a sqlite:// file (default: a fresh file in a temporary directory) or a
-    /// postgres:// server, where a fresh database is created and dropped afterwards.
+    /// postgres:// server, where a fresh database is created and dropped afterwards
+    /// (unless `--reuse`).
     #[arg(long)]
     pub database_url: Option<String>,
     /// Measure the cycle already in `--database-url` (left by an earlier run) instead of
-    /// building a new company.
+    /// building a new company; an empty database gets one, and keeps it for the next run.
     #[arg(long)]
     pub reuse: bool,
     /// Only build the cycle (no requests through the server).
@@ -49,7 +50,7 @@ pub fn run(a: &CycleArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let scratch = Scratch::open(a.database_url.as_deref(), "cycle").await?;
+        let scratch = Scratch::open(a.database_url.as_deref(), "cycle", a.reuse).await?;
         let store = connect(&scratch.url).await?;
         store.migrate().await?;
         let r = bench(&store, &scratch.url, a).await;
@@ -60,7 +61,8 @@ pub fn run(a: &CycleArgs) -> Result<ExitCode> {
 }
 
 /// A benchmark's fresh database: a SQLite file in a temporary directory (no URL), a new
-/// database on a PostgreSQL server (dropped by [`Scratch::close`]), or the URL as given.
+/// database on a PostgreSQL server (dropped by [`Scratch::close`]), or the URL as given
+/// (a SQLite file, or any database when `reuse`: one an earlier run left behind).
 pub(crate) struct Scratch {
     pub url: String,
     dir: std::path::PathBuf,
@@ -68,14 +70,14 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    pub async fn open(url: Option<&str>, tag: &str) -> Result<Scratch> {
+    pub async fn open(url: Option<&str>, tag: &str, reuse: bool) -> Result<Scratch> {
         let dir = std::env::temp_dir().join(format!("kaohe-bench-{tag}-{}", std::process::id()));
         let (url, drop_pg) = match url {
             None => {
                 std::fs::create_dir_all(&dir)?;
                 (format!("sqlite://{}", dir.join("bench.db").display()), None)
             }
-            Some(u) if u.starts_with("postgres") => {
+            Some(u) if u.starts_with("postgres") && !reuse => {
                 let admin = sqlx::PgPool::connect(u)
                     .await
                     .with_context(|| format!("无法连接 / cannot connect to {u}"))?;
@@ -111,16 +113,21 @@ impl Scratch {
 }
 
 async fn bench(store: &Db, url: &str, a: &CycleArgs) -> Result<ExitCode> {
-    let cycle = if a.reuse {
-        let c: i64 = sqlx::query("SELECT MAX(id) AS id FROM cycles")
+    let last: Option<i64> = if a.reuse {
+        sqlx::query("SELECT MAX(id) AS id FROM cycles")
             .fetch_one(store.pool())
             .await?
-            .get::<Option<i64>, _>("id")
-            .context("a cycle to reuse")?;
-        crate::outln!("bench cycle: reusing cycle {c} in {:?}", store.backend());
-        c
+            .get("id")
     } else {
-        build(store, a.employees, None).await?
+        None
+    };
+    let cycle = match last {
+        Some(c) => {
+            crate::outln!("bench cycle: reusing cycle {c} in {:?}", store.backend());
+            c
+        }
+        // A database without a cycle (or no reuse asked): one built, kept if reused.
+        None => build(store, a.employees, None).await?,
     };
     if a.no_serve {
         return Ok(ExitCode::SUCCESS);

@@ -31,7 +31,7 @@ pub fn run(a: &NotifyArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let scratch = Scratch::open(a.database_url.as_deref(), "notify").await?;
+        let scratch = Scratch::open(a.database_url.as_deref(), "notify", false).await?;
         let store = connect(&scratch.url).await?;
         store.migrate().await?;
         let r = bench(&store, a).await;

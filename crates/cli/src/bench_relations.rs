@@ -35,7 +35,7 @@ pub fn run(a: &RelationsArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let scratch = Scratch::open(a.database_url.as_deref(), "relations").await?;
+        let scratch = Scratch::open(a.database_url.as_deref(), "relations", false).await?;
         let store = connect(&scratch.url).await?;
         store.migrate().await?;
         let r = bench(&store, a).await;

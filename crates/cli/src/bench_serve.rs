@@ -46,7 +46,8 @@ pub fn run(a: &ServeBenchArgs) -> Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let scratch = crate::bench_cycle::Scratch::open(a.database_url.as_deref(), "serve").await?;
+        let scratch =
+            crate::bench_cycle::Scratch::open(a.database_url.as_deref(), "serve", false).await?;
         let store = connect_with(&scratch.url, a.sqlite_synchronous.options()).await?;
         store.migrate().await?;
         let r = bench(&store, a).await;

@@ -249,6 +249,41 @@ fn diff(old: &Values, new: &Values) -> Option<(String, String)> {
     (!n.is_empty()).then(|| (json(&o), json(&n)))
 }
 
+/// A row's values written into `inputs` (an empty value removes the input; an input named
+/// twice takes the last), and the values that changed (old, new) as compact JSON for the
+/// audit log, as [`diff`] writes them. Only the inputs the row names are looked at: an
+/// import of one column compares one value per row, not every input of the form.
+fn apply_values(inputs: &mut Values, values: &[(String, String)]) -> Option<(String, String)> {
+    let mut changed: BTreeMap<&str, (Option<String>, Option<&str>)> = BTreeMap::new();
+    for (k, v) in values {
+        let v = v.trim();
+        changed
+            .entry(k.as_str())
+            .or_insert_with(|| (inputs.get(k).cloned(), None))
+            .1 = (!v.is_empty()).then_some(v);
+    }
+    changed.retain(|_, (old, new)| old.as_deref() != *new);
+    if changed.is_empty() {
+        return None;
+    }
+    let old: BTreeMap<&str, &str> = changed
+        .iter()
+        .map(|(k, (old, _))| (*k, old.as_deref().unwrap_or("")))
+        .collect();
+    let new: BTreeMap<&str, &str> = changed
+        .iter()
+        .map(|(k, (_, new))| (*k, new.unwrap_or("")))
+        .collect();
+    let out = (json(&old), json(&new));
+    for (k, (_, new)) in changed {
+        match new {
+            Some(v) => inputs.insert(k.to_string(), v.to_string()),
+            None => inputs.remove(k),
+        };
+    }
+    Some(out)
+}
+
 /// Refusals per input as one message a person reads, each input by its name on the sheet:
 /// 「授权工作(得分)」：复核 状态下… / “Authorised work (score)”: …, Chinese and English apart.
 fn in_words(t: &Template, refused: &[(String, Text)]) -> Text {
@@ -3180,7 +3215,7 @@ fn check_grid_chunk<'r>(
         let Some(GridCurrent {
             version: ver,
             state,
-            row: cur,
+            row: mut cur,
         }) = current.remove(no)
         else {
             problems.push((
@@ -3263,21 +3298,9 @@ fn check_grid_chunk<'r>(
         {
             problems.extend(f.into_iter().map(|(k, m)| (row.line, k, m)));
         }
-        let mut new = cur.inputs.clone();
-        for (k, v) in &row.values {
-            if v.trim().is_empty() {
-                new.remove(k);
-            } else {
-                new.insert(k.clone(), v.trim().to_string());
-            }
-        }
         let aid = cur.id;
-        if let Some((o, n)) = diff(&cur.inputs, &new) {
-            upd.push(ScoredRow {
-                inputs: new,
-                result: None,
-                ..cur
-            });
+        if let Some((o, n)) = apply_values(&mut cur.inputs, &row.values) {
+            upd.push(cur);
             audits.push(NewAudit {
                 actor: g.who.username.clone(),
                 action: if correction {
@@ -4084,4 +4107,58 @@ fn wf_err(e: workflow::WorkflowError) -> StoreError {
 
 fn is_unique(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// What a grid row stores and audits is what writing every value into a copy and
+    /// comparing the whole form gave: trimmed, empty removes, a repeat takes the last.
+    #[test]
+    fn a_rows_values_are_applied_and_audited_as_the_whole_form_compared() {
+        let cases: Vec<(Values, Vec<(&str, &str)>)> = vec![
+            (values(&[("a", "1"), ("b", "2")]), vec![("a", " 3 ")]),
+            (values(&[("a", "1"), ("b", "2")]), vec![("a", "1")]),
+            (values(&[("a", "1")]), vec![("a", "  ")]),
+            (values(&[("a", "1")]), vec![("c", "")]),
+            (values(&[]), vec![("c", "5"), ("c", "6")]),
+            (values(&[("c", "6")]), vec![("c", "5"), ("c", "6")]),
+            (values(&[("c", "6")]), vec![("c", "6"), ("c", "")]),
+            (
+                values(&[("x", "李娜")]),
+                vec![("x", "\"引号\""), ("y", "1")],
+            ),
+        ];
+        for (before, row) in cases {
+            let row: Vec<(String, String)> = row
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let mut whole = before.clone();
+            for (k, v) in &row {
+                if v.trim().is_empty() {
+                    whole.remove(k);
+                } else {
+                    whole.insert(k.clone(), v.trim().to_string());
+                }
+            }
+            let mut applied = before.clone();
+            let audited = apply_values(&mut applied, &row);
+            assert_eq!(applied, whole, "{before:?} + {row:?}");
+            assert_eq!(audited, diff(&before, &whole), "{before:?} + {row:?}");
+        }
+        let mut v = values(&[("a", "1")]);
+        assert_eq!(
+            apply_values(&mut v, &[("a".into(), "2".into())]),
+            Some((r#"{"a":"1"}"#.into(), r#"{"a":"2"}"#.into()))
+        );
+    }
 }
