@@ -141,6 +141,8 @@ async fn bench(store: &Db, url: &str, a: &CycleArgs) -> Result<ExitCode> {
 struct Server {
     child: std::process::Child,
     addr: std::net::SocketAddr,
+    /// On PostgreSQL: its CPU counts too (on SQLite nothing else's does).
+    postgres: bool,
 }
 
 impl Server {
@@ -176,7 +178,11 @@ impl Server {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         let _ = std::fs::remove_file(&log);
-        Ok(Server { child, addr })
+        Ok(Server {
+            child,
+            addr,
+            postgres: url.starts_with("postgres"),
+        })
     }
 
     /// The server's resident memory now and at its peak (`VmRSS`, `VmHWM`), in MB.
@@ -188,6 +194,14 @@ impl Server {
     /// `clear_refs`).
     fn reset_peak(&self) {
         let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
+    }
+}
+
+impl Server {
+    /// CPU seconds used so far by the server and (on PostgreSQL) by PostgreSQL.
+    fn cpu(&self) -> (f64, f64) {
+        let pg = if self.postgres { postgres_cpu() } else { 0.0 };
+        (cpu_secs(self.child.id()), pg)
     }
 }
 
@@ -231,11 +245,9 @@ fn postgres_cpu() -> f64 {
 
 /// CPU used since `since` (the server's, PostgreSQL's) as the benchmark prints it.
 fn cpu_since(server: &Server, since: (f64, f64)) -> String {
-    let (s, p) = (
-        cpu_secs(server.child.id()) - since.0,
-        postgres_cpu() - since.1,
-    );
-    if p > 0.0 {
+    let now = server.cpu();
+    let (s, p) = (now.0 - since.0, now.1 - since.1);
+    if server.postgres {
         format!("CPU: server {s:.2} s, PostgreSQL {p:.2} s")
     } else {
         format!("CPU: server {s:.2} s")
@@ -363,7 +375,7 @@ async fn serve_bench(store: &Db, url: &str, cycle: i64) -> Result<ExitCode> {
     // The results workbook.
     server.reset_peak();
     let path = format!("/api/cycles/{cycle}/results.xlsx");
-    let cpu = (cpu_secs(server.child.id()), postgres_cpu());
+    let cpu = server.cpu();
     let (status, took, body) = request(addr, &cookie, "GET", &path, None).await?;
     let used = cpu_since(&server, cpu);
     anyhow::ensure!(status == 200, "{path}: HTTP {status}");
@@ -451,7 +463,7 @@ async fn serve_bench(store: &Db, url: &str, cycle: i64) -> Result<ExitCode> {
     ] {
         server.reset_peak();
         let path = format!("/api/cycles/{cycle}/import?dry_run={dry}&{map}");
-        let cpu = (cpu_secs(server.child.id()), postgres_cpu());
+        let cpu = server.cpu();
         let (status, took, body) = request(
             addr,
             &cookie,

@@ -1911,7 +1911,7 @@ impl Db {
     async fn grid_current(
         c: &mut sqlx::AnyConnection,
         cycle_id: i64,
-        chunk: &[GridRow],
+        numbers: &[&str],
     ) -> Result<HashMap<String, GridCurrent>> {
         // Employees first, by number, then each one's appraisal in the cycle: written as a
         // CROSS JOIN, which SQLite keeps in this order (for a long list it would otherwise
@@ -1932,7 +1932,6 @@ impl Db {
                  AND a.cycle_id = $1 AND e.emp_no IN ({listed})"
             ),
         );
-        let numbers: Vec<&str> = chunk.iter().map(|r| r.emp_no.trim()).collect();
         let found: String = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(cycle_id)
             .bind(json(&numbers))
@@ -1963,6 +1962,73 @@ impl Db {
             );
         }
         Ok(current)
+    }
+
+    /// The chunks of an import checked, scored and written three at a time, each where it
+    /// runs best: the next chunk's rows read on a reader (a task of its own), this chunk
+    /// checked and scored (here and on a blocking thread), the chunk before written (a task
+    /// of its own that holds the transaction, handed back at the end). Only for a write
+    /// alone in its transaction (see `enter_grid_impl`) and a form without peer averages.
+    /// Nothing is written once a problem is found; the problems of every chunk are
+    /// gathered.
+    async fn enter_grid_pipelined<'r>(
+        &self,
+        tx: WriteTx,
+        g: &GridCheck<'_>,
+        cy: &Cycle,
+        chunks: &[&'r [GridRow]],
+        problems: &mut Vec<(usize, String, Text)>,
+        seen: &mut HashMap<&'r str, usize>,
+    ) -> Result<(WriteTx, usize)> {
+        // One chunk waits while one is written: a chunk's worth of memory each.
+        let (send, mut to_write) =
+            tokio::sync::mpsc::channel::<(Vec<(i64, Vec<Option<String>>)>, Vec<NewAudit>)>(1);
+        let db = self.clone();
+        let writer = tokio::spawn(async move {
+            let mut tx = tx;
+            while let Some((rows, audits)) = to_write.recv().await {
+                db.write_grid(&mut tx, &rows, &audits).await?;
+            }
+            Ok::<_, StoreError>(tx)
+        });
+        let read = |k: usize| {
+            chunks.get(k).map(|chunk| {
+                let numbers: Vec<String> =
+                    numbers_of(chunk).into_iter().map(String::from).collect();
+                let (reader, cycle_id) = (self.reader.clone(), cy.id);
+                tokio::spawn(async move {
+                    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
+                    let mut r = reader.acquire().await?;
+                    Self::grid_current(&mut r, cycle_id, &numbers).await
+                })
+            })
+        };
+        let mut reading = read(0);
+        let mut stored = 0;
+        for (k, &chunk) in chunks.iter().enumerate() {
+            let current = match reading.take() {
+                Some(r) => joined(r.await)?,
+                None => HashMap::new(),
+            };
+            reading = read(k + 1);
+            let (upd, audits) = check_grid_chunk(g, chunk, current, problems, seen);
+            if !problems.is_empty() {
+                continue;
+            }
+            stored += upd.len();
+            let ctx = {
+                let mut r = self.reader.acquire().await?;
+                Scoring::with_rows(&mut r, cy, g.t, upd).await?
+            };
+            let rows = ctx.grid_rows(g.t, cy).await?;
+            if send.send((rows, audits)).await.is_err() {
+                // The writer stopped on an error: it is returned below.
+                break;
+            }
+        }
+        drop(send);
+        let tx = joined(writer.await)?;
+        Ok((tx, stored))
     }
 
     pub(crate) async fn enter_grid_impl(
@@ -2026,55 +2092,34 @@ impl Db {
             own_no: own_no.as_deref(),
             exempt,
         };
-        for (k, &chunk) in chunks.iter().enumerate() {
+        // Without peer averages, a chunk is written while the next is checked and scored.
+        let pipelined = ahead && !t.needs_peers;
+        if pipelined {
+            let (written, n) = self
+                .enter_grid_pipelined(tx, &g, &cy, &chunks, &mut problems, &mut seen)
+                .await?;
+            tx = written;
+            stored = n;
+        }
+        // Otherwise one chunk after another, on the transaction.
+        let one_by_one: &[&[GridRow]] = if pipelined { &[] } else { &chunks };
+        for (k, &chunk) in one_by_one.iter().enumerate() {
             let current = match read_ahead.take() {
                 Some(c) => c,
-                None => Self::grid_current(&mut tx, cycle_id, chunk).await?,
+                None => Self::grid_current(&mut tx, cycle_id, &numbers_of(chunk)).await?,
             };
             // The next chunk's rows, read on a reader while this one is handled.
             let next = async {
                 match chunks.get(k + 1) {
                     Some(next) if ahead => {
                         let mut r = self.reader.acquire().await?;
-                        Self::grid_current(&mut r, cycle_id, next).await.map(Some)
+                        Self::grid_current(&mut r, cycle_id, &numbers_of(next))
+                            .await
+                            .map(Some)
                     }
                     _ => Ok(None),
                 }
             };
-            if ahead && !t.needs_peers {
-                // The chunk before is written while this one is checked and scored (on a
-                // blocking thread; the values of other periods read on a reader, since this
-                // transaction writes none of them) and the next one read. The write is
-                // polled first, so its statement is on its way before the checking starts.
-                let before = scored.take();
-                let write = async {
-                    match before {
-                        Some((rows, audits)) => self.write_grid(&mut tx, &rows, &audits).await,
-                        None => Ok(()),
-                    }
-                };
-                let work = async {
-                    let (upd, audits) =
-                        check_grid_chunk(&g, chunk, current, &mut problems, &mut seen);
-                    if !problems.is_empty() {
-                        return Ok(None);
-                    }
-                    let n = upd.len();
-                    let ctx = {
-                        let mut r = self.reader.acquire().await?;
-                        Scoring::with_rows(&mut r, &cy, &t, upd).await?
-                    };
-                    Ok::<_, StoreError>(Some((ctx.grid_rows(&t, &cy).await?, audits, n)))
-                };
-                let (written, work, next) = tokio::join!(write, work, next);
-                written?;
-                read_ahead = next?;
-                if let Some((rows, audits, n)) = work? {
-                    stored += n;
-                    scored = Some((rows, audits));
-                }
-                continue;
-            }
             let (upd, audits) = check_grid_chunk(&g, chunk, current, &mut problems, &mut seen);
             if !problems.is_empty() {
                 continue;
@@ -3318,6 +3363,16 @@ fn check_grid_chunk<'r>(
         }
     }
     (upd, audits)
+}
+
+/// A chunk's employee numbers, as [`Db::grid_current`] looks them up.
+fn numbers_of(chunk: &[GridRow]) -> Vec<&str> {
+    chunk.iter().map(|r| r.emp_no.trim()).collect()
+}
+
+/// A spawned task's answer; its panic goes on as it would have in place.
+fn joined<T>(r: std::result::Result<T, tokio::task::JoinError>) -> T {
+    r.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 /// An appraisal a grid row names, as [`Db::grid_current`] reads it.

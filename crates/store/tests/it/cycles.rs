@@ -157,6 +157,50 @@ async fn a_grid_longer_than_a_chunk_is_stored_whole_or_not_at_all(db: Db) {
     assert_eq!(audit_count(&db).await, audits);
 
     grid[2200].emp_no = nos[2200].clone();
+    // The database refuses one row of the second chunk, while the chunks around it are
+    // read, scored and written at once: the import fails with the database's error and,
+    // again, nothing stays.
+    let refused = before[1500].id;
+    let triggers: Vec<String> = match db.backend() {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_one BEFORE UPDATE ON appraisals WHEN OLD.id = {refused} \
+             BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+        )],
+        Backend::Postgres => vec![
+            format!(
+                "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN IF OLD.id = {refused} \
+                 THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_one BEFORE UPDATE ON appraisals FOR EACH ROW \
+             EXECUTE FUNCTION refuse_one()"
+                .into(),
+        ],
+    };
+    for sql in &triggers {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    let failed = db.enter_grid(&hr, cy.id, None, &grid).await;
+    assert!(
+        failed
+            .as_ref()
+            .is_err_and(|e| format!("{e:?}").contains("refused by test")),
+        "{failed:?}"
+    );
+    let drop = match db.backend() {
+        Backend::Sqlite => "DROP TRIGGER refuse_one",
+        Backend::Postgres => "DROP TRIGGER refuse_one ON appraisals",
+    };
+    sqlx::query(drop).execute(db.pool()).await.unwrap();
+    assert_eq!(
+        targets(&db).await,
+        before,
+        "nothing stored after the refusal"
+    );
+    assert_eq!(audit_count(&db).await, audits);
+
     assert_eq!(db.enter_grid(&hr, cy.id, None, &grid).await.unwrap(), 2300);
     let after = targets(&db).await;
     for (a, b) in after.iter().zip(&before) {
