@@ -2016,6 +2016,8 @@ impl Db {
                 continue;
             }
             stored += upd.len();
+            // The values of other periods are read on a reader: this transaction writes
+            // none of them.
             let ctx = {
                 let mut r = self.reader.acquire().await?;
                 Scoring::with_rows(&mut r, cy, g.t, upd).await?
