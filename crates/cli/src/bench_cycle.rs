@@ -185,6 +185,12 @@ impl Server {
         })
     }
 
+    /// CPU seconds used so far by the server and (on PostgreSQL) by PostgreSQL.
+    fn cpu(&self) -> (f64, f64) {
+        let pg = if self.postgres { postgres_cpu() } else { 0.0 };
+        (cpu_secs(self.child.id()), pg)
+    }
+
     /// The server's resident memory now and at its peak (`VmRSS`, `VmHWM`), in MB.
     fn rss_mb(&self) -> (f64, f64) {
         rss_mb(&format!("/proc/{}/status", self.child.id()))
@@ -194,14 +200,6 @@ impl Server {
     /// `clear_refs`).
     fn reset_peak(&self) {
         let _ = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5");
-    }
-}
-
-impl Server {
-    /// CPU seconds used so far by the server and (on PostgreSQL) by PostgreSQL.
-    fn cpu(&self) -> (f64, f64) {
-        let pg = if self.postgres { postgres_cpu() } else { 0.0 };
-        (cpu_secs(self.child.id()), pg)
     }
 }
 

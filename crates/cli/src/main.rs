@@ -35,8 +35,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// In small pieces: mimalloc asks for transparent huge pages for its memory (it maps it
 /// before `main`, so its own option comes too late), and then a page given back and taken
 /// again is 2 MiB cleared and counted whole. Without them (`PR_SET_THP_DISABLE`, for this
-/// process only) the 100,000-row import peaked at 216–229 MB instead of 230–280 MB on
-/// SQLite, and the server was at 58–62 MB instead of ~80 MB after it on PostgreSQL, for
+/// process only) the 100,000-row import peaked at 205–230 MB instead of 230–280 MB on
+/// SQLite, and the server was at 57–64 MB instead of ~80 MB after it on PostgreSQL, for
 /// the same CPU time. `KAOHE_HUGE_PAGES=1` leaves them on.
 fn return_memory_promptly() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {

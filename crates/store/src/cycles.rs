@@ -1911,7 +1911,7 @@ impl Db {
     async fn grid_current(
         c: &mut sqlx::AnyConnection,
         cycle_id: i64,
-        numbers: &[&str],
+        numbers: &[impl serde::Serialize],
     ) -> Result<HashMap<String, GridCurrent>> {
         // Employees first, by number, then each one's appraisal in the cycle: written as a
         // CROSS JOIN, which SQLite keeps in this order (for a long list it would otherwise
@@ -1997,7 +1997,6 @@ impl Db {
                     numbers_of(chunk).into_iter().map(String::from).collect();
                 let (reader, cycle_id) = (self.reader.clone(), cy.id);
                 tokio::spawn(async move {
-                    let numbers: Vec<&str> = numbers.iter().map(String::as_str).collect();
                     let mut r = reader.acquire().await?;
                     Self::grid_current(&mut r, cycle_id, &numbers).await
                 })
