@@ -388,6 +388,18 @@ pub(crate) fn rows_as_json(b: Backend, cols: &str, inner: &str) -> String {
     }
 }
 
+/// A text column that holds JSON (`inputs`, `result`), for [`rows_as_json`]'s columns:
+/// embedded as JSON, so a page is read once, instead of the column's text escaped into a
+/// JSON string and read a second time (read the page with [`crate::cycles::read_embedded`]).
+/// A database refuses the whole query if one row holds text that is not JSON: read such a
+/// page again with the plain column, which names the row.
+pub(crate) fn embedded_json(b: Backend, col: &str) -> String {
+    match b {
+        Backend::Sqlite => format!("json({col})"),
+        Backend::Postgres => format!("{col}::json"),
+    }
+}
+
 /// A query built piece by piece with `$n` placeholders, which both SQLite and PostgreSQL
 /// read (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL refuses).
 pub(crate) struct SqlBuilder {
@@ -1052,7 +1064,7 @@ impl Db {
         tx.bulk_insert(
             "employees",
             &["emp_no", "name", "department_id", "position_id"],
-            &[
+            vec![
                 BulkCol::Text(
                     new.iter()
                         .map(|r| Some(r.emp_no.trim().to_string()))
@@ -1078,7 +1090,7 @@ impl Db {
                 .map(|r| existing[r.emp_no.trim()])
                 .collect::<Vec<_>>(),
             &["name", "department_id", "position_id"],
-            &[
+            vec![
                 BulkCol::Text(
                     old.iter()
                         .map(|r| Some(r.name.trim().to_string()))
@@ -1114,7 +1126,7 @@ impl Db {
                 .map(|r| all[r.emp_no.trim()])
                 .collect::<Vec<_>>(),
             &["supervisor_id"],
-            &[BulkCol::Int(
+            vec![BulkCol::Int(
                 with_sup
                     .iter()
                     .map(|r| Some(all[r.supervisor_emp_no.trim()]))

@@ -30,14 +30,15 @@ impl BulkCol {
 /// Bulk inserts and keyed updates on a connection.
 pub(crate) trait Bulk {
     /// `INSERT INTO table (names…)` one row per index of the columns.
-    async fn bulk_insert(&mut self, table: &str, names: &[&str], cols: &[BulkCol]) -> Result<()>;
+    /// The columns are taken: their values are bound as they are, not copied.
+    async fn bulk_insert(&mut self, table: &str, names: &[&str], cols: Vec<BulkCol>) -> Result<()>;
     /// `UPDATE table SET name = value… {extra}` for the rows whose `id` is in `ids`.
     async fn bulk_update(
         &mut self,
         table: &str,
         ids: &[i64],
         names: &[&str],
-        cols: &[BulkCol],
+        cols: Vec<BulkCol>,
         extra: &str,
     ) -> Result<()>;
 }
@@ -45,9 +46,10 @@ pub(crate) trait Bulk {
 /// Rows per SQLite statement: under its limit of 32,766 parameters for any width here.
 const SQLITE_ROWS: usize = 1000;
 
+/// Row `i` of the columns bound, its texts taken (each row is bound once).
 fn push_row(
     b: &mut sqlx::query_builder::Separated<'_, sqlx::Any, &'static str>,
-    cols: &[BulkCol],
+    cols: &mut [BulkCol],
     i: usize,
 ) {
     for c in cols {
@@ -56,17 +58,22 @@ fn push_row(
                 b.push_bind(v[i]);
             }
             BulkCol::Text(v) => {
-                b.push_bind(v[i].clone());
+                b.push_bind(v[i].take());
             }
         }
     }
 }
 
 impl Bulk for sqlx::AnyConnection {
-    async fn bulk_insert(&mut self, table: &str, names: &[&str], cols: &[BulkCol]) -> Result<()> {
+    async fn bulk_insert(
+        &mut self,
+        table: &str,
+        names: &[&str],
+        mut cols: Vec<BulkCol>,
+    ) -> Result<()> {
         match backend_of(self) {
-            Backend::Sqlite => sqlite_insert(self, table, names, cols).await,
-            Backend::Postgres => pg_insert(self, table, names, cols).await,
+            Backend::Sqlite => sqlite_insert(self, table, names, &mut cols).await,
+            Backend::Postgres => pg_insert(self, table, names, &cols).await,
         }
     }
 
@@ -75,12 +82,12 @@ impl Bulk for sqlx::AnyConnection {
         table: &str,
         ids: &[i64],
         names: &[&str],
-        cols: &[BulkCol],
+        mut cols: Vec<BulkCol>,
         extra: &str,
     ) -> Result<()> {
         match backend_of(self) {
-            Backend::Sqlite => sqlite_update(self, table, ids, names, cols, extra).await,
-            Backend::Postgres => pg_update(self, table, ids, names, cols, extra).await,
+            Backend::Sqlite => sqlite_update(self, table, ids, names, &mut cols, extra).await,
+            Backend::Postgres => pg_update(self, table, ids, names, &cols, extra).await,
         }
     }
 }
@@ -89,7 +96,7 @@ async fn sqlite_insert(
     c: &mut sqlx::AnyConnection,
     table: &str,
     names: &[&str],
-    cols: &[BulkCol],
+    cols: &mut [BulkCol],
 ) -> Result<()> {
     let n = cols.first().map_or(0, BulkCol::len);
     let mut start = 0;
@@ -111,7 +118,7 @@ async fn sqlite_update(
     table: &str,
     ids: &[i64],
     names: &[&str],
-    cols: &[BulkCol],
+    cols: &mut [BulkCol],
     extra: &str,
 ) -> Result<()> {
     let sets: Vec<String> = names.iter().map(|c| format!("{c} = v.{c}")).collect();

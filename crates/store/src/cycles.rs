@@ -117,6 +117,101 @@ fn read_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(s).map_err(|_| StoreError::Corrupt { table, id, column })
 }
 
+/// Stored JSON as a page of [`crate::backend::rows_as_json`] holds it: embedded as JSON
+/// ([`crate::backend::embedded_json`]) or as the column's text, a JSON string.
+pub(crate) fn read_embedded<T: serde::de::DeserializeOwned>(
+    raw: &serde_json::value::RawValue,
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+) -> Result<T> {
+    match raw.get() {
+        text if text.starts_with('"') => {
+            let text: String = read_json(text, table, id, column)?;
+            read_json(&text, table, id, column)
+        }
+        embedded => read_json(embedded, table, id, column),
+    }
+}
+
+/// The values of `keys` in stored inputs (`{"key": "value", …}`, embedded or as text), in
+/// `keys`' order, picked as the JSON is read: no map of every input is built.
+fn pick_inputs(
+    raw: &serde_json::value::RawValue,
+    keys: &[String],
+    id: i64,
+) -> Result<Vec<Option<String>>> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    struct Pick<'k>(&'k [String]);
+    /// Which of the keys a map's key is (its position), read without keeping it.
+    struct Key<'k>(&'k [String]);
+    impl<'de> DeserializeSeed<'de> for Key<'_> {
+        type Value = Option<usize>;
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl Visitor<'_> for Key<'_> {
+        type Value = Option<usize>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an input's id")
+        }
+        fn visit_str<E: serde::de::Error>(self, k: &str) -> std::result::Result<Self::Value, E> {
+            Ok(self.0.iter().position(|w| w == k))
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Pick<'_> {
+        type Value = Vec<Option<String>>;
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Pick<'_> {
+        type Value = Vec<Option<String>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of input values")
+        }
+        fn visit_map<M: MapAccess<'de>>(
+            self,
+            mut m: M,
+        ) -> std::result::Result<Self::Value, M::Error> {
+            let mut out = vec![None; self.0.len()];
+            while let Some(at) = m.next_key_seed(Key(self.0))? {
+                match at {
+                    Some(i) => out[i] = Some(m.next_value::<String>()?),
+                    None => {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+    let corrupt = |_| StoreError::Corrupt {
+        table: "appraisals",
+        id,
+        column: "inputs",
+    };
+    let text: String;
+    let json = match raw.get() {
+        t if t.starts_with('"') => {
+            text = serde_json::from_str(t).map_err(corrupt)?;
+            text.as_str()
+        }
+        embedded => embedded,
+    };
+    let mut read = serde_json::Deserializer::from_str(json);
+    let picked = Pick(keys).deserialize(&mut read).map_err(corrupt)?;
+    read.end().map_err(corrupt)?;
+    Ok(picked)
+}
+
 /// Optional stored JSON read back (NULL is None; anything unreadable is corrupt).
 fn read_json_opt<T: serde::de::DeserializeOwned>(
     s: Option<String>,
@@ -857,23 +952,31 @@ impl Db {
             }
         }
         let cols = ["result", "total", "grade", "bonus"];
-        Self::bulk_update(c, &cols, &upd, "").await?;
-        Self::bulk_update(c, &cols, &bumped, ", version = appraisals.version + 1").await?;
-        Ok(upd.len() + bumped.len())
+        let n = upd.len() + bumped.len();
+        Self::bulk_update(c, &cols, upd, "").await?;
+        Self::bulk_update(c, &cols, bumped, ", version = appraisals.version + 1").await?;
+        Ok(n)
     }
 
-    /// `UPDATE appraisals SET col = value …` for many appraisals at once (text columns).
+    /// `UPDATE appraisals SET col = value …` for many appraisals at once (text columns),
+    /// the rows' values moved into the statement, not copied.
     async fn bulk_update(
         c: &mut sqlx::AnyConnection,
         cols: &[&str],
-        rows: &[(i64, Vec<Option<String>>)],
+        rows: Vec<(i64, Vec<Option<String>>)>,
         extra: &str,
     ) -> Result<()> {
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-        let columns: Vec<BulkCol> = (0..cols.len())
-            .map(|k| BulkCol::Text(rows.iter().map(|r| r.1[k].clone()).collect()))
+        let mut columns: Vec<Vec<Option<String>>> = (0..cols.len())
+            .map(|_| Vec::with_capacity(rows.len()))
             .collect();
-        c.bulk_update("appraisals", &ids, cols, &columns, extra)
+        for (_, values) in rows {
+            for (column, v) in columns.iter_mut().zip(values) {
+                column.push(v);
+            }
+        }
+        let columns = columns.into_iter().map(BulkCol::Text).collect();
+        c.bulk_update("appraisals", &ids, cols, columns, extra)
             .await
     }
 
@@ -882,7 +985,7 @@ impl Db {
     async fn write_grid(
         &self,
         c: &mut sqlx::AnyConnection,
-        rows: &[(i64, Vec<Option<String>>)],
+        rows: Vec<(i64, Vec<Option<String>>)>,
         audits: &[NewAudit],
     ) -> Result<()> {
         Self::bulk_update(c, &GRID_COLUMNS, rows, ", version = version + 1").await?;
@@ -932,7 +1035,7 @@ impl Db {
                 "hash",
                 "key_id",
             ],
-            &cols,
+            cols.into(),
         )
         .await?;
         // A checkpoint if the batch passed a multiple of CHECKPOINT_EVERY.
@@ -1342,7 +1445,7 @@ impl Db {
                 "inputs",
                 "updated_at",
             ],
-            &[
+            vec![
                 BulkCol::Int(vec![Some(cy.id); k]),
                 BulkCol::Int(all.iter().map(|e| Some(e.id)).collect()),
                 BulkCol::Int(all.iter().map(|e| Some(e.department_id)).collect()),
@@ -1429,7 +1532,7 @@ impl Db {
                 "status",
                 "due",
             ],
-            &[
+            vec![
                 BulkCol::Int(vec![Some(cy.id); k]),
                 BulkCol::Int(tasks.iter().map(|t| t.0).collect()),
                 BulkCol::Text(tasks.iter().map(|t| Some(t.1.to_string())).collect()),
@@ -1609,22 +1712,29 @@ impl Db {
             return Ok((list, next));
         }
         let limit = limit.clamp(1, 1000);
-        let sql = crate::backend::rows_as_json(
-            self.backend,
-            "r.id, r.emp_no, r.name, r.state, r.version, r.inputs",
-            "SELECT a.id, e.emp_no, e.name, a.state, a.version, a.inputs FROM appraisals a \
-             JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 AND a.id > $2 \
-             ORDER BY a.id LIMIT $3",
+        // The inputs embedded as JSON, and picked as the page is read; a page the database
+        // refuses (an appraisal's inputs are not JSON) is read again as text, which names it.
+        let page = match self.import_targets_page(cycle_id, after, limit, true).await {
+            Ok(page) => page,
+            Err(_) => {
+                self.import_targets_page(cycle_id, after, limit, false)
+                    .await?
+            }
+        };
+        type Found<'p> = (
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            &'p serde_json::value::RawValue,
         );
-        let page: String = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(cycle_id)
-            .bind(after)
-            .bind(limit)
-            .fetch_one(&self.reader)
-            .await?
-            .get("rows");
-        type Found = (i64, String, String, String, i64, String);
-        let mut rows: Vec<Found> = read_json(&page, "cycles", cycle_id, "appraisals")?;
+        let mut rows: Vec<Found> =
+            serde_json::from_str(&page).map_err(|_| StoreError::Corrupt {
+                table: "cycles",
+                id: cycle_id,
+                column: "appraisals",
+            })?;
         // An aggregate need not keep its subquery's order; the keyset needs it.
         rows.sort_unstable_by_key(|r| r.0);
         let next = (rows.len() as i64 == limit)
@@ -1632,18 +1742,48 @@ impl Db {
             .flatten();
         let list = rows
             .into_iter()
-            .map(|(id, emp_no, name, state, version, inputs)| {
+            .map(|(id, emp_no, name, state, version, stored)| {
                 Ok(ImportTarget {
                     id,
                     emp_no,
                     name,
                     state: read_state(&state, "appraisals", id)?,
                     version,
-                    inputs: keep(read_json(&inputs, "appraisals", id, "inputs")?),
+                    inputs: pick_inputs(stored, inputs, id)?,
                 })
             })
             .collect::<Result<_>>()?;
         Ok((list, next))
+    }
+
+    /// A page of [`Self::import_targets_impl`] as the database writes it: the rows after
+    /// `after` as one JSON text, each appraisal's inputs embedded (`embed`) or as text.
+    async fn import_targets_page(
+        &self,
+        cycle_id: i64,
+        after: i64,
+        limit: i64,
+        embed: bool,
+    ) -> Result<String> {
+        let inputs = if embed {
+            crate::backend::embedded_json(self.backend, "r.inputs")
+        } else {
+            "r.inputs".to_string()
+        };
+        let sql = crate::backend::rows_as_json(
+            self.backend,
+            &format!("r.id, r.emp_no, r.name, r.state, r.version, {inputs}"),
+            "SELECT a.id, e.emp_no, e.name, a.state, a.version, a.inputs FROM appraisals a \
+             JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 AND a.id > $2 \
+             ORDER BY a.id LIMIT $3",
+        );
+        Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(cycle_id)
+            .bind(after)
+            .bind(limit)
+            .fetch_one(&self.reader)
+            .await?
+            .get("rows"))
     }
 
     async fn appraisals_where(
@@ -1912,6 +2052,22 @@ impl Db {
         c: &mut sqlx::AnyConnection,
         cycle_id: i64,
         numbers: &[impl serde::Serialize],
+        embed: bool,
+    ) -> Result<HashMap<String, GridCurrent>> {
+        if embed && let Ok(current) = Self::grid_current_as(c, cycle_id, numbers, true).await {
+            return Ok(current);
+        }
+        Self::grid_current_as(c, cycle_id, numbers, false).await
+    }
+
+    /// [`Self::grid_current`], the inputs embedded as JSON ([`crate::backend::embedded_json`]:
+    /// refused whole if one is not JSON, which PostgreSQL would not forgive a transaction)
+    /// or as their text (a row that cannot be read named).
+    async fn grid_current_as(
+        c: &mut sqlx::AnyConnection,
+        cycle_id: i64,
+        numbers: &[impl serde::Serialize],
+        embed: bool,
     ) -> Result<HashMap<String, GridCurrent>> {
         // Employees first, by number, then each one's appraisal in the cycle: written as a
         // CROSS JOIN, which SQLite keeps in this order (for a long list it would otherwise
@@ -1923,9 +2079,14 @@ impl Db {
             Backend::Sqlite => "SELECT value FROM json_each($2)",
             Backend::Postgres => "SELECT json_array_elements_text($2::json)",
         };
+        let inputs = if embed {
+            crate::backend::embedded_json(backend, "r.inputs")
+        } else {
+            "r.inputs".to_string()
+        };
         let sql = crate::backend::rows_as_json(
             backend,
-            "r.id, r.version, r.state, r.inputs, r.grp, r.employee_id, r.emp_no",
+            &format!("r.id, r.version, r.state, {inputs}, r.grp, r.employee_id, r.emp_no"),
             &format!(
                 "SELECT a.id, a.version, a.state, a.inputs, a.grp, a.employee_id, e.emp_no \
                  FROM employees e CROSS JOIN appraisals a WHERE a.employee_id = e.id \
@@ -1938,12 +2099,24 @@ impl Db {
             .fetch_one(&mut *c)
             .await?
             .get("rows");
-        type Found = (i64, i64, String, String, String, i64, String);
+        type Found<'p> = (
+            i64,
+            i64,
+            String,
+            &'p serde_json::value::RawValue,
+            String,
+            i64,
+            String,
+        );
         // Unreadable only if a row holds what its column cannot (a NULL written by hand).
-        let found: Vec<Found> = read_json(&found, "cycles", cycle_id, "appraisals")?;
+        let found: Vec<Found> = serde_json::from_str(&found).map_err(|_| StoreError::Corrupt {
+            table: "cycles",
+            id: cycle_id,
+            column: "appraisals",
+        })?;
         let mut current = HashMap::with_capacity(found.len());
         for (aid, version, state, inputs, grp, emp, emp_no) in found {
-            let inputs = read_json(&inputs, "appraisals", aid, "inputs")?;
+            let inputs = read_embedded(inputs, "appraisals", aid, "inputs")?;
             current.insert(
                 emp_no.clone(),
                 GridCurrent {
@@ -1987,7 +2160,7 @@ impl Db {
         let writer = tokio::spawn(async move {
             let mut tx = tx;
             while let Some((rows, audits)) = to_write.recv().await {
-                db.write_grid(&mut tx, &rows, &audits).await?;
+                db.write_grid(&mut tx, rows, &audits).await?;
             }
             Ok::<_, StoreError>(tx)
         });
@@ -1998,7 +2171,7 @@ impl Db {
                 let (reader, cycle_id) = (self.reader.clone(), cy.id);
                 tokio::spawn(async move {
                     let mut r = reader.acquire().await?;
-                    Self::grid_current(&mut r, cycle_id, &numbers).await
+                    Self::grid_current(&mut r, cycle_id, &numbers, true).await
                 })
             })
         };
@@ -2107,14 +2280,18 @@ impl Db {
         for (k, &chunk) in one_by_one.iter().enumerate() {
             let current = match read_ahead.take() {
                 Some(c) => c,
-                None => Self::grid_current(&mut tx, cycle_id, &numbers_of(chunk)).await?,
+                None => {
+                    // On the transaction only where a refused query leaves it usable.
+                    let embed = self.backend == Backend::Sqlite;
+                    Self::grid_current(&mut tx, cycle_id, &numbers_of(chunk), embed).await?
+                }
             };
             // The next chunk's rows, read on a reader while this one is handled.
             let next = async {
                 match chunks.get(k + 1) {
                     Some(next) if ahead => {
                         let mut r = self.reader.acquire().await?;
-                        Self::grid_current(&mut r, cycle_id, &numbers_of(next))
+                        Self::grid_current(&mut r, cycle_id, &numbers_of(next), true)
                             .await
                             .map(Some)
                     }
@@ -2132,7 +2309,7 @@ impl Db {
                     .iter()
                     .map(|r| (r.id, vec![Some(json(&r.inputs))]))
                     .collect();
-                Self::bulk_update(&mut tx, &["inputs"], &rows, ", version = version + 1").await?;
+                Self::bulk_update(&mut tx, &["inputs"], rows, ", version = version + 1").await?;
                 for_peers.extend(upd.iter().map(|r| r.id));
                 self.append_audits(&mut tx, &audits).await?;
             } else {
@@ -2143,7 +2320,7 @@ impl Db {
                 let before = scored.take();
                 let write = async {
                     match before {
-                        Some((rows, audits)) => self.write_grid(&mut tx, &rows, &audits).await,
+                        Some((rows, audits)) => self.write_grid(&mut tx, rows, &audits).await,
                         None => Ok(()),
                     }
                 };
@@ -2158,7 +2335,7 @@ impl Db {
             return Err(StoreError::Rows(problems));
         }
         if let Some((rows, audits)) = scored.take() {
-            self.write_grid(&mut tx, &rows, &audits).await?;
+            self.write_grid(&mut tx, rows, &audits).await?;
         }
         // With peer averages, the others' figures move too: the whole cycle scored once.
         if !for_peers.is_empty() {

@@ -454,7 +454,7 @@ pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Resul
     c.bulk_insert(
         "notifications",
         &["user_id", "kind", "text_key", "args", "link", "created_at"],
-        &[
+        vec![
             BulkCol::Int(events.iter().map(|e| Some(e.user_id)).collect()),
             BulkCol::Text(
                 events
@@ -554,7 +554,7 @@ pub(crate) async fn emit(c: &mut sqlx::AnyConnection, events: &[Event]) -> Resul
             "next_attempt_at",
             "created_at",
         ],
-        &[
+        vec![
             text(&|i, _| events[i].kind.as_str().into()),
             BulkCol::Int(rows.iter().map(|(i, _)| Some(events[*i].user_id)).collect()),
             text(&|i, _| users[&events[i].user_id].0.clone()),

@@ -1132,7 +1132,7 @@ pub(crate) async fn write_posts(c: &mut sqlx::AnyConnection, plan: &PostPlan) ->
             "kind",
             "from_date",
         ],
-        &[
+        vec![
             BulkCol::Int(opens.iter().map(|(no, _)| of(&emp, no)).collect()),
             BulkCol::Int(opens.iter().map(|(_, p)| of(&dept, &p.dept)).collect()),
             BulkCol::Int(opens.iter().map(|(_, p)| of(&pos, &p.pos)).collect()),

@@ -189,7 +189,7 @@ impl Db {
                 "due",
                 "peer_min",
             ],
-            &[
+            vec![
                 BulkCol::Int(vec![Some(cy.id); k]),
                 BulkCol::Int(rows.iter().map(|r| Some(r.0)).collect()),
                 BulkCol::Text(vec![Some("rate".to_string()); k]),
