@@ -4356,6 +4356,47 @@ mod tests {
     /// What a grid row stores and audits is what writing every value into a copy and
     /// comparing the whole form gave: trimmed, empty removes, a repeat takes the last.
     #[test]
+    fn stored_inputs_read_embedded_or_as_text_pick_what_is_asked() {
+        use serde_json::value::RawValue;
+        let keys = ["b".to_string(), "a".to_string(), "none".to_string()];
+        let map = r#"{"a":"1","b":"say \"2\" 五","c":{"x":[1,2]}}"#;
+        let as_text = serde_json::to_string(map).unwrap();
+        for raw in [map, as_text.as_str()] {
+            let raw: &RawValue = serde_json::from_str(raw).unwrap();
+            assert_eq!(
+                pick_inputs(raw, &keys, 7).unwrap(),
+                [
+                    Some(r#"say "2" 五"#.to_string()),
+                    Some("1".to_string()),
+                    None
+                ]
+            );
+        }
+        let embedded: &RawValue = serde_json::from_str(r#"{"a":"1","b":"2"}"#).unwrap();
+        let read: Values = read_embedded(embedded, "appraisals", 7, "inputs").unwrap();
+        assert_eq!(read.len(), 2);
+        // Not a map of texts where it is asked, or not JSON inside the text: corrupt, named.
+        for bad in [r#"{"a":1}"#, r#""{not json""#, r#""[1]""#] {
+            let raw: &RawValue = serde_json::from_str(bad).unwrap();
+            assert!(
+                matches!(
+                    pick_inputs(raw, &keys, 7),
+                    Err(StoreError::Corrupt {
+                        table: "appraisals",
+                        id: 7,
+                        column: "inputs"
+                    })
+                ),
+                "{bad}"
+            );
+            assert!(
+                read_embedded::<Values>(raw, "appraisals", 7, "inputs").is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn a_rows_values_are_applied_and_audited_as_the_whole_form_compared() {
         let cases: Vec<(Values, Vec<(&str, &str)>)> = vec![
             (values(&[("a", "1"), ("b", "2")]), vec![("a", " 3 ")]),

@@ -18,6 +18,7 @@ both!(
     a_row_that_cannot_be_read_is_corrupt_not_a_default,
     grade_bands_for_a_form_without_grades,
     a_grid_longer_than_a_chunk_is_stored_whole_or_not_at_all,
+    an_import_names_an_appraisal_whose_inputs_cannot_be_read,
     results_by_total_and_rank_page_as_the_figures_say,
 );
 
@@ -596,6 +597,75 @@ async fn a_launched_cycle_keeps_its_template_version(db: Db) {
         "the running cycle keeps version 1"
     );
     assert_eq!(db.cycle(cy.id).await.unwrap().template_version, 1);
+}
+
+/// An import reads the stored inputs of every appraisal it matches and writes: one that is
+/// not JSON (a hand edit) is named, table, row and column, both where the rows are matched
+/// and where they are written; nothing is written. Read again once repaired, the stored
+/// values of the inputs asked for come back as stored, quotes and all.
+async fn an_import_names_an_appraisal_whose_inputs_cannot_be_read(db: Db) {
+    db.publish_template("hr", &root("templates/F01.toml"))
+        .await
+        .unwrap();
+    let mut people = example("F01", 0);
+    let (no, values, _) = people.remove(0);
+    let others: Vec<String> = (1..=3).map(|i| format!("{no}-{i}")).collect();
+    let mut all: Vec<&str> = vec![&no];
+    all.extend(others.iter().map(String::as_str));
+    let hr = hr(&db, &all).await;
+    let members: Vec<(String, BTreeMap<String, String>)> = all
+        .iter()
+        .map(|n| (n.to_string(), values.clone()))
+        .collect();
+    let got = cycle(&db, &hr, "F01", "2026-12", &members).await;
+    let (a, cycle_id) = (&got[&no], got[&no].cycle_id);
+    let first = values.keys().next().unwrap().clone();
+    let asked = [first.clone(), "no_such_input".to_string()];
+    raw(
+        &db,
+        "UPDATE appraisals SET inputs = '{not json' WHERE id = $1",
+        a.id,
+    )
+    .await;
+    let corrupt = |got: &StoreError| matches!(got, StoreError::Corrupt { table: "appraisals", id, column: "inputs" } if *id == a.id);
+    let targets = db.import_targets(&hr, cycle_id, 0, 1000, &asked).await;
+    assert!(targets.as_ref().is_err_and(corrupt), "{targets:?}");
+    let audits = audit_count(&db).await;
+    let grid: Vec<GridRow> = all
+        .iter()
+        .enumerate()
+        .map(|(i, n)| GridRow {
+            line: i + 2,
+            emp_no: n.to_string(),
+            values: vec![(first.clone(), "7".to_string())],
+            version: None,
+            reason: None,
+        })
+        .collect();
+    let entered = db.enter_grid(&hr, cycle_id, None, &grid).await;
+    assert!(entered.as_ref().is_err_and(corrupt), "{entered:?}");
+    assert_eq!(audit_count(&db).await, audits, "nothing written");
+    // Repaired by hand, with a value full of quotes and an input the form does not ask.
+    let stored = r#"{"zz_other":"1","FIRST":"say \"5\" \\ 五"}"#.replace("FIRST", &first);
+    raw(
+        &db,
+        &format!("UPDATE appraisals SET inputs = '{stored}' WHERE id = $1"),
+        a.id,
+    )
+    .await;
+    let (list, _) = db
+        .import_targets(&hr, cycle_id, 0, 1000, &asked)
+        .await
+        .unwrap();
+    let it = list.iter().find(|t| t.id == a.id).unwrap();
+    assert_eq!(it.inputs, [Some(r#"say "5" \ 五"#.to_string()), None]);
+    let other = list.iter().find(|t| t.emp_no == others[0]).unwrap();
+    assert_eq!(other.inputs, [Some(values[&first].clone()), None]);
+    // And written: the repaired appraisal's other input stays as it was.
+    db.enter_grid(&hr, cycle_id, None, &grid).await.unwrap();
+    let now = db.appraisal(&hr, a.id).await.unwrap();
+    assert_eq!(now.inputs.get(&first).map(String::as_str), Some("7"));
+    assert_eq!(now.inputs.get("zz_other").map(String::as_str), Some("1"));
 }
 
 /// Run one statement on the store's own database (to corrupt it as a hand edit would).
