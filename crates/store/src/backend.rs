@@ -388,15 +388,47 @@ pub(crate) fn rows_as_json(b: Backend, cols: &str, inner: &str) -> String {
     }
 }
 
-/// A text column that holds JSON (`inputs`, `result`), for [`rows_as_json`]'s columns:
-/// embedded as JSON, so a page is read once, instead of the column's text escaped into a
-/// JSON string and read a second time (read the page with [`crate::cycles::read_embedded`]).
-/// A database refuses the whole query if one row holds text that is not JSON: read such a
-/// page again with the plain column, which names the row.
-pub(crate) fn embedded_json(b: Backend, col: &str) -> String {
+/// A column of [`rows_of`]: a value, or a text column that holds JSON (`inputs`).
+pub(crate) enum Col<'a> {
+    Value(&'a str),
+    Json(&'a str),
+}
+
+/// [`rows_as_json`] for the columns one by one, each [`Col::Json`] column embedded as JSON
+/// when `embed` (read with the page by [`crate::cycles::read_embedded`]) instead of its
+/// text escaped into a JSON string, which would be read a second time. SQLite writes the
+/// page by hand — each value quoted (`json_quote`), a JSON column as it is stored if it is
+/// valid JSON (`json_valid`) and quoted if not — instead of through `json_array`, which parses
+/// and writes out each embedded value once more. PostgreSQL casts the column (`::json`, read
+/// as it is stored) and refuses the whole query if one row's text is not JSON: read such a
+/// page again without `embed`, which names the row.
+pub(crate) fn rows_of(b: Backend, cols: &[Col], embed: bool, inner: &str) -> String {
     match b {
-        Backend::Sqlite => format!("json({col})"),
-        Backend::Postgres => format!("{col}::json"),
+        Backend::Sqlite => {
+            let row = cols
+                .iter()
+                .map(|c| match c {
+                    Col::Json(c) if embed => format!("iif(json_valid({c}), {c}, json_quote({c}))"),
+                    Col::Value(c) | Col::Json(c) => format!("json_quote({c})"),
+                })
+                .collect::<Vec<_>>()
+                .join(" || ',' || ");
+            format!(
+                "SELECT '[' || COALESCE(group_concat('[' || {row} || ']', ','), '') || ']' AS rows \
+                 FROM ({inner}) r"
+            )
+        }
+        Backend::Postgres => {
+            let cols = cols
+                .iter()
+                .map(|c| match c {
+                    Col::Json(c) if embed => format!("{c}::json"),
+                    Col::Value(c) | Col::Json(c) => c.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            rows_as_json(b, &cols, inner)
+        }
     }
 }
 

@@ -118,7 +118,7 @@ fn read_json<T: serde::de::DeserializeOwned>(
 }
 
 /// Stored JSON as a page of [`crate::backend::rows_as_json`] holds it: embedded as JSON
-/// ([`crate::backend::embedded_json`]) or as the column's text, a JSON string.
+/// ([`crate::backend::rows_of`]) or as the column's text, a JSON string.
 pub(crate) fn read_embedded<T: serde::de::DeserializeOwned>(
     raw: &serde_json::value::RawValue,
     table: &'static str,
@@ -1765,14 +1765,18 @@ impl Db {
         limit: i64,
         embed: bool,
     ) -> Result<String> {
-        let inputs = if embed {
-            crate::backend::embedded_json(self.backend, "r.inputs")
-        } else {
-            "r.inputs".to_string()
-        };
-        let sql = crate::backend::rows_as_json(
+        use crate::backend::Col::{Json, Value};
+        let sql = crate::backend::rows_of(
             self.backend,
-            &format!("r.id, r.emp_no, r.name, r.state, r.version, {inputs}"),
+            &[
+                Value("r.id"),
+                Value("r.emp_no"),
+                Value("r.name"),
+                Value("r.state"),
+                Value("r.version"),
+                Json("r.inputs"),
+            ],
+            embed,
             "SELECT a.id, e.emp_no, e.name, a.state, a.version, a.inputs FROM appraisals a \
              JOIN employees e ON e.id = a.employee_id WHERE a.cycle_id = $1 AND a.id > $2 \
              ORDER BY a.id LIMIT $3",
@@ -2060,7 +2064,7 @@ impl Db {
         Self::grid_current_as(c, cycle_id, numbers, false).await
     }
 
-    /// [`Self::grid_current`], the inputs embedded as JSON ([`crate::backend::embedded_json`]:
+    /// [`Self::grid_current`], the inputs embedded as JSON ([`crate::backend::rows_of`]:
     /// refused whole if one is not JSON, which PostgreSQL would not forgive a transaction)
     /// or as their text (a row that cannot be read named).
     async fn grid_current_as(
@@ -2079,14 +2083,19 @@ impl Db {
             Backend::Sqlite => "SELECT value FROM json_each($2)",
             Backend::Postgres => "SELECT json_array_elements_text($2::json)",
         };
-        let inputs = if embed {
-            crate::backend::embedded_json(backend, "r.inputs")
-        } else {
-            "r.inputs".to_string()
-        };
-        let sql = crate::backend::rows_as_json(
+        use crate::backend::Col::{Json, Value};
+        let sql = crate::backend::rows_of(
             backend,
-            &format!("r.id, r.version, r.state, {inputs}, r.grp, r.employee_id, r.emp_no"),
+            &[
+                Value("r.id"),
+                Value("r.version"),
+                Value("r.state"),
+                Json("r.inputs"),
+                Value("r.grp"),
+                Value("r.employee_id"),
+                Value("r.emp_no"),
+            ],
+            embed,
             &format!(
                 "SELECT a.id, a.version, a.state, a.inputs, a.grp, a.employee_id, e.emp_no \
                  FROM employees e CROSS JOIN appraisals a WHERE a.employee_id = e.id \
