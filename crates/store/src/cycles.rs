@@ -125,13 +125,30 @@ pub(crate) fn read_embedded<T: serde::de::DeserializeOwned>(
     id: i64,
     column: &'static str,
 ) -> Result<T> {
+    read_json(&embedded_text(raw, table, id, column)?, table, id, column)
+}
+
+/// The JSON text of a column in a page: as embedded, or the column's text unquoted.
+fn embedded_text<'p>(
+    raw: &'p serde_json::value::RawValue,
+    table: &'static str,
+    id: i64,
+    column: &'static str,
+) -> Result<std::borrow::Cow<'p, str>> {
     match raw.get() {
-        text if text.starts_with('"') => {
-            let text: String = read_json(text, table, id, column)?;
-            read_json(&text, table, id, column)
-        }
-        embedded => read_json(embedded, table, id, column),
+        text if text.starts_with('"') => Ok(read_json::<String>(text, table, id, column)?.into()),
+        embedded => Ok(embedded.into()),
     }
+}
+
+/// A page of [`crate::backend::rows_of`] read, its embedded columns borrowed from it; a page
+/// that cannot be read (a NULL written by hand where a column has none) is the cycle's.
+fn read_page<'p, T: serde::Deserialize<'p>>(page: &'p str, cycle_id: i64) -> Result<T> {
+    serde_json::from_str(page).map_err(|_| StoreError::Corrupt {
+        table: "cycles",
+        id: cycle_id,
+        column: "appraisals",
+    })
 }
 
 /// The values of `keys` in stored inputs (`{"key": "value", …}`, embedded or as text), in
@@ -198,15 +215,8 @@ fn pick_inputs(
         id,
         column: "inputs",
     };
-    let text: String;
-    let json = match raw.get() {
-        t if t.starts_with('"') => {
-            text = serde_json::from_str(t).map_err(corrupt)?;
-            text.as_str()
-        }
-        embedded => embedded,
-    };
-    let mut read = serde_json::Deserializer::from_str(json);
+    let json = embedded_text(raw, "appraisals", id, "inputs")?;
+    let mut read = serde_json::Deserializer::from_str(&json);
     let picked = Pick(keys).deserialize(&mut read).map_err(corrupt)?;
     read.end().map_err(corrupt)?;
     Ok(picked)
@@ -1729,12 +1739,7 @@ impl Db {
             i64,
             &'p serde_json::value::RawValue,
         );
-        let mut rows: Vec<Found> =
-            serde_json::from_str(&page).map_err(|_| StoreError::Corrupt {
-                table: "cycles",
-                id: cycle_id,
-                column: "appraisals",
-            })?;
+        let mut rows: Vec<Found> = read_page(&page, cycle_id)?;
         // An aggregate need not keep its subquery's order; the keyset needs it.
         rows.sort_unstable_by_key(|r| r.0);
         let next = (rows.len() as i64 == limit)
@@ -2117,12 +2122,7 @@ impl Db {
             i64,
             String,
         );
-        // Unreadable only if a row holds what its column cannot (a NULL written by hand).
-        let found: Vec<Found> = serde_json::from_str(&found).map_err(|_| StoreError::Corrupt {
-            table: "cycles",
-            id: cycle_id,
-            column: "appraisals",
-        })?;
+        let found: Vec<Found> = read_page(&found, cycle_id)?;
         let mut current = HashMap::with_capacity(found.len());
         for (aid, version, state, inputs, grp, emp, emp_no) in found {
             let inputs = read_embedded(inputs, "appraisals", aid, "inputs")?;
