@@ -135,6 +135,27 @@ pub const SQLITE_WRITER_CACHE_KIB: u64 = 8 * 1024;
 
 /// PostgreSQL connections for reads.
 pub const PG_READERS: u32 = 10;
+/// A pooled connection idle at least this long is checked (a round trip) before it is used
+/// again: one used a moment ago is not, which on PostgreSQL saved a round trip per query.
+pub const PING_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A pool's options: a connection handed out is checked only if it sat idle ([`PING_IDLE`]),
+/// where sqlx would check every one (`test_before_acquire`) — a restarted server is still
+/// noticed, and a connection that fails its check is replaced.
+fn pool_options() -> sqlx::any::AnyPoolOptions {
+    sqlx::any::AnyPoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|c, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE {
+                    use sqlx::Connection;
+                    c.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 /// PostgreSQL connections for writes.
 pub const PG_WRITERS: u32 = 4;
 
@@ -183,7 +204,7 @@ impl Db {
                         "{SQLITE_PRAGMAS} PRAGMA synchronous = {}; PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB};",
                         o.sqlite_sync.pragma()
                     );
-                    let pool = sqlx::any::AnyPoolOptions::new()
+                    let pool = pool_options()
                         .max_connections(1)
                         .idle_timeout(None)
                         .max_lifetime(None)
@@ -206,7 +227,7 @@ impl Db {
                         "{SQLITE_PRAGMAS} PRAGMA synchronous = {}; PRAGMA cache_size = -{SQLITE_WRITER_CACHE_KIB};",
                         o.sqlite_sync.pragma()
                     );
-                    let writer = sqlx::any::AnyPoolOptions::new()
+                    let writer = pool_options()
                         .max_connections(1)
                         .min_connections(1)
                         .acquire_timeout(WRITER_WAIT)
@@ -227,7 +248,7 @@ impl Db {
                         "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
                          PRAGMA cache_size = -{SQLITE_READER_CACHE_KIB}; PRAGMA query_only = ON;"
                     );
-                    let reader = sqlx::any::AnyPoolOptions::new()
+                    let reader = pool_options()
                         .max_connections(sqlite_readers())
                         .after_connect(move |c, _| {
                             let pragmas = r_pragmas.clone();
@@ -247,11 +268,11 @@ impl Db {
                 // Reads and writes on pools of their own: writes wait for one another (the
                 // audit chain is appended in order), and while they wait they must not hold
                 // every connection readers need.
-                let reader = sqlx::any::AnyPoolOptions::new()
+                let reader = pool_options()
                     .max_connections(PG_READERS)
                     .connect(url)
                     .await?;
-                let writer = sqlx::any::AnyPoolOptions::new()
+                let writer = pool_options()
                     .max_connections(PG_WRITERS)
                     .connect(url)
                     .await?;

@@ -419,8 +419,27 @@ enum Paged {
     After(i64, i64),
 }
 
-/// A task as [`roles_from`] reads it.
-#[derive(Debug, Clone)]
+/// What `who` is to appraisal `a` (in department `dept`), given its tasks and the cycle's
+/// data tasks, and acting for each of `principals`.
+fn roles_with(
+    who: &User,
+    a: &Appraisal,
+    dept: i64,
+    exempt: bool,
+    tasks: &[TaskFact],
+    principals: &[(User, policy::Principal)],
+) -> Roles {
+    let mut roles = roles_from(who, a, dept, exempt, tasks.iter());
+    for (p, principal) in principals {
+        let theirs = roles_from(p, a, dept, false, tasks.iter());
+        policy::act_for(&mut roles, principal, &theirs);
+    }
+    roles
+}
+
+/// A task as [`roles_from`] reads it (from a row, or from a row of
+/// [`crate::backend::rows_of`] in the order of its columns).
+#[derive(Debug, Clone, serde::Deserialize)]
 struct TaskFact {
     id: i64,
     kind: String,
@@ -735,12 +754,8 @@ impl Db {
             .iter()
             .map(TaskFact::from_row)
             .collect();
-        let mut roles = roles_from(who, a, dept, exempt, tasks.iter());
-        for (p, principal) in Self::principals_on(&mut *c, who).await? {
-            let theirs = roles_from(&p, a, dept, false, tasks.iter());
-            policy::act_for(&mut roles, &principal, &theirs);
-        }
-        Ok(roles)
+        let principals = Self::principals_on(&mut *c, who).await?;
+        Ok(roles_with(who, a, dept, exempt, &tasks, &principals))
     }
 
     /// Is `who` named in the cycle's `members.sod_exempt`?
@@ -1618,11 +1633,47 @@ impl Db {
     pub(crate) async fn appraisal_impl(&self, who: &User, id: i64) -> Result<Appraisal> {
         let mut c = self.reader.acquire().await?;
         // The appraisal with its cycle's members (for the exemption), in one query.
+        // The appraisal with its cycle's members (for the exemption), the tasks that decide
+        // what `who` is to it and the people `who` acts for today, in one query: every read
+        // of an appraisal asks all of them.
+        use crate::backend::{Col::Value, rows_of};
+        let b = self.backend;
+        let task_cols = [
+            "id",
+            "kind",
+            "rater",
+            "department_id",
+            "assignee_id",
+            "status",
+            "appraisal_id",
+            "cycle_id",
+            "peer_min",
+        ]
+        .map(Value);
+        let tasks = rows_of(
+            b,
+            &task_cols,
+            false,
+            "SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id, peer_min \
+             FROM tasks WHERE appraisal_id = $1 OR (cycle_id = (SELECT cycle_id FROM appraisals WHERE id = $2) \
+             AND kind = 'data')",
+        );
+        let principals = rows_of(
+            b,
+            &[Value("principal_id"), Value("username"), Value("name")],
+            false,
+            &crate::delegation::principals_sql(["$3", "$4", "$5"]),
+        );
+        let today = crate::delegation::today();
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT q.*, c.members AS cycle_members FROM ({APPRAISAL_SELECT} WHERE a.id = $1) q \
-             JOIN cycles c ON c.id = q.cycle_id"
+            "SELECT q.*, c.members AS cycle_members, ({tasks}) AS task_facts, ({principals}) AS principal_ids \
+             FROM ({APPRAISAL_SELECT} WHERE a.id = $1) q JOIN cycles c ON c.id = q.cycle_id"
         )))
         .bind(id)
+        .bind(id)
+        .bind(who.id)
+        .bind(&today)
+        .bind(&today)
         .fetch_optional(&mut *c)
         .await?
         .ok_or_else(|| StoreError::NotFound {
@@ -1631,7 +1682,16 @@ impl Db {
         })?;
         let (mut a, dept) = appraisal_from(&r)?;
         let exempt = Self::exempt_in(&r.get::<String, _>("cycle_members"), who, a.cycle_id)?;
-        let roles = Self::roles_given(&mut c, who, &a, dept, exempt).await?;
+        let tasks: Vec<TaskFact> =
+            read_json(&r.get::<String, _>("task_facts"), "appraisals", id, "tasks")?;
+        let found = read_json(
+            &r.get::<String, _>("principal_ids"),
+            "appraisals",
+            id,
+            "delegations",
+        )?;
+        let principals = Self::principals_loaded(&mut c, found).await?;
+        let roles = roles_with(who, &a, dept, exempt, &tasks, &principals);
         if !roles.sees() {
             return Err(StoreError::NotFound {
                 what: Thing::Appraisal,

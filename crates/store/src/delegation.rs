@@ -104,6 +104,16 @@ fn day(name: &str, v: &str) -> Result<String> {
         .map_err(|_| field(name, text!("not-a-date", value = v)))
 }
 
+/// The people whose work a delegate does on a day, in the order delegated: `principal_id`,
+/// `username`, `name`, for the placeholders of the delegate's user id and the day (twice).
+pub(crate) fn principals_sql([delegate, from, to]: [&str; 3]) -> String {
+    format!(
+        "SELECT g.principal_id, u.username, e.name FROM delegations g JOIN users u ON u.id = g.principal_id \
+         LEFT JOIN employees e ON e.id = u.employee_id \
+         WHERE g.delegate_id = {delegate} AND g.revoked_at IS NULL AND g.from_date <= {from} AND g.to_date >= {to} ORDER BY g.id"
+    )
+}
+
 impl Db {
     /// The users whose work `who` does today, by delegation, with their names.
     pub(crate) async fn principals_on(
@@ -111,21 +121,28 @@ impl Db {
         who: &User,
     ) -> Result<Vec<(User, Principal)>> {
         let today = today();
-        let rows = sqlx::query(
-            "SELECT g.principal_id, u.username, e.name FROM delegations g JOIN users u ON u.id = g.principal_id \
-             LEFT JOIN employees e ON e.id = u.employee_id \
-             WHERE g.delegate_id = $1 AND g.revoked_at IS NULL AND g.from_date <= $2 AND g.to_date >= $3 ORDER BY g.id",
-        )
-        .bind(who.id)
-        .bind(&today)
-        .bind(&today)
-        .fetch_all(&mut *c)
-        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(principals_sql(["$1", "$2", "$3"])))
+            .bind(who.id)
+            .bind(&today)
+            .bind(&today)
+            .fetch_all(&mut *c)
+            .await?;
+        let found = rows
+            .iter()
+            .map(|r| (r.get("principal_id"), r.get("username"), r.get("name")))
+            .collect();
+        Self::principals_loaded(c, found).await
+    }
+
+    /// The principals [`principals_sql`] found (id, user name, name), each with their
+    /// account and grants.
+    pub(crate) async fn principals_loaded(
+        c: &mut sqlx::AnyConnection,
+        found: Vec<(i64, String, Option<String>)>,
+    ) -> Result<Vec<(User, Principal)>> {
         let mut out = Vec::new();
-        for r in rows {
-            let username: String = r.get("username");
-            let name: Option<String> = r.get("name");
-            if let Some(u) = Self::load_user_on(&mut *c, r.get("principal_id")).await? {
+        for (id, username, name) in found {
+            if let Some(u) = Self::load_user_on(&mut *c, id).await? {
                 out.push((
                     u,
                     Principal {

@@ -42,8 +42,8 @@ pub use audit::{
     checkpoint_mac, hmac_sha256,
 };
 pub use backend::{
-    ConnectOptions, Db, SQLITE_READER_CACHE_KIB, SQLITE_WRITER_CACHE_KIB, SqliteSync, WRITER_WAIT,
-    connect, connect_with, sqlite_readers,
+    ConnectOptions, Db, PING_IDLE, SQLITE_READER_CACHE_KIB, SQLITE_WRITER_CACHE_KIB, SqliteSync,
+    WRITER_WAIT, connect, connect_with, sqlite_readers,
 };
 pub use cycle::*;
 pub use cycles::peers::{PeerStatus, is_peer_role, peer_groups, rotate_peers};

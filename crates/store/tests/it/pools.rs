@@ -113,3 +113,42 @@ async fn sqlite_concurrent_writes_commit_together_each_on_its_own() {
             .any(|d| d.code == "LAST")
     );
 }
+
+/// PostgreSQL ends the server's connections (a restart, an administrator's
+/// `pg_terminate_backend`): once they have sat idle a moment, the next reads and writes go
+/// through on new connections instead of failing on the dead ones. A connection used a
+/// moment ago is not checked before each query (that round trip cost a third of the reads'
+/// throughput), so the check must still catch these.
+#[tokio::test]
+async fn postgres_connections_ended_by_the_server_are_replaced() {
+    let db = fresh(Backend::Postgres).await;
+    db.create_department("hr", &dept("KF")).await.unwrap();
+    // Several reader connections open at once, then idle in the pool.
+    let reads: Vec<_> = (0..6).map(|_| db.departments()).collect();
+    for d in futures_util::future::join_all(reads).await {
+        assert_eq!(d.unwrap().len(), 1);
+    }
+    let name: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let admin = sqlx::PgPool::connect(&pg_admin_url()).await.unwrap();
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+    )
+    .bind(&name)
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert!(
+        ended.len() >= 2,
+        "the readers and the writer were connected: {ended:?}"
+    );
+    tokio::time::sleep(PING_IDLE + Duration::from_millis(200)).await;
+    let reads: Vec<_> = (0..6).map(|_| db.departments()).collect();
+    for d in futures_util::future::join_all(reads).await {
+        assert_eq!(d.unwrap()[0].name, "部门KF");
+    }
+    db.create_department("hr", &dept("XS")).await.unwrap();
+    assert_eq!(db.departments().await.unwrap().len(), 2);
+}
