@@ -728,34 +728,72 @@ impl Db {
         appraisal_from(&r)
     }
 
-    async fn roles_on(
+    /// An appraisal with what `who` is to it ([`Roles`]: not yet checked), in one query: the
+    /// appraisal, its cycle's members (for the exemption), the tasks that decide the roles
+    /// and the people `who` acts for today. Every read and write of an appraisal asks all of
+    /// them, a write inside the one writer's turn.
+    async fn load_with_roles(
         c: &mut sqlx::AnyConnection,
         who: &User,
-        a: &Appraisal,
-        dept: i64,
-    ) -> Result<Roles> {
-        let exempt = Self::sod_exempt(&mut *c, who, a.cycle_id).await?;
-        Self::roles_given(c, who, a, dept, exempt).await
-    }
-
-    /// [`Self::roles_on`] with the cycle's exemption already known.
-    async fn roles_given(
-        c: &mut sqlx::AnyConnection,
-        who: &User,
-        a: &Appraisal,
-        dept: i64,
-        exempt: bool,
-    ) -> Result<Roles> {
-        let tasks: Vec<TaskFact> = sqlx::query("SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id, peer_min FROM tasks WHERE appraisal_id = $1 OR (cycle_id = $2 AND kind = 'data')")
-            .bind(a.id)
-            .bind(a.cycle_id)
-            .fetch_all(&mut *c)
-            .await?
-            .iter()
-            .map(TaskFact::from_row)
-            .collect();
-        let principals = Self::principals_on(&mut *c, who).await?;
-        Ok(roles_with(who, a, dept, exempt, &tasks, &principals))
+        id: i64,
+    ) -> Result<(Appraisal, Roles)> {
+        use crate::backend::{Col::Value, rows_of};
+        let b = crate::backend::backend_of(c);
+        let task_cols = [
+            "id",
+            "kind",
+            "rater",
+            "department_id",
+            "assignee_id",
+            "status",
+            "appraisal_id",
+            "cycle_id",
+            "peer_min",
+        ]
+        .map(Value);
+        let tasks = rows_of(
+            b,
+            &task_cols,
+            false,
+            "SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id, peer_min \
+             FROM tasks WHERE appraisal_id = $1 OR (cycle_id = (SELECT cycle_id FROM appraisals WHERE id = $2) \
+             AND kind = 'data')",
+        );
+        let principals = rows_of(
+            b,
+            &[Value("principal_id"), Value("username"), Value("name")],
+            false,
+            &crate::delegation::principals_sql(["$3", "$4", "$5"]),
+        );
+        let today = crate::delegation::today();
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT q.*, c.members AS cycle_members, ({tasks}) AS task_facts, ({principals}) AS principal_ids \
+             FROM ({APPRAISAL_SELECT} WHERE a.id = $1) q JOIN cycles c ON c.id = q.cycle_id"
+        )))
+        .bind(id)
+        .bind(id)
+        .bind(who.id)
+        .bind(&today)
+        .bind(&today)
+        .fetch_optional(&mut *c)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: Thing::Appraisal,
+            key: id.to_string(),
+        })?;
+        let (a, dept) = appraisal_from(&r)?;
+        let exempt = Self::exempt_in(&r.get::<String, _>("cycle_members"), who, a.cycle_id)?;
+        let tasks: Vec<TaskFact> =
+            read_json(&r.get::<String, _>("task_facts"), "appraisals", id, "tasks")?;
+        let found = read_json(
+            &r.get::<String, _>("principal_ids"),
+            "appraisals",
+            id,
+            "delegations",
+        )?;
+        let principals = Self::principals_loaded(&mut *c, found).await?;
+        let roles = roles_with(who, &a, dept, exempt, &tasks, &principals);
+        Ok((a, roles))
     }
 
     /// Is `who` named in the cycle's `members.sod_exempt`?
@@ -1197,8 +1235,7 @@ impl Db {
         id: i64,
         version: i64,
     ) -> Result<(Appraisal, Roles)> {
-        let (a, dept) = Self::load_appraisal(&mut *c, id).await?;
-        let roles = Self::roles_on(&mut *c, who, &a, dept).await?;
+        let (a, roles) = Self::load_with_roles(&mut *c, who, id).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
                 what: Thing::Appraisal,
@@ -1632,66 +1669,7 @@ impl Db {
 
     pub(crate) async fn appraisal_impl(&self, who: &User, id: i64) -> Result<Appraisal> {
         let mut c = self.reader.acquire().await?;
-        // The appraisal with its cycle's members (for the exemption), in one query.
-        // The appraisal with its cycle's members (for the exemption), the tasks that decide
-        // what `who` is to it and the people `who` acts for today, in one query: every read
-        // of an appraisal asks all of them.
-        use crate::backend::{Col::Value, rows_of};
-        let b = self.backend;
-        let task_cols = [
-            "id",
-            "kind",
-            "rater",
-            "department_id",
-            "assignee_id",
-            "status",
-            "appraisal_id",
-            "cycle_id",
-            "peer_min",
-        ]
-        .map(Value);
-        let tasks = rows_of(
-            b,
-            &task_cols,
-            false,
-            "SELECT id, kind, rater, department_id, assignee_id, status, appraisal_id, cycle_id, peer_min \
-             FROM tasks WHERE appraisal_id = $1 OR (cycle_id = (SELECT cycle_id FROM appraisals WHERE id = $2) \
-             AND kind = 'data')",
-        );
-        let principals = rows_of(
-            b,
-            &[Value("principal_id"), Value("username"), Value("name")],
-            false,
-            &crate::delegation::principals_sql(["$3", "$4", "$5"]),
-        );
-        let today = crate::delegation::today();
-        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT q.*, c.members AS cycle_members, ({tasks}) AS task_facts, ({principals}) AS principal_ids \
-             FROM ({APPRAISAL_SELECT} WHERE a.id = $1) q JOIN cycles c ON c.id = q.cycle_id"
-        )))
-        .bind(id)
-        .bind(id)
-        .bind(who.id)
-        .bind(&today)
-        .bind(&today)
-        .fetch_optional(&mut *c)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: Thing::Appraisal,
-            key: id.to_string(),
-        })?;
-        let (mut a, dept) = appraisal_from(&r)?;
-        let exempt = Self::exempt_in(&r.get::<String, _>("cycle_members"), who, a.cycle_id)?;
-        let tasks: Vec<TaskFact> =
-            read_json(&r.get::<String, _>("task_facts"), "appraisals", id, "tasks")?;
-        let found = read_json(
-            &r.get::<String, _>("principal_ids"),
-            "appraisals",
-            id,
-            "delegations",
-        )?;
-        let principals = Self::principals_loaded(&mut c, found).await?;
-        let roles = roles_with(who, &a, dept, exempt, &tasks, &principals);
+        let (mut a, roles) = Self::load_with_roles(&mut c, who, id).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
                 what: Thing::Appraisal,
@@ -3301,8 +3279,7 @@ impl Db {
 
     pub(crate) async fn explain_impl(&self, who: &User, id: i64) -> Result<Explained> {
         let mut c = self.reader.acquire().await?;
-        let (a, dept) = Self::load_appraisal(&mut c, id).await?;
-        let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+        let (a, roles) = Self::load_with_roles(&mut c, who, id).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
                 what: Thing::Appraisal,
@@ -3333,8 +3310,7 @@ impl Db {
         values: &Values,
     ) -> Result<Preview> {
         let mut c = self.reader.acquire().await?;
-        let (mut a, dept) = Self::load_appraisal(&mut c, id).await?;
-        let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+        let (mut a, roles) = Self::load_with_roles(&mut c, who, id).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
                 what: Thing::Appraisal,
@@ -3391,8 +3367,7 @@ impl Db {
     ) -> Result<Vec<FormRow>> {
         let mut c = self.reader.acquire().await?;
         for &id in ids {
-            let (a, dept) = Self::load_appraisal(&mut c, id).await?;
-            let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+            let (a, roles) = Self::load_with_roles(&mut c, who, id).await?;
             if a.cycle_id != cycle_id || !roles.sees() {
                 return Err(StoreError::NotFound {
                     what: Thing::Appraisal,

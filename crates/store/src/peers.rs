@@ -425,8 +425,7 @@ impl Db {
     /// them); a peer gets their own line; anyone else is refused. Never the answers.
     pub(crate) async fn peer_status_impl(&self, who: &User, id: i64) -> Result<Vec<PeerStatus>> {
         let mut c = self.reader.acquire().await?;
-        let (a, dept) = Self::load_appraisal(&mut c, id).await?;
-        let roles = Self::roles_on(&mut c, who, &a, dept).await?;
+        let (_, roles) = Self::load_with_roles(&mut c, who, id).await?;
         if !roles.sees() {
             return Err(StoreError::NotFound {
                 what: Thing::Appraisal,
