@@ -1114,8 +1114,10 @@ impl Db {
         Ok(())
     }
 
-    /// Store a changed appraisal if nobody changed it meanwhile; bumps the version.
-    async fn save(c: &mut sqlx::AnyConnection, a: &Appraisal, expected: i64) -> Result<()> {
+    /// Store a changed appraisal if nobody changed it meanwhile; bumps the version (and
+    /// `a`'s, with its `updated_at`: `a` is then what is stored).
+    async fn save(c: &mut sqlx::AnyConnection, a: &mut Appraisal, expected: i64) -> Result<()> {
+        let at = now();
         let n = sqlx::query(
             "UPDATE appraisals SET state = $1, version = version + 1, inputs = $2, open_items = $3, self_summary = $4, comments = $5, \
              next_goals = $6, interview = $7, appeal = $8, published_at = $9, confirm_due = $10, confirmed_at = $11, confirmed_by = $12, \
@@ -1133,7 +1135,7 @@ impl Db {
         .bind(&a.confirm_due)
         .bind(&a.confirmed_at)
         .bind(&a.confirmed_by)
-        .bind(now())
+        .bind(&at)
         .bind(&a.total)
         .bind(&a.grade)
         .bind(&a.bonus)
@@ -1150,6 +1152,8 @@ impl Db {
                 .get("version");
             return Err(StoreError::Stale { current });
         }
+        a.version = expected + 1;
+        a.updated_at = at;
         Ok(())
     }
 
@@ -2028,7 +2032,7 @@ impl Db {
             self.redact_after(&mut a, roles).await?;
             return Ok(a);
         };
-        Self::save(&mut tx, &a, version).await?;
+        Self::save(&mut tx, &mut a, version).await?;
         self.append_audits(
             &mut tx,
             &[NewAudit {
@@ -2522,7 +2526,7 @@ impl Db {
                     let open: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tasks WHERE appraisal_id = $1 AND kind = 'rate' AND status = 'open' AND peer_min IS NULL")
                         .bind(id).fetch_one(&mut *tx).await?.get("n");
                     if open > 0 {
-                        Self::save(&mut tx, &a, version).await?;
+                        Self::save(&mut tx, &mut a, version).await?;
                         self.append_audits(
                             &mut tx,
                             &[NewAudit {
@@ -2685,7 +2689,7 @@ impl Db {
             _ => {}
         }
         a.state = to;
-        Self::save(&mut tx, &a, version).await?;
+        Self::save(&mut tx, &mut a, version).await?;
         if to == State::Confirmed || from == State::Confirmed {
             Self::sync_cycle_status(&mut tx, a.cycle_id).await?;
         }
@@ -2777,7 +2781,7 @@ impl Db {
             check_date("interview.date", &Some(i.date.clone()))?;
             a.notes.interview = Some(i.clone());
         }
-        Self::save(&mut tx, &a, version).await?;
+        Self::save(&mut tx, &mut a, version).await?;
         let audits: Vec<NewAudit> = changes
             .into_iter()
             .map(|(f, o, v)| NewAudit {
@@ -2791,8 +2795,8 @@ impl Db {
             })
             .collect();
         self.append_audits(&mut tx, &audits).await?;
-        let (mut a, _) = Self::load_appraisal(&mut tx, id).await?;
         tx.commit().await?;
+        // `a` as saved: nothing else in this write changed the appraisal.
         self.redact_after(&mut a, &roles).await?;
         Ok(a)
     }

@@ -381,7 +381,7 @@ impl Db {
         if !means.is_empty() {
             let old = a.inputs.clone();
             overlay(&mut a.inputs, &means);
-            Self::save(&mut tx, &a, version).await?;
+            Self::save(&mut tx, &mut a, version).await?;
             if let Some((o, n)) = diff(&old, &a.inputs) {
                 // Written by no one: whose answer tipped the mean is not to be read here.
                 audits.push(NewAudit {

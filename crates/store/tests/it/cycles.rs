@@ -20,7 +20,45 @@ both!(
     a_grid_longer_than_a_chunk_is_stored_whole_or_not_at_all,
     an_import_names_an_appraisal_whose_inputs_cannot_be_read,
     results_by_total_and_rank_page_as_the_figures_say,
+    notes_written_are_what_is_read_back,
 );
+
+/// What a write of notes answers is the appraisal as stored — its new version, time and
+/// notes exactly as the next read gives them (the answer is built from the write, not read
+/// again) — and the old version is then refused.
+async fn notes_written_are_what_is_read_back(db: Db) {
+    db.publish_template("hr", &root("templates/F01.toml"))
+        .await
+        .unwrap();
+    let (id, values, _) = example("F01", 0).remove(0);
+    let hr = hr(&db, &[&id]).await;
+    let got = cycle(&db, &hr, "F01", "2026-11", &[(id.clone(), values)]).await;
+    let a = &got[&id];
+    let notes = Notes {
+        comments: Some("本月客户拓展达标，\"回访\"记录完整".into()),
+        next_goals: Some("下月新增5户".into()),
+        interview: Some(Interview {
+            date: "2026-12-01".into(),
+            participants: "HR、主管".into(),
+            notes: "面谈顺利".into(),
+        }),
+        ..Default::default()
+    };
+    let written = db.write_notes(&hr, a.id, a.version, &notes).await.unwrap();
+    assert_eq!(written.version, a.version + 1);
+    assert_eq!(written.notes.comments, notes.comments);
+    assert_eq!(written.notes.interview, notes.interview);
+    assert!(written.updated_at >= a.updated_at);
+    assert_eq!(written, db.appraisal(&hr, a.id).await.unwrap());
+    let stale = db
+        .write_notes(&hr, a.id, a.version, &notes)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stale, StoreError::Stale { current } if current == written.version),
+        "{stale}"
+    );
+}
 
 /// F01 has no grades: HR gives the cycle bands as people type them; they grade every
 /// appraisal at once; bands that leave totals without a grade, or run the wrong way, are
