@@ -528,10 +528,29 @@ pub struct PreviewRater {
     pub why: crate::rules::Why,
 }
 
+/// An appraisee who would have fewer peers in a peer group (同事评分) than the answers the
+/// group needs, so that their peer items could never be scored (不适用).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShortOfPeers {
+    pub emp_no: String,
+    pub name: String,
+    /// The peer group's rater id.
+    pub rater: String,
+    /// Peers the cycle's list or the group's rule gives them.
+    pub found: usize,
+    /// The group's `min_answers`.
+    pub needed: usize,
+    /// The form says HR names the peers (HR指定) and the cycle's list does not name them.
+    pub hr_pick: bool,
+}
+
 /// Who a launch would appraise, storing nothing ([`crate::Store::launch_preview`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchPreview {
     pub members: Vec<PreviewMember>,
+    /// Appraisees short of peers, one line per peer group (empty for a form without peers).
+    #[serde(default)]
+    pub short_of_peers: Vec<ShortOfPeers>,
     /// The sum of the members' bonus bases.
     pub bonus_base_total: String,
     /// The ids of the pay inputs and parameters summed.

@@ -4209,8 +4209,28 @@ impl Db {
                 }
             })
             .collect();
+        let short_of_peers = if peers::peer_groups(&t).is_empty() {
+            Vec::new()
+        } else {
+            let pool = peers::PeerPool::load(&mut c).await?;
+            let members: Vec<_> = all
+                .iter()
+                .map(|e| {
+                    let m = peers::PeerMember {
+                        appraisal_id: 0,
+                        employee_id: e.id,
+                        emp_no: &e.emp_no,
+                        dept: &e.dept,
+                        supervisor: e.supervisor,
+                    };
+                    (m, e.name.as_str())
+                })
+                .collect();
+            pool.short(&cy, &t, &members)
+        };
         Ok(LaunchPreview {
             members,
+            short_of_peers,
             bonus_base_total: total.normalize().to_string(),
             bonus_inputs: pay,
         })

@@ -99,6 +99,108 @@ pub(super) struct PeerMember<'a> {
     pub supervisor: Option<i64>,
 }
 
+/// Who the peer rules choose from: the active employees by department (工号 sorted), and
+/// every employee's id by 工号 (HR's lists may name people no longer active).
+pub(super) struct PeerPool {
+    by_dept: HashMap<String, Vec<String>>,
+    id_of: HashMap<String, i64>,
+    no_of: HashMap<i64, String>,
+    all_ids: HashMap<String, i64>,
+}
+
+impl PeerPool {
+    pub(super) async fn load(c: &mut sqlx::AnyConnection) -> Result<PeerPool> {
+        let mut pool = PeerPool {
+            by_dept: HashMap::new(),
+            id_of: HashMap::new(),
+            no_of: HashMap::new(),
+            all_ids: HashMap::new(),
+        };
+        for r in sqlx::query(
+            "SELECT e.id, e.emp_no, CASE WHEN e.active THEN 1 ELSE 0 END AS active, d.name AS dept FROM employees e JOIN departments d ON d.id = e.department_id",
+        )
+        .fetch_all(&mut *c)
+        .await?
+        {
+            let no: String = r.get("emp_no");
+            let id: i64 = r.get("id");
+            pool.all_ids.insert(no.clone(), id);
+            if r.get::<i64, _>("active") != 0 {
+                pool.by_dept.entry(r.get("dept")).or_default().push(no.clone());
+                pool.id_of.insert(no.clone(), id);
+                pool.no_of.insert(id, no);
+            }
+        }
+        // 工号 order as Rust sorts text, the same on both databases whatever their collation.
+        for v in pool.by_dept.values_mut() {
+            v.sort();
+        }
+        Ok(pool)
+    }
+
+    /// The peers of group `g` for appraisee `m`: HR's list (`members.peers`) when it names
+    /// them, else by the group's rule — active colleagues of their department (not the
+    /// appraisee, nor their direct supervisor, who rates already), by rotation in 工号 order
+    /// (同部门), or nobody (HR指定 without a list). Employee ids, each once.
+    pub(super) fn chosen(&self, cy: &Cycle, m: &PeerMember<'_>, g: &PeerGroup) -> Vec<i64> {
+        let mut chosen: Vec<i64> = match cy.members.peers.get(m.emp_no) {
+            Some(list) => list
+                .iter()
+                .filter_map(|no| self.all_ids.get(no).copied())
+                .collect(),
+            None if g.pick == PeerPick::SameDepartment => {
+                let sup = m
+                    .supervisor
+                    .and_then(|s| self.no_of.get(&s))
+                    .map(String::as_str);
+                let skip: Vec<&str> = sup.into_iter().collect();
+                let dept = self.by_dept.get(m.dept).map_or(&[][..], Vec::as_slice);
+                rotate_peers(dept, m.emp_no, g.size as usize, &skip)
+                    .into_iter()
+                    .filter_map(|no| self.id_of.get(no).copied())
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let mut seen = Vec::new();
+        chosen.retain(|id| {
+            *id != m.employee_id && !seen.contains(id) && {
+                seen.push(*id);
+                true
+            }
+        });
+        chosen
+    }
+
+    /// The appraisees whose peers, for some group, are fewer than the answers the group
+    /// needs: their peer items could never be scored (不适用).
+    pub(super) fn short(
+        &self,
+        cy: &Cycle,
+        t: &Template,
+        members: &[(PeerMember<'_>, &str)],
+    ) -> Vec<ShortOfPeers> {
+        let groups = peer_groups(t);
+        let mut out = Vec::new();
+        for (m, name) in members {
+            for (rid, g) in &groups {
+                let found = self.chosen(cy, m, g).len();
+                if found < g.min_answers as usize {
+                    out.push(ShortOfPeers {
+                        emp_no: m.emp_no.to_string(),
+                        name: name.to_string(),
+                        rater: rid.clone(),
+                        found,
+                        needed: g.min_answers as usize,
+                        hr_pick: g.pick == PeerPick::Hr && !cy.members.peers.contains_key(m.emp_no),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 impl Db {
     /// Launch: each appraisee's peer tasks, for every peer group of the form — HR's list
     /// (`members.peers`) when it names the appraisee, else by the group's rule: active
@@ -114,61 +216,12 @@ impl Db {
         if groups.is_empty() {
             return Ok(0);
         }
-        let mut by_dept: HashMap<String, Vec<String>> = HashMap::new();
-        let mut id_of: HashMap<String, i64> = HashMap::new();
-        let mut no_of: HashMap<i64, String> = HashMap::new();
-        for r in sqlx::query(
-            "SELECT e.id, e.emp_no, d.name AS dept FROM employees e JOIN departments d ON d.id = e.department_id WHERE e.active = $1",
-        )
-        .bind(true)
-        .fetch_all(&mut **tx)
-        .await?
-        {
-            let no: String = r.get("emp_no");
-            by_dept.entry(r.get("dept")).or_default().push(no.clone());
-            id_of.insert(no.clone(), r.get("id"));
-            no_of.insert(r.get("id"), no);
-        }
-        // 工号 order as Rust sorts text, the same on both databases whatever their collation.
-        for v in by_dept.values_mut() {
-            v.sort();
-        }
-        // HR's lists may name people who are not active any more (checked when saved).
-        let all_ids: HashMap<String, i64> = sqlx::query("SELECT id, emp_no FROM employees")
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| (r.get("emp_no"), r.get("id")))
-            .collect();
-        let none = Vec::new();
+        let pool = PeerPool::load(&mut **tx).await?;
         // (appraisal, rater, assignee, min answers)
         let mut rows: Vec<(i64, String, i64, i64)> = Vec::new();
         for m in members {
             for (rid, g) in &groups {
-                let mut chosen: Vec<i64> = match cy.members.peers.get(m.emp_no) {
-                    Some(list) => list
-                        .iter()
-                        .filter_map(|no| all_ids.get(no).copied())
-                        .collect(),
-                    None if g.pick == PeerPick::SameDepartment => {
-                        let sup = m.supervisor.and_then(|s| no_of.get(&s)).map(String::as_str);
-                        let skip: Vec<&str> = sup.into_iter().collect();
-                        let dept = by_dept.get(m.dept).unwrap_or(&none);
-                        rotate_peers(dept, m.emp_no, g.size as usize, &skip)
-                            .into_iter()
-                            .filter_map(|no| id_of.get(no).copied())
-                            .collect()
-                    }
-                    None => Vec::new(),
-                };
-                let mut seen = Vec::new();
-                chosen.retain(|id| {
-                    *id != m.employee_id && !seen.contains(id) && {
-                        seen.push(*id);
-                        true
-                    }
-                });
-                for p in chosen {
+                for p in pool.chosen(cy, m, g) {
                     rows.push((m.appraisal_id, rid.clone(), p, i64::from(g.min_answers)));
                 }
             }

@@ -1030,6 +1030,11 @@ pub(super) async fn hr_cycle_confirm<S: Store>(
     match st.store.launch_preview(id).await {
         Ok(p) => {
             let has_base = p.members.iter().any(|m| m.bonus_base.is_some());
+            let short_hr = p.short_of_peers.iter().any(|s| s.hr_pick);
+            let mut people: Vec<&str> =
+                p.short_of_peers.iter().map(|s| s.emp_no.as_str()).collect();
+            people.dedup();
+            let short_people = people.len();
             render(
                 &ctx,
                 StatusCode::OK,
@@ -1041,6 +1046,9 @@ pub(super) async fn hr_cycle_confirm<S: Store>(
                     total => p.bonus_base_total,
                     has_base,
                     members => Serde(p.members),
+                    short => Serde(p.short_of_peers),
+                    short_hr,
+                    short_people,
                 },
             )
         }

@@ -21,7 +21,8 @@ both!(
     cycles_created_launched_and_followed,
     cycles_set_up_as_people_think_of_them,
     targets_and_bonus_bases_as_a_table,
-    results_quotas_trend_appeals_and_audit
+    results_quotas_trend_appeals_and_audit,
+    launching_without_enough_peers_is_warned_first
 );
 
 const XSS: &str = "<script>alert(1)</script>";
@@ -974,4 +975,97 @@ async fn targets_and_bonus_bases_as_a_table(app: App) {
     // The launch page counts the bases the table set: 3000 + 3000 + 4000.
     let (_, html) = page(&hr, &format!("{b}/hr/cycles/{id}/launch")).await;
     assert!(html.contains("奖金基数合计：10000 元"), "{html}");
+}
+
+/// A form whose peers HR names (HR指定): the launch page warns, before anything is launched,
+/// who the cycle's peer list leaves without enough peers — their peer items could never be
+/// scored — says where to fill the list in, and does so in English too; the API's preview
+/// lists the same people.
+async fn launching_without_enough_peers_is_warned_first(app: App) {
+    let web = company(&app).await;
+    let b = &app.base;
+    let form = r#"
+[form]
+id = "T360H"
+title = "团队协作考核表"
+period = "monthly"
+total_points = 100
+
+[[rater]]
+id = "supervisor"
+name = "直接上级"
+weight = 70
+[[rater]]
+id = "peers"
+name = "同事"
+weight = 30
+peers = 3
+min_answers = 2
+pick = "HR指定"
+
+[[item]]
+id = "teamwork"
+name = "团队协作"
+points = 100
+rule = "score"
+raters = ["supervisor", "peers"]
+"#;
+    app.store.publish_template("hr", form).await.unwrap();
+    let mut members = kaohe_store::Members {
+        employees: (0..4).map(|i| format!("E{i:07}")).collect(),
+        ..Default::default()
+    };
+    members.peers.insert(
+        "E0000000".into(),
+        vec!["E0000004".into(), "E0000005".into()],
+    );
+    let cy = app
+        .store
+        .create_cycle(
+            "hr",
+            &kaohe_store::NewCycle {
+                name: "同事互评".into(),
+                form_id: "T360H".into(),
+                period: "2026-11".into(),
+                members,
+                confirm_window_hours: 72,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let url = format!("{b}/hr/cycles/{}/launch", cy.id);
+    let (s, html) = page(&web, &url).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert_complete(&url, &html);
+    let warn = &html[html.find(r#"id="launch-peers-short""#).expect(&html)..];
+    let warn = &warn[..warn.find("</div>").unwrap()];
+    assert!(warn.contains("3 位被考核人"), "{warn}");
+    assert!(warn.contains("HR指定"), "{warn}");
+    assert!(
+        warn.contains(&format!(r#"href="/hr/cycles/{}#edit""#, cy.id)),
+        "{warn}"
+    );
+    for no in ["E0000001", "E0000002", "E0000003"] {
+        assert!(warn.contains(no), "{no}: {warn}");
+    }
+    assert!(!warn.contains("E0000000"), "the one with a list: {warn}");
+    assert!(warn.contains("有 0 位同事，需要 2 位作答"), "{warn}");
+    // Nothing launched by looking.
+    assert_eq!(app.store.cycle(cy.id).await.unwrap().status, "draft");
+    // The same through the API.
+    let api = login(&app, "hr").await;
+    let (s, body) = send(api.get(format!("{b}/api/cycles/{}/launch-preview", cy.id))).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let short: Vec<&str> = body["short_of_peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["emp_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(short, ["E0000001", "E0000002", "E0000003"]);
+    // In English.
+    let (s, html) = page(&web, &format!("{url}?lang=en")).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("Too few peers: 3 appraisee(s)"), "{html}");
 }

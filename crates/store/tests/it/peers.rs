@@ -18,7 +18,65 @@ both!(
     hr_peer_lists_are_checked_naming_the_field,
     the_peer_mean_counts_only_from_k_answers_and_stays_anonymous,
     peers_do_not_hold_the_sheet_up_and_stop_when_rating_ends,
+    a_launch_preview_names_who_would_be_short_of_peers,
 );
+
+/// Before launching, HR learns who would have fewer peers than the answers needed — their
+/// peer items could never be scored: 孙七 alone in 财务部 (同部门), and on a form where HR
+/// names the peers (HR指定) everyone the cycle's list leaves out. Those named are not.
+async fn a_launch_preview_names_who_would_be_short_of_peers(db: Db) {
+    let hr = org(&db).await;
+    let mut n = cycle(&[("E005", &["F001", "E001", "E002"])]);
+    n.members.employees.push("F001".into());
+    let cy = db.create_cycle("hr", &n).await.unwrap();
+    let p = db.launch_preview(cy.id).await.unwrap();
+    assert_eq!(p.members.len(), 6);
+    assert_eq!(
+        p.short_of_peers,
+        [ShortOfPeers {
+            emp_no: "F001".into(),
+            name: "孙七".into(),
+            rater: "peers".into(),
+            found: 0,
+            needed: 3,
+            hr_pick: false,
+        }]
+    );
+    // HR指定: only E005 has a list; the others would get no peers at all.
+    let hr_form = PEER_FORM
+        .replace("id = \"T360\"", "id = \"T360H\"")
+        .replace("min_answers = 3", "min_answers = 3\npick = \"HR指定\"");
+    db.publish_template("hr", &hr_form).await.unwrap();
+    let mut n = cycle(&[("E005", &["F001", "E001", "E002"]), ("E004", &["E001"])]);
+    n.form_id = "T360H".into();
+    let cy = db.create_cycle("hr", &n).await.unwrap();
+    let short = db.launch_preview(cy.id).await.unwrap().short_of_peers;
+    let who: Vec<(&str, usize, bool)> = short
+        .iter()
+        .map(|s| (s.emp_no.as_str(), s.found, s.hr_pick))
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("E001", 0, true),
+            ("E002", 0, true),
+            ("E003", 0, true),
+            ("E004", 1, false)
+        ]
+    );
+    // What the preview warned of is what the launch does.
+    db.launch_cycle("hr", cy.id).await.unwrap();
+    let ids: std::collections::BTreeMap<String, i64> = db
+        .appraisals(&hr, Some(cy.id), None, Page::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.emp_no, a.id))
+        .collect();
+    assert!(peers_of(&db, &hr, ids["E001"]).await.is_empty());
+    assert_eq!(peers_of(&db, &hr, ids["E004"]).await, ["E001"]);
+    assert_eq!(peers_of(&db, &hr, ids["E005"]).await.len(), 3);
+}
 
 /// Supervisor 70%, a peer group of 3 (K = 3, 同部门) 30% on 团队协作.
 pub const PEER_FORM: &str = r#"
