@@ -216,7 +216,7 @@ impl Db {
         if groups.is_empty() {
             return Ok(0);
         }
-        let pool = PeerPool::load(&mut **tx).await?;
+        let pool = PeerPool::load(tx).await?;
         // (appraisal, rater, assignee, min answers)
         let mut rows: Vec<(i64, String, i64, i64)> = Vec::new();
         for m in members {
