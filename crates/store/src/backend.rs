@@ -526,6 +526,7 @@ fn export_post(r: &sqlx::any::AnyRow) -> OrgEmployee {
         supervisor_emp_no: r.get("sup_no"),
         supervisor_name: None,
         active: true,
+        second_posts: Vec::new(),
     }
 }
 
@@ -2471,7 +2472,7 @@ impl Store for Db {
             .await?;
             (rows, total)
         };
-        let employees = rows
+        let mut employees: Vec<OrgEmployee> = rows
             .into_iter()
             .map(|r| OrgEmployee {
                 supervisor_name: r.get("sup_name"),
@@ -2479,6 +2480,39 @@ impl Store for Db {
                 ..export_post(&r)
             })
             .collect();
+        // The page's 兼岗 in force today, in one query for the page.
+        if !employees.is_empty() {
+            let today = crate::delegation::today();
+            let mut qb = SqlBuilder::new(
+                "SELECT pp.employee_id, d.name AS dept, p.name AS pos FROM employee_posts pp \
+                 JOIN departments d ON d.id = pp.department_id LEFT JOIN positions p ON p.id = pp.position_id \
+                 WHERE pp.kind = 'second' AND (pp.from_date IS NULL OR pp.from_date <= ",
+            );
+            qb.push_bind(today.clone())
+                .push(") AND (pp.to_date IS NULL OR pp.to_date >= ")
+                .push_bind(today)
+                .push(") AND pp.employee_id IN (");
+            for (i, e) in employees.iter().enumerate() {
+                if i > 0 {
+                    qb.push(", ");
+                }
+                qb.push_bind(e.id);
+            }
+            qb.push(") ORDER BY pp.employee_id, pp.id");
+            let mut seconds: HashMap<i64, Vec<SecondPost>> = HashMap::new();
+            for r in qb.build().fetch_all(&self.reader).await? {
+                seconds
+                    .entry(r.get("employee_id"))
+                    .or_default()
+                    .push(SecondPost {
+                        department: r.get("dept"),
+                        position: r.get("pos"),
+                    });
+            }
+            for e in &mut employees {
+                e.second_posts = seconds.remove(&e.id).unwrap_or_default();
+            }
+        }
         Ok(EmployeeSearch { employees, total })
     }
 

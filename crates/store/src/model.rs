@@ -423,6 +423,16 @@ pub struct OrgEmployee {
     pub supervisor_emp_no: Option<String>,
     pub supervisor_name: Option<String>,
     pub active: bool,
+    /// The second posts (兼岗) in force today, as the people search gives them (the export
+    /// writes second posts as rows of their own).
+    pub second_posts: Vec<SecondPost>,
+}
+
+/// A second post (兼岗) as the organisation page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecondPost {
+    pub department: String,
+    pub position: Option<String>,
 }
 
 /// A page of an employee search, and how many employees match in all.

@@ -92,6 +92,8 @@ struct EmpView {
     position: Option<String>,
     supervisor: Option<String>,
     active: bool,
+    /// 兼岗 in force today.
+    seconds: Vec<kaohe_store::SecondPost>,
 }
 
 #[derive(Serialize)]
@@ -220,6 +222,7 @@ async fn org_page<S: Store>(
             name: e.name,
             position: e.position,
             active: e.active,
+            seconds: e.second_posts,
         })
         .collect();
     let q: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();

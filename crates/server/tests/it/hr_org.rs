@@ -27,6 +27,7 @@ both!(
     preview_scores_f01,
     free_text_comes_back_escaped,
     hr_pages_read_in_both_languages,
+    second_posts_show_on_the_organisation_page,
 );
 
 const ORG: &str = "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号
@@ -1137,4 +1138,56 @@ async fn every_bundled_form_views_and_previews() {
             assert_complete(&url, &html);
         }
     }
+}
+
+/// A 兼岗 (second post) imported with the 岗位类型 column shows under the person's main
+/// department on the organisation page, with its position, in both languages; once a later
+/// file leaves it out from a day on (生效日期), it shows no more from that day; people
+/// without one show none.
+async fn second_posts_show_on_the_organisation_page(app: App) {
+    let b = &app.base;
+    let c = hr(&app).await;
+    let (_, _, html) = page(&c, &format!("{b}/hr/org")).await;
+    let csrf = csrf_of(&html);
+    let head = "工号,姓名,部门编码,部门名称,部门类型,岗位,直接上级工号,岗位类型,生效日期\n";
+    let main = "S001,王强,SC,市场部,业务,市场部经理,,主岗,
+A001,张伟,SC,市场部,业务,大客户经理,S001,主岗,
+A001,张伟,FK,风险管理部,职能,风控专员,,兼岗,
+";
+    let import = |csv: String| {
+        let (c, csrf) = (c.clone(), csrf.clone());
+        let url = format!("{b}/hr/org/import");
+        async move {
+            let (s, _, html) = post_form(&c, &url, &[("csrf", &csrf), ("csv", &csv)]).await;
+            assert_eq!(s, StatusCode::OK, "{html}");
+        }
+    };
+    import(format!(
+        "{head}{main}A002,李娜,SC,市场部,业务,大客户经理,S001,主岗,\nA002,李娜,XZ,行政部,职能,行政专员,,兼岗,\n"
+    ))
+    .await;
+    let rows = || async {
+        let (s, _, html) = page(&c, &format!("{b}/hr/org?q=A00")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_complete("/hr/org", &html);
+        ["A001", "A002"].map(|no| {
+            let row = &html[html.find(&format!("<td>{no}</td>")).expect(no)..];
+            row[..row.find("</tr>").unwrap()].to_string()
+        })
+    };
+    let [a1, a2] = rows().await;
+    assert!(a1.contains("兼岗：风险管理部（风控专员）"), "{a1}");
+    assert!(a2.contains("兼岗：行政部（行政专员）"), "{a2}");
+    // 李娜's 兼岗 left out of the next file from today: it ended yesterday, and the page
+    // stops showing it.
+    let today = kaohe_store::today();
+    import(format!(
+        "{head}{main}A002,李娜,SC,市场部,业务,大客户经理,S001,主岗,{today}\n"
+    ))
+    .await;
+    let [a1, a2] = rows().await;
+    assert!(a1.contains("兼岗：风险管理部（风控专员）"), "{a1}");
+    assert!(!a2.contains("兼岗"), "ended: {a2}");
+    let (_, _, en) = page(&c, &format!("{b}/hr/org?q=A001&lang=en")).await;
+    assert!(en.contains("Second post: 风险管理部 (风控专员)"), "{en}");
 }
