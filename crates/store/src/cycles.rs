@@ -783,8 +783,11 @@ impl Db {
         })?;
         let (a, dept) = appraisal_from(&r)?;
         let exempt = Self::exempt_in(&r.get::<String, _>("cycle_members"), who, a.cycle_id)?;
-        let tasks: Vec<TaskFact> =
+        let mut tasks: Vec<TaskFact> =
             read_json(&r.get::<String, _>("task_facts"), "appraisals", id, "tasks")?;
+        // In the order they were made, whatever plan the database chose (sorted here: an
+        // ORDER BY in the query cost SQLite a sort of its own).
+        tasks.sort_unstable_by_key(|t| t.id);
         let found = read_json(
             &r.get::<String, _>("principal_ids"),
             "appraisals",
