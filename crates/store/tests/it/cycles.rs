@@ -23,17 +23,25 @@ both!(
     notes_written_are_what_is_read_back,
 );
 
-/// What a write of notes answers is the appraisal as stored — its new version, time and
-/// notes exactly as the next read gives them (the answer is built from the write, not read
-/// again) — and the old version is then refused.
-async fn notes_written_are_what_is_read_back(db: Db) {
+/// F01 published and its first worked example appraised in a cycle of `period`: HR, and
+/// the scored appraisal.
+async fn f01_example(db: &Db, period: &str) -> (User, Appraisal) {
     db.publish_template("hr", &root("templates/F01.toml"))
         .await
         .unwrap();
     let (id, values, _) = example("F01", 0).remove(0);
-    let hr = hr(&db, &[&id]).await;
-    let got = cycle(&db, &hr, "F01", "2026-11", &[(id.clone(), values)]).await;
-    let a = &got[&id];
+    let hr = hr(db, &[&id]).await;
+    let mut got = cycle(db, &hr, "F01", period, &[(id.clone(), values)]).await;
+    let a = got.remove(&id).unwrap();
+    (hr, a)
+}
+
+/// What a write of notes answers is the appraisal as stored — its new version, time and
+/// notes exactly as the next read gives them (the answer is built from the write, not read
+/// again) — and the old version is then refused.
+async fn notes_written_are_what_is_read_back(db: Db) {
+    let (hr, a) = f01_example(&db, "2026-11").await;
+    let a = &a;
     let notes = Notes {
         comments: Some("本月客户拓展达标，\"回访\"记录完整".into()),
         next_goals: Some("下月新增5户".into()),
@@ -64,13 +72,8 @@ async fn notes_written_are_what_is_read_back(db: Db) {
 /// appraisal at once; bands that leave totals without a grade, or run the wrong way, are
 /// refused saying why; a form with its own grades keeps them.
 async fn grade_bands_for_a_form_without_grades(db: Db) {
-    db.publish_template("hr", &root("templates/F01.toml"))
-        .await
-        .unwrap();
-    let (id, values, _) = example("F01", 0).remove(0);
-    let hr = hr(&db, &[&id]).await;
-    let got = cycle(&db, &hr, "F01", "2026-11", &[(id.clone(), values)]).await;
-    let a = &got[&id];
+    let (hr, a) = f01_example(&db, "2026-11").await;
+    let a = &a;
     assert_eq!((a.total.as_deref(), a.grade.as_deref()), (Some("90"), None));
     for (bad, why) in [
         ("A ≥ 80\nB ≥ 90\nC", "从高到低"),
@@ -715,12 +718,7 @@ async fn raw(db: &Db, sql: &str, id: i64) {
 /// A state, a decimal, a time or JSON that cannot be read is reported with its table, row
 /// and column — never read as data entry, zero or "now".
 async fn a_row_that_cannot_be_read_is_corrupt_not_a_default(db: Db) {
-    db.publish_template("hr", &root("templates/F01.toml"))
-        .await
-        .unwrap();
-    let (no, values, _) = example("F01", 0).remove(0);
-    let hr = hr(&db, &[&no]).await;
-    let a = cycle(&db, &hr, "F01", "2026-12", &[(no.clone(), values)]).await[&no].clone();
+    let (hr, a) = f01_example(&db, "2026-12").await;
     let id = a.id;
     assert!(db.appraisal(&hr, id).await.is_ok());
     for (column, bad, good) in [
