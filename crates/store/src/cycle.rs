@@ -536,6 +536,9 @@ pub struct ShortOfPeers {
     pub name: String,
     /// The peer group's rater id.
     pub rater: String,
+    /// The group's name on the form (`同事`), and in English if the form gives one.
+    pub rater_name: String,
+    pub rater_name_en: Option<String>,
     /// Peers the cycle's list or the group's rule gives them.
     pub found: usize,
     /// The group's `min_answers`.

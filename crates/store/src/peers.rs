@@ -180,16 +180,18 @@ impl PeerPool {
         t: &Template,
         members: &[(PeerMember<'_>, &str)],
     ) -> Vec<ShortOfPeers> {
-        let groups = peer_groups(t);
         let mut out = Vec::new();
         for (m, name) in members {
-            for (rid, g) in &groups {
+            for r in &t.raters {
+                let Some(g) = &r.peers else { continue };
                 let found = self.chosen(cy, m, g).len();
                 if found < g.min_answers as usize {
                     out.push(ShortOfPeers {
                         emp_no: m.emp_no.to_string(),
                         name: name.to_string(),
-                        rater: rid.clone(),
+                        rater: r.id.clone(),
+                        rater_name: r.name.clone(),
+                        rater_name_en: r.name_en.clone(),
                         found,
                         needed: g.min_answers as usize,
                         hr_pick: g.pick == PeerPick::Hr && !cy.members.peers.contains_key(m.emp_no),

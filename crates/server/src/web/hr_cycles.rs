@@ -1031,10 +1031,23 @@ pub(super) async fn hr_cycle_confirm<S: Store>(
         Ok(p) => {
             let has_base = p.members.iter().any(|m| m.bonus_base.is_some());
             let short_hr = p.short_of_peers.iter().any(|s| s.hr_pick);
+            // A person short in two peer groups is one person.
             let mut people: Vec<&str> =
                 p.short_of_peers.iter().map(|s| s.emp_no.as_str()).collect();
             people.dedup();
             let short_people = people.len();
+            // The peer group as the form names it, in the reader's language.
+            let short: Vec<_> = p
+                .short_of_peers
+                .into_iter()
+                .map(|s| {
+                    let group = match (ctx.lang, s.rater_name_en) {
+                        (Lang::En, Some(en)) => en,
+                        _ => s.rater_name,
+                    };
+                    context! { emp_no => s.emp_no, name => s.name, group, found => s.found, needed => s.needed }
+                })
+                .collect();
             render(
                 &ctx,
                 StatusCode::OK,
@@ -1046,7 +1059,7 @@ pub(super) async fn hr_cycle_confirm<S: Store>(
                     total => p.bonus_base_total,
                     has_base,
                     members => Serde(p.members),
-                    short => Serde(p.short_of_peers),
+                    short,
                     short_hr,
                     short_people,
                 },

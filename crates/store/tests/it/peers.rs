@@ -37,6 +37,8 @@ async fn a_launch_preview_names_who_would_be_short_of_peers(db: Db) {
             emp_no: "F001".into(),
             name: "孙七".into(),
             rater: "peers".into(),
+            rater_name: "同事".into(),
+            rater_name_en: Some("Peers".into()),
             found: 0,
             needed: 3,
             hr_pick: false,
