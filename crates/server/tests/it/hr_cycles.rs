@@ -1050,9 +1050,15 @@ raters = ["supervisor", "peers"]
         assert!(warn.contains(no), "{no}: {warn}");
     }
     assert!(!warn.contains("E0000000"), "the one with a list: {warn}");
-    assert!(warn.contains("「同事」评分组有 0 位同事，需要 2 位作答"), "{warn}");
+    assert!(
+        warn.contains("「同事」评分组有 0 位同事，需要 2 位作答"),
+        "{warn}"
+    );
     let list = &warn[warn.find("<ul>").unwrap()..];
-    assert!(!list.contains("peers"), "the form's name, not its id: {list}");
+    assert!(
+        !list.contains("peers"),
+        "the form's name, not its id: {list}"
+    );
     // Nothing launched by looking.
     assert_eq!(app.store.cycle(cy.id).await.unwrap().status, "draft");
     // The same through the API.
