@@ -487,6 +487,16 @@ impl SqlBuilder {
         self.push(format_args!("${n}"))
     }
 
+    /// Bind `value` and answer its placeholder (`$n`), for SQL written elsewhere.
+    pub(crate) fn arg<'t, T>(&mut self, value: T) -> String
+    where
+        T: sqlx::Encode<'t, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        use sqlx::Arguments;
+        self.args.add(value).expect("Failed to add argument");
+        format!("${}", self.args.len())
+    }
+
     /// ` IN (-1, $a, $b …)`: a list of ids (never empty SQL, whatever the list).
     pub(crate) fn push_ids(&mut self, ids: &[i64]) -> &mut Self {
         self.push(" IN (-1");

@@ -2864,21 +2864,20 @@ impl Db {
     /// they do today by delegation (each marked with the principal's name), never on an
     /// appraisal of their own, never work they have already.
     pub(crate) async fn tasks_impl(&self, who: &User) -> Result<Vec<Task>> {
-        let mut out = self.tasks_of(who).await?;
-        let principals = {
-            let mut c = self.reader.acquire().await?;
-            Self::principals_on(&mut c, who).await?
-        };
-        if principals.is_empty() {
+        let (mut out, found) = self.tasks_of(who, true).await?;
+        if found.is_empty() {
             return Ok(out);
         }
+        let mut c = self.reader.acquire().await?;
+        let principals = Self::principals_loaded(&mut c, found).await?;
         let own: Vec<i64> = sqlx::query("SELECT id FROM appraisals WHERE employee_id = $1")
             .bind(who.employee_id.unwrap_or(-1))
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *c)
             .await?
             .iter()
             .map(|r| r.get("id"))
             .collect();
+        drop(c);
         for (p, principal) in principals {
             // A peer's rating is theirs alone (同事评分): not handed to a delegate.
             let peer_tasks: Vec<i64> =
@@ -2889,7 +2888,7 @@ impl Db {
                     .iter()
                     .map(|r| r.get("id"))
                     .collect();
-            for mut t in self.tasks_of(&p).await? {
+            for mut t in self.tasks_of(&p, false).await?.0 {
                 if t.kind == "rate" && peer_tasks.contains(&t.id) {
                     continue;
                 }
@@ -2912,10 +2911,19 @@ impl Db {
         Ok(out)
     }
 
-    async fn tasks_of(&self, who: &User) -> Result<Vec<Task>> {
+    /// `who`'s own inbox, and (with `principals`) whose work they do today by delegation,
+    /// from one query: the data tasks of the departments they enter data for, their
+    /// self-assessments and ratings, the sheets in review or approval their grants reach,
+    /// their own published sheet, and the delegations, each a branch of one `UNION ALL`
+    /// told apart by `src`. The inbox is read on every visit of a home page, so it is one
+    /// round trip, not five.
+    async fn tasks_of(
+        &self,
+        who: &User,
+        principals: bool,
+    ) -> Result<(Vec<Task>, Vec<(i64, String, Option<String>)>)> {
+        const COLS: &str = "src, id, cycle_id, appraisal_id, kind, rater, department_id, assignee_id, status, due, appraisee, employee_id, state, username";
         let emp = who.employee_id.unwrap_or(-1);
-        let mut out = Vec::new();
-        let task = task_from;
         let clerk: Vec<i64> = who
             .reach
             .iter()
@@ -2929,41 +2937,40 @@ impl Db {
             .filter_map(|g| g.department_id)
             .collect();
         let hr = who.has(Role::HrAdmin);
-        for r in sqlx::query("SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, NULL AS appraisee FROM tasks t WHERE t.kind = 'data' AND t.status = 'open' ORDER BY t.id")
-            .fetch_all(&self.reader)
-            .await?
-        {
-            let d: Option<i64> = r.get("department_id");
-            if hr || d.is_some_and(|d| clerk.contains(&d)) {
-                out.push(task(&r));
-            }
-        }
-        for r in sqlx::query(
-            "SELECT t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, e.name AS appraisee \
+        // Each branch is a subquery of its own, so that each keeps its ORDER BY and LIMIT
+        // on both databases; NULLs are typed, as PostgreSQL types a subquery's columns.
+        let mut qb = crate::backend::SqlBuilder::new(format!(
+            "SELECT {COLS} FROM (SELECT 't' AS src, t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, \
+             e.name AS appraisee, a.employee_id, a.state, CAST(NULL AS TEXT) AS username \
              FROM tasks t JOIN appraisals a ON a.id = t.appraisal_id JOIN employees e ON e.id = a.employee_id \
              WHERE t.status = 'open' AND ((t.kind = 'self' AND a.state = 'self_assessment') OR (t.kind = 'rate' AND a.state = 'rating')) \
-             AND (t.assignee_id = $1 OR t.assignee_id IS NULL) ORDER BY t.id LIMIT 5000",
-        )
-        .bind(emp)
-        .fetch_all(&self.reader)
-        .await?
-        {
-            let assignee: Option<i64> = r.get("assignee_id");
-            let d: Option<i64> = r.get("department_id");
-            let mine = assignee == Some(emp) || (assignee.is_none() && (d.is_some_and(|d| rater_d.contains(&d)) || (d.is_none() && hr)));
-            if mine {
-                out.push(task(&r));
+             AND (t.assignee_id = "
+        ));
+        qb.push_bind(emp)
+            .push(" OR t.assignee_id IS NULL) ORDER BY t.id LIMIT 5000) tt");
+        // Data entry (部门录入): every department's for HR, a clerk's own departments'.
+        if hr || !clerk.is_empty() {
+            qb.push(format_args!(
+                " UNION ALL SELECT {COLS} FROM (SELECT 'd' AS src, t.id, t.cycle_id, t.appraisal_id, t.kind, t.rater, t.department_id, t.assignee_id, t.status, t.due, \
+                 CAST(NULL AS TEXT) AS appraisee, CAST(NULL AS BIGINT) AS employee_id, CAST(NULL AS TEXT) AS state, CAST(NULL AS TEXT) AS username \
+                 FROM tasks t WHERE t.kind = 'data' AND t.status = 'open'"
+            ));
+            if !hr {
+                qb.push(" AND t.department_id").push_ids(&clerk);
             }
+            qb.push(") td");
         }
-        // Review, approval and signing follow from the appraisals' states: one query that
-        // asks each state only where it can be a task for `who` (the departments their
-        // reviewer or approver grants reach, their own published sheet), so an appraisee's
-        // inbox reads their own sheets, not every sheet in review.
-        let mut qb = crate::backend::SqlBuilder::new(
-            "SELECT a.id, a.cycle_id, a.employee_id, a.department_id, a.state, e.name, a.confirm_due \
+        // Review, approval and signing follow from the appraisals' states: asked for each
+        // state only where it can be a task for `who` (the departments their reviewer or
+        // approver grants reach, their own published sheet), so an appraisee's inbox reads
+        // their own sheets, not every sheet in review.
+        qb.push(format_args!(
+            " UNION ALL SELECT {COLS} FROM (SELECT 'a' AS src, CAST(0 AS BIGINT) AS id, a.cycle_id, a.id AS appraisal_id, CAST(NULL AS TEXT) AS kind, \
+             CAST(NULL AS TEXT) AS rater, a.department_id, CAST(NULL AS BIGINT) AS assignee_id, CAST(NULL AS TEXT) AS status, a.confirm_due AS due, \
+             e.name AS appraisee, a.employee_id, a.state, CAST(NULL AS TEXT) AS username \
              FROM appraisals a JOIN employees e ON e.id = a.employee_id \
-             WHERE (a.state = 'published' AND a.employee_id = ",
-        );
+             WHERE (a.state = 'published' AND a.employee_id = "
+        ));
         qb.push_bind(emp).push(")");
         for (state, role) in [("review", Role::Reviewer), ("approval", Role::Approver)] {
             let grants: Vec<&Grant> = who.reach.iter().filter(|g| g.role == role).collect();
@@ -2977,44 +2984,75 @@ impl Db {
             }
             qb.push(")");
         }
-        qb.push(" ORDER BY a.id LIMIT 15000");
-        let mut by_state: Vec<(usize, Task)> = Vec::new();
+        qb.push(" ORDER BY a.id LIMIT 15000) ta");
+        if principals {
+            let today = crate::delegation::today();
+            let ps = [qb.arg(who.id), qb.arg(today.clone()), qb.arg(today)];
+            let inner = crate::delegation::principals_sql([&ps[0], &ps[1], &ps[2]]);
+            qb.push(format_args!(
+                " UNION ALL SELECT {COLS} FROM (SELECT 'p' AS src, principal_id AS id, CAST(NULL AS BIGINT) AS cycle_id, CAST(NULL AS BIGINT) AS appraisal_id, \
+                 CAST(NULL AS TEXT) AS kind, CAST(NULL AS TEXT) AS rater, CAST(NULL AS BIGINT) AS department_id, CAST(NULL AS BIGINT) AS assignee_id, \
+                 CAST(NULL AS TEXT) AS status, CAST(NULL AS TEXT) AS due, name AS appraisee, CAST(NULL AS BIGINT) AS employee_id, CAST(NULL AS TEXT) AS state, username \
+                 FROM ({inner}) g) tp"
+            ));
+        }
+        let (mut data, mut own, mut by_state, mut found) = (vec![], vec![], vec![], vec![]);
         for r in qb.build().fetch_all(&self.reader).await? {
-            let state: String = r.get("state");
-            let (order, kind, role) = match state.as_str() {
-                "review" => (0, "review", Some(Role::Reviewer)),
-                "approval" => (1, "approve", Some(Role::Approver)),
-                _ => (2, "sign", None),
-            };
-            let d: i64 = r.get("department_id");
-            let e: i64 = r.get("employee_id");
-            let ok = match role {
-                Some(role) => policy::grant_reaches(&who.reach, role, d),
-                None => e == emp,
-            };
-            if ok {
-                by_state.push((
-                    order,
-                    Task {
-                        id: 0,
-                        cycle_id: r.get("cycle_id"),
-                        appraisal_id: Some(r.get("id")),
-                        kind: kind.into(),
-                        rater: None,
-                        department_id: Some(d),
-                        assignee_id: None,
-                        status: "open".into(),
-                        due: r.get("confirm_due"),
-                        appraisee: Some(r.get("name")),
-                        on_behalf_of: None,
-                    },
-                ));
+            match r.get::<String, _>("src").as_str() {
+                "d" => data.push(task_from(&r)),
+                "t" => {
+                    let assignee: Option<i64> = r.get("assignee_id");
+                    let d: Option<i64> = r.get("department_id");
+                    let mine = assignee == Some(emp)
+                        || (assignee.is_none()
+                            && (d.is_some_and(|d| rater_d.contains(&d)) || (d.is_none() && hr)));
+                    if mine {
+                        own.push(task_from(&r));
+                    }
+                }
+                "p" => found.push((r.get("id"), r.get("username"), r.get("appraisee"))),
+                _ => {
+                    let state: String = r.get("state");
+                    let (order, kind, role) = match state.as_str() {
+                        "review" => (0, "review", Some(Role::Reviewer)),
+                        "approval" => (1, "approve", Some(Role::Approver)),
+                        _ => (2, "sign", None),
+                    };
+                    let d: i64 = r.get("department_id");
+                    let e: i64 = r.get("employee_id");
+                    let ok = match role {
+                        Some(role) => policy::grant_reaches(&who.reach, role, d),
+                        None => e == emp,
+                    };
+                    if ok {
+                        by_state.push((
+                            order,
+                            Task {
+                                id: 0,
+                                cycle_id: r.get("cycle_id"),
+                                appraisal_id: r.get("appraisal_id"),
+                                kind: kind.into(),
+                                rater: None,
+                                department_id: Some(d),
+                                assignee_id: None,
+                                status: "open".into(),
+                                due: r.get("due"),
+                                appraisee: r.get("appraisee"),
+                                on_behalf_of: None,
+                            },
+                        ));
+                    }
+                }
             }
         }
-        // Reviews first, then approvals, then signatures, each by appraisal (as listed).
+        // Data entry, then self-assessments and ratings, each by task; then reviews,
+        // approvals and signatures, each by appraisal (as listed).
+        data.sort_by_key(|t| t.id);
+        own.sort_by_key(|t| t.id);
         by_state.sort_by_key(|(order, t)| (*order, t.appraisal_id));
-        out.extend(by_state.into_iter().map(|(_, t)| t));
-        Ok(out)
+        data.extend(own);
+        data.extend(by_state.into_iter().map(|(_, t)| t));
+        Ok((data, found))
     }
 
     pub(crate) async fn results_impl(&self, cycle_id: i64) -> Result<Vec<ResultRow>> {

@@ -221,11 +221,30 @@ async fn month_until_published(
 ) -> Month {
     let m = month_in_review(app, p, form, case, emp_no, window_hours, "2026-11").await;
     let id = m.appraisal;
+    // The sheet is in the 待办 of whoever acts on it next, and only theirs.
+    let inbox = async |c: &reqwest::Client| -> Vec<String> {
+        let (s, inbox) = send(c.get(format!("{}/api/tasks", app.base))).await;
+        assert_eq!(s, StatusCode::OK, "{inbox}");
+        inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["appraisal_id"] == id)
+            .map(|t| t["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(inbox(&p.reviewer).await, ["review"]);
+    assert_eq!(inbox(&p.approver).await, Vec::<String>::new());
     let (s, b) = act(app, &p.reviewer, id, json!({"action": "review_pass"})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(inbox(&p.reviewer).await, Vec::<String>::new());
+    assert_eq!(inbox(&p.approver).await, ["approve"]);
+    assert_eq!(inbox(&p.staff[emp_no]).await, Vec::<String>::new());
     let (s, b) = act(app, &p.approver, id, json!({"action": "approve"})).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["state"], "published");
+    assert_eq!(inbox(&p.approver).await, Vec::<String>::new());
+    assert_eq!(inbox(&p.staff[emp_no]).await, ["sign"]);
     m
 }
 
@@ -305,6 +324,36 @@ async fn month_in_rating(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    // Each department's clerk finds its data entry in their 待办, and no other
+    // department's; HR finds every department's.
+    let data_tasks = async |c: &reqwest::Client| -> Vec<i64> {
+        let (s, inbox) = send(c.get(format!("{}/api/tasks", app.base))).await;
+        assert_eq!(s, StatusCode::OK, "{inbox}");
+        let mut d: Vec<i64> = inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"] == "data" && t["cycle_id"] == cycle)
+            .map(|t| t["department_id"].as_i64().unwrap())
+            .collect();
+        d.sort();
+        d
+    };
+    assert_eq!(data_tasks(&p.hr).await, data_depts, "HR's 待办");
+    for dept in &p.depts {
+        let want: Vec<i64> = data_depts
+            .iter()
+            .copied()
+            .filter(|d| *d == dept.id)
+            .collect();
+        assert_eq!(
+            data_tasks(&p.clerks[&dept.code]).await,
+            want,
+            "{}'s clerk's 待办",
+            dept.code
+        );
+    }
+    assert_eq!(data_tasks(&p.staff[emp_no]).await, Vec::<i64>::new());
     for d in &data_depts {
         let code = &p.depts.iter().find(|x| x.id == *d).unwrap().code;
         let clerk = &p.clerks[code];
@@ -328,6 +377,10 @@ async fn month_in_rating(
         )))
         .await;
         assert_eq!(s, StatusCode::OK, "{b}");
+        assert!(
+            !data_tasks(clerk).await.contains(d),
+            "handed in, gone from {code}'s 待办"
+        );
     }
     let me = &p.staff[emp_no];
     let a = get_appraisal(app, me, id).await;
