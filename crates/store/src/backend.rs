@@ -646,6 +646,7 @@ impl Db {
         {
             Self::write_checkpoint(tx, k).await?;
         }
+        tx.set_audit_head(hash.clone());
         Ok(AuditEntry {
             id,
             at,
@@ -661,12 +662,19 @@ impl Db {
         })
     }
 
-    /// The hash the next audit entry links to. Refuses to append without a key after an
-    /// entry made with one: that entry would look like a rewrite to `verify`.
-    pub(crate) async fn audit_head(
-        c: &mut sqlx::AnyConnection,
-        keys: &AuditKeys,
-    ) -> Result<String> {
+    /// The hash the next audit entry of `tx` links to: as an earlier write of its group
+    /// left it, else read from the table.
+    pub(crate) async fn audit_head(tx: &mut WriteTx, keys: &AuditKeys) -> Result<String> {
+        match tx.audit_head() {
+            Some(h) => Ok(h),
+            None => Self::read_audit_head(tx, keys).await,
+        }
+    }
+
+    /// The hash the next audit entry links to, read from the table. Refuses to append
+    /// without a key after an entry made with one: that entry would look like a rewrite to
+    /// `verify`.
+    async fn read_audit_head(c: &mut sqlx::AnyConnection, keys: &AuditKeys) -> Result<String> {
         let Some(r) = sqlx::query("SELECT hash, key_id FROM audit_log ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *c)
             .await?

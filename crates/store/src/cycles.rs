@@ -30,6 +30,20 @@ pub enum Step {
 const GRID_CHUNK: usize = 1000;
 
 /// What an import writes of each appraisal it changes, in [`Scoring::grid_rows`]' order.
+/// The columns of an audit entry, in the order they are written.
+const AUDIT_COLUMNS: [&str; 11] = [
+    "at",
+    "actor",
+    "action",
+    "entity",
+    "entity_id",
+    "old_value",
+    "new_value",
+    "reason",
+    "prev_hash",
+    "hash",
+    "key_id",
+];
 const GRID_COLUMNS: [&str; 5] = ["inputs", "result", "total", "grade", "bonus"];
 
 /// A row of a department's data grid.
@@ -1050,70 +1064,97 @@ impl Db {
     /// then the audit entries of the changes.
     async fn write_grid(
         &self,
-        c: &mut sqlx::AnyConnection,
+        c: &mut WriteTx,
         rows: Vec<(i64, Vec<Option<String>>)>,
         audits: &[NewAudit],
     ) -> Result<()> {
-        Self::bulk_update(c, &GRID_COLUMNS, rows, ", version = version + 1").await?;
+        Self::bulk_update(&mut *c, &GRID_COLUMNS, rows, ", version = version + 1").await?;
         self.append_audits(c, audits).await
     }
 
-    /// Append many audit entries at once (one chain, one statement per chunk).
-    pub(crate) async fn append_audits(
-        &self,
-        c: &mut sqlx::AnyConnection,
-        entries: &[NewAudit],
-    ) -> Result<()> {
+    /// Append many audit entries at once (one chain, one statement per chunk). The chain's
+    /// head comes from the write's group when an earlier write of it appended; a few
+    /// entries go in with one `INSERT … RETURNING id`, which also tells whether a
+    /// checkpoint is due.
+    pub(crate) async fn append_audits(&self, tx: &mut WriteTx, entries: &[NewAudit]) -> Result<()> {
+        /// Up to this many entries are inserted with `RETURNING id` (11 values each).
+        const RETURNING_MAX: usize = 64;
         if entries.is_empty() {
             return Ok(());
         }
-        let prev = Self::audit_head(c, &self.audit_keys).await?;
+        let prev = Self::audit_head(tx, &self.audit_keys).await?;
         let at = now();
         let hashes = chain(&self.audit_keys, &prev, &at, entries);
-        let text = |f: &dyn Fn(&NewAudit) -> Option<String>| {
-            BulkCol::Text(entries.iter().map(f).collect())
-        };
-        let cols = [
-            BulkCol::Text(vec![Some(at.clone()); entries.len()]),
-            text(&|e| Some(e.actor.clone())),
-            text(&|e| Some(e.action.clone())),
-            text(&|e| Some(e.entity.clone())),
-            text(&|e| Some(e.entity_id.clone())),
-            text(&|e| e.old_value.clone()),
-            text(&|e| e.new_value.clone()),
-            text(&|e| e.reason.clone()),
-            BulkCol::Text(hashes.iter().map(|h| Some(h.0.clone())).collect()),
-            BulkCol::Text(hashes.iter().map(|h| Some(h.1.clone())).collect()),
-            BulkCol::Text(hashes.iter().map(|h| h.2.clone()).collect()),
-        ];
-        c.bulk_insert(
-            "audit_log",
-            &[
-                "at",
-                "actor",
-                "action",
-                "entity",
-                "entity_id",
-                "old_value",
-                "new_value",
-                "reason",
-                "prev_hash",
-                "hash",
-                "key_id",
-            ],
-            cols.into(),
-        )
-        .await?;
-        // A checkpoint if the batch passed a multiple of CHECKPOINT_EVERY.
-        if let Some(k) = self.audit_keys.current() {
-            let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
-                .fetch_one(&mut *c)
+        let head = hashes.last().map(|h| h.1.clone()).unwrap_or_default();
+        let keyed = self.audit_keys.current();
+        let last: Option<i64> = if entries.len() <= RETURNING_MAX {
+            let mut q = crate::backend::SqlBuilder::new(format!(
+                "INSERT INTO audit_log ({}) VALUES ",
+                AUDIT_COLUMNS.join(", ")
+            ));
+            for (i, (e, (p, h, k))) in entries.iter().zip(hashes).enumerate() {
+                let row = [
+                    Some(at.clone()),
+                    Some(e.actor.clone()),
+                    Some(e.action.clone()),
+                    Some(e.entity.clone()),
+                    Some(e.entity_id.clone()),
+                    e.old_value.clone(),
+                    e.new_value.clone(),
+                    e.reason.clone(),
+                    Some(p),
+                    Some(h),
+                    k,
+                ];
+                q.push(if i == 0 { "(" } else { ", (" });
+                for (j, v) in row.into_iter().enumerate() {
+                    q.push(if j == 0 { "" } else { ", " }).push_bind(v);
+                }
+                q.push(")");
+            }
+            q.push(" RETURNING id");
+            q.build()
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| r.get::<i64, _>("id"))
+                .max()
+        } else {
+            let text = |f: &dyn Fn(&NewAudit) -> Option<String>| {
+                BulkCol::Text(entries.iter().map(f).collect())
+            };
+            let cols = [
+                BulkCol::Text(vec![Some(at.clone()); entries.len()]),
+                text(&|e| Some(e.actor.clone())),
+                text(&|e| Some(e.action.clone())),
+                text(&|e| Some(e.entity.clone())),
+                text(&|e| Some(e.entity_id.clone())),
+                text(&|e| e.old_value.clone()),
+                text(&|e| e.new_value.clone()),
+                text(&|e| e.reason.clone()),
+                BulkCol::Text(hashes.iter().map(|h| Some(h.0.clone())).collect()),
+                BulkCol::Text(hashes.iter().map(|h| Some(h.1.clone())).collect()),
+                BulkCol::Text(hashes.iter().map(|h| h.2.clone()).collect()),
+            ];
+            tx.bulk_insert("audit_log", &AUDIT_COLUMNS, cols.into())
                 .await?;
+            match keyed {
+                Some(_) => {
+                    sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+                        .fetch_one(&mut **tx)
+                        .await?
+                }
+                None => None,
+            }
+        };
+        // A checkpoint if the batch passed a multiple of CHECKPOINT_EVERY.
+        if let (Some(k), Some(last)) = (keyed, last) {
             let first = last - entries.len() as i64 + 1;
             if last / CHECKPOINT_EVERY != (first - 1) / CHECKPOINT_EVERY {
-                Self::write_checkpoint(c, k).await?;
+                Self::write_checkpoint(tx, k).await?;
             }
         }
+        tx.set_audit_head(head);
         Ok(())
     }
 

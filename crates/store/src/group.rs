@@ -42,6 +42,10 @@ pub(crate) struct Group {
     /// Logical writes released into it so far.
     members: usize,
     done: watch::Sender<Outcome>,
+    /// The audit chain's head as this transaction's last write left it: nobody else can
+    /// append while the group holds the write lock, so the next write links to it without
+    /// reading it again. `None` until a write appends, and again after a rollback.
+    audit_head: Option<String>,
 }
 
 /// The writer's group commit: who holds the writer, and how many wait for it.
@@ -92,6 +96,7 @@ impl GroupCommit {
                 id: self.next_id.fetch_add(1, Ordering::SeqCst),
                 members: 0,
                 done,
+                audit_head: None,
             });
             return Ok(WriteTx::Grouped(Grouped {
                 guard: Some(guard),
@@ -212,13 +217,15 @@ pub(crate) struct Grouped {
 }
 
 impl Grouped {
-    fn conn(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self
-            .guard
+    fn group(&mut self) -> &mut Group {
+        self.guard
             .as_mut()
             .and_then(|g| g.as_mut())
             .expect("a grouped write holds the open group")
-            .conn
+    }
+
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.group().conn
     }
 }
 
@@ -230,6 +237,23 @@ impl WriteTx {
         match self {
             WriteTx::Plain(_) => true,
             WriteTx::Grouped(g) => !g.savepoint,
+        }
+    }
+
+    /// The audit chain's head as an earlier write of this physical transaction left it
+    /// (`None`: read it from the table).
+    pub(crate) fn audit_head(&mut self) -> Option<String> {
+        match self {
+            WriteTx::Plain(_) => None,
+            WriteTx::Grouped(g) => g.group().audit_head.clone(),
+        }
+    }
+
+    /// This write appended to the audit chain up to `head` (kept for the group's next write;
+    /// forgotten if this write is rolled back).
+    pub(crate) fn set_audit_head(&mut self, head: String) {
+        if let WriteTx::Grouped(g) = self {
+            g.group().audit_head = Some(head);
         }
     }
 
@@ -300,6 +324,8 @@ async fn rollback_grouped(
     let Some(g) = guard.as_mut() else {
         return Ok(());
     };
+    // What this write appended is undone: the next one reads the head from the table.
+    g.audit_head = None;
     let undone = sqlx::raw_sql("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w")
         .execute(&mut *g.conn)
         .await;
@@ -365,4 +391,77 @@ impl DerefMut for WriteTx {
 /// A group's failed commit, as the store's error.
 fn group_error(e: String) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!("group commit: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    fn entry(what: &str) -> NewAudit {
+        NewAudit {
+            actor: "hr".into(),
+            action: format!("test.{what}"),
+            entity: "test".into(),
+            entity_id: what.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Until `n` writes wait for the writer.
+    async fn until_waiting(g: &GroupCommit, n: usize) {
+        while g.waiting.load(Ordering::SeqCst) < n {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// A write of a group that appended to the audit chain and was then rolled back leaves
+    /// no trace in the head the group's next write links to: the chain stays unbroken.
+    #[tokio::test]
+    async fn a_rolled_back_write_in_a_group_leaves_the_chain_unbroken() {
+        let dir = std::env::temp_dir().join(format!("kaohe-group-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::connect(&format!("sqlite://{}", dir.join("k.db").display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let g = db.group.clone().expect("a SQLite file has a group commit");
+        let entries = |c: AuditCheck| match c {
+            AuditCheck::Intact { entries } => entries,
+            other => panic!("the chain is broken: {other:?}"),
+        };
+        let before = entries(db.verify_audit().await.unwrap());
+        // A opens the group and appends; B and C queue behind it.
+        let mut a = db.begin_write().await.unwrap();
+        db.append_audit(&mut a, &entry("a")).await.unwrap();
+        let b = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut b = db.begin_write().await.unwrap();
+                db.append_audit(&mut b, &entry("b")).await.unwrap();
+                b
+            }
+        });
+        until_waiting(&g, 1).await;
+        // A's commit leaves the group open for B (someone waits) and waits for the COMMIT.
+        let a_done = tokio::spawn(a.commit());
+        let b = b.await.unwrap();
+        assert!(!b.alone(), "B joined A's group");
+        let c = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut c = db.begin_write().await.unwrap();
+                db.append_audit(&mut c, &entry("c")).await.unwrap();
+                c.commit().await
+            }
+        });
+        until_waiting(&g, 1).await;
+        // B's entry is undone; C, in the same group, must link to A's.
+        b.rollback().await.unwrap();
+        c.await.unwrap().unwrap();
+        a_done.await.unwrap().unwrap();
+        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
