@@ -107,7 +107,7 @@ impl GroupCommit {
         let g = guard.as_mut().expect("a group is open");
         if let Err(e) = sqlx::query("SAVEPOINT w").execute(&mut *g.conn).await {
             // The transaction is unusable (SQLite rolled it back): end the group for all.
-            let _ = Self::flush(&mut guard).await;
+            Self::abort(&mut guard, &e.to_string()).await;
             return Err(e.into());
         }
         Ok(WriteTx::Grouped(Grouped {
@@ -132,6 +132,19 @@ impl GroupCommit {
         };
         g.done.send_replace(Some(out.clone()));
         out
+    }
+
+    /// End the open group with a `ROLLBACK` and tell every member it failed. Never a
+    /// `COMMIT` here: PostgreSQL answers a COMMIT of an aborted transaction with a rollback,
+    /// not an error, and the members would be told their writes were stored.
+    async fn abort(guard: &mut OwnedMutexGuard<Option<Group>>, why: &str) {
+        let Some(mut g) = guard.take() else {
+            return;
+        };
+        if sqlx::query("ROLLBACK").execute(&mut *g.conn).await.is_err() {
+            g.conn.close_on_drop();
+        }
+        g.done.send_replace(Some(Err(why.to_string())));
     }
 
     /// After a logical write released its savepoint (or rolled it back): commit the group
@@ -277,9 +290,11 @@ impl WriteTx {
                 let commit = g.commit.clone();
                 match released {
                     Ok(()) => commit.finish(guard, true).await.map_err(group_error),
+                    // PostgreSQL refuses the release when a statement of this write failed
+                    // (the transaction is aborted until rolled back to the savepoint): undo
+                    // this write only; the group goes on.
                     Err(e) => {
-                        let mut guard = guard;
-                        GroupCommit::flush(&mut guard).await.ok();
+                        rollback_grouped(commit, guard, true).await.ok();
                         Err(e.into())
                     }
                 }
@@ -330,7 +345,7 @@ async fn rollback_grouped(
         .execute(&mut *g.conn)
         .await;
     if let Err(e) = undone {
-        GroupCommit::flush(&mut guard).await.ok();
+        GroupCommit::abort(&mut guard, &e.to_string()).await;
         return Err(e.into());
     }
     commit.finish(guard, false).await.map_err(group_error)
@@ -463,5 +478,69 @@ mod tests {
         a_done.await.unwrap().unwrap();
         assert_eq!(entries(db.verify_audit().await.unwrap()), before + 2);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A fresh PostgreSQL database (required, as for the storage suite).
+    async fn fresh_pg(name: &str) -> Db {
+        let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is required for the storage tests and is not reachable at {admin}: {e}"
+            )
+        });
+        let name = format!("kaohe_test_{}_{name}", std::process::id());
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+        let db = crate::connect(&format!("{base}/{name}")).await.unwrap();
+        db.migrate().await.unwrap();
+        db
+    }
+
+    /// On PostgreSQL a failed statement aborts the whole transaction until it is rolled back
+    /// to a savepoint, and a COMMIT of it is a silent rollback. A write that joined a group,
+    /// had a statement fail and still commits is refused and undone alone: the write before
+    /// it in the group is stored, as it was told.
+    #[tokio::test]
+    async fn postgres_a_failed_write_in_a_group_does_not_take_the_group_with_it() {
+        let db = fresh_pg("group_abort").await;
+        let g = db.group.clone().expect("PostgreSQL has a group commit");
+        let entries = |c: AuditCheck| match c {
+            AuditCheck::Intact { entries } => entries,
+            other => panic!("the chain is broken: {other:?}"),
+        };
+        let before = entries(db.verify_audit().await.unwrap());
+        let mut a = db.begin_write().await.unwrap();
+        db.append_audit(&mut a, &entry("a")).await.unwrap();
+        let b = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut b = db.begin_write().await.unwrap();
+                assert!(!b.alone(), "B joined A's group");
+                db.append_audit(&mut b, &entry("b")).await.unwrap();
+                // A statement fails and the write goes on to commit regardless.
+                assert!(sqlx::query("SELECT 1 / 0").execute(&mut *b).await.is_err());
+                b.commit().await
+            }
+        });
+        until_waiting(&g, 1).await;
+        let a_done = tokio::spawn(a.commit());
+        assert!(b.await.unwrap().is_err(), "the failed write is refused");
+        a_done.await.unwrap().expect("A was stored");
+        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 1);
+        // The writer goes on.
+        let mut c = db.begin_write().await.unwrap();
+        db.append_audit(&mut c, &entry("c")).await.unwrap();
+        c.commit().await.unwrap();
+        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 2);
+        db.close().await;
     }
 }
