@@ -46,6 +46,9 @@ pub(crate) struct Group {
     /// append while the group holds the write lock, so the next write links to it without
     /// reading it again. `None` until a write appends, and again after a rollback.
     audit_head: Option<String>,
+    /// The write before released its savepoint and opened the next one in the same round
+    /// trip (someone was waiting): the next write to join uses it as its own.
+    next_savepoint: bool,
 }
 
 /// The writer's group commit: who holds the writer, and how many wait for it.
@@ -97,6 +100,7 @@ impl GroupCommit {
                 members: 0,
                 done,
                 audit_head: None,
+                next_savepoint: false,
             });
             return Ok(WriteTx::Grouped(Grouped {
                 guard: Some(guard),
@@ -105,6 +109,13 @@ impl GroupCommit {
             }));
         }
         let g = guard.as_mut().expect("a group is open");
+        if std::mem::take(&mut g.next_savepoint) {
+            return Ok(WriteTx::Grouped(Grouped {
+                guard: Some(guard),
+                commit: self.clone(),
+                savepoint: true,
+            }));
+        }
         if let Err(e) = sqlx::query("SAVEPOINT w").execute(&mut *g.conn).await {
             // The transaction is unusable (SQLite rolled it back): end the group for all.
             Self::abort(&mut guard, &e.to_string()).await;
@@ -276,10 +287,20 @@ impl WriteTx {
             WriteTx::Plain(tx) => Ok(tx.commit().await?),
             WriteTx::Grouped(mut g) => {
                 let released = if g.savepoint {
-                    sqlx::query("RELEASE SAVEPOINT w")
-                        .execute(g.conn())
-                        .await
-                        .map(|_| ())
+                    // When another write waits to join, its savepoint is opened in the same
+                    // round trip (the statements after a failed RELEASE do not run).
+                    let next = g.commit.waiting.load(Ordering::SeqCst) > 0
+                        && g.group().members + 1 < MAX_GROUP;
+                    let sql = if next {
+                        "RELEASE SAVEPOINT w; SAVEPOINT w"
+                    } else {
+                        "RELEASE SAVEPOINT w"
+                    };
+                    let done = sqlx::raw_sql(sql).execute(g.conn()).await.map(|_| ());
+                    if done.is_ok() {
+                        g.group().next_savepoint = next;
+                    }
+                    done
                 } else {
                     Ok(())
                 };
@@ -541,6 +562,83 @@ mod tests {
         db.append_audit(&mut c, &entry("c")).await.unwrap();
         c.commit().await.unwrap();
         assert_eq!(entries(db.verify_audit().await.unwrap()), before + 2);
+        db.close().await;
+    }
+
+    /// A write that commits while another waits opens the next one's savepoint in the same
+    /// round trip. The write that takes it is still its own: rolled back, it undoes only
+    /// itself; committed, it is stored with the rest.
+    async fn next_savepoint_is_the_next_writes_own(db: Db) {
+        let g = db.group.clone().expect("a group commit");
+        let entries = |c: AuditCheck| match c {
+            AuditCheck::Intact { entries } => entries,
+            other => panic!("the chain is broken: {other:?}"),
+        };
+        let before = entries(db.verify_audit().await.unwrap());
+        let write = |what: &'static str, keep: bool| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut tx = db.begin_write().await.unwrap();
+                assert!(!tx.alone(), "{what} joined the group");
+                db.append_audit(&mut tx, &entry(what)).await.unwrap();
+                if keep {
+                    tx.commit().await
+                } else {
+                    tx.rollback().await
+                }
+            })
+        };
+        let mut a = db.begin_write().await.unwrap();
+        db.append_audit(&mut a, &entry("a")).await.unwrap();
+        // B waits; A's commit leaves the group open for it.
+        let b = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut b = db.begin_write().await.unwrap();
+                db.append_audit(&mut b, &entry("b")).await.unwrap();
+                b
+            })
+        };
+        until_waiting(&g, 1).await;
+        let a_done = tokio::spawn(a.commit());
+        let b = b.await.unwrap();
+        // C waits while B commits: B opens C's savepoint. C is rolled back.
+        let c = write("c", false);
+        until_waiting(&g, 1).await;
+        let d = write("d", true);
+        until_waiting(&g, 2).await;
+        let b_done = tokio::spawn(b.commit());
+        c.await.unwrap().unwrap();
+        d.await.unwrap().unwrap();
+        b_done.await.unwrap().unwrap();
+        a_done.await.unwrap().unwrap();
+        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 3);
+        let kept: Vec<String> = sqlx::query_scalar(
+            "SELECT entity_id FROM audit_log WHERE action LIKE 'test.%' ORDER BY id",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(kept, ["a", "b", "d"]);
+    }
+
+    #[tokio::test]
+    async fn sqlite_next_savepoint_is_the_next_writes_own() {
+        let dir = std::env::temp_dir().join(format!("kaohe-group-next-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::connect(&format!("sqlite://{}", dir.join("k.db").display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        next_savepoint_is_the_next_writes_own(db).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn postgres_next_savepoint_is_the_next_writes_own() {
+        let db = fresh_pg("group_next").await;
+        next_savepoint_is_the_next_writes_own(db.clone()).await;
         db.close().await;
     }
 }
