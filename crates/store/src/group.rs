@@ -128,13 +128,20 @@ impl GroupCommit {
         }))
     }
 
-    /// Make the open group's physical `COMMIT` (a `ROLLBACK` when it fails) and tell every
+    /// Make the open group's physical `COMMIT` (a `ROLLBACK` when it fails, or when a failed
+    /// statement aborted the transaction) and tell every
     /// member how it went; the writer connection goes back to the pool.
     async fn flush(guard: &mut OwnedMutexGuard<Option<Group>>) -> std::result::Result<(), String> {
         let Some(mut g) = guard.take() else {
             return Ok(());
         };
-        let out = match sqlx::query("COMMIT").execute(&mut *g.conn).await {
+        // The savepoint first: in a transaction that a failed statement aborted it fails and
+        // the COMMIT after it is not run (PostgreSQL would answer that COMMIT with a silent
+        // rollback, and every write of the group would be told it was stored).
+        let out = match sqlx::raw_sql("SAVEPOINT c; RELEASE SAVEPOINT c; COMMIT")
+            .execute(&mut *g.conn)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => {
                 let _ = sqlx::query("ROLLBACK").execute(&mut *g.conn).await;
@@ -639,6 +646,30 @@ mod tests {
     async fn postgres_next_savepoint_is_the_next_writes_own() {
         let db = fresh_pg("group_next").await;
         next_savepoint_is_the_next_writes_own(db.clone()).await;
+        db.close().await;
+    }
+
+    /// The group's first write has no savepoint: a failed statement that it ignored and then
+    /// committed anyway aborted the whole transaction. Its COMMIT is refused (PostgreSQL
+    /// would have rolled back silently and told it "stored"), and the writer goes on.
+    #[tokio::test]
+    async fn postgres_a_commit_of_an_aborted_transaction_is_refused() {
+        let db = fresh_pg("group_first").await;
+        let entries = |c: AuditCheck| match c {
+            AuditCheck::Intact { entries } => entries,
+            other => panic!("the chain is broken: {other:?}"),
+        };
+        let before = entries(db.verify_audit().await.unwrap());
+        let mut a = db.begin_write().await.unwrap();
+        assert!(a.alone());
+        db.append_audit(&mut a, &entry("a")).await.unwrap();
+        assert!(sqlx::query("SELECT 1 / 0").execute(&mut *a).await.is_err());
+        assert!(a.commit().await.is_err(), "nothing was stored: say so");
+        assert_eq!(entries(db.verify_audit().await.unwrap()), before);
+        let mut b = db.begin_write().await.unwrap();
+        db.append_audit(&mut b, &entry("b")).await.unwrap();
+        b.commit().await.unwrap();
+        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 1);
         db.close().await;
     }
 }
