@@ -462,19 +462,9 @@ mod tests {
     /// no trace in the head the group's next write links to: the chain stays unbroken.
     #[tokio::test]
     async fn a_rolled_back_write_in_a_group_leaves_the_chain_unbroken() {
-        let dir = std::env::temp_dir().join(format!("kaohe-group-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = crate::connect(&format!("sqlite://{}", dir.join("k.db").display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
+        let (db, dir) = fresh_sqlite("rollback").await;
         let g = db.group.clone().expect("a SQLite file has a group commit");
-        let entries = |c: AuditCheck| match c {
-            AuditCheck::Intact { entries } => entries,
-            other => panic!("the chain is broken: {other:?}"),
-        };
-        let before = entries(db.verify_audit().await.unwrap());
+        let before = intact(&db).await;
         // A opens the group and appends; B and C queue behind it.
         let mut a = db.begin_write().await.unwrap();
         db.append_audit(&mut a, &entry("a")).await.unwrap();
@@ -504,33 +494,37 @@ mod tests {
         b.rollback().await.unwrap();
         c.await.unwrap().unwrap();
         a_done.await.unwrap().unwrap();
-        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 2);
+        assert_eq!(intact(&db).await, before + 2);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    /// A fresh PostgreSQL database (required, as for the storage suite).
-    async fn fresh_pg(name: &str) -> Db {
-        let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is required for the storage tests and is not reachable at {admin}: {e}"
-            )
-        });
-        let name = format!("kaohe_test_{}_{name}", std::process::id());
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {name}"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-        let db = crate::connect(&format!("{base}/{name}")).await.unwrap();
+    /// A fresh, migrated PostgreSQL database (required, as for the storage suite).
+    async fn fresh_pg(tag: &str) -> Db {
+        let url = crate::test_support::fresh_pg_database(tag).await;
+        let db = crate::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
         db
+    }
+
+    /// A fresh, migrated SQLite file (it has a group commit; in memory there is none), and
+    /// its folder.
+    async fn fresh_sqlite(tag: &str) -> (Db, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("kaohe-group-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = crate::connect(&format!("sqlite://{}", dir.join("k.db").display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        (db, dir)
+    }
+
+    /// The entries of the audit log, which must be intact.
+    async fn intact(db: &Db) -> i64 {
+        match db.verify_audit().await.unwrap() {
+            AuditCheck::Intact { entries } => entries,
+            other => panic!("the chain is broken: {other:?}"),
+        }
     }
 
     /// On PostgreSQL a failed statement aborts the whole transaction until it is rolled back
@@ -541,11 +535,7 @@ mod tests {
     async fn postgres_a_failed_write_in_a_group_does_not_take_the_group_with_it() {
         let db = fresh_pg("group_abort").await;
         let g = db.group.clone().expect("PostgreSQL has a group commit");
-        let entries = |c: AuditCheck| match c {
-            AuditCheck::Intact { entries } => entries,
-            other => panic!("the chain is broken: {other:?}"),
-        };
-        let before = entries(db.verify_audit().await.unwrap());
+        let before = intact(&db).await;
         let mut a = db.begin_write().await.unwrap();
         db.append_audit(&mut a, &entry("a")).await.unwrap();
         let b = tokio::spawn({
@@ -563,12 +553,12 @@ mod tests {
         let a_done = tokio::spawn(a.commit());
         assert!(b.await.unwrap().is_err(), "the failed write is refused");
         a_done.await.unwrap().expect("A was stored");
-        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 1);
+        assert_eq!(intact(&db).await, before + 1);
         // The writer goes on.
         let mut c = db.begin_write().await.unwrap();
         db.append_audit(&mut c, &entry("c")).await.unwrap();
         c.commit().await.unwrap();
-        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 2);
+        assert_eq!(intact(&db).await, before + 2);
         db.close().await;
     }
 
@@ -577,11 +567,7 @@ mod tests {
     /// itself; committed, it is stored with the rest.
     async fn next_savepoint_is_the_next_writes_own(db: Db) {
         let g = db.group.clone().expect("a group commit");
-        let entries = |c: AuditCheck| match c {
-            AuditCheck::Intact { entries } => entries,
-            other => panic!("the chain is broken: {other:?}"),
-        };
-        let before = entries(db.verify_audit().await.unwrap());
+        let before = intact(&db).await;
         let write = |what: &'static str, keep: bool| {
             let db = db.clone();
             tokio::spawn(async move {
@@ -619,7 +605,7 @@ mod tests {
         d.await.unwrap().unwrap();
         b_done.await.unwrap().unwrap();
         a_done.await.unwrap().unwrap();
-        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 3);
+        assert_eq!(intact(&db).await, before + 3);
         let kept: Vec<String> = sqlx::query_scalar(
             "SELECT entity_id FROM audit_log WHERE action LIKE 'test.%' ORDER BY id",
         )
@@ -631,13 +617,7 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_next_savepoint_is_the_next_writes_own() {
-        let dir = std::env::temp_dir().join(format!("kaohe-group-next-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = crate::connect(&format!("sqlite://{}", dir.join("k.db").display()))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
+        let (db, dir) = fresh_sqlite("next").await;
         next_savepoint_is_the_next_writes_own(db).await;
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -655,21 +635,17 @@ mod tests {
     #[tokio::test]
     async fn postgres_a_commit_of_an_aborted_transaction_is_refused() {
         let db = fresh_pg("group_first").await;
-        let entries = |c: AuditCheck| match c {
-            AuditCheck::Intact { entries } => entries,
-            other => panic!("the chain is broken: {other:?}"),
-        };
-        let before = entries(db.verify_audit().await.unwrap());
+        let before = intact(&db).await;
         let mut a = db.begin_write().await.unwrap();
         assert!(a.alone());
         db.append_audit(&mut a, &entry("a")).await.unwrap();
         assert!(sqlx::query("SELECT 1 / 0").execute(&mut *a).await.is_err());
         assert!(a.commit().await.is_err(), "nothing was stored: say so");
-        assert_eq!(entries(db.verify_audit().await.unwrap()), before);
+        assert_eq!(intact(&db).await, before);
         let mut b = db.begin_write().await.unwrap();
         db.append_audit(&mut b, &entry("b")).await.unwrap();
         b.commit().await.unwrap();
-        assert_eq!(entries(db.verify_audit().await.unwrap()), before + 1);
+        assert_eq!(intact(&db).await, before + 1);
         db.close().await;
     }
 }

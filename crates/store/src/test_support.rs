@@ -33,3 +33,30 @@ pub async fn drop_ended_test_databases(pool: &sqlx::PgPool) {
         })
         .await;
 }
+
+/// A new, empty PostgreSQL database `kaohe_test_{pid}_{tag}` on the server of
+/// `KAOHE_TEST_POSTGRES_URL` (default: the local `test` database's server), and its URL.
+/// PostgreSQL is required: an unreachable server fails the test, naming the URL.
+pub async fn fresh_pg_database(tag: &str) -> String {
+    let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL is required for this test and is not reachable at {admin}: {e}")
+    });
+    drop_ended_test_databases(&pool).await;
+    let name = format!("kaohe_test_{}_{tag}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    format!(
+        "{}/{name}",
+        admin.rsplit_once('/').expect("a database URL").0
+    )
+}

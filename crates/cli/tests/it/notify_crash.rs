@@ -5,6 +5,7 @@
 //! servers on one PostgreSQL database delivering at once never deliver one message twice at
 //! the same time — nor at all, when nothing fails.
 
+use kaohe_store::test_support::fresh_pg_database as fresh_pg;
 use kaohe_store::{Db, NewChannel, Store};
 use std::collections::{HashMap, HashSet};
 use std::process::{Command, Stdio};
@@ -86,25 +87,6 @@ impl Rx {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-}
-
-async fn fresh_pg(tag: &str) -> String {
-    let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL is required for this test and is not reachable at {admin}: {e}")
-    });
-    let name = format!("kaohe_test_{tag}_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
 }
 
 fn fresh_sqlite(tag: &str) -> String {

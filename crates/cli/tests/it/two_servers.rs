@@ -3,29 +3,11 @@
 //! and two writers to one appraisal through different servers get one 200 and one 409;
 //! wrong passwords alternating between them lock the name on both, through a restart.
 
+use kaohe_store::test_support::fresh_pg_database as fresh_pg;
 use serde_json::{Value, json};
 use std::process::{Command, Stdio};
 
 use crate::common::{Proc as Server, free_port};
-
-async fn fresh_pg(tag: &str) -> String {
-    let admin = std::env::var("KAOHE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL is required for this test and is not reachable at {admin}: {e}")
-    });
-    let name = format!("kaohe_test_{tag}_{}", std::process::id());
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
-}
 
 fn kaohe(url: &str, args: &[&str], password: Option<&str>) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kaohe"));
